@@ -1,0 +1,94 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { parseDocument } from 'yaml';
+import { ConfigError, errorMessage } from '../errors.ts';
+import { projectRoot } from '../paths.ts';
+import { describeIssues } from './describeIssues.ts';
+import { type Config, configSchema, logLevel } from './schema.ts';
+import type { Env } from './secrets.ts';
+
+export interface LoadedConfig {
+  config: Config;
+  /** The file the configuration came from. */
+  path: string;
+  /** Relative paths in the configuration are relative to this folder. */
+  baseDir: string;
+  /** True when no configuration was found and the committed example is in use. */
+  isExample: boolean;
+}
+
+export const exampleConfigPath = (): string => join(projectRoot(), 'dpbot.example.yaml');
+
+/** `--config`, then `DPBOT_CONFIG`, then `./dpbot.yaml`, then the committed example. */
+export function resolveConfigPath(
+  explicit: string | undefined,
+  env: Env,
+  cwd: string,
+): { path: string; isExample: boolean } {
+  const chosen = explicit ?? env.DPBOT_CONFIG;
+  if (chosen) return { path: resolve(cwd, chosen), isExample: false };
+  const local = resolve(cwd, 'dpbot.yaml');
+  if (existsSync(local)) return { path: local, isExample: false };
+  return { path: exampleConfigPath(), isExample: true };
+}
+
+/** Parses YAML text into a plain value, reporting syntax errors with line and column. */
+export function parseYaml(text: string, source: string): unknown {
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    throw new ConfigError(
+      source,
+      doc.errors.map((e) => {
+        const pos = e.linePos?.[0];
+        return `${pos ? `line ${pos.line}, column ${pos.col}: ` : ''}${e.message.split('\n')[0] ?? e.code}`;
+      }),
+    );
+  }
+  return doc.toJS() ?? {};
+}
+
+/** Validates a parsed configuration object; every problem is reported with its path. */
+export function parseConfig(raw: unknown, source: string, env: Env = {}): Config {
+  const result = configSchema.safeParse(raw);
+  if (!result.success) throw new ConfigError(source, describeIssues(result.error));
+  const config = result.data;
+  const problems: string[] = [];
+  const names = new Set<string>();
+  config.directory.sources.forEach((s, i) => {
+    if (names.has(s.name))
+      problems.push(`directory.sources[${i}].name: "${s.name}" is used by another source`);
+    names.add(s.name);
+  });
+  if (env.PORT !== undefined) {
+    const port = Number(env.PORT);
+    if (!Number.isInteger(port) || port < 0 || port > 65535)
+      problems.push(`PORT: expected a port number, got "${env.PORT}"`);
+    else config.server.port = port;
+  }
+  if (env.LOG_LEVEL !== undefined) {
+    const level = logLevel.safeParse(env.LOG_LEVEL);
+    if (level.success) config.log.level = level.data;
+    else problems.push(`LOG_LEVEL: expected one of fatal, error, warn, info, debug, trace, silent`);
+  }
+  if (problems.length > 0) throw new ConfigError(source, problems);
+  return config;
+}
+
+export function loadConfig(options: { path?: string; env?: Env; cwd?: string } = {}): LoadedConfig {
+  const env = options.env ?? process.env;
+  const cwd = options.cwd ?? process.cwd();
+  const { path, isExample } = resolveConfigPath(options.path, env, cwd);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError(path, [`cannot read the configuration file: ${errorMessage(error)}`]);
+  }
+  const config = parseConfig(parseYaml(text, path), path, env);
+  return { config, path, baseDir: dirname(path), isExample };
+}
+
+/** Resolves a path from the configuration against the configuration file's folder. */
+export function resolveConfigRelative(loaded: Pick<LoadedConfig, 'baseDir'>, p: string): string {
+  return isAbsolute(p) ? p : resolve(loaded.baseDir, p);
+}

@@ -1,0 +1,100 @@
+import { randomUUID } from 'node:crypto';
+import { createInterface } from 'node:readline';
+import type { Readable, Writable } from 'node:stream';
+import type { Message, MessageHandle, Responder } from '../pipeline/message.ts';
+import type { CommandPipeline } from '../pipeline/pipeline.ts';
+import { type RenderedButton, renderMessage } from './renderText.ts';
+
+export interface ConsoleOptions {
+  pipeline: CommandPipeline;
+  as: string;
+  input: Readable;
+  output: Writable;
+  /** Show a prompt and a banner: true when a person is typing. */
+  interactive: boolean;
+}
+
+interface Pressable extends RenderedButton {
+  handle: MessageHandle;
+}
+
+const BANNER = `dpbot console — type a command as you would after /dp (try "help"), a button's number to press it,
+".as <email>" to act as someone else, or "exit".`;
+
+/**
+ * The same pipeline as Slack, in a terminal: replies are rendered as text, buttons are numbered
+ * and pressed by typing the number. Reads line by line, so it works with piped input too.
+ */
+export async function runConsole(options: ConsoleOptions): Promise<void> {
+  const { pipeline, output } = options;
+  let as = options.as.toLowerCase();
+  const buttons = new Map<number, Pressable>();
+  let next = 1;
+  const write = (text: string) => output.write(`${text}\n`);
+
+  const responder: Responder = {
+    send: async (message) => {
+      const handle: MessageHandle = { update: async (m) => print(m, handle, '(updated) ') };
+      print(message, handle, '');
+      return handle;
+    },
+  };
+  const print = (message: Message, handle: MessageHandle, prefix: string) => {
+    const text = renderMessage(message, (b) => {
+      const n = next++;
+      buttons.set(n, { ...b, handle });
+      return n;
+    });
+    const where = message.visibility === 'in_channel' ? '[to the channel] ' : '';
+    write(`${prefix}${where}${text}`);
+  };
+
+  const rl = createInterface({
+    input: options.input,
+    ...(options.interactive ? { output, terminal: true } : { terminal: false }),
+    crlfDelay: Number.POSITIVE_INFINITY,
+  });
+  if (options.interactive) {
+    write(BANNER);
+    write(`Acting as ${as}.`);
+    rl.setPrompt('dp> ');
+    rl.prompt();
+  }
+  for await (const rawLine of rl) {
+    const line = rawLine.trim();
+    if (line === 'exit' || line === 'quit' || line === '.quit') break;
+    if (line !== '') {
+      if (line.startsWith('.as ')) {
+        as = line.slice(4).trim().toLowerCase();
+        write(`Acting as ${as}.`);
+      } else if (/^\d+$/.test(line)) {
+        const pressed = buttons.get(Number(line));
+        if (!pressed) write(`There is no button ${line}.`);
+        else {
+          write(`> pressed "${pressed.label}"`);
+          await pipeline.handleAction({
+            requestId: randomUUID(),
+            entry: 'button',
+            actionId: pressed.actionId,
+            value: pressed.value,
+            caller: { email: as },
+            channel: 'console',
+            responder,
+            source: pressed.handle,
+          });
+        }
+      } else {
+        await pipeline.handleText({
+          requestId: randomUUID(),
+          entry: 'console',
+          text: line.replace(/^\/dp\s+/, ''),
+          caller: { email: as },
+          channel: 'console',
+          responder,
+        });
+      }
+    }
+    if (options.interactive) rl.prompt();
+  }
+  rl.close();
+}

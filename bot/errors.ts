@@ -1,0 +1,64 @@
+/**
+ * Errors that carry meaning. Handlers throw these; the pipeline turns them into replies and audit
+ * outcomes in one place (bot/pipeline/pipeline.ts), so a handler never formats an error itself.
+ */
+export class DpbotError extends Error {
+  override readonly name: string = 'DpbotError';
+}
+
+/** The caller's input is wrong: name what, say what was expected, show the usage when known. */
+export class InputError extends DpbotError {
+  override readonly name = 'InputError';
+  readonly usage: string | undefined;
+  constructor(message: string, usage?: string) {
+    super(message);
+    this.usage = usage;
+  }
+}
+
+/** The caller may not do this. The message says what is missing and who can grant it. */
+export class NotAllowedError extends DpbotError {
+  override readonly name = 'NotAllowedError';
+}
+
+export class NotFoundError extends DpbotError {
+  override readonly name = 'NotFoundError';
+}
+
+/** The state changed under us (a concurrent change, an expired confirmation, a second click). */
+export class ConflictError extends DpbotError {
+  override readonly name = 'ConflictError';
+}
+
+/** An external system failed; `system` names it so the reply can say which one. */
+export class UpstreamError extends DpbotError {
+  override readonly name = 'UpstreamError';
+  readonly system: string;
+  readonly status: number | undefined;
+  constructor(system: string, message: string, status?: number, options?: { cause?: unknown }) {
+    super(`${system}: ${message}`, options);
+    this.system = system;
+    this.status = status;
+  }
+}
+
+/** Configuration or policy problems found at start, each with the path of the setting to fix. */
+export class ConfigError extends DpbotError {
+  override readonly name = 'ConfigError';
+  readonly source: string;
+  readonly problems: string[];
+  constructor(source: string, problems: string[]) {
+    super(`${source}:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.source = source;
+    this.problems = problems;
+  }
+}
+
+/** The audit row could not be written, so the command must not run. */
+export class AuditUnavailableError extends DpbotError {
+  override readonly name = 'AuditUnavailableError';
+}
+
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,125 @@
+import type { Logger } from 'pino';
+import type { z } from 'zod';
+import type { Decision, Grant } from '../../policies/decide.ts';
+import type { Services } from '../services.ts';
+import type { Message, MessageHandle } from './message.ts';
+
+export type Entry = 'slack' | 'console' | 'cli' | 'button' | 'modal' | 'system';
+
+export interface Caller {
+  id: number;
+  email: string;
+  name: string | null;
+  slackUserId: string | null;
+  groups: string[];
+  grants: Grant[];
+}
+
+export interface CommandContext {
+  requestId: string;
+  entry: Entry;
+  channel: string | null;
+  caller: Caller;
+  /** The decision that let this run (null for commands that need no grant). */
+  decision: Decision | null;
+  services: Services;
+  log: Logger;
+  /** Sends a message for this request; the handle updates it in place (long work, progress). */
+  reply(message: Message): Promise<MessageHandle>;
+  /** Whether the caller may do `action` on `resource` (to show buttons only to those who may). */
+  may(action: string, resource: string, limits?: Record<string, number>): boolean;
+}
+
+/** A question the caller must answer before the command runs. */
+export interface Confirmation {
+  /** One line: what will happen (`Scale team-x/workers 4 → 0`). */
+  summary: string;
+  /** Optional lines shown under it: the diff, the consequences. */
+  details?: string[];
+}
+
+/**
+ * How tokens map onto argument names. Positionals fill `positionals` in order (the last may end
+ * with `...` to take the rest as an array); `--flag value`, `--flag=value` and `key=value` fill
+ * the named fields (kebab-case flags become camelCase names).
+ */
+export interface ParamSpec {
+  positionals?: readonly string[];
+  flags?: Readonly<Record<string, 'string' | 'boolean'>>;
+  /**
+   * `key=value` pairs accepted besides the positional names: a list, or 'any', which gathers the
+   * pairs that name no argument into `params` (task parameters).
+   */
+  keyValues?: readonly string[] | 'any';
+}
+
+export interface CommandDefinition<S extends z.ZodType> {
+  /** One or two words: `whoami`, `task run`. */
+  name: string;
+  summary: string;
+  usage: string;
+  examples?: readonly string[];
+  /** Longer help shown by `help <command>`. */
+  description?: string;
+  params?: ParamSpec;
+  args: S;
+  /** The action the caller must be granted; omitted for commands every known user may run. */
+  action?: string;
+  /** Resource kinds the action is checked against, for policy checks (`team`). */
+  resourceKinds?: readonly string[];
+  /** Limit names a grant of this action may set. */
+  limitNames?: readonly string[];
+  resource?: (args: z.output<S>) => string;
+  limits?: (args: z.output<S>) => Record<string, number>;
+  confirm?: (args: z.output<S>, ctx: CommandContext) => Promise<Confirmation | null> | Confirmation | null;
+  run: (args: z.output<S>, ctx: CommandContext) => Promise<Message | undefined> | Message | undefined;
+}
+
+/** A command with its argument type erased, as the registry and the pipeline hold it. */
+export interface Command {
+  readonly name: string;
+  readonly summary: string;
+  readonly usage: string;
+  readonly examples: readonly string[];
+  readonly description: string | undefined;
+  readonly params: ParamSpec;
+  readonly action: string | undefined;
+  readonly resourceKinds: readonly string[];
+  readonly limitNames: readonly string[];
+  readonly needsConfirmation: boolean;
+  validate(raw: Record<string, unknown>): { ok: true; args: unknown } | { ok: false; error: z.ZodError };
+  resource(args: unknown): string;
+  limits(args: unknown): Record<string, number>;
+  confirm(args: unknown, ctx: CommandContext): Promise<Confirmation | null>;
+  run(args: unknown, ctx: CommandContext): Promise<Message | undefined>;
+}
+
+/**
+ * Declares a command once; every entry point (slash command, button, modal, console) runs it
+ * through the same pipeline.
+ */
+export function defineCommand<S extends z.ZodType>(def: CommandDefinition<S>): Command {
+  // The erased `args` only ever come from `validate`, i.e. from `def.args.safeParse`, so they are
+  // the schema's output type; the casts below restore what erasure hid.
+  type Args = z.output<S>;
+  return {
+    name: def.name,
+    summary: def.summary,
+    usage: def.usage,
+    examples: def.examples ?? [],
+    description: def.description,
+    params: def.params ?? {},
+    action: def.action,
+    resourceKinds: def.resourceKinds ?? [],
+    limitNames: def.limitNames ?? [],
+    needsConfirmation: def.confirm !== undefined,
+    validate(raw) {
+      const parsed = def.args.safeParse(raw);
+      return parsed.success ? { ok: true, args: parsed.data } : { ok: false, error: parsed.error };
+    },
+    resource: (args) => def.resource?.(args as Args) ?? '*',
+    limits: (args) => def.limits?.(args as Args) ?? {},
+    confirm: async (args, ctx) => (def.confirm ? ((await def.confirm(args as Args, ctx)) ?? null) : null),
+    run: async (args, ctx) => (await def.run(args as Args, ctx)) ?? undefined,
+  };
+}

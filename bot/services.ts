@@ -1,0 +1,30 @@
+import type pg from 'pg';
+import type { Logger } from 'pino';
+import type { Db } from '../db/connect.ts';
+import type { AccessStore } from '../db/stores/accessStore.ts';
+import type { AuditStore } from '../db/stores/auditStore.ts';
+import type { DirectoryStore } from '../db/stores/directoryStore.ts';
+import type { PendingStore } from '../db/stores/pendingStore.ts';
+import type { Config } from './config/schema.ts';
+import type { DirectoryIdentity } from './identity.ts';
+import type { CommandRegistry } from './pipeline/registry.ts';
+
+/**
+ * Everything a handler may use, built once at start from the configuration (bot/app.ts) and passed
+ * in; nothing here is a module-level singleton.
+ */
+export interface Services {
+  config: Config;
+  /** The configuration file's folder; relative paths in the configuration are resolved against it. */
+  configDir: string;
+  db: Db;
+  pool: pg.Pool;
+  access: AccessStore;
+  audit: AuditStore;
+  directory: DirectoryStore;
+  pending: PendingStore;
+  identity: DirectoryIdentity;
+  registry: CommandRegistry;
+  log: Logger;
+  now: () => Date;
+}

@@ -1,0 +1,61 @@
+import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
+import pg from 'pg';
+import type { Logger } from 'pino';
+import { type EmbeddedPostgresHandle, startEmbeddedPostgres } from './embedded.ts';
+import * as schema from './schema.ts';
+
+export type Db = NodePgDatabase<typeof schema>;
+
+export interface Database {
+  db: Db;
+  pool: pg.Pool;
+  /** Set when dpbot started its own PostgreSQL because DATABASE_URL was not given. */
+  embedded?: EmbeddedPostgresHandle;
+  close(): Promise<void>;
+}
+
+export interface DatabaseOptions {
+  /** DATABASE_URL; when absent an embedded PostgreSQL is started under `dataDir`. */
+  url?: string;
+  dataDir: string;
+  embeddedPort: number;
+  poolSize: number;
+  log: Logger;
+}
+
+export function connect(url: string, poolSize: number, log: Logger): Pick<Database, 'db' | 'pool'> {
+  const pool = new pg.Pool({ connectionString: url, max: poolSize, connectionTimeoutMillis: 10_000 });
+  // An idle client losing its connection emits 'error' on the pool; unhandled, it would end the
+  // process. The next query reconnects. While the pool is ending, the server closing connections
+  // is expected.
+  pool.on('error', (error) => {
+    if (!pool.ending) log.warn({ err: error }, 'idle database connection lost');
+  });
+  return { pool, db: drizzle({ client: pool, schema }) };
+}
+
+export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  let embedded: EmbeddedPostgresHandle | undefined;
+  let url = options.url;
+  if (!url) {
+    embedded = await startEmbeddedPostgres({
+      dataDir: options.dataDir,
+      port: options.embeddedPort,
+      log: options.log,
+    });
+    url = embedded.url;
+  }
+  const { pool, db } = connect(url, options.poolSize, options.log);
+  let closed = false;
+  return {
+    db,
+    pool,
+    ...(embedded ? { embedded } : {}),
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      await pool.end();
+      await embedded?.stop();
+    },
+  };
+}

@@ -1,0 +1,197 @@
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  boolean,
+  check,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  serial,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
+
+const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
+const updatedAt = () => timestamp('updated_at', { withTimezone: true }).notNull().defaultNow();
+
+/** A person known to dpbot. E-mail (lower-cased) is the identity every source agrees on. */
+export const users = pgTable(
+  'users',
+  {
+    id: serial('id').primaryKey(),
+    email: text('email').notNull(),
+    name: text('name'),
+    slackUserId: text('slack_user_id'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex('users_email_key').on(t.email), index('users_slack_user_id_idx').on(t.slackUserId)],
+);
+
+/**
+ * Which directory sources list a user. A user is active while at least one source lists them as
+ * active, so removing a person from the directory removes their access on the next command.
+ */
+export const userSources = pgTable(
+  'user_sources',
+  {
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    source: text('source').notNull(),
+    externalId: text('external_id'),
+    active: boolean('active').notNull().default(true),
+    updatedAt: updatedAt(),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.source] }), index('user_sources_source_idx').on(t.source)],
+);
+
+/** A group is named `<source>:<id or handle>`, which is how grants refer to it. */
+export const groups = pgTable(
+  'groups',
+  {
+    id: serial('id').primaryKey(),
+    name: text('name').notNull(),
+    source: text('source').notNull(),
+    externalId: text('external_id'),
+    displayName: text('display_name'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex('groups_name_key').on(t.name), index('groups_source_idx').on(t.source)],
+);
+
+export const memberships = pgTable(
+  'memberships',
+  {
+    groupId: integer('group_id')
+      .notNull()
+      .references(() => groups.id, { onDelete: 'cascade' }),
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    source: text('source').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.groupId, t.userId] }), index('memberships_user_id_idx').on(t.userId)],
+);
+
+/**
+ * Grants refer to groups and users by name, not by key: policy files are applied before the
+ * directory has synced, and a grant for a group that does not exist yet simply matches no one.
+ */
+const grantColumns = () => ({
+  id: serial('id').primaryKey(),
+  actions: text('actions').array().notNull(),
+  resources: text('resources').array().notNull(),
+  limits: jsonb('limits').$type<Record<string, number>>().notNull().default({}),
+  approval: jsonb('approval').$type<{ group: string; count: number } | null>(),
+  origin: text('origin').notNull(),
+  createdAt: createdAt(),
+});
+
+export const groupGrants = pgTable(
+  'group_grants',
+  { ...grantColumns(), groupName: text('group_name').notNull() },
+  (t) => [index('group_grants_group_name_idx').on(t.groupName)],
+);
+
+export const userGrants = pgTable(
+  'user_grants',
+  { ...grantColumns(), userEmail: text('user_email').notNull() },
+  (t) => [index('user_grants_user_email_idx').on(t.userEmail)],
+);
+
+export const auditKinds = ['attempt', 'step', 'outcome', 'event'] as const;
+export type AuditKind = (typeof auditKinds)[number];
+
+/**
+ * Append-only, hash-chained. `id`, `prev_hash` and `hash` are assigned by the `audit_log_chain`
+ * trigger (migrations/0001_audit_chain.sql) under a lock on `audit_head`, so the chain has one
+ * order even with many writers; UPDATE, DELETE and TRUNCATE are rejected by triggers.
+ */
+export const auditLog = pgTable(
+  'audit_log',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().default(0),
+    at: timestamp('at', { withTimezone: true, precision: 6 }).notNull().defaultNow(),
+    requestId: text('request_id').notNull(),
+    kind: text('kind', { enum: auditKinds }).notNull(),
+    entry: text('entry').notNull(),
+    slackUserId: text('slack_user_id'),
+    email: text('email'),
+    channel: text('channel'),
+    command: text('command'),
+    commandText: text('command_text'),
+    args: jsonb('args'),
+    action: text('action'),
+    resource: text('resource'),
+    decision: text('decision'),
+    reason: text('reason'),
+    grantRef: jsonb('grant_ref'),
+    outcome: text('outcome'),
+    error: text('error'),
+    durationMs: integer('duration_ms'),
+    detail: jsonb('detail'),
+    prevHash: text('prev_hash').notNull().default(''),
+    hash: text('hash').notNull().default(''),
+  },
+  (t) => [
+    index('audit_log_request_id_idx').on(t.requestId),
+    index('audit_log_email_at_idx').on(t.email, t.at),
+    index('audit_log_action_at_idx').on(t.action, t.at),
+    index('audit_log_at_idx').on(t.at),
+  ],
+);
+
+/** The tip of the audit chain: one row, locked by every append. */
+export const auditHead = pgTable(
+  'audit_head',
+  {
+    singleton: boolean('singleton').primaryKey().default(true),
+    lastId: bigint('last_id', { mode: 'number' }).notNull(),
+    lastHash: text('last_hash').notNull(),
+  },
+  (t) => [check('audit_head_singleton', sql`${t.singleton}`)],
+);
+
+export const pendingStatuses = [
+  'pending',
+  'confirmed',
+  'cancelled',
+  'expired',
+  'approved',
+  'denied',
+] as const;
+export type PendingStatus = (typeof pendingStatuses)[number];
+
+/**
+ * A command waiting for its caller's confirmation (or, later, for approvers). The status moves
+ * away from `pending` exactly once, by a conditional UPDATE, which is what makes a double click
+ * or a second replica harmless.
+ */
+export const pendingActions = pgTable(
+  'pending_actions',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    requestId: text('request_id').notNull(),
+    kind: text('kind', { enum: ['confirm', 'approval'] }).notNull(),
+    command: text('command').notNull(),
+    commandText: text('command_text').notNull(),
+    args: jsonb('args').notNull(),
+    requesterEmail: text('requester_email').notNull(),
+    requesterSlackId: text('requester_slack_id'),
+    channel: text('channel'),
+    summary: text('summary').notNull(),
+    status: text('status', { enum: pendingStatuses }).notNull().default('pending'),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    decidedBy: text('decided_by'),
+    decidedAt: timestamp('decided_at', { withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (t) => [index('pending_actions_status_expires_idx').on(t.status, t.expiresAt)],
+);

@@ -1,0 +1,211 @@
+import { sql } from 'drizzle-orm';
+import type { Approval, Grant } from '../../policies/decide.ts';
+import type { PolicyGrant } from '../../policies/policyFiles.ts';
+import type { Db } from '../connect.ts';
+import { groupGrants, userGrants } from '../schema.ts';
+
+export interface DirectoryUser {
+  id: number;
+  email: string;
+  name: string | null;
+  slackUserId: string | null;
+  /** Listed as active by at least one directory source. */
+  active: boolean;
+}
+
+export interface CallerRecord {
+  user: DirectoryUser;
+  groups: string[];
+  grants: Grant[];
+}
+
+export interface AccessStore {
+  findUser(by: { email: string } | { slackUserId: string }): Promise<DirectoryUser | undefined>;
+  /** The user, their groups and every grant that applies to them, in one round trip. */
+  loadCaller(email: string): Promise<CallerRecord | undefined>;
+  allGrants(): Promise<Grant[]>;
+  /** Active members of each named group. */
+  groupMembers(groupNames: readonly string[]): Promise<Map<string, { email: string; name: string | null }[]>>;
+  knownNames(): Promise<{ groups: Set<string>; users: Set<string> }>;
+  /** Replaces the grants from policy files in one transaction; writes nothing when they are unchanged. */
+  replacePolicyGrants(grants: readonly PolicyGrant[]): Promise<{ changed: boolean; count: number }>;
+}
+
+interface GrantJson {
+  id: number;
+  group_name?: string | null;
+  user_email?: string | null;
+  actions: string[];
+  resources: string[];
+  limits: Record<string, number>;
+  approval: Approval | null;
+  origin: string;
+}
+
+function toGrant(row: GrantJson): Grant {
+  return {
+    id: row.id,
+    subject:
+      row.group_name != null
+        ? { kind: 'group', name: row.group_name }
+        : { kind: 'user', email: row.user_email ?? '' },
+    actions: row.actions,
+    resources: row.resources,
+    limits: row.limits ?? {},
+    approval: row.approval ?? null,
+    origin: row.origin,
+  };
+}
+
+type UserRow = {
+  id: number;
+  email: string;
+  name: string | null;
+  slack_user_id: string | null;
+  active: boolean;
+};
+
+const toUser = (row: UserRow): DirectoryUser => ({
+  id: row.id,
+  email: row.email,
+  name: row.name,
+  slackUserId: row.slack_user_id,
+  active: row.active,
+});
+
+const APPLY_POLICIES_LOCK = 0x6470_7031; // "dpp1"
+
+/** Canonical text of a grant, to compare the files with what is stored without writing. */
+function fingerprint(g: Omit<PolicyGrant, 'origin'> & { origin: string }): string {
+  return JSON.stringify([
+    g.subject.kind === 'group' ? `g:${g.subject.name}` : `u:${g.subject.email}`,
+    g.actions,
+    g.resources,
+    Object.entries(g.limits).sort(([a], [b]) => a.localeCompare(b)),
+    g.approval,
+    g.origin,
+  ]);
+}
+
+export class PgAccessStore implements AccessStore {
+  private readonly db: Db;
+
+  constructor(db: Db) {
+    this.db = db;
+  }
+
+  async findUser(by: { email: string } | { slackUserId: string }): Promise<DirectoryUser | undefined> {
+    const where =
+      'email' in by ? sql`u.email = ${by.email.toLowerCase()}` : sql`u.slack_user_id = ${by.slackUserId}`;
+    const result = await this.db.execute<UserRow>(sql`
+      SELECT u.id, u.email, u.name, u.slack_user_id,
+             EXISTS (SELECT 1 FROM user_sources s WHERE s.user_id = u.id AND s.active) AS active
+      FROM users u WHERE ${where}
+      ORDER BY u.id LIMIT 1`);
+    const row = result.rows[0];
+    return row ? toUser(row) : undefined;
+  }
+
+  async loadCaller(email: string): Promise<CallerRecord | undefined> {
+    const result = await this.db.execute<UserRow & { groups: string[]; grants: GrantJson[] }>(sql`
+      WITH u AS (
+        SELECT id, email, name, slack_user_id,
+               EXISTS (SELECT 1 FROM user_sources s WHERE s.user_id = users.id AND s.active) AS active
+        FROM users WHERE email = ${email.toLowerCase()}
+      ), g AS (
+        SELECT gr.name FROM memberships m JOIN groups gr ON gr.id = m.group_id
+        WHERE m.user_id = (SELECT id FROM u)
+      )
+      SELECT u.*,
+        COALESCE((SELECT json_agg(name ORDER BY name) FROM g), '[]') AS groups,
+        COALESCE((
+          SELECT json_agg(x) FROM (
+            SELECT id, group_name, NULL AS user_email, actions, resources, limits, approval, origin
+            FROM group_grants WHERE group_name IN (SELECT name FROM g)
+            UNION ALL
+            SELECT id, NULL, user_email, actions, resources, limits, approval, origin
+            FROM user_grants WHERE user_email = (SELECT email FROM u)
+          ) x
+        ), '[]') AS grants
+      FROM u`);
+    const row = result.rows[0];
+    if (!row) return undefined;
+    return {
+      user: toUser(row),
+      groups: row.groups,
+      grants: row.grants.map(toGrant),
+    };
+  }
+
+  async allGrants(): Promise<Grant[]> {
+    const [groupRows, userRows] = await Promise.all([
+      this.db.select().from(groupGrants).orderBy(groupGrants.id),
+      this.db.select().from(userGrants).orderBy(userGrants.id),
+    ]);
+    return [
+      ...groupRows.map((r) => toGrant({ ...r, group_name: r.groupName })),
+      ...userRows.map((r) => toGrant({ ...r, user_email: r.userEmail })),
+    ];
+  }
+
+  async groupMembers(
+    groupNames: readonly string[],
+  ): Promise<Map<string, { email: string; name: string | null }[]>> {
+    const out = new Map<string, { email: string; name: string | null }[]>();
+    if (groupNames.length === 0) return out;
+    const result = await this.db.execute<{ group_name: string; email: string; name: string | null }>(sql`
+      SELECT g.name AS group_name, u.email, u.name
+      FROM groups g JOIN memberships m ON m.group_id = g.id JOIN users u ON u.id = m.user_id
+      WHERE g.name = ANY(${sql.param([...groupNames])}::text[])
+        AND EXISTS (SELECT 1 FROM user_sources s WHERE s.user_id = u.id AND s.active)
+      ORDER BY g.name, u.email`);
+    for (const row of result.rows) {
+      const list = out.get(row.group_name) ?? [];
+      list.push({ email: row.email, name: row.name });
+      out.set(row.group_name, list);
+    }
+    return out;
+  }
+
+  async knownNames(): Promise<{ groups: Set<string>; users: Set<string> }> {
+    const [g, u] = await Promise.all([
+      this.db.execute<{ name: string }>(sql`SELECT name FROM groups`),
+      this.db.execute<{ email: string }>(sql`SELECT email FROM users`),
+    ]);
+    return { groups: new Set(g.rows.map((r) => r.name)), users: new Set(u.rows.map((r) => r.email)) };
+  }
+
+  async replacePolicyGrants(grants: readonly PolicyGrant[]): Promise<{ changed: boolean; count: number }> {
+    return this.db.transaction(async (tx) => {
+      await tx.execute(sql`SELECT pg_advisory_xact_lock(${APPLY_POLICIES_LOCK})`);
+      const groupRows = await tx.select().from(groupGrants);
+      const userRows = await tx.select().from(userGrants);
+      const stored = [
+        ...groupRows.map((r) => fingerprint({ ...r, subject: { kind: 'group', name: r.groupName } })),
+        ...userRows.map((r) => fingerprint({ ...r, subject: { kind: 'user', email: r.userEmail } })),
+      ].sort();
+      const wanted = grants.map(fingerprint).sort();
+      if (stored.length === wanted.length && stored.every((s, i) => s === wanted[i])) {
+        return { changed: false, count: grants.length };
+      }
+      await tx.delete(groupGrants);
+      await tx.delete(userGrants);
+      const common = (g: PolicyGrant) => ({
+        actions: g.actions,
+        resources: g.resources,
+        limits: g.limits,
+        approval: g.approval,
+        origin: g.origin,
+      });
+      const groupValues = grants.flatMap((g) =>
+        g.subject.kind === 'group' ? [{ ...common(g), groupName: g.subject.name }] : [],
+      );
+      const userValues = grants.flatMap((g) =>
+        g.subject.kind === 'user' ? [{ ...common(g), userEmail: g.subject.email }] : [],
+      );
+      if (groupValues.length) await tx.insert(groupGrants).values(groupValues);
+      if (userValues.length) await tx.insert(userGrants).values(userValues);
+      return { changed: true, count: grants.length };
+    });
+  }
+}

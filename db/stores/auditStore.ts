@@ -1,0 +1,209 @@
+import { and, desc, eq, gt, gte, inArray, like, type SQL, sql } from 'drizzle-orm';
+import { AuditUnavailableError, errorMessage } from '../../bot/errors.ts';
+import type { Db } from '../connect.ts';
+import { type AuditKind, auditLog } from '../schema.ts';
+
+export interface AuditEntry {
+  requestId: string;
+  kind: AuditKind;
+  /** Where the request came from: slack, console, cli, button, system. */
+  entry: string;
+  slackUserId?: string | null;
+  email?: string | null;
+  channel?: string | null;
+  command?: string | null;
+  commandText?: string | null;
+  args?: unknown;
+  action?: string | null;
+  resource?: string | null;
+  decision?: 'allow' | 'deny' | 'invalid' | null;
+  reason?: string | null;
+  grantRef?: unknown;
+  outcome?: string | null;
+  error?: string | null;
+  durationMs?: number | null;
+  detail?: unknown;
+}
+
+export type AuditRecord = typeof auditLog.$inferSelect;
+
+export type VerifyResult =
+  | { ok: true; rows: number }
+  | { ok: false; rows: number; brokenAt: number; problem: string };
+
+export interface AuditSearch {
+  email?: string | undefined;
+  /** An action or a pattern ending in `.*`. */
+  action?: string | undefined;
+  since?: Date | undefined;
+  kinds?: AuditKind[] | undefined;
+  requestId?: string | undefined;
+  limit: number;
+}
+
+export interface AuditStore {
+  /** Appends one row; throws AuditUnavailableError when it cannot, so the caller does not act. */
+  append(entry: AuditEntry): Promise<{ id: number; at: Date }>;
+  search(filter: AuditSearch): Promise<AuditRecord[]>;
+  /** Recomputes the chain and reports the first broken link. */
+  verify(): Promise<VerifyResult>;
+  /** Streams rows with `at >= since` in chain order, a page at a time. */
+  export(
+    since: Date,
+    onPage: (rows: AuditRecord[]) => Promise<void> | void,
+    pageSize?: number,
+  ): Promise<number>;
+}
+
+/** Longest command text kept in a row; longer input is cut and marked, not refused by the log. */
+export const MAX_AUDITED_TEXT = 4000;
+
+function clip(text: string | null | undefined): string | null {
+  if (text == null) return null;
+  return text.length > MAX_AUDITED_TEXT
+    ? `${text.slice(0, MAX_AUDITED_TEXT)}… [${text.length - MAX_AUDITED_TEXT} more characters]`
+    : text;
+}
+
+/** jsonb rejects the NUL character; the log must still take whatever a caller typed. */
+function jsonSafe(value: unknown): unknown {
+  if (value === undefined) return null;
+  return JSON.parse(
+    JSON.stringify(value, (_k, v: unknown) =>
+      typeof v === 'string' ? v.replaceAll('\u0000', '\\u0000') : v,
+    ),
+  );
+}
+
+const noNul = (text: string | null): string | null =>
+  text === null ? null : text.replaceAll('\u0000', '\\u0000');
+
+export class PgAuditStore implements AuditStore {
+  private readonly db: Db;
+
+  constructor(db: Db) {
+    this.db = db;
+  }
+
+  async append(entry: AuditEntry): Promise<{ id: number; at: Date }> {
+    try {
+      const [row] = await this.db
+        .insert(auditLog)
+        .values({
+          requestId: entry.requestId,
+          kind: entry.kind,
+          entry: entry.entry,
+          slackUserId: entry.slackUserId ?? null,
+          email: entry.email ?? null,
+          channel: entry.channel ?? null,
+          command: entry.command ?? null,
+          commandText: noNul(clip(entry.commandText)),
+          args: jsonSafe(entry.args),
+          action: entry.action ?? null,
+          resource: noNul(entry.resource ?? null),
+          decision: entry.decision ?? null,
+          reason: noNul(clip(entry.reason)),
+          grantRef: jsonSafe(entry.grantRef),
+          outcome: entry.outcome ?? null,
+          error: noNul(clip(entry.error)),
+          durationMs: entry.durationMs ?? null,
+          detail: jsonSafe(entry.detail),
+        })
+        .returning({ id: auditLog.id, at: auditLog.at });
+      if (!row) throw new Error('the insert returned no row');
+      return row;
+    } catch (error) {
+      throw new AuditUnavailableError(`the audit log could not be written: ${errorMessage(error)}`, {
+        cause: error,
+      });
+    }
+  }
+
+  async search(filter: AuditSearch): Promise<AuditRecord[]> {
+    const where: SQL[] = [];
+    if (filter.email) where.push(eq(auditLog.email, filter.email.toLowerCase()));
+    if (filter.action) {
+      if (filter.action.endsWith('.*')) where.push(like(auditLog.action, `${filter.action.slice(0, -1)}%`));
+      else where.push(eq(auditLog.action, filter.action));
+    }
+    if (filter.since) where.push(gte(auditLog.at, filter.since));
+    if (filter.kinds?.length) where.push(inArray(auditLog.kind, filter.kinds));
+    if (filter.requestId) where.push(eq(auditLog.requestId, filter.requestId));
+    return this.db
+      .select()
+      .from(auditLog)
+      .where(where.length ? and(...where) : undefined)
+      .orderBy(desc(auditLog.id))
+      .limit(filter.limit);
+  }
+
+  async verify(): Promise<VerifyResult> {
+    const count = await this.db.execute<{ n: number }>(sql`SELECT count(*)::int AS n FROM audit_log`);
+    const rows = count.rows[0]?.n ?? 0;
+    const broken = await this.db.execute<{
+      id: number;
+      changed: boolean;
+      relinked: boolean;
+      gap_from: number | null;
+    }>(sql`
+      SELECT id::int AS id, hash <> expected AS changed, prev_hash <> prior_hash AS relinked,
+             CASE WHEN id <> prior_id + 1 THEN prior_id::int END AS gap_from
+      FROM (
+        SELECT id, hash, prev_hash, audit_row_hash(a) AS expected,
+               COALESCE(lag(hash) OVER w, repeat('0', 64)) AS prior_hash,
+               COALESCE(lag(id) OVER w, 0) AS prior_id
+        FROM audit_log a WINDOW w AS (ORDER BY id)
+      ) chain
+      WHERE hash <> expected OR prev_hash <> prior_hash OR id <> prior_id + 1
+      ORDER BY id LIMIT 1`);
+    const first = broken.rows[0];
+    if (first) {
+      let problem: string;
+      if (first.gap_from !== null)
+        problem = `rows ${first.gap_from + 1}–${first.id - 1} are missing: they were deleted`;
+      else if (first.changed)
+        problem = `row ${first.id} was changed after it was written: its hash does not match its contents`;
+      else problem = `row ${first.id} does not link to the row before it: that row was changed or removed`;
+      return { ok: false, rows, brokenAt: first.id, problem };
+    }
+    const tail = await this.db.execute<{
+      head_id: number;
+      head_hash: string;
+      last_id: number | null;
+      last_hash: string | null;
+    }>(sql`
+      SELECT h.last_id::int AS head_id, h.last_hash AS head_hash, l.id::int AS last_id, l.hash AS last_hash
+      FROM audit_head h LEFT JOIN LATERAL (SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1) l ON true`);
+    const t = tail.rows[0];
+    if (t && (t.head_id !== (t.last_id ?? 0) || (t.last_hash !== null && t.head_hash !== t.last_hash))) {
+      return {
+        ok: false,
+        rows,
+        brokenAt: (t.last_id ?? 0) + 1,
+        problem: `the log ends at row ${t.last_id ?? 0} but ${t.head_id} rows were written: the last rows were deleted`,
+      };
+    }
+    return { ok: true, rows };
+  }
+
+  async export(
+    since: Date,
+    onPage: (rows: AuditRecord[]) => Promise<void> | void,
+    pageSize = 5000,
+  ): Promise<number> {
+    let after = 0;
+    let total = 0;
+    for (;;) {
+      const page = await this.db
+        .select()
+        .from(auditLog)
+        .where(and(gt(auditLog.id, after), gte(auditLog.at, since)))
+        .orderBy(auditLog.id)
+        .limit(pageSize);
+      if (page.length === 0) return total;
+      await onPage(page);
+      total += page.length;
+      after = page[page.length - 1]?.id ?? after;
+    }
+  }
+}

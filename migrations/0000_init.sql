@@ -1,0 +1,124 @@
+CREATE TABLE "audit_head" (
+	"singleton" boolean PRIMARY KEY DEFAULT true NOT NULL,
+	"last_id" bigint NOT NULL,
+	"last_hash" text NOT NULL,
+	CONSTRAINT "audit_head_singleton" CHECK ("audit_head"."singleton")
+);
+--> statement-breakpoint
+CREATE TABLE "audit_log" (
+	"id" bigint PRIMARY KEY DEFAULT 0 NOT NULL,
+	"at" timestamp (6) with time zone DEFAULT now() NOT NULL,
+	"request_id" text NOT NULL,
+	"kind" text NOT NULL,
+	"entry" text NOT NULL,
+	"slack_user_id" text,
+	"email" text,
+	"channel" text,
+	"command" text,
+	"command_text" text,
+	"args" jsonb,
+	"action" text,
+	"resource" text,
+	"decision" text,
+	"reason" text,
+	"grant_ref" jsonb,
+	"outcome" text,
+	"error" text,
+	"duration_ms" integer,
+	"detail" jsonb,
+	"prev_hash" text DEFAULT '' NOT NULL,
+	"hash" text DEFAULT '' NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "group_grants" (
+	"id" serial PRIMARY KEY NOT NULL,
+	"actions" text[] NOT NULL,
+	"resources" text[] NOT NULL,
+	"limits" jsonb DEFAULT '{}'::jsonb NOT NULL,
+	"approval" jsonb,
+	"origin" text NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"group_name" text NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "groups" (
+	"id" serial PRIMARY KEY NOT NULL,
+	"name" text NOT NULL,
+	"source" text NOT NULL,
+	"external_id" text,
+	"display_name" text,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "memberships" (
+	"group_id" integer NOT NULL,
+	"user_id" integer NOT NULL,
+	"source" text NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "memberships_group_id_user_id_pk" PRIMARY KEY("group_id","user_id")
+);
+--> statement-breakpoint
+CREATE TABLE "pending_actions" (
+	"id" uuid PRIMARY KEY DEFAULT gen_random_uuid() NOT NULL,
+	"request_id" text NOT NULL,
+	"kind" text NOT NULL,
+	"command" text NOT NULL,
+	"command_text" text NOT NULL,
+	"args" jsonb NOT NULL,
+	"requester_email" text NOT NULL,
+	"requester_slack_id" text,
+	"channel" text,
+	"summary" text NOT NULL,
+	"status" text DEFAULT 'pending' NOT NULL,
+	"expires_at" timestamp with time zone NOT NULL,
+	"decided_by" text,
+	"decided_at" timestamp with time zone,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "user_grants" (
+	"id" serial PRIMARY KEY NOT NULL,
+	"actions" text[] NOT NULL,
+	"resources" text[] NOT NULL,
+	"limits" jsonb DEFAULT '{}'::jsonb NOT NULL,
+	"approval" jsonb,
+	"origin" text NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"user_email" text NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "user_sources" (
+	"user_id" integer NOT NULL,
+	"source" text NOT NULL,
+	"external_id" text,
+	"active" boolean DEFAULT true NOT NULL,
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "user_sources_user_id_source_pk" PRIMARY KEY("user_id","source")
+);
+--> statement-breakpoint
+CREATE TABLE "users" (
+	"id" serial PRIMARY KEY NOT NULL,
+	"email" text NOT NULL,
+	"name" text,
+	"slack_user_id" text,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+ALTER TABLE "memberships" ADD CONSTRAINT "memberships_group_id_groups_id_fk" FOREIGN KEY ("group_id") REFERENCES "public"."groups"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "memberships" ADD CONSTRAINT "memberships_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "user_sources" ADD CONSTRAINT "user_sources_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+CREATE INDEX "audit_log_request_id_idx" ON "audit_log" USING btree ("request_id");--> statement-breakpoint
+CREATE INDEX "audit_log_email_at_idx" ON "audit_log" USING btree ("email","at");--> statement-breakpoint
+CREATE INDEX "audit_log_action_at_idx" ON "audit_log" USING btree ("action","at");--> statement-breakpoint
+CREATE INDEX "audit_log_at_idx" ON "audit_log" USING btree ("at");--> statement-breakpoint
+CREATE INDEX "group_grants_group_name_idx" ON "group_grants" USING btree ("group_name");--> statement-breakpoint
+CREATE UNIQUE INDEX "groups_name_key" ON "groups" USING btree ("name");--> statement-breakpoint
+CREATE INDEX "groups_source_idx" ON "groups" USING btree ("source");--> statement-breakpoint
+CREATE INDEX "memberships_user_id_idx" ON "memberships" USING btree ("user_id");--> statement-breakpoint
+CREATE INDEX "pending_actions_status_expires_idx" ON "pending_actions" USING btree ("status","expires_at");--> statement-breakpoint
+CREATE INDEX "user_grants_user_email_idx" ON "user_grants" USING btree ("user_email");--> statement-breakpoint
+CREATE INDEX "user_sources_source_idx" ON "user_sources" USING btree ("source");--> statement-breakpoint
+CREATE UNIQUE INDEX "users_email_key" ON "users" USING btree ("email");--> statement-breakpoint
+CREATE INDEX "users_slack_user_id_idx" ON "users" USING btree ("slack_user_id");

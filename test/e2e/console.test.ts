@@ -1,0 +1,165 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../support/cli.ts';
+import { createTestDatabase, type TestDatabase } from '../support/db.ts';
+import { createFixture, type Fixture } from '../support/fixture.ts';
+
+let fixture: Fixture;
+let database: TestDatabase;
+let env: Record<string, string>;
+
+beforeAll(async () => {
+  fixture = createFixture();
+  database = await createTestDatabase();
+  env = { DATABASE_URL: database.url };
+});
+afterAll(async () => {
+  await database.drop();
+  fixture.remove();
+});
+
+describe('dpbot console, scripted through standard input', () => {
+  it('runs help, whoami, a denied and an allowed command, answering each and auditing each', async () => {
+    const script = [
+      'help',
+      'whoami',
+      '.as linus@example.com',
+      'audit',
+      'who-can audit.read',
+      'exit',
+      'help',
+    ].join('\n');
+    const result = await runCli(['console', '--config', fixture.configPath, '--as', 'ada@example.com'], {
+      env,
+      input: script,
+    });
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const out = result.stdout;
+    expect(out).toContain('== dpbot commands you may run ==');
+    expect(out).toContain('You are Ada Lovelace <ada@example.com> (Slack U0ADA00001).');
+    expect(out).toContain('Acting as linus@example.com.');
+    expect(out).toContain(
+      'Not allowed: audit needs the audit.read action on audit:log, and no grant gives audit.read on audit:log. Ask #data-platform for access.',
+    );
+    expect(out).toContain('Who may audit.read');
+    expect(out).toContain('group file:data-platform (1 member: ada@example.com)');
+    // "exit" ends the session: the help after it never runs.
+    expect(out.match(/== dpbot commands you may run ==/g)).toHaveLength(1);
+
+    const rows = await database.query<{
+      email: string;
+      command: string;
+      kind: string;
+      decision: string | null;
+      outcome: string | null;
+    }>("SELECT email, command, kind, decision, outcome FROM audit_log WHERE entry = 'console' ORDER BY id");
+    expect(rows.rows).toEqual([
+      { email: 'ada@example.com', command: 'help', kind: 'attempt', decision: 'allow', outcome: null },
+      { email: 'ada@example.com', command: 'help', kind: 'outcome', decision: 'allow', outcome: 'ok' },
+      { email: 'ada@example.com', command: 'whoami', kind: 'attempt', decision: 'allow', outcome: null },
+      { email: 'ada@example.com', command: 'whoami', kind: 'outcome', decision: 'allow', outcome: 'ok' },
+      { email: 'linus@example.com', command: 'audit', kind: 'attempt', decision: 'deny', outcome: null },
+      { email: 'linus@example.com', command: 'who-can', kind: 'attempt', decision: 'allow', outcome: null },
+      { email: 'linus@example.com', command: 'who-can', kind: 'outcome', decision: 'allow', outcome: 'ok' },
+    ]);
+  });
+
+  it('answers bad input with a clear message and keeps going', async () => {
+    const script = ['scael team-x', 'audit "unterminated', 'whoami'].join('\n');
+    const result = await runCli(['console', '--config', fixture.configPath], { env, input: script });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('Not run: unknown command "scael"');
+    expect(result.stdout).toContain('Not run: the quote at position 7 is not closed');
+    expect(result.stdout).toContain('You are Ada Lovelace');
+  });
+
+  it('verifies and exports the audit log from the command line', async () => {
+    const verify = await runCli(['audit', 'verify', '--config', fixture.configPath], { env });
+    expect(verify.code).toBe(0);
+    expect(verify.stdout).toMatch(/^Audit log intact: \d+ row\(s\), every link verified\.$/m);
+
+    const jsonl = await runCli(['audit', 'export', '--since', '1d', '--config', fixture.configPath], { env });
+    expect(jsonl.code).toBe(0);
+    const lines = jsonl.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { id: number; hash: string });
+    expect(lines.length).toBeGreaterThan(5);
+    expect(lines.map((l) => l.id)).toEqual([...lines.map((l) => l.id)].sort((a, b) => a - b));
+
+    const csv = await runCli(
+      ['audit', 'export', '--since', '2000-01-01', '--format', 'csv', '--config', fixture.configPath],
+      { env },
+    );
+    expect(csv.stdout.split('\n')[0]).toMatch(/^id,at,requestId,kind,entry,/);
+
+    await database.query(
+      "BEGIN; ALTER TABLE audit_log DISABLE TRIGGER USER; UPDATE audit_log SET email = 'mallory@example.com' WHERE id = 5; ALTER TABLE audit_log ENABLE TRIGGER USER; COMMIT",
+    );
+    const broken = await runCli(['audit', 'verify', '--config', fixture.configPath], { env });
+    expect(broken.code).toBe(1);
+    expect(broken.stdout).toContain('Audit log BROKEN at row 5: row 5 was changed after it was written');
+  });
+});
+
+describe('dpbot checks', () => {
+  it('config check prints every problem with its path and exits non-zero', async () => {
+    const bad = fixture.write('bad.yaml', {
+      server: { port: -1 },
+      teams: [],
+      confirmations: { ttl: 'never' },
+    });
+    const result = await runCli(['config', 'check', '--config', bad]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('server.port: expected an integer from 0 to 65535');
+    expect(result.stderr).toContain("unknown key 'teams'");
+    expect(result.stderr).toContain('confirmations.ttl: expected a duration');
+    const good = await runCli(['config', 'check', '--config', fixture.configPath]);
+    expect(good.code).toBe(0);
+    expect(good.stdout).toBe(`${fixture.configPath}: OK\n`);
+  });
+
+  it('policies check reports errors and warnings and exits non-zero on errors', async () => {
+    const other = createFixture({
+      policies: {
+        'x.yaml': {
+          grants: [
+            { group: 'file:nobody', actions: ['audit.read'] },
+            { group: 'file:ops', actions: ['nope.never'] },
+          ],
+        },
+      },
+    });
+    try {
+      const result = await runCli(['policies', 'check', '--config', other.configPath], { env });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain(
+        'error: policies/x.yaml: grants[1].actions[0]: unknown action "nope.never"',
+      );
+      expect(result.stderr).toContain(
+        'warning: policies/x.yaml: grants[0].group: "file:nobody" is not (yet) a known group',
+      );
+      expect(result.stdout).toContain('1 policy file(s), 1 valid grant(s), 1 error(s), 2 warning(s)');
+    } finally {
+      other.remove();
+    }
+  });
+
+  it('sync --dry-run prints the difference without applying it', async () => {
+    fixture.write('directory.yaml', {
+      users: [
+        { email: 'ada@example.com', name: 'Ada Lovelace', slackId: 'U0ADA00001' },
+        { email: 'new@example.com' },
+      ],
+      groups: [{ id: 'data-platform', members: ['ada@example.com', 'new@example.com'] }],
+    });
+    const result = await runCli(['sync', '--dry-run', '--config', fixture.configPath], { env });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('file: would change');
+    expect(result.stdout).toContain('  + user new@example.com');
+    expect(result.stdout).toContain('  - group file:team-x-oncall');
+    expect(result.stdout).toContain('  + new@example.com in file:data-platform');
+    const users = await database.query("SELECT 1 FROM users WHERE email = 'new@example.com'");
+    expect(users.rowCount).toBe(0);
+  });
+});

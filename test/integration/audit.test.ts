@@ -1,0 +1,152 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PgAuditStore } from '../../db/stores/auditStore.ts';
+import { createTestDatabase, type TestDatabase } from '../support/db.ts';
+
+let database: TestDatabase;
+let store: PgAuditStore;
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  store = new PgAuditStore(database.db);
+});
+afterAll(() => database.drop());
+
+const entry = (n: number) => ({
+  requestId: `req-${n}`,
+  kind: 'attempt' as const,
+  entry: 'console',
+  email: 'ada@example.com',
+  commandText: `scale team-x ${n}`,
+  args: { team: 'team-x', replicas: String(n) },
+  action: 'workers.scale',
+  resource: 'team:team-x',
+  decision: 'allow' as const,
+});
+
+describe('audit log', () => {
+  it('chains rows from concurrent writers into one gapless, verifiable order', async () => {
+    await Promise.all(Array.from({ length: 40 }, (_, i) => store.append(entry(i))));
+    const rows = await database.query<{ id: string; prev_hash: string; hash: string }>(
+      'SELECT id, prev_hash, hash FROM audit_log ORDER BY id',
+    );
+    expect(rows.rows.map((r) => Number(r.id))).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+    for (let i = 1; i < rows.rows.length; i++) expect(rows.rows[i]?.prev_hash).toBe(rows.rows[i - 1]?.hash);
+    expect(await store.verify()).toEqual({ ok: true, rows: 40 });
+  });
+
+  it('keeps any text a caller typed: NUL, unicode, quotes, very long text', async () => {
+    const long = 'x'.repeat(10_000);
+    const { id } = await store.append({
+      ...entry(99),
+      commandText: `a\u0000b ünï "'; DROP TABLE audit_log;-- ${long}`,
+      args: { v: 'a\u0000b' },
+    });
+    const [row] = await store.search({ requestId: 'req-99', limit: 1 });
+    expect(row?.id).toBe(id);
+    expect(row?.commandText?.startsWith(`a\\u0000b ünï "'; DROP TABLE audit_log;-- xxx`)).toBe(true);
+    expect(row?.commandText?.endsWith('more characters]')).toBe(true);
+    expect(row?.args).toEqual({ v: 'a\\u0000b' });
+    expect((await store.verify()).ok).toBe(true);
+  });
+
+  it('rejects UPDATE, DELETE and TRUNCATE', async () => {
+    await expect(
+      database.query("UPDATE audit_log SET email = 'mallory@example.com' WHERE id = 1"),
+    ).rejects.toThrow(/append-only: UPDATE/);
+    await expect(database.query('DELETE FROM audit_log WHERE id = 1')).rejects.toThrow(/append-only: DELETE/);
+    await expect(database.query('TRUNCATE audit_log')).rejects.toThrow(/append-only: TRUNCATE/);
+  });
+
+  it('searches by user, action pattern and time, newest first', async () => {
+    await store.append({
+      ...entry(100),
+      email: 'grace@example.com',
+      action: 'release.ship',
+      requestId: 'rel',
+    });
+    const byUser = await store.search({ email: 'GRACE@example.com', limit: 10 });
+    expect(byUser.map((r) => r.requestId)).toEqual(['rel']);
+    const byAction = await store.search({ action: 'release.*', limit: 10 });
+    expect(byAction.map((r) => r.requestId)).toEqual(['rel']);
+    const recent = await store.search({ since: new Date(Date.now() + 60_000), limit: 10 });
+    expect(recent).toEqual([]);
+    const all = await store.search({ limit: 3 });
+    expect(all.map((r) => r.id)).toEqual([...all.map((r) => r.id)].sort((a, b) => b - a));
+  });
+
+  it('exports in chain order, page by page', async () => {
+    const seen: number[] = [];
+    const count = await store.export(
+      new Date(0),
+      (rows) => {
+        seen.push(...rows.map((r) => r.id));
+      },
+      7,
+    );
+    expect(count).toBe(seen.length);
+    expect(seen).toEqual([...seen].sort((a, b) => a - b));
+    expect(new Set(seen).size).toBe(seen.length);
+  });
+});
+
+describe('audit verify detects tampering by the table owner', () => {
+  const tamper = (sql: string) =>
+    database.query(
+      `BEGIN; ALTER TABLE audit_log DISABLE TRIGGER USER; ${sql}; ALTER TABLE audit_log ENABLE TRIGGER USER; COMMIT`,
+    );
+
+  it('a changed row', async () => {
+    await tamper("UPDATE audit_log SET decision = 'deny' WHERE id = 7");
+    expect(await store.verify()).toMatchObject({
+      ok: false,
+      brokenAt: 7,
+      problem: expect.stringContaining('row 7 was changed'),
+    });
+    await tamper("UPDATE audit_log SET decision = 'allow' WHERE id = 7");
+    expect((await store.verify()).ok).toBe(true);
+  });
+
+  it('a changed row whose hash was recomputed to match', async () => {
+    await tamper("UPDATE audit_log SET email = 'mallory@example.com' WHERE id = 12");
+    await tamper('UPDATE audit_log a SET hash = audit_row_hash(a) WHERE id = 12');
+    expect(await store.verify()).toMatchObject({
+      ok: false,
+      brokenAt: 13,
+      problem: expect.stringContaining('row 13 does not link'),
+    });
+  });
+
+  it('a deleted row in the middle and at the end', async () => {
+    const fresh = await createTestDatabase();
+    try {
+      const s = new PgAuditStore(fresh.db);
+      for (let i = 0; i < 5; i++) await s.append(entry(i));
+      await fresh.query(
+        'BEGIN; ALTER TABLE audit_log DISABLE TRIGGER USER; DELETE FROM audit_log WHERE id = 3; ALTER TABLE audit_log ENABLE TRIGGER USER; COMMIT',
+      );
+      expect(await s.verify()).toMatchObject({
+        ok: false,
+        brokenAt: 4,
+        problem: 'rows 3–3 are missing: they were deleted',
+      });
+
+      const tail = await createTestDatabase();
+      try {
+        const t = new PgAuditStore(tail.db);
+        for (let i = 0; i < 3; i++) await t.append(entry(i));
+        await tail.query(
+          'BEGIN; ALTER TABLE audit_log DISABLE TRIGGER USER; DELETE FROM audit_log WHERE id = 3; ALTER TABLE audit_log ENABLE TRIGGER USER; COMMIT',
+        );
+        expect(await t.verify()).toMatchObject({
+          ok: false,
+          brokenAt: 3,
+          problem: expect.stringContaining('the last rows were deleted'),
+        });
+      } finally {
+        await tail.drop();
+      }
+    } finally {
+      await fresh.drop();
+    }
+  });
+});

@@ -1,0 +1,60 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import pino from 'pino';
+import { inject } from 'vitest';
+import { connect, type Db } from '../../db/connect.ts';
+import { databaseUrl } from './urls.ts';
+
+export interface TestDatabase {
+  url: string;
+  name: string;
+  pool: pg.Pool;
+  db: Db;
+  /** Runs SQL as the connecting role, which owns the tables (used to tamper with the audit log). */
+  query<T extends pg.QueryResultRow = pg.QueryResultRow>(
+    text: string,
+    values?: unknown[],
+  ): Promise<pg.QueryResult<T>>;
+  drop(): Promise<void>;
+}
+
+async function admin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: inject('adminUrl') });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/** A fresh, migrated database for one test file, cloned from the run's template. */
+export async function createTestDatabase(): Promise<TestDatabase> {
+  const name = `dpbot_t_${randomBytes(6).toString('hex')}`;
+  const template = inject('templateDb');
+  await admin(async (client) => {
+    // Two files cloning the template at the same instant can collide; the second simply retries.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await client.query(`CREATE DATABASE ${name} TEMPLATE ${template}`);
+        return;
+      } catch (error) {
+        if (attempt >= 10 || !/being accessed by other users/.test(String(error))) throw error;
+        await new Promise((r) => setTimeout(r, 100 * attempt));
+      }
+    }
+  });
+  const url = databaseUrl(inject('adminUrl'), name);
+  const { pool, db } = connect(url, 8, pino({ level: 'silent' }));
+  return {
+    url,
+    name,
+    pool,
+    db,
+    query: (text, values) => pool.query(text, values),
+    drop: async () => {
+      await pool.end();
+      await admin((client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+    },
+  };
+}

@@ -1,0 +1,56 @@
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import pino from 'pino';
+import type { TestProject } from 'vitest/node';
+import { connect } from '../../db/connect.ts';
+import { type EmbeddedPostgresHandle, startEmbeddedPostgres } from '../../db/embedded.ts';
+import { runMigrations } from '../../db/migrate.ts';
+import { databaseUrl } from './urls.ts';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    adminUrl: string;
+    templateDb: string;
+  }
+}
+
+/**
+ * One PostgreSQL for the run: TEST_DATABASE_URL or DATABASE_URL when set (CI points it at the
+ * machine's server), otherwise an embedded one in a temporary folder. A template database is
+ * migrated once; every test file clones it and drops its clone.
+ */
+export default async function setup(project: TestProject) {
+  const log = pino({ level: 'silent' });
+  let adminUrl = process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL;
+  let embedded: EmbeddedPostgresHandle | undefined;
+  let dataDir: string | undefined;
+  if (!adminUrl) {
+    dataDir = mkdtempSync(join(tmpdir(), 'dpbot-test-pg-'));
+    // As root the server runs as "postgres", which must be able to enter the folder.
+    chmodSync(dataDir, 0o755);
+    embedded = await startEmbeddedPostgres({ dataDir, port: 0, log });
+    adminUrl = embedded.url;
+  }
+  const templateDb = `dpbot_tpl_${process.pid}_${Date.now().toString(36)}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${templateDb}`);
+  await admin.end();
+  const { pool } = connect(databaseUrl(adminUrl, templateDb), 2, log);
+  await runMigrations(pool, log);
+  await pool.end();
+
+  project.provide('adminUrl', adminUrl);
+  project.provide('templateDb', templateDb);
+
+  return async () => {
+    const client = new pg.Client({ connectionString: adminUrl });
+    await client.connect();
+    await client.query(`DROP DATABASE IF EXISTS ${templateDb} WITH (FORCE)`);
+    await client.end();
+    await embedded?.stop();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  };
+}
