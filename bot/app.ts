@@ -5,13 +5,15 @@ import { PgAccessStore } from '../db/stores/accessStore.ts';
 import { PgAuditStore } from '../db/stores/auditStore.ts';
 import { PgDirectoryStore } from '../db/stores/directoryStore.ts';
 import { PgPendingStore } from '../db/stores/pendingStore.ts';
-import { allCommands } from '../handlers/index.ts';
+import { allCommands, allWorkers } from '../handlers/index.ts';
 import { checkPolicies } from '../policies/policyFiles.ts';
 import { type LoadedConfig, resolveConfigRelative } from './config/loadConfig.ts';
 import { type Env, readSecret } from './config/secrets.ts';
 import { syncDirectorySources } from './directorySync.ts';
 import { ConfigError } from './errors.ts';
 import { DirectoryIdentity, type SlackProfileLookup } from './identity.ts';
+import { type Jobs, startJobs } from './jobs.ts';
+import { LogNotifier, type Notifier } from './notifier.ts';
 import type { Command } from './pipeline/defineCommand.ts';
 import { CommandPipeline } from './pipeline/pipeline.ts';
 import { CommandRegistry } from './pipeline/registry.ts';
@@ -32,6 +34,10 @@ export interface AppOptions {
   slackProfiles?: SlackProfileLookup;
   /** Sync the file directory sources before the first command (default true; `dpbot sync` does its own). */
   syncOnStart?: boolean;
+  /** Start the background workers and schedules (the server and the console do; one-shot commands do not). */
+  runWorkers?: boolean;
+  /** Where background work posts messages; default: the log (one-shot CLI commands post nothing). */
+  notifier?: Notifier;
   /** Commands besides dpbot's own (tests use this to exercise the pipeline with fixtures). */
   extraCommands?: Command[];
   now?: () => Date;
@@ -87,7 +93,14 @@ export async function createApp(options: AppOptions): Promise<App> {
   const { loaded, env, log } = options;
   const config = loaded.config;
   const database = await openMigratedDatabase(loaded, env, log);
+  let jobs: Jobs | undefined;
   try {
+    jobs = await startJobs({
+      url: database.url,
+      log,
+      pollIntervalSeconds: Math.max(0.5, config.jobs.pollInterval / 1000),
+      schedule: options.runWorkers ?? false,
+    });
     const access = new PgAccessStore(database.db);
     const registry = buildRegistry(options.extraCommands);
     const services: Services = {
@@ -101,14 +114,27 @@ export async function createApp(options: AppOptions): Promise<App> {
       pending: new PgPendingStore(database.db),
       identity: new DirectoryIdentity(access, config.access.adminContact, options.slackProfiles),
       registry,
+      jobs,
+      notifier: options.notifier ?? new LogNotifier(log),
       log,
       now: options.now ?? (() => new Date()),
     };
     if (options.syncOnStart ?? true) await syncDirectorySources(services, { only: 'file' });
     await applyPolicies(services, loaded);
     const pipeline = new CommandPipeline(services);
-    return { services, pipeline, database, close: () => database.close() };
+    if (options.runWorkers) for (const register of allWorkers) await register(services, pipeline);
+    const started = jobs;
+    return {
+      services,
+      pipeline,
+      database,
+      close: async () => {
+        await started.stop();
+        await database.close();
+      },
+    };
   } catch (error) {
+    await jobs?.stop({ graceful: false });
     await database.close();
     throw error;
   }

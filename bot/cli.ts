@@ -12,6 +12,7 @@ import { runConsole } from './console/console.ts';
 import { summarizeDiff, syncDirectorySources } from './directorySync.ts';
 import { ConfigError, errorMessage, InputError } from './errors.ts';
 import { createLogger } from './logger.ts';
+import { ConsoleNotifier } from './notifier.ts';
 import { parseSince } from './time.ts';
 
 export interface CliIo {
@@ -85,12 +86,13 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     }
     const interactive = Boolean(io.stdin.isTTY);
     const log = logger(loaded, interactive ? 'warn' : undefined);
-    const app = await createApp({ loaded, env: io.env, log });
-    const sweep = setInterval(() => {
-      app.pipeline
-        .expirePending()
-        .catch((error: unknown) => log.error({ err: error }, 'expiring confirmations failed'));
-    }, 30_000);
+    const app = await createApp({
+      loaded,
+      env: io.env,
+      log,
+      runWorkers: true,
+      notifier: new ConsoleNotifier(io.stdout),
+    });
     try {
       await runConsole({
         pipeline: app.pipeline,
@@ -100,7 +102,6 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         interactive,
       });
     } finally {
-      clearInterval(sweep);
       await app.close();
     }
   };

@@ -7,6 +7,8 @@ import type { DirectoryStore } from '../db/stores/directoryStore.ts';
 import type { PendingStore } from '../db/stores/pendingStore.ts';
 import type { Config } from './config/schema.ts';
 import type { DirectoryIdentity } from './identity.ts';
+import type { Jobs } from './jobs.ts';
+import type { Notifier } from './notifier.ts';
 import type { CommandRegistry } from './pipeline/registry.ts';
 
 /**
@@ -25,6 +27,9 @@ export interface Services {
   pending: PendingStore;
   identity: DirectoryIdentity;
   registry: CommandRegistry;
+  jobs: Jobs;
+  /** Posts and updates messages outside a request (background work): Slack, or the console. */
+  notifier: Notifier;
   log: Logger;
   now: () => Date;
 }

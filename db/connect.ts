@@ -7,6 +7,8 @@ import * as schema from './schema.ts';
 export type Db = NodePgDatabase<typeof schema>;
 
 export interface Database {
+  /** How to reach it (for pg-boss, which keeps its own small pool). Contains credentials: never log it. */
+  url: string;
   db: Db;
   pool: pg.Pool;
   /** Set when dpbot started its own PostgreSQL because DATABASE_URL was not given. */
@@ -48,6 +50,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   const { pool, db } = connect(url, options.poolSize, options.log);
   let closed = false;
   return {
+    url,
     db,
     pool,
     ...(embedded ? { embedded } : {}),

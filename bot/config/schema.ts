@@ -62,6 +62,11 @@ export const configSchema = z.strictObject({
       as: z.email().optional(),
     }),
   ),
+  jobs: section(
+    z.strictObject({
+      pollInterval: duration().prefault('2s'),
+    }),
+  ),
   confirmations: section(
     z.strictObject({
       ttl: duration().prefault('10m'),

@@ -1,3 +1,4 @@
+import type { ModalView } from '@slack/types';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import type { Decision, Grant } from '../../policies/decide.ts';
@@ -26,6 +27,11 @@ export interface CommandContext {
   log: Logger;
   /** Sends a message for this request; the handle updates it in place (long work, progress). */
   reply(message: Message): Promise<MessageHandle>;
+  /**
+   * Opens a Slack modal for this request (a form for missing arguments, see bot/views/modal.ts);
+   * resolves false where there are no modals (the console), so the handler can answer otherwise.
+   */
+  openModal(view: ModalView): Promise<boolean>;
   /** Whether the caller may do `action` on `resource` (to show buttons only to those who may). */
   may(action: string, resource: string, limits?: Record<string, number>): boolean;
 }

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { ModalView } from '@slack/types';
 import type { AuditEntry } from '../../db/stores/auditStore.ts';
 import type { PendingAction } from '../../db/stores/pendingStore.ts';
 import { type Decision, decide } from '../../policies/decide.ts';
@@ -42,6 +43,8 @@ interface InvocationBase {
    * (a validation error, a denial, a confirmation question).
    */
   ack?: (message?: Message) => Promise<void>;
+  /** Opens a modal (Slack, with the request's trigger_id); absent where there are none. */
+  openModal?: (view: ModalView) => Promise<void>;
 }
 
 export interface TextInvocation extends InvocationBase {
@@ -560,6 +563,11 @@ export class CommandPipeline {
       services: this.services,
       log: this.services.log.child({ requestId, user: caller.email, command: command.name }),
       reply: (message) => inv.responder.send(message),
+      openModal: async (view) => {
+        if (!inv.openModal) return false;
+        await inv.openModal(view);
+        return true;
+      },
       may: (action, resource, limits) =>
         decide(caller.grants, { action, resource, limits: limits ?? {} }).allowed,
     };

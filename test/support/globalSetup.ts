@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import pino from 'pino';
 import type { TestProject } from 'vitest/node';
+import { startJobs } from '../../bot/jobs.ts';
 import { connect } from '../../db/connect.ts';
 import { type EmbeddedPostgresHandle, startEmbeddedPostgres } from '../../db/embedded.ts';
 import { runMigrations } from '../../db/migrate.ts';
@@ -41,6 +42,14 @@ export default async function setup(project: TestProject) {
   const { pool } = connect(databaseUrl(adminUrl, templateDb), 2, log);
   await runMigrations(pool, log);
   await pool.end();
+  // pg-boss installs its schema on first start; doing it once here spares every clone the work.
+  const jobs = await startJobs({
+    url: databaseUrl(adminUrl, templateDb),
+    log,
+    pollIntervalSeconds: 1,
+    schedule: false,
+  });
+  await jobs.stop();
 
   project.provide('adminUrl', adminUrl);
   project.provide('templateDb', templateDb);

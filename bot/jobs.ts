@@ -1,0 +1,176 @@
+import { type Job, PgBoss } from 'pg-boss';
+import type { Logger } from 'pino';
+
+export interface JobContext {
+  id: string;
+  retryCount: number;
+  signal: AbortSignal;
+}
+
+export interface QueueSettings {
+  /** Attempts after the first failure (default 3), with exponential backoff from `retryDelaySeconds`. */
+  retryLimit?: number;
+  retryDelaySeconds?: number;
+  /** How long one attempt may run before it is considered lost and retried (default 15 minutes). */
+  expireInSeconds?: number;
+}
+
+/**
+ * Durable work that must happen once across every running replica: timers (a scale revert in two
+ * hours), watchers (a workflow's progress), schedules (a directory sync every 15 minutes). Backed
+ * by pg-boss on dpbot's own PostgreSQL.
+ */
+export interface Jobs {
+  /** Runs the queue's jobs in this process; each job is taken by one replica at a time. */
+  work<T extends object>(
+    queue: string,
+    handler: (data: T, job: JobContext) => Promise<void>,
+    settings?: QueueSettings,
+  ): Promise<void>;
+  /** Queues a job, now or at `startAfter`. With `singletonKey`, at most one queued job per key. */
+  send<T extends object>(
+    queue: string,
+    data: T,
+    options?: { startAfter?: Date; singletonKey?: string; settings?: QueueSettings },
+  ): Promise<string | null>;
+  /** Cancels a job that has not run yet. */
+  cancel(queue: string, id: string): Promise<void>;
+  /** Runs the queue on a cron schedule, once per tick across all replicas. */
+  schedule(
+    queue: string,
+    cron: string,
+    data?: object,
+    options?: { key?: string; tz?: string },
+  ): Promise<void>;
+  unschedule(queue: string, key?: string): Promise<void>;
+  /** Jobs due, waiting for their time, and running, per queue, as of pg-boss's last monitoring pass (for metrics). */
+  depth(): Promise<{ queue: string; ready: number; deferred: number; active: number }[]>;
+  stop(options?: { graceful?: boolean; timeoutMs?: number }): Promise<void>;
+}
+
+export interface JobsOptions {
+  url: string;
+  log: Logger;
+  /** How often idle workers look for due jobs (pg-boss polls; minimum 0.5 s). */
+  pollIntervalSeconds: number;
+  /** Whether this process runs cron schedules (every replica may; pg-boss sends each tick once). */
+  schedule?: boolean;
+}
+
+const QUEUE_NAME = /^[a-z][a-z0-9.-]*$/;
+
+class PgBossJobs implements Jobs {
+  readonly #boss: PgBoss;
+  readonly #log: Logger;
+  readonly #poll: number;
+  readonly #queues = new Map<string, Promise<void>>();
+
+  constructor(boss: PgBoss, log: Logger, poll: number) {
+    this.#boss = boss;
+    this.#log = log;
+    this.#poll = poll;
+  }
+
+  #ensure(queue: string, settings: QueueSettings = {}): Promise<void> {
+    if (!QUEUE_NAME.test(queue)) throw new Error(`invalid queue name "${queue}"`);
+    let ready = this.#queues.get(queue);
+    if (!ready) {
+      ready = this.#boss.createQueue(queue, {
+        retryLimit: settings.retryLimit ?? 3,
+        retryDelay: settings.retryDelaySeconds ?? 5,
+        retryBackoff: true,
+        expireInSeconds: settings.expireInSeconds ?? 900,
+      });
+      ready.catch(() => this.#queues.delete(queue));
+      this.#queues.set(queue, ready);
+    }
+    return ready;
+  }
+
+  async work<T extends object>(
+    queue: string,
+    handler: (data: T, job: JobContext) => Promise<void>,
+    settings?: QueueSettings,
+  ): Promise<void> {
+    await this.#ensure(queue, settings);
+    // Several jobs of a queue may run at once in one process; each job is still taken by one worker.
+    const options = { pollingIntervalSeconds: this.#poll, localConcurrency: 4 };
+    await this.#boss.work<T>(queue, options, async (jobs: Job<T>[]) => {
+      for (const job of jobs) {
+        const log = this.#log.child({ queue, jobId: job.id, retry: job.retryCount });
+        try {
+          await handler(job.data, { id: job.id, retryCount: job.retryCount, signal: job.signal });
+        } catch (error) {
+          log.error({ err: error }, 'job failed; pg-boss retries it with backoff until its retry limit');
+          throw error;
+        }
+      }
+    });
+  }
+
+  async send<T extends object>(
+    queue: string,
+    data: T,
+    options: { startAfter?: Date; singletonKey?: string; settings?: QueueSettings } = {},
+  ): Promise<string | null> {
+    await this.#ensure(queue, options.settings);
+    return this.#boss.send(queue, data, {
+      ...(options.startAfter ? { startAfter: options.startAfter } : {}),
+      ...(options.singletonKey ? { singletonKey: options.singletonKey } : {}),
+    });
+  }
+
+  async cancel(queue: string, id: string): Promise<void> {
+    await this.#ensure(queue);
+    await this.#boss.cancel(queue, id);
+  }
+
+  async schedule(
+    queue: string,
+    cron: string,
+    data?: object,
+    options: { key?: string; tz?: string } = {},
+  ): Promise<void> {
+    await this.#ensure(queue);
+    await this.#boss.schedule(queue, cron, data ?? null, {
+      ...(options.key ? { key: options.key } : {}),
+      tz: options.tz ?? 'UTC',
+    });
+  }
+
+  async unschedule(queue: string, key?: string): Promise<void> {
+    await this.#boss.unschedule(queue, key);
+  }
+
+  async depth(): Promise<{ queue: string; ready: number; deferred: number; active: number }[]> {
+    const queues = await this.#boss.getQueues();
+    return queues.map((q) => ({
+      queue: q.name,
+      ready: q.readyCount,
+      deferred: q.deferredCount,
+      active: q.activeCount,
+    }));
+  }
+
+  async stop(options: { graceful?: boolean; timeoutMs?: number } = {}): Promise<void> {
+    await this.#boss.stop({
+      graceful: options.graceful ?? true,
+      timeout: options.timeoutMs ?? 10_000,
+      close: true,
+    });
+  }
+}
+
+/** Starts pg-boss (installing or upgrading its schema, `pgboss`, under its own lock). */
+export async function startJobs(options: JobsOptions): Promise<Jobs> {
+  const log = options.log.child({ component: 'jobs' });
+  const boss = new PgBoss({
+    connectionString: options.url,
+    max: 4,
+    schedule: options.schedule ?? true,
+    application_name: 'dpbot-jobs',
+  });
+  boss.on('error', (error: unknown) => log.error({ err: error }, 'job queue error'));
+  await boss.start();
+  return new PgBossJobs(boss, log, options.pollIntervalSeconds);
+}

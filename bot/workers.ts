@@ -1,0 +1,18 @@
+import type { CommandPipeline } from './pipeline/pipeline.ts';
+import type { Services } from './services.ts';
+
+/**
+ * Background work a capability runs in long-lived processes (the Slack server, the console):
+ * job queue workers and schedules. One-shot CLI commands do not register them.
+ */
+export type WorkerRegistration = (services: Services, pipeline: CommandPipeline) => Promise<void>;
+
+export const EXPIRE_CONFIRMATIONS_QUEUE = 'dpbot.expire-confirmations';
+
+/** Expires unanswered confirmations every minute, once across all replicas. */
+export const expireConfirmations: WorkerRegistration = async (services, pipeline) => {
+  await services.jobs.work(EXPIRE_CONFIRMATIONS_QUEUE, async () => {
+    await pipeline.expirePending();
+  });
+  await services.jobs.schedule(EXPIRE_CONFIRMATIONS_QUEUE, '* * * * *');
+};

@@ -1,0 +1,87 @@
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Jobs, startJobs } from '../../bot/jobs.ts';
+import { createTestDatabase, type TestDatabase } from '../support/db.ts';
+import { eventually } from '../support/eventually.ts';
+
+let database: TestDatabase;
+let a: Jobs;
+let b: Jobs;
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  const log = pino({ level: 'silent' });
+  // Two "replicas" on one database.
+  a = await startJobs({ url: database.url, log, pollIntervalSeconds: 0.5 });
+  b = await startJobs({ url: database.url, log, pollIntervalSeconds: 0.5 });
+});
+afterAll(async () => {
+  await a.stop({ graceful: false });
+  await b.stop({ graceful: false });
+  await database.drop();
+});
+
+describe('job queue with two replicas', () => {
+  it('runs each job once, on one of them', async () => {
+    const seen: string[] = [];
+    await a.work<{ n: number }>('test.once', async (data) => {
+      seen.push(`a${data.n}`);
+    });
+    await b.work<{ n: number }>('test.once', async (data) => {
+      seen.push(`b${data.n}`);
+    });
+    for (let n = 0; n < 20; n++) await a.send('test.once', { n });
+    await eventually(() => expect(seen).toHaveLength(20));
+    expect(new Set(seen.map((s) => s.slice(1))).size).toBe(20);
+  });
+
+  it('keeps a delayed job until it is due, and a cancelled one never runs', async () => {
+    const seen: string[] = [];
+    await a.work<{ v: string }>('test.delayed', async (data) => {
+      seen.push(data.v);
+    });
+    const later = await a.send(
+      'test.delayed',
+      { v: 'later' },
+      { startAfter: new Date(Date.now() + 3_600_000) },
+    );
+    const cancelled = await a.send(
+      'test.delayed',
+      { v: 'cancelled' },
+      { startAfter: new Date(Date.now() + 1_000) },
+    );
+    await a.cancel('test.delayed', cancelled as string);
+    await a.send('test.delayed', { v: 'now' });
+    await eventually(() => expect(seen).toEqual(['now']));
+    const state = await database.query(
+      "SELECT data->>'v' AS v, state FROM pgboss.job WHERE name = 'test.delayed' ORDER BY data->>'v'",
+    );
+    expect(state.rows).toEqual([
+      { v: 'cancelled', state: 'cancelled' },
+      { v: 'later', state: 'created' },
+      { v: 'now', state: 'completed' },
+    ]);
+    expect(later).toBeTruthy();
+  });
+
+  it('retries a failing job', async () => {
+    let attempts = 0;
+    await b.work(
+      'test.retry',
+      async () => {
+        attempts++;
+        if (attempts < 2) throw new Error('transient');
+      },
+      { retryLimit: 3, retryDelaySeconds: 1 },
+    );
+    await b.send('test.retry', {}, { settings: { retryLimit: 3, retryDelaySeconds: 1 } });
+    await eventually(() => expect(attempts).toBe(2), 20_000);
+  });
+
+  it("lists its queues with their depth (as of pg-boss's last monitoring pass)", async () => {
+    const depth = await a.depth();
+    expect(depth.map((q) => q.queue)).toEqual(
+      expect.arrayContaining(['test.once', 'test.delayed', 'test.retry']),
+    );
+  });
+});
