@@ -5,7 +5,8 @@ import type { Logger } from 'pino';
 import { PgAccessStore } from '../db/stores/accessStore.ts';
 import { PgAuditStore } from '../db/stores/auditStore.ts';
 import { checkPolicies } from '../policies/policyFiles.ts';
-import { applyPolicies, buildRegistry, createApp, openMigratedDatabase } from './app.ts';
+import { startSandbox } from '../sandbox/index.ts';
+import { type App, applyPolicies, buildRegistry, createApp, openMigratedDatabase } from './app.ts';
 import { type LoadedConfig, loadConfig, resolveConfigRelative } from './config/loadConfig.ts';
 import { type Env, readSecret } from './config/secrets.ts';
 import { runConsole } from './console/console.ts';
@@ -86,13 +87,22 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     }
     const interactive = Boolean(io.stdin.isTTY);
     const log = logger(loaded, interactive ? 'warn' : undefined);
-    const app = await createApp({
-      loaded,
-      env: io.env,
-      log,
-      runWorkers: true,
-      notifier: new ConsoleNotifier(io.stdout),
-    });
+    const sandbox = loaded.config.sandbox ? await startSandbox(loaded.config) : undefined;
+    if (sandbox && interactive)
+      out(`Sandbox: simulated ${sandbox.names.join(', ') || 'nothing yet'} on 127.0.0.1.`);
+    let app: App;
+    try {
+      app = await createApp({
+        loaded: sandbox ? { ...loaded, config: sandbox.config } : loaded,
+        env: sandbox ? { ...sandbox.env, ...io.env } : io.env,
+        log,
+        runWorkers: true,
+        notifier: new ConsoleNotifier(io.stdout),
+      });
+    } catch (error) {
+      await sandbox?.stop();
+      throw error;
+    }
     try {
       await runConsole({
         pipeline: app.pipeline,
@@ -103,6 +113,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       });
     } finally {
       await app.close();
+      await sandbox?.stop();
     }
   };
 

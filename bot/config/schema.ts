@@ -28,6 +28,7 @@ function section<T extends z.ZodType>(schema: T) {
 }
 
 export const configSchema = z.strictObject({
+  sandbox: z.boolean().default(false),
   server: section(
     z.strictObject({
       port: integer({ min: 0, max: 65535 }).default(3000),

@@ -1,0 +1,218 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface SimRequest {
+  method: string;
+  path: string;
+  query: URLSearchParams;
+  params: Record<string, string>;
+  headers: IncomingMessage['headers'];
+  /** Parsed JSON, form fields (as an object), or undefined. */
+  body: unknown;
+  rawBody: string;
+}
+
+export interface SimResponse {
+  status?: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+  /** Send this text as is instead of JSON (streams such as Argo's log lines). */
+  text?: string;
+}
+
+export type Handler = (req: SimRequest) => SimResponse | Promise<SimResponse>;
+
+export interface Route {
+  method: string;
+  /** `/apis/apps/v1/namespaces/:namespace/deployments/:name/scale` */
+  pattern: string;
+  handler: Handler;
+}
+
+/** A fault injected into matching requests: an error status, a delay (a timeout), or both. */
+export interface Fault {
+  method?: string;
+  path?: RegExp;
+  status?: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+  delayMs?: number;
+  /** How many matching requests it affects; then it is gone. */
+  times: number;
+}
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  query: string;
+  body: unknown;
+  headers: IncomingMessage['headers'];
+}
+
+const MAX_BODY = 5 * 1024 * 1024;
+
+function compile(pattern: string): { re: RegExp; names: string[] } {
+  const names: string[] = [];
+  const body = pattern
+    .split('/')
+    .map((part) => {
+      if (part.startsWith(':')) {
+        names.push(part.slice(1));
+        return '([^/]+)';
+      }
+      return part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    })
+    .join('/');
+  return { re: new RegExp(`^${body}$`), names };
+}
+
+function parseBody(raw: string, contentType: string | undefined): unknown {
+  if (raw === '') return undefined;
+  if (contentType?.includes('application/x-www-form-urlencoded')) {
+    return Object.fromEntries(new URLSearchParams(raw));
+  }
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return raw;
+  }
+}
+
+/**
+ * A loopback HTTP server speaking an external API's JSON, for tests and the sandbox. It binds to
+ * 127.0.0.1 only, records every request, and can be told to fail (errors, 429s, slowness) a
+ * bounded number of times.
+ */
+export class Simulator {
+  readonly name: string;
+  readonly requests: RecordedRequest[] = [];
+  readonly #routes: { method: string; re: RegExp; names: string[]; handler: Handler }[] = [];
+  readonly #faults: Fault[] = [];
+  #server: Server | undefined;
+  #url: string | undefined;
+
+  constructor(name: string, routes: readonly Route[] = []) {
+    this.name = name;
+    for (const route of routes) this.route(route.method, route.pattern, route.handler);
+  }
+
+  route(method: string, pattern: string, handler: Handler): this {
+    this.#routes.push({ method: method.toUpperCase(), ...compile(pattern), handler });
+    return this;
+  }
+
+  /** Makes the next `times` matching requests fail or stall. */
+  inject(fault: Fault): this {
+    this.#faults.push({ ...fault });
+    return this;
+  }
+
+  clearFaults(): void {
+    this.#faults.length = 0;
+  }
+
+  get url(): string {
+    if (!this.#url) throw new Error(`the ${this.name} simulator is not started`);
+    return this.#url;
+  }
+
+  async start(port = 0): Promise<string> {
+    const server = createServer((req, res) => {
+      this.#handle(req, res).catch((error: unknown) => {
+        if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ error: String(error) }));
+      });
+    });
+    // Keep-alive sockets would hold stop() open; the simulators are short-lived.
+    server.keepAliveTimeout = 1000;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => resolve());
+    });
+    this.#server = server;
+    const { port: bound } = server.address() as AddressInfo;
+    this.#url = `http://127.0.0.1:${bound}`;
+    return this.#url;
+  }
+
+  async stop(): Promise<void> {
+    const server = this.#server;
+    if (!server) return;
+    this.#server = undefined;
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of req) {
+      size += (chunk as Buffer).length;
+      if (size > MAX_BODY) {
+        res.writeHead(413).end();
+        return;
+      }
+      chunks.push(chunk as Buffer);
+    }
+    const rawBody = Buffer.concat(chunks).toString('utf8');
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const method = (req.method ?? 'GET').toUpperCase();
+    const body = parseBody(rawBody, req.headers['content-type']);
+    this.requests.push({ method, path: url.pathname, query: url.search, body, headers: req.headers });
+
+    const faultIndex = this.#faults.findIndex(
+      (f) => (!f.method || f.method.toUpperCase() === method) && (!f.path || f.path.test(url.pathname)),
+    );
+    if (faultIndex !== -1) {
+      const fault = this.#faults[faultIndex] as Fault;
+      fault.times--;
+      if (fault.times <= 0) this.#faults.splice(faultIndex, 1);
+      if (fault.delayMs) await new Promise((r) => setTimeout(r, fault.delayMs));
+      if (fault.status !== undefined) {
+        this.#send(res, {
+          status: fault.status,
+          body: fault.body ?? { message: `injected ${fault.status}` },
+          ...(fault.headers ? { headers: fault.headers } : {}),
+        });
+        return;
+      }
+    }
+
+    for (const route of this.#routes) {
+      if (route.method !== method) continue;
+      const match = route.re.exec(url.pathname);
+      if (!match) continue;
+      const params: Record<string, string> = {};
+      route.names.forEach((name, i) => {
+        params[name] = decodeURIComponent(match[i + 1] ?? '');
+      });
+      const response = await route.handler({
+        method,
+        path: url.pathname,
+        query: url.searchParams,
+        params,
+        headers: req.headers,
+        body,
+        rawBody,
+      });
+      this.#send(res, response);
+      return;
+    }
+    this.#send(res, {
+      status: 404,
+      body: { message: `${this.name} simulator: no route for ${method} ${url.pathname}` },
+    });
+  }
+
+  #send(res: ServerResponse, response: SimResponse): void {
+    if (res.destroyed) return;
+    const status = response.status ?? 200;
+    if (response.text !== undefined) {
+      res.writeHead(status, { 'content-type': 'text/plain', ...response.headers });
+      res.end(response.text);
+      return;
+    }
+    res.writeHead(status, { 'content-type': 'application/json', ...response.headers });
+    res.end(response.body === undefined ? '' : JSON.stringify(response.body));
+  }
+}
