@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { duration } from './duration.ts';
 import { integer } from './fields.ts';
+import { argoSchema, jiraSchema, tasksSchema } from './tasks.ts';
 
 /** A directory source's name prefixes its groups: source `file` has groups `file:<id>`. */
 export const sourceName = z
@@ -84,6 +85,10 @@ export const configSchema = z.strictObject({
       ),
     }),
   ),
+  /** Ops tasks run as Argo Workflows (handlers/tasks), and the systems they use. */
+  tasks: tasksSchema,
+  argo: section(argoSchema),
+  jira: section(jiraSchema),
 });
 
 export type Config = z.output<typeof configSchema>;

@@ -1,0 +1,209 @@
+import { parseDuration } from '../../bot/config/duration.ts';
+
+/** What a task parameter may hold; each type says which text is accepted and how it is passed on. */
+export const parameterTypes = [
+  'string',
+  'enum',
+  'int',
+  'bool',
+  'date',
+  'duration',
+  'dataset',
+  'team',
+] as const;
+export type ParameterType = (typeof parameterTypes)[number];
+
+/** A task parameter as the configuration defines it (bot/config/tasks.ts), defaults already text. */
+export interface TaskParameter {
+  name: string;
+  type: ParameterType;
+  label?: string | undefined;
+  description?: string | undefined;
+  required: boolean;
+  default?: string | undefined;
+  /** A regular expression the whole value must match (string, dataset, team). */
+  pattern?: string | undefined;
+  /** Bounds: numbers for int, dates (YYYY-MM-DD) for date, durations (1d) for duration. */
+  min?: string | number | undefined;
+  max?: string | number | undefined;
+  maxLength?: number | undefined;
+  /** The choices of an enum; for a team, the teams offered (and accepted). */
+  values?: readonly string[] | undefined;
+}
+
+/** Dataset names as the catalog spells them: `orders`, `billing.invoices_v2`. */
+export const DATASET_NAME = /^[a-z][a-z0-9_.-]{0,127}$/;
+/** Team names as grants and the scale command spell them: `team-x`. */
+export const TEAM_NAME = /^[a-z][a-z0-9-]{0,62}$/;
+const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+const INT = /^[+-]?\d{1,15}$/;
+/** Longest string value when a parameter sets no maxLength. */
+export const DEFAULT_MAX_LENGTH = 200;
+
+// C0/C1 controls and bidirectional overrides: never a legitimate part of a parameter value.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point.
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/u;
+
+export type Checked = { ok: true; value: string } | { ok: false; problem: string };
+
+const bad = (problem: string): Checked => ({ ok: false, problem });
+
+/** A calendar date that exists (`2026-02-30` does not). */
+export function isCalendarDate(text: string): boolean {
+  const m = DATE.exec(text);
+  if (!m) return false;
+  const d = new Date(`${text}T00:00:00Z`);
+  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === text;
+}
+
+function fullMatch(pattern: string): RegExp {
+  return new RegExp(`^(?:${pattern})$`, 'u');
+}
+
+/** What to type, for messages and modal hints: `a date such as 2026-11-01`. */
+export function describeType(p: TaskParameter): string {
+  switch (p.type) {
+    case 'string':
+      return p.pattern
+        ? `text matching ${p.pattern}`
+        : `text of at most ${p.maxLength ?? DEFAULT_MAX_LENGTH} characters`;
+    case 'enum':
+      return `one of ${(p.values ?? []).join(', ')}`;
+    case 'int': {
+      const range =
+        p.min !== undefined && p.max !== undefined
+          ? ` from ${p.min} to ${p.max}`
+          : p.min !== undefined
+            ? ` ≥ ${p.min}`
+            : p.max !== undefined
+              ? ` ≤ ${p.max}`
+              : '';
+      return `a whole number${range}`;
+    }
+    case 'bool':
+      return 'true or false';
+    case 'date':
+      return 'a date such as 2026-11-01';
+    case 'duration':
+      return 'a duration such as 90m, 2h or 7d';
+    case 'dataset':
+      return 'a dataset name such as orders';
+    case 'team':
+      return p.values?.length ? `a team: ${p.values.join(', ')}` : 'a team name such as team-x';
+  }
+}
+
+/** A placeholder for usage lines: `<date>`, `<append|overwrite>`. */
+export function placeholder(p: TaskParameter): string {
+  if (p.type === 'enum' && p.values && p.values.join('|').length <= 40) return `<${p.values.join('|')}>`;
+  if (p.type === 'bool') return '<true|false>';
+  return `<${p.type === 'string' ? 'text' : p.type}>`;
+}
+
+/**
+ * Checks one value against its parameter's type and bounds. The accepted value is what reaches
+ * Argo, as a workflow parameter and nothing else: strings verbatim (shell metacharacters and all —
+ * the template decides what they mean), the other types in one canonical spelling. Control
+ * characters and Argo's `{{` are refused whatever the type.
+ */
+export function checkValue(p: TaskParameter, raw: string): Checked {
+  if (CONTROL.test(raw))
+    return bad('contains a control character (a newline, a tab, ...); type it on one line');
+  // Argo expands {{...}} in the workflow it builds from parameters; a value must stay a value.
+  if (raw.includes('{{')) return bad('contains "{{", which Argo would read as an expression; leave it out');
+  switch (p.type) {
+    case 'string': {
+      const max = p.maxLength ?? DEFAULT_MAX_LENGTH;
+      if (raw.length > max) return bad(`is ${raw.length} characters long; at most ${max} are allowed`);
+      if (p.pattern && !fullMatch(p.pattern).test(raw)) return bad(`must match ${p.pattern}`);
+      return { ok: true, value: raw };
+    }
+    case 'enum': {
+      const values = p.values ?? [];
+      if (values.includes(raw)) return { ok: true, value: raw };
+      return bad(`must be one of ${values.join(', ')}`);
+    }
+    case 'int': {
+      if (!INT.test(raw)) return bad('must be a whole number such as 5');
+      const n = Number(raw);
+      if (p.min !== undefined && n < Number(p.min)) return bad(`must be at least ${p.min}`);
+      if (p.max !== undefined && n > Number(p.max)) return bad(`must be at most ${p.max}`);
+      return { ok: true, value: String(n) };
+    }
+    case 'bool': {
+      const v = raw.toLowerCase();
+      if (v === 'true' || v === 'yes') return { ok: true, value: 'true' };
+      if (v === 'false' || v === 'no') return { ok: true, value: 'false' };
+      return bad('must be true or false');
+    }
+    case 'date': {
+      if (!isCalendarDate(raw)) return bad('must be a date such as 2026-11-01 (YYYY-MM-DD)');
+      if (p.min !== undefined && raw < String(p.min)) return bad(`must be ${p.min} or later`);
+      if (p.max !== undefined && raw > String(p.max)) return bad(`must be ${p.max} or earlier`);
+      return { ok: true, value: raw };
+    }
+    case 'duration': {
+      const ms = parseDuration(raw);
+      if (ms === undefined) return bad('must be a duration such as 90m, 2h or 7d');
+      const min = p.min === undefined ? undefined : parseDuration(String(p.min));
+      const max = p.max === undefined ? undefined : parseDuration(String(p.max));
+      if (min !== undefined && ms < min) return bad(`must be at least ${p.min}`);
+      if (max !== undefined && ms > max) return bad(`must be at most ${p.max}`);
+      return { ok: true, value: raw.trim() };
+    }
+    case 'dataset': {
+      if (!DATASET_NAME.test(raw)) return bad('must be a dataset name: lower-case letters, digits, _ . -');
+      if (p.pattern && !fullMatch(p.pattern).test(raw)) return bad(`must match ${p.pattern}`);
+      return { ok: true, value: raw };
+    }
+    case 'team': {
+      if (!TEAM_NAME.test(raw)) return bad('must be a team name: lower-case letters, digits and -');
+      if (p.values?.length && !p.values.includes(raw)) return bad(`must be one of ${p.values.join(', ')}`);
+      if (p.pattern && !fullMatch(p.pattern).test(raw)) return bad(`must match ${p.pattern}`);
+      return { ok: true, value: raw };
+    }
+  }
+}
+
+export interface ValidatedParameters {
+  /** Accepted values, defaults filled in, in the order the task declares its parameters. */
+  values: Record<string, string>;
+  /** Required parameters with neither a value nor a default. */
+  missing: TaskParameter[];
+  /** One line per problem: `from: must be a date such as 2026-11-01 (YYYY-MM-DD)`. */
+  problems: string[];
+}
+
+/**
+ * Checks the `key=value` pairs given for a task against its parameter definitions: unknown names,
+ * bad values and missing required parameters, all at once so the caller can fix them in one go.
+ */
+export function validateParameters(
+  parameters: readonly TaskParameter[],
+  given: Readonly<Record<string, string>>,
+): ValidatedParameters {
+  const values: Record<string, string> = {};
+  const missing: TaskParameter[] = [];
+  const problems: string[] = [];
+  const known = new Map(parameters.map((p) => [p.name, p]));
+  for (const name of Object.keys(given)) {
+    if (!known.has(name)) {
+      const names = parameters.map((p) => p.name);
+      problems.push(
+        `${name}: there is no such parameter${names.length ? ` (parameters: ${names.join(', ')})` : ' (this task takes none)'}`,
+      );
+    }
+  }
+  for (const p of parameters) {
+    const raw = given[p.name];
+    if (raw === undefined || raw === '') {
+      if (p.default !== undefined) values[p.name] = p.default;
+      else if (p.required) missing.push(p);
+      continue;
+    }
+    const checked = checkValue(p, raw);
+    if (checked.ok) values[p.name] = checked.value;
+    else problems.push(`${p.name}: ${checked.problem}`);
+  }
+  return { values, missing, problems };
+}

@@ -1,0 +1,149 @@
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../bot/config/loadConfig.ts';
+import { ConfigError } from '../../bot/errors.ts';
+import { checkValue, type TaskParameter, validateParameters } from '../../handlers/tasks/parameters.ts';
+
+const p = (over: Partial<TaskParameter> & Pick<TaskParameter, 'type'>): TaskParameter => ({
+  name: 'x',
+  required: true,
+  ...over,
+});
+
+describe('task parameter types', () => {
+  it.each<[TaskParameter, string, string]>([
+    [
+      p({ type: 'string' }),
+      `$(rm -rf /); echo "a" | tee 'b' && \`id\``,
+      `$(rm -rf /); echo "a" | tee 'b' && \`id\``,
+    ],
+    [p({ type: 'int', min: 1, max: 10 }), '007', '7'],
+    [p({ type: 'bool' }), 'Yes', 'true'],
+    [p({ type: 'bool' }), 'no', 'false'],
+    [p({ type: 'date', min: '2026-01-01' }), '2026-11-01', '2026-11-01'],
+    [p({ type: 'duration', min: '1h', max: '7d' }), '2h', '2h'],
+    [p({ type: 'enum', values: ['append', 'overwrite'] }), 'overwrite', 'overwrite'],
+    [p({ type: 'dataset' }), 'billing.invoices_v2', 'billing.invoices_v2'],
+    [p({ type: 'team', values: ['team-x'] }), 'team-x', 'team-x'],
+  ])('%o accepts %s as %s', (param, raw, value) => {
+    expect(checkValue(param, raw)).toEqual({ ok: true, value });
+  });
+
+  it.each<[TaskParameter, string, string]>([
+    [p({ type: 'string' }), 'a\nb', 'control character'],
+    [p({ type: 'string' }), 'tab\there', 'control character'],
+    [p({ type: 'string' }), 'x'.repeat(201), 'is 201 characters long; at most 200'],
+    [p({ type: 'string', maxLength: 5 }), 'toolong', 'at most 5'],
+    [p({ type: 'string', pattern: '[a-z]+' }), 'abc; rm', 'must match [a-z]+'],
+    [p({ type: 'string' }), '{{workflow.name}}', 'Argo would read as an expression'],
+    [p({ type: 'int', min: 1, max: 10 }), '11', 'at most 10'],
+    [p({ type: 'int' }), '1.5', 'whole number'],
+    [p({ type: 'int' }), '1e3', 'whole number'],
+    [p({ type: 'bool' }), 'maybe', 'true or false'],
+    [p({ type: 'date' }), '2026-02-30', 'YYYY-MM-DD'],
+    [p({ type: 'date', max: '2026-12-31' }), '2027-01-01', '2026-12-31 or earlier'],
+    [p({ type: 'duration', min: '1d' }), '5m', 'at least 1d'],
+    [p({ type: 'duration' }), 'soon', 'duration'],
+    [p({ type: 'enum', values: ['a', 'b'] }), 'c', 'one of a, b'],
+    [p({ type: 'dataset' }), 'Orders; DROP TABLE x', 'dataset name'],
+    [p({ type: 'dataset' }), '../etc/passwd', 'dataset name'],
+    [p({ type: 'team' }), 'team x', 'team name'],
+    [p({ type: 'team', values: ['team-x'] }), 'team-y', 'one of team-x'],
+  ])('%o refuses %j (%s)', (param, raw, problem) => {
+    const checked = checkValue(param, raw);
+    expect(checked.ok).toBe(false);
+    expect(checked.ok ? '' : checked.problem).toContain(problem);
+  });
+
+  it('reports unknown names, bad values and missing parameters together, and fills defaults', () => {
+    const params: TaskParameter[] = [
+      p({ name: 'dataset', type: 'dataset' }),
+      p({ name: 'from', type: 'date' }),
+      p({ name: 'mode', type: 'enum', values: ['append'], required: false, default: 'append' }),
+      p({ name: 'note', type: 'string', required: false }),
+    ];
+    const result = validateParameters(params, { dataset: 'orders', from: 'yesterday', colour: 'red' });
+    expect(result.problems).toEqual([
+      'colour: there is no such parameter (parameters: dataset, from, mode, note)',
+      'from: must be a date such as 2026-11-01 (YYYY-MM-DD)',
+    ]);
+    expect(result.values).toEqual({ dataset: 'orders', mode: 'append' });
+    expect(validateParameters(params, { dataset: 'orders' }).missing.map((m) => m.name)).toEqual(['from']);
+  });
+});
+
+describe('task configuration', () => {
+  const problems = (tasks: unknown): string[] => {
+    try {
+      parseConfig({ tasks }, 'test.yaml');
+    } catch (error) {
+      if (error instanceof ConfigError) return error.problems;
+      throw error;
+    }
+    return [];
+  };
+
+  it('accepts a task and fills its defaults', () => {
+    const config = parseConfig(
+      {
+        tasks: [
+          {
+            name: 'backfill',
+            description: 'Backfill',
+            workflowTemplate: 'backfill',
+            parameters: [
+              { name: 'from', type: 'date' },
+              { name: 'priority', type: 'int', default: 5, min: 1, max: 10 },
+            ],
+          },
+        ],
+      },
+      'x',
+    );
+    const task = config.tasks[0];
+    expect(task).toMatchObject({
+      action: 'tasks.run',
+      resource: 'task:backfill',
+      confirm: false,
+      template: { kind: 'WorkflowTemplate', name: 'backfill' },
+    });
+    expect(task?.parameters.map((q) => [q.name, q.required, q.default])).toEqual([
+      ['from', true, undefined],
+      ['priority', false, '5'],
+    ]);
+    expect(parseConfig({ tasks: null }, 'x').tasks).toEqual([]);
+  });
+
+  it('reports every mistake with its path', () => {
+    expect(
+      problems([
+        {
+          name: 'Bad Name',
+          description: 'x',
+          workflowTemplate: 'a',
+          clusterWorkflowTemplate: 'b',
+          parameters: [
+            { name: 'ticket', type: 'string' },
+            { name: 'mode', type: 'enum' },
+            { name: 'n', type: 'int', min: 'one', default: 'x' },
+            { name: 'day', type: 'date', default: '2026-02-30' },
+            { name: 'p', type: 'string', pattern: '([' },
+          ],
+          resource: 'team:{team}',
+        },
+        { name: 'dup', description: 'x', workflowTemplate: 'a' },
+        { name: 'dup', description: 'y' },
+      ]),
+    ).toEqual([
+      'tasks[0].name: expected a task name such as "backfill" (lower-case, digits, -)',
+      'tasks[0].parameters[0].name: "ticket" is reserved by task run (ticket=<JIRA-KEY>); rename the parameter',
+      'tasks[0].parameters[1].values: an enum parameter needs its values',
+      'tasks[0].parameters[2].min: expected an integer',
+      'tasks[0].parameters[3].default: the default must be a date such as 2026-11-01 (YYYY-MM-DD)',
+      expect.stringMatching(/^tasks\[0\]\.parameters\[4\]\.pattern: not a valid regular expression/),
+      'tasks[0].workflowTemplate: set exactly one of workflowTemplate or clusterWorkflowTemplate',
+      'tasks[0].resource: {team} must name a required (or defaulted) dataset, team or enum parameter',
+      'tasks[2].workflowTemplate: set exactly one of workflowTemplate or clusterWorkflowTemplate',
+      'tasks[2].name: "dup" is defined twice',
+    ]);
+  });
+});
