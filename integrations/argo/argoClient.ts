@@ -1,0 +1,330 @@
+import type { Logger } from 'pino';
+import { formatDuration } from '../../bot/config/duration.ts';
+import type { Config } from '../../bot/config/schema.ts';
+import { type Env, readSecret } from '../../bot/config/secrets.ts';
+import { errorMessage, UpstreamError } from '../../bot/errors.ts';
+import { labelString } from './labels.ts';
+import type {
+  CronWorkflow,
+  GrpcError,
+  LogEntry,
+  Workflow,
+  WorkflowList,
+  WorkflowSubmitRequest,
+} from './types.ts';
+
+export const ARGO = 'Argo Workflows';
+
+export interface SubmitInput {
+  namespace: string;
+  kind: 'WorkflowTemplate' | 'ClusterWorkflowTemplate';
+  template: string;
+  /** Workflow parameters, passed as `name=value` and nothing else: never interpolated anywhere. */
+  parameters: Readonly<Record<string, string>>;
+  /** Labels for the workflow; values are sanitized into valid label text. */
+  labels?: Readonly<Record<string, string>>;
+}
+
+export interface LogsResult {
+  /** The last lines, oldest first. */
+  lines: LogEntry[];
+  /** More lines were read than kept (or the stream was longer than dpbot reads). */
+  truncated: boolean;
+}
+
+/** The Argo Workflows server, as dpbot uses it. */
+export interface ArgoClient {
+  submit(input: SubmitInput): Promise<Workflow>;
+  get(namespace: string, name: string): Promise<Workflow>;
+  list(namespace: string, options?: { labelSelector?: string; limit?: number }): Promise<Workflow[]>;
+  /** Stops the workflow: running steps are stopped, exit handlers still run. */
+  stop(namespace: string, name: string, message?: string): Promise<Workflow>;
+  /** Terminates the workflow at once: exit handlers do not run. */
+  terminate(namespace: string, name: string): Promise<Workflow>;
+  /** The last `tailLines` lines of the workflow's `container` (default main) logs. */
+  logs(
+    namespace: string,
+    name: string,
+    options?: { container?: string; tailLines?: number; podName?: string },
+  ): Promise<LogsResult>;
+  getCronWorkflow(namespace: string, name: string): Promise<CronWorkflow>;
+  /** The Argo UI page of a workflow. */
+  workflowUrl(namespace: string, name: string): string;
+}
+
+export interface HttpArgoClientOptions {
+  url: string;
+  uiUrl?: string | undefined;
+  token?: string | undefined;
+  timeoutMs: number;
+  log: Logger;
+  /** Longest log stream read, in bytes; the rest is dropped. */
+  maxLogBytes?: number;
+}
+
+const enc = encodeURIComponent;
+
+/**
+ * A small typed client of argo-server's REST API over fetch: Bearer token, a bounded timeout on
+ * every request, and failures turned into UpstreamErrors that say what to check.
+ */
+export class HttpArgoClient implements ArgoClient {
+  readonly #base: string;
+  readonly #ui: string;
+  readonly #token: string | undefined;
+  readonly #timeoutMs: number;
+  readonly #log: Logger;
+  readonly #maxLogBytes: number;
+
+  constructor(options: HttpArgoClientOptions) {
+    this.#base = options.url.replace(/\/+$/, '');
+    this.#ui = (options.uiUrl ?? options.url).replace(/\/+$/, '');
+    // `argo auth token` prints "Bearer v2:..."; accept the token with or without the word.
+    this.#token = options.token?.replace(/^Bearer\s+/i, '');
+    this.#timeoutMs = options.timeoutMs;
+    this.#log = options.log;
+    this.#maxLogBytes = options.maxLogBytes ?? 2 * 1024 * 1024;
+  }
+
+  workflowUrl(namespace: string, name: string): string {
+    return `${this.#ui}/workflows/${enc(namespace)}/${enc(name)}`;
+  }
+
+  async submit(input: SubmitInput): Promise<Workflow> {
+    const body: WorkflowSubmitRequest = {
+      namespace: input.namespace,
+      resourceKind: input.kind,
+      resourceName: input.template,
+      submitOptions: {
+        parameters: Object.entries(input.parameters).map(([k, v]) => `${k}=${v}`),
+        ...(input.labels && Object.keys(input.labels).length ? { labels: labelString(input.labels) } : {}),
+      },
+    };
+    return this.#json<Workflow>(
+      'POST',
+      `/api/v1/workflows/${enc(input.namespace)}/submit`,
+      `submit ${input.kind} ${input.template} in namespace ${input.namespace}`,
+      body,
+    );
+  }
+
+  get(namespace: string, name: string): Promise<Workflow> {
+    return this.#json<Workflow>(
+      'GET',
+      `/api/v1/workflows/${enc(namespace)}/${enc(name)}`,
+      `read workflow ${name} in namespace ${namespace}`,
+    );
+  }
+
+  async list(
+    namespace: string,
+    options: { labelSelector?: string; limit?: number } = {},
+  ): Promise<Workflow[]> {
+    const query = new URLSearchParams();
+    if (options.labelSelector) query.set('listOptions.labelSelector', options.labelSelector);
+    if (options.limit) query.set('listOptions.limit', String(options.limit));
+    const qs = query.size ? `?${query}` : '';
+    const list = await this.#json<WorkflowList>(
+      'GET',
+      `/api/v1/workflows/${enc(namespace)}${qs}`,
+      `list workflows in namespace ${namespace}`,
+    );
+    return list.items ?? [];
+  }
+
+  stop(namespace: string, name: string, message?: string): Promise<Workflow> {
+    return this.#json<Workflow>(
+      'PUT',
+      `/api/v1/workflows/${enc(namespace)}/${enc(name)}/stop`,
+      `stop workflow ${name} in namespace ${namespace}`,
+      { name, namespace, ...(message ? { message } : {}) },
+    );
+  }
+
+  terminate(namespace: string, name: string): Promise<Workflow> {
+    return this.#json<Workflow>(
+      'PUT',
+      `/api/v1/workflows/${enc(namespace)}/${enc(name)}/terminate`,
+      `terminate workflow ${name} in namespace ${namespace}`,
+      { name, namespace },
+    );
+  }
+
+  getCronWorkflow(namespace: string, name: string): Promise<CronWorkflow> {
+    return this.#json<CronWorkflow>(
+      'GET',
+      `/api/v1/cron-workflows/${enc(namespace)}/${enc(name)}`,
+      `read cron workflow ${name} in namespace ${namespace}`,
+    );
+  }
+
+  async logs(
+    namespace: string,
+    name: string,
+    options: { container?: string; tailLines?: number; podName?: string } = {},
+  ): Promise<LogsResult> {
+    const tail = options.tailLines ?? 40;
+    const query = new URLSearchParams({ 'logOptions.container': options.container ?? 'main' });
+    query.set('logOptions.tailLines', String(tail));
+    if (options.podName) query.set('podName', options.podName);
+    const what = `read the logs of workflow ${name} in namespace ${namespace}`;
+    const path = `/api/v1/workflows/${enc(namespace)}/${enc(name)}/log?${query}`;
+    return this.#request(what, 'GET', path, undefined, async (response) => {
+      const kept: LogEntry[] = [];
+      let seen = 0;
+      let bytes = 0;
+      let cut = false;
+      let pending = '';
+      const take = (line: string) => {
+        if (line.trim() === '') return;
+        let parsed: { result?: LogEntry; error?: { message?: string } };
+        try {
+          parsed = JSON.parse(line) as typeof parsed;
+        } catch {
+          return;
+        }
+        if (parsed.error)
+          throw new UpstreamError(
+            ARGO,
+            `the log stream broke off: ${parsed.error.message ?? 'unknown error'}`,
+          );
+        if (!parsed.result || typeof parsed.result.content !== 'string') return;
+        seen++;
+        kept.push({
+          content: parsed.result.content,
+          ...(parsed.result.podName ? { podName: parsed.result.podName } : {}),
+        });
+        if (kept.length > tail) kept.shift();
+      };
+      const reader = response.body?.getReader();
+      if (reader) {
+        const decoder = new TextDecoder();
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) break;
+          bytes += value.byteLength;
+          if (bytes > this.#maxLogBytes) {
+            cut = true;
+            await reader.cancel();
+            break;
+          }
+          pending += decoder.decode(value, { stream: true });
+          const parts = pending.split('\n');
+          pending = parts.pop() ?? '';
+          for (const part of parts) take(part);
+        }
+        if (!cut) take(pending + decoder.decode());
+      }
+      return { lines: kept, truncated: cut || seen > kept.length };
+    });
+  }
+
+  #json<T>(method: string, path: string, what: string, body?: unknown): Promise<T> {
+    return this.#request(what, method, path, body, async (response) => {
+      const text = await response.text();
+      try {
+        return JSON.parse(text) as T;
+      } catch {
+        throw new UpstreamError(
+          ARGO,
+          `could not ${what}: the answer was not JSON (${text.slice(0, 120)})`,
+          response.status,
+        );
+      }
+    });
+  }
+
+  async #request<T>(
+    what: string,
+    method: string,
+    path: string,
+    body: unknown,
+    read: (response: Response) => Promise<T>,
+  ): Promise<T> {
+    const signal = AbortSignal.timeout(this.#timeoutMs);
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (this.#token) headers.authorization = `Bearer ${this.#token}`;
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    const started = performance.now();
+    try {
+      const response = await fetch(`${this.#base}${path}`, {
+        method,
+        headers,
+        signal,
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      });
+      if (!response.ok) throw await this.#failure(response, what);
+      const result = await read(response);
+      this.#log.debug(
+        { method, path, status: response.status, ms: Math.round(performance.now() - started) },
+        'argo request',
+      );
+      return result;
+    } catch (error) {
+      if (error instanceof UpstreamError) throw error;
+      if (signal.aborted || (error instanceof Error && error.name === 'TimeoutError')) {
+        throw new UpstreamError(
+          ARGO,
+          `did not answer within ${formatDuration(this.#timeoutMs)} when asked to ${what}; it may be overloaded or unreachable`,
+          undefined,
+          { cause: error },
+        );
+      }
+      const cause = error instanceof Error && error.cause instanceof Error ? `: ${error.cause.message}` : '';
+      throw new UpstreamError(
+        ARGO,
+        `cannot reach ${this.#base} to ${what} (${errorMessage(error)}${cause})`,
+        undefined,
+        {
+          cause: error,
+        },
+      );
+    }
+  }
+
+  async #failure(response: Response, what: string): Promise<UpstreamError> {
+    let detail = '';
+    try {
+      const text = await response.text();
+      try {
+        const body = JSON.parse(text) as GrpcError;
+        detail = body.message ?? body.error ?? text;
+      } catch {
+        detail = text;
+      }
+    } catch {
+      // The body is only for the message; the status says enough.
+    }
+    detail = detail.trim().slice(0, 300);
+    const status = response.status;
+    const suffix = detail ? `: ${detail}` : '';
+    const message =
+      status === 401
+        ? `refused dpbot's token (401) when asked to ${what}; check ARGO_TOKEN${suffix}`
+        : status === 403
+          ? `dpbot's service account may not ${what} (403)${suffix}`
+          : status === 404
+            ? `could not ${what}: not found (404)${suffix}`
+            : status === 409
+              ? `could not ${what}: conflict (409)${suffix}`
+              : status >= 500
+                ? `failed (${status}) when asked to ${what}${suffix}`
+                : `rejected the request to ${what} (${status})${suffix}`;
+    return new UpstreamError(ARGO, message, status);
+  }
+}
+
+/** Builds the client from `argo.*` and ARGO_TOKEN; undefined when `argo.url` is not set. */
+export function argoClientFromConfig(
+  config: Config,
+  deps: { env: Env; log: Logger },
+): ArgoClient | undefined {
+  if (!config.argo.url) return undefined;
+  return new HttpArgoClient({
+    url: config.argo.url,
+    uiUrl: config.argo.uiUrl,
+    token: readSecret(deps.env, 'ARGO_TOKEN'),
+    timeoutMs: config.argo.timeout,
+    log: deps.log.child({ integration: 'argo' }),
+  });
+}

@@ -1,0 +1,525 @@
+import { createHash } from 'node:crypto';
+import { LABEL_KEY, LABEL_VALUE } from '../../integrations/argo/labels.ts';
+import type {
+  CronWorkflow,
+  NodeStatus,
+  Parameter,
+  Workflow,
+  WorkflowPhase,
+  WorkflowSubmitRequest,
+} from '../../integrations/argo/types.ts';
+import { type SimRequest, type SimResponse, Simulator } from '../http.ts';
+
+/** One step of a simulated workflow: a pod that runs for `ticks` advances, logging as it goes. */
+export interface SimStep {
+  name: string;
+  /** Advances the step takes (default 1). */
+  ticks?: number;
+  /** Lines the main container prints, spread over the step's ticks. */
+  logs?: readonly string[];
+  /** When set, the step fails with this message when it ends. */
+  fail?: string;
+}
+
+/** A WorkflowTemplate or ClusterWorkflowTemplate the simulator can submit from. */
+export interface SimTemplate {
+  kind: 'WorkflowTemplate' | 'ClusterWorkflowTemplate';
+  name: string;
+  /** The template's namespace (WorkflowTemplates only). */
+  namespace?: string;
+  /** Declared parameters: one without value or default must be given at submission. */
+  parameters: readonly Parameter[];
+  /** The steps a submission runs, decided from its parameters. */
+  steps(parameters: Readonly<Record<string, string>>): SimStep[];
+}
+
+export interface ArgoSimulatorOptions {
+  /** The bearer token accepted; unset: no authentication. */
+  token?: string;
+  /** Namespaces the token may not touch (403). */
+  forbiddenNamespaces?: readonly string[];
+  /** Advance a workflow one tick each time it is read (default true); else only advance() moves it. */
+  autoAdvance?: boolean;
+  now?: () => Date;
+}
+
+interface SimNode {
+  id: string;
+  podName: string;
+  step: SimStep;
+  phase: 'Pending' | 'Running' | 'Succeeded' | 'Failed';
+  ticks: number;
+  emitted: string[];
+  message?: string;
+  startedAt?: string;
+  finishedAt?: string;
+}
+
+interface SimWorkflow {
+  name: string;
+  namespace: string;
+  uid: string;
+  kind: SimTemplate['kind'];
+  template: string;
+  parameters: Parameter[];
+  labels: Record<string, string>;
+  createdAt: string;
+  phase: WorkflowPhase | '';
+  startedAt?: string;
+  finishedAt?: string;
+  message?: string;
+  shutdown?: 'Stop' | 'Terminate';
+  nodes: SimNode[];
+}
+
+const grpc = (status: number, code: number, message: string): SimResponse => ({
+  status,
+  body: { code, message, error: message },
+});
+
+/**
+ * A loopback Argo Workflows server: submits from (Cluster)WorkflowTemplates, runs workflows that
+ * advance deterministically (a tick per read, or when told), fail with a failing node and its
+ * message, stop and terminate, stream logs, and answer CronWorkflow reads — in argo-server's JSON,
+ * with its grpc-gateway error bodies for 401, 403, 404 and 400.
+ */
+export class ArgoSimulator {
+  readonly sim: Simulator;
+  /** Every accepted or rejected submission body, as received. */
+  readonly submissions: WorkflowSubmitRequest[] = [];
+  autoAdvance: boolean;
+  readonly #templates = new Map<string, SimTemplate>();
+  readonly #workflows = new Map<string, SimWorkflow>();
+  readonly #crons = new Map<string, CronWorkflow>();
+  readonly #options: ArgoSimulatorOptions;
+  readonly #now: () => Date;
+  #seq = 0;
+
+  constructor(options: ArgoSimulatorOptions = {}) {
+    this.#options = options;
+    this.autoAdvance = options.autoAdvance ?? true;
+    this.#now = options.now ?? (() => new Date());
+    const guard =
+      (verb: string, handler: (req: SimRequest) => SimResponse) =>
+      (req: SimRequest): SimResponse =>
+        this.#authorize(req, verb) ?? handler(req);
+    this.sim = new Simulator('argo-workflows')
+      .route(
+        'POST',
+        '/api/v1/workflows/:namespace/submit',
+        guard('create', (r) => this.#submit(r)),
+      )
+      .route(
+        'GET',
+        '/api/v1/workflows/:namespace',
+        guard('list', (r) => this.#list(r)),
+      )
+      .route(
+        'GET',
+        '/api/v1/workflows/:namespace/:name',
+        guard('get', (r) => this.#get(r)),
+      )
+      .route(
+        'PUT',
+        '/api/v1/workflows/:namespace/:name/stop',
+        guard('update', (r) => this.#shutdown(r, 'Stop')),
+      )
+      .route(
+        'PUT',
+        '/api/v1/workflows/:namespace/:name/terminate',
+        guard('update', (r) => this.#shutdown(r, 'Terminate')),
+      )
+      .route(
+        'GET',
+        '/api/v1/workflows/:namespace/:name/log',
+        guard('get', (r) => this.#logs(r)),
+      )
+      .route(
+        'GET',
+        '/api/v1/cron-workflows/:namespace',
+        guard('list', (r) => this.#cronList(r)),
+      )
+      .route(
+        'GET',
+        '/api/v1/cron-workflows/:namespace/:name',
+        guard('get', (r) => this.#cronGet(r)),
+      )
+      // What the sandbox's "Argo UI" links open: a plain page, since there is no UI to show.
+      .route('GET', '/ui/workflows/:namespace/:name', (r) => this.#uiPage(r));
+  }
+
+  get url(): string {
+    return this.sim.url;
+  }
+
+  start(port = 0): Promise<string> {
+    return this.sim.start(port);
+  }
+
+  stop(): Promise<void> {
+    return this.sim.stop();
+  }
+
+  addTemplate(template: SimTemplate): this {
+    this.#templates.set(this.#templateKey(template.kind, template.namespace ?? '', template.name), template);
+    return this;
+  }
+
+  addCronWorkflow(cron: CronWorkflow): this {
+    this.#crons.set(`${cron.metadata.namespace ?? ''}/${cron.metadata.name ?? ''}`, structuredClone(cron));
+    return this;
+  }
+
+  /** Moves a workflow on by `ticks` steps of its life, as the controller would over time. */
+  advance(namespace: string, name: string, ticks = 1): Workflow {
+    const wf = this.#workflows.get(`${namespace}/${name}`);
+    if (!wf) throw new Error(`no workflow ${namespace}/${name}`);
+    for (let i = 0; i < ticks; i++) this.#tick(wf);
+    return this.#render(wf);
+  }
+
+  /** The workflow as the API would return it now, without advancing it. */
+  workflow(namespace: string, name: string): Workflow | undefined {
+    const wf = this.#workflows.get(`${namespace}/${name}`);
+    return wf ? this.#render(wf) : undefined;
+  }
+
+  /** Every workflow, oldest first. */
+  workflows(): Workflow[] {
+    return [...this.#workflows.values()].map((wf) => this.#render(wf));
+  }
+
+  #templateKey(kind: SimTemplate['kind'], namespace: string, name: string): string {
+    return kind === 'ClusterWorkflowTemplate' ? `cluster/${name}` : `${namespace}/${name}`;
+  }
+
+  #authorize(req: SimRequest, verb: string): SimResponse | undefined {
+    const token = this.#options.token;
+    if (token && req.headers.authorization !== `Bearer ${token}`) {
+      return grpc(401, 16, 'token not valid. see https://argo-workflows.readthedocs.io/en/latest/faq/');
+    }
+    const ns = req.params.namespace ?? '';
+    if (this.#options.forbiddenNamespaces?.includes(ns)) {
+      const resource = req.path.includes('cron-workflows') ? 'cronworkflows' : 'workflows';
+      return grpc(
+        403,
+        7,
+        `${resource}.argoproj.io is forbidden: User "system:serviceaccount:argo:dpbot" cannot ${verb} resource "${resource}" in API group "argoproj.io" in the namespace "${ns}"`,
+      );
+    }
+    return undefined;
+  }
+
+  #submit(req: SimRequest): SimResponse {
+    const body = (req.body ?? {}) as Partial<WorkflowSubmitRequest>;
+    this.submissions.push(structuredClone(body) as WorkflowSubmitRequest);
+    const namespace = req.params.namespace ?? '';
+    if (body.namespace && body.namespace !== namespace)
+      return grpc(400, 3, `namespace in the body (${body.namespace}) differs from the path (${namespace})`);
+    const kind = body.resourceKind;
+    if (kind !== 'WorkflowTemplate' && kind !== 'ClusterWorkflowTemplate')
+      return grpc(400, 3, `resourceKind "${String(kind)}" is not supported by this simulator`);
+    const template = this.#templates.get(this.#templateKey(kind, namespace, body.resourceName ?? ''));
+    if (!template) {
+      const plural = kind === 'WorkflowTemplate' ? 'workflowtemplates' : 'clusterworkflowtemplates';
+      return grpc(404, 5, `${plural}.argoproj.io "${body.resourceName ?? ''}" not found`);
+    }
+    const opts = body.submitOptions ?? {};
+    const given = new Map<string, string>();
+    for (const raw of opts.parameters ?? []) {
+      const eq = raw.indexOf('=');
+      if (eq <= 0) return grpc(400, 3, `expected parameter of the form: NAME=VALUE. Received: "${raw}"`);
+      given.set(raw.slice(0, eq), raw.slice(eq + 1));
+    }
+    const labels: Record<string, string> = {};
+    for (const pair of opts.labels ? opts.labels.split(',') : []) {
+      const eq = pair.indexOf('=');
+      const key = eq === -1 ? pair : pair.slice(0, eq);
+      const value = eq === -1 ? '' : pair.slice(eq + 1);
+      if (!LABEL_KEY.test(key))
+        return grpc(
+          400,
+          3,
+          `metadata.labels: Invalid value: "${key}": name part must consist of alphanumeric characters`,
+        );
+      if (value.length > 63 || !LABEL_VALUE.test(value))
+        return grpc(
+          400,
+          3,
+          `metadata.labels: Invalid value: "${value}": a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character`,
+        );
+      labels[key] = value;
+    }
+    // Argo keeps the template's parameters, overrides the given ones and appends unknown ones.
+    const parameters: Parameter[] = template.parameters.map((p) => {
+      const value = given.get(p.name) ?? p.value ?? p.default;
+      return { name: p.name, ...(value !== undefined ? { value } : {}) };
+    });
+    for (const [name, value] of given)
+      if (!template.parameters.some((p) => p.name === name)) parameters.push({ name, value });
+    const unset = parameters.find((p) => p.value === undefined);
+    if (unset) return grpc(400, 3, `spec.arguments.parameters.${unset.name}.value is required`);
+    const values = Object.fromEntries(parameters.map((p) => [p.name, p.value ?? '']));
+
+    const seq = ++this.#seq;
+    const suffix = createHash('sha256').update(`${template.name}/${seq}`).digest('hex').slice(0, 5);
+    const name = `${opts.generateName ?? `${template.name}-`}${suffix}`;
+    const steps = template.steps(values);
+    const wf: SimWorkflow = {
+      name,
+      namespace,
+      uid: `00000000-0000-4000-8000-${String(seq).padStart(12, '0')}`,
+      kind,
+      template: template.name,
+      parameters,
+      labels: {
+        ...labels,
+        [kind === 'WorkflowTemplate'
+          ? 'workflows.argoproj.io/workflow-template'
+          : 'workflows.argoproj.io/cluster-workflow-template']: template.name,
+      },
+      createdAt: this.#now().toISOString(),
+      phase: '',
+      nodes: steps.map((step, i) => {
+        const hash = createHash('sha256').update(`${name}/${i}/${step.name}`).digest();
+        return {
+          id: `${name}-${hash.readUInt32BE(0)}`,
+          podName: `${name}-${step.name}-${hash.readUInt32BE(4)}`.slice(0, 253),
+          step,
+          phase: 'Pending',
+          ticks: 0,
+          emitted: [],
+        };
+      }),
+    };
+    this.#workflows.set(`${namespace}/${name}`, wf);
+    return { body: this.#render(wf) };
+  }
+
+  #find(req: SimRequest): SimWorkflow | SimResponse {
+    const wf = this.#workflows.get(`${req.params.namespace ?? ''}/${req.params.name ?? ''}`);
+    return wf ?? grpc(404, 5, `workflows.argoproj.io "${req.params.name ?? ''}" not found`);
+  }
+
+  #get(req: SimRequest): SimResponse {
+    const wf = this.#find(req);
+    if (!('name' in wf)) return wf;
+    if (this.autoAdvance) this.#tick(wf);
+    return { body: this.#render(wf) };
+  }
+
+  #list(req: SimRequest): SimResponse {
+    const ns = req.params.namespace ?? '';
+    const selector = req.query.get('listOptions.labelSelector');
+    const wanted = selector
+      ? selector.split(',').map((term) => {
+          const [k = '', v = ''] = term.split('=');
+          return [k.trim(), v.trim()] as const;
+        })
+      : [];
+    const limit = Number(req.query.get('listOptions.limit') ?? 0);
+    let items = [...this.#workflows.values()]
+      .filter(
+        (wf) => wf.namespace === ns && wanted.every(([k, v]) => this.#render(wf).metadata.labels?.[k] === v),
+      )
+      .reverse()
+      .map((wf) => this.#render(wf));
+    if (limit > 0) items = items.slice(0, limit);
+    return { body: { metadata: { resourceVersion: String(this.#seq) }, items } };
+  }
+
+  #shutdown(req: SimRequest, how: 'Stop' | 'Terminate'): SimResponse {
+    const wf = this.#find(req);
+    if (!('name' in wf)) return wf;
+    if (this.#done(wf)) return grpc(400, 9, 'cannot shutdown a completed workflow');
+    wf.shutdown = how;
+    if (how === 'Terminate' || wf.phase === '' || wf.phase === 'Pending') this.#finishShutdown(wf);
+    return { body: this.#render(wf) };
+  }
+
+  #logs(req: SimRequest): SimResponse {
+    const wf = this.#find(req);
+    if (!('name' in wf)) return wf;
+    const container = req.query.get('logOptions.container') ?? 'main';
+    const tail = Number(req.query.get('logOptions.tailLines') ?? 0);
+    const pod = req.query.get('podName');
+    const lines: string[] = [];
+    for (const node of wf.nodes) {
+      if (pod && node.podName !== pod) continue;
+      const content =
+        container === 'main'
+          ? node.emitted
+          : container === 'wait' && node.phase !== 'Pending'
+            ? ['time="-" level=info msg="Starting Workflow Executor"']
+            : [];
+      const shown = tail > 0 ? content.slice(-tail) : content;
+      for (const line of shown)
+        lines.push(`${JSON.stringify({ result: { content: line, podName: node.podName } })}\n`);
+    }
+    return { text: lines.join(''), headers: { 'content-type': 'application/json' } };
+  }
+
+  #uiPage(req: SimRequest): SimResponse {
+    const wf = this.workflow(req.params.namespace ?? '', req.params.name ?? '');
+    if (!wf) return { status: 404, text: 'No such workflow in the sandbox.\n' };
+    const nodes = Object.values(wf.status?.nodes ?? {}).filter((n) => n.type === 'Pod');
+    const lines = [
+      `Argo Workflows (sandbox) — ${wf.metadata.namespace}/${wf.metadata.name}`,
+      `phase ${wf.status?.phase || 'Pending'}, progress ${wf.status?.progress ?? '-'}${wf.status?.message ? `, ${wf.status.message}` : ''}`,
+      ...(wf.spec?.arguments?.parameters ?? []).map((p) => `  parameter ${p.name} = ${p.value ?? ''}`),
+      ...nodes.map((n) => `  step ${n.displayName}: ${n.phase}${n.message ? ` — ${n.message}` : ''}`),
+    ];
+    return { text: `${lines.join('\n')}\n` };
+  }
+
+  #cronList(req: SimRequest): SimResponse {
+    const ns = req.params.namespace ?? '';
+    const items = [...this.#crons.values()].filter((c) => c.metadata.namespace === ns);
+    return { body: { metadata: {}, items } };
+  }
+
+  #cronGet(req: SimRequest): SimResponse {
+    const cron = this.#crons.get(`${req.params.namespace ?? ''}/${req.params.name ?? ''}`);
+    return cron
+      ? { body: cron }
+      : grpc(404, 5, `cronworkflows.argoproj.io "${req.params.name ?? ''}" not found`);
+  }
+
+  #done(wf: SimWorkflow): boolean {
+    return wf.phase === 'Succeeded' || wf.phase === 'Failed' || wf.phase === 'Error';
+  }
+
+  #finishShutdown(wf: SimWorkflow): void {
+    const now = this.#now().toISOString();
+    for (const node of wf.nodes) {
+      if (node.phase === 'Running') {
+        node.phase = 'Failed';
+        node.message = `workflow shutdown with strategy:  ${wf.shutdown ?? 'Stop'}`;
+        node.finishedAt = now;
+      }
+    }
+    wf.startedAt ??= now;
+    wf.phase = 'Failed';
+    wf.message = `Stopped with strategy '${wf.shutdown ?? 'Stop'}'`;
+    wf.finishedAt = now;
+  }
+
+  /** One tick of the controller: start, run a step a little further, or finish. */
+  #tick(wf: SimWorkflow): void {
+    if (this.#done(wf)) return;
+    const now = this.#now().toISOString();
+    if (wf.shutdown) {
+      this.#finishShutdown(wf);
+      return;
+    }
+    if (wf.phase === '') {
+      wf.phase = 'Pending';
+      return;
+    }
+    if (wf.phase === 'Pending') {
+      wf.phase = 'Running';
+      wf.startedAt = now;
+      this.#startNext(wf, now);
+      return;
+    }
+    const node = wf.nodes.find((n) => n.phase === 'Running');
+    if (!node) return;
+    node.ticks++;
+    const total = Math.max(1, node.step.ticks ?? 1);
+    const logs = node.step.logs ?? [];
+    const due = Math.ceil((logs.length * node.ticks) / total);
+    while (node.emitted.length < Math.min(due, logs.length))
+      node.emitted.push(logs[node.emitted.length] ?? '');
+    if (node.ticks < total) return;
+    node.finishedAt = now;
+    if (node.step.fail) {
+      node.phase = 'Failed';
+      node.message = node.step.fail;
+      node.emitted.push(`ERROR: ${node.step.fail}`);
+      wf.phase = 'Failed';
+      wf.message = `child '${node.id}' failed`;
+      wf.finishedAt = now;
+      return;
+    }
+    node.phase = 'Succeeded';
+    if (!this.#startNext(wf, now)) {
+      wf.phase = 'Succeeded';
+      wf.finishedAt = now;
+    }
+  }
+
+  #startNext(wf: SimWorkflow, now: string): boolean {
+    const next = wf.nodes.find((n) => n.phase === 'Pending');
+    if (!next) return false;
+    next.phase = 'Running';
+    next.startedAt = now;
+    return true;
+  }
+
+  #render(wf: SimWorkflow): Workflow {
+    const finished = wf.nodes.filter((n) => n.phase === 'Succeeded' || n.phase === 'Failed').length;
+    const nodes: Record<string, NodeStatus> = {};
+    const started = wf.nodes.filter((n) => n.phase !== 'Pending');
+    if (wf.phase !== '' && wf.phase !== 'Pending') {
+      nodes[wf.name] = {
+        id: wf.name,
+        name: wf.name,
+        displayName: wf.name,
+        type: 'Steps',
+        templateName: 'main',
+        phase: wf.phase,
+        ...(wf.phase === 'Failed' && wf.message ? { message: wf.message } : {}),
+        startedAt: wf.startedAt ?? null,
+        finishedAt: wf.finishedAt ?? null,
+        progress: `${finished}/${wf.nodes.length}`,
+        children: started.map((n) => n.id),
+      };
+    }
+    for (const n of started) {
+      nodes[n.id] = {
+        id: n.id,
+        name: `${wf.name}[0].${n.step.name}`,
+        displayName: n.step.name,
+        type: 'Pod',
+        templateName: n.step.name,
+        phase: n.phase === 'Pending' ? 'Pending' : n.phase,
+        ...(n.message ? { message: n.message } : {}),
+        startedAt: n.startedAt ?? null,
+        finishedAt: n.finishedAt ?? null,
+        progress: n.phase === 'Succeeded' || n.phase === 'Failed' ? '1/1' : '0/1',
+        boundaryID: wf.name,
+      };
+    }
+    const phase = wf.phase;
+    return {
+      metadata: {
+        name: wf.name,
+        generateName: `${wf.template}-`,
+        namespace: wf.namespace,
+        uid: wf.uid,
+        creationTimestamp: wf.createdAt,
+        labels: {
+          ...wf.labels,
+          'workflows.argoproj.io/completed': String(this.#done(wf)),
+          ...(phase ? { 'workflows.argoproj.io/phase': phase } : {}),
+        },
+      },
+      spec: {
+        arguments: { parameters: structuredClone(wf.parameters) },
+        workflowTemplateRef: {
+          name: wf.template,
+          ...(wf.kind === 'ClusterWorkflowTemplate' ? { clusterScope: true } : {}),
+        },
+        ...(wf.shutdown ? { shutdown: wf.shutdown } : {}),
+      },
+      status: {
+        phase,
+        startedAt: wf.startedAt ?? null,
+        finishedAt: wf.finishedAt ?? null,
+        progress: `${finished}/${wf.nodes.length}`,
+        ...(wf.message ? { message: wf.message } : {}),
+        nodes,
+      },
+    };
+  }
+}
