@@ -1,0 +1,339 @@
+import {
+  isApiError,
+  isAuthError,
+  isForbiddenError,
+  isNetworkError,
+  isNotFoundError,
+  isRateLimitError,
+  type SchemaMismatchBehavior,
+} from 'jira.js';
+import {
+  addComment,
+  createIssue,
+  createVersion,
+  editIssue,
+  getIssue,
+  searchAndReconsileIssuesUsingJqlPost,
+  updateVersion,
+} from 'jira.js/cloud';
+import { type Client, createClient } from 'jira.js/core';
+import type { Logger } from 'pino';
+import { formatDuration } from '../../bot/config/duration.ts';
+import type { Config } from '../../bot/config/schema.ts';
+import { type Env, readSecret } from '../../bot/config/secrets.ts';
+import { errorMessage, UpstreamError } from '../../bot/errors.ts';
+import type { AdfDocument } from './adf.ts';
+
+export const JIRA = 'Jira';
+
+/** Jira said 429: wait `retryAfterMs` before asking again. */
+export class JiraRateLimitedError extends UpstreamError {
+  readonly retryAfterMs: number;
+  constructor(message: string, retryAfterMs: number, options?: { cause?: unknown }) {
+    super(JIRA, message, 429, options);
+    this.retryAfterMs = retryAfterMs;
+  }
+}
+
+export interface JiraIssue {
+  id: string;
+  key: string;
+  summary: string;
+  status: string | undefined;
+  fixVersions: string[];
+}
+
+export interface JiraVersion {
+  id: string;
+  name: string;
+  released: boolean;
+  releaseDate: string | undefined;
+}
+
+/** Jira, as dpbot uses it: tickets and comments for tasks, versions and JQL for releases. */
+export interface JiraClient {
+  /** The issue's page, for links. */
+  browseUrl(key: string): string;
+  getIssue(key: string): Promise<JiraIssue>;
+  createIssue(input: {
+    project: string;
+    issueType: string;
+    summary: string;
+    description: AdfDocument;
+    labels?: string[];
+  }): Promise<{ id: string; key: string }>;
+  addComment(key: string, body: AdfDocument): Promise<{ id: string }>;
+  /** One page of a JQL search (POST /rest/api/3/search/jql); pass nextPageToken for the next. */
+  searchIssues(
+    jql: string,
+    options?: { maxResults?: number; nextPageToken?: string },
+  ): Promise<{ issues: JiraIssue[]; nextPageToken: string | undefined }>;
+  createVersion(input: {
+    projectId: number;
+    name: string;
+    description?: string;
+    releaseDate?: string;
+  }): Promise<JiraVersion>;
+  updateVersion(
+    id: string,
+    changes: { released?: boolean; releaseDate?: string; description?: string; name?: string },
+  ): Promise<JiraVersion>;
+  /** Adds a fix version (by name) to an issue. */
+  addFixVersion(key: string, versionName: string): Promise<void>;
+}
+
+export interface JiraJsClientOptions {
+  url: string;
+  email?: string | undefined;
+  token?: string | undefined;
+  timeoutMs: number;
+  log: Logger;
+  /** What jira.js does when a response does not match its schema (tests: 'throw'). */
+  onSchemaMismatch?: SchemaMismatchBehavior;
+}
+
+const ISSUE_FIELDS = ['summary', 'status', 'fixVersions'];
+
+function toIssue(raw: { id?: string; key?: string; fields?: Record<string, unknown> }): JiraIssue {
+  const fields = raw.fields ?? {};
+  const status = fields.status as { name?: string } | undefined;
+  const versions = (fields.fixVersions as { name?: string }[] | undefined) ?? [];
+  return {
+    id: raw.id ?? '',
+    key: raw.key ?? '',
+    summary: typeof fields.summary === 'string' ? fields.summary : '',
+    status: status?.name,
+    fixVersions: versions.flatMap((v) => (v.name ? [v.name] : [])),
+  };
+}
+
+function toVersion(raw: {
+  id?: string;
+  name?: string;
+  released?: boolean;
+  releaseDate?: string;
+}): JiraVersion {
+  return {
+    id: raw.id ?? '',
+    name: raw.name ?? '',
+    released: raw.released ?? false,
+    releaseDate: raw.releaseDate,
+  };
+}
+
+/**
+ * jira.js (6.x) against a configurable site. jira.js has no per-request timeout, so each call is
+ * raced against one: the caller gets a clear error in bounded time, though the request itself is
+ * left to finish (or fail) on its own.
+ */
+export class JiraJsClient implements JiraClient {
+  readonly #client: Client;
+  readonly #site: string;
+  readonly #timeoutMs: number;
+  readonly #log: Logger;
+
+  constructor(options: JiraJsClientOptions) {
+    this.#site = options.url.replace(/\/+$/, '');
+    this.#timeoutMs = options.timeoutMs;
+    this.#log = options.log;
+    const token = options.token ?? '';
+    this.#client = createClient({
+      host: this.#site,
+      auth: options.email
+        ? { type: 'basic', email: options.email, apiToken: token }
+        : { type: 'bearer', token },
+      onSchemaMismatch:
+        options.onSchemaMismatch ??
+        ((report) =>
+          this.#log.warn({ report }, 'Jira answered in a shape jira.js does not expect; using it anyway')),
+    });
+  }
+
+  browseUrl(key: string): string {
+    return `${this.#site}/browse/${encodeURIComponent(key)}`;
+  }
+
+  getIssue(key: string): Promise<JiraIssue> {
+    return this.#call(`read ${key}`, async () =>
+      toIssue(await getIssue(this.#client, { issueIdOrKey: key, fields: ISSUE_FIELDS })),
+    );
+  }
+
+  createIssue(input: {
+    project: string;
+    issueType: string;
+    summary: string;
+    description: AdfDocument;
+    labels?: string[];
+  }): Promise<{ id: string; key: string }> {
+    return this.#call(`create an issue in ${input.project}`, async () => {
+      const created = await createIssue(this.#client, {
+        fields: {
+          project: { key: input.project },
+          issuetype: { name: input.issueType },
+          summary: input.summary,
+          description: input.description,
+          ...(input.labels ? { labels: input.labels } : {}),
+        },
+      });
+      return { id: created.id, key: created.key };
+    });
+  }
+
+  addComment(key: string, body: AdfDocument): Promise<{ id: string }> {
+    return this.#call(`comment on ${key}`, async () => {
+      const comment = await addComment(this.#client, { issueIdOrKey: key, body });
+      return { id: comment.id ?? '' };
+    });
+  }
+
+  searchIssues(
+    jql: string,
+    options: { maxResults?: number; nextPageToken?: string } = {},
+  ): Promise<{ issues: JiraIssue[]; nextPageToken: string | undefined }> {
+    return this.#call('search issues', async () => {
+      const page = await searchAndReconsileIssuesUsingJqlPost(this.#client, {
+        jql,
+        fields: ISSUE_FIELDS,
+        maxResults: options.maxResults ?? 50,
+        ...(options.nextPageToken ? { nextPageToken: options.nextPageToken } : {}),
+      });
+      return {
+        issues: (page.issues ?? []).map(toIssue),
+        nextPageToken: page.isLast === false ? (page.nextPageToken ?? undefined) : undefined,
+      };
+    });
+  }
+
+  createVersion(input: {
+    projectId: number;
+    name: string;
+    description?: string;
+    releaseDate?: string;
+  }): Promise<JiraVersion> {
+    return this.#call(`create version ${input.name}`, async () =>
+      toVersion(await createVersion(this.#client, input)),
+    );
+  }
+
+  updateVersion(
+    id: string,
+    changes: { released?: boolean; releaseDate?: string; description?: string; name?: string },
+  ): Promise<JiraVersion> {
+    return this.#call(`update version ${id}`, async () =>
+      toVersion(await updateVersion(this.#client, { id, body: changes })),
+    );
+  }
+
+  addFixVersion(key: string, versionName: string): Promise<void> {
+    return this.#call(`add fix version ${versionName} to ${key}`, () =>
+      editIssue(this.#client, {
+        issueIdOrKey: key,
+        update: { fixVersions: [{ add: { name: versionName } }] },
+      }),
+    );
+  }
+
+  async #call<T>(what: string, run: () => Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            new UpstreamError(
+              JIRA,
+              `did not answer within ${formatDuration(this.#timeoutMs)} when asked to ${what}; it may be overloaded or unreachable`,
+            ),
+          ),
+        this.#timeoutMs,
+      );
+    });
+    const work = run();
+    // The losing request still settles later; nothing should report it as unhandled.
+    work.catch(() => undefined);
+    try {
+      return await Promise.race([work, timeout]);
+    } catch (error) {
+      throw this.#translate(error, what);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  #translate(error: unknown, what: string): Error {
+    if (error instanceof UpstreamError) return error;
+    const detail = isApiError(error) ? jiraMessage(error.body) : '';
+    const suffix = detail ? `: ${detail}` : '';
+    if (isRateLimitError(error)) {
+      const wait = error.retryAfterMs ?? 30_000;
+      return new JiraRateLimitedError(
+        `rate limited when asked to ${what}; retry in ${formatDuration(wait)}`,
+        wait,
+        {
+          cause: error,
+        },
+      );
+    }
+    if (isAuthError(error))
+      return new UpstreamError(
+        JIRA,
+        `refused dpbot's credentials (401) when asked to ${what}; check JIRA_API_TOKEN and jira.email`,
+        401,
+        { cause: error },
+      );
+    if (isForbiddenError(error))
+      return new UpstreamError(JIRA, `dpbot's account may not ${what} (403)${suffix}`, 403, { cause: error });
+    if (isNotFoundError(error))
+      return new UpstreamError(JIRA, `could not ${what}: not found (404)${suffix}`, 404, { cause: error });
+    if (isApiError(error)) {
+      const status = error.status;
+      return new UpstreamError(
+        JIRA,
+        status >= 500
+          ? `failed (${status}) when asked to ${what}${suffix}`
+          : `rejected the request to ${what} (${status})${suffix}`,
+        status,
+        { cause: error },
+      );
+    }
+    if (isNetworkError(error))
+      return new UpstreamError(
+        JIRA,
+        `cannot reach ${this.#site} to ${what} (${errorMessage(error)})`,
+        undefined,
+        {
+          cause: error,
+        },
+      );
+    return new UpstreamError(JIRA, `could not ${what}: ${errorMessage(error)}`, undefined, { cause: error });
+  }
+}
+
+/** Jira's error body: `{errorMessages: [...], errors: {field: message}}`. */
+function jiraMessage(body: unknown): string {
+  if (!body || typeof body !== 'object') return typeof body === 'string' ? body.slice(0, 200) : '';
+  const b = body as { errorMessages?: unknown; errors?: unknown; message?: unknown };
+  const parts: string[] = [];
+  if (Array.isArray(b.errorMessages))
+    parts.push(...b.errorMessages.filter((m): m is string => typeof m === 'string'));
+  if (b.errors && typeof b.errors === 'object')
+    for (const [field, message] of Object.entries(b.errors)) parts.push(`${field}: ${String(message)}`);
+  if (typeof b.message === 'string') parts.push(b.message);
+  return parts.join('; ').slice(0, 300);
+}
+
+/** Builds the client from `jira.*` and JIRA_API_TOKEN; undefined when `jira.url` is not set. */
+export function jiraClientFromConfig(
+  config: Config,
+  deps: { env: Env; log: Logger; onSchemaMismatch?: SchemaMismatchBehavior },
+): JiraClient | undefined {
+  if (!config.jira.url) return undefined;
+  return new JiraJsClient({
+    url: config.jira.url,
+    email: config.jira.email,
+    token: readSecret(deps.env, 'JIRA_API_TOKEN'),
+    timeoutMs: config.jira.timeout,
+    log: deps.log.child({ integration: 'jira' }),
+    ...(deps.onSchemaMismatch ? { onSchemaMismatch: deps.onSchemaMismatch } : {}),
+  });
+}
