@@ -5,9 +5,14 @@ import { PgAccessStore } from '../db/stores/accessStore.ts';
 import { PgAuditStore } from '../db/stores/auditStore.ts';
 import { PgDirectoryStore } from '../db/stores/directoryStore.ts';
 import { PgPendingStore } from '../db/stores/pendingStore.ts';
+import { PgTaskRunStore } from '../db/stores/taskRunStore.ts';
 import { allCommands, allWorkers } from '../handlers/index.ts';
+import { taskActions } from '../handlers/tasks/taskCatalog.ts';
+import { argoClientFromConfig } from '../integrations/argo/argoClient.ts';
+import { jiraClientFromConfig } from '../integrations/jira/jiraClient.ts';
 import { checkPolicies } from '../policies/policyFiles.ts';
 import { type LoadedConfig, resolveConfigRelative } from './config/loadConfig.ts';
+import type { Config } from './config/schema.ts';
 import { type Env, readSecret } from './config/secrets.ts';
 import { syncDirectorySources } from './directorySync.ts';
 import { ConfigError } from './errors.ts';
@@ -43,8 +48,11 @@ export interface AppOptions {
   now?: () => Date;
 }
 
-export function buildRegistry(extra: readonly Command[] = []): CommandRegistry {
-  return new CommandRegistry().register(...allCommands, ...extra);
+export function buildRegistry(extra: readonly Command[] = [], config?: Config): CommandRegistry {
+  const registry = new CommandRegistry().register(...allCommands, ...extra);
+  // Tasks may name their own action; policy files granting it must find it in the catalog.
+  for (const info of config ? taskActions(config) : []) registry.registerAction(info);
+  return registry;
 }
 
 /** Opens the database (embedded when DATABASE_URL is unset) and applies the migrations. */
@@ -102,7 +110,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       schedule: options.runWorkers ?? false,
     });
     const access = new PgAccessStore(database.db);
-    const registry = buildRegistry(options.extraCommands);
+    const registry = buildRegistry(options.extraCommands, config);
     const services: Services = {
       config,
       configDir: loaded.baseDir,
@@ -112,12 +120,15 @@ export async function createApp(options: AppOptions): Promise<App> {
       audit: new PgAuditStore(database.db),
       directory: new PgDirectoryStore(database.db),
       pending: new PgPendingStore(database.db),
+      taskRuns: new PgTaskRunStore(database.db),
       identity: new DirectoryIdentity(access, config.access.adminContact, options.slackProfiles),
       registry,
       jobs,
       notifier: options.notifier ?? new LogNotifier(log),
       log,
       now: options.now ?? (() => new Date()),
+      argo: argoClientFromConfig(config, { env, log }),
+      jira: jiraClientFromConfig(config, { env, log }),
     };
     if (options.syncOnStart ?? true) await syncDirectorySources(services, { only: 'file' });
     await applyPolicies(services, loaded);

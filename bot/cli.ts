@@ -147,7 +147,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     .action(async (opts: { offline?: boolean }) => {
       const loaded = config();
       const dir = resolveConfigRelative(loaded, loaded.config.access.policies);
-      const registry = buildRegistry();
+      const registry = buildRegistry([], loaded.config);
       let known: { groups: Set<string>; users: Set<string> } | undefined;
       if (!opts.offline) {
         const database = await openMigratedDatabase(loaded, io.env, logger(loaded, 'warn'));

@@ -13,6 +13,12 @@ export interface QueueSettings {
   retryDelaySeconds?: number;
   /** How long one attempt may run before it is considered lost and retried (default 15 minutes). */
   expireInSeconds?: number;
+  /**
+   * pg-boss queue policy (default standard). With `short`, at most one job per singletonKey waits
+   * to run, so a job that re-queues itself (a watcher) stays one chain even if sent twice.
+   * Set when the queue is first created; later changes need a new queue name.
+   */
+  policy?: 'standard' | 'short' | 'singleton' | 'stately';
 }
 
 /**
@@ -76,6 +82,7 @@ class PgBossJobs implements Jobs {
     let ready = this.#queues.get(queue);
     if (!ready) {
       ready = this.#boss.createQueue(queue, {
+        policy: settings.policy ?? 'standard',
         retryLimit: settings.retryLimit ?? 3,
         retryDelay: settings.retryDelaySeconds ?? 5,
         retryBackoff: true,

@@ -5,6 +5,9 @@ import type { AccessStore } from '../db/stores/accessStore.ts';
 import type { AuditStore } from '../db/stores/auditStore.ts';
 import type { DirectoryStore } from '../db/stores/directoryStore.ts';
 import type { PendingStore } from '../db/stores/pendingStore.ts';
+import type { TaskRunStore } from '../db/stores/taskRunStore.ts';
+import type { ArgoClient } from '../integrations/argo/argoClient.ts';
+import type { JiraClient } from '../integrations/jira/jiraClient.ts';
 import type { Config } from './config/schema.ts';
 import type { DirectoryIdentity } from './identity.ts';
 import type { Jobs } from './jobs.ts';
@@ -25,6 +28,7 @@ export interface Services {
   audit: AuditStore;
   directory: DirectoryStore;
   pending: PendingStore;
+  taskRuns: TaskRunStore;
   identity: DirectoryIdentity;
   registry: CommandRegistry;
   jobs: Jobs;
@@ -32,4 +36,8 @@ export interface Services {
   notifier: Notifier;
   log: Logger;
   now: () => Date;
+  /** Argo Workflows (ops tasks); absent when `argo.url` is not set. */
+  argo?: ArgoClient | undefined;
+  /** Jira (task tickets and comments); absent when `jira.url` is not set. */
+  jira?: JiraClient | undefined;
 }

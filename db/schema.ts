@@ -195,3 +195,51 @@ export const pendingActions = pgTable(
   },
   (t) => [index('pending_actions_status_expires_idx').on(t.status, t.expiresAt)],
 );
+
+/**
+ * One run of an ops task (handlers/tasks): what was asked, the Argo workflow it became, the
+ * progress message announcing it, and how it ended. The row is dpbot's own record — `task runs`
+ * reads it, and the watcher job keeps it in step with the workflow.
+ */
+export const taskRuns = pgTable(
+  'task_runs',
+  {
+    id: serial('id').primaryKey(),
+    task: text('task').notNull(),
+    /** `[name, value]` pairs in the task's order (a jsonb object would not keep the order). */
+    params: jsonb('params').$type<[string, string][]>().notNull(),
+    templateKind: text('template_kind').notNull(),
+    templateName: text('template_name').notNull(),
+    namespace: text('namespace').notNull(),
+    workflowName: text('workflow_name'),
+    requestId: text('request_id').notNull(),
+    requesterEmail: text('requester_email').notNull(),
+    requesterSlackId: text('requester_slack_id'),
+    /** Where it was asked for; the progress message lives at message_channel/message_ts. */
+    channel: text('channel'),
+    messageChannel: text('message_channel'),
+    messageTs: text('message_ts'),
+    /** Submitting, SubmitFailed, or the workflow's phase: Pending, Running, Succeeded, Failed, Error. */
+    phase: text('phase').notNull().default('Submitting'),
+    progress: text('progress'),
+    message: text('message'),
+    failedStep: text('failed_step'),
+    startedAt: timestamp('started_at', { withTimezone: true }),
+    finishedAt: timestamp('finished_at', { withTimezone: true }),
+    jiraKey: text('jira_key'),
+    jiraCommentedAt: timestamp('jira_commented_at', { withTimezone: true }),
+    cancelledBy: text('cancelled_by'),
+    cancelMode: text('cancel_mode', { enum: ['stop', 'terminate'] }),
+    /** What the progress message last showed, so unchanged polls do not edit it again. */
+    renderedKey: text('rendered_key'),
+    /** Set once, by whoever first sees the run end (or the watch expire): the end is announced once. */
+    closedAt: timestamp('closed_at', { withTimezone: true }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    index('task_runs_task_created_idx').on(t.task, t.createdAt),
+    index('task_runs_requester_created_idx').on(t.requesterEmail, t.createdAt),
+    index('task_runs_workflow_idx').on(t.workflowName),
+  ],
+);

@@ -1,4 +1,6 @@
 import type { Config } from '../bot/config/schema.ts';
+import { argoSandboxPart } from './argo/argoSandbox.ts';
+import { jiraSandboxPart } from './jira/jiraSandbox.ts';
 
 export interface RunningPart {
   /** Points the configuration's integration at this simulator (base URLs, cluster servers). */
@@ -15,7 +17,7 @@ export interface SandboxPart {
 }
 
 /** Every simulated system; each capability adds its own. */
-export const sandboxParts: SandboxPart[] = [];
+export const sandboxParts: SandboxPart[] = [argoSandboxPart, jiraSandboxPart];
 
 export interface RunningSandbox {
   config: Config;

@@ -3,7 +3,10 @@ import type { ModalBuilder } from 'slack-block-builder';
 
 /** The callback id of every modal that gathers a command's arguments. */
 export const COMMAND_MODAL = 'dp.command';
-/** Inputs of a command modal use this action id; their block id is the argument's name. */
+/**
+ * Inputs of a command modal use this action id; their block id is the argument's name. External
+ * selects are the exception: their action id is their OptionProvider's (`dp.opt.dataset`).
+ */
 export const MODAL_INPUT = 'value';
 
 export interface CommandModalMetadata {
@@ -49,7 +52,9 @@ export function modalSubmissionToText(view: {
   if (typeof metadata.prefix !== 'string') throw new Error('the form does not say which command it is for');
   const parts = [metadata.prefix];
   for (const [name, inputs] of Object.entries(view.state?.values ?? {})) {
-    const input = inputs[MODAL_INPUT];
+    // Inputs use MODAL_INPUT, except external selects, whose action id names their OptionProvider
+    // (`dp.opt.dataset`); an input block holds one element either way.
+    const input = inputs[MODAL_INPUT] ?? Object.values(inputs)[0];
     if (!input) continue;
     const value =
       input.value ??

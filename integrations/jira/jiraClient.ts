@@ -1,22 +1,5 @@
-import {
-  isApiError,
-  isAuthError,
-  isForbiddenError,
-  isNetworkError,
-  isNotFoundError,
-  isRateLimitError,
-  type SchemaMismatchBehavior,
-} from 'jira.js';
-import {
-  addComment,
-  createIssue,
-  createVersion,
-  editIssue,
-  getIssue,
-  searchAndReconsileIssuesUsingJqlPost,
-  updateVersion,
-} from 'jira.js/cloud';
-import { type Client, createClient } from 'jira.js/core';
+import type { SchemaMismatchBehavior } from 'jira.js';
+import type { Client } from 'jira.js/core';
 import type { Logger } from 'pino';
 import { formatDuration } from '../../bot/config/duration.ts';
 import type { Config } from '../../bot/config/schema.ts';
@@ -25,6 +8,13 @@ import { errorMessage, UpstreamError } from '../../bot/errors.ts';
 import type { AdfDocument } from './adf.ts';
 
 export const JIRA = 'Jira';
+
+/** jira.js, loaded on first use: its schemas take a while to load, and most dpbot processes never call Jira. */
+interface JiraLib {
+  cloud: typeof import('jira.js/cloud');
+  core: typeof import('jira.js/core');
+  client: Client;
+}
 
 /** Jira said 429: wait `retryAfterMs` before asking again. */
 export class JiraRateLimitedError extends UpstreamError {
@@ -127,7 +117,9 @@ function toVersion(raw: {
  * left to finish (or fail) on its own.
  */
 export class JiraJsClient implements JiraClient {
-  readonly #client: Client;
+  readonly #options: JiraJsClientOptions;
+  #loading: Promise<JiraLib> | undefined;
+  #loaded: JiraLib | undefined;
   readonly #site: string;
   readonly #timeoutMs: number;
   readonly #log: Logger;
@@ -136,17 +128,27 @@ export class JiraJsClient implements JiraClient {
     this.#site = options.url.replace(/\/+$/, '');
     this.#timeoutMs = options.timeoutMs;
     this.#log = options.log;
-    const token = options.token ?? '';
-    this.#client = createClient({
-      host: this.#site,
-      auth: options.email
-        ? { type: 'basic', email: options.email, apiToken: token }
-        : { type: 'bearer', token },
-      onSchemaMismatch:
-        options.onSchemaMismatch ??
-        ((report) =>
-          this.#log.warn({ report }, 'Jira answered in a shape jira.js does not expect; using it anyway')),
+    this.#options = options;
+  }
+
+  #lib(): Promise<JiraLib> {
+    this.#loading ??= Promise.all([import('jira.js/cloud'), import('jira.js/core')]).then(([cloud, core]) => {
+      const options = this.#options;
+      const token = options.token ?? '';
+      const client = core.createClient({
+        host: this.#site,
+        auth: options.email
+          ? { type: 'basic', email: options.email, apiToken: token }
+          : { type: 'bearer', token },
+        onSchemaMismatch:
+          options.onSchemaMismatch ??
+          ((report) =>
+            this.#log.warn({ report }, 'Jira answered in a shape jira.js does not expect; using it anyway')),
+      });
+      this.#loaded = { cloud, core, client };
+      return this.#loaded;
     });
+    return this.#loading;
   }
 
   browseUrl(key: string): string {
@@ -154,8 +156,8 @@ export class JiraJsClient implements JiraClient {
   }
 
   getIssue(key: string): Promise<JiraIssue> {
-    return this.#call(`read ${key}`, async () =>
-      toIssue(await getIssue(this.#client, { issueIdOrKey: key, fields: ISSUE_FIELDS })),
+    return this.#call(`read ${key}`, async ({ cloud, client }) =>
+      toIssue(await cloud.getIssue(client, { issueIdOrKey: key, fields: ISSUE_FIELDS })),
     );
   }
 
@@ -166,8 +168,8 @@ export class JiraJsClient implements JiraClient {
     description: AdfDocument;
     labels?: string[];
   }): Promise<{ id: string; key: string }> {
-    return this.#call(`create an issue in ${input.project}`, async () => {
-      const created = await createIssue(this.#client, {
+    return this.#call(`create an issue in ${input.project}`, async ({ cloud, client }) => {
+      const created = await cloud.createIssue(client, {
         fields: {
           project: { key: input.project },
           issuetype: { name: input.issueType },
@@ -181,8 +183,8 @@ export class JiraJsClient implements JiraClient {
   }
 
   addComment(key: string, body: AdfDocument): Promise<{ id: string }> {
-    return this.#call(`comment on ${key}`, async () => {
-      const comment = await addComment(this.#client, { issueIdOrKey: key, body });
+    return this.#call(`comment on ${key}`, async ({ cloud, client }) => {
+      const comment = await cloud.addComment(client, { issueIdOrKey: key, body });
       return { id: comment.id ?? '' };
     });
   }
@@ -191,8 +193,8 @@ export class JiraJsClient implements JiraClient {
     jql: string,
     options: { maxResults?: number; nextPageToken?: string } = {},
   ): Promise<{ issues: JiraIssue[]; nextPageToken: string | undefined }> {
-    return this.#call('search issues', async () => {
-      const page = await searchAndReconsileIssuesUsingJqlPost(this.#client, {
+    return this.#call('search issues', async ({ cloud, client }) => {
+      const page = await cloud.searchAndReconsileIssuesUsingJqlPost(client, {
         jql,
         fields: ISSUE_FIELDS,
         maxResults: options.maxResults ?? 50,
@@ -211,8 +213,8 @@ export class JiraJsClient implements JiraClient {
     description?: string;
     releaseDate?: string;
   }): Promise<JiraVersion> {
-    return this.#call(`create version ${input.name}`, async () =>
-      toVersion(await createVersion(this.#client, input)),
+    return this.#call(`create version ${input.name}`, async ({ cloud, client }) =>
+      toVersion(await cloud.createVersion(client, input)),
     );
   }
 
@@ -220,21 +222,29 @@ export class JiraJsClient implements JiraClient {
     id: string,
     changes: { released?: boolean; releaseDate?: string; description?: string; name?: string },
   ): Promise<JiraVersion> {
-    return this.#call(`update version ${id}`, async () =>
-      toVersion(await updateVersion(this.#client, { id, body: changes })),
+    return this.#call(`update version ${id}`, async ({ cloud, client }) =>
+      toVersion(await cloud.updateVersion(client, { id, body: changes })),
     );
   }
 
   addFixVersion(key: string, versionName: string): Promise<void> {
-    return this.#call(`add fix version ${versionName} to ${key}`, () =>
-      editIssue(this.#client, {
+    return this.#call(`add fix version ${versionName} to ${key}`, ({ cloud, client }) =>
+      cloud.editIssue(client, {
         issueIdOrKey: key,
         update: { fixVersions: [{ add: { name: versionName } }] },
       }),
     );
   }
 
-  async #call<T>(what: string, run: () => Promise<T>): Promise<T> {
+  async #call<T>(what: string, run: (lib: JiraLib) => Promise<T>): Promise<T> {
+    let lib: JiraLib;
+    try {
+      lib = await this.#lib();
+    } catch (error) {
+      throw new UpstreamError(JIRA, `could not load the Jira client: ${errorMessage(error)}`, undefined, {
+        cause: error,
+      });
+    }
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_resolve, reject) => {
       timer = setTimeout(
@@ -248,7 +258,7 @@ export class JiraJsClient implements JiraClient {
         this.#timeoutMs,
       );
     });
-    const work = run();
+    const work = run(lib);
     // The losing request still settles later; nothing should report it as unhandled.
     work.catch(() => undefined);
     try {
@@ -262,6 +272,13 @@ export class JiraJsClient implements JiraClient {
 
   #translate(error: unknown, what: string): Error {
     if (error instanceof UpstreamError) return error;
+    const core = this.#loaded?.core;
+    if (!core)
+      return new UpstreamError(JIRA, `could not ${what}: ${errorMessage(error)}`, undefined, {
+        cause: error,
+      });
+    const { isApiError, isAuthError, isForbiddenError, isNetworkError, isNotFoundError, isRateLimitError } =
+      core;
     const detail = isApiError(error) ? jiraMessage(error.body) : '';
     const suffix = detail ? `: ${detail}` : '';
     if (isRateLimitError(error)) {

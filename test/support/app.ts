@@ -1,6 +1,7 @@
 import pino from 'pino';
 import { type App, createApp } from '../../bot/app.ts';
 import { loadConfig } from '../../bot/config/loadConfig.ts';
+import type { Notifier } from '../../bot/notifier.ts';
 import type { Command } from '../../bot/pipeline/defineCommand.ts';
 import type { Message, MessageHandle, Responder } from '../../bot/pipeline/message.ts';
 import type { TestDatabase } from './db.ts';
@@ -10,15 +11,25 @@ import type { Fixture } from './fixture.ts';
 export async function startTestApp(
   fixture: Fixture,
   database: TestDatabase,
-  options: { extraCommands?: Command[]; now?: () => Date } = {},
+  options: {
+    extraCommands?: Command[];
+    now?: () => Date;
+    /** Secrets besides DATABASE_URL (ARGO_TOKEN, JIRA_API_TOKEN, ...). */
+    env?: Record<string, string>;
+    /** Start the background workers, as the server and the console do. */
+    runWorkers?: boolean;
+    notifier?: Notifier;
+  } = {},
 ): Promise<App> {
   const loaded = loadConfig({ path: fixture.configPath, env: {} });
   return createApp({
     loaded,
-    env: { DATABASE_URL: database.url },
+    env: { ...options.env, DATABASE_URL: database.url },
     log: pino({ level: 'silent' }),
     ...(options.extraCommands ? { extraCommands: options.extraCommands } : {}),
     ...(options.now ? { now: options.now } : {}),
+    ...(options.runWorkers ? { runWorkers: true } : {}),
+    ...(options.notifier ? { notifier: options.notifier } : {}),
   });
 }
 

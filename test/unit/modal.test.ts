@@ -45,6 +45,18 @@ describe('command modals', () => {
     });
   });
 
+  it("reads an external select by its own action id (its OptionProvider's)", () => {
+    const { text } = modalSubmissionToText({
+      private_metadata: JSON.stringify({ prefix: 'task run backfill', channel: null }),
+      state: {
+        values: {
+          dataset: { 'dp.opt.dataset': { type: 'external_select', selected_option: { value: 'orders' } } },
+        },
+      },
+    });
+    expect(text).toBe('task run backfill dataset=orders');
+  });
+
   it('quotes only what needs quoting', () => {
     expect(quoteArg('orders')).toBe('orders');
     expect(quoteArg('two words')).toBe('"two words"');

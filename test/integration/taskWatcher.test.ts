@@ -1,0 +1,248 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { App } from '../../bot/app.ts';
+import { CONFIRM_ACTION } from '../../bot/views/common.ts';
+import { adfToText } from '../../integrations/jira/adf.ts';
+import { recordingResponder, startTestApp } from '../support/app.ts';
+import { createTestDatabase, type TestDatabase } from '../support/db.ts';
+import { eventually } from '../support/eventually.ts';
+import { createFixture, type Fixture } from '../support/fixture.ts';
+import { type Posted, recordingNotifier } from '../support/notifier.ts';
+import { startTaskSimulators, taskConfig, taskEnv, taskPolicies } from '../support/taskFixture.ts';
+
+let sims: Awaited<ReturnType<typeof startTaskSimulators>>;
+let fixture: Fixture;
+let database: TestDatabase;
+let app: App;
+// One Slack for every replica: whichever process posts or edits, it lands here.
+const notifier = recordingNotifier();
+
+beforeAll(async () => {
+  // Every read of a workflow moves it one tick on, so the watcher's polls drive it to its end.
+  sims = await startTaskSimulators({ autoAdvance: true });
+  fixture = createFixture({ config: taskConfig(sims.argo.url, sims.jira.url), policies: taskPolicies });
+  database = await createTestDatabase();
+  app = await startTestApp(fixture, database, { env: taskEnv, notifier, runWorkers: true });
+});
+afterAll(async () => {
+  await app.close();
+  await database.drop();
+  await sims.stop();
+  fixture.remove();
+});
+
+async function start(text: string, email: string, on: App = app) {
+  const responder = recordingResponder();
+  const outcome = await on.pipeline.handleText({
+    entry: 'console',
+    text,
+    caller: { email },
+    channel: 'C1',
+    responder,
+  });
+  const reply = responder.sent[0]?.message;
+  if (outcome === 'awaiting_confirmation') {
+    const actions = reply?.blocks?.find((b) => b.type === 'actions');
+    const button = actions && 'elements' in actions ? actions.elements[0] : undefined;
+    const confirmed = recordingResponder();
+    await on.pipeline.handleAction({
+      entry: 'button',
+      actionId: CONFIRM_ACTION,
+      value: button && 'value' in button ? String(button.value) : '',
+      caller: { email },
+      channel: 'C1',
+      responder: confirmed,
+    });
+    return confirmed.texts().join('\n');
+  }
+  expect(outcome).toBe('ok');
+  return reply?.text ?? '';
+}
+
+async function runOf(text: string) {
+  const id = Number(/#(\d+)/.exec(text)?.[1]);
+  const row = (await database.query('SELECT * FROM task_runs WHERE id = $1', [id])).rows[0] as Record<
+    string,
+    string
+  >;
+  const announcement = notifier.posted.find((p) => p.ref.ts === row.message_ts && !p.threadTs) as Posted;
+  return { id, row, announcement };
+}
+
+const current = (p: Posted) => p.updates.at(-1) ?? p.message;
+const threadReplies = (p: Posted) => notifier.posted.filter((x) => x.threadTs === p.ref.ts);
+const events = async (id: number) =>
+  (
+    await database.query(
+      "SELECT outcome, entry, email, error, detail FROM audit_log WHERE kind = 'event' AND (detail->>'runId')::int = $1 ORDER BY id",
+      [id],
+    )
+  ).rows;
+
+// Each test follows its own run, so they run side by side.
+describe.concurrent('progress of a task run', () => {
+  it('edits one message from start to success, replies in its thread once, audits, and comments on Jira', async () => {
+    const { id, announcement } = await runOf(
+      await start(
+        'task run backfill dataset=orders from=2026-11-01 to=2026-11-02 ticket=DP-1',
+        'linus@example.com',
+      ),
+    );
+    await eventually(
+      () => expect(current(announcement).text).toContain(`backfill #${id} — succeeded in`),
+      25_000,
+    );
+    const seen = announcement.updates.map((u) => u.text.split('\n')[0]);
+    expect(seen.some((line) => line?.includes('running'))).toBe(true);
+    expect(current(announcement).text).toContain('(4/4)');
+    expect(JSON.stringify(current(announcement).blocks)).toContain(
+      'https://argo.example.com/workflows/data-jobs/',
+    );
+    expect(threadReplies(announcement).map((r) => r.message.text)).toEqual([
+      expect.stringMatching(new RegExp(`^<@U0LINUS001>: ✅ backfill #${id} succeeded in`)),
+    ]);
+
+    await eventually(async () =>
+      expect((await events(id)).map((e) => e.outcome)).toEqual(['workflow_succeeded', 'jira_commented']),
+    );
+    const [finished] = await events(id);
+    expect(finished).toMatchObject({
+      entry: 'system',
+      email: 'linus@example.com',
+      detail: { phase: 'Succeeded', progress: '4/4' },
+    });
+    const comment = sims.jira.issue('DP-1')?.comments.at(-1);
+    const body = adfToText(comment?.body ?? {});
+    expect(body).toContain(`✅ backfill #${id} succeeded in`);
+    expect(body).toContain('dataset = orders');
+    expect(body).toContain('from = 2026-11-01');
+    expect(body).toContain('Requested by linus@example.com');
+    expect(JSON.stringify(comment?.body)).toContain('"href":"https://argo.example.com/workflows/data-jobs/');
+  });
+
+  it('ends a failed run with the failing step and its message', async () => {
+    const { id, announcement } = await runOf(
+      await start(
+        'task run backfill dataset=legacy_events from=2026-11-01 to=2026-11-04',
+        'linus@example.com',
+      ),
+    );
+    await eventually(
+      () => expect(current(announcement).text).toContain(`backfill #${id} — failed at load-2026-11-03`),
+      25_000,
+    );
+    expect(current(announcement).text).toContain(
+      'Failing step: load-2026-11-03 — source partition dt=2026-11-03 is missing; restore it or skip the day',
+    );
+    await eventually(async () =>
+      expect((await events(id)).map((e) => [e.outcome, e.detail.failedStep])).toEqual([
+        ['workflow_failed', 'load-2026-11-03'],
+        ['jira_commented', undefined],
+      ]),
+    );
+    // backfill opens its own ticket; the comment says how it ended.
+    const { row } = await runOf(`#${id}`);
+    expect(adfToText(sims.jira.issue(row.jira_key ?? '')?.comments.at(-1)?.body ?? {})).toContain(
+      'Failing step: load-2026-11-03 — source partition dt=2026-11-03 is missing',
+    );
+  });
+
+  it('does not edit the message while nothing changes, and shows who stopped the run', async () => {
+    const { id, row, announcement } = await runOf(await start('task run slow', 'ada@example.com'));
+    await eventually(() => expect(current(announcement).text).toContain(`slow #${id} — running 0/1`), 15_000);
+    const edits = announcement.updates.length;
+    const reads = () =>
+      sims.argo.sim.requests.filter((r) => r.method === 'GET' && r.path.endsWith(`/${row.workflow_name}`))
+        .length;
+    const before = reads();
+    await eventually(() => expect(reads()).toBeGreaterThanOrEqual(before + 3), 15_000);
+    expect(announcement.updates.length).toBe(edits);
+
+    await start(`task cancel ${id}`, 'ada@example.com');
+    await eventually(
+      () => expect(current(announcement).text).toContain(`slow #${id} — stopped by ada@example.com`),
+      15_000,
+    );
+    await eventually(async () =>
+      expect((await events(id)).map((e) => e.outcome)).toEqual(['workflow_stopped']),
+    );
+  });
+
+  it('retries a rate-limited Jira comment after Retry-After', async () => {
+    sims.jira.sim.inject({
+      method: 'POST',
+      path: /\/DP-3\/comment$/,
+      status: 429,
+      headers: { 'retry-after': '1' },
+      times: 1,
+    });
+    const { id } = await runOf(await start('task run echo message=hi ticket=DP-3', 'linus@example.com'));
+    await eventually(
+      async () => expect((await events(id)).map((e) => e.outcome)).toContain('jira_commented'),
+      25_000,
+    );
+    const posts = sims.jira.sim.requests.filter(
+      (r) => r.method === 'POST' && r.path === '/rest/api/3/issue/DP-3/comment',
+    );
+    expect(posts).toHaveLength(2);
+    expect(sims.jira.issue('DP-3')?.comments).toHaveLength(1);
+  });
+
+  it('records a Jira comment that cannot be made, and says so in the thread', async () => {
+    sims.jira.sim.inject({
+      method: 'POST',
+      path: /\/DP-2\/comment$/,
+      status: 403,
+      body: { errorMessages: ['No permission'] },
+      times: 1,
+    });
+    const { id, announcement } = await runOf(
+      await start('task run echo message=hi ticket=DP-2', 'linus@example.com'),
+    );
+    await eventually(
+      async () => expect((await events(id)).map((e) => e.outcome)).toContain('jira_comment_failed'),
+      25_000,
+    );
+    const failed = (await events(id)).find((e) => e.outcome === 'jira_comment_failed');
+    expect(failed?.error).toContain("dpbot's account may not comment on DP-2 (403): No permission");
+    await eventually(() =>
+      expect(threadReplies(announcement).map((r) => r.message.text)).toContain(
+        `Could not comment on DP-2 about #${id}: ${failed?.error}`,
+      ),
+    );
+  });
+});
+
+describe('the watcher across restarts and replicas', () => {
+  it('keeps following a run after the process that started it is gone, and ends it once with two replicas', async () => {
+    const first = await startTestApp(fixture, database, { env: taskEnv, notifier, runWorkers: true });
+    const { id, announcement } = await runOf(
+      await start(
+        'task run backfill dataset=orders from=2026-11-01 to=2026-11-03',
+        'linus@example.com',
+        first,
+      ),
+    );
+    await first.close();
+    const replicas = await Promise.all([
+      startTestApp(fixture, database, { env: taskEnv, notifier, runWorkers: true }),
+      startTestApp(fixture, database, { env: taskEnv, notifier, runWorkers: true }),
+    ]);
+    try {
+      await eventually(
+        () => expect(current(announcement).text).toContain(`backfill #${id} — succeeded`),
+        25_000,
+      );
+      await eventually(async () =>
+        expect((await events(id)).map((e) => e.outcome)).toEqual(['workflow_succeeded', 'jira_commented']),
+      );
+      // Give a stray duplicate a chance to show itself before counting.
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(threadReplies(announcement)).toHaveLength(1);
+      expect((await events(id)).map((e) => e.outcome)).toEqual(['workflow_succeeded', 'jira_commented']);
+      const { row } = await runOf(`#${id}`);
+      expect(sims.jira.issue(row.jira_key ?? '')?.comments).toHaveLength(1);
+    } finally {
+      await Promise.all(replicas.map((r) => r.close()));
+    }
+  });
+});
