@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { type Database, openDatabase } from '../db/connect.ts';
 import { runMigrations } from '../db/migrate.ts';
 import { PgAccessStore } from '../db/stores/accessStore.ts';
+import { PgOnceStore } from '../db/stores/actionKeyStore.ts';
 import { PgAuditStore } from '../db/stores/auditStore.ts';
 import { PgDirectoryStore } from '../db/stores/directoryStore.ts';
 import { PgPendingStore } from '../db/stores/pendingStore.ts';
@@ -112,6 +113,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       audit: new PgAuditStore(database.db),
       directory: new PgDirectoryStore(database.db),
       pending: new PgPendingStore(database.db),
+      once: new PgOnceStore(database.db),
       identity: new DirectoryIdentity(access, config.access.adminContact, options.slackProfiles),
       registry,
       jobs,

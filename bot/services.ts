@@ -2,6 +2,7 @@ import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { Db } from '../db/connect.ts';
 import type { AccessStore } from '../db/stores/accessStore.ts';
+import type { OnceStore } from '../db/stores/actionKeyStore.ts';
 import type { AuditStore } from '../db/stores/auditStore.ts';
 import type { DirectoryStore } from '../db/stores/directoryStore.ts';
 import type { PendingStore } from '../db/stores/pendingStore.ts';
@@ -25,6 +26,7 @@ export interface Services {
   audit: AuditStore;
   directory: DirectoryStore;
   pending: PendingStore;
+  once: OnceStore;
   identity: DirectoryIdentity;
   registry: CommandRegistry;
   jobs: Jobs;

@@ -1,6 +1,7 @@
+import type { HomePanel } from '../bot/homePanels.ts';
 import type { Command } from '../bot/pipeline/defineCommand.ts';
 import type { OptionProvider } from '../bot/pipeline/options.ts';
-import { expireConfirmations, type WorkerRegistration } from '../bot/workers.ts';
+import { expireConfirmations, pruneSlackRequests, type WorkerRegistration } from '../bot/workers.ts';
 import { audit } from './audit.ts';
 import { help } from './help.ts';
 import { whoami } from './whoami.ts';
@@ -10,7 +11,10 @@ import { whoCan } from './whoCan.ts';
 export const allCommands: readonly Command[] = [help, whoami, whoCan, audit];
 
 /** Background workers of every capability, started by long-running processes. */
-export const allWorkers: readonly WorkerRegistration[] = [expireConfirmations];
+export const allWorkers: readonly WorkerRegistration[] = [expireConfirmations, pruneSlackRequests];
+
+/** Panels on the Slack App Home (the current release, worker counts). */
+export const allHomePanels: readonly HomePanel[] = [];
 
 /** Suggestions for external selects in forms (dataset names, teams), by action id. */
 export const allOptionProviders: readonly OptionProvider[] = [];

@@ -1,3 +1,17 @@
+CREATE TABLE "action_keys" (
+	"key" text PRIMARY KEY NOT NULL,
+	"request_id" text NOT NULL,
+	"actor_email" text NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "approvals" (
+	"pending_id" uuid NOT NULL,
+	"approver_email" text NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "approvals_pending_id_approver_email_pk" PRIMARY KEY("pending_id","approver_email")
+);
+--> statement-breakpoint
 CREATE TABLE "audit_head" (
 	"singleton" boolean PRIMARY KEY DEFAULT true NOT NULL,
 	"last_id" bigint NOT NULL,
@@ -70,11 +84,21 @@ CREATE TABLE "pending_actions" (
 	"requester_slack_id" text,
 	"channel" text,
 	"summary" text NOT NULL,
+	"approver_group" text,
+	"approvals_needed" integer,
+	"message_channel" text,
+	"message_ts" text,
+	"once_key" text,
 	"status" text DEFAULT 'pending' NOT NULL,
 	"expires_at" timestamp with time zone NOT NULL,
 	"decided_by" text,
 	"decided_at" timestamp with time zone,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "slack_requests" (
+	"signature" text PRIMARY KEY NOT NULL,
+	"received_at" timestamp with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
 CREATE TABLE "user_grants" (
@@ -106,6 +130,7 @@ CREATE TABLE "users" (
 	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
+ALTER TABLE "approvals" ADD CONSTRAINT "approvals_pending_id_pending_actions_id_fk" FOREIGN KEY ("pending_id") REFERENCES "public"."pending_actions"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "memberships" ADD CONSTRAINT "memberships_group_id_groups_id_fk" FOREIGN KEY ("group_id") REFERENCES "public"."groups"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "memberships" ADD CONSTRAINT "memberships_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "user_sources" ADD CONSTRAINT "user_sources_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
@@ -118,6 +143,7 @@ CREATE UNIQUE INDEX "groups_name_key" ON "groups" USING btree ("name");--> state
 CREATE INDEX "groups_source_idx" ON "groups" USING btree ("source");--> statement-breakpoint
 CREATE INDEX "memberships_user_id_idx" ON "memberships" USING btree ("user_id");--> statement-breakpoint
 CREATE INDEX "pending_actions_status_expires_idx" ON "pending_actions" USING btree ("status","expires_at");--> statement-breakpoint
+CREATE INDEX "slack_requests_received_at_idx" ON "slack_requests" USING btree ("received_at");--> statement-breakpoint
 CREATE INDEX "user_grants_user_email_idx" ON "user_grants" USING btree ("user_email");--> statement-breakpoint
 CREATE INDEX "user_sources_source_idx" ON "user_sources" USING btree ("source");--> statement-breakpoint
 CREATE UNIQUE INDEX "users_email_key" ON "users" USING btree ("email");--> statement-breakpoint

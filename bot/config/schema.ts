@@ -76,6 +76,14 @@ export const configSchema = z.strictObject({
   slack: section(
     z.strictObject({
       apiUrl: z.url().optional(),
+      command: z
+        .string()
+        .regex(/^\/[a-z0-9_-]{1,31}$/, { error: 'expected a slash command such as "/dp"' })
+        .default('/dp'),
+      /** Least time between two updates of one message (chat.update is Tier 3, ~50/min). */
+      updateInterval: duration().prefault('1200ms'),
+      /** Answer Slack with a holding note if a request is not acknowledged by then (Slack allows 3 s). */
+      ackDeadline: duration().prefault('2500ms'),
       channels: section(
         z.strictObject({
           admin: z.string().optional(),
