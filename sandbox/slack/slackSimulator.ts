@@ -49,6 +49,7 @@ export interface ResponseUrlPost {
 }
 
 export const SANDBOX_BOT_TOKEN = 'xoxb-sandbox-token';
+export const SANDBOX_APP_TOKEN = 'xapp-sandbox-token';
 export const SANDBOX_SIGNING_SECRET = 'sandbox-signing-secret-0123456789';
 
 /** Fields Slack's Web API sends as JSON text inside form-encoded bodies. */
@@ -71,6 +72,8 @@ export class SlackSimulator extends Simulator {
   readonly publishedViews = new Map<string, Record<string, unknown>>();
   /** Page size for cursor-paginated methods (users.list). */
   pageSize = 200;
+  /** What apps.connections.open hands out (a Socket Mode simulator sets it). */
+  socketModeUrl: string | undefined;
   #clock = 1_800_000_000;
   #seq = 0;
 
@@ -134,8 +137,14 @@ export class SlackSimulator extends Simulator {
     const args = this.#fields(req);
     const token = auth?.startsWith('Bearer ') ? auth.slice(7) : (args.token as string | undefined);
     if (!token) return { body: { ok: false, error: 'not_authed' } };
-    if (token !== this.token) return { body: { ok: false, error: 'invalid_auth' } };
     const method = req.params.method ?? '';
+    if (method === 'apps.connections.open') {
+      // The one method called with the app-level token.
+      if (token !== SANDBOX_APP_TOKEN) return { body: { ok: false, error: 'invalid_auth' } };
+      if (!this.socketModeUrl) return { body: { ok: false, error: 'socket_mode_not_enabled' } };
+      return { body: { ok: true, url: this.socketModeUrl } };
+    }
+    if (token !== this.token) return { body: { ok: false, error: 'invalid_auth' } };
     const handler = this.#methods[method];
     if (!handler) return { body: { ok: false, error: 'unknown_method' } };
     return { body: handler(args) };
