@@ -194,9 +194,11 @@ describe('buttons', () => {
   it('a confirmation: only the caller can confirm, it runs once, the second click is told who did it', async () => {
     const asked = await slack.slash('drain team-x --size 0', ADA);
     expect(asked.ack?.text).toBe('Confirm: Drain team-x to 0');
-    const actions = (
-      asked.ack?.blocks as { type: string; elements?: { action_id: string; value: string }[] }[]
-    ).find((b) => b.type === 'actions');
+    const blocks = (asked.ack?.blocks ?? []) as {
+      type: string;
+      elements?: { action_id: string; value: string }[];
+    }[];
+    const actions = blocks.find((b) => b.type === 'actions');
     const pendingId = actions?.elements?.find((e) => e.action_id === CONFIRM_ACTION)?.value ?? '';
 
     const stranger = await slack.click({
