@@ -3,7 +3,7 @@ import { type Database, openDatabase } from '../db/connect.ts';
 import { runMigrations } from '../db/migrate.ts';
 import { PgAccessStore } from '../db/stores/accessStore.ts';
 import { PgOnceStore } from '../db/stores/actionKeyStore.ts';
-import { PgAuditStore } from '../db/stores/auditStore.ts';
+import { type AuditStore, PgAuditStore } from '../db/stores/auditStore.ts';
 import { PgDirectoryStore } from '../db/stores/directoryStore.ts';
 import { PgPendingStore } from '../db/stores/pendingStore.ts';
 import { allCommands, allWorkers } from '../handlers/index.ts';
@@ -14,6 +14,7 @@ import { syncDirectorySources } from './directorySync.ts';
 import { ConfigError } from './errors.ts';
 import { DirectoryIdentity, type SlackProfileLookup } from './identity.ts';
 import { type Jobs, startJobs } from './jobs.ts';
+import { createMetrics, type Metrics } from './metrics.ts';
 import { LogNotifier, type Notifier } from './notifier.ts';
 import type { Command } from './pipeline/defineCommand.ts';
 import { CommandPipeline } from './pipeline/pipeline.ts';
@@ -39,6 +40,8 @@ export interface AppOptions {
   runWorkers?: boolean;
   /** Where background work posts messages; default: the log (one-shot CLI commands post nothing). */
   notifier?: Notifier;
+  /** Counters for /metrics; created here when not given (Slack clients count calls into it too). */
+  metrics?: Metrics;
   /** Commands besides dpbot's own (tests use this to exercise the pipeline with fixtures). */
   extraCommands?: Command[];
   now?: () => Date;
@@ -93,6 +96,7 @@ export async function applyPolicies(
 export async function createApp(options: AppOptions): Promise<App> {
   const { loaded, env, log } = options;
   const config = loaded.config;
+  const metrics = options.metrics ?? createMetrics();
   const database = await openMigratedDatabase(loaded, env, log);
   let jobs: Jobs | undefined;
   try {
@@ -110,7 +114,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       db: database.db,
       pool: database.pool,
       access,
-      audit: new PgAuditStore(database.db),
+      audit: meteredAudit(new PgAuditStore(database.db), metrics),
       directory: new PgDirectoryStore(database.db),
       pending: new PgPendingStore(database.db),
       once: new PgOnceStore(database.db),
@@ -118,12 +122,21 @@ export async function createApp(options: AppOptions): Promise<App> {
       registry,
       jobs,
       notifier: options.notifier ?? new LogNotifier(log),
+      metrics,
       log,
       now: options.now ?? (() => new Date()),
     };
     if (options.syncOnStart ?? true) await syncDirectorySources(services, { only: 'file' });
     await applyPolicies(services, loaded);
     const pipeline = new CommandPipeline(services);
+    const queues = jobs;
+    metrics.onCollect(async () => {
+      for (const q of await queues.depth()) {
+        metrics.gauges.jobQueueDepth.set({ queue: q.queue, state: 'ready' }, q.ready);
+        metrics.gauges.jobQueueDepth.set({ queue: q.queue, state: 'deferred' }, q.deferred);
+        metrics.gauges.jobQueueDepth.set({ queue: q.queue, state: 'active' }, q.active);
+      }
+    });
     if (options.runWorkers) for (const register of allWorkers) await register(services, pipeline);
     const started = jobs;
     return {
@@ -131,7 +144,8 @@ export async function createApp(options: AppOptions): Promise<App> {
       pipeline,
       database,
       close: async () => {
-        await started.stop();
+        // Running jobs finish (bounded) before the database goes away.
+        await started.stop({ graceful: true, timeoutMs: 20_000 });
         await database.close();
       },
     };
@@ -140,4 +154,23 @@ export async function createApp(options: AppOptions): Promise<App> {
     await database.close();
     throw error;
   }
+}
+
+/** Counts every audit write and failure without the store knowing about metrics. */
+function meteredAudit(store: AuditStore, metrics: Metrics): AuditStore {
+  return {
+    append: async (entry) => {
+      try {
+        const row = await store.append(entry);
+        metrics.auditWrite(entry.kind, true);
+        return row;
+      } catch (error) {
+        metrics.auditWrite(entry.kind, false);
+        throw error;
+      }
+    },
+    search: (filter) => store.search(filter),
+    verify: () => store.verify(),
+    export: (since, onPage, pageSize) => store.export(since, onPage, pageSize),
+  };
 }

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { type App, createApp } from './app.ts';
 import type { LoadedConfig } from './config/loadConfig.ts';
 import type { Env } from './config/secrets.ts';
+import { createMetrics } from './metrics.ts';
 import type { Command } from './pipeline/defineCommand.ts';
 import { type RunningServer, startHttpServer } from './server.ts';
 import {
@@ -15,7 +16,7 @@ export interface RunningBot {
   app: App;
   server: RunningServer;
   slack: SlackRuntime;
-  stop(): Promise<void>;
+  stop(options?: { drainMs?: number }): Promise<void>;
 }
 
 /**
@@ -34,8 +35,10 @@ export async function serveSlack(input: {
   host?: string;
 }): Promise<RunningBot> {
   const { loaded, env, log, settings } = input;
-  const clients = createSlackClients(settings, loaded.config, log);
+  const metrics = createMetrics();
+  const clients = createSlackClients(settings, loaded.config, log, metrics);
   const app = await createApp({
+    metrics,
     loaded,
     env,
     log,
@@ -71,9 +74,13 @@ export async function serveSlack(input: {
   return {
     app,
     ...running,
-    stop: async () => {
+    stop: async (options: { drainMs?: number } = {}) => {
+      // Stop taking requests, let the ones in progress finish (their outcomes are audited), then
+      // stop the job workers and close the database.
       await running.server.close();
       await running.slack.stop();
+      const drained = await app.pipeline.drain(options.drainMs ?? 25_000);
+      if (!drained) log.warn({ inflight: app.pipeline.inflight }, 'stopping with requests still in progress');
       await app.close();
     },
   };

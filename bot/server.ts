@@ -48,7 +48,8 @@ const header = (req: IncomingMessage, name: string): string | undefined => {
 
 /**
  * One port for everything: POST /slack/events (HTTP-mode Slack), GET /healthz (the process is
- * up), GET /readyz (the database answers and every migration is applied).
+ * up), GET /readyz (the database answers and every migration is applied), GET /metrics
+ * (Prometheus).
  */
 export async function startHttpServer(options: HttpServerOptions): Promise<RunningServer> {
   const { services, log, slack } = options;
@@ -112,6 +113,12 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
         return problem
           ? json(res, 503, { status: 'not ready', reason: problem })
           : json(res, 200, { status: 'ready' });
+      }
+      if (route === 'GET /metrics') {
+        const { registry } = services.metrics;
+        res.writeHead(200, { 'content-type': registry.contentType });
+        res.end(await registry.metrics());
+        return;
       }
       if (route === 'POST /slack/events' && slack)
         return slackEvents(req, res, slack.receiver, slack.signingSecret);

@@ -9,6 +9,7 @@ import type { PendingStore } from '../db/stores/pendingStore.ts';
 import type { Config } from './config/schema.ts';
 import type { DirectoryIdentity } from './identity.ts';
 import type { Jobs } from './jobs.ts';
+import type { Metrics } from './metrics.ts';
 import type { Notifier } from './notifier.ts';
 import type { CommandRegistry } from './pipeline/registry.ts';
 
@@ -32,6 +33,7 @@ export interface Services {
   jobs: Jobs;
   /** Posts and updates messages outside a request (background work): Slack, or the console. */
   notifier: Notifier;
+  metrics: Metrics;
   log: Logger;
   now: () => Date;
 }

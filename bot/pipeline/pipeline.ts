@@ -139,28 +139,71 @@ interface Accepted {
  */
 export class CommandPipeline {
   private readonly services: Services;
+  readonly #inflight = new Set<Promise<unknown>>();
 
   constructor(services: Services) {
     this.services = services;
   }
 
-  async handleText(inv: TextInvocation): Promise<Outcome> {
+  /** Requests being handled now (for graceful shutdown). */
+  get inflight(): number {
+    return this.#inflight.size;
+  }
+
+  /**
+   * Waits for the requests in progress to finish (their outcomes are audited), at most
+   * `timeoutMs`; resolves true when none is left.
+   */
+  async drain(timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.#inflight.size > 0 && Date.now() < deadline) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        Promise.allSettled([...this.#inflight]),
+        new Promise((resolve) => {
+          timer = setTimeout(resolve, Math.max(0, deadline - Date.now()));
+        }),
+      ]);
+      clearTimeout(timer);
+    }
+    return this.#inflight.size === 0;
+  }
+
+  #track<T>(work: Promise<T>): Promise<T> {
+    this.#inflight.add(work);
+    void work.finally(() => this.#inflight.delete(work)).catch(() => undefined);
+    return work;
+  }
+
+  handleText(inv: TextInvocation): Promise<Outcome> {
+    return this.#track(this.#handleTextSafely(inv));
+  }
+
+  async #handleTextSafely(inv: TextInvocation): Promise<Outcome> {
     const requestId = inv.requestId ?? randomUUID();
     const ack = acker(inv);
+    const stat = { command: 'unknown' };
+    let outcome: Outcome = 'error';
     try {
-      return await this.#handleText(inv, requestId, performance.now(), ack);
+      outcome = await this.#handleText(inv, requestId, performance.now(), ack, stat);
+      return outcome;
     } catch (error) {
       return this.#unexpected(ack, requestId, error);
     } finally {
+      this.services.metrics.commandFinished(stat.command, outcome);
       await ack.done();
     }
   }
 
   /** A button press: run a command as the clicker, or answer a confirmation or an approval. */
-  async handleAction(inv: ActionInvocation): Promise<Outcome> {
+  handleAction(inv: ActionInvocation): Promise<Outcome> {
+    return this.#track(this.#handleAction(inv));
+  }
+
+  async #handleAction(inv: ActionInvocation): Promise<Outcome> {
     const { actionId, value, source: _source, buttonKey, ...base } = inv;
     if (actionId === RUN_ACTION || actionId === VIEW_ACTION) {
-      return this.handleText({
+      return this.#handleTextSafely({
         ...base,
         entry: 'button',
         text: value,
@@ -213,7 +256,13 @@ export class CommandPipeline {
     return 'error';
   }
 
-  async #handleText(inv: TextInvocation, requestId: string, started: number, ack: Acker): Promise<Outcome> {
+  async #handleText(
+    inv: TextInvocation,
+    requestId: string,
+    started: number,
+    ack: Acker,
+    stat: { command: string },
+  ): Promise<Outcome> {
     const text = inv.text.trim() === '' ? 'help' : inv.text.trim();
     const base: AuditEntry = {
       requestId,
@@ -233,6 +282,7 @@ export class CommandPipeline {
     try {
       const resolved = this.services.registry.resolve(tokenize(text));
       command = resolved.command;
+      stat.command = command.name;
       raw = mapArgs(resolved.rest, command.params, command.usage);
       const validated = command.validate(raw);
       if (!validated.ok) throw new InputError(describeIssues(validated.error).join('; '), command.usage);
@@ -733,7 +783,7 @@ export class CommandPipeline {
                       `something went wrong inside dpbot (request ${requestId}); it has been logged`,
                     ),
                   ];
-    const log = this.services.log.child({ requestId, command: command.name });
+    const log = this.services.log.child({ requestId, user: accepted.caller.email, command: command.name });
     if (outcome === 'error' && !(error instanceof UpstreamError)) log.error({ err: error }, 'command failed');
     else log.warn({ err: error, outcome }, 'command did not complete');
     // Nothing happened, so a once-only button may be pressed again.
@@ -772,10 +822,13 @@ export class CommandPipeline {
   ): { decision: Decision | null; resource: string | null } {
     if (!command.action) return { decision: null, resource: null };
     const resource = command.resource(args);
-    return {
-      decision: decide(caller.grants, { action: command.action, resource, limits: command.limits(args) }),
+    const decision = decide(caller.grants, {
+      action: command.action,
       resource,
-    };
+      limits: command.limits(args),
+    });
+    this.services.metrics.decision(command.action, decision.allowed);
+    return { decision, resource };
   }
 
   #denial(command: Command, resource: string, reason: string): string {

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { allOptionProviders } from '../../handlers/index.ts';
 import type { Config } from '../config/schema.ts';
 import { type Env, readSecret } from '../config/secrets.ts';
+import { countedFetch, type Metrics } from '../metrics.ts';
 import type { CommandPipeline } from '../pipeline/pipeline.ts';
 import type { Services } from '../services.ts';
 import { boltLogger } from './boltLogger.ts';
@@ -36,9 +37,10 @@ export function slackSettings(env: Env): SlackSettings | undefined {
 }
 
 /** The Web API client, notifier and profile cache: built before the app, since services use them. */
-export function createSlackClients(settings: SlackSettings, config: Config, log: Logger) {
+export function createSlackClients(settings: SlackSettings, config: Config, log: Logger, metrics: Metrics) {
   const client = new WebClient(settings.botToken, {
     ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}),
+    fetch: countedFetch(metrics, 'slack'),
     logger: boltLogger(log),
     // Rate-limited calls wait for Retry-After and try again; other failures a few times.
     retryConfig: { retries: 3, factor: 2, minTimeout: 200, maxTimeout: 5_000 },
@@ -101,7 +103,10 @@ export function createSlackRuntime(input: {
     logger,
     // No auth.test at start: the token is checked by the first real call, and tests need no Slack.
     tokenVerificationEnabled: false,
-    ...(config.slack.apiUrl ? { clientOptions: { slackApiUrl: config.slack.apiUrl } } : {}),
+    clientOptions: {
+      ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}),
+      fetch: countedFetch(services.metrics, 'slack'),
+    },
   });
   app.error(async (error) => {
     log.error({ err: error }, 'unhandled error in a Slack listener');

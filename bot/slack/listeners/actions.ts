@@ -37,16 +37,20 @@ export function registerActions(app: App, deps: SlackDeps): void {
   app.action<BlockAction>(
     { type: 'block_actions', action_id: /^dp\./ },
     async ({ ack, body, action, respond, client }) => {
+      const received = performance.now();
+      // A click is acknowledged at once; what it does is answered through respond / the message.
       await ack();
+      deps.services.metrics.acknowledged('button', (performance.now() - received) / 1000);
       const value = actionValue(action);
       const channel = body.channel?.id ?? (body.container as { channel_id?: string }).channel_id ?? null;
+      const requestId = randomUUID();
       const responder = new SlackResponder({
         notifier: deps.notifier,
         client,
         channel,
         userId: body.user.id,
         respond,
-        log: deps.log,
+        log: deps.log.child({ requestId, user: body.user.id, command: action.action_id }),
       });
       if (value === undefined) {
         await responder.send({
@@ -66,7 +70,7 @@ export function registerActions(app: App, deps: SlackDeps): void {
         .digest('hex');
       const source = sourceOf(body, respond, deps);
       await deps.pipeline.handleAction({
-        requestId: randomUUID(),
+        requestId,
         entry: 'button',
         actionId: action.action_id,
         value,

@@ -8,22 +8,32 @@ import { toResponse } from '../toResponse.ts';
 /** `/dp <text>`: every slash command goes into the pipeline. */
 export function registerCommand(app: App, deps: SlackDeps): void {
   app.command(deps.command, async ({ command, ack, respond, client }) => {
+    const received = performance.now();
+    const requestId = randomUUID();
+    const log = deps.log.child({
+      requestId,
+      user: command.user_id,
+      command: command.text.trim().split(/\s+/)[0] || 'help',
+    });
     const responder = new SlackResponder({
       notifier: deps.notifier,
       client,
       channel: command.channel_id,
       userId: command.user_id,
       respond,
-      log: deps.log,
+      log,
     });
     const deadline = withDeadline(
-      (message) => ack(message ? toResponse(message) : undefined),
+      async (message) => {
+        await ack(message ? toResponse(message) : undefined);
+        deps.services.metrics.acknowledged('slash_command', (performance.now() - received) / 1000);
+      },
       (message) => responder.send(message),
       deps.ackDeadlineMs,
     );
     try {
       await deps.pipeline.handleText({
-        requestId: randomUUID(),
+        requestId,
         entry: 'slack',
         text: decodeSlackText(command.text),
         caller: { slackUserId: command.user_id },
