@@ -6,6 +6,7 @@ import { PgAuditStore } from '../db/stores/auditStore.ts';
 import { PgDirectoryStore } from '../db/stores/directoryStore.ts';
 import { PgPendingStore } from '../db/stores/pendingStore.ts';
 import { allCommands, allWorkers } from '../handlers/index.ts';
+import { CombinedDatasetService } from '../integrations/datasets/datasetService.ts';
 import { checkPolicies } from '../policies/policyFiles.ts';
 import { type LoadedConfig, resolveConfigRelative } from './config/loadConfig.ts';
 import { type Env, readSecret } from './config/secrets.ts';
@@ -103,6 +104,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     });
     const access = new PgAccessStore(database.db);
     const registry = buildRegistry(options.extraCommands);
+    const now = options.now ?? (() => new Date());
     const services: Services = {
       config,
       configDir: loaded.baseDir,
@@ -117,7 +119,8 @@ export async function createApp(options: AppOptions): Promise<App> {
       jobs,
       notifier: options.notifier ?? new LogNotifier(log),
       log,
-      now: options.now ?? (() => new Date()),
+      now,
+      datasets: CombinedDatasetService.fromConfig(config.datasets, { env, log, now }),
     };
     if (options.syncOnStart ?? true) await syncDirectorySources(services, { only: 'file' });
     await applyPolicies(services, loaded);

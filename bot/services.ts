@@ -5,6 +5,7 @@ import type { AccessStore } from '../db/stores/accessStore.ts';
 import type { AuditStore } from '../db/stores/auditStore.ts';
 import type { DirectoryStore } from '../db/stores/directoryStore.ts';
 import type { PendingStore } from '../db/stores/pendingStore.ts';
+import type { DatasetService } from '../integrations/datasets/datasetService.ts';
 import type { Config } from './config/schema.ts';
 import type { DirectoryIdentity } from './identity.ts';
 import type { Jobs } from './jobs.ts';
@@ -32,4 +33,6 @@ export interface Services {
   notifier: Notifier;
   log: Logger;
   now: () => Date;
+  /** The dataset catalog and its producers' runs; absent when `datasets` configures neither. */
+  datasets?: DatasetService | undefined;
 }
