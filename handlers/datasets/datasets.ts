@@ -33,9 +33,13 @@ const statusFilter = z
   });
 
 const word = z.string().min(1).max(100);
+/** A bare word; `owner=ada` is a filter datasets does not have, not text to search for. */
+const searchWord = word.refine((w) => !/^[A-Za-z][\w.-]*=/.test(w), {
+  error: (iss) => `unknown filter "${String(iss.input)}": datasets takes team=, status=, tag=, q= and page=`,
+});
 
 export const datasetsArgs = z.object({
-  words: z.array(word).max(5).optional(),
+  words: z.array(searchWord).max(5).optional(),
   team: z.string().min(1).max(64).optional(),
   status: statusFilter.optional(),
   tag: z.string().min(1).max(64).optional(),
