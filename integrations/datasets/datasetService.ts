@@ -47,6 +47,8 @@ export interface DatasetService {
   detail(name: string): Promise<DatasetDetail | null>;
   /** Every known dataset name (catalog, else the producer mapping), for completion and suggestions. */
   names(): Promise<string[]>;
+  /** The names known without asking any source now: the last catalog read, whatever its age, and the mapping. */
+  knownNames(): string[];
 }
 
 export interface DatasetServiceDeps {
@@ -120,7 +122,15 @@ export class CombinedDatasetService implements DatasetService {
 
   async names(): Promise<string[]> {
     const listing = await this.#listCatalog();
-    const names = new Set(listing?.ok ? listing.value.datasets.map((d) => d.name) : []);
+    return this.#withProducers(listing?.ok ? listing.value.datasets : []);
+  }
+
+  knownNames(): string[] {
+    return this.#withProducers(this.#catalogList.last('list')?.value.datasets ?? []);
+  }
+
+  #withProducers(datasets: readonly CatalogDataset[]): string[] {
+    const names = new Set(datasets.map((d) => d.name));
     for (const name of Object.keys(this.#config.producers)) names.add(name);
     return [...names].sort();
   }
@@ -241,7 +251,9 @@ export class CombinedDatasetService implements DatasetService {
     const catalog = this.#deps.catalog;
     const argo = this.#deps.argo;
     const ref = this.#config.producers[name] ?? null;
-    const listed = this.#catalogList.peek('list');
+    // A fresh full list answers without another request; a truncated one may lack the name.
+    const peeked = this.#catalogList.peek('list');
+    const listed = peeked && !peeked.value.truncated ? peeked : undefined;
     const [data, state] = await Promise.all([
       listed
         ? ({

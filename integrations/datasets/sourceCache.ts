@@ -49,6 +49,12 @@ export class SourceCache<T> {
     return { value: good.value, asOf: good.at };
   }
 
+  /** The last good value whatever its age, without asking the source (for answers that cannot wait). */
+  last(key: string): { value: T; asOf: Date } | undefined {
+    const good = this.#entries.get(key)?.good;
+    return good ? { value: good.value, asOf: good.at } : undefined;
+  }
+
   async get(key: string, load: () => Promise<T>): Promise<Fetched<T>> {
     let entry = this.#entries.get(key);
     if (!entry) {

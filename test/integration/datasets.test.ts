@@ -11,6 +11,7 @@ import { SIMULATED_CATALOG } from '../../sandbox/catalog/datasetsSandboxPart.ts'
 import { generateDemoWorld } from '../../sandbox/catalog/demoWorld.ts';
 import { recordingResponder, startTestApp } from '../support/app.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
+import { eventually } from '../support/eventually.ts';
 import { createFixture, type Fixture, standardDirectory, standardPolicies } from '../support/fixture.ts';
 
 const NOW = new Date('2026-11-21T12:00:00Z');
@@ -58,7 +59,7 @@ beforeAll(async () => {
         maxStale: '10m',
         pageSize: 10,
         runsShown: 3,
-        catalog: { ...SIMULATED_CATALOG, url: catalog.url, timeout: '2s' },
+        catalog: { ...SIMULATED_CATALOG, url: catalog.url, timeout: '5s' },
         argo: { url: argo.url, timeout: '2s' },
         producers: world.producers,
         quickActions: [
@@ -487,6 +488,23 @@ describe('dataset autocomplete', () => {
     expect(orders.every((n) => n.includes('orders'))).toBe(true);
     expect(await options('')).toHaveLength(100);
     expect(await options('zzz')).toEqual([]);
+  });
+
+  it('answers within the 3 seconds Slack allows, from what it knows, while a slow catalog read goes on', async () => {
+    await options('');
+    clock = new Date(clock.getTime() + 11 * MINUTE);
+    const before = catalog.requests.length;
+    catalog.inject({ path: /^\/api\/v1\/datasets$/, delayMs: 3000, times: 1 });
+    const known = await options('payments.refunds');
+    // Answered from the last read: the new read is still waiting for its first page.
+    expect(catalog.requests.slice(before).map((r) => r.query)).toEqual(['?page=1&limit=100']);
+    expect(known.map((o) => o.value)).toEqual(
+      world.items
+        .map((i) => i.name)
+        .filter((n) => n.startsWith('payments.refunds'))
+        .sort(),
+    );
+    await eventually(() => expect(catalog.requests.length - before).toBe(PAGES), 10_000);
   });
 
   it('falls back to the producer mapping when the catalog is down', async () => {

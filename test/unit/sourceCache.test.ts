@@ -97,5 +97,8 @@ describe('source cache', () => {
     const late = t.cache.get('k', t.load);
     t.pending[2]?.reject(new Error('socket hang up'));
     expect(await late).toMatchObject({ ok: false, error: 'socket hang up' });
+    // Answers that cannot wait may still use it, knowing its age.
+    expect(t.cache.last('k')).toEqual({ value: 'good', asOf: goodAt });
+    expect(t.cache.last('never')).toBeUndefined();
   });
 });
