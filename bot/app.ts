@@ -7,6 +7,7 @@ import { type AuditStore, PgAuditStore } from '../db/stores/auditStore.ts';
 import { PgDirectoryStore } from '../db/stores/directoryStore.ts';
 import { PgPendingStore } from '../db/stores/pendingStore.ts';
 import { allCommands, allWorkers } from '../handlers/index.ts';
+import { CombinedDatasetService } from '../integrations/datasets/datasetService.ts';
 import { checkPolicies } from '../policies/policyFiles.ts';
 import { type LoadedConfig, resolveConfigRelative } from './config/loadConfig.ts';
 import { type Env, readSecret } from './config/secrets.ts';
@@ -108,6 +109,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     });
     const access = new PgAccessStore(database.db);
     const registry = buildRegistry(options.extraCommands);
+    const now = options.now ?? (() => new Date());
     const services: Services = {
       config,
       configDir: loaded.baseDir,
@@ -124,7 +126,8 @@ export async function createApp(options: AppOptions): Promise<App> {
       notifier: options.notifier ?? new LogNotifier(log),
       metrics,
       log,
-      now: options.now ?? (() => new Date()),
+      now,
+      datasets: CombinedDatasetService.fromConfig(config.datasets, { env, log, now }),
     };
     if (options.syncOnStart ?? true) await syncDirectorySources(services, { only: 'file' });
     await applyPolicies(services, loaded);

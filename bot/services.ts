@@ -6,6 +6,7 @@ import type { OnceStore } from '../db/stores/actionKeyStore.ts';
 import type { AuditStore } from '../db/stores/auditStore.ts';
 import type { DirectoryStore } from '../db/stores/directoryStore.ts';
 import type { PendingStore } from '../db/stores/pendingStore.ts';
+import type { DatasetService } from '../integrations/datasets/datasetService.ts';
 import type { Config } from './config/schema.ts';
 import type { DirectoryIdentity } from './identity.ts';
 import type { Jobs } from './jobs.ts';
@@ -36,4 +37,6 @@ export interface Services {
   metrics: Metrics;
   log: Logger;
   now: () => Date;
+  /** The dataset catalog and its producers' runs; absent when `datasets` configures neither. */
+  datasets?: DatasetService | undefined;
 }

@@ -3,12 +3,15 @@ import type { Command } from '../bot/pipeline/defineCommand.ts';
 import type { OptionProvider } from '../bot/pipeline/options.ts';
 import { expireConfirmations, pruneSlackRequests, type WorkerRegistration } from '../bot/workers.ts';
 import { audit } from './audit.ts';
+import { dataset } from './datasets/dataset.ts';
+import { datasetOptions } from './datasets/datasetOptions.ts';
+import { datasets } from './datasets/datasets.ts';
 import { help } from './help.ts';
 import { whoami } from './whoami.ts';
 import { whoCan } from './whoCan.ts';
 
 /** Every command, in the order help lists groups; adding a capability means adding it here. */
-export const allCommands: readonly Command[] = [help, whoami, whoCan, audit];
+export const allCommands: readonly Command[] = [help, whoami, whoCan, audit, datasets, dataset];
 
 /** Background workers of every capability, started by long-running processes. */
 export const allWorkers: readonly WorkerRegistration[] = [expireConfirmations, pruneSlackRequests];
@@ -17,4 +20,4 @@ export const allWorkers: readonly WorkerRegistration[] = [expireConfirmations, p
 export const allHomePanels: readonly HomePanel[] = [];
 
 /** Suggestions for external selects in forms (dataset names, teams), by action id. */
-export const allOptionProviders: readonly OptionProvider[] = [];
+export const allOptionProviders: readonly OptionProvider[] = [datasetOptions];

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { datasetsConfigSchema } from './datasetsSchema.ts';
 import { duration } from './duration.ts';
 import { integer } from './fields.ts';
 
@@ -92,6 +93,7 @@ export const configSchema = z.strictObject({
       ),
     }),
   ),
+  datasets: datasetsConfigSchema,
 });
 
 export type Config = z.output<typeof configSchema>;

@@ -31,4 +31,5 @@ export const secretNames = [
   'JIRA_API_TOKEN',
   'ARGOCD_TOKEN',
   'ARGO_TOKEN',
+  'DATASET_CATALOG_TOKEN',
 ] as const;

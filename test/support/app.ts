@@ -10,12 +10,12 @@ import type { Fixture } from './fixture.ts';
 export async function startTestApp(
   fixture: Fixture,
   database: TestDatabase,
-  options: { extraCommands?: Command[]; now?: () => Date } = {},
+  options: { extraCommands?: Command[]; now?: () => Date; env?: Record<string, string> } = {},
 ): Promise<App> {
   const loaded = loadConfig({ path: fixture.configPath, env: {} });
   return createApp({
     loaded,
-    env: { DATABASE_URL: database.url },
+    env: { ...options.env, DATABASE_URL: database.url },
     log: pino({ level: 'silent' }),
     ...(options.extraCommands ? { extraCommands: options.extraCommands } : {}),
     ...(options.now ? { now: options.now } : {}),
