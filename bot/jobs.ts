@@ -98,6 +98,7 @@ class PgBossJobs implements Jobs {
     await this.#boss.work<T>(queue, options, async (jobs: Job<T>[]) => {
       for (const job of jobs) {
         const log = this.#log.child({ queue, jobId: job.id, retry: job.retryCount });
+        log.debug('job started');
         try {
           await handler(job.data, { id: job.id, retryCount: job.retryCount, signal: job.signal });
         } catch (error) {
