@@ -5,7 +5,9 @@ import { PgAccessStore } from '../db/stores/accessStore.ts';
 import { PgAuditStore } from '../db/stores/auditStore.ts';
 import { PgDirectoryStore } from '../db/stores/directoryStore.ts';
 import { PgPendingStore } from '../db/stores/pendingStore.ts';
+import { PgSyncRunStore } from '../db/stores/syncRunStore.ts';
 import { allCommands, allWorkers } from '../handlers/index.ts';
+import { createDirectorySources } from '../policies/directory/sources.ts';
 import { checkPolicies } from '../policies/policyFiles.ts';
 import { type LoadedConfig, resolveConfigRelative } from './config/loadConfig.ts';
 import { type Env, readSecret } from './config/secrets.ts';
@@ -38,6 +40,8 @@ export interface AppOptions {
   runWorkers?: boolean;
   /** Where background work posts messages; default: the log (one-shot CLI commands post nothing). */
   notifier?: Notifier;
+  /** How often this process checks for due cron ticks, in seconds (pg-boss default 30; tests shorten it). */
+  cronCheckSeconds?: number;
   /** Commands besides dpbot's own (tests use this to exercise the pipeline with fixtures). */
   extraCommands?: Command[];
   now?: () => Date;
@@ -86,6 +90,24 @@ export async function applyPolicies(
 }
 
 /**
+ * Local directory files are part of the configuration, so they are synced before the first
+ * command; one that cannot be read stops the start like any configuration error. Remote sources
+ * wait for their schedule (or `access sync`), so a slow API never delays the start.
+ */
+async function syncLocalFiles(services: Services): Promise<void> {
+  const results = await syncDirectorySources(services, {
+    trigger: 'start',
+    filter: (s) => s.type === 'file' && s.path !== undefined,
+  });
+  const failed = results.filter((r) => r.status === 'failed');
+  if (failed.length > 0)
+    throw new ConfigError(
+      'directory.sources',
+      failed.map((r) => `${r.source}: ${r.error ?? 'failed'}`),
+    );
+}
+
+/**
  * Builds everything from the configuration: database, stores, registry, identity, pipeline; then
  * syncs the file directory sources and applies the policies, so the first command sees them.
  */
@@ -100,6 +122,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       log,
       pollIntervalSeconds: Math.max(0.5, config.jobs.pollInterval / 1000),
       schedule: options.runWorkers ?? false,
+      ...(options.cronCheckSeconds ? { cronCheckSeconds: options.cronCheckSeconds } : {}),
     });
     const access = new PgAccessStore(database.db);
     const registry = buildRegistry(options.extraCommands);
@@ -112,6 +135,12 @@ export async function createApp(options: AppOptions): Promise<App> {
       audit: new PgAuditStore(database.db),
       directory: new PgDirectoryStore(database.db),
       pending: new PgPendingStore(database.db),
+      directorySources: createDirectorySources(config.directory.sources, {
+        configDir: loaded.baseDir,
+        env,
+        log: log.child({ component: 'directory' }),
+      }),
+      syncRuns: new PgSyncRunStore(database.db),
       identity: new DirectoryIdentity(access, config.access.adminContact, options.slackProfiles),
       registry,
       jobs,
@@ -119,7 +148,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       log,
       now: options.now ?? (() => new Date()),
     };
-    if (options.syncOnStart ?? true) await syncDirectorySources(services, { only: 'file' });
+    if (options.syncOnStart ?? true) await syncLocalFiles(services);
     await applyPolicies(services, loaded);
     const pipeline = new CommandPipeline(services);
     if (options.runWorkers) for (const register of allWorkers) await register(services, pipeline);

@@ -5,6 +5,8 @@ import type { AccessStore } from '../db/stores/accessStore.ts';
 import type { AuditStore } from '../db/stores/auditStore.ts';
 import type { DirectoryStore } from '../db/stores/directoryStore.ts';
 import type { PendingStore } from '../db/stores/pendingStore.ts';
+import type { SyncRunStore } from '../db/stores/syncRunStore.ts';
+import type { DirectorySource } from '../policies/directory/source.ts';
 import type { Config } from './config/schema.ts';
 import type { DirectoryIdentity } from './identity.ts';
 import type { Jobs } from './jobs.ts';
@@ -25,6 +27,10 @@ export interface Services {
   audit: AuditStore;
   directory: DirectoryStore;
   pending: PendingStore;
+  /** The configured directory sources, by name, built once at start. */
+  directorySources: ReadonlyMap<string, DirectorySource>;
+  /** The log of directory sync runs (for `access status`). */
+  syncRuns: SyncRunStore;
   identity: DirectoryIdentity;
   registry: CommandRegistry;
   jobs: Jobs;

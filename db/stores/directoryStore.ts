@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm';
+import { type SQL, sql } from 'drizzle-orm';
 import type { DirectorySnapshot, SnapshotGroup, SnapshotUser } from '../../policies/directory/snapshot.ts';
 import type { Db } from '../connect.ts';
 
@@ -17,6 +17,10 @@ export interface DirectoryDiff {
   membershipsRemoved: Membership[];
   /** What the source had before, so guards can judge the size of a removal. */
   before: { users: number; groups: number; memberships: number };
+  /** Groups that had members and would have none (emptied or removed), for the guards. */
+  emptiedGroups: string[];
+  /** Rows inserted, updated or deleted by applying it (0 for a dry run or an empty difference). */
+  written: number;
 }
 
 export function diffIsEmpty(d: DirectoryDiff): boolean {
@@ -60,7 +64,7 @@ export class PgDirectoryStore implements DirectoryStore {
       await tx.execute(sql`SELECT pg_advisory_xact_lock(${SYNC_LOCK_NAMESPACE}, hashtext(${source}))`);
       const diff = await computeDiff(tx, source, snapshot);
       await options.guard?.(diff);
-      if (!options.dryRun && !diffIsEmpty(diff)) await applyDiff(tx, diff);
+      if (!options.dryRun && !diffIsEmpty(diff)) diff.written = await applyDiff(tx, diff);
       return diff;
     });
   }
@@ -128,6 +132,11 @@ async function computeDiff(tx: Tx, source: string, snapshot: DirectorySnapshot):
       if (!storedMembers.has(k)) membershipsAdded.push([name, email]);
     }
   }
+  const storedSizes = new Map<string, number>();
+  for (const r of memberRows.rows) storedSizes.set(r.group_name, (storedSizes.get(r.group_name) ?? 0) + 1);
+  const emptiedGroups = [...storedSizes.keys()].filter(
+    (n) => (wantedGroups.get(n)?.members.length ?? 0) === 0,
+  );
   const membershipsRemoved: Membership[] = memberRows.rows
     .filter((r) => !wantedMembers.has(key(r.group_name, r.email)))
     .map((r) => [r.group_name, r.email] as const);
@@ -143,15 +152,21 @@ async function computeDiff(tx: Tx, source: string, snapshot: DirectorySnapshot):
     membershipsAdded,
     membershipsRemoved,
     before: { users: storedUsers.size, groups: storedGroups.size, memberships: storedMembers.size },
+    emptiedGroups,
+    written: 0,
   };
 }
 
 const texts = (values: readonly (string | null | undefined)[]) => sql.param(values.map((v) => v ?? null));
 
-async function applyDiff(tx: Tx, d: DirectoryDiff): Promise<void> {
+async function applyDiff(tx: Tx, d: DirectoryDiff): Promise<number> {
+  let written = 0;
+  const run = async (query: SQL) => {
+    written += (await tx.execute(query)).rowCount ?? 0;
+  };
   const upserts = [...d.usersAdded, ...d.usersChanged];
   if (upserts.length) {
-    await tx.execute(sql`
+    await run(sql`
       INSERT INTO users (email, name, slack_user_id)
       SELECT * FROM unnest(${texts(upserts.map((u) => u.email))}::text[],
                            ${texts(upserts.map((u) => u.name))}::text[],
@@ -162,7 +177,7 @@ async function applyDiff(tx: Tx, d: DirectoryDiff): Promise<void> {
         updated_at = now()
       WHERE users.name IS DISTINCT FROM COALESCE(EXCLUDED.name, users.name)
          OR users.slack_user_id IS DISTINCT FROM COALESCE(EXCLUDED.slack_user_id, users.slack_user_id)`);
-    await tx.execute(sql`
+    await run(sql`
       INSERT INTO user_sources (user_id, source, external_id, active)
       SELECT u.id, ${d.source}, x.external_id, x.active
       FROM unnest(${texts(upserts.map((u) => u.email))}::text[],
@@ -173,13 +188,13 @@ async function applyDiff(tx: Tx, d: DirectoryDiff): Promise<void> {
         external_id = EXCLUDED.external_id, active = EXCLUDED.active, updated_at = now()`);
   }
   if (d.usersRemoved.length) {
-    await tx.execute(sql`
+    await run(sql`
       DELETE FROM user_sources s USING users u
       WHERE s.user_id = u.id AND s.source = ${d.source} AND u.email = ANY(${texts(d.usersRemoved)}::text[])`);
   }
   const groupUpserts = [...d.groupsAdded, ...d.groupsChanged];
   if (groupUpserts.length) {
-    await tx.execute(sql`
+    await run(sql`
       INSERT INTO groups (name, source, external_id, display_name)
       SELECT x.name, ${d.source}, x.external_id, x.display_name
       FROM unnest(${texts(groupUpserts.map((g) => groupName(d.source, g.id)))}::text[],
@@ -188,12 +203,12 @@ async function applyDiff(tx: Tx, d: DirectoryDiff): Promise<void> {
       ON CONFLICT (name) DO UPDATE SET display_name = EXCLUDED.display_name, updated_at = now()`);
   }
   if (d.groupsRemoved.length) {
-    await tx.execute(
+    await run(
       sql`DELETE FROM groups WHERE source = ${d.source} AND name = ANY(${texts(d.groupsRemoved)}::text[])`,
     );
   }
   if (d.membershipsRemoved.length) {
-    await tx.execute(sql`
+    await run(sql`
       DELETE FROM memberships m
       USING unnest(${texts(d.membershipsRemoved.map((m) => m[0]))}::text[],
                    ${texts(d.membershipsRemoved.map((m) => m[1]))}::text[]) AS x(group_name, email),
@@ -201,7 +216,7 @@ async function applyDiff(tx: Tx, d: DirectoryDiff): Promise<void> {
       WHERE g.name = x.group_name AND u.email = x.email AND m.group_id = g.id AND m.user_id = u.id`);
   }
   if (d.membershipsAdded.length) {
-    await tx.execute(sql`
+    await run(sql`
       INSERT INTO memberships (group_id, user_id, source)
       SELECT g.id, u.id, ${d.source}
       FROM unnest(${texts(d.membershipsAdded.map((m) => m[0]))}::text[],
@@ -209,4 +224,5 @@ async function applyDiff(tx: Tx, d: DirectoryDiff): Promise<void> {
       JOIN groups g ON g.name = x.group_name JOIN users u ON u.email = x.email
       ON CONFLICT DO NOTHING`);
   }
+  return written;
 }
