@@ -176,7 +176,7 @@ async function report(
 ): Promise<void> {
   const counts = { ...(result.fetched ?? {}), ...(result.diff ? summarizeDiff(result.diff) : {}) };
   const previous = result.status === 'dry_run' ? undefined : await services.syncRuns.lastReal(source.name);
-  const error = result.error ?? (result.problems.length ? `refused: ${result.problems.join('; ')}` : null);
+  const error = result.error ?? (result.problems.length ? result.problems.join('; ') : null);
   await services.syncRuns.record({
     source: source.name,
     trigger: request.trigger,

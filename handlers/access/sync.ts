@@ -90,8 +90,8 @@ export const accessSync = defineCommand({
     // The outcome row says what went wrong; the message above already shows the details.
     if (failed.length > 0)
       throw new UpstreamError(
-        'directory',
-        failed.map((r) => `${r.source}: ${r.error ?? 'failed'}`).join('; '),
+        `directory source ${failed.map((r) => r.source).join(', ')}`,
+        failed.map((r) => r.error ?? 'failed').join('; '),
       );
     if (refused.length > 0)
       throw new ConflictError(
