@@ -36,7 +36,7 @@ export const accessStatus = defineCommand({
     const byName = new Map((await ctx.services.syncRuns.status()).map((s) => [s.source, s]));
     const lines = configured.map((source) => {
       const s = byName.get(source.name);
-      const schedule = source.schedule === 'off' ? 'not scheduled' : `every "${source.schedule}" (UTC)`;
+      const schedule = source.schedule === 'off' ? 'not scheduled' : `cron \`${source.schedule}\` UTC`;
       if (!s) return `${source.name} (${source.type}, ${schedule}): never synced`;
       const parts = [
         `${source.name} (${source.type}, ${schedule}): last run ${describeRun(s.last)} ${s.last.status.replace('_', ' ')}`,

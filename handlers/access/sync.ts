@@ -13,12 +13,12 @@ import { blocks, type Message } from '../../bot/pipeline/message.ts';
 import { escapeMrkdwn, lineSections } from '../../bot/views/common.ts';
 
 const USAGE = 'access sync [source] [--dry-run] [--force]';
-/** Lines of difference shown per source in Slack; `dpbot sync --dry-run` prints all of them. */
+/** Lines of difference shown per source in Slack; `dpbot sync` prints all of them. */
 const DETAIL_LINES = 15;
 
 function resultMessage(results: SourceSyncResult[], dryRun: boolean): Message {
   const title = dryRun ? 'Directory sync (dry run: nothing applied)' : 'Directory sync';
-  const lines = results.flatMap((r) => syncResultLines(r, dryRun ? DETAIL_LINES : 0));
+  const lines = results.flatMap((r) => syncResultLines(r, DETAIL_LINES));
   return {
     text: [title, ...lines].join('\n'),
     blocks: blocks(
