@@ -2,7 +2,6 @@ import type { GoogleSourceConfig } from '../../bot/config/schema.ts';
 import { readSecret } from '../../bot/config/secrets.ts';
 import { ConfigError } from '../../bot/errors.ts';
 import {
-  type GoogleDirectoryClient as Client,
   DIRECTORY_SCOPES,
   GoogleDirectoryClient,
   type GoogleGroup,
@@ -30,9 +29,9 @@ export class GoogleDirectorySource implements DirectorySource {
   readonly type = 'google';
   readonly describe: string;
   readonly #config: GoogleSourceConfig;
-  readonly #client: Client;
+  readonly #client: GoogleDirectoryClient;
 
-  constructor(config: GoogleSourceConfig, client: Client) {
+  constructor(config: GoogleSourceConfig, client: GoogleDirectoryClient) {
     this.name = config.name;
     this.#config = config;
     this.#client = client;
@@ -83,19 +82,34 @@ export class GoogleDirectorySource implements DirectorySource {
       direct.set(email, members);
       return members;
     };
-    const flatten = async (email: string, path: Set<string>): Promise<Set<string>> => {
+    // A group's flattened members are computed once, unless a cycle cut the walk short (then the
+    // answer depends on where the walk entered the cycle).
+    const flattened = new Map<string, Set<string>>();
+    const flatten = async (
+      email: string,
+      path: Set<string>,
+    ): Promise<{ members: Set<string>; cut: boolean }> => {
+      const known = flattened.get(email);
+      if (known) return { members: known, cut: false };
       const out = new Set<string>();
+      let cut = false;
       for (const m of await membersOf(email)) {
         const memberEmail = m.email?.toLowerCase();
         if (m.type === 'CUSTOMER') for (const u of allUsers) out.add(u);
         else if (!memberEmail) continue;
         else if (m.type === 'GROUP') {
           // A cycle (a ∈ b ∈ a) adds nothing new; stop there instead of recursing forever.
-          if (path.has(memberEmail)) continue;
-          for (const u of await flatten(memberEmail, new Set([...path, memberEmail]))) out.add(u);
+          if (path.has(memberEmail)) {
+            cut = true;
+            continue;
+          }
+          const nested = await flatten(memberEmail, new Set([...path, memberEmail]));
+          cut ||= nested.cut;
+          for (const u of nested.members) out.add(u);
         } else out.add(memberEmail);
       }
-      return out;
+      if (!cut) flattened.set(email, out);
+      return { members: out, cut };
     };
 
     const snapshotGroups = [];
@@ -104,7 +118,7 @@ export class GoogleDirectorySource implements DirectorySource {
       snapshotGroups.push({
         id: email,
         displayName: g.name,
-        members: [...(await flatten(email, new Set([email])))],
+        members: [...(await flatten(email, new Set([email]))).members],
       });
     }
     const snapshotUsers: SnapshotUser[] = users.map((u) => ({
