@@ -6,8 +6,10 @@ import { PgOnceStore } from '../db/stores/actionKeyStore.ts';
 import { type AuditStore, PgAuditStore } from '../db/stores/auditStore.ts';
 import { PgDirectoryStore } from '../db/stores/directoryStore.ts';
 import { PgPendingStore } from '../db/stores/pendingStore.ts';
+import { PgSyncRunStore } from '../db/stores/syncRunStore.ts';
 import { allCommands, allWorkers } from '../handlers/index.ts';
 import { CombinedDatasetService } from '../integrations/datasets/datasetService.ts';
+import { createDirectorySources } from '../policies/directory/sources.ts';
 import { checkPolicies } from '../policies/policyFiles.ts';
 import { type LoadedConfig, resolveConfigRelative } from './config/loadConfig.ts';
 import { type Env, readSecret } from './config/secrets.ts';
@@ -43,6 +45,8 @@ export interface AppOptions {
   notifier?: Notifier;
   /** Counters for /metrics; created here when not given (Slack clients count calls into it too). */
   metrics?: Metrics;
+  /** How often this process checks for due cron ticks, in seconds (pg-boss default 30; tests shorten it). */
+  cronCheckSeconds?: number;
   /** Commands besides dpbot's own (tests use this to exercise the pipeline with fixtures). */
   extraCommands?: Command[];
   now?: () => Date;
@@ -91,6 +95,24 @@ export async function applyPolicies(
 }
 
 /**
+ * Local directory files are part of the configuration, so they are synced before the first
+ * command; one that cannot be read stops the start like any configuration error. Remote sources
+ * wait for their schedule (or `access sync`), so a slow API never delays the start.
+ */
+async function syncLocalFiles(services: Services): Promise<void> {
+  const results = await syncDirectorySources(services, {
+    trigger: 'start',
+    filter: (s) => s.type === 'file' && s.path !== undefined,
+  });
+  const failed = results.filter((r) => r.status === 'failed');
+  if (failed.length > 0)
+    throw new ConfigError(
+      'directory.sources',
+      failed.map((r) => `${r.source}: ${r.error ?? 'failed'}`),
+    );
+}
+
+/**
  * Builds everything from the configuration: database, stores, registry, identity, pipeline; then
  * syncs the file directory sources and applies the policies, so the first command sees them.
  */
@@ -106,6 +128,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       log,
       pollIntervalSeconds: Math.max(0.5, config.jobs.pollInterval / 1000),
       schedule: options.runWorkers ?? false,
+      ...(options.cronCheckSeconds ? { cronCheckSeconds: options.cronCheckSeconds } : {}),
     });
     const access = new PgAccessStore(database.db);
     const registry = buildRegistry(options.extraCommands);
@@ -120,6 +143,12 @@ export async function createApp(options: AppOptions): Promise<App> {
       directory: new PgDirectoryStore(database.db),
       pending: new PgPendingStore(database.db),
       once: new PgOnceStore(database.db),
+      directorySources: createDirectorySources(config.directory.sources, {
+        configDir: loaded.baseDir,
+        env,
+        log: log.child({ component: 'directory' }),
+      }),
+      syncRuns: new PgSyncRunStore(database.db),
       identity: new DirectoryIdentity(access, config.access.adminContact, options.slackProfiles),
       registry,
       jobs,
@@ -129,7 +158,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       now,
       datasets: CombinedDatasetService.fromConfig(config.datasets, { env, log, now }),
     };
-    if (options.syncOnStart ?? true) await syncDirectorySources(services, { only: 'file' });
+    if (options.syncOnStart ?? true) await syncLocalFiles(services);
     await applyPolicies(services, loaded);
     const pipeline = new CommandPipeline(services);
     const queues = jobs;
@@ -138,6 +167,15 @@ export async function createApp(options: AppOptions): Promise<App> {
         metrics.gauges.jobQueueDepth.set({ queue: q.queue, state: 'ready' }, q.ready);
         metrics.gauges.jobQueueDepth.set({ queue: q.queue, state: 'deferred' }, q.deferred);
         metrics.gauges.jobQueueDepth.set({ queue: q.queue, state: 'active' }, q.active);
+      }
+      const now = Date.now();
+      for (const s of await services.syncRuns.status()) {
+        if (s.lastSuccess) {
+          metrics.gauges.directorySyncAge.set(
+            { source: s.source },
+            (now - s.lastSuccess.finishedAt.getTime()) / 1000,
+          );
+        }
       }
     });
     if (options.runWorkers) for (const register of allWorkers) await register(services, pipeline);

@@ -10,7 +10,7 @@ import { type App, applyPolicies, buildRegistry, createApp, openMigratedDatabase
 import { type LoadedConfig, loadConfig, resolveConfigRelative } from './config/loadConfig.ts';
 import type { Env } from './config/secrets.ts';
 import { runConsole } from './console/console.ts';
-import { summarizeDiff, syncDirectorySources } from './directorySync.ts';
+import { syncDirectorySources, syncResultLines } from './directorySync.ts';
 import { ConfigError, errorMessage, InputError } from './errors.ts';
 import { createLogger } from './logger.ts';
 import { ConsoleNotifier } from './notifier.ts';
@@ -271,7 +271,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     .description('sync groups and memberships from the directory sources now, and print the difference')
     .option('--source <name>', 'only this source')
     .option('--dry-run', 'show the difference without applying it')
-    .action(async (opts: { source?: string; dryRun?: boolean }) => {
+    .option('--force', 'apply even a mass removal or an empty answer that the guards would refuse')
+    .action(async (opts: { source?: string; dryRun?: boolean; force?: boolean }) => {
       const loaded = config();
       if (opts.source && !loaded.config.directory.sources.some((s) => s.name === opts.source)) {
         throw new InputError(
@@ -280,26 +281,15 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       }
       const app = await createApp({ loaded, env: io.env, log: logger(loaded, 'warn'), syncOnStart: false });
       try {
-        const runs = await syncDirectorySources(app.services, {
+        const results = await syncDirectorySources(app.services, {
           ...(opts.source ? { source: opts.source } : {}),
+          trigger: 'cli',
+          entry: 'cli',
           dryRun: opts.dryRun ?? false,
+          force: opts.force ?? false,
         });
-        for (const run of runs) {
-          const counts = summarizeDiff(run.diff);
-          out(
-            `${run.source}: ${opts.dryRun ? 'would change' : run.applied ? 'applied' : 'no change'} — ${Object.entries(
-              counts,
-            )
-              .map(([k, v]) => `${k} ${v}`)
-              .join(', ')}`,
-          );
-          for (const u of run.diff.usersAdded) out(`  + user ${u.email}`);
-          for (const e of run.diff.usersRemoved) out(`  - user ${e}`);
-          for (const g of run.diff.groupsAdded) out(`  + group ${run.source}:${g.id}`);
-          for (const g of run.diff.groupsRemoved) out(`  - group ${g}`);
-          for (const [g, e] of run.diff.membershipsAdded) out(`  + ${e} in ${g}`);
-          for (const [g, e] of run.diff.membershipsRemoved) out(`  - ${e} from ${g}`);
-        }
+        for (const result of results) for (const line of syncResultLines(result)) out(line);
+        if (results.some((r) => r.status === 'failed' || r.status === 'refused')) throw new Exit(1);
       } finally {
         await app.close();
       }

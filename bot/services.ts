@@ -6,7 +6,9 @@ import type { OnceStore } from '../db/stores/actionKeyStore.ts';
 import type { AuditStore } from '../db/stores/auditStore.ts';
 import type { DirectoryStore } from '../db/stores/directoryStore.ts';
 import type { PendingStore } from '../db/stores/pendingStore.ts';
+import type { SyncRunStore } from '../db/stores/syncRunStore.ts';
 import type { DatasetService } from '../integrations/datasets/datasetService.ts';
+import type { DirectorySource } from '../policies/directory/source.ts';
 import type { Config } from './config/schema.ts';
 import type { DirectoryIdentity } from './identity.ts';
 import type { Jobs } from './jobs.ts';
@@ -29,6 +31,10 @@ export interface Services {
   directory: DirectoryStore;
   pending: PendingStore;
   once: OnceStore;
+  /** The configured directory sources, by name, built once at start. */
+  directorySources: ReadonlyMap<string, DirectorySource>;
+  /** The log of directory sync runs (for `access status`). */
+  syncRuns: SyncRunStore;
   identity: DirectoryIdentity;
   registry: CommandRegistry;
   jobs: Jobs;

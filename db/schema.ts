@@ -241,3 +241,29 @@ export const slackRequests = pgTable(
   },
   (t) => [index('slack_requests_received_at_idx').on(t.receivedAt)],
 );
+
+export const syncStatuses = ['applied', 'unchanged', 'dry_run', 'refused', 'failed'] as const;
+export type SyncStatus = (typeof syncStatuses)[number];
+
+/**
+ * One row per directory sync attempt (scheduled, by command or by CLI), for `access status`: when,
+ * what it found and changed, and why it failed or was refused. Directory tables stay untouched by
+ * a sync that changes nothing; this log is the only write such a sync makes.
+ */
+export const directorySyncRuns = pgTable(
+  'directory_sync_runs',
+  {
+    id: serial('id').primaryKey(),
+    source: text('source').notNull(),
+    trigger: text('trigger', { enum: ['schedule', 'command', 'cli', 'start'] }).notNull(),
+    requestedBy: text('requested_by'),
+    status: text('status', { enum: syncStatuses }).notNull(),
+    forced: boolean('forced').notNull().default(false),
+    startedAt: timestamp('started_at', { withTimezone: true }).notNull(),
+    finishedAt: timestamp('finished_at', { withTimezone: true }).notNull().defaultNow(),
+    /** What the source returned (users, groups, memberships) and what changed (usersAdded, ...). */
+    counts: jsonb('counts').$type<Record<string, number>>().notNull().default({}),
+    error: text('error'),
+  },
+  (t) => [index('directory_sync_runs_source_started_idx').on(t.source, t.startedAt)],
+);

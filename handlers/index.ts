@@ -1,7 +1,10 @@
+import { directorySyncWorker } from '../bot/directorySync.ts';
 import type { HomePanel } from '../bot/homePanels.ts';
 import type { Command } from '../bot/pipeline/defineCommand.ts';
 import type { OptionProvider } from '../bot/pipeline/options.ts';
 import { expireConfirmations, pruneSlackRequests, type WorkerRegistration } from '../bot/workers.ts';
+import { accessStatus } from './access/status.ts';
+import { accessSync } from './access/sync.ts';
 import { audit } from './audit.ts';
 import { dataset } from './datasets/dataset.ts';
 import { datasetOptions } from './datasets/datasetOptions.ts';
@@ -11,10 +14,23 @@ import { whoami } from './whoami.ts';
 import { whoCan } from './whoCan.ts';
 
 /** Every command, in the order help lists groups; adding a capability means adding it here. */
-export const allCommands: readonly Command[] = [help, whoami, whoCan, audit, datasets, dataset];
+export const allCommands: readonly Command[] = [
+  help,
+  whoami,
+  whoCan,
+  accessStatus,
+  accessSync,
+  audit,
+  datasets,
+  dataset,
+];
 
 /** Background workers of every capability, started by long-running processes. */
-export const allWorkers: readonly WorkerRegistration[] = [expireConfirmations, pruneSlackRequests];
+export const allWorkers: readonly WorkerRegistration[] = [
+  expireConfirmations,
+  pruneSlackRequests,
+  directorySyncWorker,
+];
 
 /** Panels on the Slack App Home (the current release, worker counts). */
 export const allHomePanels: readonly HomePanel[] = [];

@@ -44,6 +44,19 @@ CREATE TABLE "audit_log" (
 	"hash" text DEFAULT '' NOT NULL
 );
 --> statement-breakpoint
+CREATE TABLE "directory_sync_runs" (
+	"id" serial PRIMARY KEY NOT NULL,
+	"source" text NOT NULL,
+	"trigger" text NOT NULL,
+	"requested_by" text,
+	"status" text NOT NULL,
+	"forced" boolean DEFAULT false NOT NULL,
+	"started_at" timestamp with time zone NOT NULL,
+	"finished_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"counts" jsonb DEFAULT '{}'::jsonb NOT NULL,
+	"error" text
+);
+--> statement-breakpoint
 CREATE TABLE "group_grants" (
 	"id" serial PRIMARY KEY NOT NULL,
 	"actions" text[] NOT NULL,
@@ -138,6 +151,7 @@ CREATE INDEX "audit_log_request_id_idx" ON "audit_log" USING btree ("request_id"
 CREATE INDEX "audit_log_email_at_idx" ON "audit_log" USING btree ("email","at");--> statement-breakpoint
 CREATE INDEX "audit_log_action_at_idx" ON "audit_log" USING btree ("action","at");--> statement-breakpoint
 CREATE INDEX "audit_log_at_idx" ON "audit_log" USING btree ("at");--> statement-breakpoint
+CREATE INDEX "directory_sync_runs_source_started_idx" ON "directory_sync_runs" USING btree ("source","started_at");--> statement-breakpoint
 CREATE INDEX "group_grants_group_name_idx" ON "group_grants" USING btree ("group_name");--> statement-breakpoint
 CREATE UNIQUE INDEX "groups_name_key" ON "groups" USING btree ("name");--> statement-breakpoint
 CREATE INDEX "groups_source_idx" ON "groups" USING btree ("source");--> statement-breakpoint

@@ -1,5 +1,6 @@
 import type { Config } from '../bot/config/schema.ts';
 import { datasetsSandboxPart } from './catalog/datasetsSandboxPart.ts';
+import { githubTeamsPart, googleDirectoryPart } from './directoryParts.ts';
 
 export interface RunningPart {
   /** Points the configuration's integration at this simulator (base URLs, cluster servers). */
@@ -16,7 +17,7 @@ export interface SandboxPart {
 }
 
 /** Every simulated system; each capability adds its own. */
-export const sandboxParts: SandboxPart[] = [datasetsSandboxPart];
+export const sandboxParts: SandboxPart[] = [datasetsSandboxPart, googleDirectoryPart, githubTeamsPart];
 
 export interface RunningSandbox {
   config: Config;

@@ -28,6 +28,7 @@ export const secretNames = [
   'SLACK_APP_TOKEN',
   'DATABASE_URL',
   'GITHUB_TOKEN',
+  'GOOGLE_SERVICE_ACCOUNT_JSON',
   'JIRA_API_TOKEN',
   'ARGOCD_TOKEN',
   'ARGO_TOKEN',

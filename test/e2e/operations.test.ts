@@ -69,6 +69,7 @@ describe('metrics', () => {
       expect(text).toMatch(/dpbot_external_calls_total\{system="slack",status="200"\} [1-9]/);
       expect(text).toMatch(/dpbot_job_queue_depth\{queue="dpbot\.expire-confirmations",state="ready"\} \d+/);
       expect(text).toContain('dpbot_process_');
+      expect(text).toMatch(/dpbot_directory_sync_age_seconds\{source="file"\} \d/);
     });
   });
 });
