@@ -2,14 +2,18 @@ import type { Logger } from 'pino';
 import { type Database, openDatabase } from '../db/connect.ts';
 import { runMigrations } from '../db/migrate.ts';
 import { PgAccessStore } from '../db/stores/accessStore.ts';
-import { PgAuditStore } from '../db/stores/auditStore.ts';
+import { PgOnceStore } from '../db/stores/actionKeyStore.ts';
+import { type AuditStore, PgAuditStore } from '../db/stores/auditStore.ts';
 import { PgDirectoryStore } from '../db/stores/directoryStore.ts';
 import { PgPendingStore } from '../db/stores/pendingStore.ts';
+import { PgSyncRunStore } from '../db/stores/syncRunStore.ts';
 import { PgTaskRunStore } from '../db/stores/taskRunStore.ts';
 import { allCommands, allWorkers } from '../handlers/index.ts';
 import { taskActions } from '../handlers/tasks/taskCatalog.ts';
 import { argoClientFromConfig } from '../integrations/argo/argoClient.ts';
+import { CombinedDatasetService } from '../integrations/datasets/datasetService.ts';
 import { jiraClientFromConfig } from '../integrations/jira/jiraClient.ts';
+import { createDirectorySources } from '../policies/directory/sources.ts';
 import { checkPolicies } from '../policies/policyFiles.ts';
 import { type LoadedConfig, resolveConfigRelative } from './config/loadConfig.ts';
 import type { Config } from './config/schema.ts';
@@ -18,6 +22,7 @@ import { syncDirectorySources } from './directorySync.ts';
 import { ConfigError } from './errors.ts';
 import { DirectoryIdentity, type SlackProfileLookup } from './identity.ts';
 import { type Jobs, startJobs } from './jobs.ts';
+import { createMetrics, type Metrics } from './metrics.ts';
 import { LogNotifier, type Notifier } from './notifier.ts';
 import type { Command } from './pipeline/defineCommand.ts';
 import { CommandPipeline } from './pipeline/pipeline.ts';
@@ -43,6 +48,10 @@ export interface AppOptions {
   runWorkers?: boolean;
   /** Where background work posts messages; default: the log (one-shot CLI commands post nothing). */
   notifier?: Notifier;
+  /** Counters for /metrics; created here when not given (Slack clients count calls into it too). */
+  metrics?: Metrics;
+  /** How often this process checks for due cron ticks, in seconds (pg-boss default 30; tests shorten it). */
+  cronCheckSeconds?: number;
   /** Commands besides dpbot's own (tests use this to exercise the pipeline with fixtures). */
   extraCommands?: Command[];
   now?: () => Date;
@@ -94,12 +103,31 @@ export async function applyPolicies(
 }
 
 /**
+ * Local directory files are part of the configuration, so they are synced before the first
+ * command; one that cannot be read stops the start like any configuration error. Remote sources
+ * wait for their schedule (or `access sync`), so a slow API never delays the start.
+ */
+async function syncLocalFiles(services: Services): Promise<void> {
+  const results = await syncDirectorySources(services, {
+    trigger: 'start',
+    filter: (s) => s.type === 'file' && s.path !== undefined,
+  });
+  const failed = results.filter((r) => r.status === 'failed');
+  if (failed.length > 0)
+    throw new ConfigError(
+      'directory.sources',
+      failed.map((r) => `${r.source}: ${r.error ?? 'failed'}`),
+    );
+}
+
+/**
  * Builds everything from the configuration: database, stores, registry, identity, pipeline; then
  * syncs the file directory sources and applies the policies, so the first command sees them.
  */
 export async function createApp(options: AppOptions): Promise<App> {
   const { loaded, env, log } = options;
   const config = loaded.config;
+  const metrics = options.metrics ?? createMetrics();
   const database = await openMigratedDatabase(loaded, env, log);
   let jobs: Jobs | undefined;
   try {
@@ -108,31 +136,59 @@ export async function createApp(options: AppOptions): Promise<App> {
       log,
       pollIntervalSeconds: Math.max(0.5, config.jobs.pollInterval / 1000),
       schedule: options.runWorkers ?? false,
+      ...(options.cronCheckSeconds ? { cronCheckSeconds: options.cronCheckSeconds } : {}),
     });
     const access = new PgAccessStore(database.db);
     const registry = buildRegistry(options.extraCommands, config);
+    const now = options.now ?? (() => new Date());
     const services: Services = {
       config,
       configDir: loaded.baseDir,
       db: database.db,
       pool: database.pool,
       access,
-      audit: new PgAuditStore(database.db),
+      audit: meteredAudit(new PgAuditStore(database.db), metrics),
       directory: new PgDirectoryStore(database.db),
       pending: new PgPendingStore(database.db),
+      once: new PgOnceStore(database.db),
+      directorySources: createDirectorySources(config.directory.sources, {
+        configDir: loaded.baseDir,
+        env,
+        log: log.child({ component: 'directory' }),
+      }),
+      syncRuns: new PgSyncRunStore(database.db),
       taskRuns: new PgTaskRunStore(database.db),
       identity: new DirectoryIdentity(access, config.access.adminContact, options.slackProfiles),
       registry,
       jobs,
       notifier: options.notifier ?? new LogNotifier(log),
+      metrics,
       log,
-      now: options.now ?? (() => new Date()),
+      now,
+      datasets: CombinedDatasetService.fromConfig(config.datasets, { env, log, now }),
       argo: argoClientFromConfig(config, { env, log }),
       jira: jiraClientFromConfig(config, { env, log }),
     };
-    if (options.syncOnStart ?? true) await syncDirectorySources(services, { only: 'file' });
+    if (options.syncOnStart ?? true) await syncLocalFiles(services);
     await applyPolicies(services, loaded);
     const pipeline = new CommandPipeline(services);
+    const queues = jobs;
+    metrics.onCollect(async () => {
+      for (const q of await queues.depth()) {
+        metrics.gauges.jobQueueDepth.set({ queue: q.queue, state: 'ready' }, q.ready);
+        metrics.gauges.jobQueueDepth.set({ queue: q.queue, state: 'deferred' }, q.deferred);
+        metrics.gauges.jobQueueDepth.set({ queue: q.queue, state: 'active' }, q.active);
+      }
+      const now = Date.now();
+      for (const s of await services.syncRuns.status()) {
+        if (s.lastSuccess) {
+          metrics.gauges.directorySyncAge.set(
+            { source: s.source },
+            (now - s.lastSuccess.finishedAt.getTime()) / 1000,
+          );
+        }
+      }
+    });
     if (options.runWorkers) for (const register of allWorkers) await register(services, pipeline);
     const started = jobs;
     return {
@@ -140,7 +196,8 @@ export async function createApp(options: AppOptions): Promise<App> {
       pipeline,
       database,
       close: async () => {
-        await started.stop();
+        // Running jobs finish (bounded) before the database goes away.
+        await started.stop({ graceful: true, timeoutMs: 20_000 });
         await database.close();
       },
     };
@@ -149,4 +206,23 @@ export async function createApp(options: AppOptions): Promise<App> {
     await database.close();
     throw error;
   }
+}
+
+/** Counts every audit write and failure without the store knowing about metrics. */
+function meteredAudit(store: AuditStore, metrics: Metrics): AuditStore {
+  return {
+    append: async (entry) => {
+      try {
+        const row = await store.append(entry);
+        metrics.auditWrite(entry.kind, true);
+        return row;
+      } catch (error) {
+        metrics.auditWrite(entry.kind, false);
+        throw error;
+      }
+    },
+    search: (filter) => store.search(filter),
+    verify: () => store.verify(),
+    export: (since, onPage, pageSize) => store.export(since, onPage, pageSize),
+  };
 }

@@ -8,13 +8,24 @@ import { checkPolicies } from '../policies/policyFiles.ts';
 import { startSandbox } from '../sandbox/index.ts';
 import { type App, applyPolicies, buildRegistry, createApp, openMigratedDatabase } from './app.ts';
 import { type LoadedConfig, loadConfig, resolveConfigRelative } from './config/loadConfig.ts';
-import { type Env, readSecret } from './config/secrets.ts';
+import type { Env } from './config/secrets.ts';
 import { runConsole } from './console/console.ts';
-import { summarizeDiff, syncDirectorySources } from './directorySync.ts';
+import { syncDirectorySources, syncResultLines } from './directorySync.ts';
 import { ConfigError, errorMessage, InputError } from './errors.ts';
 import { createLogger } from './logger.ts';
 import { ConsoleNotifier } from './notifier.ts';
+import { serveSlack } from './serve.ts';
+import { slackSettings } from './slack/slackApp.ts';
 import { parseSince } from './time.ts';
+
+/** Resolves on the first SIGTERM or SIGINT (or when the given promise settles, for tests). */
+function untilSignal(signals: CliIo['signals']): Promise<void> {
+  if (signals) return signals;
+  return new Promise((resolve) => {
+    process.once('SIGTERM', () => resolve());
+    process.once('SIGINT', () => resolve());
+  });
+}
 
 export interface CliIo {
   stdin: Readable & { isTTY?: boolean };
@@ -22,6 +33,8 @@ export interface CliIo {
   stderr: Writable;
   env: Env;
   cwd: string;
+  /** Settles when a long-running command should stop; default: SIGTERM or SIGINT. */
+  signals?: Promise<void>;
 }
 
 /** Thrown to end a command with an exit code after its output is written. */
@@ -63,13 +76,19 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     .description('start dpbot: serve Slack when SLACK_BOT_TOKEN is set, otherwise open the local console')
     .action(async () => {
       const loaded = config();
-      const token = readSecret(io.env, 'SLACK_BOT_TOKEN');
-      if (token) {
-        throw new ConfigError('environment', [
-          'SLACK_BOT_TOKEN is set, but this build serves the local console only; unset it to use the console',
-        ]);
+      const settings = slackSettings(io.env);
+      if (!settings) {
+        err(
+          'dpbot: no SLACK_BOT_TOKEN, so no Slack: opening the local console instead (see README, "Connect Slack").',
+        );
+        await consoleSession(loaded, undefined);
+        return;
       }
-      await consoleSession(loaded, undefined);
+      const log = logger(loaded);
+      const bot = await serveSlack({ loaded, env: io.env, log, settings });
+      await untilSignal(io.signals);
+      log.info('shutting down');
+      await bot.stop();
     });
 
   program
@@ -252,7 +271,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     .description('sync groups and memberships from the directory sources now, and print the difference')
     .option('--source <name>', 'only this source')
     .option('--dry-run', 'show the difference without applying it')
-    .action(async (opts: { source?: string; dryRun?: boolean }) => {
+    .option('--force', 'apply even a mass removal or an empty answer that the guards would refuse')
+    .action(async (opts: { source?: string; dryRun?: boolean; force?: boolean }) => {
       const loaded = config();
       if (opts.source && !loaded.config.directory.sources.some((s) => s.name === opts.source)) {
         throw new InputError(
@@ -261,26 +281,15 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       }
       const app = await createApp({ loaded, env: io.env, log: logger(loaded, 'warn'), syncOnStart: false });
       try {
-        const runs = await syncDirectorySources(app.services, {
+        const results = await syncDirectorySources(app.services, {
           ...(opts.source ? { source: opts.source } : {}),
+          trigger: 'cli',
+          entry: 'cli',
           dryRun: opts.dryRun ?? false,
+          force: opts.force ?? false,
         });
-        for (const run of runs) {
-          const counts = summarizeDiff(run.diff);
-          out(
-            `${run.source}: ${opts.dryRun ? 'would change' : run.applied ? 'applied' : 'no change'} — ${Object.entries(
-              counts,
-            )
-              .map(([k, v]) => `${k} ${v}`)
-              .join(', ')}`,
-          );
-          for (const u of run.diff.usersAdded) out(`  + user ${u.email}`);
-          for (const e of run.diff.usersRemoved) out(`  - user ${e}`);
-          for (const g of run.diff.groupsAdded) out(`  + group ${run.source}:${g.id}`);
-          for (const g of run.diff.groupsRemoved) out(`  - group ${g}`);
-          for (const [g, e] of run.diff.membershipsAdded) out(`  + ${e} in ${g}`);
-          for (const [g, e] of run.diff.membershipsRemoved) out(`  - ${e} from ${g}`);
-        }
+        for (const result of results) for (const line of syncResultLines(result)) out(line);
+        if (results.some((r) => r.status === 'failed' || r.status === 'refused')) throw new Exit(1);
       } finally {
         await app.close();
       }

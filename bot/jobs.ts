@@ -49,6 +49,8 @@ export interface Jobs {
     options?: { key?: string; tz?: string },
   ): Promise<void>;
   unschedule(queue: string, key?: string): Promise<void>;
+  /** The keys of the queue's schedules (to remove those no longer configured). */
+  scheduled(queue: string): Promise<string[]>;
   /** Jobs due, waiting for their time, and running, per queue, as of pg-boss's last monitoring pass (for metrics). */
   depth(): Promise<{ queue: string; ready: number; deferred: number; active: number }[]>;
   stop(options?: { graceful?: boolean; timeoutMs?: number }): Promise<void>;
@@ -61,6 +63,8 @@ export interface JobsOptions {
   pollIntervalSeconds: number;
   /** Whether this process runs cron schedules (every replica may; pg-boss sends each tick once). */
   schedule?: boolean;
+  /** How often this process checks for due cron ticks (pg-boss default 30 s; tests shorten it). */
+  cronCheckSeconds?: number;
 }
 
 const QUEUE_NAME = /^[a-z][a-z0-9.-]*$/;
@@ -105,6 +109,7 @@ class PgBossJobs implements Jobs {
     await this.#boss.work<T>(queue, options, async (jobs: Job<T>[]) => {
       for (const job of jobs) {
         const log = this.#log.child({ queue, jobId: job.id, retry: job.retryCount });
+        log.debug('job started');
         try {
           await handler(job.data, { id: job.id, retryCount: job.retryCount, signal: job.signal });
         } catch (error) {
@@ -149,6 +154,11 @@ class PgBossJobs implements Jobs {
     await this.#boss.unschedule(queue, key);
   }
 
+  async scheduled(queue: string): Promise<string[]> {
+    const schedules = await this.#boss.getSchedules(queue);
+    return schedules.map((s) => s.key);
+  }
+
   async depth(): Promise<{ queue: string; ready: number; deferred: number; active: number }[]> {
     const queues = await this.#boss.getQueues();
     return queues.map((q) => ({
@@ -175,6 +185,7 @@ export async function startJobs(options: JobsOptions): Promise<Jobs> {
     connectionString: options.url,
     max: 4,
     schedule: options.schedule ?? true,
+    ...(options.cronCheckSeconds ? { cronMonitorIntervalSeconds: options.cronCheckSeconds } : {}),
     application_name: 'dpbot-jobs',
   });
   boss.on('error', (error: unknown) => log.error({ err: error }, 'job queue error'));

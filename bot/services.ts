@@ -2,15 +2,20 @@ import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { Db } from '../db/connect.ts';
 import type { AccessStore } from '../db/stores/accessStore.ts';
+import type { OnceStore } from '../db/stores/actionKeyStore.ts';
 import type { AuditStore } from '../db/stores/auditStore.ts';
 import type { DirectoryStore } from '../db/stores/directoryStore.ts';
 import type { PendingStore } from '../db/stores/pendingStore.ts';
+import type { SyncRunStore } from '../db/stores/syncRunStore.ts';
 import type { TaskRunStore } from '../db/stores/taskRunStore.ts';
 import type { ArgoClient } from '../integrations/argo/argoClient.ts';
+import type { DatasetService } from '../integrations/datasets/datasetService.ts';
 import type { JiraClient } from '../integrations/jira/jiraClient.ts';
+import type { DirectorySource } from '../policies/directory/source.ts';
 import type { Config } from './config/schema.ts';
 import type { DirectoryIdentity } from './identity.ts';
 import type { Jobs } from './jobs.ts';
+import type { Metrics } from './metrics.ts';
 import type { Notifier } from './notifier.ts';
 import type { CommandRegistry } from './pipeline/registry.ts';
 
@@ -28,14 +33,22 @@ export interface Services {
   audit: AuditStore;
   directory: DirectoryStore;
   pending: PendingStore;
+  once: OnceStore;
+  /** The configured directory sources, by name, built once at start. */
+  directorySources: ReadonlyMap<string, DirectorySource>;
+  /** The log of directory sync runs (for `access status`). */
+  syncRuns: SyncRunStore;
   taskRuns: TaskRunStore;
   identity: DirectoryIdentity;
   registry: CommandRegistry;
   jobs: Jobs;
   /** Posts and updates messages outside a request (background work): Slack, or the console. */
   notifier: Notifier;
+  metrics: Metrics;
   log: Logger;
   now: () => Date;
+  /** The dataset catalog and its producers' runs; absent when `datasets` configures neither. */
+  datasets?: DatasetService | undefined;
   /** Argo Workflows (ops tasks); absent when `argo.url` is not set. */
   argo?: ArgoClient | undefined;
   /** Jira (task tickets and comments); absent when `jira.url` is not set. */

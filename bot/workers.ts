@@ -9,6 +9,16 @@ export type WorkerRegistration = (services: Services, pipeline: CommandPipeline)
 
 export const EXPIRE_CONFIRMATIONS_QUEUE = 'dpbot.expire-confirmations';
 
+export const PRUNE_SLACK_REQUESTS_QUEUE = 'dpbot.prune-slack-requests';
+
+/** Forgets Slack request signatures once they are too old to be replayed anyway. */
+export const pruneSlackRequests: WorkerRegistration = async (services) => {
+  await services.jobs.work(PRUNE_SLACK_REQUESTS_QUEUE, async () => {
+    await services.once.pruneDeliveries(new Date(Date.now() - 15 * 60_000));
+  });
+  await services.jobs.schedule(PRUNE_SLACK_REQUESTS_QUEUE, '*/10 * * * *');
+};
+
 /** Expires unanswered confirmations every minute, once across all replicas. */
 export const expireConfirmations: WorkerRegistration = async (services, pipeline) => {
   await services.jobs.work(EXPIRE_CONFIRMATIONS_QUEUE, async () => {

@@ -187,6 +187,14 @@ export const pendingActions = pgTable(
     requesterSlackId: text('requester_slack_id'),
     channel: text('channel'),
     summary: text('summary').notNull(),
+    /** For approvals: the directory group whose members may decide, and how many must approve. */
+    approverGroup: text('approver_group'),
+    approvalsNeeded: integer('approvals_needed'),
+    /** Where the question was posted, to update it when answered or expired. */
+    messageChannel: text('message_channel'),
+    messageTs: text('message_ts'),
+    /** The once-only key of the button that started this, freed if the action does not happen. */
+    onceKey: text('once_key'),
     status: text('status', { enum: pendingStatuses }).notNull().default('pending'),
     expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
     decidedBy: text('decided_by'),
@@ -194,6 +202,70 @@ export const pendingActions = pgTable(
     createdAt: createdAt(),
   },
   (t) => [index('pending_actions_status_expires_idx').on(t.status, t.expiresAt)],
+);
+
+/** One approver's vote on a pending approval; one vote per person. */
+export const approvals = pgTable(
+  'approvals',
+  {
+    pendingId: uuid('pending_id')
+      .notNull()
+      .references(() => pendingActions.id, { onDelete: 'cascade' }),
+    approverEmail: text('approver_email').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.pendingId, t.approverEmail] })],
+);
+
+/**
+ * One row per action that must happen once (a button on a message, a rollback of a release):
+ * the first to insert the key does it; later clicks, replicas or redeliveries find the row and
+ * say who did it and when.
+ */
+export const actionKeys = pgTable('action_keys', {
+  key: text('key').primaryKey(),
+  requestId: text('request_id').notNull(),
+  actorEmail: text('actor_email').notNull(),
+  createdAt: createdAt(),
+});
+
+/**
+ * Signatures of Slack requests accepted in the last minutes. A signed request is valid for five
+ * minutes; recording its signature makes a replay of it within that window fail.
+ */
+export const slackRequests = pgTable(
+  'slack_requests',
+  {
+    signature: text('signature').primaryKey(),
+    receivedAt: timestamp('received_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('slack_requests_received_at_idx').on(t.receivedAt)],
+);
+
+export const syncStatuses = ['applied', 'unchanged', 'dry_run', 'refused', 'failed'] as const;
+export type SyncStatus = (typeof syncStatuses)[number];
+
+/**
+ * One row per directory sync attempt (scheduled, by command or by CLI), for `access status`: when,
+ * what it found and changed, and why it failed or was refused. Directory tables stay untouched by
+ * a sync that changes nothing; this log is the only write such a sync makes.
+ */
+export const directorySyncRuns = pgTable(
+  'directory_sync_runs',
+  {
+    id: serial('id').primaryKey(),
+    source: text('source').notNull(),
+    trigger: text('trigger', { enum: ['schedule', 'command', 'cli', 'start'] }).notNull(),
+    requestedBy: text('requested_by'),
+    status: text('status', { enum: syncStatuses }).notNull(),
+    forced: boolean('forced').notNull().default(false),
+    startedAt: timestamp('started_at', { withTimezone: true }).notNull(),
+    finishedAt: timestamp('finished_at', { withTimezone: true }).notNull().defaultNow(),
+    /** What the source returned (users, groups, memberships) and what changed (usersAdded, ...). */
+    counts: jsonb('counts').$type<Record<string, number>>().notNull().default({}),
+    error: text('error'),
+  },
+  (t) => [index('directory_sync_runs_source_started_idx').on(t.source, t.startedAt)],
 );
 
 /**

@@ -1,3 +1,17 @@
+CREATE TABLE "action_keys" (
+	"key" text PRIMARY KEY NOT NULL,
+	"request_id" text NOT NULL,
+	"actor_email" text NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "approvals" (
+	"pending_id" uuid NOT NULL,
+	"approver_email" text NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "approvals_pending_id_approver_email_pk" PRIMARY KEY("pending_id","approver_email")
+);
+--> statement-breakpoint
 CREATE TABLE "audit_head" (
 	"singleton" boolean PRIMARY KEY DEFAULT true NOT NULL,
 	"last_id" bigint NOT NULL,
@@ -28,6 +42,19 @@ CREATE TABLE "audit_log" (
 	"detail" jsonb,
 	"prev_hash" text DEFAULT '' NOT NULL,
 	"hash" text DEFAULT '' NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "directory_sync_runs" (
+	"id" serial PRIMARY KEY NOT NULL,
+	"source" text NOT NULL,
+	"trigger" text NOT NULL,
+	"requested_by" text,
+	"status" text NOT NULL,
+	"forced" boolean DEFAULT false NOT NULL,
+	"started_at" timestamp with time zone NOT NULL,
+	"finished_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"counts" jsonb DEFAULT '{}'::jsonb NOT NULL,
+	"error" text
 );
 --> statement-breakpoint
 CREATE TABLE "group_grants" (
@@ -70,11 +97,21 @@ CREATE TABLE "pending_actions" (
 	"requester_slack_id" text,
 	"channel" text,
 	"summary" text NOT NULL,
+	"approver_group" text,
+	"approvals_needed" integer,
+	"message_channel" text,
+	"message_ts" text,
+	"once_key" text,
 	"status" text DEFAULT 'pending' NOT NULL,
 	"expires_at" timestamp with time zone NOT NULL,
 	"decided_by" text,
 	"decided_at" timestamp with time zone,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "slack_requests" (
+	"signature" text PRIMARY KEY NOT NULL,
+	"received_at" timestamp with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
 CREATE TABLE "user_grants" (
@@ -106,6 +143,7 @@ CREATE TABLE "users" (
 	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
+ALTER TABLE "approvals" ADD CONSTRAINT "approvals_pending_id_pending_actions_id_fk" FOREIGN KEY ("pending_id") REFERENCES "public"."pending_actions"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "memberships" ADD CONSTRAINT "memberships_group_id_groups_id_fk" FOREIGN KEY ("group_id") REFERENCES "public"."groups"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "memberships" ADD CONSTRAINT "memberships_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "user_sources" ADD CONSTRAINT "user_sources_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
@@ -113,11 +151,13 @@ CREATE INDEX "audit_log_request_id_idx" ON "audit_log" USING btree ("request_id"
 CREATE INDEX "audit_log_email_at_idx" ON "audit_log" USING btree ("email","at");--> statement-breakpoint
 CREATE INDEX "audit_log_action_at_idx" ON "audit_log" USING btree ("action","at");--> statement-breakpoint
 CREATE INDEX "audit_log_at_idx" ON "audit_log" USING btree ("at");--> statement-breakpoint
+CREATE INDEX "directory_sync_runs_source_started_idx" ON "directory_sync_runs" USING btree ("source","started_at");--> statement-breakpoint
 CREATE INDEX "group_grants_group_name_idx" ON "group_grants" USING btree ("group_name");--> statement-breakpoint
 CREATE UNIQUE INDEX "groups_name_key" ON "groups" USING btree ("name");--> statement-breakpoint
 CREATE INDEX "groups_source_idx" ON "groups" USING btree ("source");--> statement-breakpoint
 CREATE INDEX "memberships_user_id_idx" ON "memberships" USING btree ("user_id");--> statement-breakpoint
 CREATE INDEX "pending_actions_status_expires_idx" ON "pending_actions" USING btree ("status","expires_at");--> statement-breakpoint
+CREATE INDEX "slack_requests_received_at_idx" ON "slack_requests" USING btree ("received_at");--> statement-breakpoint
 CREATE INDEX "user_grants_user_email_idx" ON "user_grants" USING btree ("user_email");--> statement-breakpoint
 CREATE INDEX "user_sources_source_idx" ON "user_sources" USING btree ("source");--> statement-breakpoint
 CREATE UNIQUE INDEX "users_email_key" ON "users" USING btree ("email");--> statement-breakpoint

@@ -1,5 +1,7 @@
 import type { Config } from '../bot/config/schema.ts';
 import { argoSandboxPart } from './argo/argoSandbox.ts';
+import { datasetsSandboxPart } from './catalog/datasetsSandboxPart.ts';
+import { githubTeamsPart, googleDirectoryPart } from './directoryParts.ts';
 import { jiraSandboxPart } from './jira/jiraSandbox.ts';
 
 export interface RunningPart {
@@ -17,7 +19,13 @@ export interface SandboxPart {
 }
 
 /** Every simulated system; each capability adds its own. */
-export const sandboxParts: SandboxPart[] = [argoSandboxPart, jiraSandboxPart];
+export const sandboxParts: SandboxPart[] = [
+  datasetsSandboxPart,
+  googleDirectoryPart,
+  githubTeamsPart,
+  argoSandboxPart,
+  jiraSandboxPart,
+];
 
 export interface RunningSandbox {
   config: Config;

@@ -28,7 +28,9 @@ export const secretNames = [
   'SLACK_APP_TOKEN',
   'DATABASE_URL',
   'GITHUB_TOKEN',
+  'GOOGLE_SERVICE_ACCOUNT_JSON',
   'JIRA_API_TOKEN',
   'ARGOCD_TOKEN',
   'ARGO_TOKEN',
+  'DATASET_CATALOG_TOKEN',
 ] as const;

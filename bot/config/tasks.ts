@@ -118,7 +118,7 @@ export const taskSchema = z
     resource: z.string().max(200).optional(),
     /** Ask Confirm / Cancel before submitting. */
     confirm: z.boolean().default(false),
-    /** Two-person approval: stored now, enforced when approvals arrive (until then such a task is refused). */
+    /** Two-person rule: this many members of the group (not the requester) approve before it runs. */
     approval: z
       .strictObject({ group: z.string().min(1), count: integer({ min: 1, max: 5 }).default(1) })
       .optional(),

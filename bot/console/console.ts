@@ -30,6 +30,7 @@ export async function runConsole(options: ConsoleOptions): Promise<void> {
   let as = options.as.toLowerCase();
   const buttons = new Map<number, Pressable>();
   let next = 1;
+  const session = randomUUID();
   const write = (text: string) => output.write(`${text}\n`);
 
   const responder: Responder = {
@@ -81,6 +82,7 @@ export async function runConsole(options: ConsoleOptions): Promise<void> {
             channel: 'console',
             responder,
             source: pressed.handle,
+            buttonKey: `console:${session}:${line}`,
           });
         }
       } else {

@@ -9,10 +9,20 @@ export interface RenderedButton {
 
 /** Slack mrkdwn to plain text: links and mentions readable, entities decoded. */
 export function plainText(mrkdwn: string): string {
+  // Code spans are literal (a cron schedule's `*` is not bold): only the text between them is
+  // read as markup.
   return mrkdwn
+    .split(/(`[^`\n]+`)/)
+    .map((part) =>
+      part.startsWith('`') && part.endsWith('`') && part.length > 1 ? part.slice(1, -1) : styled(part),
+    )
+    .join('');
+}
+
+function styled(text: string): string {
+  return text
     .replace(/(^|[\s(])\*([^*\n]+)\*(?=$|[\s).,:;!?])/g, '$1$2')
     .replace(/(^|[\s(])_([^_\n]+)_(?=$|[\s).,:;!?])/g, '$1$2')
-    .replace(/`([^`\n]+)`/g, '$1')
     .replace(/<(https?:[^|>]+)\|([^>]+)>/g, '$2 ($1)')
     .replace(/<(https?:[^>]+)>/g, '$1')
     .replace(/<@([A-Z0-9]+)(\|[^>]+)?>/g, '@$1')

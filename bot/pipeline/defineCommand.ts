@@ -1,7 +1,7 @@
 import type { ModalView } from '@slack/types';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
-import type { Decision, Grant } from '../../policies/decide.ts';
+import type { Approval, Decision, Grant } from '../../policies/decide.ts';
 import type { Services } from '../services.ts';
 import type { Message, MessageHandle } from './message.ts';
 
@@ -78,6 +78,11 @@ export interface CommandDefinition<S extends z.ZodType> {
   resource?: (args: z.output<S>) => string;
   limits?: (args: z.output<S>) => Record<string, number>;
   confirm?: (args: z.output<S>, ctx: CommandContext) => Promise<Confirmation | null> | Confirmation | null;
+  /**
+   * Two-person rule decided by the command itself (e.g. scaling above a team's threshold); a
+   * grant's `approval` applies as well. The request then waits for approvers before it runs.
+   */
+  approval?: (args: z.output<S>, ctx: CommandContext) => Promise<Approval | null> | Approval | null;
   run: (args: z.output<S>, ctx: CommandContext) => Promise<Message | undefined> | Message | undefined;
 }
 
@@ -97,6 +102,7 @@ export interface Command {
   resource(args: unknown): string;
   limits(args: unknown): Record<string, number>;
   confirm(args: unknown, ctx: CommandContext): Promise<Confirmation | null>;
+  approval(args: unknown, ctx: CommandContext): Promise<Approval | null>;
   run(args: unknown, ctx: CommandContext): Promise<Message | undefined>;
 }
 
@@ -126,6 +132,7 @@ export function defineCommand<S extends z.ZodType>(def: CommandDefinition<S>): C
     resource: (args) => def.resource?.(args as Args) ?? '*',
     limits: (args) => def.limits?.(args as Args) ?? {},
     confirm: async (args, ctx) => (def.confirm ? ((await def.confirm(args as Args, ctx)) ?? null) : null),
+    approval: async (args, ctx) => (def.approval ? ((await def.approval(args as Args, ctx)) ?? null) : null),
     run: async (args, ctx) => (await def.run(args as Args, ctx)) ?? undefined,
   };
 }

@@ -38,7 +38,12 @@ export function failedMessage(text: string): Message {
 
 export const CONFIRM_ACTION = 'dp.confirm';
 export const CANCEL_ACTION = 'dp.cancel';
+export const APPROVE_ACTION = 'dp.approve';
+export const DENY_ACTION = 'dp.deny';
+/** Runs its value as a command, as the clicker; once per button (a second click is told who did it). */
 export const RUN_ACTION = 'dp.run';
+/** Runs its value as a command, as the clicker, as often as pressed: for pages, refresh, details. */
+export const VIEW_ACTION = 'dp.view';
 
 export function confirmationMessage(input: {
   pendingId: string;
@@ -61,6 +66,33 @@ export function confirmationMessage(input: {
       Blocks.Actions().elements(
         Elements.Button({ text: 'Confirm', actionId: CONFIRM_ACTION, value: input.pendingId }).danger(),
         Elements.Button({ text: 'Cancel', actionId: CANCEL_ACTION, value: input.pendingId }),
+      ),
+    ),
+  };
+}
+
+export function approvalMessage(input: {
+  pendingId: string;
+  requester: string;
+  requesterSlackId: string | null;
+  commandText: string;
+  approverGroup: string;
+  count: number;
+  expiresAt: Date;
+}): Message {
+  const who = input.requesterSlackId ? `<@${input.requesterSlackId}>` : escapeMrkdwn(input.requester);
+  const needed = `${input.count} member${input.count > 1 ? 's' : ''} of ${escapeMrkdwn(input.approverGroup)}`;
+  return {
+    text: `${input.requester} asks to run: ${input.commandText} (needs approval by ${input.count} of ${input.approverGroup})`,
+    visibility: 'in_channel',
+    blocks: blocks(
+      Blocks.Section({ text: `${who} asks to run ${Md.codeInline(input.commandText)}` }),
+      Blocks.Context().elements(
+        `Needs approval by ${needed}, not the requester · expires ${input.expiresAt.toISOString().slice(11, 16)} UTC`,
+      ),
+      Blocks.Actions().elements(
+        Elements.Button({ text: 'Approve', actionId: APPROVE_ACTION, value: input.pendingId }).primary(),
+        Elements.Button({ text: 'Deny', actionId: DENY_ACTION, value: input.pendingId }).danger(),
       ),
     ),
   };

@@ -1,6 +1,6 @@
 import { and, eq, lte, sql } from 'drizzle-orm';
 import type { Db } from '../connect.ts';
-import { type PendingStatus, pendingActions } from '../schema.ts';
+import { approvals, type PendingStatus, pendingActions } from '../schema.ts';
 
 export type PendingAction = typeof pendingActions.$inferSelect;
 export type NewPendingAction = Omit<
@@ -20,6 +20,10 @@ export interface PendingStore {
   decide(id: string, to: Exclude<PendingStatus, 'pending'>, by: string): Promise<DecideResult>;
   /** Marks every pending action past its deadline (by the database's clock) as expired and returns them. */
   expireDue(): Promise<PendingAction[]>;
+  /** Records where the question was posted. */
+  setMessage(id: string, ref: { channel: string; ts: string }): Promise<void>;
+  /** Records one approver's vote (once per person) and returns the number of approvals so far. */
+  approve(id: string, approverEmail: string): Promise<{ count: number; alreadyVoted: boolean }>;
 }
 
 export class PgPendingStore implements PendingStore {
@@ -56,6 +60,26 @@ export class PgPendingStore implements PendingStore {
       .returning();
     if (row) return { won: true, action: row };
     return { won: false, action: await this.get(id) };
+  }
+
+  async setMessage(id: string, ref: { channel: string; ts: string }): Promise<void> {
+    await this.db
+      .update(pendingActions)
+      .set({ messageChannel: ref.channel, messageTs: ref.ts })
+      .where(eq(pendingActions.id, id));
+  }
+
+  async approve(id: string, approverEmail: string): Promise<{ count: number; alreadyVoted: boolean }> {
+    const inserted = await this.db
+      .insert(approvals)
+      .values({ pendingId: id, approverEmail })
+      .onConflictDoNothing()
+      .returning({ id: approvals.pendingId });
+    const [row] = await this.db
+      .select({ n: sql<number>`count(*)::int` })
+      .from(approvals)
+      .where(eq(approvals.pendingId, id));
+    return { count: row?.n ?? 0, alreadyVoted: inserted.length === 0 };
   }
 
   async expireDue(): Promise<PendingAction[]> {

@@ -1,3 +1,4 @@
+import { DATASET_NAME } from '../../bot/config/datasetsSchema.ts';
 import { parseDuration } from '../../bot/config/duration.ts';
 
 /** What a task parameter may hold; each type says which text is accepted and how it is passed on. */
@@ -31,8 +32,6 @@ export interface TaskParameter {
   values?: readonly string[] | undefined;
 }
 
-/** Dataset names as the catalog spells them: `orders`, `billing.invoices_v2`. */
-export const DATASET_NAME = /^[a-z][a-z0-9_.-]{0,127}$/;
 /** Team names as grants and the scale command spell them: `team-x`. */
 export const TEAM_NAME = /^[a-z][a-z0-9-]{0,62}$/;
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
@@ -152,7 +151,8 @@ export function checkValue(p: TaskParameter, raw: string): Checked {
       return { ok: true, value: raw.trim() };
     }
     case 'dataset': {
-      if (!DATASET_NAME.test(raw)) return bad('must be a dataset name: lower-case letters, digits, _ . -');
+      if (!DATASET_NAME.test(raw))
+        return bad('must be a dataset name: letters, digits, _ . - (such as sales.orders)');
       if (p.pattern && !fullMatch(p.pattern).test(raw)) return bad(`must match ${p.pattern}`);
       return { ok: true, value: raw };
     }

@@ -88,18 +88,6 @@ export function authorizeTask(
   }
 }
 
-/**
- * Two-person approval is configured per task but not collected yet: such a task is refused rather
- * than run without the approval its owners asked for. (When approvals arrive, this is where the
- * task's `approval` is handed to them.)
- */
-export function refuseUnapproved(ctx: CommandContext, task: TaskConfig): void {
-  if (!task.approval) return;
-  throw new NotAllowedError(
-    `task ${task.name} needs approval by ${task.approval.count} member(s) of ${task.approval.group}, which dpbot cannot collect yet; ask ${ctx.services.config.access.adminContact} to run it`,
-  );
-}
-
 /** The namespace a task's workflows run in. */
 export function taskNamespace(config: Config, task: TaskConfig): string {
   return task.namespace ?? config.argo.namespace;

@@ -3,14 +3,8 @@ import { Bits, Blocks, Elements, type InputBuilder, Md, Modal } from 'slack-bloc
 import type { TaskConfig } from '../../bot/config/tasks.ts';
 import { escapeMrkdwn } from '../../bot/views/common.ts';
 import { commandModal, MODAL_INPUT } from '../../bot/views/modal.ts';
+import { DATASET_OPTIONS_ACTION } from '../datasets/datasetOptions.ts';
 import { describeType, type TaskParameter } from './parameters.ts';
-
-/**
- * The external select of dataset parameters asks the OptionProvider with this action id for its
- * options (Slack's block_suggestion). The datasets capability provides it from its catalog; the
- * chosen option's `value` must be the dataset name, which `task run` then checks like a typed one.
- */
-export const DATASET_OPTIONS_ACTION = 'dp.opt.dataset';
 
 const option = (value: string) => Bits.Option({ text: value.slice(0, 75), value });
 
@@ -37,6 +31,8 @@ function element(p: TaskParameter, value: string | undefined) {
       return value && p.values.includes(value) ? select.initialOption(option(value)) : select;
     }
     case 'dataset': {
+      // Options come from the datasets capability's OptionProvider (`dp.opt.dataset`); the chosen
+      // value is the dataset name, which `task run` then checks like a typed one.
       const select = Elements.ExternalSelect({
         actionId: DATASET_OPTIONS_ACTION,
         placeholder: 'Type to search datasets',

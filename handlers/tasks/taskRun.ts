@@ -9,15 +9,7 @@ import { escapeMrkdwn, RUN_ACTION } from '../../bot/views/common.ts';
 import type { TaskRun } from '../../db/stores/taskRunStore.ts';
 import { ARGO } from '../../integrations/argo/argoClient.ts';
 import { placeholder, type TaskParameter, validateParameters } from './parameters.ts';
-import {
-  authorizeTask,
-  findTask,
-  refuseUnapproved,
-  TASKS_RUN,
-  taskNamespace,
-  taskResource,
-  taskUsage,
-} from './taskCatalog.ts';
+import { authorizeTask, findTask, TASKS_RUN, taskNamespace, taskResource, taskUsage } from './taskCatalog.ts';
 import { taskModal } from './taskForm.ts';
 import { JIRA_KEY, ticketFields } from './taskJira.ts';
 import { formatParams, runMessage } from './taskViews.ts';
@@ -164,7 +156,6 @@ export const taskRun = defineCommand({
     // With parameters missing, run opens the form; its submission comes back here complete.
     if (p.missing.length > 0) return null;
     authorizeTask(ctx, p.task, p.values);
-    refuseUnapproved(ctx, p.task);
     if (!p.task.confirm) return null;
     return {
       summary: `Run ${p.task.name}: ${formatParams(p.values)}`,
@@ -174,6 +165,14 @@ export const taskRun = defineCommand({
         ...(p.ticket ? [`Jira ${p.ticket} gets a comment when it ends`] : []),
       ],
     };
+  },
+  // A task's two-person rule: the pipeline asks its approvers after any confirmation. With
+  // parameters missing there is nothing to approve yet; the form's submission comes back here.
+  approval: (a, ctx) => {
+    const p = plan(a, ctx);
+    if (p.missing.length > 0) return null;
+    authorizeTask(ctx, p.task, p.values);
+    return p.task.approval ?? null;
   },
   run: async (a, ctx) => {
     const p = plan(a, ctx);
@@ -203,7 +202,6 @@ export const taskRun = defineCommand({
       missingReply(p);
     }
     authorizeTask(ctx, p.task, p.values);
-    refuseUnapproved(ctx, p.task);
     const argo = services.argo;
     if (!argo)
       throw new UpstreamError(

@@ -4,6 +4,8 @@ import { z } from 'zod';
 export interface DirectorySnapshot {
   users: SnapshotUser[];
   groups: SnapshotGroup[];
+  /** What the source wants an operator to know (members it could not match to an e-mail). */
+  notes?: string[];
 }
 
 export interface SnapshotUser {

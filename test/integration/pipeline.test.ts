@@ -1,38 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { z } from 'zod';
 import type { App } from '../../bot/app.ts';
-import { InputError, UpstreamError } from '../../bot/errors.ts';
-import { defineCommand } from '../../bot/pipeline/defineCommand.ts';
 import { CANCEL_ACTION, CONFIRM_ACTION } from '../../bot/views/common.ts';
 import { recordingResponder, startTestApp } from '../support/app.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import { createFixture, type Fixture, standardPolicies } from '../support/fixture.ts';
+import { fixtureCommands } from '../support/fixtureCommands.ts';
 
-/** A fixture command with a side effect we can count, a confirmation and a limit. */
-const runs: string[] = [];
-const drain = defineCommand({
-  name: 'drain',
-  summary: 'Drain a queue (test fixture)',
-  usage: 'drain <queue> [--size <n>]',
-  params: { positionals: ['queue'], flags: { size: 'string' } },
-  args: z.object({
-    queue: z.string().regex(/^[a-z][a-z0-9-]{0,30}$/),
-    size: z.coerce.number().int().min(0).default(1),
-  }),
-  action: 'workers.scale',
-  resourceKinds: ['team'],
-  limitNames: ['maxReplicas'],
-  resource: (a) => `team:${a.queue}`,
-  limits: (a) => ({ maxReplicas: a.size }),
-  confirm: (a) =>
-    a.size === 0 ? { summary: `Drain ${a.queue} to 0`, details: ['stops every worker'] } : null,
-  run: (a, ctx) => {
-    if (a.queue === 'broken') throw new UpstreamError('Kubernetes', 'the API answered 500');
-    if (a.queue === 'too-big') throw new InputError('team too-big allows at most 3 workers');
-    runs.push(`${a.queue}:${a.size}:${ctx.caller.email}`);
-    return { text: `drained ${a.queue}`, visibility: 'in_channel' };
-  },
-});
+const fixtures = fixtureCommands();
+const runs = fixtures.runs;
 
 let fixture: Fixture;
 let database: TestDatabase;
@@ -55,7 +30,7 @@ beforeAll(async () => {
     },
   });
   database = await createTestDatabase();
-  app = await startTestApp(fixture, database, { extraCommands: [drain] });
+  app = await startTestApp(fixture, database, { extraCommands: fixtures.commands });
 });
 afterAll(async () => {
   await app.close();
@@ -89,7 +64,7 @@ describe('command pipeline', () => {
     const text = linus.responder.texts()[0] ?? '';
     expect(text).toContain('who-can');
     expect(text).not.toContain('audit [user]');
-    expect(text).not.toContain('drain');
+    expect(text).not.toContain('drain <queue>');
     expect(linus.rows).toEqual([
       expect.objectContaining({ kind: 'attempt', decision: 'allow', command: 'help' }),
       expect.objectContaining({ kind: 'outcome', outcome: 'ok' }),
@@ -107,7 +82,7 @@ describe('command pipeline', () => {
     expect(r.outcome).toBe('ok');
     expect(runs).toContain('team-x:3:grace@example.com');
     expect(r.responder.sent.map((s) => [s.message.text, s.message.visibility])).toEqual([
-      ['drained team-x', 'in_channel'],
+      ['drained team-x by grace@example.com', 'in_channel'],
     ]);
     expect(r.rows).toEqual([
       expect.objectContaining({
@@ -262,7 +237,7 @@ describe('confirmations', () => {
 
   it('an unanswered confirmation expires, is audited, and cannot be confirmed after', async () => {
     const past = await startTestApp(fixture, database, {
-      extraCommands: [drain],
+      extraCommands: fixtures.commands,
       now: () => new Date(Date.now() - 3_600_000),
     });
     try {

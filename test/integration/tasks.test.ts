@@ -2,9 +2,9 @@ import type { ModalView } from '@slack/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../bot/app.ts';
 import type { Message } from '../../bot/pipeline/message.ts';
-import { CONFIRM_ACTION } from '../../bot/views/common.ts';
+import { APPROVE_ACTION, CONFIRM_ACTION } from '../../bot/views/common.ts';
 import { COMMAND_MODAL, MODAL_INPUT, modalSubmissionToText } from '../../bot/views/modal.ts';
-import { DATASET_OPTIONS_ACTION } from '../../handlers/tasks/taskForm.ts';
+import { DATASET_OPTIONS_ACTION } from '../../handlers/datasets/datasetOptions.ts';
 import { DEMO_NAMESPACE } from '../../sandbox/argo/demoTemplates.ts';
 import { recordingResponder, startTestApp } from '../support/app.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
@@ -325,10 +325,39 @@ describe('task run', () => {
     expect(linus.rows).toEqual([expect.objectContaining({ kind: 'attempt', decision: 'deny' })]);
   });
 
-  it('refuses a task that needs an approval dpbot cannot collect yet', async () => {
-    const r = await run('task run drop-partition', 'ada@example.com');
-    expect(r.outcome).toBe('denied');
-    expect(r.text).toContain('needs approval by 1 member(s) of file:data-platform');
+  it("asks the task's approvers first, and submits once one of them approves", async () => {
+    const before = sims.argo.submissions.length;
+    const asked = await run('task run drop-partition', 'ada@example.com');
+    expect(asked.outcome).toBe('awaiting_approval');
+    expect(sims.argo.submissions.length).toBe(before);
+    const approve = async (email: string) => {
+      const actions = asked.reply?.blocks?.find((b) => b.type === 'actions');
+      const button = actions && 'elements' in actions ? actions.elements[0] : undefined;
+      const responder = recordingResponder();
+      const outcome = await app.pipeline.handleAction({
+        entry: 'button',
+        actionId: APPROVE_ACTION,
+        value: button && 'value' in button ? String(button.value) : '',
+        caller: { email },
+        channel: 'C1',
+        responder,
+      });
+      return { outcome, texts: responder.texts() };
+    };
+    expect((await approve('ada@example.com')).outcome).toBe('denied');
+    expect((await approve('linus@example.com')).outcome).toBe('denied');
+    expect(sims.argo.submissions.length).toBe(before);
+    const approved = await approve('grace@example.com');
+    expect(approved.outcome).toBe('ok');
+    expect(lastSubmission()?.resourceName).toBe('slow');
+    expect(lastSubmission()?.submitOptions?.labels).toContain('dpbot/requester=ada_at_example.com');
+    const rows = await database.query(
+      'SELECT outcome, email FROM audit_log WHERE request_id = $1 ORDER BY id',
+      [asked.requestId],
+    );
+    expect(rows.rows.map((x) => x.outcome)).toEqual(
+      expect.arrayContaining(['approval_requested', 'approval_given', 'submitting', 'ok']),
+    );
   });
 
   it('reports Argo refusing or failing, records the run as not submitted, and audits the error', async () => {

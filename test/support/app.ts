@@ -24,7 +24,7 @@ export async function startTestApp(
   const loaded = loadConfig({ path: fixture.configPath, env: {} });
   return createApp({
     loaded,
-    env: { ...options.env, DATABASE_URL: database.url },
+    env: { DATABASE_URL: database.url, ...options.env },
     log: pino({ level: 'silent' }),
     ...(options.extraCommands ? { extraCommands: options.extraCommands } : {}),
     ...(options.now ? { now: options.now } : {}),

@@ -109,8 +109,8 @@ export function taskConfig(argoUrl: string, jiraUrl: string, over: { pollInterva
       {
         name: 'drop-partition',
         description: 'Needs two people',
-        workflowTemplate: 'backfill',
-        approval: { group: 'file:data-platform', count: 1 },
+        workflowTemplate: 'slow',
+        approval: { group: 'file:team-x-oncall', count: 1 },
       },
     ],
   };

@@ -12,6 +12,7 @@ describe('console rendering', () => {
     expect(plainText('first_last@example.com keeps its underscores')).toBe(
       'first_last@example.com keeps its underscores',
     );
+    expect(plainText('schedule `0 * * * *` and *bold*')).toBe('schedule 0 * * * * and bold');
   });
 
   it('renders headers, sections, fields and context, and numbers every button', () => {

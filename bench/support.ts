@@ -1,0 +1,54 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import pino from 'pino';
+import { connect, type Db } from '../db/connect.ts';
+import { runMigrations } from '../db/migrate.ts';
+
+/** A fresh, migrated database for one benchmark; dropped by `drop()`. */
+export async function benchDatabase(
+  adminUrl: string,
+): Promise<{ url: string; db: Db; pool: pg.Pool; drop(): Promise<void> }> {
+  const name = `dpbot_bench_${randomBytes(5).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  const log = pino({ level: 'silent' });
+  const { pool, db } = connect(url.toString(), 25, log);
+  await runMigrations(pool, log);
+  return {
+    url: url.toString(),
+    db,
+    pool,
+    drop: async () => {
+      await pool.end();
+      const c = new pg.Client({ connectionString: adminUrl });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await c.end();
+    },
+  };
+}
+
+export function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return 0;
+  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[index] ?? 0;
+}
+
+/** Peak resident memory while `fn` runs, sampled every 20 ms, in MiB. */
+export async function withPeakMemory<T>(fn: () => Promise<T>): Promise<{ result: T; peakMiB: number }> {
+  let peak = process.memoryUsage().rss;
+  const timer = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage().rss);
+  }, 20);
+  try {
+    const result = await fn();
+    peak = Math.max(peak, process.memoryUsage().rss);
+    return { result, peakMiB: peak / 1024 / 1024 };
+  } finally {
+    clearInterval(timer);
+  }
+}

@@ -1,0 +1,148 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { HTTPReceiver } from '@slack/bolt';
+import { sql } from 'drizzle-orm';
+import type { Logger } from 'pino';
+import { migrationsApplied } from '../db/migrate.ts';
+import type { Services } from './services.ts';
+import { verifySignature } from './slack/verify.ts';
+
+/** Slack payloads are small; anything bigger is not from Slack. */
+const MAX_BODY_BYTES = 1024 * 1024;
+
+export interface HttpServerOptions {
+  port: number;
+  host?: string;
+  services: Services;
+  log: Logger;
+  /** HTTP-mode Slack: the receiver and the secret its requests are signed with. */
+  slack?: { receiver: HTTPReceiver; signingSecret: string };
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) return undefined;
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+function json(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(body));
+}
+
+const header = (req: IncomingMessage, name: string): string | undefined => {
+  const value = req.headers[name];
+  return Array.isArray(value) ? undefined : value;
+};
+
+/**
+ * One port for everything: POST /slack/events (HTTP-mode Slack), GET /healthz (the process is
+ * up), GET /readyz (the database answers and every migration is applied), GET /metrics
+ * (Prometheus).
+ */
+export async function startHttpServer(options: HttpServerOptions): Promise<RunningServer> {
+  const { services, log, slack } = options;
+
+  const ready = async (): Promise<string | undefined> => {
+    try {
+      await services.db.execute(sql`SELECT 1`);
+      if (!(await migrationsApplied(services.pool))) return 'database migrations are not all applied';
+      return undefined;
+    } catch (error) {
+      log.warn({ err: error }, 'readiness check failed');
+      return 'database unreachable';
+    }
+  };
+
+  const slackEvents = async (
+    req: IncomingMessage,
+    res: ServerResponse,
+    receiver: HTTPReceiver,
+    secret: string,
+  ) => {
+    const body = await readBody(req);
+    if (!body) {
+      json(res, 413, { error: 'request body too large' });
+      return;
+    }
+    const text = body.toString('utf8');
+    // Slack's certificate checks are unsigned and carry nothing to act on.
+    if (/^ssl_check=1(&|$)/.test(text)) {
+      res.writeHead(200).end();
+      return;
+    }
+    const verified = verifySignature({
+      signingSecret: secret,
+      rawBody: text,
+      signature: header(req, 'x-slack-signature'),
+      timestamp: header(req, 'x-slack-request-timestamp'),
+    });
+    if (!verified.ok) {
+      log.warn({ reason: verified.reason, ip: req.socket.remoteAddress }, 'rejected a Slack request');
+      json(res, 401, { error: verified.reason });
+      return;
+    }
+    if (!(await services.once.firstDelivery(verified.signature))) {
+      log.warn({ ip: req.socket.remoteAddress }, 'rejected a replayed Slack request');
+      json(res, 401, { error: 'replayed request' });
+      return;
+    }
+    // Bolt reads the body from here instead of the consumed stream, and verifies it again.
+    (req as IncomingMessage & { rawBody: Buffer }).rawBody = body;
+    receiver.requestListener(req, res);
+  };
+
+  const server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    const route = `${req.method} ${path}`;
+    const handle = async () => {
+      if (route === 'GET /healthz') return json(res, 200, { status: 'ok' });
+      if (route === 'GET /readyz') {
+        const problem = await ready();
+        return problem
+          ? json(res, 503, { status: 'not ready', reason: problem })
+          : json(res, 200, { status: 'ready' });
+      }
+      if (route === 'GET /metrics') {
+        const { registry } = services.metrics;
+        res.writeHead(200, { 'content-type': registry.contentType });
+        res.end(await registry.metrics());
+        return;
+      }
+      if (route === 'POST /slack/events' && slack)
+        return slackEvents(req, res, slack.receiver, slack.signingSecret);
+      return json(res, 404, { error: 'not found' });
+    };
+    handle().catch((error: unknown) => {
+      log.error({ err: error, route }, 'HTTP request failed');
+      if (!res.headersSent) json(res, 500, { error: 'internal error' });
+      else res.end();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host ?? '0.0.0.0', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const host = options.host ?? '0.0.0.0';
+  return {
+    url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`,
+    port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      }),
+  };
+}

@@ -1,0 +1,92 @@
+import { createHash, randomUUID } from 'node:crypto';
+import type { App, BlockAction, RespondFn } from '@slack/bolt';
+import type { MessageHandle } from '../../pipeline/message.ts';
+import type { SlackDeps } from '../slackDeps.ts';
+import { SlackResponder } from '../slackResponder.ts';
+
+type Element = BlockAction['actions'][number];
+
+function actionValue(action: Element): string | undefined {
+  if ('value' in action && typeof action.value === 'string') return action.value;
+  if ('selected_option' in action && action.selected_option) return action.selected_option.value;
+  return undefined;
+}
+
+/** The message a button sat on: updated in place when the click settles it (Confirmed by …). */
+function sourceOf(body: BlockAction, respond: RespondFn, deps: SlackDeps): MessageHandle | undefined {
+  const container = body.container as {
+    type?: string;
+    message_ts?: string;
+    channel_id?: string;
+    is_ephemeral?: boolean;
+  };
+  if (container.type !== 'message' || !container.message_ts || !container.channel_id) return undefined;
+  if (container.is_ephemeral) {
+    return {
+      update: async (m) => {
+        await respond({ replace_original: true, text: m.text, ...(m.blocks ? { blocks: m.blocks } : {}) });
+      },
+    };
+  }
+  const ref = { channel: container.channel_id, ts: container.message_ts };
+  return { ref, update: (m) => deps.notifier.update(ref, m) };
+}
+
+/** Every dpbot button (`dp.*`) goes into the pipeline as the person who clicked. */
+export function registerActions(app: App, deps: SlackDeps): void {
+  app.action<BlockAction>(
+    { type: 'block_actions', action_id: /^dp\./ },
+    async ({ ack, body, action, respond, client }) => {
+      const received = performance.now();
+      // A click is acknowledged at once; what it does is answered through respond / the message.
+      await ack();
+      deps.services.metrics.acknowledged('button', (performance.now() - received) / 1000);
+      const value = actionValue(action);
+      const channel = body.channel?.id ?? (body.container as { channel_id?: string }).channel_id ?? null;
+      const requestId = randomUUID();
+      const responder = new SlackResponder({
+        notifier: deps.notifier,
+        client,
+        channel,
+        userId: body.user.id,
+        respond,
+        log: deps.log.child({ requestId, user: body.user.id, command: action.action_id }),
+      });
+      if (value === undefined) {
+        await responder.send({
+          text: 'This control carries no value dpbot understands.',
+          visibility: 'ephemeral',
+        });
+        return;
+      }
+      const container = body.container as { message_ts?: string; view_id?: string };
+      // Identifies this button on this message: the same button pressed twice has the same key.
+      const buttonKey = createHash('sha256')
+        .update(
+          [channel, container.message_ts ?? container.view_id, action.block_id, action.action_id, value].join(
+            '\u0000',
+          ),
+        )
+        .digest('hex');
+      const source = sourceOf(body, respond, deps);
+      await deps.pipeline.handleAction({
+        requestId,
+        entry: 'button',
+        actionId: action.action_id,
+        value,
+        caller: { slackUserId: body.user.id },
+        channel,
+        responder,
+        buttonKey,
+        ...(source ? { source } : {}),
+        ...(body.trigger_id
+          ? {
+              openModal: async (view) => {
+                await client.views.open({ trigger_id: body.trigger_id, view });
+              },
+            }
+          : {}),
+      });
+    },
+  );
+}

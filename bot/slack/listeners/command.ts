@@ -1,0 +1,51 @@
+import { randomUUID } from 'node:crypto';
+import type { App } from '@slack/bolt';
+import { withDeadline } from '../deadline.ts';
+import type { SlackDeps } from '../slackDeps.ts';
+import { decodeSlackText, SlackResponder } from '../slackResponder.ts';
+import { toResponse } from '../toResponse.ts';
+
+/** `/dp <text>`: every slash command goes into the pipeline. */
+export function registerCommand(app: App, deps: SlackDeps): void {
+  app.command(deps.command, async ({ command, ack, respond, client }) => {
+    const received = performance.now();
+    const requestId = randomUUID();
+    const log = deps.log.child({
+      requestId,
+      user: command.user_id,
+      command: command.text.trim().split(/\s+/)[0] || 'help',
+    });
+    const responder = new SlackResponder({
+      notifier: deps.notifier,
+      client,
+      channel: command.channel_id,
+      userId: command.user_id,
+      respond,
+      log,
+    });
+    const deadline = withDeadline(
+      async (message) => {
+        await ack(message ? toResponse(message) : undefined);
+        deps.services.metrics.acknowledged('slash_command', (performance.now() - received) / 1000);
+      },
+      (message) => responder.send(message),
+      deps.ackDeadlineMs,
+    );
+    try {
+      await deps.pipeline.handleText({
+        requestId,
+        entry: 'slack',
+        text: decodeSlackText(command.text),
+        caller: { slackUserId: command.user_id },
+        channel: command.channel_id,
+        responder,
+        ack: deadline.ack,
+        openModal: async (view) => {
+          await client.views.open({ trigger_id: command.trigger_id, view });
+        },
+      });
+    } finally {
+      deadline.cancel();
+    }
+  });
+}

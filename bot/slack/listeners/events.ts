@@ -1,0 +1,35 @@
+import type { App } from '@slack/bolt';
+import type { BlockBuilder } from 'slack-block-builder';
+import { allHomePanels } from '../../../handlers/index.ts';
+import { NotAllowedError } from '../../errors.ts';
+import { homeView, strangerHomeView } from '../../views/home.ts';
+import type { SlackDeps } from '../slackDeps.ts';
+
+/** App Home, and identity changes (a deactivated account is forgotten at once). */
+export function registerEvents(app: App, deps: SlackDeps): void {
+  app.event('app_home_opened', async ({ event, client }) => {
+    if (event.tab !== 'home') return;
+    let view: ReturnType<typeof homeView>;
+    try {
+      const caller = await deps.services.identity.resolve({ slackUserId: event.user });
+      const recent = await deps.services.audit.search({ email: caller.email, kinds: ['attempt'], limit: 10 });
+      const panels: BlockBuilder[] = [];
+      for (const panel of allHomePanels) {
+        try {
+          panels.push(...(await panel({ caller, services: deps.services })));
+        } catch (error) {
+          deps.log.warn({ err: error }, 'an App Home panel failed; it is left out');
+        }
+      }
+      view = homeView({ caller, recent, panels, command: deps.command });
+    } catch (error) {
+      if (!(error instanceof NotAllowedError)) throw error;
+      view = strangerHomeView(error.message);
+    }
+    await client.views.publish({ user_id: event.user, view });
+  });
+
+  app.event('user_change', async ({ event }) => {
+    deps.profiles.forget(event.user.id);
+  });
+}

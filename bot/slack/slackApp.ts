@@ -1,0 +1,140 @@
+import { App, HTTPReceiver, type Receiver, SocketModeReceiver } from '@slack/bolt';
+import { WebClient } from '@slack/web-api';
+import type { Logger } from 'pino';
+import { allOptionProviders } from '../../handlers/index.ts';
+import type { Config } from '../config/schema.ts';
+import { type Env, readSecret } from '../config/secrets.ts';
+import { countedFetch, type Metrics } from '../metrics.ts';
+import type { CommandPipeline } from '../pipeline/pipeline.ts';
+import type { Services } from '../services.ts';
+import { boltLogger } from './boltLogger.ts';
+import { registerActions } from './listeners/actions.ts';
+import { registerCommand } from './listeners/command.ts';
+import { registerEvents } from './listeners/events.ts';
+import { registerOptions } from './listeners/options.ts';
+import { registerViews } from './listeners/views.ts';
+import { CachedSlackProfiles } from './profiles.ts';
+import type { SlackDeps } from './slackDeps.ts';
+import { SlackNotifier } from './slackNotifier.ts';
+
+export interface SlackSettings {
+  botToken: string;
+  /** HTTP mode: Slack signs every request with it. */
+  signingSecret: string | undefined;
+  /** Socket Mode when set (an `xapp-` token with connections:write). */
+  appToken: string | undefined;
+}
+
+/** Slack credentials from the environment, or undefined when dpbot should not serve Slack. */
+export function slackSettings(env: Env): SlackSettings | undefined {
+  const botToken = readSecret(env, 'SLACK_BOT_TOKEN');
+  if (!botToken) return undefined;
+  return {
+    botToken,
+    signingSecret: readSecret(env, 'SLACK_SIGNING_SECRET'),
+    appToken: readSecret(env, 'SLACK_APP_TOKEN'),
+  };
+}
+
+/** The Web API client, notifier and profile cache: built before the app, since services use them. */
+export function createSlackClients(settings: SlackSettings, config: Config, log: Logger, metrics: Metrics) {
+  const client = new WebClient(settings.botToken, {
+    ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}),
+    fetch: countedFetch(metrics, 'slack'),
+    logger: boltLogger(log),
+    // Rate-limited calls wait for Retry-After and try again; other failures a few times.
+    retryConfig: { retries: 3, factor: 2, minTimeout: 200, maxTimeout: 5_000 },
+    timeout: 10_000,
+  });
+  const notifier = new SlackNotifier(client, { updateIntervalMs: config.slack.updateInterval, log });
+  const profiles = new CachedSlackProfiles(client, config.access.identityCacheTtl);
+  return { client, notifier, profiles };
+}
+
+export interface SlackRuntime {
+  app: App;
+  /** Set in HTTP mode: the server hands POST /slack/events to it after its own checks. */
+  http: HTTPReceiver | undefined;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * The Bolt app: one listener module per kind of request (slash command, buttons, forms, options,
+ * events), each registered by one call, all feeding the same pipeline.
+ */
+export function createSlackRuntime(input: {
+  settings: SlackSettings;
+  services: Services;
+  pipeline: CommandPipeline;
+  clients: ReturnType<typeof createSlackClients>;
+  log: Logger;
+}): SlackRuntime {
+  const { settings, services, log } = input;
+  const config = services.config;
+  const logger = boltLogger(log);
+  let http: HTTPReceiver | undefined;
+  let receiver: Receiver;
+  if (settings.appToken) {
+    receiver = new SocketModeReceiver({
+      appToken: settings.appToken,
+      logger,
+      ...(config.slack.apiUrl
+        ? { installerOptions: { clientOptions: { slackApiUrl: config.slack.apiUrl } } }
+        : {}),
+    });
+  } else {
+    if (!settings.signingSecret) {
+      throw new Error(
+        'SLACK_SIGNING_SECRET is required to serve Slack over HTTP (or set SLACK_APP_TOKEN for Socket Mode)',
+      );
+    }
+    http = new HTTPReceiver({
+      signingSecret: settings.signingSecret,
+      endpoints: '/slack/events',
+      logger,
+      processBeforeResponse: false,
+    });
+    receiver = http;
+  }
+  const app = new App({
+    token: settings.botToken,
+    receiver,
+    logger,
+    // No auth.test at start: the token is checked by the first real call, and tests need no Slack.
+    tokenVerificationEnabled: false,
+    clientOptions: {
+      ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}),
+      fetch: countedFetch(services.metrics, 'slack'),
+    },
+  });
+  app.error(async (error) => {
+    log.error({ err: error }, 'unhandled error in a Slack listener');
+  });
+  const deps: SlackDeps = {
+    services,
+    pipeline: input.pipeline,
+    notifier: input.clients.notifier,
+    profiles: input.clients.profiles,
+    optionProviders: new Map(allOptionProviders.map((p) => [p.actionId, p])),
+    command: config.slack.command,
+    ackDeadlineMs: config.slack.ackDeadline,
+    log,
+  };
+  registerCommand(app, deps);
+  registerActions(app, deps);
+  registerViews(app, deps);
+  registerOptions(app, deps);
+  registerEvents(app, deps);
+  return {
+    app,
+    http,
+    start: async () => {
+      if (settings.appToken) await app.start();
+    },
+    stop: async () => {
+      if (settings.appToken) await app.stop();
+      await input.clients.notifier.flush();
+    },
+  };
+}

@@ -1,0 +1,50 @@
+/** A dataset as the catalog describes it, after the configured field mapping. */
+export interface CatalogDataset {
+  name: string;
+  team: string | null;
+  owner: string | null;
+  description: string | null;
+  /** When the data was last refreshed, as the catalog knows it. */
+  lastUpdated: Date | null;
+  /** How old the data may get before it is late, in milliseconds. */
+  freshnessSlaMs: number | null;
+  tags: string[];
+  /** Further catalog fields the configuration names (label → value), shown in details. */
+  extra: Record<string, string>;
+}
+
+/** The CronWorkflow (Argo Workflows) that produces a dataset. */
+export interface ProducerRef {
+  namespace: string;
+  cronWorkflow: string;
+}
+
+export type RunPhase = 'Pending' | 'Running' | 'Succeeded' | 'Failed' | 'Error' | 'Unknown';
+
+/** One Workflow a CronWorkflow started. */
+export interface CronRun {
+  name: string;
+  phase: RunPhase;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+  message: string | null;
+}
+
+/** What Argo Workflows says about a dataset's producer. */
+export interface ProducerState {
+  ref: ProducerRef;
+  /** False when the CronWorkflow does not exist (a mapping that points nowhere). */
+  found: boolean;
+  schedules: string[];
+  timezone: string | null;
+  suspended: boolean;
+  lastScheduledTime: Date | null;
+  /** Workflows running now. */
+  active: number;
+  /** A true SubmissionError condition: the CronWorkflow cannot start runs. */
+  submissionError: string | null;
+  /** Runs, newest first. */
+  runs: CronRun[];
+}
+
+export const FINISHED_FAILED: ReadonlySet<RunPhase> = new Set(['Failed', 'Error']);

@@ -1,0 +1,223 @@
+import { retry } from '@octokit/plugin-retry';
+import { throttling } from '@octokit/plugin-throttling';
+import { Octokit } from '@octokit/rest';
+import type { Logger } from 'pino';
+import { errorMessage, UpstreamError } from '../../bot/errors.ts';
+import { TruncatedAnswerError, throwIfAborted } from '../../policies/directory/source.ts';
+
+const SYSTEM = 'GitHub';
+const DirectoryOctokit = Octokit.plugin(retry, throttling);
+type DirectoryOctokit = InstanceType<typeof DirectoryOctokit>;
+
+export interface GithubTeam {
+  id: number;
+  slug: string;
+  name: string;
+  parentSlug: string | null;
+}
+
+export interface GithubOrgMember {
+  login: string;
+  name: string | null;
+  /** E-mails on the organization's verified domains (GraphQL `organizationVerifiedDomainEmails`). */
+  verifiedEmails: string[];
+}
+
+export interface GithubTeamsClientOptions {
+  apiUrl: string;
+  token: string;
+  /** Retries of 5xx answers, and of rate limits before giving up. */
+  maxRetries: number;
+  log: Logger;
+}
+
+interface PageInfo {
+  hasNextPage: boolean;
+  endCursor: string | null;
+}
+
+const TEAM_COUNTS_QUERY = `query TeamMemberCounts($org: String!, $after: String) {
+  organization(login: $org) {
+    teams(first: 100, after: $after) {
+      totalCount
+      pageInfo { hasNextPage endCursor }
+      nodes { slug members(membership: ALL) { totalCount } }
+    }
+  }
+}`;
+
+const MEMBER_EMAILS_QUERY = `query OrgMemberEmails($org: String!, $after: String) {
+  organization(login: $org) {
+    membersWithRole(first: 100, after: $after) {
+      totalCount
+      pageInfo { hasNextPage endCursor }
+      nodes { login name organizationVerifiedDomainEmails(login: $org) }
+    }
+  }
+}`;
+
+/** A GraphQL connection must not page forever; no organization has this many pages. */
+const MAX_PAGES = 10_000;
+
+/**
+ * GitHub organization teams through Octokit (REST for teams and members, GraphQL for counts and
+ * verified e-mails), throttled and retried by Octokit's own plugins: primary and secondary rate
+ * limits are waited out as GitHub asks (Retry-After, X-RateLimit-Reset), 5xx answers retried.
+ */
+export class GithubTeamsClient {
+  readonly #octokit: DirectoryOctokit;
+  readonly #log: Logger;
+
+  constructor(options: GithubTeamsClientOptions) {
+    this.#log = options.log;
+    const log = options.log;
+    const onLimit =
+      (kind: string) =>
+      (retryAfter: number, request: { method: string; url: string }, _o: unknown, retryCount: number) => {
+        const again = retryCount < options.maxRetries;
+        log.warn(
+          { retryAfter, retryCount, url: request.url },
+          `GitHub ${kind} rate limit${again ? '; waiting' : '; giving up'}`,
+        );
+        return again;
+      };
+    this.#octokit = new DirectoryOctokit({
+      auth: options.token,
+      baseUrl: options.apiUrl.replace(/\/+$/, ''),
+      userAgent: 'dpbot-directory-sync',
+      request: { retries: options.maxRetries },
+      throttle: { onRateLimit: onLimit('primary'), onSecondaryRateLimit: onLimit('secondary') },
+      log: {
+        debug: () => {},
+        info: () => {},
+        warn: (message: string) => log.warn(message),
+        error: (message: string) => log.error(message),
+      },
+    });
+  }
+
+  async listTeams(org: string, signal: AbortSignal): Promise<GithubTeam[]> {
+    const teams = await this.#call(`teams of ${org}`, signal, () =>
+      this.#octokit.paginate(this.#octokit.rest.teams.list, { org, per_page: 100, request: { signal } }),
+    );
+    return teams.map((t) => ({ id: t.id, slug: t.slug, name: t.name, parentSlug: t.parent?.slug ?? null }));
+  }
+
+  /** Logins of a team's members; GitHub includes the members of its child teams. */
+  async listTeamMembers(org: string, teamSlug: string, signal: AbortSignal): Promise<string[]> {
+    const members = await this.#call(`members of team ${teamSlug}`, signal, () =>
+      this.#octokit.paginate(this.#octokit.rest.teams.listMembersInOrg, {
+        org,
+        team_slug: teamSlug,
+        role: 'all',
+        per_page: 100,
+        request: { signal },
+      }),
+    );
+    return members.map((m) => m.login);
+  }
+
+  /** How many teams there are and how many members each has (child teams included), to check the listings. */
+  async teamMemberCounts(
+    org: string,
+    signal: AbortSignal,
+  ): Promise<{ total: number; members: Map<string, number> }> {
+    const members = new Map<string, number>();
+    let total = 0;
+    await this.#connection(
+      org,
+      TEAM_COUNTS_QUERY,
+      (data) => {
+        const teams = (
+          data as {
+            organization: {
+              teams: {
+                totalCount: number;
+                pageInfo: PageInfo;
+                nodes: { slug: string; members: { totalCount: number } }[];
+              };
+            };
+          }
+        ).organization.teams;
+        total = teams.totalCount;
+        for (const t of teams.nodes) members.set(t.slug, t.members.totalCount);
+        return teams.pageInfo;
+      },
+      signal,
+    );
+    return { total, members };
+  }
+
+  async listMembersWithEmails(
+    org: string,
+    signal: AbortSignal,
+  ): Promise<{ total: number; members: GithubOrgMember[] }> {
+    const members: GithubOrgMember[] = [];
+    let total = 0;
+    await this.#connection(
+      org,
+      MEMBER_EMAILS_QUERY,
+      (data) => {
+        const conn = (
+          data as {
+            organization: {
+              membersWithRole: {
+                totalCount: number;
+                pageInfo: PageInfo;
+                nodes: { login: string; name: string | null; organizationVerifiedDomainEmails: string[] }[];
+              };
+            };
+          }
+        ).organization.membersWithRole;
+        total = conn.totalCount;
+        for (const n of conn.nodes)
+          members.push({ login: n.login, name: n.name, verifiedEmails: n.organizationVerifiedDomainEmails });
+        return conn.pageInfo;
+      },
+      signal,
+    );
+    return { total, members };
+  }
+
+  async #connection(
+    org: string,
+    query: string,
+    take: (data: unknown) => PageInfo,
+    signal: AbortSignal,
+  ): Promise<void> {
+    let after: string | null = null;
+    const seen = new Set<string>();
+    for (let page = 0; page < MAX_PAGES; page++) {
+      const data: unknown = await this.#call('GraphQL', signal, () =>
+        this.#octokit.graphql(query, { org, after, request: { signal } }),
+      );
+      let info: PageInfo;
+      try {
+        info = take(data);
+      } catch (error) {
+        throw new TruncatedAnswerError(SYSTEM, `unexpected GraphQL answer: ${errorMessage(error)}`);
+      }
+      if (!info.hasNextPage) return;
+      if (!info.endCursor || seen.has(info.endCursor))
+        throw new TruncatedAnswerError(SYSTEM, 'a GraphQL cursor repeated');
+      seen.add(info.endCursor);
+      after = info.endCursor;
+    }
+    throw new TruncatedAnswerError(SYSTEM, `more than ${MAX_PAGES} GraphQL pages`);
+  }
+
+  async #call<T>(what: string, signal: AbortSignal, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (error) {
+      throwIfAborted(signal, SYSTEM);
+      if (error instanceof UpstreamError) throw error;
+      const status =
+        typeof error === 'object' && error !== null && 'status' in error && typeof error.status === 'number'
+          ? error.status
+          : undefined;
+      this.#log.debug({ err: error }, `GitHub: ${what} failed`);
+      throw new UpstreamError(SYSTEM, `${what}: ${errorMessage(error)}`, status, { cause: error });
+    }
+  }
+}

@@ -1,0 +1,102 @@
+import type { Config } from '../bot/config/schema.ts';
+import { GithubTeamsSimulator } from './github-teams/githubTeamsSimulator.ts';
+import { GoogleDirectorySimulator } from './google-directory/googleDirectorySimulator.ts';
+import type { SandboxPart } from './index.ts';
+
+/** Adds a directory source unless the configuration already has one of that name. */
+function addSource(config: Config, source: Config['directory']['sources'][number]): void {
+  if (!config.directory.sources.some((s) => s.name === source.name)) config.directory.sources.push(source);
+}
+
+const common = { schedule: '*/15 * * * *', timeout: 120_000, maxRemovalShare: 0.1, removalAllowance: 5 };
+
+/**
+ * A Google Workspace with the sandbox's people: `access sync google` in the console fills the
+ * groups google:data-platform@example.com, google:oncall@example.com (nested) and
+ * google:everyone@example.com.
+ */
+export const googleDirectoryPart: SandboxPart = {
+  name: 'Google Workspace directory',
+  async start() {
+    const sim = new GoogleDirectorySimulator({
+      customerId: 'C0sandbox',
+      admins: ['admin@example.com'],
+      users: [
+        { primaryEmail: 'admin@example.com', fullName: 'Workspace Admin' },
+        { primaryEmail: 'ada@example.com', fullName: 'Ada Lovelace' },
+        { primaryEmail: 'grace@example.com', fullName: 'Grace Hopper' },
+        { primaryEmail: 'linus@example.com', fullName: 'Linus Torvalds' },
+        { primaryEmail: 'olive@example.com', fullName: 'Olive Former', suspended: true },
+      ],
+      groups: [
+        {
+          email: 'data-platform@example.com',
+          name: 'Data platform',
+          members: [{ email: 'ada@example.com' }],
+        },
+        {
+          email: 'oncall@example.com',
+          name: 'On-call',
+          members: [{ email: 'grace@example.com' }, { email: 'data-platform@example.com', type: 'GROUP' }],
+        },
+        { email: 'everyone@example.com', name: 'Everyone', members: [{ email: '', type: 'CUSTOMER' }] },
+      ],
+    });
+    await sim.start();
+    return {
+      configure(config) {
+        addSource(config, {
+          ...common,
+          name: 'google',
+          type: 'google',
+          customer: 'my_customer',
+          subject: 'admin@example.com',
+          apiUrl: sim.url,
+          tokenUrl: sim.tokenUrl,
+          maxRetries: 5,
+          credentialsEnv: 'GOOGLE_SERVICE_ACCOUNT_JSON',
+        });
+      },
+      env: { GOOGLE_SERVICE_ACCOUNT_JSON: sim.serviceAccountKey() },
+      stop: () => sim.stop(),
+    };
+  },
+};
+
+/** A GitHub organization whose teams become github:platform, github:platform-oncall (a child team), github:kernel. */
+export const githubTeamsPart: SandboxPart = {
+  name: 'GitHub teams',
+  async start() {
+    const sim = new GithubTeamsSimulator({
+      org: 'example',
+      members: [
+        { login: 'ada-l', name: 'Ada Lovelace', verifiedEmails: ['ada@example.com'] },
+        { login: 'ghopper', name: 'Grace Hopper', verifiedEmails: ['grace@example.com'] },
+        { login: 'torvalds', name: 'Linus Torvalds', verifiedEmails: ['linus@example.com'] },
+      ],
+      teams: [
+        { slug: 'platform', name: 'Platform', members: ['ada-l'] },
+        { slug: 'platform-oncall', name: 'Platform on-call', parent: 'platform', members: ['ghopper'] },
+        { slug: 'kernel', name: 'Kernel', members: ['torvalds'] },
+      ],
+    });
+    await sim.start();
+    return {
+      configure(config) {
+        addSource(config, {
+          ...common,
+          name: 'github',
+          type: 'github',
+          org: 'example',
+          apiUrl: sim.url,
+          emails: 'verified',
+          maxRetries: 3,
+          tokenEnv: 'GITHUB_TEAMS_TOKEN',
+        });
+      },
+      // Its own variable, so the sandbox never hands this fake token to another GitHub integration.
+      env: { GITHUB_TEAMS_TOKEN: sim.token },
+      stop: () => sim.stop(),
+    };
+  },
+};

@@ -1,0 +1,296 @@
+import { type SimRequest, type SimResponse, Simulator } from '../http.ts';
+
+export interface SlackUser {
+  id: string;
+  name: string;
+  realName?: string;
+  email?: string;
+  deleted?: boolean;
+  isBot?: boolean;
+}
+
+export interface SlackUserGroup {
+  id: string;
+  handle: string;
+  name: string;
+  users: string[];
+  disabled?: boolean;
+}
+
+export interface SlackChannel {
+  id: string;
+  name: string;
+  /** Whether the bot is a member (chat.postMessage answers not_in_channel otherwise). */
+  botMember: boolean;
+  /** Private channels cannot be joined by the bot; it must be invited. */
+  private?: boolean;
+}
+
+export interface PostedMessage {
+  channel: string;
+  ts: string;
+  threadTs?: string;
+  text: string;
+  blocks: unknown[];
+  /** Every version of the message, oldest first; the last is what Slack shows now. */
+  history: { text: string; blocks: unknown[] }[];
+}
+
+export interface EphemeralMessage {
+  channel: string;
+  user: string;
+  text: string;
+  blocks: unknown[];
+}
+
+export interface ResponseUrlPost {
+  id: string;
+  body: Record<string, unknown>;
+}
+
+export const SANDBOX_BOT_TOKEN = 'xoxb-sandbox-token';
+export const SANDBOX_APP_TOKEN = 'xapp-sandbox-token';
+export const SANDBOX_SIGNING_SECRET = 'sandbox-signing-secret-0123456789';
+
+/** Fields Slack's Web API sends as JSON text inside form-encoded bodies. */
+const JSON_FIELDS = new Set(['blocks', 'attachments', 'view', 'metadata']);
+
+/**
+ * Slack's Web API as the real @slack/web-api client calls it: form-encoded (or JSON) POSTs to
+ * `<base>/<method>`, bearer tokens, `{ok: false, error}` answers, cursor pagination, and
+ * response_url endpoints for `respond()`. State lives in memory for tests to inspect.
+ */
+export class SlackSimulator extends Simulator {
+  readonly token: string;
+  readonly users = new Map<string, SlackUser>();
+  readonly usergroups = new Map<string, SlackUserGroup>();
+  readonly channels = new Map<string, SlackChannel>();
+  readonly messages: PostedMessage[] = [];
+  readonly ephemerals: EphemeralMessage[] = [];
+  readonly responses: ResponseUrlPost[] = [];
+  readonly openedViews: { triggerId: string; view: Record<string, unknown> }[] = [];
+  readonly publishedViews = new Map<string, Record<string, unknown>>();
+  /** Page size for cursor-paginated methods (users.list). */
+  pageSize = 200;
+  /** What apps.connections.open hands out (a Socket Mode simulator sets it). */
+  socketModeUrl: string | undefined;
+  #clock = 1_800_000_000;
+  #seq = 0;
+
+  constructor(options: { token?: string } = {}) {
+    super('Slack');
+    this.token = options.token ?? SANDBOX_BOT_TOKEN;
+    this.route('POST', '/api/:method', (req) => this.#call(req));
+    this.route('POST', '/response/:id', (req) => {
+      this.responses.push({ id: req.params.id ?? '', body: this.#fields(req) });
+      return { body: { ok: true } };
+    });
+  }
+
+  /** The base URL to give WebClient (`slackApiUrl`). */
+  get apiUrl(): string {
+    return `${this.url}/api/`;
+  }
+
+  /** A response_url as Slack would put in a payload. */
+  responseUrl(id: string): string {
+    return `${this.url}/response/${id}`;
+  }
+
+  addUser(user: SlackUser): this {
+    this.users.set(user.id, user);
+    return this;
+  }
+
+  addChannel(channel: SlackChannel): this {
+    this.channels.set(channel.id, channel);
+    return this;
+  }
+
+  addUserGroup(group: SlackUserGroup): this {
+    this.usergroups.set(group.id, group);
+    return this;
+  }
+
+  /** Messages of a channel (top level and threads), oldest first. */
+  messagesIn(channel: string): PostedMessage[] {
+    return this.messages.filter((m) => m.channel === channel);
+  }
+
+  #nextTs(): string {
+    this.#seq++;
+    return `${this.#clock + this.#seq}.${String(this.#seq).padStart(6, '0')}`;
+  }
+
+  #fields(req: SimRequest): Record<string, unknown> {
+    const body = (req.body && typeof req.body === 'object' ? req.body : {}) as Record<string, unknown>;
+    const out: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(body)) {
+      out[key] = JSON_FIELDS.has(key) && typeof value === 'string' ? JSON.parse(value) : value;
+    }
+    for (const [key, value] of req.query) if (!(key in out)) out[key] = value;
+    return out;
+  }
+
+  #call(req: SimRequest): SimResponse {
+    const auth = req.headers.authorization;
+    const args = this.#fields(req);
+    const token = auth?.startsWith('Bearer ') ? auth.slice(7) : (args.token as string | undefined);
+    if (!token) return { body: { ok: false, error: 'not_authed' } };
+    const method = req.params.method ?? '';
+    if (method === 'apps.connections.open') {
+      // The one method called with the app-level token.
+      if (token !== SANDBOX_APP_TOKEN) return { body: { ok: false, error: 'invalid_auth' } };
+      if (!this.socketModeUrl) return { body: { ok: false, error: 'socket_mode_not_enabled' } };
+      return { body: { ok: true, url: this.socketModeUrl } };
+    }
+    if (token !== this.token) return { body: { ok: false, error: 'invalid_auth' } };
+    const handler = this.#methods[method];
+    if (!handler) return { body: { ok: false, error: 'unknown_method' } };
+    return { body: handler(args) };
+  }
+
+  readonly #methods: Record<string, (args: Record<string, unknown>) => Record<string, unknown>> = {
+    'auth.test': () => ({
+      ok: true,
+      url: 'https://sandbox.slack.test/',
+      team: 'Sandbox',
+      user: 'dpbot',
+      team_id: 'T0SANDBOX',
+      user_id: 'U0DPBOT',
+      bot_id: 'B0DPBOT',
+    }),
+    'chat.postMessage': (args) => {
+      const channel = this.#postable(String(args.channel ?? ''));
+      if (typeof channel === 'string') return { ok: false, error: channel };
+      const ts = this.#nextTs();
+      const text = String(args.text ?? '');
+      const blocks = (args.blocks as unknown[] | undefined) ?? [];
+      const message: PostedMessage = {
+        channel: channel.id,
+        ts,
+        text,
+        blocks,
+        history: [{ text, blocks }],
+        ...(args.thread_ts ? { threadTs: String(args.thread_ts) } : {}),
+      };
+      this.messages.push(message);
+      return { ok: true, channel: channel.id, ts, message: { type: 'message', text, ts, blocks } };
+    },
+    'chat.update': (args) => {
+      const message = this.messages.find((m) => m.channel === args.channel && m.ts === args.ts);
+      if (!message) return { ok: false, error: 'message_not_found' };
+      message.text = String(args.text ?? message.text);
+      message.blocks = (args.blocks as unknown[] | undefined) ?? message.blocks;
+      message.history.push({ text: message.text, blocks: message.blocks });
+      return { ok: true, channel: message.channel, ts: message.ts, text: message.text };
+    },
+    'chat.postEphemeral': (args) => {
+      const channel = this.#postable(String(args.channel ?? ''));
+      if (typeof channel === 'string') return { ok: false, error: channel };
+      if (!this.users.has(String(args.user ?? ''))) return { ok: false, error: 'user_not_found' };
+      this.ephemerals.push({
+        channel: channel.id,
+        user: String(args.user),
+        text: String(args.text ?? ''),
+        blocks: (args.blocks as unknown[] | undefined) ?? [],
+      });
+      return { ok: true, message_ts: this.#nextTs() };
+    },
+    'conversations.open': (args) => {
+      const user = String(args.users ?? '').split(',')[0] ?? '';
+      if (!this.users.has(user)) return { ok: false, error: 'user_not_found' };
+      const id = `D${user}`;
+      if (!this.channels.has(id)) this.channels.set(id, { id, name: `dm-${user}`, botMember: true });
+      return { ok: true, channel: { id } };
+    },
+    'conversations.join': (args) => {
+      const channel = this.channels.get(String(args.channel ?? ''));
+      if (!channel) return { ok: false, error: 'channel_not_found' };
+      if (channel.private) return { ok: false, error: 'method_not_supported_for_channel_type' };
+      channel.botMember = true;
+      return { ok: true, channel: { id: channel.id, name: channel.name } };
+    },
+    'users.info': (args) => {
+      const user = this.users.get(String(args.user ?? ''));
+      return user ? { ok: true, user: this.#userJson(user) } : { ok: false, error: 'user_not_found' };
+    },
+    'users.lookupByEmail': (args) => {
+      const email = String(args.email ?? '').toLowerCase();
+      const user = [...this.users.values()].find((u) => u.email?.toLowerCase() === email && !u.deleted);
+      return user ? { ok: true, user: this.#userJson(user) } : { ok: false, error: 'users_not_found' };
+    },
+    'users.list': (args) => {
+      const all = [...this.users.values()];
+      const start = args.cursor ? Number(Buffer.from(String(args.cursor), 'base64url').toString()) : 0;
+      const limit = Math.min(Number(args.limit ?? this.pageSize) || this.pageSize, this.pageSize);
+      const page = all.slice(start, start + limit);
+      const next = start + limit < all.length ? Buffer.from(String(start + limit)).toString('base64url') : '';
+      return {
+        ok: true,
+        members: page.map((u) => this.#userJson(u)),
+        response_metadata: { next_cursor: next },
+      };
+    },
+    'usergroups.list': (args) => {
+      const includeDisabled = String(args.include_disabled) === 'true';
+      const includeUsers = String(args.include_users) === 'true';
+      return {
+        ok: true,
+        usergroups: [...this.usergroups.values()]
+          .filter((g) => includeDisabled || !g.disabled)
+          .map((g) => ({
+            id: g.id,
+            team_id: 'T0SANDBOX',
+            handle: g.handle,
+            name: g.name,
+            date_delete: g.disabled ? 1 : 0,
+            user_count: g.users.length,
+            ...(includeUsers ? { users: g.users } : {}),
+          })),
+      };
+    },
+    'usergroups.users.list': (args) => {
+      const group = this.usergroups.get(String(args.usergroup ?? ''));
+      return group ? { ok: true, users: group.users } : { ok: false, error: 'no_such_subteam' };
+    },
+    'views.open': (args) => {
+      const triggerId = String(args.trigger_id ?? '');
+      if (!triggerId) return { ok: false, error: 'invalid_arguments' };
+      if (triggerId.startsWith('expired')) return { ok: false, error: 'expired_trigger_id' };
+      const view = (args.view ?? {}) as Record<string, unknown>;
+      this.openedViews.push({ triggerId, view });
+      return { ok: true, view: { ...view, id: `V${this.#nextTs().replace('.', '')}` } };
+    },
+    'views.update': (args) => ({ ok: true, view: { ...(args.view as object), id: args.view_id } }),
+    'views.publish': (args) => {
+      const user = String(args.user_id ?? '');
+      if (!this.users.has(user)) return { ok: false, error: 'user_not_found' };
+      this.publishedViews.set(user, (args.view ?? {}) as Record<string, unknown>);
+      return { ok: true, view: args.view };
+    },
+  };
+
+  #postable(id: string): SlackChannel | string {
+    const channel = this.channels.get(id);
+    if (!channel) return 'channel_not_found';
+    if (!channel.botMember) return 'not_in_channel';
+    return channel;
+  }
+
+  #userJson(user: SlackUser): Record<string, unknown> {
+    return {
+      id: user.id,
+      team_id: 'T0SANDBOX',
+      name: user.name,
+      real_name: user.realName ?? user.name,
+      deleted: user.deleted ?? false,
+      is_bot: user.isBot ?? false,
+      profile: {
+        real_name: user.realName ?? user.name,
+        display_name: user.name,
+        ...(user.email ? { email: user.email } : {}),
+      },
+    };
+  }
+}

@@ -1,0 +1,387 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningBot } from '../../bot/serve.ts';
+import { APPROVE_ACTION, CONFIRM_ACTION, DENY_ACTION, RUN_ACTION } from '../../bot/views/common.ts';
+import { MODAL_INPUT } from '../../bot/views/modal.ts';
+import type { SlackSimulator } from '../../sandbox/slack/slackSimulator.ts';
+import { createTestDatabase, type TestDatabase } from '../support/db.ts';
+import { eventually } from '../support/eventually.ts';
+import { createFixture, type Fixture, standardPolicies } from '../support/fixture.ts';
+import { fixtureCommands } from '../support/fixtureCommands.ts';
+import { FakeSlack, SIGNING_SECRET, signature, slackWithPeople, startSlackBot } from '../support/slack.ts';
+
+const ADA = 'U0ADA00001';
+const GRACE = 'U0GRACE001';
+const LINUS = 'U0LINUS001';
+
+let sim: SlackSimulator;
+let fixture: Fixture;
+let database: TestDatabase;
+let bot: RunningBot;
+let slack: FakeSlack;
+const fixtures = fixtureCommands();
+
+beforeAll(async () => {
+  sim = slackWithPeople();
+  await sim.start();
+  fixture = createFixture({
+    config: { slack: { apiUrl: sim.apiUrl, updateInterval: '300ms' } },
+    policies: {
+      'platform.yaml': standardPolicies,
+      'oncall.yaml': {
+        grants: [
+          {
+            group: 'file:team-x-oncall',
+            actions: ['workers.scale'],
+            resources: ['team:team-x'],
+            limits: { maxReplicas: 5 },
+          },
+          {
+            group: 'file:engineering',
+            actions: ['audit.read'],
+            approval: { group: 'file:data-platform', count: 1 },
+          },
+        ],
+      },
+    },
+  });
+  database = await createTestDatabase();
+  bot = await startSlackBot(fixture, database, { extraCommands: fixtures.commands });
+  slack = new FakeSlack(bot.server.url, sim);
+});
+
+afterAll(async () => {
+  await bot.stop();
+  await sim.stop();
+  await database.drop();
+  fixture.remove();
+});
+
+const auditCount = async () =>
+  Number((await database.query('SELECT count(*) AS n FROM audit_log')).rows[0]?.n);
+
+async function rowsFor(commandText: string) {
+  const r = await database.query(
+    'SELECT kind, decision, outcome, email, slack_user_id, entry FROM audit_log WHERE command_text = $1 ORDER BY id',
+    [commandText],
+  );
+  return r.rows;
+}
+
+describe('request signing', () => {
+  it('rejects forged, stale, future-dated, unsigned and replayed requests: 401, nothing runs, nothing audited', async () => {
+    const before = await auditCount();
+    const calls = sim.requests.length;
+    const { body } = slack.slashBody('help', ADA);
+    const form = 'application/x-www-form-urlencoded';
+    const now = Math.floor(Date.now() / 1000);
+
+    expect((await slack.send(body, form, { secret: 'not-the-secret' })).status).toBe(401);
+    expect((await slack.send(body, form, { signature: 'v0=deadbeef' })).status).toBe(401);
+    expect((await slack.send(body, form, { timestamp: String(now - 6 * 60) })).status).toBe(401);
+    expect((await slack.send(body, form, { timestamp: String(now + 6 * 60) })).status).toBe(401);
+    expect((await slack.send(body, form, { omitHeaders: true })).status).toBe(401);
+    expect(
+      (
+        await slack.send(`${body}&text=whoami`, form, {
+          signature: signature(SIGNING_SECRET, String(now), body),
+        })
+      ).status,
+    ).toBe(401);
+
+    // A valid request, then the very same bytes again.
+    const timestamp = String(now);
+    const first = await slack.send(body, form, { timestamp });
+    expect(first.status).toBe(200);
+    const replay = await slack.send(body, form, { timestamp });
+    expect(replay.status).toBe(401);
+    expect(await replay.json()).toEqual({ error: 'replayed request' });
+
+    // Only the one valid request was handled: its two audit rows, one users.info lookup, one reply.
+    expect(await auditCount()).toBe(before + 2);
+    await eventually(() =>
+      expect(
+        sim.requests
+          .slice(calls)
+          .map((r) => r.path)
+          .filter((p) => p !== '/api/auth.test'),
+      ).toEqual(['/api/users.info', expect.stringMatching(/^\/response\//)]),
+    );
+  });
+});
+
+describe('slash commands', () => {
+  it('answers /dp help ephemerally, and audits the Slack user by e-mail', async () => {
+    const r = await slack.slash('help', ADA);
+    expect(r.status).toBe(200);
+    await eventually(() => expect(slack.responses(r.responseId)).toHaveLength(1));
+    const [reply] = slack.responses(r.responseId);
+    expect(reply?.response_type).toBe('ephemeral');
+    expect(JSON.stringify(reply?.blocks)).toContain('dpbot commands you may run');
+    expect(await rowsFor('help')).toContainEqual({
+      kind: 'outcome',
+      decision: 'allow',
+      outcome: 'ok',
+      email: 'ada@example.com',
+      slack_user_id: ADA,
+      entry: 'slack',
+    });
+  });
+
+  it('denies people outside the directory, deactivated accounts and accounts without e-mail, saying how to get access', async () => {
+    const stranger = await slack.slash('whoami', 'U0MALLORY1');
+    expect(stranger.ack?.text).toContain("mallory@example.com is not in dpbot's directory");
+    const deactivated = await slack.slash('whoami', 'U0OLIVE001');
+    expect(deactivated.ack?.text).toContain('is deactivated');
+    const noMail = await slack.slash('whoami', 'U0NOMAIL01');
+    expect(noMail.ack?.text).toContain('users:read.email');
+  });
+
+  it('acknowledges before the work is done, then replies through the response URL', async () => {
+    const r = await slack.slash('slow', ADA);
+    // The HTTP answer came back while the command is still waiting for the test to release it.
+    expect(r.status).toBe(200);
+    expect(fixtures.runs).not.toContain('slow');
+    expect(slack.responses(r.responseId)).toEqual([]);
+    fixtures.release();
+    await eventually(() => expect(slack.responses(r.responseId)).toHaveLength(1));
+    expect(slack.responses(r.responseId)[0]).toMatchObject({
+      text: 'slow work finished',
+      response_type: 'ephemeral',
+    });
+  });
+
+  it('announces changes in the channel with chat.postMessage, so the channel sees who did what', async () => {
+    const r = await slack.slash('drain team-x --size 2', GRACE);
+    expect(r.status).toBe(200);
+    await eventually(() =>
+      expect(sim.messagesIn('C0OPS').map((m) => m.text)).toContain('drained team-x by grace@example.com'),
+    );
+  });
+
+  it('joins a public channel it was not in to announce there', async () => {
+    await slack.slash('drain team-x --size 1', GRACE, 'C0ELSEWHERE');
+    await eventually(() =>
+      expect(sim.messagesIn('C0ELSEWHERE').map((m) => m.text)).toEqual([
+        'drained team-x by grace@example.com',
+      ]),
+    );
+  });
+
+  it('falls back to the response URL in a private channel the bot was not invited to', async () => {
+    const r = await slack.slash('drain team-x --size 1', GRACE, 'G0SECRET');
+    await eventually(() =>
+      expect(slack.responses(r.responseId)).toContainEqual(
+        expect.objectContaining({ response_type: 'in_channel', text: 'drained team-x by grace@example.com' }),
+      ),
+    );
+  });
+
+  it('coalesces many updates of one message and still ends on the last one, through a 429', async () => {
+    sim.inject({ path: /chat\.update$/, status: 429, headers: { 'retry-after': '1' }, times: 1 });
+    await slack.slash('progress 30', ADA);
+    await eventually(() => {
+      const message = sim.messagesIn('C0OPS').find((m) => m.history[0]?.text === 'step 0');
+      expect(message?.text).toBe('step 30');
+    }, 20_000);
+    const message = sim.messagesIn('C0OPS').find((m) => m.history[0]?.text === 'step 0');
+    const updates = sim.requests.filter((r) => r.path === '/api/chat.update').length;
+    expect(message?.history.length).toBeLessThan(10);
+    expect(updates).toBeLessThan(12);
+  });
+});
+
+describe('buttons', () => {
+  it('a confirmation: only the caller can confirm, it runs once, the second click is told who did it', async () => {
+    const asked = await slack.slash('drain team-x --size 0', ADA);
+    expect(asked.ack?.text).toBe('Confirm: Drain team-x to 0');
+    const blocks = (asked.ack?.blocks ?? []) as {
+      type: string;
+      elements?: { action_id: string; value: string }[];
+    }[];
+    const actions = blocks.find((b) => b.type === 'actions');
+    const pendingId = actions?.elements?.find((e) => e.action_id === CONFIRM_ACTION)?.value ?? '';
+
+    const stranger = await slack.click({
+      user: GRACE,
+      actionId: CONFIRM_ACTION,
+      value: pendingId,
+      ephemeral: true,
+    });
+    await eventually(() =>
+      expect(JSON.stringify(slack.responses(stranger.responseId))).toContain(
+        'only ada@example.com, who asked for this',
+      ),
+    );
+
+    const first = await slack.click({
+      user: ADA,
+      actionId: CONFIRM_ACTION,
+      value: pendingId,
+      ephemeral: true,
+    });
+    const second = await slack.click({
+      user: ADA,
+      actionId: CONFIRM_ACTION,
+      value: pendingId,
+      ephemeral: true,
+    });
+    await eventually(() =>
+      expect(fixtures.runs.filter((r) => r === 'team-x:0:ada@example.com')).toHaveLength(1),
+    );
+    await eventually(() => {
+      const all = JSON.stringify([
+        ...slack.responses(first.responseId),
+        ...slack.responses(second.responseId),
+      ]);
+      expect(all).toContain('Already confirmed by ada@example.com');
+      expect(all).toContain('Confirmed by ada@example.com: Drain team-x to 0');
+    });
+    expect(fixtures.runs.filter((r) => r === 'team-x:0:ada@example.com')).toHaveLength(1);
+  });
+
+  it('a run button acts once per message; a second click says who already did it', async () => {
+    const click = () =>
+      slack.click({
+        user: GRACE,
+        actionId: RUN_ACTION,
+        value: 'drain team-x --size 1',
+        messageTs: '1800000099.000001',
+        blockId: 'offer',
+      });
+    const before = fixtures.runs.filter((r) => r === 'team-x:1:grace@example.com').length;
+    await Promise.all([click(), click()]);
+    const third = await click();
+    await eventually(() =>
+      expect(JSON.stringify(slack.responses(third.responseId))).toMatch(
+        /Already done by grace@example\.com at \d{4}-/,
+      ),
+    );
+    expect(fixtures.runs.filter((r) => r === 'team-x:1:grace@example.com').length - before).toBe(1);
+  });
+
+  it('two-person approval: not the requester, only the approver group, then it runs as the requester', async () => {
+    const asked = await slack.slash('audit limit=1', LINUS);
+    expect(asked.status).toBe(200);
+    const request = await eventually(() => {
+      const m = sim
+        .messagesIn('C0OPS')
+        .find((x) => x.text.startsWith('Linus Torvalds asks to run: audit limit=1'));
+      expect(m).toBeDefined();
+      return m;
+    });
+    const buttons = JSON.stringify(request?.blocks);
+    const pendingId = /"action_id":"dp\.approve","value":"([0-9a-f-]{36})"/.exec(buttons)?.[1] ?? '';
+    expect(buttons).toContain(DENY_ACTION);
+
+    const own = await slack.click({
+      user: LINUS,
+      actionId: APPROVE_ACTION,
+      value: pendingId,
+      messageTs: request?.ts,
+    });
+    await eventually(() =>
+      expect(JSON.stringify(slack.responses(own.responseId))).toContain('cannot approve your own request'),
+    );
+    const outsider = await slack.click({
+      user: GRACE,
+      actionId: APPROVE_ACTION,
+      value: pendingId,
+      messageTs: request?.ts,
+    });
+    await eventually(() =>
+      expect(JSON.stringify(slack.responses(outsider.responseId))).toContain(
+        'only members of file:data-platform',
+      ),
+    );
+    await slack.click({ user: ADA, actionId: APPROVE_ACTION, value: pendingId, messageTs: request?.ts });
+    await eventually(async () => {
+      const rows = await rowsFor('audit limit=1');
+      expect(rows.at(-1)).toMatchObject({ kind: 'outcome', outcome: 'ok', email: 'linus@example.com' });
+    });
+    const steps = (await rowsFor('audit limit=1')).map(
+      (r) => `${r.kind}:${r.outcome ?? r.decision}:${r.email}`,
+    );
+    expect(steps).toEqual([
+      'attempt:allow:linus@example.com',
+      'step:approval_requested:linus@example.com',
+      'step:approval_refused:linus@example.com',
+      'step:approval_refused:grace@example.com',
+      'step:approval_given:ada@example.com',
+      'step:approved:linus@example.com',
+      'outcome:ok:linus@example.com',
+    ]);
+    // The request message now says who approved it.
+    await eventually(() =>
+      expect(sim.messagesIn('C0OPS').find((m) => m.ts === request?.ts)?.text).toContain(
+        'Approved by ada@example.com',
+      ),
+    );
+  });
+});
+
+describe('forms', () => {
+  it('opens a modal for missing arguments, and the submission runs as a command', async () => {
+    const r = await slack.slash('form', ADA);
+    const opened = await eventually(() => {
+      const v = sim.openedViews.find((o) => o.triggerId === r.triggerId);
+      expect(v).toBeDefined();
+      return v;
+    });
+    const view = opened?.view ?? {};
+    expect(view.callback_id).toBe('dp.command');
+    const submitted = await slack.submit(ADA, {
+      ...view,
+      state: { values: { name: { [MODAL_INPUT]: { type: 'plain_text_input', value: 'Ada "the first"' } } } },
+    });
+    expect(submitted.status).toBe(200);
+    await eventually(() => expect(fixtures.runs).toContain('form:Ada "the first"'));
+    expect(await rowsFor('form name="Ada \\"the first\\""')).toContainEqual(
+      expect.objectContaining({ kind: 'outcome', outcome: 'ok', entry: 'modal' }),
+    );
+  });
+});
+
+describe('events', () => {
+  it('publishes the App Home with identity, grants and recent commands', async () => {
+    expect(
+      (await slack.event({ type: 'app_home_opened', user: ADA, channel: 'D0ADA', tab: 'home' })).status,
+    ).toBe(200);
+    await eventually(() => expect(sim.publishedViews.get(ADA)).toBeDefined());
+    const home = JSON.stringify(sim.publishedViews.get(ADA));
+    expect(home).toContain('Ada Lovelace');
+    expect(home).toContain('file:data-platform');
+    expect(home).toContain('Your recent commands');
+    expect(home).toContain('`help`');
+  });
+
+  it('forgets a cached profile on user_change, so a deactivation counts at once', async () => {
+    expect((await slack.slash('whoami', GRACE)).ack).toBeUndefined();
+    const grace = sim.users.get(GRACE);
+    if (grace) grace.deleted = true;
+    await slack.event({ type: 'user_change', user: { id: GRACE, deleted: true } });
+    await eventually(async () => {
+      const r = await slack.slash('whoami', GRACE);
+      expect(r.ack?.text).toContain('is deactivated');
+    });
+    if (grace) grace.deleted = false;
+    await slack.event({ type: 'user_change', user: { id: GRACE, deleted: false } });
+  });
+});
+
+describe('health', () => {
+  it('serves /healthz and /readyz', async () => {
+    expect(await (await fetch(`${bot.server.url}/healthz`)).json()).toEqual({ status: 'ok' });
+    expect(await (await fetch(`${bot.server.url}/readyz`)).json()).toEqual({ status: 'ready' });
+    await database.query('ALTER TABLE drizzle.__drizzle_migrations RENAME TO __drizzle_migrations_away');
+    try {
+      const notReady = await fetch(`${bot.server.url}/readyz`);
+      expect(notReady.status).toBe(503);
+      expect(await notReady.json()).toEqual({
+        status: 'not ready',
+        reason: 'database migrations are not all applied',
+      });
+    } finally {
+      await database.query('ALTER TABLE drizzle.__drizzle_migrations_away RENAME TO __drizzle_migrations');
+    }
+  });
+});

@@ -1,0 +1,79 @@
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type App, createApp } from '../../bot/app.ts';
+import { loadConfig } from '../../bot/config/loadConfig.ts';
+import { DIRECTORY_SYNC_QUEUE } from '../../bot/directorySync.ts';
+import { startJobs } from '../../bot/jobs.ts';
+import { createTestDatabase, type TestDatabase } from '../support/db.ts';
+import { eventually } from '../support/eventually.ts';
+import { createFixture, type Fixture } from '../support/fixture.ts';
+
+let fixture: Fixture;
+let cron = '';
+let database: TestDatabase;
+const replicas: App[] = [];
+
+/** A cron for the current UTC minute of today: due now, and not again for a day. */
+function cronForThisMinute(): string {
+  const now = new Date();
+  return `${now.getUTCMinutes()} ${now.getUTCHours()} * * *`;
+}
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  // A schedule left behind by a source that is no longer configured.
+  const log = pino({ level: 'silent' });
+  const jobs = await startJobs({ url: database.url, log, pollIntervalSeconds: 1, schedule: false });
+  await jobs.schedule(DIRECTORY_SYNC_QUEUE, '0 3 * * *', { source: 'retired' }, { key: 'retired' });
+  await jobs.stop();
+
+  cron = cronForThisMinute();
+  fixture = createFixture({
+    config: {
+      jobs: { pollInterval: '1s' },
+      directory: {
+        sources: [{ name: 'file', type: 'file', path: 'directory.yaml', schedule: cron }],
+      },
+    },
+  });
+  // Two replicas of dpbot on one database, both running workers and schedules.
+  for (let i = 0; i < 2; i++) {
+    replicas.push(
+      await createApp({
+        loaded: loadConfig({ path: fixture.configPath, env: {} }),
+        env: { DATABASE_URL: database.url },
+        log,
+        runWorkers: true,
+        cronCheckSeconds: 1,
+      }),
+    );
+  }
+});
+afterAll(async () => {
+  for (const app of replicas) await app.close();
+  await database.drop();
+  fixture.remove();
+});
+
+describe('scheduled directory sync', () => {
+  it('keeps one schedule per configured source and removes those of retired sources', async () => {
+    const rows = await database.query('SELECT key, cron FROM pgboss.schedule WHERE name = $1 ORDER BY key', [
+      DIRECTORY_SYNC_QUEUE,
+    ]);
+    expect(rows.rows).toEqual([{ key: 'file', cron }]);
+  });
+
+  it('runs each tick once across two replicas', async () => {
+    const scheduled = async () =>
+      (await database.query("SELECT status, trigger FROM directory_sync_runs WHERE trigger = 'schedule'"))
+        .rows;
+    await eventually(async () => expect(await scheduled()).toHaveLength(1), 20_000, 200);
+    // Both replicas keep checking for due ticks every second; give them a few more passes.
+    await new Promise((r) => setTimeout(r, 3_000));
+    expect(await scheduled()).toEqual([{ status: 'unchanged', trigger: 'schedule' }]);
+    const jobs = await database.query('SELECT count(*)::int AS n FROM pgboss.job WHERE name = $1', [
+      DIRECTORY_SYNC_QUEUE,
+    ]);
+    expect(jobs.rows[0]?.n).toBe(1);
+  });
+});

@@ -1,0 +1,90 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { App } from '../../bot/app.ts';
+import { recordingResponder, startTestApp } from '../support/app.ts';
+import { createTestDatabase, type TestDatabase } from '../support/db.ts';
+import { eventually } from '../support/eventually.ts';
+import { createFixture, type Fixture } from '../support/fixture.ts';
+import { fixtureCommands } from '../support/fixtureCommands.ts';
+import { TcpProxy } from '../support/tcpProxy.ts';
+
+let fixture: Fixture;
+let database: TestDatabase;
+let proxy: TcpProxy;
+let app: App;
+const fixtures = fixtureCommands();
+
+beforeAll(async () => {
+  fixture = createFixture();
+  database = await createTestDatabase();
+  const target = new URL(database.url);
+  proxy = new TcpProxy({ host: target.hostname, port: Number(target.port || 5432) });
+  const via = new URL(database.url);
+  via.hostname = '127.0.0.1';
+  via.port = String(await proxy.start());
+  app = await startTestApp(fixture, database, {
+    extraCommands: fixtures.commands,
+    env: { DATABASE_URL: via.toString() },
+  });
+});
+
+afterAll(async () => {
+  proxy.restore();
+  await app.close();
+  await proxy.stop();
+  await database.drop();
+  fixture.remove();
+});
+
+async function run(text: string) {
+  const responder = recordingResponder();
+  const requestId = crypto.randomUUID();
+  const outcome = await app.pipeline.handleText({
+    requestId,
+    entry: 'console',
+    text,
+    caller: { email: 'ada@example.com' },
+    responder,
+  });
+  return { outcome, texts: responder.texts(), requestId };
+}
+
+describe('when the database goes away', () => {
+  it('fails closed with a clear message and runs nothing', async () => {
+    proxy.cut();
+    const before = fixtures.runs.length;
+    const r = await run('drain team-x --size 1');
+    expect(r.outcome).toBe('error');
+    expect(r.texts).toEqual([expect.stringContaining('dpbot could not handle this request')]);
+    expect(r.texts[0]).toContain('nothing was done');
+    expect(fixtures.runs.length).toBe(before);
+    proxy.restore();
+    const rows = await database.query('SELECT 1 FROM audit_log WHERE request_id = $1', [r.requestId]);
+    expect(rows.rowCount).toBe(0);
+  });
+
+  it('mid-command: the work done is reported, and the missing outcome row is said, not hidden', async () => {
+    const pending = run('slow');
+    await eventually(async () => {
+      const rows = await database.query("SELECT kind FROM audit_log WHERE command = 'slow'");
+      expect(rows.rows).toEqual([{ kind: 'attempt' }]);
+    });
+    proxy.cut();
+    fixtures.release();
+    const r = await pending;
+    expect(r.outcome).toBe('audit_unavailable');
+    expect(r.texts).toEqual([
+      'slow work finished',
+      expect.stringContaining('its outcome could not be written to the audit log'),
+    ]);
+    proxy.restore();
+  });
+
+  it('serves again once the database is back', async () => {
+    proxy.restore();
+    await eventually(async () => {
+      const r = await run('whoami');
+      expect(r.outcome).toBe('ok');
+    });
+    expect((await app.services.audit.verify()).ok).toBe(true);
+  });
+});
