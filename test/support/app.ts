@@ -10,7 +10,12 @@ import type { Fixture } from './fixture.ts';
 export async function startTestApp(
   fixture: Fixture,
   database: TestDatabase,
-  options: { extraCommands?: Command[]; now?: () => Date; env?: Record<string, string> } = {},
+  options: {
+    extraCommands?: Command[];
+    now?: () => Date;
+    env?: Record<string, string>;
+    runWorkers?: boolean;
+  } = {},
 ): Promise<App> {
   const loaded = loadConfig({ path: fixture.configPath, env: {} });
   return createApp({
@@ -19,6 +24,7 @@ export async function startTestApp(
     log: pino({ level: 'silent' }),
     ...(options.extraCommands ? { extraCommands: options.extraCommands } : {}),
     ...(options.now ? { now: options.now } : {}),
+    ...(options.runWorkers ? { runWorkers: true } : {}),
   });
 }
 
