@@ -153,6 +153,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       once: new PgOnceStore(database.db),
       directorySources: createDirectorySources(config.directory.sources, {
         configDir: loaded.baseDir,
+        slackApiUrl: config.slack.apiUrl,
         env,
         log: log.child({ component: 'directory' }),
       }),

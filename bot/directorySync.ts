@@ -311,6 +311,13 @@ export const directorySyncWorker: WorkerRegistration = async (services) => {
   }
   for (const key of await services.jobs.scheduled(DIRECTORY_SYNC_QUEUE))
     if (!wanted.has(key)) await services.jobs.unschedule(DIRECTORY_SYNC_QUEUE, key);
+  // A source that has never synced (a new deployment, a newly added source) is synced now rather
+  // than at its first tick, which may be a quarter of an hour away; once across replicas.
+  for (const s of sources) {
+    if (s.schedule === 'off' || (s.type === 'file' && s.path !== undefined)) continue;
+    if (await services.syncRuns.lastReal(s.name)) continue;
+    await services.jobs.send(DIRECTORY_SYNC_QUEUE, { source: s.name }, { singletonKey: `first:${s.name}` });
+  }
 };
 
 const STATUS_WORDS: Record<SyncStatus, string> = {

@@ -92,11 +92,28 @@ const githubSource = z
     path: ['mapping'],
   });
 
-export const directorySourceSchema = z.discriminatedUnion('type', [fileSource, googleSource, githubSource]);
+const slackSource = z.strictObject({
+  ...sourceCommon,
+  type: z.literal('slack'),
+  /** Web API base URL; by default slack.apiUrl, else Slack's. */
+  apiUrl: z.url().optional(),
+  /** Only the user groups with these handles (all enabled groups when omitted). */
+  handles: z.array(z.string().regex(/^[a-z0-9._-]+$/i, { error: 'expected a user group handle' })).optional(),
+  /** The environment variable (or NAME_FILE) holding the bot token (usergroups:read, users:read, users:read.email). */
+  tokenEnv: envName.default('SLACK_BOT_TOKEN'),
+});
+
+export const directorySourceSchema = z.discriminatedUnion('type', [
+  fileSource,
+  googleSource,
+  githubSource,
+  slackSource,
+]);
 export type DirectorySourceConfig = z.output<typeof directorySourceSchema>;
 export type FileSourceConfig = z.output<typeof fileSource>;
 export type GoogleSourceConfig = z.output<typeof googleSource>;
 export type GithubSourceConfig = z.output<typeof githubSource>;
+export type SlackSourceConfig = z.output<typeof slackSource>;
 
 export const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
 

@@ -24,6 +24,8 @@ export interface SourceDeps {
   configDir: string;
   env: Env;
   log: Logger;
+  /** slack.apiUrl, the default base URL of a Slack source. */
+  slackApiUrl?: string | undefined;
 }
 
 /**

@@ -2,6 +2,7 @@ import type { DirectorySourceConfig } from '../../bot/config/schema.ts';
 import { FileDirectorySource } from './fileSource.ts';
 import { GithubTeamsSource } from './githubSource.ts';
 import { GoogleDirectorySource } from './googleSource.ts';
+import { SlackUserGroupsSource } from './slackSource.ts';
 import type { DirectorySource, SourceDeps } from './source.ts';
 
 /**
@@ -16,6 +17,8 @@ export function createDirectorySource(config: DirectorySourceConfig, deps: Sourc
       return GoogleDirectorySource.fromConfig(config, deps);
     case 'github':
       return GithubTeamsSource.fromConfig(config, deps);
+    case 'slack':
+      return SlackUserGroupsSource.fromConfig(config, deps);
   }
 }
 

@@ -15,6 +15,8 @@ export interface SlackUserGroup {
   name: string;
   users: string[];
   disabled?: boolean;
+  /** What `user_count` says, when a test wants it to disagree with the member list. */
+  userCount?: number;
 }
 
 export interface SlackChannel {
@@ -245,7 +247,7 @@ export class SlackSimulator extends Simulator {
             handle: g.handle,
             name: g.name,
             date_delete: g.disabled ? 1 : 0,
-            user_count: g.users.length,
+            user_count: g.userCount ?? g.users.length,
             ...(includeUsers ? { users: g.users } : {}),
           })),
       };

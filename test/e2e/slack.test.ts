@@ -97,7 +97,7 @@ describe('request signing', () => {
     expect(await replay.json()).toEqual({ error: 'replayed request' });
 
     // Only the one valid request was handled: its two audit rows, one users.info lookup, one reply.
-    expect(await auditCount()).toBe(before + 2);
+    await eventually(async () => expect(await auditCount()).toBe(before + 2));
     await eventually(() =>
       expect(
         sim.requests
