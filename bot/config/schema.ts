@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { duration } from './duration.ts';
 import { integer } from './fields.ts';
+import { kubernetesSchema, teamsSchema } from './workersSchema.ts';
 
 /** A directory source's name prefixes its groups: source `file` has groups `file:<id>`. */
 export const sourceName = z
@@ -84,6 +85,8 @@ export const configSchema = z.strictObject({
       ),
     }),
   ),
+  kubernetes: section(kubernetesSchema),
+  teams: teamsSchema,
 });
 
 export type Config = z.output<typeof configSchema>;
