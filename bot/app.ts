@@ -5,7 +5,9 @@ import { PgAccessStore } from '../db/stores/accessStore.ts';
 import { PgAuditStore } from '../db/stores/auditStore.ts';
 import { PgDirectoryStore } from '../db/stores/directoryStore.ts';
 import { PgPendingStore } from '../db/stores/pendingStore.ts';
+import { PgScaleStore } from '../db/stores/scaleStore.ts';
 import { allCommands, allWorkers } from '../handlers/index.ts';
+import { kubernetesFromConfig } from '../integrations/kubernetes/kubernetes.ts';
 import { checkPolicies } from '../policies/policyFiles.ts';
 import { type LoadedConfig, resolveConfigRelative } from './config/loadConfig.ts';
 import { type Env, readSecret } from './config/secrets.ts';
@@ -102,6 +104,13 @@ export async function createApp(options: AppOptions): Promise<App> {
       schedule: options.runWorkers ?? false,
     });
     const access = new PgAccessStore(database.db);
+    const kubernetes = kubernetesFromConfig(config, {
+      env,
+      resolvePath: (p) => resolveConfigRelative(loaded, p),
+      log,
+    });
+    // Serving processes check the kubeconfig now, so a wrong context stops the start.
+    if (options.runWorkers) kubernetes?.load();
     const registry = buildRegistry(options.extraCommands);
     const services: Services = {
       config,
@@ -118,6 +127,8 @@ export async function createApp(options: AppOptions): Promise<App> {
       notifier: options.notifier ?? new LogNotifier(log),
       log,
       now: options.now ?? (() => new Date()),
+      kubernetes,
+      scaling: new PgScaleStore(database.db),
     };
     if (options.syncOnStart ?? true) await syncDirectorySources(services, { only: 'file' });
     await applyPolicies(services, loaded);

@@ -5,6 +5,8 @@ import type { AccessStore } from '../db/stores/accessStore.ts';
 import type { AuditStore } from '../db/stores/auditStore.ts';
 import type { DirectoryStore } from '../db/stores/directoryStore.ts';
 import type { PendingStore } from '../db/stores/pendingStore.ts';
+import type { ScaleStore } from '../db/stores/scaleStore.ts';
+import type { KubernetesClusters } from '../integrations/kubernetes/kubernetes.ts';
 import type { Config } from './config/schema.ts';
 import type { DirectoryIdentity } from './identity.ts';
 import type { Jobs } from './jobs.ts';
@@ -32,4 +34,8 @@ export interface Services {
   notifier: Notifier;
   log: Logger;
   now: () => Date;
+  /** The clusters of the teams' worker targets; absent when no team is configured. */
+  kubernetes?: KubernetesClusters | undefined;
+  /** Pending reverts of temporary worker counts, the team locks, the last changes. */
+  scaling: ScaleStore;
 }

@@ -5,12 +5,15 @@ import { audit } from './audit.ts';
 import { help } from './help.ts';
 import { whoami } from './whoami.ts';
 import { whoCan } from './whoCan.ts';
+import { scale } from './workers/scale.ts';
+import { workers } from './workers/workers.ts';
+import { workersJobs } from './workers/workersJobs.ts';
 
 /** Every command, in the order help lists groups; adding a capability means adding it here. */
-export const allCommands: readonly Command[] = [help, whoami, whoCan, audit];
+export const allCommands: readonly Command[] = [help, whoami, whoCan, audit, scale, workers];
 
 /** Background workers of every capability, started by long-running processes. */
-export const allWorkers: readonly WorkerRegistration[] = [expireConfirmations];
+export const allWorkers: readonly WorkerRegistration[] = [expireConfirmations, workersJobs];
 
 /** Suggestions for external selects in forms (dataset names, teams), by action id. */
 export const allOptionProviders: readonly OptionProvider[] = [];

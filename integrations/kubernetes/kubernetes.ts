@@ -619,15 +619,11 @@ function whyNotReady(pod: V1Pod): { reason: string; message: string | null } {
   return { reason: pod.status?.phase ?? 'Unknown', message: pod.status?.message ?? null };
 }
 
-/**
- * The clusters of the configured kubeconfig, or undefined when no team needs one. Every team
- * target's cluster must be a context of the kubeconfig: a mistake there stops the start.
- */
-export function kubernetesFromConfig(
+/** The kubeconfig's clusters, checked against every team target. */
+function loadClusters(
   config: Pick<Config, 'kubernetes' | 'teams'>,
   deps: { env: KubernetesOptions['env']; resolvePath: (p: string) => string; log: Logger },
-): KubernetesClusters | undefined {
-  if (config.teams.length === 0) return undefined;
+): KubeClusters {
   const clusters = new KubeClusters({
     kubeconfig: config.kubernetes.kubeconfig ? deps.resolvePath(config.kubernetes.kubeconfig) : undefined,
     env: deps.env,
@@ -646,4 +642,72 @@ export function kubernetesFromConfig(
   });
   if (problems.length > 0) throw new ConfigError('kubernetes', problems);
   return clusters;
+}
+
+/**
+ * Loads the kubeconfig on first use, so one-shot commands (`dpbot policies apply`) work where no
+ * cluster is reachable; long-running processes call `load()` at start, so a wrong context or a
+ * missing kubeconfig stops the start with the setting to fix.
+ */
+export class LazyKubernetes implements KubernetesClusters {
+  readonly #load: () => KubeClusters;
+  #clusters: KubeClusters | undefined;
+
+  constructor(load: () => KubeClusters) {
+    this.#load = load;
+  }
+
+  load(): KubeClusters {
+    this.#clusters ??= this.#load();
+    return this.#clusters;
+  }
+
+  #get(): KubeClusters {
+    try {
+      return this.load();
+    } catch (error) {
+      if (error instanceof ConfigError)
+        throw new UpstreamError(
+          'Kubernetes',
+          `dpbot is not set up to reach the clusters: ${error.problems.join('; ')}`,
+        );
+      throw error;
+    }
+  }
+
+  get contexts(): readonly string[] {
+    return this.#get().contexts;
+  }
+  read(ref: WorkloadRef) {
+    return this.#get().read(ref);
+  }
+  setReplicas(ref: WorkloadRef, replicas: number) {
+    return this.#get().setReplicas(ref, replicas);
+  }
+  hpaFor(ref: WorkloadRef) {
+    return this.#get().hpaFor(ref);
+  }
+  setHpaMinReplicas(ref: WorkloadRef, hpaName: string, minReplicas: number) {
+    return this.#get().setHpaMinReplicas(ref, hpaName, minReplicas);
+  }
+  argoApplication(
+    cluster: string,
+    namespace: string,
+    name: string,
+    target: { group: string; kind: string; pointer: string },
+  ) {
+    return this.#get().argoApplication(cluster, namespace, name, target);
+  }
+  pods(ref: WorkloadRef, selector: string) {
+    return this.#get().pods(ref, selector);
+  }
+}
+
+/** The clusters of the configured kubeconfig, or undefined when no team is configured. */
+export function kubernetesFromConfig(
+  config: Pick<Config, 'kubernetes' | 'teams'>,
+  deps: { env: KubernetesOptions['env']; resolvePath: (p: string) => string; log: Logger },
+): LazyKubernetes | undefined {
+  if (config.teams.length === 0) return undefined;
+  return new LazyKubernetes(() => loadClusters(config, deps));
 }

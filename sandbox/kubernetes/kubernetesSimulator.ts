@@ -188,7 +188,7 @@ export class KubernetesSimulator {
   readonly #scalables = new Map<string, Scalable>();
   readonly #argoGit = new Map<string, { app: string; gitReplicas: number }>();
   readonly #forbidden: ForbidRule[] = [];
-  readonly #afterRead = new Map<string, (object: KubeObject) => void>();
+  readonly #afterRead = new Map<string, { change: (object: KubeObject) => void; on: 'any' | 'scale' }>();
   readonly #autoTickMs: number | undefined;
   #timer: NodeJS.Timeout | undefined;
   #version = 1000;
@@ -383,17 +383,19 @@ export class KubernetesSimulator {
   }
 
   /**
-   * Another writer changes the object right after the next read of it, so a write based on that
-   * read carries a stale resourceVersion and gets 409 Conflict.
+   * Another writer changes the object right after the next read of it (of its scale subresource
+   * only, with `on: 'scale'`), so a write based on that read carries a stale resourceVersion and
+   * gets 409 Conflict.
    */
   changeAfterNextRead(
     kind: string,
     namespace: string,
     name: string,
     change: (object: KubeObject) => void,
+    on: 'any' | 'scale' = 'any',
   ): this {
     const type = this.#typeOfKind(kind);
-    this.#afterRead.set(this.#key(type, namespace, name), change);
+    this.#afterRead.set(this.#key(type, namespace, name), { change, on });
     return this;
   }
 
@@ -685,13 +687,13 @@ export class KubernetesSimulator {
   }
 
   /** Runs the interference queued for an object right after a read of it was answered. */
-  #afterReadOf(type: ResourceType, namespace: string, name: string): void {
+  #afterReadOf(type: ResourceType, namespace: string, name: string, via: 'object' | 'scale'): void {
     const key = this.#key(type, namespace, name);
-    const change = this.#afterRead.get(key);
+    const pending = this.#afterRead.get(key);
     const object = this.#objects.get(key);
-    if (!change || !object) return;
+    if (!pending || !object || (pending.on === 'scale' && via !== 'scale')) return;
     this.#afterRead.delete(key);
-    change(object);
+    pending.change(object);
     this.#bump(object);
     this.#syncStatus(object);
   }
@@ -718,7 +720,7 @@ export class KubernetesSimulator {
       if (!current) return this.#notFound(type, name);
       if (req.method === 'GET') {
         const body = structuredClone(current);
-        this.#afterReadOf(type, current.metadata.namespace, name);
+        this.#afterReadOf(type, current.metadata.namespace, name, 'object');
         return { body };
       }
       let next: unknown;
@@ -810,7 +812,7 @@ export class KubernetesSimulator {
       });
       if (req.method === 'GET') {
         const body = scaleOf(current);
-        this.#afterReadOf(type, current.metadata.namespace, name);
+        this.#afterReadOf(type, current.metadata.namespace, name, 'scale');
         return { body };
       }
       let next: unknown = req.body;
