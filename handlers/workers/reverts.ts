@@ -60,7 +60,10 @@ function requester(revert: ScaleRevert): { text: string; mrkdwn: string } {
 
 /** How the temporary change was described, for the thread: `set by grace@example.com for 2h ("backfill lag")`. */
 export function temporaryChangeLine(revert: ScaleRevert): string {
-  const length = formatDuration(revert.dueAt.getTime() - revert.createdAt.getTime());
+  // created_at is the transaction's start, a moment before the due time was computed: round.
+  const length = formatDuration(
+    Math.round((revert.dueAt.getTime() - revert.createdAt.getTime()) / 1000) * 1000,
+  );
   return `${revert.fromReplicas} → ${revert.toReplicas} was set by ${revert.requestedBy} for ${length}${revert.reason ? ` ("${revert.reason}")` : ''}`;
 }
 

@@ -274,7 +274,12 @@ async function runScale(args: ScaleArgs, ctx: CommandContext): Promise<Message |
           `This replaces the pending revert to ${result.superseded.fromReplicas} at ${formatTime(result.superseded.dueAt)} (${temporaryChangeLine(result.superseded)})${result.revert ? '' : ': the new count stays until changed'}.`,
         ]
       : []),
-    ...[replacedLine(change.from, result.previous)].filter((l): l is string => l !== null),
+    // The superseded revert already says what this replaces.
+    ...[
+      result.previous?.detail.revertId && result.previous.detail.revertId === result.superseded?.id
+        ? null
+        : replacedLine(change.from, result.previous),
+    ].filter((l): l is string => l !== null),
     ...(change.conflicts > 0
       ? [
           `The count changed while dpbot was writing (${change.conflicts} conflict(s)); dpbot read it again and replaced ${change.from}.`,
