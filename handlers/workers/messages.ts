@@ -10,16 +10,13 @@ import type { ScaleMode } from './plan.ts';
  * (`6/8 ready`). Kept as data so a job can rebuild the message when the status changes.
  */
 export interface Announcement {
-  /** Plain text. */
   headline: string;
-  /** The headline in mrkdwn (with a Slack mention), already escaped. */
-  headlineMrkdwn: string;
   lines: string[];
   status: string;
 }
 
 export function announcementMessage(a: Announcement): Message {
-  const body = [Md.bold(a.headlineMrkdwn), ...a.lines.map((l) => escapeMrkdwn(l))].join('\n');
+  const body = [Md.bold(escapeMrkdwn(a.headline)), ...a.lines.map((l) => escapeMrkdwn(l))].join('\n');
   return {
     text: [a.headline, ...a.lines, a.status].filter(Boolean).join('\n'),
     visibility: 'in_channel',

@@ -4,7 +4,6 @@ import { errorMessage } from '../../bot/errors.ts';
 import type { QueueSettings } from '../../bot/jobs.ts';
 import type { Services } from '../../bot/services.ts';
 import { formatTime } from '../../bot/time.ts';
-import { escapeMrkdwn } from '../../bot/views/common.ts';
 import type { ScaleRevert } from '../../db/stores/scaleStore.ts';
 import { type Change, workloadRef } from '../../integrations/kubernetes/kubernetes.ts';
 import { auditChange } from './changes.ts';
@@ -49,13 +48,6 @@ export async function cancelRevertJob(services: Services, revert: ScaleRevert): 
       'could not cancel a settled revert job; it will find the revert settled and do nothing',
     );
   }
-}
-
-function requester(revert: ScaleRevert): { text: string; mrkdwn: string } {
-  return {
-    text: revert.requestedBy,
-    mrkdwn: revert.requestedBySlackId ? `<@${revert.requestedBySlackId}>` : escapeMrkdwn(revert.requestedBy),
-  };
 }
 
 /** How the temporary change was described, for the thread: `set by grace@example.com for 2h ("backfill lag")`. */
@@ -172,22 +164,17 @@ async function announceRevert(
   }
   const name = `${revert.team}/${revert.target}`;
   const what = revert.mode === 'hpaMinReplicas' ? `the HPA minimum of ${name}` : name;
-  const by = requester(revert);
   const fix = `scale ${revert.team} ${revert.fromReplicas} --target ${revert.target}${revert.mode === 'hpaMinReplicas' ? ' --hpa-min' : ''}`;
   let announcement: Announcement;
   if (result.kind === 'reverted') {
     announcement = {
       headline: `dpbot reverted ${what} ${result.change.from} → ${result.change.to}, as planned`,
-      headlineMrkdwn: escapeMrkdwn(
-        `dpbot reverted ${what} ${result.change.from} → ${result.change.to}, as planned`,
-      ),
       lines: [`The temporary change is over: ${temporaryChangeLine(revert)}.`],
       status: '',
     };
   } else if (result.kind === 'skipped') {
     announcement = {
       headline: `dpbot did not revert ${what} to ${revert.fromReplicas}`,
-      headlineMrkdwn: escapeMrkdwn(`dpbot did not revert ${what} to ${revert.fromReplicas}`),
       lines: [
         `It is ${result.now ?? 'no longer managed by an HPA'} now, not the ${revert.toReplicas} set temporarily: someone changed it since, so dpbot leaves it as it is.`,
         `If ${revert.fromReplicas} is still wanted: ${fix}`,
@@ -197,12 +184,10 @@ async function announceRevert(
   } else {
     announcement = {
       headline: `dpbot could not revert ${what} to ${revert.fromReplicas}`,
-      headlineMrkdwn: escapeMrkdwn(`dpbot could not revert ${what} to ${revert.fromReplicas}`),
       lines: [`${result.error}.`, `Restore it by hand: ${fix}`],
       status: '',
     };
   }
-  announcement.headlineMrkdwn = `${announcement.headlineMrkdwn} (${by.mrkdwn}'s temporary change)`;
   const message = announcementMessage(announcement);
   let ref: { channel: string; ts: string } | null = null;
   try {

@@ -8,7 +8,7 @@ import { InputError, NotFoundError } from '../../bot/errors.ts';
 import { type CommandContext, type Confirmation, defineCommand } from '../../bot/pipeline/defineCommand.ts';
 import type { Message } from '../../bot/pipeline/message.ts';
 import { formatTime } from '../../bot/time.ts';
-import { escapeMrkdwn, noticeMessage } from '../../bot/views/common.ts';
+import { noticeMessage } from '../../bot/views/common.ts';
 import { commandModal, MODAL_INPUT } from '../../bot/views/modal.ts';
 import type { ScaleChangeDetail, ScaleChangeRecord, ScaleRevert } from '../../db/stores/scaleStore.ts';
 import { type Change, describeRef } from '../../integrations/kubernetes/kubernetes.ts';
@@ -292,8 +292,7 @@ async function runScale(args: ScaleArgs, ctx: CommandContext): Promise<Message |
     desired: change.to,
     revertId: result.revert?.id,
     announcement: {
-      headline: `${person.text} ${headline}`,
-      headlineMrkdwn: `${person.mrkdwn === person.text ? escapeMrkdwn(person.text) : person.mrkdwn} ${escapeMrkdwn(headline)}`,
+      headline: `${person} ${headline}`,
       lines,
       status: readinessStatus(plan.mode, change.to, plan.state.ready, plan.state.current),
     },
@@ -394,8 +393,7 @@ async function runEarlyRevert(
     revertId: undefined,
     thread: row,
     announcement: {
-      headline: `${person.text} ${headline}`,
-      headlineMrkdwn: `${person.mrkdwn === person.text ? escapeMrkdwn(person.text) : person.mrkdwn} ${escapeMrkdwn(headline)}`,
+      headline: `${person} ${headline}`,
       lines: [
         `The temporary change (${temporaryChangeLine(row)}) was due to end at ${formatTime(row.dueAt)}.`,
         ...(reason ? [`Why: ${reason}`] : []),

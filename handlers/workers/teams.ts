@@ -55,11 +55,7 @@ export function requireKubernetes(services: Services): KubernetesClusters {
   return services.kubernetes;
 }
 
-/** `Ada Lovelace` or the e-mail; in blocks, a Slack mention when the Slack id is known. */
-export function who(person: { name?: string | null; email: string; slackUserId?: string | null }): {
-  text: string;
-  mrkdwn: string;
-} {
-  const text = person.name ? `${person.name} (${person.email})` : person.email;
-  return { text, mrkdwn: person.slackUserId ? `<@${person.slackUserId}>` : text };
+/** `Ada Lovelace (ada@example.com)`, or the e-mail alone: readable in Slack and in the console. */
+export function who(person: { name?: string | null; email: string }): string {
+  return person.name ? `${person.name} (${person.email})` : person.email;
 }

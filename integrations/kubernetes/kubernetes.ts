@@ -305,8 +305,9 @@ export class KubeClusters implements KubernetesClusters {
       return await fn(apis);
     } catch (error) {
       const translated = translateKubeError(error, { ...op, server: apis.server }, this.#timeoutMs);
+      // The caller reports the translated error (the pipeline logs and audits it); the raw one is for debugging.
       if (!(translated instanceof KubeConflict))
-        this.#log.warn({ err: error, op: { ...op, server: apis.server } }, 'Kubernetes call failed');
+        this.#log.debug({ err: error, op: { ...op, server: apis.server } }, 'Kubernetes call failed');
       throw translated;
     }
   }
