@@ -32,35 +32,41 @@ const targetBase = {
  * subresource), a key of a ConfigMap, or a field of a custom resource. The last two may name the
  * label selector of the pods they drive, so readiness can be reported.
  */
-export const targetSchema = z.discriminatedUnion('kind', [
-  z.strictObject({ ...targetBase, kind: z.literal('Deployment') }),
-  z.strictObject({ ...targetBase, kind: z.literal('StatefulSet') }),
-  z.strictObject({
-    ...targetBase,
-    kind: z.literal('ConfigMap'),
-    key: z.string().min(1).max(253),
-    selector: z.string().min(1).optional(),
-  }),
-  z.strictObject({
-    ...targetBase,
-    kind: z.literal('Custom'),
-    /** `flink.apache.org/v1beta1` */
-    apiVersion: z
-      .string()
-      .regex(/^[a-z0-9.-]+\/[a-z0-9]+$/, { error: 'expected group/version, e.g. flink.apache.org/v1beta1' }),
-    /** The plural resource name: `flinkdeployments`. */
-    resource: z
-      .string()
-      .regex(/^[a-z0-9]+$/, { error: 'expected a plural resource name such as flinkdeployments' }),
-    /** The resource's kind, to find an HPA that targets it (optional). */
-    resourceKind: z.string().min(1).optional(),
-    /** The replica field: `spec.job.parallelism`. */
-    field: z
-      .string()
-      .regex(FIELD_PATH, { error: 'expected a dotted field path such as spec.job.parallelism' }),
-    selector: z.string().min(1).optional(),
-  }),
-]);
+export const targetSchema = z.discriminatedUnion(
+  'kind',
+  [
+    z.strictObject({ ...targetBase, kind: z.literal('Deployment') }),
+    z.strictObject({ ...targetBase, kind: z.literal('StatefulSet') }),
+    z.strictObject({
+      ...targetBase,
+      kind: z.literal('ConfigMap'),
+      key: z.string().min(1).max(253),
+      selector: z.string().min(1).optional(),
+    }),
+    z.strictObject({
+      ...targetBase,
+      kind: z.literal('Custom'),
+      /** `flink.apache.org/v1beta1` */
+      apiVersion: z
+        .string()
+        .regex(/^[a-z0-9.-]+\/[a-z0-9]+$/, {
+          error: 'expected group/version, e.g. flink.apache.org/v1beta1',
+        }),
+      /** The plural resource name: `flinkdeployments`. */
+      resource: z
+        .string()
+        .regex(/^[a-z0-9]+$/, { error: 'expected a plural resource name such as flinkdeployments' }),
+      /** The resource's kind, to find an HPA that targets it (optional). */
+      resourceKind: z.string().min(1).optional(),
+      /** The replica field: `spec.job.parallelism`. */
+      field: z
+        .string()
+        .regex(FIELD_PATH, { error: 'expected a dotted field path such as spec.job.parallelism' }),
+      selector: z.string().min(1).optional(),
+    }),
+  ],
+  { error: 'expected one of "Deployment", "StatefulSet", "ConfigMap", "Custom"' },
+);
 export type TargetConfig = z.output<typeof targetSchema>;
 
 export const teamSchema = z
