@@ -47,11 +47,9 @@ export const targetSchema = z.discriminatedUnion(
       ...targetBase,
       kind: z.literal('Custom'),
       /** `flink.apache.org/v1beta1` */
-      apiVersion: z
-        .string()
-        .regex(/^[a-z0-9.-]+\/[a-z0-9]+$/, {
-          error: 'expected group/version, e.g. flink.apache.org/v1beta1',
-        }),
+      apiVersion: z.string().regex(/^[a-z0-9.-]+\/[a-z0-9]+$/, {
+        error: 'expected group/version, e.g. flink.apache.org/v1beta1',
+      }),
       /** The plural resource name: `flinkdeployments`. */
       resource: z
         .string()

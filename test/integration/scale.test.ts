@@ -1,6 +1,8 @@
+import type { ModalView } from '@slack/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../bot/app.ts';
 import { CANCEL_ACTION, CONFIRM_ACTION } from '../../bot/views/common.ts';
+import { MODAL_INPUT, modalSubmissionToText } from '../../bot/views/modal.ts';
 import { recordingNotifier, recordingResponder, startTestApp } from '../support/app.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import { eventually } from '../support/eventually.ts';
@@ -381,6 +383,42 @@ describe('scale', () => {
       await shortApp.close();
       shortFixture.remove();
     }
+  });
+
+  it('asks for the count in a form when there is none (Slack), and the submission runs through the pipeline', async () => {
+    const opened: ModalView[] = [];
+    const responder = recordingResponder({ channel: 'C-ONCALL' });
+    const outcome = await app.pipeline.handleText({
+      entry: 'slack',
+      text: 'scale team-t',
+      caller: { email: ADA },
+      channel: 'C-ONCALL',
+      responder,
+      openModal: async (view) => {
+        opened.push(view);
+      },
+    });
+    expect(outcome).toBe('ok');
+    expect(responder.sent).toEqual([]);
+    const view = opened[0];
+    if (!view) throw new Error('no form was opened');
+    const inputs = view.blocks.flatMap((b) => (b.type === 'input' ? [b.block_id] : []));
+    expect(inputs).toEqual(['replicas', 'for', 'reason']);
+    const { text } = modalSubmissionToText({
+      ...(view.private_metadata ? { private_metadata: view.private_metadata } : {}),
+      state: {
+        values: {
+          replicas: { [MODAL_INPUT]: { type: 'number_input', value: '4' } },
+          for: { [MODAL_INPUT]: { type: 'plain_text_input', value: '' } },
+          reason: { [MODAL_INPUT]: { type: 'plain_text_input', value: 'nightly "catch-up"' } },
+        },
+      },
+    });
+    expect(text).toBe('scale team-t --target workers replicas=4 reason="nightly \\"catch-up\\""');
+    const submitted = await run(text, ADA);
+    expect(submitted.outcome).toBe('ok');
+    expect(submitted.text).toContain('scaled team-t/workers 6 → 4');
+    expect(submitted.text).toContain('Why: nightly "catch-up"');
   });
 
   it('rejects bad input with what to do', async () => {
