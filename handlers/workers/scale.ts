@@ -80,7 +80,7 @@ function mode(args: ScaleArgs): ScaleMode {
   return args.hpaMin ? 'hpaMinReplicas' : 'replicas';
 }
 
-/** The text that runs this change again (for messages and confirmation details). */
+/** What a change is about: the target, or its HPA's minimum. */
 function whatChanges(plan: ScalePlan): string {
   const name = label(plan.team, plan.target);
   return plan.mode === 'hpaMinReplicas' ? `the HPA minimum of ${name}` : name;
@@ -196,7 +196,7 @@ async function runScale(args: ScaleArgs, ctx: CommandContext): Promise<Message |
       // extends) the temporary count.
       if (plan.from === plan.to && !pending) return { unchanged: plan };
       const previous = (await services.scaling.lastChanges(team.name, 20)).find(
-        (c) => c.detail.target === target.name,
+        (c) => c.detail.target === target.name && c.detail.mode === plan.mode,
       );
       const change =
         plan.from === plan.to
@@ -327,7 +327,7 @@ async function announce(
     try {
       await services.notifier.post(
         thread.channel,
-        { ...announcementMessage({ ...input.announcement, status: '' }) },
+        announcementMessage({ ...input.announcement, status: '' }),
         { threadTs: thread.threadTs },
       );
     } catch (error) {
