@@ -3,7 +3,6 @@ import { formatDuration } from '../../bot/config/duration.ts';
 import { errorMessage } from '../../bot/errors.ts';
 import type { QueueSettings } from '../../bot/jobs.ts';
 import type { Services } from '../../bot/services.ts';
-import { formatTime } from '../../bot/time.ts';
 import type { ScaleRevert } from '../../db/stores/scaleStore.ts';
 import { type Change, workloadRef } from '../../integrations/kubernetes/kubernetes.ts';
 import { auditChange } from './changes.ts';
@@ -188,44 +187,46 @@ async function announceRevert(
       status: '',
     };
   }
-  const message = announcementMessage(announcement);
-  let ref: { channel: string; ts: string } | null = null;
-  try {
-    ref = await services.notifier.post(
-      channel,
-      message,
-      revert.threadTs ? { threadTs: revert.threadTs } : {},
-    );
-    if (result.kind === 'reverted') {
-      const team = services.config.teams.find((t) => t.name === revert.team);
-      const target = team?.targets.find((t) => t.name === revert.target);
-      if (target) {
-        const state = await requireKubernetes(services).read(workloadRef(target));
-        const status = readinessStatus(revert.mode, revert.fromReplicas, state.ready, state.current);
-        await services.notifier.update(ref, announcementMessage({ ...announcement, status }));
-        if (state.ready !== null)
-          await watchReadiness(services, {
-            team: revert.team,
-            target: revert.target,
-            mode: revert.mode,
-            desired: revert.fromReplicas,
-            ref,
-            channel,
-            announcement: { ...announcement, status },
-          });
+  let watch = false;
+  if (result.kind === 'reverted') {
+    // The revert's own announcement carries readiness, like any change.
+    const target = services.config.teams
+      .find((t) => t.name === revert.team)
+      ?.targets.find((t) => t.name === revert.target);
+    try {
+      const state = target ? await requireKubernetes(services).read(workloadRef(target)) : undefined;
+      if (state) {
+        announcement.status = readinessStatus(revert.mode, revert.fromReplicas, state.ready, state.current);
+        watch = state.ready !== null;
       }
+    } catch (error) {
+      announcement.status = `Cannot read readiness: ${errorMessage(error)}`;
     }
-  } catch (error) {
+  } else {
     services.log.warn(
-      { err: error, revertId: revert.id, posted: ref !== null },
-      'could not announce a settled revert',
+      { revertId: revert.id, result: result.kind },
+      `temporary change of ${name} not reverted`,
     );
   }
-  if (result.kind === 'reverted') return;
-  services.log.warn(
-    { revertId: revert.id, result: result.kind },
-    `temporary change of ${name} not reverted (${formatTime(new Date())})`,
-  );
+  try {
+    const ref = await services.notifier.post(
+      channel,
+      announcementMessage(announcement),
+      revert.threadTs ? { threadTs: revert.threadTs } : {},
+    );
+    if (watch)
+      await watchReadiness(services, {
+        team: revert.team,
+        target: revert.target,
+        mode: revert.mode,
+        desired: revert.fromReplicas,
+        ref,
+        channel,
+        announcement,
+      });
+  } catch (error) {
+    services.log.warn({ err: error, revertId: revert.id }, 'could not announce a settled revert');
+  }
 }
 
 /**

@@ -113,6 +113,7 @@ describe('temporary scale', () => {
     expect(posts[0]?.channel).toBe('C-ONCALL');
     expect(posts[0]?.message.text).toContain('dpbot reverted team-x/workers 8 → 4, as planned');
     expect(posts[0]?.message.text).toContain('4 → 8 was set by grace@example.com for 2s ("backfill lag")');
+    expect(posts[0]?.message.text).toContain('4/4 ready');
   });
 
   it('a later manual scale supersedes the pending revert, cancels its job and says so', async () => {
