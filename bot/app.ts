@@ -110,7 +110,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       log,
     });
     // Serving processes check the kubeconfig now, so a wrong context stops the start.
-    if (options.runWorkers) kubernetes?.load();
+    if (options.runWorkers) await kubernetes?.load();
     const registry = buildRegistry(options.extraCommands);
     const services: Services = {
       config,

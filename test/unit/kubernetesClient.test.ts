@@ -2,7 +2,8 @@ import { AppsV1Api, KubeConfig, PatchStrategy, setHeaderOptions } from '@kuberne
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConflictError, NotFoundError, UpstreamError } from '../../bot/errors.ts';
-import { KubeClusters, type WorkloadRef } from '../../integrations/kubernetes/kubernetes.ts';
+import { KubeClusters } from '../../integrations/kubernetes/kubeClusters.ts';
+import type { WorkloadRef } from '../../integrations/kubernetes/kubernetes.ts';
 import { type RunningKubernetes, startKubernetes } from '../support/kubernetes.ts';
 
 let kube: RunningKubernetes;

@@ -77,7 +77,7 @@ describe('teams and kubernetes configuration', () => {
     ).toEqual(['teams[1].name: "team-a" is used by another team']);
   });
 
-  it('checks every target cluster against the kubeconfig when the clusters are first needed', () => {
+  it('checks every target cluster against the kubeconfig when the clusters are first needed', async () => {
     const fixture = createFixture();
     try {
       const kubeconfig = fixture.write(
@@ -99,11 +99,13 @@ describe('teams and kubernetes configuration', () => {
       );
       const deps = { env: {}, resolvePath: (p: string) => p, log: pino({ level: 'silent' }) };
       const lazy = kubernetesFromConfig(config, deps);
-      expect(() => lazy?.load()).toThrow(
+      await expect(lazy?.load()).rejects.toThrow(
         'teams[0].targets[1].cluster: "staging" is not a context of the kubeconfig (it has prod)',
       );
       // In a command, the same problem is an upstream failure the caller can read.
-      expect(() => lazy?.contexts).toThrow(UpstreamError);
+      await expect(
+        lazy?.read({ kind: 'Deployment', cluster: 'prod', namespace: 'team-x', name: 'workers' }),
+      ).rejects.toThrow(UpstreamError);
       expect(kubernetesFromConfig(parseConfig({}, 'x'), deps)).toBeUndefined();
       const missing = kubernetesFromConfig(
         parseConfig(
@@ -115,7 +117,7 @@ describe('teams and kubernetes configuration', () => {
         ),
         deps,
       );
-      expect(() => missing?.load()).toThrow(/kubernetes\.kubeconfig: cannot load the kubeconfig/);
+      await expect(missing?.load()).rejects.toThrow(/kubernetes\.kubeconfig: cannot load the kubeconfig/);
     } finally {
       fixture.remove();
     }
