@@ -6,9 +6,11 @@ import { PgOnceStore } from '../db/stores/actionKeyStore.ts';
 import { type AuditStore, PgAuditStore } from '../db/stores/auditStore.ts';
 import { PgDirectoryStore } from '../db/stores/directoryStore.ts';
 import { PgPendingStore } from '../db/stores/pendingStore.ts';
+import { PgScaleStore } from '../db/stores/scaleStore.ts';
 import { PgSyncRunStore } from '../db/stores/syncRunStore.ts';
 import { allCommands, allWorkers } from '../handlers/index.ts';
 import { CombinedDatasetService } from '../integrations/datasets/datasetService.ts';
+import { kubernetesFromConfig } from '../integrations/kubernetes/kubernetes.ts';
 import { createDirectorySources } from '../policies/directory/sources.ts';
 import { checkPolicies } from '../policies/policyFiles.ts';
 import { type LoadedConfig, resolveConfigRelative } from './config/loadConfig.ts';
@@ -131,6 +133,13 @@ export async function createApp(options: AppOptions): Promise<App> {
       ...(options.cronCheckSeconds ? { cronCheckSeconds: options.cronCheckSeconds } : {}),
     });
     const access = new PgAccessStore(database.db);
+    const kubernetes = kubernetesFromConfig(config, {
+      env,
+      resolvePath: (p) => resolveConfigRelative(loaded, p),
+      log,
+    });
+    // Serving processes check the kubeconfig now, so a wrong context stops the start.
+    if (options.runWorkers) await kubernetes?.load();
     const registry = buildRegistry(options.extraCommands);
     const now = options.now ?? (() => new Date());
     const services: Services = {
@@ -158,6 +167,8 @@ export async function createApp(options: AppOptions): Promise<App> {
       log,
       now,
       datasets: CombinedDatasetService.fromConfig(config.datasets, { env, log, now }),
+      kubernetes,
+      scaling: new PgScaleStore(database.db),
     };
     if (options.syncOnStart ?? true) await syncLocalFiles(services);
     await applyPolicies(services, loaded);

@@ -6,8 +6,10 @@ import type { OnceStore } from '../db/stores/actionKeyStore.ts';
 import type { AuditStore } from '../db/stores/auditStore.ts';
 import type { DirectoryStore } from '../db/stores/directoryStore.ts';
 import type { PendingStore } from '../db/stores/pendingStore.ts';
+import type { ScaleStore } from '../db/stores/scaleStore.ts';
 import type { SyncRunStore } from '../db/stores/syncRunStore.ts';
 import type { DatasetService } from '../integrations/datasets/datasetService.ts';
+import type { KubernetesClusters } from '../integrations/kubernetes/kubernetes.ts';
 import type { DirectorySource } from '../policies/directory/source.ts';
 import type { Config } from './config/schema.ts';
 import type { DirectoryIdentity } from './identity.ts';
@@ -45,4 +47,8 @@ export interface Services {
   now: () => Date;
   /** The dataset catalog and its producers' runs; absent when `datasets` configures neither. */
   datasets?: DatasetService | undefined;
+  /** The clusters of the teams' worker targets; absent when no team is configured. */
+  kubernetes?: KubernetesClusters | undefined;
+  /** Pending reverts of temporary worker counts, the team locks, the last changes. */
+  scaling: ScaleStore;
 }

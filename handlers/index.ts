@@ -12,6 +12,9 @@ import { datasets } from './datasets/datasets.ts';
 import { help } from './help.ts';
 import { whoami } from './whoami.ts';
 import { whoCan } from './whoCan.ts';
+import { scale } from './workers/scale.ts';
+import { workers } from './workers/workers.ts';
+import { workersJobs } from './workers/workersJobs.ts';
 
 /** Every command, in the order help lists groups; adding a capability means adding it here. */
 export const allCommands: readonly Command[] = [
@@ -23,6 +26,8 @@ export const allCommands: readonly Command[] = [
   audit,
   datasets,
   dataset,
+  scale,
+  workers,
 ];
 
 /** Background workers of every capability, started by long-running processes. */
@@ -30,6 +35,7 @@ export const allWorkers: readonly WorkerRegistration[] = [
   expireConfirmations,
   pruneSlackRequests,
   directorySyncWorker,
+  workersJobs,
 ];
 
 /** Panels on the Slack App Home (the current release, worker counts). */

@@ -1,6 +1,7 @@
 import type { Config } from '../bot/config/schema.ts';
 import { datasetsSandboxPart } from './catalog/datasetsSandboxPart.ts';
 import { githubTeamsPart, googleDirectoryPart } from './directoryParts.ts';
+import { kubernetesSandbox } from './kubernetes/kubernetesSandbox.ts';
 
 export interface RunningPart {
   /** Points the configuration's integration at this simulator (base URLs, cluster servers). */
@@ -17,7 +18,12 @@ export interface SandboxPart {
 }
 
 /** Every simulated system; each capability adds its own. */
-export const sandboxParts: SandboxPart[] = [datasetsSandboxPart, googleDirectoryPart, githubTeamsPart];
+export const sandboxParts: SandboxPart[] = [
+  kubernetesSandbox,
+  datasetsSandboxPart,
+  googleDirectoryPart,
+  githubTeamsPart,
+];
 
 export interface RunningSandbox {
   config: Config;

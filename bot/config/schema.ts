@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { datasetsConfigSchema } from './datasetsSchema.ts';
 import { duration } from './duration.ts';
 import { integer } from './fields.ts';
+import { kubernetesSchema, teamsSchema } from './workersSchema.ts';
 
 /** A directory source's name prefixes its groups: source `file` has groups `file:<id>`. */
 export const sourceName = z
@@ -190,6 +191,8 @@ export const configSchema = z.strictObject({
     }),
   ),
   datasets: datasetsConfigSchema,
+  kubernetes: section(kubernetesSchema),
+  teams: teamsSchema,
 });
 
 export type Config = z.output<typeof configSchema>;
