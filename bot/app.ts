@@ -6,6 +6,7 @@ import { PgOnceStore } from '../db/stores/actionKeyStore.ts';
 import { type AuditStore, PgAuditStore } from '../db/stores/auditStore.ts';
 import { PgDirectoryStore } from '../db/stores/directoryStore.ts';
 import { PgPendingStore } from '../db/stores/pendingStore.ts';
+import { PgScaleStore } from '../db/stores/scaleStore.ts';
 import { PgSyncRunStore } from '../db/stores/syncRunStore.ts';
 import { PgTaskRunStore } from '../db/stores/taskRunStore.ts';
 import { allCommands, allWorkers } from '../handlers/index.ts';
@@ -13,6 +14,7 @@ import { taskActions } from '../handlers/tasks/taskCatalog.ts';
 import { argoClientFromConfig } from '../integrations/argo/argoClient.ts';
 import { CombinedDatasetService } from '../integrations/datasets/datasetService.ts';
 import { jiraClientFromConfig } from '../integrations/jira/jiraClient.ts';
+import { kubernetesFromConfig } from '../integrations/kubernetes/kubernetes.ts';
 import { createDirectorySources } from '../policies/directory/sources.ts';
 import { checkPolicies } from '../policies/policyFiles.ts';
 import { type LoadedConfig, resolveConfigRelative } from './config/loadConfig.ts';
@@ -139,6 +141,13 @@ export async function createApp(options: AppOptions): Promise<App> {
       ...(options.cronCheckSeconds ? { cronCheckSeconds: options.cronCheckSeconds } : {}),
     });
     const access = new PgAccessStore(database.db);
+    const kubernetes = kubernetesFromConfig(config, {
+      env,
+      resolvePath: (p) => resolveConfigRelative(loaded, p),
+      log,
+    });
+    // Serving processes check the kubeconfig now, so a wrong context stops the start.
+    if (options.runWorkers) await kubernetes?.load();
     const registry = buildRegistry(options.extraCommands, config);
     const now = options.now ?? (() => new Date());
     const services: Services = {
@@ -169,6 +178,8 @@ export async function createApp(options: AppOptions): Promise<App> {
       datasets: CombinedDatasetService.fromConfig(config.datasets, { env, log, now }),
       argo: argoClientFromConfig(config, { env, log }),
       jira: jiraClientFromConfig(config, { env, log }),
+      kubernetes,
+      scaling: new PgScaleStore(database.db),
     };
     if (options.syncOnStart ?? true) await syncLocalFiles(services);
     await applyPolicies(services, loaded);

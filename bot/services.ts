@@ -6,11 +6,13 @@ import type { OnceStore } from '../db/stores/actionKeyStore.ts';
 import type { AuditStore } from '../db/stores/auditStore.ts';
 import type { DirectoryStore } from '../db/stores/directoryStore.ts';
 import type { PendingStore } from '../db/stores/pendingStore.ts';
+import type { ScaleStore } from '../db/stores/scaleStore.ts';
 import type { SyncRunStore } from '../db/stores/syncRunStore.ts';
 import type { TaskRunStore } from '../db/stores/taskRunStore.ts';
 import type { ArgoClient } from '../integrations/argo/argoClient.ts';
 import type { DatasetService } from '../integrations/datasets/datasetService.ts';
 import type { JiraClient } from '../integrations/jira/jiraClient.ts';
+import type { KubernetesClusters } from '../integrations/kubernetes/kubernetes.ts';
 import type { DirectorySource } from '../policies/directory/source.ts';
 import type { Config } from './config/schema.ts';
 import type { DirectoryIdentity } from './identity.ts';
@@ -53,4 +55,8 @@ export interface Services {
   argo?: ArgoClient | undefined;
   /** Jira (task tickets and comments); absent when `jira.url` is not set. */
   jira?: JiraClient | undefined;
+  /** The clusters of the teams' worker targets; absent when no team is configured. */
+  kubernetes?: KubernetesClusters | undefined;
+  /** Pending reverts of temporary worker counts, the team locks, the last changes. */
+  scaling: ScaleStore;
 }

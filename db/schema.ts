@@ -268,6 +268,56 @@ export const directorySyncRuns = pgTable(
   (t) => [index('directory_sync_runs_source_started_idx').on(t.source, t.startedAt)],
 );
 
+export const scaleRevertStatuses = [
+  'pending',
+  'reverted',
+  'reverted_early',
+  'superseded',
+  'skipped',
+  'failed',
+] as const;
+export type ScaleRevertStatus = (typeof scaleRevertStatuses)[number];
+
+/**
+ * A temporary worker count (`scale team-x 8 --for 2h`) and the revert it owes. The revert runs as
+ * a delayed job; the row is what makes it happen exactly once: it leaves `pending` exactly once,
+ * under the team's lock, whichever replica or path (the job, the sweep, `--revert`, a later
+ * manual scale) gets there first. At most one pending revert per team target.
+ */
+export const scaleReverts = pgTable(
+  'scale_reverts',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    team: text('team').notNull(),
+    target: text('target').notNull(),
+    /** What the temporary change set: the workload's replicas, or its HPA's minReplicas. */
+    mode: text('mode', { enum: ['replicas', 'hpaMinReplicas'] }).notNull(),
+    /** The count to restore. */
+    fromReplicas: integer('from_replicas').notNull(),
+    /** The temporary count. */
+    toReplicas: integer('to_replicas').notNull(),
+    requestedBy: text('requested_by').notNull(),
+    requestedBySlackId: text('requested_by_slack_id'),
+    reason: text('reason'),
+    requestId: text('request_id').notNull(),
+    /** The announcement, whose thread hears about the revert. */
+    channel: text('channel'),
+    threadTs: text('thread_ts'),
+    dueAt: timestamp('due_at', { withTimezone: true }).notNull(),
+    jobId: text('job_id'),
+    status: text('status', { enum: scaleRevertStatuses }).notNull().default('pending'),
+    settledAt: timestamp('settled_at', { withTimezone: true }),
+    /** Who settled it: an e-mail, or `dpbot` for the timed revert. */
+    settledBy: text('settled_by'),
+    note: text('note'),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex('scale_reverts_pending_key').on(t.team, t.target).where(sql`${t.status} = 'pending'`),
+    index('scale_reverts_status_due_idx').on(t.status, t.dueAt),
+  ],
+);
+
 /**
  * One run of an ops task (handlers/tasks): what was asked, the Argo workflow it became, the
  * progress message announcing it, and how it ended. The row is dpbot's own record — `task runs`

@@ -13,6 +13,9 @@ import { help } from './help.ts';
 import { taskCommands, taskWorkerRegistrations } from './tasks/taskCommands.ts';
 import { whoami } from './whoami.ts';
 import { whoCan } from './whoCan.ts';
+import { scale } from './workers/scale.ts';
+import { workers } from './workers/workers.ts';
+import { workersJobs } from './workers/workersJobs.ts';
 
 /** Every command, in the order help lists groups; adding a capability means adding it here. */
 export const allCommands: readonly Command[] = [
@@ -24,6 +27,8 @@ export const allCommands: readonly Command[] = [
   audit,
   datasets,
   dataset,
+  scale,
+  workers,
   ...taskCommands,
 ];
 
@@ -32,6 +37,7 @@ export const allWorkers: readonly WorkerRegistration[] = [
   expireConfirmations,
   pruneSlackRequests,
   directorySyncWorker,
+  workersJobs,
   ...taskWorkerRegistrations,
 ];
 

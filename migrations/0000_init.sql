@@ -109,6 +109,28 @@ CREATE TABLE "pending_actions" (
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
+CREATE TABLE "scale_reverts" (
+	"id" uuid PRIMARY KEY DEFAULT gen_random_uuid() NOT NULL,
+	"team" text NOT NULL,
+	"target" text NOT NULL,
+	"mode" text NOT NULL,
+	"from_replicas" integer NOT NULL,
+	"to_replicas" integer NOT NULL,
+	"requested_by" text NOT NULL,
+	"requested_by_slack_id" text,
+	"reason" text,
+	"request_id" text NOT NULL,
+	"channel" text,
+	"thread_ts" text,
+	"due_at" timestamp with time zone NOT NULL,
+	"job_id" text,
+	"status" text DEFAULT 'pending' NOT NULL,
+	"settled_at" timestamp with time zone,
+	"settled_by" text,
+	"note" text,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
 CREATE TABLE "slack_requests" (
 	"signature" text PRIMARY KEY NOT NULL,
 	"received_at" timestamp with time zone DEFAULT now() NOT NULL
@@ -157,6 +179,8 @@ CREATE UNIQUE INDEX "groups_name_key" ON "groups" USING btree ("name");--> state
 CREATE INDEX "groups_source_idx" ON "groups" USING btree ("source");--> statement-breakpoint
 CREATE INDEX "memberships_user_id_idx" ON "memberships" USING btree ("user_id");--> statement-breakpoint
 CREATE INDEX "pending_actions_status_expires_idx" ON "pending_actions" USING btree ("status","expires_at");--> statement-breakpoint
+CREATE UNIQUE INDEX "scale_reverts_pending_key" ON "scale_reverts" USING btree ("team","target") WHERE "scale_reverts"."status" = 'pending';--> statement-breakpoint
+CREATE INDEX "scale_reverts_status_due_idx" ON "scale_reverts" USING btree ("status","due_at");--> statement-breakpoint
 CREATE INDEX "slack_requests_received_at_idx" ON "slack_requests" USING btree ("received_at");--> statement-breakpoint
 CREATE INDEX "user_grants_user_email_idx" ON "user_grants" USING btree ("user_email");--> statement-breakpoint
 CREATE INDEX "user_sources_source_idx" ON "user_sources" USING btree ("source");--> statement-breakpoint

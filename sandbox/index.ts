@@ -3,6 +3,7 @@ import { argoSandboxPart } from './argo/argoSandbox.ts';
 import { datasetsSandboxPart } from './catalog/datasetsSandboxPart.ts';
 import { githubTeamsPart, googleDirectoryPart } from './directoryParts.ts';
 import { jiraSandboxPart } from './jira/jiraSandbox.ts';
+import { kubernetesSandbox } from './kubernetes/kubernetesSandbox.ts';
 
 export interface RunningPart {
   /** Points the configuration's integration at this simulator (base URLs, cluster servers). */
@@ -20,6 +21,7 @@ export interface SandboxPart {
 
 /** Every simulated system; each capability adds its own. */
 export const sandboxParts: SandboxPart[] = [
+  kubernetesSandbox,
   datasetsSandboxPart,
   googleDirectoryPart,
   githubTeamsPart,

@@ -3,6 +3,7 @@ import { datasetsConfigSchema } from './datasetsSchema.ts';
 import { duration } from './duration.ts';
 import { integer } from './fields.ts';
 import { argoSchema, jiraSchema, tasksSchema } from './tasks.ts';
+import { kubernetesSchema, teamsSchema } from './workersSchema.ts';
 
 /** A directory source's name prefixes its groups: source `file` has groups `file:<id>`. */
 export const sourceName = z
@@ -195,6 +196,8 @@ export const configSchema = z.strictObject({
   tasks: tasksSchema,
   argo: section(argoSchema),
   jira: section(jiraSchema),
+  kubernetes: section(kubernetesSchema),
+  teams: teamsSchema,
 });
 
 export type Config = z.output<typeof configSchema>;

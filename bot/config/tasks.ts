@@ -4,11 +4,11 @@ import {
   isCalendarDate,
   parameterTypes,
   type TaskParameter,
-  TEAM_NAME,
 } from '../../handlers/tasks/parameters.ts';
 import { ACTION_PATTERN, RESOURCE_PATTERN } from '../../policies/patterns.ts';
 import { duration, parseDuration } from './duration.ts';
 import { integer } from './fields.ts';
+import { TEAM_NAME } from './workersSchema.ts';
 
 /** A task's name, as typed after `task run`. */
 export const TASK_NAME = /^[a-z][a-z0-9-]{0,40}$/;

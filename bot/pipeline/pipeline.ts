@@ -784,8 +784,12 @@ export class CommandPipeline {
                     ),
                   ];
     const log = this.services.log.child({ requestId, user: accepted.caller.email, command: command.name });
-    if (outcome === 'error' && !(error instanceof UpstreamError)) log.error({ err: error }, 'command failed');
-    else log.warn({ err: error, outcome }, 'command did not complete');
+    // A refusal the caller was told about is routine; a failed dependency is worth a warning; a
+    // failure inside dpbot is an error with its stack.
+    if (outcome !== 'error') log.info({ outcome, reason: errorMessage(error) }, 'command refused');
+    else if (error instanceof UpstreamError)
+      log.warn({ err: error, outcome }, 'command failed in a dependency');
+    else log.error({ err: error }, 'command failed');
     // Nothing happened, so a once-only button may be pressed again.
     if (accepted.onceKey) await this.services.once.release(accepted.onceKey);
     const recorded = await this.#audit(accepted.ack, {

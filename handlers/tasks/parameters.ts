@@ -1,5 +1,6 @@
 import { DATASET_NAME } from '../../bot/config/datasetsSchema.ts';
 import { parseDuration } from '../../bot/config/duration.ts';
+import { TEAM_NAME } from '../../bot/config/workersSchema.ts';
 
 /** What a task parameter may hold; each type says which text is accepted and how it is passed on. */
 export const parameterTypes = [
@@ -32,8 +33,6 @@ export interface TaskParameter {
   values?: readonly string[] | undefined;
 }
 
-/** Team names as grants and the scale command spell them: `team-x`. */
-export const TEAM_NAME = /^[a-z][a-z0-9-]{0,62}$/;
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const INT = /^[+-]?\d{1,15}$/;
 /** Longest string value when a parameter sets no maxLength. */

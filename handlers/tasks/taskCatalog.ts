@@ -27,9 +27,24 @@ export function taskActions(config: Config): ActionInfo[] {
   }));
 }
 
+/**
+ * The task as `task run` uses it: team parameters that list no teams of their own offer (and
+ * accept) the teams of the configuration (`teams:`).
+ */
+export function withTeamChoices(task: TaskConfig, config: Config): TaskConfig {
+  const teams = config.teams.map((t) => t.name);
+  if (teams.length === 0 || !task.parameters.some((p) => p.type === 'team' && !p.values?.length)) return task;
+  return {
+    ...task,
+    parameters: task.parameters.map((p) =>
+      p.type === 'team' && !p.values?.length ? { ...p, values: teams } : p,
+    ),
+  };
+}
+
 export function findTask(config: Config, name: string): TaskConfig {
   const task = config.tasks.find((t) => t.name === name);
-  if (task) return task;
+  if (task) return withTeamChoices(task, config);
   const near = config.tasks
     .map((t) => ({ name: t.name, d: distance(t.name, name) }))
     .filter((x) => x.d <= Math.max(2, Math.floor(name.length / 3)))

@@ -106,13 +106,13 @@ describe('dpbot checks', () => {
   it('config check prints every problem with its path and exits non-zero', async () => {
     const bad = fixture.write('bad.yaml', {
       server: { port: -1 },
-      teams: [],
+      team: [],
       confirmations: { ttl: 'never' },
     });
     const result = await runCli(['config', 'check', '--config', bad]);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('server.port: expected an integer from 0 to 65535');
-    expect(result.stderr).toContain("unknown key 'teams'");
+    expect(result.stderr).toContain("unknown key 'team'");
     expect(result.stderr).toContain('confirmations.ttl: expected a duration');
     const good = await runCli(['config', 'check', '--config', fixture.configPath]);
     expect(good.code).toBe(0);

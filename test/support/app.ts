@@ -1,7 +1,7 @@
 import pino from 'pino';
 import { type App, createApp } from '../../bot/app.ts';
 import { loadConfig } from '../../bot/config/loadConfig.ts';
-import type { Notifier } from '../../bot/notifier.ts';
+import type { MessageRef, Notifier } from '../../bot/notifier.ts';
 import type { Command } from '../../bot/pipeline/defineCommand.ts';
 import type { Message, MessageHandle, Responder } from '../../bot/pipeline/message.ts';
 import type { TestDatabase } from './db.ts';
@@ -36,22 +36,75 @@ export async function startTestApp(
 export interface Sent {
   message: Message;
   updates: Message[];
+  /** Where it was posted, when it has Slack coordinates. */
+  ref?: MessageRef;
 }
 
-/** A responder that keeps what it was asked to send, for assertions. */
-export function recordingResponder(): Responder & { sent: Sent[]; texts(): string[] } {
+/**
+ * A responder that keeps what it was asked to send, for assertions. With `channel`, messages to
+ * the channel get Slack coordinates (`ref`), as chat.postMessage gives them.
+ */
+export function recordingResponder(
+  options: { channel?: string } = {},
+): Responder & { sent: Sent[]; texts(): string[] } {
   const sent: Sent[] = [];
   return {
     sent,
     texts: () => sent.map((s) => s.message.text),
     send: async (message): Promise<MessageHandle> => {
-      const entry: Sent = { message, updates: [] };
+      const ref =
+        options.channel && message.visibility === 'in_channel'
+          ? {
+              channel: options.channel,
+              ts: `${Math.floor(Date.now() / 1000)}.${crypto.randomUUID().slice(0, 8)}`,
+            }
+          : undefined;
+      const entry: Sent = { message, updates: [], ...(ref ? { ref } : {}) };
       sent.push(entry);
       return {
+        ref,
         update: async (m) => {
           entry.updates.push(m);
         },
       };
     },
+  };
+}
+
+export interface NotifierPost {
+  channel: string;
+  ts: string;
+  threadTs: string | undefined;
+  message: Message;
+}
+
+/** A notifier that keeps posts and updates (by message ref), for assertions on background work. */
+export function recordingNotifier(): Notifier & {
+  posts: NotifierPost[];
+  updates: { ref: MessageRef; message: Message }[];
+  /** Every text a message had, in order: posted, then updated. */
+  history(ref: MessageRef): string[];
+} {
+  const posts: NotifierPost[] = [];
+  const updates: { ref: MessageRef; message: Message }[] = [];
+  let next = 1;
+  return {
+    posts,
+    updates,
+    history: (ref) => [
+      ...posts.filter((p) => p.channel === ref.channel && p.ts === ref.ts).map((p) => p.message.text),
+      ...updates
+        .filter((u) => u.ref.channel === ref.channel && u.ref.ts === ref.ts)
+        .map((u) => u.message.text),
+    ],
+    post: async (channel, message, opts = {}) => {
+      const ts = `notifier.${String(next++).padStart(6, '0')}`;
+      posts.push({ channel, ts, threadTs: opts.threadTs, message });
+      return { channel, ts };
+    },
+    update: async (ref, message) => {
+      updates.push({ ref, message });
+    },
+    direct: async () => {},
   };
 }

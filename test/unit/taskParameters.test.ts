@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../bot/config/loadConfig.ts';
 import { ConfigError } from '../../bot/errors.ts';
 import { checkValue, type TaskParameter, validateParameters } from '../../handlers/tasks/parameters.ts';
+import { findTask } from '../../handlers/tasks/taskCatalog.ts';
 
 const p = (over: Partial<TaskParameter> & Pick<TaskParameter, 'type'>): TaskParameter => ({
   name: 'x',
@@ -144,6 +145,35 @@ describe('task configuration', () => {
       'tasks[0].resource: {team} must name a required (or defaulted) dataset, team or enum parameter',
       'tasks[2].workflowTemplate: set exactly one of workflowTemplate or clusterWorkflowTemplate',
       'tasks[2].name: "dup" is defined twice',
+    ]);
+  });
+
+  it("offers and accepts the configuration's teams for a team parameter without values of its own", () => {
+    const target = { name: 'workers', kind: 'Deployment', cluster: 'c', namespace: 'n' };
+    const config = parseConfig(
+      {
+        teams: [
+          { name: 'team-x', maxReplicas: 5, targets: [target] },
+          { name: 'team-y', maxReplicas: 5, targets: [target] },
+        ],
+        tasks: [
+          {
+            name: 'compact',
+            description: 'x',
+            workflowTemplate: 'compact',
+            parameters: [
+              { name: 'team', type: 'team' },
+              { name: 'owner', type: 'team', values: ['data-platform'] },
+            ],
+          },
+        ],
+      },
+      'x',
+    );
+    const task = findTask(config, 'compact');
+    expect(task.parameters.map((q) => q.values)).toEqual([['team-x', 'team-y'], ['data-platform']]);
+    expect(validateParameters(task.parameters, { team: 'team-z', owner: 'data-platform' }).problems).toEqual([
+      'team: must be one of team-x, team-y',
     ]);
   });
 });

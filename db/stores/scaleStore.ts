@@ -1,0 +1,179 @@
+import { and, desc, eq, inArray, lte, type SQL, sql } from 'drizzle-orm';
+import { ConflictError } from '../../bot/errors.ts';
+import type { Db } from '../connect.ts';
+import { auditLog, type ScaleRevertStatus, scaleReverts } from '../schema.ts';
+
+export type ScaleRevert = typeof scaleReverts.$inferSelect;
+export type NewScaleRevert = Omit<
+  typeof scaleReverts.$inferInsert,
+  'id' | 'status' | 'settledAt' | 'settledBy' | 'note' | 'createdAt' | 'jobId'
+>;
+
+/** What dpbot records in the audit log's `detail` for every worker change it makes. */
+export interface ScaleChangeDetail {
+  team: string;
+  target: string;
+  mode: 'replicas' | 'hpaMinReplicas';
+  from: number;
+  to: number;
+  reason: string | null;
+  /** Set when the change is temporary. */
+  revertAt?: string;
+  revertId?: string;
+  /** A revert (timed or early) of this earlier temporary change. */
+  revertOf?: string;
+  /** The pending revert this change superseded. */
+  superseded?: string;
+  conflicts?: number;
+}
+
+export interface ScaleChangeRecord {
+  at: Date;
+  email: string | null;
+  entry: string;
+  detail: ScaleChangeDetail;
+}
+
+/** The rows of one team, while its lock is held. */
+export interface LockedTeam {
+  /** The pending revert of a target, locked until the team's lock is released. */
+  pendingRevert(target: string): Promise<ScaleRevert | undefined>;
+  pendingReverts(): Promise<ScaleRevert[]>;
+  revert(id: string): Promise<ScaleRevert | undefined>;
+  createRevert(revert: NewScaleRevert): Promise<ScaleRevert>;
+  settleRevert(
+    id: string,
+    status: Exclude<ScaleRevertStatus, 'pending'>,
+    by: string,
+    note?: string,
+  ): Promise<void>;
+}
+
+export interface ScaleStore {
+  /**
+   * Runs `work` in a transaction holding the team's advisory lock, so changes to one team happen
+   * one after another, on every replica. Waits at most `timeoutMs` for the lock (ConflictError).
+   */
+  withTeamLock<T>(team: string, timeoutMs: number, work: (locked: LockedTeam) => Promise<T>): Promise<T>;
+  pendingReverts(team?: string): Promise<ScaleRevert[]>;
+  revert(id: string): Promise<ScaleRevert | undefined>;
+  setRevertJob(id: string, jobId: string): Promise<void>;
+  setRevertThread(id: string, channel: string, threadTs: string): Promise<void>;
+  /** Pending reverts due before `before`, oldest first (for the sweep that catches lost jobs). */
+  overdueReverts(before: Date, limit: number): Promise<ScaleRevert[]>;
+  /** The latest worker changes of a team, newest first, from the audit log. */
+  lastChanges(team: string, limit: number): Promise<ScaleChangeRecord[]>;
+}
+
+function lockTimedOut(error: unknown): boolean {
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && current; depth++) {
+    if (typeof current === 'object' && current !== null && (current as { code?: unknown }).code === '55P03')
+      return true;
+    current = current instanceof Error ? current.cause : undefined;
+  }
+  return false;
+}
+
+export class PgScaleStore implements ScaleStore {
+  private readonly db: Db;
+
+  constructor(db: Db) {
+    this.db = db;
+  }
+
+  async withTeamLock<T>(
+    team: string,
+    timeoutMs: number,
+    work: (locked: LockedTeam) => Promise<T>,
+  ): Promise<T> {
+    let locked = false;
+    try {
+      return await this.db.transaction(async (tx) => {
+        // SET cannot take parameters; the value is an integer we computed.
+        await tx.execute(sql.raw(`SET LOCAL lock_timeout = ${Math.max(1, Math.floor(timeoutMs))}`));
+        await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtextextended(${`dpbot.workers:${team}`}, 0))`);
+        locked = true;
+        await tx.execute(sql`SET LOCAL lock_timeout = 0`);
+        const forTeam = (extra: SQL) =>
+          tx
+            .select()
+            .from(scaleReverts)
+            .where(and(eq(scaleReverts.team, team), extra))
+            .for('update');
+        return work({
+          pendingRevert: async (target) =>
+            (
+              await forTeam(and(eq(scaleReverts.target, target), eq(scaleReverts.status, 'pending')) as SQL)
+            )[0],
+          pendingReverts: () => forTeam(eq(scaleReverts.status, 'pending')),
+          revert: async (id) => (await forTeam(eq(scaleReverts.id, id)))[0],
+          createRevert: async (revert) => {
+            const [row] = await tx.insert(scaleReverts).values(revert).returning();
+            if (!row) throw new Error('the insert returned no row');
+            return row;
+          },
+          settleRevert: async (id, status, by, note) => {
+            await tx
+              .update(scaleReverts)
+              .set({ status, settledBy: by, settledAt: sql`now()`, note: note ?? null })
+              .where(and(eq(scaleReverts.id, id), eq(scaleReverts.status, 'pending')));
+          },
+        });
+      });
+    } catch (error) {
+      if (!locked && lockTimedOut(error))
+        throw new ConflictError(
+          `another change to ${team} is still in progress (waited ${Math.round(timeoutMs / 1000)}s); nothing was changed. Try again in a moment`,
+        );
+      throw error;
+    }
+  }
+
+  pendingReverts(team?: string): Promise<ScaleRevert[]> {
+    return this.db
+      .select()
+      .from(scaleReverts)
+      .where(and(eq(scaleReverts.status, 'pending'), team ? eq(scaleReverts.team, team) : undefined))
+      .orderBy(scaleReverts.dueAt);
+  }
+
+  async revert(id: string): Promise<ScaleRevert | undefined> {
+    if (!/^[0-9a-f-]{36}$/i.test(id)) return undefined;
+    const [row] = await this.db.select().from(scaleReverts).where(eq(scaleReverts.id, id));
+    return row;
+  }
+
+  async setRevertJob(id: string, jobId: string): Promise<void> {
+    await this.db.update(scaleReverts).set({ jobId }).where(eq(scaleReverts.id, id));
+  }
+
+  async setRevertThread(id: string, channel: string, threadTs: string): Promise<void> {
+    await this.db.update(scaleReverts).set({ channel, threadTs }).where(eq(scaleReverts.id, id));
+  }
+
+  overdueReverts(before: Date, limit: number): Promise<ScaleRevert[]> {
+    return this.db
+      .select()
+      .from(scaleReverts)
+      .where(and(eq(scaleReverts.status, 'pending'), lte(scaleReverts.dueAt, before)))
+      .orderBy(scaleReverts.dueAt)
+      .limit(limit);
+  }
+
+  async lastChanges(team: string, limit: number): Promise<ScaleChangeRecord[]> {
+    const rows = await this.db
+      .select({ at: auditLog.at, email: auditLog.email, entry: auditLog.entry, detail: auditLog.detail })
+      .from(auditLog)
+      .where(
+        and(
+          eq(auditLog.action, 'workers.scale'),
+          eq(auditLog.resource, `team:${team}`),
+          inArray(auditLog.outcome, ['scaled', 'reverted']),
+        ),
+      )
+      .orderBy(desc(auditLog.id))
+      .limit(limit);
+    return rows.map((r) => ({ ...r, detail: r.detail as ScaleChangeDetail }));
+  }
+}

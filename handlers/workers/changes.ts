@@ -1,0 +1,41 @@
+import type { Services } from '../../bot/services.ts';
+import type { ScaleChangeDetail } from '../../db/stores/scaleStore.ts';
+
+/** The audit outcomes of worker changes; `workers` reads the last `scaled` and `reverted` rows. */
+export type ChangeOutcome = 'scaled' | 'reverted' | 'revert_skipped' | 'revert_failed';
+
+/**
+ * Writes the audit row of a change dpbot made (or could not make) to a team's workers: a `step`
+ * of the request that made it, or an `event` of background work (a timed revert).
+ */
+export async function auditChange(
+  services: Services,
+  row: {
+    requestId: string;
+    kind: 'step' | 'event';
+    entry: string;
+    email: string | null;
+    slackUserId?: string | null;
+    channel: string | null;
+    outcome: ChangeOutcome;
+    error?: string;
+    reason?: string;
+    detail: ScaleChangeDetail;
+  },
+): Promise<void> {
+  await services.audit.append({
+    requestId: row.requestId,
+    kind: row.kind,
+    entry: row.entry,
+    email: row.email,
+    slackUserId: row.slackUserId ?? null,
+    channel: row.channel,
+    command: 'scale',
+    action: 'workers.scale',
+    resource: `team:${row.detail.team}`,
+    outcome: row.outcome,
+    error: row.error ?? null,
+    reason: row.reason ?? null,
+    detail: row.detail,
+  });
+}
