@@ -5,7 +5,11 @@ import { PgAccessStore } from '../db/stores/accessStore.ts';
 import { PgAuditStore } from '../db/stores/auditStore.ts';
 import { PgDirectoryStore } from '../db/stores/directoryStore.ts';
 import { PgPendingStore } from '../db/stores/pendingStore.ts';
+import { PgReleaseStore } from '../db/stores/releaseStore.ts';
 import { allCommands, allWorkers } from '../handlers/index.ts';
+import { argoCdFromConfig } from '../integrations/argocd/argoCdClient.ts';
+import { githubFromConfig } from '../integrations/github/githubClient.ts';
+import type { ReleaseTracker } from '../integrations/tracker/releaseTracker.ts';
 import { checkPolicies } from '../policies/policyFiles.ts';
 import { type LoadedConfig, resolveConfigRelative } from './config/loadConfig.ts';
 import { type Env, readSecret } from './config/secrets.ts';
@@ -41,6 +45,8 @@ export interface AppOptions {
   /** Commands besides dpbot's own (tests use this to exercise the pipeline with fixtures). */
   extraCommands?: Command[];
   now?: () => Date;
+  /** The issue tracker for releases (Jira), when one is configured. */
+  releaseTracker?: ReleaseTracker;
 }
 
 export function buildRegistry(extra: readonly Command[] = []): CommandRegistry {
@@ -118,6 +124,10 @@ export async function createApp(options: AppOptions): Promise<App> {
       notifier: options.notifier ?? new LogNotifier(log),
       log,
       now: options.now ?? (() => new Date()),
+      releases: new PgReleaseStore(database.db),
+      github: githubFromConfig(config, { env, log }),
+      argocd: argoCdFromConfig(config, { env, log }),
+      releaseTracker: options.releaseTracker,
     };
     if (options.syncOnStart ?? true) await syncDirectorySources(services, { only: 'file' });
     await applyPolicies(services, loaded);

@@ -5,6 +5,10 @@ import type { AccessStore } from '../db/stores/accessStore.ts';
 import type { AuditStore } from '../db/stores/auditStore.ts';
 import type { DirectoryStore } from '../db/stores/directoryStore.ts';
 import type { PendingStore } from '../db/stores/pendingStore.ts';
+import type { ReleaseStore } from '../db/stores/releaseStore.ts';
+import type { ArgoCdClient } from '../integrations/argocd/argoCdClient.ts';
+import type { GitHubClient } from '../integrations/github/githubClient.ts';
+import type { ReleaseTracker } from '../integrations/tracker/releaseTracker.ts';
 import type { Config } from './config/schema.ts';
 import type { DirectoryIdentity } from './identity.ts';
 import type { Jobs } from './jobs.ts';
@@ -32,4 +36,11 @@ export interface Services {
   notifier: Notifier;
   log: Logger;
   now: () => Date;
+  /** Releases, their services, pull requests, confirmations, deployments and rollbacks. */
+  releases: ReleaseStore;
+  github: GitHubClient;
+  /** Undefined when `argocd.url` is not set: shipping and rollbacks then say so. */
+  argocd?: ArgoCdClient | undefined;
+  /** The issue tracker (Jira); undefined when not configured: its release steps are skipped. */
+  releaseTracker?: ReleaseTracker | undefined;
 }

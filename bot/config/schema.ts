@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { duration } from './duration.ts';
 import { integer } from './fields.ts';
+import { argocdSchema, githubSchema, releaseSchema } from './release.ts';
 
 /** A directory source's name prefixes its groups: source `file` has groups `file:<id>`. */
 export const sourceName = z
@@ -84,6 +85,9 @@ export const configSchema = z.strictObject({
       ),
     }),
   ),
+  release: releaseSchema,
+  github: githubSchema,
+  argocd: argocdSchema,
 });
 
 export type Config = z.output<typeof configSchema>;
