@@ -153,7 +153,10 @@ describe('release configuration', () => {
 
 describe('when an Argo CD sync is done', () => {
   const requestedAt = new Date('2026-11-18T10:00:00Z');
-  const base = (over: Partial<NonNullable<Application['status']>> = {}, operation?: object): Application => ({
+  const base = (
+    over: Partial<NonNullable<Application['status']>> = {},
+    operation?: Record<string, unknown>,
+  ): Application => ({
     metadata: { name: 'orders-api' },
     spec: {},
     ...(operation ? { operation } : {}),
