@@ -19,7 +19,7 @@ export async function loadSnapshot(services: Services, id: number): Promise<Rele
 }
 
 /**
- * Posts the release message and one thread message per service the first time, and updates them
+ * Posts the release message and one message per service (its thread is the service's) the first time, and updates them
  * in place afterwards. Slack being unreachable must not undo a release step that already
  * happened, so failures are logged and the next publish tries again.
  */
@@ -36,10 +36,10 @@ export async function publish(
       const ref = await services.notifier.post(release.channel, releaseMessage(snapshot, config));
       await services.releases.update(id, { messageTs: ref.ts });
       for (const row of snapshot.services) {
+        // Each service gets a message of its own, whose thread holds its conversation.
         const thread = await services.notifier.post(
           release.channel,
           serviceThreadMessage(snapshot, row.service, config),
-          { threadTs: ref.ts },
         );
         await services.releases.updateService(id, row.service, { threadTs: thread.ts });
       }

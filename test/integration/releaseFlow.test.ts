@@ -30,7 +30,7 @@ async function prsOf(service: string): Promise<number[]> {
 
 const releaseMessage = () => world.notifier.posted.find((p) => p.channel === '#releases' && !p.threadTs);
 const threadOf = (service: string) =>
-  world.notifier.posted.find((p) => p.threadTs && p.message.text.startsWith(`${service}:`));
+  world.notifier.posted.find((p) => !p.threadTs && p.message.text.startsWith(`${service}:`));
 
 describe('release start', () => {
   it('is refused without the grant, and without a starting point for a first release', async () => {
@@ -88,7 +88,10 @@ describe('release start', () => {
 
     const message = releaseMessage();
     expect(message?.message.text).toMatch(/^Release #1 — \d{4}-\d{2}-\d{2}: Open/);
-    const threads = world.notifier.posted.filter((p) => p.threadTs === message?.ts);
+    // One message per service, each starting its own thread.
+    const threads = world.notifier.posted.filter(
+      (p) => p.channel === '#releases' && !p.threadTs && p !== message,
+    );
     expect(threads.map((t) => t.message.text.split(':')[0])).toEqual(['catalog', 'ingest', 'orders-api']);
     expect(buttons(threadOf('orders-api')?.message.blocks).map((b) => b.label)).toEqual(['Include', 'Skip']);
 
