@@ -69,7 +69,7 @@ const MERGED_QUERY = `query DpbotMergedPullRequests($owner: String!, $name: Stri
         author { login }
         mergeCommit { oid }
         labels(first: 30) { nodes { name } }
-        files(first: 100) { totalCount nodes { path } }
+        files(first: 100) { totalCount pageInfo { endCursor } nodes { path } }
       }
     }
   }
@@ -99,7 +99,7 @@ interface PullRequestNode {
   author?: { login: string } | null;
   mergeCommit?: { oid: string } | null;
   labels?: { nodes: { name: string }[] };
-  files?: { totalCount: number; nodes: { path: string }[] } | null;
+  files?: { totalCount: number; pageInfo?: { endCursor: string | null }; nodes: { path: string }[] } | null;
 }
 
 interface MergedPage {
@@ -178,7 +178,9 @@ export class OctokitGitHubClient implements GitHubClient {
         debug: () => {},
         info: () => {},
         warn: (message: string) => log.warn(message),
-        error: (message: string) => log.error(message),
+        // Octokit logs every failed request as an error, including those the client handles
+        // (a 502 answered with a smaller page, a rate limit waited out); real failures are thrown.
+        error: (message: string) => log.warn(message),
       },
     };
     const onLimit =
@@ -233,7 +235,7 @@ export class OctokitGitHubClient implements GitHubClient {
     let after: string | null = null;
     let first = PAGE;
     const found: MergedPullRequest[] = [];
-    const incomplete: MergedPullRequest[] = [];
+    const incomplete: { pr: MergedPullRequest; after: string | null }[] = [];
     for (let page = 0; page < SEARCH_CAP / SMALLEST_PAGE; page++) {
       let data: MergedPage;
       try {
@@ -287,13 +289,15 @@ export class OctokitGitHubClient implements GitHubClient {
           files: node.files?.nodes.map((f) => f.path) ?? [],
         };
         found.push(pr);
-        if ((node.files?.totalCount ?? 0) > pr.files.length) incomplete.push(pr);
+        if ((node.files?.totalCount ?? 0) > pr.files.length)
+          incomplete.push({ pr, after: node.files?.pageInfo?.endCursor ?? null });
       }
       if (!data.search.pageInfo.hasNextPage) break;
       after = data.search.pageInfo.endCursor;
     }
     if (head === undefined) throw new UpstreamError('GitHub', `no answer for ${query.repository}`);
-    if (query.needAllFiles) for (const pr of incomplete) requests += await this.#moreFiles(owner, name, pr);
+    if (query.needAllFiles)
+      for (const { pr, after } of incomplete) requests += await this.#moreFiles(owner, name, pr, after);
     // A pull request merged between the head read and the search belongs to the next refresh.
     const until = head.committedDate.getTime();
     const pullRequests = found
@@ -303,10 +307,10 @@ export class OctokitGitHubClient implements GitHubClient {
   }
 
   /** The rest of the files of a pull request that changed more than 100; returns the requests made. */
-  async #moreFiles(owner: string, name: string, pr: MergedPullRequest): Promise<number> {
-    let after: string | null = null;
+  async #moreFiles(owner: string, name: string, pr: MergedPullRequest, from: string | null): Promise<number> {
+    let after = from;
     let requests = 0;
-    const files: string[] = [];
+    const files: string[] = from ? [...pr.files] : [];
     for (let page = 0; page < 30; page++) {
       requests++;
       let data: {

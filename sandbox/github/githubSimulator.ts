@@ -339,7 +339,11 @@ export class GitHubSimulator extends Simulator {
       author: { login: pr.author },
       mergeCommit: { oid: pr.mergeCommit },
       labels: { nodes: pr.labels.map((name) => ({ name })) },
-      files: { totalCount: pr.files.length, nodes: pr.files.slice(0, 100).map((path) => ({ path })) },
+      files: {
+        totalCount: pr.files.length,
+        pageInfo: { hasNextPage: pr.files.length > 100, endCursor: cursor(Math.min(100, pr.files.length)) },
+        nodes: pr.files.slice(0, 100).map((path) => ({ path })),
+      },
     };
   }
 
