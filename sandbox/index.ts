@@ -1,4 +1,5 @@
 import type { Config } from '../bot/config/schema.ts';
+import { argoCdSandboxPart, githubSandboxPart } from './release.ts';
 
 export interface RunningPart {
   /** Points the configuration's integration at this simulator (base URLs, cluster servers). */
@@ -15,7 +16,7 @@ export interface SandboxPart {
 }
 
 /** Every simulated system; each capability adds its own. */
-export const sandboxParts: SandboxPart[] = [];
+export const sandboxParts: SandboxPart[] = [githubSandboxPart, argoCdSandboxPart];
 
 export interface RunningSandbox {
   config: Config;

@@ -206,6 +206,7 @@ async function checkSync(services: Services, snapshot: ReleaseSnapshot, app: Rel
 export async function shipTick(services: Services, id: number): Promise<boolean> {
   let snapshot = await loadSnapshot(services, id);
   if (snapshot.release.status !== 'shipping') return false;
+  const before = signature(snapshot.apps);
   for (const app of snapshot.apps.filter((a) => a.status === 'syncing'))
     await checkSync(services, snapshot, app);
   snapshot = await loadSnapshot(services, id);
@@ -243,9 +244,13 @@ export async function shipTick(services: Services, id: number): Promise<boolean>
     }
     return false;
   }
-  await publish(services, id, []);
+  // chat.update is rate-limited (about 50 a minute): update the message only when something changed.
+  if (signature(snapshot.apps) !== before) await publish(services, id, []);
   return true;
 }
+
+const signature = (apps: readonly ReleaseApp[]) =>
+  apps.map((a) => `${a.application}:${a.status}:${a.message}`).join('|');
 
 async function updateServiceStatuses(services: Services, snapshot: ReleaseSnapshot): Promise<void> {
   for (const row of snapshot.services) {

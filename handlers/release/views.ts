@@ -28,6 +28,11 @@ const APP_TEXT: Record<ReleaseApp['status'], string> = {
 };
 
 const short = (sha: string | null | undefined) => (sha ? sha.slice(0, 7) : '—');
+/** `abc1234…def5678`, or `since 2026-11-01 → def5678` for a first release started from a date. */
+const range = (row: { sinceRevision: string | null; sinceDate: Date; revision: string }) =>
+  row.sinceRevision
+    ? `${short(row.sinceRevision)}…${short(row.revision)}`
+    : `since ${row.sinceDate.toISOString().slice(0, 10)} → ${short(row.revision)}`;
 
 export function releaseTitle(snapshot: ReleaseSnapshot): string {
   return `Release #${snapshot.release.id} — ${snapshot.release.createdAt.toISOString().slice(0, 10)}`;
@@ -65,7 +70,7 @@ export function releaseMessage(snapshot: ReleaseSnapshot, config: Config): Messa
           `\n    ${escapeMrkdwn(a.application)}: ${APP_TEXT[a.status]}${a.message && a.status !== 'healthy' ? ` — ${escapeMrkdwn(a.message)}` : ''}`,
       )
       .join('');
-    return `• ${Md.bold(s.service)} (${escapeMrkdwn(s.repository)} ${short(s.sinceRevision)}…${short(s.revision)}) — ${count} PR${count === 1 ? '' : 's'}${late ? ` (${late} late)` : ''} · ${decisionText(snapshot, s.service, config)}${apps}`;
+    return `• ${Md.bold(s.service)} (${escapeMrkdwn(s.repository)} ${range(s)}) — ${count} PR${count === 1 ? '' : 's'}${late ? ` (${late} late)` : ''} · ${decisionText(snapshot, s.service, config)}${apps}`;
   });
   const withoutKey = snapshot.prs.filter((p) => p.jiraKeys.length === 0 && p.category !== 'excluded').length;
   const pending = snapshot.confirmations.filter((c) => c.decision === 'pending').length;
@@ -151,7 +156,7 @@ export function serviceThreadMessage(snapshot: ReleaseSnapshot, service: string,
     visibility: 'in_channel',
     blocks: blocks(
       Blocks.Section({
-        text: `${Md.bold(escapeMrkdwn(title))}\n${escapeMrkdwn(row?.repository ?? '')} ${short(row?.sinceRevision)}…${short(row?.revision)} · owners: ${svc ? ownerMentions(svc) : '?'}`,
+        text: `${Md.bold(escapeMrkdwn(title))}\n${escapeMrkdwn(row?.repository ?? '')} ${row ? range(row) : ''} · owners: ${svc ? ownerMentions(svc) : '?'}`,
       }),
       ...lineSections(lines.length ? lines : ['No pull requests since the last release.'], 12),
       (noKey.length > 0 || excluded.length > 0) &&
