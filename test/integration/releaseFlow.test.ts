@@ -7,7 +7,7 @@ import { buttons, press, type ReleaseWorld, run, SINCE, startReleaseWorld } from
 let world: ReleaseWorld;
 
 beforeAll(async () => {
-  world = await startReleaseWorld();
+  world = await startReleaseWorld({ config: { githubReleases: true } });
 });
 afterAll(async () => {
   await world.close();
@@ -238,6 +238,16 @@ describe('release ship', () => {
       { service: 'ingest', ship_status: 'skipped' },
       { service: 'orders-api', ship_status: 'done' },
     ]);
+    // A GitHub release per shipped repository, tagged at the revision that shipped.
+    const tag = `release-${new Date().toISOString().slice(0, 10)}-1`;
+    expect(world.github.repository('acme/orders').tags.get(tag)).toBe(head('acme/orders'));
+    expect(world.github.repository('acme/platform').tags.get(tag)).toBe(head('acme/platform'));
+    const release = world.github.requests.find(
+      (r) => r.method === 'POST' && r.path === '/repos/acme/orders/releases',
+    );
+    expect((release?.body as { body: string }).body).toContain(
+      '- fix: [DATA-900] round totals half up (#500)',
+    );
     const history = await run(world, 'release history', 'linus@example.com');
     expect(history.texts[0]).toMatch(
       /#1 · shipped · started .* by ada@example.com · 2 service\(s\), \d+ PR\(s\) · shipped/,

@@ -53,6 +53,23 @@ describe('release schedule and reminders', () => {
     expect(pressed.texts[0]).toContain('pass --since');
   });
 
+  it('a GitHub failure fails the start cleanly: told, audited, nothing half-created', async () => {
+    world.github.inject({
+      path: /^\/graphql$/,
+      status: 403,
+      body: { message: 'Resource not accessible by integration' },
+      times: 2,
+    });
+    const r = await run(world, `release start --since ${SINCE}`, 'ada@example.com');
+    expect(r.outcome).toBe('error');
+    expect(r.texts[0]).toMatch(
+      /^Failed: GitHub: reading pull requests merged into acme\/\w+@main: HTTP 403, Resource not accessible by integration/,
+    );
+    expect(r.rows.at(-1)).toMatchObject({ kind: 'outcome', outcome: 'error', action: 'release.start' });
+    expect((await world.database.query('SELECT count(*)::int AS n FROM releases')).rows).toEqual([{ n: 0 }]);
+    world.github.clearFaults();
+  });
+
   it('reminds the owners who have not decided, in their thread and directly, until they do', async () => {
     expect((await run(world, `release start --since ${SINCE}`, 'ada@example.com')).outcome).toBe('ok');
     expect((await run(world, 'release include orders-api', 'grace@example.com')).outcome).toBe('ok');
