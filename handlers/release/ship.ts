@@ -303,6 +303,16 @@ async function finishShipped(services: Services, id: number): Promise<void> {
       notes.push(`notes could not be posted in ${channel}: ${errorMessage(error)}`);
     }
   }
+  await services.audit.append({
+    requestId: `release-${id}`,
+    kind: 'event',
+    entry: 'system',
+    command: 'release ship',
+    action: 'release.ship',
+    resource: `release:${id}`,
+    outcome: 'notes_posted',
+    detail: { notes },
+  });
   await services.releases.update(id, {
     notesPostedAt: now,
     trackerNote: [snapshot.release.trackerNote, ...notes.filter((n) => !n.startsWith('notes'))]
@@ -319,16 +329,6 @@ async function finishShipped(services: Services, id: number): Promise<void> {
       'in_channel',
     ),
   );
-  await services.audit.append({
-    requestId: `release-${id}`,
-    kind: 'event',
-    entry: 'system',
-    command: 'release ship',
-    action: 'release.ship',
-    resource: `release:${id}`,
-    outcome: 'notes_posted',
-    detail: { notes },
-  });
 }
 
 async function githubReleases(services: Services, snapshot: ReleaseSnapshot): Promise<string[]> {

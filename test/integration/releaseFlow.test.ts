@@ -245,7 +245,7 @@ describe('release ship', () => {
     const release = world.github.requests.find(
       (r) => r.method === 'POST' && r.path === '/repos/acme/orders/releases',
     );
-    expect((release?.body as { body: string }).body).toContain(
+    expect((release?.body as { body?: string } | undefined)?.body).toContain(
       '- fix: [DATA-900] round totals half up (#500)',
     );
     const history = await run(world, 'release history', 'linus@example.com');
