@@ -178,8 +178,10 @@ describe('release ship', () => {
 
     await eventually(
       async () => {
-        const r = await world.database.query('SELECT status FROM releases WHERE id = 1');
-        expect(r.rows[0]).toEqual({ status: 'shipped' });
+        const r = await world.database.query(
+          'SELECT status, notes_posted_at IS NOT NULL AS told FROM releases WHERE id = 1',
+        );
+        expect(r.rows[0]).toEqual({ status: 'shipped', told: true });
       },
       25_000,
       200,
