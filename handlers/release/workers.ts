@@ -105,14 +105,27 @@ async function weeklyReminder(services: Services): Promise<void> {
 export const releaseWorkers: WorkerRegistration = async (services) => {
   const { jobs } = services;
   const poll = services.config.release.pollInterval;
-  await jobs.work<{ releaseId: number }>(QUEUES.watch, async ({ releaseId }) => {
-    if (await shipTick(services, releaseId))
-      await jobs.send(QUEUES.watch, { releaseId }, { startAfter: later(services, poll) });
-  });
-  await jobs.work<RollbackJob>(QUEUES.watchRollback, async ({ key }) => {
-    if (await rollbackTick(services, key))
-      await jobs.send(QUEUES.watchRollback, { key }, { startAfter: later(services, poll) });
-  });
+  // A watcher re-queues itself after each look. A look that fails (the database or Argo CD away
+  // for a moment) must not end the watch, as pg-boss would once its retries are spent: it is
+  // logged and the next look comes later. The looks themselves end on the sync timeout.
+  const watch = async (queue: string, data: object, look: () => Promise<boolean>) => {
+    let more: boolean;
+    let delay = poll;
+    try {
+      more = await look();
+    } catch (error) {
+      services.log.error({ err: error, queue, data }, 'release watcher look failed; trying again later');
+      more = true;
+      delay = poll * 5;
+    }
+    if (more) await jobs.send(queue, data, { startAfter: later(services, delay) });
+  };
+  await jobs.work<{ releaseId: number }>(QUEUES.watch, (data) =>
+    watch(QUEUES.watch, data, () => shipTick(services, data.releaseId)),
+  );
+  await jobs.work<RollbackJob>(QUEUES.watchRollback, (data) =>
+    watch(QUEUES.watchRollback, data, () => rollbackTick(services, data.key)),
+  );
   await jobs.work<RollbackJob>(QUEUES.autoSyncReminder, async ({ key }) => {
     if (await autoSyncReminder(services, key))
       await jobs.send(
