@@ -4,6 +4,7 @@ import { loadConfig } from '../../bot/config/loadConfig.ts';
 import type { MessageRef, Notifier } from '../../bot/notifier.ts';
 import type { Command } from '../../bot/pipeline/defineCommand.ts';
 import type { Message, MessageHandle, Responder } from '../../bot/pipeline/message.ts';
+import type { ReleaseTracker } from '../../integrations/tracker/releaseTracker.ts';
 import type { TestDatabase } from './db.ts';
 import type { Fixture } from './fixture.ts';
 
@@ -17,6 +18,7 @@ export async function startTestApp(
     /** Secrets the integrations read (tokens the simulators accept). */
     env?: Record<string, string>;
     notifier?: Notifier;
+    releaseTracker?: ReleaseTracker;
   } = {},
 ): Promise<App> {
   const loaded = loadConfig({ path: fixture.configPath, env: {} });
@@ -24,6 +26,7 @@ export async function startTestApp(
     loaded,
     env: { ...options.env, DATABASE_URL: database.url },
     ...(options.notifier ? { notifier: options.notifier } : {}),
+    ...(options.releaseTracker ? { releaseTracker: options.releaseTracker } : {}),
     log: pino({ level: 'silent' }),
     ...(options.extraCommands ? { extraCommands: options.extraCommands } : {}),
     ...(options.now ? { now: options.now } : {}),

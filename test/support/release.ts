@@ -2,6 +2,7 @@ import type { KnownBlock } from '@slack/types';
 import type { App } from '../../bot/app.ts';
 import { RUN_ACTION } from '../../bot/views/common.ts';
 import { releaseWorkers } from '../../handlers/release/index.ts';
+import type { ReleaseTracker } from '../../integrations/tracker/releaseTracker.ts';
 import { ArgoCdSimulator } from '../../sandbox/argocd/argoCdSimulator.ts';
 import {
   buildRepository,
@@ -35,7 +36,7 @@ export interface ReleaseWorld {
  * Argo CD applications; and the real app with the release workers running.
  */
 export async function startReleaseWorld(
-  options: { config?: Record<string, unknown> } = {},
+  options: { config?: Record<string, unknown>; releaseTracker?: ReleaseTracker } = {},
 ): Promise<ReleaseWorld> {
   const github = new GitHubSimulator({ token: 'ghs-test' });
   const argocd = new ArgoCdSimulator({ token: 'argo-test' });
@@ -161,6 +162,7 @@ export async function startReleaseWorld(
   const app = await startTestApp(fixture, database, {
     env: { GITHUB_TOKEN: 'ghs-test', ARGOCD_TOKEN: 'argo-test' },
     notifier,
+    ...(options.releaseTracker ? { releaseTracker: options.releaseTracker } : {}),
   });
   await releaseWorkers(app.services, app.pipeline);
   return {
