@@ -147,7 +147,7 @@ export async function rollBack(
 export async function rollbackTick(services: Services, key: string): Promise<boolean> {
   const rollback = await services.releases.getRollback(key);
   const argocd = services.argocd;
-  if (!rollback || rollback.status !== 'done' || !argocd) return false;
+  if (rollback?.status !== 'done' || !argocd) return false;
   const now = services.now();
   const app = await argocd.get(rollback.application);
   const state = assess(app, {

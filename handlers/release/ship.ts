@@ -7,7 +7,7 @@ import { escapeMrkdwn, noticeMessage, RUN_ACTION } from '../../bot/views/common.
 import type { ReleaseApp, ReleaseSnapshot } from '../../db/stores/releaseStore.ts';
 import { ArgoCdError } from '../../integrations/argocd/argoCdClient.ts';
 import { assess } from '../../integrations/argocd/assess.ts';
-import { loadSnapshot, postInThread, publish, QUEUES } from './publish.ts';
+import { loadSnapshot, postInThread, publish } from './publish.ts';
 import { trackerSummaries, trackerWhenShipped } from './tracker.ts';
 import { markdownNotes, stakeholderNotes } from './views.ts';
 
@@ -361,5 +361,3 @@ async function githubReleases(services: Services, snapshot: ReleaseSnapshot): Pr
 export function appLine(app: ReleaseApp): string {
   return `${escapeMrkdwn(app.application)} (wave ${app.wave}) ${app.status}${app.message ? ` — ${escapeMrkdwn(app.message)}` : ''}`;
 }
-
-export { QUEUES };

@@ -3,8 +3,8 @@ import { blocks } from '../../bot/pipeline/message.ts';
 import type { Services } from '../../bot/services.ts';
 import { RUN_ACTION } from '../../bot/views/common.ts';
 import type { WorkerRegistration } from '../../bot/workers.ts';
-import { ownerPeople, serviceConfig } from './people.ts';
-import { loadSnapshot, postInThread, QUEUES } from './publish.ts';
+import { ownerPeople } from './people.ts';
+import { postInThread, QUEUES } from './publish.ts';
 import { autoSyncReminder, type RollbackJob, rollbackTick } from './rollback.ts';
 import { shipTick } from './ship.ts';
 
@@ -13,7 +13,7 @@ const later = (services: Services, ms: number) => new Date(services.now().getTim
 /** Reminds owners who have not decided, in their thread and by direct message, until they do. */
 async function remindOwners(services: Services, releaseId: number): Promise<void> {
   const snapshot = await services.releases.snapshot(releaseId);
-  if (!snapshot || snapshot.release.status !== 'open') return;
+  if (snapshot?.release.status !== 'open') return;
   const pending = snapshot.confirmations.filter((c) => c.decision === 'pending').map((c) => c.service);
   if (!pending.length) return;
   for (const service of pending) {
@@ -142,5 +142,3 @@ export const releaseWorkers: WorkerRegistration = async (services) => {
   if (schedule) await jobs.schedule(QUEUES.weekly, schedule.cron, {}, { tz: schedule.timezone });
   else await jobs.unschedule(QUEUES.weekly);
 };
-
-export { loadSnapshot, serviceConfig };

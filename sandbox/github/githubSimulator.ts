@@ -1,5 +1,5 @@
 import { type Handler, type SimRequest, type SimResponse, Simulator } from '../http.ts';
-import { buildRepository, type SimPullRequest, type SimRepository, sha } from './githubData.ts';
+import { type SimPullRequest, type SimRepository, sha } from './githubData.ts';
 
 export interface GitHubSimulatorOptions {
   /** The token requests must carry; unset: any (or none). */
@@ -454,5 +454,3 @@ export class GitHubSimulator extends Simulator {
     };
   }
 }
-
-export { buildRepository };

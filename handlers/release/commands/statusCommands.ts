@@ -6,7 +6,7 @@ import { formatTime } from '../../../bot/time.ts';
 import { escapeMrkdwn, lineSections } from '../../../bot/views/common.ts';
 import { loadSnapshot } from '../publish.ts';
 import { appLine } from '../ship.ts';
-import { engineeringNotes, prsOf, releaseMessage, releaseTitle } from '../views.ts';
+import { engineeringNotes, releaseMessage } from '../views.ts';
 import { findReleaseOrLatest, releaseId } from './common.ts';
 
 export const releaseStatus = defineCommand({
@@ -79,5 +79,3 @@ export const releaseHistory = defineCommand({
     };
   },
 });
-
-export { prsOf, releaseTitle };
