@@ -229,7 +229,9 @@ export class OctokitGitHubClient implements GitHubClient {
 
   async mergedPullRequests(query: MergedSinceQuery): Promise<MergedSince> {
     const { owner, name } = split(query.repository);
-    const q = `repo:${query.repository} is:pr is:merged base:${query.branch} merged:>=${isoSeconds(query.since)}`;
+    // Sorted by creation so the pages do not reshuffle between requests (best match, the
+    // default order, may).
+    const q = `repo:${query.repository} is:pr is:merged base:${query.branch} merged:>=${isoSeconds(query.since)} sort:created-asc`;
     let requests = 0;
     let head: Commit | undefined;
     let after: string | null = null;
