@@ -6,11 +6,15 @@ import { PgOnceStore } from '../db/stores/actionKeyStore.ts';
 import { type AuditStore, PgAuditStore } from '../db/stores/auditStore.ts';
 import { PgDirectoryStore } from '../db/stores/directoryStore.ts';
 import { PgPendingStore } from '../db/stores/pendingStore.ts';
+import { PgReleaseStore } from '../db/stores/releaseStore.ts';
 import { PgScaleStore } from '../db/stores/scaleStore.ts';
 import { PgSyncRunStore } from '../db/stores/syncRunStore.ts';
 import { allCommands, allWorkers } from '../handlers/index.ts';
+import { argoCdFromConfig } from '../integrations/argocd/argoCdClient.ts';
 import { CombinedDatasetService } from '../integrations/datasets/datasetService.ts';
+import { githubFromConfig } from '../integrations/github/githubClient.ts';
 import { kubernetesFromConfig } from '../integrations/kubernetes/kubernetes.ts';
+import type { ReleaseTracker } from '../integrations/tracker/releaseTracker.ts';
 import { createDirectorySources } from '../policies/directory/sources.ts';
 import { checkPolicies } from '../policies/policyFiles.ts';
 import { type LoadedConfig, resolveConfigRelative } from './config/loadConfig.ts';
@@ -52,6 +56,8 @@ export interface AppOptions {
   /** Commands besides dpbot's own (tests use this to exercise the pipeline with fixtures). */
   extraCommands?: Command[];
   now?: () => Date;
+  /** The issue tracker for releases (Jira), when one is configured. */
+  releaseTracker?: ReleaseTracker;
 }
 
 export function buildRegistry(extra: readonly Command[] = []): CommandRegistry {
@@ -169,6 +175,10 @@ export async function createApp(options: AppOptions): Promise<App> {
       datasets: CombinedDatasetService.fromConfig(config.datasets, { env, log, now }),
       kubernetes,
       scaling: new PgScaleStore(database.db),
+      releases: new PgReleaseStore(database.db),
+      github: githubFromConfig(config, { env, log }),
+      argocd: argoCdFromConfig(config, { env, log }),
+      releaseTracker: options.releaseTracker,
     };
     if (options.syncOnStart ?? true) await syncLocalFiles(services);
     await applyPolicies(services, loaded);

@@ -10,6 +10,7 @@ import { dataset } from './datasets/dataset.ts';
 import { datasetOptions } from './datasets/datasetOptions.ts';
 import { datasets } from './datasets/datasets.ts';
 import { help } from './help.ts';
+import { releaseCommands, releaseWorkers } from './release/index.ts';
 import { whoami } from './whoami.ts';
 import { whoCan } from './whoCan.ts';
 import { scale } from './workers/scale.ts';
@@ -28,6 +29,7 @@ export const allCommands: readonly Command[] = [
   dataset,
   scale,
   workers,
+  ...releaseCommands,
 ];
 
 /** Background workers of every capability, started by long-running processes. */
@@ -36,6 +38,7 @@ export const allWorkers: readonly WorkerRegistration[] = [
   pruneSlackRequests,
   directorySyncWorker,
   workersJobs,
+  releaseWorkers,
 ];
 
 /** Panels on the Slack App Home (the current release, worker counts). */

@@ -2,6 +2,7 @@ import type { Config } from '../bot/config/schema.ts';
 import { datasetsSandboxPart } from './catalog/datasetsSandboxPart.ts';
 import { githubTeamsPart, googleDirectoryPart } from './directoryParts.ts';
 import { kubernetesSandbox } from './kubernetes/kubernetesSandbox.ts';
+import { argoCdSandboxPart, githubSandboxPart } from './release.ts';
 
 export interface RunningPart {
   /** Points the configuration's integration at this simulator (base URLs, cluster servers). */
@@ -23,6 +24,8 @@ export const sandboxParts: SandboxPart[] = [
   datasetsSandboxPart,
   googleDirectoryPart,
   githubTeamsPart,
+  githubSandboxPart,
+  argoCdSandboxPart,
 ];
 
 export interface RunningSandbox {

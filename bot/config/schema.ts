@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { datasetsConfigSchema } from './datasetsSchema.ts';
 import { duration } from './duration.ts';
 import { integer } from './fields.ts';
+import { argocdSchema, githubSchema, releaseSchema } from './release.ts';
 import { kubernetesSchema, teamsSchema } from './workersSchema.ts';
 
 /** A directory source's name prefixes its groups: source `file` has groups `file:<id>`. */
@@ -193,6 +194,9 @@ export const configSchema = z.strictObject({
   datasets: datasetsConfigSchema,
   kubernetes: section(kubernetesSchema),
   teams: teamsSchema,
+  release: releaseSchema,
+  github: githubSchema,
+  argocd: argocdSchema,
 });
 
 export type Config = z.output<typeof configSchema>;
