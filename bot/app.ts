@@ -6,15 +6,19 @@ import { PgOnceStore } from '../db/stores/actionKeyStore.ts';
 import { type AuditStore, PgAuditStore } from '../db/stores/auditStore.ts';
 import { PgDirectoryStore } from '../db/stores/directoryStore.ts';
 import { PgPendingStore } from '../db/stores/pendingStore.ts';
+import { PgReleaseStore } from '../db/stores/releaseStore.ts';
 import { PgScaleStore } from '../db/stores/scaleStore.ts';
 import { PgSyncRunStore } from '../db/stores/syncRunStore.ts';
 import { PgTaskRunStore } from '../db/stores/taskRunStore.ts';
 import { allCommands, allWorkers } from '../handlers/index.ts';
 import { taskActions } from '../handlers/tasks/taskCatalog.ts';
 import { argoClientFromConfig } from '../integrations/argo/argoClient.ts';
+import { argoCdFromConfig } from '../integrations/argocd/argoCdClient.ts';
 import { CombinedDatasetService } from '../integrations/datasets/datasetService.ts';
+import { githubFromConfig } from '../integrations/github/githubClient.ts';
 import { jiraClientFromConfig } from '../integrations/jira/jiraClient.ts';
 import { kubernetesFromConfig } from '../integrations/kubernetes/kubernetes.ts';
+import type { ReleaseTracker } from '../integrations/tracker/releaseTracker.ts';
 import { createDirectorySources } from '../policies/directory/sources.ts';
 import { checkPolicies } from '../policies/policyFiles.ts';
 import { type LoadedConfig, resolveConfigRelative } from './config/loadConfig.ts';
@@ -57,6 +61,8 @@ export interface AppOptions {
   /** Commands besides dpbot's own (tests use this to exercise the pipeline with fixtures). */
   extraCommands?: Command[];
   now?: () => Date;
+  /** The issue tracker for releases (Jira), when one is configured. */
+  releaseTracker?: ReleaseTracker;
 }
 
 export function buildRegistry(extra: readonly Command[] = [], config?: Config): CommandRegistry {
@@ -180,6 +186,10 @@ export async function createApp(options: AppOptions): Promise<App> {
       jira: jiraClientFromConfig(config, { env, log }),
       kubernetes,
       scaling: new PgScaleStore(database.db),
+      releases: new PgReleaseStore(database.db),
+      github: githubFromConfig(config, { env, log }),
+      argocd: argoCdFromConfig(config, { env, log }),
+      releaseTracker: options.releaseTracker,
     };
     if (options.syncOnStart ?? true) await syncLocalFiles(services);
     await applyPolicies(services, loaded);

@@ -6,13 +6,17 @@ import type { OnceStore } from '../db/stores/actionKeyStore.ts';
 import type { AuditStore } from '../db/stores/auditStore.ts';
 import type { DirectoryStore } from '../db/stores/directoryStore.ts';
 import type { PendingStore } from '../db/stores/pendingStore.ts';
+import type { ReleaseStore } from '../db/stores/releaseStore.ts';
 import type { ScaleStore } from '../db/stores/scaleStore.ts';
 import type { SyncRunStore } from '../db/stores/syncRunStore.ts';
 import type { TaskRunStore } from '../db/stores/taskRunStore.ts';
 import type { ArgoClient } from '../integrations/argo/argoClient.ts';
+import type { ArgoCdClient } from '../integrations/argocd/argoCdClient.ts';
 import type { DatasetService } from '../integrations/datasets/datasetService.ts';
+import type { GitHubClient } from '../integrations/github/githubClient.ts';
 import type { JiraClient } from '../integrations/jira/jiraClient.ts';
 import type { KubernetesClusters } from '../integrations/kubernetes/kubernetes.ts';
+import type { ReleaseTracker } from '../integrations/tracker/releaseTracker.ts';
 import type { DirectorySource } from '../policies/directory/source.ts';
 import type { Config } from './config/schema.ts';
 import type { DirectoryIdentity } from './identity.ts';
@@ -59,4 +63,11 @@ export interface Services {
   kubernetes?: KubernetesClusters | undefined;
   /** Pending reverts of temporary worker counts, the team locks, the last changes. */
   scaling: ScaleStore;
+  /** Releases, their services, pull requests, confirmations, deployments and rollbacks. */
+  releases: ReleaseStore;
+  github: GitHubClient;
+  /** Undefined when `argocd.url` is not set: shipping and rollbacks then say so. */
+  argocd?: ArgoCdClient | undefined;
+  /** The issue tracker (Jira); undefined when not configured: its release steps are skipped. */
+  releaseTracker?: ReleaseTracker | undefined;
 }

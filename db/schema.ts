@@ -365,3 +365,158 @@ export const taskRuns = pgTable(
     index('task_runs_workflow_idx').on(t.workflowName),
   ],
 );
+
+/**
+ * A weekly release. At most one is active (open for confirmations, or shipping) at a time: the
+ * partial unique index on `active` makes a second `release start` fail instead of racing.
+ */
+export const releases = pgTable(
+  'releases',
+  {
+    id: serial('id').primaryKey(),
+    status: text('status', { enum: ['open', 'shipping', 'shipped', 'failed', 'cancelled'] })
+      .notNull()
+      .default('open'),
+    /** True while open or shipping; null otherwise (so the unique index ignores finished ones). */
+    active: boolean('active').default(true),
+    startedBy: text('started_by').notNull(),
+    since: text('since'),
+    channel: text('channel').notNull(),
+    messageTs: text('message_ts'),
+    shipStartedBy: text('ship_started_by'),
+    shipStartedAt: timestamp('ship_started_at', { withTimezone: true }),
+    shippedAt: timestamp('shipped_at', { withTimezone: true }),
+    /** What happened to the issue-tracker steps (looked up, fix version, or why they were skipped). */
+    trackerNote: text('tracker_note'),
+    notesPostedAt: timestamp('notes_posted_at', { withTimezone: true }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex('releases_one_active_idx').on(t.active).where(sql`${t.active}`)],
+);
+
+/** A service in a release: the revision it would ship and the commit it was last shipped at. */
+export const releaseServices = pgTable(
+  'release_services',
+  {
+    releaseId: integer('release_id')
+      .notNull()
+      .references(() => releases.id, { onDelete: 'cascade' }),
+    service: text('service').notNull(),
+    repository: text('repository').notNull(),
+    branch: text('branch').notNull(),
+    /** The branch head when the release was started (or refreshed): what ships. */
+    revision: text('revision').notNull(),
+    revisionDate: timestamp('revision_date', { withTimezone: true }).notNull(),
+    /** The revision shipped by the previous release of this service (null: the --since start). */
+    sinceRevision: text('since_revision'),
+    sinceDate: timestamp('since_date', { withTimezone: true }).notNull(),
+    threadTs: text('thread_ts'),
+    shipStatus: text('ship_status', {
+      enum: ['pending', 'skipped', 'waiting', 'deploying', 'done', 'failed', 'rolled_back'],
+    })
+      .notNull()
+      .default('pending'),
+  },
+  (t) => [
+    primaryKey({ columns: [t.releaseId, t.service] }),
+    index('release_services_service_idx').on(t.service, t.releaseId),
+  ],
+);
+
+/** An owner's decision for a service: include it in the release or skip it this week. */
+export const confirmations = pgTable(
+  'confirmations',
+  {
+    releaseId: integer('release_id')
+      .notNull()
+      .references(() => releases.id, { onDelete: 'cascade' }),
+    service: text('service').notNull(),
+    decision: text('decision', { enum: ['pending', 'include', 'skip'] })
+      .notNull()
+      .default('pending'),
+    decidedBy: text('decided_by'),
+    decidedAt: timestamp('decided_at', { withTimezone: true }),
+    reason: text('reason'),
+    remindedAt: timestamp('reminded_at', { withTimezone: true }),
+    reminders: integer('reminders').notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.releaseId, t.service] })],
+);
+
+/** A pull request merged into a release; `late` ones were merged after it started. */
+export const releasePrs = pgTable(
+  'release_prs',
+  {
+    releaseId: integer('release_id')
+      .notNull()
+      .references(() => releases.id, { onDelete: 'cascade' }),
+    repository: text('repository').notNull(),
+    number: integer('number').notNull(),
+    title: text('title').notNull(),
+    url: text('url').notNull(),
+    author: text('author'),
+    branch: text('branch'),
+    body: text('body'),
+    mergedAt: timestamp('merged_at', { withTimezone: true }).notNull(),
+    mergeCommit: text('merge_commit'),
+    labels: text('labels').array().notNull(),
+    category: text('category').notNull(),
+    jiraKeys: text('jira_keys').array().notNull(),
+    services: text('services').array().notNull(),
+    late: boolean('late').notNull().default(false),
+  },
+  (t) => [primaryKey({ columns: [t.releaseId, t.repository, t.number] })],
+);
+
+/** One Argo CD application's deployment in a release, as the ship watcher sees it. */
+export const releaseApps = pgTable(
+  'release_apps',
+  {
+    releaseId: integer('release_id')
+      .notNull()
+      .references(() => releases.id, { onDelete: 'cascade' }),
+    application: text('application').notNull(),
+    service: text('service').notNull(),
+    wave: integer('wave').notNull(),
+    revision: text('revision').notNull(),
+    status: text('status', {
+      enum: ['waiting', 'syncing', 'healthy', 'degraded', 'failed', 'rolling_back', 'rolled_back'],
+    })
+      .notNull()
+      .default('waiting'),
+    /** The history entry deployed before this release: where a rollback goes. */
+    previousHistoryId: bigint('previous_history_id', { mode: 'number' }),
+    previousRevision: text('previous_revision'),
+    startedAt: timestamp('started_at', { withTimezone: true }),
+    healthySince: timestamp('healthy_since', { withTimezone: true }),
+    finishedAt: timestamp('finished_at', { withTimezone: true }),
+    message: text('message'),
+    /** Sync attempts refused because another operation was in progress. */
+    blocked: integer('blocked').notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.releaseId, t.application] })],
+);
+
+/**
+ * A rollback, keyed so that it happens once: `release:<id>:<app>` in a release, or
+ * `app:<app>:<history id>` outside one. A failed rollback may be claimed again.
+ */
+export const rollbacks = pgTable('rollbacks', {
+  key: text('key').primaryKey(),
+  releaseId: integer('release_id').references(() => releases.id, { onDelete: 'set null' }),
+  service: text('service').notNull(),
+  application: text('application').notNull(),
+  historyId: bigint('history_id', { mode: 'number' }).notNull(),
+  revision: text('revision'),
+  requestedBy: text('requested_by').notNull(),
+  status: text('status', { enum: ['started', 'done', 'failed'] }).notNull(),
+  error: text('error'),
+  /** The automated sync policy turned off for the rollback, to tell people what to restore. */
+  autoSyncPolicy: jsonb('auto_sync_policy'),
+  autoSyncRestoredAt: timestamp('auto_sync_restored_at', { withTimezone: true }),
+  channel: text('channel'),
+  threadTs: text('thread_ts'),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});

@@ -10,6 +10,7 @@ import { dataset } from './datasets/dataset.ts';
 import { datasetOptions } from './datasets/datasetOptions.ts';
 import { datasets } from './datasets/datasets.ts';
 import { help } from './help.ts';
+import { releaseCommands, releaseWorkers } from './release/index.ts';
 import { taskCommands, taskWorkerRegistrations } from './tasks/taskCommands.ts';
 import { whoami } from './whoami.ts';
 import { whoCan } from './whoCan.ts';
@@ -29,6 +30,7 @@ export const allCommands: readonly Command[] = [
   dataset,
   scale,
   workers,
+  ...releaseCommands,
   ...taskCommands,
 ];
 
@@ -38,6 +40,7 @@ export const allWorkers: readonly WorkerRegistration[] = [
   pruneSlackRequests,
   directorySyncWorker,
   workersJobs,
+  releaseWorkers,
   ...taskWorkerRegistrations,
 ];
 

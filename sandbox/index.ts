@@ -4,6 +4,7 @@ import { datasetsSandboxPart } from './catalog/datasetsSandboxPart.ts';
 import { githubTeamsPart, googleDirectoryPart } from './directoryParts.ts';
 import { jiraSandboxPart } from './jira/jiraSandbox.ts';
 import { kubernetesSandbox } from './kubernetes/kubernetesSandbox.ts';
+import { argoCdSandboxPart, githubSandboxPart } from './release.ts';
 
 export interface RunningPart {
   /** Points the configuration's integration at this simulator (base URLs, cluster servers). */
@@ -25,6 +26,8 @@ export const sandboxParts: SandboxPart[] = [
   datasetsSandboxPart,
   googleDirectoryPart,
   githubTeamsPart,
+  githubSandboxPart,
+  argoCdSandboxPart,
   argoSandboxPart,
   jiraSandboxPart,
 ];

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { datasetsConfigSchema } from './datasetsSchema.ts';
 import { duration } from './duration.ts';
 import { integer } from './fields.ts';
+import { argocdSchema, githubSchema, releaseSchema } from './release.ts';
 import { argoSchema, jiraSchema, tasksSchema } from './tasks.ts';
 import { kubernetesSchema, teamsSchema } from './workersSchema.ts';
 
@@ -198,6 +199,9 @@ export const configSchema = z.strictObject({
   jira: section(jiraSchema),
   kubernetes: section(kubernetesSchema),
   teams: teamsSchema,
+  release: releaseSchema,
+  github: githubSchema,
+  argocd: argocdSchema,
 });
 
 export type Config = z.output<typeof configSchema>;

@@ -4,6 +4,7 @@ import { loadConfig } from '../../bot/config/loadConfig.ts';
 import type { MessageRef, Notifier } from '../../bot/notifier.ts';
 import type { Command } from '../../bot/pipeline/defineCommand.ts';
 import type { Message, MessageHandle, Responder } from '../../bot/pipeline/message.ts';
+import type { ReleaseTracker } from '../../integrations/tracker/releaseTracker.ts';
 import type { TestDatabase } from './db.ts';
 import type { Fixture } from './fixture.ts';
 
@@ -14,17 +15,19 @@ export async function startTestApp(
   options: {
     extraCommands?: Command[];
     now?: () => Date;
-    /** Secrets besides DATABASE_URL (ARGO_TOKEN, JIRA_API_TOKEN, ...). */
+    /** Secrets the integrations read (tokens the simulators accept). */
     env?: Record<string, string>;
     /** Start the background workers, as the server and the console do. */
     runWorkers?: boolean;
     notifier?: Notifier;
+    releaseTracker?: ReleaseTracker;
   } = {},
 ): Promise<App> {
   const loaded = loadConfig({ path: fixture.configPath, env: {} });
   return createApp({
     loaded,
     env: { DATABASE_URL: database.url, ...options.env },
+    ...(options.releaseTracker ? { releaseTracker: options.releaseTracker } : {}),
     log: pino({ level: 'silent' }),
     ...(options.extraCommands ? { extraCommands: options.extraCommands } : {}),
     ...(options.now ? { now: options.now } : {}),
@@ -76,35 +79,53 @@ export interface NotifierPost {
   ts: string;
   threadTs: string | undefined;
   message: Message;
+  /** Every later version of the message, oldest first. */
+  updates: Message[];
 }
 
-/** A notifier that keeps posts and updates (by message ref), for assertions on background work. */
+/** A notifier that keeps what background work posted, updated and sent directly, for assertions. */
 export function recordingNotifier(): Notifier & {
   posts: NotifierPost[];
+  /** The same list as `posts`. */
+  posted: NotifierPost[];
   updates: { ref: MessageRef; message: Message }[];
+  directs: { email: string; message: Message }[];
   /** Every text a message had, in order: posted, then updated. */
   history(ref: MessageRef): string[];
+  /** The latest version of a posted message. */
+  latest(ts: string): Message | undefined;
 } {
   const posts: NotifierPost[] = [];
   const updates: { ref: MessageRef; message: Message }[] = [];
+  const directs: { email: string; message: Message }[] = [];
   let next = 1;
   return {
     posts,
+    posted: posts,
     updates,
+    directs,
     history: (ref) => [
       ...posts.filter((p) => p.channel === ref.channel && p.ts === ref.ts).map((p) => p.message.text),
       ...updates
         .filter((u) => u.ref.channel === ref.channel && u.ref.ts === ref.ts)
         .map((u) => u.message.text),
     ],
-    post: async (channel, message, opts = {}) => {
-      const ts = `notifier.${String(next++).padStart(6, '0')}`;
-      posts.push({ channel, ts, threadTs: opts.threadTs, message });
+    latest: (ts) => {
+      const p = posts.find((x) => x.ts === ts);
+      return p ? (p.updates.at(-1) ?? p.message) : undefined;
+    },
+    post: async (channel, message, options = {}): Promise<MessageRef> => {
+      const ts = `1700000000.${String(next++).padStart(6, '0')}`;
+      posts.push({ channel, ts, threadTs: options.threadTs, message, updates: [] });
       return { channel, ts };
     },
     update: async (ref, message) => {
+      // The message may have been posted by a responder rather than by this notifier.
+      posts.find((x) => x.channel === ref.channel && x.ts === ref.ts)?.updates.push(message);
       updates.push({ ref, message });
     },
-    direct: async () => {},
+    direct: async (to, message) => {
+      directs.push({ email: to.email, message });
+    },
   };
 }

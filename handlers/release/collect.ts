@@ -1,0 +1,174 @@
+import { parseDuration } from '../../bot/config/duration.ts';
+import type { ReleaseServiceConfig } from '../../bot/config/release.ts';
+import { InputError } from '../../bot/errors.ts';
+import type { Services } from '../../bot/services.ts';
+import { formatTime, parseSince } from '../../bot/time.ts';
+import type { ReleasePr, ReleaseService } from '../../db/stores/releaseStore.ts';
+import type { Commit, MergedPullRequest } from '../../integrations/github/githubClient.ts';
+import { categorize } from './categorize.ts';
+import { extractJiraKeys } from './jiraKeys.ts';
+import { touchesService } from './paths.ts';
+
+/** Where one service's changes start: the commit its last release shipped, or the --since given. */
+export interface StartPoint {
+  date: Date;
+  revision: string | null;
+  /** Pull requests already shipped for it (merged in the same second as the start commit). */
+  shipped: Set<number>;
+  /** How the start point was chosen, for the reply. */
+  origin: string;
+}
+
+export interface CollectedService {
+  config: ReleaseServiceConfig;
+  start: StartPoint;
+  head: Commit;
+}
+
+export type NewPr = Omit<ReleasePr, 'releaseId' | 'late'> & { late?: boolean };
+
+export interface Collected {
+  services: CollectedService[];
+  prs: NewPr[];
+  /** GitHub requests made, per repository. */
+  requests: Map<string, number>;
+}
+
+const looksLikeTime = (text: string) =>
+  parseDuration(text) !== undefined || /^\d{4}-\d{2}-\d{2}(T.*)?$/.test(text);
+
+/**
+ * Each service's start point: the revision its last release shipped; for a service never shipped
+ * by dpbot, `since` (a date, a duration, or a tag or commit of its repository).
+ */
+export async function startPoints(
+  services: Services,
+  since: string | undefined,
+): Promise<Map<string, StartPoint>> {
+  const out = new Map<string, StartPoint>();
+  const missing: string[] = [];
+  const refs = new Map<string, Promise<Commit>>();
+  for (const svc of services.config.release.services) {
+    const last = await services.releases.lastShipped(svc.name);
+    if (last) {
+      out.set(svc.name, {
+        date: last.revisionDate,
+        revision: last.revision,
+        shipped: await services.releases.shippedPrNumbers(svc.name, svc.repository, last.releaseId),
+        origin: `since release #${last.releaseId} (${last.revision.slice(0, 7)})`,
+      });
+      continue;
+    }
+    if (since === undefined) {
+      missing.push(svc.name);
+      continue;
+    }
+    if (looksLikeTime(since)) {
+      const date = parseSince(since, services.now());
+      out.set(svc.name, { date, revision: null, shipped: new Set(), origin: `since ${formatTime(date)}` });
+      continue;
+    }
+    let commit = refs.get(svc.repository);
+    if (!commit) {
+      commit = services.github.resolveCommit(svc.repository, since);
+      refs.set(svc.repository, commit);
+    }
+    const c = await commit;
+    out.set(svc.name, {
+      date: c.committedDate,
+      revision: c.oid,
+      shipped: new Set(),
+      origin: `since ${since} (${c.oid.slice(0, 7)})`,
+    });
+  }
+  if (missing.length)
+    throw new InputError(
+      `${missing.join(', ')} ${missing.length === 1 ? 'has' : 'have'} never been shipped by dpbot, so there is no previous release to start from: pass --since with a date (2026-11-01), a duration (7d) or a tag or commit (v1.4.0)`,
+      'release start [--since <ref|date>]',
+    );
+  return out;
+}
+
+/**
+ * The pull requests merged into each service's repository since its start point, read once per
+ * repository (repositories in parallel; the client bounds how many at once), mapped to services
+ * by repository and changed paths, categorized, with their Jira keys.
+ */
+export async function collect(services: Services, points: Map<string, StartPoint>): Promise<Collected> {
+  const config = services.config.release;
+  const byRepo = new Map<string, ReleaseServiceConfig[]>();
+  for (const svc of config.services) {
+    const key = `${svc.repository}@${svc.branch}`;
+    byRepo.set(key, [...(byRepo.get(key) ?? []), svc]);
+  }
+  const requests = new Map<string, number>();
+  const collected: CollectedService[] = [];
+  const prs: NewPr[] = [];
+  const excluded = new Set(config.excludeLabels.map((l) => l.toLowerCase()));
+  await Promise.all(
+    [...byRepo.values()].map(async (group) => {
+      const first = group[0] as ReleaseServiceConfig;
+      const since = new Date(
+        Math.min(...group.map((s) => (points.get(s.name) as StartPoint).date.getTime())),
+      );
+      const result = await services.github.mergedPullRequests({
+        repository: first.repository,
+        branch: first.branch,
+        since,
+        needAllFiles: group.some((s) => s.paths.length > 0),
+      });
+      requests.set(first.repository, (requests.get(first.repository) ?? 0) + result.requests);
+      for (const svc of group)
+        collected.push({ config: svc, start: points.get(svc.name) as StartPoint, head: result.head });
+      for (const pr of result.pullRequests) {
+        const owners = group
+          .filter((svc) => belongs(pr, svc, points.get(svc.name) as StartPoint))
+          .map((s) => s.name);
+        if (owners.length === 0) continue;
+        const skip = pr.labels.some((l) => excluded.has(l.toLowerCase()));
+        prs.push({
+          repository: first.repository,
+          number: pr.number,
+          title: pr.title,
+          url: pr.url,
+          author: pr.author,
+          branch: pr.branch,
+          body: pr.body.slice(0, 4000),
+          mergedAt: pr.mergedAt,
+          mergeCommit: pr.mergeCommit,
+          labels: pr.labels,
+          category: skip ? 'excluded' : categorize(pr, config.categories).name,
+          jiraKeys: extractJiraKeys(pr, config.jiraProjects),
+          services: owners,
+        });
+      }
+    }),
+  );
+  collected.sort((a, b) => a.config.name.localeCompare(b.config.name));
+  return { services: collected, prs, requests };
+}
+
+function belongs(pr: MergedPullRequest, svc: ReleaseServiceConfig, start: StartPoint): boolean {
+  if (pr.mergedAt.getTime() < start.date.getTime()) return false;
+  if (start.revision && pr.mergeCommit === start.revision) return false;
+  if (start.shipped.has(pr.number)) return false;
+  return touchesService(pr.files, svc.paths);
+}
+
+/** Start points of a refresh: each service's revision at start, excluding what the release has. */
+export function refreshPoints(
+  rows: readonly ReleaseService[],
+  prs: readonly ReleasePr[],
+): Map<string, StartPoint> {
+  const out = new Map<string, StartPoint>();
+  for (const row of rows) {
+    const have = new Set(prs.filter((p) => p.repository === row.repository).map((p) => p.number));
+    out.set(row.service, {
+      date: row.revisionDate,
+      revision: row.revision,
+      shipped: have,
+      origin: `since ${row.revision.slice(0, 7)}`,
+    });
+  }
+  return out;
+}

@@ -1,0 +1,71 @@
+import type { ReleaseServiceConfig } from '../../bot/config/release.ts';
+import { InputError, NotFoundError } from '../../bot/errors.ts';
+import type { Caller } from '../../bot/pipeline/defineCommand.ts';
+import type { Services } from '../../bot/services.ts';
+
+export function serviceConfig(services: Services, name: string): ReleaseServiceConfig {
+  const found = services.config.release.services.find((s) => s.name === name);
+  if (!found) {
+    const known = services.config.release.services.map((s) => s.name);
+    throw new NotFoundError(
+      `no service is named "${name}"${known.length ? `; the services are ${known.join(', ')}` : '; release.services in the configuration lists none'}`,
+    );
+  }
+  return found;
+}
+
+export function isManager(services: Services, caller: Caller): boolean {
+  const managers = services.config.release.managers;
+  return managers !== undefined && caller.groups.includes(managers);
+}
+
+/** An owner entry names the caller: by e-mail, by Slack id, or through a directory group. */
+export function isOwner(service: ReleaseServiceConfig, caller: Caller): boolean {
+  return service.owners.some(
+    (o) =>
+      o.toLowerCase() === caller.email.toLowerCase() ||
+      (caller.slackUserId !== null && o === caller.slackUserId) ||
+      caller.groups.includes(o),
+  );
+}
+
+export interface Person {
+  email: string;
+  slackUserId: string | null;
+}
+
+/** The people behind a service's owner entries (groups expanded), for reminders. */
+export async function ownerPeople(services: Services, service: ReleaseServiceConfig): Promise<Person[]> {
+  const people = new Map<string, Person>();
+  const groups = service.owners.filter((o) => o.includes(':'));
+  const members = await services.access.groupMembers(groups);
+  const emails = [
+    ...service.owners.filter((o) => o.includes('@')),
+    ...[...members.values()].flat().map((m) => m.email),
+  ];
+  for (const email of emails) {
+    const user = await services.access.findUser({ email });
+    if (user?.active === false) continue;
+    people.set(email.toLowerCase(), { email: email.toLowerCase(), slackUserId: user?.slackUserId ?? null });
+  }
+  for (const id of service.owners.filter((o) => /^[UW][A-Z0-9]+$/.test(o))) {
+    const user = await services.access.findUser({ slackUserId: id });
+    if (user && !user.active) continue;
+    if (user) people.set(user.email, { email: user.email, slackUserId: id });
+  }
+  return [...people.values()];
+}
+
+/** How owners appear in a message: Slack mentions where known, group names, e-mails. */
+export function ownerMentions(service: ReleaseServiceConfig): string {
+  return service.owners.map((o) => (/^[UW][A-Z0-9]+$/.test(o) ? `<@${o}>` : o)).join(', ');
+}
+
+export function requireArgo(services: Services) {
+  const argocd = services.argocd;
+  if (!argocd)
+    throw new InputError(
+      'Argo CD is not configured: set argocd.url in the configuration (and ARGOCD_TOKEN in the environment)',
+    );
+  return argocd;
+}

@@ -1,0 +1,84 @@
+import { errorMessage } from '../../bot/errors.ts';
+import type { Message } from '../../bot/pipeline/message.ts';
+import type { Services } from '../../bot/services.ts';
+import type { ReleaseSnapshot } from '../../db/stores/releaseStore.ts';
+import { releaseMessage, serviceThreadMessage } from './views.ts';
+
+export const QUEUES = {
+  watch: 'release.watch',
+  watchRollback: 'release.watch-rollback',
+  remindOwners: 'release.remind-owners',
+  autoSyncReminder: 'release.autosync-reminder',
+  weekly: 'release.weekly',
+} as const;
+
+export async function loadSnapshot(services: Services, id: number): Promise<ReleaseSnapshot> {
+  const snapshot = await services.releases.snapshot(id);
+  if (!snapshot) throw new Error(`release ${id} vanished`);
+  return snapshot;
+}
+
+/**
+ * Posts the release message and one message per service (its thread is the service's) the first time, and updates them
+ * in place afterwards. Slack being unreachable must not undo a release step that already
+ * happened, so failures are logged and the next publish tries again.
+ */
+export async function publish(
+  services: Services,
+  id: number,
+  only?: readonly string[],
+): Promise<ReleaseSnapshot> {
+  let snapshot = await loadSnapshot(services, id);
+  const { release } = snapshot;
+  const config = services.config;
+  try {
+    if (!release.messageTs) {
+      const ref = await services.notifier.post(release.channel, releaseMessage(snapshot, config));
+      await services.releases.update(id, { messageTs: ref.ts });
+      for (const row of snapshot.services) {
+        // Each service gets a message of its own, whose thread holds its conversation.
+        const thread = await services.notifier.post(
+          release.channel,
+          serviceThreadMessage(snapshot, row.service, config),
+        );
+        await services.releases.updateService(id, row.service, { threadTs: thread.ts });
+      }
+      snapshot = await loadSnapshot(services, id);
+      return snapshot;
+    }
+    await services.notifier.update(
+      { channel: release.channel, ts: release.messageTs },
+      releaseMessage(snapshot, config),
+    );
+    for (const row of snapshot.services) {
+      if (only && !only.includes(row.service)) continue;
+      if (row.threadTs)
+        await services.notifier.update(
+          { channel: release.channel, ts: row.threadTs },
+          serviceThreadMessage(snapshot, row.service, config),
+        );
+    }
+  } catch (error) {
+    services.log.warn(
+      { err: error, release: id },
+      `could not update the release message: ${errorMessage(error)}`,
+    );
+  }
+  return snapshot;
+}
+
+/** A reply in a service's thread (or the release message's thread, or the channel). */
+export async function postInThread(
+  services: Services,
+  snapshot: ReleaseSnapshot,
+  service: string | null,
+  message: Message,
+): Promise<void> {
+  const row = service ? snapshot.services.find((s) => s.service === service) : undefined;
+  const threadTs = row?.threadTs ?? snapshot.release.messageTs ?? undefined;
+  try {
+    await services.notifier.post(snapshot.release.channel, message, threadTs ? { threadTs } : {});
+  } catch (error) {
+    services.log.warn({ err: error, release: snapshot.release.id }, 'could not post in the release thread');
+  }
+}

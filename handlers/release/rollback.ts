@@ -1,0 +1,257 @@
+import { ConflictError, errorMessage, InputError, UpstreamError } from '../../bot/errors.ts';
+import type { CommandContext } from '../../bot/pipeline/defineCommand.ts';
+import type { Message } from '../../bot/pipeline/message.ts';
+import type { Services } from '../../bot/services.ts';
+import { formatTime } from '../../bot/time.ts';
+import { noticeMessage } from '../../bot/views/common.ts';
+import type { ReleaseSnapshot, Rollback } from '../../db/stores/releaseStore.ts';
+import { type ArgoCdClient, ArgoCdError } from '../../integrations/argocd/argoCdClient.ts';
+import { assess } from '../../integrations/argocd/assess.ts';
+import { requireArgo } from './people.ts';
+import { loadSnapshot, postInThread, publish, QUEUES } from './publish.ts';
+
+export interface RollbackTarget {
+  key: string;
+  releaseId: number | null;
+  service: string;
+  application: string;
+  historyId: number;
+  revision: string | null;
+  fromRevision: string | null;
+}
+
+export interface RollbackJob {
+  key: string;
+}
+
+function busy(app: Awaited<ReturnType<ArgoCdClient['get']>>): boolean {
+  const phase = app.status?.operationState?.phase;
+  return Boolean(app.operation) || phase === 'Running' || phase === 'Terminating';
+}
+
+/** Terminates a running operation (a sync of the bad revision, typically) and waits, bounded, for it to stop. */
+async function stopRunningOperation(argocd: ArgoCdClient, application: string): Promise<boolean> {
+  const app = await argocd.get(application);
+  if (!busy(app)) return false;
+  try {
+    await argocd.terminateOperation(application);
+  } catch (error) {
+    if (!(error instanceof ArgoCdError && /no operation is in progress/i.test(error.message))) throw error;
+  }
+  for (let i = 0; i < 20; i++) {
+    if (!busy(await argocd.get(application))) return true;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new UpstreamError(
+    'Argo CD',
+    `the running operation of ${application} did not stop; try again in a minute`,
+  );
+}
+
+/**
+ * Rolls one application back to `target`, once: the idempotency record is claimed first, so a
+ * second click (or a second replica) finds it and stops. Auto-sync, which makes Argo CD refuse a
+ * rollback, is turned off first; the record keeps the policy so the reminder can say what to restore.
+ */
+export async function rollBack(
+  ctx: CommandContext,
+  target: RollbackTarget,
+  snapshot?: ReleaseSnapshot,
+): Promise<Message> {
+  const services = ctx.services;
+  const argocd = requireArgo(services);
+  const claim = await services.releases.claimRollback({
+    key: target.key,
+    releaseId: target.releaseId,
+    service: target.service,
+    application: target.application,
+    historyId: target.historyId,
+    revision: target.revision,
+    requestedBy: ctx.caller.email,
+    status: 'started',
+    channel: snapshot?.release.channel ?? ctx.channel,
+    threadTs: snapshot?.services.find((s) => s.service === target.service)?.threadTs ?? null,
+  });
+  if (!claim.won) {
+    const r = claim.rollback;
+    throw new ConflictError(
+      r.status === 'done'
+        ? `${target.application} was already rolled back by ${r.requestedBy} at ${formatTime(r.updatedAt)}`
+        : `${target.application} is being rolled back by ${r.requestedBy} (since ${formatTime(r.updatedAt)})`,
+    );
+  }
+  const steps: string[] = [];
+  try {
+    if (await stopRunningOperation(argocd, target.application)) steps.push('stopped the running operation');
+    const policy = await argocd.disableAutoSync(target.application);
+    if (policy) {
+      await services.releases.updateRollback(target.key, { autoSyncPolicy: policy });
+      steps.push('turned auto-sync off (Argo CD refuses a rollback while it is on)');
+      await services.audit.append({
+        requestId: ctx.requestId,
+        kind: 'step',
+        entry: ctx.entry,
+        email: ctx.caller.email,
+        slackUserId: ctx.caller.slackUserId,
+        channel: ctx.channel,
+        action: 'release.rollback',
+        resource: `service:${target.service}`,
+        outcome: 'autosync_disabled',
+        detail: { application: target.application, policy },
+      });
+    }
+    await argocd.rollback(target.application, target.historyId);
+  } catch (error) {
+    await services.releases.updateRollback(target.key, { status: 'failed', error: errorMessage(error) });
+    if (error instanceof ArgoCdError && error.autoSyncEnabled)
+      throw new ConflictError(
+        `Argo CD refused the rollback of ${target.application}: auto-sync was turned on again meanwhile. Try again.`,
+      );
+    throw error;
+  }
+  await services.releases.updateRollback(target.key, { status: 'done' });
+  if (target.releaseId !== null)
+    await services.releases.updateApp(target.releaseId, target.application, {
+      status: 'rolling_back',
+      startedAt: services.now(),
+      healthySince: null,
+      message: `rolling back to ${target.revision?.slice(0, 7) ?? `history ${target.historyId}`}`,
+    });
+  await services.jobs.send<RollbackJob>(
+    QUEUES.watchRollback,
+    { key: target.key },
+    { startAfter: new Date(services.now().getTime() + services.config.release.pollInterval) },
+  );
+  const autoSyncOff = steps.some((s) => s.startsWith('turned auto-sync off'));
+  if (autoSyncOff)
+    await services.jobs.send<RollbackJob>(
+      QUEUES.autoSyncReminder,
+      { key: target.key },
+      { startAfter: new Date(services.now().getTime() + services.config.release.autoSyncReminderInterval) },
+    );
+  const text =
+    `${ctx.caller.email} rolled back ${target.application} (${target.service}) from ${target.fromRevision?.slice(0, 7) ?? '?'} to ` +
+    `${target.revision?.slice(0, 7) ?? '?'} (Argo CD history ${target.historyId})${steps.length ? `; dpbot ${steps.join(' and ')}` : ''}.` +
+    (autoSyncOff
+      ? ` Auto-sync stays off until someone turns it back on — which deploys the branch head again, so merge the fix first; dpbot will remind this thread.`
+      : '');
+  const message = noticeMessage(text, 'in_channel');
+  if (snapshot) {
+    const fresh = await publish(services, snapshot.release.id);
+    await postInThread(services, fresh, target.service, message);
+  }
+  return message;
+}
+
+/** Follows a rollback until the application is healthy at the old revision (bounded by the sync timeout). */
+export async function rollbackTick(services: Services, key: string): Promise<boolean> {
+  const rollback = await services.releases.getRollback(key);
+  const argocd = services.argocd;
+  if (rollback?.status !== 'done' || !argocd) return false;
+  const now = services.now();
+  const app = await argocd.get(rollback.application);
+  const state = assess(app, {
+    revision: rollback.revision ?? '',
+    kind: 'rollback',
+    requestedAt: rollback.updatedAt,
+  });
+  const timedOut = now.getTime() - rollback.updatedAt.getTime() > services.config.release.syncTimeout;
+  if (state.state === 'running' || state.state === 'progressing') {
+    if (!timedOut) return true;
+  }
+  const ok = state.state === 'healthy';
+  const detail = ok ? `back on ${rollback.revision?.slice(0, 7)} and Healthy` : state.detail;
+  await services.audit.append({
+    requestId: `rollback-${key}`,
+    kind: 'event',
+    entry: 'system',
+    command: 'rollback',
+    action: 'release.rollback',
+    resource: `service:${rollback.service}`,
+    outcome: ok ? 'rollback_healthy' : 'rollback_unhealthy',
+    detail: { application: rollback.application, state: state.state, detail },
+  });
+  const message = noticeMessage(`Rollback of ${rollback.application}: ${detail}.`, 'in_channel');
+  if (rollback.releaseId !== null) {
+    await services.releases.updateApp(rollback.releaseId, rollback.application, {
+      status: ok ? 'rolled_back' : 'degraded',
+      finishedAt: now,
+      message: detail,
+    });
+    const snapshot = await loadSnapshot(services, rollback.releaseId);
+    await services.releases.updateService(rollback.releaseId, rollback.service, {
+      shipStatus: 'rolled_back',
+    });
+    const fresh = await publish(services, snapshot.release.id);
+    await postInThread(services, fresh, rollback.service, message);
+  } else if (rollback.channel) {
+    await services.notifier.post(
+      rollback.channel,
+      message,
+      rollback.threadTs ? { threadTs: rollback.threadTs } : {},
+    );
+  }
+  return false;
+}
+
+/** Reminds that auto-sync is off until it is back on; returns whether to remind again. */
+export async function autoSyncReminder(services: Services, key: string): Promise<boolean> {
+  const rollback = await services.releases.getRollback(key);
+  const argocd = services.argocd;
+  if (!rollback || rollback.autoSyncRestoredAt || !rollback.autoSyncPolicy || !argocd) return false;
+  const app = await argocd.get(rollback.application);
+  const where = async (message: Message) => {
+    if (rollback.releaseId !== null) {
+      const snapshot = await loadSnapshot(services, rollback.releaseId);
+      await postInThread(services, snapshot, rollback.service, message);
+    } else if (rollback.channel)
+      await services.notifier.post(
+        rollback.channel,
+        message,
+        rollback.threadTs ? { threadTs: rollback.threadTs } : {},
+      );
+  };
+  if (app.spec.syncPolicy?.automated) {
+    await services.releases.updateRollback(key, { autoSyncRestoredAt: services.now() });
+    await services.audit.append({
+      requestId: `rollback-${key}`,
+      kind: 'event',
+      entry: 'system',
+      command: 'rollback',
+      action: 'release.rollback',
+      resource: `service:${rollback.service}`,
+      outcome: 'autosync_restored',
+      detail: { application: rollback.application },
+    });
+    await where(noticeMessage(`Auto-sync of ${rollback.application} is on again.`, 'in_channel'));
+    return false;
+  }
+  await services.audit.append({
+    requestId: `rollback-${key}`,
+    kind: 'event',
+    entry: 'system',
+    command: 'rollback',
+    action: 'release.rollback',
+    resource: `service:${rollback.service}`,
+    outcome: 'autosync_reminder',
+    detail: { application: rollback.application, since: rollback.createdAt.toISOString() },
+  });
+  await where(
+    noticeMessage(
+      `Reminder: auto-sync of ${rollback.application} is still off since the rollback by ${rollback.requestedBy} at ${formatTime(rollback.createdAt)}. ` +
+        `Once the fix is merged, turn it back on (argocd app set ${rollback.application} --sync-policy automated${rollback.autoSyncPolicy && (rollback.autoSyncPolicy as { selfHeal?: boolean }).selfHeal ? ' --self-heal' : ''}).`,
+      'in_channel',
+    ),
+  );
+  return true;
+}
+
+export function describeRollback(r: Rollback): string {
+  return `${r.application} → history ${r.historyId} (${r.status}) by ${r.requestedBy}`;
+}
+
+export function notDeployed(application: string, releaseId: number): InputError {
+  return new InputError(
+    `${application} was not deployed by release #${releaseId}, so there is nothing to roll back`,
+  );
+}

@@ -1,0 +1,290 @@
+import { Blocks, Elements, Md } from 'slack-block-builder';
+import type { ReleaseCategory } from '../../bot/config/release.ts';
+import type { Config } from '../../bot/config/schema.ts';
+import { blocks, type Message } from '../../bot/pipeline/message.ts';
+import { formatTime } from '../../bot/time.ts';
+import { escapeMrkdwn, lineSections, RUN_ACTION } from '../../bot/views/common.ts';
+import type { ReleaseApp, ReleasePr, ReleaseSnapshot } from '../../db/stores/releaseStore.ts';
+import type { TrackedIssue } from '../../integrations/tracker/releaseTracker.ts';
+import { categoryByName, OTHER, readableTitle } from './categorize.ts';
+import { ownerMentions } from './people.ts';
+
+const STATUS_TEXT: Record<ReleaseSnapshot['release']['status'], string> = {
+  open: 'Open: owners decide what ships',
+  shipping: 'Shipping',
+  shipped: 'Shipped',
+  failed: 'Stopped: a deployment failed',
+  cancelled: 'Cancelled',
+};
+
+const APP_TEXT: Record<ReleaseApp['status'], string> = {
+  waiting: '⏳ Waiting',
+  syncing: '🔄 Syncing',
+  healthy: '✅ Healthy',
+  degraded: '🔴 Degraded',
+  failed: '🔴 Failed',
+  rolling_back: '↩️ Rolling back',
+  rolled_back: '↩️ Rolled back',
+};
+
+const short = (sha: string | null | undefined) => (sha ? sha.slice(0, 7) : '—');
+/** `abc1234…def5678`, or `since 2026-11-01 → def5678` for a first release started from a date. */
+const range = (row: { sinceRevision: string | null; sinceDate: Date; revision: string }) =>
+  row.sinceRevision
+    ? `${short(row.sinceRevision)}…${short(row.revision)}`
+    : `since ${row.sinceDate.toISOString().slice(0, 10)} → ${short(row.revision)}`;
+
+export function releaseTitle(snapshot: ReleaseSnapshot): string {
+  return `Release #${snapshot.release.id} — ${snapshot.release.createdAt.toISOString().slice(0, 10)}`;
+}
+
+const run = (text: string, command: string, style?: 'primary' | 'danger') => {
+  const b = Elements.Button({ text, actionId: RUN_ACTION, value: command });
+  return style === 'primary' ? b.primary() : style === 'danger' ? b.danger() : b;
+};
+
+/** The PRs of one service in a release. */
+export function prsOf(snapshot: ReleaseSnapshot, service: string): ReleasePr[] {
+  return snapshot.prs.filter((p) => p.services.includes(service));
+}
+
+function decisionText(snapshot: ReleaseSnapshot, service: string, config: Config): string {
+  const c = snapshot.confirmations.find((x) => x.service === service);
+  const svc = config.release.services.find((s) => s.name === service);
+  if (!c || c.decision === 'pending') return `⏳ waiting for ${svc ? ownerMentions(svc) : 'its owners'}`;
+  const who = c.decidedBy ?? 'someone';
+  if (c.decision === 'include') return `✅ included by ${escapeMrkdwn(who)}`;
+  return `⏭ skipped by ${escapeMrkdwn(who)}${c.reason ? ` (${escapeMrkdwn(c.reason)})` : ''}`;
+}
+
+/** The one release message in the release channel, updated in place as things happen. */
+export function releaseMessage(snapshot: ReleaseSnapshot, config: Config): Message {
+  const r = snapshot.release;
+  const lines = snapshot.services.map((s) => {
+    const count = prsOf(snapshot, s.service).length;
+    const late = prsOf(snapshot, s.service).filter((p) => p.late).length;
+    const apps = snapshot.apps
+      .filter((a) => a.service === s.service)
+      .map(
+        (a) =>
+          `\n    ${escapeMrkdwn(a.application)}: ${APP_TEXT[a.status]}${a.message && a.status !== 'healthy' ? ` — ${escapeMrkdwn(a.message)}` : ''}`,
+      )
+      .join('');
+    return `• ${Md.bold(s.service)} (${escapeMrkdwn(s.repository)} ${range(s)}) — ${count} PR${count === 1 ? '' : 's'}${late ? ` (${late} late)` : ''} · ${decisionText(snapshot, s.service, config)}${apps}`;
+  });
+  const withoutKey = snapshot.prs.filter((p) => p.jiraKeys.length === 0 && p.category !== 'excluded').length;
+  const pending = snapshot.confirmations.filter((c) => c.decision === 'pending').length;
+  const context = [
+    `Started by ${escapeMrkdwn(r.startedBy)} ${formatTime(r.createdAt)}`,
+    `${snapshot.prs.length} pull request(s), ${withoutKey} without a Jira key`,
+    r.trackerNote ? escapeMrkdwn(r.trackerNote) : '',
+    r.status === 'open' && pending ? `${pending} service(s) still to decide` : '',
+  ].filter(Boolean);
+  const rollbackButtons = snapshot.apps
+    .filter((a) => a.status !== 'waiting' && a.status !== 'rolling_back' && a.status !== 'rolled_back')
+    .map((a) =>
+      run(`Rollback ${a.application}`, `release rollback ${a.application} --release ${r.id}`, 'danger'),
+    );
+  const actions =
+    r.status === 'open'
+      ? [
+          run('Ship', `release ship --release ${r.id}`, 'primary'),
+          run('Refresh', `release refresh --release ${r.id}`),
+          run('Status', `release status ${r.id}`),
+        ]
+      : [run('Status', `release status ${r.id}`), run('Notes', `release notes ${r.id}`)];
+  const text = [
+    `${releaseTitle(snapshot)}: ${STATUS_TEXT[r.status]}`,
+    ...snapshot.services.map((s) => {
+      const c = snapshot.confirmations.find((x) => x.service === s.service);
+      const apps = snapshot.apps
+        .filter((a) => a.service === s.service)
+        .map((a) => `${a.application} ${a.status}`);
+      return `${s.service}: ${prsOf(snapshot, s.service).length} PRs, ${c?.decision ?? 'pending'}${c?.decidedBy ? ` by ${c.decidedBy}` : ''}${apps.length ? ` [${apps.join(', ')}]` : ''}`;
+    }),
+  ].join('\n');
+  const chunks: (typeof rollbackButtons)[] = [];
+  for (let i = 0; i < rollbackButtons.length && chunks.length < 5; i += 5)
+    chunks.push(rollbackButtons.slice(i, i + 5));
+  return {
+    text,
+    visibility: 'in_channel',
+    blocks: blocks(
+      Blocks.Header({ text: releaseTitle(snapshot) }),
+      Blocks.Section({ text: `${Md.bold('Status')}: ${STATUS_TEXT[r.status]}` }),
+      ...lineSections(lines, 20),
+      Blocks.Context().elements(context.join(' · ')),
+      ...chunks.map((c) => Blocks.Actions().elements(...c)),
+      Blocks.Actions().elements(...actions),
+    ),
+  };
+}
+
+function prLine(pr: ReleasePr): string {
+  const keys = pr.jiraKeys.length ? ` · ${pr.jiraKeys.join(', ')}` : '';
+  const late = pr.late ? ' _(late addition)_' : '';
+  return `• <${pr.url}|#${pr.number}> ${escapeMrkdwn(pr.title)}${pr.author ? ` — ${escapeMrkdwn(pr.author)}` : ''}${keys}${late}`;
+}
+
+function grouped(
+  prs: readonly ReleasePr[],
+  categories: readonly ReleaseCategory[],
+): [ReleaseCategory, ReleasePr[]][] {
+  const order = [...categories, OTHER];
+  return order
+    .map((c): [ReleaseCategory, ReleasePr[]] => [c, prs.filter((p) => p.category === c.name)])
+    .filter(([, list]) => list.length > 0);
+}
+
+/** A service's thread: its pull requests by category, who decides, and Include / Skip. */
+export function serviceThreadMessage(snapshot: ReleaseSnapshot, service: string, config: Config): Message {
+  const row = snapshot.services.find((s) => s.service === service);
+  const prs = prsOf(snapshot, service);
+  const svc = config.release.services.find((s) => s.name === service);
+  const lines: string[] = [];
+  for (const [category, list] of grouped(prs, config.release.categories)) {
+    lines.push(Md.bold(category.title));
+    lines.push(...list.map(prLine));
+  }
+  const excluded = prs.filter((p) => p.category === 'excluded');
+  const noKey = prs.filter((p) => p.jiraKeys.length === 0 && p.category !== 'excluded');
+  const decided = snapshot.confirmations.find((c) => c.service === service);
+  const open = snapshot.release.status === 'open';
+  const title = `${service}: ${prs.length} pull request(s) in release #${snapshot.release.id}`;
+  return {
+    text: [title, ...prs.map((p) => `#${p.number} ${p.title}${p.late ? ' (late addition)' : ''}`)].join('\n'),
+    visibility: 'in_channel',
+    blocks: blocks(
+      Blocks.Section({
+        text: `${Md.bold(escapeMrkdwn(title))}\n${escapeMrkdwn(row?.repository ?? '')} ${row ? range(row) : ''} · owners: ${svc ? ownerMentions(svc) : '?'}`,
+      }),
+      ...lineSections(lines.length ? lines : ['No pull requests since the last release.'], 12),
+      (noKey.length > 0 || excluded.length > 0) &&
+        Blocks.Context().elements(
+          [
+            noKey.length ? `Without a Jira key: ${noKey.map((p) => `#${p.number}`).join(', ')}` : '',
+            excluded.length ? `Left out of notes: ${excluded.map((p) => `#${p.number}`).join(', ')}` : '',
+          ]
+            .filter(Boolean)
+            .join(' · '),
+        ),
+      Blocks.Section({ text: decisionText(snapshot, service, config) }),
+      open &&
+        Blocks.Actions().elements(
+          run(
+            'Include',
+            `release include ${service} --release ${snapshot.release.id}`,
+            decided?.decision === 'include' ? undefined : 'primary',
+          ),
+          run('Skip', `release skip ${service} --release ${snapshot.release.id}`),
+        ),
+    ),
+  };
+}
+
+/** Release notes for engineers: every included service, by category, with links and keys. */
+export function engineeringNotes(
+  snapshot: ReleaseSnapshot,
+  config: Config,
+  services?: readonly string[],
+): Message {
+  const lines: string[] = [];
+  const plain: string[] = [`${releaseTitle(snapshot)} — release notes`];
+  const included = snapshot.confirmations.filter((c) => c.decision === 'include').map((c) => c.service);
+  for (const service of included) {
+    if (services && !services.includes(service)) continue;
+    const prs = prsOf(snapshot, service).filter((p) => p.category !== 'excluded');
+    lines.push(`${Md.bold(service)}`);
+    plain.push(service);
+    for (const [category, list] of grouped(prs, config.release.categories)) {
+      lines.push(`_${escapeMrkdwn(category.title)}_`, ...list.map(prLine));
+      plain.push(`  ${category.title}`, ...list.map((p) => `  - #${p.number} ${p.title}`));
+    }
+  }
+  const skipped = snapshot.confirmations.filter((c) => c.decision === 'skip').map((c) => c.service);
+  const context = [
+    skipped.length ? `Skipped: ${skipped.join(', ')}` : '',
+    snapshot.release.trackerNote ?? '',
+  ].filter(Boolean);
+  plain.push(...context);
+  return {
+    text: plain.join('\n'),
+    blocks: blocks(
+      Blocks.Header({ text: `${releaseTitle(snapshot)} — release notes` }),
+      ...lineSections(lines.length ? lines : ['Nothing was included in this release.'], 20),
+      context.length > 0 && Blocks.Context().elements(escapeMrkdwn(context.join(' · '))),
+    ),
+  };
+}
+
+/** The same notes as Markdown, for a GitHub release body. */
+export function markdownNotes(snapshot: ReleaseSnapshot, config: Config, repository: string): string {
+  const out: string[] = [];
+  const included = snapshot.confirmations.filter((c) => c.decision === 'include').map((c) => c.service);
+  for (const service of included) {
+    const prs = prsOf(snapshot, service).filter(
+      (p) => p.repository === repository && p.category !== 'excluded',
+    );
+    if (!prs.length) continue;
+    out.push(`## ${service}`);
+    for (const [category, list] of grouped(prs, config.release.categories)) {
+      out.push(`### ${category.title}`, ...list.map((p) => `- ${p.title} (#${p.number})`));
+    }
+  }
+  return out.join('\n');
+}
+
+/**
+ * Notes for one stakeholder channel, for readers outside engineering: only the services that
+ * concern them and shipped, only categories with a stakeholder heading, plain titles (the Jira
+ * summary when the tracker knows the key), and for external audiences no links or names.
+ */
+export function stakeholderNotes(
+  snapshot: ReleaseSnapshot,
+  config: Config,
+  channel: string,
+  issues: ReadonlyMap<string, TrackedIssue>,
+): Message | undefined {
+  const services = config.release.services.filter(
+    (s) =>
+      s.stakeholders.includes(channel) &&
+      snapshot.services.some((r) => r.service === s.name && r.shipStatus === 'done'),
+  );
+  if (!services.length) return undefined;
+  const lines: string[] = [];
+  const plain: string[] = [];
+  for (const svc of services) {
+    const prs = prsOf(snapshot, svc.name).filter((p) => p.category !== 'excluded');
+    const sections: string[] = [];
+    const seen = new Set<string>();
+    for (const [category, list] of grouped(prs, config.release.categories)) {
+      const heading = categoryByName(category.name, config.release.categories).stakeholderTitle;
+      if (!heading) continue;
+      const items: string[] = [];
+      for (const pr of list) {
+        const summary = pr.jiraKeys.map((k) => issues.get(k)?.summary).find(Boolean);
+        const text = summary ?? readableTitle(pr.title);
+        if (seen.has(text)) continue;
+        seen.add(text);
+        items.push(
+          svc.external ? `• ${escapeMrkdwn(text)}` : `• ${escapeMrkdwn(text)} (<${pr.url}|details>)`,
+        );
+        plain.push(`${svc.name}: ${text}`);
+      }
+      if (items.length) sections.push(`_${escapeMrkdwn(heading)}_`, ...items);
+    }
+    if (sections.length) lines.push(Md.bold(svc.name), ...sections);
+  }
+  if (!lines.length) return undefined;
+  const date = snapshot.release.shippedAt ?? snapshot.release.updatedAt;
+  const title = `What changed on ${date.toISOString().slice(0, 10)}`;
+  return {
+    text: [title, ...plain].join('\n'),
+    visibility: 'in_channel',
+    blocks: blocks(
+      Blocks.Header({ text: title }),
+      ...lineSections(lines, 20),
+      Blocks.Context().elements('Questions? Ask in the release channel.'),
+    ),
+  };
+}

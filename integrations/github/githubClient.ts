@@ -1,0 +1,375 @@
+import { retry } from '@octokit/plugin-retry';
+import { throttling } from '@octokit/plugin-throttling';
+import { Octokit } from '@octokit/rest';
+import Bottleneck from 'bottleneck';
+import type { Logger } from 'pino';
+import type { Config } from '../../bot/config/schema.ts';
+import { type Env, readSecret } from '../../bot/config/secrets.ts';
+import { InputError, UpstreamError } from '../../bot/errors.ts';
+
+export interface Commit {
+  oid: string;
+  committedDate: Date;
+}
+
+export interface MergedPullRequest {
+  number: number;
+  title: string;
+  body: string;
+  url: string;
+  author: string | null;
+  branch: string;
+  mergedAt: Date;
+  mergeCommit: string | null;
+  labels: string[];
+  files: string[];
+}
+
+export interface MergedSinceQuery {
+  repository: string;
+  branch: string;
+  /** Pull requests merged at or after this moment. */
+  since: Date;
+  /** Whether changed paths are needed (monorepos); a PR touching more than 100 files then costs more requests. */
+  needAllFiles: boolean;
+}
+
+export interface MergedSince {
+  /** The branch head when the first page was read: the revision a release ships. */
+  head: Commit;
+  pullRequests: MergedPullRequest[];
+  /** GitHub requests this took. */
+  requests: number;
+}
+
+/** What the release needs from GitHub. */
+export interface GitHubClient {
+  /** The commit a ref names (a sha, a tag or a branch), with its date. */
+  resolveCommit(repository: string, ref: string): Promise<Commit>;
+  mergedPullRequests(query: MergedSinceQuery): Promise<MergedSince>;
+  createRelease(input: {
+    repository: string;
+    tag: string;
+    revision: string;
+    name: string;
+    body: string;
+  }): Promise<{ url: string }>;
+}
+
+const MERGED_QUERY = `query DpbotMergedPullRequests($owner: String!, $name: String!, $ref: String!, $q: String!, $first: Int!, $after: String, $withHead: Boolean!) {
+  repository(owner: $owner, name: $name) @include(if: $withHead) {
+    ref(qualifiedName: $ref) { target { oid ... on Commit { committedDate } } }
+  }
+  search(type: ISSUE, query: $q, first: $first, after: $after) {
+    issueCount
+    pageInfo { hasNextPage endCursor }
+    nodes {
+      ... on PullRequest {
+        number title body url mergedAt headRefName
+        author { login }
+        mergeCommit { oid }
+        labels(first: 30) { nodes { name } }
+        files(first: 100) { totalCount pageInfo { endCursor } nodes { path } }
+      }
+    }
+  }
+}`;
+
+const FILES_QUERY = `query DpbotPullRequestFiles($owner: String!, $name: String!, $number: Int!, $after: String) {
+  repository(owner: $owner, name: $name) {
+    pullRequest(number: $number) {
+      files(first: 100, after: $after) { pageInfo { hasNextPage endCursor } nodes { path } }
+    }
+  }
+}`;
+
+const COMMIT_QUERY = `query DpbotResolveCommit($owner: String!, $name: String!, $expression: String!) {
+  repository(owner: $owner, name: $name) {
+    object(expression: $expression) { ... on Commit { oid committedDate } }
+  }
+}`;
+
+interface PullRequestNode {
+  number?: number;
+  title?: string;
+  body?: string;
+  url?: string;
+  mergedAt?: string | null;
+  headRefName?: string;
+  author?: { login: string } | null;
+  mergeCommit?: { oid: string } | null;
+  labels?: { nodes: { name: string }[] };
+  files?: { totalCount: number; pageInfo?: { endCursor: string | null }; nodes: { path: string }[] } | null;
+}
+
+interface MergedPage {
+  repository?: { ref: { target: { oid: string; committedDate?: string } } | null } | null;
+  search: {
+    issueCount: number;
+    pageInfo: { hasNextPage: boolean; endCursor: string | null };
+    nodes: PullRequestNode[];
+  };
+}
+
+/** GitHub's search returns at most 1,000 results for one query. */
+const SEARCH_CAP = 1000;
+const PAGE = 100;
+const SMALLEST_PAGE = 10;
+
+const isoSeconds = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+function split(repository: string): { owner: string; name: string } {
+  const [owner = '', name = ''] = repository.split('/');
+  return { owner, name };
+}
+
+function statusOf(error: unknown): number | undefined {
+  if (typeof error === 'object' && error !== null && 'status' in error && typeof error.status === 'number')
+    return error.status;
+  return undefined;
+}
+
+/** Octokit's errors as dpbot's: which system, what it said, the status. */
+function upstream(error: unknown, what: string): UpstreamError {
+  if (error instanceof UpstreamError) return error;
+  const status = statusOf(error);
+  const graphqlErrors =
+    typeof error === 'object' && error !== null && 'errors' in error && Array.isArray(error.errors)
+      ? (error.errors as { type?: string; message?: string }[])
+      : undefined;
+  if (graphqlErrors?.some((e) => e.type === 'NOT_FOUND'))
+    return new UpstreamError('GitHub', `${what}: not found, or not visible to the GITHUB_TOKEN`, 404, {
+      cause: error,
+    });
+  const message = error instanceof Error ? error.message : String(error);
+  return new UpstreamError(
+    'GitHub',
+    `${what}: ${status ? `HTTP ${status}, ` : ''}${message.slice(0, 300)}`,
+    status,
+    { cause: error },
+  );
+}
+
+export interface GitHubDeps {
+  env: Env;
+  log: Logger;
+}
+
+/**
+ * The Octokit-backed client. Reads are GraphQL: one search query per 100 merged pull requests of a
+ * repository brings titles, bodies, branches, labels and changed paths together, where the REST
+ * search API would need another request per pull request for its files. The throttling plugin
+ * spaces every GraphQL request a second apart (it treats them all as writes); dpbot's queries are
+ * reads worth one point each, so its reader uses its own limiter — bounded concurrency, no spacing
+ * — and its writer (releases) keeps the plugin's defaults.
+ */
+export class OctokitGitHubClient implements GitHubClient {
+  readonly #reader: Octokit;
+  readonly #writer: Octokit;
+
+  constructor(options: { apiUrl: string; token: string | undefined; concurrency: number; log: Logger }) {
+    const log = options.log.child({ integration: 'github' });
+    const Client = Octokit.plugin(throttling, retry);
+    const common = {
+      ...(options.token ? { auth: options.token } : {}),
+      baseUrl: options.apiUrl.replace(/\/$/, ''),
+      userAgent: 'dpbot',
+      log: {
+        debug: () => {},
+        info: () => {},
+        warn: (message: string) => log.warn(message),
+        // Octokit logs every failed request as an error, including those the client handles
+        // (a 502 answered with a smaller page, a rate limit waited out); real failures are thrown.
+        error: (message: string) => log.warn(message),
+      },
+    };
+    const onLimit =
+      (kind: string) =>
+      (
+        retryAfter: number,
+        request: { method: string; url: string },
+        _octokit: unknown,
+        retryCount: number,
+      ) => {
+        const again = retryCount < 3 && retryAfter <= 120;
+        log.warn(
+          { retryAfter, retryCount, method: request.method, url: request.url },
+          `GitHub ${kind}; ${again ? 'retrying after the wait GitHub asked for' : 'giving up'}`,
+        );
+        return again;
+      };
+    const throttle = {
+      onRateLimit: onLimit('rate limit reached'),
+      onSecondaryRateLimit: onLimit('secondary rate limit reached'),
+    };
+    this.#reader = new Client({
+      ...common,
+      throttle: {
+        ...throttle,
+        id: 'dpbot-reader',
+        write: new Bottleneck.Group({ maxConcurrent: options.concurrency, minTime: 0 }),
+      },
+    });
+    this.#writer = new Client({ ...common, throttle: { ...throttle, id: 'dpbot-writer' } });
+  }
+
+  async resolveCommit(repository: string, ref: string): Promise<Commit> {
+    const { owner, name } = split(repository);
+    let data: { repository: { object: { oid?: string; committedDate?: string } | null } | null };
+    try {
+      data = await this.#reader.graphql(COMMIT_QUERY, { owner, name, expression: ref });
+    } catch (error) {
+      throw upstream(error, `resolving ${ref} in ${repository}`);
+    }
+    const object = data.repository?.object;
+    if (!object?.oid || !object.committedDate)
+      throw new InputError(`"${ref}" is not a commit, tag or branch of ${repository}`);
+    return { oid: object.oid, committedDate: new Date(object.committedDate) };
+  }
+
+  async mergedPullRequests(query: MergedSinceQuery): Promise<MergedSince> {
+    const { owner, name } = split(query.repository);
+    // Sorted by creation so the pages do not reshuffle between requests (best match, the
+    // default order, may).
+    const q = `repo:${query.repository} is:pr is:merged base:${query.branch} merged:>=${isoSeconds(query.since)} sort:created-asc`;
+    let requests = 0;
+    let head: Commit | undefined;
+    let after: string | null = null;
+    let first = PAGE;
+    const found: MergedPullRequest[] = [];
+    const incomplete: { pr: MergedPullRequest; after: string | null }[] = [];
+    for (let page = 0; page < SEARCH_CAP / SMALLEST_PAGE; page++) {
+      let data: MergedPage;
+      try {
+        requests++;
+        data = await this.#reader.graphql<MergedPage>(MERGED_QUERY, {
+          owner,
+          name,
+          ref: `refs/heads/${query.branch}`,
+          q,
+          first,
+          after,
+          withHead: head === undefined,
+          // 502/504 means the query was too slow for GitHub's 10 s limit: a smaller page, not the
+          // same query again, is what helps.
+          request: { retries: 0 },
+        });
+      } catch (error) {
+        const status = statusOf(error);
+        if ((status === 502 || status === 504) && first > SMALLEST_PAGE) {
+          first = Math.max(SMALLEST_PAGE, Math.floor(first / 2));
+          continue;
+        }
+        throw upstream(error, `reading pull requests merged into ${query.repository}@${query.branch}`);
+      }
+      if (head === undefined) {
+        const target = data.repository?.ref?.target;
+        if (!target?.committedDate)
+          throw new UpstreamError(
+            'GitHub',
+            `${query.repository} has no branch ${query.branch} (or the token cannot see it)`,
+            404,
+          );
+        head = { oid: target.oid, committedDate: new Date(target.committedDate) };
+      }
+      if (data.search.issueCount > SEARCH_CAP)
+        throw new InputError(
+          `${data.search.issueCount} pull requests were merged into ${query.repository} since ${isoSeconds(query.since)}; GitHub's search returns at most ${SEARCH_CAP}. Start from a later --since.`,
+        );
+      for (const node of data.search.nodes) {
+        if (node.number === undefined || !node.mergedAt) continue;
+        const pr: MergedPullRequest = {
+          number: node.number,
+          title: node.title ?? '',
+          body: node.body ?? '',
+          url: node.url ?? '',
+          author: node.author?.login ?? null,
+          branch: node.headRefName ?? '',
+          mergedAt: new Date(node.mergedAt),
+          mergeCommit: node.mergeCommit?.oid ?? null,
+          labels: node.labels?.nodes.map((l) => l.name) ?? [],
+          files: node.files?.nodes.map((f) => f.path) ?? [],
+        };
+        found.push(pr);
+        if ((node.files?.totalCount ?? 0) > pr.files.length)
+          incomplete.push({ pr, after: node.files?.pageInfo?.endCursor ?? null });
+      }
+      if (!data.search.pageInfo.hasNextPage) break;
+      after = data.search.pageInfo.endCursor;
+    }
+    if (head === undefined) throw new UpstreamError('GitHub', `no answer for ${query.repository}`);
+    if (query.needAllFiles)
+      for (const { pr, after } of incomplete) requests += await this.#moreFiles(owner, name, pr, after);
+    // A pull request merged between the head read and the search belongs to the next refresh.
+    const until = head.committedDate.getTime();
+    const pullRequests = found
+      .filter((pr) => pr.mergedAt.getTime() <= until)
+      .sort((a, b) => a.mergedAt.getTime() - b.mergedAt.getTime() || a.number - b.number);
+    return { head, pullRequests, requests };
+  }
+
+  /** The rest of the files of a pull request that changed more than 100; returns the requests made. */
+  async #moreFiles(owner: string, name: string, pr: MergedPullRequest, from: string | null): Promise<number> {
+    let after = from;
+    let requests = 0;
+    const files: string[] = from ? [...pr.files] : [];
+    for (let page = 0; page < 30; page++) {
+      requests++;
+      let data: {
+        repository: {
+          pullRequest: {
+            files: {
+              pageInfo: { hasNextPage: boolean; endCursor: string | null };
+              nodes: { path: string }[];
+            };
+          } | null;
+        } | null;
+      };
+      try {
+        data = await this.#reader.graphql(FILES_QUERY, { owner, name, number: pr.number, after });
+      } catch (error) {
+        throw upstream(error, `reading the files of ${owner}/${name}#${pr.number}`);
+      }
+      const page_ = data.repository?.pullRequest?.files;
+      if (!page_) break;
+      files.push(...page_.nodes.map((f) => f.path));
+      if (!page_.pageInfo.hasNextPage) break;
+      after = page_.pageInfo.endCursor;
+    }
+    pr.files = files;
+    return requests;
+  }
+
+  async createRelease(input: {
+    repository: string;
+    tag: string;
+    revision: string;
+    name: string;
+    body: string;
+  }): Promise<{ url: string }> {
+    const { owner, name } = split(input.repository);
+    try {
+      const response = await this.#writer.rest.repos.createRelease({
+        owner,
+        repo: name,
+        tag_name: input.tag,
+        target_commitish: input.revision,
+        name: input.name,
+        body: input.body,
+      });
+      return { url: response.data.html_url };
+    } catch (error) {
+      throw upstream(error, `creating release ${input.tag} in ${input.repository}`);
+    }
+  }
+}
+
+/** The GitHub client from the configuration; the token comes from GITHUB_TOKEN (or GITHUB_TOKEN_FILE). */
+export function githubFromConfig(config: Config, deps: GitHubDeps): GitHubClient {
+  return new OctokitGitHubClient({
+    apiUrl: config.github.apiUrl,
+    token: readSecret(deps.env, 'GITHUB_TOKEN'),
+    concurrency: config.github.concurrency,
+    log: deps.log,
+  });
+}

@@ -1,0 +1,54 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { exampleConfigPath } from '../../bot/config/loadConfig.ts';
+import { runCli } from '../support/cli.ts';
+import { createTestDatabase, type TestDatabase } from '../support/db.ts';
+
+let database: TestDatabase;
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+});
+afterAll(async () => {
+  await database.drop();
+});
+
+describe('the example configuration in the sandbox', () => {
+  it('lets a newcomer start a release in the console against the simulated GitHub', async () => {
+    const script = [
+      'release start',
+      'release start --since 14d',
+      '.as grace@example.com',
+      'release include orders-api',
+      '.as linus@example.com',
+      'release skip ingest',
+      'release include catalog',
+      'release status',
+    ].join('\n');
+    const result = await runCli(['console', '--config', exampleConfigPath()], {
+      env: { DATABASE_URL: database.url, LOG_LEVEL: 'silent' },
+      input: script,
+    });
+    expect(result.code).toBe(0);
+    const out = result.stdout;
+    expect(out).toContain('pass --since');
+    expect(out).toMatch(
+      /Release #1 started: \d+ pull request\(s\) in 3 service\(s\), read with 2 GitHub request\(s\)/,
+    );
+    expect(out).toContain('[#releases] == Release #1');
+    expect(out).toContain('grace@example.com included orders-api in release #1.');
+    // linus owns catalog (by Slack id), not ingest.
+    expect(out).toContain('Not allowed: only the owners of ingest (file:team-x-oncall)');
+    expect(out).toContain('linus@example.com included catalog in release #1.');
+    const rows = await database.query<{ command: string; outcome: string }>(
+      "SELECT command, outcome FROM audit_log WHERE kind = 'outcome' ORDER BY id",
+    );
+    expect(rows.rows).toEqual([
+      { command: 'release start', outcome: 'rejected' },
+      { command: 'release start', outcome: 'ok' },
+      { command: 'release include', outcome: 'ok' },
+      { command: 'release skip', outcome: 'denied' },
+      { command: 'release include', outcome: 'ok' },
+      { command: 'release status', outcome: 'ok' },
+    ]);
+  });
+});

@@ -1,0 +1,252 @@
+import type { KnownBlock } from '@slack/types';
+import type { App } from '../../bot/app.ts';
+import { RUN_ACTION } from '../../bot/views/common.ts';
+import { releaseWorkers } from '../../handlers/release/index.ts';
+import type { ReleaseTracker } from '../../integrations/tracker/releaseTracker.ts';
+import { ArgoCdSimulator } from '../../sandbox/argocd/argoCdSimulator.ts';
+import {
+  buildRepository,
+  generatePullRequests,
+  type SimPullRequest,
+} from '../../sandbox/github/githubData.ts';
+import { GitHubSimulator } from '../../sandbox/github/githubSimulator.ts';
+import { recordingNotifier, recordingResponder, startTestApp } from './app.ts';
+import { createTestDatabase, type TestDatabase } from './db.ts';
+import { createFixture, type Fixture, standardDirectory } from './fixture.ts';
+
+export const SINCE = '2026-11-02';
+const old = new Date('2026-10-20T09:00:00Z');
+const recent = new Date('2026-11-03T09:00:00Z');
+
+export interface ReleaseWorld {
+  fixture: Fixture;
+  database: TestDatabase;
+  app: App;
+  github: GitHubSimulator;
+  argocd: ArgoCdSimulator;
+  notifier: ReturnType<typeof recordingNotifier>;
+  orders: SimPullRequest[];
+  platform: SimPullRequest[];
+  close(): Promise<void>;
+}
+
+/**
+ * Two repositories on the GitHub simulator — acme/orders (one service) and acme/platform (a
+ * monorepo of ingest and catalog) — with pull requests merged before and after SINCE; their
+ * Argo CD applications; and the real app with the release workers running.
+ */
+export async function startReleaseWorld(
+  options: { config?: Record<string, unknown>; releaseTracker?: ReleaseTracker } = {},
+): Promise<ReleaseWorld> {
+  const github = new GitHubSimulator({ token: 'ghs-test' });
+  const argocd = new ArgoCdSimulator({ token: 'argo-test' });
+  const orders = [
+    ...generatePullRequests('acme/orders', { count: 3, start: old, spacingMs: 3_600_000, firstNumber: 10 }),
+    ...generatePullRequests('acme/orders', {
+      count: 6,
+      start: recent,
+      spacingMs: 3_600_000,
+      firstNumber: 100,
+    }),
+  ];
+  const platform = [
+    ...generatePullRequests('acme/platform', {
+      count: 2,
+      start: old,
+      spacingMs: 3_600_000,
+      firstNumber: 10,
+      folders: ['services/ingest', 'services/catalog'],
+    }),
+    ...generatePullRequests('acme/platform', {
+      count: 10,
+      start: recent,
+      spacingMs: 3_600_000,
+      firstNumber: 200,
+      folders: ['services/ingest', 'services/catalog'],
+    }),
+  ];
+  github.addRepository(buildRepository('acme/orders', orders));
+  github.addRepository(buildRepository('acme/platform', platform));
+  const deployed = (prs: SimPullRequest[]) =>
+    prs.filter((p) => p.mergedAt < recent).at(-1)?.mergeCommit ?? 'root';
+  argocd
+    .addApplication({
+      name: 'orders-api',
+      repoURL: 'https://github.com/acme/orders',
+      revision: deployed(orders),
+      previousRevision: 'aaaaaaa1',
+    })
+    .addApplication({
+      name: 'ingest',
+      repoURL: 'https://github.com/acme/platform',
+      revision: deployed(platform),
+      previousRevision: 'bbbbbbb1',
+    })
+    .addApplication({
+      name: 'catalog-api',
+      repoURL: 'https://github.com/acme/platform',
+      revision: deployed(platform),
+      previousRevision: 'ccccccc1',
+    })
+    .addApplication({
+      name: 'catalog-worker',
+      repoURL: 'https://github.com/acme/platform',
+      revision: deployed(platform),
+      previousRevision: 'ddddddd1',
+      autoSync: true,
+    });
+  await github.start();
+  await argocd.start();
+  const fixture = createFixture({
+    directory: {
+      ...standardDirectory,
+      groups: [...standardDirectory.groups, { id: 'release-managers', members: ['ada@example.com'] }],
+    },
+    policies: {
+      'platform.yaml': {
+        grants: [
+          { group: 'file:data-platform', actions: ['*'] },
+          { group: 'file:engineering', actions: ['access.read', 'release.read', 'release.confirm'] },
+          {
+            group: 'file:team-x-oncall',
+            actions: ['release.rollback'],
+            resources: ['service:orders-api', 'app:orders-api'],
+          },
+        ],
+      },
+    },
+    config: {
+      jobs: { pollInterval: '500ms' },
+      github: { apiUrl: github.url },
+      argocd: { url: argocd.url },
+      release: {
+        channel: '#releases',
+        managers: 'file:release-managers',
+        services: [
+          {
+            name: 'orders-api',
+            repository: 'acme/orders',
+            applications: ['orders-api'],
+            owners: ['grace@example.com'],
+            stakeholders: ['#sales-ops'],
+          },
+          {
+            name: 'ingest',
+            repository: 'acme/platform',
+            paths: ['services/ingest/'],
+            applications: ['ingest'],
+            owners: ['file:team-x-oncall'],
+            stakeholders: ['#data-consumers'],
+          },
+          {
+            name: 'catalog',
+            repository: 'acme/platform',
+            paths: ['services/catalog/**'],
+            applications: ['catalog-api', 'catalog-worker'],
+            owners: ['U0LINUS001'],
+            stakeholders: ['#data-consumers', '#partners'],
+            external: true,
+          },
+        ],
+        waves: [['orders-api', 'catalog']],
+        settleTime: '1s',
+        pollInterval: '300ms',
+        reminderInterval: '1h',
+        autoSyncReminderInterval: '1s',
+        ...options.config,
+      },
+    },
+  });
+  const database = await createTestDatabase();
+  const notifier = recordingNotifier();
+  const app = await startTestApp(fixture, database, {
+    env: { GITHUB_TOKEN: 'ghs-test', ARGOCD_TOKEN: 'argo-test' },
+    notifier,
+    ...(options.releaseTracker ? { releaseTracker: options.releaseTracker } : {}),
+  });
+  await releaseWorkers(app.services, app.pipeline);
+  return {
+    fixture,
+    database,
+    app,
+    github,
+    argocd,
+    notifier,
+    orders,
+    platform,
+    close: async () => {
+      await app.close();
+      await database.drop();
+      await github.stop();
+      await argocd.stop();
+      fixture.remove();
+    },
+  };
+}
+
+export interface Ran {
+  outcome: string;
+  texts: string[];
+  responder: ReturnType<typeof recordingResponder>;
+  requestId: string;
+  rows: Record<string, unknown>[];
+}
+
+async function auditRows(world: ReleaseWorld, requestId: string) {
+  const rows = await world.database.query(
+    'SELECT kind, decision, outcome, error, email, action, resource, command, detail FROM audit_log WHERE request_id = $1 ORDER BY id',
+    [requestId],
+  );
+  return rows.rows;
+}
+
+export async function run(world: ReleaseWorld, text: string, email: string): Promise<Ran> {
+  const responder = recordingResponder();
+  const requestId = crypto.randomUUID();
+  const outcome = await world.app.pipeline.handleText({
+    requestId,
+    entry: 'console',
+    text,
+    caller: { email },
+    channel: 'C-RELEASES',
+    responder,
+  });
+  return { outcome, texts: responder.texts(), responder, requestId, rows: await auditRows(world, requestId) };
+}
+
+/** Presses a button (dp.run: the command text in its value) as someone, through the pipeline. */
+export async function press(
+  world: ReleaseWorld,
+  actionId: string,
+  value: string,
+  email: string,
+): Promise<Ran> {
+  const responder = recordingResponder();
+  const requestId = crypto.randomUUID();
+  const outcome = await world.app.pipeline.handleAction({
+    requestId,
+    entry: 'button',
+    actionId,
+    value,
+    caller: { email },
+    channel: 'C-RELEASES',
+    responder,
+  });
+  return { outcome, texts: responder.texts(), responder, requestId, rows: await auditRows(world, requestId) };
+}
+
+/** The buttons of a message: label → value. */
+export function buttons(
+  blocks: readonly KnownBlock[] | undefined,
+): { label: string; actionId: string; value: string }[] {
+  const out: { label: string; actionId: string; value: string }[] = [];
+  for (const block of blocks ?? []) {
+    if (block.type !== 'actions') continue;
+    for (const el of block.elements)
+      if (el.type === 'button')
+        out.push({ label: el.text.text, actionId: el.action_id ?? '', value: el.value ?? '' });
+  }
+  return out;
+}
+
+export const runButton = (b: { value: string }) => ({ actionId: RUN_ACTION, value: b.value });
