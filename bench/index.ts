@@ -1,6 +1,15 @@
+import { ackBenchmark } from './ack.bench.ts';
 import { auditBenchmark } from './audit.bench.ts';
 import { authorizationBenchmark } from './authorization.bench.ts';
+import { directoryBenchmark } from './directory.bench.ts';
 import type { Benchmark } from './harness.ts';
+import { releaseBenchmark } from './release.bench.ts';
 
 /** Every benchmark `npm run bench` runs, in order. */
-export const benchmarks: readonly Benchmark[] = [authorizationBenchmark, auditBenchmark];
+export const benchmarks: readonly Benchmark[] = [
+  ackBenchmark,
+  authorizationBenchmark,
+  auditBenchmark,
+  directoryBenchmark,
+  releaseBenchmark,
+];

@@ -233,6 +233,36 @@ CREATE TABLE "slack_requests" (
 	"received_at" timestamp with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
+CREATE TABLE "task_runs" (
+	"id" serial PRIMARY KEY NOT NULL,
+	"task" text NOT NULL,
+	"params" jsonb NOT NULL,
+	"template_kind" text NOT NULL,
+	"template_name" text NOT NULL,
+	"namespace" text NOT NULL,
+	"workflow_name" text,
+	"request_id" text NOT NULL,
+	"requester_email" text NOT NULL,
+	"requester_slack_id" text,
+	"channel" text,
+	"message_channel" text,
+	"message_ts" text,
+	"phase" text DEFAULT 'Submitting' NOT NULL,
+	"progress" text,
+	"message" text,
+	"failed_step" text,
+	"started_at" timestamp with time zone,
+	"finished_at" timestamp with time zone,
+	"jira_key" text,
+	"jira_commented_at" timestamp with time zone,
+	"cancelled_by" text,
+	"cancel_mode" text,
+	"rendered_key" text,
+	"closed_at" timestamp with time zone,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
 CREATE TABLE "user_grants" (
 	"id" serial PRIMARY KEY NOT NULL,
 	"actions" text[] NOT NULL,
@@ -286,6 +316,9 @@ CREATE UNIQUE INDEX "releases_one_active_idx" ON "releases" USING btree ("active
 CREATE UNIQUE INDEX "scale_reverts_pending_key" ON "scale_reverts" USING btree ("team","target") WHERE "scale_reverts"."status" = 'pending';--> statement-breakpoint
 CREATE INDEX "scale_reverts_status_due_idx" ON "scale_reverts" USING btree ("status","due_at");--> statement-breakpoint
 CREATE INDEX "slack_requests_received_at_idx" ON "slack_requests" USING btree ("received_at");--> statement-breakpoint
+CREATE INDEX "task_runs_task_created_idx" ON "task_runs" USING btree ("task","created_at");--> statement-breakpoint
+CREATE INDEX "task_runs_requester_created_idx" ON "task_runs" USING btree ("requester_email","created_at");--> statement-breakpoint
+CREATE INDEX "task_runs_workflow_idx" ON "task_runs" USING btree ("workflow_name");--> statement-breakpoint
 CREATE INDEX "user_grants_user_email_idx" ON "user_grants" USING btree ("user_email");--> statement-breakpoint
 CREATE INDEX "user_sources_source_idx" ON "user_sources" USING btree ("source");--> statement-breakpoint
 CREATE UNIQUE INDEX "users_email_key" ON "users" USING btree ("email");--> statement-breakpoint
