@@ -55,7 +55,7 @@ async function stopProcess(child: ChildProcess): Promise<void> {
 }
 
 /** 5,000 slash commands, each signed as Slack signs them (a unique trigger_id keeps signatures unique). */
-async function load(url: string): Promise<{ p50: number; p99: number; non2xx: number }> {
+async function load(url: string, responseUrl: string): Promise<{ p50: number; p99: number; non2xx: number }> {
   let n = 0;
   const result = await autocannon({
     url: `${url}/slack/events`,
@@ -72,7 +72,7 @@ async function load(url: string): Promise<{ p50: number; p99: number; non2xx: nu
             user_id: 'U0ADA00001',
             command: '/dp',
             text: `scale team-x ${8 + (n % 2)} --reason "bench ${n}"`,
-            response_url: 'http://127.0.0.1:9/unused',
+            response_url: responseUrl,
             trigger_id: randomUUID(),
           }).toString();
           const ts = String(Math.floor(Date.now() / 1000));
@@ -180,7 +180,7 @@ export const ackBenchmark: Benchmark = {
           ).rows[0]?.n,
         );
         try {
-          const r = await load(`http://127.0.0.1:${botPort}`);
+          const r = await load(`http://127.0.0.1:${botPort}`, slack.responseUrl('bench'));
           if (r.non2xx > 0) ctx.log(`ack: ${r.non2xx} non-2xx answers from dpbot`);
           dpbotP50.push(r.p50);
           dpbotP99.push(r.p99);
@@ -205,7 +205,7 @@ export const ackBenchmark: Benchmark = {
               .status === 401,
         );
         try {
-          const r = await load(`http://127.0.0.1:${barePort}`);
+          const r = await load(`http://127.0.0.1:${barePort}`, slack.responseUrl('bench'));
           bareP50.push(r.p50);
           bareP99.push(r.p99);
         } finally {

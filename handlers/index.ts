@@ -11,11 +11,13 @@ import { datasetOptions } from './datasets/datasetOptions.ts';
 import { datasets } from './datasets/datasets.ts';
 import { help } from './help.ts';
 import { releaseCommands, releaseWorkers } from './release/index.ts';
+import { releaseHomePanel } from './release/releaseHomePanel.ts';
 import { taskCommands, taskWorkerRegistrations } from './tasks/taskCommands.ts';
 import { whoami } from './whoami.ts';
 import { whoCan } from './whoCan.ts';
 import { scale } from './workers/scale.ts';
 import { workers } from './workers/workers.ts';
+import { workersHomePanel } from './workers/workersHomePanel.ts';
 import { workersJobs } from './workers/workersJobs.ts';
 
 /** Every command, in the order help lists groups; adding a capability means adding it here. */
@@ -45,7 +47,7 @@ export const allWorkers: readonly WorkerRegistration[] = [
 ];
 
 /** Panels on the Slack App Home (the current release, worker counts). */
-export const allHomePanels: readonly HomePanel[] = [];
+export const allHomePanels: readonly HomePanel[] = [releaseHomePanel, workersHomePanel];
 
 /** Suggestions for external selects in forms (dataset names, teams), by action id. */
 export const allOptionProviders: readonly OptionProvider[] = [datasetOptions];

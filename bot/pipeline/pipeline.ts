@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { ModalView } from '@slack/types';
+import type { Logger } from 'pino';
 import type { AuditEntry } from '../../db/stores/auditStore.ts';
 import type { PendingAction } from '../../db/stores/pendingStore.ts';
 import { type Approval, type Decision, decide } from '../../policies/decide.ts';
@@ -94,22 +95,35 @@ interface Acker {
   done(): Promise<void>;
 }
 
-function acker(inv: InvocationBase): Acker {
+/**
+ * Replies never decide what happened: a reply that cannot be delivered (an expired response URL,
+ * Slack down) is logged, and the request's outcome — already audited — stands.
+ */
+function acker(inv: InvocationBase, log: Logger): Acker {
   let acked = false;
+  const deliver = async (what: string, send: () => Promise<unknown>) => {
+    try {
+      await send();
+    } catch (error) {
+      log.warn({ err: error, requestId: inv.requestId }, `could not deliver the ${what}`);
+    }
+  };
   return {
     async say(message) {
       if (!acked && inv.ack) {
         acked = true;
-        await inv.ack(message);
+        const ack = inv.ack;
+        await deliver('acknowledgement', () => ack(message));
         return;
       }
       acked = true;
-      if (message) await inv.responder.send(message);
+      if (message) await deliver('reply', () => inv.responder.send(message));
     },
     async done() {
       if (!acked) {
         acked = true;
-        await inv.ack?.();
+        const ack = inv.ack;
+        if (ack) await deliver('acknowledgement', () => ack());
       }
     },
   };
@@ -181,7 +195,7 @@ export class CommandPipeline {
 
   async #handleTextSafely(inv: TextInvocation): Promise<Outcome> {
     const requestId = inv.requestId ?? randomUUID();
-    const ack = acker(inv);
+    const ack = acker(inv, this.services.log);
     const stat = { command: 'unknown' };
     let outcome: Outcome = 'error';
     try {
@@ -211,7 +225,7 @@ export class CommandPipeline {
         ...(actionId === RUN_ACTION && buttonKey ? { onceKey: `button:${buttonKey}` } : {}),
       });
     }
-    const ack = acker(inv);
+    const ack = acker(inv, this.services.log);
     try {
       if (actionId === CONFIRM_ACTION || actionId === CANCEL_ACTION) {
         return await this.#answerConfirmation(inv, actionId === CONFIRM_ACTION, ack);

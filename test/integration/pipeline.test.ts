@@ -268,6 +268,34 @@ describe('confirmations', () => {
   });
 });
 
+describe('when a reply cannot be delivered', () => {
+  it('the outcome stands and is audited; the failure is only logged', async () => {
+    const before = runs.length;
+    const requestId = crypto.randomUUID();
+    const outcome = await app.pipeline.handleText({
+      requestId,
+      entry: 'console',
+      text: 'drain team-x --size 2',
+      caller: { email: 'ada@example.com' },
+      responder: {
+        send: async () => {
+          throw new Error('the response URL expired');
+        },
+      },
+    });
+    expect(outcome).toBe('ok');
+    expect(runs.length).toBe(before + 1);
+    const rows = await database.query(
+      'SELECT kind, outcome FROM audit_log WHERE request_id = $1 ORDER BY id',
+      [requestId],
+    );
+    expect(rows.rows).toEqual([
+      { kind: 'attempt', outcome: null },
+      { kind: 'outcome', outcome: 'ok' },
+    ]);
+  });
+});
+
 describe('when the audit log cannot be written', () => {
   it('the command does not run and the caller is told', async () => {
     await database.query('ALTER TABLE audit_log RENAME TO audit_log_away');
