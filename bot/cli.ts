@@ -10,10 +10,10 @@ import { type App, applyPolicies, buildRegistry, createApp, openMigratedDatabase
 import { type LoadedConfig, loadConfig, resolveConfigRelative } from './config/loadConfig.ts';
 import type { Env } from './config/secrets.ts';
 import { runConsole } from './console/console.ts';
+import { ConsoleSurface } from './console/consoleSurface.ts';
 import { syncDirectorySources, syncResultLines } from './directorySync.ts';
 import { ConfigError, errorMessage, InputError } from './errors.ts';
 import { createLogger } from './logger.ts';
-import { ConsoleNotifier } from './notifier.ts';
 import { serveSlack } from './serve.ts';
 import { slackSettings } from './slack/slackApp.ts';
 import { parseSince } from './time.ts';
@@ -107,6 +107,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     const interactive = Boolean(io.stdin.isTTY);
     const log = logger(loaded, interactive ? 'warn' : undefined);
     const sandbox = loaded.config.sandbox ? await startSandbox(loaded.config) : undefined;
+    const surface = new ConsoleSurface(io.stdout);
     if (sandbox && interactive)
       out(`Sandbox: simulated ${sandbox.names.join(', ') || 'nothing yet'} on 127.0.0.1.`);
     let app: App;
@@ -116,7 +117,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         env: sandbox ? { ...sandbox.env, ...io.env } : io.env,
         log,
         runWorkers: true,
-        notifier: new ConsoleNotifier(io.stdout),
+        notifier: surface.notifier(),
       });
     } catch (error) {
       await sandbox?.stop();
@@ -128,6 +129,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         as: user,
         input: io.stdin,
         output: io.stdout,
+        surface,
         interactive,
       });
     } finally {

@@ -1,6 +1,4 @@
-import type { Writable } from 'node:stream';
 import type { Logger } from 'pino';
-import { renderMessage } from './console/renderText.ts';
 import type { Message } from './pipeline/message.ts';
 
 /** Where a posted message lives, to update it or reply in its thread. */
@@ -42,36 +40,5 @@ export class LogNotifier implements Notifier {
 
   async direct(to: { email: string }, message: Message): Promise<void> {
     this.#log.info({ to: to.email, text: message.text }, 'direct message (not sent: no Slack)');
-  }
-}
-
-/**
- * The console's notifier: prints what would be posted, marked with where it would go. Buttons in
- * such messages are shown but not pressable (they belong to no request of this session).
- */
-export class ConsoleNotifier implements Notifier {
-  readonly #out: Writable;
-  #next = 1;
-
-  constructor(out: Writable) {
-    this.#out = out;
-  }
-
-  #print(prefix: string, message: Message): void {
-    this.#out.write(`${prefix} ${renderMessage(message, () => 0).replace(/\[0\] /g, '')}\n`);
-  }
-
-  async post(channel: string, message: Message, options: { threadTs?: string } = {}): Promise<MessageRef> {
-    const ts = `${Date.now() / 1000}.${String(this.#next++).padStart(6, '0')}`;
-    this.#print(options.threadTs ? `[${channel}, in thread]` : `[${channel}]`, message);
-    return { channel, ts };
-  }
-
-  async update(ref: MessageRef, message: Message): Promise<void> {
-    this.#print(`[${ref.channel}, updated]`, message);
-  }
-
-  async direct(to: { email: string }, message: Message): Promise<void> {
-    this.#print(`[direct to ${to.email}]`, message);
   }
 }

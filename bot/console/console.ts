@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
-import type { Message, MessageHandle, Responder } from '../pipeline/message.ts';
+import type { MessageHandle, Responder } from '../pipeline/message.ts';
 import type { CommandPipeline } from '../pipeline/pipeline.ts';
-import { type RenderedButton, renderMessage } from './renderText.ts';
+import { ConsoleSurface } from './consoleSurface.ts';
 
 export interface ConsoleOptions {
   pipeline: CommandPipeline;
@@ -12,10 +12,8 @@ export interface ConsoleOptions {
   output: Writable;
   /** Show a prompt and a banner: true when a person is typing. */
   interactive: boolean;
-}
-
-interface Pressable extends RenderedButton {
-  handle: MessageHandle;
+  /** Shared with the notifier, so buttons on background messages can be pressed too. */
+  surface?: ConsoleSurface;
 }
 
 const BANNER = `dpbot console — type a command as you would after /dp (try "help"), a button's number to press it,
@@ -28,26 +26,19 @@ const BANNER = `dpbot console — type a command as you would after /dp (try "he
 export async function runConsole(options: ConsoleOptions): Promise<void> {
   const { pipeline, output } = options;
   let as = options.as.toLowerCase();
-  const buttons = new Map<number, Pressable>();
-  let next = 1;
+  const surface = options.surface ?? new ConsoleSurface(output);
   const session = randomUUID();
-  const write = (text: string) => output.write(`${text}\n`);
+  const write = (text: string) => surface.write(text);
+  const where = (visibility: string | undefined) => (visibility === 'in_channel' ? '[to the channel] ' : '');
 
   const responder: Responder = {
     send: async (message) => {
-      const handle: MessageHandle = { update: async (m) => print(m, handle, '(updated) ') };
-      print(message, handle, '');
+      const handle: MessageHandle = {
+        update: async (m) => surface.print(m, handle, `(updated) ${where(m.visibility)}`),
+      };
+      surface.print(message, handle, where(message.visibility));
       return handle;
     },
-  };
-  const print = (message: Message, handle: MessageHandle, prefix: string) => {
-    const text = renderMessage(message, (b) => {
-      const n = next++;
-      buttons.set(n, { ...b, handle });
-      return n;
-    });
-    const where = message.visibility === 'in_channel' ? '[to the channel] ' : '';
-    write(`${prefix}${where}${text}`);
   };
 
   const rl = createInterface({
@@ -69,7 +60,7 @@ export async function runConsole(options: ConsoleOptions): Promise<void> {
         as = line.slice(4).trim().toLowerCase();
         write(`Acting as ${as}.`);
       } else if (/^\d+$/.test(line)) {
-        const pressed = buttons.get(Number(line));
+        const pressed = surface.button(Number(line));
         if (!pressed) write(`There is no button ${line}.`);
         else {
           write(`> pressed "${pressed.label}"`);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exampleConfigPath } from '../../bot/config/loadConfig.ts';
-import { runCli } from '../support/cli.ts';
+import { liveCli, runCli } from '../support/cli.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 
 let database: TestDatabase;
@@ -51,4 +51,27 @@ describe('the example configuration in the sandbox', () => {
       { command: 'release status', outcome: 'ok' },
     ]);
   });
+
+  it('numbers the buttons of messages posted by background work, so they can be pressed too', async () => {
+    const fresh = await createTestDatabase();
+    const cli = liveCli(['console', '--config', exampleConfigPath()], {
+      env: { DATABASE_URL: fresh.url, LOG_LEVEL: 'silent' },
+    });
+    try {
+      cli.send('release start --since 14d');
+      // The orders-api message, posted in #releases by the release, carries Include and Skip.
+      const [, include] = await cli.waitFor(/\[#releases\][^\n]*orders-api[\s\S]*?\[(\d+)\] Include/);
+      // Grace owns orders-api: she presses its Include button by number.
+      cli.send('.as grace@example.com');
+      cli.send(include ?? '');
+      await cli.waitFor(/grace@example\.com included orders-api in release #1\./);
+      expect(await cli.end()).toBe(0);
+      const rows = await fresh.query(
+        "SELECT entry, outcome FROM audit_log WHERE command = 'release include' AND kind = 'outcome'",
+      );
+      expect(rows.rows).toEqual([{ entry: 'button', outcome: 'ok' }]);
+    } finally {
+      await fresh.drop();
+    }
+  }, 90_000);
 });

@@ -49,3 +49,55 @@ export function runCli(
     child.stdin.end(options.input ?? '');
   });
 }
+
+export interface LiveCli {
+  /** Everything written to standard output so far. */
+  output(): string;
+  /** Waits (bounded) until standard output matches, and returns the match. */
+  waitFor(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
+  send(line: string): void;
+  /** Closes standard input and waits for the exit code. */
+  end(): Promise<number | null>;
+}
+
+/** `dpbot …` driven line by line, for sessions whose next input depends on what was printed. */
+export function liveCli(
+  args: readonly string[],
+  options: { env?: Record<string, string | undefined> } = {},
+): LiveCli {
+  const child = spawn(process.execPath, [join(projectRoot(), 'bin', 'dpbot.ts'), ...args], {
+    cwd: projectRoot(),
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'warn', ...options.env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  child.stdout.on('data', (d: Buffer) => {
+    stdout += d.toString();
+  });
+  child.stderr.on('data', () => undefined);
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  return {
+    output: () => stdout,
+    waitFor: async (pattern, timeoutMs = 30_000) => {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const match = stdout.match(pattern);
+        if (match) return match;
+        if (Date.now() > deadline || child.exitCode !== null) {
+          throw new Error(`no ${pattern} in the console output:\n${stdout}`);
+        }
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    },
+    send: (line) => {
+      child.stdin.write(`${line}\n`);
+    },
+    end: async () => {
+      child.stdin.end();
+      const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+      const code = await exited;
+      clearTimeout(timer);
+      return code;
+    },
+  };
+}
