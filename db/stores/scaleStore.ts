@@ -77,12 +77,35 @@ function lockTimedOut(error: unknown): boolean {
 
 export class PgScaleStore implements ScaleStore {
   private readonly db: Db;
+  /** The last change queued per team in this process; see withTeamLock. */
+  readonly #queues = new Map<string, Promise<unknown>>();
 
   constructor(db: Db) {
     this.db = db;
   }
 
-  async withTeamLock<T>(
+  /**
+   * Changes to one team wait their turn in this process before asking PostgreSQL for the team's
+   * lock: a waiter holds no pooled connection, so a burst of commands for one team cannot take
+   * every connection while the one holding the lock needs another for its audit rows. The
+   * advisory lock then serializes across replicas.
+   */
+  withTeamLock<T>(team: string, timeoutMs: number, work: (locked: LockedTeam) => Promise<T>): Promise<T> {
+    const previous = this.#queues.get(team) ?? Promise.resolve();
+    const deadline = Date.now() + timeoutMs;
+    const mine = previous
+      .catch(() => undefined)
+      .then(() => this.#lockInDatabase(team, Math.max(1, deadline - Date.now()), work));
+    this.#queues.set(team, mine);
+    void mine
+      .finally(() => {
+        if (this.#queues.get(team) === mine) this.#queues.delete(team);
+      })
+      .catch(() => undefined);
+    return mine;
+  }
+
+  async #lockInDatabase<T>(
     team: string,
     timeoutMs: number,
     work: (locked: LockedTeam) => Promise<T>,
