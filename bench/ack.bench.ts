@@ -184,6 +184,20 @@ export const ackBenchmark: Benchmark = {
           if (r.non2xx > 0) ctx.log(`ack: ${r.non2xx} non-2xx answers from dpbot`);
           dpbotP50.push(r.p50);
           dpbotP99.push(r.p99);
+          // The scales themselves run after their acknowledgements, one at a time per team: let
+          // them finish (bounded) before stopping, so every outcome is audited too.
+          const count = async (kind: string) =>
+            Number(
+              (
+                await bench.pool.query(
+                  "SELECT count(*) AS n FROM audit_log WHERE kind = $1 AND command = 'scale'",
+                  [kind],
+                )
+              ).rows[0]?.n,
+            );
+          for (let i = 0; i < 600 && (await count('outcome')) < (await count('attempt')); i++) {
+            await new Promise((resolve) => setTimeout(resolve, 1000));
+          }
         } finally {
           await stopProcess(bot);
         }
