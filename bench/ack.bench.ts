@@ -209,6 +209,12 @@ export const ackBenchmark: Benchmark = {
           ).rows[0]?.n,
         );
         audited.push(after - before);
+        const outcomes = await bench.pool.query<{ outcome: string; n: string }>(
+          "SELECT outcome, count(*) AS n FROM audit_log WHERE kind = 'outcome' AND command = 'scale' GROUP BY outcome",
+        );
+        ctx.log(
+          `ack run ${run + 1}: outcomes so far: ${outcomes.rows.map((r) => `${r.outcome} ${r.n}`).join(', ')}`,
+        );
 
         const barePort = await freePort();
         const bare = await startProcess(
