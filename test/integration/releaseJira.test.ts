@@ -189,11 +189,15 @@ describe('a release with Jira', () => {
     for (const key of (keysOf.ingest ?? []).filter((k) => !shipping.includes(k)))
       expect(jira.issue(key)?.fixVersions, key).toEqual([]);
     expect(jiraRequests('PUT', new RegExp(`/issue/${limited}$`))).toHaveLength(2);
-    // The release thread says what failed and how to finish it.
+    // The release thread says what failed and how to finish it (posted just after the audit row).
     const releaseTs = world.notifier.posted.find((p) => p.channel === '#releases' && !p.threadTs)?.ts;
-    const report = world.notifier.posted.find(
-      (p) => p.threadTs === releaseTs && p.message.text.startsWith('Jira fix version'),
-    );
+    const report = await eventually(() => {
+      const found = world.notifier.posted.find(
+        (p) => p.threadTs === releaseTs && p.message.text.startsWith('Jira fix version'),
+      );
+      expect(found).toBeDefined();
+      return found;
+    });
     expect(report?.message.text).toContain(
       `Jira fix version ${name}: on ${shipping.length - 1} of ${shipping.length + 1} issue(s); failed: ${refused}; unknown: DATA-1902; keys without a PR: DATA-1500`,
     );
@@ -213,11 +217,11 @@ describe('a release with Jira', () => {
     const notes = world.notifier.posted.find((p) => p.channel === '#sales-ops')?.message.text ?? '';
     expect(notes).toContain('orders-api: Totals are rounded the way finance expects');
     expect(notes).not.toContain('Round totals half up');
-    const status = await run(world, 'release status 1', 'linus@example.com');
-    expect(status.texts[0]).toBeDefined();
-    const message = world.notifier.latest(releaseTs ?? '');
-    expect(JSON.stringify(message?.blocks)).toContain(`Jira fix version ${name} released`);
-    expect(JSON.stringify(message?.blocks)).toContain('keys without a PR: DATA-1500');
+    const status = JSON.stringify(
+      (await run(world, 'release status 1', 'linus@example.com')).responder.sent[0]?.message.blocks,
+    );
+    expect(status).toContain(`Jira fix version ${name} released`);
+    expect(status).toContain('keys without a PR: DATA-1500');
   });
 
   it('reports a refused lookup, refused credentials and a Jira error, audits each, and ships anyway', async () => {
@@ -277,9 +281,12 @@ describe('a release with Jira', () => {
     jira.sim.clearFaults();
 
     const name = `data-platform ${today()} #2`;
-    const rows = await events(2);
-    expect(rows.find((e) => e.outcome === 'fix_version_failed')).toMatchObject({
-      error: `1 issue(s) failed: DATA-1903: Jira: refused dpbot's credentials (401) when asked to add fix version ${name} to DATA-1903; check JIRA_API_TOKEN and jira.email`,
+    const rows = await eventually(async () => {
+      const all = await events(2);
+      expect(all.find((e) => e.outcome === 'fix_version_failed')).toMatchObject({
+        error: `1 issue(s) failed: DATA-1903: Jira: refused dpbot's credentials (401) when asked to add fix version ${name} to DATA-1903; check JIRA_API_TOKEN and jira.email`,
+      });
+      return all;
     });
     const version = jira.versions().find((v) => v.name === name);
     expect(rows.find((e) => e.outcome === 'fix_version_release_failed')).toMatchObject({
@@ -288,9 +295,11 @@ describe('a release with Jira', () => {
     // One try and one retry (release.jira.retries: 1), then it is reported, not retried forever.
     expect(jiraRequests('PUT', new RegExp(`/version/${version?.id}$`))).toHaveLength(2);
     expect(version?.released).toBe(false);
-    const done = world.notifier.posted.filter((p) => p.message.text.startsWith('Release #2 shipped'));
-    expect(done[0]?.message.text).toContain(
-      `Jira fix version ${name} could not be marked released: Jira: failed (500)`,
-    );
+    await eventually(() => {
+      const done = world.notifier.posted.find((p) => p.message.text.startsWith('Release #2 shipped'));
+      expect(done?.message.text).toContain(
+        `Jira fix version ${name} could not be marked released: Jira: failed (500)`,
+      );
+    });
   });
 });
