@@ -18,7 +18,7 @@ import { CombinedDatasetService } from '../integrations/datasets/datasetService.
 import { githubFromConfig } from '../integrations/github/githubClient.ts';
 import { jiraClientFromConfig } from '../integrations/jira/jiraClient.ts';
 import { kubernetesFromConfig } from '../integrations/kubernetes/kubernetes.ts';
-import type { ReleaseTracker } from '../integrations/tracker/releaseTracker.ts';
+import { jiraReleaseTrackerFromConfig } from '../integrations/tracker/jiraReleaseTracker.ts';
 import { createDirectorySources } from '../policies/directory/sources.ts';
 import { checkPolicies } from '../policies/policyFiles.ts';
 import { type LoadedConfig, resolveConfigRelative } from './config/loadConfig.ts';
@@ -61,8 +61,6 @@ export interface AppOptions {
   /** Commands besides dpbot's own (tests use this to exercise the pipeline with fixtures). */
   extraCommands?: Command[];
   now?: () => Date;
-  /** The issue tracker for releases (Jira), when one is configured. */
-  releaseTracker?: ReleaseTracker;
 }
 
 export function buildRegistry(extra: readonly Command[] = [], config?: Config): CommandRegistry {
@@ -156,6 +154,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     if (options.runWorkers) await kubernetes?.load();
     const registry = buildRegistry(options.extraCommands, config);
     const now = options.now ?? (() => new Date());
+    const jira = jiraClientFromConfig(config, { env, log });
     const services: Services = {
       config,
       configDir: loaded.baseDir,
@@ -183,13 +182,13 @@ export async function createApp(options: AppOptions): Promise<App> {
       now,
       datasets: CombinedDatasetService.fromConfig(config.datasets, { env, log, now }),
       argo: argoClientFromConfig(config, { env, log }),
-      jira: jiraClientFromConfig(config, { env, log }),
+      jira,
       kubernetes,
       scaling: new PgScaleStore(database.db),
       releases: new PgReleaseStore(database.db),
       github: githubFromConfig(config, { env, log }),
       argocd: argoCdFromConfig(config, { env, log }),
-      releaseTracker: options.releaseTracker,
+      releaseTracker: jiraReleaseTrackerFromConfig(config, { jira, log }),
     };
     if (options.syncOnStart ?? true) await syncLocalFiles(services);
     await applyPolicies(services, loaded);

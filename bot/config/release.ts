@@ -99,6 +99,30 @@ function section<T extends z.ZodType>(schema: T) {
   return z.preprocess((value) => (value === null || value === undefined ? {} : value), schema);
 }
 
+/** The Jira side of a release: where its fix version lives and how hard dpbot tries. */
+const releaseJiraSchema = section(
+  z.strictObject({
+    /** The project whose fix version a release creates; unset: no Jira steps (jira.url is needed too). */
+    project: z
+      .string()
+      .regex(/^[A-Z][A-Z0-9_]{1,9}$/, { error: 'expected a Jira project key such as DATA' })
+      .optional(),
+    /** The fix version's name; {date} (the release's start day) and {id} are replaced. */
+    versionName: z.string().min(1).max(200).default('release-{date}-{id}'),
+    /** Issues that belong to the release besides those in its fix version (listed when no pull request names them). */
+    scopeJql: z.string().min(1).max(2000).optional(),
+    /** Issues updated at once when the fix version is set. */
+    concurrency: integer({ min: 1, max: 10 }).default(4),
+    /** Retries of one Jira request after a 429, a 5xx or no answer; then the failure is reported. */
+    retries: integer({ min: 0, max: 10 }).default(3),
+    /** First wait before retrying a 5xx or no answer (doubling each time); a 429 waits its Retry-After. */
+    retryDelay: duration().prefault('1s'),
+    /** A Retry-After longer than this is not waited out: the request is reported as failed. */
+    maxRetryWait: duration().prefault('1m'),
+  }),
+);
+export type ReleaseJiraConfig = z.output<typeof releaseJiraSchema>;
+
 export const releaseSchema = section(
   z
     .strictObject({
@@ -138,6 +162,8 @@ export const releaseSchema = section(
       githubReleases: z.boolean().default(false),
       /** Tag name of those releases; {date} and {id} are replaced. */
       tagPattern: z.string().min(1).default('release-{date}-{id}'),
+      /** The release's Jira fix version (with `jira.url`). */
+      jira: releaseJiraSchema,
     })
     .superRefine((value, ctx) => {
       const names = new Set<string>();

@@ -10,6 +10,7 @@ export const QUEUES = {
   remindOwners: 'release.remind-owners',
   autoSyncReminder: 'release.autosync-reminder',
   weekly: 'release.weekly',
+  tracker: 'release.tracker',
 } as const;
 
 export async function loadSnapshot(services: Services, id: number): Promise<ReleaseSnapshot> {

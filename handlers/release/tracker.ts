@@ -1,12 +1,18 @@
+import { Blocks } from 'slack-block-builder';
 import { errorMessage } from '../../bot/errors.ts';
+import { blocks, type Message } from '../../bot/pipeline/message.ts';
 import type { Services } from '../../bot/services.ts';
+import { escapeMrkdwn, lineSections } from '../../bot/views/common.ts';
 import type { ReleaseSnapshot } from '../../db/stores/releaseStore.ts';
 import type { TrackedIssue, TrackerVersion } from '../../integrations/tracker/releaseTracker.ts';
+import { loadSnapshot, postInThread, publish } from './publish.ts';
 
 /**
  * The issue-tracker steps of a release, each separate and each skipped — with the reason written
  * into the release's notes — when no tracker is configured. The keys themselves are always
- * extracted (pure code) so people can see which pull requests lack one.
+ * extracted (pure code) so people can see which pull requests lack one. Jira being slow, refusing
+ * or down never stops a release: what happened is written into the notes, the release thread and
+ * the audit log.
  */
 
 const keysOf = (snapshot: ReleaseSnapshot, services?: readonly string[]) => [
@@ -17,54 +23,270 @@ const keysOf = (snapshot: ReleaseSnapshot, services?: readonly string[]) => [
   ),
 ];
 
-export const versionName = (snapshot: ReleaseSnapshot) =>
-  `release-${snapshot.release.createdAt.toISOString().slice(0, 10)}-${snapshot.release.id}`;
+const included = (snapshot: ReleaseSnapshot) =>
+  snapshot.confirmations.filter((c) => c.decision === 'include').map((c) => c.service);
 
-/** After start: looks the keys up in bulk and records what was found. */
+/** The fix version's name: `release.jira.versionName` with {date} (the start day) and {id}. */
+export const versionName = (snapshot: ReleaseSnapshot, services: Services) =>
+  services.config.release.jira.versionName
+    .replaceAll('{date}', snapshot.release.createdAt.toISOString().slice(0, 10))
+    .replaceAll('{id}', String(snapshot.release.id));
+
+/** A list short enough for a note: the first few, then how many more. */
+function keyList(keys: readonly string[], max = 12): string {
+  return keys.length > max
+    ? `${keys.slice(0, max).join(', ')} and ${keys.length - max} more`
+    : keys.join(', ');
+}
+
+function notConfigured(services: Services, keys: number): string {
+  return services.jira && !services.config.release.jira.project
+    ? `Jira: release.jira.project is not set, so ${keys} key(s) found in pull requests were not looked up and no fix version is set`
+    : `Jira not configured: ${keys} key(s) found in pull requests were not looked up, and no fix version is set`;
+}
+
+async function audit(
+  services: Services,
+  releaseId: number,
+  step: 'start' | 'ship',
+  outcome: string,
+  detail: object,
+  error?: string,
+): Promise<void> {
+  await services.audit.append({
+    requestId: `release-${releaseId}`,
+    kind: 'event',
+    entry: 'system',
+    command: `release ${step}`,
+    action: `release.${step}`,
+    resource: `release:${releaseId}`,
+    outcome,
+    ...(error ? { error } : {}),
+    detail,
+  });
+}
+
+/**
+ * Issues the tracker counts in the release (already in its fix version, or in the configured
+ * scope) that no pull request of the release names.
+ */
+async function keysWithoutPr(services: Services, snapshot: ReleaseSnapshot): Promise<string[]> {
+  const tracker = services.releaseTracker;
+  if (!tracker) return [];
+  const named = new Set(keysOf(snapshot));
+  const scope = await tracker.scope(versionName(snapshot, services));
+  return scope.map((i) => i.key).filter((k) => !named.has(k));
+}
+
+/**
+ * After start (and refresh): looks the keys up in bulk and lists the keys without a pull request.
+ * Returns the note for the release message.
+ */
 export async function trackerAfterStart(services: Services, snapshot: ReleaseSnapshot): Promise<string> {
   const keys = keysOf(snapshot);
   const tracker = services.releaseTracker;
-  if (!tracker)
-    return `Jira not configured: ${keys.length} key(s) found in pull requests were not looked up, and no fix version is set`;
+  if (!tracker) return notConfigured(services, keys.length);
   try {
     const found = await tracker.lookup(keys);
     const unknown = keys.filter((k) => !found.has(k));
-    return `${tracker.name}: ${found.size} of ${keys.length} key(s) found${unknown.length ? `; unknown: ${unknown.slice(0, 10).join(', ')}` : ''}`;
+    const orphans = await keysWithoutPr(services, snapshot);
+    return [
+      `${tracker.name}: ${found.size} of ${keys.length} key(s) found`,
+      unknown.length ? `unknown: ${keyList(unknown)}` : '',
+      orphans.length ? `keys without a PR: ${keyList(orphans)}` : '',
+    ]
+      .filter(Boolean)
+      .join('; ');
   } catch (error) {
+    await audit(
+      services,
+      snapshot.release.id,
+      'start',
+      'tracker_lookup_failed',
+      { keys: keys.length },
+      errorMessage(error),
+    );
     return `${tracker.name} lookup failed: ${errorMessage(error)}`;
   }
 }
 
-/** At ship: creates the fix version and sets it on the included services' issues. */
-export async function trackerAtShip(
-  services: Services,
-  snapshot: ReleaseSnapshot,
-  included: readonly string[],
-): Promise<{ note: string; version: TrackerVersion | undefined }> {
+/** The note while the ship job sets the fix version (run by `release ship`). */
+export function trackerShipping(services: Services, snapshot: ReleaseSnapshot): string | undefined {
   const tracker = services.releaseTracker;
-  const keys = keysOf(snapshot, included);
-  if (!tracker) return { note: snapshot.release.trackerNote ?? 'Jira not configured', version: undefined };
-  const version = await tracker.ensureVersion({
-    name: versionName(snapshot),
-    description: `dpbot release #${snapshot.release.id}: ${included.join(', ')}`,
-  });
-  await tracker.assignVersion(version, keys);
-  return { note: `${tracker.name} fix version ${version.name} set on ${keys.length} issue(s)`, version };
+  if (!tracker) return undefined;
+  return `${tracker.name}: setting fix version ${versionName(snapshot, services)} on the issues of ${included(snapshot).join(', ')}…`;
 }
 
-/** Once every included service is healthy: marks the version released. */
+/**
+ * The ship job: creates (or reuses) the fix version and sets it on the issues of the included
+ * services, then reports in the release thread and the audit log. Runs in the background so a
+ * slow or rate-limiting Jira never holds up the deployment.
+ */
+export async function trackerAtShip(services: Services, releaseId: number): Promise<void> {
+  const tracker = services.releaseTracker;
+  if (!tracker) return;
+  const snapshot = await loadSnapshot(services, releaseId);
+  const shipping = included(snapshot);
+  const keys = keysOf(snapshot, shipping);
+  const name = versionName(snapshot, services);
+  let note: string;
+  let report: Message;
+  try {
+    const version = await tracker.ensureVersion({
+      name,
+      description: `dpbot release #${releaseId}: ${shipping.join(', ')}`,
+    });
+    const found = await tracker.lookup(keys);
+    const unknown = keys.filter((k) => !found.has(k));
+    const already = keys.filter((k) => found.get(k)?.fixVersions?.includes(version.name));
+    const result = await tracker.assignVersion(
+      version,
+      keys.filter((k) => found.has(k) && !already.includes(k)),
+    );
+    const { orphans, notShipping } = await scopeAfterShip(services, snapshot, version, shipping);
+    const outcome =
+      result.failed.length === 0
+        ? 'fix_version_set'
+        : result.assigned.length > 0
+          ? 'fix_version_incomplete'
+          : 'fix_version_failed';
+    await audit(
+      services,
+      releaseId,
+      'ship',
+      outcome,
+      {
+        version: version.name,
+        versionId: version.id,
+        assigned: result.assigned,
+        already,
+        unknown,
+        skipped: result.skipped,
+        failed: result.failed,
+        keysWithoutPr: orphans,
+      },
+      result.failed.length
+        ? `${result.failed.length} issue(s) failed: ${result.failed
+            .slice(0, 3)
+            .map((f) => `${f.key}: ${f.error}`)
+            .join('; ')}`
+        : undefined,
+    );
+    const set = result.assigned.length + already.length;
+    note = [
+      `${tracker.name} fix version ${version.name}: on ${set} of ${keys.length} issue(s)`,
+      result.failed.length ? `failed: ${keyList(result.failed.map((f) => f.key))}` : '',
+      result.skipped.length ? `not set: ${keyList(result.skipped.map((s) => s.key))}` : '',
+      unknown.length ? `unknown: ${keyList(unknown)}` : '',
+      orphans.length ? `keys without a PR: ${keyList(orphans)}` : '',
+      notShipping.length ? `in the version but not shipping: ${keyList(notShipping)}` : '',
+    ]
+      .filter(Boolean)
+      .join('; ');
+    report = shipReport(note, [
+      ...result.failed.map((f) => `• ${f.key}: ${f.error}`),
+      ...result.skipped.map((s) => `• ${s.key}: ${s.reason}`),
+    ]);
+  } catch (error) {
+    await audit(
+      services,
+      releaseId,
+      'ship',
+      'fix_version_failed',
+      { version: name, keys },
+      errorMessage(error),
+    );
+    note = `${tracker.name}: fix version ${name} could not be set: ${errorMessage(error)}`;
+    report = shipReport(note, []);
+  }
+  // The watcher may have finished the release meanwhile and added to the note: keep what it added.
+  const placeholder = trackerShipping(services, snapshot) ?? '';
+  const current = (await loadSnapshot(services, releaseId)).release.trackerNote ?? '';
+  await services.releases.update(releaseId, {
+    trackerNote: placeholder && current.includes(placeholder) ? current.replace(placeholder, note) : note,
+  });
+  const fresh = await publish(services, releaseId);
+  await postInThread(services, fresh, null, report);
+}
+
+/** Keys without a pull request, and keys in the version whose pull requests are all in skipped services. */
+async function scopeAfterShip(
+  services: Services,
+  snapshot: ReleaseSnapshot,
+  version: TrackerVersion,
+  shipping: readonly string[],
+): Promise<{ orphans: string[]; notShipping: string[] }> {
+  const tracker = services.releaseTracker;
+  if (!tracker) return { orphans: [], notShipping: [] };
+  try {
+    const scope = (await tracker.scope(version.name)).map((i) => i.key);
+    const all = new Set(keysOf(snapshot));
+    const shipped = new Set(keysOf(snapshot, shipping));
+    return {
+      orphans: scope.filter((k) => !all.has(k)),
+      notShipping: scope.filter((k) => all.has(k) && !shipped.has(k)),
+    };
+  } catch (error) {
+    services.log.warn({ err: error }, 'could not list the issues in the fix version');
+    return { orphans: [], notShipping: [] };
+  }
+}
+
+function shipReport(note: string, lines: readonly string[]): Message {
+  return {
+    text: [note, ...lines].join('\n'),
+    visibility: 'in_channel',
+    blocks: blocks(
+      Blocks.Section({ text: escapeMrkdwn(note) }),
+      ...lineSections(lines.map(escapeMrkdwn), 5),
+      lines.length > 0 &&
+        Blocks.Context().elements(
+          'Set the version on these issues in Jira by hand, or fix the cause and ship again: issues that already have it are left alone.',
+        ),
+    ),
+  };
+}
+
+/** Once every included service is healthy: marks the version released (if it was created). */
 export async function trackerWhenShipped(
   services: Services,
   snapshot: ReleaseSnapshot,
 ): Promise<string | undefined> {
   const tracker = services.releaseTracker;
   if (!tracker) return undefined;
-  const version = await tracker.ensureVersion({
-    name: versionName(snapshot),
-    description: `dpbot release #${snapshot.release.id}`,
-  });
-  await tracker.markReleased(version);
-  return `${tracker.name} fix version ${version.name} released`;
+  const name = versionName(snapshot, services);
+  const releaseDate = services.now().toISOString().slice(0, 10);
+  try {
+    const version = await tracker.findVersion(name);
+    if (!version) {
+      await audit(
+        services,
+        snapshot.release.id,
+        'ship',
+        'fix_version_release_failed',
+        { version: name },
+        'the fix version does not exist',
+      );
+      return `${tracker.name} fix version ${name} does not exist (it could not be created when shipping), so nothing was marked released`;
+    }
+    const released = await tracker.markReleased(version, releaseDate);
+    await audit(services, snapshot.release.id, 'ship', 'fix_version_released', {
+      version: released.name,
+      versionId: released.id,
+      releaseDate,
+    });
+    return `${tracker.name} fix version ${released.name} released`;
+  } catch (error) {
+    await audit(
+      services,
+      snapshot.release.id,
+      'ship',
+      'fix_version_release_failed',
+      { version: name },
+      errorMessage(error),
+    );
+    return `${tracker.name} fix version ${name} could not be marked released: ${errorMessage(error)}`;
+  }
 }
 
 /** Jira summaries for stakeholder notes; empty when there is no tracker or it fails. */

@@ -7,6 +7,7 @@ import { ownerPeople } from './people.ts';
 import { postInThread, QUEUES } from './publish.ts';
 import { autoSyncReminder, type RollbackJob, rollbackTick } from './rollback.ts';
 import { shipTick } from './ship.ts';
+import { trackerAtShip } from './tracker.ts';
 
 const later = (services: Services, ms: number) => new Date(services.now().getTime() + ms);
 
@@ -138,6 +139,15 @@ export const releaseWorkers: WorkerRegistration = async (services) => {
     remindOwners(services, releaseId),
   );
   await jobs.work(QUEUES.weekly, () => weeklyReminder(services));
+  // Jira failures are reported by trackerAtShip itself; one retry covers a replica dying mid-way
+  // (setting a fix version twice changes nothing).
+  await jobs.work<{ releaseId: number }>(
+    QUEUES.tracker,
+    ({ releaseId }) => trackerAtShip(services, releaseId),
+    {
+      retryLimit: 1,
+    },
+  );
   const schedule = services.config.release.schedule;
   if (schedule) await jobs.schedule(QUEUES.weekly, schedule.cron, {}, { tz: schedule.timezone });
   else await jobs.unschedule(QUEUES.weekly);

@@ -25,6 +25,18 @@ export class JiraRateLimitedError extends UpstreamError {
   }
 }
 
+/**
+ * Jira said 400 (a JQL query it will not run, a field it refuses), with every message it gave —
+ * a bulk search names each unknown issue key there.
+ */
+export class JiraBadRequestError extends UpstreamError {
+  readonly errorMessages: readonly string[];
+  constructor(message: string, errorMessages: readonly string[], options?: { cause?: unknown }) {
+    super(JIRA, message, 400, options);
+    this.errorMessages = errorMessages;
+  }
+}
+
 export interface JiraIssue {
   id: string;
   key: string;
@@ -70,6 +82,9 @@ export interface JiraClient {
   ): Promise<JiraVersion>;
   /** Adds a fix version (by name) to an issue. */
   addFixVersion(key: string, versionName: string): Promise<void>;
+  getProject(key: string): Promise<{ id: string; key: string; name: string }>;
+  /** The project's version with exactly this name, if there is one. */
+  findVersion(projectKey: string, name: string): Promise<JiraVersion | undefined>;
 }
 
 export interface JiraJsClientOptions {
@@ -236,6 +251,33 @@ export class JiraJsClient implements JiraClient {
     );
   }
 
+  getProject(key: string): Promise<{ id: string; key: string; name: string }> {
+    return this.#call(`read project ${key}`, async ({ cloud, client }) => {
+      const project = await cloud.getProject(client, { projectIdOrKey: key });
+      return { id: project.id ?? '', key: project.key ?? key, name: project.name ?? key };
+    });
+  }
+
+  async findVersion(projectKey: string, name: string): Promise<JiraVersion | undefined> {
+    // The query matches names and descriptions containing the text; a few pages at most.
+    for (let startAt = 0, page = 0; page < 10; page++) {
+      const found = await this.#call(`find version ${name} in ${projectKey}`, ({ cloud, client }) =>
+        cloud.getProjectVersionsPaginated(client, {
+          projectIdOrKey: projectKey,
+          query: name,
+          startAt,
+          maxResults: 50,
+        }),
+      );
+      const values = found.values ?? [];
+      const exact = values.find((v) => v.name === name);
+      if (exact) return toVersion(exact);
+      if (found.isLast !== false || values.length === 0) return undefined;
+      startAt += values.length;
+    }
+    return undefined;
+  }
+
   async #call<T>(what: string, run: (lib: JiraLib) => Promise<T>): Promise<T> {
     let lib: JiraLib;
     try {
@@ -302,6 +344,14 @@ export class JiraJsClient implements JiraClient {
       return new UpstreamError(JIRA, `dpbot's account may not ${what} (403)${suffix}`, 403, { cause: error });
     if (isNotFoundError(error))
       return new UpstreamError(JIRA, `could not ${what}: not found (404)${suffix}`, 404, { cause: error });
+    if (isApiError(error) && error.status === 400)
+      return new JiraBadRequestError(
+        `rejected the request to ${what} (400)${suffix}`,
+        errorMessages(error.body),
+        {
+          cause: error,
+        },
+      );
     if (isApiError(error)) {
       const status = error.status;
       return new UpstreamError(
@@ -324,6 +374,18 @@ export class JiraJsClient implements JiraClient {
       );
     return new UpstreamError(JIRA, `could not ${what}: ${errorMessage(error)}`, undefined, { cause: error });
   }
+}
+
+/** Every message of Jira's error body, untruncated. */
+function errorMessages(body: unknown): string[] {
+  if (!body || typeof body !== 'object') return typeof body === 'string' && body ? [body] : [];
+  const b = body as { errorMessages?: unknown; errors?: unknown };
+  const out = Array.isArray(b.errorMessages)
+    ? b.errorMessages.filter((m): m is string => typeof m === 'string')
+    : [];
+  if (b.errors && typeof b.errors === 'object')
+    for (const [field, message] of Object.entries(b.errors)) out.push(`${field}: ${String(message)}`);
+  return out;
 }
 
 /** Jira's error body: `{errorMessages: [...], errors: {field: message}}`. */

@@ -170,6 +170,16 @@ export class JiraSimulator {
         '/rest/api/3/project/:key/versions',
         guard((r) => this.#projectVersions(r)),
       )
+      .route(
+        'GET',
+        '/rest/api/3/project/:key/version',
+        guard((r) => this.#projectVersionsPage(r)),
+      )
+      .route(
+        'GET',
+        '/rest/api/3/project/:key',
+        guard((r) => this.#getProject(r)),
+      )
       // What browse links open in the sandbox: the issue as plain text.
       .route('GET', '/browse/:key', (r) => this.#browse(r));
   }
@@ -186,8 +196,14 @@ export class JiraSimulator {
     return this.sim.stop();
   }
 
-  /** Adds an existing issue (demo data, test setup). */
-  addIssue(input: { project: string; summary: string; status?: string; labels?: string[] }): SimIssue {
+  /** Adds an existing issue (demo data, test setup); `number` picks its key (`DATA-345`). */
+  addIssue(input: {
+    project: string;
+    summary: string;
+    status?: string;
+    labels?: string[];
+    number?: number;
+  }): SimIssue {
     return this.#newIssue(
       input.project,
       input.summary,
@@ -195,7 +211,24 @@ export class JiraSimulator {
       'Task',
       input.labels ?? [],
       input.status ?? 'To Do',
+      input.number,
     );
+  }
+
+  /** Adds an existing version (a release manager planned it ahead), with these issues in it. */
+  addVersion(input: { project: string; name: string; released?: boolean; issues?: string[] }): SimVersion {
+    const project = this.#projects.find((p) => p.key === input.project);
+    if (!project) throw new Error(`no project ${input.project}`);
+    const v: SimVersion = {
+      id: String(++this.#versionSeq),
+      projectId: Number(project.id),
+      name: input.name,
+      released: input.released ?? false,
+      archived: false,
+    };
+    this.#versions.set(v.id, v);
+    for (const key of input.issues ?? []) this.#issues.get(key)?.fixVersions.push(v.id);
+    return v;
   }
 
   issue(key: string): SimIssue | undefined {
@@ -250,10 +283,15 @@ export class JiraSimulator {
     issueType: string,
     labels: string[],
     status = 'To Do',
+    wanted?: number,
   ): SimIssue {
     const p = this.#projects.find((x) => x.key === project);
     if (!p) throw new Error(`no project ${project}`);
-    const number = [...this.#issues.values()].filter((i) => i.project === project).length + 1;
+    const taken = [...this.#issues.values()]
+      .filter((i) => i.project === project)
+      .map((i) => Number(i.key.slice(project.length + 1)));
+    if (wanted !== undefined && taken.includes(wanted)) throw new Error(`${project}-${wanted} exists`);
+    const number = wanted ?? Math.max(0, ...taken) + 1;
     const now = this.#now().toISOString();
     const issue: SimIssue = {
       id: String(++this.#issueSeq),
@@ -492,7 +530,7 @@ export class JiraSimulator {
   #search(_req: SimRequest, body: Record<string, unknown> | undefined): SimResponse {
     const jql = String(body?.jql ?? '');
     const filter = this.#compileJql(jql);
-    if (typeof filter === 'string') return jiraError(400, [`Error in the JQL Query: ${filter}`]);
+    if (Array.isArray(filter)) return jiraError(400, filter);
     const max = Math.min(Math.max(Number(body?.maxResults ?? 50) || 50, 1), 100);
     const offset = body?.nextPageToken
       ? Number(Buffer.from(String(body.nextPageToken), 'base64url').toString())
@@ -511,8 +549,12 @@ export class JiraSimulator {
     };
   }
 
-  /** A small JQL: clauses joined by AND, ORDER BY ignored. Returns a problem text when unsupported. */
-  #compileJql(jql: string): ((issue: SimIssue) => boolean) | string {
+  /**
+   * A small JQL: clauses joined by AND, ORDER BY ignored. Returns Jira's error messages when the
+   * query cannot run — as Jira does, naming every issue key or version that does not exist (Jira
+   * answers 400 for `key in (A-1, B-2)` when B-2 does not exist, rather than leaving it out).
+   */
+  #compileJql(jql: string): ((issue: SimIssue) => boolean) | string[] {
     const where = jql.replace(/\s+order\s+by\s+.*$/i, '').trim();
     if (where === '') return () => true;
     const unquote = (s: string) =>
@@ -528,9 +570,10 @@ export class JiraSimulator {
         .filter(Boolean);
     const clauses = where.split(/\s+and\s+/i);
     const tests: ((issue: SimIssue) => boolean)[] = [];
+    const problems: string[] = [];
     for (const clause of clauses) {
       const m = /^(\w+)\s*(=|!=|~|\bin\b|\bnot in\b)\s*(.+)$/i.exec(clause.trim());
-      if (!m) return `cannot read "${clause}"`;
+      if (!m) return [`Error in the JQL Query: cannot read "${clause}"`];
       const field = (m[1] ?? '').toLowerCase();
       const op = (m[2] ?? '').toLowerCase();
       const raw = m[3] ?? '';
@@ -543,10 +586,20 @@ export class JiraSimulator {
           break;
         case 'key':
         case 'issuekey':
-          get = (i) => [i.key];
+          for (const value of values) {
+            if (!/^[A-Za-z][A-Za-z0-9_]*-\d+$|^\d+$/.test(value))
+              problems.push(`The issue key '${value}' for field '${field}' is invalid.`);
+            else if (!this.#findIssue(value.toUpperCase()))
+              problems.push(`An issue with key '${value}' does not exist for field '${field}'.`);
+          }
+          get = (i) => [i.key, i.id];
           break;
         case 'fixversion':
-          get = versionNames;
+          for (const value of values) {
+            if (![...this.#versions.values()].some((v) => v.name === value || v.id === value))
+              problems.push(`The value '${value}' does not exist for the field '${m[1]}'.`);
+          }
+          get = (i) => [...versionNames(i), ...i.fixVersions];
           break;
         case 'status':
           get = (i) => [i.status];
@@ -559,7 +612,9 @@ export class JiraSimulator {
           get = (i) => [i.summary];
           break;
         default:
-          return `the field '${m[1]}' does not exist or you do not have permission to view it`;
+          return [
+            `Error in the JQL Query: the field '${m[1]}' does not exist or you do not have permission to view it`,
+          ];
       }
       const hit = (i: SimIssue) =>
         op === '~'
@@ -567,6 +622,7 @@ export class JiraSimulator {
           : get(i).some((v) => values.some((w) => w.toLowerCase() === v.toLowerCase()));
       tests.push(op === '!=' || op === 'not in' ? (i) => !hit(i) : hit);
     }
+    if (problems.length > 0) return problems;
     return (issue) => tests.every((t) => t(issue));
   }
 
@@ -628,6 +684,60 @@ export class JiraSimulator {
     if (typeof body.archived === 'boolean') v.archived = body.archived;
     if (typeof body.releaseDate === 'string') v.releaseDate = body.releaseDate;
     return { body: this.#renderVersion(v) };
+  }
+
+  #getProject(req: SimRequest): SimResponse {
+    const project = this.#projects.find((p) => p.key === req.params.key || p.id === req.params.key);
+    if (!project) return jiraError(404, [`No project could be found with key '${req.params.key ?? ''}'.`]);
+    return {
+      body: {
+        self: this.#self(`/rest/api/3/project/${project.id}`),
+        id: project.id,
+        key: project.key,
+        name: project.name,
+        projectTypeKey: 'software',
+        simplified: false,
+        style: 'classic',
+        isPrivate: false,
+      },
+    };
+  }
+
+  /** GET /rest/api/3/project/{key}/version: one page, filtered by `query` (name or description, any case). */
+  #projectVersionsPage(req: SimRequest): SimResponse {
+    const project = this.#projects.find((p) => p.key === req.params.key || p.id === req.params.key);
+    if (!project) return jiraError(404, [`No project could be found with key '${req.params.key ?? ''}'.`]);
+    const query = (req.query.get('query') ?? '').toLowerCase();
+    const startAt = Math.max(0, Number(req.query.get('startAt') ?? 0) || 0);
+    const maxResults = Math.min(Math.max(Number(req.query.get('maxResults') ?? 50) || 50, 1), 50);
+    const all = [...this.#versions.values()].filter(
+      (v) =>
+        v.projectId === Number(project.id) &&
+        (!query ||
+          v.name.toLowerCase().includes(query) ||
+          (v.description ?? '').toLowerCase().includes(query)),
+    );
+    const values = all.slice(startAt, startAt + maxResults).map((v) => this.#renderVersion(v));
+    const isLast = startAt + maxResults >= all.length;
+    return {
+      body: {
+        self: this.#self(
+          `/rest/api/3/project/${project.key}/version?startAt=${startAt}&maxResults=${maxResults}`,
+        ),
+        ...(isLast
+          ? {}
+          : {
+              nextPage: this.#self(
+                `/rest/api/3/project/${project.key}/version?startAt=${startAt + maxResults}&maxResults=${maxResults}`,
+              ),
+            }),
+        maxResults,
+        startAt,
+        total: all.length,
+        isLast,
+        values,
+      },
+    };
   }
 
   #projectVersions(req: SimRequest): SimResponse {

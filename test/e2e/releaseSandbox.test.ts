@@ -13,7 +13,7 @@ afterAll(async () => {
 });
 
 describe('the example configuration in the sandbox', () => {
-  it('lets a newcomer start a release in the console against the simulated GitHub', async () => {
+  it('lets a newcomer start a release in the console against the simulated GitHub and Jira', async () => {
     const script = [
       'release start',
       'release start --since 14d',
@@ -35,6 +35,8 @@ describe('the example configuration in the sandbox', () => {
       /Release #1 started: \d+ pull request\(s\) in 3 service\(s\), read with 2 GitHub request\(s\)/,
     );
     expect(out).toContain('[#releases] == Release #1');
+    // The simulated Jira knows every key of the demo pull requests, and plans DATA-101 for the release.
+    expect(out).toMatch(/Jira: (\d+) of \1 key\(s\) found; keys without a PR: DATA-101/);
     expect(out).toContain('grace@example.com included orders-api in release #1.');
     // linus owns catalog (by Slack id), not ingest.
     expect(out).toContain('Not allowed: only the owners of ingest (file:team-x-oncall)');

@@ -4,7 +4,6 @@ import { loadConfig } from '../../bot/config/loadConfig.ts';
 import type { MessageRef, Notifier } from '../../bot/notifier.ts';
 import type { Command } from '../../bot/pipeline/defineCommand.ts';
 import type { Message, MessageHandle, Responder } from '../../bot/pipeline/message.ts';
-import type { ReleaseTracker } from '../../integrations/tracker/releaseTracker.ts';
 import type { TestDatabase } from './db.ts';
 import type { Fixture } from './fixture.ts';
 
@@ -20,14 +19,12 @@ export async function startTestApp(
     /** Start the background workers, as the server and the console do. */
     runWorkers?: boolean;
     notifier?: Notifier;
-    releaseTracker?: ReleaseTracker;
   } = {},
 ): Promise<App> {
   const loaded = loadConfig({ path: fixture.configPath, env: {} });
   return createApp({
     loaded,
     env: { DATABASE_URL: database.url, ...options.env },
-    ...(options.releaseTracker ? { releaseTracker: options.releaseTracker } : {}),
     log: pino({ level: 'silent' }),
     ...(options.extraCommands ? { extraCommands: options.extraCommands } : {}),
     ...(options.now ? { now: options.now } : {}),

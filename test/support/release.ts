@@ -2,7 +2,6 @@ import type { KnownBlock } from '@slack/types';
 import type { App } from '../../bot/app.ts';
 import { RUN_ACTION } from '../../bot/views/common.ts';
 import { releaseWorkers } from '../../handlers/release/index.ts';
-import type { ReleaseTracker } from '../../integrations/tracker/releaseTracker.ts';
 import { ArgoCdSimulator } from '../../sandbox/argocd/argoCdSimulator.ts';
 import {
   buildRepository,
@@ -36,7 +35,11 @@ export interface ReleaseWorld {
  * Argo CD applications; and the real app with the release workers running.
  */
 export async function startReleaseWorld(
-  options: { config?: Record<string, unknown>; releaseTracker?: ReleaseTracker } = {},
+  options: {
+    config?: Record<string, unknown>;
+    /** A Jira (simulator) for the release's tracker steps; `release.jira` comes with `config`. */
+    jira?: { url: string; email: string; token: string };
+  } = {},
 ): Promise<ReleaseWorld> {
   const github = new GitHubSimulator({ token: 'ghs-test' });
   const argocd = new ArgoCdSimulator({ token: 'argo-test' });
@@ -119,6 +122,7 @@ export async function startReleaseWorld(
       jobs: { pollInterval: '500ms' },
       github: { apiUrl: github.url },
       argocd: { url: argocd.url },
+      ...(options.jira ? { jira: { url: options.jira.url, email: options.jira.email, timeout: '2s' } } : {}),
       release: {
         channel: '#releases',
         managers: 'file:release-managers',
@@ -160,9 +164,12 @@ export async function startReleaseWorld(
   const database = await createTestDatabase();
   const notifier = recordingNotifier();
   const app = await startTestApp(fixture, database, {
-    env: { GITHUB_TOKEN: 'ghs-test', ARGOCD_TOKEN: 'argo-test' },
+    env: {
+      GITHUB_TOKEN: 'ghs-test',
+      ARGOCD_TOKEN: 'argo-test',
+      ...(options.jira ? { JIRA_API_TOKEN: options.jira.token } : {}),
+    },
     notifier,
-    ...(options.releaseTracker ? { releaseTracker: options.releaseTracker } : {}),
   });
   await releaseWorkers(app.services, app.pipeline);
   return {

@@ -129,6 +129,27 @@ describe('release configuration', () => {
     ]);
   });
 
+  it('takes Jira defaults, and says what a Jira setting should look like', () => {
+    expect(parseConfig({}, 'x').release.jira).toEqual({
+      versionName: 'release-{date}-{id}',
+      concurrency: 4,
+      retries: 3,
+      retryDelay: 1000,
+      maxRetryWait: 60_000,
+    });
+    let problems: string[] = [];
+    try {
+      parseConfig({ release: { jira: { project: 'data', concurrency: 0, retryDelay: 'soon' } } }, 'x');
+    } catch (error) {
+      if (error instanceof ConfigError) problems = error.problems;
+    }
+    expect(problems).toEqual([
+      'release.jira.project: expected a Jira project key such as DATA',
+      'release.jira.concurrency: expected an integer from 1 to 10',
+      'release.jira.retryDelay: expected a duration such as 90s, 10m, 2h or 1d, got "soon"',
+    ]);
+  });
+
   it('plans configured waves first, then one service at a time', () => {
     const config = parseConfig(
       {

@@ -4,6 +4,7 @@ import { defineCommand } from '../../../bot/pipeline/defineCommand.ts';
 import { noticeMessage } from '../../../bot/views/common.ts';
 import { collect, refreshPoints } from '../collect.ts';
 import { loadSnapshot, postInThread, publish } from '../publish.ts';
+import { trackerAfterStart } from '../tracker.ts';
 import { findRelease, releaseId } from './common.ts';
 
 export const releaseRefresh = defineCommand({
@@ -44,6 +45,11 @@ export const releaseRefresh = defineCommand({
         asked.push(s.config.name);
       }
     }
+    // New keys: look them up again, and the keys without a pull request may have changed.
+    if (added.length > 0)
+      await services.releases.update(release.id, {
+        trackerNote: await trackerAfterStart(services, await loadSnapshot(services, release.id)),
+      });
     const fresh = await publish(services, release.id);
     for (const service of touched) {
       const list = added.filter((p) => p.services.includes(service)).map((p) => `#${p.number} ${p.title}`);

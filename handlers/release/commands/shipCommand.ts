@@ -5,7 +5,7 @@ import { noticeMessage } from '../../../bot/views/common.ts';
 import { requireArgo } from '../people.ts';
 import { loadSnapshot, postInThread, publish, QUEUES } from '../publish.ts';
 import { planWaves } from '../ship.ts';
-import { trackerAtShip } from '../tracker.ts';
+import { trackerShipping } from '../tracker.ts';
 import { findRelease, releaseId } from './common.ts';
 
 async function plan(
@@ -60,13 +60,13 @@ export const releaseShip = defineCommand({
     const services = ctx.services;
     requireArgo(services);
     const { release, snapshot, included, apps } = await plan(ctx, args.release);
-    const { note } = await trackerAtShip(services, snapshot, included);
+    const note = trackerShipping(services, snapshot);
     if (
       !(await services.releases.transition(release.id, ['open', 'failed'], {
         status: 'shipping',
         shipStartedBy: ctx.caller.email,
         shipStartedAt: services.now(),
-        trackerNote: note,
+        ...(note ? { trackerNote: note } : {}),
       }))
     )
       throw new ConflictError(`release #${release.id} is already being shipped`);
@@ -83,6 +83,8 @@ export const releaseShip = defineCommand({
       });
     for (const s of included) await services.releases.updateService(release.id, s, { shipStatus: 'waiting' });
     await services.jobs.send(QUEUES.watch, { releaseId: release.id });
+    // The fix version is set in the background: Jira never holds up the deployment.
+    if (services.releaseTracker) await services.jobs.send(QUEUES.tracker, { releaseId: release.id });
     const fresh = await publish(services, release.id);
     const text = `${ctx.caller.email} is shipping release #${release.id}: ${apps.map((a) => a.application).join(', ')}. Progress is shown on the release message.`;
     await postInThread(services, fresh, null, noticeMessage(text, 'in_channel'));
