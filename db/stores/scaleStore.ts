@@ -1,7 +1,9 @@
 import { and, desc, eq, inArray, lte, type SQL, sql } from 'drizzle-orm';
+import { formatDuration } from '../../bot/config/duration.ts';
 import { ConflictError } from '../../bot/errors.ts';
 import type { Db } from '../connect.ts';
 import { auditLog, type ScaleRevertStatus, scaleReverts } from '../schema.ts';
+import { LocalQueue } from './localQueue.ts';
 
 export type ScaleRevert = typeof scaleReverts.$inferSelect;
 export type NewScaleRevert = Omit<
@@ -77,6 +79,12 @@ function lockTimedOut(error: unknown): boolean {
 
 export class PgScaleStore implements ScaleStore {
   private readonly db: Db;
+  /**
+   * Changes of one team in this process wait their turn here rather than each in a transaction
+   * blocked on the advisory lock: those transactions would hold pooled connections the lock's
+   * holder needs (its audit rows, the last changes), and twenty waiters on a pool of ten starve it.
+   */
+  readonly #queue = new LocalQueue();
 
   constructor(db: Db) {
     this.db = db;
@@ -87,11 +95,20 @@ export class PgScaleStore implements ScaleStore {
     timeoutMs: number,
     work: (locked: LockedTeam) => Promise<T>,
   ): Promise<T> {
+    const busy = () =>
+      new ConflictError(
+        `another change to ${team} is still in progress (waited ${formatDuration(timeoutMs)}); nothing was changed. Try again in a moment`,
+      );
+    const started = performance.now();
+    const leave = await this.#queue.enter(team, timeoutMs);
+    if (!leave) throw busy();
+    // What is left of the wait goes to the lock other replicas may hold.
+    const remaining = Math.max(1, Math.floor(timeoutMs - (performance.now() - started)));
     let locked = false;
     try {
       return await this.db.transaction(async (tx) => {
         // SET cannot take parameters; the value is an integer we computed.
-        await tx.execute(sql.raw(`SET LOCAL lock_timeout = ${Math.max(1, Math.floor(timeoutMs))}`));
+        await tx.execute(sql.raw(`SET LOCAL lock_timeout = ${remaining}`));
         await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtextextended(${`dpbot.workers:${team}`}, 0))`);
         locked = true;
         await tx.execute(sql`SET LOCAL lock_timeout = 0`);
@@ -122,11 +139,10 @@ export class PgScaleStore implements ScaleStore {
         });
       });
     } catch (error) {
-      if (!locked && lockTimedOut(error))
-        throw new ConflictError(
-          `another change to ${team} is still in progress (waited ${Math.round(timeoutMs / 1000)}s); nothing was changed. Try again in a moment`,
-        );
+      if (!locked && lockTimedOut(error)) throw busy();
       throw error;
+    } finally {
+      leave();
     }
   }
 
