@@ -34,3 +34,57 @@ export class LocalQueue {
     return null;
   }
 }
+
+/**
+ * At most `capacity` holders at once within one process, first come, first served, with a bounded
+ * wait: so that the holders of database transactions never take every pooled connection.
+ */
+export class LocalSlots {
+  readonly #capacity: number;
+  #taken = 0;
+  readonly #waiting: (() => void)[] = [];
+
+  constructor(capacity: number) {
+    this.#capacity = Math.max(1, Math.floor(capacity));
+  }
+
+  /** Resolves with the function that gives the slot back (call it exactly once), or null on timeout. */
+  async take(timeoutMs: number): Promise<(() => void) | null> {
+    if (this.#taken < this.#capacity && this.#waiting.length === 0) {
+      this.#taken++;
+      return this.#giveBack();
+    }
+    let timer: NodeJS.Timeout | undefined;
+    let wake: () => void = () => undefined;
+    const granted = new Promise<'granted'>((resolve) => {
+      wake = () => resolve('granted');
+    });
+    this.#waiting.push(wake);
+    const expired = new Promise<'expired'>((resolve) => {
+      timer = setTimeout(() => resolve('expired'), timeoutMs);
+    });
+    const outcome = await Promise.race([granted, expired]);
+    clearTimeout(timer);
+    if (outcome === 'granted') return this.#giveBack();
+    const at = this.#waiting.indexOf(wake);
+    if (at !== -1) {
+      this.#waiting.splice(at, 1);
+      return null;
+    }
+    // Granted at the moment it expired: the slot is ours, so hand it on.
+    this.#giveBack()();
+    return null;
+  }
+
+  #giveBack(): () => void {
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      const next = this.#waiting.shift();
+      // The slot passes straight to the next in line; otherwise it is free again.
+      if (next) next();
+      else this.#taken--;
+    };
+  }
+}

@@ -3,7 +3,7 @@ import { formatDuration } from '../../bot/config/duration.ts';
 import { ConflictError } from '../../bot/errors.ts';
 import type { Db } from '../connect.ts';
 import { auditLog, type ScaleRevertStatus, scaleReverts } from '../schema.ts';
-import { LocalQueue } from './localQueue.ts';
+import { LocalQueue, LocalSlots } from './localQueue.ts';
 
 export type ScaleRevert = typeof scaleReverts.$inferSelect;
 export type NewScaleRevert = Omit<
@@ -85,9 +85,16 @@ export class PgScaleStore implements ScaleStore {
    * holder needs (its audit rows, the last changes), and twenty waiters on a pool of ten starve it.
    */
   readonly #queue = new LocalQueue();
+  /**
+   * Changes of different teams run side by side, but never so many that their transactions hold
+   * every pooled connection while each needs one more for its audit row.
+   */
+  readonly #slots: LocalSlots;
 
-  constructor(db: Db) {
+  /** `transactions`: how many team changes may hold a transaction at once (keep it below the pool size). */
+  constructor(db: Db, options: { transactions?: number } = {}) {
     this.db = db;
+    this.#slots = new LocalSlots(options.transactions ?? 4);
   }
 
   async withTeamLock<T>(
@@ -100,10 +107,18 @@ export class PgScaleStore implements ScaleStore {
         `another change to ${team} is still in progress (waited ${formatDuration(timeoutMs)}); nothing was changed. Try again in a moment`,
       );
     const started = performance.now();
+    const left = () => Math.max(1, Math.floor(timeoutMs - (performance.now() - started)));
     const leave = await this.#queue.enter(team, timeoutMs);
     if (!leave) throw busy();
+    const slot = await this.#slots.take(left());
+    if (!slot) {
+      leave();
+      throw new ConflictError(
+        `dpbot is busy with changes to other teams (waited ${formatDuration(timeoutMs)}); nothing was changed. Try again in a moment`,
+      );
+    }
     // What is left of the wait goes to the lock other replicas may hold.
-    const remaining = Math.max(1, Math.floor(timeoutMs - (performance.now() - started)));
+    const remaining = left();
     let locked = false;
     try {
       return await this.db.transaction(async (tx) => {
@@ -142,6 +157,7 @@ export class PgScaleStore implements ScaleStore {
       if (!locked && lockTimedOut(error)) throw busy();
       throw error;
     } finally {
+      slot();
       leave();
     }
   }

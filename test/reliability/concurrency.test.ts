@@ -11,6 +11,8 @@ const START = 41;
 // Twenty distinct counts, none the starting one, all within 2× of each other and of the start,
 // so no command stops for a confirmation, and none is "already at" its count.
 const COUNTS = Array.from({ length: COMMANDS }, (_, i) => 21 + ((i * 7) % COMMANDS));
+/** More teams than the database pool (10) has connections. */
+const OTHER_TEAMS = Array.from({ length: 14 }, (_, i) => `team-${i + 1}`);
 
 let kube: RunningKubernetes;
 let fixture: Fixture;
@@ -19,9 +21,11 @@ let database: TestDatabase;
 let replicas: App[] = [];
 
 beforeAll(async () => {
-  kube = await startKubernetes((sim) =>
-    sim.addWorkload({ kind: 'Deployment', namespace: 'team-c', name: 'crawler', replicas: START }),
-  );
+  kube = await startKubernetes((sim) => {
+    sim.addWorkload({ kind: 'Deployment', namespace: 'team-c', name: 'crawler', replicas: START });
+    for (const team of OTHER_TEAMS)
+      sim.addWorkload({ kind: 'Deployment', namespace: team, name: 'workers', replicas: 4 });
+  });
   const config = workersConfig(kube.kubeconfigPath, { lockTimeout: '20s' });
   fixture = createFixture({
     config: {
@@ -40,6 +44,11 @@ beforeAll(async () => {
             },
           ],
         },
+        ...OTHER_TEAMS.map((name) => ({
+          name,
+          maxReplicas: 10,
+          targets: [{ name: 'workers', cluster: 'sandbox', namespace: name, kind: 'Deployment' }],
+        })),
       ],
     },
     policies: {
@@ -120,5 +129,24 @@ describe('20 concurrent scale commands on one team', () => {
       expect(text).toContain(`Replaces ${step.detail.from}, set by ${steps[i - 1]?.email}`);
     }
     expect((await replicas[0]?.services.audit.verify())?.ok).toBe(true);
+  });
+});
+
+describe('scale commands on many teams at once', () => {
+  it('all go through when they outnumber the database connections, each audited', async () => {
+    const app = replicas[0] as App;
+    const results = await Promise.all(
+      OTHER_TEAMS.map((team) => runAs(app, database, `scale ${team} 6`, 'ada@example.com')),
+    );
+    expect(results.map((r) => [r.outcome, r.text.split('\n')[0]])).toEqual(
+      OTHER_TEAMS.map((team) => ['ok', expect.stringContaining(`scaled ${team}/workers 4 → 6`)]),
+    );
+    for (const r of results)
+      expect(r.rows.map((row) => `${row.kind}:${row.outcome ?? row.decision}`)).toEqual([
+        'attempt:allow',
+        'step:scaled',
+        'outcome:ok',
+      ]);
+    for (const team of OTHER_TEAMS) expect(kube.sim.replicas('Deployment', team, 'workers')).toBe(6);
   });
 });

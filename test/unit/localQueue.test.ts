@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LocalQueue } from '../../db/stores/localQueue.ts';
+import { LocalQueue, LocalSlots } from '../../db/stores/localQueue.ts';
 
 describe('LocalQueue', () => {
   it('gives turns per key in arrival order, one at a time', async () => {
@@ -37,5 +37,33 @@ describe('LocalQueue', () => {
     // Nothing is left in line: the next comer goes straight in.
     const next = await queue.enter('team-x', 10);
     expect(next).not.toBeNull();
+  });
+});
+
+describe('LocalSlots', () => {
+  it('lets `capacity` holders in at once, the next in arrival order, and a timed-out waiter leaves', async () => {
+    const slots = new LocalSlots(2);
+    const a = await slots.take(1000);
+    const b = await slots.take(1000);
+    expect([a, b]).toEqual([expect.any(Function), expect.any(Function)]);
+    const order: string[] = [];
+    const c = slots.take(5000).then((give) => {
+      order.push('c');
+      return give;
+    });
+    expect(await slots.take(10)).toBeNull();
+    const d = slots.take(5000).then((give) => {
+      order.push('d');
+      return give;
+    });
+    a?.();
+    a?.(); // a second call gives nothing back twice
+    (await c)?.();
+    b?.();
+    (await d)?.();
+    expect(order).toEqual(['c', 'd']);
+    // Every slot is free again.
+    const all = [await slots.take(10), await slots.take(10)];
+    expect(all).toEqual([expect.any(Function), expect.any(Function)]);
   });
 });
