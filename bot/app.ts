@@ -184,7 +184,10 @@ export async function createApp(options: AppOptions): Promise<App> {
       argo: argoClientFromConfig(config, { env, log }),
       jira,
       kubernetes,
-      scaling: new PgScaleStore(database.db),
+      // Each team change holds a transaction and needs another connection for its audit rows.
+      scaling: new PgScaleStore(database.db, {
+        transactions: Math.max(1, Math.floor(config.database.poolSize / 2)),
+      }),
       releases: new PgReleaseStore(database.db),
       github: githubFromConfig(config, { env, log }),
       argocd: argoCdFromConfig(config, { env, log }),

@@ -191,6 +191,8 @@ export const githubSchema = section(
     apiUrl: z.url().default('https://api.github.com'),
     /** Requests in flight at once (repositories are read in parallel up to this). */
     concurrency: integer({ min: 1, max: 20 }).default(6),
+    /** Longest wait for one request; Octokit itself would wait forever. */
+    timeout: duration().prefault('30s'),
   }),
 );
 

@@ -184,6 +184,8 @@ export const configSchema = z.strictObject({
       updateInterval: duration().prefault('1200ms'),
       /** Answer Slack with a holding note if a request is not acknowledged by then (Slack allows 3 s). */
       ackDeadline: duration().prefault('2500ms'),
+      /** Longest wait for one Web API call; failed calls are tried again a bounded number of times. */
+      timeout: duration().prefault('10s'),
       channels: section(
         z.strictObject({
           admin: z.string().optional(),

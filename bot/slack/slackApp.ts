@@ -44,7 +44,7 @@ export function createSlackClients(settings: SlackSettings, config: Config, log:
     logger: boltLogger(log),
     // Rate-limited calls wait for Retry-After and try again; other failures a few times.
     retryConfig: { retries: 3, factor: 2, minTimeout: 200, maxTimeout: 5_000 },
-    timeout: 10_000,
+    timeout: config.slack.timeout,
   });
   const notifier = new SlackNotifier(client, { updateIntervalMs: config.slack.updateInterval, log });
   const profiles = new CachedSlackProfiles(client, config.access.identityCacheTtl);

@@ -1,7 +1,9 @@
 import { and, desc, eq, inArray, lte, type SQL, sql } from 'drizzle-orm';
+import { formatDuration } from '../../bot/config/duration.ts';
 import { ConflictError } from '../../bot/errors.ts';
 import type { Db } from '../connect.ts';
 import { auditLog, type ScaleRevertStatus, scaleReverts } from '../schema.ts';
+import { LocalQueue, LocalSlots } from './localQueue.ts';
 
 export type ScaleRevert = typeof scaleReverts.$inferSelect;
 export type NewScaleRevert = Omit<
@@ -77,44 +79,51 @@ function lockTimedOut(error: unknown): boolean {
 
 export class PgScaleStore implements ScaleStore {
   private readonly db: Db;
-  /** The last change queued per team in this process; see withTeamLock. */
-  readonly #queues = new Map<string, Promise<unknown>>();
-
-  constructor(db: Db) {
-    this.db = db;
-  }
-
   /**
-   * Changes to one team wait their turn in this process before asking PostgreSQL for the team's
-   * lock: a waiter holds no pooled connection, so a burst of commands for one team cannot take
-   * every connection while the one holding the lock needs another for its audit rows. The
-   * advisory lock then serializes across replicas.
+   * Changes of one team in this process wait their turn here rather than each in a transaction
+   * blocked on the advisory lock: those transactions would hold pooled connections the lock's
+   * holder needs (its audit rows, the last changes), and twenty waiters on a pool of ten starve it.
    */
-  withTeamLock<T>(team: string, timeoutMs: number, work: (locked: LockedTeam) => Promise<T>): Promise<T> {
-    const previous = this.#queues.get(team) ?? Promise.resolve();
-    const deadline = Date.now() + timeoutMs;
-    const mine = previous
-      .catch(() => undefined)
-      .then(() => this.#lockInDatabase(team, Math.max(1, deadline - Date.now()), work));
-    this.#queues.set(team, mine);
-    void mine
-      .finally(() => {
-        if (this.#queues.get(team) === mine) this.#queues.delete(team);
-      })
-      .catch(() => undefined);
-    return mine;
+  readonly #queue = new LocalQueue();
+  /**
+   * Changes of different teams run side by side, but never so many that their transactions hold
+   * every pooled connection while each needs one more for its audit row.
+   */
+  readonly #slots: LocalSlots;
+
+  /** `transactions`: how many team changes may hold a transaction at once (keep it below the pool size). */
+  constructor(db: Db, options: { transactions?: number } = {}) {
+    this.db = db;
+    this.#slots = new LocalSlots(options.transactions ?? 4);
   }
 
-  async #lockInDatabase<T>(
+  async withTeamLock<T>(
     team: string,
     timeoutMs: number,
     work: (locked: LockedTeam) => Promise<T>,
   ): Promise<T> {
+    const busy = () =>
+      new ConflictError(
+        `another change to ${team} is still in progress (waited ${formatDuration(timeoutMs)}); nothing was changed. Try again in a moment`,
+      );
+    const started = performance.now();
+    const left = () => Math.max(1, Math.floor(timeoutMs - (performance.now() - started)));
+    const leave = await this.#queue.enter(team, timeoutMs);
+    if (!leave) throw busy();
+    const slot = await this.#slots.take(left());
+    if (!slot) {
+      leave();
+      throw new ConflictError(
+        `dpbot is busy with changes to other teams (waited ${formatDuration(timeoutMs)}); nothing was changed. Try again in a moment`,
+      );
+    }
+    // What is left of the wait goes to the lock other replicas may hold.
+    const remaining = left();
     let locked = false;
     try {
       return await this.db.transaction(async (tx) => {
         // SET cannot take parameters; the value is an integer we computed.
-        await tx.execute(sql.raw(`SET LOCAL lock_timeout = ${Math.max(1, Math.floor(timeoutMs))}`));
+        await tx.execute(sql.raw(`SET LOCAL lock_timeout = ${remaining}`));
         await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtextextended(${`dpbot.workers:${team}`}, 0))`);
         locked = true;
         await tx.execute(sql`SET LOCAL lock_timeout = 0`);
@@ -145,11 +154,11 @@ export class PgScaleStore implements ScaleStore {
         });
       });
     } catch (error) {
-      if (!locked && lockTimedOut(error))
-        throw new ConflictError(
-          `another change to ${team} is still in progress (waited ${Math.round(timeoutMs / 1000)}s); nothing was changed. Try again in a moment`,
-        );
+      if (!locked && lockTimedOut(error)) throw busy();
       throw error;
+    } finally {
+      slot();
+      leave();
     }
   }
 

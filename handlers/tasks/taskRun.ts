@@ -53,6 +53,18 @@ async function checkTicket(ctx: CommandContext, ticket: string, warnings: string
     warnings.push(
       `Could not check ${ticket} in Jira (${error.message}); dpbot will still try to comment on it.`,
     );
+    await ctx.services.audit.append({
+      requestId: ctx.requestId,
+      kind: 'step',
+      entry: ctx.entry,
+      email: ctx.caller.email,
+      slackUserId: ctx.caller.slackUserId,
+      channel: ctx.channel,
+      command: 'task run',
+      outcome: 'jira_check_failed',
+      error: error.message,
+      detail: { ticket },
+    });
   }
 }
 

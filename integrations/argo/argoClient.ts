@@ -3,6 +3,7 @@ import { formatDuration } from '../../bot/config/duration.ts';
 import type { Config } from '../../bot/config/schema.ts';
 import { type Env, readSecret } from '../../bot/config/secrets.ts';
 import { errorMessage, UpstreamError } from '../../bot/errors.ts';
+import { retryAfterMs } from '../retryAfter.ts';
 import { labelString } from './labels.ts';
 import type {
   CronWorkflow,
@@ -265,7 +266,11 @@ export class HttpArgoClient implements ArgoClient {
       if (signal.aborted || (error instanceof Error && error.name === 'TimeoutError')) {
         throw new UpstreamError(
           ARGO,
-          `did not answer within ${formatDuration(this.#timeoutMs)} when asked to ${what}; it may be overloaded or unreachable`,
+          `did not answer within ${formatDuration(this.#timeoutMs)} when asked to ${what}; ${
+            method === 'GET'
+              ? 'it may be overloaded or unreachable'
+              : 'it may have done it all the same, so check in Argo before trying again'
+          }`,
           undefined,
           { cause: error },
         );
@@ -307,9 +312,11 @@ export class HttpArgoClient implements ArgoClient {
             ? `could not ${what}: not found (404)${suffix}`
             : status === 409
               ? `could not ${what}: conflict (409)${suffix}`
-              : status >= 500
-                ? `failed (${status}) when asked to ${what}${suffix}`
-                : `rejected the request to ${what} (${status})${suffix}`;
+              : status === 429
+                ? `is rate limiting dpbot (429) when asked to ${what}; try again in ${formatDuration(Math.max(1000, retryAfterMs(response.headers.get('retry-after')) ?? 60_000))}`
+                : status >= 500
+                  ? `failed (${status}) when asked to ${what}${suffix}`
+                  : `rejected the request to ${what} (${status})${suffix}`;
     return new UpstreamError(ARGO, message, status);
   }
 }

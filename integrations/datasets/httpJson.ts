@@ -1,5 +1,6 @@
 import { formatDuration } from '../../bot/config/duration.ts';
 import { errorMessage, UpstreamError } from '../../bot/errors.ts';
+import { retryAfterMs } from '../retryAfter.ts';
 
 export interface JsonRequest {
   /** Named in errors: "dataset catalog", "Argo Workflows". */
@@ -24,14 +25,6 @@ function problemOf(body: string): string {
     // Not JSON: the text itself, if short, says more than nothing.
   }
   return body.trim().slice(0, 200);
-}
-
-function retryAfterMs(header: string | null): number | undefined {
-  if (header === null) return undefined;
-  const seconds = Number(header);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const at = Date.parse(header);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
 }
 
 /**

@@ -3,6 +3,7 @@ import { throttling } from '@octokit/plugin-throttling';
 import { Octokit } from '@octokit/rest';
 import Bottleneck from 'bottleneck';
 import type { Logger } from 'pino';
+import { formatDuration } from '../../bot/config/duration.ts';
 import type { Config } from '../../bot/config/schema.ts';
 import { type Env, readSecret } from '../../bot/config/secrets.ts';
 import { InputError, UpstreamError } from '../../bot/errors.ts';
@@ -129,9 +130,43 @@ function statusOf(error: unknown): number | undefined {
   return undefined;
 }
 
+/** GitHub did not answer within the configured time (Octokit reports it as a status-500 error). */
+class GitHubTimeoutError extends Error {
+  override readonly name = 'GitHubTimeoutError';
+}
+
+/**
+ * fetch with a deadline on every request: Octokit has no timeout of its own, so a GitHub that
+ * stops answering would hold a command (and its Slack reply) forever.
+ */
+function fetchWithTimeout(timeoutMs: number): typeof fetch {
+  return async (input, init) => {
+    const deadline = AbortSignal.timeout(timeoutMs);
+    const signal = init?.signal ? AbortSignal.any([init.signal, deadline]) : deadline;
+    try {
+      return await fetch(input, { ...init, signal });
+    } catch (error) {
+      if (deadline.aborted)
+        throw new GitHubTimeoutError(`no answer within ${formatDuration(timeoutMs)}`, { cause: error });
+      throw error;
+    }
+  };
+}
+
+function timedOut(error: unknown): GitHubTimeoutError | undefined {
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && current instanceof Error; depth++) {
+    if (current instanceof GitHubTimeoutError) return current;
+    current = current.cause;
+  }
+  return undefined;
+}
+
 /** Octokit's errors as dpbot's: which system, what it said, the status. */
 function upstream(error: unknown, what: string): UpstreamError {
   if (error instanceof UpstreamError) return error;
+  const timeout = timedOut(error);
+  if (timeout) return new UpstreamError('GitHub', `${what}: ${timeout.message}`, undefined, { cause: error });
   const status = statusOf(error);
   const graphqlErrors =
     typeof error === 'object' && error !== null && 'errors' in error && Array.isArray(error.errors)
@@ -167,13 +202,21 @@ export class OctokitGitHubClient implements GitHubClient {
   readonly #reader: Octokit;
   readonly #writer: Octokit;
 
-  constructor(options: { apiUrl: string; token: string | undefined; concurrency: number; log: Logger }) {
+  constructor(options: {
+    apiUrl: string;
+    token: string | undefined;
+    concurrency: number;
+    /** Longest wait for one request (default 30 s). */
+    timeoutMs?: number;
+    log: Logger;
+  }) {
     const log = options.log.child({ integration: 'github' });
     const Client = Octokit.plugin(throttling, retry);
     const common = {
       ...(options.token ? { auth: options.token } : {}),
       baseUrl: options.apiUrl.replace(/\/$/, ''),
       userAgent: 'dpbot',
+      request: { fetch: fetchWithTimeout(options.timeoutMs ?? 30_000) },
       log: {
         debug: () => {},
         info: () => {},
@@ -370,6 +413,7 @@ export function githubFromConfig(config: Config, deps: GitHubDeps): GitHubClient
     apiUrl: config.github.apiUrl,
     token: readSecret(deps.env, 'GITHUB_TOKEN'),
     concurrency: config.github.concurrency,
+    timeoutMs: config.github.timeout,
     log: deps.log,
   });
 }

@@ -1,5 +1,7 @@
 import { ApiException } from '@kubernetes/client-node';
+import { formatDuration } from '../../bot/config/duration.ts';
 import { ConflictError, type DpbotError, NotFoundError, UpstreamError } from '../../bot/errors.ts';
+import { retryAfterMs } from '../retryAfter.ts';
 
 /** One Kubernetes API call, described well enough to explain its failure to a person. */
 export interface KubeOperation {
@@ -48,6 +50,9 @@ function networkCause(error: unknown): string | undefined {
   }
   return undefined;
 }
+
+/** Verbs whose request may have taken effect even though no answer came back. */
+const WRITES = new Set(['create', 'update', 'patch', 'delete']);
 
 const NETWORK_WORDS: Record<string, string> = {
   ECONNREFUSED: 'connection refused',
@@ -101,15 +106,18 @@ export function translateKubeError(
           cause: error,
         },
       );
-    if (code === 429)
+    if (code === 429) {
+      const header = Object.entries(error.headers ?? {}).find(
+        ([k]) => k.toLowerCase() === 'retry-after',
+      )?.[1];
+      const wait = retryAfterMs(header);
       return new UpstreamError(
         'Kubernetes',
-        `${where} is throttling dpbot (429 Too Many Requests); try again in a minute`,
+        `${where} is throttling dpbot (429 Too Many Requests); try again in ${wait === undefined ? 'a minute' : formatDuration(Math.max(1000, wait))}`,
         429,
-        {
-          cause: error,
-        },
+        { cause: error },
       );
+    }
     return new UpstreamError(
       'Kubernetes',
       `${where} answered ${code} to ${op.verb} ${op.resource} of ${op.subject}${message ? `: ${message}` : ''}`,
@@ -120,7 +128,11 @@ export function translateKubeError(
   if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError'))
     return new UpstreamError(
       'Kubernetes',
-      `${where} (${op.server}) did not answer within ${Math.round(timeoutMs / 1000)}s; it may be unreachable or overloaded`,
+      `${where} (${op.server}) did not answer within ${formatDuration(timeoutMs)}${
+        WRITES.has(op.verb)
+          ? ` when asked to ${op.verb} ${op.resource} of ${op.subject}, so the change may have been made all the same; check before trying again`
+          : '; it may be unreachable or overloaded'
+      }`,
       undefined,
       { cause: error },
     );

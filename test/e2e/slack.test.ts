@@ -7,7 +7,14 @@ import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import { eventually } from '../support/eventually.ts';
 import { createFixture, type Fixture, standardPolicies } from '../support/fixture.ts';
 import { fixtureCommands } from '../support/fixtureCommands.ts';
-import { FakeSlack, SIGNING_SECRET, signature, slackWithPeople, startSlackBot } from '../support/slack.ts';
+import {
+  FakeSlack,
+  type SendOptions,
+  SIGNING_SECRET,
+  signature,
+  slackWithPeople,
+  startSlackBot,
+} from '../support/slack.ts';
 
 const ADA = 'U0ADA00001';
 const GRACE = 'U0GRACE001';
@@ -106,6 +113,69 @@ describe('request signing', () => {
           .filter((p) => p !== '/api/auth.test'),
       ).toEqual(['/api/users.info', expect.stringMatching(/^\/response\//)]),
     );
+  });
+});
+
+describe('request signing: every kind of request', () => {
+  it('a forged, stale, future, half-signed or unsigned slash command, click or event runs nothing and audits nothing; a replay of a valid one neither', async () => {
+    const text = 'drain team-x --size 3';
+    const ran = () => fixtures.runs.filter((r) => r === 'team-x:3:grace@example.com').length;
+    const postedBefore = sim.requests.filter((r) => r.path === '/api/chat.postMessage').length;
+    const auditBefore = await auditCount();
+    const now = Math.floor(Date.now() / 1000);
+    const forgeries: [string, SendOptions][] = [
+      ['wrong secret', { secret: 'not-the-secret' }],
+      ['made-up signature', { signature: `v0=${'0'.repeat(64)}` }],
+      ['other scheme', { signature: 'v1=deadbeef' }],
+      ['stale', { timestamp: String(now - 6 * 60) }],
+      ['future', { timestamp: String(now + 6 * 60) }],
+      ['no signature', { omit: 'x-slack-signature' }],
+      ['no timestamp', { omit: 'x-slack-request-timestamp' }],
+      ['no headers', { omitHeaders: true }],
+    ];
+    for (const [what, options] of forgeries) {
+      const slash = await slack.slash(text, GRACE, 'C0OPS', options);
+      const click = await slack.click(
+        { user: GRACE, actionId: RUN_ACTION, value: text, messageTs: '1800000077.000001', blockId: what },
+        options,
+      );
+      const event = await slack.event(
+        { type: 'app_home_opened', user: LINUS, channel: 'D0LINUS', tab: 'home' },
+        options,
+      );
+      expect([what, slash.status, click.status, event.status]).toEqual([what, 401, 401, 401]);
+    }
+
+    // One valid slash command and one valid click, each sent twice byte for byte.
+    expect((await slack.slash(text, GRACE)).status).toBe(200);
+    const slash = slack.last;
+    expect(
+      (await slack.click({ user: GRACE, actionId: RUN_ACTION, value: text, messageTs: '1800000077.000002' }))
+        .status,
+    ).toBe(200);
+    const click = slack.last;
+    for (const sent of [slash, click]) {
+      if (!sent) throw new Error('nothing was sent');
+      const replay = await slack.send(sent.body, sent.contentType, { timestamp: sent.timestamp });
+      expect(replay.status).toBe(401);
+      expect(await replay.json()).toEqual({ error: 'replayed request' });
+    }
+
+    // Only the two valid requests ran: their announcements, their audit rows, nothing else.
+    await eventually(() => expect(ran()).toBe(2));
+    await eventually(async () => {
+      const rows = await rowsFor(text);
+      expect(rows.map((r) => `${r.kind}:${r.entry}`)).toEqual([
+        'attempt:slack',
+        'outcome:slack',
+        'attempt:button',
+        'outcome:button',
+      ]);
+    });
+    expect(await auditCount()).toBe(auditBefore + 4);
+    expect(sim.requests.filter((r) => r.path === '/api/chat.postMessage').length - postedBefore).toBe(2);
+    expect(sim.publishedViews.get(LINUS)).toBeUndefined();
+    expect(ran()).toBe(2);
   });
 });
 

@@ -91,6 +91,8 @@ describe('temporary scale', () => {
     expect(pending.job_id).toBeTruthy();
     // The instance that scheduled the revert stops before it is due; two others take over.
     await first.close();
+    expect((await revertOf(r.requestId)).status).toBe('pending');
+    expect(replicas()).toBe(8);
     replicaA = await startTestApp(fixture, database, { runWorkers: true, notifier });
     replicaB = await startTestApp(fixture, database, { runWorkers: true, notifier });
 

@@ -51,6 +51,8 @@ export interface SendOptions {
   /** Replace the computed signature (forgeries). */
   signature?: string;
   omitHeaders?: boolean;
+  /** Leave out one of the two headers. */
+  omit?: 'x-slack-signature' | 'x-slack-request-timestamp';
 }
 
 /**
@@ -66,13 +68,18 @@ export class FakeSlack {
     this.sim = sim;
   }
 
+  /** The last request sent, as sent: to replay it byte for byte. */
+  last: { body: string; contentType: string; timestamp: string } | undefined;
+
   async send(body: string, contentType: string, options: SendOptions = {}): Promise<Response> {
     const timestamp = options.timestamp ?? String(Math.floor(Date.now() / 1000));
+    this.last = { body, contentType, timestamp };
     const headers: Record<string, string> = { 'content-type': contentType };
     if (!options.omitHeaders) {
       headers['x-slack-request-timestamp'] = timestamp;
       headers['x-slack-signature'] =
         options.signature ?? signature(options.secret ?? SIGNING_SECRET, timestamp, body);
+      if (options.omit) delete headers[options.omit];
     }
     return fetch(`${this.bot}/slack/events`, { method: 'POST', headers, body });
   }
@@ -114,15 +121,18 @@ export class FakeSlack {
   }
 
   /** A button click (block_actions) on a message, as Slack posts it. */
-  async click(input: {
-    user: string;
-    actionId: string;
-    value: string;
-    channel?: string;
-    messageTs?: string;
-    blockId?: string;
-    ephemeral?: boolean;
-  }) {
+  async click(
+    input: {
+      user: string;
+      actionId: string;
+      value: string;
+      channel?: string;
+      messageTs?: string;
+      blockId?: string;
+      ephemeral?: boolean;
+    },
+    options: SendOptions = {},
+  ) {
     const responseId = randomUUID();
     const channel = input.channel ?? 'C0OPS';
     const payload = {
@@ -156,7 +166,7 @@ export class FakeSlack {
       ],
     };
     const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
-    const response = await this.send(body, 'application/x-www-form-urlencoded');
+    const response = await this.send(body, 'application/x-www-form-urlencoded', options);
     return { status: response.status, responseId };
   }
 
