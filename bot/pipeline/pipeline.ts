@@ -316,8 +316,15 @@ export class CommandPipeline {
       const reason = errorMessage(error);
       if (!(await this.#audit(ack, { ...base, ...shape, decision: 'deny', reason })))
         return 'audit_unavailable';
-      await ack.say(deniedMessage(reason));
-      return 'denied';
+      // Not knowing who asked fails closed; but a lookup that failed is no verdict on the person.
+      await ack.say(
+        error instanceof UpstreamError
+          ? failedMessage(
+              `dpbot could not tell who you are (${reason}), so nothing was done. Try again in a minute.`,
+            )
+          : deniedMessage(reason),
+      );
+      return error instanceof UpstreamError ? 'error' : 'denied';
     }
     base.email = caller.email;
     base.slackUserId = caller.slackUserId;

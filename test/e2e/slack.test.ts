@@ -162,7 +162,7 @@ describe('request signing: every kind of request', () => {
     }
 
     // Only the two valid requests ran: their announcements, their audit rows, nothing else.
-    await eventually(() => expect(ran()).toBe(2));
+    await eventually(() => expect(ran()).toBe(2), 30_000);
     await eventually(async () => {
       const rows = await rowsFor(text);
       expect(rows.map((r) => `${r.kind}:${r.entry}`)).toEqual([
@@ -204,6 +204,21 @@ describe('slash commands', () => {
     expect(deactivated.ack?.text).toContain('is deactivated');
     const noMail = await slack.slash('whoami', 'U0NOMAIL01');
     expect(noMail.ack?.text).toContain('users:read.email');
+  });
+
+  it('says plainly when Slack cannot tell who is asking, and runs nothing', async () => {
+    sim.addUser({ id: 'U0NEWCOMER', name: 'newcomer', email: 'ada@example.com' });
+    sim.inject({ path: /users\.info$/, status: 500, times: 10 });
+    try {
+      const r = await slack.slash('whoami', 'U0NEWCOMER');
+      expect(r.ack?.text).toMatch(
+        /^Failed: dpbot could not tell who you are \(Slack: could not look up your Slack profile/,
+      );
+      const rows = await database.query("SELECT decision FROM audit_log WHERE slack_user_id = 'U0NEWCOMER'");
+      expect(rows.rows).toEqual([{ decision: 'deny' }]);
+    } finally {
+      sim.clearFaults();
+    }
   });
 
   it('acknowledges before the work is done, then replies through the response URL', async () => {
