@@ -37,6 +37,11 @@ export interface Fault {
   body?: unknown;
   headers?: Record<string, string>;
   delayMs?: number;
+  /**
+   * The request is carried out at once and only its answer is held for `delayMs`: a server that
+   * did the work but answered too late (without it, the delay comes before the work).
+   */
+  late?: boolean;
   /** How many matching requests it affects; then it is gone. */
   times: number;
 }
@@ -163,12 +168,15 @@ export class Simulator {
     const faultIndex = this.#faults.findIndex(
       (f) => (!f.method || f.method.toUpperCase() === method) && (!f.path || f.path.test(url.pathname)),
     );
+    let holdAnswerMs = 0;
     if (faultIndex !== -1) {
       const fault = this.#faults[faultIndex] as Fault;
       fault.times--;
       if (fault.times <= 0) this.#faults.splice(faultIndex, 1);
-      if (fault.delayMs) await new Promise((r) => setTimeout(r, fault.delayMs));
+      if (fault.late) holdAnswerMs = fault.delayMs ?? 0;
+      else if (fault.delayMs) await new Promise((r) => setTimeout(r, fault.delayMs));
       if (fault.status !== undefined) {
+        if (holdAnswerMs) await new Promise((r) => setTimeout(r, holdAnswerMs));
         this.#send(res, {
           status: fault.status,
           body: fault.body ?? { message: `injected ${fault.status}` },
@@ -195,6 +203,7 @@ export class Simulator {
         body,
         rawBody,
       });
+      if (holdAnswerMs) await new Promise((r) => setTimeout(r, holdAnswerMs));
       this.#send(res, response);
       return;
     }

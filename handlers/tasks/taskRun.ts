@@ -8,6 +8,8 @@ import { blocks, type Message } from '../../bot/pipeline/message.ts';
 import { escapeMrkdwn, RUN_ACTION } from '../../bot/views/common.ts';
 import type { TaskRun } from '../../db/stores/taskRunStore.ts';
 import { ARGO } from '../../integrations/argo/argoClient.ts';
+import { labelValue } from '../../integrations/argo/labels.ts';
+import type { Workflow } from '../../integrations/argo/types.ts';
 import { placeholder, type TaskParameter, validateParameters } from './parameters.ts';
 import { authorizeTask, findTask, TASKS_RUN, taskNamespace, taskResource, taskUsage } from './taskCatalog.ts';
 import { taskModal } from './taskForm.ts';
@@ -16,6 +18,32 @@ import { formatParams, runMessage } from './taskViews.ts';
 import { renderKey, runLinks, scheduleWatch } from './taskWatcher.ts';
 
 const USAGE = 'task run <task> [name=value ...] [ticket=<JIRA-KEY>]';
+
+/**
+ * A submission that got no answer may still have created the workflow. Before the run is called
+ * failed, Argo is asked for a workflow carrying this run's labels, so that a slow server costs a
+ * late answer rather than a second run when the caller tries again.
+ */
+async function findLostSubmission(
+  ctx: CommandContext,
+  namespace: string,
+  labels: Readonly<Record<string, string>>,
+  error: unknown,
+): Promise<Workflow | undefined> {
+  const { argo } = ctx.services;
+  // An HTTP status means Argo answered and refused; only a missing answer leaves doubt.
+  if (!argo || !(error instanceof UpstreamError) || error.status !== undefined) return undefined;
+  const selector = (['dpbot/run', 'dpbot/request-id'] as const)
+    .map((key) => `${key}=${labelValue(labels[key] ?? '')}`)
+    .join(',');
+  try {
+    const [found] = await argo.list(namespace, { labelSelector: selector, limit: 1 });
+    return found;
+  } catch (lookup) {
+    ctx.log.warn({ err: lookup, selector }, 'could not look for a submission that got no answer');
+    return undefined;
+  }
+}
 
 interface Plan {
   task: TaskConfig;
@@ -258,20 +286,44 @@ export const taskRun = defineCommand({
     });
 
     let submitted: TaskRun;
+    const labels = {
+      'dpbot/task': p.task.name,
+      'dpbot/run': String(run.id),
+      'dpbot/requester': ctx.caller.email,
+      'dpbot/slack-user': ctx.caller.slackUserId ?? 'none',
+      'dpbot/request-id': ctx.requestId,
+    };
     try {
-      const wf = await argo.submit({
-        namespace,
-        kind: p.task.template.kind,
-        template: p.task.template.name,
-        parameters: p.values,
-        labels: {
-          'dpbot/task': p.task.name,
-          'dpbot/run': String(run.id),
-          'dpbot/requester': ctx.caller.email,
-          'dpbot/slack-user': ctx.caller.slackUserId ?? 'none',
-          'dpbot/request-id': ctx.requestId,
-        },
-      });
+      let wf: Workflow;
+      try {
+        wf = await argo.submit({
+          namespace,
+          kind: p.task.template.kind,
+          template: p.task.template.name,
+          parameters: p.values,
+          labels,
+        });
+      } catch (error) {
+        const found = await findLostSubmission(ctx, namespace, labels, error);
+        if (!found) throw error;
+        wf = found;
+        warnings.push(
+          `Argo Workflows answered the submission too late, but it had created workflow ${found.metadata.name ?? '?'} (found by its dpbot/run label); it was not submitted twice.`,
+        );
+        await services.audit.append({
+          requestId: ctx.requestId,
+          kind: 'step',
+          entry: ctx.entry,
+          email: ctx.caller.email,
+          slackUserId: ctx.caller.slackUserId,
+          channel: ctx.channel,
+          command: 'task run',
+          action: p.task.action,
+          resource: taskResource(p.task, p.values),
+          outcome: 'submit_found',
+          detail: { runId: run.id, workflow: found.metadata.name ?? null, error: errorMessage(error) },
+        });
+      }
       submitted =
         (await services.taskRuns.update(run.id, {
           workflowName: wf.metadata.name ?? null,

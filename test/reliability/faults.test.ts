@@ -174,7 +174,8 @@ async function run(text: string) {
   return { outcome, text: responder.texts().join('\n'), rows: rows.rows, requestId };
 }
 
-type FaultKind = '500' | '429' | 'timeout';
+/** `late`: the work is done at once, its answer comes after the caller's timeout. */
+type FaultKind = '500' | '429' | 'timeout' | 'late';
 
 function fault(c: Case): Fault {
   const times = c.times ?? PERSISTENT;
@@ -191,6 +192,8 @@ function fault(c: Case): Fault {
       };
     case 'timeout':
       return { ...c.where, delayMs: STALL_MS, times };
+    case 'late':
+      return { ...c.where, delayMs: STALL_MS, late: true, times };
   }
 }
 
@@ -279,6 +282,20 @@ const cases: Case[] = [
       requests: [1, 1],
     }),
   ),
+  // Argo Workflows created the workflow but answered too late: dpbot finds it by its labels
+  // rather than calling the run failed, and does not submit it again.
+  {
+    system: 'Argo Workflows',
+    fault: 'late',
+    times: 1,
+    command: () => 'task run echo message=late',
+    sim: () => tasks.argo.sim,
+    where: submit,
+    outcome: 'ok',
+    says: /^Started echo #\d+ [\s\S]*Argo Workflows answered the submission too late, but it had created workflow echo-[\w-]+ \(found by its dpbot\/run label\); it was not submitted twice/,
+    steps: ['submitting', 'submit_found'],
+    requests: [1, 1],
+  },
   // Argo Workflows: a run's status falls back to dpbot's own record.
   ...(['500', '429', 'timeout'] as const).map(
     (f): Case => ({
