@@ -11,7 +11,8 @@ import { benchmarks } from './index.ts';
 
 /**
  * `npm run bench [-- <name> ...]`: runs the benchmarks (all, or those named) on this machine and
- * writes bench/RESULTS.md. Uses BENCH_DATABASE_URL or DATABASE_URL when set (creating and dropping
+ * writes bench/RESULTS.md (bench/RESULTS.partial.md when only some are named, so that a partial run
+ * never replaces the full results). Uses BENCH_DATABASE_URL or DATABASE_URL when set (creating and dropping
  * its own databases there), an embedded PostgreSQL otherwise. BENCH_RUNS sets the runs per figure.
  */
 async function main(): Promise<void> {
@@ -86,7 +87,7 @@ async function main(): Promise<void> {
     }
     lines.push('');
   }
-  const out = join(projectRoot(), 'bench', 'RESULTS.md');
+  const out = join(projectRoot(), 'bench', only.length ? 'RESULTS.partial.md' : 'RESULTS.md');
   writeFileSync(out, `${lines.join('\n')}\n`);
   console.log(`\nwrote ${out}`);
 }
