@@ -1,4 +1,4 @@
-import { and, desc, eq, isNotNull, isNull, type SQL, sql } from 'drizzle-orm';
+import { and, desc, eq, isNull, type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../connect.ts';
 import { taskRuns } from '../schema.ts';
 
@@ -52,7 +52,10 @@ export interface TaskRunStore {
     email?: string | undefined;
     limit: number;
   }): Promise<TaskRun[]>;
-  /** Runs with a workflow whose end has not been announced yet (to re-arm their watchers). */
+  /**
+   * Runs whose end has not been announced yet (to re-arm their watchers), with or without a
+   * workflow: one without was left mid-submission.
+   */
   open(): Promise<TaskRun[]>;
 }
 
@@ -138,11 +141,7 @@ export class PgTaskRunStore implements TaskRunStore {
   }
 
   async open(): Promise<TaskRun[]> {
-    const rows = await this.db
-      .select()
-      .from(taskRuns)
-      .where(and(isNull(taskRuns.closedAt), isNotNull(taskRuns.workflowName)))
-      .orderBy(taskRuns.id);
+    const rows = await this.db.select().from(taskRuns).where(isNull(taskRuns.closedAt)).orderBy(taskRuns.id);
     return rows.map(toRun);
   }
 }

@@ -8,8 +8,8 @@ import { blocks, type Message } from '../../bot/pipeline/message.ts';
 import { escapeMrkdwn, RUN_ACTION } from '../../bot/views/common.ts';
 import type { TaskRun } from '../../db/stores/taskRunStore.ts';
 import { ARGO } from '../../integrations/argo/argoClient.ts';
-import { labelValue } from '../../integrations/argo/labels.ts';
 import type { Workflow } from '../../integrations/argo/types.ts';
+import { findSubmission } from './findSubmission.ts';
 import { placeholder, type TaskParameter, validateParameters } from './parameters.ts';
 import { authorizeTask, findTask, TASKS_RUN, taskNamespace, taskResource, taskUsage } from './taskCatalog.ts';
 import { taskModal } from './taskForm.ts';
@@ -26,21 +26,16 @@ const USAGE = 'task run <task> [name=value ...] [ticket=<JIRA-KEY>]';
  */
 async function findLostSubmission(
   ctx: CommandContext,
-  namespace: string,
-  labels: Readonly<Record<string, string>>,
+  run: TaskRun,
   error: unknown,
 ): Promise<Workflow | undefined> {
   const { argo } = ctx.services;
   // An HTTP status means Argo answered and refused; only a missing answer leaves doubt.
   if (!argo || !(error instanceof UpstreamError) || error.status !== undefined) return undefined;
-  const selector = (['dpbot/run', 'dpbot/request-id'] as const)
-    .map((key) => `${key}=${labelValue(labels[key] ?? '')}`)
-    .join(',');
   try {
-    const [found] = await argo.list(namespace, { labelSelector: selector, limit: 1 });
-    return found;
+    return await findSubmission(argo, run.namespace, run);
   } catch (lookup) {
-    ctx.log.warn({ err: lookup, selector }, 'could not look for a submission that got no answer');
+    ctx.log.warn({ err: lookup, runId: run.id }, 'could not look for a submission that got no answer');
     return undefined;
   }
 }
@@ -286,13 +281,6 @@ export const taskRun = defineCommand({
     });
 
     let submitted: TaskRun;
-    const labels = {
-      'dpbot/task': p.task.name,
-      'dpbot/run': String(run.id),
-      'dpbot/requester': ctx.caller.email,
-      'dpbot/slack-user': ctx.caller.slackUserId ?? 'none',
-      'dpbot/request-id': ctx.requestId,
-    };
     try {
       let wf: Workflow;
       try {
@@ -301,10 +289,17 @@ export const taskRun = defineCommand({
           kind: p.task.template.kind,
           template: p.task.template.name,
           parameters: p.values,
-          labels,
+          // dpbot/run and dpbot/request-id are how a submission without an answer is found again.
+          labels: {
+            'dpbot/task': p.task.name,
+            'dpbot/run': String(run.id),
+            'dpbot/requester': ctx.caller.email,
+            'dpbot/slack-user': ctx.caller.slackUserId ?? 'none',
+            'dpbot/request-id': ctx.requestId,
+          },
         });
       } catch (error) {
-        const found = await findLostSubmission(ctx, namespace, labels, error);
+        const found = await findLostSubmission(ctx, run, error);
         if (!found) throw error;
         wf = found;
         warnings.push(

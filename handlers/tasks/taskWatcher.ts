@@ -5,7 +5,10 @@ import type { Message } from '../../bot/pipeline/message.ts';
 import type { Services } from '../../bot/services.ts';
 import type { WorkerRegistration } from '../../bot/workers.ts';
 import type { TaskRun, TaskRunPatch } from '../../db/stores/taskRunStore.ts';
+import type { ArgoClient } from '../../integrations/argo/argoClient.ts';
+import type { Workflow } from '../../integrations/argo/types.ts';
 import { JiraRateLimitedError } from '../../integrations/jira/jiraClient.ts';
+import { findSubmission } from './findSubmission.ts';
 import { completionComment } from './taskJira.ts';
 import { type RunLinks, runMessage, runState } from './taskViews.ts';
 import { summarizeWorkflow, type WorkflowSummary } from './workflowSummary.ts';
@@ -192,11 +195,15 @@ function outcomeOf(run: TaskRun): string {
  */
 export async function watchTaskRun(services: Services, runId: number): Promise<void> {
   const run = await services.taskRuns.get(runId);
-  if (!run || run.closedAt || !run.workflowName) return;
+  if (!run || run.closedAt) return;
   const { argo } = services;
   const interval = services.config.argo.pollInterval;
   if (!argo) {
     services.log.warn({ runId }, 'argo.url is no longer set; the run is not watched');
+    return;
+  }
+  if (!run.workflowName) {
+    await settleSubmission(services, argo, run);
     return;
   }
   const now = services.now();
@@ -250,6 +257,55 @@ export async function watchTaskRun(services: Services, runId: number): Promise<v
   await scheduleWatch(services, run.id, interval);
 }
 
+/**
+ * Time allowed, beyond argo.timeout, for a submission still under way in another process (its
+ * audit row and the request itself) before the run counts as left mid-submission.
+ */
+const SUBMISSION_GRACE_MS = 30_000;
+
+/**
+ * A run recorded as submitting whose process never heard back (it stopped mid-submission): once
+ * no answer can still come, ask Argo for the workflow by its labels; follow it when it exists,
+ * close the run as never submitted when it does not.
+ */
+
+async function settleSubmission(services: Services, argo: ArgoClient, run: TaskRun): Promise<void> {
+  const answerBy = run.createdAt.getTime() + services.config.argo.timeout + SUBMISSION_GRACE_MS;
+  const wait = answerBy - services.now().getTime();
+  if (wait > 0) {
+    await scheduleWatch(services, run.id, wait);
+    return;
+  }
+  let found: Workflow | undefined;
+  try {
+    found = await findSubmission(argo, run.namespace, run);
+  } catch (error) {
+    if (!(error instanceof UpstreamError)) throw error;
+    services.log.warn(
+      { err: error, runId: run.id },
+      'could not look for the workflow of a run; trying again later',
+    );
+    await scheduleWatch(services, run.id, Math.min(services.config.argo.pollInterval * 3, 60_000));
+    return;
+  }
+  const name = found?.metadata.name;
+  if (found && name) {
+    const updated =
+      (await services.taskRuns.update(run.id, {
+        workflowName: name,
+        ...patchFrom(summarizeWorkflow(found)),
+      })) ?? run;
+    await auditRun(services, updated, 'submit_found', {});
+    await scheduleWatch(services, run.id, 0);
+    return;
+  }
+  const closed = await services.taskRuns.close(run.id, {
+    phase: 'SubmitFailed',
+    message: `dpbot stopped before Argo Workflows answered the submission, and Argo has no workflow labelled dpbot/run=${run.id}: nothing ran; run the task again`,
+  });
+  if (closed) await announceEnd(services, closed, 'submit_lost', {});
+}
+
 /** Comments on the run's Jira issue with the outcome; retries Jira's 429s and outages a few times. */
 export async function commentOnJira(services: Services, runId: number, attempt: number): Promise<void> {
   const run = await services.taskRuns.get(runId);
@@ -296,7 +352,8 @@ export async function commentOnJira(services: Services, runId: number, attempt: 
 
 /**
  * The task capability's background work: the watcher and the Jira comments. On start it re-arms a
- * watcher for every run whose end has not been announced, in case its job was lost.
+ * watcher for every run whose end has not been announced, in case its job was lost (including runs
+ * whose submission was never answered).
  */
 export const taskWorkers: WorkerRegistration = async (services) => {
   await services.jobs.work<WatchJob>(

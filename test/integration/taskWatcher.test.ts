@@ -245,4 +245,78 @@ describe('the watcher across restarts and replicas', () => {
       await Promise.all(replicas.map((r) => r.close()));
     }
   });
+
+  it('settles runs left mid-submission: follows the workflow Argo did create, closes the one it did not', async () => {
+    // As a process that stopped between recording "submitting" and hearing back from Argo leaves
+    // them: no workflow name, not closed, and older than any answer could take.
+    const left = async () => {
+      const run = await app.services.taskRuns.create({
+        task: 'backfill',
+        params: { dataset: 'orders', from: '2026-11-01', to: '2026-11-02', mode: 'append' },
+        templateKind: 'WorkflowTemplate',
+        templateName: 'backfill',
+        namespace: 'data-jobs',
+        requestId: crypto.randomUUID(),
+        requesterEmail: 'linus@example.com',
+        requesterSlackId: 'U0LINUS001',
+        channel: 'C1',
+        jiraKey: null,
+      });
+      await database.query("UPDATE task_runs SET created_at = now() - interval '10 minutes' WHERE id = $1", [
+        run.id,
+      ]);
+      return run;
+    };
+    const created = await left();
+    const lost = await left();
+    const argo = app.services.argo;
+    if (!argo) throw new Error('the test configuration sets argo.url');
+    // The submission that did reach Argo, with the labels dpbot gives every workflow.
+    const workflow = await argo.submit({
+      namespace: 'data-jobs',
+      kind: 'WorkflowTemplate',
+      template: 'backfill',
+      parameters: created.params,
+      labels: { 'dpbot/run': String(created.id), 'dpbot/request-id': created.requestId },
+    });
+    const submissions = () => sims.argo.sim.requests.filter((r) => r.path.endsWith('/submit')).length;
+    const submittedBefore = submissions();
+
+    const replica = await startTestApp(fixture, database, { env: taskEnv, notifier, runWorkers: true });
+    try {
+      await eventually(
+        async () =>
+          expect((await events(created.id)).map((e) => e.outcome)).toEqual([
+            'submit_found',
+            'workflow_succeeded',
+          ]),
+        25_000,
+      );
+      const { row } = await runOf(`#${created.id}`);
+      expect(row).toMatchObject({ workflow_name: workflow.metadata.name, phase: 'Succeeded' });
+
+      await eventually(async () =>
+        expect((await events(lost.id)).map((e) => e.outcome)).toEqual(['submit_lost']),
+      );
+      const { row: lostRow } = await runOf(`#${lost.id}`);
+      expect(lostRow).toMatchObject({ workflow_name: null, phase: 'SubmitFailed' });
+      expect(lostRow.message).toContain(`Argo has no workflow labelled dpbot/run=${lost.id}`);
+      expect(lostRow.closed_at).not.toBeNull();
+      // The requester hears about both ends, since neither run had an announcement.
+      await eventually(() =>
+        expect(
+          notifier.directs.filter((d) => d.email === 'linus@example.com').map((d) => d.message.text),
+        ).toEqual(
+          expect.arrayContaining([
+            expect.stringContaining(`backfill #${created.id}`),
+            expect.stringContaining(`backfill #${lost.id}`),
+          ]),
+        ),
+      );
+      // Nothing was submitted again.
+      expect(submissions()).toBe(submittedBefore);
+    } finally {
+      await replica.close();
+    }
+  });
 });
