@@ -1,6 +1,7 @@
 import type { ModalView } from '@slack/types';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
+import type { AuditEntry } from '../../db/stores/auditStore.ts';
 import type { Approval, Decision, Grant } from '../../policies/decide.ts';
 import type { Services } from '../services.ts';
 import type { Message, MessageHandle } from './message.ts';
@@ -34,7 +35,15 @@ export interface CommandContext {
   openModal(view: ModalView): Promise<boolean>;
   /** Whether the caller may do `action` on `resource` (to show buttons only to those who may). */
   may(action: string, resource: string, limits?: Record<string, number>): boolean;
+  /**
+   * Records a step of this request in the audit log (kind `step`, with the request id, caller,
+   * channel and command filled in). It throws when the row cannot be written, so a step recorded
+   * before an action keeps the action from happening unrecorded.
+   */
+  auditStep(step: AuditStep): Promise<void>;
 }
+
+export type AuditStep = { outcome: string } & Pick<AuditEntry, 'action' | 'resource' | 'error' | 'detail'>;
 
 /** A question the caller must answer before the command runs. */
 export interface Confirmation {

@@ -895,6 +895,18 @@ export class CommandPipeline {
       },
       may: (action, resource, limits) =>
         decide(caller.grants, { action, resource, limits: limits ?? {} }).allowed,
+      auditStep: async (step) => {
+        await this.services.audit.append({
+          requestId,
+          kind: 'step',
+          entry: inv.entry,
+          email: caller.email,
+          slackUserId: caller.slackUserId,
+          channel: inv.channel ?? null,
+          command: command.name,
+          ...step,
+        });
+      },
     };
   }
 }

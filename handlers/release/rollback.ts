@@ -87,13 +87,7 @@ export async function rollBack(
     if (policy) {
       await services.releases.updateRollback(target.key, { autoSyncPolicy: policy });
       steps.push('turned auto-sync off (Argo CD refuses a rollback while it is on)');
-      await services.audit.append({
-        requestId: ctx.requestId,
-        kind: 'step',
-        entry: ctx.entry,
-        email: ctx.caller.email,
-        slackUserId: ctx.caller.slackUserId,
-        channel: ctx.channel,
+      await ctx.auditStep({
         action: 'release.rollback',
         resource: `service:${target.service}`,
         outcome: 'autosync_disabled',

@@ -76,14 +76,7 @@ async function checkTicket(ctx: CommandContext, ticket: string, warnings: string
     warnings.push(
       `Could not check ${ticket} in Jira (${error.message}); dpbot will still try to comment on it.`,
     );
-    await ctx.services.audit.append({
-      requestId: ctx.requestId,
-      kind: 'step',
-      entry: ctx.entry,
-      email: ctx.caller.email,
-      slackUserId: ctx.caller.slackUserId,
-      channel: ctx.channel,
-      command: 'task run',
+    await ctx.auditStep({
       outcome: 'jira_check_failed',
       error: error.message,
       detail: { ticket },
@@ -112,14 +105,7 @@ async function openTicket(
   } catch (error) {
     if (!(error instanceof UpstreamError)) throw error;
     warnings.push(`No Jira ticket was opened (${error.message}).`);
-    await ctx.services.audit.append({
-      requestId: ctx.requestId,
-      kind: 'step',
-      entry: ctx.entry,
-      email: ctx.caller.email,
-      slackUserId: ctx.caller.slackUserId,
-      channel: ctx.channel,
-      command: 'task run',
+    await ctx.auditStep({
       outcome: 'jira_ticket_failed',
       error: error.message,
       detail: { runId: run.id, project: task.jira.project },
@@ -221,14 +207,7 @@ export const taskRun = defineCommand({
         ),
       );
       if (opened) {
-        await services.audit.append({
-          requestId: ctx.requestId,
-          kind: 'step',
-          entry: ctx.entry,
-          email: ctx.caller.email,
-          slackUserId: ctx.caller.slackUserId,
-          channel: ctx.channel,
-          command: 'task run',
+        await ctx.auditStep({
           outcome: 'form_opened',
           detail: { task: p.task.name, missing: p.missing.map((m) => m.name) },
         });
@@ -260,14 +239,7 @@ export const taskRun = defineCommand({
       jiraKey: p.ticket ?? null,
     });
     // Recorded before submitting: dpbot does nothing it cannot record.
-    await services.audit.append({
-      requestId: ctx.requestId,
-      kind: 'step',
-      entry: ctx.entry,
-      email: ctx.caller.email,
-      slackUserId: ctx.caller.slackUserId,
-      channel: ctx.channel,
-      command: 'task run',
+    await ctx.auditStep({
       action: p.task.action,
       resource: taskResource(p.task, p.values),
       outcome: 'submitting',
@@ -305,14 +277,7 @@ export const taskRun = defineCommand({
         warnings.push(
           `Argo Workflows answered the submission too late, but it had created workflow ${found.metadata.name ?? '?'} (found by its dpbot/run label); it was not submitted twice.`,
         );
-        await services.audit.append({
-          requestId: ctx.requestId,
-          kind: 'step',
-          entry: ctx.entry,
-          email: ctx.caller.email,
-          slackUserId: ctx.caller.slackUserId,
-          channel: ctx.channel,
-          command: 'task run',
+        await ctx.auditStep({
           action: p.task.action,
           resource: taskResource(p.task, p.values),
           outcome: 'submit_found',
