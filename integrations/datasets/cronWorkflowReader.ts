@@ -2,7 +2,13 @@ import type { ArgoReaderConfig } from '../../bot/config/datasetsSchema.ts';
 import { UpstreamError } from '../../bot/errors.ts';
 import { toDate } from './fieldMapping.ts';
 import { getJson } from './httpJson.ts';
-import type { CronRun, ProducerRef, ProducerState, RunPhase } from './types.ts';
+import {
+  type CronRun,
+  missingProducer,
+  type ProducerRef,
+  type ProducerState,
+  type RunPhase,
+} from './types.ts';
 
 export const ARGO_SYSTEM = 'Argo Workflows';
 /** The label Argo puts on every Workflow a CronWorkflow starts. */
@@ -127,19 +133,7 @@ export class HttpCronWorkflowReader implements CronWorkflowReader {
     try {
       cron = await this.#get(`/api/v1/cron-workflows/${ns}/${encodeURIComponent(ref.cronWorkflow)}`);
     } catch (error) {
-      if (error instanceof UpstreamError && error.status === 404) {
-        return {
-          ref,
-          found: false,
-          schedules: [],
-          timezone: null,
-          suspended: false,
-          lastScheduledTime: null,
-          active: 0,
-          submissionError: null,
-          runs: [],
-        };
-      }
+      if (error instanceof UpstreamError && error.status === 404) return missingProducer(ref);
       throw error;
     }
     // No listOptions.limit here: the server's order is not "newest first", so take all (the

@@ -12,7 +12,7 @@ import { ARGO_SYSTEM, type CronWorkflowReader, HttpCronWorkflowReader } from './
 import { compareByProblem, type DatasetStatus, evaluateStatus } from './datasetStatus.ts';
 import { ago } from './humanDuration.ts';
 import { type Fetched, SourceCache } from './sourceCache.ts';
-import type { CatalogDataset, ProducerRef, ProducerState } from './types.ts';
+import { type CatalogDataset, missingProducer, type ProducerRef, type ProducerState } from './types.ts';
 
 export interface DatasetRow {
   name: string;
@@ -229,7 +229,7 @@ export class CombinedDatasetService implements DatasetService {
       const ref = this.#config.producers[name] ?? null;
       const producer =
         ref && argoRead && !unreadNamespaces.has(ref.namespace)
-          ? (states.get(`${ref.namespace}/${ref.cronWorkflow}`) ?? missing(ref))
+          ? (states.get(`${ref.namespace}/${ref.cronWorkflow}`) ?? missingProducer(ref))
           : null;
       return {
         name,
@@ -337,20 +337,6 @@ export class CombinedDatasetService implements DatasetService {
       asOf: oldest(stamps, now),
     };
   }
-}
-
-function missing(ref: ProducerRef): ProducerState {
-  return {
-    ref,
-    found: false,
-    schedules: [],
-    timezone: null,
-    suspended: false,
-    lastScheduledTime: null,
-    active: 0,
-    submissionError: null,
-    runs: [],
-  };
 }
 
 function oldest(stamps: readonly Date[], now: Date): Date {

@@ -47,4 +47,19 @@ export interface ProducerState {
   runs: CronRun[];
 }
 
+/** The state of a producer whose CronWorkflow does not exist. */
+export function missingProducer(ref: ProducerRef): ProducerState {
+  return {
+    ref,
+    found: false,
+    schedules: [],
+    timezone: null,
+    suspended: false,
+    lastScheduledTime: null,
+    active: 0,
+    submissionError: null,
+    runs: [],
+  };
+}
+
 export const FINISHED_FAILED: ReadonlySet<RunPhase> = new Set(['Failed', 'Error']);
