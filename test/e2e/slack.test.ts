@@ -173,7 +173,10 @@ describe('request signing: every kind of request', () => {
       ]);
     });
     expect(await auditCount()).toBe(auditBefore + 4);
-    expect(sim.requests.filter((r) => r.path === '/api/chat.postMessage').length - postedBefore).toBe(2);
+    // The announcement goes out after the outcome is audited, so it may still be on its way.
+    await eventually(() =>
+      expect(sim.requests.filter((r) => r.path === '/api/chat.postMessage').length - postedBefore).toBe(2),
+    );
     expect(sim.publishedViews.get(LINUS)).toBeUndefined();
     expect(ran()).toBe(2);
   });

@@ -9,7 +9,7 @@ import { argoCronSimulator } from '../../sandbox/catalog/argoCronSimulator.ts';
 import { catalogSimulator } from '../../sandbox/catalog/catalogSimulator.ts';
 import { SIMULATED_CATALOG } from '../../sandbox/catalog/datasetsSandboxPart.ts';
 import { generateDemoWorld } from '../../sandbox/catalog/demoWorld.ts';
-import { recordingResponder, startTestApp } from '../support/app.ts';
+import { auditRowsOf, recordingResponder, startTestApp, typeCommand } from '../support/app.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import { eventually } from '../support/eventually.ts';
 import { createFixture, type Fixture, standardDirectory, standardPolicies } from '../support/fixture.ts';
@@ -91,16 +91,7 @@ beforeEach(() => {
 });
 
 async function run(text: string, email = 'ada@example.com') {
-  const responder = recordingResponder();
-  const requestId = crypto.randomUUID();
-  const outcome = await app.pipeline.handleText({
-    requestId,
-    entry: 'console',
-    text,
-    caller: { email },
-    channel: 'C1',
-    responder,
-  });
+  const { outcome, responder, requestId } = await typeCommand(app, text, { email, channel: 'C1' });
   return { outcome, ...(await answer(responder, requestId)) };
 }
 
@@ -121,12 +112,13 @@ async function click(value: string, email: string) {
 }
 
 async function answer(responder: ReturnType<typeof recordingResponder>, requestId: string) {
-  const rows = await database.query(
-    'SELECT kind, entry, decision, outcome, error, email, action, resource, command FROM audit_log WHERE request_id = $1 ORDER BY id',
-    [requestId],
+  const audit = await auditRowsOf(
+    database,
+    requestId,
+    'kind, entry, decision, outcome, error, email, action, resource, command',
   );
   const message = responder.sent[0]?.message as Message;
-  return { message, text: message?.text ?? '', audit: rows.rows };
+  return { message, text: message?.text ?? '', audit };
 }
 
 /** Every button of a message: label and the command it runs. */

@@ -8,7 +8,7 @@ import {
   type GoogleDirectoryData,
   GoogleDirectorySimulator,
 } from '../../sandbox/google-directory/googleDirectorySimulator.ts';
-import { recordingResponder } from '../support/app.ts';
+import { auditRowsOf, recordingResponder, typeCommand } from '../support/app.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import { people } from '../support/directorySims.ts';
 import { createFixture, type Fixture, standardDirectory, standardPolicies } from '../support/fixture.ts';
@@ -106,23 +106,15 @@ afterAll(async () => {
 });
 
 async function run(text: string, email = 'ada@example.com') {
-  const responder = recordingResponder();
-  const requestId = crypto.randomUUID();
-  const outcome = await app.pipeline.handleText({
+  const { outcome, responder, requestId } = await typeCommand(app, text, { email, channel: 'C1' });
+  const rows = await auditRowsOf(
+    database,
     requestId,
-    entry: 'console',
-    text,
-    caller: { email },
-    channel: 'C1',
-    responder,
-  });
-  const rows = await database.query(
-    'SELECT kind, decision, outcome, error, reason, command, action, resource, detail FROM audit_log WHERE request_id = $1 ORDER BY id',
-    [requestId],
+    'kind, decision, outcome, error, reason, command, action, resource, detail',
   );
   // Each message as it finally read (progress messages are updated in place).
   const reply = responder.sent.map((s) => s.updates.at(-1)?.text ?? s.message.text).join('\n');
-  return { outcome, responder, rows: rows.rows, reply, requestId };
+  return { outcome, responder, rows, reply, requestId };
 }
 
 async function memberCount(source: string): Promise<number> {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../bot/app.ts';
 import { CANCEL_ACTION, CONFIRM_ACTION } from '../../bot/views/common.ts';
-import { recordingResponder, startTestApp } from '../support/app.ts';
+import { auditRowsOf, recordingResponder, startTestApp, typeCommand } from '../support/app.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import { createFixture, type Fixture, standardPolicies } from '../support/fixture.ts';
 import { fixtureCommands } from '../support/fixtureCommands.ts';
@@ -39,21 +39,13 @@ afterAll(async () => {
 });
 
 async function run(text: string, email: string) {
-  const responder = recordingResponder();
-  const requestId = crypto.randomUUID();
-  const outcome = await app.pipeline.handleText({
+  const { outcome, responder, requestId } = await typeCommand(app, text, { email, channel: 'C1' });
+  const rows = await auditRowsOf(
+    database,
     requestId,
-    entry: 'console',
-    text,
-    caller: { email },
-    channel: 'C1',
-    responder,
-  });
-  const rows = await database.query(
-    'SELECT kind, decision, reason, outcome, error, email, action, resource, command FROM audit_log WHERE request_id = $1 ORDER BY id',
-    [requestId],
+    'kind, decision, reason, outcome, error, email, action, resource, command',
   );
-  return { outcome, responder, rows: rows.rows, requestId };
+  return { outcome, responder, rows, requestId };
 }
 
 describe('command pipeline', () => {

@@ -6,7 +6,7 @@ import { APPROVE_ACTION, CONFIRM_ACTION } from '../../bot/views/common.ts';
 import { COMMAND_MODAL, MODAL_INPUT, modalSubmissionToText } from '../../bot/views/modal.ts';
 import { DATASET_OPTIONS_ACTION } from '../../handlers/datasets/datasetOptions.ts';
 import { DEMO_NAMESPACE } from '../../sandbox/argo/demoTemplates.ts';
-import { recordingResponder, startTestApp } from '../support/app.ts';
+import { auditRowsOf, recordingResponder, startTestApp, typeCommand } from '../support/app.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import { createFixture, type Fixture, standardDirectory } from '../support/fixture.ts';
 import { recordingNotifier } from '../support/notifier.ts';
@@ -45,23 +45,18 @@ async function run(
   email: string,
   options: { openModal?: (view: ModalView) => Promise<void> } = {},
 ) {
-  const responder = recordingResponder();
-  const requestId = crypto.randomUUID();
-  const outcome = await app.pipeline.handleText({
-    requestId,
-    entry: options.openModal ? 'slack' : 'console',
-    text,
-    caller: { email },
+  const { outcome, responder, requestId } = await typeCommand(app, text, {
+    email,
     channel: 'C1',
-    responder,
-    ...(options.openModal ? { openModal: options.openModal } : {}),
+    ...(options.openModal ? { entry: 'slack', openModal: options.openModal } : {}),
   });
-  const rows = await database.query(
-    'SELECT kind, decision, outcome, error, email, action, resource, detail FROM audit_log WHERE request_id = $1 ORDER BY id',
-    [requestId],
+  const rows = await auditRowsOf(
+    database,
+    requestId,
+    'kind, decision, outcome, error, email, action, resource, detail',
   );
   const reply = responder.sent[0]?.message;
-  return { outcome, reply, text: reply?.text ?? '', rows: rows.rows, requestId };
+  return { outcome, reply, text: reply?.text ?? '', rows, requestId };
 }
 
 async function confirm(message: Message | undefined, email: string) {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../bot/app.ts';
-import { recordingResponder, startTestApp } from '../support/app.ts';
+import { startTestApp, typeCommand } from '../support/app.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import { eventually } from '../support/eventually.ts';
 import { createFixture, type Fixture } from '../support/fixture.ts';
@@ -36,15 +36,7 @@ afterAll(async () => {
 });
 
 async function run(text: string) {
-  const responder = recordingResponder();
-  const requestId = crypto.randomUUID();
-  const outcome = await app.pipeline.handleText({
-    requestId,
-    entry: 'console',
-    text,
-    caller: { email: 'ada@example.com' },
-    responder,
-  });
+  const { outcome, responder, requestId } = await typeCommand(app, text, { email: 'ada@example.com' });
   return { outcome, texts: responder.texts(), requestId };
 }
 

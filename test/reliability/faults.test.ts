@@ -13,7 +13,7 @@ import { buildRepository, generatePullRequests } from '../../sandbox/github/gith
 import { GitHubSimulator } from '../../sandbox/github/githubSimulator.ts';
 import type { Fault, Simulator } from '../../sandbox/http.ts';
 import { SANDBOX_BOT_TOKEN, SlackSimulator } from '../../sandbox/slack/slackSimulator.ts';
-import { recordingResponder, startTestApp } from '../support/app.ts';
+import { auditRowsOf, startTestApp, typeCommand } from '../support/app.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import { createFixture, type Fixture, standardDirectory } from '../support/fixture.ts';
 import { type RunningKubernetes, startKubernetes } from '../support/kubernetes.ts';
@@ -157,21 +157,16 @@ function simulators(): Simulator[] {
 }
 
 async function run(text: string) {
-  const responder = recordingResponder({ channel: 'C0OPS' });
-  const requestId = crypto.randomUUID();
-  const outcome = await app.pipeline.handleText({
-    requestId,
-    entry: 'console',
-    text,
-    caller: { email: 'ada@example.com' },
+  const { outcome, responder, requestId } = await typeCommand(app, text, {
+    email: 'ada@example.com',
     channel: 'C0OPS',
-    responder,
   });
-  const rows = await database.query<{ kind: string; outcome: string | null; error: string | null }>(
-    'SELECT kind, outcome, error FROM audit_log WHERE request_id = $1 ORDER BY id',
-    [requestId],
+  const rows = await auditRowsOf<{ kind: string; outcome: string | null; error: string | null }>(
+    database,
+    requestId,
+    'kind, outcome, error',
   );
-  return { outcome, text: responder.texts().join('\n'), rows: rows.rows, requestId };
+  return { outcome, text: responder.texts().join('\n'), rows, requestId };
 }
 
 /** `late`: the work is done at once, its answer comes after the caller's timeout. */

@@ -1,8 +1,10 @@
+import type { ModalView } from '@slack/types';
+import type pg from 'pg';
 import pino from 'pino';
 import { type App, createApp } from '../../bot/app.ts';
 import { loadConfig } from '../../bot/config/loadConfig.ts';
 import type { MessageRef, Notifier } from '../../bot/notifier.ts';
-import type { Command } from '../../bot/pipeline/defineCommand.ts';
+import type { Command, Entry } from '../../bot/pipeline/defineCommand.ts';
 import type { Message, MessageHandle, Responder } from '../../bot/pipeline/message.ts';
 import type { TestDatabase } from './db.ts';
 import type { Fixture } from './fixture.ts';
@@ -125,4 +127,45 @@ export function recordingNotifier(): Notifier & {
       directs.push({ email: to.email, message });
     },
   };
+}
+
+/**
+ * Types a command through the real pipeline as `email` (a console request unless `entry` says
+ * otherwise); returns the outcome, what was sent, and the request id its audit rows carry.
+ */
+export async function typeCommand(
+  app: App,
+  text: string,
+  options: {
+    email: string;
+    channel?: string;
+    entry?: Entry;
+    openModal?: (view: ModalView) => Promise<void>;
+  },
+) {
+  const responder = recordingResponder(options.channel ? { channel: options.channel } : {});
+  const requestId = crypto.randomUUID();
+  const outcome = await app.pipeline.handleText({
+    requestId,
+    entry: options.entry ?? 'console',
+    text,
+    caller: { email: options.email },
+    ...(options.channel ? { channel: options.channel } : {}),
+    responder,
+    ...(options.openModal ? { openModal: options.openModal } : {}),
+  });
+  return { outcome, responder, requestId };
+}
+
+/** The audit rows of one request, oldest first, with the columns asked for. */
+export async function auditRowsOf<Row extends pg.QueryResultRow = pg.QueryResultRow>(
+  database: TestDatabase,
+  requestId: string,
+  columns: string,
+): Promise<Row[]> {
+  const result = await database.query<Row>(
+    `SELECT ${columns} FROM audit_log WHERE request_id = $1 ORDER BY id`,
+    [requestId],
+  );
+  return result.rows;
 }

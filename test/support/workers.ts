@@ -1,6 +1,6 @@
 import type { App } from '../../bot/app.ts';
 import type { KubernetesSimulator } from '../../sandbox/kubernetes/kubernetesSimulator.ts';
-import { recordingResponder } from './app.ts';
+import { auditRowsOf, typeCommand } from './app.ts';
 import type { TestDatabase } from './db.ts';
 import { standardPolicies } from './fixture.ts';
 
@@ -164,20 +164,12 @@ export interface AuditRow {
 
 /** Runs a command as `email` through the pipeline; returns the outcome, replies and audit rows. */
 export async function runAs(app: App, database: TestDatabase, text: string, email: string) {
-  const responder = recordingResponder({ channel: 'C-ONCALL' });
-  const requestId = crypto.randomUUID();
-  const outcome = await app.pipeline.handleText({
+  const { outcome, responder, requestId } = await typeCommand(app, text, { email, channel: 'C-ONCALL' });
+  const rows = await auditRowsOf<AuditRow>(
+    database,
     requestId,
-    entry: 'console',
-    text,
-    caller: { email },
-    channel: 'C-ONCALL',
-    responder,
-  });
-  const rows = await database.query<AuditRow>(
-    'SELECT kind, decision, outcome, error, email, entry, action, resource, detail FROM audit_log WHERE request_id = $1 ORDER BY id',
-    [requestId],
+    'kind, decision, outcome, error, email, entry, action, resource, detail',
   );
   const first = responder.sent[0];
-  return { outcome, responder, rows: rows.rows, requestId, text: first?.message.text ?? '', ref: first?.ref };
+  return { outcome, responder, rows, requestId, text: first?.message.text ?? '', ref: first?.ref };
 }
