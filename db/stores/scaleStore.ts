@@ -27,6 +27,8 @@ export interface ScaleChangeDetail {
   /** The pending revert this change superseded. */
   superseded?: string;
   conflicts?: number;
+  /** The write got no answer in time; the count read back afterwards showed it had landed. */
+  answeredLate?: boolean;
 }
 
 export interface ScaleChangeRecord {

@@ -1,5 +1,5 @@
 import type { TargetConfig, TeamConfig } from '../../bot/config/workersSchema.ts';
-import { ConflictError, DpbotError, errorMessage, InputError } from '../../bot/errors.ts';
+import { ConflictError, DpbotError, errorMessage, InputError, UpstreamError } from '../../bot/errors.ts';
 import type { Services } from '../../bot/services.ts';
 import {
   type Change,
@@ -188,10 +188,32 @@ export async function planScale(
   return { team, target, ref, mode: options.mode, from, to, state, hpa, warnings, confirmReasons };
 }
 
-/** Writes the plan: the replicas (scale subresource or field), or the HPA's minimum. */
-export function applyPlan(services: Services, plan: ScalePlan): Promise<Change> {
+export interface AppliedChange extends Change {
+  /** The write got no answer, but reading the count back showed it had landed. */
+  answeredLate?: boolean;
+}
+
+/**
+ * Writes the plan: the replicas (scale subresource or field), or the HPA's minimum. A write that
+ * gets no answer may still have landed; the count is read back before the change is called
+ * failed, so the on-call is not told to check what dpbot can check itself.
+ */
+export async function applyPlan(services: Services, plan: ScalePlan): Promise<AppliedChange> {
   const k8s = requireKubernetes(services);
-  if (plan.mode === 'hpaMinReplicas' && plan.hpa)
-    return k8s.setHpaMinReplicas(plan.ref, plan.hpa.name, plan.to);
-  return k8s.setReplicas(plan.ref, plan.to);
+  const hpa = plan.mode === 'hpaMinReplicas' ? plan.hpa : null;
+  try {
+    if (hpa) return await k8s.setHpaMinReplicas(plan.ref, hpa.name, plan.to);
+    return await k8s.setReplicas(plan.ref, plan.to);
+  } catch (error) {
+    // A status means the cluster answered (and refused); only a missing answer leaves doubt.
+    if (!(error instanceof UpstreamError) || error.status !== undefined) throw error;
+    let now: number | undefined;
+    try {
+      now = hpa ? (await k8s.hpaFor(plan.ref))?.minReplicas : (await k8s.read(plan.ref)).replicas;
+    } catch {
+      throw error;
+    }
+    if (now !== plan.to) throw error;
+    return { from: plan.from, to: plan.to, conflicts: 0, answeredLate: true };
+  }
 }

@@ -11,10 +11,10 @@ import { formatTime } from '../../bot/time.ts';
 import { noticeMessage } from '../../bot/views/common.ts';
 import { commandModal, MODAL_INPUT } from '../../bot/views/modal.ts';
 import type { ScaleChangeDetail, ScaleChangeRecord, ScaleRevert } from '../../db/stores/scaleStore.ts';
-import { type Change, describeRef } from '../../integrations/kubernetes/kubernetes.ts';
+import { describeRef } from '../../integrations/kubernetes/kubernetes.ts';
 import { auditChange } from './changes.ts';
 import { type Announcement, announcementMessage, readinessStatus } from './messages.ts';
-import { applyPlan, planScale, type ScaleMode, type ScalePlan } from './plan.ts';
+import { type AppliedChange, applyPlan, planScale, type ScaleMode, type ScalePlan } from './plan.ts';
 import { watchReadiness } from './readiness.ts';
 import { cancelRevertJob, scheduleRevert, temporaryChangeLine } from './reverts.ts';
 import { findTarget, findTeam, label, SCALE_USAGE, who } from './teams.ts';
@@ -164,7 +164,7 @@ function pickPending(team: TeamConfig, pending: ScaleRevert[], target: string | 
 
 interface Applied {
   plan: ScalePlan;
-  change: Change;
+  change: AppliedChange;
   previous: ScaleChangeRecord | undefined;
   superseded: ScaleRevert | undefined;
   revert: ScaleRevert | undefined;
@@ -236,6 +236,7 @@ async function runScale(args: ScaleArgs, ctx: CommandContext): Promise<Message |
         to: change.to,
         reason,
         conflicts: change.conflicts,
+        ...(change.answeredLate ? { answeredLate: true } : {}),
         ...(revert ? { revertAt: revert.dueAt.toISOString(), revertId: revert.id } : {}),
         ...(pending ? { superseded: pending.id } : {}),
       };
@@ -290,6 +291,11 @@ async function runScale(args: ScaleArgs, ctx: CommandContext): Promise<Message |
     ...(change.conflicts > 0
       ? [
           `The count changed while dpbot was writing (${change.conflicts} conflict(s)); dpbot read it again and replaced ${change.from}.`,
+        ]
+      : []),
+    ...(change.answeredLate
+      ? [
+          `Kubernetes did not answer the write in time; dpbot read the count back and it is ${change.to}, so the change landed.`,
         ]
       : []),
     ...plan.warnings,

@@ -256,6 +256,19 @@ const cases: Case[] = [
     says: /^Failed: Kubernetes: cluster "sandbox" \(http:\/\/127\.0\.0\.1:\d+\) did not answer within 1s when asked to update deployments\/scale of Deployment team-x\/ingest-workers, so the change may have been made all the same; check before trying again/,
     requests: [1, 1],
   },
+  // The write landed but its answer came too late: dpbot reads the count back instead of failing.
+  {
+    system: 'Kubernetes (write)',
+    fault: 'late',
+    times: 1,
+    command: () => 'scale team-x 7 --reason "late answer"',
+    sim: () => kube.sim.server,
+    where: { method: 'PUT', path: /\/deployments\/ingest-workers\/scale$/ },
+    outcome: 'ok',
+    says: /Kubernetes did not answer the write in time; dpbot read the count back and it is 7, so the change landed/,
+    steps: ['scaled'],
+    requests: [1, 1],
+  },
   // Argo Workflows: the submission, recorded before it is sent.
   ...(['500', '429', 'timeout'] as const).map(
     (f): Case => ({
