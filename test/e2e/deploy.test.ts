@@ -168,7 +168,7 @@ describe('the container image (deploy/Dockerfile)', () => {
 
   it('is multi-stage, ships production dependencies only, runs as non-root with a health check', () => {
     expect(dockerfile.match(/^FROM /gm)).toHaveLength(2);
-    expect(dockerfile).toMatch(/npm prune --omit=dev/);
+    expect(dockerfile).toMatch(/npm prune --omit=dev --omit=optional/);
     expect(dockerfile).toMatch(/^USER node$/m);
     expect(dockerfile).toMatch(/^HEALTHCHECK .*\n.*\/healthz/m);
     expect(dockerfile).toMatch(/^ENTRYPOINT \["node", "--enable-source-maps", "dist\/bin\/dpbot\.js"\]$/m);
