@@ -12,7 +12,7 @@ import { auditRowsOf, recordingResponder, typeCommand } from '../support/app.ts'
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import { people } from '../support/directorySims.ts';
 import { createFixture, type Fixture, standardDirectory, standardPolicies } from '../support/fixture.ts';
-import { RecordingNotifier } from '../support/recordingNotifier.ts';
+import { recordingNotifier } from '../support/notifier.ts';
 
 const staff = people(210);
 function workspace(): GoogleDirectoryData {
@@ -43,7 +43,7 @@ const github = new GithubTeamsSimulator({
     { slug: 'reviewers', members: ['ada-l', 'ghopper'] },
   ],
 });
-const notifier = new RecordingNotifier();
+const notifier = recordingNotifier();
 let fixture: Fixture;
 let database: TestDatabase;
 let app: App;

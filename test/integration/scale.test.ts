@@ -3,11 +3,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../bot/app.ts';
 import { APPROVE_ACTION, CANCEL_ACTION, CONFIRM_ACTION } from '../../bot/views/common.ts';
 import { MODAL_INPUT, modalSubmissionToText } from '../../bot/views/modal.ts';
-import { recordingNotifier, recordingResponder, startTestApp } from '../support/app.ts';
+import { recordingResponder, startTestApp } from '../support/app.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import { eventually } from '../support/eventually.ts';
 import { createFixture, type Fixture } from '../support/fixture.ts';
 import { type RunningKubernetes, startKubernetes } from '../support/kubernetes.ts';
+import { recordingNotifier } from '../support/notifier.ts';
 import { runAs, seedClusters, workersConfig, workersPolicies } from '../support/workers.ts';
 
 const ADA = 'ada@example.com'; // data-platform: may do everything

@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../bot/app.ts';
 import { runRevert, sweepReverts } from '../../handlers/workers/reverts.ts';
-import { recordingNotifier, startTestApp } from '../support/app.ts';
+import { startTestApp } from '../support/app.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import { eventually } from '../support/eventually.ts';
 import { createFixture, type Fixture } from '../support/fixture.ts';
 import { type RunningKubernetes, startKubernetes } from '../support/kubernetes.ts';
+import { recordingNotifier } from '../support/notifier.ts';
 import { runAs, seedClusters, workersConfig, workersPolicies } from '../support/workers.ts';
 
 const ADA = 'ada@example.com';

@@ -73,62 +73,6 @@ export function recordingResponder(
   };
 }
 
-export interface NotifierPost {
-  channel: string;
-  ts: string;
-  threadTs: string | undefined;
-  message: Message;
-  /** Every later version of the message, oldest first. */
-  updates: Message[];
-}
-
-/** A notifier that keeps what background work posted, updated and sent directly, for assertions. */
-export function recordingNotifier(): Notifier & {
-  posts: NotifierPost[];
-  /** The same list as `posts`. */
-  posted: NotifierPost[];
-  updates: { ref: MessageRef; message: Message }[];
-  directs: { email: string; message: Message }[];
-  /** Every text a message had, in order: posted, then updated. */
-  history(ref: MessageRef): string[];
-  /** The latest version of a posted message. */
-  latest(ts: string): Message | undefined;
-} {
-  const posts: NotifierPost[] = [];
-  const updates: { ref: MessageRef; message: Message }[] = [];
-  const directs: { email: string; message: Message }[] = [];
-  let next = 1;
-  return {
-    posts,
-    posted: posts,
-    updates,
-    directs,
-    history: (ref) => [
-      ...posts.filter((p) => p.channel === ref.channel && p.ts === ref.ts).map((p) => p.message.text),
-      ...updates
-        .filter((u) => u.ref.channel === ref.channel && u.ref.ts === ref.ts)
-        .map((u) => u.message.text),
-    ],
-    latest: (ts) => {
-      const p = posts.find((x) => x.ts === ts);
-      return p ? (p.updates.at(-1) ?? p.message) : undefined;
-    },
-    post: async (channel, message, options = {}): Promise<MessageRef> => {
-      const ts = `1700000000.${String(next++).padStart(6, '0')}`;
-      posts.push({ channel, ts, threadTs: options.threadTs, message, updates: [] });
-      return { channel, ts };
-    },
-    update: async (ref, message) => {
-      // The message may have been posted by a responder rather than by this notifier.
-      posts.find((x) => x.channel === ref.channel && x.ts === ref.ts)?.updates.push(message);
-      updates.push({ ref, message });
-    },
-    direct: async (to, message) => {
-      directs.push({ email: to.email, message });
-    },
-  };
-}
-
 /**
  * Types a command through the real pipeline as `email` (a console request unless `entry` says
  * otherwise); returns the outcome, what was sent, and the request id its audit rows carry.

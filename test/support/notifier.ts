@@ -3,42 +3,63 @@ import type { Message } from '../../bot/pipeline/message.ts';
 
 export interface Posted {
   ref: MessageRef;
-  message: Message;
+  /** The same as `ref.channel` and `ref.ts`, for brevity in assertions. */
+  channel: string;
+  ts: string;
   threadTs: string | undefined;
+  message: Message;
   /** Every edit of this message, in order. */
   updates: Message[];
 }
 
-/** A notifier that keeps what background work posted and edited, for assertions. */
+export type RecordingNotifier = ReturnType<typeof recordingNotifier>;
+
+/** A notifier that keeps what background work posted, edited and sent directly, for assertions. */
 export function recordingNotifier(): Notifier & {
   posted: Posted[];
-  direct: Notifier['direct'];
+  /** The same list as `posted`. */
+  posts: Posted[];
+  /** Every edit, in order, including edits of messages a responder posted. */
+  updates: { ref: MessageRef; message: Message }[];
   directs: { email: string; message: Message }[];
+  /** Every text a message had, in order: posted, then edited. */
+  history(ref: MessageRef): string[];
   /** The message at `ref` as it reads now (its last edit). */
   current(ref: MessageRef): Message | undefined;
+  /** The latest version of the message posted with `ts`. */
+  latest(ts: string): Message | undefined;
 } {
   const posted: Posted[] = [];
+  const updates: { ref: MessageRef; message: Message }[] = [];
   const directs: { email: string; message: Message }[] = [];
+  const at = (ref: MessageRef) => posted.find((p) => p.channel === ref.channel && p.ts === ref.ts);
+  const now = (p: Posted | undefined) => (p ? (p.updates.at(-1) ?? p.message) : undefined);
   let next = 1;
   return {
     posted,
+    posts: posted,
+    updates,
     directs,
     post: async (channel, message, options = {}) => {
       const ref = { channel, ts: `1700000000.${String(next++).padStart(6, '0')}` };
-      posted.push({ ref, message, threadTs: options.threadTs, updates: [] });
+      posted.push({ ref, ...ref, threadTs: options.threadTs, message, updates: [] });
       return ref;
     },
     update: async (ref, message) => {
-      const entry = posted.find((p) => p.ref.channel === ref.channel && p.ref.ts === ref.ts);
-      if (!entry) throw new Error(`no message ${ref.channel}/${ref.ts} to update`);
-      entry.updates.push(message);
+      // The message may have been posted by a responder rather than by this notifier.
+      at(ref)?.updates.push(message);
+      updates.push({ ref, message });
     },
     direct: async (to, message) => {
       directs.push({ email: to.email, message });
     },
-    current(ref) {
-      const entry = posted.find((p) => p.ref.channel === ref.channel && p.ref.ts === ref.ts);
-      return entry ? (entry.updates.at(-1) ?? entry.message) : undefined;
-    },
+    history: (ref) => [
+      ...posted.filter((p) => p.channel === ref.channel && p.ts === ref.ts).map((p) => p.message.text),
+      ...updates
+        .filter((u) => u.ref.channel === ref.channel && u.ref.ts === ref.ts)
+        .map((u) => u.message.text),
+    ],
+    current: (ref) => now(at(ref)),
+    latest: (ts) => now(posted.find((p) => p.ts === ts)),
   };
 }

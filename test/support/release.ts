@@ -9,9 +9,10 @@ import {
   type SimPullRequest,
 } from '../../sandbox/github/githubData.ts';
 import { GitHubSimulator } from '../../sandbox/github/githubSimulator.ts';
-import { recordingNotifier, recordingResponder, startTestApp } from './app.ts';
+import { recordingResponder, startTestApp } from './app.ts';
 import { createTestDatabase, type TestDatabase } from './db.ts';
 import { createFixture, type Fixture, standardDirectory } from './fixture.ts';
+import { recordingNotifier } from './notifier.ts';
 
 export const SINCE = '2026-11-02';
 const old = new Date('2026-10-20T09:00:00Z');
