@@ -78,44 +78,105 @@ function jsonSafe(value: unknown): unknown {
 const noNul = (text: string | null): string | null =>
   text === null ? null : text.replaceAll('\u0000', '\\u0000');
 
+function rowOf(entry: AuditEntry): typeof auditLog.$inferInsert {
+  return {
+    requestId: entry.requestId,
+    kind: entry.kind,
+    entry: entry.entry,
+    slackUserId: entry.slackUserId ?? null,
+    email: entry.email ?? null,
+    channel: entry.channel ?? null,
+    command: entry.command ?? null,
+    commandText: noNul(clip(entry.commandText)),
+    args: jsonSafe(entry.args),
+    action: entry.action ?? null,
+    resource: noNul(entry.resource ?? null),
+    decision: entry.decision ?? null,
+    reason: noNul(clip(entry.reason)),
+    grantRef: jsonSafe(entry.grantRef),
+    outcome: entry.outcome ?? null,
+    error: noNul(clip(entry.error)),
+    durationMs: entry.durationMs ?? null,
+    detail: jsonSafe(entry.detail),
+  };
+}
+
+/**
+ * The database's own error under the wrappers drizzle puts around it (whose message repeats the
+ * query and its parameters), with its SQLSTATE.
+ */
+function databaseError(error: unknown): { code: string; message: string } | undefined {
+  for (let e = error; e instanceof Error; e = e.cause) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return { code, message: e.message };
+  }
+  return undefined;
+}
+
+interface Queued {
+  row: typeof auditLog.$inferInsert;
+  resolve(written: { id: number; at: Date }): void;
+  reject(error: unknown): void;
+}
+
+/** Rows written by one INSERT at most; each row updates the chain head inside its transaction. */
+export const MAX_AUDIT_BATCH = 100;
+
+/**
+ * Every row takes the chain head's lock until its transaction commits, so appends are serialized
+ * and one commit per row caps the rate. The store therefore writes what callers append while a
+ * write is under way as one multi-row INSERT: one transaction, one commit, and the same chain
+ * (the trigger runs for each row, in order). An append still resolves only once its row is
+ * committed, so nothing acts before it is recorded.
+ */
 export class PgAuditStore implements AuditStore {
   private readonly db: Db;
+  readonly #queue: Queued[] = [];
+  #writing = false;
 
   constructor(db: Db) {
     this.db = db;
   }
 
-  async append(entry: AuditEntry): Promise<{ id: number; at: Date }> {
+  append(entry: AuditEntry): Promise<{ id: number; at: Date }> {
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ row: rowOf(entry), resolve, reject });
+      if (!this.#writing) void this.#drain();
+    });
+  }
+
+  async #drain(): Promise<void> {
+    this.#writing = true;
     try {
-      const [row] = await this.db
+      while (this.#queue.length > 0) await this.#write(this.#queue.splice(0, MAX_AUDIT_BATCH));
+    } finally {
+      this.#writing = false;
+    }
+  }
+
+  async #write(batch: Queued[]): Promise<void> {
+    try {
+      const written = await this.db
         .insert(auditLog)
-        .values({
-          requestId: entry.requestId,
-          kind: entry.kind,
-          entry: entry.entry,
-          slackUserId: entry.slackUserId ?? null,
-          email: entry.email ?? null,
-          channel: entry.channel ?? null,
-          command: entry.command ?? null,
-          commandText: noNul(clip(entry.commandText)),
-          args: jsonSafe(entry.args),
-          action: entry.action ?? null,
-          resource: noNul(entry.resource ?? null),
-          decision: entry.decision ?? null,
-          reason: noNul(clip(entry.reason)),
-          grantRef: jsonSafe(entry.grantRef),
-          outcome: entry.outcome ?? null,
-          error: noNul(clip(entry.error)),
-          durationMs: entry.durationMs ?? null,
-          detail: jsonSafe(entry.detail),
-        })
+        .values(batch.map((q) => q.row))
         .returning({ id: auditLog.id, at: auditLog.at });
-      if (!row) throw new Error('the insert returned no row');
-      return row;
+      if (written.length !== batch.length)
+        throw new Error(`the insert returned ${written.length} rows for ${batch.length}`);
+      // The trigger numbers the rows in the order given, so the ids say which row is whose.
+      written.sort((a, b) => a.id - b.id);
+      for (const [i, q] of batch.entries()) q.resolve(written[i] as { id: number; at: Date });
     } catch (error) {
-      throw new AuditUnavailableError(`the audit log could not be written: ${errorMessage(error)}`, {
-        cause: error,
-      });
+      // A row the database refuses must not take the others with it; an outage fails them all.
+      const refused = databaseError(error);
+      if (batch.length > 1 && /^2[23]/.test(refused?.code ?? '')) {
+        for (const q of batch) await this.#write([q]);
+        return;
+      }
+      const failure = new AuditUnavailableError(
+        `the audit log could not be written: ${refused?.message ?? errorMessage(error)}`,
+        { cause: error },
+      );
+      for (const q of batch) q.reject(failure);
     }
   }
 

@@ -34,6 +34,44 @@ describe('audit log', () => {
     expect(await store.verify()).toEqual({ ok: true, rows: 40 });
   });
 
+  it('writes appends that arrive together in a few multi-row commits, each resolving with its own row', async () => {
+    const appended = await Promise.all(
+      Array.from({ length: 250 }, (_, i) => store.append({ ...entry(i), requestId: `group-${i}` })),
+    );
+    const rows = await database.query<{ id: string; request_id: string; tx: string }>(
+      "SELECT id, request_id, xmin::text AS tx FROM audit_log WHERE request_id LIKE 'group-%' ORDER BY id",
+    );
+    const byId = new Map(rows.rows.map((r) => [Number(r.id), r.request_id]));
+    expect(appended.map((w) => byId.get(w.id))).toEqual(Array.from({ length: 250 }, (_, i) => `group-${i}`));
+    // Rows carry the id of the transaction that wrote them: the first append went alone, the 249
+    // that queued behind it in batches of at most MAX_AUDIT_BATCH (100).
+    expect(new Set(rows.rows.map((r) => r.tx)).size).toBe(4);
+    expect((await store.verify()).ok).toBe(true);
+  });
+
+  it('fails only the row the database refuses, not the others written with it', async () => {
+    const results = await Promise.allSettled(
+      Array.from({ length: 12 }, (_, i) =>
+        store.append({
+          ...entry(i),
+          requestId: `mixed-${i}`,
+          // Too large for the integer column: the database refuses this row.
+          ...(i === 6 ? { durationMs: 2 ** 40 } : {}),
+        }),
+      ),
+    );
+    expect(results.map((r) => r.status)).toEqual(
+      Array.from({ length: 12 }, (_, i) => (i === 6 ? 'rejected' : 'fulfilled')),
+    );
+    const refused = results[6];
+    expect(refused?.status === 'rejected' && String(refused.reason)).toMatch(
+      /the audit log could not be written: .*out of range/,
+    );
+    const written = await database.query("SELECT request_id FROM audit_log WHERE request_id LIKE 'mixed-%'");
+    expect(written.rowCount).toBe(11);
+    expect((await store.verify()).ok).toBe(true);
+  });
+
   it('keeps any text a caller typed: NUL, unicode, quotes, very long text', async () => {
     const long = 'x'.repeat(10_000);
     const { id } = await store.append({
