@@ -93,17 +93,38 @@ async function openTicket(
 ): Promise<string | null> {
   const { jira } = ctx.services;
   if (!task.jira || !jira) return null;
+  // The request's own label is how a ticket whose creation got no answer is found again.
+  const requestLabel = `dpbot-request-${ctx.requestId}`;
   try {
     const fields = ticketFields(run, { argo: runLinks(ctx.services, run).argo });
     const created = await jira.createIssue({
       project: task.jira.project,
       issueType: task.jira.issueType,
-      labels: ['dpbot', `dpbot-task-${task.name}`],
+      labels: ['dpbot', `dpbot-task-${task.name}`, requestLabel],
       ...fields,
     });
     return created.key;
   } catch (error) {
     if (!(error instanceof UpstreamError)) throw error;
+    // No answer is not no ticket: look before reporting none, or the run gets an orphan twin.
+    const found =
+      error.status === undefined
+        ? await jira
+            .searchIssues(`project = "${task.jira.project}" AND labels = "${requestLabel}"`, {
+              maxResults: 1,
+            })
+            .then((page) => page.issues[0]?.key)
+            .catch(() => undefined)
+        : undefined;
+    if (found) {
+      warnings.push(`Jira answered too late, but it had opened ${found}; the run uses it.`);
+      await ctx.auditStep({
+        outcome: 'jira_ticket_found',
+        error: error.message,
+        detail: { runId: run.id, project: task.jira.project, ticket: found },
+      });
+      return found;
+    }
     warnings.push(`No Jira ticket was opened (${error.message}).`);
     await ctx.auditStep({
       outcome: 'jira_ticket_failed',

@@ -346,6 +346,19 @@ const cases: Case[] = [
     steps: ['submitting', 'jira_ticket_failed'],
     requests: [1, 1],
   },
+  // Jira opened the ticket but answered too late: dpbot finds it by the request's label.
+  {
+    system: 'Jira (new ticket)',
+    fault: 'late',
+    times: 1,
+    command: () => backfill,
+    sim: () => tasks.jira.sim,
+    where: { method: 'POST', path: /\/rest\/api\/3\/issue$/ },
+    outcome: 'ok',
+    says: /Jira answered too late, but it had opened DP-\d+; the run uses it/,
+    steps: ['submitting', 'jira_ticket_found'],
+    requests: [1, 1],
+  },
   // GitHub: two repositories read in parallel; a secondary rate limit is waited out as GitHub
   // asks, three times at most per request.
   ...(['500', '429', 'timeout'] as const).map(
