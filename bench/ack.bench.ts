@@ -161,8 +161,13 @@ export const ackBenchmark: Benchmark = {
     try {
       for (let run = 0; run < ctx.runs; run++) {
         const botPort = await freePort();
+        // BENCH_CPU_PROF=<folder> keeps a CPU profile of each dpbot run there, to see where the
+        // acknowledgement time goes.
+        const profile = process.env.BENCH_CPU_PROF
+          ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
+          : [];
         const bot = await startProcess(
-          [join(projectRoot(), 'bin/dpbot.ts'), 'start', '--config', config],
+          [...profile, join(projectRoot(), 'bin/dpbot.ts'), 'start', '--config', config],
           {
             DATABASE_URL: bench.url,
             SLACK_BOT_TOKEN: SANDBOX_BOT_TOKEN,
