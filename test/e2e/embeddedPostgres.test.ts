@@ -1,6 +1,9 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import pg from 'pg';
+import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
+import { startEmbeddedPostgres } from '../../db/embedded.ts';
 import { runCli } from '../support/cli.ts';
 import { createFixture } from '../support/fixture.ts';
 
@@ -32,5 +35,29 @@ describe('embedded PostgreSQL (DATABASE_URL unset)', () => {
       timeoutMs: 120_000,
     });
     expect(verify.stdout).toMatch(/Audit log intact: [1-9]\d* row/);
+
+    expect(verify.code).toBe(0);
+
+    // A command that fails after the server started keeps its exit code (the embedded server's
+    // own exit hooks would turn it into 0): a tampered row makes `audit verify` exit 1.
+    const server = await startEmbeddedPostgres({
+      dataDir: join(fixture.dir, 'data'),
+      port: 0,
+      log: pino({ level: 'silent' }),
+    });
+    const client = new pg.Client({ connectionString: server.url });
+    await client.connect();
+    await client.query(
+      "BEGIN; ALTER TABLE audit_log DISABLE TRIGGER USER; UPDATE audit_log SET decision = 'deny' WHERE id = 1; ALTER TABLE audit_log ENABLE TRIGGER USER; COMMIT",
+    );
+    await client.end();
+    await server.stop();
+    const broken = await runCli(['audit', 'verify', '--config', fixture.configPath], {
+      env,
+      timeoutMs: 120_000,
+    });
+    expect(broken.stdout + broken.stderr).toMatch(/row 1/i);
+    expect(broken.code).toBe(1);
+    expect(existsSync(join(pgdata, 'postmaster.pid'))).toBe(false);
   });
 });
