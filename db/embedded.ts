@@ -168,12 +168,26 @@ export async function startEmbeddedPostgres(options: {
     await admin.end();
   }
 
+  // dpbot stops the server itself (stop() below). Should the process end without that (an
+  // uncaught error, a process.exit elsewhere), the server is asked for a fast shutdown on the way
+  // out rather than left running on its own.
+  const postmaster = Number(readFileSync(join(pgdata, 'postmaster.pid'), 'utf8').split('\n')[0]);
+  const onExit = () => {
+    try {
+      process.kill(postmaster, 'SIGINT');
+    } catch {
+      // Already gone.
+    }
+  };
+  process.once('exit', onExit);
+
   const url = `postgres://${USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${DATABASE}`;
   log.info({ dataDir: pgdata, port }, 'embedded PostgreSQL started');
   return {
     url,
     dataDir: pgdata,
     stop: async () => {
+      process.removeListener('exit', onExit);
       await pg.stop();
       log.info('embedded PostgreSQL stopped');
     },

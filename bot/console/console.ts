@@ -46,48 +46,63 @@ export async function runConsole(options: ConsoleOptions): Promise<void> {
     ...(options.interactive ? { output, terminal: true } : { terminal: false }),
     crlfDelay: Number.POSITIVE_INFINITY,
   });
+  // Ctrl-C at the prompt, or SIGTERM/SIGINT from outside, ends the session as `exit` does: the
+  // command under way finishes, then dpbot shuts down cleanly (and stops an embedded database).
+  let closed = false;
+  rl.once('close', () => {
+    closed = true;
+  });
+  const stop = () => rl.close();
+  rl.on('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
   if (options.interactive) {
     write(BANNER);
     write(`Acting as ${as}.`);
     rl.setPrompt('dp> ');
     rl.prompt();
   }
-  for await (const rawLine of rl) {
-    const line = rawLine.trim();
-    if (line === 'exit' || line === 'quit' || line === '.quit') break;
-    if (line !== '') {
-      if (line.startsWith('.as ')) {
-        as = line.slice(4).trim().toLowerCase();
-        write(`Acting as ${as}.`);
-      } else if (/^\d+$/.test(line)) {
-        const pressed = surface.button(Number(line));
-        if (!pressed) write(`There is no button ${line}.`);
-        else {
-          write(`> pressed "${pressed.label}"`);
-          await pipeline.handleAction({
+  try {
+    for await (const rawLine of rl) {
+      const line = rawLine.trim();
+      if (line === 'exit' || line === 'quit' || line === '.quit') break;
+      if (line !== '') {
+        if (line.startsWith('.as ')) {
+          as = line.slice(4).trim().toLowerCase();
+          write(`Acting as ${as}.`);
+        } else if (/^\d+$/.test(line)) {
+          const pressed = surface.button(Number(line));
+          if (!pressed) write(`There is no button ${line}.`);
+          else {
+            write(`> pressed "${pressed.label}"`);
+            await pipeline.handleAction({
+              requestId: randomUUID(),
+              entry: 'button',
+              actionId: pressed.actionId,
+              value: pressed.value,
+              caller: { email: as },
+              channel: 'console',
+              responder,
+              source: pressed.handle,
+              buttonKey: `console:${session}:${line}`,
+            });
+          }
+        } else {
+          await pipeline.handleText({
             requestId: randomUUID(),
-            entry: 'button',
-            actionId: pressed.actionId,
-            value: pressed.value,
+            entry: 'console',
+            text: line.replace(/^\/dp\s+/, ''),
             caller: { email: as },
             channel: 'console',
             responder,
-            source: pressed.handle,
-            buttonKey: `console:${session}:${line}`,
           });
         }
-      } else {
-        await pipeline.handleText({
-          requestId: randomUUID(),
-          entry: 'console',
-          text: line.replace(/^\/dp\s+/, ''),
-          caller: { email: as },
-          channel: 'console',
-          responder,
-        });
       }
+      if (options.interactive && !closed) rl.prompt();
     }
-    if (options.interactive) rl.prompt();
+  } finally {
+    rl.close();
+    process.removeListener('SIGTERM', stop);
+    process.removeListener('SIGINT', stop);
   }
-  rl.close();
 }

@@ -4,7 +4,7 @@ import pg from 'pg';
 import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startEmbeddedPostgres } from '../../db/embedded.ts';
-import { runCli } from '../support/cli.ts';
+import { liveCli, runCli } from '../support/cli.ts';
 import { createFixture } from '../support/fixture.ts';
 
 const fixture = createFixture({ config: { database: { dataDir: 'data' } } });
@@ -60,4 +60,18 @@ describe('embedded PostgreSQL (DATABASE_URL unset)', () => {
     expect(broken.code).toBe(1);
     expect(existsSync(join(pgdata, 'postmaster.pid'))).toBe(false);
   });
+
+  it('stops the server when a console session is ended by SIGTERM or SIGINT', async () => {
+    const pgdata = join(fixture.dir, 'data', 'pg');
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+      const session = liveCli(['console', '--config', fixture.configPath], {
+        env: { DATABASE_URL: undefined },
+      });
+      session.send('whoami');
+      await session.waitFor(/You are Ada Lovelace/, 120_000);
+      expect(existsSync(join(pgdata, 'postmaster.pid'))).toBe(true);
+      expect(await session.kill(signal)).toBe(0);
+      expect(existsSync(join(pgdata, 'postmaster.pid'))).toBe(false);
+    }
+  }, 240_000);
 });

@@ -58,6 +58,8 @@ export interface LiveCli {
   send(line: string): void;
   /** Closes standard input and waits for the exit code. */
   end(): Promise<number | null>;
+  /** Sends a signal (standard input stays open) and waits for the exit code. */
+  kill(signal: NodeJS.Signals): Promise<number | null>;
 }
 
 /** `dpbot …` driven line by line, for sessions whose next input depends on what was printed. */
@@ -94,6 +96,13 @@ export function liveCli(
     },
     end: async () => {
       child.stdin.end();
+      const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+      const code = await exited;
+      clearTimeout(timer);
+      return code;
+    },
+    kill: async (signal) => {
+      child.kill(signal);
       const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
       const code = await exited;
       clearTimeout(timer);
