@@ -76,10 +76,14 @@ describe('a release whose deployment goes wrong', () => {
     expect(statusLines.some((s) => s.includes('Healthy, settling'))).toBe(true);
     expect(statusLines.some((s) => s.includes('another operation is already in progress'))).toBe(true);
 
-    const events = await auditOutcomes("request_id = 'release-1' AND kind = 'event'");
-    expect(events).toEqual(
-      expect.arrayContaining(['sync_started', 'sync_degraded', 'sync_healthy', 'ship_failed']),
-    );
+    // The failure is recorded just after the release's status changes.
+    let events: string[] = [];
+    await eventually(async () => {
+      events = await auditOutcomes("request_id = 'release-1' AND kind = 'event'");
+      expect(events).toEqual(
+        expect.arrayContaining(['sync_started', 'sync_degraded', 'sync_healthy', 'ship_failed']),
+      );
+    });
     expect(events).not.toContain('shipped');
     // No stakeholder heard of a release that did not ship.
     expect(world.notifier.posted.filter((p) => !p.channel.startsWith('#releases'))).toEqual([]);
