@@ -105,18 +105,27 @@ export async function collect(services: Services, points: Map<string, StartPoint
   const collected: CollectedService[] = [];
   const prs: NewPr[] = [];
   const excluded = new Set(config.excludeLabels.map((l) => l.toLowerCase()));
+  // One failed repository fails the collection: the others stop rather than keep reading (and
+  // waiting out rate limits) for an answer nobody will use.
+  const stop = new AbortController();
   await Promise.all(
     [...byRepo.values()].map(async (group) => {
       const first = group[0] as ReleaseServiceConfig;
       const since = new Date(
         Math.min(...group.map((s) => (points.get(s.name) as StartPoint).date.getTime())),
       );
-      const result = await services.github.mergedPullRequests({
-        repository: first.repository,
-        branch: first.branch,
-        since,
-        needAllFiles: group.some((s) => s.paths.length > 0),
-      });
+      const result = await services.github
+        .mergedPullRequests({
+          repository: first.repository,
+          branch: first.branch,
+          since,
+          needAllFiles: group.some((s) => s.paths.length > 0),
+          signal: stop.signal,
+        })
+        .catch((error: unknown) => {
+          stop.abort();
+          throw error;
+        });
       requests.set(first.repository, (requests.get(first.repository) ?? 0) + result.requests);
       for (const svc of group)
         collected.push({ config: svc, start: points.get(svc.name) as StartPoint, head: result.head });

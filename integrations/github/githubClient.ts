@@ -33,6 +33,8 @@ export interface MergedSinceQuery {
   since: Date;
   /** Whether changed paths are needed (monorepos); a PR touching more than 100 files then costs more requests. */
   needAllFiles: boolean;
+  /** Stops the reading (no further request is sent), e.g. when a sibling read has failed. */
+  signal?: AbortSignal;
 }
 
 export interface MergedSince {
@@ -295,7 +297,7 @@ export class OctokitGitHubClient implements GitHubClient {
           withHead: head === undefined,
           // 502/504 means the query was too slow for GitHub's 10 s limit: a smaller page, not the
           // same query again, is what helps.
-          request: { retries: 0 },
+          request: { retries: 0, ...(query.signal ? { signal: query.signal } : {}) },
         });
       } catch (error) {
         const status = statusOf(error);
@@ -342,7 +344,8 @@ export class OctokitGitHubClient implements GitHubClient {
     }
     if (head === undefined) throw new UpstreamError('GitHub', `no answer for ${query.repository}`);
     if (query.needAllFiles)
-      for (const { pr, after } of incomplete) requests += await this.#moreFiles(owner, name, pr, after);
+      for (const { pr, after } of incomplete)
+        requests += await this.#moreFiles(owner, name, pr, after, query.signal);
     // A pull request merged between the head read and the search belongs to the next refresh.
     const until = head.committedDate.getTime();
     const pullRequests = found
@@ -352,7 +355,13 @@ export class OctokitGitHubClient implements GitHubClient {
   }
 
   /** The rest of the files of a pull request that changed more than 100; returns the requests made. */
-  async #moreFiles(owner: string, name: string, pr: MergedPullRequest, from: string | null): Promise<number> {
+  async #moreFiles(
+    owner: string,
+    name: string,
+    pr: MergedPullRequest,
+    from: string | null,
+    signal: AbortSignal | undefined,
+  ): Promise<number> {
     let after = from;
     let requests = 0;
     const files: string[] = from ? [...pr.files] : [];
@@ -369,7 +378,13 @@ export class OctokitGitHubClient implements GitHubClient {
         } | null;
       };
       try {
-        data = await this.#reader.graphql(FILES_QUERY, { owner, name, number: pr.number, after });
+        data = await this.#reader.graphql(FILES_QUERY, {
+          owner,
+          name,
+          number: pr.number,
+          after,
+          ...(signal ? { request: { signal } } : {}),
+        });
       } catch (error) {
         throw upstream(error, `reading the files of ${owner}/${name}#${pr.number}`);
       }
