@@ -52,6 +52,8 @@ export interface RecordedRequest {
   query: string;
   body: unknown;
   headers: IncomingMessage['headers'];
+  /** The client's port: requests on one kept-alive connection share it. */
+  remotePort: number | undefined;
 }
 
 const MAX_BODY = 5 * 1024 * 1024;
@@ -128,8 +130,9 @@ export class Simulator {
         res.end(JSON.stringify({ error: String(error) }));
       });
     });
-    // Keep-alive sockets would hold stop() open; the simulators are short-lived.
-    server.keepAliveTimeout = 1000;
+    // Long enough that clients keep connections (undici closes any whose Keep-Alive timeout is
+    // under its 2 s margin, so 1 s would mean a new connection per request); stop() closes them.
+    server.keepAliveTimeout = 5000;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(port, '127.0.0.1', () => resolve());
@@ -163,7 +166,14 @@ export class Simulator {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const method = (req.method ?? 'GET').toUpperCase();
     const body = parseBody(rawBody, req.headers['content-type']);
-    this.requests.push({ method, path: url.pathname, query: url.search, body, headers: req.headers });
+    this.requests.push({
+      method,
+      path: url.pathname,
+      query: url.search,
+      body,
+      headers: req.headers,
+      remotePort: req.socket.remotePort,
+    });
 
     const faultIndex = this.#faults.findIndex(
       (f) => (!f.method || f.method.toUpperCase() === method) && (!f.path || f.path.test(url.pathname)),

@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import type { RequestOptions } from 'node:https';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -9,6 +11,8 @@ import {
   createConfiguration,
   KubeConfig,
   PatchStrategy,
+  type RequestContext,
+  type SecurityAuthentication,
   ServerConfiguration,
   setHeaderOptions,
   type V1Pod,
@@ -102,6 +106,51 @@ function replicaCount(value: unknown, what: string, cluster: string): number {
 }
 
 /** Builds the per-context API clients once; each request carries its own timeout. */
+type Dispatcher = NonNullable<ReturnType<RequestContext['getDispatcher']>>;
+
+/**
+ * @kubernetes/client-node 2.x builds a new undici Agent for every request to a cluster with any
+ * TLS setting (a CA, a client certificate, insecure-skip-tls-verify), so no connection is ever
+ * reused and every API call pays a new TCP and TLS handshake. This wrapper keeps one Agent per
+ * TLS identity (server, CA, client certificate and key, as the kubeconfig gives them now, so a
+ * rotated certificate gets a new one) and hands it to every request instead.
+ */
+function reusingConnections(kc: KubeConfig): SecurityAuthentication {
+  const kept = new Map<string, Dispatcher>();
+  return {
+    getName: () => kc.getName(),
+    applySecurityAuthentication: async (context) => {
+      await kc.applySecurityAuthentication(context);
+      const fresh = context.getDispatcher();
+      if (!fresh) return;
+      const tls: RequestOptions = {};
+      await kc.applyToHTTPSOptions(tls);
+      const cluster = kc.getCurrentCluster();
+      const key = createHash('sha256')
+        .update(
+          JSON.stringify([
+            cluster?.server,
+            cluster?.skipTLSVerify,
+            cluster?.tlsServerName,
+            String(tls.ca ?? ''),
+            String(tls.cert ?? ''),
+            String(tls.key ?? ''),
+            String(tls.pfx ?? ''),
+          ]),
+        )
+        .digest('hex');
+      const reuse = kept.get(key);
+      if (!reuse) {
+        kept.set(key, fresh);
+        return;
+      }
+      context.setDispatcher(reuse);
+      // The Agent built for this request never opened a connection; let it go.
+      void fresh.close();
+    },
+  };
+}
+
 export class KubeClusters implements KubernetesClusters {
   readonly contexts: readonly string[];
   readonly #apis = new Map<string, Apis>();
@@ -129,7 +178,7 @@ export class KubeClusters implements KubernetesClusters {
       const timeoutMs = this.#timeoutMs;
       const configuration = createConfiguration({
         baseServer: new ServerConfiguration(cluster.server, {}),
-        authMethods: { default: scoped },
+        authMethods: { default: reusingConnections(scoped) },
         promiseMiddleware: [
           {
             pre: async (request) => {

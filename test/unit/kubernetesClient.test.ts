@@ -84,6 +84,24 @@ describe('the Kubernetes simulator, through @kubernetes/client-node', () => {
     expect((await clusters.read(workers)).ready).toBe(8);
   });
 
+  it('reuses connections: one per cluster, not one per API call', async () => {
+    // A client of its own, so that no connection of an earlier test is in its pool.
+    const own = new KubeClusters({
+      kubeconfig: kube.kubeconfigPath,
+      env: {},
+      requestTimeoutMs: 5000,
+      conflictRetries: 3,
+      log: pino({ level: 'silent' }),
+    });
+    const before = kube.sim.server.requests.length;
+    for (let i = 0; i < 10; i++) await own.read(workers);
+    const ports = new Set(kube.sim.server.requests.slice(before).map((r) => r.remotePort));
+    expect(kube.sim.server.requests.length - before).toBe(10);
+    // One connection, or two when the next request is sent before the pool has taken the first
+    // back; never one per call, as the library alone does.
+    expect(ports.size).toBeLessThanOrEqual(2);
+  });
+
   it('retries after a 409 Conflict when someone else changed the object in between', async () => {
     kube.sim.changeAfterNextRead('Deployment', 'team-x', 'ingest-workers', (o) => {
       (o.spec as { replicas: number }).replicas = 5;
