@@ -137,6 +137,26 @@ export async function rollBack(
   return message;
 }
 
+/** A background event of a rollback, joined to the rollback's own request id. */
+async function auditRollbackEvent(
+  services: Services,
+  key: string,
+  service: string,
+  outcome: string,
+  detail: Record<string, unknown>,
+): Promise<void> {
+  await services.audit.append({
+    requestId: `rollback-${key}`,
+    kind: 'event',
+    entry: 'system',
+    command: 'rollback',
+    action: 'release.rollback',
+    resource: `service:${service}`,
+    outcome,
+    detail,
+  });
+}
+
 /** Follows a rollback until the application is healthy at the old revision (bounded by the sync timeout). */
 export async function rollbackTick(services: Services, key: string): Promise<boolean> {
   const rollback = await services.releases.getRollback(key);
@@ -155,15 +175,10 @@ export async function rollbackTick(services: Services, key: string): Promise<boo
   }
   const ok = state.state === 'healthy';
   const detail = ok ? `back on ${rollback.revision?.slice(0, 7)} and Healthy` : state.detail;
-  await services.audit.append({
-    requestId: `rollback-${key}`,
-    kind: 'event',
-    entry: 'system',
-    command: 'rollback',
-    action: 'release.rollback',
-    resource: `service:${rollback.service}`,
-    outcome: ok ? 'rollback_healthy' : 'rollback_unhealthy',
-    detail: { application: rollback.application, state: state.state, detail },
+  await auditRollbackEvent(services, key, rollback.service, ok ? 'rollback_healthy' : 'rollback_unhealthy', {
+    application: rollback.application,
+    state: state.state,
+    detail,
   });
   const message = noticeMessage(`Rollback of ${rollback.application}: ${detail}.`, 'in_channel');
   if (rollback.releaseId !== null) {
@@ -207,28 +222,15 @@ export async function autoSyncReminder(services: Services, key: string): Promise
   };
   if (app.spec.syncPolicy?.automated) {
     await services.releases.updateRollback(key, { autoSyncRestoredAt: services.now() });
-    await services.audit.append({
-      requestId: `rollback-${key}`,
-      kind: 'event',
-      entry: 'system',
-      command: 'rollback',
-      action: 'release.rollback',
-      resource: `service:${rollback.service}`,
-      outcome: 'autosync_restored',
-      detail: { application: rollback.application },
+    await auditRollbackEvent(services, key, rollback.service, 'autosync_restored', {
+      application: rollback.application,
     });
     await where(noticeMessage(`Auto-sync of ${rollback.application} is on again.`, 'in_channel'));
     return false;
   }
-  await services.audit.append({
-    requestId: `rollback-${key}`,
-    kind: 'event',
-    entry: 'system',
-    command: 'rollback',
-    action: 'release.rollback',
-    resource: `service:${rollback.service}`,
-    outcome: 'autosync_reminder',
-    detail: { application: rollback.application, since: rollback.createdAt.toISOString() },
+  await auditRollbackEvent(services, key, rollback.service, 'autosync_reminder', {
+    application: rollback.application,
+    since: rollback.createdAt.toISOString(),
   });
   await where(
     noticeMessage(
