@@ -1,3 +1,4 @@
+import type { CommandContext } from '../../bot/pipeline/defineCommand.ts';
 import type { Services } from '../../bot/services.ts';
 import type { ScaleChangeDetail } from '../../db/stores/scaleStore.ts';
 
@@ -37,5 +38,19 @@ export async function auditChange(
     error: row.error ?? null,
     reason: row.reason ?? null,
     detail: row.detail,
+  });
+}
+
+/** The `scaled` step of the request that made a change, by the caller of that request. */
+export function auditScaled(ctx: CommandContext, detail: ScaleChangeDetail): Promise<void> {
+  return auditChange(ctx.services, {
+    requestId: ctx.requestId,
+    kind: 'step',
+    entry: ctx.entry,
+    email: ctx.caller.email,
+    slackUserId: ctx.caller.slackUserId,
+    channel: ctx.channel,
+    outcome: 'scaled',
+    detail,
   });
 }

@@ -12,7 +12,7 @@ import { noticeMessage } from '../../bot/views/common.ts';
 import { commandModal, MODAL_INPUT } from '../../bot/views/modal.ts';
 import type { ScaleChangeDetail, ScaleChangeRecord, ScaleRevert } from '../../db/stores/scaleStore.ts';
 import { describeRef } from '../../integrations/kubernetes/kubernetes.ts';
-import { auditChange } from './changes.ts';
+import { auditScaled } from './changes.ts';
 import { type Announcement, announcementMessage, readinessStatus } from './messages.ts';
 import { type AppliedChange, applyPlan, planScale, type ScaleMode, type ScalePlan } from './plan.ts';
 import { watchReadiness } from './readiness.ts';
@@ -240,16 +240,7 @@ async function runScale(args: ScaleArgs, ctx: CommandContext): Promise<Message |
         ...(revert ? { revertAt: revert.dueAt.toISOString(), revertId: revert.id } : {}),
         ...(pending ? { superseded: pending.id } : {}),
       };
-      await auditChange(services, {
-        requestId: ctx.requestId,
-        kind: 'step',
-        entry: ctx.entry,
-        email: caller.email,
-        slackUserId: caller.slackUserId,
-        channel: ctx.channel,
-        outcome: 'scaled',
-        detail,
-      });
+      await auditScaled(ctx, detail);
       return { plan, change, previous, superseded: pending, revert };
     },
   );
@@ -374,24 +365,15 @@ async function runEarlyRevert(
           ? { from: plan.from, to: plan.to, conflicts: 0 }
           : await applyPlan(services, plan);
       await locked.settleRevert(row.id, 'reverted_early', caller.email, reason ?? undefined);
-      await auditChange(services, {
-        requestId: ctx.requestId,
-        kind: 'step',
-        entry: ctx.entry,
-        email: caller.email,
-        slackUserId: caller.slackUserId,
-        channel: ctx.channel,
-        outcome: 'scaled',
-        detail: {
-          team: team.name,
-          target: target.name,
-          mode: row.mode,
-          from: change.from,
-          to: change.to,
-          reason,
-          revertOf: row.id,
-          conflicts: change.conflicts,
-        },
+      await auditScaled(ctx, {
+        team: team.name,
+        target: target.name,
+        mode: row.mode,
+        from: change.from,
+        to: change.to,
+        reason,
+        revertOf: row.id,
+        conflicts: change.conflicts,
       });
       return { row, plan, change };
     },
