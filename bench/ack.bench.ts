@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { stringify } from 'yaml';
-import { projectRoot } from '../bot/paths.ts';
+import { projectRoot } from '../core/paths.ts';
 import { KubernetesSimulator } from '../sandbox/kubernetes/kubernetesSimulator.ts';
 import { SANDBOX_BOT_TOKEN, SlackSimulator } from '../sandbox/slack/slackSimulator.ts';
 import type { Benchmark, BenchSection } from './harness.ts';

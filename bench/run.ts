@@ -4,7 +4,7 @@ import { cpus, type as osType, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import pino from 'pino';
-import { projectRoot } from '../bot/paths.ts';
+import { projectRoot } from '../core/paths.ts';
 import { type EmbeddedPostgresHandle, startEmbeddedPostgres } from '../db/embedded.ts';
 import { type BenchSection, stats } from './harness.ts';
 import { benchmarks } from './index.ts';

@@ -1,4 +1,7 @@
 import type { Logger } from 'pino';
+import { type Env, readSecret } from '../core/config/secrets.ts';
+import { ConfigError } from '../core/errors.ts';
+import { createMetrics, type Metrics } from '../core/metrics.ts';
 import { type Database, openDatabase } from '../db/connect.ts';
 import { runMigrations } from '../db/migrate.ts';
 import { PgAccessStore } from '../db/stores/accessStore.ts';
@@ -10,8 +13,10 @@ import { PgReleaseStore } from '../db/stores/releaseStore.ts';
 import { PgScaleStore } from '../db/stores/scaleStore.ts';
 import { PgSyncRunStore } from '../db/stores/syncRunStore.ts';
 import { PgTaskRunStore } from '../db/stores/taskRunStore.ts';
-import { allCommands, allWorkers } from '../handlers/index.ts';
-import { taskActions } from '../handlers/tasks/taskCatalog.ts';
+import { createDirectorySources } from '../handlers/directory/sources/sources.ts';
+import { syncDirectorySources } from '../handlers/directory/syncRunner.ts';
+import { capabilities } from '../handlers/index.ts';
+import { taskActions } from '../handlers/tasks/catalog.ts';
 import { argoClientFromConfig } from '../integrations/argo/argoClient.ts';
 import { argoCdFromConfig } from '../integrations/argocd/argoCdClient.ts';
 import { CombinedDatasetService } from '../integrations/datasets/datasetService.ts';
@@ -19,24 +24,23 @@ import { githubFromConfig } from '../integrations/github/githubClient.ts';
 import { jiraClientFromConfig } from '../integrations/jira/jiraClient.ts';
 import { kubernetesFromConfig } from '../integrations/kubernetes/kubernetes.ts';
 import { jiraReleaseTrackerFromConfig } from '../integrations/tracker/jiraReleaseTracker.ts';
-import { createDirectorySources } from '../policies/directory/sources.ts';
+import type { BoundCapability } from '../pipeline/capability.ts';
+import type { Command } from '../pipeline/defineCommand.ts';
+import { DirectoryIdentity, type SlackProfileLookup } from '../pipeline/identity.ts';
+import { type Jobs, startJobs } from '../pipeline/jobs.ts';
+import { LogNotifier, type Notifier } from '../pipeline/notifier.ts';
+import { CommandPipeline } from '../pipeline/pipeline.ts';
+import { CommandRegistry } from '../pipeline/registry.ts';
+import { expireConfirmations, pruneSlackRequests } from '../pipeline/workers.ts';
 import { checkPolicies } from '../policies/policyFiles.ts';
 import { type LoadedConfig, resolveConfigRelative } from './config/loadConfig.ts';
 import type { Config } from './config/schema.ts';
-import { type Env, readSecret } from './config/secrets.ts';
-import { syncDirectorySources } from './directorySync.ts';
-import { ConfigError } from './errors.ts';
-import { DirectoryIdentity, type SlackProfileLookup } from './identity.ts';
-import { type Jobs, startJobs } from './jobs.ts';
-import { createMetrics, type Metrics } from './metrics.ts';
-import { LogNotifier, type Notifier } from './notifier.ts';
-import type { Command } from './pipeline/defineCommand.ts';
-import { CommandPipeline } from './pipeline/pipeline.ts';
-import { CommandRegistry } from './pipeline/registry.ts';
 import type { Services } from './services.ts';
 
 export interface App {
   services: Services;
+  /** Every capability with its dependencies bound: their commands, workers, panels, option lists. */
+  capabilities: readonly BoundCapability[];
   pipeline: CommandPipeline;
   database: Database;
   close(): Promise<void>;
@@ -63,11 +67,37 @@ export interface AppOptions {
   now?: () => Date;
 }
 
+/**
+ * The commands and actions dpbot knows, for listing them and checking policy files against them
+ * (`dpbot policies check`) without building anything they need; a running app gets its registry
+ * from its bound capabilities instead (see bindCapabilities).
+ */
 export function buildRegistry(extra: readonly Command[] = [], config?: Config): CommandRegistry {
-  const registry = new CommandRegistry().register(...allCommands, ...extra);
+  const registry = new CommandRegistry();
+  for (const capability of Object.values(capabilities)) {
+    // Only names, actions and help text are read from these commands; none of them runs.
+    registry.register(...(capability.definition.commands as readonly Command[]));
+  }
+  registry.register(...extra);
   // Tasks may name their own action; policy files granting it must find it in the catalog.
   for (const info of config ? taskActions(config) : []) registry.registerAction(info);
   return registry;
+}
+
+/**
+ * Gives each capability what it declared it needs, built from what createApp built; the
+ * capability sees nothing else.
+ */
+export function bindCapabilities(services: Services): BoundCapability[] {
+  return [
+    capabilities.help.bind(services),
+    capabilities.directory.bind(services),
+    capabilities.audit.bind(services),
+    capabilities.datasets.bind(services),
+    capabilities.scaling.bind(services),
+    capabilities.release.bind(services),
+    capabilities.tasks.bind(services),
+  ];
 }
 
 /** Opens the database (embedded when DATABASE_URL is unset) and applies the migrations. */
@@ -152,7 +182,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     });
     // Serving processes check the kubeconfig now, so a wrong context stops the start.
     if (options.runWorkers) await kubernetes?.load();
-    const registry = buildRegistry(options.extraCommands, config);
+    const registry = new CommandRegistry();
     const now = options.now ?? (() => new Date());
     const jira = jiraClientFromConfig(config, { env, log });
     const services: Services = {
@@ -193,6 +223,12 @@ export async function createApp(options: AppOptions): Promise<App> {
       argocd: argoCdFromConfig(config, { env, log }),
       releaseTracker: jiraReleaseTrackerFromConfig(config, { jira, log }),
     };
+    const bound = bindCapabilities(services);
+    for (const capability of bound) {
+      registry.register(...capability.commands);
+      for (const info of capability.actions) registry.registerAction(info);
+    }
+    registry.register(...(options.extraCommands ?? []));
     if (options.syncOnStart ?? true) await syncLocalFiles(services);
     await applyPolicies(services, loaded);
     const pipeline = new CommandPipeline(services);
@@ -213,10 +249,15 @@ export async function createApp(options: AppOptions): Promise<App> {
         }
       }
     });
-    if (options.runWorkers) for (const register of allWorkers) await register(services, pipeline);
+    if (options.runWorkers) {
+      await expireConfirmations(services, pipeline);
+      await pruneSlackRequests(services, pipeline);
+      for (const capability of bound) for (const start of capability.workers) await start(pipeline);
+    }
     const started = jobs;
     return {
       services,
+      capabilities: bound,
       pipeline,
       database,
       close: async () => {

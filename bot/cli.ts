@@ -2,21 +2,21 @@ import type { Readable, Writable } from 'node:stream';
 import { InvalidArgumentError, Option, Command as Program } from 'commander';
 import { stringify as csvStringify } from 'csv-stringify/sync';
 import type { Logger } from 'pino';
+import type { Env } from '../core/config/secrets.ts';
+import { ConfigError, errorMessage, InputError } from '../core/errors.ts';
+import { createLogger } from '../core/logger.ts';
+import { parseSince } from '../core/time.ts';
 import { PgAccessStore } from '../db/stores/accessStore.ts';
 import { PgAuditStore } from '../db/stores/auditStore.ts';
+import { syncDirectorySources, syncResultLines } from '../handlers/directory/syncRunner.ts';
 import { checkPolicies } from '../policies/policyFiles.ts';
 import { startSandbox } from '../sandbox/index.ts';
 import { type App, applyPolicies, buildRegistry, createApp, openMigratedDatabase } from './app.ts';
 import { type LoadedConfig, loadConfig, resolveConfigRelative } from './config/loadConfig.ts';
-import type { Env } from './config/secrets.ts';
 import { runConsole } from './console/console.ts';
 import { ConsoleSurface } from './console/consoleSurface.ts';
-import { syncDirectorySources, syncResultLines } from './directorySync.ts';
-import { ConfigError, errorMessage, InputError } from './errors.ts';
-import { createLogger } from './logger.ts';
 import { serveSlack } from './serve.ts';
 import { slackSettings } from './slack/slackApp.ts';
-import { parseSince } from './time.ts';
 
 /** Resolves on the first SIGTERM or SIGINT (or when the given promise settles, for tests). */
 function untilSignal(signals: CliIo['signals']): Promise<void> {

@@ -1,9 +1,9 @@
 import type { Logger } from 'pino';
+import type { Env } from '../core/config/secrets.ts';
+import { createMetrics } from '../core/metrics.ts';
+import type { Command } from '../pipeline/defineCommand.ts';
 import { type App, createApp } from './app.ts';
 import type { LoadedConfig } from './config/loadConfig.ts';
-import type { Env } from './config/secrets.ts';
-import { createMetrics } from './metrics.ts';
-import type { Command } from './pipeline/defineCommand.ts';
 import { type RunningServer, startHttpServer } from './server.ts';
 import {
   createSlackClients,
@@ -50,7 +50,14 @@ export async function serveSlack(input: {
   let slack: SlackRuntime | undefined;
   let server: RunningServer | undefined;
   try {
-    slack = createSlackRuntime({ settings, services: app.services, pipeline: app.pipeline, clients, log });
+    slack = createSlackRuntime({
+      settings,
+      services: app.services,
+      capabilities: app.capabilities,
+      pipeline: app.pipeline,
+      clients,
+      log,
+    });
     server = await startHttpServer({
       port: input.port ?? loaded.config.server.port,
       ...(input.host ? { host: input.host } : {}),

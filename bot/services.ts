@@ -1,5 +1,7 @@
 import type pg from 'pg';
 import type { Logger } from 'pino';
+import type { Config } from '../bot/config/schema.ts';
+import type { Metrics } from '../core/metrics.ts';
 import type { Db } from '../db/connect.ts';
 import type { AccessStore } from '../db/stores/accessStore.ts';
 import type { OnceStore } from '../db/stores/actionKeyStore.ts';
@@ -10,6 +12,7 @@ import type { ReleaseStore } from '../db/stores/releaseStore.ts';
 import type { ScaleStore } from '../db/stores/scaleStore.ts';
 import type { SyncRunStore } from '../db/stores/syncRunStore.ts';
 import type { TaskRunStore } from '../db/stores/taskRunStore.ts';
+import type { DirectorySource } from '../handlers/directory/sources/source.ts';
 import type { ArgoClient } from '../integrations/argo/argoClient.ts';
 import type { ArgoCdClient } from '../integrations/argocd/argoCdClient.ts';
 import type { DatasetService } from '../integrations/datasets/datasetService.ts';
@@ -17,13 +20,10 @@ import type { GitHubClient } from '../integrations/github/githubClient.ts';
 import type { JiraClient } from '../integrations/jira/jiraClient.ts';
 import type { KubernetesClusters } from '../integrations/kubernetes/kubernetes.ts';
 import type { ReleaseTracker } from '../integrations/tracker/releaseTracker.ts';
-import type { DirectorySource } from '../policies/directory/source.ts';
-import type { Config } from './config/schema.ts';
-import type { DirectoryIdentity } from './identity.ts';
-import type { Jobs } from './jobs.ts';
-import type { Metrics } from './metrics.ts';
-import type { Notifier } from './notifier.ts';
-import type { CommandRegistry } from './pipeline/registry.ts';
+import type { DirectoryIdentity } from '../pipeline/identity.ts';
+import type { Jobs } from '../pipeline/jobs.ts';
+import type { Notifier } from '../pipeline/notifier.ts';
+import type { CommandRegistry } from '../pipeline/registry.ts';
 
 /**
  * Everything a handler may use, built once at start from the configuration (bot/app.ts) and passed

@@ -5,7 +5,7 @@ import { createServer } from 'node:net';
 import { userInfo } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { Logger } from 'pino';
-import { ConfigError } from '../bot/errors.ts';
+import { ConfigError } from '../core/errors.ts';
 
 export interface EmbeddedPostgresHandle {
   url: string;

@@ -4,7 +4,7 @@ import { drizzle } from 'drizzle-orm/node-postgres';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import type pg from 'pg';
 import type { Logger } from 'pino';
-import { migrationsFolder } from '../bot/paths.ts';
+import { migrationsFolder } from '../core/paths.ts';
 
 /** Any constant shared by every dpbot process; it names the advisory lock that serialises migrations. */
 const MIGRATION_LOCK = 0x6470_626f; // "dpbo"

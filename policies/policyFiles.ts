@@ -1,9 +1,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
 import { z } from 'zod';
-import { describeIssues } from '../bot/config/describeIssues.ts';
 import { parseYaml } from '../bot/config/loadConfig.ts';
-import { ConfigError, errorMessage } from '../bot/errors.ts';
+import { describeIssues } from '../core/config/describeIssues.ts';
+import { ConfigError, errorMessage } from '../core/errors.ts';
 import type { ActionCatalog } from './actionCatalog.ts';
 import { ACTION_PATTERN, RESOURCE_PATTERN, resourceKind } from './patterns.ts';
 

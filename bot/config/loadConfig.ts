@@ -1,11 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
-import { ConfigError, errorMessage } from '../errors.ts';
-import { projectRoot } from '../paths.ts';
-import { describeIssues } from './describeIssues.ts';
+import { describeIssues } from '../../core/config/describeIssues.ts';
+import type { Env } from '../../core/config/secrets.ts';
+import { ConfigError, errorMessage } from '../../core/errors.ts';
+import { projectRoot } from '../../core/paths.ts';
 import { type Config, configSchema, logLevel } from './schema.ts';
-import type { Env } from './secrets.ts';
 
 export interface LoadedConfig {
   config: Config;

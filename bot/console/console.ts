@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
-import type { MessageHandle, Responder } from '../pipeline/message.ts';
-import type { CommandPipeline } from '../pipeline/pipeline.ts';
+import type { MessageHandle, Responder } from '../../pipeline/message.ts';
+import type { CommandPipeline } from '../../pipeline/pipeline.ts';
 import { ConsoleSurface } from './consoleSurface.ts';
 
 export interface ConsoleOptions {

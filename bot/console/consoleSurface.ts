@@ -1,6 +1,6 @@
 import type { Writable } from 'node:stream';
-import type { MessageRef, Notifier } from '../notifier.ts';
-import type { Message, MessageHandle } from '../pipeline/message.ts';
+import type { Message, MessageHandle } from '../../pipeline/message.ts';
+import type { MessageRef, Notifier } from '../../pipeline/notifier.ts';
 import { type RenderedButton, renderMessage } from './renderText.ts';
 
 export interface Pressable extends RenderedButton {

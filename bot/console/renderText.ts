@@ -1,5 +1,5 @@
 import type { KnownBlock } from '@slack/types';
-import type { Message } from '../pipeline/message.ts';
+import type { Message } from '../../pipeline/message.ts';
 
 export interface RenderedButton {
   actionId: string;

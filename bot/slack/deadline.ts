@@ -1,4 +1,4 @@
-import type { Message } from '../pipeline/message.ts';
+import type { Message } from '../../pipeline/message.ts';
 
 /**
  * Slack wants an answer within 3 seconds. The pipeline acknowledges as soon as the attempt is

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
-import type { MessageRef } from '../notifier.ts';
-import type { Message } from '../pipeline/message.ts';
+import type { Message } from '../../pipeline/message.ts';
+import type { MessageRef } from '../../pipeline/notifier.ts';
 
 type Send = (ref: MessageRef, message: Message) => Promise<void>;
 

@@ -1,7 +1,7 @@
 import type { WebClient } from '@slack/web-api';
 import { LRUCache } from 'lru-cache';
-import { UpstreamError } from '../errors.ts';
-import type { SlackProfile, SlackProfileLookup } from '../identity.ts';
+import { UpstreamError } from '../../core/errors.ts';
+import type { SlackProfile, SlackProfileLookup } from '../../pipeline/identity.ts';
 import { slackError } from './slackErrors.ts';
 
 /**

@@ -1,11 +1,11 @@
 import { App, HTTPReceiver, type Receiver, SocketModeReceiver } from '@slack/bolt';
 import { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
-import { allOptionProviders } from '../../handlers/index.ts';
+import { type Env, readSecret } from '../../core/config/secrets.ts';
+import { countedFetch, type Metrics } from '../../core/metrics.ts';
+import type { BoundCapability } from '../../pipeline/capability.ts';
+import type { CommandPipeline } from '../../pipeline/pipeline.ts';
 import type { Config } from '../config/schema.ts';
-import { type Env, readSecret } from '../config/secrets.ts';
-import { countedFetch, type Metrics } from '../metrics.ts';
-import type { CommandPipeline } from '../pipeline/pipeline.ts';
 import type { Services } from '../services.ts';
 import { boltLogger } from './boltLogger.ts';
 import { registerActions } from './listeners/actions.ts';
@@ -66,6 +66,7 @@ export interface SlackRuntime {
 export function createSlackRuntime(input: {
   settings: SlackSettings;
   services: Services;
+  capabilities: readonly BoundCapability[];
   pipeline: CommandPipeline;
   clients: ReturnType<typeof createSlackClients>;
   log: Logger;
@@ -116,7 +117,10 @@ export function createSlackRuntime(input: {
     pipeline: input.pipeline,
     notifier: input.clients.notifier,
     profiles: input.clients.profiles,
-    optionProviders: new Map(allOptionProviders.map((p) => [p.actionId, p])),
+    optionProviders: new Map(
+      input.capabilities.flatMap((c) => c.optionProviders).map((p) => [p.actionId, p]),
+    ),
+    homePanels: input.capabilities.flatMap((c) => c.homePanels),
     command: config.slack.command,
     ackDeadlineMs: config.slack.ackDeadline,
     log,

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
-import type { OptionProvider } from '../pipeline/options.ts';
-import type { CommandPipeline } from '../pipeline/pipeline.ts';
+import type { BoundCapability, BoundOptionProvider } from '../../pipeline/capability.ts';
+import type { CommandPipeline } from '../../pipeline/pipeline.ts';
 import type { Services } from '../services.ts';
 import type { CachedSlackProfiles } from './profiles.ts';
 import type { SlackNotifier } from './slackNotifier.ts';
@@ -11,7 +11,8 @@ export interface SlackDeps {
   pipeline: CommandPipeline;
   notifier: SlackNotifier;
   profiles: CachedSlackProfiles;
-  optionProviders: ReadonlyMap<string, OptionProvider>;
+  optionProviders: ReadonlyMap<string, BoundOptionProvider>;
+  homePanels: BoundCapability['homePanels'];
   /** The slash command, `/dp` unless configured otherwise. */
   command: string;
   /** When to answer with a holding note if the pipeline has not acknowledged yet. */

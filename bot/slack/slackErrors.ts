@@ -1,5 +1,5 @@
 import { ErrorCode, type WebAPICallError } from '@slack/web-api';
-import { errorMessage } from '../errors.ts';
+import { errorMessage } from '../../core/errors.ts';
 
 /** Slack's error code (`not_in_channel`) when the Web API answered one, else the message. */
 export function slackError(error: unknown): string {

@@ -1,8 +1,8 @@
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
-import { UpstreamError } from '../errors.ts';
-import type { MessageRef, Notifier } from '../notifier.ts';
-import type { Message } from '../pipeline/message.ts';
+import { UpstreamError } from '../../core/errors.ts';
+import type { Message } from '../../pipeline/message.ts';
+import type { MessageRef, Notifier } from '../../pipeline/notifier.ts';
 import { MessageUpdater } from './messageUpdater.ts';
 import { isSlackError, slackError } from './slackErrors.ts';
 

@@ -1,8 +1,8 @@
 import type { RespondFn } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
-import type { Notifier } from '../notifier.ts';
-import type { Message, MessageHandle, Responder } from '../pipeline/message.ts';
+import type { Message, MessageHandle, Responder } from '../../pipeline/message.ts';
+import type { Notifier } from '../../pipeline/notifier.ts';
 
 /** A response_url takes at most 5 messages within 30 minutes; past that, the Web API is used. */
 const RESPONSE_URL_LIMIT = 5;

@@ -1,4 +1,4 @@
-import type { Message } from '../pipeline/message.ts';
+import type { Message } from '../../pipeline/message.ts';
 
 /** A message as the body of an acknowledgement or a response_url post. */
 export function toResponse(message: Message) {

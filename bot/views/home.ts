@@ -1,11 +1,11 @@
 import type { HomeView } from '@slack/types';
 import type { BlockBuilder } from 'slack-block-builder';
 import { Blocks, HomeTab, Md } from 'slack-block-builder';
+import { formatTime } from '../../core/time.ts';
 import type { AuditRecord } from '../../db/stores/auditStore.ts';
-import { describeGrant } from '../../handlers/whoami.ts';
-import type { Caller } from '../pipeline/defineCommand.ts';
-import { formatTime } from '../time.ts';
-import { escapeMrkdwn, lineSections } from './common.ts';
+import { describeGrant } from '../../handlers/directory/commands/whoami.ts';
+import type { Caller } from '../../pipeline/defineCommand.ts';
+import { escapeMrkdwn, lineSections } from '../../pipeline/views/common.ts';
 
 /** App Home: who you are to dpbot, what you may do, what you did lately, and capability panels. */
 export function homeView(input: {

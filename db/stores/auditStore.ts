@@ -1,5 +1,5 @@
 import { and, desc, eq, gt, gte, inArray, like, type SQL, sql } from 'drizzle-orm';
-import { AuditUnavailableError, errorMessage } from '../../bot/errors.ts';
+import { AuditUnavailableError, errorMessage } from '../../core/errors.ts';
 import type { Db } from '../connect.ts';
 import { type AuditKind, auditLog } from '../schema.ts';
 

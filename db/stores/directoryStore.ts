@@ -1,5 +1,5 @@
 import { type SQL, sql } from 'drizzle-orm';
-import type { DirectorySnapshot, SnapshotGroup, SnapshotUser } from '../../policies/directory/snapshot.ts';
+import type { DirectorySnapshot, SnapshotGroup, SnapshotUser } from '../../handlers/directory/snapshot.ts';
 import type { Db } from '../connect.ts';
 
 export type Membership = readonly [group: string, email: string];

@@ -1,5 +1,5 @@
 import { and, desc, eq, inArray, sql } from 'drizzle-orm';
-import { ConflictError } from '../../bot/errors.ts';
+import { ConflictError } from '../../core/errors.ts';
 import type { Db } from '../connect.ts';
 import { confirmations, releaseApps, releasePrs, releaseServices, releases, rollbacks } from '../schema.ts';
 

@@ -1,6 +1,6 @@
 import { and, desc, eq, inArray, lte, type SQL, sql } from 'drizzle-orm';
-import { formatDuration } from '../../bot/config/duration.ts';
-import { ConflictError } from '../../bot/errors.ts';
+import { formatDuration } from '../../core/config/duration.ts';
+import { ConflictError } from '../../core/errors.ts';
 import type { Db } from '../connect.ts';
 import { auditLog, type ScaleRevertStatus, scaleReverts } from '../schema.ts';
 import { LocalQueue, LocalSlots } from './localQueue.ts';

@@ -1,4 +1,4 @@
-import type { ReleaseCategory } from '../../bot/config/release.ts';
+import type { ReleaseCategory } from './config.ts';
 
 export interface ConventionalTitle {
   type: string;

@@ -1,11 +1,11 @@
-import { parseDuration } from '../../bot/config/duration.ts';
-import type { ReleaseServiceConfig } from '../../bot/config/release.ts';
-import { InputError } from '../../bot/errors.ts';
 import type { Services } from '../../bot/services.ts';
-import { formatTime, parseSince } from '../../bot/time.ts';
+import { parseDuration } from '../../core/config/duration.ts';
+import { InputError } from '../../core/errors.ts';
+import { formatTime, parseSince } from '../../core/time.ts';
 import type { ReleasePr, ReleaseService } from '../../db/stores/releaseStore.ts';
 import type { Commit, MergedPullRequest } from '../../integrations/github/githubClient.ts';
 import { categorize } from './categorize.ts';
+import type { ReleaseServiceConfig } from './config.ts';
 import { extractJiraKeys } from './jiraKeys.ts';
 import { touchesService } from './paths.ts';
 

@@ -1,7 +1,7 @@
-import type { ReleaseServiceConfig } from '../../bot/config/release.ts';
-import { InputError, NotFoundError } from '../../bot/errors.ts';
-import type { Caller } from '../../bot/pipeline/defineCommand.ts';
 import type { Services } from '../../bot/services.ts';
+import { InputError, NotFoundError } from '../../core/errors.ts';
+import type { Caller } from '../../pipeline/defineCommand.ts';
+import type { ReleaseServiceConfig } from './config.ts';
 
 export function serviceConfig(services: Services, name: string): ReleaseServiceConfig {
   const found = services.config.release.services.find((s) => s.name === name);

@@ -1,7 +1,7 @@
-import { errorMessage } from '../../bot/errors.ts';
-import type { Message } from '../../bot/pipeline/message.ts';
 import type { Services } from '../../bot/services.ts';
+import { errorMessage } from '../../core/errors.ts';
 import type { ReleaseSnapshot } from '../../db/stores/releaseStore.ts';
+import type { Message } from '../../pipeline/message.ts';
 import { releaseMessage, serviceThreadMessage } from './views.ts';
 
 export const QUEUES = {

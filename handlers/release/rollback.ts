@@ -1,12 +1,13 @@
-import { ConflictError, errorMessage, InputError, UpstreamError } from '../../bot/errors.ts';
-import type { CommandContext } from '../../bot/pipeline/defineCommand.ts';
-import type { Message } from '../../bot/pipeline/message.ts';
 import type { Services } from '../../bot/services.ts';
-import { formatTime } from '../../bot/time.ts';
-import { noticeMessage } from '../../bot/views/common.ts';
+import { ConflictError, errorMessage, InputError, UpstreamError } from '../../core/errors.ts';
+import { formatTime } from '../../core/time.ts';
 import type { ReleaseSnapshot, Rollback } from '../../db/stores/releaseStore.ts';
 import { type ArgoCdClient, ArgoCdError } from '../../integrations/argocd/argoCdClient.ts';
 import { assess } from '../../integrations/argocd/assess.ts';
+import type { CommandContext } from '../../pipeline/defineCommand.ts';
+import type { Message } from '../../pipeline/message.ts';
+import { noticeMessage } from '../../pipeline/views/common.ts';
+import type { ReleaseDeps } from './deps.ts';
 import { requireArgo } from './people.ts';
 import { loadSnapshot, postInThread, publish, QUEUES } from './publish.ts';
 
@@ -54,7 +55,7 @@ async function stopRunningOperation(argocd: ArgoCdClient, application: string): 
  * rollback, is turned off first; the record keeps the policy so the reminder can say what to restore.
  */
 export async function rollBack(
-  ctx: CommandContext,
+  ctx: CommandContext<ReleaseDeps>,
   target: RollbackTarget,
   snapshot?: ReleaseSnapshot,
 ): Promise<Message> {

@@ -1,12 +1,12 @@
 import { Blocks, Elements, Md } from 'slack-block-builder';
-import { formatDuration } from '../../bot/config/duration.ts';
-import { errorMessage } from '../../bot/errors.ts';
-import { blocks, type Message } from '../../bot/pipeline/message.ts';
 import type { Services } from '../../bot/services.ts';
-import { escapeMrkdwn, noticeMessage, RUN_ACTION } from '../../bot/views/common.ts';
+import { formatDuration } from '../../core/config/duration.ts';
+import { errorMessage } from '../../core/errors.ts';
 import type { ReleaseApp, ReleaseSnapshot } from '../../db/stores/releaseStore.ts';
 import { ArgoCdError } from '../../integrations/argocd/argoCdClient.ts';
 import { assess } from '../../integrations/argocd/assess.ts';
+import { blocks, type Message } from '../../pipeline/message.ts';
+import { escapeMrkdwn, noticeMessage, RUN_ACTION } from '../../pipeline/views/common.ts';
 import { loadSnapshot, postInThread, publish } from './publish.ts';
 import { trackerSummaries, trackerWhenShipped } from './tracker.ts';
 import { markdownNotes, stakeholderNotes } from './views.ts';

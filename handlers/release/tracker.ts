@@ -1,10 +1,10 @@
 import { Blocks } from 'slack-block-builder';
-import { errorMessage } from '../../bot/errors.ts';
-import { blocks, type Message } from '../../bot/pipeline/message.ts';
 import type { Services } from '../../bot/services.ts';
-import { escapeMrkdwn, lineSections } from '../../bot/views/common.ts';
+import { errorMessage } from '../../core/errors.ts';
 import type { ReleaseSnapshot } from '../../db/stores/releaseStore.ts';
 import type { TrackedIssue, TrackerVersion } from '../../integrations/tracker/releaseTracker.ts';
+import { blocks, type Message } from '../../pipeline/message.ts';
+import { escapeMrkdwn, lineSections } from '../../pipeline/views/common.ts';
 import { loadSnapshot, postInThread, publish } from './publish.ts';
 
 /**

@@ -1,12 +1,12 @@
 import { Blocks, Elements, Md } from 'slack-block-builder';
-import type { ReleaseCategory } from '../../bot/config/release.ts';
 import type { Config } from '../../bot/config/schema.ts';
-import { blocks, type Message } from '../../bot/pipeline/message.ts';
-import { formatTime } from '../../bot/time.ts';
-import { escapeMrkdwn, lineSections, RUN_ACTION } from '../../bot/views/common.ts';
+import { formatTime } from '../../core/time.ts';
 import type { ReleaseApp, ReleasePr, ReleaseSnapshot } from '../../db/stores/releaseStore.ts';
 import type { TrackedIssue } from '../../integrations/tracker/releaseTracker.ts';
+import { blocks, type Message } from '../../pipeline/message.ts';
+import { escapeMrkdwn, lineSections, RUN_ACTION } from '../../pipeline/views/common.ts';
 import { categoryByName, OTHER, readableTitle } from './categorize.ts';
+import type { ReleaseCategory } from './config.ts';
 import { ownerMentions } from './people.ts';
 
 const STATUS_TEXT: Record<ReleaseSnapshot['release']['status'], string> = {

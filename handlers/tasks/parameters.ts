@@ -1,6 +1,6 @@
-import { DATASET_NAME } from '../../bot/config/datasetsSchema.ts';
-import { parseDuration } from '../../bot/config/duration.ts';
-import { TEAM_NAME } from '../../bot/config/workersSchema.ts';
+import { parseDuration } from '../../core/config/duration.ts';
+import { DATASET_NAME } from '../datasets/config.ts';
+import { TEAM_NAME } from '../scaling/config.ts';
 
 /** What a task parameter may hold; each type says which text is accepted and how it is passed on. */
 export const parameterTypes = [

@@ -1,9 +1,9 @@
 import type { Logger } from 'pino';
-import { formatDuration } from '../../bot/config/duration.ts';
 import type { Config } from '../../bot/config/schema.ts';
-import { type Env, readSecret } from '../../bot/config/secrets.ts';
-import { errorMessage, UpstreamError } from '../../bot/errors.ts';
-import { retryAfterMs } from '../retryAfter.ts';
+import { formatDuration } from '../../core/config/duration.ts';
+import { type Env, readSecret } from '../../core/config/secrets.ts';
+import { errorMessage, UpstreamError } from '../../core/errors.ts';
+import { retryAfterMs } from '../../core/http/retryAfter.ts';
 import { labelString } from './labels.ts';
 import type {
   CronWorkflow,

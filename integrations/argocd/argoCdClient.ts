@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Config } from '../../bot/config/schema.ts';
-import { type Env, readSecret } from '../../bot/config/secrets.ts';
-import { UpstreamError } from '../../bot/errors.ts';
+import { type Env, readSecret } from '../../core/config/secrets.ts';
+import { UpstreamError } from '../../core/errors.ts';
 
 /** An Argo CD Application as the API returns it, reduced to the fields dpbot reads. */
 export interface Application {

@@ -1,7 +1,7 @@
-import type { CatalogConfig } from '../../bot/config/datasetsSchema.ts';
-import { UpstreamError } from '../../bot/errors.ts';
+import { UpstreamError } from '../../core/errors.ts';
+import { getJson } from '../../core/http/httpJson.ts';
+import type { CatalogConfig } from '../../handlers/datasets/config.ts';
 import { mapDataset, readPath } from './fieldMapping.ts';
-import { getJson } from './httpJson.ts';
 import type { CatalogDataset } from './types.ts';
 
 export const CATALOG_SYSTEM = 'dataset catalog';

@@ -1,7 +1,7 @@
-import type { ArgoReaderConfig } from '../../bot/config/datasetsSchema.ts';
-import { UpstreamError } from '../../bot/errors.ts';
+import { UpstreamError } from '../../core/errors.ts';
+import { getJson } from '../../core/http/httpJson.ts';
+import type { ArgoReaderConfig } from '../../handlers/datasets/config.ts';
 import { toDate } from './fieldMapping.ts';
-import { getJson } from './httpJson.ts';
 import {
   type CronRun,
   missingProducer,

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
-import type { DatasetsConfig } from '../../bot/config/datasetsSchema.ts';
-import { type Env, readSecret } from '../../bot/config/secrets.ts';
-import { UpstreamError } from '../../bot/errors.ts';
+import { type Env, readSecret } from '../../core/config/secrets.ts';
+import { UpstreamError } from '../../core/errors.ts';
+import type { DatasetsConfig } from '../../handlers/datasets/config.ts';
 import {
   CATALOG_SYSTEM,
   type CatalogListing,

@@ -1,4 +1,4 @@
-import { errorMessage, UpstreamError } from '../../bot/errors.ts';
+import { errorMessage, UpstreamError } from '../../core/errors.ts';
 
 /** The problem without the system's name, which the answer says in its own words. */
 export function problemOf(error: unknown): string {

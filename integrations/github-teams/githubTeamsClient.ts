@@ -2,8 +2,8 @@ import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
 import { Octokit } from '@octokit/rest';
 import type { Logger } from 'pino';
-import { errorMessage, UpstreamError } from '../../bot/errors.ts';
-import { TruncatedAnswerError, throwIfAborted } from '../../policies/directory/source.ts';
+import { errorMessage, UpstreamError } from '../../core/errors.ts';
+import { TruncatedAnswerError, throwIfAborted } from '../../handlers/directory/sources/source.ts';
 
 const SYSTEM = 'GitHub';
 const DirectoryOctokit = Octokit.plugin(retry, throttling);

@@ -3,10 +3,10 @@ import { throttling } from '@octokit/plugin-throttling';
 import { Octokit } from '@octokit/rest';
 import Bottleneck from 'bottleneck';
 import type { Logger } from 'pino';
-import { formatDuration } from '../../bot/config/duration.ts';
 import type { Config } from '../../bot/config/schema.ts';
-import { type Env, readSecret } from '../../bot/config/secrets.ts';
-import { InputError, UpstreamError } from '../../bot/errors.ts';
+import { formatDuration } from '../../core/config/duration.ts';
+import { type Env, readSecret } from '../../core/config/secrets.ts';
+import { InputError, UpstreamError } from '../../core/errors.ts';
 
 export interface Commit {
   oid: string;

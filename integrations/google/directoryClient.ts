@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import { errorMessage, UpstreamError } from '../../bot/errors.ts';
-import { TruncatedAnswerError, throwIfAborted } from '../../policies/directory/source.ts';
+import { errorMessage, UpstreamError } from '../../core/errors.ts';
+import { TruncatedAnswerError, throwIfAborted } from '../../handlers/directory/sources/source.ts';
 import type { ServiceAccountTokens } from './serviceAccountToken.ts';
 
 /** The read-only scopes the directory sync needs (grant exactly these in domain-wide delegation). */

@@ -1,7 +1,7 @@
 import { createPrivateKey, type KeyObject, sign } from 'node:crypto';
 import { z } from 'zod';
-import { describeIssues } from '../../bot/config/describeIssues.ts';
-import { ConfigError, errorMessage, UpstreamError } from '../../bot/errors.ts';
+import { describeIssues } from '../../core/config/describeIssues.ts';
+import { ConfigError, errorMessage, UpstreamError } from '../../core/errors.ts';
 
 /** The fields of a service account's JSON key that the JWT bearer grant needs. */
 const serviceAccountKeySchema = z.looseObject({

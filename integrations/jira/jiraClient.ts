@@ -1,10 +1,10 @@
 import type { SchemaMismatchBehavior } from 'jira.js';
 import type { Client } from 'jira.js/core';
 import type { Logger } from 'pino';
-import { formatDuration } from '../../bot/config/duration.ts';
 import type { Config } from '../../bot/config/schema.ts';
-import { type Env, readSecret } from '../../bot/config/secrets.ts';
-import { errorMessage, UpstreamError } from '../../bot/errors.ts';
+import { formatDuration } from '../../core/config/duration.ts';
+import { type Env, readSecret } from '../../core/config/secrets.ts';
+import { errorMessage, UpstreamError } from '../../core/errors.ts';
 import type { AdfDocument } from './adf.ts';
 
 export const JIRA = 'Jira';

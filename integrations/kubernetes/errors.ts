@@ -1,7 +1,7 @@
 import { ApiException } from '@kubernetes/client-node';
-import { formatDuration } from '../../bot/config/duration.ts';
-import { ConflictError, type DpbotError, NotFoundError, UpstreamError } from '../../bot/errors.ts';
-import { retryAfterMs } from '../retryAfter.ts';
+import { formatDuration } from '../../core/config/duration.ts';
+import { ConflictError, type DpbotError, NotFoundError, UpstreamError } from '../../core/errors.ts';
+import { retryAfterMs } from '../../core/http/retryAfter.ts';
 
 /** One Kubernetes API call, described well enough to explain its failure to a person. */
 export interface KubeOperation {

@@ -20,7 +20,7 @@ import {
 } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { Config } from '../../bot/config/schema.ts';
-import { ConfigError, ConflictError, errorMessage, NotFoundError, UpstreamError } from '../../bot/errors.ts';
+import { ConfigError, ConflictError, errorMessage, NotFoundError, UpstreamError } from '../../core/errors.ts';
 import { KubeConflict, type KubeOperation, translateKubeError } from './errors.ts';
 import { getField, setField } from './fieldPath.ts';
 import type {

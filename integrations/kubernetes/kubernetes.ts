@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Config } from '../../bot/config/schema.ts';
-import type { TargetConfig } from '../../bot/config/workersSchema.ts';
-import { ConfigError, UpstreamError } from '../../bot/errors.ts';
+import { ConfigError, UpstreamError } from '../../core/errors.ts';
+import type { TargetConfig } from '../../handlers/scaling/config.ts';
 
 /** Where a worker count lives, in Kubernetes terms. */
 export type WorkloadRef =

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
-import { formatDuration } from '../../bot/config/duration.ts';
 import type { Config } from '../../bot/config/schema.ts';
-import { errorMessage, UpstreamError } from '../../bot/errors.ts';
+import { formatDuration } from '../../core/config/duration.ts';
+import { errorMessage, UpstreamError } from '../../core/errors.ts';
 import {
   JIRA,
   JiraBadRequestError,

@@ -1,4 +1,4 @@
-import { datasetsConfigSchema } from '../../bot/config/datasetsSchema.ts';
+import { datasetsConfigSchema } from '../../handlers/datasets/config.ts';
 import type { SandboxPart } from '../index.ts';
 import { argoCronSimulator } from './argoCronSimulator.ts';
 import { catalogSimulator } from './catalogSimulator.ts';

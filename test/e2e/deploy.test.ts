@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { parseAllDocuments, parse as parseYaml } from 'yaml';
 import { buildRegistry } from '../../bot/app.ts';
 import { parseConfig } from '../../bot/config/loadConfig.ts';
-import { projectRoot } from '../../bot/paths.ts';
+import { projectRoot } from '../../core/paths.ts';
 import { checkPolicies } from '../../policies/policyFiles.ts';
 
 const root = projectRoot();

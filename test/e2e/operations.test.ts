@@ -1,8 +1,8 @@
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../bot/config/loadConfig.ts';
-import { createLogger } from '../../bot/logger.ts';
 import { type RunningBot, serveSlack } from '../../bot/serve.ts';
+import { createLogger } from '../../core/logger.ts';
 import { SANDBOX_BOT_TOKEN, type SlackSimulator } from '../../sandbox/slack/slackSimulator.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import { eventually } from '../support/eventually.ts';

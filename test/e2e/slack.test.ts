@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningBot } from '../../bot/serve.ts';
-import { APPROVE_ACTION, CONFIRM_ACTION, DENY_ACTION, RUN_ACTION } from '../../bot/views/common.ts';
-import { MODAL_INPUT } from '../../bot/views/modal.ts';
+import { APPROVE_ACTION, CONFIRM_ACTION, DENY_ACTION, RUN_ACTION } from '../../pipeline/views/common.ts';
+import { MODAL_INPUT } from '../../pipeline/views/modal.ts';
 import type { SlackSimulator } from '../../sandbox/slack/slackSimulator.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import { eventually } from '../support/eventually.ts';

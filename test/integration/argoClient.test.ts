@@ -1,6 +1,6 @@
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { UpstreamError } from '../../bot/errors.ts';
+import { UpstreamError } from '../../core/errors.ts';
 import { HttpArgoClient } from '../../integrations/argo/argoClient.ts';
 import { LABEL_VALUE, labelValue } from '../../integrations/argo/labels.ts';
 import { ArgoSimulator } from '../../sandbox/argo/argoSimulator.ts';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CatalogConfig, datasetsConfigSchema } from '../../bot/config/datasetsSchema.ts';
-import { UpstreamError } from '../../bot/errors.ts';
+import { UpstreamError } from '../../core/errors.ts';
+import { type CatalogConfig, datasetsConfigSchema } from '../../handlers/datasets/config.ts';
 import { HttpDatasetCatalog } from '../../integrations/datasets/catalogClient.ts';
 import { HttpCronWorkflowReader } from '../../integrations/datasets/cronWorkflowReader.ts';
 import { argoCronSimulator } from '../../sandbox/catalog/argoCronSimulator.ts';

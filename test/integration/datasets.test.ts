@@ -1,10 +1,10 @@
 import type { KnownBlock } from '@slack/types';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { App } from '../../bot/app.ts';
-import type { Message } from '../../bot/pipeline/message.ts';
-import { RUN_ACTION, VIEW_ACTION } from '../../bot/views/common.ts';
-import { DATASET_OPTIONS_ACTION, datasetOptions } from '../../handlers/datasets/datasetOptions.ts';
-import { allOptionProviders } from '../../handlers/index.ts';
+import { DATASET_OPTIONS_ACTION, datasetOptions } from '../../handlers/datasets/options.ts';
+import { capabilities } from '../../handlers/index.ts';
+import type { Message } from '../../pipeline/message.ts';
+import { RUN_ACTION, VIEW_ACTION } from '../../pipeline/views/common.ts';
 import { argoCronSimulator } from '../../sandbox/catalog/argoCronSimulator.ts';
 import { catalogSimulator } from '../../sandbox/catalog/catalogSimulator.ts';
 import { SIMULATED_CATALOG } from '../../sandbox/catalog/datasetsSandboxPart.ts';
@@ -462,7 +462,9 @@ describe('dataset autocomplete', () => {
   };
 
   it('is registered for the dataset select action id', () => {
-    expect(allOptionProviders.find((p) => p.actionId === 'dp.opt.dataset')).toBe(datasetOptions);
+    expect(
+      capabilities.datasets.definition.optionProviders?.find((p) => p.actionId === 'dp.opt.dataset'),
+    ).toBe(datasetOptions);
     expect(DATASET_OPTIONS_ACTION).toBe('dp.opt.dataset');
   });
 

@@ -2,12 +2,12 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../bot/config/loadConfig.ts';
 import type { GithubSourceConfig, GoogleSourceConfig } from '../../bot/config/schema.ts';
-import { ConfigError, UpstreamError } from '../../bot/errors.ts';
-import { FileDirectorySource } from '../../policies/directory/fileSource.ts';
-import { GithubTeamsSource } from '../../policies/directory/githubSource.ts';
-import { GoogleDirectorySource } from '../../policies/directory/googleSource.ts';
-import type { DirectorySnapshot } from '../../policies/directory/snapshot.ts';
-import { TruncatedAnswerError } from '../../policies/directory/source.ts';
+import { ConfigError, UpstreamError } from '../../core/errors.ts';
+import type { DirectorySnapshot } from '../../handlers/directory/snapshot.ts';
+import { FileDirectorySource } from '../../handlers/directory/sources/fileSource.ts';
+import { GithubTeamsSource } from '../../handlers/directory/sources/githubSource.ts';
+import { GoogleDirectorySource } from '../../handlers/directory/sources/googleSource.ts';
+import { TruncatedAnswerError } from '../../handlers/directory/sources/source.ts';
 import {
   GithubTeamsSimulator,
   githubPrimaryRateLimitFault,

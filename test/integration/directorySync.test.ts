@@ -2,7 +2,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type App, createApp } from '../../bot/app.ts';
 import { loadConfig } from '../../bot/config/loadConfig.ts';
-import { CONFIRM_ACTION, RUN_ACTION } from '../../bot/views/common.ts';
+import { CONFIRM_ACTION, RUN_ACTION } from '../../pipeline/views/common.ts';
 import { GithubTeamsSimulator } from '../../sandbox/github-teams/githubTeamsSimulator.ts';
 import {
   type GoogleDirectoryData,

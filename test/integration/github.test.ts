@@ -1,6 +1,6 @@
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { InputError, UpstreamError } from '../../bot/errors.ts';
+import { InputError, UpstreamError } from '../../core/errors.ts';
 import { OctokitGitHubClient } from '../../integrations/github/githubClient.ts';
 import { buildRepository, generatePullRequests } from '../../sandbox/github/githubData.ts';
 import { GitHubSimulator } from '../../sandbox/github/githubSimulator.ts';

@@ -1,9 +1,9 @@
 import type { BlockBuilder } from 'slack-block-builder';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../bot/app.ts';
-import { blocks } from '../../bot/pipeline/message.ts';
-import { releaseHomePanel } from '../../handlers/release/releaseHomePanel.ts';
-import { workersHomePanel } from '../../handlers/workers/workersHomePanel.ts';
+import { releaseHomePanel } from '../../handlers/release/homePanel.ts';
+import { workersHomePanel } from '../../handlers/scaling/homePanel.ts';
+import { blocks } from '../../pipeline/message.ts';
 import { startTestApp } from '../support/app.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import { createFixture, type Fixture } from '../support/fixture.ts';

@@ -1,6 +1,6 @@
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { UpstreamError } from '../../bot/errors.ts';
+import { UpstreamError } from '../../core/errors.ts';
 import { adfToText, code, doc, link, paragraph, text } from '../../integrations/jira/adf.ts';
 import { JiraJsClient, JiraRateLimitedError } from '../../integrations/jira/jiraClient.ts';
 import { JiraSimulator } from '../../sandbox/jira/jiraSimulator.ts';

@@ -1,6 +1,6 @@
 import pino from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { UpstreamError } from '../../bot/errors.ts';
+import { UpstreamError } from '../../core/errors.ts';
 import { type JiraClient, JiraJsClient } from '../../integrations/jira/jiraClient.ts';
 import { JiraReleaseTracker } from '../../integrations/tracker/jiraReleaseTracker.ts';
 import { JiraSimulator } from '../../sandbox/jira/jiraSimulator.ts';

@@ -1,6 +1,6 @@
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Jobs, startJobs } from '../../bot/jobs.ts';
+import { type Jobs, startJobs } from '../../pipeline/jobs.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import { eventually } from '../support/eventually.ts';
 

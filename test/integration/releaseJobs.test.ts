@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RUN_ACTION } from '../../bot/views/common.ts';
 import { QUEUES } from '../../handlers/release/publish.ts';
+import { RUN_ACTION } from '../../pipeline/views/common.ts';
 import { eventually } from '../support/eventually.ts';
 import { buttons, press, type ReleaseWorld, run, SINCE, startReleaseWorld } from '../support/release.ts';
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CONFIRM_ACTION, RUN_ACTION } from '../../bot/views/common.ts';
+import { CONFIRM_ACTION, RUN_ACTION } from '../../pipeline/views/common.ts';
 import { eventually } from '../support/eventually.ts';
 import { buttons, press, type ReleaseWorld, run, SINCE, startReleaseWorld } from '../support/release.ts';
 

@@ -1,8 +1,8 @@
 import type { ModalView } from '@slack/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../bot/app.ts';
-import { APPROVE_ACTION, CANCEL_ACTION, CONFIRM_ACTION } from '../../bot/views/common.ts';
-import { MODAL_INPUT, modalSubmissionToText } from '../../bot/views/modal.ts';
+import { APPROVE_ACTION, CANCEL_ACTION, CONFIRM_ACTION } from '../../pipeline/views/common.ts';
+import { MODAL_INPUT, modalSubmissionToText } from '../../pipeline/views/modal.ts';
 import { recordingResponder, startTestApp } from '../support/app.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import { eventually } from '../support/eventually.ts';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../bot/app.ts';
-import { runRevert, sweepReverts } from '../../handlers/workers/reverts.ts';
+import { runRevert, sweepReverts } from '../../handlers/scaling/reverts.ts';
 import { startTestApp } from '../support/app.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import { eventually } from '../support/eventually.ts';

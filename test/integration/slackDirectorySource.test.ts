@@ -2,7 +2,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../bot/app.ts';
 import { parseConfig } from '../../bot/config/loadConfig.ts';
-import { SlackUserGroupsSource } from '../../policies/directory/slackSource.ts';
+import { SlackUserGroupsSource } from '../../handlers/directory/sources/slackSource.ts';
 import { SANDBOX_BOT_TOKEN, SlackSimulator } from '../../sandbox/slack/slackSimulator.ts';
 import { recordingResponder, startTestApp } from '../support/app.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../bot/app.ts';
 import { exampleConfigPath, loadConfig, parseYaml } from '../../bot/config/loadConfig.ts';
-import { projectRoot } from '../../bot/paths.ts';
+import { projectRoot } from '../../core/paths.ts';
 import { demoTemplates } from '../../sandbox/argo/demoTemplates.ts';
 import { type RunningSandbox, startSandbox } from '../../sandbox/index.ts';
 import { recordingResponder, startTestApp } from '../support/app.ts';

@@ -1,10 +1,10 @@
 import type { ModalView } from '@slack/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../bot/app.ts';
-import type { Message } from '../../bot/pipeline/message.ts';
-import { APPROVE_ACTION, CONFIRM_ACTION } from '../../bot/views/common.ts';
-import { COMMAND_MODAL, MODAL_INPUT, modalSubmissionToText } from '../../bot/views/modal.ts';
-import { DATASET_OPTIONS_ACTION } from '../../handlers/datasets/datasetOptions.ts';
+import { DATASET_OPTIONS_ACTION } from '../../handlers/datasets/options.ts';
+import type { Message } from '../../pipeline/message.ts';
+import { APPROVE_ACTION, CONFIRM_ACTION } from '../../pipeline/views/common.ts';
+import { COMMAND_MODAL, MODAL_INPUT, modalSubmissionToText } from '../../pipeline/views/modal.ts';
 import { DEMO_NAMESPACE } from '../../sandbox/argo/demoTemplates.ts';
 import { auditRowsOf, recordingResponder, startTestApp, typeCommand } from '../support/app.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../bot/app.ts';
-import type { Outcome } from '../../bot/pipeline/pipeline.ts';
+import type { Outcome } from '../../pipeline/pipeline.ts';
 import { recordingResponder, startTestApp } from '../support/app.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import { createFixture, type Fixture } from '../support/fixture.ts';

@@ -4,8 +4,8 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type App, createApp } from '../../bot/app.ts';
 import { exampleConfigPath, loadConfig } from '../../bot/config/loadConfig.ts';
-import type { Command } from '../../bot/pipeline/defineCommand.ts';
-import type { Outcome } from '../../bot/pipeline/pipeline.ts';
+import type { Command } from '../../pipeline/defineCommand.ts';
+import type { Outcome } from '../../pipeline/pipeline.ts';
 import {
   APPROVE_ACTION,
   CANCEL_ACTION,
@@ -13,7 +13,7 @@ import {
   DENY_ACTION,
   RUN_ACTION,
   VIEW_ACTION,
-} from '../../bot/views/common.ts';
+} from '../../pipeline/views/common.ts';
 import { type RunningSandbox, startSandbox } from '../../sandbox/index.ts';
 import { recordingResponder } from '../support/app.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';

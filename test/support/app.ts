@@ -3,9 +3,9 @@ import type pg from 'pg';
 import pino from 'pino';
 import { type App, createApp } from '../../bot/app.ts';
 import { loadConfig } from '../../bot/config/loadConfig.ts';
-import type { MessageRef, Notifier } from '../../bot/notifier.ts';
-import type { Command, Entry } from '../../bot/pipeline/defineCommand.ts';
-import type { Message, MessageHandle, Responder } from '../../bot/pipeline/message.ts';
+import type { Command, Entry } from '../../pipeline/defineCommand.ts';
+import type { Message, MessageHandle, Responder } from '../../pipeline/message.ts';
+import type { MessageRef, Notifier } from '../../pipeline/notifier.ts';
 import type { TestDatabase } from './db.ts';
 import type { Fixture } from './fixture.ts';
 

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { projectRoot } from '../../bot/paths.ts';
+import { projectRoot } from '../../core/paths.ts';
 
 export interface CliResult {
   code: number | null;

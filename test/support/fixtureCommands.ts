@@ -1,10 +1,10 @@
 import { Blocks, Elements, Modal } from 'slack-block-builder';
 import { z } from 'zod';
-import { InputError, UpstreamError } from '../../bot/errors.ts';
-import { defineCommand } from '../../bot/pipeline/defineCommand.ts';
-import { blocks } from '../../bot/pipeline/message.ts';
-import { RUN_ACTION } from '../../bot/views/common.ts';
-import { commandModal, MODAL_INPUT } from '../../bot/views/modal.ts';
+import { InputError, UpstreamError } from '../../core/errors.ts';
+import { defineCommand } from '../../pipeline/defineCommand.ts';
+import { blocks } from '../../pipeline/message.ts';
+import { RUN_ACTION } from '../../pipeline/views/common.ts';
+import { commandModal, MODAL_INPUT } from '../../pipeline/views/modal.ts';
 
 /**
  * Commands that exist only in tests, to exercise the pipeline and the Slack surface with side

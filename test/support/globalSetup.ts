@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import pg from 'pg';
 import pino from 'pino';
 import type { TestProject } from 'vitest/node';
-import { startJobs } from '../../bot/jobs.ts';
 import { connect } from '../../db/connect.ts';
 import { type EmbeddedPostgresHandle, startEmbeddedPostgres } from '../../db/embedded.ts';
 import { runMigrations } from '../../db/migrate.ts';
+import { startJobs } from '../../pipeline/jobs.ts';
 import { databaseUrl } from './urls.ts';
 
 declare module 'vitest' {

@@ -1,5 +1,5 @@
-import type { MessageRef, Notifier } from '../../bot/notifier.ts';
-import type { Message } from '../../bot/pipeline/message.ts';
+import type { Message } from '../../pipeline/message.ts';
+import type { MessageRef, Notifier } from '../../pipeline/notifier.ts';
 
 export interface Posted {
   ref: MessageRef;

@@ -1,7 +1,7 @@
 import type { KnownBlock } from '@slack/types';
 import type { App } from '../../bot/app.ts';
-import { RUN_ACTION } from '../../bot/views/common.ts';
-import { releaseWorkers } from '../../handlers/release/index.ts';
+import { releaseWorkers } from '../../handlers/release/jobs.ts';
+import { RUN_ACTION } from '../../pipeline/views/common.ts';
 import { ArgoCdSimulator } from '../../sandbox/argocd/argoCdSimulator.ts';
 import {
   buildRepository,

@@ -1,8 +1,8 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import pino from 'pino';
 import { loadConfig } from '../../bot/config/loadConfig.ts';
-import type { Command } from '../../bot/pipeline/defineCommand.ts';
 import { type RunningBot, serveSlack } from '../../bot/serve.ts';
+import type { Command } from '../../pipeline/defineCommand.ts';
 import { SANDBOX_BOT_TOKEN, SlackSimulator } from '../../sandbox/slack/slackSimulator.ts';
 import type { TestDatabase } from './db.ts';
 import type { Fixture } from './fixture.ts';

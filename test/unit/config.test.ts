@@ -3,8 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { exampleConfigPath, loadConfig, parseConfig, parseYaml } from '../../bot/config/loadConfig.ts';
 import { configSchema } from '../../bot/config/schema.ts';
-import { readSecret } from '../../bot/config/secrets.ts';
-import { ConfigError } from '../../bot/errors.ts';
+import { readSecret } from '../../core/config/secrets.ts';
+import { ConfigError } from '../../core/errors.ts';
 import { createFixture } from '../support/fixture.ts';
 
 function problems(raw: unknown, env = {}): string[] {

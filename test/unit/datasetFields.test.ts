@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { datasetsConfigSchema } from '../../bot/config/datasetsSchema.ts';
+import { datasetsConfigSchema } from '../../handlers/datasets/config.ts';
 import { mapDataset, readPath, toDate, toDurationMs } from '../../integrations/datasets/fieldMapping.ts';
 import { humanDuration } from '../../integrations/datasets/humanDuration.ts';
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../bot/config/loadConfig.ts';
-import { ConfigError } from '../../bot/errors.ts';
+import { ConfigError } from '../../core/errors.ts';
 import type { DirectoryDiff } from '../../db/stores/directoryStore.ts';
-import { emptyAnswerProblem, guardProblems } from '../../policies/directory/guards.ts';
+import { emptyAnswerProblem, guardProblems } from '../../handlers/directory/guards.ts';
 
 function diff(removed: number, before: number, emptiedGroups: string[] = []): DirectoryDiff {
   return {

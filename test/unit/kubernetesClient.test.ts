@@ -1,7 +1,7 @@
 import { AppsV1Api, KubeConfig, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConflictError, NotFoundError, UpstreamError } from '../../bot/errors.ts';
+import { ConflictError, NotFoundError, UpstreamError } from '../../core/errors.ts';
 import { KubeClusters } from '../../integrations/kubernetes/kubeClusters.ts';
 import type { WorkloadRef } from '../../integrations/kubernetes/kubernetes.ts';
 import { type RunningKubernetes, startKubernetes } from '../support/kubernetes.ts';

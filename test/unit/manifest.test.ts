@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { parseConfig } from '../../bot/config/loadConfig.ts';
-import { projectRoot } from '../../bot/paths.ts';
+import { projectRoot } from '../../core/paths.ts';
 
 interface Manifest {
   features: { slash_commands: { command: string; url?: string }[]; app_home: { home_tab_enabled: boolean } };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mapArgs } from '../../bot/pipeline/mapArgs.ts';
+import { mapArgs } from '../../pipeline/mapArgs.ts';
 
 const usage = 'scale <team> <replicas> [--for <duration>] [--reason <text>] [--revert]';
 const spec = {

@@ -1,14 +1,14 @@
 import { Blocks, Elements, Modal } from 'slack-block-builder';
 import { describe, expect, it } from 'vitest';
-import { mapArgs } from '../../bot/pipeline/mapArgs.ts';
-import { tokenize } from '../../bot/pipeline/tokenize.ts';
+import { mapArgs } from '../../pipeline/mapArgs.ts';
+import { tokenize } from '../../pipeline/tokenize.ts';
 import {
   COMMAND_MODAL,
   commandModal,
   MODAL_INPUT,
   modalSubmissionToText,
   quoteArg,
-} from '../../bot/views/modal.ts';
+} from '../../pipeline/views/modal.ts';
 
 describe('command modals', () => {
   it('builds a modal that carries the command it completes', () => {

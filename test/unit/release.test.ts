@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../bot/config/loadConfig.ts';
-import { defaultCategories } from '../../bot/config/release.ts';
-import { ConfigError } from '../../bot/errors.ts';
 import type { Services } from '../../bot/services.ts';
+import { ConfigError } from '../../core/errors.ts';
 import { categorize, parseConventionalTitle, readableTitle } from '../../handlers/release/categorize.ts';
+import { defaultCategories } from '../../handlers/release/config.ts';
 import { extractJiraKeys } from '../../handlers/release/jiraKeys.ts';
 import { matchesPath, touchesService } from '../../handlers/release/paths.ts';
 import { planWaves } from '../../handlers/release/ship.ts';

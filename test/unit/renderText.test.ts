@@ -1,8 +1,8 @@
 import { Blocks, Elements } from 'slack-block-builder';
 import { describe, expect, it } from 'vitest';
 import { plainText, type RenderedButton, renderMessage } from '../../bot/console/renderText.ts';
-import { blocks } from '../../bot/pipeline/message.ts';
-import { confirmationMessage } from '../../bot/views/common.ts';
+import { blocks } from '../../pipeline/message.ts';
+import { confirmationMessage } from '../../pipeline/views/common.ts';
 
 describe('console rendering', () => {
   it('turns mrkdwn into plain text', () => {

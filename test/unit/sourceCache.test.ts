@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { UpstreamError } from '../../bot/errors.ts';
+import { UpstreamError } from '../../core/errors.ts';
 import { SourceCache } from '../../integrations/datasets/sourceCache.ts';
 
 function setup() {

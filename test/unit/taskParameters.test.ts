@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../bot/config/loadConfig.ts';
-import { ConfigError } from '../../bot/errors.ts';
+import { ConfigError } from '../../core/errors.ts';
+import { findTask } from '../../handlers/tasks/catalog.ts';
 import { checkValue, type TaskParameter, validateParameters } from '../../handlers/tasks/parameters.ts';
-import { findTask } from '../../handlers/tasks/taskCatalog.ts';
 
 const p = (over: Partial<TaskParameter> & Pick<TaskParameter, 'type'>): TaskParameter => ({
   name: 'x',

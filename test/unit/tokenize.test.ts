@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { InputError } from '../../bot/errors.ts';
-import { MAX_COMMAND_LENGTH, tokenize } from '../../bot/pipeline/tokenize.ts';
+import { InputError } from '../../core/errors.ts';
+import { MAX_COMMAND_LENGTH, tokenize } from '../../pipeline/tokenize.ts';
 
 describe('tokenize', () => {
   it('splits on whitespace and keeps quoted text together', () => {

@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { App, BlockAction, RespondFn } from '@slack/bolt';
-import type { MessageHandle } from '../../pipeline/message.ts';
+import type { MessageHandle } from '../../../pipeline/message.ts';
 import type { SlackDeps } from '../slackDeps.ts';
 import { SlackResponder } from '../slackResponder.ts';
 

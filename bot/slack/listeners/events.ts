@@ -1,7 +1,6 @@
 import type { App } from '@slack/bolt';
 import type { BlockBuilder } from 'slack-block-builder';
-import { allHomePanels } from '../../../handlers/index.ts';
-import { NotAllowedError } from '../../errors.ts';
+import { NotAllowedError } from '../../../core/errors.ts';
 import { homeView, strangerHomeView } from '../../views/home.ts';
 import type { SlackDeps } from '../slackDeps.ts';
 
@@ -14,9 +13,9 @@ export function registerEvents(app: App, deps: SlackDeps): void {
       const caller = await deps.services.identity.resolve({ slackUserId: event.user });
       const recent = await deps.services.audit.search({ email: caller.email, kinds: ['attempt'], limit: 10 });
       const panels: BlockBuilder[] = [];
-      for (const panel of allHomePanels) {
+      for (const panel of deps.homePanels) {
         try {
-          panels.push(...(await panel({ caller, services: deps.services })));
+          panels.push(...(await panel({ caller })));
         } catch (error) {
           deps.log.warn({ err: error }, 'an App Home panel failed; it is left out');
         }

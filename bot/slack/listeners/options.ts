@@ -11,7 +11,7 @@ export function registerOptions(app: App, deps: SlackDeps): void {
     }
     try {
       const caller = await deps.services.identity.resolve({ slackUserId: body.user.id });
-      const choices = await provider.options(options.value ?? '', { caller, services: deps.services });
+      const choices = await provider.options(options.value ?? '', { caller });
       await ack({
         // Slack shows at most 100 options; texts ≤ 75 characters, values ≤ 150.
         options: choices.slice(0, 100).map((c) => ({

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { App } from '@slack/bolt';
-import { COMMAND_MODAL, modalSubmissionToText } from '../../views/modal.ts';
+import { COMMAND_MODAL, modalSubmissionToText } from '../../../pipeline/views/modal.ts';
 import type { SlackDeps } from '../slackDeps.ts';
 import { SlackResponder } from '../slackResponder.ts';
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { NotFoundError } from '../../../bot/errors.ts';
 import type { Services } from '../../../bot/services.ts';
+import { NotFoundError } from '../../../core/errors.ts';
 import type { Release } from '../../../db/stores/releaseStore.ts';
 
 export const releaseId = z.coerce

@@ -1,9 +1,0 @@
-import type { BlockBuilder } from 'slack-block-builder';
-import type { Caller } from './pipeline/defineCommand.ts';
-import type { Services } from './services.ts';
-
-/**
- * A capability's panel on the App Home (the current release, worker counts): blocks for this
- * caller, or none. Panels must be quick; a failing panel is left out, not fatal.
- */
-export type HomePanel = (ctx: { caller: Caller; services: Services }) => Promise<BlockBuilder[]>;

@@ -1,0 +1,12 @@
+import { defineCapability } from '../../pipeline/capability.ts';
+import { dataset } from './commands/dataset.ts';
+import { datasets } from './commands/datasets.ts';
+import type { DatasetsDeps } from './deps.ts';
+import { datasetOptions } from './options.ts';
+
+/** Dataset freshness: `datasets`, `dataset`, and dataset names completing in forms. */
+export const datasetsCapability = defineCapability<DatasetsDeps>({
+  name: 'datasets',
+  commands: [datasets, dataset],
+  optionProviders: [datasetOptions],
+});

@@ -1,0 +1,66 @@
+import { Blocks, Md } from 'slack-block-builder';
+import { z } from 'zod';
+import { formatTime } from '../../../core/time.ts';
+import type { SyncRunRecord } from '../../../db/stores/syncRunStore.ts';
+import { blocks } from '../../../pipeline/message.ts';
+import { escapeMrkdwn, lineSections } from '../../../pipeline/views/common.ts';
+import { defineCommand } from '../deps.ts';
+
+function counts(run: SyncRunRecord): string {
+  const c = run.counts;
+  const n = (k: string) => c[k] ?? 0;
+  const fetched =
+    c.users === undefined
+      ? ''
+      : `${n('users')} users, ${n('groups')} groups, ${n('memberships')} memberships`;
+  const changed =
+    c.membershipsAdded === undefined
+      ? ''
+      : `; changes: users +${n('usersAdded')} -${n('usersRemoved')}, groups +${n('groupsAdded')} -${n('groupsRemoved')}, memberships +${n('membershipsAdded')} -${n('membershipsRemoved')}`;
+  return `${fetched}${changed}`;
+}
+
+const describeRun = (run: SyncRunRecord) =>
+  `${formatTime(run.startedAt)} (${run.trigger}${run.requestedBy ? ` by ${run.requestedBy}` : ''}${run.forced ? ', forced' : ''})`;
+
+export const accessStatus = defineCommand({
+  name: 'access status',
+  summary: 'Show the last directory sync of every source: when, counts, last error',
+  usage: 'access status',
+  args: z.object({}),
+  action: 'access.read',
+  resourceKinds: ['access'],
+  resource: () => 'access:directory',
+  run: async (_args, ctx) => {
+    const configured = ctx.services.config.directory.sources;
+    const byName = new Map((await ctx.services.syncRuns.status()).map((s) => [s.source, s]));
+    const lines = configured.map((source) => {
+      const s = byName.get(source.name);
+      const schedule = source.schedule === 'off' ? 'not scheduled' : `cron \`${source.schedule}\` UTC`;
+      if (!s) return `${source.name} (${source.type}, ${schedule}): never synced`;
+      const parts = [
+        `${source.name} (${source.type}, ${schedule}): last run ${describeRun(s.last)} ${s.last.status.replace('_', ' ')}`,
+        `  ${counts(s.last)}`,
+        s.lastSuccess &&
+        s.lastSuccess !== s.last &&
+        s.last.status !== 'applied' &&
+        s.last.status !== 'unchanged'
+          ? `  last successful sync: ${describeRun(s.lastSuccess)}`
+          : '',
+        s.lastProblem
+          ? `  last problem: ${describeRun(s.lastProblem)} ${s.lastProblem.status}: ${s.lastProblem.error ?? ''}`
+          : '',
+      ];
+      return parts.filter((p) => p.trim() !== '').join('\n');
+    });
+    const title = `Directory sources: ${configured.length}`;
+    return {
+      text: [title, ...lines].join('\n'),
+      blocks: blocks(
+        Blocks.Section({ text: Md.bold(title) }),
+        ...lineSections(lines.map((l) => escapeMrkdwn(l))),
+        Blocks.Context().elements('`access sync [source] --dry-run` shows what a sync would change now.'),
+      ),
+    };
+  },
+});

@@ -1,0 +1,97 @@
+import { Blocks, Md } from 'slack-block-builder';
+import { z } from 'zod';
+import { sourceName } from '../../../bot/config/schema.ts';
+import { ConflictError, InputError, UpstreamError } from '../../../core/errors.ts';
+import { blocks, type Message } from '../../../pipeline/message.ts';
+import { escapeMrkdwn, lineSections } from '../../../pipeline/views/common.ts';
+import { defineCommand } from '../deps.ts';
+import { type SourceSyncResult, syncDirectorySources, syncHeadline, syncResultLines } from '../syncRunner.ts';
+
+const USAGE = 'access sync [source] [--dry-run] [--force]';
+/** Lines of difference shown per source in Slack; `dpbot sync` prints all of them. */
+const DETAIL_LINES = 15;
+
+function resultMessage(results: SourceSyncResult[], dryRun: boolean): Message {
+  const title = dryRun ? 'Directory sync (dry run: nothing applied)' : 'Directory sync';
+  const lines = results.flatMap((r) => syncResultLines(r, DETAIL_LINES));
+  return {
+    text: [title, ...lines].join('\n'),
+    blocks: blocks(
+      Blocks.Section({ text: Md.bold(title) }),
+      ...lineSections(lines.map((l) => escapeMrkdwn(l))),
+      Blocks.Context().elements(
+        dryRun
+          ? 'Apply with `access sync` (add `--force` when a guard refuses and the removal is real).'
+          : '`access status` shows the last sync of every source.',
+      ),
+    ),
+  };
+}
+
+export const accessSync = defineCommand({
+  name: 'access sync',
+  summary: 'Sync groups and memberships from the directory sources now',
+  usage: USAGE,
+  examples: ['access sync', 'access sync google --dry-run', 'access sync github --force'],
+  description:
+    'Fetches each source in full and applies the difference in one transaction per source. A source that fails, times out or answers empty changes nothing. A sync that would remove more than the allowed share of memberships, or empty a group that holds grants, is refused unless --force (which asks for confirmation).',
+  params: { positionals: ['source'], flags: { 'dry-run': 'boolean', force: 'boolean' } },
+  args: z.object({
+    source: sourceName.optional(),
+    dryRun: z.boolean().default(false),
+    force: z.boolean().default(false),
+  }),
+  action: 'access.sync',
+  resourceKinds: ['directory'],
+  resource: (args) => `directory:${args.source ?? '*'}`,
+  confirm: (args) =>
+    args.force && !args.dryRun
+      ? {
+          summary: `Force the directory sync of ${args.source ?? 'every source'}`,
+          details: [
+            'memberships are removed even beyond the mass-removal guard, and groups that hold grants may be left empty',
+            `run \`access sync${args.source ? ` ${args.source}` : ''} --dry-run\` first to see the difference`,
+          ],
+        }
+      : null,
+  run: async (args, ctx) => {
+    const configured = ctx.services.config.directory.sources.map((s) => s.name);
+    if (args.source && !configured.includes(args.source))
+      throw new InputError(
+        `there is no directory source "${args.source}"; configured: ${configured.join(', ') || 'none'}`,
+        USAGE,
+      );
+    if (configured.length === 0)
+      throw new InputError('no directory sources are configured (directory.sources)');
+    const progress = await ctx.reply({ text: `Syncing ${args.source ?? configured.join(', ')}…` });
+    const done: SourceSyncResult[] = [];
+    const results = await syncDirectorySources(ctx.services, {
+      ...(args.source ? { source: args.source } : {}),
+      trigger: 'command',
+      entry: ctx.entry,
+      requestId: ctx.requestId,
+      requestedBy: ctx.caller.email,
+      dryRun: args.dryRun,
+      force: args.force,
+      onSource: async (name) => {
+        await progress.update({ text: [...done.map(syncHeadline), `${name}: syncing…`].join('\n') });
+      },
+    });
+    done.push(...results);
+    const message = resultMessage(results, args.dryRun);
+    await progress.update(message);
+    const refused = results.filter((r) => r.status === 'refused');
+    const failed = results.filter((r) => r.status === 'failed');
+    // The outcome row says what went wrong; the message above already shows the details.
+    if (failed.length > 0)
+      throw new UpstreamError(
+        `directory source ${failed.map((r) => r.source).join(', ')}`,
+        failed.map((r) => r.error ?? 'failed').join('; '),
+      );
+    if (refused.length > 0)
+      throw new ConflictError(
+        `${refused.map((r) => `the sync of ${r.source} was refused: ${r.problems.join('; ')}`).join('; ')}. Nothing was changed; if the removal is real, run it again with --force`,
+      );
+    return undefined;
+  },
+});

@@ -1,0 +1,14 @@
+import { defineCapability } from '../../pipeline/capability.ts';
+import { accessStatus } from './commands/status.ts';
+import { accessSync } from './commands/sync.ts';
+import { whoami } from './commands/whoami.ts';
+import { whoCan } from './commands/whoCan.ts';
+import type { DirectoryDeps } from './deps.ts';
+import { directorySyncWorker } from './syncRunner.ts';
+
+/** Who is who and who may do what: the directory sync, `whoami`, `who-can`, `access status|sync`. */
+export const directoryCapability = defineCapability<DirectoryDeps>({
+  name: 'directory',
+  commands: [whoami, whoCan, accessStatus, accessSync],
+  workers: [directorySyncWorker],
+});

@@ -1,0 +1,93 @@
+import { z } from 'zod';
+import { ConflictError, InputError } from '../../../core/errors.ts';
+import { noticeMessage } from '../../../pipeline/views/common.ts';
+import { defineCommand } from '../deps.ts';
+import { requireArgo } from '../people.ts';
+import { loadSnapshot, postInThread, publish, QUEUES } from '../publish.ts';
+import { planWaves } from '../ship.ts';
+import { trackerShipping } from '../tracker.ts';
+import { findRelease, releaseId } from './common.ts';
+
+async function plan(
+  ctx: Parameters<NonNullable<Parameters<typeof defineCommand>[0]['confirm']>>[1],
+  id?: number,
+) {
+  const services = ctx.services;
+  const release = await findRelease(services, id);
+  if (release.status !== 'open' && release.status !== 'failed')
+    throw new ConflictError(
+      `release #${release.id} is ${release.status}; only an open (or stopped) release can ship`,
+    );
+  const snapshot = await loadSnapshot(services, release.id);
+  const pending = snapshot.confirmations.filter((c) => c.decision === 'pending').map((c) => c.service);
+  if (pending.length)
+    throw new ConflictError(
+      `still waiting for a decision on ${pending.join(', ')}: their owners (or a release manager) click Include or Skip first`,
+    );
+  const included = snapshot.confirmations.filter((c) => c.decision === 'include').map((c) => c.service);
+  if (!included.length)
+    throw new InputError(
+      `nothing to ship: every service of release #${release.id} was skipped; cancel it instead`,
+    );
+  const revisions = new Map(snapshot.services.map((s) => [s.service, s.revision]));
+  const apps = planWaves(services, included, revisions).filter(
+    (a) => !snapshot.apps.some((x) => x.application === a.application && x.status === 'healthy'),
+  );
+  return { release, snapshot, included, apps };
+}
+
+export const releaseShip = defineCommand({
+  name: 'release ship',
+  summary: 'Deploy the included services through Argo CD, wave by wave, and watch them',
+  usage: 'release ship [--release <id>]',
+  description:
+    'Each application is synced to the release revision; it is done when the sync succeeded, Argo CD reconciled it after, it is Synced and Healthy, and it stays Healthy for release.settleTime. A failure stops the next waves; shipping a stopped release again retries what did not ship.',
+  params: { flags: { release: 'string' } },
+  args: z.object({ release: releaseId.optional() }),
+  action: 'release.ship',
+  resourceKinds: ['release'],
+  resource: () => 'release:weekly',
+  confirm: async (args, ctx) => {
+    requireArgo(ctx.services);
+    const { release, apps } = await plan(ctx, args.release);
+    const waves = Math.max(0, ...apps.map((a) => a.wave)) - Math.min(...apps.map((a) => a.wave)) + 1;
+    return {
+      summary: `Ship release #${release.id}: ${apps.length} Argo CD application(s) in ${waves} wave(s)`,
+      details: apps.map((a) => `wave ${a.wave}: ${a.application} (${a.service}) → ${a.revision.slice(0, 7)}`),
+    };
+  },
+  run: async (args, ctx) => {
+    const services = ctx.services;
+    requireArgo(services);
+    const { release, snapshot, included, apps } = await plan(ctx, args.release);
+    const note = trackerShipping(services, snapshot);
+    if (
+      !(await services.releases.transition(release.id, ['open', 'failed'], {
+        status: 'shipping',
+        shipStartedBy: ctx.caller.email,
+        shipStartedAt: services.now(),
+        ...(note ? { trackerNote: note } : {}),
+      }))
+    )
+      throw new ConflictError(`release #${release.id} is already being shipped`);
+    // A retry starts the applications that did not become healthy again from scratch.
+    await services.releases.createApps(apps.map((a) => ({ ...a, releaseId: release.id })));
+    for (const a of apps)
+      await services.releases.updateApp(release.id, a.application, {
+        status: 'waiting',
+        wave: a.wave,
+        revision: a.revision,
+        blocked: 0,
+        message: null,
+        healthySince: null,
+      });
+    for (const s of included) await services.releases.updateService(release.id, s, { shipStatus: 'waiting' });
+    await services.jobs.send(QUEUES.watch, { releaseId: release.id });
+    // The fix version is set in the background: Jira never holds up the deployment.
+    if (services.releaseTracker) await services.jobs.send(QUEUES.tracker, { releaseId: release.id });
+    const fresh = await publish(services, release.id);
+    const text = `${ctx.caller.email} is shipping release #${release.id}: ${apps.map((a) => a.application).join(', ')}. Progress is shown on the release message.`;
+    await postInThread(services, fresh, null, noticeMessage(text, 'in_channel'));
+    return noticeMessage(text, 'in_channel');
+  },
+});

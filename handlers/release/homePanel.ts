@@ -1,0 +1,30 @@
+import { Blocks, Md } from 'slack-block-builder';
+import type { HomePanel } from '../../pipeline/homePanels.ts';
+import { escapeMrkdwn } from '../../pipeline/views/common.ts';
+import { decide } from '../../policies/decide.ts';
+import type { ReleaseDeps } from './deps.ts';
+
+/** The App Home's release line: the release in progress and where it stands, for anyone who may read it. */
+export const releaseHomePanel: HomePanel<ReleaseDeps> = async ({ caller, services }) => {
+  if (services.config.release.services.length === 0) return [];
+  if (!decide(caller.grants, { action: 'release.read', resource: 'release:weekly' }).allowed) return [];
+  const active = await services.releases.active();
+  let text: string;
+  if (!active) {
+    const [last] = await services.releases.history(1);
+    text = last
+      ? `No release in progress; the last, #${last.id}, is ${last.status} (${last.services} service(s), ${last.prs} pull request(s)).`
+      : 'No release yet.';
+  } else {
+    const snapshot = await services.releases.snapshot(active.id);
+    const decisions = snapshot?.confirmations ?? [];
+    const count = (d: string) => decisions.filter((c) => c.decision === d).length;
+    const deployed = (snapshot?.services ?? []).filter((s) => s.shipStatus === 'done').length;
+    text = `Release #${active.id} is ${active.status}: ${count('include')} included, ${count('skip')} skipped, ${count('pending')} awaiting a decision${active.status === 'shipping' ? `; ${deployed} deployed` : ''}.`;
+  }
+  return [
+    Blocks.Divider(),
+    Blocks.Section({ text: `${Md.bold('Weekly release')}\n${escapeMrkdwn(text)}` }),
+    Blocks.Context().elements(`${Md.codeInline('/dp release status')} for the details`),
+  ];
+};

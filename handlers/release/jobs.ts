@@ -1,0 +1,155 @@
+import { Blocks, Elements, Md } from 'slack-block-builder';
+import type { Services } from '../../bot/services.ts';
+import { blocks } from '../../pipeline/message.ts';
+import { RUN_ACTION } from '../../pipeline/views/common.ts';
+import type { WorkerRegistration } from '../../pipeline/workers.ts';
+import type { ReleaseDeps } from './deps.ts';
+import { ownerPeople } from './people.ts';
+import { postInThread, QUEUES } from './publish.ts';
+import { autoSyncReminder, type RollbackJob, rollbackTick } from './rollback.ts';
+import { shipTick } from './ship.ts';
+import { trackerAtShip } from './tracker.ts';
+
+const later = (services: Services, ms: number) => new Date(services.now().getTime() + ms);
+
+/** Reminds owners who have not decided, in their thread and by direct message, until they do. */
+async function remindOwners(services: Services, releaseId: number): Promise<void> {
+  const snapshot = await services.releases.snapshot(releaseId);
+  if (snapshot?.release.status !== 'open') return;
+  const pending = snapshot.confirmations.filter((c) => c.decision === 'pending').map((c) => c.service);
+  if (!pending.length) return;
+  for (const service of pending) {
+    const svc = services.config.release.services.find((s) => s.name === service);
+    if (!svc) continue;
+    const people = await ownerPeople(services, svc);
+    const text = `Reminder: release #${releaseId} waits for your decision on ${service}: Include or Skip in its thread in ${snapshot.release.channel}, or "release include ${service}".`;
+    for (const person of people) {
+      try {
+        await services.notifier.direct(person, { text });
+      } catch (error) {
+        services.log.warn({ err: error, to: person.email }, 'could not send a release reminder');
+      }
+    }
+    await postInThread(services, snapshot, service, {
+      text: `Still waiting for a decision on ${service}.`,
+      visibility: 'in_channel',
+      blocks: blocks(
+        Blocks.Section({ text: `Still waiting for a decision on ${Md.bold(service)}.` }),
+        Blocks.Actions().elements(
+          Elements.Button({
+            text: 'Include',
+            actionId: RUN_ACTION,
+            value: `release include ${service} --release ${releaseId}`,
+          }).primary(),
+          Elements.Button({
+            text: 'Skip',
+            actionId: RUN_ACTION,
+            value: `release skip ${service} --release ${releaseId}`,
+          }),
+        ),
+      ),
+    });
+    await services.audit.append({
+      requestId: `release-${releaseId}`,
+      kind: 'event',
+      entry: 'system',
+      command: 'release start',
+      action: 'release.confirm',
+      resource: `service:${service}`,
+      outcome: 'owners_reminded',
+      detail: { people: people.map((p) => p.email) },
+    });
+  }
+  await services.releases.markReminded(releaseId, pending);
+  await services.jobs.send(
+    QUEUES.remindOwners,
+    { releaseId },
+    { startAfter: later(services, services.config.release.reminderInterval) },
+  );
+}
+
+/** Posts the weekly reminder with a Start button (the schedule fires once across replicas). */
+async function weeklyReminder(services: Services): Promise<void> {
+  const active = await services.releases.active();
+  const channel = services.config.release.channel;
+  const text = active
+    ? `It is release time, but release #${active.id} is still ${active.status}.`
+    : 'It is release time: start the weekly release to collect what merged and ask owners what ships.';
+  await services.notifier.post(channel, {
+    text,
+    visibility: 'in_channel',
+    blocks: blocks(
+      Blocks.Section({ text }),
+      Blocks.Actions().elements(
+        active
+          ? Elements.Button({ text: 'Status', actionId: RUN_ACTION, value: `release status ${active.id}` })
+          : Elements.Button({
+              text: 'Start the release',
+              actionId: RUN_ACTION,
+              value: 'release start',
+            }).primary(),
+      ),
+    ),
+  });
+  await services.audit.append({
+    requestId: `release-weekly-${services.now().toISOString().slice(0, 10)}`,
+    kind: 'event',
+    entry: 'system',
+    command: 'release start',
+    action: 'release.start',
+    resource: 'release:weekly',
+    outcome: 'weekly_reminder_posted',
+    detail: { channel, activeRelease: active?.id ?? null },
+  });
+}
+
+/** Release workers: the ship watcher, rollback watchers, reminders and the weekly schedule. */
+export const releaseWorkers: WorkerRegistration<ReleaseDeps> = async (services) => {
+  const { jobs } = services;
+  const poll = services.config.release.pollInterval;
+  // A watcher re-queues itself after each look. A look that fails (the database or Argo CD away
+  // for a moment) must not end the watch, as pg-boss would once its retries are spent: it is
+  // logged and the next look comes later. The looks themselves end on the sync timeout.
+  const watch = async (queue: string, data: object, look: () => Promise<boolean>) => {
+    let more: boolean;
+    let delay = poll;
+    try {
+      more = await look();
+    } catch (error) {
+      services.log.error({ err: error, queue, data }, 'release watcher look failed; trying again later');
+      more = true;
+      delay = poll * 5;
+    }
+    if (more) await jobs.send(queue, data, { startAfter: later(services, delay) });
+  };
+  await jobs.work<{ releaseId: number }>(QUEUES.watch, (data) =>
+    watch(QUEUES.watch, data, () => shipTick(services, data.releaseId)),
+  );
+  await jobs.work<RollbackJob>(QUEUES.watchRollback, (data) =>
+    watch(QUEUES.watchRollback, data, () => rollbackTick(services, data.key)),
+  );
+  await jobs.work<RollbackJob>(QUEUES.autoSyncReminder, async ({ key }) => {
+    if (await autoSyncReminder(services, key))
+      await jobs.send(
+        QUEUES.autoSyncReminder,
+        { key },
+        { startAfter: later(services, services.config.release.autoSyncReminderInterval) },
+      );
+  });
+  await jobs.work<{ releaseId: number }>(QUEUES.remindOwners, ({ releaseId }) =>
+    remindOwners(services, releaseId),
+  );
+  await jobs.work(QUEUES.weekly, () => weeklyReminder(services));
+  // Jira failures are reported by trackerAtShip itself; one retry covers a replica dying mid-way
+  // (setting a fix version twice changes nothing).
+  await jobs.work<{ releaseId: number }>(
+    QUEUES.tracker,
+    ({ releaseId }) => trackerAtShip(services, releaseId),
+    {
+      retryLimit: 1,
+    },
+  );
+  const schedule = services.config.release.schedule;
+  if (schedule) await jobs.schedule(QUEUES.weekly, schedule.cron, {}, { tz: schedule.timezone });
+  else await jobs.unschedule(QUEUES.weekly);
+};

@@ -1,0 +1,57 @@
+import type { Services } from '../../bot/services.ts';
+import type { ScaleChangeDetail } from '../../db/stores/scaleStore.ts';
+import type { CommandContext } from '../../pipeline/defineCommand.ts';
+import type { ScalingDeps } from './deps.ts';
+
+/** The audit outcomes of worker changes; `workers` reads the last `scaled` and `reverted` rows. */
+export type ChangeOutcome = 'scaled' | 'reverted' | 'revert_skipped' | 'revert_failed';
+
+/**
+ * Writes the audit row of a change dpbot made (or could not make) to a team's workers: a `step`
+ * of the request that made it, or an `event` of background work (a timed revert).
+ */
+export async function auditChange(
+  services: Services,
+  row: {
+    requestId: string;
+    kind: 'step' | 'event';
+    entry: string;
+    email: string | null;
+    slackUserId?: string | null;
+    channel: string | null;
+    outcome: ChangeOutcome;
+    error?: string;
+    reason?: string;
+    detail: ScaleChangeDetail;
+  },
+): Promise<void> {
+  await services.audit.append({
+    requestId: row.requestId,
+    kind: row.kind,
+    entry: row.entry,
+    email: row.email,
+    slackUserId: row.slackUserId ?? null,
+    channel: row.channel,
+    command: 'scale',
+    action: 'workers.scale',
+    resource: `team:${row.detail.team}`,
+    outcome: row.outcome,
+    error: row.error ?? null,
+    reason: row.reason ?? null,
+    detail: row.detail,
+  });
+}
+
+/** The `scaled` step of the request that made a change, by the caller of that request. */
+export function auditScaled(ctx: CommandContext<ScalingDeps>, detail: ScaleChangeDetail): Promise<void> {
+  return auditChange(ctx.services, {
+    requestId: ctx.requestId,
+    kind: 'step',
+    entry: ctx.entry,
+    email: ctx.caller.email,
+    slackUserId: ctx.caller.slackUserId,
+    channel: ctx.channel,
+    outcome: 'scaled',
+    detail,
+  });
+}

@@ -1,0 +1,439 @@
+import { Blocks, Elements, Modal } from 'slack-block-builder';
+import { z } from 'zod';
+import type { Config } from '../../../bot/config/schema.ts';
+import { formatDuration, parseDuration } from '../../../core/config/duration.ts';
+import { InputError, NotFoundError } from '../../../core/errors.ts';
+import { formatTime } from '../../../core/time.ts';
+import type { ScaleChangeDetail, ScaleChangeRecord, ScaleRevert } from '../../../db/stores/scaleStore.ts';
+import { describeRef } from '../../../integrations/kubernetes/kubernetes.ts';
+import type { CommandContext, Confirmation } from '../../../pipeline/defineCommand.ts';
+import type { Message } from '../../../pipeline/message.ts';
+import { noticeMessage } from '../../../pipeline/views/common.ts';
+import { commandModal, MODAL_INPUT } from '../../../pipeline/views/modal.ts';
+import { auditScaled } from '../changes.ts';
+import type { TargetConfig, TeamConfig } from '../config.ts';
+import { TEAM_NAME } from '../config.ts';
+import { defineCommand, type ScalingDeps } from '../deps.ts';
+import { type Announcement, announcementMessage, readinessStatus } from '../messages.ts';
+import { type AppliedChange, applyPlan, planScale, type ScaleMode, type ScalePlan } from '../plan.ts';
+import { watchReadiness } from '../readiness.ts';
+import { cancelRevertJob, scheduleRevert, temporaryChangeLine } from '../reverts.ts';
+import { findTarget, findTeam, label, SCALE_USAGE, who } from '../teams.ts';
+
+const name = z
+  .string()
+  .regex(/^[a-z][a-z0-9-]{0,62}$/, { error: 'expected a lower-case name such as "workers"' });
+
+const scaleArgs = z
+  .object({
+    team: z.string().regex(TEAM_NAME, { error: 'expected a team name such as team-x' }),
+    replicas: z
+      .string()
+      .regex(/^\d{1,5}$/, { error: 'expected a whole number of workers, such as 8' })
+      .transform(Number)
+      .optional(),
+    target: name.optional(),
+    for: z.string().max(20).optional(),
+    reason: z.string().trim().min(1).max(300).optional(),
+    revert: z.boolean().optional(),
+    hpaMin: z.boolean().optional(),
+  })
+  .superRefine((a, ctx) => {
+    if (a.for !== undefined && parseDuration(a.for) === undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['for'],
+        message: `expected a duration such as 30m, 2h or 1d, got "${a.for}"`,
+      });
+    if (a.revert && a.replicas !== undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['revert'],
+        message: 'give a number of workers or --revert, not both',
+      });
+    if (a.revert && (a.for !== undefined || a.hpaMin))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['revert'],
+        message: '--revert restores the earlier count; it takes no --for or --hpa-min',
+      });
+  });
+type ScaleArgs = z.output<typeof scaleArgs>;
+
+interface Temporary {
+  ms: number;
+  dueAt: Date;
+}
+
+function temporary(args: ScaleArgs, config: Config, now: Date): Temporary | null {
+  if (args.for === undefined) return null;
+  const ms = parseDuration(args.for) ?? 0;
+  const { minFor, maxFor } = config.kubernetes;
+  if (ms < minFor || ms > maxFor)
+    throw new InputError(
+      `--for must be between ${formatDuration(minFor)} and ${formatDuration(maxFor)}; for longer, scale without --for`,
+      SCALE_USAGE,
+    );
+  return { ms, dueAt: new Date(now.getTime() + ms) };
+}
+
+function mode(args: ScaleArgs): ScaleMode {
+  return args.hpaMin ? 'hpaMinReplicas' : 'replicas';
+}
+
+/** What a change is about: the target, or its HPA's minimum. */
+function whatChanges(plan: ScalePlan): string {
+  const name = label(plan.team, plan.target);
+  return plan.mode === 'hpaMinReplicas' ? `the HPA minimum of ${name}` : name;
+}
+
+/** The form for the count, when the command came without one (Slack only). */
+function scaleModal(team: TeamConfig, target: TargetConfig, channel: string | null) {
+  return commandModal(
+    Modal({ title: `Scale ${team.name}`.slice(0, 24), submit: 'Scale', close: 'Cancel' }).blocks(
+      Blocks.Input({
+        label: `Workers for ${label(team, target)} (${team.minReplicas}–${team.maxReplicas})`,
+        blockId: 'replicas',
+      }).element(
+        Elements.NumberInput({ actionId: MODAL_INPUT }).minValue(team.minReplicas).maxValue(team.maxReplicas),
+      ),
+      Blocks.Input({ label: 'For how long (empty: until changed)', blockId: 'for' })
+        .optional()
+        .element(Elements.TextInput({ actionId: MODAL_INPUT, placeholder: '2h' })),
+      Blocks.Input({ label: 'Why', blockId: 'reason' })
+        .optional()
+        .element(Elements.TextInput({ actionId: MODAL_INPUT, placeholder: 'backfill lag' })),
+    ),
+    { prefix: `scale ${team.name} --target ${target.name}`, channel },
+  );
+}
+
+/** The line saying what this change replaced: the last change dpbot knows of, or an outside one. */
+function replacedLine(from: number, previous: ScaleChangeRecord | undefined): string | null {
+  if (!previous) return null;
+  const d = previous.detail;
+  const by = previous.email ?? 'dpbot';
+  if (d.to !== from) return `It was ${from}, set outside dpbot (the last change dpbot knows of set ${d.to}).`;
+  return `Replaces ${d.to}, set by ${by} at ${formatTime(previous.at)}${d.reason ? ` ("${d.reason}")` : ''}.`;
+}
+
+async function confirmScale(args: ScaleArgs, ctx: CommandContext<ScalingDeps>): Promise<Confirmation | null> {
+  const { config } = ctx.services;
+  const team = findTeam(config, args.team, SCALE_USAGE);
+  let plan: ScalePlan;
+  let suffix = '';
+  if (args.revert) {
+    const pending = await ctx.services.scaling.pendingReverts(team.name);
+    const row = pickPending(team, pending, args.target);
+    plan = await planScale(ctx.services, team, findTarget(team, row.target), row.fromReplicas, {
+      mode: row.mode,
+      restoring: true,
+    });
+    suffix = ' (early revert)';
+  } else {
+    if (args.replicas === undefined) return null;
+    const target = findTarget(team, args.target, SCALE_USAGE);
+    const temp = temporary(args, config, ctx.services.now());
+    plan = await planScale(ctx.services, team, target, args.replicas, { mode: mode(args), restoring: false });
+    if (temp) suffix = ` for ${formatDuration(temp.ms)}`;
+  }
+  if (plan.confirmReasons.length === 0) return null;
+  return {
+    summary: `Scale ${whatChanges(plan)} ${plan.from} → ${plan.to}${suffix}`,
+    details: [
+      `This ${plan.confirmReasons.join('; ')}.`,
+      ...plan.warnings,
+      `${describeRef(plan.ref)} on cluster ${plan.ref.cluster}`,
+    ],
+  };
+}
+
+function pickPending(team: TeamConfig, pending: ScaleRevert[], target: string | undefined): ScaleRevert {
+  const matching = target === undefined ? pending : pending.filter((p) => p.target === target);
+  const [only, ...others] = matching;
+  if (!only)
+    throw new NotFoundError(
+      `${target ? `${team.name}/${target}` : team.name} has no temporary change waiting to be reverted, so there is nothing to restore; "workers ${team.name}" shows its state`,
+    );
+  if (others.length > 0)
+    throw new InputError(
+      `${team.name} has temporary changes on several targets (${matching.map((p) => p.target).join(', ')}); say which with --target <name>`,
+      SCALE_USAGE,
+    );
+  return only;
+}
+
+interface Applied {
+  plan: ScalePlan;
+  change: AppliedChange;
+  previous: ScaleChangeRecord | undefined;
+  superseded: ScaleRevert | undefined;
+  revert: ScaleRevert | undefined;
+}
+
+async function runScale(args: ScaleArgs, ctx: CommandContext<ScalingDeps>): Promise<Message | undefined> {
+  const { services, caller } = ctx;
+  const team = findTeam(services.config, args.team, SCALE_USAGE);
+  if (args.revert) return runEarlyRevert(args, team, ctx);
+  const target = findTarget(team, args.target, SCALE_USAGE);
+  const replicas = args.replicas;
+  if (replicas === undefined) {
+    if (await ctx.openModal(scaleModal(team, target, ctx.channel))) return undefined;
+    throw new InputError(
+      `say how many workers ${label(team, target)} should have, e.g. "scale ${team.name} ${Math.min(team.maxReplicas, Math.max(team.minReplicas, 4))}" (or replicas=<n>)`,
+      SCALE_USAGE,
+    );
+  }
+  const temp = temporary(args, services.config, services.now());
+  const reason = args.reason ?? null;
+  const result = await services.scaling.withTeamLock<Applied | { unchanged: ScalePlan }>(
+    team.name,
+    services.config.kubernetes.lockTimeout,
+    async (locked) => {
+      // Planned again under the lock: another change may have landed since the confirmation.
+      const plan = await planScale(services, team, target, replicas, { mode: mode(args), restoring: false });
+      const pending = await locked.pendingRevert(target.name);
+      // The same count again still matters when a revert is pending: it keeps (or, with --for,
+      // extends) the temporary count.
+      if (plan.from === plan.to && !pending) return { unchanged: plan };
+      const previous = (await services.scaling.lastChanges(team.name, 20)).find(
+        (c) => c.detail.target === target.name && c.detail.mode === plan.mode,
+      );
+      const change =
+        plan.from === plan.to
+          ? { from: plan.from, to: plan.to, conflicts: 0 }
+          : await applyPlan(services, plan);
+      if (pending)
+        await locked.settleRevert(
+          pending.id,
+          'superseded',
+          caller.email,
+          `superseded by request ${ctx.requestId}`,
+        );
+      let revert: ScaleRevert | undefined;
+      if (temp) {
+        // A temporary change over another one restores what was there before either.
+        const restore = pending && pending.mode === plan.mode ? pending.fromReplicas : change.from;
+        revert = await locked.createRevert({
+          team: team.name,
+          target: target.name,
+          mode: plan.mode,
+          fromReplicas: restore,
+          toReplicas: change.to,
+          requestedBy: caller.email,
+          requestedBySlackId: caller.slackUserId,
+          reason,
+          requestId: ctx.requestId,
+          channel: ctx.channel,
+          threadTs: null,
+          dueAt: temp.dueAt,
+        });
+      }
+      const detail: ScaleChangeDetail = {
+        team: team.name,
+        target: target.name,
+        mode: plan.mode,
+        from: change.from,
+        to: change.to,
+        reason,
+        conflicts: change.conflicts,
+        ...(change.answeredLate ? { answeredLate: true } : {}),
+        ...(revert ? { revertAt: revert.dueAt.toISOString(), revertId: revert.id } : {}),
+        ...(pending ? { superseded: pending.id } : {}),
+      };
+      await auditScaled(ctx, detail);
+      return { plan, change, previous, superseded: pending, revert };
+    },
+  );
+  if ('unchanged' in result) {
+    const p = result.unchanged;
+    return noticeMessage(`${whatChanges(p)} is already at ${p.to}; nothing changed.`);
+  }
+  if (result.superseded) await cancelRevertJob(services, result.superseded);
+  if (result.revert) {
+    try {
+      await scheduleRevert(services, result.revert);
+    } catch (error) {
+      // The change is made and its revert recorded; the sweep queues a revert without a job.
+      ctx.log.error({ err: error, revertId: result.revert.id }, 'could not queue the revert; the sweep will');
+    }
+  }
+
+  const { plan, change } = result;
+  const person = who(caller);
+  const verb = plan.mode === 'hpaMinReplicas' ? 'set the HPA minimum of' : 'scaled';
+  const headline = `${verb} ${label(team, target)} ${change.from} → ${change.to}${temp ? ` for ${formatDuration(temp.ms)}` : ''}`;
+  const lines = [
+    reason ? `Why: ${reason}` : 'No reason given.',
+    `${describeRef(plan.ref)} on cluster ${plan.ref.cluster}.`,
+    ...(result.revert
+      ? [`Reverts to ${result.revert.fromReplicas} at ${formatTime(result.revert.dueAt)}.`]
+      : []),
+    ...(result.superseded
+      ? [
+          `This replaces the pending revert to ${result.superseded.fromReplicas} at ${formatTime(result.superseded.dueAt)} (${temporaryChangeLine(result.superseded)})${result.revert ? '' : ': the new count stays until changed'}.`,
+        ]
+      : []),
+    // The superseded revert already says what this replaces.
+    ...[
+      result.previous?.detail.revertId && result.previous.detail.revertId === result.superseded?.id
+        ? null
+        : replacedLine(change.from, result.previous),
+    ].filter((l): l is string => l !== null),
+    ...(change.conflicts > 0
+      ? [
+          `The count changed while dpbot was writing (${change.conflicts} conflict(s)); dpbot read it again and replaced ${change.from}.`,
+        ]
+      : []),
+    ...(change.answeredLate
+      ? [
+          `Kubernetes did not answer the write in time; dpbot read the count back and it is ${change.to}, so the change landed.`,
+        ]
+      : []),
+    ...plan.warnings,
+  ];
+  await announce(ctx, {
+    plan,
+    desired: change.to,
+    revertId: result.revert?.id,
+    announcement: {
+      headline: `${person} ${headline}`,
+      lines,
+      status: readinessStatus(plan.mode, change.to, plan.state.ready, plan.state.current),
+    },
+  });
+  return undefined;
+}
+
+/** Posts the announcement in the channel, remembers where (for the revert's thread), and starts watching readiness. */
+async function announce(
+  ctx: CommandContext<ScalingDeps>,
+  input: {
+    plan: ScalePlan;
+    desired: number;
+    revertId: string | undefined;
+    announcement: Announcement;
+    thread?: ScaleRevert;
+  },
+): Promise<void> {
+  const { services } = ctx;
+  const handle = await ctx.reply(announcementMessage(input.announcement));
+  const ref = handle.ref ?? null;
+  if (ref && input.revertId) await services.scaling.setRevertThread(input.revertId, ref.channel, ref.ts);
+  const thread = input.thread;
+  if (thread?.channel && thread.threadTs) {
+    try {
+      await services.notifier.post(
+        thread.channel,
+        announcementMessage({ ...input.announcement, status: '' }),
+        { threadTs: thread.threadTs },
+      );
+    } catch (error) {
+      ctx.log.warn({ err: error }, 'could not post the early revert in the original thread');
+    }
+  }
+  if (input.plan.state.ready === null) return;
+  await watchReadiness(services, {
+    team: input.plan.team.name,
+    target: input.plan.target.name,
+    mode: input.plan.mode,
+    desired: input.desired,
+    ref,
+    channel: ref?.channel ?? ctx.channel,
+    announcement: input.announcement,
+  });
+}
+
+async function runEarlyRevert(
+  args: ScaleArgs,
+  team: TeamConfig,
+  ctx: CommandContext<ScalingDeps>,
+): Promise<Message | undefined> {
+  const { services, caller } = ctx;
+  const reason = args.reason ?? null;
+  const result = await services.scaling.withTeamLock(
+    team.name,
+    services.config.kubernetes.lockTimeout,
+    async (locked) => {
+      const row = pickPending(team, await locked.pendingReverts(), args.target);
+      const target = findTarget(team, row.target);
+      const plan = await planScale(services, team, target, row.fromReplicas, {
+        mode: row.mode,
+        restoring: true,
+      });
+      const change =
+        plan.from === plan.to
+          ? { from: plan.from, to: plan.to, conflicts: 0 }
+          : await applyPlan(services, plan);
+      await locked.settleRevert(row.id, 'reverted_early', caller.email, reason ?? undefined);
+      await auditScaled(ctx, {
+        team: team.name,
+        target: target.name,
+        mode: row.mode,
+        from: change.from,
+        to: change.to,
+        reason,
+        revertOf: row.id,
+        conflicts: change.conflicts,
+      });
+      return { row, plan, change };
+    },
+  );
+  await cancelRevertJob(services, result.row);
+  const { row, plan, change } = result;
+  const person = who(caller);
+  const headline = `reverted ${whatChanges(plan)} early: ${change.from} → ${change.to}`;
+  await announce(ctx, {
+    plan,
+    desired: change.to,
+    revertId: undefined,
+    thread: row,
+    announcement: {
+      headline: `${person} ${headline}`,
+      lines: [
+        `The temporary change (${temporaryChangeLine(row)}) was due to end at ${formatTime(row.dueAt)}.`,
+        ...(reason ? [`Why: ${reason}`] : []),
+        ...(change.from !== row.toReplicas
+          ? [`It was ${change.from}, not the ${row.toReplicas} set temporarily.`]
+          : []),
+      ],
+      status: readinessStatus(plan.mode, change.to, plan.state.ready, plan.state.current),
+    },
+  });
+  return undefined;
+}
+
+export const scale = defineCommand({
+  name: 'scale',
+  summary: "Change a team's worker count (for a while, or until changed), or restore it early",
+  usage: SCALE_USAGE,
+  examples: [
+    'scale team-x 8 --for 2h --reason "backfill lag"',
+    'scale team-x 4',
+    'scale team-x --revert',
+    'scale team-y 6 --hpa-min --for 1h',
+  ],
+  description:
+    "Sets the number of workers of a team's target, within the team's bounds and your grant's maxReplicas. With --for the earlier count comes back when the time is up (--revert brings it back now); a later scale replaces a pending revert. Scaling to 0, above the team's confirmation level, or by more than 2× asks first. Where an HPA manages the workload, --hpa-min raises its minimum instead.",
+  params: {
+    positionals: ['team', 'replicas'],
+    flags: { target: 'string', for: 'string', reason: 'string', revert: 'boolean', 'hpa-min': 'boolean' },
+    keyValues: ['target', 'for', 'reason'],
+  },
+  args: scaleArgs,
+  action: 'workers.scale',
+  resourceKinds: ['team'],
+  limitNames: ['maxReplicas'],
+  resource: (a) => `team:${a.team}`,
+  limits: (a): Record<string, number> => (a.replicas !== undefined ? { maxReplicas: a.replicas } : {}),
+  confirm: confirmScale,
+  // Above the team's threshold, the pipeline posts the request for approval and runs it once approved.
+  approval: (a, ctx) => {
+    if (a.revert || a.replicas === undefined || a.hpaMin) return null;
+    const team = findTeam(ctx.services.config, a.team, SCALE_USAGE);
+    return team.approval && a.replicas > team.approval.above
+      ? { group: team.approval.group, count: team.approval.count }
+      : null;
+  },
+  run: runScale,
+});

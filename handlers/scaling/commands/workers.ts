@@ -1,0 +1,145 @@
+import { Blocks, Elements, Md } from 'slack-block-builder';
+import { z } from 'zod';
+import { errorMessage } from '../../../core/errors.ts';
+import { formatTime } from '../../../core/time.ts';
+import type { ScaleChangeRecord, ScaleRevert } from '../../../db/stores/scaleStore.ts';
+import { describeRef, workloadRef } from '../../../integrations/kubernetes/kubernetes.ts';
+import type { CommandContext } from '../../../pipeline/defineCommand.ts';
+import { blocks, type Message } from '../../../pipeline/message.ts';
+import { escapeMrkdwn, RUN_ACTION } from '../../../pipeline/views/common.ts';
+import type { TargetConfig, TeamConfig } from '../config.ts';
+import { TEAM_NAME } from '../config.ts';
+import { defineCommand, type ScalingDeps } from '../deps.ts';
+import { argoAppOf } from '../plan.ts';
+import { findTeam, requireKubernetes } from '../teams.ts';
+
+const TEAMS_SHOWN = 12;
+const TARGETS_WITH_BUTTONS = 10;
+
+interface TargetView {
+  target: TargetConfig;
+  lines: string[];
+  pending: ScaleRevert | undefined;
+}
+
+function changeLine(change: ScaleChangeRecord): string {
+  const d = change.detail;
+  const by = change.email ?? (change.entry === 'system' ? 'dpbot (timed revert)' : 'dpbot');
+  const what = d.mode === 'hpaMinReplicas' ? 'HPA minimum ' : '';
+  return `Last change: ${what}${d.from} → ${d.to} by ${by} at ${formatTime(change.at)}${d.reason ? ` — "${d.reason}"` : ''}${d.revertAt ? ` (until ${formatTime(new Date(d.revertAt))})` : ''}`;
+}
+
+async function viewTarget(
+  ctx: CommandContext<ScalingDeps>,
+  team: TeamConfig,
+  target: TargetConfig,
+  changes: ScaleChangeRecord[],
+  pending: ScaleRevert[],
+): Promise<TargetView> {
+  const k8s = requireKubernetes(ctx.services);
+  const ref = workloadRef(target);
+  const lines: string[] = [];
+  try {
+    const state = await k8s.read(ref);
+    const hpa = await k8s.hpaFor(ref);
+    const ready = state.ready === null ? 'readiness not tracked' : `${state.ready}/${state.replicas} ready`;
+    lines.push(`${target.name}: ${state.replicas} desired, ${ready} — ${describeRef(ref)} on ${ref.cluster}`);
+    if (hpa)
+      lines.push(
+        `  HPA ${hpa.name}: min ${hpa.minReplicas}, max ${hpa.maxReplicas}${hpa.desiredReplicas !== null ? `, wants ${hpa.desiredReplicas}` : ''} (direct changes are undone; use --hpa-min)`,
+      );
+    const app = argoAppOf(state.labels, state.annotations);
+    if (app) lines.push(`  Tracked by the Argo CD application ${app}`);
+  } catch (error) {
+    lines.push(`${target.name}: cannot read it — ${errorMessage(error)}`);
+  }
+  const last = changes.find((c) => c.detail.target === target.name);
+  lines.push(last ? `  ${changeLine(last)}` : '  No change through dpbot yet.');
+  const waiting = pending.find((p) => p.team === team.name && p.target === target.name);
+  if (waiting)
+    lines.push(
+      `  Pending revert: back to ${waiting.fromReplicas}${waiting.mode === 'hpaMinReplicas' ? ' (HPA minimum)' : ''} at ${formatTime(waiting.dueAt)} (temporary change by ${waiting.requestedBy})`,
+    );
+  return { target, lines, pending: waiting };
+}
+
+export const workers = defineCommand({
+  name: 'workers',
+  summary: 'Show worker counts: desired and ready, HPA, the last change and pending reverts',
+  usage: 'workers [team]',
+  examples: ['workers', 'workers team-x'],
+  description:
+    'Without a team, lists every team you may read. Buttons to scale appear only for teams you may scale.',
+  params: { positionals: ['team'] },
+  args: z.object({
+    team: z.string().regex(TEAM_NAME, { error: 'expected a team name such as team-x' }).optional(),
+  }),
+  action: 'workers.read',
+  resourceKinds: ['team'],
+  resource: (a) => `team:${a.team ?? '*'}`,
+  run: async (args, ctx): Promise<Message> => {
+    const { config } = ctx.services;
+    const teams = args.team
+      ? [findTeam(config, args.team, 'workers [team]')]
+      : config.teams.filter((t) => ctx.may('workers.read', `team:${t.name}`));
+    if (teams.length === 0)
+      return {
+        text: 'No teams are configured.',
+        blocks: blocks(Blocks.Section({ text: 'No teams are configured.' })),
+      };
+    const shown = teams.slice(0, TEAMS_SHOWN);
+    const pending = await ctx.services.scaling.pendingReverts();
+    const views = await Promise.all(
+      shown.map(async (team) => {
+        const changes = await ctx.services.scaling.lastChanges(team.name, 50);
+        const targets = await Promise.all(
+          team.targets.map((t) => viewTarget(ctx, team, t, changes, pending)),
+        );
+        return { team, targets };
+      }),
+    );
+    const text: string[] = [];
+    const built = [];
+    for (const { team, targets } of views) {
+      const bounds = `${team.minReplicas}–${team.maxReplicas} workers${team.confirmAbove !== undefined ? `, confirm above ${team.confirmAbove}` : ''}`;
+      const title = `${team.name} (${bounds})${team.description ? `: ${team.description}` : ''}`;
+      const lines = targets.flatMap((t) => t.lines);
+      text.push(title, ...lines);
+      built.push(
+        Blocks.Section({
+          text: `${Md.bold(escapeMrkdwn(title))}\n${lines.map((l) => escapeMrkdwn(l)).join('\n')}`.slice(
+            0,
+            2900,
+          ),
+        }),
+      );
+      if (!ctx.may('workers.scale', `team:${team.name}`)) continue;
+      const buttons = targets.slice(0, TARGETS_WITH_BUTTONS).flatMap((t) => {
+        const base = `scale ${team.name} --target ${t.target.name}`;
+        return [
+          Elements.Button({
+            text: `Scale ${t.target.name}…`.slice(0, 75),
+            actionId: RUN_ACTION,
+            value: base,
+          }),
+          ...(t.pending
+            ? [
+                Elements.Button({
+                  text: `Revert ${t.target.name} now`.slice(0, 75),
+                  actionId: RUN_ACTION,
+                  value: `${base} --revert`,
+                }),
+              ]
+            : []),
+        ];
+      });
+      if (buttons.length) built.push(Blocks.Actions().elements(...buttons));
+    }
+    if (teams.length > shown.length) {
+      const more = `${teams.length - shown.length} more team(s); name one: workers <team>`;
+      text.push(more);
+      built.push(Blocks.Context().elements(more));
+    }
+    return { text: text.join('\n'), blocks: blocks(...built) };
+  },
+});

@@ -1,0 +1,40 @@
+import type { Services } from '../../bot/services.ts';
+import type { WorkerRegistration } from '../../pipeline/workers.ts';
+import type { ScalingDeps } from './deps.ts';
+import { checkReadiness, READINESS_QUEUE, type ReadinessCheck } from './readiness.ts';
+import {
+  REVERT_QUEUE,
+  REVERT_SWEEP_QUEUE,
+  type RevertJob,
+  revertQueueSettings,
+  runRevert,
+  sweepReverts,
+} from './reverts.ts';
+
+/**
+ * The background work of worker scaling: timed reverts (delayed jobs, retried with backoff),
+ * readiness watchers (a chain of short jobs), and a sweep every minute for reverts whose job was
+ * never queued. Each job runs on one replica.
+ */
+export const workersJobs: WorkerRegistration<ScalingDeps> = async (services: Services) => {
+  if (services.config.teams.length === 0) return;
+  await services.jobs.work<RevertJob>(
+    REVERT_QUEUE,
+    (data, job) =>
+      runRevert(services, data.revertId, {
+        retryCount: job.retryCount,
+        retryLimit: services.config.kubernetes.revertRetries,
+      }),
+    revertQueueSettings(services),
+  );
+  await services.jobs.work<ReadinessCheck>(READINESS_QUEUE, (data) => checkReadiness(services, data), {
+    retryLimit: 2,
+    retryDelaySeconds: 5,
+    expireInSeconds: 120,
+  });
+  await services.jobs.work(REVERT_SWEEP_QUEUE, async () => {
+    const queued = await sweepReverts(services);
+    if (queued > 0) services.log.warn({ queued }, 'queued reverts whose job had been lost');
+  });
+  await services.jobs.schedule(REVERT_SWEEP_QUEUE, '* * * * *');
+};

@@ -1,0 +1,245 @@
+import { randomUUID } from 'node:crypto';
+import type { Services } from '../../bot/services.ts';
+import { formatDuration } from '../../core/config/duration.ts';
+import { errorMessage } from '../../core/errors.ts';
+import type { ScaleRevert } from '../../db/stores/scaleStore.ts';
+import { type Change, workloadRef } from '../../integrations/kubernetes/kubernetes.ts';
+import type { QueueSettings } from '../../pipeline/jobs.ts';
+import { auditChange } from './changes.ts';
+import { type Announcement, announcementMessage, readinessStatus } from './messages.ts';
+import { watchReadiness } from './readiness.ts';
+import { requireKubernetes } from './teams.ts';
+
+export const REVERT_QUEUE = 'dpbot.workers.revert';
+export const REVERT_SWEEP_QUEUE = 'dpbot.workers.revert-sweep';
+
+export interface RevertJob {
+  revertId: string;
+}
+
+export function revertQueueSettings(services: Services): QueueSettings {
+  const k = services.config.kubernetes;
+  return {
+    retryLimit: k.revertRetries,
+    retryDelaySeconds: Math.max(1, Math.round(k.revertRetryDelay / 1000)),
+    expireInSeconds: 300,
+  };
+}
+
+/** Queues the timed revert of a temporary change, due at its time, and records the job's id. */
+export async function scheduleRevert(services: Services, revert: ScaleRevert): Promise<void> {
+  const id = await services.jobs.send<RevertJob>(
+    REVERT_QUEUE,
+    { revertId: revert.id },
+    { startAfter: revert.dueAt, settings: revertQueueSettings(services) },
+  );
+  if (id) await services.scaling.setRevertJob(revert.id, id);
+}
+
+/** Cancels a revert's job once its row is settled; the row, not the job, decides, so failure is harmless. */
+export async function cancelRevertJob(services: Services, revert: ScaleRevert): Promise<void> {
+  if (!revert.jobId) return;
+  try {
+    await services.jobs.cancel(REVERT_QUEUE, revert.jobId);
+  } catch (error) {
+    services.log.warn(
+      { err: error, revertId: revert.id },
+      'could not cancel a settled revert job; it will find the revert settled and do nothing',
+    );
+  }
+}
+
+/** How the temporary change was described, for the thread: `set by grace@example.com for 2h ("backfill lag")`. */
+export function temporaryChangeLine(revert: ScaleRevert): string {
+  // created_at is the transaction's start, a moment before the due time was computed: round.
+  const length = formatDuration(
+    Math.round((revert.dueAt.getTime() - revert.createdAt.getTime()) / 1000) * 1000,
+  );
+  return `${revert.fromReplicas} → ${revert.toReplicas} was set by ${revert.requestedBy} for ${length}${revert.reason ? ` ("${revert.reason}")` : ''}`;
+}
+
+type RevertResult =
+  | { kind: 'gone' }
+  | { kind: 'reverted'; change: Change; revert: ScaleRevert }
+  | { kind: 'skipped'; now: number | null; revert: ScaleRevert }
+  | { kind: 'failed'; error: string; revert: ScaleRevert };
+
+/**
+ * Restores the count a temporary change replaced, once: under the team's lock, only while the
+ * revert is still pending (a later scale, `--revert` or another replica may have settled it). A
+ * count someone changed since is left alone. A failure is audited and thrown so the job queue
+ * retries with backoff; the last attempt marks the revert failed and says so in the thread.
+ */
+export async function runRevert(
+  services: Services,
+  revertId: string,
+  attempt: { retryCount: number; retryLimit: number },
+): Promise<void> {
+  const row = await services.scaling.revert(revertId);
+  if (row?.status !== 'pending') return;
+  const settings = services.config.kubernetes;
+  const requestId = randomUUID();
+  const base = { requestId, kind: 'event' as const, entry: 'system', email: null, channel: row.channel };
+  const detail = {
+    team: row.team,
+    target: row.target,
+    mode: row.mode,
+    from: row.toReplicas,
+    to: row.fromReplicas,
+    reason: row.reason,
+    revertOf: row.id,
+  };
+  const result = await services.scaling.withTeamLock<RevertResult>(
+    row.team,
+    settings.lockTimeout,
+    async (locked) => {
+      const revert = await locked.revert(revertId);
+      if (revert?.status !== 'pending') return { kind: 'gone' };
+      const team = services.config.teams.find((t) => t.name === revert.team);
+      const target = team?.targets.find((t) => t.name === revert.target);
+      if (!team || !target) {
+        const error = `${revert.team}/${revert.target} is no longer in the configuration`;
+        await locked.settleRevert(revert.id, 'failed', 'dpbot', error);
+        await auditChange(services, { ...base, outcome: 'revert_failed', error, detail });
+        return { kind: 'failed', error, revert };
+      }
+      const k8s = requireKubernetes(services);
+      const ref = workloadRef(target);
+      let change: Change;
+      try {
+        const now =
+          revert.mode === 'hpaMinReplicas'
+            ? ((await k8s.hpaFor(ref))?.minReplicas ?? null)
+            : (await k8s.read(ref)).replicas;
+        if (now !== revert.toReplicas) {
+          // Someone changed it since (outside dpbot, or an HPA that came later): theirs wins.
+          const note = `it is ${now ?? 'without an HPA'} now, not the ${revert.toReplicas} set temporarily`;
+          await locked.settleRevert(revert.id, 'skipped', 'dpbot', note);
+          await auditChange(services, { ...base, outcome: 'revert_skipped', reason: note, detail });
+          return { kind: 'skipped', now, revert };
+        }
+        change =
+          revert.mode === 'hpaMinReplicas'
+            ? await k8s.setHpaMinReplicas(ref, (await k8s.hpaFor(ref))?.name ?? '', revert.fromReplicas)
+            : await k8s.setReplicas(ref, revert.fromReplicas);
+      } catch (error) {
+        const last = attempt.retryCount >= attempt.retryLimit;
+        const message = errorMessage(error);
+        await auditChange(services, {
+          ...base,
+          outcome: 'revert_failed',
+          error: last ? message : `${message} (attempt ${attempt.retryCount + 1}; will retry)`,
+          detail,
+        });
+        if (!last) throw error;
+        await locked.settleRevert(revert.id, 'failed', 'dpbot', message);
+        return { kind: 'failed', error: message, revert };
+      }
+      await locked.settleRevert(revert.id, 'reverted', 'dpbot');
+      await auditChange(services, {
+        ...base,
+        outcome: 'reverted',
+        detail: { ...detail, from: change.from, conflicts: change.conflicts },
+      });
+      return { kind: 'reverted', change, revert };
+    },
+  );
+  if (result.kind === 'gone') return;
+  await announceRevert(services, result);
+}
+
+async function announceRevert(
+  services: Services,
+  result: Exclude<RevertResult, { kind: 'gone' }>,
+): Promise<void> {
+  const { revert } = result;
+  const channel = revert.channel ?? services.config.slack.channels.announce;
+  if (!channel) {
+    services.log.info(
+      { revertId: revert.id, result: result.kind },
+      'revert settled; no channel to announce it in',
+    );
+    return;
+  }
+  const name = `${revert.team}/${revert.target}`;
+  const what = revert.mode === 'hpaMinReplicas' ? `the HPA minimum of ${name}` : name;
+  const fix = `scale ${revert.team} ${revert.fromReplicas} --target ${revert.target}${revert.mode === 'hpaMinReplicas' ? ' --hpa-min' : ''}`;
+  let announcement: Announcement;
+  if (result.kind === 'reverted') {
+    announcement = {
+      headline: `dpbot reverted ${what} ${result.change.from} → ${result.change.to}, as planned`,
+      lines: [`The temporary change is over: ${temporaryChangeLine(revert)}.`],
+      status: '',
+    };
+  } else if (result.kind === 'skipped') {
+    announcement = {
+      headline: `dpbot did not revert ${what} to ${revert.fromReplicas}`,
+      lines: [
+        `It is ${result.now ?? 'no longer managed by an HPA'} now, not the ${revert.toReplicas} set temporarily: someone changed it since, so dpbot leaves it as it is.`,
+        `If ${revert.fromReplicas} is still wanted: ${fix}`,
+      ],
+      status: '',
+    };
+  } else {
+    announcement = {
+      headline: `dpbot could not revert ${what} to ${revert.fromReplicas}`,
+      lines: [`${result.error}.`, `Restore it by hand: ${fix}`],
+      status: '',
+    };
+  }
+  let watch = false;
+  if (result.kind === 'reverted') {
+    // The revert's own announcement carries readiness, like any change.
+    const target = services.config.teams
+      .find((t) => t.name === revert.team)
+      ?.targets.find((t) => t.name === revert.target);
+    try {
+      const state = target ? await requireKubernetes(services).read(workloadRef(target)) : undefined;
+      if (state) {
+        announcement.status = readinessStatus(revert.mode, revert.fromReplicas, state.ready, state.current);
+        watch = state.ready !== null;
+      }
+    } catch (error) {
+      announcement.status = `Cannot read readiness: ${errorMessage(error)}`;
+    }
+  } else {
+    services.log.warn(
+      { revertId: revert.id, result: result.kind },
+      `temporary change of ${name} not reverted`,
+    );
+  }
+  try {
+    const ref = await services.notifier.post(
+      channel,
+      announcementMessage(announcement),
+      revert.threadTs ? { threadTs: revert.threadTs } : {},
+    );
+    if (watch)
+      await watchReadiness(services, {
+        team: revert.team,
+        target: revert.target,
+        mode: revert.mode,
+        desired: revert.fromReplicas,
+        ref,
+        channel,
+        announcement,
+      });
+  } catch (error) {
+    services.log.warn({ err: error, revertId: revert.id }, 'could not announce a settled revert');
+  }
+}
+
+/**
+ * Catches reverts whose job was never queued (the process stopped between the change and the
+ * queueing): pending, overdue by a minute, with no job id. Runs every minute, once across replicas.
+ */
+export async function sweepReverts(services: Services): Promise<number> {
+  const overdue = await services.scaling.overdueReverts(new Date(Date.now() - 60_000), 50);
+  let queued = 0;
+  for (const revert of overdue) {
+    if (revert.jobId) continue;
+    await scheduleRevert(services, revert);
+    queued++;
+  }
+  return queued;
+}

@@ -1,0 +1,110 @@
+import { distance } from 'fastest-levenshtein';
+import type { Config } from '../../bot/config/schema.ts';
+import { InputError, NotAllowedError } from '../../core/errors.ts';
+import type { CommandContext } from '../../pipeline/defineCommand.ts';
+import type { ActionInfo } from '../../policies/actionCatalog.ts';
+import { mayEver } from '../../policies/decide.ts';
+import type { TaskConfig } from './config.ts';
+import type { TasksDeps } from './deps.ts';
+import { placeholder } from './parameters.ts';
+
+/** The action every `task run` is checked against by the pipeline, on `task:<name>`. */
+export const TASKS_RUN = 'tasks.run';
+
+/** Actions tasks name besides tasks.run, for the action catalog (policy checks). */
+export function taskActions(config: Config): ActionInfo[] {
+  const byAction = new Map<string, Set<string>>();
+  for (const task of config.tasks) {
+    const kind = task.resource.slice(0, task.resource.indexOf(':'));
+    const kinds = byAction.get(task.action) ?? new Set<string>();
+    kinds.add(kind);
+    byAction.set(task.action, kinds);
+  }
+  return [...byAction].map(([action, kinds]) => ({
+    action,
+    summary: 'Run an ops task (named by the task in the configuration)',
+    resourceKinds: [...kinds],
+    limits: [],
+  }));
+}
+
+/**
+ * The task as `task run` uses it: team parameters that list no teams of their own offer (and
+ * accept) the teams of the configuration (`teams:`).
+ */
+export function withTeamChoices(task: TaskConfig, config: Config): TaskConfig {
+  const teams = config.teams.map((t) => t.name);
+  if (teams.length === 0 || !task.parameters.some((p) => p.type === 'team' && !p.values?.length)) return task;
+  return {
+    ...task,
+    parameters: task.parameters.map((p) =>
+      p.type === 'team' && !p.values?.length ? { ...p, values: teams } : p,
+    ),
+  };
+}
+
+export function findTask(config: Config, name: string): TaskConfig {
+  const task = config.tasks.find((t) => t.name === name);
+  if (task) return withTeamChoices(task, config);
+  const near = config.tasks
+    .map((t) => ({ name: t.name, d: distance(t.name, name) }))
+    .filter((x) => x.d <= Math.max(2, Math.floor(name.length / 3)))
+    .sort((a, b) => a.d - b.d)
+    .map((x) => `"${x.name}"`);
+  throw new InputError(
+    `there is no task "${name}"${near.length ? `; did you mean ${near.slice(0, 2).join(' or ')}?` : ''} ("task list" shows the tasks you may run)`,
+  );
+}
+
+/** The command line that runs the task, for usage lines and hints. */
+export function taskUsage(task: TaskConfig): string {
+  const parts = task.parameters.map((p) => {
+    const pair = `${p.name}=${placeholder(p)}`;
+    return p.required && p.default === undefined ? pair : `[${pair}]`;
+  });
+  return ['task run', task.name, ...parts, '[ticket=<JIRA-KEY>]'].join(' ');
+}
+
+/** The resource the task's own check is made on, its `{param}` placeholders filled in. */
+export function taskResource(task: TaskConfig, values: Readonly<Record<string, string>>): string {
+  return task.resource.replace(/\{([^}]*)\}/g, (_m, name: string) => values[name] ?? `{${name}}`);
+}
+
+/** Whether the task asks for more than the pipeline's check (tasks.run on task:<name>). */
+export function hasOwnCheck(task: TaskConfig): boolean {
+  return task.action !== TASKS_RUN || task.resource !== `task:${task.name}`;
+}
+
+/**
+ * Whether the caller may run the task with some parameters: the pipeline's grant, and for a task
+ * with its own action or a resource that depends on parameters, a grant of that action at all.
+ */
+export function mayRun(ctx: CommandContext<TasksDeps>, task: TaskConfig): boolean {
+  if (!ctx.may(TASKS_RUN, `task:${task.name}`)) return false;
+  if (!hasOwnCheck(task)) return true;
+  if (task.resource.includes('{')) return mayEver(ctx.caller.grants, task.action);
+  return ctx.may(task.action, task.resource);
+}
+
+/**
+ * The check a task adds to the pipeline's: its own action on its own resource (say `team:{team}`,
+ * so a team's on-call may run it for their team only).
+ */
+export function authorizeTask(
+  ctx: CommandContext<TasksDeps>,
+  task: TaskConfig,
+  values: Readonly<Record<string, string>>,
+): void {
+  if (!hasOwnCheck(task)) return;
+  const resource = taskResource(task, values);
+  if (!ctx.may(task.action, resource)) {
+    throw new NotAllowedError(
+      `task ${task.name} also needs the ${task.action} action on ${resource}, and no grant of yours gives it. Ask ${ctx.services.config.access.adminContact} for access.`,
+    );
+  }
+}
+
+/** The namespace a task's workflows run in. */
+export function taskNamespace(config: Config, task: TaskConfig): string {
+  return task.namespace ?? config.argo.namespace;
+}

@@ -1,0 +1,83 @@
+import { Blocks, Md } from 'slack-block-builder';
+import { z } from 'zod';
+import { integer } from '../../../core/config/fields.ts';
+import { ConflictError, UpstreamError } from '../../../core/errors.ts';
+import { ARGO } from '../../../integrations/argo/argoClient.ts';
+import type { LogEntry } from '../../../integrations/argo/types.ts';
+import { blocks } from '../../../pipeline/message.ts';
+import { escapeMrkdwn, SECTION_TEXT_LIMIT } from '../../../pipeline/views/common.ts';
+import { defineCommand } from '../deps.ts';
+import { findRun, requireControl, runRef } from '../runAccess.ts';
+import { runLinks } from '../watcher.ts';
+
+/** `backfill-x7k2p-load-2026-11-01-2710934` → `load-2026-11-01`: the step a pod ran. */
+export function stepOfPod(podName: string | undefined, workflow: string): string {
+  if (!podName) return '?';
+  const rest = podName.startsWith(`${workflow}-`) ? podName.slice(workflow.length + 1) : podName;
+  return rest.replace(/-\d+$/, '') || rest;
+}
+
+/** Log lines grouped under the step that printed them, newest last. */
+export function formatLogLines(lines: readonly LogEntry[], workflow: string): string[] {
+  const out: string[] = [];
+  let current: string | undefined;
+  for (const line of lines) {
+    const step = stepOfPod(line.podName, workflow);
+    if (step !== current) {
+      out.push(`── ${step} ──`);
+      current = step;
+    }
+    out.push(line.content);
+  }
+  return out;
+}
+
+export const taskLogs = defineCommand({
+  name: 'task logs',
+  summary: "Show the last lines of a task run's logs (main container) and a link to Argo",
+  usage: 'task logs <run> [lines=<n>]',
+  examples: ['task logs 12', 'task logs 12 lines=100'],
+  params: { positionals: ['run'], keyValues: ['lines'] },
+  args: z.object({
+    run: runRef,
+    lines: z.coerce
+      .number()
+      .pipe(integer({ min: 1, max: 200 }))
+      .optional(),
+  }),
+  run: async (a, ctx) => {
+    const run = await findRun(ctx, a.run);
+    requireControl(ctx, run, 'read its logs');
+    if (!run.workflowName)
+      throw new ConflictError(`${run.task} #${run.id} was never submitted, so it has no logs`);
+    const { argo } = ctx.services;
+    if (!argo) throw new UpstreamError(ARGO, 'not configured: set argo.url (and ARGO_TOKEN)');
+    const wanted = a.lines ?? ctx.services.config.argo.logLines;
+    const logs = await argo.logs(run.namespace, run.workflowName, { container: 'main', tailLines: wanted });
+    const url = runLinks(ctx.services, run).argo;
+    const title = `Logs of ${run.task} #${run.id} (${run.workflowName}, main container, last ${logs.lines.length} line(s))`;
+    if (logs.lines.length === 0) {
+      const text = `${title}: no lines yet — the workflow may not have started a step.`;
+      return { text, blocks: blocks(Blocks.Section({ text: escapeMrkdwn(text) })) };
+    }
+    // Keep the newest lines that fit one section; older ones are a click away in Argo.
+    const shown = formatLogLines(logs.lines, run.workflowName);
+    let body = '';
+    for (let i = shown.length - 1; i >= 0; i--) {
+      const line = (shown[i] ?? '').replaceAll('```', "'''");
+      if (body.length + line.length + 1 > SECTION_TEXT_LIMIT - 20) break;
+      body = body ? `${line}\n${body}` : line;
+    }
+    const more = logs.truncated || body.split('\n').length < shown.length;
+    return {
+      text: `${title}\n${shown.join('\n')}`,
+      blocks: blocks(
+        Blocks.Section({ text: Md.bold(escapeMrkdwn(title)) }),
+        Blocks.Section({ text: `\`\`\`${escapeMrkdwn(body)}\`\`\`` }),
+        Blocks.Context().elements(
+          `${more ? 'Earlier lines: ' : ''}${url ? `<${url}|open the workflow in Argo>` : `workflow ${escapeMrkdwn(run.workflowName)} in ${escapeMrkdwn(run.namespace)}`}`,
+        ),
+      ),
+    };
+  },
+});

@@ -1,0 +1,356 @@
+import { Blocks, type ButtonBuilder, Elements } from 'slack-block-builder';
+import { z } from 'zod';
+import { errorMessage, InputError, UpstreamError } from '../../../core/errors.ts';
+import type { TaskRun } from '../../../db/stores/taskRunStore.ts';
+import { ARGO } from '../../../integrations/argo/argoClient.ts';
+import type { Workflow } from '../../../integrations/argo/types.ts';
+import type { CommandContext } from '../../../pipeline/defineCommand.ts';
+import { blocks, type Message } from '../../../pipeline/message.ts';
+import { escapeMrkdwn, RUN_ACTION } from '../../../pipeline/views/common.ts';
+import { authorizeTask, findTask, TASKS_RUN, taskNamespace, taskResource, taskUsage } from '../catalog.ts';
+import { TASK_NAME, type TaskConfig } from '../config.ts';
+import { defineCommand, type TasksDeps } from '../deps.ts';
+import { findSubmission } from '../findSubmission.ts';
+import { taskModal } from '../form.ts';
+import { JIRA_KEY, ticketFields } from '../jira.ts';
+import { placeholder, type TaskParameter, validateParameters } from '../parameters.ts';
+import { formatParams, runMessage } from '../views.ts';
+import { renderKey, runLinks, scheduleWatch } from '../watcher.ts';
+
+const USAGE = 'task run <task> [name=value ...] [ticket=<JIRA-KEY>]';
+
+/**
+ * A submission that got no answer may still have created the workflow. Before the run is called
+ * failed, Argo is asked for a workflow carrying this run's labels, so that a slow server costs a
+ * late answer rather than a second run when the caller tries again.
+ */
+async function findLostSubmission(
+  ctx: CommandContext<TasksDeps>,
+  run: TaskRun,
+  error: unknown,
+): Promise<Workflow | undefined> {
+  const { argo } = ctx.services;
+  // An HTTP status means Argo answered and refused; only a missing answer leaves doubt.
+  if (!argo || !(error instanceof UpstreamError) || error.status !== undefined) return undefined;
+  try {
+    return await findSubmission(argo, run.namespace, run);
+  } catch (lookup) {
+    ctx.log.warn({ err: lookup, runId: run.id }, 'could not look for a submission that got no answer');
+    return undefined;
+  }
+}
+
+interface Plan {
+  task: TaskConfig;
+  values: Record<string, string>;
+  missing: TaskParameter[];
+  ticket: string | undefined;
+  /** What the caller typed, for filling in the form. */
+  given: Record<string, string>;
+}
+
+/** Checks the task and its parameters against their types; nothing is sent anywhere. */
+function plan(args: { task: string; params: Record<string, string> }, ctx: CommandContext<TasksDeps>): Plan {
+  const task = findTask(ctx.services.config, args.task);
+  const { ticket, ...given } = args.params;
+  if (ticket !== undefined && ticket !== '' && !JIRA_KEY.test(ticket))
+    throw new InputError(`ticket: "${ticket}" is not a Jira issue key such as DP-123`, taskUsage(task));
+  const checked = validateParameters(task.parameters, given);
+  if (checked.problems.length > 0) throw new InputError(checked.problems.join('; '), taskUsage(task));
+  return { task, values: checked.values, missing: checked.missing, ticket: ticket || undefined, given };
+}
+
+/** The ticket named with ticket=: it must exist. A Jira that cannot answer does not stop the run. */
+async function checkTicket(
+  ctx: CommandContext<TasksDeps>,
+  ticket: string,
+  warnings: string[],
+): Promise<void> {
+  const { jira } = ctx.services;
+  if (!jira)
+    throw new InputError(
+      `Jira is not configured here (jira.url), so ticket=${ticket} cannot be used; leave it out`,
+    );
+  try {
+    await jira.getIssue(ticket);
+  } catch (error) {
+    if (error instanceof UpstreamError && error.status === 404)
+      throw new InputError(`Jira issue ${ticket} does not exist (or dpbot may not see it); check the key`);
+    if (!(error instanceof UpstreamError)) throw error;
+    warnings.push(
+      `Could not check ${ticket} in Jira (${error.message}); dpbot will still try to comment on it.`,
+    );
+    await ctx.auditStep({
+      outcome: 'jira_check_failed',
+      error: error.message,
+      detail: { ticket },
+    });
+  }
+}
+
+/** Opens the task's own ticket when it is configured to; a failure is a warning, not a stop. */
+async function openTicket(
+  ctx: CommandContext<TasksDeps>,
+  task: TaskConfig,
+  run: TaskRun,
+  warnings: string[],
+): Promise<string | null> {
+  const { jira } = ctx.services;
+  if (!task.jira || !jira) return null;
+  // The request's own label is how a ticket whose creation got no answer is found again.
+  const requestLabel = `dpbot-request-${ctx.requestId}`;
+  try {
+    const fields = ticketFields(run, { argo: runLinks(ctx.services, run).argo });
+    const created = await jira.createIssue({
+      project: task.jira.project,
+      issueType: task.jira.issueType,
+      labels: ['dpbot', `dpbot-task-${task.name}`, requestLabel],
+      ...fields,
+    });
+    return created.key;
+  } catch (error) {
+    if (!(error instanceof UpstreamError)) throw error;
+    // No answer is not no ticket: look before reporting none, or the run gets an orphan twin.
+    const found =
+      error.status === undefined
+        ? await jira
+            .searchIssues(`project = "${task.jira.project}" AND labels = "${requestLabel}"`, {
+              maxResults: 1,
+            })
+            .then((page) => page.issues[0]?.key)
+            .catch(() => undefined)
+        : undefined;
+    if (found) {
+      warnings.push(`Jira answered too late, but it had opened ${found}; the run uses it.`);
+      await ctx.auditStep({
+        outcome: 'jira_ticket_found',
+        error: error.message,
+        detail: { runId: run.id, project: task.jira.project, ticket: found },
+      });
+      return found;
+    }
+    warnings.push(`No Jira ticket was opened (${error.message}).`);
+    await ctx.auditStep({
+      outcome: 'jira_ticket_failed',
+      error: error.message,
+      detail: { runId: run.id, project: task.jira.project },
+    });
+    return null;
+  }
+}
+
+function missingReply(p: Plan): never {
+  const names = p.missing.map((m) => m.name).join(', ');
+  const example = [
+    ...Object.entries(p.given).map(([k, v]) => `${k}=${v}`),
+    ...p.missing.map((m) => `${m.name}=${placeholder(m)}`),
+  ];
+  throw new InputError(
+    `${p.task.name} needs ${names}: add ${p.missing.map((m) => `${m.name}=${placeholder(m)}`).join(' ')}, as in "task run ${p.task.name} ${example.join(' ')}"`,
+    taskUsage(p.task),
+  );
+}
+
+function startedReply(run: TaskRun, warnings: readonly string[]): Message {
+  const where = run.messageChannel
+    ? 'Progress is posted in the channel.'
+    : `"task status ${run.id}" shows its progress.`;
+  const text = `Started ${run.task} #${run.id} (workflow ${run.workflowName ?? '?'} in ${run.namespace}). ${where}`;
+  const buttons: ButtonBuilder[] = [
+    Elements.Button({ text: 'Status', actionId: RUN_ACTION, value: `task status ${run.id}` }),
+    Elements.Button({ text: 'Logs', actionId: RUN_ACTION, value: `task logs ${run.id}` }),
+    // The requester may always stop their run (task cancel checks again).
+    Elements.Button({ text: 'Stop', actionId: RUN_ACTION, value: `task cancel ${run.id}` }),
+  ];
+  return {
+    text: [text, ...warnings].join('\n'),
+    visibility: 'ephemeral',
+    blocks: blocks(
+      Blocks.Section({ text: escapeMrkdwn(text) }),
+      warnings.length > 0 && Blocks.Context().elements(...warnings.map((w) => `⚠ ${escapeMrkdwn(w)}`)),
+      Blocks.Actions().elements(...buttons),
+    ),
+  };
+}
+
+export const taskRun = defineCommand({
+  name: 'task run',
+  summary: 'Run an ops task (an Argo workflow) with its parameters',
+  usage: USAGE,
+  examples: [
+    'task run backfill dataset=orders from=2026-11-01 to=2026-11-07',
+    'task run backfill dataset=orders from=2026-11-01 to=2026-11-07 ticket=DP-123',
+    'task run backfill',
+  ],
+  description:
+    'Parameters are checked against their types before anything is sent to Argo, and reach the workflow only as workflow parameters. Missing ones open a form in Slack. With ticket=<KEY> the Jira issue gets a comment when the run ends. "task list" shows the tasks and their parameters.',
+  params: { positionals: ['task'], keyValues: 'any' },
+  args: z.object({
+    task: z
+      .string({ error: 'which task? "task list" shows the tasks you may run' })
+      .max(64)
+      .regex(TASK_NAME, {
+        error: 'expected a task name such as backfill; "task list" shows them',
+      }),
+    params: z.record(z.string(), z.string()).default({}),
+  }),
+  action: TASKS_RUN,
+  resourceKinds: ['task'],
+  resource: (a) => `task:${a.task}`,
+  confirm: (a, ctx) => {
+    const p = plan(a, ctx);
+    // With parameters missing, run opens the form; its submission comes back here complete.
+    if (p.missing.length > 0) return null;
+    authorizeTask(ctx, p.task, p.values);
+    if (!p.task.confirm) return null;
+    return {
+      summary: `Run ${p.task.name}: ${formatParams(p.values)}`,
+      details: [
+        p.task.description,
+        `${p.task.template.kind} ${p.task.template.name} in namespace ${taskNamespace(ctx.services.config, p.task)}`,
+        ...(p.ticket ? [`Jira ${p.ticket} gets a comment when it ends`] : []),
+      ],
+    };
+  },
+  // A task's two-person rule: the pipeline asks its approvers after any confirmation. With
+  // parameters missing there is nothing to approve yet; the form's submission comes back here.
+  approval: (a, ctx) => {
+    const p = plan(a, ctx);
+    if (p.missing.length > 0) return null;
+    authorizeTask(ctx, p.task, p.values);
+    return p.task.approval ?? null;
+  },
+  run: async (a, ctx) => {
+    const p = plan(a, ctx);
+    const { services } = ctx;
+    if (p.missing.length > 0) {
+      const opened = await ctx.openModal(
+        taskModal(
+          p.task,
+          { ...p.given },
+          { channel: ctx.channel, ticket: p.ticket, withTicket: services.jira !== undefined },
+        ),
+      );
+      if (opened) {
+        await ctx.auditStep({
+          outcome: 'form_opened',
+          detail: { task: p.task.name, missing: p.missing.map((m) => m.name) },
+        });
+        return undefined;
+      }
+      missingReply(p);
+    }
+    authorizeTask(ctx, p.task, p.values);
+    const argo = services.argo;
+    if (!argo)
+      throw new UpstreamError(
+        ARGO,
+        'not configured: set argo.url (and ARGO_TOKEN) so dpbot can submit workflows',
+      );
+    const warnings: string[] = [];
+    if (p.ticket) await checkTicket(ctx, p.ticket, warnings);
+
+    const namespace = taskNamespace(services.config, p.task);
+    const run = await services.taskRuns.create({
+      task: p.task.name,
+      params: p.values,
+      templateKind: p.task.template.kind,
+      templateName: p.task.template.name,
+      namespace,
+      requestId: ctx.requestId,
+      requesterEmail: ctx.caller.email,
+      requesterSlackId: ctx.caller.slackUserId,
+      channel: ctx.channel,
+      jiraKey: p.ticket ?? null,
+    });
+    // Recorded before submitting: dpbot does nothing it cannot record.
+    await ctx.auditStep({
+      action: p.task.action,
+      resource: taskResource(p.task, p.values),
+      outcome: 'submitting',
+      detail: {
+        runId: run.id,
+        template: p.task.template,
+        namespace,
+        parameters: p.values,
+        ticket: p.ticket ?? null,
+      },
+    });
+
+    let submitted: TaskRun;
+    try {
+      let wf: Workflow;
+      try {
+        wf = await argo.submit({
+          namespace,
+          kind: p.task.template.kind,
+          template: p.task.template.name,
+          parameters: p.values,
+          // dpbot/run and dpbot/request-id are how a submission without an answer is found again.
+          labels: {
+            'dpbot/task': p.task.name,
+            'dpbot/run': String(run.id),
+            'dpbot/requester': ctx.caller.email,
+            'dpbot/slack-user': ctx.caller.slackUserId ?? 'none',
+            'dpbot/request-id': ctx.requestId,
+          },
+        });
+      } catch (error) {
+        const found = await findLostSubmission(ctx, run, error);
+        if (!found) throw error;
+        wf = found;
+        warnings.push(
+          `Argo Workflows answered the submission too late, but it had created workflow ${found.metadata.name ?? '?'} (found by its dpbot/run label); it was not submitted twice.`,
+        );
+        await ctx.auditStep({
+          action: p.task.action,
+          resource: taskResource(p.task, p.values),
+          outcome: 'submit_found',
+          detail: { runId: run.id, workflow: found.metadata.name ?? null, error: errorMessage(error) },
+        });
+      }
+      submitted =
+        (await services.taskRuns.update(run.id, {
+          workflowName: wf.metadata.name ?? null,
+          phase: wf.status?.phase || 'Pending',
+          progress: wf.status?.progress ?? null,
+        })) ?? run;
+    } catch (error) {
+      await services.taskRuns.close(run.id, { phase: 'SubmitFailed', message: errorMessage(error) });
+      throw error;
+    }
+
+    const ticket = p.ticket ? null : await openTicket(ctx, p.task, submitted, warnings);
+    if (ticket) submitted = (await services.taskRuns.update(run.id, { jiraKey: ticket })) ?? submitted;
+
+    const now = services.now();
+    const channel = ctx.channel ?? services.config.slack.channels.announce;
+    if (channel) {
+      try {
+        const ref = await services.notifier.post(
+          channel,
+          runMessage(submitted, { now, links: runLinks(services, submitted) }),
+        );
+        submitted =
+          (await services.taskRuns.update(run.id, {
+            messageChannel: ref.channel,
+            messageTs: ref.ts,
+            renderedKey: renderKey(submitted, []),
+          })) ?? submitted;
+      } catch (error) {
+        ctx.log.warn({ err: error, runId: run.id }, 'could not post the progress message');
+        warnings.push(
+          `Could not post the progress message in ${channel}; "task status ${run.id}" shows progress.`,
+        );
+      }
+    }
+    try {
+      await scheduleWatch(services, run.id, services.config.argo.pollInterval);
+    } catch (error) {
+      // The workflow runs regardless; the next start re-arms watchers of open runs.
+      ctx.log.error({ err: error, runId: run.id }, 'could not start watching the run');
+      warnings.push(`Progress will not be followed for now; "task status ${run.id}" asks Argo directly.`);
+    }
+    return startedReply(submitted, warnings);
+  },
+});

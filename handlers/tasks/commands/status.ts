@@ -1,0 +1,48 @@
+import { z } from 'zod';
+import { UpstreamError } from '../../../core/errors.ts';
+import { defineCommand } from '../deps.ts';
+import { findRun, mayControl, runRef } from '../runAccess.ts';
+import { statusMessage } from '../views.ts';
+import { runLinks } from '../watcher.ts';
+import { summarizeWorkflow, type WorkflowSummary } from '../workflowSummary.ts';
+
+export const taskStatus = defineCommand({
+  name: 'task status',
+  summary: "Show a task run's phase, progress and steps, fresh from Argo",
+  usage: 'task status <run>',
+  examples: ['task status 12', 'task status backfill-x7k2p'],
+  params: { positionals: ['run'] },
+  args: z.object({ run: runRef }),
+  run: async (a, ctx) => {
+    let run = await findRun(ctx, a.run);
+    const { argo, taskRuns } = ctx.services;
+    let summary: WorkflowSummary | undefined;
+    let note: string | undefined;
+    if (run.workflowName && argo) {
+      try {
+        summary = summarizeWorkflow(await argo.get(run.namespace, run.workflowName));
+        // Keep the record fresh; announcing the end stays the watcher's job (once).
+        run =
+          (await taskRuns.update(run.id, {
+            phase: summary.phase,
+            progress: summary.progress,
+            failedStep: summary.failed?.step ?? null,
+            message: summary.failed?.message ?? summary.message,
+            startedAt: summary.startedAt,
+            finishedAt: summary.finishedAt,
+          })) ?? run;
+      } catch (error) {
+        if (!(error instanceof UpstreamError)) throw error;
+        note = `Argo did not answer (${error.message}); this is dpbot's last record, from ${run.updatedAt.toISOString()}.`;
+      }
+    } else if (run.workflowName) note = "argo.url is not set; this is dpbot's last record.";
+    return statusMessage(run, {
+      now: ctx.services.now(),
+      links: runLinks(ctx.services, run),
+      steps: summary?.steps ?? [],
+      running: summary?.running ?? [],
+      mayCancel: mayControl(ctx, run),
+      note,
+    });
+  },
+});

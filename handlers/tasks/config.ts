@@ -1,0 +1,216 @@
+import { z } from 'zod';
+import { duration, parseDuration } from '../../core/config/duration.ts';
+import { integer } from '../../core/config/fields.ts';
+import { ACTION_PATTERN, RESOURCE_PATTERN } from '../../policies/patterns.ts';
+import { TEAM_NAME } from '../scaling/config.ts';
+import { checkValue, isCalendarDate, parameterTypes, type TaskParameter } from './parameters.ts';
+
+/** A task's name, as typed after `task run`. */
+export const TASK_NAME = /^[a-z][a-z0-9-]{0,40}$/;
+/** Parameter names: what goes before `=` on the command line and into the Argo parameter. */
+const PARAMETER_NAME = /^[A-Za-z][A-Za-z0-9_-]{0,62}$/;
+/** Kubernetes object and namespace names (RFC 1123 labels/subdomains). */
+const K8S_NAME = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
+/** `key=value` names the `task run` command keeps for itself. */
+export const RESERVED_PARAMETERS = ['ticket'] as const;
+/** Parameters whose accepted values are safe inside a resource name (`team:{team}`). */
+const RESOURCE_SAFE_TYPES = new Set(['dataset', 'team', 'enum']);
+
+const k8sName = (what: string) =>
+  z
+    .string()
+    .max(253)
+    .regex(K8S_NAME, { error: `expected a Kubernetes ${what} name (lower-case letters, digits, - and .)` });
+
+const scalar = z.union([z.string(), z.number(), z.boolean()]).transform((v) => String(v));
+
+const parameterSchema = z
+  .strictObject({
+    name: z.string().regex(PARAMETER_NAME, {
+      error: 'expected a parameter name: a letter, then letters, digits, _ or -',
+    }),
+    type: z.enum(parameterTypes).default('string'),
+    /** Shown in the form; defaults to the name. */
+    label: z.string().min(1).max(200).optional(),
+    description: z.string().max(500).optional(),
+    required: z.boolean().optional(),
+    default: scalar.optional(),
+    pattern: z.string().min(1).max(500).optional(),
+    min: z.union([z.number(), z.string()]).optional(),
+    max: z.union([z.number(), z.string()]).optional(),
+    maxLength: integer({ min: 1, max: 1900 }).optional(),
+    values: z.array(z.string().min(1).max(75)).min(1).max(100).optional(),
+  })
+  .superRefine((p, ctx) => {
+    const problem = (message: string, path: string) =>
+      ctx.addIssue({ code: 'custom', message, path: [path] });
+    if ((RESERVED_PARAMETERS as readonly string[]).includes(p.name))
+      problem(`"${p.name}" is reserved by task run (ticket=<JIRA-KEY>); rename the parameter`, 'name');
+    if (p.type === 'enum' && !p.values) problem('an enum parameter needs its values', 'values');
+    if (p.values && p.type !== 'enum' && p.type !== 'team')
+      problem('values are for enum and team parameters only', 'values');
+    if (p.type === 'team')
+      for (const v of p.values ?? []) if (!TEAM_NAME.test(v)) problem(`"${v}" is not a team name`, 'values');
+    if (p.pattern !== undefined) {
+      if (!['string', 'dataset', 'team'].includes(p.type))
+        problem('pattern is for string, dataset and team parameters only', 'pattern');
+      try {
+        new RegExp(p.pattern, 'u');
+      } catch (error) {
+        problem(`not a valid regular expression: ${String(error)}`, 'pattern');
+      }
+    }
+    if (p.maxLength !== undefined && p.type !== 'string')
+      problem('maxLength is for string parameters only', 'maxLength');
+    for (const key of ['min', 'max'] as const) {
+      const bound = p[key];
+      if (bound === undefined) continue;
+      const ok =
+        p.type === 'int'
+          ? typeof bound === 'number' && Number.isInteger(bound)
+          : p.type === 'date'
+            ? typeof bound === 'string' && isCalendarDate(bound)
+            : p.type === 'duration'
+              ? typeof bound === 'string' && parseDuration(bound) !== undefined
+              : false;
+      if (!ok)
+        problem(
+          ['int', 'date', 'duration'].includes(p.type)
+            ? `expected ${p.type === 'int' ? 'an integer' : p.type === 'date' ? 'a date such as 2026-01-01' : 'a duration such as 1d'}`
+            : `${key} is for int, date and duration parameters only`,
+          key,
+        );
+    }
+  })
+  .transform((p): TaskParameter => ({ ...p, required: p.required ?? p.default === undefined }))
+  .superRefine((p, ctx) => {
+    if (p.default === undefined) return;
+    const checked = checkValue(p, p.default);
+    if (!checked.ok)
+      ctx.addIssue({ code: 'custom', message: `the default ${checked.problem}`, path: ['default'] });
+  });
+
+export const taskSchema = z
+  .strictObject({
+    name: z
+      .string()
+      .regex(TASK_NAME, { error: 'expected a task name such as "backfill" (lower-case, digits, -)' }),
+    description: z.string().min(1).max(300),
+    /** The WorkflowTemplate to submit from (namespaced) ... */
+    workflowTemplate: k8sName('WorkflowTemplate').optional(),
+    /** ... or the ClusterWorkflowTemplate. */
+    clusterWorkflowTemplate: k8sName('ClusterWorkflowTemplate').optional(),
+    /** Where the workflow runs; default `argo.namespace`. */
+    namespace: k8sName('namespace').max(63).optional(),
+    parameters: z.array(parameterSchema).max(20).default([]),
+    /** What the caller must be granted, on `resource`; defaults: tasks.run on task:<name>. */
+    action: z
+      .string()
+      .regex(ACTION_PATTERN)
+      .refine((a) => !a.includes('*'), 'expected an action, not a pattern')
+      .optional(),
+    /** May name parameters of type dataset, team or enum: `team:{team}`. */
+    resource: z.string().max(200).optional(),
+    /** Ask Confirm / Cancel before submitting. */
+    confirm: z.boolean().default(false),
+    /** Two-person rule: this many members of the group (not the requester) approve before it runs. */
+    approval: z
+      .strictObject({ group: z.string().min(1), count: integer({ min: 1, max: 5 }).default(1) })
+      .optional(),
+    /** Open a Jira ticket for each run when no ticket=<KEY> is given. */
+    jira: z
+      .strictObject({
+        project: z
+          .string()
+          .regex(/^[A-Z][A-Z0-9_]{0,9}$/, { error: 'expected a Jira project key such as DP' }),
+        issueType: z.string().min(1).default('Task'),
+      })
+      .optional(),
+  })
+  .superRefine((t, ctx) => {
+    if (!t.workflowTemplate === !t.clusterWorkflowTemplate)
+      ctx.addIssue({
+        code: 'custom',
+        message: 'set exactly one of workflowTemplate or clusterWorkflowTemplate',
+        path: ['workflowTemplate'],
+      });
+    const names = new Set<string>();
+    t.parameters.forEach((p, i) => {
+      if (names.has(p.name))
+        ctx.addIssue({
+          code: 'custom',
+          message: `"${p.name}" is defined twice`,
+          path: ['parameters', i, 'name'],
+        });
+      names.add(p.name);
+    });
+    if (t.resource !== undefined) {
+      const byName = new Map(t.parameters.map((p) => [p.name, p]));
+      let shape = t.resource;
+      for (const [, name] of t.resource.matchAll(/\{([^}]*)\}/g)) {
+        const p = byName.get(name ?? '');
+        if (!p || !RESOURCE_SAFE_TYPES.has(p.type) || (!p.required && p.default === undefined)) {
+          ctx.addIssue({
+            code: 'custom',
+            message: `{${name}} must name a required (or defaulted) dataset, team or enum parameter`,
+            path: ['resource'],
+          });
+        }
+        shape = shape.replace(`{${name}}`, 'x');
+      }
+      if (!RESOURCE_PATTERN.test(shape) || shape.includes('*'))
+        ctx.addIssue({
+          code: 'custom',
+          message: 'expected a resource such as task:backfill or team:{team}',
+          path: ['resource'],
+        });
+    }
+  })
+  .transform((t) => ({
+    ...t,
+    template: t.workflowTemplate
+      ? { kind: 'WorkflowTemplate' as const, name: t.workflowTemplate }
+      : { kind: 'ClusterWorkflowTemplate' as const, name: t.clusterWorkflowTemplate ?? '' },
+    action: t.action ?? 'tasks.run',
+    resource: t.resource ?? `task:${t.name}`,
+  }));
+
+export type TaskConfig = z.output<typeof taskSchema>;
+
+/** The list of tasks; a `tasks:` key with only comments under it (null) is an empty list. */
+export const tasksSchema = z.preprocess(
+  (value) => value ?? [],
+  z.array(taskSchema).superRefine((tasks, ctx) => {
+    const names = new Set<string>();
+    tasks.forEach((t, i) => {
+      if (names.has(t.name))
+        ctx.addIssue({ code: 'custom', message: `"${t.name}" is defined twice`, path: [i, 'name'] });
+      names.add(t.name);
+    });
+  }),
+);
+
+export const argoSchema = z.strictObject({
+  /** The Argo Workflows server (argo-server) base URL; unset: tasks cannot run. */
+  url: z.url().optional(),
+  /** Base URL of the Argo UI for links; default: url. */
+  uiUrl: z.url().optional(),
+  /** Namespace of tasks that name none. */
+  namespace: k8sName('namespace').max(63).default('argo'),
+  /** Longest wait for one API request. */
+  timeout: duration().prefault('10s'),
+  /** How often a running workflow is polled to update its progress message. */
+  pollInterval: duration().prefault('10s'),
+  /** How long a workflow is watched before dpbot stops updating its message. */
+  watchFor: duration().prefault('24h'),
+  /** Log lines `task logs` shows. */
+  logLines: integer({ min: 1, max: 200 }).default(40),
+});
+
+export const jiraSchema = z.strictObject({
+  /** Jira site URL (https://example.atlassian.net); unset: no Jira tickets or comments. */
+  url: z.url().optional(),
+  /** The account JIRA_API_TOKEN belongs to (basic auth); unset: the token is sent as a bearer token. */
+  email: z.email().optional(),
+  timeout: duration().prefault('10s'),
+});

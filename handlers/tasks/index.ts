@@ -1,0 +1,19 @@
+import { defineCapability } from '../../pipeline/capability.ts';
+import { taskActions } from './catalog.ts';
+import { taskCancel } from './commands/cancel.ts';
+import { taskList } from './commands/list.ts';
+import { taskLogs } from './commands/logs.ts';
+import { taskRun } from './commands/run.ts';
+import { taskRuns } from './commands/runs.ts';
+import { taskStatus } from './commands/status.ts';
+import type { TasksDeps } from './deps.ts';
+import { taskWorkers } from './watcher.ts';
+
+/** The ops-task capability: `task list|run|status|cancel|logs|runs`, and the run watcher. */
+export const tasksCapability = defineCapability<TasksDeps>({
+  name: 'tasks',
+  commands: [taskList, taskRun, taskStatus, taskCancel, taskLogs, taskRuns],
+  workers: [taskWorkers],
+  // Tasks may name their own action; policy files granting it must find it in the catalog.
+  actions: (deps) => taskActions(deps.config),
+});

@@ -1,0 +1,187 @@
+import { Blocks, type ButtonBuilder, Elements, Md } from 'slack-block-builder';
+import { formatTime } from '../../core/time.ts';
+import type { TaskRun } from '../../db/stores/taskRunStore.ts';
+import type { Message } from '../../pipeline/message.ts';
+import { blocks } from '../../pipeline/message.ts';
+import { escapeMrkdwn, lineSections, RUN_ACTION } from '../../pipeline/views/common.ts';
+import type { StepSummary } from './workflowSummary.ts';
+
+const DONE = new Set(['Succeeded', 'Failed', 'Error']);
+
+/** `2h 5m`, `6m 3s`, `45s`. */
+export function humanDuration(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m ${s % 60}s`;
+  const h = Math.floor(m / 60);
+  if (h < 48) return `${h}h ${m % 60}m`;
+  return `${Math.floor(h / 24)}d ${h % 24}h`;
+}
+
+const clip = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
+
+/** `dataset=orders, from=2026-11-01` — long values cut, for messages (the run keeps them whole). */
+export function formatParams(params: Readonly<Record<string, string>>, maxValue = 80): string {
+  const pairs = Object.entries(params).map(([k, v]) => `${k}=${clip(v, maxValue)}`);
+  return pairs.length ? clip(pairs.join(', '), 1500) : 'no parameters';
+}
+
+export function isDone(run: Pick<TaskRun, 'phase'>): boolean {
+  return DONE.has(run.phase);
+}
+
+/** The run's state in a few words: `running 3/9 for 4m 12s`, `failed at load after 2m 3s`. */
+export function runState(run: TaskRun, now: Date): { icon: string; text: string } {
+  const started = run.startedAt ?? run.createdAt;
+  const took = humanDuration((run.finishedAt ?? now).getTime() - started.getTime());
+  if (run.cancelledBy && (run.phase === 'Failed' || run.phase === 'Error'))
+    return {
+      icon: '⏹',
+      text: `${run.cancelMode === 'terminate' ? 'terminated' : 'stopped'} by ${run.cancelledBy} after ${took}`,
+    };
+  switch (run.phase) {
+    case 'Submitting':
+      return { icon: '⏳', text: 'being submitted' };
+    case 'SubmitFailed':
+      return { icon: '❌', text: 'could not be submitted' };
+    case 'Pending':
+      return run.closedAt
+        ? { icon: '⚠', text: 'no longer watched' }
+        : { icon: '⏳', text: 'waiting to start' };
+    case 'Running':
+      if (run.closedAt)
+        return { icon: '⚠', text: `no longer watched (was running ${run.progress ?? ''})`.trim() };
+      return { icon: '▶', text: `running${run.progress ? ` ${run.progress}` : ''} for ${took}` };
+    case 'Succeeded':
+      return { icon: '✅', text: `succeeded in ${took}${run.progress ? ` (${run.progress})` : ''}` };
+    case 'Failed':
+      return { icon: '❌', text: `failed${run.failedStep ? ` at ${run.failedStep}` : ''} after ${took}` };
+    case 'Error':
+      return { icon: '❌', text: `ended in error after ${took}` };
+    default:
+      return { icon: '⚠', text: run.phase };
+  }
+}
+
+export interface RunLinks {
+  argo?: string | undefined;
+  jira?: string | undefined;
+}
+
+function linkLine(run: TaskRun, links: RunLinks): string {
+  const parts: string[] = [];
+  if (run.workflowName) {
+    parts.push(
+      links.argo
+        ? `<${links.argo}|Argo: ${escapeMrkdwn(run.workflowName)}>`
+        : `workflow ${escapeMrkdwn(run.workflowName)} in ${escapeMrkdwn(run.namespace)}`,
+    );
+  }
+  if (run.jiraKey) parts.push(links.jira ? `<${links.jira}|${run.jiraKey}>` : `Jira ${run.jiraKey}`);
+  return parts.join(' · ');
+}
+
+/**
+ * The run's announcement: one message the channel sees, updated in place as the workflow moves,
+ * ending with the outcome and links.
+ */
+export function runMessage(
+  run: TaskRun,
+  options: { now: Date; links: RunLinks; running?: readonly string[]; visibility?: Message['visibility'] },
+): Message {
+  const state = runState(run, options.now);
+  const title = `${state.icon} ${Md.bold(run.task)} #${run.id} — ${escapeMrkdwn(state.text)}`;
+  const lines = [
+    title,
+    `Requested by ${escapeMrkdwn(run.requesterEmail)} · ${escapeMrkdwn(formatParams(run.params))}`,
+  ];
+  if (!isDone(run) && !run.closedAt && options.running?.length)
+    lines.push(`Now: ${escapeMrkdwn(clip(options.running.join(', '), 300))}`);
+  if (run.failedStep)
+    lines.push(
+      `Failing step: ${Md.bold(escapeMrkdwn(run.failedStep))}${run.message ? ` — ${escapeMrkdwn(clip(run.message, 1000))}` : ''}`,
+    );
+  else if (run.message && (run.phase === 'SubmitFailed' || run.phase === 'Error' || run.closedAt))
+    lines.push(escapeMrkdwn(clip(run.message, 1000)));
+  const links = linkLine(run, options.links);
+  const plain = [
+    `${state.icon} ${run.task} #${run.id} — ${state.text}`,
+    `Requested by ${run.requesterEmail} · ${formatParams(run.params)}`,
+    ...(run.failedStep ? [`Failing step: ${run.failedStep}${run.message ? ` — ${run.message}` : ''}`] : []),
+  ].join('\n');
+  return {
+    // Slack reads the fallback text as mrkdwn too (notifications): values must not become mentions.
+    text: escapeMrkdwn(plain),
+    visibility: options.visibility ?? 'in_channel',
+    blocks: blocks(
+      Blocks.Section({ text: lines.join('\n') }),
+      links !== '' && Blocks.Context().elements(links),
+    ),
+  };
+}
+
+const STEP_ICON: Record<string, string> = {
+  Succeeded: '✓',
+  Failed: '✗',
+  Error: '✗',
+  Running: '▶',
+  Pending: '…',
+  Skipped: '↷',
+  Omitted: '↷',
+};
+
+/** `task status`: the run, its steps, and buttons for logs and (to those who may) cancel. */
+export function statusMessage(
+  run: TaskRun,
+  options: {
+    now: Date;
+    links: RunLinks;
+    steps: readonly StepSummary[];
+    running: readonly string[];
+    mayCancel: boolean;
+    note?: string | undefined;
+  },
+): Message {
+  const head = runMessage(run, {
+    now: options.now,
+    links: options.links,
+    running: options.running,
+    visibility: 'ephemeral',
+  });
+  const stepLines = options.steps.slice(-25).map((s) => {
+    const took = s.startedAt
+      ? ` ${humanDuration((s.finishedAt ?? options.now).getTime() - s.startedAt.getTime())}`
+      : '';
+    const why =
+      s.message && (s.phase === 'Failed' || s.phase === 'Error') ? ` — ${clip(s.message, 200)}` : '';
+    return `${STEP_ICON[s.phase] ?? '?'} ${s.name} ${s.phase.toLowerCase()}${took}${why}`;
+  });
+  if (options.steps.length > 25) stepLines.unshift(`(${options.steps.length - 25} earlier steps not shown)`);
+  const buttons: ButtonBuilder[] = [];
+  if (run.workflowName)
+    buttons.push(Elements.Button({ text: 'Logs', actionId: RUN_ACTION, value: `task logs ${run.id}` }));
+  if (run.workflowName && !isDone(run) && !run.closedAt && options.mayCancel)
+    buttons.push(Elements.Button({ text: 'Stop', actionId: RUN_ACTION, value: `task cancel ${run.id}` }));
+  return {
+    text: [head.text, ...(options.note ? [options.note] : []), ...stepLines].join('\n'),
+    visibility: 'ephemeral',
+    blocks: [
+      ...(head.blocks ?? []),
+      ...blocks(
+        options.note !== undefined && Blocks.Context().elements(escapeMrkdwn(options.note)),
+        ...lineSections(
+          stepLines.map((l) => escapeMrkdwn(l)),
+          3,
+        ),
+        buttons.length > 0 && Blocks.Actions().elements(...buttons),
+      ),
+    ],
+  };
+}
+
+/** One line per run for `task runs`. */
+export function runLine(run: TaskRun, now: Date): string {
+  const state = runState(run, now);
+  return `#${run.id} ${run.task} · ${state.icon} ${state.text} · ${run.requesterEmail} · ${formatTime(run.createdAt)} · ${formatParams(run.params, 40)}${run.jiraKey ? ` · ${run.jiraKey}` : ''}`;
+}

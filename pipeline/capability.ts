@@ -1,0 +1,67 @@
+import type { BlockBuilder } from 'slack-block-builder';
+import type { ActionInfo } from '../policies/actionCatalog.ts';
+import { bindCommand, type Caller, type Command } from './defineCommand.ts';
+import type { HomePanel } from './homePanels.ts';
+import type { OptionChoice, OptionProvider } from './options.ts';
+import type { CommandPipeline } from './pipeline.ts';
+import type { WorkerRegistration } from './workers.ts';
+
+/**
+ * One capability (scaling, tasks, datasets, release, directory, audit, help): its commands, its
+ * background work and its App Home panels, all written against the dependencies `D` it declares.
+ * The composition root (bot/app.ts) builds those dependencies and binds them; a test binds just
+ * what the capability needs.
+ */
+export interface CapabilityDefinition<D> {
+  name: string;
+  commands: readonly Command<D>[];
+  workers?: readonly WorkerRegistration<D>[];
+  homePanels?: readonly HomePanel<D>[];
+  optionProviders?: readonly OptionProvider<D>[];
+  /** Actions checked by something other than a command (a button, a task's own action). */
+  actions?: (deps: D) => readonly ActionInfo[];
+}
+
+export interface Capability<D> {
+  readonly name: string;
+  readonly definition: CapabilityDefinition<D>;
+  bind(deps: D): BoundCapability;
+}
+
+/** A capability with its dependencies in place, as the registry, the pipeline and Slack use it. */
+export interface BoundCapability {
+  readonly name: string;
+  readonly commands: readonly Command[];
+  readonly workers: readonly ((pipeline: CommandPipeline) => Promise<void>)[];
+  readonly homePanels: readonly ((ctx: { caller: Caller }) => Promise<BlockBuilder[]>)[];
+  readonly optionProviders: readonly BoundOptionProvider[];
+  readonly actions: readonly ActionInfo[];
+}
+
+export interface BoundOptionProvider {
+  actionId: string;
+  options(query: string, ctx: { caller: Caller }): Promise<OptionChoice[]>;
+}
+
+export function defineCapability<D>(definition: CapabilityDefinition<D>): Capability<D> {
+  return {
+    name: definition.name,
+    definition,
+    bind: (deps) => ({
+      name: definition.name,
+      commands: definition.commands.map((c) => bindCommand(c, deps)),
+      workers: (definition.workers ?? []).map((w) => (pipeline: CommandPipeline) => w(deps, pipeline)),
+      homePanels: (definition.homePanels ?? []).map(
+        (panel) =>
+          ({ caller }: { caller: Caller }) =>
+            panel({ caller, services: deps }),
+      ),
+      optionProviders: (definition.optionProviders ?? []).map((p) => ({
+        actionId: p.actionId,
+        options: (query: string, { caller }: { caller: Caller }) =>
+          p.options(query, { caller, services: deps }),
+      })),
+      actions: definition.actions?.(deps) ?? [],
+    }),
+  };
+}

@@ -1,0 +1,172 @@
+import type { ModalView } from '@slack/types';
+import type { Logger } from 'pino';
+import type { z } from 'zod';
+import type { AuditEntry } from '../db/stores/auditStore.ts';
+import type { Approval, Decision, Grant } from '../policies/decide.ts';
+import type { Message, MessageHandle } from './message.ts';
+
+export type Entry = 'slack' | 'console' | 'cli' | 'button' | 'modal' | 'system';
+
+export interface Caller {
+  id: number;
+  email: string;
+  name: string | null;
+  slackUserId: string | null;
+  groups: string[];
+  grants: Grant[];
+}
+
+/**
+ * What a command gets while it runs. `services` holds exactly the dependencies its capability
+ * declared (see defineCapability), not everything the composition root built.
+ */
+export interface CommandContext<D = unknown> {
+  requestId: string;
+  entry: Entry;
+  channel: string | null;
+  caller: Caller;
+  /** The decision that let this run (null for commands that need no grant). */
+  decision: Decision | null;
+  services: D;
+  log: Logger;
+  /** Sends a message for this request; the handle updates it in place (long work, progress). */
+  reply(message: Message): Promise<MessageHandle>;
+  /**
+   * Opens a Slack modal for this request (a form for missing arguments, see bot/views/modal.ts);
+   * resolves false where there are no modals (the console), so the handler can answer otherwise.
+   */
+  openModal(view: ModalView): Promise<boolean>;
+  /** Whether the caller may do `action` on `resource` (to show buttons only to those who may). */
+  may(action: string, resource: string, limits?: Record<string, number>): boolean;
+  /**
+   * Records a step of this request in the audit log (kind `step`, with the request id, caller,
+   * channel and command filled in). It throws when the row cannot be written, so a step recorded
+   * before an action keeps the action from happening unrecorded.
+   */
+  auditStep(step: AuditStep): Promise<void>;
+}
+
+export type AuditStep = { outcome: string } & Pick<AuditEntry, 'action' | 'resource' | 'error' | 'detail'>;
+
+/** A question the caller must answer before the command runs. */
+export interface Confirmation {
+  /** One line: what will happen (`Scale team-x/workers 4 → 0`). */
+  summary: string;
+  /** Optional lines shown under it: the diff, the consequences. */
+  details?: string[];
+}
+
+/**
+ * How tokens map onto argument names. Positionals fill `positionals` in order (the last may end
+ * with `...` to take the rest as an array); `--flag value`, `--flag=value` and `key=value` fill
+ * the named fields (kebab-case flags become camelCase names).
+ */
+export interface ParamSpec {
+  positionals?: readonly string[];
+  flags?: Readonly<Record<string, 'string' | 'boolean'>>;
+  /**
+   * `key=value` pairs accepted besides the positional names: a list, or 'any', which gathers the
+   * pairs that name no argument into `params` (task parameters).
+   */
+  keyValues?: readonly string[] | 'any';
+}
+
+export interface CommandDefinition<S extends z.ZodType, D = unknown> {
+  /** One or two words: `whoami`, `task run`. */
+  name: string;
+  summary: string;
+  usage: string;
+  examples?: readonly string[];
+  /** Longer help shown by `help <command>`. */
+  description?: string;
+  params?: ParamSpec;
+  args: S;
+  /** The action the caller must be granted; omitted for commands every known user may run. */
+  action?: string;
+  /** Resource kinds the action is checked against, for policy checks (`team`). */
+  resourceKinds?: readonly string[];
+  /** Limit names a grant of this action may set. */
+  limitNames?: readonly string[];
+  resource?: (args: z.output<S>) => string;
+  limits?: (args: z.output<S>) => Record<string, number>;
+  confirm?: (args: z.output<S>, ctx: CommandContext<D>) => Promise<Confirmation | null> | Confirmation | null;
+  /**
+   * Two-person rule decided by the command itself (e.g. scaling above a team's threshold); a
+   * grant's `approval` applies as well. The request then waits for approvers before it runs.
+   */
+  approval?: (args: z.output<S>, ctx: CommandContext<D>) => Promise<Approval | null> | Approval | null;
+  run: (args: z.output<S>, ctx: CommandContext<D>) => Promise<Message | undefined> | Message | undefined;
+}
+
+/** A command with its argument type erased, as the registry and the pipeline hold it. */
+export interface Command<D = unknown> {
+  readonly name: string;
+  readonly summary: string;
+  readonly usage: string;
+  readonly examples: readonly string[];
+  readonly description: string | undefined;
+  readonly params: ParamSpec;
+  readonly action: string | undefined;
+  readonly resourceKinds: readonly string[];
+  readonly limitNames: readonly string[];
+  readonly needsConfirmation: boolean;
+  validate(raw: Record<string, unknown>): { ok: true; args: unknown } | { ok: false; error: z.ZodError };
+  resource(args: unknown): string;
+  limits(args: unknown): Record<string, number>;
+  confirm(args: unknown, ctx: CommandContext<D>): Promise<Confirmation | null>;
+  approval(args: unknown, ctx: CommandContext<D>): Promise<Approval | null>;
+  run(args: unknown, ctx: CommandContext<D>): Promise<Message | undefined>;
+}
+
+/**
+ * Declares a command once; every entry point (slash command, button, modal, console) runs it
+ * through the same pipeline.
+ */
+export function defineCommand<S extends z.ZodType, D = unknown>(def: CommandDefinition<S, D>): Command<D> {
+  // The erased `args` only ever come from `validate`, i.e. from `def.args.safeParse`, so they are
+  // the schema's output type; the casts below restore what erasure hid.
+  type Args = z.output<S>;
+  return {
+    name: def.name,
+    summary: def.summary,
+    usage: def.usage,
+    examples: def.examples ?? [],
+    description: def.description,
+    params: def.params ?? {},
+    action: def.action,
+    resourceKinds: def.resourceKinds ?? [],
+    limitNames: def.limitNames ?? [],
+    needsConfirmation: def.confirm !== undefined,
+    validate(raw) {
+      const parsed = def.args.safeParse(raw);
+      return parsed.success ? { ok: true, args: parsed.data } : { ok: false, error: parsed.error };
+    },
+    resource: (args) => def.resource?.(args as Args) ?? '*',
+    limits: (args) => def.limits?.(args as Args) ?? {},
+    confirm: async (args, ctx) => (def.confirm ? ((await def.confirm(args as Args, ctx)) ?? null) : null),
+    approval: async (args, ctx) => (def.approval ? ((await def.approval(args as Args, ctx)) ?? null) : null),
+    run: async (args, ctx) => (await def.run(args as Args, ctx)) ?? undefined,
+  };
+}
+
+/**
+ * A capability's command with its dependencies filled in: what the registry and the pipeline
+ * hold. The pipeline's own context carries no dependencies; this puts the capability's in.
+ */
+export function bindCommand<D>(command: Command<D>, deps: D): Command {
+  const withDeps = (ctx: CommandContext): CommandContext<D> => ({ ...ctx, services: deps });
+  return {
+    ...command,
+    confirm: (args, ctx) => command.confirm(args, withDeps(ctx)),
+    approval: (args, ctx) => command.approval(args, withDeps(ctx)),
+    run: (args, ctx) => command.run(args, withDeps(ctx)),
+  };
+}
+
+/**
+ * `defineCommand` with a capability's dependencies fixed, so that only the argument schema is
+ * inferred: `const command = commandsWith<ScalingDeps>(); export const scale = command({...})`.
+ */
+export function commandsWith<D>(): <S extends z.ZodType>(def: CommandDefinition<S, D>) => Command<D> {
+  return (def) => defineCommand(def);
+}

@@ -1,0 +1,87 @@
+import { distance } from 'fastest-levenshtein';
+import { InputError } from '../core/errors.ts';
+import { ActionCatalog, type ActionInfo } from '../policies/actionCatalog.ts';
+import type { Command } from './defineCommand.ts';
+
+/** Every command dpbot knows, by name, and the catalog of actions they (and buttons) check. */
+export class CommandRegistry {
+  readonly #commands = new Map<string, Command>();
+  readonly catalog = new ActionCatalog();
+
+  register(...commands: Command[]): this {
+    for (const command of commands) {
+      if (this.#commands.has(command.name)) throw new Error(`command "${command.name}" is defined twice`);
+      this.#commands.set(command.name, command);
+      if (command.action) {
+        this.catalog.register({
+          action: command.action,
+          summary: command.summary,
+          resourceKinds: command.resourceKinds,
+          limits: command.limitNames,
+        });
+      }
+    }
+    return this;
+  }
+
+  /** An action checked by something other than a command (a button, a scheduled job). */
+  registerAction(info: ActionInfo): this {
+    this.catalog.register(info);
+    return this;
+  }
+
+  get(name: string): Command | undefined {
+    return this.#commands.get(name);
+  }
+
+  all(): Command[] {
+    return [...this.#commands.values()].sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  /**
+   * Finds the command named by the first one or two words. Unknown names get the nearest known
+   * ones as suggestions; a known group word (`task`) with an unknown second word lists the group.
+   */
+  resolve(tokens: readonly string[]): { command: Command; rest: string[] } {
+    const [first = '', second] = tokens.map((t) => t.toLowerCase());
+    if (second !== undefined) {
+      const two = this.#commands.get(`${first} ${second}`);
+      if (two) return { command: two, rest: tokens.slice(2) };
+    }
+    const one = this.#commands.get(first);
+    if (one) return { command: one, rest: tokens.slice(1) };
+
+    const group = this.all().filter((c) => c.name.startsWith(`${first} `));
+    if (group.length > 0) {
+      const names = group.map((c) => c.name);
+      const near = second === undefined ? [] : this.nearest(`${first} ${second}`, names);
+      const lead =
+        second === undefined ? `"${first}" needs a subcommand` : `unknown command "${first} ${second}"`;
+      throw new InputError(
+        `${lead}${near.length ? `; did you mean ${near.map((n) => `"${n}"`).join(' or ')}?` : ''} (${first} commands: ${names.join(', ')})`,
+      );
+    }
+    const near = this.nearest(
+      second === undefined ? first : `${first} ${second}`,
+      this.all().map((c) => c.name),
+    ).concat(
+      this.nearest(
+        first,
+        [...this.#commands.keys()].filter((n) => !n.includes(' ')),
+      ),
+    );
+    const unique = [...new Set(near)].slice(0, 3);
+    throw new InputError(
+      `unknown command "${tokens[0] ?? ''}"${unique.length ? `; did you mean ${unique.map((n) => `"${n}"`).join(' or ')}?` : ''} Type "help" for the list.`,
+    );
+  }
+
+  private nearest(word: string, names: readonly string[]): string[] {
+    const limit = Math.max(2, Math.floor(word.length / 3));
+    return names
+      .map((name) => ({ name, d: distance(word, name) }))
+      .filter((x) => x.d <= limit)
+      .sort((a, b) => a.d - b.d)
+      .map((x) => x.name);
+  }
+}

@@ -1,0 +1,119 @@
+import { Blocks, Elements, Md, type SectionBuilder } from 'slack-block-builder';
+import { blocks, type Message } from '../message.ts';
+
+/** Text safe to put inside mrkdwn: Slack reads &, < and > as markup. */
+export function escapeMrkdwn(text: string): string {
+  return text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
+}
+
+export function noticeMessage(text: string, visibility: Message['visibility'] = 'ephemeral'): Message {
+  return { text, visibility, blocks: blocks(Blocks.Section({ text: escapeMrkdwn(text) })) };
+}
+
+export function invalidMessage(problem: string, usage?: string): Message {
+  const lines = [`${Md.bold('Not run')}: ${escapeMrkdwn(problem)}`];
+  if (usage) lines.push(`Usage: ${Md.codeInline(usage)}`);
+  return {
+    text: usage ? `Not run: ${problem}\nUsage: ${usage}` : `Not run: ${problem}`,
+    visibility: 'ephemeral',
+    blocks: blocks(Blocks.Section({ text: lines.join('\n') })),
+  };
+}
+
+export function deniedMessage(reason: string): Message {
+  return {
+    text: `Not allowed: ${reason}`,
+    visibility: 'ephemeral',
+    blocks: blocks(Blocks.Section({ text: `${Md.bold('Not allowed')}: ${escapeMrkdwn(reason)}` })),
+  };
+}
+
+export function failedMessage(text: string): Message {
+  return {
+    text: `Failed: ${text}`,
+    visibility: 'ephemeral',
+    blocks: blocks(Blocks.Section({ text: `${Md.bold('Failed')}: ${escapeMrkdwn(text)}` })),
+  };
+}
+
+export const CONFIRM_ACTION = 'dp.confirm';
+export const CANCEL_ACTION = 'dp.cancel';
+export const APPROVE_ACTION = 'dp.approve';
+export const DENY_ACTION = 'dp.deny';
+/** Runs its value as a command, as the clicker; once per button (a second click is told who did it). */
+export const RUN_ACTION = 'dp.run';
+/** Runs its value as a command, as the clicker, as often as pressed: for pages, refresh, details. */
+export const VIEW_ACTION = 'dp.view';
+
+export function confirmationMessage(input: {
+  pendingId: string;
+  summary: string;
+  details: readonly string[];
+  commandText: string;
+  expiresAt: Date;
+}): Message {
+  const details = input.details.length
+    ? `\n${input.details.map((d) => `• ${escapeMrkdwn(d)}`).join('\n')}`
+    : '';
+  return {
+    text: `Confirm: ${input.summary}`,
+    visibility: 'ephemeral',
+    blocks: blocks(
+      Blocks.Section({ text: `${Md.bold('Please confirm')}: ${escapeMrkdwn(input.summary)}${details}` }),
+      Blocks.Context().elements(
+        `${Md.codeInline(input.commandText)} · expires ${Md.italic(input.expiresAt.toISOString().slice(11, 16))} UTC`,
+      ),
+      Blocks.Actions().elements(
+        Elements.Button({ text: 'Confirm', actionId: CONFIRM_ACTION, value: input.pendingId }).danger(),
+        Elements.Button({ text: 'Cancel', actionId: CANCEL_ACTION, value: input.pendingId }),
+      ),
+    ),
+  };
+}
+
+export function approvalMessage(input: {
+  pendingId: string;
+  requester: string;
+  requesterSlackId: string | null;
+  commandText: string;
+  approverGroup: string;
+  count: number;
+  expiresAt: Date;
+}): Message {
+  const who = input.requesterSlackId ? `<@${input.requesterSlackId}>` : escapeMrkdwn(input.requester);
+  const needed = `${input.count} member${input.count > 1 ? 's' : ''} of ${escapeMrkdwn(input.approverGroup)}`;
+  return {
+    text: `${input.requester} asks to run: ${input.commandText} (needs approval by ${input.count} of ${input.approverGroup})`,
+    visibility: 'in_channel',
+    blocks: blocks(
+      Blocks.Section({ text: `${who} asks to run ${Md.codeInline(input.commandText)}` }),
+      Blocks.Context().elements(
+        `Needs approval by ${needed}, not the requester · expires ${input.expiresAt.toISOString().slice(11, 16)} UTC`,
+      ),
+      Blocks.Actions().elements(
+        Elements.Button({ text: 'Approve', actionId: APPROVE_ACTION, value: input.pendingId }).primary(),
+        Elements.Button({ text: 'Deny', actionId: DENY_ACTION, value: input.pendingId }).danger(),
+      ),
+    ),
+  };
+}
+
+/** Slack caps a section's text at 3,000 characters; lists are split across sections below it. */
+export const SECTION_TEXT_LIMIT = 2900;
+
+export function lineSections(lines: readonly string[], maxSections = 10): SectionBuilder[] {
+  const sections: string[] = [];
+  let current = '';
+  for (const raw of lines) {
+    const line = raw.length > SECTION_TEXT_LIMIT ? `${raw.slice(0, SECTION_TEXT_LIMIT - 1)}…` : raw;
+    if (current && current.length + line.length + 1 > SECTION_TEXT_LIMIT) {
+      sections.push(current);
+      current = '';
+    }
+    current = current ? `${current}\n${line}` : line;
+  }
+  if (current) sections.push(current);
+  const shown = sections.slice(0, maxSections).map((text) => Blocks.Section({ text }));
+  if (sections.length > maxSections) shown.push(Blocks.Section({ text: '_(list cut short)_' }));
+  return shown;
+}
