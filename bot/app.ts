@@ -36,6 +36,7 @@ import { checkPolicies } from '../policies/policyFiles.ts';
 import { type LoadedConfig, resolveConfigRelative } from './config/loadConfig.ts';
 import type { Config } from './config/schema.ts';
 import type { Services } from './services.ts';
+import { scalingDeps } from './wiring/scaling.ts';
 
 export interface App {
   services: Services;
@@ -94,7 +95,7 @@ export function bindCapabilities(services: Services): BoundCapability[] {
     capabilities.directory.bind(services),
     capabilities.audit.bind(services),
     capabilities.datasets.bind(services),
-    capabilities.scaling.bind(services),
+    capabilities.scaling.bind(scalingDeps(services)),
     capabilities.release.bind(services),
     capabilities.tasks.bind(services),
   ];

@@ -1,4 +1,3 @@
-import type { Services } from '../../bot/services.ts';
 import type { ScaleChangeDetail } from '../../db/stores/scaleStore.ts';
 import type { CommandContext } from '../../pipeline/defineCommand.ts';
 import type { ScalingDeps } from './deps.ts';
@@ -11,7 +10,7 @@ export type ChangeOutcome = 'scaled' | 'reverted' | 'revert_skipped' | 'revert_f
  * of the request that made it, or an `event` of background work (a timed revert).
  */
 export async function auditChange(
-  services: Services,
+  services: ScalingDeps,
   row: {
     requestId: string;
     kind: 'step' | 'event';

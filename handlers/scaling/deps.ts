@@ -1,8 +1,36 @@
-import type { Services } from '../../bot/services.ts';
+import type { Logger } from 'pino';
+import type { z } from 'zod';
+import type { AuditStore } from '../../db/stores/auditStore.ts';
+import type { ScaleStore } from '../../db/stores/scaleStore.ts';
+import type { KubernetesClusters } from '../../integrations/kubernetes/kubernetes.ts';
 import { commandsWith } from '../../pipeline/defineCommand.ts';
+import type { Jobs } from '../../pipeline/jobs.ts';
+import type { Notifier } from '../../pipeline/notifier.ts';
+import type { kubernetesSchema, TeamConfig } from './config.ts';
 
-/** What the scaling capability needs; bot/app.ts builds it and binds it (see defineCapability). */
-export type ScalingDeps = Services;
+/** How careful a change of worker counts is: locks, readiness, reverts, `--for` bounds. */
+export type ScalingSettings = z.output<typeof kubernetesSchema>;
+
+/** What worker scaling needs; bot/wiring/scaling.ts picks it from what bot/app.ts built. */
+export interface ScalingDeps {
+  /** The slice of the configuration scaling reads. */
+  config: {
+    teams: readonly TeamConfig[];
+    kubernetes: ScalingSettings;
+    /** Where announcements of changes made outside a request (reverts) go. */
+    slack: { channels: { announce?: string | undefined } };
+  };
+  /** The clusters of the teams' worker targets; absent when no team is configured. */
+  kubernetes?: KubernetesClusters | undefined;
+  /** Pending reverts, team locks and the last changes. */
+  scaling: ScaleStore;
+  /** Steps of background changes (reverts) that belong to no request. */
+  audit: Pick<AuditStore, 'append'>;
+  jobs: Jobs;
+  notifier: Notifier;
+  log: Logger;
+  now: () => Date;
+}
 
 /** Commands of this capability, written against ScalingDeps. */
 export const defineCommand = commandsWith<ScalingDeps>();

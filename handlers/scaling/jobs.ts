@@ -1,4 +1,3 @@
-import type { Services } from '../../bot/services.ts';
 import type { WorkerRegistration } from '../../pipeline/workers.ts';
 import type { ScalingDeps } from './deps.ts';
 import { checkReadiness, READINESS_QUEUE, type ReadinessCheck } from './readiness.ts';
@@ -16,7 +15,7 @@ import {
  * readiness watchers (a chain of short jobs), and a sweep every minute for reverts whose job was
  * never queued. Each job runs on one replica.
  */
-export const workersJobs: WorkerRegistration<ScalingDeps> = async (services: Services) => {
+export const workersJobs: WorkerRegistration<ScalingDeps> = async (services: ScalingDeps) => {
   if (services.config.teams.length === 0) return;
   await services.jobs.work<RevertJob>(
     REVERT_QUEUE,

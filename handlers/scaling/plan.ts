@@ -1,4 +1,3 @@
-import type { Services } from '../../bot/services.ts';
 import { ConflictError, DpbotError, errorMessage, InputError, UpstreamError } from '../../core/errors.ts';
 import {
   type Change,
@@ -11,6 +10,7 @@ import {
   workloadRef,
 } from '../../integrations/kubernetes/kubernetes.ts';
 import type { TargetConfig, TeamConfig } from './config.ts';
+import type { ScalingDeps } from './deps.ts';
 import { label, requireKubernetes, SCALE_USAGE } from './teams.ts';
 
 export type ScaleMode = 'replicas' | 'hpaMinReplicas';
@@ -61,7 +61,7 @@ export function argoAppOf(
 }
 
 async function argoFinding(
-  services: Services,
+  services: ScalingDeps,
   ref: WorkloadRef,
   object: { labels: Record<string, string>; annotations: Record<string, string> },
   target: { group: string; kind: string; pointer: string },
@@ -92,7 +92,7 @@ function ratio(from: number, to: number): number {
  * error the caller should read when the change must not happen.
  */
 export async function planScale(
-  services: Services,
+  services: ScalingDeps,
   team: TeamConfig,
   target: TargetConfig,
   to: number,
@@ -198,7 +198,7 @@ export interface AppliedChange extends Change {
  * gets no answer may still have landed; the count is read back before the change is called
  * failed, so the on-call is not told to check what dpbot can check itself.
  */
-export async function applyPlan(services: Services, plan: ScalePlan): Promise<AppliedChange> {
+export async function applyPlan(services: ScalingDeps, plan: ScalePlan): Promise<AppliedChange> {
   const k8s = requireKubernetes(services);
   const hpa = plan.mode === 'hpaMinReplicas' ? plan.hpa : null;
   try {

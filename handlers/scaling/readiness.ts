@@ -1,8 +1,8 @@
-import type { Services } from '../../bot/services.ts';
 import { formatDuration } from '../../core/config/duration.ts';
 import { errorMessage } from '../../core/errors.ts';
 import { workloadRef } from '../../integrations/kubernetes/kubernetes.ts';
 import type { MessageRef } from '../../pipeline/notifier.ts';
+import type { ScalingDeps } from './deps.ts';
 import { type Announcement, announcementMessage, describePods, readinessStatus } from './messages.ts';
 import type { ScaleMode } from './plan.ts';
 import { requireKubernetes } from './teams.ts';
@@ -31,7 +31,7 @@ export interface ReadinessCheck {
 }
 
 export async function watchReadiness(
-  services: Services,
+  services: ScalingDeps,
   check: Omit<ReadinessCheck, 'deadline' | 'timeoutMs' | 'polls'>,
 ): Promise<void> {
   const settings = services.config.kubernetes;
@@ -49,7 +49,7 @@ export async function watchReadiness(
 }
 
 async function publish(
-  services: Services,
+  services: ScalingDeps,
   check: ReadinessCheck,
   status: string,
 ): Promise<MessageRef | null> {
@@ -71,7 +71,7 @@ async function publish(
   }
 }
 
-export async function checkReadiness(services: Services, check: ReadinessCheck): Promise<void> {
+export async function checkReadiness(services: ScalingDeps, check: ReadinessCheck): Promise<void> {
   const team = services.config.teams.find((t) => t.name === check.team);
   const target = team?.targets.find((t) => t.name === check.target);
   if (!team || !target) return;

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import type { Services } from '../../bot/services.ts';
 import { formatDuration } from '../../core/config/duration.ts';
 import { errorMessage } from '../../core/errors.ts';
 import type { ScaleRevert } from '../../db/stores/scaleStore.ts';
 import { type Change, workloadRef } from '../../integrations/kubernetes/kubernetes.ts';
 import type { QueueSettings } from '../../pipeline/jobs.ts';
 import { auditChange } from './changes.ts';
+import type { ScalingDeps } from './deps.ts';
 import { type Announcement, announcementMessage, readinessStatus } from './messages.ts';
 import { watchReadiness } from './readiness.ts';
 import { requireKubernetes } from './teams.ts';
@@ -17,7 +17,7 @@ export interface RevertJob {
   revertId: string;
 }
 
-export function revertQueueSettings(services: Services): QueueSettings {
+export function revertQueueSettings(services: ScalingDeps): QueueSettings {
   const k = services.config.kubernetes;
   return {
     retryLimit: k.revertRetries,
@@ -27,7 +27,7 @@ export function revertQueueSettings(services: Services): QueueSettings {
 }
 
 /** Queues the timed revert of a temporary change, due at its time, and records the job's id. */
-export async function scheduleRevert(services: Services, revert: ScaleRevert): Promise<void> {
+export async function scheduleRevert(services: ScalingDeps, revert: ScaleRevert): Promise<void> {
   const id = await services.jobs.send<RevertJob>(
     REVERT_QUEUE,
     { revertId: revert.id },
@@ -37,7 +37,7 @@ export async function scheduleRevert(services: Services, revert: ScaleRevert): P
 }
 
 /** Cancels a revert's job once its row is settled; the row, not the job, decides, so failure is harmless. */
-export async function cancelRevertJob(services: Services, revert: ScaleRevert): Promise<void> {
+export async function cancelRevertJob(services: ScalingDeps, revert: ScaleRevert): Promise<void> {
   if (!revert.jobId) return;
   try {
     await services.jobs.cancel(REVERT_QUEUE, revert.jobId);
@@ -71,7 +71,7 @@ type RevertResult =
  * retries with backoff; the last attempt marks the revert failed and says so in the thread.
  */
 export async function runRevert(
-  services: Services,
+  services: ScalingDeps,
   revertId: string,
   attempt: { retryCount: number; retryLimit: number },
 ): Promise<void> {
@@ -149,7 +149,7 @@ export async function runRevert(
 }
 
 async function announceRevert(
-  services: Services,
+  services: ScalingDeps,
   result: Exclude<RevertResult, { kind: 'gone' }>,
 ): Promise<void> {
   const { revert } = result;
@@ -233,7 +233,7 @@ async function announceRevert(
  * Catches reverts whose job was never queued (the process stopped between the change and the
  * queueing): pending, overdue by a minute, with no job id. Runs every minute, once across replicas.
  */
-export async function sweepReverts(services: Services): Promise<number> {
+export async function sweepReverts(services: ScalingDeps): Promise<number> {
   const overdue = await services.scaling.overdueReverts(new Date(Date.now() - 60_000), 50);
   let queued = 0;
   for (const revert of overdue) {

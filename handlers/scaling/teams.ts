@@ -1,14 +1,13 @@
 import { distance } from 'fastest-levenshtein';
-import type { Config } from '../../bot/config/schema.ts';
-import type { Services } from '../../bot/services.ts';
 import { InputError, UpstreamError } from '../../core/errors.ts';
 import type { KubernetesClusters } from '../../integrations/kubernetes/kubernetes.ts';
 import type { TargetConfig, TeamConfig } from './config.ts';
+import type { ScalingDeps } from './deps.ts';
 
 export const SCALE_USAGE =
   'scale <team> <replicas> [--target <name>] [--for <duration>] [--reason <text>] [--hpa-min] | scale <team> --revert';
 
-export function findTeam(config: Config, name: string, usage?: string): TeamConfig {
+export function findTeam(config: ScalingDeps['config'], name: string, usage?: string): TeamConfig {
   const team = config.teams.find((t) => t.name === name);
   if (team) return team;
   if (config.teams.length === 0)
@@ -46,7 +45,7 @@ export function label(team: TeamConfig, target: TargetConfig): string {
   return `${team.name}/${target.name}`;
 }
 
-export function requireKubernetes(services: Services): KubernetesClusters {
+export function requireKubernetes(services: ScalingDeps): KubernetesClusters {
   if (!services.kubernetes)
     throw new UpstreamError(
       'Kubernetes',

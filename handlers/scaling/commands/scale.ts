@@ -1,6 +1,5 @@
 import { Blocks, Elements, Modal } from 'slack-block-builder';
 import { z } from 'zod';
-import type { Config } from '../../../bot/config/schema.ts';
 import { formatDuration, parseDuration } from '../../../core/config/duration.ts';
 import { InputError, NotFoundError } from '../../../core/errors.ts';
 import { formatTime } from '../../../core/time.ts';
@@ -65,7 +64,7 @@ interface Temporary {
   dueAt: Date;
 }
 
-function temporary(args: ScaleArgs, config: Config, now: Date): Temporary | null {
+function temporary(args: ScaleArgs, config: ScalingDeps['config'], now: Date): Temporary | null {
   if (args.for === undefined) return null;
   const ms = parseDuration(args.for) ?? 0;
   const { minFor, maxFor } = config.kubernetes;
