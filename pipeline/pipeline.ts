@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { ModalView } from '@slack/types';
 import type { Logger } from 'pino';
-import type { Services } from '../bot/services.ts';
 import { describeIssues } from '../core/config/describeIssues.ts';
 import {
   AuditUnavailableError,
@@ -21,6 +20,7 @@ import type { Caller, Command, CommandContext, Entry } from './defineCommand.ts'
 import type { CallerRef } from './identity.ts';
 import { mapArgs } from './mapArgs.ts';
 import type { Message, MessageHandle, Responder } from './message.ts';
+import type { PipelineDeps } from './pipelineDeps.ts';
 import { tokenize } from './tokenize.ts';
 import {
   APPROVE_ACTION,
@@ -152,10 +152,10 @@ interface Accepted {
  * replies and audit rows here and nowhere else.
  */
 export class CommandPipeline {
-  private readonly services: Services;
+  private readonly services: PipelineDeps;
   readonly #inflight = new Set<Promise<unknown>>();
 
-  constructor(services: Services) {
+  constructor(services: PipelineDeps) {
     this.services = services;
   }
 
