@@ -1,5 +1,5 @@
-import type { Services } from '../bot/services.ts';
 import type { CommandPipeline } from './pipeline.ts';
+import type { PipelineSweepDeps } from './pipelineDeps.ts';
 
 /**
  * Background work a capability runs in long-lived processes (the Slack server, the console):
@@ -12,7 +12,7 @@ export const EXPIRE_CONFIRMATIONS_QUEUE = 'dpbot.expire-confirmations';
 export const PRUNE_SLACK_REQUESTS_QUEUE = 'dpbot.prune-slack-requests';
 
 /** Forgets Slack request signatures once they are too old to be replayed anyway. */
-export const pruneSlackRequests: WorkerRegistration<Services> = async (services) => {
+export const pruneSlackRequests: WorkerRegistration<PipelineSweepDeps> = async (services) => {
   await services.jobs.work(PRUNE_SLACK_REQUESTS_QUEUE, async () => {
     await services.once.pruneDeliveries(new Date(Date.now() - 15 * 60_000));
   });
@@ -20,7 +20,7 @@ export const pruneSlackRequests: WorkerRegistration<Services> = async (services)
 };
 
 /** Expires unanswered confirmations every minute, once across all replicas. */
-export const expireConfirmations: WorkerRegistration<Services> = async (services, pipeline) => {
+export const expireConfirmations: WorkerRegistration<PipelineSweepDeps> = async (services, pipeline) => {
   await services.jobs.work(EXPIRE_CONFIRMATIONS_QUEUE, async () => {
     await pipeline.expirePending();
   });

@@ -1,0 +1,56 @@
+import type { ModalView } from '@slack/types';
+import type { Entry } from './defineCommand.ts';
+import type { CallerRef } from './identity.ts';
+import type { Message, MessageHandle, Responder } from './message.ts';
+
+export interface InvocationBase {
+  requestId?: string;
+  entry: Entry;
+  caller: CallerRef;
+  channel?: string | null;
+  responder: Responder;
+  /**
+   * Slack's acknowledgement, which must come within 3 seconds. The pipeline calls it exactly
+   * once: as soon as the attempt is recorded, carrying the reply when the answer is immediate
+   * (a validation error, a denial, a confirmation question).
+   */
+  ack?: (message?: Message) => Promise<void>;
+  /** Opens a modal (Slack, with the request's trigger_id); absent where there are none. */
+  openModal?: (view: ModalView) => Promise<void>;
+}
+
+export interface TextInvocation extends InvocationBase {
+  /** The command text after `/dp`: `scale team-x 8 --reason "backlog"`. */
+  text: string;
+  /**
+   * Set for actions that must happen once (a button on a message): the first request with this
+   * key runs; later ones are told who did it and when. Freed if the action does not happen.
+   */
+  onceKey?: string;
+}
+
+export interface ActionInvocation extends InvocationBase {
+  actionId: string;
+  value: string;
+  /** The message the button was on, so the outcome can replace the buttons. */
+  source?: MessageHandle;
+  /** Identifies this button on this message (channel, message, block, action), for once-only buttons. */
+  buttonKey?: string;
+}
+
+/** What happened to a request, for callers that need to know (tests, the console, metrics). */
+export type Outcome =
+  | 'ok'
+  | 'invalid'
+  | 'denied'
+  | 'duplicate'
+  | 'awaiting_confirmation'
+  | 'awaiting_approval'
+  | 'approval_recorded'
+  | 'cancelled'
+  | 'expired'
+  | 'rejected'
+  | 'not_found'
+  | 'conflict'
+  | 'error'
+  | 'audit_unavailable';

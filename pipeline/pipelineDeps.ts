@@ -1,0 +1,37 @@
+import type { Logger } from 'pino';
+import type { Metrics } from '../core/metrics.ts';
+import type { OnceStore } from '../db/stores/actionKeyStore.ts';
+import type { AuditStore } from '../db/stores/auditStore.ts';
+import type { PendingStore } from '../db/stores/pendingStore.ts';
+import type { DirectoryIdentity } from './identity.ts';
+import type { Jobs } from './jobs.ts';
+import type { Notifier } from './notifier.ts';
+import type { CommandRegistry } from './registry.ts';
+
+/**
+ * What the command pipeline uses, and nothing more: the composition root passes its whole
+ * services object (it fits structurally), a test passes just these.
+ */
+export interface PipelineDeps {
+  audit: Pick<AuditStore, 'append'>;
+  pending: PendingStore;
+  once: Pick<OnceStore, 'claim' | 'release'>;
+  identity: Pick<DirectoryIdentity, 'resolve'>;
+  registry: Pick<CommandRegistry, 'resolve' | 'get'>;
+  /** Updates the question of a request that expired unanswered. */
+  notifier: Pick<Notifier, 'update'>;
+  metrics: Pick<Metrics, 'commandFinished' | 'decision'>;
+  log: Logger;
+  now: () => Date;
+  config: {
+    access: { adminContact: string };
+    /** How long a confirmation or an approval waits for its answer, in milliseconds. */
+    confirmations: { ttl: number };
+  };
+}
+
+/** What the pipeline's own background sweeps (workers.ts) use: the job queue they run on. */
+export interface PipelineSweepDeps {
+  jobs: Pick<Jobs, 'work' | 'schedule'>;
+  once: Pick<OnceStore, 'pruneDeliveries'>;
+}
