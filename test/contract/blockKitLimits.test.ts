@@ -1,5 +1,8 @@
 import { WebClient } from '@slack/web-api';
+import { Blocks, Elements } from 'slack-block-builder';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { actionKind, blocks } from '../../pipeline/message.ts';
+import { RUN_ACTION } from '../../pipeline/views/common.ts';
 import { checkMessage, checkView } from '../../sandbox/slack/blockKitLimits.ts';
 import { SANDBOX_BOT_TOKEN, SlackSimulator } from '../../sandbox/slack/slackSimulator.ts';
 
@@ -96,6 +99,23 @@ describe("Slack's Block Kit limits", () => {
     ]);
     const home = { type: 'home', blocks: Array.from({ length: 100 }, (_, i) => section(`row ${i}`)) };
     expect(checkView(home)).toEqual([]);
+  });
+
+  it("gives dpbot's buttons of one kind in one block distinct action ids, read back as the kind", () => {
+    const built = blocks(
+      Blocks.Actions().elements(
+        Elements.Button({ text: 'Status', actionId: RUN_ACTION, value: 'task status 7' }),
+        Elements.Button({ text: 'Logs', actionId: RUN_ACTION, value: 'task logs 7' }),
+        Elements.Button({ text: 'Stop', actionId: RUN_ACTION, value: 'task cancel 7' }),
+      ),
+    );
+    const ids = built.flatMap((b) =>
+      b.type === 'actions' ? b.elements.map((e) => ('action_id' in e ? e.action_id : '')) : [],
+    );
+    expect(ids).toEqual(['dp.run', 'dp.run:1', 'dp.run:2']);
+    expect(ids.map((id) => actionKind(id ?? ''))).toEqual(['dp.run', 'dp.run', 'dp.run']);
+    expect(actionKind('dp.opt.dataset')).toBe('dp.opt.dataset');
+    expect(checkMessage({ text: 'run 7', blocks: built })).toEqual([]);
   });
 
   describe('at the simulator, as Slack answers', () => {
