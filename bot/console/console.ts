@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
-import type { MessageHandle, Responder } from '../../pipeline/message.ts';
+import { actionKind, type MessageHandle, type Responder } from '../../pipeline/message.ts';
 import type { CommandPipeline } from '../../pipeline/pipeline.ts';
 import { ConsoleSurface } from './consoleSurface.ts';
 
@@ -78,7 +78,7 @@ export async function runConsole(options: ConsoleOptions): Promise<void> {
             await pipeline.handleAction({
               requestId: randomUUID(),
               entry: 'button',
-              actionId: pressed.actionId,
+              actionId: actionKind(pressed.actionId),
               value: pressed.value,
               caller: { email: as },
               channel: 'console',

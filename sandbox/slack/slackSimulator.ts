@@ -1,4 +1,5 @@
 import { type SimRequest, type SimResponse, Simulator } from '../http.ts';
+import { checkMessage, checkView, describeViolations, type LimitViolation } from './blockKitLimits.ts';
 
 export interface SlackUser {
   id: string;
@@ -50,6 +51,11 @@ export interface ResponseUrlPost {
   body: Record<string, unknown>;
 }
 
+/** A payload that broke one of Slack's documented limits, with the method that carried it. */
+export interface RecordedViolation extends LimitViolation {
+  method: string;
+}
+
 export const SANDBOX_BOT_TOKEN = 'xoxb-sandbox-token';
 export const SANDBOX_APP_TOKEN = 'xapp-sandbox-token';
 export const SANDBOX_SIGNING_SECRET = 'sandbox-signing-secret-0123456789';
@@ -72,6 +78,11 @@ export class SlackSimulator extends Simulator {
   readonly responses: ResponseUrlPost[] = [];
   readonly openedViews: { triggerId: string; view: Record<string, unknown> }[] = [];
   readonly publishedViews = new Map<string, Record<string, unknown>>();
+  /**
+   * Every limit any simulator saw broken, across instances, until a test takes them
+   * (`takeLimitViolations`): the test set-up fails a test that leaves any behind.
+   */
+  static readonly limitViolations: RecordedViolation[] = [];
   /** Page size for cursor-paginated methods (users.list). */
   pageSize = 200;
   /** What apps.connections.open hands out (a Socket Mode simulator sets it). */
@@ -84,7 +95,10 @@ export class SlackSimulator extends Simulator {
     this.token = options.token ?? SANDBOX_BOT_TOKEN;
     this.route('POST', '/api/:method', (req) => this.#call(req));
     this.route('POST', '/response/:id', (req) => {
-      this.responses.push({ id: req.params.id ?? '', body: this.#fields(req) });
+      const body = this.#fields(req);
+      const refused = this.#refuse('response_url', checkMessage(body));
+      if (refused) return { status: 400, body: refused };
+      this.responses.push({ id: req.params.id ?? '', body });
       return { body: { ok: true } };
     });
   }
@@ -149,7 +163,36 @@ export class SlackSimulator extends Simulator {
     if (token !== this.token) return { body: { ok: false, error: 'invalid_auth' } };
     const handler = this.#methods[method];
     if (!handler) return { body: { ok: false, error: 'unknown_method' } };
+    const refused = this.#refuse(method, this.#limits(method, args));
+    if (refused) return { body: refused };
     return { body: handler(args) };
+  }
+
+  /** Slack's own checks of what a method carries; methods without blocks have none. */
+  #limits(method: string, args: Record<string, unknown>): LimitViolation[] {
+    if (method === 'chat.postMessage' || method === 'chat.update' || method === 'chat.postEphemeral')
+      return checkMessage(args);
+    if (method.startsWith('views.')) return checkView(args.view);
+    return [];
+  }
+
+  /**
+   * Records every violation; answers as Slack does for the ones Slack refuses (`msg_too_long`,
+   * `invalid_blocks`). A missing `text` fallback Slack only warns about, so it is recorded and let
+   * through.
+   */
+  #refuse(method: string, violations: LimitViolation[]): Record<string, unknown> | undefined {
+    if (violations.length === 0) return undefined;
+    SlackSimulator.limitViolations.push(...violations.map((v) => ({ method, ...v })));
+    const refused = violations.filter((v) => !v.problem.includes('`text` fallback'));
+    if (refused.length === 0) return undefined;
+    const error = refused.some((v) => v.path === 'text') ? 'msg_too_long' : 'invalid_blocks';
+    return {
+      ok: false,
+      error,
+      errors: refused.map((v) => `${v.path}: ${v.problem}`),
+      response_metadata: { messages: describeViolations(refused) },
+    };
   }
 
   readonly #methods: Record<string, (args: Record<string, unknown>) => Record<string, unknown>> = {
@@ -265,6 +308,10 @@ export class SlackSimulator extends Simulator {
       return { ok: true, view: { ...view, id: `V${this.#nextTs().replace('.', '')}` } };
     },
     'views.update': (args) => ({ ok: true, view: { ...(args.view as object), id: args.view_id } }),
+    'views.push': (args) => ({
+      ok: true,
+      view: { ...(args.view as object), id: `V${this.#nextTs().replace('.', '')}` },
+    }),
     'views.publish': (args) => {
       const user = String(args.user_id ?? '');
       if (!this.users.has(user)) return { ok: false, error: 'user_not_found' };
@@ -294,5 +341,10 @@ export class SlackSimulator extends Simulator {
         ...(user.email ? { email: user.email } : {}),
       },
     };
+  }
+
+  /** The violations seen since the last call, across simulators; clears them. */
+  static takeLimitViolations(): RecordedViolation[] {
+    return SlackSimulator.limitViolations.splice(0);
   }
 }

@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { App, BlockAction, RespondFn } from '@slack/bolt';
-import type { MessageHandle } from '../../../pipeline/message.ts';
+import { actionKind, type MessageHandle } from '../../../pipeline/message.ts';
 import type { SlackDeps } from '../slackDeps.ts';
 import { SlackResponder } from '../slackResponder.ts';
 
@@ -72,7 +72,7 @@ export function registerActions(app: App, deps: SlackDeps): void {
       await deps.pipeline.handleAction({
         requestId,
         entry: 'button',
-        actionId: action.action_id,
+        actionId: actionKind(action.action_id),
         value,
         caller: { slackUserId: body.user.id },
         channel,
