@@ -1,6 +1,6 @@
 /**
  * Errors that carry meaning. Handlers throw these; the pipeline turns them into replies and audit
- * outcomes in one place (bot/pipeline/pipeline.ts), so a handler never formats an error itself.
+ * outcomes in one place (pipeline/execute.ts), so a handler never formats an error itself.
  */
 export class DpbotError extends Error {
   override readonly name: string = 'DpbotError';
