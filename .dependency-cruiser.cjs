@@ -12,7 +12,7 @@
  *   sandbox/       loopback simulators: no product code at all, so a simulator cannot share a
  *                  mistake with the code it is there to test
  *
- * Only product code is cruised (see the `depcheck` script): tests and benchmarks may reach into
+ * Only product code is cruised (see .ci/depcheck): tests and benchmarks may reach into
  * any layer.
  */
 const local = ['local'];
@@ -42,7 +42,8 @@ module.exports = {
     },
     {
       name: 'integration-imports-only-core',
-      comment: 'An integration imports only core/ and its own folder; it gets its config slice as a parameter.',
+      comment:
+        'An integration imports only core/ and its own folder; it gets its config slice as a parameter.',
       severity: 'error',
       from: { path: '^integrations/([^/]+)/' },
       to: { dependencyTypes: local, pathNot: ['^core/', '^integrations/$1/'] },
