@@ -10,11 +10,11 @@ import { PgAccessStore } from '../db/stores/accessStore.ts';
 import { PgAuditStore } from '../db/stores/auditStore.ts';
 import { syncDirectorySources, syncResultLines } from '../handlers/directory/syncRunner.ts';
 import { checkPolicies } from '../policies/policyFiles.ts';
-import { startSandbox } from '../sandbox/index.ts';
 import { type App, applyPolicies, buildRegistry, createApp, openMigratedDatabase } from './app.ts';
 import { type LoadedConfig, loadConfig, resolveConfigRelative } from './config/loadConfig.ts';
 import { runConsole } from './console/console.ts';
 import { ConsoleSurface } from './console/consoleSurface.ts';
+import { startSandbox } from './sandbox/index.ts';
 import { serveSlack } from './serve.ts';
 import { slackSettings } from './slack/slackApp.ts';
 
