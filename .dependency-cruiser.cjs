@@ -7,7 +7,8 @@
  *   integrations/  one client per external system: core/ and its own folder
  *   policies/      authorization: core/, db/
  *   pipeline/      the command pipeline: core/, db/, policies/, integrations/
- *   handlers/      the capabilities: anything above, never bot/ (the composition root)
+ *   handlers/      the capabilities: anything above, never bot/ (the composition root), and
+ *                  another capability only through its public modules
  *   bot/           surfaces (Slack, console, CLI, server) and the composition root: the top
  *   sandbox/       loopback simulators: no product code at all, so a simulator cannot share a
  *                  mistake with the code it is there to test
@@ -69,6 +70,14 @@ module.exports = {
       severity: 'error',
       from: { path: '^handlers/' },
       to: { dependencyTypes: local, path: '^(bot|bin|sandbox)/' },
+    },
+    {
+      name: 'capability-public-modules',
+      comment:
+        'A capability reaches another only through its public modules: index.ts (the capability), config.ts (its configuration schema) and options.ts (the option providers other forms offer).',
+      severity: 'error',
+      from: { path: '^handlers/([^/]+)/' },
+      to: { path: '^handlers/(?!$1/)[^/]+/', pathNot: '^handlers/[^/]+/(index|config|options)[.]ts$' },
     },
     {
       name: 'sandbox-imports-no-product-code',
