@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { main } from '../bot/cli.ts';
+import { main } from '../bot/cli/index.ts';
 
 process.exitCode = await main(process.argv.slice(2), {
   stdin: process.stdin,

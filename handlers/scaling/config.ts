@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { duration } from '../../core/config/duration.ts';
 import { integer } from '../../core/config/fields.ts';
+import { kubernetesObjectName } from '../../integrations/kubernetes/config.ts';
 import { FIELD_PATH } from '../../integrations/kubernetes/fieldPath.ts';
 
 /** Team names appear in resources (`team:team-x`) and in commands (`scale team-x 8`). */
@@ -9,22 +9,15 @@ const teamName = z.string().regex(TEAM_NAME, { error: 'expected a lower-case nam
 const targetName = z
   .string()
   .regex(/^[a-z][a-z0-9-]{0,62}$/, { error: 'expected a lower-case name such as "workers"' });
-/** A Kubernetes object or namespace name (RFC 1123 label/subdomain). */
-const objectName = z
-  .string()
-  .max(253)
-  .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, {
-    error: 'expected a Kubernetes name such as "ingest-workers"',
-  });
 
 const targetBase = {
   /** What `--target` names; unique within the team. */
   name: targetName,
   /** The kubeconfig context of the cluster. */
   cluster: z.string().min(1),
-  namespace: objectName,
+  namespace: kubernetesObjectName,
   /** The Kubernetes object's name (default: the target's name). */
-  object: objectName.optional(),
+  object: kubernetesObjectName.optional(),
 };
 
 /**
@@ -117,28 +110,3 @@ export const teamsSchema = z.preprocess(
     });
   }),
 );
-
-/** How dpbot reaches the clusters and how careful it is when it changes worker counts. */
-export const kubernetesSchema = z.strictObject({
-  /** A kubeconfig file (relative to the configuration); default: $KUBECONFIG, then in-cluster, then ~/.kube/config. */
-  kubeconfig: z.string().min(1).optional(),
-  requestTimeout: duration().prefault('10s'),
-  /** Attempts after a 409 Conflict before giving up. */
-  conflictRetries: integer({ min: 0, max: 20 }).default(5),
-  /** How long a scale waits for another change to the same team to finish. */
-  lockTimeout: duration().prefault('30s'),
-  readinessTimeout: duration().prefault('10m'),
-  readinessPollInterval: duration().prefault('10s'),
-  /** A workload Argo CD self-heals without ignoring its replica count: refuse, or warn and ask. */
-  argoSelfHeal: z.enum(['refuse', 'warn']).default('refuse'),
-  /** Namespace of Argo CD's Application objects, read to see whether they self-heal; unset: assume they do. */
-  argocdNamespace: objectName.optional(),
-  /** When an HPA manages a workload, offer `--hpa-min` (raise the HPA's minimum) instead. */
-  offerHpaMinReplicas: z.boolean().default(true),
-  /** Shortest and longest `--for`. */
-  minFor: duration().prefault('5m'),
-  maxFor: duration().prefault('7d'),
-  /** A failed timed revert is retried this many times, from this delay, backing off. */
-  revertRetries: integer({ min: 0, max: 20 }).default(5),
-  revertRetryDelay: duration().prefault('30s'),
-});

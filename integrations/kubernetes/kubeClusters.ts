@@ -19,8 +19,8 @@ import {
   type V2HorizontalPodAutoscaler,
 } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import type { Config } from '../../bot/config/schema.ts';
 import { ConfigError, ConflictError, errorMessage, NotFoundError, UpstreamError } from '../../core/errors.ts';
+import type { KubernetesConfig, TeamTargets } from './config.ts';
 import { KubeConflict, type KubeOperation, translateKubeError } from './errors.ts';
 import { getField, setField } from './fieldPath.ts';
 import type {
@@ -30,10 +30,9 @@ import type {
   KubernetesClusters,
   PodProblem,
   PodReport,
-  WorkloadRef,
   WorkloadState,
-} from './kubernetes.ts';
-import { describeRef, rbacResource } from './kubernetes.ts';
+} from './types.ts';
+import { describeRef, rbacResource, type WorkloadRef } from './workloadRef.ts';
 
 interface Apis {
   server: string;
@@ -532,7 +531,7 @@ function whyNotReady(pod: V1Pod): { reason: string; message: string | null } {
 
 /** The kubeconfig's clusters, checked against every team target. */
 export function loadClusters(
-  config: Pick<Config, 'kubernetes' | 'teams'>,
+  config: { kubernetes: KubernetesConfig; teams: TeamTargets },
   deps: { env: KubernetesOptions['env']; resolvePath: (p: string) => string; log: Logger },
 ): KubeClusters {
   const clusters = new KubeClusters({

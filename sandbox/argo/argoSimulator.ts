@@ -1,14 +1,15 @@
 import { createHash } from 'node:crypto';
-import { LABEL_KEY, LABEL_VALUE } from '../../integrations/argo/labels.ts';
-import type {
-  CronWorkflow,
-  NodeStatus,
-  Parameter,
-  Workflow,
-  WorkflowPhase,
-  WorkflowSubmitRequest,
-} from '../../integrations/argo/types.ts';
 import { type SimRequest, type SimResponse, Simulator } from '../http.ts';
+import {
+  type CronWorkflow,
+  LABEL_KEY,
+  LABEL_VALUE,
+  type NodeStatus,
+  type Parameter,
+  type Workflow,
+  type WorkflowPhase,
+  type WorkflowSubmitRequest,
+} from './argoApi.ts';
 
 /** One step of a simulated workflow: a pod that runs for `ticks` advances, logging as it goes. */
 export interface SimStep {

@@ -1,4 +1,4 @@
-import type { CronWorkflow } from '../../integrations/argo/types.ts';
+import type { CronWorkflow } from './argoApi.ts';
 import type { SimStep, SimTemplate } from './argoSimulator.ts';
 
 /** Namespace of the sandbox's data jobs (the tasks in dpbot.example.yaml run there). */

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { getField, setField } from '../../integrations/kubernetes/fieldPath.ts';
 import { type SimRequest, type SimResponse, Simulator } from '../http.ts';
 import { isObject, jsonPatch, mergePatch } from './jsonPatch.ts';
+import { getField, setField } from './objectFields.ts';
 
 /**
  * A loopback Kubernetes API server, enough of it for dpbot's worker scaling: Deployments and

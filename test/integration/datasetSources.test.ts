@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SIMULATED_CATALOG } from '../../bot/sandbox/datasetsSandboxPart.ts';
 import { UpstreamError } from '../../core/errors.ts';
 import { type CatalogConfig, datasetsConfigSchema } from '../../handlers/datasets/config.ts';
 import { HttpDatasetCatalog } from '../../integrations/datasets/catalogClient.ts';
 import { HttpCronWorkflowReader } from '../../integrations/datasets/cronWorkflowReader.ts';
 import { argoCronSimulator } from '../../sandbox/catalog/argoCronSimulator.ts';
 import { catalogSimulator } from '../../sandbox/catalog/catalogSimulator.ts';
-import { SIMULATED_CATALOG } from '../../sandbox/catalog/datasetsSandboxPart.ts';
 import { generateDemoWorld } from '../../sandbox/catalog/demoWorld.ts';
 
 const NOW = new Date('2026-11-21T12:00:00Z');

@@ -1,13 +1,13 @@
 import type { KnownBlock } from '@slack/types';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { App } from '../../bot/app.ts';
+import { SIMULATED_CATALOG } from '../../bot/sandbox/datasetsSandboxPart.ts';
 import { DATASET_OPTIONS_ACTION, datasetOptions } from '../../handlers/datasets/options.ts';
 import { capabilities } from '../../handlers/index.ts';
 import type { Message } from '../../pipeline/message.ts';
 import { RUN_ACTION, VIEW_ACTION } from '../../pipeline/views/common.ts';
 import { argoCronSimulator } from '../../sandbox/catalog/argoCronSimulator.ts';
 import { catalogSimulator } from '../../sandbox/catalog/catalogSimulator.ts';
-import { SIMULATED_CATALOG } from '../../sandbox/catalog/datasetsSandboxPart.ts';
 import { generateDemoWorld } from '../../sandbox/catalog/demoWorld.ts';
 import { auditRowsOf, recordingResponder, startTestApp, typeCommand } from '../support/app.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';

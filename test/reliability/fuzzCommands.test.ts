@@ -4,6 +4,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type App, createApp } from '../../bot/app.ts';
 import { exampleConfigPath, loadConfig } from '../../bot/config/loadConfig.ts';
+import { type RunningSandbox, startSandbox } from '../../bot/sandbox/index.ts';
 import type { Command } from '../../pipeline/defineCommand.ts';
 import type { Outcome } from '../../pipeline/pipeline.ts';
 import {
@@ -14,7 +15,6 @@ import {
   RUN_ACTION,
   VIEW_ACTION,
 } from '../../pipeline/views/common.ts';
-import { type RunningSandbox, startSandbox } from '../../sandbox/index.ts';
 import { recordingResponder } from '../support/app.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 

@@ -1,8 +1,8 @@
 import { datasetsConfigSchema } from '../../handlers/datasets/config.ts';
-import type { SandboxPart } from '../index.ts';
-import { argoCronSimulator } from './argoCronSimulator.ts';
-import { catalogSimulator } from './catalogSimulator.ts';
-import { generateDemoWorld } from './demoWorld.ts';
+import { argoCronSimulator } from '../../sandbox/catalog/argoCronSimulator.ts';
+import { catalogSimulator } from '../../sandbox/catalog/catalogSimulator.ts';
+import { generateDemoWorld } from '../../sandbox/catalog/demoWorld.ts';
+import type { SandboxPart } from './sandboxPart.ts';
 
 const SANDBOX_CATALOG_TOKEN = 'sandbox-catalog-token';
 

@@ -1,24 +1,11 @@
-import type { Config } from '../bot/config/schema.ts';
-import { argoSandboxPart } from './argo/argoSandbox.ts';
-import { datasetsSandboxPart } from './catalog/datasetsSandboxPart.ts';
+import type { Config } from '../config/schema.ts';
+import { argoSandboxPart } from './argoSandbox.ts';
+import { datasetsSandboxPart } from './datasetsSandboxPart.ts';
 import { githubTeamsPart, googleDirectoryPart } from './directoryParts.ts';
-import { jiraSandboxPart } from './jira/jiraSandbox.ts';
-import { kubernetesSandbox } from './kubernetes/kubernetesSandbox.ts';
+import { jiraSandboxPart } from './jiraSandbox.ts';
+import { kubernetesSandbox } from './kubernetesSandbox.ts';
 import { argoCdSandboxPart, githubSandboxPart } from './release.ts';
-
-export interface RunningPart {
-  /** Points the configuration's integration at this simulator (base URLs, cluster servers). */
-  configure(config: Config): void;
-  /** Secrets the integration expects (tokens the simulator accepts). */
-  env?: Record<string, string>;
-  stop(): Promise<void>;
-}
-
-/** One simulated external system, started with realistic demo data. */
-export interface SandboxPart {
-  name: string;
-  start(): Promise<RunningPart>;
-}
+import type { RunningPart, SandboxPart } from './sandboxPart.ts';
 
 /** Every simulated system; each capability adds its own. */
 export const sandboxParts: SandboxPart[] = [

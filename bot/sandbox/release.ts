@@ -1,8 +1,12 @@
-import type { Config } from '../bot/config/schema.ts';
-import { ArgoCdSimulator } from './argocd/argoCdSimulator.ts';
-import { buildRepository, generatePullRequests, type SimPullRequest } from './github/githubData.ts';
-import { GitHubSimulator } from './github/githubSimulator.ts';
-import type { SandboxPart } from './index.ts';
+import { ArgoCdSimulator } from '../../sandbox/argocd/argoCdSimulator.ts';
+import {
+  buildRepository,
+  generatePullRequests,
+  type SimPullRequest,
+} from '../../sandbox/github/githubData.ts';
+import { GitHubSimulator } from '../../sandbox/github/githubSimulator.ts';
+import type { Config } from '../config/schema.ts';
+import type { SandboxPart } from './sandboxPart.ts';
 
 const DAY = 86_400_000;
 

@@ -1,6 +1,6 @@
-import type { SandboxPart } from '../index.ts';
-import { ArgoSimulator } from './argoSimulator.ts';
-import { demoCronWorkflows, demoTemplates } from './demoTemplates.ts';
+import { ArgoSimulator } from '../../sandbox/argo/argoSimulator.ts';
+import { demoCronWorkflows, demoTemplates } from '../../sandbox/argo/demoTemplates.ts';
+import type { SandboxPart } from './sandboxPart.ts';
 
 export const SANDBOX_ARGO_TOKEN = 'sandbox-argo-token';
 

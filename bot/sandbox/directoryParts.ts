@@ -1,7 +1,7 @@
-import type { Config } from '../bot/config/schema.ts';
-import { GithubTeamsSimulator } from './github-teams/githubTeamsSimulator.ts';
-import { GoogleDirectorySimulator } from './google-directory/googleDirectorySimulator.ts';
-import type { SandboxPart } from './index.ts';
+import { GithubTeamsSimulator } from '../../sandbox/github-teams/githubTeamsSimulator.ts';
+import { GoogleDirectorySimulator } from '../../sandbox/google-directory/googleDirectorySimulator.ts';
+import type { Config } from '../config/schema.ts';
+import type { SandboxPart } from './sandboxPart.ts';
 
 /** Adds a directory source unless the configuration already has one of that name. */
 function addSource(config: Config, source: Config['directory']['sources'][number]): void {

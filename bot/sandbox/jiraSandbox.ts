@@ -1,7 +1,7 @@
-import { extractJiraKeys } from '../../handlers/release/jiraKeys.ts';
-import type { SandboxPart } from '../index.ts';
-import { demoRepositories } from '../release.ts';
-import { JiraSimulator } from './jiraSimulator.ts';
+import type { SimPullRequest } from '../../sandbox/github/githubData.ts';
+import { JiraSimulator } from '../../sandbox/jira/jiraSimulator.ts';
+import { demoRepositories } from './release.ts';
+import type { SandboxPart } from './sandboxPart.ts';
 
 export const SANDBOX_JIRA_EMAIL = 'dpbot@example.com';
 export const SANDBOX_JIRA_TOKEN = 'sandbox-jira-token';
@@ -21,6 +21,23 @@ const SUMMARIES: Record<string, string> = {
   'run the integration tests on every pull request': 'Test every change before it is merged',
   'add a retry button to failed imports': 'Retry a failed import with one click',
 };
+
+/**
+ * The keys of `project` a demo pull request names, where the GitHub simulator's generator writes
+ * them: its title (`[DATA-123] …`), its branch (`feat/data-123-…`) or its body (`Closes DATA-123.`).
+ * Found here rather than with dpbot's key extraction: the release code reads these pull requests,
+ * so the Jira issues they point to must not depend on that code being right.
+ */
+function demoKeys(pr: SimPullRequest, project: string): string[] {
+  const key = new RegExp(`(?<![A-Za-z0-9])${project}-([1-9][0-9]*)(?![0-9])`, 'gi');
+  const keys: string[] = [];
+  for (const text of [pr.title, pr.branch, pr.body])
+    for (const match of text.matchAll(key)) {
+      const found = `${project}-${match[1] ?? ''}`;
+      if (!keys.includes(found)) keys.push(found);
+    }
+  return keys;
+}
 
 /** The change a demo pull request's title describes, without its type and key. */
 const changeOf = (title: string) => title.replace(/^\w+!?:\s*(\[[^\]]+\]\s*)?/, '');
@@ -53,7 +70,7 @@ export const jiraSandboxPart: SandboxPart = {
     const { orders, platform } = demoRepositories(new Date());
     const seen = new Set<string>();
     for (const pr of [...orders, ...platform])
-      for (const key of extractJiraKeys(pr, ['DATA'])) {
+      for (const key of demoKeys(pr, 'DATA')) {
         if (seen.has(key)) continue;
         seen.add(key);
         const change = changeOf(pr.title);

@@ -1,8 +1,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { SandboxPart } from '../index.ts';
-import { KubernetesSimulator } from './kubernetesSimulator.ts';
+import { KubernetesSimulator } from '../../sandbox/kubernetes/kubernetesSimulator.ts';
+import type { SandboxPart } from './sandboxPart.ts';
 
 /**
  * The demo cluster behind the example configuration's teams: team-x (a plain Deployment),

@@ -1,0 +1,103 @@
+/**
+ * dpbot's layers, checked by `npm run depcheck` (and in .ci/run). Each layer may import only
+ * the layers below it, so a change in a lower layer never needs to know who sits above it:
+ *
+ *   core/          errors, config loading, time, logging, HTTP JSON client: imports only core/
+ *   db/            schema and stores: core/
+ *   integrations/  one client per external system: core/ and its own folder
+ *   policies/      authorization: core/, db/
+ *   pipeline/      the command pipeline: core/, db/, policies/, integrations/
+ *   handlers/      the capabilities: anything above, never bot/ (the composition root), and
+ *                  another capability only through its public modules
+ *   bot/           surfaces (Slack, console, CLI, server) and the composition root: the top
+ *   sandbox/       loopback simulators: no product code at all, so a simulator cannot share a
+ *                  mistake with the code it is there to test
+ *
+ * Only product code is cruised (see .ci/depcheck): tests and benchmarks may reach into
+ * any layer.
+ */
+const local = ['local'];
+
+module.exports = {
+  forbidden: [
+    {
+      name: 'no-circular',
+      comment: 'An import loop: split the shared part into its own module.',
+      severity: 'error',
+      from: {},
+      to: { circular: true },
+    },
+    {
+      name: 'core-imports-only-core',
+      comment: 'core/ is the bottom layer: it imports nothing of dpbot outside core/.',
+      severity: 'error',
+      from: { path: '^core/' },
+      to: { dependencyTypes: local, pathNot: '^core/' },
+    },
+    {
+      name: 'db-imports-only-core',
+      comment: 'db/ imports only core/ (and itself).',
+      severity: 'error',
+      from: { path: '^db/' },
+      to: { dependencyTypes: local, pathNot: '^(core|db)/' },
+    },
+    {
+      name: 'integration-imports-only-core',
+      comment:
+        'An integration imports only core/ and its own folder; it gets its config slice as a parameter.',
+      severity: 'error',
+      from: { path: '^integrations/([^/]+)/' },
+      to: { dependencyTypes: local, pathNot: ['^core/', '^integrations/$1/'] },
+    },
+    {
+      name: 'policies-below-pipeline',
+      comment: 'policies/ imports only core/ and db/ (and itself).',
+      severity: 'error',
+      from: { path: '^policies/' },
+      to: { dependencyTypes: local, pathNot: '^(core|db|policies)/' },
+    },
+    {
+      name: 'pipeline-below-capabilities',
+      comment: 'pipeline/ imports core/, db/, policies/ and integrations/, never bot/ or handlers/.',
+      severity: 'error',
+      from: { path: '^pipeline/' },
+      to: { dependencyTypes: local, pathNot: '^(core|db|policies|integrations|pipeline)/' },
+    },
+    {
+      name: 'capabilities-below-bot',
+      comment:
+        'A capability never imports bot/ (the surfaces and composition root): it declares its deps and bot/wiring/ hands them over.',
+      severity: 'error',
+      from: { path: '^handlers/' },
+      to: { dependencyTypes: local, path: '^(bot|bin|sandbox)/' },
+    },
+    {
+      name: 'capability-public-modules',
+      comment:
+        'A capability reaches another only through its public modules: index.ts (the capability), config.ts (its configuration schema) and options.ts (the option providers other forms offer).',
+      severity: 'error',
+      from: { path: '^handlers/([^/]+)/' },
+      to: { path: '^handlers/(?!$1/)[^/]+/', pathNot: '^handlers/[^/]+/(index|config|options)[.]ts$' },
+    },
+    {
+      name: 'sandbox-imports-no-product-code',
+      comment:
+        'A simulator that reuses the code under test cannot catch its mistakes: sandbox/ imports only sandbox/.',
+      severity: 'error',
+      from: { path: '^sandbox/' },
+      to: { dependencyTypes: local, pathNot: '^sandbox/' },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    // Type-only imports count: a layer that needs another's types depends on it all the same.
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: {
+      exportsFields: ['exports'],
+      conditionNames: ['import', 'require', 'node', 'default', 'types'],
+      extensions: ['.ts', '.js', '.json'],
+    },
+    reporterOptions: { text: { highlightFocused: true } },
+  },
+};

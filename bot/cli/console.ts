@@ -1,0 +1,63 @@
+import type { Command as Program } from 'commander';
+import { ConfigError } from '../../core/errors.ts';
+import { type App, createApp } from '../app.ts';
+import type { LoadedConfig } from '../config/loadConfig.ts';
+import { runConsole } from '../console/console.ts';
+import { ConsoleSurface } from '../console/consoleSurface.ts';
+import { startSandbox } from '../sandbox/index.ts';
+import type { Cli } from './context.ts';
+
+/**
+ * A console session as `as` (default: console.as), with the simulators started first when the
+ * configuration asks for the sandbox. `start` opens one too when Slack is not configured.
+ */
+export async function consoleSession(cli: Cli, loaded: LoadedConfig, as: string | undefined): Promise<void> {
+  const { io } = cli;
+  const user = as ?? loaded.config.console.as;
+  if (!user) {
+    throw new ConfigError(loaded.path, ['console.as: set the user to act as, or pass --as <email>']);
+  }
+  const interactive = Boolean(io.stdin.isTTY);
+  const log = cli.logger(loaded, interactive ? 'warn' : undefined);
+  const sandbox = loaded.config.sandbox ? await startSandbox(loaded.config) : undefined;
+  const surface = new ConsoleSurface(io.stdout);
+  if (sandbox && interactive)
+    cli.out(`Sandbox: simulated ${sandbox.names.join(', ') || 'nothing yet'} on 127.0.0.1.`);
+  let app: App;
+  try {
+    app = await createApp({
+      loaded: sandbox ? { ...loaded, config: sandbox.config } : loaded,
+      env: sandbox ? { ...sandbox.env, ...io.env } : io.env,
+      log,
+      runWorkers: true,
+      notifier: surface.notifier(),
+    });
+  } catch (error) {
+    await sandbox?.stop();
+    throw error;
+  }
+  try {
+    await runConsole({
+      pipeline: app.pipeline,
+      as: user,
+      input: io.stdin,
+      output: io.stdout,
+      surface,
+      interactive,
+    });
+  } finally {
+    await app.close();
+    await sandbox?.stop();
+  }
+}
+
+/** `dpbot console [--as <email>]` */
+export function registerConsole(program: Program, cli: Cli): void {
+  program
+    .command('console')
+    .description('run commands in the terminal as a directory user, through the same pipeline as Slack')
+    .option('--as <email>', 'the user to act as (default: console.as in the configuration)')
+    .action(async (opts: { as?: string }) => {
+      await consoleSession(cli, cli.config(), opts.as);
+    });
+}

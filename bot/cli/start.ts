@@ -1,0 +1,37 @@
+import type { Command as Program } from 'commander';
+import { serveSlack } from '../serve.ts';
+import { slackSettings } from '../slack/slackApp.ts';
+import { consoleSession } from './console.ts';
+import type { Cli, CliIo } from './context.ts';
+
+/** Resolves on the first SIGTERM or SIGINT (or when the given promise settles, for tests). */
+function untilSignal(signals: CliIo['signals']): Promise<void> {
+  if (signals) return signals;
+  return new Promise((resolve) => {
+    process.once('SIGTERM', () => resolve());
+    process.once('SIGINT', () => resolve());
+  });
+}
+
+/** `dpbot start` */
+export function registerStart(program: Program, cli: Cli): void {
+  program
+    .command('start')
+    .description('start dpbot: serve Slack when SLACK_BOT_TOKEN is set, otherwise open the local console')
+    .action(async () => {
+      const loaded = cli.config();
+      const settings = slackSettings(cli.io.env);
+      if (!settings) {
+        cli.err(
+          'dpbot: no SLACK_BOT_TOKEN, so no Slack: opening the local console instead (see README, "Connect Slack").',
+        );
+        await consoleSession(cli, loaded, undefined);
+        return;
+      }
+      const log = cli.logger(loaded);
+      const bot = await serveSlack({ loaded, env: cli.io.env, log, settings });
+      await untilSignal(cli.io.signals);
+      log.info('shutting down');
+      await bot.stop();
+    });
+}

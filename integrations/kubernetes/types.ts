@@ -1,0 +1,69 @@
+import type { WorkloadRef } from './workloadRef.ts';
+
+export interface WorkloadState {
+  replicas: number;
+  resourceVersion: string;
+  /** Ready pods; null when dpbot cannot tell (a field target without a pod selector). */
+  ready: number | null;
+  /** Pods that exist; null when unknown. */
+  current: number | null;
+  /** Label selector of its pods, when known. */
+  selector: string | null;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+}
+
+export interface HpaState {
+  name: string;
+  minReplicas: number;
+  maxReplicas: number;
+  currentReplicas: number | null;
+  desiredReplicas: number | null;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+}
+
+export interface ArgoApplicationState {
+  name: string;
+  selfHeal: boolean;
+  /** Whether ignoreDifferences covers the pointer for that kind, with RespectIgnoreDifferences=true. */
+  ignores: boolean;
+}
+
+export interface PodProblem {
+  reason: string;
+  count: number;
+  message: string | null;
+}
+
+export interface PodReport {
+  total: number;
+  ready: number;
+  /** Why pods are not ready, grouped by reason, most frequent first. */
+  problems: PodProblem[];
+}
+
+export interface Change {
+  from: number;
+  to: number;
+  /** 409 Conflicts met (and retried) on the way. */
+  conflicts: number;
+}
+
+/** The clusters dpbot may change worker counts in. */
+export interface KubernetesClusters {
+  read(ref: WorkloadRef): Promise<WorkloadState>;
+  /** Sets the count with optimistic concurrency: read, write with resourceVersion, retry on 409. */
+  setReplicas(ref: WorkloadRef, replicas: number): Promise<Change>;
+  /** The HPA (autoscaling/v2) whose scaleTargetRef is this workload, if any. */
+  hpaFor(ref: WorkloadRef): Promise<HpaState | null>;
+  setHpaMinReplicas(ref: WorkloadRef, hpaName: string, minReplicas: number): Promise<Change>;
+  /** An Argo CD Application object (argoproj.io/v1alpha1), or null when it does not exist. */
+  argoApplication(
+    cluster: string,
+    namespace: string,
+    name: string,
+    target: { group: string; kind: string; pointer: string },
+  ): Promise<ArgoApplicationState | null>;
+  pods(ref: WorkloadRef, selector: string): Promise<PodReport>;
+}
