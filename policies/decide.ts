@@ -1,20 +1,8 @@
+import type { Approval, Grant } from '../db/stores/accessStore.ts';
 import { matchesAction, matchesResource } from './patterns.ts';
 
-export interface Approval {
-  group: string;
-  count: number;
-}
-
-/** A grant as stored, already narrowed to one subject (a group or a user). */
-export interface Grant {
-  id: number;
-  subject: { kind: 'group'; name: string } | { kind: 'user'; email: string };
-  actions: string[];
-  resources: string[];
-  limits: Record<string, number>;
-  approval: Approval | null;
-  origin: string;
-}
+// The grant's shape is the stored one (db/); this module decides with it.
+export type { Approval, Grant };
 
 export interface GrantRef {
   id: number;

@@ -1,9 +1,10 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
 import { z } from 'zod';
-import { parseYaml } from '../bot/config/loadConfig.ts';
 import { describeIssues } from '../core/config/describeIssues.ts';
+import { parseYaml } from '../core/config/yaml.ts';
 import { ConfigError, errorMessage } from '../core/errors.ts';
+import type { PolicyGrant } from '../db/stores/accessStore.ts';
 import type { ActionCatalog } from './actionCatalog.ts';
 import { ACTION_PATTERN, RESOURCE_PATTERN, resourceKind } from './patterns.ts';
 
@@ -30,22 +31,14 @@ const policyFileSchema = z.strictObject({
   grants: z.array(grantSchema).default([]),
 });
 
-export interface PolicyGrant {
-  subject: { kind: 'group'; name: string } | { kind: 'user'; email: string };
-  actions: string[];
-  resources: string[];
-  limits: Record<string, number>;
-  approval: { group: string; count: number } | null;
-  /** `policies/teams.yaml#grants[2]`: where to look when the grant surprises someone. */
-  origin: string;
-}
-
 export interface PolicyCheck {
   grants: PolicyGrant[];
   errors: string[];
   warnings: string[];
   files: string[];
 }
+
+export type { PolicyGrant };
 
 export function policyFilesIn(dir: string): string[] {
   let entries: string[];

@@ -1,7 +1,12 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { parseDocument } from 'yaml';
+import { dirname, join, resolve } from 'node:path';
 import { describeIssues } from '../../core/config/describeIssues.ts';
+import { resolveConfigRelative } from '../../core/config/relativePath.ts';
+import { parseYaml } from '../../core/config/yaml.ts';
+
+// Kept here too for the callers that load a whole configuration.
+export { parseYaml, resolveConfigRelative };
+
 import type { Env } from '../../core/config/secrets.ts';
 import { ConfigError, errorMessage } from '../../core/errors.ts';
 import { projectRoot } from '../../core/paths.ts';
@@ -30,21 +35,6 @@ export function resolveConfigPath(
   const local = resolve(cwd, 'dpbot.yaml');
   if (existsSync(local)) return { path: local, isExample: false };
   return { path: exampleConfigPath(), isExample: true };
-}
-
-/** Parses YAML text into a plain value, reporting syntax errors with line and column. */
-export function parseYaml(text: string, source: string): unknown {
-  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    throw new ConfigError(
-      source,
-      doc.errors.map((e) => {
-        const pos = e.linePos?.[0];
-        return `${pos ? `line ${pos.line}, column ${pos.col}: ` : ''}${e.message.split('\n')[0] ?? e.code}`;
-      }),
-    );
-  }
-  return doc.toJS() ?? {};
 }
 
 /** Validates a parsed configuration object; every problem is reported with its path. */
@@ -86,9 +76,4 @@ export function loadConfig(options: { path?: string; env?: Env; cwd?: string } =
   }
   const config = parseConfig(parseYaml(text, path), path, env);
   return { config, path, baseDir: dirname(path), isExample };
-}
-
-/** Resolves a path from the configuration against the configuration file's folder. */
-export function resolveConfigRelative(loaded: Pick<LoadedConfig, 'baseDir'>, p: string): string {
-  return isAbsolute(p) ? p : resolve(loaded.baseDir, p);
 }

@@ -1,8 +1,33 @@
 import { sql } from 'drizzle-orm';
-import type { Approval, Grant } from '../../policies/decide.ts';
-import type { PolicyGrant } from '../../policies/policyFiles.ts';
 import type { Db } from '../connect.ts';
 import { groupGrants, userGrants } from '../schema.ts';
+
+export interface Approval {
+  group: string;
+  count: number;
+}
+
+/** A grant as stored, already narrowed to one subject (a group or a user). */
+export interface Grant {
+  id: number;
+  subject: { kind: 'group'; name: string } | { kind: 'user'; email: string };
+  actions: string[];
+  resources: string[];
+  limits: Record<string, number>;
+  approval: Approval | null;
+  origin: string;
+}
+
+/** A grant as a policy file states it, before it is stored. */
+export interface PolicyGrant {
+  subject: { kind: 'group'; name: string } | { kind: 'user'; email: string };
+  actions: string[];
+  resources: string[];
+  limits: Record<string, number>;
+  approval: { group: string; count: number } | null;
+  /** `policies/teams.yaml#grants[2]`: where to look when the grant surprises someone. */
+  origin: string;
+}
 
 export interface DirectoryUser {
   id: number;

@@ -1,6 +1,29 @@
 import { type SQL, sql } from 'drizzle-orm';
-import type { DirectorySnapshot, SnapshotGroup, SnapshotUser } from '../../handlers/directory/snapshot.ts';
 import type { Db } from '../connect.ts';
+
+/** Everything one directory source says, fetched in full before anything is compared or written. */
+export interface DirectorySnapshot {
+  users: SnapshotUser[];
+  groups: SnapshotGroup[];
+  /** What the source wants an operator to know (members it could not match to an e-mail). */
+  notes?: string[];
+}
+
+export interface SnapshotUser {
+  email: string;
+  name?: string | undefined;
+  slackUserId?: string | undefined;
+  externalId?: string | undefined;
+  active: boolean;
+}
+
+export interface SnapshotGroup {
+  /** The id or handle; the stored group name is `<source>:<id>`. */
+  id: string;
+  displayName?: string | undefined;
+  /** Member e-mails. */
+  members: string[];
+}
 
 export type Membership = readonly [group: string, email: string];
 

@@ -1,28 +1,8 @@
 import { z } from 'zod';
+import type { DirectorySnapshot, SnapshotGroup, SnapshotUser } from '../../db/stores/directoryStore.ts';
 
-/** Everything one directory source says, fetched in full before anything is compared or written. */
-export interface DirectorySnapshot {
-  users: SnapshotUser[];
-  groups: SnapshotGroup[];
-  /** What the source wants an operator to know (members it could not match to an e-mail). */
-  notes?: string[];
-}
-
-export interface SnapshotUser {
-  email: string;
-  name?: string | undefined;
-  slackUserId?: string | undefined;
-  externalId?: string | undefined;
-  active: boolean;
-}
-
-export interface SnapshotGroup {
-  /** The id or handle; the stored group name is `<source>:<id>`. */
-  id: string;
-  displayName?: string | undefined;
-  /** Member e-mails. */
-  members: string[];
-}
+// A snapshot is what the directory store compares and writes; sources produce it.
+export type { DirectorySnapshot, SnapshotGroup, SnapshotUser };
 
 const email = z.email().transform((e) => e.toLowerCase());
 
