@@ -1,6 +1,6 @@
 import { UpstreamError } from '../../core/errors.ts';
 import { getJson } from '../../core/http/httpJson.ts';
-import type { CatalogConfig } from '../../handlers/datasets/config.ts';
+import type { CatalogConfig } from './config.ts';
 import { mapDataset, readPath } from './fieldMapping.ts';
 import type { CatalogDataset } from './types.ts';
 
