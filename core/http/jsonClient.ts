@@ -140,6 +140,9 @@ export class JsonClient {
       } catch (error) {
         if (call.signal) throwIfAborted(call.signal, system);
         if (timedOut(error)) throw this.#timeout(where, error);
+        // undici reports every network failure as "fetch failed" with a cause; anything else is
+        // a mistake in the request (a GET with a body), not the system's.
+        if (!(error instanceof Error) || error.cause === undefined) throw error;
         if (retriable && retries < policy.retries) {
           retries++;
           await this.#wait(retryWaitMs(policy, retries, null) ?? policy.baseDelayMs, call, {
