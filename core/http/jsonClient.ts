@@ -3,7 +3,7 @@ import { formatDuration } from '../config/duration.ts';
 import { errorMessage, NotJsonAnswerError, TruncatedAnswerError, UpstreamError } from '../errors.ts';
 import { pause, throwIfAborted } from './abort.ts';
 import { retryAfterMs } from './retryAfter.ts';
-import { isIdempotent, RETRIED_STATUSES, type RetryPolicy, retryWaitMs } from './retryPolicy.ts';
+import { backoffMs, isIdempotent, RETRIED_STATUSES, type RetryPolicy, retryWaitMs } from './retryPolicy.ts';
 
 export interface JsonCall {
   method?: string;
@@ -145,7 +145,7 @@ export class JsonClient {
         if (!(error instanceof Error) || error.cause === undefined) throw error;
         if (retriable && retries < policy.retries) {
           retries++;
-          await this.#wait(retryWaitMs(policy, retries, null) ?? policy.baseDelayMs, call, {
+          await this.#wait(backoffMs(policy, retries), call, {
             retry: retries,
             problem: causeOf(error),
           });

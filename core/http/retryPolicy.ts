@@ -25,6 +25,11 @@ export function isIdempotent(method: string): boolean {
   return IDEMPOTENT_METHODS.has(method.toUpperCase());
 }
 
+/** The wait before retry number `retry` (1 for the first) when the server names none. */
+export function backoffMs(policy: RetryPolicy, retry: number): number {
+  return Math.min(policy.maxWaitMs, policy.baseDelayMs * 2 ** (retry - 1));
+}
+
 /**
  * The wait before retry number `retry` (1 for the first), or undefined when the server asks for
  * a longer wait than the policy allows.
@@ -37,5 +42,5 @@ export function retryWaitMs(
 ): number | undefined {
   const asked = retryAfterMs(retryAfter, now);
   if (asked !== undefined) return asked <= policy.maxWaitMs ? asked : undefined;
-  return Math.min(policy.maxWaitMs, policy.baseDelayMs * 2 ** (retry - 1));
+  return backoffMs(policy, retry);
 }
