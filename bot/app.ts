@@ -221,7 +221,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       }),
       releases: new PgReleaseStore(database.db),
       github: githubFromConfig(config, { env, log }),
-      argocd: argoCdFromConfig(config, { env, log }),
+      argocd: argoCdFromConfig(config.argocd, { env, log }),
       releaseTracker: jiraReleaseTrackerFromConfig(config, { jira, log }),
     };
     const bound = bindCapabilities(services);

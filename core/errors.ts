@@ -62,3 +62,21 @@ export class AuditUnavailableError extends DpbotError {
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
+
+/**
+ * A system answered, but not with everything: a page missing, a count that does not add up, a
+ * cursor that went round in circles, a body that broke off. Callers that replace state with what
+ * they read (directory sync) treat it as a failure, so a partial answer never looks like removals.
+ */
+export class TruncatedAnswerError extends UpstreamError {
+  constructor(system: string, message: string) {
+    super(system, `incomplete answer: ${message}`);
+  }
+}
+
+/** A 2xx answer whose body is not the JSON the API promises (a proxy's HTML page, a login form). */
+export class NotJsonAnswerError extends UpstreamError {
+  constructor(system: string, message: string, status: number, options?: { cause?: unknown }) {
+    super(system, message, status, options);
+  }
+}

@@ -2,9 +2,10 @@ import { z } from 'zod';
 import { duration } from '../../core/config/duration.ts';
 import { integer } from '../../core/config/fields.ts';
 import { datasetsConfigSchema } from '../../handlers/datasets/config.ts';
-import { argocdSchema, githubSchema, releaseSchema } from '../../handlers/release/config.ts';
+import { githubSchema, releaseSchema } from '../../handlers/release/config.ts';
 import { teamsSchema } from '../../handlers/scaling/config.ts';
 import { argoSchema, jiraSchema, tasksSchema } from '../../handlers/tasks/config.ts';
+import { argocdSchema } from '../../integrations/argocd/config.ts';
 import { kubernetesSchema } from '../../integrations/kubernetes/config.ts';
 
 /** A directory source's name prefixes its groups: source `file` has groups `file:<id>`. */

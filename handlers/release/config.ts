@@ -195,12 +195,3 @@ export const githubSchema = section(
     timeout: duration().prefault('30s'),
   }),
 );
-
-export const argocdSchema = section(
-  z.strictObject({
-    /** Argo CD server URL (https://argocd.example.com); leave out when Argo CD is not used. */
-    url: z.url().optional(),
-    /** Per-request timeout. */
-    timeout: duration().prefault('30s'),
-  }),
-);

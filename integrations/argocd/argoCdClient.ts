@@ -1,7 +1,9 @@
 import type { Logger } from 'pino';
-import type { Config } from '../../bot/config/schema.ts';
 import { type Env, readSecret } from '../../core/config/secrets.ts';
 import { UpstreamError } from '../../core/errors.ts';
+import { type HttpAnswer, type JsonCall, JsonClient } from '../../core/http/jsonClient.ts';
+import type { RetryPolicy } from '../../core/http/retryPolicy.ts';
+import type { ArgoCdConfig } from './config.ts';
 
 /** An Argo CD Application as the API returns it, reduced to the fields dpbot reads. */
 export interface Application {
@@ -77,72 +79,64 @@ export interface ArgoCdDeps {
   log: Logger;
 }
 
+/** Reads are tried 3 times in all, 1 s then 2 s apart; Argo CD's gateway names no Retry-After. */
+const ARGOCD_RETRY: RetryPolicy = { retries: 2, baseDelayMs: 1000, maxWaitMs: 5000 };
+
+/** Argo CD's error body (grpc-gateway): a message and the gRPC code. */
+function argoCdErrorFor(answer: HttpAnswer, call: JsonCall): ArgoCdError {
+  const body = (typeof answer.json === 'object' && answer.json !== null ? answer.json : {}) as {
+    message?: unknown;
+    error?: unknown;
+    code?: unknown;
+  };
+  const code = typeof body.code === 'number' ? body.code : undefined;
+  const said =
+    typeof body.message === 'string'
+      ? body.message
+      : typeof body.error === 'string'
+        ? body.error
+        : answer.json === undefined && answer.text !== ''
+          ? answer.text.slice(0, 200)
+          : undefined;
+  const message =
+    answer.status === 401
+      ? 'the ARGOCD_TOKEN was refused (401): it may have expired'
+      : answer.status === 403 || code === GrpcCode.PermissionDenied
+        ? `permission denied for ${call.context ?? answer.method}: the ARGOCD_TOKEN's role lacks it`
+        : (said ?? `HTTP ${answer.status}`);
+  return new ArgoCdError(message, answer.status, code);
+}
+
 /**
- * Argo CD's REST API (the gRPC gateway) over fetch: there is no maintained JavaScript client.
- * Idempotent reads are retried on 5xx and 429 a bounded number of times; writes are not, since a
- * lost answer may hide an operation that did start.
+ * Argo CD's REST API (the gRPC gateway) through the shared JSON client: there is no maintained
+ * JavaScript client. Reads are retried under the shared policy; writes are not, since a lost
+ * answer may hide an operation that did start.
  */
 export class HttpArgoCdClient implements ArgoCdClient {
-  readonly #base: string;
-  readonly #token: string | undefined;
-  readonly #timeoutMs: number;
-  readonly #log: Logger;
+  readonly #http: JsonClient;
 
   constructor(options: { url: string; token: string | undefined; timeoutMs: number; log: Logger }) {
-    this.#base = options.url.replace(/\/$/, '');
-    this.#token = options.token;
-    this.#timeoutMs = options.timeoutMs;
-    this.#log = options.log.child({ integration: 'argocd' });
+    const { token } = options;
+    this.#http = new JsonClient({
+      system: 'Argo CD',
+      baseUrl: options.url,
+      timeoutMs: options.timeoutMs,
+      retry: ARGOCD_RETRY,
+      ...(token ? { authorization: () => `Bearer ${token}` } : {}),
+      errorFor: argoCdErrorFor,
+      log: options.log.child({ integration: 'argocd' }),
+    });
   }
 
   async #call<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const attempts = method === 'GET' ? 3 : 1;
-    for (let attempt = 1; ; attempt++) {
-      let response: Response;
-      try {
-        response = await fetch(`${this.#base}${path}`, {
-          method,
-          headers: {
-            accept: 'application/json',
-            ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-            ...(this.#token ? { authorization: `Bearer ${this.#token}` } : {}),
-          },
-          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-          signal: AbortSignal.timeout(this.#timeoutMs),
-        });
-      } catch (error) {
-        if (attempt < attempts) continue;
-        throw new ArgoCdError(
-          `${method} ${path}: ${error instanceof Error ? error.message : String(error)}`,
-          undefined,
-          undefined,
-          {
-            cause: error,
-          },
-        );
-      }
-      const text = await response.text();
-      if (response.ok) return (text ? JSON.parse(text) : {}) as T;
-      if ((response.status >= 500 || response.status === 429) && attempt < attempts) {
-        const wait = Math.min(5, Number(response.headers.get('retry-after')) || attempt) * 1000;
-        this.#log.warn({ status: response.status, path, wait }, 'Argo CD answered an error; retrying');
-        await new Promise((r) => setTimeout(r, wait));
-        continue;
-      }
-      let parsed: { message?: string; error?: string; code?: number } = {};
-      try {
-        parsed = JSON.parse(text) as typeof parsed;
-      } catch {
-        parsed = { message: text.slice(0, 200) };
-      }
-      const message =
-        response.status === 401
-          ? 'the ARGOCD_TOKEN was refused (401): it may have expired'
-          : response.status === 403 || parsed.code === GrpcCode.PermissionDenied
-            ? `permission denied for ${method} ${path}: the ARGOCD_TOKEN's role lacks it`
-            : (parsed.message ?? parsed.error ?? `HTTP ${response.status}`);
-      throw new ArgoCdError(message, response.status, parsed.code);
-    }
+    // Callers read fields of the answer; an empty one (a 200 without a body) reads as no fields.
+    const answer = await this.#http.request({
+      method,
+      url: path,
+      context: `${method} ${path}`,
+      ...(body === undefined ? {} : { json: body }),
+    });
+    return (answer ?? {}) as T;
   }
 
   get(name: string): Promise<Application> {
@@ -185,12 +179,12 @@ export class HttpArgoCdClient implements ArgoCdClient {
 }
 
 /** The Argo CD client, or undefined when `argocd.url` is not set. Token: ARGOCD_TOKEN (or _FILE). */
-export function argoCdFromConfig(config: Config, deps: ArgoCdDeps): ArgoCdClient | undefined {
-  if (!config.argocd.url) return undefined;
+export function argoCdFromConfig(config: ArgoCdConfig, deps: ArgoCdDeps): ArgoCdClient | undefined {
+  if (!config.url) return undefined;
   return new HttpArgoCdClient({
-    url: config.argocd.url,
+    url: config.url,
     token: readSecret(deps.env, 'ARGOCD_TOKEN'),
-    timeoutMs: config.argocd.timeout,
+    timeoutMs: config.timeout,
     log: deps.log,
   });
 }

@@ -1,10 +1,13 @@
 import { UpstreamError } from '../../core/errors.ts';
-import { getJson } from '../../core/http/httpJson.ts';
-import type { CatalogConfig } from '../../handlers/datasets/config.ts';
+import { CACHED_READ_RETRY } from '../../core/http/httpJson.ts';
+import { bearer, JsonClient } from '../../core/http/jsonClient.ts';
+import type { CatalogConfig } from './config.ts';
 import { mapDataset, readPath } from './fieldMapping.ts';
 import type { CatalogDataset } from './types.ts';
 
 export const CATALOG_SYSTEM = 'dataset catalog';
+/** The environment variable (or _FILE) holding the catalog's bearer token. */
+export const CATALOG_TOKEN_ENV = 'DATASET_CATALOG_TOKEN';
 
 export interface CatalogListing {
   datasets: CatalogDataset[];
@@ -27,27 +30,27 @@ export interface DatasetCatalog {
  */
 export class HttpDatasetCatalog implements DatasetCatalog {
   readonly #config: CatalogConfig;
-  readonly #token: string | undefined;
+  readonly #http: JsonClient;
 
   constructor(config: CatalogConfig, token?: string) {
     this.#config = config;
-    this.#token = token;
+    this.#http = new JsonClient({
+      system: CATALOG_SYSTEM,
+      baseUrl: config.url,
+      timeoutMs: config.timeout,
+      // Every read goes through the dataset service's cache, which answers when this fails.
+      retry: CACHED_READ_RETRY,
+      credential: CATALOG_TOKEN_ENV,
+      ...(token ? { authorization: () => bearer(token) } : {}),
+    });
   }
 
   static fromConfig(config: CatalogConfig, deps: { token?: string | undefined }): HttpDatasetCatalog {
     return new HttpDatasetCatalog(config, deps.token);
   }
 
-  #url(path: string, query: Record<string, string> = {}): URL {
-    // Paths are appended to the base URL's own path, so a catalog behind /catalog/ works.
-    const base = new URL(this.#config.url);
-    const url = new URL(`${base.pathname.replace(/\/$/, '')}${path}`, base);
-    for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
-    return url;
-  }
-
-  #get(url: URL): Promise<unknown> {
-    return getJson({ system: CATALOG_SYSTEM, url, token: this.#token, timeoutMs: this.#config.timeout });
+  #get(path: string, query: Record<string, string> = {}): Promise<unknown> {
+    return this.#http.request({ url: path, query, expectBody: true });
   }
 
   #items(body: unknown): unknown[] {
@@ -66,7 +69,7 @@ export class HttpDatasetCatalog implements DatasetCatalog {
     const raw: unknown[] = [];
     let truncated = false;
     if (p.type === 'none') {
-      raw.push(...this.#items(await this.#get(this.#url(listPath))));
+      raw.push(...this.#items(await this.#get(listPath)));
     } else if (p.type === 'page') {
       for (let i = 0; ; i++) {
         if (i >= p.maxPages) {
@@ -74,12 +77,10 @@ export class HttpDatasetCatalog implements DatasetCatalog {
           break;
         }
         const page = this.#items(
-          await this.#get(
-            this.#url(listPath, {
-              [p.pageParam]: String(p.firstPage + i),
-              [p.limitParam]: String(p.pageSize),
-            }),
-          ),
+          await this.#get(listPath, {
+            [p.pageParam]: String(p.firstPage + i),
+            [p.limitParam]: String(p.pageSize),
+          }),
         );
         raw.push(...page);
         if (page.length < p.pageSize) break;
@@ -94,7 +95,7 @@ export class HttpDatasetCatalog implements DatasetCatalog {
         }
         const query: Record<string, string> = { [p.limitParam]: String(p.pageSize) };
         if (cursor !== undefined) query[p.cursorParam] = cursor;
-        const body = await this.#get(this.#url(listPath, query));
+        const body = await this.#get(listPath, query);
         raw.push(...this.#items(body));
         const next = readPath(body, p.nextCursorPath);
         if (typeof next !== 'string' && typeof next !== 'number') break;
@@ -119,7 +120,7 @@ export class HttpDatasetCatalog implements DatasetCatalog {
     }
     const path = this.#config.getPath.replaceAll('{name}', encodeURIComponent(name));
     try {
-      return mapDataset(await this.#get(this.#url(path)), this.#config);
+      return mapDataset(await this.#get(path), this.#config);
     } catch (error) {
       if (error instanceof UpstreamError && error.status === 404) return null;
       throw error;

@@ -1,13 +1,13 @@
 import type { Logger } from 'pino';
 import { type Env, readSecret } from '../../core/config/secrets.ts';
 import { UpstreamError } from '../../core/errors.ts';
-import type { DatasetsConfig } from '../../handlers/datasets/config.ts';
 import {
   CATALOG_SYSTEM,
   type CatalogListing,
   type DatasetCatalog,
   HttpDatasetCatalog,
 } from './catalogClient.ts';
+import type { CatalogConfig } from './config.ts';
 import { ARGO_SYSTEM, type CronWorkflowReader, HttpCronWorkflowReader } from './cronWorkflowReader.ts';
 import { compareByProblem, type DatasetStatus, evaluateStatus } from './datasetStatus.ts';
 import { ago } from './humanDuration.ts';
@@ -51,6 +51,17 @@ export interface DatasetService {
   knownNames(): string[];
 }
 
+/** What the service reads of the `datasets` section (parsed by handlers/datasets/config.ts). */
+export interface DatasetServiceConfig {
+  cacheTtl: number;
+  errorTtl: number;
+  maxStale: number;
+  runsShown: number;
+  producers: Record<string, ProducerRef>;
+  catalog?: CatalogConfig | undefined;
+  argo?: Parameters<typeof HttpCronWorkflowReader.fromConfig>[0] | undefined;
+}
+
 export interface DatasetServiceDeps {
   catalog: DatasetCatalog | undefined;
   argo: CronWorkflowReader | undefined;
@@ -59,7 +70,7 @@ export interface DatasetServiceDeps {
 }
 
 export class CombinedDatasetService implements DatasetService {
-  readonly #config: DatasetsConfig;
+  readonly #config: DatasetServiceConfig;
   readonly #deps: DatasetServiceDeps;
   readonly #log: Logger;
   readonly #catalogList: SourceCache<CatalogListing>;
@@ -67,7 +78,7 @@ export class CombinedDatasetService implements DatasetService {
   readonly #namespaces: SourceCache<Map<string, ProducerState>>;
   readonly #producers: SourceCache<ProducerState>;
 
-  constructor(config: DatasetsConfig, deps: DatasetServiceDeps) {
+  constructor(config: DatasetServiceConfig, deps: DatasetServiceDeps) {
     this.#config = config;
     this.#deps = deps;
     this.#log = deps.log.child({ integration: 'datasets' });
@@ -85,7 +96,7 @@ export class CombinedDatasetService implements DatasetService {
 
   /** Built from the `datasets` section; undefined when neither a catalog nor Argo is configured. */
   static fromConfig(
-    config: DatasetsConfig,
+    config: DatasetServiceConfig,
     deps: { env: Env; log: Logger; now: () => Date },
   ): CombinedDatasetService | undefined {
     if (!config.catalog && !config.argo) return undefined;

@@ -1,5 +1,5 @@
 import { parseDuration } from '../../core/config/duration.ts';
-import type { CatalogConfig } from '../../handlers/datasets/config.ts';
+import type { CatalogConfig } from './config.ts';
 import type { CatalogDataset } from './types.ts';
 
 /** Reads `a.b.0.c` from a JSON value; an empty path is the value itself. */

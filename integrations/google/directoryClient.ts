@@ -1,8 +1,7 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import { errorMessage, UpstreamError } from '../../core/errors.ts';
-import { TruncatedAnswerError, throwIfAborted } from '../../handlers/directory/sources/source.ts';
+import { TruncatedAnswerError, UpstreamError } from '../../core/errors.ts';
+import { type HttpAnswer, type JsonCall, JsonClient } from '../../core/http/jsonClient.ts';
 import type { ServiceAccountTokens } from './serviceAccountToken.ts';
 
 /** The read-only scopes the directory sync needs (grant exactly these in domain-wide delegation). */
@@ -60,22 +59,46 @@ export interface GoogleDirectoryClientOptions {
   log: Logger;
 }
 
+function reasonsOf(answer: HttpAnswer): string[] {
+  const err = errorBodySchema.safeParse(answer.json);
+  return err.success ? (err.data.error.errors ?? []).map((e) => e.reason ?? '') : [];
+}
+
+/** Google answers some rate limits with 403 and a reason instead of 429. */
+function rateLimited(answer: HttpAnswer): boolean {
+  return answer.status === 403 && reasonsOf(answer).some((r) => RATE_LIMIT_REASONS.has(r));
+}
+
+function directoryErrorFor(answer: HttpAnswer, call: JsonCall): UpstreamError {
+  const err = errorBodySchema.safeParse(answer.json);
+  const message = err.success ? (err.data.error.message ?? `HTTP ${answer.status}`) : `HTTP ${answer.status}`;
+  return new UpstreamError(SYSTEM, `${call.context} answered ${answer.status}: ${message}`, answer.status);
+}
+
 /**
  * A small typed client of the Admin SDK Directory API (v1): the three listings the sync needs,
- * with pagination, retries of rate limits (429, 403 rateLimitExceeded) and server errors honouring
- * Retry-After, and a token refresh on 401.
+ * with pagination, the shared retry policy (rate limits, including 403 rateLimitExceeded, and
+ * gateway errors, honouring Retry-After, else 0.5 s, 1 s, 2 s, … up to 30 s), and a token refresh
+ * on 401. The sync's signal bounds the whole exchange, so there is no per-request timeout.
  */
 export class GoogleDirectoryClient {
-  readonly #base: string;
-  readonly #tokens: ServiceAccountTokens;
-  readonly #maxRetries: number;
-  readonly #log: Logger;
+  readonly #http: JsonClient;
 
   constructor(options: GoogleDirectoryClientOptions) {
-    this.#base = `${options.apiUrl.replace(/\/+$/, '')}/admin/directory/v1`;
-    this.#tokens = options.tokens;
-    this.#maxRetries = options.maxRetries;
-    this.#log = options.log;
+    const { tokens } = options;
+    this.#http = new JsonClient({
+      system: SYSTEM,
+      baseUrl: `${options.apiUrl.replace(/\/+$/, '')}/admin/directory/v1`,
+      retry: { retries: options.maxRetries, baseDelayMs: 500, maxWaitMs: 30_000 },
+      authorization: async (signal) => `Bearer ${await tokens.token(signal)}`,
+      onUnauthorized: () => {
+        tokens.invalidate();
+        return true;
+      },
+      rateLimited,
+      errorFor: directoryErrorFor,
+      log: options.log,
+    });
   }
 
   listUsers(
@@ -151,76 +174,8 @@ export class GoogleDirectoryClient {
     throw new TruncatedAnswerError(SYSTEM, `${path} has more than ${MAX_PAGES} pages`);
   }
 
-  async #get(path: string, query: Record<string, string>, signal: AbortSignal): Promise<unknown> {
-    const url = `${this.#base}${path}?${new URLSearchParams(query)}`;
-    let refreshed = false;
-    for (let attempt = 0; ; attempt++) {
-      throwIfAborted(signal, SYSTEM);
-      const token = await this.#tokens.token(signal);
-      let response: Response;
-      try {
-        response = await fetch(url, {
-          signal,
-          headers: { authorization: `Bearer ${token}`, accept: 'application/json' },
-        });
-      } catch (error) {
-        throwIfAborted(signal, SYSTEM);
-        if (attempt < this.#maxRetries) {
-          await this.#wait(attempt, null, signal, `${path}: ${errorMessage(error)}`);
-          continue;
-        }
-        throw new UpstreamError(SYSTEM, `cannot reach ${this.#base}: ${errorMessage(error)}`, undefined, {
-          cause: error,
-        });
-      }
-      let body: unknown;
-      try {
-        body = await response.json();
-      } catch (error) {
-        throwIfAborted(signal, SYSTEM);
-        if (response.ok)
-          throw new TruncatedAnswerError(SYSTEM, `${path}: the answer broke off (${errorMessage(error)})`);
-        body = undefined;
-      }
-      if (response.ok) return body;
-
-      const err = errorBodySchema.safeParse(body);
-      const reasons = err.success ? (err.data.error.errors ?? []).map((e) => e.reason ?? '') : [];
-      const message = err.success
-        ? (err.data.error.message ?? `HTTP ${response.status}`)
-        : `HTTP ${response.status}`;
-      if (response.status === 401 && !refreshed) {
-        refreshed = true;
-        this.#tokens.invalidate();
-        continue;
-      }
-      const rateLimited =
-        response.status === 429 ||
-        (response.status === 403 && reasons.some((r) => RATE_LIMIT_REASONS.has(r)));
-      if ((rateLimited || response.status >= 500) && attempt < this.#maxRetries) {
-        await this.#wait(
-          attempt,
-          response.headers.get('retry-after'),
-          signal,
-          `${path}: ${response.status} ${message}`,
-        );
-        continue;
-      }
-      throw new UpstreamError(SYSTEM, `${path} answered ${response.status}: ${message}`, response.status);
-    }
-  }
-
-  /** Retry-After when the server sent one, else exponential backoff (0.5 s, 1 s, 2 s, … ≤ 30 s). */
-  async #wait(attempt: number, retryAfter: string | null, signal: AbortSignal, why: string): Promise<void> {
-    const seconds = retryAfter === null ? Number.NaN : Number(retryAfter);
-    const ms =
-      Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : Math.min(30_000, 500 * 2 ** attempt);
-    this.#log.warn({ attempt: attempt + 1, waitMs: ms }, `Google Directory: retrying after ${why}`);
-    try {
-      await sleep(ms, undefined, { signal });
-    } catch {
-      throwIfAborted(signal, SYSTEM);
-    }
+  #get(path: string, query: Record<string, string>, signal: AbortSignal): Promise<unknown> {
+    return this.#http.request({ url: path, query, signal, context: path });
   }
 }
 

@@ -2,6 +2,7 @@ import { createPrivateKey, type KeyObject, sign } from 'node:crypto';
 import { z } from 'zod';
 import { describeIssues } from '../../core/config/describeIssues.ts';
 import { ConfigError, errorMessage, UpstreamError } from '../../core/errors.ts';
+import { type HttpAnswer, JsonClient } from '../../core/http/jsonClient.ts';
 
 /** The fields of a service account's JSON key that the JWT bearer grant needs. */
 const serviceAccountKeySchema = z.looseObject({
@@ -77,6 +78,12 @@ export class ServiceAccountTokens {
   readonly #tokenUrl: string;
   readonly #now: () => Date;
   #cached: { token: string; until: number } | undefined;
+  readonly #http = new JsonClient({
+    system: 'Google OAuth',
+    // A POST, so never retried; the caller's signal bounds it.
+    retry: { retries: 0, baseDelayMs: 0, maxWaitMs: 0 },
+    errorFor: (answer) => this.#refused(answer),
+  });
 
   constructor(options: {
     key: ServiceAccountKey;
@@ -97,7 +104,25 @@ export class ServiceAccountTokens {
     this.#cached = undefined;
   }
 
-  async token(signal: AbortSignal): Promise<string> {
+  #refused(answer: HttpAnswer): UpstreamError {
+    const err = z
+      .looseObject({ error: z.string(), error_description: z.string().optional() })
+      .safeParse(answer.json);
+    const what = err.success
+      ? `${err.data.error}${err.data.error_description ? `: ${err.data.error_description}` : ''}`
+      : `HTTP ${answer.status}`;
+    const hint =
+      err.success && err.data.error === 'unauthorized_client'
+        ? ` (is domain-wide delegation granted to ${this.#key.clientEmail}'s client id for ${this.#scopes.join(', ')}?)`
+        : '';
+    return new UpstreamError(
+      'Google OAuth',
+      `the token request for ${this.#subject} was refused: ${what}${hint}`,
+      answer.status,
+    );
+  }
+
+  async token(signal?: AbortSignal): Promise<string> {
     const now = this.#now();
     if (this.#cached && this.#cached.until > now.getTime()) return this.#cached.token;
     const assertion = signAssertion(this.#key, {
@@ -106,42 +131,13 @@ export class ServiceAccountTokens {
       audience: this.#tokenUrl,
       now,
     });
-    let response: Response;
-    try {
-      response = await fetch(this.#tokenUrl, {
-        method: 'POST',
-        signal,
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer', assertion }),
-      });
-    } catch (error) {
-      throw new UpstreamError(
-        'Google OAuth',
-        `cannot reach ${this.#tokenUrl}: ${errorMessage(error)}`,
-        undefined,
-        {
-          cause: error,
-        },
-      );
-    }
-    const body: unknown = await response.json().catch(() => undefined);
-    if (!response.ok) {
-      const err = z
-        .looseObject({ error: z.string(), error_description: z.string().optional() })
-        .safeParse(body);
-      const what = err.success
-        ? `${err.data.error}${err.data.error_description ? `: ${err.data.error_description}` : ''}`
-        : `HTTP ${response.status}`;
-      const hint =
-        err.success && err.data.error === 'unauthorized_client'
-          ? ` (is domain-wide delegation granted to ${this.#key.clientEmail}'s client id for ${this.#scopes.join(', ')}?)`
-          : '';
-      throw new UpstreamError(
-        'Google OAuth',
-        `the token request for ${this.#subject} was refused: ${what}${hint}`,
-        response.status,
-      );
-    }
+    const body = await this.#http.request({
+      method: 'POST',
+      url: this.#tokenUrl,
+      form: new URLSearchParams({ grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer', assertion }),
+      context: `the token request for ${this.#subject}`,
+      ...(signal ? { signal } : {}),
+    });
     const parsed = tokenResponseSchema.safeParse(body);
     if (!parsed.success)
       throw new UpstreamError('Google OAuth', 'the token endpoint answered without an access_token');

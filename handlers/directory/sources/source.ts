@@ -1,7 +1,10 @@
 import type { Logger } from 'pino';
 import type { Env } from '../../../core/config/secrets.ts';
-import { UpstreamError } from '../../../core/errors.ts';
 import type { DirectorySnapshot } from '../snapshot.ts';
+
+// Moved to core so that integrations can throw them too; re-exported for the sources.
+export { TruncatedAnswerError } from '../../../core/errors.ts';
+export { throwIfAborted } from '../../../core/http/abort.ts';
 
 /**
  * One configured place users and groups come from. A source fetches everything it has, in full,
@@ -26,22 +29,4 @@ export interface SourceDeps {
   log: Logger;
   /** slack.apiUrl, the default base URL of a Slack source. */
   slackApiUrl?: string | undefined;
-}
-
-/**
- * A source answered, but not with everything: a page missing, a count that does not add up, a
- * cursor that went round in circles. Treated like a failure: nothing is changed.
- */
-export class TruncatedAnswerError extends UpstreamError {
-  constructor(system: string, message: string) {
-    super(system, `incomplete answer: ${message}`);
-  }
-}
-
-/** Throws when the signal has fired, with the reason as the message (a timeout says so). */
-export function throwIfAborted(signal: AbortSignal, system: string): void {
-  if (!signal.aborted) return;
-  const reason: unknown = signal.reason;
-  const timedOut = reason instanceof Error && reason.name === 'TimeoutError';
-  throw new UpstreamError(system, timedOut ? 'timed out' : 'cancelled', undefined, { cause: reason });
 }
