@@ -219,7 +219,7 @@ export async function createApp(options: AppOptions): Promise<App> {
         transactions: Math.max(1, Math.floor(config.database.poolSize / 2)),
       }),
       releases: new PgReleaseStore(database.db),
-      github: githubFromConfig(config, { env, log }),
+      github: githubFromConfig(config.github, { env, log }),
       argocd: argoCdFromConfig(config, { env, log }),
       releaseTracker: jiraReleaseTrackerFromConfig(config, { jira, log }),
     };
