@@ -1,5 +1,5 @@
 import type { Config } from '../bot/config/schema.ts';
-import { GithubTeamsSimulator } from './github-teams/githubTeamsSimulator.ts';
+import { GithubTeamsSimulator } from './github/githubSimulator.ts';
 import { GoogleDirectorySimulator } from './google-directory/googleDirectorySimulator.ts';
 import type { SandboxPart } from './index.ts';
 
