@@ -36,6 +36,9 @@ import { checkPolicies } from '../policies/policyFiles.ts';
 import { type LoadedConfig, resolveConfigRelative } from './config/loadConfig.ts';
 import type { Config } from './config/schema.ts';
 import type { Services } from './services.ts';
+import { auditDeps } from './wiring/audit.ts';
+import { directoryDeps } from './wiring/directory.ts';
+import { helpDeps } from './wiring/help.ts';
 
 export interface App {
   services: Services;
@@ -90,9 +93,9 @@ export function buildRegistry(extra: readonly Command[] = [], config?: Config): 
  */
 export function bindCapabilities(services: Services): BoundCapability[] {
   return [
-    capabilities.help.bind(services),
-    capabilities.directory.bind(services),
-    capabilities.audit.bind(services),
+    capabilities.help.bind(helpDeps(services)),
+    capabilities.directory.bind(directoryDeps(services)),
+    capabilities.audit.bind(auditDeps(services)),
     capabilities.datasets.bind(services),
     capabilities.scaling.bind(services),
     capabilities.release.bind(services),
