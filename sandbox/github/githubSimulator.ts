@@ -1,6 +1,11 @@
 import { type Handler, type SimRequest, type SimResponse, Simulator } from '../http.ts';
 import { type GithubTeamsData, type SimPullRequest, type SimRepository, sha } from './githubData.ts';
-import { notFound, OrganizationApi, organizationNotFound } from './organizationApi.ts';
+import {
+  notFound,
+  OrganizationApi,
+  organizationNotFound,
+  organizationOperations,
+} from './organizationApi.ts';
 import {
   primaryLimitAnswer,
   type RateLimitResource,
@@ -189,7 +194,7 @@ export class GitHubSimulator extends Simulator {
       };
     const vars = body.variables ?? {};
     const operation = /^\s*query\s+(\w+)/.exec(body.query)?.[1];
-    if (operation === 'DpbotOrgMemberEmails' || operation === 'DpbotTeamMemberCounts') {
+    if (operation !== undefined && organizationOperations.has(operation)) {
       const org = this.#org(vars.org);
       if (!org) return organizationNotFound(vars.org);
       const answer = org.graphql(operation, body.query, vars);

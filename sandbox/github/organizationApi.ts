@@ -10,6 +10,12 @@ function offsetOf(after: unknown): number {
   return m ? Number(m[1]) : 0;
 }
 
+/** The GraphQL operations an organization answers (the others are about repositories). */
+export const organizationOperations: ReadonlySet<string> = new Set([
+  'DpbotOrgMemberEmails',
+  'DpbotTeamMemberCounts',
+]);
+
 export const notFound: SimResponse = { status: 404, body: { message: 'Not Found', documentation_url: DOCS } };
 
 /** Direct members of a team and those of every descendant team, once each. */
