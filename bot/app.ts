@@ -36,6 +36,9 @@ import { checkPolicies } from '../policies/policyFiles.ts';
 import { type LoadedConfig, resolveConfigRelative } from './config/loadConfig.ts';
 import type { Config } from './config/schema.ts';
 import type { Services } from './services.ts';
+import { auditDeps } from './wiring/audit.ts';
+import { directoryDeps } from './wiring/directory.ts';
+import { helpDeps } from './wiring/help.ts';
 import { scalingDeps } from './wiring/scaling.ts';
 
 export interface App {
@@ -91,9 +94,9 @@ export function buildRegistry(extra: readonly Command[] = [], config?: Config): 
  */
 export function bindCapabilities(services: Services): BoundCapability[] {
   return [
-    capabilities.help.bind(services),
-    capabilities.directory.bind(services),
-    capabilities.audit.bind(services),
+    capabilities.help.bind(helpDeps(services)),
+    capabilities.directory.bind(directoryDeps(services)),
+    capabilities.audit.bind(auditDeps(services)),
     capabilities.datasets.bind(services),
     capabilities.scaling.bind(scalingDeps(services)),
     capabilities.release.bind(services),
@@ -220,7 +223,7 @@ export async function createApp(options: AppOptions): Promise<App> {
         transactions: Math.max(1, Math.floor(config.database.poolSize / 2)),
       }),
       releases: new PgReleaseStore(database.db),
-      github: githubFromConfig(config, { env, log }),
+      github: githubFromConfig(config.github, { env, log }),
       argocd: argoCdFromConfig(config.argocd, { env, log }),
       releaseTracker: jiraReleaseTrackerFromConfig(config, { jira, log }),
     };

@@ -1,4 +1,4 @@
-import { GithubTeamsSimulator } from '../../sandbox/github-teams/githubTeamsSimulator.ts';
+import { GithubTeamsSimulator } from '../../sandbox/github/githubSimulator.ts';
 import { GoogleDirectorySimulator } from '../../sandbox/google-directory/googleDirectorySimulator.ts';
 import type { Config } from '../config/schema.ts';
 import type { SandboxPart } from './sandboxPart.ts';

@@ -1,8 +1,11 @@
-import type { Services } from '../../bot/services.ts';
+import type { AuditStore } from '../../db/stores/auditStore.ts';
 import { commandsWith } from '../../pipeline/defineCommand.ts';
 
-/** What the audit capability needs; bot/app.ts builds it and binds it (see defineCapability). */
-export type AuditDeps = Services;
+/** What the audit capability needs: the log to search, and the clock for `--since 2h`. */
+export interface AuditDeps {
+  audit: Pick<AuditStore, 'search'>;
+  now: () => Date;
+}
 
 /** Commands of this capability, written against AuditDeps. */
 export const defineCommand = commandsWith<AuditDeps>();

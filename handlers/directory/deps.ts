@@ -1,8 +1,50 @@
-import type { Services } from '../../bot/services.ts';
+import type { Logger } from 'pino';
+import type { DirectorySourceConfig } from '../../bot/config/schema.ts';
+import type { AccessStore } from '../../db/stores/accessStore.ts';
+import type { AuditStore } from '../../db/stores/auditStore.ts';
+import type { DirectoryStore } from '../../db/stores/directoryStore.ts';
+import type { SyncRunStore } from '../../db/stores/syncRunStore.ts';
 import { commandsWith } from '../../pipeline/defineCommand.ts';
+import type { Jobs } from '../../pipeline/jobs.ts';
+import type { Notifier } from '../../pipeline/notifier.ts';
+import type { CommandRegistry } from '../../pipeline/registry.ts';
+import type { DirectorySource } from './sources/source.ts';
 
-/** What the directory capability needs; bot/app.ts builds it and binds it (see defineCapability). */
-export type DirectoryDeps = Services;
+/**
+ * The parts of the configuration the directory capability reads, in the configuration's own
+ * shape (so that the whole configuration, as bot/ holds it, is one).
+ */
+export interface DirectoryConfig {
+  directory: { sources: readonly DirectorySourceConfig[] };
+  /** Named in replies to someone who has no access yet. */
+  access: { adminContact: string };
+  /** Where sync refusals and failures are posted; unset: only logged. */
+  slack: { channels: { admin?: string | undefined } };
+}
+
+/**
+ * What the directory capability needs; bot/wiring/directory.ts builds it. The names are those of
+ * the bot's services, so the sync runner can also be called with them (the CLI does).
+ */
+export interface DirectoryDeps {
+  config: DirectoryConfig;
+  /** The configured directory sources, by name, built once at start. */
+  directorySources: ReadonlyMap<string, DirectorySource>;
+  /** Users, groups and memberships as last synced. */
+  directory: DirectoryStore;
+  /** The log of sync runs (`access status`, and telling a new problem from a repeated one). */
+  syncRuns: SyncRunStore;
+  /** Grants: `who-can`, and the guard against emptying a group that holds one. */
+  access: Pick<AccessStore, 'allGrants' | 'groupMembers'>;
+  audit: Pick<AuditStore, 'append'>;
+  /** The action catalog, so `who-can` can tell an unknown action from an ungranted one. */
+  registry: Pick<CommandRegistry, 'catalog'>;
+  /** The scheduled syncs. */
+  jobs: Jobs;
+  notifier: Notifier;
+  log: Logger;
+  now: () => Date;
+}
 
 /** Commands of this capability, written against DirectoryDeps. */
 export const defineCommand = commandsWith<DirectoryDeps>();

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Blocks, Elements, Md } from 'slack-block-builder';
 import type { DirectorySourceConfig } from '../../bot/config/schema.ts';
-import type { Services } from '../../bot/services.ts';
 import { errorMessage } from '../../core/errors.ts';
 import type { SyncStatus } from '../../db/schema.ts';
 import { type DirectoryDiff, diffIsEmpty } from '../../db/stores/directoryStore.ts';
@@ -88,7 +87,7 @@ function countSnapshot(s: DirectorySnapshot) {
 }
 
 /** Groups named by grants (as subject or approver): emptying one silently takes access away. */
-async function grantGroups(services: Services): Promise<Set<string>> {
+async function grantGroups(services: Pick<DirectoryDeps, 'access'>): Promise<Set<string>> {
   const grants = await services.access.allGrants();
   const names = new Set<string>();
   for (const g of grants) {
@@ -106,7 +105,7 @@ async function grantGroups(services: Services): Promise<Set<string>> {
  * are posted to the admin channel (once per new problem, not at every tick).
  */
 export async function syncSource(
-  services: Services,
+  services: DirectoryDeps,
   source: DirectorySource,
   config: DirectorySourceConfig,
   request: SyncRequest,
@@ -168,7 +167,7 @@ export async function syncSource(
 }
 
 async function report(
-  services: Services,
+  services: DirectoryDeps,
   source: DirectorySource,
   request: SyncRequest,
   result: SourceSyncResult,
@@ -216,7 +215,7 @@ async function report(
 }
 
 async function notifyAdmins(
-  services: Services,
+  services: DirectoryDeps,
   source: DirectorySource,
   result: SourceSyncResult,
 ): Promise<void> {
@@ -264,7 +263,7 @@ async function notifyAdmins(
 
 /** Syncs the configured sources one after another; each has its own transaction and outcome. */
 export async function syncDirectorySources(
-  services: Services,
+  services: DirectoryDeps,
   request: SyncRequest,
 ): Promise<SourceSyncResult[]> {
   const results: SourceSyncResult[] = [];

@@ -1,8 +1,10 @@
-import type { Services } from '../../bot/services.ts';
 import { commandsWith } from '../../pipeline/defineCommand.ts';
+import type { CommandRegistry } from '../../pipeline/registry.ts';
 
-/** What the help capability needs; bot/app.ts builds it and binds it (see defineCapability). */
-export type HelpDeps = Services;
+/** What the help capability needs: the commands there are, to list and explain them. */
+export interface HelpDeps {
+  registry: Pick<CommandRegistry, 'all' | 'resolve'>;
+}
 
 /** Commands of this capability, written against HelpDeps. */
 export const defineCommand = commandsWith<HelpDeps>();

@@ -185,13 +185,4 @@ export const releaseSchema = section(
     }),
 );
 
-export const githubSchema = section(
-  z.strictObject({
-    /** REST base URL (GitHub Enterprise: https://host/api/v3); Octokit derives the GraphQL URL from it. */
-    apiUrl: z.url().default('https://api.github.com'),
-    /** Requests in flight at once (repositories are read in parallel up to this). */
-    concurrency: integer({ min: 1, max: 20 }).default(6),
-    /** Longest wait for one request; Octokit itself would wait forever. */
-    timeout: duration().prefault('30s'),
-  }),
-);
+export { githubSchema } from '../../integrations/github/config.ts';

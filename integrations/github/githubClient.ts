@@ -1,12 +1,9 @@
-import { retry } from '@octokit/plugin-retry';
-import { throttling } from '@octokit/plugin-throttling';
-import { Octokit } from '@octokit/rest';
-import Bottleneck from 'bottleneck';
 import type { Logger } from 'pino';
-import type { Config } from '../../bot/config/schema.ts';
-import { formatDuration } from '../../core/config/duration.ts';
 import { type Env, readSecret } from '../../core/config/secrets.ts';
 import { InputError, UpstreamError } from '../../core/errors.ts';
+import type { GitHubConfig } from './config.ts';
+import { createGitHubOctokit, type GitHubOctokit, statusOf, timedOut } from './octokit.ts';
+import { MERGED_PULL_REQUESTS_QUERY, PULL_REQUEST_FILES_QUERY, RESOLVE_COMMIT_QUERY } from './queries.ts';
 
 export interface Commit {
   oid: string;
@@ -59,39 +56,6 @@ export interface GitHubClient {
   }): Promise<{ url: string }>;
 }
 
-const MERGED_QUERY = `query DpbotMergedPullRequests($owner: String!, $name: String!, $ref: String!, $q: String!, $first: Int!, $after: String, $withHead: Boolean!) {
-  repository(owner: $owner, name: $name) @include(if: $withHead) {
-    ref(qualifiedName: $ref) { target { oid ... on Commit { committedDate } } }
-  }
-  search(type: ISSUE, query: $q, first: $first, after: $after) {
-    issueCount
-    pageInfo { hasNextPage endCursor }
-    nodes {
-      ... on PullRequest {
-        number title body url mergedAt headRefName
-        author { login }
-        mergeCommit { oid }
-        labels(first: 30) { nodes { name } }
-        files(first: 100) { totalCount pageInfo { endCursor } nodes { path } }
-      }
-    }
-  }
-}`;
-
-const FILES_QUERY = `query DpbotPullRequestFiles($owner: String!, $name: String!, $number: Int!, $after: String) {
-  repository(owner: $owner, name: $name) {
-    pullRequest(number: $number) {
-      files(first: 100, after: $after) { pageInfo { hasNextPage endCursor } nodes { path } }
-    }
-  }
-}`;
-
-const COMMIT_QUERY = `query DpbotResolveCommit($owner: String!, $name: String!, $expression: String!) {
-  repository(owner: $owner, name: $name) {
-    object(expression: $expression) { ... on Commit { oid committedDate } }
-  }
-}`;
-
 interface PullRequestNode {
   number?: number;
   title?: string;
@@ -126,44 +90,6 @@ function split(repository: string): { owner: string; name: string } {
   return { owner, name };
 }
 
-function statusOf(error: unknown): number | undefined {
-  if (typeof error === 'object' && error !== null && 'status' in error && typeof error.status === 'number')
-    return error.status;
-  return undefined;
-}
-
-/** GitHub did not answer within the configured time (Octokit reports it as a status-500 error). */
-class GitHubTimeoutError extends Error {
-  override readonly name = 'GitHubTimeoutError';
-}
-
-/**
- * fetch with a deadline on every request: Octokit has no timeout of its own, so a GitHub that
- * stops answering would hold a command (and its Slack reply) forever.
- */
-function fetchWithTimeout(timeoutMs: number): typeof fetch {
-  return async (input, init) => {
-    const deadline = AbortSignal.timeout(timeoutMs);
-    const signal = init?.signal ? AbortSignal.any([init.signal, deadline]) : deadline;
-    try {
-      return await fetch(input, { ...init, signal });
-    } catch (error) {
-      if (deadline.aborted)
-        throw new GitHubTimeoutError(`no answer within ${formatDuration(timeoutMs)}`, { cause: error });
-      throw error;
-    }
-  };
-}
-
-function timedOut(error: unknown): GitHubTimeoutError | undefined {
-  let current: unknown = error;
-  for (let depth = 0; depth < 5 && current instanceof Error; depth++) {
-    if (current instanceof GitHubTimeoutError) return current;
-    current = current.cause;
-  }
-  return undefined;
-}
-
 /** Octokit's errors as dpbot's: which system, what it said, the status. */
 function upstream(error: unknown, what: string): UpstreamError {
   if (error instanceof UpstreamError) return error;
@@ -195,14 +121,13 @@ export interface GitHubDeps {
 /**
  * The Octokit-backed client. Reads are GraphQL: one search query per 100 merged pull requests of a
  * repository brings titles, bodies, branches, labels and changed paths together, where the REST
- * search API would need another request per pull request for its files. The throttling plugin
- * spaces every GraphQL request a second apart (it treats them all as writes); dpbot's queries are
- * reads worth one point each, so its reader uses its own limiter — bounded concurrency, no spacing
- * — and its writer (releases) keeps the plugin's defaults.
+ * search API would need another request per pull request for its files. Its reader runs those
+ * queries with bounded concurrency and no spacing; its writer (releases) keeps the throttling
+ * plugin's spacing for writes (see createGitHubOctokit).
  */
 export class OctokitGitHubClient implements GitHubClient {
-  readonly #reader: Octokit;
-  readonly #writer: Octokit;
+  readonly #reader: GitHubOctokit;
+  readonly #writer: GitHubOctokit;
 
   constructor(options: {
     apiUrl: string;
@@ -212,57 +137,27 @@ export class OctokitGitHubClient implements GitHubClient {
     timeoutMs?: number;
     log: Logger;
   }) {
-    const log = options.log.child({ integration: 'github' });
-    const Client = Octokit.plugin(throttling, retry);
     const common = {
-      ...(options.token ? { auth: options.token } : {}),
-      baseUrl: options.apiUrl.replace(/\/$/, ''),
+      apiUrl: options.apiUrl,
+      token: options.token,
       userAgent: 'dpbot',
-      request: { fetch: fetchWithTimeout(options.timeoutMs ?? 30_000) },
-      log: {
-        debug: () => {},
-        info: () => {},
-        warn: (message: string) => log.warn(message),
-        // Octokit logs every failed request as an error, including those the client handles
-        // (a 502 answered with a smaller page, a rate limit waited out); real failures are thrown.
-        error: (message: string) => log.warn(message),
-      },
+      timeoutMs: options.timeoutMs ?? 30_000,
+      log: options.log.child({ integration: 'github' }),
     };
-    const onLimit =
-      (kind: string) =>
-      (
-        retryAfter: number,
-        request: { method: string; url: string },
-        _octokit: unknown,
-        retryCount: number,
-      ) => {
-        const again = retryCount < 3 && retryAfter <= 120;
-        log.warn(
-          { retryAfter, retryCount, method: request.method, url: request.url },
-          `GitHub ${kind}; ${again ? 'retrying after the wait GitHub asked for' : 'giving up'}`,
-        );
-        return again;
-      };
-    const throttle = {
-      onRateLimit: onLimit('rate limit reached'),
-      onSecondaryRateLimit: onLimit('secondary rate limit reached'),
-    };
-    this.#reader = new Client({
+    this.#reader = createGitHubOctokit({
       ...common,
-      throttle: {
-        ...throttle,
-        id: 'dpbot-reader',
-        write: new Bottleneck.Group({ maxConcurrent: options.concurrency, minTime: 0 }),
-      },
+      purpose: 'read',
+      readConcurrency: options.concurrency,
+      throttleId: 'dpbot-reader',
     });
-    this.#writer = new Client({ ...common, throttle: { ...throttle, id: 'dpbot-writer' } });
+    this.#writer = createGitHubOctokit({ ...common, purpose: 'write', throttleId: 'dpbot-writer' });
   }
 
   async resolveCommit(repository: string, ref: string): Promise<Commit> {
     const { owner, name } = split(repository);
     let data: { repository: { object: { oid?: string; committedDate?: string } | null } | null };
     try {
-      data = await this.#reader.graphql(COMMIT_QUERY, { owner, name, expression: ref });
+      data = await this.#reader.graphql(RESOLVE_COMMIT_QUERY, { owner, name, expression: ref });
     } catch (error) {
       throw upstream(error, `resolving ${ref} in ${repository}`);
     }
@@ -287,7 +182,7 @@ export class OctokitGitHubClient implements GitHubClient {
       let data: MergedPage;
       try {
         requests++;
-        data = await this.#reader.graphql<MergedPage>(MERGED_QUERY, {
+        data = await this.#reader.graphql<MergedPage>(MERGED_PULL_REQUESTS_QUERY, {
           owner,
           name,
           ref: `refs/heads/${query.branch}`,
@@ -378,7 +273,7 @@ export class OctokitGitHubClient implements GitHubClient {
         } | null;
       };
       try {
-        data = await this.#reader.graphql(FILES_QUERY, {
+        data = await this.#reader.graphql(PULL_REQUEST_FILES_QUERY, {
           owner,
           name,
           number: pr.number,
@@ -422,13 +317,13 @@ export class OctokitGitHubClient implements GitHubClient {
   }
 }
 
-/** The GitHub client from the configuration; the token comes from GITHUB_TOKEN (or GITHUB_TOKEN_FILE). */
-export function githubFromConfig(config: Config, deps: GitHubDeps): GitHubClient {
+/** The GitHub client from its configuration; the token comes from GITHUB_TOKEN (or GITHUB_TOKEN_FILE). */
+export function githubFromConfig(config: GitHubConfig, deps: GitHubDeps): GitHubClient {
   return new OctokitGitHubClient({
-    apiUrl: config.github.apiUrl,
+    apiUrl: config.apiUrl,
     token: readSecret(deps.env, 'GITHUB_TOKEN'),
-    concurrency: config.github.concurrency,
-    timeoutMs: config.github.timeout,
+    concurrency: config.concurrency,
+    timeoutMs: config.timeout,
     log: deps.log,
   });
 }

@@ -131,3 +131,26 @@ export function buildRepository(
     });
   return { fullName, defaultBranch: 'main', commits, pullRequests: [...pullRequests], tags: new Map() };
 }
+
+export interface SimGithubMember {
+  login: string;
+  name?: string;
+  /** E-mails on the organization's verified domains. */
+  verifiedEmails?: string[];
+}
+
+export interface SimTeam {
+  slug: string;
+  name?: string;
+  /** The parent team's slug. */
+  parent?: string;
+  /** Direct members (logins); child teams' members are added when listing, as GitHub does. */
+  members: string[];
+}
+
+/** One organization: its members and its teams. */
+export interface GithubTeamsData {
+  org: string;
+  members: SimGithubMember[];
+  teams: SimTeam[];
+}

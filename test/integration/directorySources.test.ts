@@ -8,11 +8,11 @@ import { FileDirectorySource } from '../../handlers/directory/sources/fileSource
 import { GithubTeamsSource } from '../../handlers/directory/sources/githubSource.ts';
 import { GoogleDirectorySource } from '../../handlers/directory/sources/googleSource.ts';
 import { TruncatedAnswerError } from '../../handlers/directory/sources/source.ts';
+import { GithubTeamsSimulator } from '../../sandbox/github/githubSimulator.ts';
 import {
-  GithubTeamsSimulator,
   githubPrimaryRateLimitFault,
   githubSecondaryRateLimitFault,
-} from '../../sandbox/github-teams/githubTeamsSimulator.ts';
+} from '../../sandbox/github/rateLimits.ts';
 import {
   GoogleDirectorySimulator,
   googleRateLimitFault,

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type App, createApp } from '../../bot/app.ts';
 import { loadConfig } from '../../bot/config/loadConfig.ts';
 import { CONFIRM_ACTION, RUN_ACTION } from '../../pipeline/views/common.ts';
-import { GithubTeamsSimulator } from '../../sandbox/github-teams/githubTeamsSimulator.ts';
+import { GithubTeamsSimulator } from '../../sandbox/github/githubSimulator.ts';
 import {
   type GoogleDirectoryData,
   GoogleDirectorySimulator,

@@ -1,4 +1,4 @@
-import type { GithubTeamsData } from '../../sandbox/github-teams/githubTeamsSimulator.ts';
+import type { GithubTeamsData } from '../../sandbox/github/githubData.ts';
 import type { GoogleDirectoryData } from '../../sandbox/google-directory/googleDirectorySimulator.ts';
 
 /** `count` people at example.com: u0001@example.com, … */

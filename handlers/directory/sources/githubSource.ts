@@ -7,7 +7,7 @@ import type { GithubSourceConfig } from '../../../bot/config/schema.ts';
 import { describeIssues } from '../../../core/config/describeIssues.ts';
 import { readSecret } from '../../../core/config/secrets.ts';
 import { ConfigError, errorMessage, UpstreamError } from '../../../core/errors.ts';
-import { GithubTeamsClient } from '../../../integrations/github-teams/githubTeamsClient.ts';
+import { GithubTeamsClient } from '../../../integrations/github/githubTeamsClient.ts';
 import { type DirectorySnapshot, normaliseSnapshot } from '../snapshot.ts';
 import { type DirectorySource, type SourceDeps, TruncatedAnswerError } from './source.ts';
 

@@ -1,13 +1,10 @@
-import { retry } from '@octokit/plugin-retry';
-import { throttling } from '@octokit/plugin-throttling';
-import { Octokit } from '@octokit/rest';
 import type { Logger } from 'pino';
-import { errorMessage, UpstreamError } from '../../core/errors.ts';
-import { TruncatedAnswerError, throwIfAborted } from '../../handlers/directory/sources/source.ts';
+import { errorMessage, TruncatedAnswerError, UpstreamError } from '../../core/errors.ts';
+import { throwIfAborted } from '../../core/http/abort.ts';
+import { createGitHubOctokit, type GitHubOctokit, statusOf } from './octokit.ts';
+import { ORG_MEMBER_EMAILS_QUERY, TEAM_MEMBER_COUNTS_QUERY } from './queries.ts';
 
 const SYSTEM = 'GitHub';
-const DirectoryOctokit = Octokit.plugin(retry, throttling);
-type DirectoryOctokit = InstanceType<typeof DirectoryOctokit>;
 
 export interface GithubTeam {
   id: number;
@@ -26,7 +23,7 @@ export interface GithubOrgMember {
 export interface GithubTeamsClientOptions {
   apiUrl: string;
   token: string;
-  /** Retries of 5xx answers, and of rate limits before giving up. */
+  /** Retries of 5xx answers; rate limits are waited out apart from them (see createGitHubOctokit). */
   maxRetries: number;
   log: Logger;
 }
@@ -36,63 +33,28 @@ interface PageInfo {
   endCursor: string | null;
 }
 
-const TEAM_COUNTS_QUERY = `query TeamMemberCounts($org: String!, $after: String) {
-  organization(login: $org) {
-    teams(first: 100, after: $after) {
-      totalCount
-      pageInfo { hasNextPage endCursor }
-      nodes { slug members(membership: ALL) { totalCount } }
-    }
-  }
-}`;
-
-const MEMBER_EMAILS_QUERY = `query OrgMemberEmails($org: String!, $after: String) {
-  organization(login: $org) {
-    membersWithRole(first: 100, after: $after) {
-      totalCount
-      pageInfo { hasNextPage endCursor }
-      nodes { login name organizationVerifiedDomainEmails(login: $org) }
-    }
-  }
-}`;
-
 /** A GraphQL connection must not page forever; no organization has this many pages. */
 const MAX_PAGES = 10_000;
 
 /**
  * GitHub organization teams through Octokit (REST for teams and members, GraphQL for counts and
- * verified e-mails), throttled and retried by Octokit's own plugins: primary and secondary rate
- * limits are waited out as GitHub asks (Retry-After, X-RateLimit-Reset), 5xx answers retried.
+ * verified e-mails), throttled and retried as every dpbot GitHub client is (createGitHubOctokit).
+ * No per-request deadline: the sync's signal bounds the whole fetch.
  */
 export class GithubTeamsClient {
-  readonly #octokit: DirectoryOctokit;
+  readonly #octokit: GitHubOctokit;
   readonly #log: Logger;
 
   constructor(options: GithubTeamsClientOptions) {
     this.#log = options.log;
-    const log = options.log;
-    const onLimit =
-      (kind: string) =>
-      (retryAfter: number, request: { method: string; url: string }, _o: unknown, retryCount: number) => {
-        const again = retryCount < options.maxRetries;
-        log.warn(
-          { retryAfter, retryCount, url: request.url },
-          `GitHub ${kind} rate limit${again ? '; waiting' : '; giving up'}`,
-        );
-        return again;
-      };
-    this.#octokit = new DirectoryOctokit({
-      auth: options.token,
-      baseUrl: options.apiUrl.replace(/\/+$/, ''),
+    this.#octokit = createGitHubOctokit({
+      apiUrl: options.apiUrl,
+      token: options.token,
       userAgent: 'dpbot-directory-sync',
-      request: { retries: options.maxRetries },
-      throttle: { onRateLimit: onLimit('primary'), onSecondaryRateLimit: onLimit('secondary') },
-      log: {
-        debug: () => {},
-        info: () => {},
-        warn: (message: string) => log.warn(message),
-        error: (message: string) => log.error(message),
-      },
+      purpose: 'read',
+      retries: options.maxRetries,
+      throttleId: 'dpbot-directory',
+      log: options.log,
     });
   }
 
@@ -126,7 +88,7 @@ export class GithubTeamsClient {
     let total = 0;
     await this.#connection(
       org,
-      TEAM_COUNTS_QUERY,
+      TEAM_MEMBER_COUNTS_QUERY,
       (data) => {
         const teams = (
           data as {
@@ -156,7 +118,7 @@ export class GithubTeamsClient {
     let total = 0;
     await this.#connection(
       org,
-      MEMBER_EMAILS_QUERY,
+      ORG_MEMBER_EMAILS_QUERY,
       (data) => {
         const conn = (
           data as {
@@ -212,10 +174,7 @@ export class GithubTeamsClient {
     } catch (error) {
       throwIfAborted(signal, SYSTEM);
       if (error instanceof UpstreamError) throw error;
-      const status =
-        typeof error === 'object' && error !== null && 'status' in error && typeof error.status === 'number'
-          ? error.status
-          : undefined;
+      const status = statusOf(error);
       this.#log.debug({ err: error }, `GitHub: ${what} failed`);
       throw new UpstreamError(SYSTEM, `${what}: ${errorMessage(error)}`, status, { cause: error });
     }

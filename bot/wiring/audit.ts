@@ -1,0 +1,7 @@
+import type { AuditDeps } from '../../handlers/audit/deps.ts';
+import type { Services } from '../services.ts';
+
+/** The audit capability's share of the services. */
+export function auditDeps(services: Services): AuditDeps {
+  return { audit: services.audit, now: services.now };
+}

@@ -1,0 +1,63 @@
+import pino from 'pino';
+import { describe, expect, it } from 'vitest';
+import { buildRegistry } from '../../bot/app.ts';
+import { helpCapability } from '../../handlers/help/index.ts';
+import type { Caller, CommandContext } from '../../pipeline/defineCommand.ts';
+
+// The help capability bound with the one dependency it declares, no database and no Slack.
+const bound = helpCapability.bind({ registry: buildRegistry() });
+
+function contextFor(caller: Caller): CommandContext {
+  return {
+    requestId: 'r-help',
+    entry: 'console',
+    channel: null,
+    caller,
+    decision: null,
+    services: undefined,
+    log: pino({ level: 'silent' }),
+    // help answers with its return value; nothing else may reply.
+    reply: async () => {
+      throw new Error('help replied through ctx.reply');
+    },
+    openModal: async () => false,
+    may: () => false,
+    auditStep: async () => {},
+  };
+}
+
+const caller = (actions: string[]): Caller => ({
+  id: 1,
+  email: 'ada@example.com',
+  name: 'Ada',
+  slackUserId: null,
+  groups: [],
+  grants: [
+    {
+      id: 1,
+      subject: { kind: 'user', email: 'ada@example.com' },
+      actions,
+      resources: ['*'],
+      limits: {},
+      approval: null,
+      origin: 'test',
+    },
+  ],
+});
+
+describe('help, bound with just its dependencies', () => {
+  const help = bound.commands.find((c) => c.name === 'help');
+
+  it('lists what the caller may run and counts the rest', async () => {
+    const ctx = contextFor(caller(['audit.read']));
+    const message = await help?.run({}, ctx);
+    expect(message?.text).toContain('audit');
+    expect(message?.text).not.toContain('scale <team>');
+  });
+
+  it('explains one command, saying whether the caller has its action', async () => {
+    const ctx = contextFor(caller([]));
+    const message = await help?.run({ topic: ['audit'] }, ctx);
+    expect(message?.text).toContain('Usage: audit');
+  });
+});
