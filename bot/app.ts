@@ -19,7 +19,6 @@ import { capabilities } from '../handlers/index.ts';
 import { taskActions } from '../handlers/tasks/catalog.ts';
 import { argoClientFromConfig } from '../integrations/argo/argoClient.ts';
 import { argoCdFromConfig } from '../integrations/argocd/argoCdClient.ts';
-import { CombinedDatasetService } from '../integrations/datasets/datasetService.ts';
 import { githubFromConfig } from '../integrations/github/githubClient.ts';
 import { jiraClientFromConfig } from '../integrations/jira/jiraClient.ts';
 import { kubernetesFromConfig } from '../integrations/kubernetes/kubernetes.ts';
@@ -36,6 +35,7 @@ import { checkPolicies } from '../policies/policyFiles.ts';
 import { type LoadedConfig, resolveConfigRelative } from './config/loadConfig.ts';
 import type { Config } from './config/schema.ts';
 import type { Services } from './services.ts';
+import { datasetServiceFromConfig } from './wiring/datasets.ts';
 
 export interface App {
   services: Services;
@@ -210,8 +210,8 @@ export async function createApp(options: AppOptions): Promise<App> {
       metrics,
       log,
       now,
-      datasets: CombinedDatasetService.fromConfig(config.datasets, { env, log, now }),
-      argo: argoClientFromConfig(config, { env, log }),
+      datasets: datasetServiceFromConfig(config.datasets, { env, log, now }),
+      argo: argoClientFromConfig(config.argo, { env, log }),
       jira,
       kubernetes,
       // Each team change holds a transaction and needs another connection for its audit rows.

@@ -1,0 +1,43 @@
+import { formatDuration } from '../../core/config/duration.ts';
+import { UpstreamError } from '../../core/errors.ts';
+import { retryAfterMs } from '../../core/http/retryAfter.ts';
+import type { GrpcError } from './types.ts';
+
+export const ARGO = 'Argo Workflows';
+
+/**
+ * A non-2xx answer of argo-server as an UpstreamError that names the operation (`what`) and the
+ * setting or permission to check, with grpc-gateway's own message when it sent one.
+ */
+export async function argoFailure(response: Response, what: string): Promise<UpstreamError> {
+  let detail = '';
+  try {
+    const text = await response.text();
+    try {
+      const body = JSON.parse(text) as GrpcError;
+      detail = body.message ?? body.error ?? text;
+    } catch {
+      detail = text;
+    }
+  } catch {
+    // The body is only for the message; the status says enough.
+  }
+  detail = detail.trim().slice(0, 300);
+  const status = response.status;
+  const suffix = detail ? `: ${detail}` : '';
+  const message =
+    status === 401
+      ? `refused dpbot's token (401) when asked to ${what}; check ARGO_TOKEN${suffix}`
+      : status === 403
+        ? `dpbot's service account may not ${what} (403)${suffix}`
+        : status === 404
+          ? `could not ${what}: not found (404)${suffix}`
+          : status === 409
+            ? `could not ${what}: conflict (409)${suffix}`
+            : status === 429
+              ? `is rate limiting dpbot (429) when asked to ${what}; try again in ${formatDuration(Math.max(1000, retryAfterMs(response.headers.get('retry-after')) ?? 60_000))}`
+              : status >= 500
+                ? `failed (${status}) when asked to ${what}${suffix}`
+                : `rejected the request to ${what} (${status})${suffix}`;
+  return new UpstreamError(ARGO, message, status);
+}
