@@ -35,7 +35,8 @@ import { checkPolicies } from '../policies/policyFiles.ts';
 import { type LoadedConfig, resolveConfigRelative } from './config/loadConfig.ts';
 import type { Config } from './config/schema.ts';
 import type { Services } from './services.ts';
-import { datasetServiceFromConfig } from './wiring/datasets.ts';
+import { datasetServiceFromConfig, datasetsDeps } from './wiring/datasets.ts';
+import { tasksDeps } from './wiring/tasks.ts';
 
 export interface App {
   services: Services;
@@ -93,10 +94,10 @@ export function bindCapabilities(services: Services): BoundCapability[] {
     capabilities.help.bind(services),
     capabilities.directory.bind(services),
     capabilities.audit.bind(services),
-    capabilities.datasets.bind(services),
+    capabilities.datasets.bind(datasetsDeps(services)),
     capabilities.scaling.bind(services),
     capabilities.release.bind(services),
-    capabilities.tasks.bind(services),
+    capabilities.tasks.bind(tasksDeps(services)),
   ];
 }
 

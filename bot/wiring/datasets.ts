@@ -1,9 +1,16 @@
 import type { Logger } from 'pino';
 import type { Env } from '../../core/config/secrets.ts';
 import type { DatasetsConfig } from '../../handlers/datasets/config.ts';
+import type { DatasetsDeps } from '../../handlers/datasets/deps.ts';
 import { ArgoProducerReader } from '../../handlers/datasets/producerReader.ts';
 import { argoClientFromConfig } from '../../integrations/argo/argoClient.ts';
 import { CombinedDatasetService } from '../../integrations/datasets/datasetService.ts';
+import type { Services } from '../services.ts';
+
+/** What the datasets capability gets of everything createApp built. */
+export function datasetsDeps(services: Services): DatasetsDeps {
+  return { config: services.config, datasets: services.datasets, now: services.now };
+}
 
 /**
  * The dataset service of the `datasets` section; its producers' runs are read with the Argo
