@@ -3,7 +3,7 @@ import { formatDuration } from '../../core/config/duration.ts';
 import { type Env, readSecret } from '../../core/config/secrets.ts';
 import { errorMessage, UpstreamError } from '../../core/errors.ts';
 import { getJson } from '../../core/http/httpJson.ts';
-import { ARGO, argoFailure } from './argoFailure.ts';
+import { ARGO, argoAnswer, argoFailure } from './argoFailure.ts';
 import type { ArgoConfig } from './config.ts';
 import { labelString } from './labels.ts';
 import type {
@@ -306,7 +306,7 @@ export class HttpArgoClient implements ArgoClient {
         signal,
         ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
       });
-      if (!response.ok) throw await argoFailure(response, what);
+      if (!response.ok) throw argoFailure(await argoAnswer(response), what);
       const result = await read(response);
       this.#log.debug(
         { method, path, status: response.status, ms: Math.round(performance.now() - started) },

@@ -5,25 +5,34 @@ import type { GrpcError } from './types.ts';
 
 export const ARGO = 'Argo Workflows';
 
+/** A non-2xx answer as read off the wire: what argoFailure needs of it. */
+export interface ArgoAnswer {
+  status: number;
+  headers: Headers;
+  text: string;
+}
+
+/** Reads a failed response's body (when it can) for argoFailure. */
+export async function argoAnswer(response: Response): Promise<ArgoAnswer> {
+  // The body is only for the message; the status says enough when it cannot be read.
+  const text = await response.text().catch(() => '');
+  return { status: response.status, headers: response.headers, text };
+}
+
 /**
  * A non-2xx answer of argo-server as an UpstreamError that names the operation (`what`) and the
  * setting or permission to check, with grpc-gateway's own message when it sent one.
  */
-export async function argoFailure(response: Response, what: string): Promise<UpstreamError> {
-  let detail = '';
+export function argoFailure(answer: ArgoAnswer, what: string): UpstreamError {
+  let detail: string;
   try {
-    const text = await response.text();
-    try {
-      const body = JSON.parse(text) as GrpcError;
-      detail = body.message ?? body.error ?? text;
-    } catch {
-      detail = text;
-    }
+    const body = JSON.parse(answer.text) as GrpcError;
+    detail = body.message ?? body.error ?? answer.text;
   } catch {
-    // The body is only for the message; the status says enough.
+    detail = answer.text;
   }
   detail = detail.trim().slice(0, 300);
-  const status = response.status;
+  const { status } = answer;
   const suffix = detail ? `: ${detail}` : '';
   const message =
     status === 401
@@ -35,7 +44,7 @@ export async function argoFailure(response: Response, what: string): Promise<Ups
           : status === 409
             ? `could not ${what}: conflict (409)${suffix}`
             : status === 429
-              ? `is rate limiting dpbot (429) when asked to ${what}; try again in ${formatDuration(Math.max(1000, retryAfterMs(response.headers.get('retry-after')) ?? 60_000))}`
+              ? `is rate limiting dpbot (429) when asked to ${what}; try again in ${formatDuration(Math.max(1000, retryAfterMs(answer.headers.get('retry-after')) ?? 60_000))}`
               : status >= 500
                 ? `failed (${status}) when asked to ${what}${suffix}`
                 : `rejected the request to ${what} (${status})${suffix}`;
