@@ -1,6 +1,5 @@
 import { formatDuration } from '../../core/config/duration.ts';
 import { UpstreamError } from '../../core/errors.ts';
-import type { AuditEntry } from '../../db/stores/auditStore.ts';
 import type { TaskRun, TaskRunPatch } from '../../db/stores/taskRunStore.ts';
 import type { ArgoClient } from '../../integrations/argo/argoClient.ts';
 import type { Workflow } from '../../integrations/argo/types.ts';
@@ -8,6 +7,7 @@ import { JiraRateLimitedError } from '../../integrations/jira/jiraClient.ts';
 import type { QueueSettings } from '../../pipeline/jobs.ts';
 import type { Message } from '../../pipeline/message.ts';
 import type { WorkerRegistration } from '../../pipeline/workers.ts';
+import { auditRun, workAuditRetries } from './auditRun.ts';
 import type { TasksDeps } from './deps.ts';
 import { findSubmission } from './findSubmission.ts';
 import { completionComment } from './jira.ts';
@@ -16,7 +16,6 @@ import { summarizeWorkflow, type WorkflowSummary } from './workflowSummary.ts';
 
 export const TASK_WATCH_QUEUE = 'dpbot.task-watch';
 export const TASK_JIRA_QUEUE = 'dpbot.task-jira';
-export const TASK_AUDIT_QUEUE = 'dpbot.task-audit';
 
 /**
  * Watch jobs are short polls that queue their successor; `short` keeps one waiting job per run, so
@@ -34,16 +33,6 @@ const JIRA_SETTINGS: QueueSettings = {
   retryDelaySeconds: 30,
   expireInSeconds: 120,
 };
-/**
- * A run event's audit row that could not be written when it happened. The event cannot be undone,
- * so the row is written late rather than never: pg-boss tries again with backoff from 15 s, for
- * about an hour, then keeps the job as failed (and the log has the error).
- */
-const AUDIT_SETTINGS: QueueSettings = {
-  retryLimit: 8,
-  retryDelaySeconds: 15,
-  expireInSeconds: 60,
-};
 /** Comment attempts before giving up on a Jira that keeps failing. */
 const JIRA_ATTEMPTS = 6;
 
@@ -53,9 +42,6 @@ interface WatchJob {
 interface JiraJob {
   runId: number;
   attempt: number;
-}
-interface AuditJob {
-  entry: AuditEntry;
 }
 
 export function runLinks(services: TasksDeps, run: TaskRun): RunLinks {
@@ -88,49 +74,6 @@ async function scheduleComment(
     { runId, attempt },
     { startAfter: new Date(Date.now() + delayMs), singletonKey: `run-${runId}`, settings: JIRA_SETTINGS },
   );
-}
-
-/**
- * A background audit row about a run, joined to its request. When the audit log cannot take it
- * now, it is queued to be written again (TASK_AUDIT_QUEUE) with the time the event happened; if
- * even that fails, the error goes up to the job at hand, which pg-boss records as failed.
- */
-async function auditRun(
-  services: TasksDeps,
-  run: TaskRun,
-  outcome: string,
-  detail: Record<string, unknown>,
-  error?: string,
-): Promise<void> {
-  const about = { runId: run.id, task: run.task, workflow: run.workflowName, namespace: run.namespace };
-  const entry: AuditEntry = {
-    requestId: run.requestId,
-    kind: 'event',
-    entry: 'system',
-    email: run.requesterEmail,
-    slackUserId: run.requesterSlackId,
-    channel: run.channel,
-    command: 'task run',
-    action: 'tasks.run',
-    resource: `task:${run.task}`,
-    outcome,
-    error: error ?? null,
-    detail: { ...about, ...detail },
-  };
-  const occurredAt = services.now().toISOString();
-  try {
-    await services.audit.append(entry);
-  } catch (auditError) {
-    services.log.error(
-      { err: auditError, runId: run.id, outcome },
-      'could not audit a task run event; it is queued to be written again',
-    );
-    await services.jobs.send<AuditJob>(
-      TASK_AUDIT_QUEUE,
-      { entry: { ...entry, detail: { ...about, ...detail, occurredAt } } },
-      { settings: AUDIT_SETTINGS },
-    );
-  }
 }
 
 async function safely(
@@ -389,14 +332,7 @@ export const taskWorkers: WorkerRegistration<TasksDeps> = async (services) => {
     (data) => commentOnJira(services, data.runId, data.attempt),
     JIRA_SETTINGS,
   );
-  // A failed append throws, so pg-boss tries the job again.
-  await services.jobs.work<AuditJob>(
-    TASK_AUDIT_QUEUE,
-    async (data) => {
-      await services.audit.append(data.entry);
-    },
-    AUDIT_SETTINGS,
-  );
+  await workAuditRetries(services);
   const open = await services.taskRuns.open();
   for (const run of open) await scheduleWatch(services, run.id, 0);
   if (open.length) services.log.info({ runs: open.length }, 'watching task runs left open');
