@@ -19,7 +19,6 @@ import { capabilities } from '../handlers/index.ts';
 import { taskActions } from '../handlers/tasks/catalog.ts';
 import { argoClientFromConfig } from '../integrations/argo/argoClient.ts';
 import { argoCdFromConfig } from '../integrations/argocd/argoCdClient.ts';
-import { CombinedDatasetService } from '../integrations/datasets/datasetService.ts';
 import { githubFromConfig } from '../integrations/github/githubClient.ts';
 import { jiraClientFromConfig } from '../integrations/jira/jiraClient.ts';
 import { kubernetesFromConfig } from '../integrations/kubernetes/kubernetes.ts';
@@ -37,9 +36,11 @@ import { type LoadedConfig, resolveConfigRelative } from './config/loadConfig.ts
 import type { Config } from './config/schema.ts';
 import type { Services } from './services.ts';
 import { auditDeps } from './wiring/audit.ts';
+import { datasetServiceFromConfig, datasetsDeps } from './wiring/datasets.ts';
 import { directoryDeps } from './wiring/directory.ts';
 import { helpDeps } from './wiring/help.ts';
 import { scalingDeps } from './wiring/scaling.ts';
+import { tasksDeps } from './wiring/tasks.ts';
 
 export interface App {
   services: Services;
@@ -97,10 +98,10 @@ export function bindCapabilities(services: Services): BoundCapability[] {
     capabilities.help.bind(helpDeps(services)),
     capabilities.directory.bind(directoryDeps(services)),
     capabilities.audit.bind(auditDeps(services)),
-    capabilities.datasets.bind(services),
+    capabilities.datasets.bind(datasetsDeps(services)),
     capabilities.scaling.bind(scalingDeps(services)),
     capabilities.release.bind(services),
-    capabilities.tasks.bind(services),
+    capabilities.tasks.bind(tasksDeps(services)),
   ];
 }
 
@@ -214,8 +215,8 @@ export async function createApp(options: AppOptions): Promise<App> {
       metrics,
       log,
       now,
-      datasets: CombinedDatasetService.fromConfig(config.datasets, { env, log, now }),
-      argo: argoClientFromConfig(config, { env, log }),
+      datasets: datasetServiceFromConfig(config.datasets, { env, log, now }),
+      argo: argoClientFromConfig(config.argo, { env, log }),
       jira,
       kubernetes,
       // Each team change holds a transaction and needs another connection for its audit rows.

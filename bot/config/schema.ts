@@ -4,7 +4,8 @@ import { integer } from '../../core/config/fields.ts';
 import { datasetsConfigSchema } from '../../handlers/datasets/config.ts';
 import { githubSchema, releaseSchema } from '../../handlers/release/config.ts';
 import { teamsSchema } from '../../handlers/scaling/config.ts';
-import { argoSchema, jiraSchema, tasksSchema } from '../../handlers/tasks/config.ts';
+import { jiraSchema, tasksSchema } from '../../handlers/tasks/config.ts';
+import { argoSchema } from '../../integrations/argo/config.ts';
 import { argocdSchema } from '../../integrations/argocd/config.ts';
 import { kubernetesSchema } from '../../integrations/kubernetes/config.ts';
 

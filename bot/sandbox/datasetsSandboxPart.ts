@@ -1,5 +1,5 @@
 import { datasetsConfigSchema } from '../../handlers/datasets/config.ts';
-import { argoCronSimulator } from '../../sandbox/catalog/argoCronSimulator.ts';
+import { ArgoSimulator } from '../../sandbox/argo/argoSimulator.ts';
 import { catalogSimulator } from '../../sandbox/catalog/catalogSimulator.ts';
 import { generateDemoWorld } from '../../sandbox/catalog/demoWorld.ts';
 import type { SandboxPart } from './sandboxPart.ts';
@@ -37,7 +37,7 @@ export const datasetsSandboxPart: SandboxPart = {
       pagination: 'page',
       token: SANDBOX_CATALOG_TOKEN,
     });
-    const argo = argoCronSimulator({ cronWorkflows: world.cronWorkflows, workflows: world.workflows });
+    const argo = new ArgoSimulator({ cronWorkflows: world.cronWorkflows, workflows: world.workflows });
     await catalog.start();
     try {
       await argo.start();
@@ -61,7 +61,7 @@ export const datasetsSandboxPart: SandboxPart = {
           producers: { ...world.producers, ...current.producers },
         };
       },
-      // The simulator takes any bearer token, so another sandbox part's ARGO_TOKEN works as well.
+      // The simulator checks no token, so another sandbox part's ARGO_TOKEN works as well.
       env: { DATASET_CATALOG_TOKEN: SANDBOX_CATALOG_TOKEN, ARGO_TOKEN: 'sandbox-argo-token' },
       stop: async () => {
         await Promise.allSettled([catalog.stop(), argo.stop()]);

@@ -1,8 +1,20 @@
-import type { Services } from '../../bot/services.ts';
+import type { DatasetService } from '../../integrations/datasets/datasetService.ts';
 import { commandsWith } from '../../pipeline/defineCommand.ts';
+import type { DatasetsConfig } from './config.ts';
 
-/** What the datasets capability needs; bot/app.ts builds it and binds it (see defineCapability). */
-export type DatasetsDeps = Services;
+/** The parts of the configuration the datasets commands read; the whole configuration has this shape too. */
+export interface DatasetsSettings {
+  datasets: Pick<DatasetsConfig, 'pageSize' | 'quickActions'>;
+  access: { adminContact: string };
+}
+
+/** What the datasets capability needs; bot/wiring/datasets.ts builds it and bot/app.ts binds it. */
+export interface DatasetsDeps {
+  config: DatasetsSettings;
+  /** The catalog and the producers' runs; absent when `datasets` configures neither. */
+  datasets?: DatasetService | undefined;
+  now: () => Date;
+}
 
 /** Commands of this capability, written against DatasetsDeps. */
 export const defineCommand = commandsWith<DatasetsDeps>();

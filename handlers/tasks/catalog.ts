@@ -1,18 +1,17 @@
 import { distance } from 'fastest-levenshtein';
-import type { Config } from '../../bot/config/schema.ts';
 import { InputError, NotAllowedError } from '../../core/errors.ts';
 import type { CommandContext } from '../../pipeline/defineCommand.ts';
 import type { ActionInfo } from '../../policies/actionCatalog.ts';
 import { mayEver } from '../../policies/decide.ts';
 import type { TaskConfig } from './config.ts';
-import type { TasksDeps } from './deps.ts';
+import type { TasksDeps, TasksSettings } from './deps.ts';
 import { placeholder } from './parameters.ts';
 
 /** The action every `task run` is checked against by the pipeline, on `task:<name>`. */
 export const TASKS_RUN = 'tasks.run';
 
 /** Actions tasks name besides tasks.run, for the action catalog (policy checks). */
-export function taskActions(config: Config): ActionInfo[] {
+export function taskActions(config: Pick<TasksSettings, 'tasks'>): ActionInfo[] {
   const byAction = new Map<string, Set<string>>();
   for (const task of config.tasks) {
     const kind = task.resource.slice(0, task.resource.indexOf(':'));
@@ -32,7 +31,7 @@ export function taskActions(config: Config): ActionInfo[] {
  * The task as `task run` uses it: team parameters that list no teams of their own offer (and
  * accept) the teams of the configuration (`teams:`).
  */
-export function withTeamChoices(task: TaskConfig, config: Config): TaskConfig {
+export function withTeamChoices(task: TaskConfig, config: TasksSettings): TaskConfig {
   const teams = config.teams.map((t) => t.name);
   if (teams.length === 0 || !task.parameters.some((p) => p.type === 'team' && !p.values?.length)) return task;
   return {
@@ -43,7 +42,7 @@ export function withTeamChoices(task: TaskConfig, config: Config): TaskConfig {
   };
 }
 
-export function findTask(config: Config, name: string): TaskConfig {
+export function findTask(config: TasksSettings, name: string): TaskConfig {
   const task = config.tasks.find((t) => t.name === name);
   if (task) return withTeamChoices(task, config);
   const near = config.tasks
@@ -105,6 +104,6 @@ export function authorizeTask(
 }
 
 /** The namespace a task's workflows run in. */
-export function taskNamespace(config: Config, task: TaskConfig): string {
+export function taskNamespace(config: TasksSettings, task: TaskConfig): string {
   return task.namespace ?? config.argo.namespace;
 }

@@ -190,23 +190,6 @@ export const tasksSchema = z.preprocess(
   }),
 );
 
-export const argoSchema = z.strictObject({
-  /** The Argo Workflows server (argo-server) base URL; unset: tasks cannot run. */
-  url: z.url().optional(),
-  /** Base URL of the Argo UI for links; default: url. */
-  uiUrl: z.url().optional(),
-  /** Namespace of tasks that name none. */
-  namespace: k8sName('namespace').max(63).default('argo'),
-  /** Longest wait for one API request. */
-  timeout: duration().prefault('10s'),
-  /** How often a running workflow is polled to update its progress message. */
-  pollInterval: duration().prefault('10s'),
-  /** How long a workflow is watched before dpbot stops updating its message. */
-  watchFor: duration().prefault('24h'),
-  /** Log lines `task logs` shows. */
-  logLines: integer({ min: 1, max: 200 }).default(40),
-});
-
 export const jiraSchema = z.strictObject({
   /** Jira site URL (https://example.atlassian.net); unset: no Jira tickets or comments. */
   url: z.url().optional(),

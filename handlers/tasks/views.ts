@@ -1,12 +1,11 @@
 import { Blocks, type ButtonBuilder, Elements, Md } from 'slack-block-builder';
 import { formatTime } from '../../core/time.ts';
 import type { TaskRun } from '../../db/stores/taskRunStore.ts';
+import { FAILED_PHASES, FINISHED_PHASES } from '../../integrations/argo/phases.ts';
 import type { Message } from '../../pipeline/message.ts';
 import { blocks } from '../../pipeline/message.ts';
 import { escapeMrkdwn, lineSections, RUN_ACTION } from '../../pipeline/views/common.ts';
 import type { StepSummary } from './workflowSummary.ts';
-
-const DONE = new Set(['Succeeded', 'Failed', 'Error']);
 
 /** `2h 5m`, `6m 3s`, `45s`. */
 export function humanDuration(ms: number): string {
@@ -28,14 +27,14 @@ export function formatParams(params: Readonly<Record<string, string>>, maxValue 
 }
 
 export function isDone(run: Pick<TaskRun, 'phase'>): boolean {
-  return DONE.has(run.phase);
+  return FINISHED_PHASES.has(run.phase);
 }
 
 /** The run's state in a few words: `running 3/9 for 4m 12s`, `failed at load after 2m 3s`. */
 export function runState(run: TaskRun, now: Date): { icon: string; text: string } {
   const started = run.startedAt ?? run.createdAt;
   const took = humanDuration((run.finishedAt ?? now).getTime() - started.getTime());
-  if (run.cancelledBy && (run.phase === 'Failed' || run.phase === 'Error'))
+  if (run.cancelledBy && FAILED_PHASES.has(run.phase))
     return {
       icon: '⏹',
       text: `${run.cancelMode === 'terminate' ? 'terminated' : 'stopped'} by ${run.cancelledBy} after ${took}`,
@@ -153,8 +152,7 @@ export function statusMessage(
     const took = s.startedAt
       ? ` ${humanDuration((s.finishedAt ?? options.now).getTime() - s.startedAt.getTime())}`
       : '';
-    const why =
-      s.message && (s.phase === 'Failed' || s.phase === 'Error') ? ` — ${clip(s.message, 200)}` : '';
+    const why = s.message && FAILED_PHASES.has(s.phase) ? ` — ${clip(s.message, 200)}` : '';
     return `${STEP_ICON[s.phase] ?? '?'} ${s.name} ${s.phase.toLowerCase()}${took}${why}`;
   });
   if (options.steps.length > 25) stepLines.unshift(`(${options.steps.length - 25} earlier steps not shown)`);

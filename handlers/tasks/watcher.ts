@@ -1,4 +1,3 @@
-import type { Services } from '../../bot/services.ts';
 import { formatDuration } from '../../core/config/duration.ts';
 import { UpstreamError } from '../../core/errors.ts';
 import type { TaskRun, TaskRunPatch } from '../../db/stores/taskRunStore.ts';
@@ -8,6 +7,7 @@ import { JiraRateLimitedError } from '../../integrations/jira/jiraClient.ts';
 import type { QueueSettings } from '../../pipeline/jobs.ts';
 import type { Message } from '../../pipeline/message.ts';
 import type { WorkerRegistration } from '../../pipeline/workers.ts';
+import { auditRun, workAuditRetries } from './auditRun.ts';
 import type { TasksDeps } from './deps.ts';
 import { findSubmission } from './findSubmission.ts';
 import { completionComment } from './jira.ts';
@@ -44,7 +44,7 @@ interface JiraJob {
   attempt: number;
 }
 
-export function runLinks(services: Services, run: TaskRun): RunLinks {
+export function runLinks(services: TasksDeps, run: TaskRun): RunLinks {
   return {
     argo:
       run.workflowName && services.argo
@@ -55,7 +55,7 @@ export function runLinks(services: Services, run: TaskRun): RunLinks {
 }
 
 /** Queues the next poll of a run's workflow. */
-export async function scheduleWatch(services: Services, runId: number, delayMs: number): Promise<void> {
+export async function scheduleWatch(services: TasksDeps, runId: number, delayMs: number): Promise<void> {
   await services.jobs.send<WatchJob>(
     TASK_WATCH_QUEUE,
     { runId },
@@ -64,7 +64,7 @@ export async function scheduleWatch(services: Services, runId: number, delayMs: 
 }
 
 async function scheduleComment(
-  services: Services,
+  services: TasksDeps,
   runId: number,
   attempt: number,
   delayMs: number,
@@ -76,43 +76,8 @@ async function scheduleComment(
   );
 }
 
-/** A background audit row about a run, joined to its request. */
-async function auditRun(
-  services: Services,
-  run: TaskRun,
-  outcome: string,
-  detail: Record<string, unknown>,
-  error?: string,
-): Promise<void> {
-  try {
-    await services.audit.append({
-      requestId: run.requestId,
-      kind: 'event',
-      entry: 'system',
-      email: run.requesterEmail,
-      slackUserId: run.requesterSlackId,
-      channel: run.channel,
-      command: 'task run',
-      action: 'tasks.run',
-      resource: `task:${run.task}`,
-      outcome,
-      error: error ?? null,
-      detail: {
-        runId: run.id,
-        task: run.task,
-        workflow: run.workflowName,
-        namespace: run.namespace,
-        ...detail,
-      },
-    });
-  } catch (auditError) {
-    // What it records already happened and cannot be undone; keep it in the log at least.
-    services.log.error({ err: auditError, runId: run.id, outcome }, 'could not audit a task run event');
-  }
-}
-
 async function safely(
-  services: Services,
+  services: TasksDeps,
   what: string,
   run: TaskRun,
   work: () => Promise<unknown>,
@@ -125,7 +90,7 @@ async function safely(
 }
 
 /** Edits the run's announcement, or (when it has none) does nothing. */
-async function showProgress(services: Services, run: TaskRun, message: Message): Promise<void> {
+async function showProgress(services: TasksDeps, run: TaskRun, message: Message): Promise<void> {
   if (!run.messageChannel || !run.messageTs) return;
   const ref = { channel: run.messageChannel, ts: run.messageTs };
   await safely(services, 'update the progress message', run, () => services.notifier.update(ref, message));
@@ -149,7 +114,7 @@ export function renderKey(run: TaskRun, running: readonly string[]): string {
 
 /** The end of a run: said once, by whoever closed it. */
 async function announceEnd(
-  services: Services,
+  services: TasksDeps,
   closed: TaskRun,
   outcome: string,
   detail: Record<string, unknown>,
@@ -194,7 +159,7 @@ function outcomeOf(run: TaskRun): string {
  * showing changed, and queue the next poll — or, when the workflow has ended, announce the end
  * once (across replicas), audit it and queue the Jira comment.
  */
-export async function watchTaskRun(services: Services, runId: number): Promise<void> {
+export async function watchTaskRun(services: TasksDeps, runId: number): Promise<void> {
   const run = await services.taskRuns.get(runId);
   if (!run || run.closedAt) return;
   const { argo } = services;
@@ -270,7 +235,7 @@ const SUBMISSION_GRACE_MS = 30_000;
  * close the run as never submitted when it does not.
  */
 
-async function settleSubmission(services: Services, argo: ArgoClient, run: TaskRun): Promise<void> {
+async function settleSubmission(services: TasksDeps, argo: ArgoClient, run: TaskRun): Promise<void> {
   const answerBy = run.createdAt.getTime() + services.config.argo.timeout + SUBMISSION_GRACE_MS;
   const wait = answerBy - services.now().getTime();
   if (wait > 0) {
@@ -308,7 +273,7 @@ async function settleSubmission(services: Services, argo: ArgoClient, run: TaskR
 }
 
 /** Comments on the run's Jira issue with the outcome; retries Jira's 429s and outages a few times. */
-export async function commentOnJira(services: Services, runId: number, attempt: number): Promise<void> {
+export async function commentOnJira(services: TasksDeps, runId: number, attempt: number): Promise<void> {
   const run = await services.taskRuns.get(runId);
   const { jira } = services;
   if (!run?.jiraKey || run.jiraCommentedAt || !jira || !run.closedAt) return;
@@ -352,9 +317,9 @@ export async function commentOnJira(services: Services, runId: number, attempt: 
 }
 
 /**
- * The task capability's background work: the watcher and the Jira comments. On start it re-arms a
- * watcher for every run whose end has not been announced, in case its job was lost (including runs
- * whose submission was never answered).
+ * The task capability's background work: the watcher, the Jira comments and late audit rows. On
+ * start it re-arms a watcher for every run whose end has not been announced, in case its job was
+ * lost (including runs whose submission was never answered).
  */
 export const taskWorkers: WorkerRegistration<TasksDeps> = async (services) => {
   await services.jobs.work<WatchJob>(
@@ -367,6 +332,7 @@ export const taskWorkers: WorkerRegistration<TasksDeps> = async (services) => {
     (data) => commentOnJira(services, data.runId, data.attempt),
     JIRA_SETTINGS,
   );
+  await workAuditRetries(services);
   const open = await services.taskRuns.open();
   for (const run of open) await scheduleWatch(services, run.id, 0);
   if (open.length) services.log.info({ runs: open.length }, 'watching task runs left open');

@@ -1,3 +1,4 @@
+import { FAILED_PHASES, FINISHED_PHASES } from '../../integrations/argo/phases.ts';
 import type { NodeStatus, Workflow } from '../../integrations/argo/types.ts';
 
 export interface StepSummary {
@@ -26,8 +27,6 @@ export interface WorkflowSummary {
   steps: StepSummary[];
 }
 
-const DONE = new Set(['Succeeded', 'Failed', 'Error']);
-
 const date = (value: string | null | undefined): Date | null => {
   if (!value) return null;
   const d = new Date(value);
@@ -51,11 +50,11 @@ export function summarizeWorkflow(wf: Workflow): WorkflowSummary {
     finishedAt: date(n.finishedAt),
   }));
   const failedNode = pods
-    .filter((n) => n.phase === 'Failed' || n.phase === 'Error')
+    .filter((n) => n.phase !== undefined && FAILED_PHASES.has(n.phase))
     .sort((a, b) => (a.finishedAt ?? '').localeCompare(b.finishedAt ?? ''))[0];
   return {
     phase,
-    done: DONE.has(phase),
+    done: FINISHED_PHASES.has(phase),
     progress: status.progress ?? null,
     startedAt: date(status.startedAt),
     finishedAt: date(status.finishedAt),

@@ -1,20 +1,36 @@
 import type { Logger } from 'pino';
-import type { Config } from '../../bot/config/schema.ts';
 import { formatDuration } from '../../core/config/duration.ts';
 import { type Env, readSecret } from '../../core/config/secrets.ts';
 import { errorMessage, UpstreamError } from '../../core/errors.ts';
-import { retryAfterMs } from '../../core/http/retryAfter.ts';
+import { getJson } from '../../core/http/httpJson.ts';
+import { ARGO, argoAnswer, argoFailure } from './argoFailure.ts';
+import type { ArgoConfig } from './config.ts';
 import { labelString } from './labels.ts';
 import type {
   CronWorkflow,
-  GrpcError,
+  CronWorkflowList,
   LogEntry,
   Workflow,
   WorkflowList,
   WorkflowSubmitRequest,
 } from './types.ts';
 
-export const ARGO = 'Argo Workflows';
+export { ARGO } from './argoFailure.ts';
+
+/** The label Argo puts on every Workflow a CronWorkflow starts. */
+export const CRON_LABEL = 'workflows.argoproj.io/cron-workflow';
+
+/** What a workflow summary keeps: enough for a run's status, without its spec and node tree. */
+const SUMMARY_FIELDS = [
+  'metadata.continue',
+  'items.metadata.name',
+  'items.metadata.labels',
+  'items.metadata.creationTimestamp',
+  'items.status.phase',
+  'items.status.startedAt',
+  'items.status.finishedAt',
+  'items.status.message',
+].join(',');
 
 export interface SubmitInput {
   namespace: string;
@@ -48,7 +64,13 @@ export interface ArgoClient {
     name: string,
     options?: { container?: string; tailLines?: number; podName?: string },
   ): Promise<LogsResult>;
+  /**
+   * Workflows with their metadata and status only (no spec, no nodes), for reading many runs at
+   * once. Like the CronWorkflow reads, a status read: a 429 or 5xx is tried once more.
+   */
+  listSummaries(namespace: string, options?: { labelSelector?: string; limit?: number }): Promise<Workflow[]>;
   getCronWorkflow(namespace: string, name: string): Promise<CronWorkflow>;
+  listCronWorkflows(namespace: string): Promise<CronWorkflow[]>;
   /** The Argo UI page of a workflow. */
   workflowUrl(namespace: string, name: string): string;
 }
@@ -68,6 +90,11 @@ const enc = encodeURIComponent;
 /**
  * A small typed client of argo-server's REST API over fetch: Bearer token, a bounded timeout on
  * every request, and failures turned into UpstreamErrors that say what to check.
+ *
+ * Operations on one workflow (submit, get, stop, terminate, logs) name the operation in their
+ * errors and are never retried here: the watcher and the caller decide. Status reads
+ * (CronWorkflows, workflow summaries) go through core/http's JSON client, which retries a 429 or
+ * 5xx once when Retry-After allows; the dataset status caches and explains their failures itself.
  */
 export class HttpArgoClient implements ArgoClient {
   readonly #base: string;
@@ -151,12 +178,37 @@ export class HttpArgoClient implements ArgoClient {
     );
   }
 
+  async listSummaries(
+    namespace: string,
+    options: { labelSelector?: string; limit?: number } = {},
+  ): Promise<Workflow[]> {
+    const list = await this.#read<WorkflowList>(`/api/v1/workflows/${enc(namespace)}`, {
+      ...(options.labelSelector ? { 'listOptions.labelSelector': options.labelSelector } : {}),
+      fields: SUMMARY_FIELDS,
+      ...(options.limit ? { 'listOptions.limit': String(options.limit) } : {}),
+    });
+    // The server sends `"items": null` for an empty list.
+    return Array.isArray(list.items) ? list.items : [];
+  }
+
   getCronWorkflow(namespace: string, name: string): Promise<CronWorkflow> {
-    return this.#json<CronWorkflow>(
-      'GET',
-      `/api/v1/cron-workflows/${enc(namespace)}/${enc(name)}`,
-      `read cron workflow ${name} in namespace ${namespace}`,
-    );
+    return this.#read<CronWorkflow>(`/api/v1/cron-workflows/${enc(namespace)}/${enc(name)}`);
+  }
+
+  async listCronWorkflows(namespace: string): Promise<CronWorkflow[]> {
+    const list = await this.#read<CronWorkflowList>(`/api/v1/cron-workflows/${enc(namespace)}`);
+    return Array.isArray(list.items) ? list.items : [];
+  }
+
+  /** A status read through core/http (one retry of a 429 or 5xx); the shape is argo-server's. */
+  async #read<T>(path: string, query: Record<string, string> = {}): Promise<T> {
+    const url = new URL(`${this.#base}${path}`);
+    for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
+    const started = performance.now();
+    const body = await getJson({ system: ARGO, url, token: this.#token, timeoutMs: this.#timeoutMs });
+    this.#log.debug({ method: 'GET', path, ms: Math.round(performance.now() - started) }, 'argo request');
+    // argo-server answers these paths with these objects; the callers read every field defensively.
+    return (body && typeof body === 'object' ? body : {}) as T;
   }
 
   async logs(
@@ -254,7 +306,7 @@ export class HttpArgoClient implements ArgoClient {
         signal,
         ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
       });
-      if (!response.ok) throw await this.#failure(response, what);
+      if (!response.ok) throw argoFailure(await argoAnswer(response), what);
       const result = await read(response);
       this.#log.debug(
         { method, path, status: response.status, ms: Math.round(performance.now() - started) },
@@ -286,52 +338,22 @@ export class HttpArgoClient implements ArgoClient {
       );
     }
   }
-
-  async #failure(response: Response, what: string): Promise<UpstreamError> {
-    let detail = '';
-    try {
-      const text = await response.text();
-      try {
-        const body = JSON.parse(text) as GrpcError;
-        detail = body.message ?? body.error ?? text;
-      } catch {
-        detail = text;
-      }
-    } catch {
-      // The body is only for the message; the status says enough.
-    }
-    detail = detail.trim().slice(0, 300);
-    const status = response.status;
-    const suffix = detail ? `: ${detail}` : '';
-    const message =
-      status === 401
-        ? `refused dpbot's token (401) when asked to ${what}; check ARGO_TOKEN${suffix}`
-        : status === 403
-          ? `dpbot's service account may not ${what} (403)${suffix}`
-          : status === 404
-            ? `could not ${what}: not found (404)${suffix}`
-            : status === 409
-              ? `could not ${what}: conflict (409)${suffix}`
-              : status === 429
-                ? `is rate limiting dpbot (429) when asked to ${what}; try again in ${formatDuration(Math.max(1000, retryAfterMs(response.headers.get('retry-after')) ?? 60_000))}`
-                : status >= 500
-                  ? `failed (${status}) when asked to ${what}${suffix}`
-                  : `rejected the request to ${what} (${status})${suffix}`;
-    return new UpstreamError(ARGO, message, status);
-  }
 }
 
-/** Builds the client from `argo.*` and ARGO_TOKEN; undefined when `argo.url` is not set. */
+/**
+ * Builds the client from a server's settings (`argo`, or `datasets.argo`) and ARGO_TOKEN;
+ * undefined when no URL is set.
+ */
 export function argoClientFromConfig(
-  config: Config,
+  config: Pick<ArgoConfig, 'url' | 'uiUrl' | 'timeout'>,
   deps: { env: Env; log: Logger },
 ): ArgoClient | undefined {
-  if (!config.argo.url) return undefined;
+  if (!config.url) return undefined;
   return new HttpArgoClient({
-    url: config.argo.url,
-    uiUrl: config.argo.uiUrl,
+    url: config.url,
+    uiUrl: config.uiUrl,
     token: readSecret(deps.env, 'ARGO_TOKEN'),
-    timeoutMs: config.argo.timeout,
+    timeoutMs: config.timeout,
     log: deps.log.child({ integration: 'argo' }),
   });
 }

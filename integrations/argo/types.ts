@@ -4,7 +4,9 @@
  * dpbot uses are listed; everything is optional where the schema makes it so.
  */
 
-export type WorkflowPhase = 'Pending' | 'Running' | 'Succeeded' | 'Failed' | 'Error';
+import type { WorkflowPhase } from './phases.ts';
+
+export type { WorkflowPhase } from './phases.ts';
 export type NodePhase = WorkflowPhase | 'Skipped' | 'Omitted';
 export type NodeType =
   | 'Pod'
@@ -134,4 +136,9 @@ export interface GrpcError {
   code?: number;
   message?: string;
   error?: string;
+}
+
+export interface CronWorkflowList {
+  metadata?: { continue?: string; resourceVersion?: string };
+  items: CronWorkflow[] | null;
 }

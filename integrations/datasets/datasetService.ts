@@ -8,11 +8,27 @@ import {
   HttpDatasetCatalog,
 } from './catalogClient.ts';
 import type { CatalogConfig } from './config.ts';
-import { ARGO_SYSTEM, type CronWorkflowReader, HttpCronWorkflowReader } from './cronWorkflowReader.ts';
 import { compareByProblem, type DatasetStatus, evaluateStatus } from './datasetStatus.ts';
 import { ago } from './humanDuration.ts';
 import { type Fetched, SourceCache } from './sourceCache.ts';
 import { type CatalogDataset, missingProducer, type ProducerRef, type ProducerState } from './types.ts';
+
+/** Where the producers' runs come from, named in notices. */
+const ARGO_SYSTEM = 'Argo Workflows';
+
+/**
+ * Reads the producers' CronWorkflows and their runs. The datasets capability implements it on the
+ * Argo Workflows client (handlers/datasets/producerReader.ts); this module only needs the shape.
+ */
+export interface CronWorkflowReader {
+  /** One CronWorkflow and its newest runs; `found: false` when it does not exist. */
+  producer(ref: ProducerRef, runs: number): Promise<ProducerState>;
+  /**
+   * Every CronWorkflow of a namespace with its newest runs, by name: two requests however many
+   * datasets the namespace produces.
+   */
+  namespace(namespace: string, runsPerCron: number): Promise<Map<string, ProducerState>>;
+}
 
 export interface DatasetRow {
   name: string;
@@ -59,7 +75,8 @@ export interface DatasetServiceConfig {
   runsShown: number;
   producers: Record<string, ProducerRef>;
   catalog?: CatalogConfig | undefined;
-  argo?: Parameters<typeof HttpCronWorkflowReader.fromConfig>[0] | undefined;
+  /** Where the producers' CronWorkflows are read (datasets.argo); the reader itself is a dependency. */
+  argo?: { url: string; timeout: number } | undefined;
 }
 
 export interface DatasetServiceDeps {
@@ -94,10 +111,13 @@ export class CombinedDatasetService implements DatasetService {
     this.#producers = new SourceCache(options);
   }
 
-  /** Built from the `datasets` section; undefined when neither a catalog nor Argo is configured. */
+  /**
+   * Built from the `datasets` section; undefined when neither a catalog nor Argo is configured.
+   * `argo` reads `datasets.argo` (bot/wiring/datasets.ts builds it).
+   */
   static fromConfig(
     config: DatasetServiceConfig,
-    deps: { env: Env; log: Logger; now: () => Date },
+    deps: { env: Env; log: Logger; now: () => Date; argo?: CronWorkflowReader | undefined },
   ): CombinedDatasetService | undefined {
     if (!config.catalog && !config.argo) return undefined;
     return new CombinedDatasetService(config, {
@@ -106,9 +126,7 @@ export class CombinedDatasetService implements DatasetService {
             token: readSecret(deps.env, 'DATASET_CATALOG_TOKEN'),
           })
         : undefined,
-      argo: config.argo
-        ? HttpCronWorkflowReader.fromConfig(config.argo, { token: readSecret(deps.env, 'ARGO_TOKEN') })
-        : undefined,
+      argo: config.argo ? deps.argo : undefined,
       log: deps.log,
       now: deps.now,
     });

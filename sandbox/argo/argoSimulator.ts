@@ -1,15 +1,31 @@
+// Over 400 lines: one simulated server whose routes (submit, run, shut down, logs, lists,
+// CronWorkflows) share the same workflows' state; split up, each part would reach into the others.
 import { createHash } from 'node:crypto';
-import { type SimRequest, type SimResponse, Simulator } from '../http.ts';
+import { type Fault, type RecordedRequest, type SimRequest, type SimResponse, Simulator } from '../http.ts';
 import {
-  type CronWorkflow,
   LABEL_KEY,
   LABEL_VALUE,
   type NodeStatus,
   type Parameter,
   type Workflow,
-  type WorkflowPhase,
   type WorkflowSubmitRequest,
 } from './argoApi.ts';
+import { selectorMatches } from './labelSelector.ts';
+
+/**
+ * The phases argo-server reports, written here rather than taken from dpbot: a simulator that
+ * shares the client's list cannot catch the client's mistakes about it.
+ */
+type SimPhase = 'Pending' | 'Running' | 'Succeeded' | 'Failed' | 'Error';
+const FINISHED: ReadonlySet<string> = new Set<SimPhase>(['Succeeded', 'Failed', 'Error']);
+
+/**
+ * An object kept as given and answered as it is: a CronWorkflow, or a workflow that ran before
+ * (the history of a CronWorkflow). Only the metadata is read, to find and select it.
+ */
+export interface SimObject {
+  metadata: { name?: string; namespace?: string; labels?: Record<string, string> };
+}
 
 /** One step of a simulated workflow: a pod that runs for `ticks` advances, logging as it goes. */
 export interface SimStep {
@@ -42,6 +58,10 @@ export interface ArgoSimulatorOptions {
   /** Advance a workflow one tick each time it is read (default true); else only advance() moves it. */
   autoAdvance?: boolean;
   now?: () => Date;
+  /** CronWorkflows to answer (as addCronWorkflow). */
+  cronWorkflows?: readonly SimObject[];
+  /** Workflows that already ran, listed and read as given and never advanced (as addWorkflow). */
+  workflows?: readonly SimObject[];
 }
 
 interface SimNode {
@@ -65,7 +85,7 @@ interface SimWorkflow {
   parameters: Parameter[];
   labels: Record<string, string>;
   createdAt: string;
-  phase: WorkflowPhase | '';
+  phase: SimPhase | '';
   startedAt?: string;
   finishedAt?: string;
   message?: string;
@@ -81,8 +101,10 @@ const grpc = (status: number, code: number, message: string): SimResponse => ({
 /**
  * A loopback Argo Workflows server: submits from (Cluster)WorkflowTemplates, runs workflows that
  * advance deterministically (a tick per read, or when told), fail with a failing node and its
- * message, stop and terminate, stream logs, and answer CronWorkflow reads — in argo-server's JSON,
- * with its grpc-gateway error bodies for 401, 403, 404 and 400.
+ * message, stop and terminate, stream logs, lists workflows by label selector (with workflows
+ * that ran before, such as a CronWorkflow's history), and answers CronWorkflow reads — in
+ * argo-server's JSON, with its grpc-gateway error bodies for 401, 403, 404 and 400 and
+ * `"items": null` for an empty list.
  */
 export class ArgoSimulator {
   readonly sim: Simulator;
@@ -91,7 +113,8 @@ export class ArgoSimulator {
   autoAdvance: boolean;
   readonly #templates = new Map<string, SimTemplate>();
   readonly #workflows = new Map<string, SimWorkflow>();
-  readonly #crons = new Map<string, CronWorkflow>();
+  readonly #crons = new Map<string, SimObject>();
+  readonly #recorded = new Map<string, SimObject>();
   readonly #options: ArgoSimulatorOptions;
   readonly #now: () => Date;
   #seq = 0;
@@ -100,6 +123,8 @@ export class ArgoSimulator {
     this.#options = options;
     this.autoAdvance = options.autoAdvance ?? true;
     this.#now = options.now ?? (() => new Date());
+    for (const cron of options.cronWorkflows ?? []) this.addCronWorkflow(cron);
+    for (const workflow of options.workflows ?? []) this.addWorkflow(workflow);
     const guard =
       (verb: string, handler: (req: SimRequest) => SimResponse) =>
       (req: SimRequest): SimResponse =>
@@ -161,13 +186,34 @@ export class ArgoSimulator {
     return this.sim.stop();
   }
 
+  /** Every request received, oldest first (the simulator's own record). */
+  get requests(): RecordedRequest[] {
+    return this.sim.requests;
+  }
+
+  inject(fault: Fault): this {
+    this.sim.inject(fault);
+    return this;
+  }
+
+  clearFaults(): void {
+    this.sim.clearFaults();
+  }
+
   addTemplate(template: SimTemplate): this {
     this.#templates.set(this.#templateKey(template.kind, template.namespace ?? '', template.name), template);
     return this;
   }
 
-  addCronWorkflow(cron: CronWorkflow): this {
+  addCronWorkflow(cron: SimObject): this {
     this.#crons.set(`${cron.metadata.namespace ?? ''}/${cron.metadata.name ?? ''}`, structuredClone(cron));
+    return this;
+  }
+
+  /** A workflow that ran before: listed and read as given, never advanced or shut down. */
+  addWorkflow(workflow: SimObject): this {
+    const key = `${workflow.metadata.namespace ?? ''}/${workflow.metadata.name ?? ''}`;
+    this.#recorded.set(key, structuredClone(workflow));
     return this;
   }
 
@@ -303,6 +349,8 @@ export class ArgoSimulator {
   }
 
   #get(req: SimRequest): SimResponse {
+    const recorded = this.#recorded.get(`${req.params.namespace ?? ''}/${req.params.name ?? ''}`);
+    if (recorded) return { body: recorded };
     const wf = this.#find(req);
     if (!('name' in wf)) return wf;
     if (this.autoAdvance) this.#tick(wf);
@@ -312,21 +360,30 @@ export class ArgoSimulator {
   #list(req: SimRequest): SimResponse {
     const ns = req.params.namespace ?? '';
     const selector = req.query.get('listOptions.labelSelector');
-    const wanted = selector
-      ? selector.split(',').map((term) => {
-          const [k = '', v = ''] = term.split('=');
-          return [k.trim(), v.trim()] as const;
-        })
-      : [];
-    const limit = Number(req.query.get('listOptions.limit') ?? 0);
-    let items = [...this.#workflows.values()]
-      .filter(
-        (wf) => wf.namespace === ns && wanted.every(([k, v]) => this.#render(wf).metadata.labels?.[k] === v),
-      )
+    const live = [...this.#workflows.values()]
+      .filter((wf) => wf.namespace === ns)
       .reverse()
-      .map((wf) => this.#render(wf));
-    if (limit > 0) items = items.slice(0, limit);
-    return { body: { metadata: { resourceVersion: String(this.#seq) }, items } };
+      .map((wf): SimObject => this.#render(wf));
+    const recorded = [...this.#recorded.values()].filter((w) => w.metadata.namespace === ns);
+    const matching = [...live, ...recorded].filter(
+      (w) => !selector || selectorMatches(selector, w.metadata.labels ?? {}),
+    );
+    return this.#listAnswer(matching, Number(req.query.get('listOptions.limit') ?? 0));
+  }
+
+  /** A list as argo-server sends it: `"items": null` when empty, `continue` when cut at the limit. */
+  #listAnswer(items: readonly SimObject[], limit: number): SimResponse {
+    const cut = Number.isInteger(limit) && limit > 0 && items.length > limit;
+    const shown = cut ? items.slice(0, limit) : items;
+    return {
+      body: {
+        metadata: {
+          resourceVersion: String(1000 + this.sim.requests.length),
+          ...(cut ? { continue: String(limit) } : {}),
+        },
+        items: shown.length ? shown : null,
+      },
+    };
   }
 
   #shutdown(req: SimRequest, how: 'Stop' | 'Terminate'): SimResponse {
@@ -375,8 +432,11 @@ export class ArgoSimulator {
 
   #cronList(req: SimRequest): SimResponse {
     const ns = req.params.namespace ?? '';
-    const items = [...this.#crons.values()].filter((c) => c.metadata.namespace === ns);
-    return { body: { metadata: {}, items } };
+    const selector = req.query.get('listOptions.labelSelector');
+    const items = [...this.#crons.values()].filter(
+      (c) => c.metadata.namespace === ns && (!selector || selectorMatches(selector, c.metadata.labels ?? {})),
+    );
+    return this.#listAnswer(items, 0);
   }
 
   #cronGet(req: SimRequest): SimResponse {
@@ -387,7 +447,7 @@ export class ArgoSimulator {
   }
 
   #done(wf: SimWorkflow): boolean {
-    return wf.phase === 'Succeeded' || wf.phase === 'Failed' || wf.phase === 'Error';
+    return FINISHED.has(wf.phase);
   }
 
   #finishShutdown(wf: SimWorkflow): void {

@@ -73,7 +73,9 @@ class Checker {
         this.text(`${at}.text`, block.text, 3000, 'section text');
         this.count(`${at}.fields`, block.fields, 10, 'section fields');
         if (Array.isArray(block.fields))
-          block.fields.forEach((f, i) => this.text(`${at}.fields[${i}]`, f, 2000, 'section field'));
+          block.fields.forEach((f, i) => {
+            this.text(`${at}.fields[${i}]`, f, 2000, 'section field');
+          });
         this.require(
           at,
           block.text !== undefined || Array.isArray(block.fields),

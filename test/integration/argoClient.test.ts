@@ -139,6 +139,46 @@ describe('Argo Workflows client against the simulator', () => {
     expect(cron.status?.lastScheduledTime).toBe('2026-11-20T02:00:00.000Z');
   });
 
+  it('lists cron workflows and the runs they started, with workflows that ran before', async () => {
+    const crons = await client.listCronWorkflows(DEMO_NAMESPACE);
+    expect(crons.map((c) => c.metadata.name).sort()).toEqual([
+      'legacy_events-daily',
+      'orders-daily',
+      'payments-hourly',
+    ]);
+    // An empty list arrives as `"items": null`.
+    expect(await client.listCronWorkflows('nobody-here')).toEqual([]);
+    argo.addWorkflow({
+      metadata: {
+        name: 'orders-daily-1763604000',
+        namespace: DEMO_NAMESPACE,
+        labels: { 'workflows.argoproj.io/cron-workflow': 'orders-daily' },
+      },
+    });
+    const runs = await client.listSummaries(DEMO_NAMESPACE, {
+      labelSelector: 'workflows.argoproj.io/cron-workflow=orders-daily',
+    });
+    expect(runs.map((w) => w.metadata.name)).toEqual(['orders-daily-1763604000']);
+    const query = new URLSearchParams(argo.requests.at(-1)?.query);
+    expect(query.get('fields')).toContain('items.status.phase');
+    // `k` selects workflows that have the label at all, `!k` those that do not.
+    const cronRuns = await client.listSummaries(DEMO_NAMESPACE, {
+      labelSelector: 'workflows.argoproj.io/cron-workflow',
+    });
+    expect(cronRuns.map((w) => w.metadata.name)).toEqual(['orders-daily-1763604000']);
+    const submitted = await client.submit({
+      namespace: DEMO_NAMESPACE,
+      kind: 'WorkflowTemplate',
+      template: 'backfill',
+      parameters: { dataset: 'orders', from: '2026-11-01', to: '2026-11-02' },
+    });
+    const others = await client.listSummaries(DEMO_NAMESPACE, {
+      labelSelector: '!workflows.argoproj.io/cron-workflow',
+    });
+    expect(others.map((w) => w.metadata.name)).toContain(submitted.metadata.name);
+    expect(others.map((w) => w.metadata.name)).not.toContain('orders-daily-1763604000');
+  });
+
   it('says clearly what went wrong: 401, 403, 404, 400, 500, timeouts, unreachable', async () => {
     const wrong = new HttpArgoClient({ url: argo.url, token: 'nope', timeoutMs: 1000, log });
     const unauthorized = await failure(wrong.get(DEMO_NAMESPACE, 'x'));

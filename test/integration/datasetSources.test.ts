@@ -1,10 +1,12 @@
+import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SIMULATED_CATALOG } from '../../bot/sandbox/datasetsSandboxPart.ts';
 import { UpstreamError } from '../../core/errors.ts';
 import { type CatalogConfig, datasetsConfigSchema } from '../../handlers/datasets/config.ts';
+import { ArgoProducerReader } from '../../handlers/datasets/producerReader.ts';
+import { HttpArgoClient } from '../../integrations/argo/argoClient.ts';
 import { HttpDatasetCatalog } from '../../integrations/datasets/catalogClient.ts';
-import { HttpCronWorkflowReader } from '../../integrations/datasets/cronWorkflowReader.ts';
-import { argoCronSimulator } from '../../sandbox/catalog/argoCronSimulator.ts';
+import { ArgoSimulator } from '../../sandbox/argo/argoSimulator.ts';
 import { catalogSimulator } from '../../sandbox/catalog/catalogSimulator.ts';
 import { generateDemoWorld } from '../../sandbox/catalog/demoWorld.ts';
 
@@ -16,7 +18,7 @@ const sims = {
   cursor: catalogSimulator({ items: world.items, pagination: 'cursor', token: TOKEN }),
   none: catalogSimulator({ items: world.items, pagination: 'none', token: TOKEN }),
 };
-const argo = argoCronSimulator({
+const argo = new ArgoSimulator({
   cronWorkflows: world.cronWorkflows,
   workflows: world.workflows,
   token: 'argo-secret',
@@ -158,7 +160,9 @@ describe('dataset catalog client over HTTP', () => {
 });
 
 describe('CronWorkflow reader over HTTP', () => {
-  const readerFor = () => new HttpCronWorkflowReader({ url: argo.url, timeout: 2000 }, 'argo-secret');
+  const log = pino({ level: 'silent' });
+  const readerFor = (token = 'argo-secret') =>
+    new ArgoProducerReader(new HttpArgoClient({ url: argo.url, token, timeoutMs: 2000, log }));
 
   it('reads one CronWorkflow and its newest runs, newest first', async () => {
     const failed = Object.entries(world.scenarios).find(([, s]) => s === 'failed')?.[0] ?? '';
@@ -208,7 +212,7 @@ describe('CronWorkflow reader over HTTP', () => {
   });
 
   it('names Argo in its errors', async () => {
-    const unauthorized = new HttpCronWorkflowReader({ url: argo.url, timeout: 2000 }, 'wrong');
+    const unauthorized = readerFor('wrong');
     await expect(unauthorized.namespace('data-sales', 3)).rejects.toThrow(
       'Argo Workflows: answered HTTP 401: token not valid',
     );

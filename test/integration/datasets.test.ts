@@ -6,7 +6,7 @@ import { DATASET_OPTIONS_ACTION, datasetOptions } from '../../handlers/datasets/
 import { capabilities } from '../../handlers/index.ts';
 import type { Message } from '../../pipeline/message.ts';
 import { RUN_ACTION, VIEW_ACTION } from '../../pipeline/views/common.ts';
-import { argoCronSimulator } from '../../sandbox/catalog/argoCronSimulator.ts';
+import { ArgoSimulator } from '../../sandbox/argo/argoSimulator.ts';
 import { catalogSimulator } from '../../sandbox/catalog/catalogSimulator.ts';
 import { generateDemoWorld } from '../../sandbox/catalog/demoWorld.ts';
 import { auditRowsOf, recordingResponder, startTestApp, typeCommand } from '../support/app.ts';
@@ -17,7 +17,7 @@ import { createFixture, type Fixture, standardDirectory, standardPolicies } from
 const NOW = new Date('2026-11-21T12:00:00Z');
 const world = generateDemoWorld({ now: NOW });
 const catalog = catalogSimulator({ items: world.items, pagination: 'page' });
-const argo = argoCronSimulator({
+const argo = new ArgoSimulator({
   cronWorkflows: world.cronWorkflows,
   workflows: world.workflows,
   token: 'argo-secret',

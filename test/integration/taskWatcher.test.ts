@@ -320,3 +320,48 @@ describe('the watcher across restarts and replicas', () => {
     }
   });
 });
+
+describe('audit rows of run events', () => {
+  it('writes the row of a run end later when the audit log refuses it at first', async () => {
+    // The database itself refuses the first workflow_succeeded row (a sequence is not rolled
+    // back with the failed insert, so only that first attempt fails).
+    await database.query('CREATE SEQUENCE audit_refusals');
+    await database.query(`
+      CREATE FUNCTION refuse_first_success() RETURNS trigger AS $$
+      BEGIN
+        IF NEW.outcome = 'workflow_succeeded' THEN
+          IF nextval('audit_refusals') = 1 THEN
+            RAISE EXCEPTION 'audit log unavailable (injected by the test)';
+          END IF;
+        END IF;
+        RETURN NEW;
+      END $$ LANGUAGE plpgsql`);
+    await database.query(
+      'CREATE TRIGGER refuse_first_success BEFORE INSERT ON audit_log FOR EACH ROW EXECUTE FUNCTION refuse_first_success()',
+    );
+    try {
+      const { id, announcement } = await runOf(
+        await start('task run echo message=audit', 'linus@example.com'),
+      );
+      await eventually(
+        () => expect(current(announcement).text).toContain(`echo #${id} — succeeded in`),
+        25_000,
+      );
+      await eventually(async () => {
+        const rows = await events(id);
+        expect(rows.map((e) => e.outcome)).toEqual(['workflow_succeeded']);
+        expect(rows[0]).toMatchObject({
+          entry: 'system',
+          email: 'linus@example.com',
+          detail: { runId: id, task: 'echo', phase: 'Succeeded', occurredAt: expect.any(String) },
+        });
+      }, 15_000);
+      const tries = await database.query('SELECT last_value FROM audit_refusals');
+      expect(Number(tries.rows[0]?.last_value)).toBeGreaterThanOrEqual(2);
+    } finally {
+      await database.query('DROP TRIGGER refuse_first_success ON audit_log');
+      await database.query('DROP FUNCTION refuse_first_success()');
+      await database.query('DROP SEQUENCE audit_refusals');
+    }
+  });
+});

@@ -6,7 +6,7 @@ import { SIMULATED_CATALOG } from '../../bot/sandbox/datasetsSandboxPart.ts';
 import { createSlackClients } from '../../bot/slack/slackApp.ts';
 import { createMetrics } from '../../core/metrics.ts';
 import type { Outcome } from '../../pipeline/pipeline.ts';
-import { argoCronSimulator } from '../../sandbox/catalog/argoCronSimulator.ts';
+import { ArgoSimulator } from '../../sandbox/argo/argoSimulator.ts';
 import { catalogSimulator } from '../../sandbox/catalog/catalogSimulator.ts';
 import { generateDemoWorld } from '../../sandbox/catalog/demoWorld.ts';
 import { buildRepository, generatePullRequests } from '../../sandbox/github/githubData.ts';
@@ -40,7 +40,7 @@ let kube: RunningKubernetes;
 let tasks: Awaited<ReturnType<typeof startTaskSimulators>>;
 let github: GitHubSimulator;
 let catalog: ReturnType<typeof catalogSimulator>;
-let cron: ReturnType<typeof argoCronSimulator>;
+let cron: ArgoSimulator;
 let slack: SlackSimulator;
 let fixture: Fixture;
 let database: TestDatabase;
@@ -71,7 +71,7 @@ beforeAll(async () => {
     ),
   );
   catalog = catalogSimulator({ items: world.items, pagination: 'page' });
-  cron = argoCronSimulator({ cronWorkflows: world.cronWorkflows, workflows: world.workflows });
+  cron = new ArgoSimulator({ cronWorkflows: world.cronWorkflows, workflows: world.workflows });
   slack = new SlackSimulator().addChannel({ id: 'C0OPS', name: 'ops', botMember: true });
   await Promise.all([github.start(), catalog.start(), cron.start(), slack.start()]);
 
@@ -153,7 +153,7 @@ afterAll(async () => {
 });
 
 function simulators(): Simulator[] {
-  return [kube.sim.server, tasks.argo.sim, tasks.jira.sim, github, catalog, cron, slack];
+  return [kube.sim.server, tasks.argo.sim, tasks.jira.sim, github, catalog, cron.sim, slack];
 }
 
 async function run(text: string) {

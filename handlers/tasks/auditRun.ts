@@ -1,0 +1,75 @@
+import type { AuditEntry } from '../../db/stores/auditStore.ts';
+import type { TaskRun } from '../../db/stores/taskRunStore.ts';
+import type { QueueSettings } from '../../pipeline/jobs.ts';
+import type { TasksDeps } from './deps.ts';
+
+export const TASK_AUDIT_QUEUE = 'dpbot.task-audit';
+
+/**
+ * A run event's audit row that could not be written when it happened. The event cannot be undone,
+ * so the row is written late rather than never: pg-boss tries again with backoff from 15 s, for
+ * about an hour, then keeps the job as failed (and the log has the error).
+ */
+const AUDIT_SETTINGS: QueueSettings = {
+  retryLimit: 8,
+  retryDelaySeconds: 15,
+  expireInSeconds: 60,
+};
+
+interface AuditJob {
+  entry: AuditEntry;
+}
+
+/**
+ * A background audit row about a run, joined to its request. When the audit log cannot take it
+ * now, it is queued to be written again (TASK_AUDIT_QUEUE) with the time the event happened; if
+ * even that fails, the error goes up to the job at hand, which pg-boss records as failed.
+ */
+export async function auditRun(
+  services: Pick<TasksDeps, 'audit' | 'jobs' | 'log' | 'now'>,
+  run: TaskRun,
+  outcome: string,
+  detail: Record<string, unknown>,
+  error?: string,
+): Promise<void> {
+  const about = { runId: run.id, task: run.task, workflow: run.workflowName, namespace: run.namespace };
+  const entry: AuditEntry = {
+    requestId: run.requestId,
+    kind: 'event',
+    entry: 'system',
+    email: run.requesterEmail,
+    slackUserId: run.requesterSlackId,
+    channel: run.channel,
+    command: 'task run',
+    action: 'tasks.run',
+    resource: `task:${run.task}`,
+    outcome,
+    error: error ?? null,
+    detail: { ...about, ...detail },
+  };
+  const occurredAt = services.now().toISOString();
+  try {
+    await services.audit.append(entry);
+  } catch (auditError) {
+    services.log.error(
+      { err: auditError, runId: run.id, outcome },
+      'could not audit a task run event; it is queued to be written again',
+    );
+    await services.jobs.send<AuditJob>(
+      TASK_AUDIT_QUEUE,
+      { entry: { ...entry, detail: { ...about, ...detail, occurredAt } } },
+      { settings: AUDIT_SETTINGS },
+    );
+  }
+}
+
+/** Writes the queued rows; a failed append throws, so pg-boss tries the job again. */
+export async function workAuditRetries(services: Pick<TasksDeps, 'jobs' | 'audit'>): Promise<void> {
+  await services.jobs.work<AuditJob>(
+    TASK_AUDIT_QUEUE,
+    async (data) => {
+      await services.audit.append(data.entry);
+    },
+    AUDIT_SETTINGS,
+  );
+}
