@@ -7,7 +7,7 @@ import type { ReleaseDeps } from './deps.ts';
 import { ownerPeople } from './people.ts';
 import { postInThread, QUEUES } from './publish.ts';
 import { autoSyncReminder, type RollbackJob, rollbackTick } from './rollback.ts';
-import { shipTick } from './ship.ts';
+import { shipTick } from './shipTick.ts';
 import { trackerAtShip } from './tracker.ts';
 
 const later = (services: Services, ms: number) => new Date(services.now().getTime() + ms);
