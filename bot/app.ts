@@ -184,7 +184,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     if (options.runWorkers) await kubernetes?.load();
     const registry = new CommandRegistry();
     const now = options.now ?? (() => new Date());
-    const jira = jiraClientFromConfig(config, { env, log });
+    const jira = jiraClientFromConfig(config.jira, { env, log });
     const services: Services = {
       config,
       configDir: loaded.baseDir,
@@ -221,7 +221,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       releases: new PgReleaseStore(database.db),
       github: githubFromConfig(config, { env, log }),
       argocd: argoCdFromConfig(config, { env, log }),
-      releaseTracker: jiraReleaseTrackerFromConfig(config, { jira, log }),
+      releaseTracker: jiraReleaseTrackerFromConfig(config.release.jira, { jira, log }),
     };
     const bound = bindCapabilities(services);
     for (const capability of bound) {

@@ -4,7 +4,8 @@ import { integer } from '../../core/config/fields.ts';
 import { datasetsConfigSchema } from '../../handlers/datasets/config.ts';
 import { argocdSchema, githubSchema, releaseSchema } from '../../handlers/release/config.ts';
 import { kubernetesSchema, teamsSchema } from '../../handlers/scaling/config.ts';
-import { argoSchema, jiraSchema, tasksSchema } from '../../handlers/tasks/config.ts';
+import { argoSchema, tasksSchema } from '../../handlers/tasks/config.ts';
+import { jiraSchema } from '../../integrations/jira/config.ts';
 
 /** A directory source's name prefixes its groups: source `file` has groups `file:<id>`. */
 export const sourceName = z

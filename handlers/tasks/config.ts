@@ -206,11 +206,3 @@ export const argoSchema = z.strictObject({
   /** Log lines `task logs` shows. */
   logLines: integer({ min: 1, max: 200 }).default(40),
 });
-
-export const jiraSchema = z.strictObject({
-  /** Jira site URL (https://example.atlassian.net); unset: no Jira tickets or comments. */
-  url: z.url().optional(),
-  /** The account JIRA_API_TOKEN belongs to (basic auth); unset: the token is sent as a bearer token. */
-  email: z.email().optional(),
-  timeout: duration().prefault('10s'),
-});
