@@ -36,6 +36,7 @@ import { checkPolicies } from '../policies/policyFiles.ts';
 import { type LoadedConfig, resolveConfigRelative } from './config/loadConfig.ts';
 import type { Config } from './config/schema.ts';
 import type { Services } from './services.ts';
+import { releaseDeps } from './wiring/release.ts';
 
 export interface App {
   services: Services;
@@ -95,7 +96,7 @@ export function bindCapabilities(services: Services): BoundCapability[] {
     capabilities.audit.bind(services),
     capabilities.datasets.bind(services),
     capabilities.scaling.bind(services),
-    capabilities.release.bind(services),
+    capabilities.release.bind(releaseDeps(services)),
     capabilities.tasks.bind(services),
   ];
 }

@@ -1,7 +1,7 @@
-import type { Services } from '../../bot/services.ts';
 import { errorMessage, NotFoundError } from '../../core/errors.ts';
 import type { ReleaseSnapshot } from '../../db/stores/releaseStore.ts';
 import type { Message } from '../../pipeline/message.ts';
+import type { ReleaseDeps } from './deps.ts';
 import { releaseMessage, serviceThreadMessage } from './views.ts';
 
 export const QUEUES = {
@@ -13,7 +13,7 @@ export const QUEUES = {
   tracker: 'release.tracker',
 } as const;
 
-export async function loadSnapshot(services: Services, id: number): Promise<ReleaseSnapshot> {
+export async function loadSnapshot(services: ReleaseDeps, id: number): Promise<ReleaseSnapshot> {
   const snapshot = await services.releases.snapshot(id);
   if (!snapshot)
     throw new NotFoundError(
@@ -28,7 +28,7 @@ export async function loadSnapshot(services: Services, id: number): Promise<Rele
  * happened, so failures are logged and the next publish tries again.
  */
 export async function publish(
-  services: Services,
+  services: ReleaseDeps,
   id: number,
   only?: readonly string[],
 ): Promise<ReleaseSnapshot> {
@@ -37,7 +37,7 @@ export async function publish(
 
 /** Publishes a snapshot already in hand (see publish); returns it with the message references it got. */
 export async function publishSnapshot(
-  services: Services,
+  services: ReleaseDeps,
   snapshot: ReleaseSnapshot,
   only?: readonly string[],
 ): Promise<ReleaseSnapshot> {
@@ -82,7 +82,7 @@ export async function publishSnapshot(
 
 /** A reply in a service's thread (or the release message's thread, or the channel). */
 export async function postInThread(
-  services: Services,
+  services: ReleaseDeps,
   snapshot: ReleaseSnapshot,
   service: string | null,
   message: Message,

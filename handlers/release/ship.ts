@@ -1,10 +1,10 @@
-import type { Services } from '../../bot/services.ts';
 import type { ReleaseApp } from '../../db/stores/releaseStore.ts';
 import { escapeMrkdwn } from '../../pipeline/views/common.ts';
+import type { ReleaseDeps } from './deps.ts';
 
 /** Applications of the included services, in waves: configured waves first, then one service at a time. */
 export function planWaves(
-  services: Services,
+  services: Pick<ReleaseDeps, 'config'>,
   included: readonly string[],
   revisions: ReadonlyMap<string, string>,
 ): { application: string; service: string; wave: number; revision: string }[] {

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import type { Services } from '../../../bot/services.ts';
 import { ConflictError, NotAllowedError, NotFoundError } from '../../../core/errors.ts';
 import type { Decision, Release } from '../../../db/stores/releaseStore.ts';
 import type { CommandContext } from '../../../pipeline/defineCommand.ts';
@@ -23,7 +22,7 @@ export const applicationArg = z
   .regex(/^[a-z0-9][a-z0-9.-]{0,252}$/, { error: 'expected an Argo CD application name such as orders-api' });
 
 /** The release named, or the active one (open or shipping). */
-export async function findRelease(services: Services, id: number | undefined): Promise<Release> {
+export async function findRelease(services: ReleaseDeps, id: number | undefined): Promise<Release> {
   if (id !== undefined) {
     const release = await services.releases.get(id);
     if (!release) throw new NotFoundError(`there is no release #${id}; "release history" lists them`);
@@ -38,7 +37,7 @@ export async function findRelease(services: Services, id: number | undefined): P
 }
 
 /** The release named, or the active one, or the latest. */
-export async function findReleaseOrLatest(services: Services, id: number | undefined): Promise<Release> {
+export async function findReleaseOrLatest(services: ReleaseDeps, id: number | undefined): Promise<Release> {
   if (id !== undefined) return findRelease(services, id);
   const active = await services.releases.active();
   if (active) return active;

@@ -1,12 +1,11 @@
 import { z } from 'zod';
-import type { Services } from '../../../bot/services.ts';
 import { NotFoundError } from '../../../core/errors.ts';
-import { defineCommand } from '../deps.ts';
+import { defineCommand, type ReleaseDeps } from '../deps.ts';
 import { loadSnapshot } from '../publish.ts';
 import { notDeployed, type RollbackTarget, rollBack } from '../rollback.ts';
 import { applicationArg, autoSyncNote, findRelease, releaseId } from './common.ts';
 
-async function releaseTarget(services: Services, application: string, id?: number) {
+async function releaseTarget(services: ReleaseDeps, application: string, id?: number) {
   const release = await findRelease(services, id);
   const snapshot = await loadSnapshot(services, release.id);
   const app = snapshot.apps.find((a) => a.application === application);

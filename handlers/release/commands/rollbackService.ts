@@ -1,15 +1,14 @@
 import { z } from 'zod';
-import type { Services } from '../../../bot/services.ts';
 import { InputError } from '../../../core/errors.ts';
 import { previousDeployment } from '../../../integrations/argocd/assess.ts';
-import { defineCommand } from '../deps.ts';
+import { defineCommand, type ReleaseDeps } from '../deps.ts';
 import { requireArgo, serviceConfig } from '../people.ts';
 import { type RollbackTarget, rollBack } from '../rollback.ts';
 import { applicationArg, autoSyncNote, serviceArg } from './common.ts';
 
 /** The previous deployment of each application of a service (or of the one named), from Argo CD. */
 async function adHocTargets(
-  services: Services,
+  services: ReleaseDeps,
   service: string,
   application?: string,
 ): Promise<RollbackTarget[]> {
