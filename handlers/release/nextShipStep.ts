@@ -91,7 +91,7 @@ function audit(draft: Draft, outcome: string, detail: Record<string, unknown>, e
   draft.actions.push({ kind: 'audit', outcome, detail, ...(error ? { error } : {}) });
 }
 
-export function rollbackButton(releaseId: number, application: string): Message {
+function rollbackButton(releaseId: number, application: string): Message {
   return {
     text: `Roll back ${application}: release rollback ${application} --release ${releaseId}`,
     visibility: 'in_channel',
