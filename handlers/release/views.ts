@@ -299,3 +299,8 @@ export function stakeholderNotes(
     ),
   };
 }
+
+/** The live line for an application, for `release status`. */
+export function appLine(app: ReleaseApp): string {
+  return `${escapeMrkdwn(app.application)} (wave ${app.wave}) ${app.status}${app.message ? ` — ${escapeMrkdwn(app.message)}` : ''}`;
+}

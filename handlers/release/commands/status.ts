@@ -4,8 +4,7 @@ import { blocks } from '../../../pipeline/message.ts';
 import { lineSections } from '../../../pipeline/views/common.ts';
 import { defineCommand } from '../deps.ts';
 import { loadSnapshot } from '../publish.ts';
-import { appLine } from '../ship.ts';
-import { releaseMessage } from '../views.ts';
+import { appLine, releaseMessage } from '../views.ts';
 import { findReleaseOrLatest, releaseId } from './common.ts';
 
 export const releaseStatus = defineCommand({

@@ -1,5 +1,3 @@
-import type { ReleaseApp } from '../../db/stores/releaseStore.ts';
-import { escapeMrkdwn } from '../../pipeline/views/common.ts';
 import type { ReleaseDeps } from './deps.ts';
 
 /** Applications of the included services, in waves: configured waves first, then one service at a time. */
@@ -23,9 +21,4 @@ export function planWaves(
     }
   });
   return out;
-}
-
-/** The live line for an application, for `release status`. */
-export function appLine(app: ReleaseApp): string {
-  return `${escapeMrkdwn(app.application)} (wave ${app.wave}) ${app.status}${app.message ? ` — ${escapeMrkdwn(app.message)}` : ''}`;
 }
