@@ -39,6 +39,7 @@ import { auditDeps } from './wiring/audit.ts';
 import { datasetServiceFromConfig, datasetsDeps } from './wiring/datasets.ts';
 import { directoryDeps } from './wiring/directory.ts';
 import { helpDeps } from './wiring/help.ts';
+import { releaseDeps } from './wiring/release.ts';
 import { scalingDeps } from './wiring/scaling.ts';
 import { tasksDeps } from './wiring/tasks.ts';
 
@@ -100,7 +101,7 @@ export function bindCapabilities(services: Services): BoundCapability[] {
     capabilities.audit.bind(auditDeps(services)),
     capabilities.datasets.bind(datasetsDeps(services)),
     capabilities.scaling.bind(scalingDeps(services)),
-    capabilities.release.bind(services),
+    capabilities.release.bind(releaseDeps(services)),
     capabilities.tasks.bind(tasksDeps(services)),
   ];
 }
@@ -189,7 +190,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     if (options.runWorkers) await kubernetes?.load();
     const registry = new CommandRegistry();
     const now = options.now ?? (() => new Date());
-    const jira = jiraClientFromConfig(config, { env, log });
+    const jira = jiraClientFromConfig(config.jira, { env, log });
     const services: Services = {
       config,
       configDir: loaded.baseDir,
@@ -226,7 +227,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       releases: new PgReleaseStore(database.db),
       github: githubFromConfig(config.github, { env, log }),
       argocd: argoCdFromConfig(config.argocd, { env, log }),
-      releaseTracker: jiraReleaseTrackerFromConfig(config, { jira, log }),
+      releaseTracker: jiraReleaseTrackerFromConfig(config.release.jira, { jira, log }),
     };
     const bound = bindCapabilities(services);
     for (const capability of bound) {

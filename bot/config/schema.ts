@@ -4,9 +4,10 @@ import { integer } from '../../core/config/fields.ts';
 import { datasetsConfigSchema } from '../../handlers/datasets/config.ts';
 import { githubSchema, releaseSchema } from '../../handlers/release/config.ts';
 import { teamsSchema } from '../../handlers/scaling/config.ts';
-import { jiraSchema, tasksSchema } from '../../handlers/tasks/config.ts';
+import { tasksSchema } from '../../handlers/tasks/config.ts';
 import { argoSchema } from '../../integrations/argo/config.ts';
 import { argocdSchema } from '../../integrations/argocd/config.ts';
+import { jiraSchema } from '../../integrations/jira/config.ts';
 import { kubernetesSchema } from '../../integrations/kubernetes/config.ts';
 
 /** A directory source's name prefixes its groups: source `file` has groups `file:<id>`. */

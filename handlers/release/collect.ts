@@ -1,4 +1,3 @@
-import type { Services } from '../../bot/services.ts';
 import { parseDuration } from '../../core/config/duration.ts';
 import { InputError } from '../../core/errors.ts';
 import { formatTime, parseSince } from '../../core/time.ts';
@@ -6,6 +5,7 @@ import type { ReleasePr, ReleaseService } from '../../db/stores/releaseStore.ts'
 import type { Commit, MergedPullRequest } from '../../integrations/github/githubClient.ts';
 import { categorize } from './categorize.ts';
 import type { ReleaseServiceConfig } from './config.ts';
+import type { ReleaseDeps } from './deps.ts';
 import { extractJiraKeys } from './jiraKeys.ts';
 import { touchesService } from './paths.ts';
 
@@ -42,7 +42,7 @@ const looksLikeTime = (text: string) =>
  * by dpbot, `since` (a date, a duration, or a tag or commit of its repository).
  */
 export async function startPoints(
-  services: Services,
+  services: ReleaseDeps,
   since: string | undefined,
 ): Promise<Map<string, StartPoint>> {
   const out = new Map<string, StartPoint>();
@@ -94,7 +94,7 @@ export async function startPoints(
  * repository (repositories in parallel; the client bounds how many at once), mapped to services
  * by repository and changed paths, categorized, with their Jira keys.
  */
-export async function collect(services: Services, points: Map<string, StartPoint>): Promise<Collected> {
+export async function collect(services: ReleaseDeps, points: Map<string, StartPoint>): Promise<Collected> {
   const config = services.config.release;
   const byRepo = new Map<string, ReleaseServiceConfig[]>();
   for (const svc of config.services) {

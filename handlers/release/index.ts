@@ -1,11 +1,15 @@
 import { defineCapability } from '../../pipeline/capability.ts';
 import { releaseCancel } from './commands/cancel.ts';
-import { releaseInclude, releaseSkip } from './commands/include.ts';
+import { releaseHistory } from './commands/history.ts';
+import { releaseInclude } from './commands/include.ts';
+import { releaseNotes } from './commands/notes.ts';
 import { releaseRefresh } from './commands/refresh.ts';
-import { releaseRollback, rollback } from './commands/rollback.ts';
+import { releaseRollback } from './commands/rollback.ts';
+import { rollbackService } from './commands/rollbackService.ts';
 import { releaseShip } from './commands/ship.ts';
+import { releaseSkip } from './commands/skip.ts';
 import { releaseStart } from './commands/start.ts';
-import { releaseHistory, releaseNotes, releaseStatus } from './commands/status.ts';
+import { releaseStatus } from './commands/status.ts';
 import type { ReleaseDeps } from './deps.ts';
 import { releaseHomePanel } from './homePanel.ts';
 import { releaseWorkers } from './jobs.ts';
@@ -21,7 +25,7 @@ export const releaseCapability = defineCapability<ReleaseDeps>({
     releaseSkip,
     releaseShip,
     releaseRollback,
-    rollback,
+    rollbackService,
     releaseNotes,
     releaseHistory,
     releaseCancel,

@@ -1,5 +1,4 @@
 import { Blocks, Elements, Md } from 'slack-block-builder';
-import type { Services } from '../../bot/services.ts';
 import { blocks } from '../../pipeline/message.ts';
 import { RUN_ACTION } from '../../pipeline/views/common.ts';
 import type { WorkerRegistration } from '../../pipeline/workers.ts';
@@ -7,13 +6,13 @@ import type { ReleaseDeps } from './deps.ts';
 import { ownerPeople } from './people.ts';
 import { postInThread, QUEUES } from './publish.ts';
 import { autoSyncReminder, type RollbackJob, rollbackTick } from './rollback.ts';
-import { shipTick } from './ship.ts';
+import { shipTick } from './shipTick.ts';
 import { trackerAtShip } from './tracker.ts';
 
-const later = (services: Services, ms: number) => new Date(services.now().getTime() + ms);
+const later = (services: ReleaseDeps, ms: number) => new Date(services.now().getTime() + ms);
 
 /** Reminds owners who have not decided, in their thread and by direct message, until they do. */
-async function remindOwners(services: Services, releaseId: number): Promise<void> {
+async function remindOwners(services: ReleaseDeps, releaseId: number): Promise<void> {
   const snapshot = await services.releases.snapshot(releaseId);
   if (snapshot?.release.status !== 'open') return;
   const pending = snapshot.confirmations.filter((c) => c.decision === 'pending').map((c) => c.service);
@@ -69,7 +68,7 @@ async function remindOwners(services: Services, releaseId: number): Promise<void
 }
 
 /** Posts the weekly reminder with a Start button (the schedule fires once across replicas). */
-async function weeklyReminder(services: Services): Promise<void> {
+async function weeklyReminder(services: ReleaseDeps): Promise<void> {
   const active = await services.releases.active();
   const channel = services.config.release.channel;
   const text = active

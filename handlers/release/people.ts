@@ -1,9 +1,9 @@
-import type { Services } from '../../bot/services.ts';
 import { InputError, NotFoundError } from '../../core/errors.ts';
 import type { Caller } from '../../pipeline/defineCommand.ts';
 import type { ReleaseServiceConfig } from './config.ts';
+import type { ReleaseDeps } from './deps.ts';
 
-export function serviceConfig(services: Services, name: string): ReleaseServiceConfig {
+export function serviceConfig(services: Pick<ReleaseDeps, 'config'>, name: string): ReleaseServiceConfig {
   const found = services.config.release.services.find((s) => s.name === name);
   if (!found) {
     const known = services.config.release.services.map((s) => s.name);
@@ -14,7 +14,7 @@ export function serviceConfig(services: Services, name: string): ReleaseServiceC
   return found;
 }
 
-export function isManager(services: Services, caller: Caller): boolean {
+export function isManager(services: Pick<ReleaseDeps, 'config'>, caller: Caller): boolean {
   const managers = services.config.release.managers;
   return managers !== undefined && caller.groups.includes(managers);
 }
@@ -35,7 +35,10 @@ export interface Person {
 }
 
 /** The people behind a service's owner entries (groups expanded), for reminders. */
-export async function ownerPeople(services: Services, service: ReleaseServiceConfig): Promise<Person[]> {
+export async function ownerPeople(
+  services: Pick<ReleaseDeps, 'access'>,
+  service: ReleaseServiceConfig,
+): Promise<Person[]> {
   const people = new Map<string, Person>();
   const groups = service.owners.filter((o) => o.includes(':'));
   const members = await services.access.groupMembers(groups);
@@ -61,7 +64,7 @@ export function ownerMentions(service: ReleaseServiceConfig): string {
   return service.owners.map((o) => (/^[UW][A-Z0-9]+$/.test(o) ? `<@${o}>` : o)).join(', ');
 }
 
-export function requireArgo(services: Services) {
+export function requireArgo(services: Pick<ReleaseDeps, 'argocd'>) {
   const argocd = services.argocd;
   if (!argocd)
     throw new InputError(

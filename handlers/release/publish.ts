@@ -1,7 +1,7 @@
-import type { Services } from '../../bot/services.ts';
-import { errorMessage } from '../../core/errors.ts';
+import { errorMessage, NotFoundError } from '../../core/errors.ts';
 import type { ReleaseSnapshot } from '../../db/stores/releaseStore.ts';
 import type { Message } from '../../pipeline/message.ts';
+import type { ReleaseDeps } from './deps.ts';
 import { releaseMessage, serviceThreadMessage } from './views.ts';
 
 export const QUEUES = {
@@ -13,9 +13,12 @@ export const QUEUES = {
   tracker: 'release.tracker',
 } as const;
 
-export async function loadSnapshot(services: Services, id: number): Promise<ReleaseSnapshot> {
+export async function loadSnapshot(services: ReleaseDeps, id: number): Promise<ReleaseSnapshot> {
   const snapshot = await services.releases.snapshot(id);
-  if (!snapshot) throw new Error(`release ${id} vanished`);
+  if (!snapshot)
+    throw new NotFoundError(
+      `release #${id} is no longer in the database (deleted while dpbot worked on it?); "release history" lists the releases there are`,
+    );
   return snapshot;
 }
 
@@ -25,27 +28,36 @@ export async function loadSnapshot(services: Services, id: number): Promise<Rele
  * happened, so failures are logged and the next publish tries again.
  */
 export async function publish(
-  services: Services,
+  services: ReleaseDeps,
   id: number,
   only?: readonly string[],
 ): Promise<ReleaseSnapshot> {
-  let snapshot = await loadSnapshot(services, id);
+  return publishSnapshot(services, await loadSnapshot(services, id), only);
+}
+
+/** Publishes a snapshot already in hand (see publish); returns it with the message references it got. */
+export async function publishSnapshot(
+  services: ReleaseDeps,
+  snapshot: ReleaseSnapshot,
+  only?: readonly string[],
+): Promise<ReleaseSnapshot> {
   const { release } = snapshot;
   const config = services.config;
   try {
     if (!release.messageTs) {
       const ref = await services.notifier.post(release.channel, releaseMessage(snapshot, config));
-      await services.releases.update(id, { messageTs: ref.ts });
+      const posted = await services.releases.update(release.id, { messageTs: ref.ts });
+      const rows: ReleaseSnapshot['services'] = [];
       for (const row of snapshot.services) {
         // Each service gets a message of its own, whose thread holds its conversation.
         const thread = await services.notifier.post(
           release.channel,
           serviceThreadMessage(snapshot, row.service, config),
         );
-        await services.releases.updateService(id, row.service, { threadTs: thread.ts });
+        await services.releases.updateService(release.id, row.service, { threadTs: thread.ts });
+        rows.push({ ...row, threadTs: thread.ts });
       }
-      snapshot = await loadSnapshot(services, id);
-      return snapshot;
+      return { ...snapshot, release: posted, services: rows };
     }
     await services.notifier.update(
       { channel: release.channel, ts: release.messageTs },
@@ -61,7 +73,7 @@ export async function publish(
     }
   } catch (error) {
     services.log.warn(
-      { err: error, release: id },
+      { err: error, release: release.id },
       `could not update the release message: ${errorMessage(error)}`,
     );
   }
@@ -70,7 +82,7 @@ export async function publish(
 
 /** A reply in a service's thread (or the release message's thread, or the channel). */
 export async function postInThread(
-  services: Services,
+  services: ReleaseDeps,
   snapshot: ReleaseSnapshot,
   service: string | null,
   message: Message,

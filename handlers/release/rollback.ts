@@ -1,4 +1,3 @@
-import type { Services } from '../../bot/services.ts';
 import { ConflictError, errorMessage, InputError, UpstreamError } from '../../core/errors.ts';
 import { formatTime } from '../../core/time.ts';
 import type { ReleaseSnapshot, Rollback } from '../../db/stores/releaseStore.ts';
@@ -140,7 +139,7 @@ export async function rollBack(
 
 /** A background event of a rollback, joined to the rollback's own request id. */
 async function auditRollbackEvent(
-  services: Services,
+  services: ReleaseDeps,
   key: string,
   service: string,
   outcome: string,
@@ -159,7 +158,7 @@ async function auditRollbackEvent(
 }
 
 /** Follows a rollback until the application is healthy at the old revision (bounded by the sync timeout). */
-export async function rollbackTick(services: Services, key: string): Promise<boolean> {
+export async function rollbackTick(services: ReleaseDeps, key: string): Promise<boolean> {
   const rollback = await services.releases.getRollback(key);
   const argocd = services.argocd;
   if (rollback?.status !== 'done' || !argocd) return false;
@@ -205,7 +204,7 @@ export async function rollbackTick(services: Services, key: string): Promise<boo
 }
 
 /** Reminds that auto-sync is off until it is back on; returns whether to remind again. */
-export async function autoSyncReminder(services: Services, key: string): Promise<boolean> {
+export async function autoSyncReminder(services: ReleaseDeps, key: string): Promise<boolean> {
   const rollback = await services.releases.getRollback(key);
   const argocd = services.argocd;
   if (!rollback || rollback.autoSyncRestoredAt || !rollback.autoSyncPolicy || !argocd) return false;

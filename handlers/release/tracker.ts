@@ -1,10 +1,10 @@
 import { Blocks } from 'slack-block-builder';
-import type { Services } from '../../bot/services.ts';
 import { errorMessage } from '../../core/errors.ts';
 import type { ReleaseSnapshot } from '../../db/stores/releaseStore.ts';
 import type { TrackedIssue, TrackerVersion } from '../../integrations/tracker/releaseTracker.ts';
 import { blocks, type Message } from '../../pipeline/message.ts';
 import { escapeMrkdwn, lineSections } from '../../pipeline/views/common.ts';
+import type { ReleaseDeps } from './deps.ts';
 import { loadSnapshot, postInThread, publish } from './publish.ts';
 
 /**
@@ -27,7 +27,7 @@ const included = (snapshot: ReleaseSnapshot) =>
   snapshot.confirmations.filter((c) => c.decision === 'include').map((c) => c.service);
 
 /** The fix version's name: `release.jira.versionName` with {date} (the start day) and {id}. */
-export const versionName = (snapshot: ReleaseSnapshot, services: Services) =>
+export const versionName = (snapshot: ReleaseSnapshot, services: ReleaseDeps) =>
   services.config.release.jira.versionName
     .replaceAll('{date}', snapshot.release.createdAt.toISOString().slice(0, 10))
     .replaceAll('{id}', String(snapshot.release.id));
@@ -39,14 +39,14 @@ function keyList(keys: readonly string[], max = 12): string {
     : keys.join(', ');
 }
 
-function notConfigured(services: Services, keys: number): string {
+function notConfigured(services: ReleaseDeps, keys: number): string {
   return services.jira && !services.config.release.jira.project
     ? `Jira: release.jira.project is not set, so ${keys} key(s) found in pull requests were not looked up and no fix version is set`
     : `Jira not configured: ${keys} key(s) found in pull requests were not looked up, and no fix version is set`;
 }
 
 async function audit(
-  services: Services,
+  services: ReleaseDeps,
   releaseId: number,
   step: 'start' | 'ship',
   outcome: string,
@@ -70,7 +70,7 @@ async function audit(
  * Issues the tracker counts in the release (already in its fix version, or in the configured
  * scope) that no pull request of the release names.
  */
-async function keysWithoutPr(services: Services, snapshot: ReleaseSnapshot): Promise<string[]> {
+async function keysWithoutPr(services: ReleaseDeps, snapshot: ReleaseSnapshot): Promise<string[]> {
   const tracker = services.releaseTracker;
   if (!tracker) return [];
   const named = new Set(keysOf(snapshot));
@@ -82,7 +82,7 @@ async function keysWithoutPr(services: Services, snapshot: ReleaseSnapshot): Pro
  * After start (and refresh): looks the keys up in bulk and lists the keys without a pull request.
  * Returns the note for the release message.
  */
-export async function trackerAfterStart(services: Services, snapshot: ReleaseSnapshot): Promise<string> {
+export async function trackerAfterStart(services: ReleaseDeps, snapshot: ReleaseSnapshot): Promise<string> {
   const keys = keysOf(snapshot);
   const tracker = services.releaseTracker;
   if (!tracker) return notConfigured(services, keys.length);
@@ -111,7 +111,7 @@ export async function trackerAfterStart(services: Services, snapshot: ReleaseSna
 }
 
 /** The note while the ship job sets the fix version (run by `release ship`). */
-export function trackerShipping(services: Services, snapshot: ReleaseSnapshot): string | undefined {
+export function trackerShipping(services: ReleaseDeps, snapshot: ReleaseSnapshot): string | undefined {
   const tracker = services.releaseTracker;
   if (!tracker) return undefined;
   return `${tracker.name}: setting fix version ${versionName(snapshot, services)} on the issues of ${included(snapshot).join(', ')}…`;
@@ -122,7 +122,7 @@ export function trackerShipping(services: Services, snapshot: ReleaseSnapshot): 
  * services, then reports in the release thread and the audit log. Runs in the background so a
  * slow or rate-limiting Jira never holds up the deployment.
  */
-export async function trackerAtShip(services: Services, releaseId: number): Promise<void> {
+export async function trackerAtShip(services: ReleaseDeps, releaseId: number): Promise<void> {
   const tracker = services.releaseTracker;
   if (!tracker) return;
   const snapshot = await loadSnapshot(services, releaseId);
@@ -211,7 +211,7 @@ export async function trackerAtShip(services: Services, releaseId: number): Prom
 
 /** Keys without a pull request, and keys in the version whose pull requests are all in skipped services. */
 async function scopeAfterShip(
-  services: Services,
+  services: ReleaseDeps,
   snapshot: ReleaseSnapshot,
   version: TrackerVersion,
   shipping: readonly string[],
@@ -249,7 +249,7 @@ function shipReport(note: string, lines: readonly string[]): Message {
 
 /** Once every included service is healthy: marks the version released (if it was created). */
 export async function trackerWhenShipped(
-  services: Services,
+  services: ReleaseDeps,
   snapshot: ReleaseSnapshot,
 ): Promise<string | undefined> {
   const tracker = services.releaseTracker;
@@ -291,7 +291,7 @@ export async function trackerWhenShipped(
 
 /** Jira summaries for stakeholder notes; empty when there is no tracker or it fails. */
 export async function trackerSummaries(
-  services: Services,
+  services: ReleaseDeps,
   snapshot: ReleaseSnapshot,
 ): Promise<Map<string, TrackedIssue>> {
   const tracker = services.releaseTracker;

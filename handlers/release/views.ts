@@ -1,5 +1,4 @@
 import { Blocks, Elements, Md } from 'slack-block-builder';
-import type { Config } from '../../bot/config/schema.ts';
 import { formatTime } from '../../core/time.ts';
 import type { ReleaseApp, ReleasePr, ReleaseSnapshot } from '../../db/stores/releaseStore.ts';
 import type { TrackedIssue } from '../../integrations/tracker/releaseTracker.ts';
@@ -7,7 +6,11 @@ import { blocks, type Message } from '../../pipeline/message.ts';
 import { escapeMrkdwn, lineSections, RUN_ACTION } from '../../pipeline/views/common.ts';
 import { categoryByName, OTHER, readableTitle } from './categorize.ts';
 import type { ReleaseCategory } from './config.ts';
+import type { ReleaseDeps } from './deps.ts';
 import { ownerMentions } from './people.ts';
+
+/** The part of the configuration the views read. */
+type ReleaseConfigSlice = ReleaseDeps['config'];
 
 const STATUS_TEXT: Record<ReleaseSnapshot['release']['status'], string> = {
   open: 'Open: owners decide what ships',
@@ -48,7 +51,7 @@ export function prsOf(snapshot: ReleaseSnapshot, service: string): ReleasePr[] {
   return snapshot.prs.filter((p) => p.services.includes(service));
 }
 
-function decisionText(snapshot: ReleaseSnapshot, service: string, config: Config): string {
+function decisionText(snapshot: ReleaseSnapshot, service: string, config: ReleaseConfigSlice): string {
   const c = snapshot.confirmations.find((x) => x.service === service);
   const svc = config.release.services.find((s) => s.name === service);
   if (!c || c.decision === 'pending') return `⏳ waiting for ${svc ? ownerMentions(svc) : 'its owners'}`;
@@ -58,7 +61,7 @@ function decisionText(snapshot: ReleaseSnapshot, service: string, config: Config
 }
 
 /** The one release message in the release channel, updated in place as things happen. */
-export function releaseMessage(snapshot: ReleaseSnapshot, config: Config): Message {
+export function releaseMessage(snapshot: ReleaseSnapshot, config: ReleaseConfigSlice): Message {
   const r = snapshot.release;
   const lines = snapshot.services.map((s) => {
     const count = prsOf(snapshot, s.service).length;
@@ -137,7 +140,11 @@ function grouped(
 }
 
 /** A service's thread: its pull requests by category, who decides, and Include / Skip. */
-export function serviceThreadMessage(snapshot: ReleaseSnapshot, service: string, config: Config): Message {
+export function serviceThreadMessage(
+  snapshot: ReleaseSnapshot,
+  service: string,
+  config: ReleaseConfigSlice,
+): Message {
   const row = snapshot.services.find((s) => s.service === service);
   const prs = prsOf(snapshot, service);
   const svc = config.release.services.find((s) => s.name === service);
@@ -185,7 +192,7 @@ export function serviceThreadMessage(snapshot: ReleaseSnapshot, service: string,
 /** Release notes for engineers: every included service, by category, with links and keys. */
 export function engineeringNotes(
   snapshot: ReleaseSnapshot,
-  config: Config,
+  config: ReleaseConfigSlice,
   services?: readonly string[],
 ): Message {
   const lines: string[] = [];
@@ -218,7 +225,11 @@ export function engineeringNotes(
 }
 
 /** The same notes as Markdown, for a GitHub release body. */
-export function markdownNotes(snapshot: ReleaseSnapshot, config: Config, repository: string): string {
+export function markdownNotes(
+  snapshot: ReleaseSnapshot,
+  config: ReleaseConfigSlice,
+  repository: string,
+): string {
   const out: string[] = [];
   const included = snapshot.confirmations.filter((c) => c.decision === 'include').map((c) => c.service);
   for (const service of included) {
@@ -241,7 +252,7 @@ export function markdownNotes(snapshot: ReleaseSnapshot, config: Config, reposit
  */
 export function stakeholderNotes(
   snapshot: ReleaseSnapshot,
-  config: Config,
+  config: ReleaseConfigSlice,
   channel: string,
   issues: ReadonlyMap<string, TrackedIssue>,
 ): Message | undefined {
@@ -287,4 +298,9 @@ export function stakeholderNotes(
       Blocks.Context().elements('Questions? Ask in the release channel.'),
     ),
   };
+}
+
+/** The live line for an application, for `release status`. */
+export function appLine(app: ReleaseApp): string {
+  return `${escapeMrkdwn(app.application)} (wave ${app.wave}) ${app.status}${app.message ? ` — ${escapeMrkdwn(app.message)}` : ''}`;
 }

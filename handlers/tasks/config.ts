@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { duration, parseDuration } from '../../core/config/duration.ts';
+import { parseDuration } from '../../core/config/duration.ts';
 import { integer } from '../../core/config/fields.ts';
 import { ACTION_PATTERN, RESOURCE_PATTERN } from '../../policies/patterns.ts';
 import { TEAM_NAME } from '../scaling/config.ts';
@@ -189,11 +189,3 @@ export const tasksSchema = z.preprocess(
     });
   }),
 );
-
-export const jiraSchema = z.strictObject({
-  /** Jira site URL (https://example.atlassian.net); unset: no Jira tickets or comments. */
-  url: z.url().optional(),
-  /** The account JIRA_API_TOKEN belongs to (basic auth); unset: the token is sent as a bearer token. */
-  email: z.email().optional(),
-  timeout: duration().prefault('10s'),
-});

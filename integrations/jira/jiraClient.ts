@@ -1,11 +1,11 @@
 import type { SchemaMismatchBehavior } from 'jira.js';
 import type { Client } from 'jira.js/core';
 import type { Logger } from 'pino';
-import type { Config } from '../../bot/config/schema.ts';
 import { formatDuration } from '../../core/config/duration.ts';
 import { type Env, readSecret } from '../../core/config/secrets.ts';
 import { errorMessage, UpstreamError } from '../../core/errors.ts';
 import type { AdfDocument } from './adf.ts';
+import type { JiraConfig } from './config.ts';
 
 export const JIRA = 'Jira';
 
@@ -403,15 +403,15 @@ function jiraMessage(body: unknown): string {
 
 /** Builds the client from `jira.*` and JIRA_API_TOKEN; undefined when `jira.url` is not set. */
 export function jiraClientFromConfig(
-  config: Config,
+  config: JiraConfig,
   deps: { env: Env; log: Logger; onSchemaMismatch?: SchemaMismatchBehavior },
 ): JiraClient | undefined {
-  if (!config.jira.url) return undefined;
+  if (!config.url) return undefined;
   return new JiraJsClient({
-    url: config.jira.url,
-    email: config.jira.email,
+    url: config.url,
+    email: config.email,
     token: readSecret(deps.env, 'JIRA_API_TOKEN'),
-    timeoutMs: config.jira.timeout,
+    timeoutMs: config.timeout,
     log: deps.log.child({ integration: 'jira' }),
     ...(deps.onSchemaMismatch ? { onSchemaMismatch: deps.onSchemaMismatch } : {}),
   });

@@ -1,5 +1,4 @@
 import type { Logger } from 'pino';
-import type { Config } from '../../bot/config/schema.ts';
 import { formatDuration } from '../../core/config/duration.ts';
 import { errorMessage, UpstreamError } from '../../core/errors.ts';
 import {
@@ -10,6 +9,7 @@ import {
   JiraRateLimitedError,
   type JiraVersion,
 } from '../jira/jiraClient.ts';
+import type { JiraReleaseTrackerConfig } from './config.ts';
 import type { AssignResult, ReleaseTracker, TrackedIssue, TrackerVersion } from './releaseTracker.ts';
 
 /** Keys per JQL search: Jira returns at most 100 issues with fields per page. */
@@ -280,10 +280,9 @@ function unknownKeys(messages: readonly string[]): Set<string> {
 
 /** The Jira tracker when both `jira.url` and `release.jira.project` are set; otherwise undefined. */
 export function jiraReleaseTrackerFromConfig(
-  config: Config,
+  settings: JiraReleaseTrackerConfig,
   deps: { jira: JiraClient | undefined; log: Logger },
 ): ReleaseTracker | undefined {
-  const settings = config.release.jira;
   if (!deps.jira || !settings.project) return undefined;
   return new JiraReleaseTracker({
     jira: deps.jira,

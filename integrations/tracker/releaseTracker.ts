@@ -1,6 +1,6 @@
 /**
  * The issue tracker's part in a release (Jira), behind the smallest interface the release needs.
- * A release works without one: `Services.releaseTracker` is then undefined, every tracker step
+ * A release works without one: the release capability's `releaseTracker` is then undefined, every tracker step
  * is skipped, and the notes say so. The Jira implementation is `jiraReleaseTracker.ts`.
  */
 export interface TrackedIssue {

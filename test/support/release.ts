@@ -1,5 +1,6 @@
 import type { KnownBlock } from '@slack/types';
 import type { App } from '../../bot/app.ts';
+import { releaseDeps } from '../../bot/wiring/release.ts';
 import { releaseWorkers } from '../../handlers/release/jobs.ts';
 import { RUN_ACTION } from '../../pipeline/views/common.ts';
 import { ArgoCdSimulator } from '../../sandbox/argocd/argoCdSimulator.ts';
@@ -172,7 +173,8 @@ export async function startReleaseWorld(
     },
     notifier,
   });
-  await releaseWorkers(app.services, app.pipeline);
+  // The workers get just the release's dependencies, as bindCapabilities gives them.
+  await releaseWorkers(releaseDeps(app.services), app.pipeline);
   return {
     fixture,
     database,

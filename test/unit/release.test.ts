@@ -6,7 +6,7 @@ import { categorize, parseConventionalTitle, readableTitle } from '../../handler
 import { defaultCategories } from '../../handlers/release/config.ts';
 import { extractJiraKeys } from '../../handlers/release/jiraKeys.ts';
 import { matchesPath, touchesService } from '../../handlers/release/paths.ts';
-import { planWaves } from '../../handlers/release/ship.ts';
+import { planWaves } from '../../handlers/release/planWaves.ts';
 import type { Application } from '../../integrations/argocd/argoCdClient.ts';
 import { assess, previousDeployment } from '../../integrations/argocd/assess.ts';
 

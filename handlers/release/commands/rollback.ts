@@ -1,15 +1,11 @@
 import { z } from 'zod';
-import type { Services } from '../../../bot/services.ts';
-import { InputError, NotFoundError } from '../../../core/errors.ts';
-import { previousDeployment } from '../../../integrations/argocd/assess.ts';
-import type { CommandContext } from '../../../pipeline/defineCommand.ts';
+import { NotFoundError } from '../../../core/errors.ts';
 import { defineCommand, type ReleaseDeps } from '../deps.ts';
-import { requireArgo, serviceConfig } from '../people.ts';
 import { loadSnapshot } from '../publish.ts';
 import { notDeployed, type RollbackTarget, rollBack } from '../rollback.ts';
-import { applicationArg, findRelease, releaseId, serviceArg } from './common.ts';
+import { applicationArg, autoSyncNote, findRelease, releaseId } from './common.ts';
 
-async function releaseTarget(services: Services, application: string, id?: number) {
+async function releaseTarget(services: ReleaseDeps, application: string, id?: number) {
   const release = await findRelease(services, id);
   const snapshot = await loadSnapshot(services, release.id);
   const app = snapshot.apps.find((a) => a.application === application);
@@ -31,15 +27,6 @@ async function releaseTarget(services: Services, application: string, id?: numbe
   };
   return { target, snapshot };
 }
-
-const autoSyncNote = async (ctx: CommandContext<ReleaseDeps>, application: string): Promise<string[]> => {
-  const app = await requireArgo(ctx.services).get(application);
-  return app.spec.syncPolicy?.automated
-    ? [
-        `Auto-sync is on for ${application}: dpbot turns it off first (Argo CD refuses a rollback otherwise) and reminds until it is back on.`,
-      ]
-    : [];
-};
 
 export const releaseRollback = defineCommand({
   name: 'release rollback',
@@ -63,67 +50,5 @@ export const releaseRollback = defineCommand({
   run: async (args, ctx) => {
     const { target, snapshot } = await releaseTarget(ctx.services, args.application, args.release);
     return rollBack(ctx, target, snapshot);
-  },
-});
-
-async function adHocTargets(
-  services: Services,
-  service: string,
-  application?: string,
-): Promise<RollbackTarget[]> {
-  const svc = serviceConfig(services, service);
-  const argocd = requireArgo(services);
-  const names = application ? [application] : svc.applications;
-  if (application && !svc.applications.includes(application))
-    throw new InputError(
-      `${application} is not an application of ${service} (its applications: ${svc.applications.join(', ')})`,
-    );
-  const out: RollbackTarget[] = [];
-  for (const name of names) {
-    const app = await argocd.get(name);
-    const current = [...(app.status?.history ?? [])].sort((a, b) => a.id - b.id).at(-1);
-    const previous = previousDeployment(app);
-    if (!current || !previous)
-      throw new InputError(`${name} has no earlier deployment in its Argo CD history to roll back to`);
-    out.push({
-      key: `app:${name}:${current.id}`,
-      releaseId: null,
-      service,
-      application: name,
-      historyId: previous.id,
-      revision: previous.revision,
-      fromRevision: current.revision,
-    });
-  }
-  return out;
-}
-
-export const rollback = defineCommand({
-  name: 'rollback',
-  summary: 'Roll a service back to its previous deployment, outside a release',
-  usage: 'rollback <service> [--app <application>]',
-  examples: ['rollback orders-api', 'rollback orders-api --app orders-api-worker'],
-  params: { positionals: ['service'], flags: { app: 'string' } },
-  args: z.object({ service: serviceArg, app: applicationArg.optional() }),
-  action: 'release.rollback',
-  resourceKinds: ['service'],
-  resource: (a) => `service:${a.service}`,
-  confirm: async (args, ctx) => {
-    const targets = await adHocTargets(ctx.services, args.service, args.app);
-    const notes = (await Promise.all(targets.map((t) => autoSyncNote(ctx, t.application)))).flat();
-    return {
-      summary: `Roll back ${args.service}: ${targets.map((t) => `${t.application} ${t.fromRevision?.slice(0, 7)} → ${t.revision?.slice(0, 7)}`).join(', ')}`,
-      details: notes,
-    };
-  },
-  run: async (args, ctx) => {
-    const targets = await adHocTargets(ctx.services, args.service, args.app);
-    const messages = [];
-    for (const t of targets) messages.push(await rollBack(ctx, t));
-    return {
-      text: messages.map((m) => m.text).join('\n'),
-      visibility: 'in_channel' as const,
-      blocks: messages.flatMap((m) => m.blocks ?? []),
-    };
   },
 });

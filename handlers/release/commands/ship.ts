@@ -3,8 +3,8 @@ import { ConflictError, InputError } from '../../../core/errors.ts';
 import { noticeMessage } from '../../../pipeline/views/common.ts';
 import { defineCommand } from '../deps.ts';
 import { requireArgo } from '../people.ts';
+import { planWaves } from '../planWaves.ts';
 import { loadSnapshot, postInThread, publish, QUEUES } from '../publish.ts';
-import { planWaves } from '../ship.ts';
 import { trackerShipping } from '../tracker.ts';
 import { findRelease, releaseId } from './common.ts';
 

@@ -1,12 +1,10 @@
 import { Blocks, Md } from 'slack-block-builder';
 import { z } from 'zod';
-import { formatTime } from '../../../core/time.ts';
 import { blocks } from '../../../pipeline/message.ts';
-import { escapeMrkdwn, lineSections } from '../../../pipeline/views/common.ts';
+import { lineSections } from '../../../pipeline/views/common.ts';
 import { defineCommand } from '../deps.ts';
 import { loadSnapshot } from '../publish.ts';
-import { appLine } from '../ship.ts';
-import { engineeringNotes, releaseMessage } from '../views.ts';
+import { appLine, releaseMessage } from '../views.ts';
 import { findReleaseOrLatest, releaseId } from './common.ts';
 
 export const releaseStatus = defineCommand({
@@ -37,45 +35,6 @@ export const releaseStatus = defineCommand({
             : []),
         ),
       ],
-    };
-  },
-});
-
-export const releaseNotes = defineCommand({
-  name: 'release notes',
-  summary: 'Show the release notes of a release (the current or latest one by default)',
-  usage: 'release notes [id]',
-  examples: ['release notes', 'release notes 12'],
-  params: { positionals: ['id'] },
-  args: z.object({ id: releaseId.optional() }),
-  action: 'release.read',
-  resourceKinds: ['release'],
-  resource: () => 'release:weekly',
-  run: async (args, ctx) => {
-    const release = await findReleaseOrLatest(ctx.services, args.id);
-    return engineeringNotes(await loadSnapshot(ctx.services, release.id), ctx.services.config);
-  },
-});
-
-export const releaseHistory = defineCommand({
-  name: 'release history',
-  summary: 'List past releases',
-  usage: 'release history [limit=10]',
-  params: { keyValues: ['limit'] },
-  args: z.object({ limit: z.coerce.number().int().min(1).max(50).default(10) }),
-  action: 'release.read',
-  resourceKinds: ['release'],
-  resource: () => 'release:weekly',
-  run: async (args, ctx) => {
-    const rows = await ctx.services.releases.history(args.limit);
-    if (!rows.length) return { text: 'No release yet: "release start" begins one.' };
-    const lines = rows.map(
-      (r) =>
-        `#${r.id} · ${r.status} · started ${formatTime(r.createdAt)} by ${r.startedBy} · ${r.services} service(s), ${r.prs} PR(s)${r.shippedAt ? ` · shipped ${formatTime(r.shippedAt)}` : ''}`,
-    );
-    return {
-      text: ['Releases:', ...lines].join('\n'),
-      blocks: blocks(Blocks.Section({ text: Md.bold('Releases') }), ...lineSections(lines.map(escapeMrkdwn))),
     };
   },
 });

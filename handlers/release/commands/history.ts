@@ -1,0 +1,29 @@
+import { Blocks, Md } from 'slack-block-builder';
+import { z } from 'zod';
+import { formatTime } from '../../../core/time.ts';
+import { blocks } from '../../../pipeline/message.ts';
+import { escapeMrkdwn, lineSections } from '../../../pipeline/views/common.ts';
+import { defineCommand } from '../deps.ts';
+
+export const releaseHistory = defineCommand({
+  name: 'release history',
+  summary: 'List past releases',
+  usage: 'release history [limit=10]',
+  params: { keyValues: ['limit'] },
+  args: z.object({ limit: z.coerce.number().int().min(1).max(50).default(10) }),
+  action: 'release.read',
+  resourceKinds: ['release'],
+  resource: () => 'release:weekly',
+  run: async (args, ctx) => {
+    const rows = await ctx.services.releases.history(args.limit);
+    if (!rows.length) return { text: 'No release yet: "release start" begins one.' };
+    const lines = rows.map(
+      (r) =>
+        `#${r.id} · ${r.status} · started ${formatTime(r.createdAt)} by ${r.startedBy} · ${r.services} service(s), ${r.prs} PR(s)${r.shippedAt ? ` · shipped ${formatTime(r.shippedAt)}` : ''}`,
+    );
+    return {
+      text: ['Releases:', ...lines].join('\n'),
+      blocks: blocks(Blocks.Section({ text: Md.bold('Releases') }), ...lineSections(lines.map(escapeMrkdwn))),
+    };
+  },
+});

@@ -1,0 +1,70 @@
+import { z } from 'zod';
+import { InputError } from '../../../core/errors.ts';
+import { previousDeployment } from '../../../integrations/argocd/assess.ts';
+import { defineCommand, type ReleaseDeps } from '../deps.ts';
+import { requireArgo, serviceConfig } from '../people.ts';
+import { type RollbackTarget, rollBack } from '../rollback.ts';
+import { applicationArg, autoSyncNote, serviceArg } from './common.ts';
+
+/** The previous deployment of each application of a service (or of the one named), from Argo CD. */
+async function adHocTargets(
+  services: ReleaseDeps,
+  service: string,
+  application?: string,
+): Promise<RollbackTarget[]> {
+  const svc = serviceConfig(services, service);
+  const argocd = requireArgo(services);
+  const names = application ? [application] : svc.applications;
+  if (application && !svc.applications.includes(application))
+    throw new InputError(
+      `${application} is not an application of ${service} (its applications: ${svc.applications.join(', ')})`,
+    );
+  const out: RollbackTarget[] = [];
+  for (const name of names) {
+    const app = await argocd.get(name);
+    const current = [...(app.status?.history ?? [])].sort((a, b) => a.id - b.id).at(-1);
+    const previous = previousDeployment(app);
+    if (!current || !previous)
+      throw new InputError(`${name} has no earlier deployment in its Argo CD history to roll back to`);
+    out.push({
+      key: `app:${name}:${current.id}`,
+      releaseId: null,
+      service,
+      application: name,
+      historyId: previous.id,
+      revision: previous.revision,
+      fromRevision: current.revision,
+    });
+  }
+  return out;
+}
+
+export const rollbackService = defineCommand({
+  name: 'rollback',
+  summary: 'Roll a service back to its previous deployment, outside a release',
+  usage: 'rollback <service> [--app <application>]',
+  examples: ['rollback orders-api', 'rollback orders-api --app orders-api-worker'],
+  params: { positionals: ['service'], flags: { app: 'string' } },
+  args: z.object({ service: serviceArg, app: applicationArg.optional() }),
+  action: 'release.rollback',
+  resourceKinds: ['service'],
+  resource: (a) => `service:${a.service}`,
+  confirm: async (args, ctx) => {
+    const targets = await adHocTargets(ctx.services, args.service, args.app);
+    const notes = (await Promise.all(targets.map((t) => autoSyncNote(ctx, t.application)))).flat();
+    return {
+      summary: `Roll back ${args.service}: ${targets.map((t) => `${t.application} ${t.fromRevision?.slice(0, 7)} → ${t.revision?.slice(0, 7)}`).join(', ')}`,
+      details: notes,
+    };
+  },
+  run: async (args, ctx) => {
+    const targets = await adHocTargets(ctx.services, args.service, args.app);
+    const messages = [];
+    for (const t of targets) messages.push(await rollBack(ctx, t));
+    return {
+      text: messages.map((m) => m.text).join('\n'),
+      visibility: 'in_channel' as const,
+      blocks: messages.flatMap((m) => m.blocks ?? []),
+    };
+  },
+});

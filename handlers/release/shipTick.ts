@@ -1,0 +1,204 @@
+import { errorMessage, NotFoundError } from '../../core/errors.ts';
+import type { ReleaseApp, ReleaseSnapshot } from '../../db/stores/releaseStore.ts';
+import { type ArgoCdClient, ArgoCdError } from '../../integrations/argocd/argoCdClient.ts';
+import { type Assessment, assess } from '../../integrations/argocd/assess.ts';
+import { noticeMessage } from '../../pipeline/views/common.ts';
+import type { ReleaseDeps } from './deps.ts';
+import { nextShipStep, type ShipAction, type SyncAnswer, syncsToStart } from './nextShipStep.ts';
+import { loadSnapshot, postInThread, publishSnapshot } from './publish.ts';
+import { trackerSummaries, trackerWhenShipped } from './tracker.ts';
+import { markdownNotes, stakeholderNotes } from './views.ts';
+
+async function auditEvent(
+  services: ReleaseDeps,
+  releaseId: number,
+  outcome: string,
+  detail: object,
+  error?: string,
+) {
+  await services.audit.append({
+    requestId: `release-${releaseId}`,
+    kind: 'event',
+    entry: 'system',
+    command: 'release ship',
+    action: 'release.ship',
+    resource: `release:${releaseId}`,
+    outcome,
+    ...(error ? { error } : {}),
+    detail,
+  });
+}
+
+/** Where a syncing application stands in Argo CD. */
+async function observe(services: ReleaseDeps, argocd: ArgoCdClient, app: ReleaseApp, startedAt: Date) {
+  try {
+    return assess(await argocd.get(app.application), {
+      revision: app.revision,
+      kind: 'sync',
+      requestedAt: startedAt,
+    });
+  } catch (error) {
+    // A blip reading Argo CD is not a failed deployment; the timeout still bounds it.
+    services.log.warn({ err: error, application: app.application }, 'could not read the application');
+    return { state: 'running', detail: `cannot read Argo CD: ${errorMessage(error)}` } satisfies Assessment;
+  }
+}
+
+/** Asks Argo CD to sync a waiting application to its release revision, noting what ran before. */
+async function askToSync(argocd: ArgoCdClient, app: ReleaseApp): Promise<SyncAnswer> {
+  try {
+    const current = await argocd.get(app.application);
+    const history = [...(current.status?.history ?? [])].sort((a, b) => a.id - b.id);
+    const previous = history.at(-1);
+    await argocd.sync(app.application, app.revision);
+    return { kind: 'accepted', previous: previous ? { id: previous.id, revision: previous.revision } : null };
+  } catch (error) {
+    if (error instanceof ArgoCdError && error.operationInProgress)
+      return { kind: 'busy', error: error.message };
+    return { kind: 'failed', error: errorMessage(error) };
+  }
+}
+
+/**
+ * One look at a shipping release, run by the watcher job every poll interval: reads the release
+ * once and Argo CD, lets nextShipStep decide, and performs what it decided. Returns whether the
+ * watcher should look again.
+ */
+export async function shipTick(services: ReleaseDeps, id: number): Promise<boolean> {
+  const release = await loadSnapshot(services, id);
+  if (release.release.status !== 'shipping') return false;
+  const argocd = services.argocd;
+  const observed = new Map<string, Assessment>();
+  if (argocd)
+    for (const app of release.apps)
+      if (app.status === 'syncing' && app.startedAt)
+        observed.set(app.application, await observe(services, argocd, app, app.startedAt));
+  const { settleTime, syncTimeout, pollInterval } = services.config.release;
+  const looked = {
+    release,
+    now: services.now(),
+    settings: { settleTime, syncTimeout, pollInterval },
+    observed,
+  };
+  const started = new Map<string, SyncAnswer>();
+  if (argocd)
+    for (const app of syncsToStart(looked)) started.set(app.application, await askToSync(argocd, app));
+  const step = nextShipStep({ ...looked, started });
+  for (const action of step.actions) await perform(services, step.after, action);
+  return step.watchAgain;
+}
+
+async function perform(services: ReleaseDeps, after: ReleaseSnapshot, action: ShipAction): Promise<void> {
+  const id = after.release.id;
+  switch (action.kind) {
+    case 'updateApp':
+      return services.releases.updateApp(id, action.application, action.values);
+    case 'audit':
+      return auditEvent(services, id, action.outcome, action.detail, action.error);
+    case 'post':
+      return postInThread(services, after, action.service, action.message);
+    case 'updateService':
+      return services.releases.updateService(id, action.service, { shipStatus: action.shipStatus });
+    case 'publish':
+      await publishSnapshot(services, after, []);
+      return;
+    case 'stop':
+      if (await services.releases.transition(id, ['shipping'], { status: 'failed' })) {
+        await auditEvent(services, id, 'ship_failed', { apps: action.summary });
+        const fresh = await publishSnapshot(services, {
+          ...after,
+          release: { ...after.release, status: 'failed' },
+        });
+        await postInThread(services, fresh, null, action.notice);
+      }
+      return;
+    case 'finish':
+      return finishShipped(services, after);
+  }
+}
+
+/** Every included application is healthy: mark shipped, tell stakeholders, tracker, GitHub releases. */
+async function finishShipped(services: ReleaseDeps, after: ReleaseSnapshot): Promise<void> {
+  const id = after.release.id;
+  const now = services.now();
+  if (
+    !(await services.releases.transition(id, ['shipping'], {
+      status: 'shipped',
+      active: null,
+      shippedAt: now,
+    }))
+  )
+    return;
+  // The tracker job runs beside the watcher and writes the release's note: read the release again
+  // so the note written below keeps what it added.
+  const release = await services.releases.get(id);
+  if (!release)
+    throw new NotFoundError(
+      `release #${id} is no longer in the database (deleted while it shipped?); "release history" lists the releases there are`,
+    );
+  let snapshot: ReleaseSnapshot = { ...after, release };
+  await auditEvent(services, id, 'shipped', { apps: snapshot.apps.map((a) => a.application) });
+  const notes: string[] = [];
+  try {
+    const released = await trackerWhenShipped(services, snapshot);
+    if (released) notes.push(released);
+  } catch (error) {
+    notes.push(`the fix version could not be released: ${errorMessage(error)}`);
+  }
+  if (services.config.release.githubReleases) notes.push(...(await githubReleases(services, snapshot)));
+  const issues = await trackerSummaries(services, snapshot);
+  const channels = [...new Set(services.config.release.services.flatMap((s) => s.stakeholders))];
+  for (const channel of channels) {
+    const message = stakeholderNotes(snapshot, services.config, channel, issues);
+    if (!message) continue;
+    try {
+      await services.notifier.post(channel, message);
+      notes.push(`notes posted in ${channel}`);
+    } catch (error) {
+      notes.push(`notes could not be posted in ${channel}: ${errorMessage(error)}`);
+    }
+  }
+  await auditEvent(services, id, 'notes_posted', { notes });
+  const updated = await services.releases.update(id, {
+    notesPostedAt: now,
+    trackerNote: [snapshot.release.trackerNote, ...notes.filter((n) => !n.startsWith('notes'))]
+      .filter(Boolean)
+      .join('; '),
+  });
+  snapshot = await publishSnapshot(services, { ...snapshot, release: updated });
+  await postInThread(
+    services,
+    snapshot,
+    null,
+    noticeMessage(
+      `Release #${id} shipped: every application is healthy. ${notes.join('; ')}`.trim(),
+      'in_channel',
+    ),
+  );
+}
+
+async function githubReleases(services: ReleaseDeps, snapshot: ReleaseSnapshot): Promise<string[]> {
+  const out: string[] = [];
+  const repos = new Map<string, string>();
+  for (const row of snapshot.services) if (row.shipStatus === 'done') repos.set(row.repository, row.revision);
+  const date = snapshot.release.createdAt.toISOString().slice(0, 10);
+  const tag = services.config.release.tagPattern
+    .replace('{date}', date)
+    .replace('{id}', String(snapshot.release.id));
+  for (const [repository, revision] of repos) {
+    try {
+      const created = await services.github.createRelease({
+        repository,
+        tag,
+        revision,
+        name: `Release #${snapshot.release.id} (${date})`,
+        body: markdownNotes(snapshot, services.config, repository),
+      });
+      out.push(`GitHub release ${tag} in ${repository}`);
+      services.log.info({ url: created.url }, 'GitHub release created');
+    } catch (error) {
+      out.push(`GitHub release in ${repository} failed: ${errorMessage(error)}`);
+    }
+  }
+  return out;
+}
