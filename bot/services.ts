@@ -1,6 +1,5 @@
 import type pg from 'pg';
 import type { Logger } from 'pino';
-import type { Config } from '../bot/config/schema.ts';
 import type { Metrics } from '../core/metrics.ts';
 import type { Db } from '../db/connect.ts';
 import type { AccessStore } from '../db/stores/accessStore.ts';
@@ -18,12 +17,13 @@ import type { ArgoCdClient } from '../integrations/argocd/argoCdClient.ts';
 import type { DatasetService } from '../integrations/datasets/datasetService.ts';
 import type { GitHubClient } from '../integrations/github/githubClient.ts';
 import type { JiraClient } from '../integrations/jira/jiraClient.ts';
+import type { ReleaseTracker } from '../integrations/jira/releaseTracker.ts';
 import type { KubernetesClusters } from '../integrations/kubernetes/kubernetes.ts';
-import type { ReleaseTracker } from '../integrations/tracker/releaseTracker.ts';
 import type { DirectoryIdentity } from '../pipeline/identity.ts';
 import type { Jobs } from '../pipeline/jobs.ts';
 import type { Notifier } from '../pipeline/notifier.ts';
 import type { CommandRegistry } from '../pipeline/registry.ts';
+import type { Config } from './config/schema.ts';
 
 /**
  * Everything a handler may use, built once at start from the configuration (bot/app.ts) and passed

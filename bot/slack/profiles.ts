@@ -1,8 +1,8 @@
 import type { WebClient } from '@slack/web-api';
 import { LRUCache } from 'lru-cache';
 import { UpstreamError } from '../../core/errors.ts';
+import { slackError } from '../../integrations/slack/slackErrors.ts';
 import type { SlackProfile, SlackProfileLookup } from '../../pipeline/identity.ts';
-import { slackError } from './slackErrors.ts';
 
 /**
  * users.info, cached for `ttlMs`: the Slack id → e-mail mapping rarely changes, and users.info is

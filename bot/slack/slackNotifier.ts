@@ -1,10 +1,10 @@
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
 import { UpstreamError } from '../../core/errors.ts';
+import { isSlackError, slackError } from '../../integrations/slack/slackErrors.ts';
 import type { Message } from '../../pipeline/message.ts';
 import type { MessageRef, Notifier } from '../../pipeline/notifier.ts';
 import { MessageUpdater } from './messageUpdater.ts';
-import { isSlackError, slackError } from './slackErrors.ts';
 
 /** Posts and updates messages with the Web API; updates of one message are coalesced. */
 export class SlackNotifier implements Notifier {

@@ -1,5 +1,4 @@
 import type { Logger } from 'pino';
-import type { DirectorySourceConfig } from '../../bot/config/schema.ts';
 import type { AccessStore } from '../../db/stores/accessStore.ts';
 import type { AuditStore } from '../../db/stores/auditStore.ts';
 import type { DirectoryStore } from '../../db/stores/directoryStore.ts';
@@ -8,6 +7,7 @@ import { commandsWith } from '../../pipeline/defineCommand.ts';
 import type { Jobs } from '../../pipeline/jobs.ts';
 import type { Notifier } from '../../pipeline/notifier.ts';
 import type { CommandRegistry } from '../../pipeline/registry.ts';
+import type { DirectorySourceConfig } from './config.ts';
 import type { DirectorySource } from './sources/source.ts';
 
 /**

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { Blocks, Elements, Md } from 'slack-block-builder';
-import type { DirectorySourceConfig } from '../../bot/config/schema.ts';
 import { errorMessage } from '../../core/errors.ts';
 import type { SyncStatus } from '../../db/schema.ts';
 import { type DirectoryDiff, diffIsEmpty } from '../../db/stores/directoryStore.ts';
@@ -9,6 +8,7 @@ import type { Entry } from '../../pipeline/defineCommand.ts';
 import { blocks, type Message } from '../../pipeline/message.ts';
 import { escapeMrkdwn, RUN_ACTION } from '../../pipeline/views/common.ts';
 import type { WorkerRegistration } from '../../pipeline/workers.ts';
+import type { DirectorySourceConfig } from './config.ts';
 import type { DirectoryDeps } from './deps.ts';
 import { emptyAnswerProblem, guardProblems } from './guards.ts';
 import type { DirectorySnapshot } from './snapshot.ts';

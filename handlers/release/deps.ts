@@ -6,7 +6,7 @@ import type { ReleaseStore } from '../../db/stores/releaseStore.ts';
 import type { ArgoCdClient } from '../../integrations/argocd/argoCdClient.ts';
 import type { GitHubClient } from '../../integrations/github/githubClient.ts';
 import type { JiraClient } from '../../integrations/jira/jiraClient.ts';
-import type { ReleaseTracker } from '../../integrations/tracker/releaseTracker.ts';
+import type { ReleaseTracker } from '../../integrations/jira/releaseTracker.ts';
 import { commandsWith } from '../../pipeline/defineCommand.ts';
 import type { Jobs } from '../../pipeline/jobs.ts';
 import type { Notifier } from '../../pipeline/notifier.ts';

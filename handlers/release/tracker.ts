@@ -1,7 +1,7 @@
 import { Blocks } from 'slack-block-builder';
 import { errorMessage } from '../../core/errors.ts';
 import type { ReleaseSnapshot } from '../../db/stores/releaseStore.ts';
-import type { TrackedIssue, TrackerVersion } from '../../integrations/tracker/releaseTracker.ts';
+import type { TrackedIssue, TrackerVersion } from '../../integrations/jira/releaseTracker.ts';
 import { blocks, type Message } from '../../pipeline/message.ts';
 import { escapeMrkdwn, lineSections } from '../../pipeline/views/common.ts';
 import type { ReleaseDeps } from './deps.ts';

@@ -1,7 +1,7 @@
 import { Blocks, Elements, Md } from 'slack-block-builder';
 import { formatTime } from '../../core/time.ts';
 import type { ReleaseApp, ReleasePr, ReleaseSnapshot } from '../../db/stores/releaseStore.ts';
-import type { TrackedIssue } from '../../integrations/tracker/releaseTracker.ts';
+import type { TrackedIssue } from '../../integrations/jira/releaseTracker.ts';
 import { blocks, type Message } from '../../pipeline/message.ts';
 import { escapeMrkdwn, lineSections, RUN_ACTION } from '../../pipeline/views/common.ts';
 import { categoryByName, OTHER, readableTitle } from './categorize.ts';

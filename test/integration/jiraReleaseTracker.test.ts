@@ -2,7 +2,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { UpstreamError } from '../../core/errors.ts';
 import { type JiraClient, JiraJsClient } from '../../integrations/jira/jiraClient.ts';
-import { JiraReleaseTracker } from '../../integrations/tracker/jiraReleaseTracker.ts';
+import { JiraReleaseTracker } from '../../integrations/jira/jiraReleaseTracker.ts';
 import { JiraSimulator } from '../../sandbox/jira/jiraSimulator.ts';
 
 const EMAIL = 'dpbot@example.com';

@@ -1,9 +1,9 @@
 import { Blocks, Md } from 'slack-block-builder';
 import { z } from 'zod';
-import { sourceName } from '../../../bot/config/schema.ts';
 import { ConflictError, InputError, UpstreamError } from '../../../core/errors.ts';
 import { blocks, type Message } from '../../../pipeline/message.ts';
 import { escapeMrkdwn, lineSections } from '../../../pipeline/views/common.ts';
+import { sourceName } from '../config.ts';
 import { defineCommand } from '../deps.ts';
 import { type SourceSyncResult, syncDirectorySources, syncHeadline, syncResultLines } from '../syncRunner.ts';
 

@@ -1,10 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
-import { parseYaml, resolveConfigRelative } from '../../../bot/config/loadConfig.ts';
-import type { FileSourceConfig } from '../../../bot/config/schema.ts';
 import { describeIssues } from '../../../core/config/describeIssues.ts';
+import { resolveConfigRelative } from '../../../core/config/relativePath.ts';
+import { parseYaml } from '../../../core/config/yaml.ts';
 import { ConfigError, errorMessage, UpstreamError } from '../../../core/errors.ts';
+import type { FileSourceConfig } from '../config.ts';
 import {
   type DirectorySnapshot,
   fileDirectorySchema,

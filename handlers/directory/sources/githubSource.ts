@@ -2,12 +2,13 @@ import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { z } from 'zod';
-import { parseYaml, resolveConfigRelative } from '../../../bot/config/loadConfig.ts';
-import type { GithubSourceConfig } from '../../../bot/config/schema.ts';
 import { describeIssues } from '../../../core/config/describeIssues.ts';
+import { resolveConfigRelative } from '../../../core/config/relativePath.ts';
 import { readSecret } from '../../../core/config/secrets.ts';
+import { parseYaml } from '../../../core/config/yaml.ts';
 import { ConfigError, errorMessage, UpstreamError } from '../../../core/errors.ts';
 import { GithubTeamsClient } from '../../../integrations/github/githubTeamsClient.ts';
+import type { GithubSourceConfig } from '../config.ts';
 import { type DirectorySnapshot, normaliseSnapshot } from '../snapshot.ts';
 import { type DirectorySource, type SourceDeps, TruncatedAnswerError } from './source.ts';
 

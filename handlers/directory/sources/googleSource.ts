@@ -1,4 +1,3 @@
-import type { GoogleSourceConfig } from '../../../bot/config/schema.ts';
 import { readSecret } from '../../../core/config/secrets.ts';
 import { ConfigError } from '../../../core/errors.ts';
 import {
@@ -11,6 +10,7 @@ import {
   parseServiceAccountKey,
   ServiceAccountTokens,
 } from '../../../integrations/google/serviceAccountToken.ts';
+import type { GoogleSourceConfig } from '../config.ts';
 import { type DirectorySnapshot, normaliseSnapshot, type SnapshotUser } from '../snapshot.ts';
 import { type DirectorySource, type SourceDeps, TruncatedAnswerError } from './source.ts';
 

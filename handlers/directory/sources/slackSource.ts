@@ -1,8 +1,8 @@
 import { WebClient } from '@slack/web-api';
-import type { SlackSourceConfig } from '../../../bot/config/schema.ts';
-import { slackError } from '../../../bot/slack/slackErrors.ts';
 import { readSecret } from '../../../core/config/secrets.ts';
 import { ConfigError, UpstreamError } from '../../../core/errors.ts';
+import { slackError } from '../../../integrations/slack/slackErrors.ts';
+import type { SlackSourceConfig } from '../config.ts';
 import { type DirectorySnapshot, normaliseSnapshot, type SnapshotUser } from '../snapshot.ts';
 import { type DirectorySource, type SourceDeps, TruncatedAnswerError, throwIfAborted } from './source.ts';
 

@@ -1,4 +1,4 @@
-import type { DirectorySourceConfig } from '../../../bot/config/schema.ts';
+import type { DirectorySourceConfig } from '../config.ts';
 import { FileDirectorySource } from './fileSource.ts';
 import { GithubTeamsSource } from './githubSource.ts';
 import { GoogleDirectorySource } from './googleSource.ts';

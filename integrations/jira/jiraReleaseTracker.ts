@@ -8,9 +8,9 @@ import {
   type JiraIssue,
   JiraRateLimitedError,
   type JiraVersion,
-} from '../jira/jiraClient.ts';
-import type { JiraReleaseTrackerConfig } from './config.ts';
+} from './jiraClient.ts';
 import type { AssignResult, ReleaseTracker, TrackedIssue, TrackerVersion } from './releaseTracker.ts';
+import type { JiraReleaseTrackerConfig } from './releaseTrackerConfig.ts';
 
 /** Keys per JQL search: Jira returns at most 100 issues with fields per page. */
 export const KEYS_PER_SEARCH = 100;
