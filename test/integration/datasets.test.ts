@@ -5,6 +5,7 @@ import { SIMULATED_CATALOG } from '../../bot/sandbox/datasetsSandboxPart.ts';
 import { DATASET_OPTIONS_ACTION, datasetOptions } from '../../handlers/datasets/options.ts';
 import { capabilities } from '../../handlers/index.ts';
 import type { Message } from '../../pipeline/message.ts';
+import { actionKind } from '../../pipeline/message.ts';
 import { RUN_ACTION, VIEW_ACTION } from '../../pipeline/views/common.ts';
 import { ArgoSimulator } from '../../sandbox/argo/argoSimulator.ts';
 import { catalogSimulator } from '../../sandbox/catalog/catalogSimulator.ts';
@@ -126,7 +127,8 @@ function buttons(message: Message): { text: string; value: string }[] {
   const out: { text: string; value: string }[] = [];
   const add = (el: unknown) => {
     const b = el as { type?: string; text?: { text: string }; value?: string; action_id?: string };
-    if (b.type === 'button' && (b.action_id === RUN_ACTION || b.action_id === VIEW_ACTION))
+    const kind = actionKind(b.action_id ?? '');
+    if (b.type === 'button' && (kind === RUN_ACTION || kind === VIEW_ACTION))
       out.push({ text: b.text?.text ?? '', value: b.value ?? '' });
   };
   for (const block of (message.blocks ?? []) as KnownBlock[]) {

@@ -6,6 +6,7 @@ import { type App, createApp } from '../../bot/app.ts';
 import { exampleConfigPath, loadConfig } from '../../bot/config/loadConfig.ts';
 import { type RunningSandbox, startSandbox } from '../../bot/sandbox/index.ts';
 import type { Command } from '../../pipeline/defineCommand.ts';
+import { actionKind } from '../../pipeline/message.ts';
 import type { Outcome } from '../../pipeline/pipeline.ts';
 import {
   APPROVE_ACTION,
@@ -356,7 +357,9 @@ function buttonsOf(blocks: readonly KnownBlock[] | undefined): Button[] {
     for (const element of block.elements) {
       if (element.type !== 'button' || !element.action_id) continue;
       out.push({
-        actionId: element.action_id,
+        // What the Slack surface hands the pipeline: the kind, without the number that keeps
+        // action ids unique in a block.
+        actionId: actionKind(element.action_id),
         value: element.value ?? '',
         blockId: block.block_id ?? 'actions',
       });
