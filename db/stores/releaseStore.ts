@@ -1,5 +1,5 @@
 import { and, desc, eq, inArray, sql } from 'drizzle-orm';
-import { ConflictError } from '../../core/errors.ts';
+import { ConflictError, NotFoundError } from '../../core/errors.ts';
 import type { Db } from '../connect.ts';
 import { confirmations, releaseApps, releasePrs, releaseServices, releases, rollbacks } from '../schema.ts';
 
@@ -201,7 +201,8 @@ export class PgReleaseStore implements ReleaseStore {
       .set({ ...values, updatedAt: sql`now()` })
       .where(eq(releases.id, id))
       .returning();
-    if (!row) throw new Error(`release ${id} does not exist`);
+    if (!row)
+      throw new NotFoundError(`release ${id} does not exist; "release history" lists the releases there are`);
     return row;
   }
 
@@ -241,7 +242,10 @@ export class PgReleaseStore implements ReleaseStore {
       .set({ decision, decidedBy: decision === 'pending' ? null : by, decidedAt: sql`now()`, reason })
       .where(and(eq(confirmations.releaseId, id), eq(confirmations.service, service)))
       .returning();
-    if (!row) throw new Error(`release ${id} has no service ${service}`);
+    if (!row)
+      throw new NotFoundError(
+        `release ${id} has no service ${service}; "release status ${id}" lists the services it ships`,
+      );
     return row;
   }
 
@@ -293,7 +297,11 @@ export class PgReleaseStore implements ReleaseStore {
       .returning();
     if (row) return { won: true, rollback: row };
     const existing = await this.getRollback(input.key);
-    if (!existing) throw new Error(`rollback ${input.key} vanished`);
+    // Only a concurrent delete of the row just conflicted with can get here.
+    if (!existing)
+      throw new ConflictError(
+        `rollback ${input.key} changed while it was being started; press Rollback again`,
+      );
     return { won: false, rollback: existing };
   }
 
