@@ -1,3 +1,5 @@
+// Over 400 lines: one class holds every cluster's API clients and their shared connection pools;
+// its reads and writes (scale, HPA, Argo CD self-heal, pods) share that state and its error mapping.
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import type { RequestOptions } from 'node:https';

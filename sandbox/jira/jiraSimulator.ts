@@ -1,3 +1,5 @@
+// Over 400 lines: one simulated Jira site whose endpoints (issues, JQL search, versions, comments,
+// transitions) share the same projects and issues; split up, each part would reach into the others.
 import { type SimRequest, type SimResponse, Simulator } from '../http.ts';
 
 export interface SimProject {

@@ -1,3 +1,5 @@
+// Over 400 lines: one simulated API server whose kinds (Deployments, StatefulSets, scale, HPAs,
+// ConfigMaps, custom resources, pods) share one object store and its resourceVersions.
 import { createHash } from 'node:crypto';
 import { type SimRequest, type SimResponse, Simulator } from '../http.ts';
 import { isObject, jsonPatch, mergePatch } from './jsonPatch.ts';

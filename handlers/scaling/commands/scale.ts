@@ -1,7 +1,7 @@
 import { Blocks, Elements, Modal } from 'slack-block-builder';
 import { z } from 'zod';
 import { formatDuration, parseDuration } from '../../../core/config/duration.ts';
-import { InputError, NotFoundError } from '../../../core/errors.ts';
+import { InputError } from '../../../core/errors.ts';
 import { formatTime } from '../../../core/time.ts';
 import type { ScaleChangeDetail, ScaleChangeRecord, ScaleRevert } from '../../../db/stores/scaleStore.ts';
 import { describeRef } from '../../../integrations/kubernetes/kubernetes.ts';
@@ -9,13 +9,14 @@ import type { CommandContext, Confirmation } from '../../../pipeline/defineComma
 import type { Message } from '../../../pipeline/message.ts';
 import { noticeMessage } from '../../../pipeline/views/common.ts';
 import { commandModal, MODAL_INPUT } from '../../../pipeline/views/modal.ts';
+import { announce, whatChanges } from '../announce.ts';
 import { auditScaled } from '../changes.ts';
 import type { TargetConfig, TeamConfig } from '../config.ts';
 import { TEAM_NAME } from '../config.ts';
 import { defineCommand, type ScalingDeps } from '../deps.ts';
-import { type Announcement, announcementMessage, readinessStatus } from '../messages.ts';
+import { pickPending, runEarlyRevert } from '../earlyRevert.ts';
+import { readinessStatus } from '../messages.ts';
 import { type AppliedChange, applyPlan, planScale, type ScaleMode, type ScalePlan } from '../plan.ts';
-import { watchReadiness } from '../readiness.ts';
 import { cancelRevertJob, scheduleRevert, temporaryChangeLine } from '../reverts.ts';
 import { findTarget, findTeam, label, SCALE_USAGE, who } from '../teams.ts';
 
@@ -80,12 +81,6 @@ function mode(args: ScaleArgs): ScaleMode {
   return args.hpaMin ? 'hpaMinReplicas' : 'replicas';
 }
 
-/** What a change is about: the target, or its HPA's minimum. */
-function whatChanges(plan: ScalePlan): string {
-  const name = label(plan.team, plan.target);
-  return plan.mode === 'hpaMinReplicas' ? `the HPA minimum of ${name}` : name;
-}
-
 /** The form for the count, when the command came without one (Slack only). */
 function scaleModal(team: TeamConfig, target: TargetConfig, channel: string | null) {
   return commandModal(
@@ -145,21 +140,6 @@ async function confirmScale(args: ScaleArgs, ctx: CommandContext<ScalingDeps>): 
       `${describeRef(plan.ref)} on cluster ${plan.ref.cluster}`,
     ],
   };
-}
-
-function pickPending(team: TeamConfig, pending: ScaleRevert[], target: string | undefined): ScaleRevert {
-  const matching = target === undefined ? pending : pending.filter((p) => p.target === target);
-  const [only, ...others] = matching;
-  if (!only)
-    throw new NotFoundError(
-      `${target ? `${team.name}/${target}` : team.name} has no temporary change waiting to be reverted, so there is nothing to restore; "workers ${team.name}" shows its state`,
-    );
-  if (others.length > 0)
-    throw new InputError(
-      `${team.name} has temporary changes on several targets (${matching.map((p) => p.target).join(', ')}); say which with --target <name>`,
-      SCALE_USAGE,
-    );
-  return only;
 }
 
 interface Applied {
@@ -298,104 +278,6 @@ async function runScale(args: ScaleArgs, ctx: CommandContext<ScalingDeps>): Prom
     announcement: {
       headline: `${person} ${headline}`,
       lines,
-      status: readinessStatus(plan.mode, change.to, plan.state.ready, plan.state.current),
-    },
-  });
-  return undefined;
-}
-
-/** Posts the announcement in the channel, remembers where (for the revert's thread), and starts watching readiness. */
-async function announce(
-  ctx: CommandContext<ScalingDeps>,
-  input: {
-    plan: ScalePlan;
-    desired: number;
-    revertId: string | undefined;
-    announcement: Announcement;
-    thread?: ScaleRevert;
-  },
-): Promise<void> {
-  const { services } = ctx;
-  const handle = await ctx.reply(announcementMessage(input.announcement));
-  const ref = handle.ref ?? null;
-  if (ref && input.revertId) await services.scaling.setRevertThread(input.revertId, ref.channel, ref.ts);
-  const thread = input.thread;
-  if (thread?.channel && thread.threadTs) {
-    try {
-      await services.notifier.post(
-        thread.channel,
-        announcementMessage({ ...input.announcement, status: '' }),
-        { threadTs: thread.threadTs },
-      );
-    } catch (error) {
-      ctx.log.warn({ err: error }, 'could not post the early revert in the original thread');
-    }
-  }
-  if (input.plan.state.ready === null) return;
-  await watchReadiness(services, {
-    team: input.plan.team.name,
-    target: input.plan.target.name,
-    mode: input.plan.mode,
-    desired: input.desired,
-    ref,
-    channel: ref?.channel ?? ctx.channel,
-    announcement: input.announcement,
-  });
-}
-
-async function runEarlyRevert(
-  args: ScaleArgs,
-  team: TeamConfig,
-  ctx: CommandContext<ScalingDeps>,
-): Promise<Message | undefined> {
-  const { services, caller } = ctx;
-  const reason = args.reason ?? null;
-  const result = await services.scaling.withTeamLock(
-    team.name,
-    services.config.kubernetes.lockTimeout,
-    async (locked) => {
-      const row = pickPending(team, await locked.pendingReverts(), args.target);
-      const target = findTarget(team, row.target);
-      const plan = await planScale(services, team, target, row.fromReplicas, {
-        mode: row.mode,
-        restoring: true,
-      });
-      const change =
-        plan.from === plan.to
-          ? { from: plan.from, to: plan.to, conflicts: 0 }
-          : await applyPlan(services, plan);
-      await locked.settleRevert(row.id, 'reverted_early', caller.email, reason ?? undefined);
-      await auditScaled(ctx, {
-        team: team.name,
-        target: target.name,
-        mode: row.mode,
-        from: change.from,
-        to: change.to,
-        reason,
-        revertOf: row.id,
-        conflicts: change.conflicts,
-      });
-      return { row, plan, change };
-    },
-  );
-  await cancelRevertJob(services, result.row);
-  const { row, plan, change } = result;
-  const person = who(caller);
-  const headline = `reverted ${whatChanges(plan)} early: ${change.from} → ${change.to}`;
-  await announce(ctx, {
-    plan,
-    desired: change.to,
-    revertId: undefined,
-    thread: row,
-    announcement: {
-      headline: `${person} ${headline}`,
-      lines: [
-        `The temporary change (${temporaryChangeLine(row)}) was due to end at ${formatTime(row.dueAt)}.`,
-        ...(reason ? [`Why: ${reason}`] : []),
-        ...(change.from !== row.toReplicas
-          ? [`It was ${change.from}, not the ${row.toReplicas} set temporarily.`]
-          : []),
-      ],
       status: readinessStatus(plan.mode, change.to, plan.state.ready, plan.state.current),
     },
   });

@@ -1,0 +1,92 @@
+import { InputError, NotFoundError } from '../../core/errors.ts';
+import { formatTime } from '../../core/time.ts';
+import type { ScaleRevert } from '../../db/stores/scaleStore.ts';
+import type { CommandContext } from '../../pipeline/defineCommand.ts';
+import type { Message } from '../../pipeline/message.ts';
+import { announce, whatChanges } from './announce.ts';
+import { auditScaled } from './changes.ts';
+import type { TeamConfig } from './config.ts';
+import type { ScalingDeps } from './deps.ts';
+import { readinessStatus } from './messages.ts';
+import { applyPlan, planScale } from './plan.ts';
+import { cancelRevertJob, temporaryChangeLine } from './reverts.ts';
+import { findTarget, SCALE_USAGE, who } from './teams.ts';
+
+export function pickPending(
+  team: TeamConfig,
+  pending: ScaleRevert[],
+  target: string | undefined,
+): ScaleRevert {
+  const matching = target === undefined ? pending : pending.filter((p) => p.target === target);
+  const [only, ...others] = matching;
+  if (!only)
+    throw new NotFoundError(
+      `${target ? `${team.name}/${target}` : team.name} has no temporary change waiting to be reverted, so there is nothing to restore; "workers ${team.name}" shows its state`,
+    );
+  if (others.length > 0)
+    throw new InputError(
+      `${team.name} has temporary changes on several targets (${matching.map((p) => p.target).join(', ')}); say which with --target <name>`,
+      SCALE_USAGE,
+    );
+  return only;
+}
+
+/** `scale <team> --revert`: the pending temporary change is undone now, in its thread too. */
+export async function runEarlyRevert(
+  args: { reason?: string | undefined; target?: string | undefined },
+  team: TeamConfig,
+  ctx: CommandContext<ScalingDeps>,
+): Promise<Message | undefined> {
+  const { services, caller } = ctx;
+  const reason = args.reason ?? null;
+  const result = await services.scaling.withTeamLock(
+    team.name,
+    services.config.kubernetes.lockTimeout,
+    async (locked) => {
+      const row = pickPending(team, await locked.pendingReverts(), args.target);
+      const target = findTarget(team, row.target);
+      const plan = await planScale(services, team, target, row.fromReplicas, {
+        mode: row.mode,
+        restoring: true,
+      });
+      const change =
+        plan.from === plan.to
+          ? { from: plan.from, to: plan.to, conflicts: 0 }
+          : await applyPlan(services, plan);
+      await locked.settleRevert(row.id, 'reverted_early', caller.email, reason ?? undefined);
+      await auditScaled(ctx, {
+        team: team.name,
+        target: target.name,
+        mode: row.mode,
+        from: change.from,
+        to: change.to,
+        reason,
+        revertOf: row.id,
+        conflicts: change.conflicts,
+      });
+      return { row, plan, change };
+    },
+  );
+  await cancelRevertJob(services, result.row);
+  const { row, plan, change } = result;
+  const person = who(caller);
+  const headline = `reverted ${whatChanges(plan)} early: ${change.from} → ${change.to}`;
+  await announce(ctx, {
+    plan,
+    desired: change.to,
+    revertId: undefined,
+    thread: row,
+    announcement: {
+      headline: `${person} ${headline}`,
+      lines: [
+        `The temporary change (${temporaryChangeLine(row)}) was due to end at ${formatTime(row.dueAt)}.`,
+        ...(reason ? [`Why: ${reason}`] : []),
+        ...(change.from !== row.toReplicas
+          ? [`It was ${change.from}, not the ${row.toReplicas} set temporarily.`]
+          : []),
+      ],
+      status: readinessStatus(plan.mode, change.to, plan.state.ready, plan.state.current),
+    },
+  });
+  return undefined;
+}
