@@ -50,6 +50,9 @@ describe('App Home: the workers panel', () => {
     fixture = createFixture({ config: workersConfig(kube.kubeconfigPath), policies: workersPolicies });
     database = await createTestDatabase();
     app = await startTestApp(fixture, database);
+    // As a serving process does at start: the kubeconfig is read before the first App Home opens,
+    // so the panel's 2 s per cluster measures the clusters, not the loading.
+    await app.services.kubernetes?.load();
   });
   afterAll(async () => {
     await app.close();
