@@ -85,6 +85,23 @@ const SMALLEST_PAGE = 10;
 
 const isoSeconds = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 
+/**
+ * GitHub's search for the pull requests merged into a branch since a moment: repository,
+ * type, state and base qualifiers, `merged:>=` with an ISO 8601 time to the second in UTC, and an
+ * order that does not reshuffle between pages.
+ */
+export function mergedSearchQuery(query: Pick<MergedSinceQuery, 'repository' | 'branch' | 'since'>): string {
+  const q = `repo:${query.repository} is:pr is:merged base:${query.branch} merged:>=${isoSeconds(query.since)} sort:created-asc`;
+  if (q.length > SEARCH_QUERY_MAX)
+    throw new InputError(
+      `GitHub's search takes at most ${SEARCH_QUERY_MAX} characters, and the one for ${query.repository} branch ${query.branch} has ${q.length}: give the repository's release branch a shorter name`,
+    );
+  return q;
+}
+
+/** GitHub refuses longer search queries. */
+const SEARCH_QUERY_MAX = 256;
+
 function split(repository: string): { owner: string; name: string } {
   const [owner = '', name = ''] = repository.split('/');
   return { owner, name };
@@ -171,7 +188,7 @@ export class OctokitGitHubClient implements GitHubClient {
     const { owner, name } = split(query.repository);
     // Sorted by creation so the pages do not reshuffle between requests (best match, the
     // default order, may).
-    const q = `repo:${query.repository} is:pr is:merged base:${query.branch} merged:>=${isoSeconds(query.since)} sort:created-asc`;
+    const q = mergedSearchQuery(query);
     let requests = 0;
     let head: Commit | undefined;
     let after: string | null = null;

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../bot/app.ts';
 import { releaseHomePanel } from '../../handlers/release/homePanel.ts';
 import { workersHomePanel } from '../../handlers/scaling/homePanel.ts';
+import { LazyKubernetes } from '../../integrations/kubernetes/kubernetes.ts';
 import { blocks } from '../../pipeline/message.ts';
 import { startTestApp } from '../support/app.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
@@ -52,7 +53,8 @@ describe('App Home: the workers panel', () => {
     app = await startTestApp(fixture, database);
     // As a serving process does at start: the kubeconfig is read before the first App Home opens,
     // so the panel's 2 s per cluster measures the clusters, not the loading.
-    await app.services.kubernetes?.load();
+    const clusters = app.services.kubernetes;
+    if (clusters instanceof LazyKubernetes) await clusters.load();
   });
   afterAll(async () => {
     await app.close();
