@@ -560,8 +560,10 @@ export class KubernetesSimulator {
     const next: Record<string, unknown> = {
       observedGeneration: object.metadata.generation ?? 1,
       replicas: desired,
-      readyReplicas: ready,
-      availableReplicas: ready,
+      // The API server leaves out a zero count (omitempty), so "none ready" is an absent field; a
+      // client that reads a missing readyReplicas as unknown rather than 0 is wrong against it.
+      ...(ready > 0 ? { readyReplicas: ready } : {}),
+      ...(ready > 0 || object.kind === 'StatefulSet' ? { availableReplicas: ready } : {}),
       updatedReplicas: desired,
       ...(object.kind === 'StatefulSet' ? { currentReplicas: desired } : {}),
       ...(object.kind === 'Deployment'
