@@ -20,7 +20,20 @@ export interface JsonCall {
   expectBody?: boolean;
   /** Put before the problem in error messages: "GET /api/v1/applications/web", "/users". */
   context?: string;
+  /**
+   * This call's retry policy instead of the client's: one client can serve both reads worth
+   * another attempt and operations whose caller decides itself whether to try again.
+   */
+  retry?: RetryPolicy;
 }
+
+/**
+ * A call that got no usable answer, for a client's own error mapping: none within the timeout,
+ * no connection (after the retries allowed), or a 2xx body that is not JSON.
+ */
+export type CallFailure =
+  | { kind: 'timeout' | 'unreachable'; method: string; url: URL; error: unknown }
+  | { kind: 'notJson'; method: string; url: URL; status: number; text: string };
 
 /** A non-2xx answer, for a client's own error mapping. */
 export interface HttpAnswer {
@@ -47,8 +60,13 @@ export interface JsonClientOptions {
   onUnauthorized?: () => boolean;
   /** Answers the API uses for "rate limited" besides 429 (Google's 403 rateLimitExceeded). */
   rateLimited?: (answer: HttpAnswer) => boolean;
-  /** The error for a failed answer that is not retried (any more); by default an UpstreamError. */
-  errorFor?: (answer: HttpAnswer, call: JsonCall) => Error;
+  /**
+   * The error for a failed answer that is not retried (any more); undefined, or no hook, for the
+   * default UpstreamError (so a client can map some calls its own way and leave others).
+   */
+  errorFor?: (answer: HttpAnswer, call: JsonCall) => Error | undefined;
+  /** Like errorFor, for a call that got no usable answer (CallFailure); a caller's cancellation is not one. */
+  failureFor?: (failure: CallFailure, call: JsonCall) => Error | undefined;
   /** The environment variable holding the credential, named when it is refused. */
   credential?: string | undefined;
   log?: Pick<Logger, 'warn'> | undefined;
@@ -109,7 +127,8 @@ export class JsonClient {
 
   /** The parsed body of a 2xx answer; undefined when the body is empty (a 204). */
   async request(call: JsonCall): Promise<unknown> {
-    const { system, retry: policy } = this.#options;
+    const { system } = this.#options;
+    const policy = call.retry ?? this.#options.retry;
     const method = (call.method ?? 'GET').toUpperCase();
     const url = this.#resolve(call);
     const retriable = isIdempotent(method);
@@ -139,7 +158,7 @@ export class JsonClient {
         });
       } catch (error) {
         if (call.signal) throwIfAborted(call.signal, system);
-        if (timedOut(error)) throw this.#timeout(where, error);
+        if (timedOut(error)) throw this.#failure({ kind: 'timeout', method, url, error }, call, where);
         // undici reports every network failure as "fetch failed" with a cause; anything else is
         // a mistake in the request (a GET with a body), not the system's.
         if (!(error instanceof Error) || error.cause === undefined) throw error;
@@ -151,9 +170,7 @@ export class JsonClient {
           });
           continue;
         }
-        throw new UpstreamError(system, `${where}unreachable (${causeOf(error)})`, undefined, {
-          cause: error,
-        });
+        throw this.#failure({ kind: 'unreachable', method, url, error }, call, where);
       }
 
       let text: string;
@@ -161,7 +178,7 @@ export class JsonClient {
         text = await response.text();
       } catch (error) {
         if (call.signal) throwIfAborted(call.signal, system);
-        if (timedOut(error)) throw this.#timeout(where, error);
+        if (timedOut(error)) throw this.#failure({ kind: 'timeout', method, url, error }, call, where);
         if (response.ok)
           throw new TruncatedAnswerError(system, `${where}the answer broke off (${causeOf(error)})`);
         text = '';
@@ -170,11 +187,7 @@ export class JsonClient {
         if (text.trim() === '' && !call.expectBody) return undefined;
         const json = parsed(text);
         if (json === undefined)
-          throw new NotJsonAnswerError(
-            system,
-            `${where}answered with something that is not JSON`,
-            response.status,
-          );
+          throw this.#failure({ kind: 'notJson', method, url, status: response.status, text }, call, where);
         return json;
       }
 
@@ -225,10 +238,26 @@ export class JsonClient {
     return caller ? AbortSignal.any([caller, timeout]) : timeout;
   }
 
-  #timeout(where: string, error: unknown): UpstreamError {
-    const within =
-      this.#options.timeoutMs === undefined ? '' : ` within ${formatDuration(this.#options.timeoutMs)}`;
-    return new UpstreamError(this.#options.system, `${where}no answer${within}`, undefined, { cause: error });
+  #failure(failure: CallFailure, call: JsonCall, where: string): Error {
+    const mapped = this.#options.failureFor?.(failure, call);
+    if (mapped) return mapped;
+    const { system, timeoutMs } = this.#options;
+    switch (failure.kind) {
+      case 'timeout': {
+        const within = timeoutMs === undefined ? '' : ` within ${formatDuration(timeoutMs)}`;
+        return new UpstreamError(system, `${where}no answer${within}`, undefined, { cause: failure.error });
+      }
+      case 'unreachable':
+        return new UpstreamError(system, `${where}unreachable (${causeOf(failure.error)})`, undefined, {
+          cause: failure.error,
+        });
+      case 'notJson':
+        return new NotJsonAnswerError(
+          system,
+          `${where}answered with something that is not JSON`,
+          failure.status,
+        );
+    }
   }
 
   #error(where: string, answer: HttpAnswer, retryAfter: string | null): UpstreamError {

@@ -1,9 +1,10 @@
 import type { Logger } from 'pino';
-import { formatDuration } from '../../core/config/duration.ts';
 import { type Env, readSecret } from '../../core/config/secrets.ts';
-import { errorMessage, UpstreamError } from '../../core/errors.ts';
-import { getJson } from '../../core/http/httpJson.ts';
-import { ARGO, argoAnswer, argoFailure } from './argoFailure.ts';
+import { UpstreamError } from '../../core/errors.ts';
+import { CACHED_READ_RETRY } from '../../core/http/httpJson.ts';
+import { JsonClient } from '../../core/http/jsonClient.ts';
+import type { RetryPolicy } from '../../core/http/retryPolicy.ts';
+import { ARGO, type ArgoServer, argoAnswer, argoFailure, argoNoAnswer, argoNotJson } from './argoFailure.ts';
 import type { ArgoConfig } from './config.ts';
 import { labelString } from './labels.ts';
 import type {
@@ -88,30 +89,57 @@ export interface HttpArgoClientOptions {
 const enc = encodeURIComponent;
 
 /**
- * A small typed client of argo-server's REST API over fetch: Bearer token, a bounded timeout on
- * every request, and failures turned into UpstreamErrors that say what to check.
+ * Operations on one workflow are tried once: the watcher and the caller decide about another
+ * attempt, and a submission answered late is found by its labels rather than sent twice.
+ */
+const OPERATION_RETRY: RetryPolicy = { retries: 0, baseDelayMs: 0, maxWaitMs: 0 };
+
+/**
+ * A small typed client of argo-server's REST API: Bearer token, a bounded timeout on every
+ * request, and failures turned into UpstreamErrors that say what to check. Every JSON call goes
+ * through one core/http JsonClient.
  *
- * Operations on one workflow (submit, get, stop, terminate, logs) name the operation in their
- * errors and are never retried here: the watcher and the caller decide. Status reads
- * (CronWorkflows, workflow summaries) go through core/http's JSON client, which retries a 429 or
- * 5xx once when Retry-After allows; the dataset status caches and explains their failures itself.
+ * Operations on one workflow (submit, get, list, stop, terminate, logs) name the operation in
+ * their errors (argoFailure.ts) and are never retried here: the watcher and the caller decide.
+ * Status reads (CronWorkflows, workflow summaries) keep core/http's own messages and retry a 429
+ * or 5xx once when Retry-After allows; the dataset status caches and explains their failures itself.
  */
 export class HttpArgoClient implements ArgoClient {
   readonly #base: string;
   readonly #ui: string;
   readonly #token: string | undefined;
-  readonly #timeoutMs: number;
+  readonly #server: ArgoServer;
   readonly #log: Logger;
   readonly #maxLogBytes: number;
+  readonly #http: JsonClient;
 
   constructor(options: HttpArgoClientOptions) {
     this.#base = options.url.replace(/\/+$/, '');
     this.#ui = (options.uiUrl ?? options.url).replace(/\/+$/, '');
     // `argo auth token` prints "Bearer v2:..."; accept the token with or without the word.
-    this.#token = options.token?.replace(/^Bearer\s+/i, '');
-    this.#timeoutMs = options.timeoutMs;
+    const token = options.token?.replace(/^Bearer\s+/i, '');
+    this.#token = token;
+    this.#server = { base: this.#base, timeoutMs: options.timeoutMs };
     this.#log = options.log;
     this.#maxLogBytes = options.maxLogBytes ?? 2 * 1024 * 1024;
+    // An operation names itself in the call's context and gets argoFailure.ts's messages; a
+    // status read names none and gets core/http's, which the dataset status quotes.
+    this.#http = new JsonClient({
+      system: ARGO,
+      baseUrl: this.#base,
+      timeoutMs: options.timeoutMs,
+      retry: OPERATION_RETRY,
+      ...(token ? { authorization: () => `Bearer ${token}` } : {}),
+      errorFor: (answer, call) =>
+        call.context === undefined ? undefined : argoFailure(answer, call.context),
+      failureFor: (failure, call) => {
+        if (call.context === undefined) return undefined;
+        return failure.kind === 'notJson'
+          ? argoNotJson(failure, call.context)
+          : argoNoAnswer(failure, call.context, this.#server);
+      },
+      log: this.#log,
+    });
   }
 
   workflowUrl(namespace: string, name: string): string {
@@ -148,14 +176,15 @@ export class HttpArgoClient implements ArgoClient {
     namespace: string,
     options: { labelSelector?: string; limit?: number } = {},
   ): Promise<Workflow[]> {
-    const query = new URLSearchParams();
-    if (options.labelSelector) query.set('listOptions.labelSelector', options.labelSelector);
-    if (options.limit) query.set('listOptions.limit', String(options.limit));
-    const qs = query.size ? `?${query}` : '';
     const list = await this.#json<WorkflowList>(
       'GET',
-      `/api/v1/workflows/${enc(namespace)}${qs}`,
+      `/api/v1/workflows/${enc(namespace)}`,
       `list workflows in namespace ${namespace}`,
+      undefined,
+      {
+        ...(options.labelSelector ? { 'listOptions.labelSelector': options.labelSelector } : {}),
+        ...(options.limit ? { 'listOptions.limit': String(options.limit) } : {}),
+      },
     );
     return list.items ?? [];
   }
@@ -200,12 +229,10 @@ export class HttpArgoClient implements ArgoClient {
     return Array.isArray(list.items) ? list.items : [];
   }
 
-  /** A status read through core/http (one retry of a 429 or 5xx); the shape is argo-server's. */
+  /** A status read (one retry of a 429 or 5xx, core/http's messages); the shape is argo-server's. */
   async #read<T>(path: string, query: Record<string, string> = {}): Promise<T> {
-    const url = new URL(`${this.#base}${path}`);
-    for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
     const started = performance.now();
-    const body = await getJson({ system: ARGO, url, token: this.#token, timeoutMs: this.#timeoutMs });
+    const body = await this.#http.request({ url: path, query, expectBody: true, retry: CACHED_READ_RETRY });
     this.#log.debug({ method: 'GET', path, ms: Math.round(performance.now() - started) }, 'argo request');
     // argo-server answers these paths with these objects; the callers read every field defensively.
     return (body && typeof body === 'object' ? body : {}) as T;
@@ -222,7 +249,7 @@ export class HttpArgoClient implements ArgoClient {
     if (options.podName) query.set('podName', options.podName);
     const what = `read the logs of workflow ${name} in namespace ${namespace}`;
     const path = `/api/v1/workflows/${enc(namespace)}/${enc(name)}/log?${query}`;
-    return this.#request(what, 'GET', path, undefined, async (response) => {
+    return this.#stream(what, path, async (response) => {
       const kept: LogEntry[] = [];
       let seen = 0;
       let bytes = 0;
@@ -272,69 +299,55 @@ export class HttpArgoClient implements ArgoClient {
     });
   }
 
-  #json<T>(method: string, path: string, what: string, body?: unknown): Promise<T> {
-    return this.#request(what, method, path, body, async (response) => {
-      const text = await response.text();
-      try {
-        return JSON.parse(text) as T;
-      } catch {
-        throw new UpstreamError(
-          ARGO,
-          `could not ${what}: the answer was not JSON (${text.slice(0, 120)})`,
-          response.status,
-        );
-      }
-    });
-  }
-
-  async #request<T>(
-    what: string,
+  /** An operation on one workflow: tried once, its errors naming it (`what`). */
+  async #json<T>(
     method: string,
     path: string,
-    body: unknown,
-    read: (response: Response) => Promise<T>,
+    what: string,
+    json?: unknown,
+    query: Record<string, string> = {},
   ): Promise<T> {
-    const signal = AbortSignal.timeout(this.#timeoutMs);
+    const started = performance.now();
+    const body = await this.#http.request({
+      method,
+      url: path,
+      query,
+      context: what,
+      // An empty answer is as wrong as one that is not JSON: a workflow was asked for.
+      expectBody: true,
+      ...(json === undefined ? {} : { json }),
+    });
+    this.#log.debug({ method, path, ms: Math.round(performance.now() - started) }, 'argo request');
+    // argo-server answers these paths with these objects; the callers read every field defensively.
+    return body as T;
+  }
+
+  /**
+   * A GET whose answer is read as it arrives: argo-server streams logs as JSON lines, and
+   * JsonClient only hands back a whole parsed body, so this one request makes its own fetch, with
+   * the same token, timeout and error messages as the operations.
+   */
+  async #stream<T>(what: string, path: string, read: (response: Response) => Promise<T>): Promise<T> {
+    const signal = AbortSignal.timeout(this.#server.timeoutMs);
     const headers: Record<string, string> = { accept: 'application/json' };
     if (this.#token) headers.authorization = `Bearer ${this.#token}`;
-    if (body !== undefined) headers['content-type'] = 'application/json';
     const started = performance.now();
     try {
-      const response = await fetch(`${this.#base}${path}`, {
-        method,
-        headers,
-        signal,
-        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-      });
+      const response = await fetch(`${this.#base}${path}`, { method: 'GET', headers, signal });
       if (!response.ok) throw argoFailure(await argoAnswer(response), what);
       const result = await read(response);
       this.#log.debug(
-        { method, path, status: response.status, ms: Math.round(performance.now() - started) },
+        { method: 'GET', path, status: response.status, ms: Math.round(performance.now() - started) },
         'argo request',
       );
       return result;
     } catch (error) {
       if (error instanceof UpstreamError) throw error;
-      if (signal.aborted || (error instanceof Error && error.name === 'TimeoutError')) {
-        throw new UpstreamError(
-          ARGO,
-          `did not answer within ${formatDuration(this.#timeoutMs)} when asked to ${what}; ${
-            method === 'GET'
-              ? 'it may be overloaded or unreachable'
-              : 'it may have done it all the same, so check in Argo before trying again'
-          }`,
-          undefined,
-          { cause: error },
-        );
-      }
-      const cause = error instanceof Error && error.cause instanceof Error ? `: ${error.cause.message}` : '';
-      throw new UpstreamError(
-        ARGO,
-        `cannot reach ${this.#base} to ${what} (${errorMessage(error)}${cause})`,
-        undefined,
-        {
-          cause: error,
-        },
+      const timedOut = signal.aborted || (error instanceof Error && error.name === 'TimeoutError');
+      throw argoNoAnswer(
+        { kind: timedOut ? 'timeout' : 'unreachable', method: 'GET', error },
+        what,
+        this.#server,
       );
     }
   }

@@ -1,5 +1,5 @@
 import { formatDuration } from '../../core/config/duration.ts';
-import { UpstreamError } from '../../core/errors.ts';
+import { errorMessage, NotJsonAnswerError, UpstreamError } from '../../core/errors.ts';
 import { retryAfterMs } from '../../core/http/retryAfter.ts';
 import type { GrpcError } from './types.ts';
 
@@ -49,4 +49,53 @@ export function argoFailure(answer: ArgoAnswer, what: string): UpstreamError {
                 ? `failed (${status}) when asked to ${what}${suffix}`
                 : `rejected the request to ${what} (${status})${suffix}`;
   return new UpstreamError(ARGO, message, status);
+}
+
+/** Where dpbot's requests go, for the messages of requests that got no answer. */
+export interface ArgoServer {
+  /** The configured base URL, named when it cannot be reached. */
+  base: string;
+  timeoutMs: number;
+}
+
+/**
+ * A request to `what` that got no answer: none in time (a write may have been done all the same,
+ * so the message says to check before trying again), or no connection to the server at all.
+ */
+export function argoNoAnswer(
+  failure: { kind: 'timeout' | 'unreachable'; method: string; error: unknown },
+  what: string,
+  server: ArgoServer,
+): UpstreamError {
+  const { error } = failure;
+  if (failure.kind === 'timeout')
+    return new UpstreamError(
+      ARGO,
+      `did not answer within ${formatDuration(server.timeoutMs)} when asked to ${what}; ${
+        failure.method === 'GET'
+          ? 'it may be overloaded or unreachable'
+          : 'it may have done it all the same, so check in Argo before trying again'
+      }`,
+      undefined,
+      { cause: error },
+    );
+  // undici says "fetch failed" and keeps what happened (ECONNREFUSED …) in the cause.
+  const cause = error instanceof Error && error.cause instanceof Error ? `: ${error.cause.message}` : '';
+  return new UpstreamError(
+    ARGO,
+    `cannot reach ${server.base} to ${what} (${errorMessage(error)}${cause})`,
+    undefined,
+    {
+      cause: error,
+    },
+  );
+}
+
+/** A 2xx answer to `what` that is not JSON (a proxy's page): its start says whose it is. */
+export function argoNotJson(answer: { status: number; text: string }, what: string): NotJsonAnswerError {
+  return new NotJsonAnswerError(
+    ARGO,
+    `could not ${what}: the answer was not JSON (${answer.text.slice(0, 120)})`,
+    answer.status,
+  );
 }

@@ -1,6 +1,8 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { UpstreamError } from '../../core/errors.ts';
+import { NotJsonAnswerError, UpstreamError } from '../../core/errors.ts';
 import { HttpArgoClient } from '../../integrations/argo/argoClient.ts';
 import { LABEL_VALUE, labelValue } from '../../integrations/argo/labels.ts';
 import { ArgoSimulator } from '../../sandbox/argo/argoSimulator.ts';
@@ -239,6 +241,50 @@ describe('Argo Workflows client against the simulator', () => {
     expect((await failure(nowhere.get(DEMO_NAMESPACE, 'x'))).message).toMatch(
       /cannot reach http:\/\/127\.0\.0\.1:9/,
     );
+  });
+});
+
+describe('Argo Workflows client retries and messages', () => {
+  it('tries an operation once with its own message, and a status read once more with core/http messages', async () => {
+    const before = argo.sim.requests.length;
+    argo.sim.inject({ path: /\/api\/v1\/workflows\//, status: 503, times: 1 });
+    const unavailable = await failure(client.get(DEMO_NAMESPACE, 'x'));
+    expect(unavailable.message).toBe(
+      'Argo Workflows: failed (503) when asked to read workflow x in namespace data-jobs: injected 503',
+    );
+    expect(argo.sim.requests.length - before).toBe(1);
+
+    argo.sim.inject({ path: /\/api\/v1\/cron-workflows\//, status: 503, times: 1 });
+    const cron = await client.getCronWorkflow(DEMO_NAMESPACE, 'orders-daily');
+    expect(cron.spec.schedule).toBe('0 3 * * *');
+    expect(argo.sim.requests.length - before).toBe(3);
+
+    argo.sim.inject({ path: /\/api\/v1\/cron-workflows\//, status: 403, times: 1 });
+    const forbidden = await failure(client.listCronWorkflows(DEMO_NAMESPACE));
+    expect([forbidden.status, forbidden.message]).toEqual([
+      403,
+      'Argo Workflows: answered HTTP 403: injected 403',
+    ]);
+  });
+
+  it('says which operation got an answer that is not JSON', async () => {
+    const proxy = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end('<html>sign in</html>');
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', () => resolve()));
+    try {
+      const url = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+      const behindProxy = new HttpArgoClient({ url, token: TOKEN, timeoutMs: 1000, log });
+      const error = await failure(behindProxy.get(DEMO_NAMESPACE, 'x'));
+      expect(error).toBeInstanceOf(NotJsonAnswerError);
+      expect([error.status, error.message]).toEqual([
+        200,
+        'Argo Workflows: could not read workflow x in namespace data-jobs: the answer was not JSON (<html>sign in</html>)',
+      ]);
+    } finally {
+      await new Promise<void>((resolve) => proxy.close(() => resolve()));
+    }
   });
 });
 

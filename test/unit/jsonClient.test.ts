@@ -219,6 +219,36 @@ describe('JsonClient against a loopback server', () => {
     expect(sim.requests).toHaveLength(2);
   });
 
+  it("takes a call's own retry policy, and maps the calls it chooses, leaving the rest to the default", async () => {
+    sim.inject({ path: /\/thing$/, status: 503, times: 3 });
+    const chosen = client({
+      errorFor: (answer, c) =>
+        c.context === undefined
+          ? undefined
+          : new UpstreamError('Echo', `${c.context} failed (${answer.status})`),
+      failureFor: (f, c) =>
+        c.context === undefined ? undefined : new UpstreamError('Echo', `${c.context}: ${f.kind}`),
+    });
+    const once = await failure(
+      chosen.request({
+        ...call('GET'),
+        context: 'one try',
+        retry: { retries: 0, baseDelayMs: 0, maxWaitMs: 0 },
+      }),
+    );
+    expect(once.message).toBe('Echo: one try failed (503)');
+    expect(sim.requests).toHaveLength(1);
+    const plain = await failure(
+      chosen.request({ ...call('GET'), retry: { retries: 1, baseDelayMs: 10, maxWaitMs: 100 } }),
+    );
+    expect(plain.message).toBe('Echo: answered HTTP 503: injected 503');
+    expect(sim.requests).toHaveLength(3);
+    expect((await failure(chosen.request({ url: '/html', context: 'a page' }))).message).toBe(
+      'Echo: a page: notJson',
+    );
+    expect(await failure(chosen.request({ url: '/html' }))).toBeInstanceOf(NotJsonAnswerError);
+  });
+
   it("stops waiting when the caller's signal fires", async () => {
     sim.inject({ path: /\/thing$/, status: 503, headers: { 'retry-after': '1' }, times: 1 });
     const controller = new AbortController();
