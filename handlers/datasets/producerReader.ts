@@ -2,18 +2,19 @@ import { UpstreamError } from '../../core/errors.ts';
 import { type ArgoClient, CRON_LABEL } from '../../integrations/argo/argoClient.ts';
 import { isWorkflowPhase } from '../../integrations/argo/phases.ts';
 import type { CronWorkflow, Workflow } from '../../integrations/argo/types.ts';
-import type { CronWorkflowReader } from '../../integrations/datasets/datasetService.ts';
-import { toDate } from '../../integrations/datasets/fieldMapping.ts';
-import {
-  type CronRun,
-  missingProducer,
-  type ProducerRef,
-  type ProducerState,
-} from '../../integrations/datasets/types.ts';
+import type { CronWorkflowReader } from './datasetService.ts';
+import { type CronRun, missingProducer, type ProducerRef, type ProducerState } from './types.ts';
 
 type Json = Record<string, unknown>;
 const obj = (v: unknown): Json => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : {});
 const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
+/** Argo's timestamps are RFC 3339 strings (metav1.Time); anything else reads as unknown. */
+function toDate(v: unknown): Date | null {
+  const text = str(v)?.trim();
+  if (!text) return null;
+  const at = new Date(text);
+  return Number.isNaN(at.getTime()) ? null : at;
+}
 
 type Run = CronRun & { created: Date | null; cron: string | null };
 
