@@ -1,10 +1,13 @@
+import type { WorkflowPhase } from '../../integrations/argo/phases.ts';
+
 /** The CronWorkflow (Argo Workflows) that produces a dataset. */
 export interface ProducerRef {
   namespace: string;
   cronWorkflow: string;
 }
 
-export type RunPhase = 'Pending' | 'Running' | 'Succeeded' | 'Failed' | 'Error' | 'Unknown';
+/** A run's workflow phase; Unknown when argo-server reports one this version of dpbot does not know. */
+export type RunPhase = WorkflowPhase | 'Unknown';
 
 /** One Workflow a CronWorkflow started. */
 export interface CronRun {
@@ -46,5 +49,3 @@ export function missingProducer(ref: ProducerRef): ProducerState {
     runs: [],
   };
 }
-
-export const FINISHED_FAILED: ReadonlySet<RunPhase> = new Set(['Failed', 'Error']);
