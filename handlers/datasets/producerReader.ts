@@ -42,20 +42,28 @@ function byStart(runs: Run[]): CronRun[] {
     .map(({ created: _c, cron: _l, ...run }) => run);
 }
 
+/**
+ * A CronWorkflow's cron expressions. Argo Workflows 4 has only `schedules`; 3.6 and 3.7 have both,
+ * `schedule` deprecated; 3.5 has only `schedule`. So `schedules` when it has any, else `schedule`.
+ */
+export function cronSchedules(cron: CronWorkflow): string[] {
+  const spec = obj(obj(cron).spec);
+  const schedules = Array.isArray(spec.schedules)
+    ? spec.schedules.filter((s): s is string => typeof s === 'string' && s.trim() !== '')
+    : [];
+  if (schedules.length > 0) return schedules;
+  return typeof spec.schedule === 'string' && spec.schedule.trim() !== '' ? [spec.schedule] : [];
+}
+
 function toState(ref: ProducerRef, cron: CronWorkflow, runs: CronRun[]): ProducerState {
   const spec = obj(obj(cron).spec);
   const status = obj(obj(cron).status);
-  const schedules = Array.isArray(spec.schedules)
-    ? spec.schedules.filter((s): s is string => typeof s === 'string')
-    : typeof spec.schedule === 'string'
-      ? [spec.schedule]
-      : [];
   const conditions = Array.isArray(status.conditions) ? status.conditions.map(obj) : [];
   const submission = conditions.find((c) => c.type === 'SubmissionError' && c.status === 'True');
   return {
     ref,
     found: true,
-    schedules,
+    schedules: cronSchedules(cron),
     timezone: str(spec.timezone),
     suspended: spec.suspend === true,
     lastScheduledTime: toDate(status.lastScheduledTime),
