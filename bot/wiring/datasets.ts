@@ -1,10 +1,10 @@
 import type { Logger } from 'pino';
 import type { Env } from '../../core/config/secrets.ts';
 import type { DatasetsConfig } from '../../handlers/datasets/config.ts';
+import { CombinedDatasetService } from '../../handlers/datasets/datasetService.ts';
 import type { DatasetsDeps } from '../../handlers/datasets/deps.ts';
 import { ArgoProducerReader } from '../../handlers/datasets/producerReader.ts';
 import { argoClientFromConfig } from '../../integrations/argo/argoClient.ts';
-import { CombinedDatasetService } from '../../integrations/datasets/datasetService.ts';
 import type { Services } from '../services.ts';
 
 /** What the datasets capability gets of everything createApp built. */

@@ -1,6 +1,6 @@
-import type { DatasetService } from '../../integrations/datasets/datasetService.ts';
 import { commandsWith } from '../../pipeline/defineCommand.ts';
 import type { DatasetsConfig } from './config.ts';
+import type { DatasetService } from './datasetService.ts';
 
 /** The parts of the configuration the datasets commands read; the whole configuration has this shape too. */
 export interface DatasetsSettings {

@@ -1,5 +1,5 @@
-import type { DatasetService } from '../../integrations/datasets/datasetService.ts';
 import type { OptionChoice, OptionProvider } from '../../pipeline/options.ts';
+import type { DatasetService } from './datasetService.ts';
 import type { DatasetsDeps } from './deps.ts';
 
 /** The action id of external selects that pick a dataset (task forms use it for dataset parameters). */

@@ -2,18 +2,19 @@ import { UpstreamError } from '../../core/errors.ts';
 import { type ArgoClient, CRON_LABEL } from '../../integrations/argo/argoClient.ts';
 import { isWorkflowPhase } from '../../integrations/argo/phases.ts';
 import type { CronWorkflow, Workflow } from '../../integrations/argo/types.ts';
-import type { CronWorkflowReader } from '../../integrations/datasets/datasetService.ts';
-import { toDate } from '../../integrations/datasets/fieldMapping.ts';
-import {
-  type CronRun,
-  missingProducer,
-  type ProducerRef,
-  type ProducerState,
-} from '../../integrations/datasets/types.ts';
+import type { CronWorkflowReader } from './datasetService.ts';
+import { type CronRun, missingProducer, type ProducerRef, type ProducerState } from './types.ts';
 
 type Json = Record<string, unknown>;
 const obj = (v: unknown): Json => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : {});
 const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
+/** Argo's timestamps are RFC 3339 strings (metav1.Time); anything else reads as unknown. */
+function toDate(v: unknown): Date | null {
+  const text = str(v)?.trim();
+  if (!text) return null;
+  const at = new Date(text);
+  return Number.isNaN(at.getTime()) ? null : at;
+}
 
 type Run = CronRun & { created: Date | null; cron: string | null };
 
@@ -41,20 +42,28 @@ function byStart(runs: Run[]): CronRun[] {
     .map(({ created: _c, cron: _l, ...run }) => run);
 }
 
+/**
+ * A CronWorkflow's cron expressions. Argo Workflows 4 has only `schedules`; 3.6 and 3.7 have both,
+ * `schedule` deprecated; 3.5 has only `schedule`. So `schedules` when it has any, else `schedule`.
+ */
+export function cronSchedules(cron: CronWorkflow): string[] {
+  const spec = obj(obj(cron).spec);
+  const schedules = Array.isArray(spec.schedules)
+    ? spec.schedules.filter((s): s is string => typeof s === 'string' && s.trim() !== '')
+    : [];
+  if (schedules.length > 0) return schedules;
+  return typeof spec.schedule === 'string' && spec.schedule.trim() !== '' ? [spec.schedule] : [];
+}
+
 function toState(ref: ProducerRef, cron: CronWorkflow, runs: CronRun[]): ProducerState {
   const spec = obj(obj(cron).spec);
   const status = obj(obj(cron).status);
-  const schedules = Array.isArray(spec.schedules)
-    ? spec.schedules.filter((s): s is string => typeof s === 'string')
-    : typeof spec.schedule === 'string'
-      ? [spec.schedule]
-      : [];
   const conditions = Array.isArray(status.conditions) ? status.conditions.map(obj) : [];
   const submission = conditions.find((c) => c.type === 'SubmissionError' && c.status === 'True');
   return {
     ref,
     found: true,
-    schedules,
+    schedules: cronSchedules(cron),
     timezone: str(spec.timezone),
     suspended: spec.suspend === true,
     lastScheduledTime: toDate(status.lastScheduledTime),

@@ -1,9 +1,9 @@
 import { Cron } from 'croner';
 import { formatTime } from '../../core/time.ts';
-import type { DatasetRow } from '../../integrations/datasets/datasetService.ts';
-import type { DatasetStatus, StatusCode } from '../../integrations/datasets/datasetStatus.ts';
-import { ago, humanDuration } from '../../integrations/datasets/humanDuration.ts';
-import type { CronRun, ProducerState } from '../../integrations/datasets/types.ts';
+import type { DatasetRow } from './datasetService.ts';
+import type { DatasetStatus, StatusCode } from './datasetStatus.ts';
+import { ago, humanDuration } from './humanDuration.ts';
+import type { CronRun, ProducerState } from './types.ts';
 
 export const STATUS_ICON: Record<StatusCode, string> = {
   failed: '🔴',

@@ -1,9 +1,9 @@
 import { UpstreamError } from '../../core/errors.ts';
 import { CACHED_READ_RETRY } from '../../core/http/httpJson.ts';
 import { bearer, JsonClient } from '../../core/http/jsonClient.ts';
+import type { CatalogDataset } from './catalogDataset.ts';
 import type { CatalogConfig } from './config.ts';
 import { mapDataset, readPath } from './fieldMapping.ts';
-import type { CatalogDataset } from './types.ts';
 
 export const CATALOG_SYSTEM = 'dataset catalog';
 /** The environment variable (or _FILE) holding the catalog's bearer token. */

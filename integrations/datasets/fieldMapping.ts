@@ -1,6 +1,6 @@
 import { parseDuration } from '../../core/config/duration.ts';
+import type { CatalogDataset } from './catalogDataset.ts';
 import type { CatalogConfig } from './config.ts';
-import type { CatalogDataset } from './types.ts';
 
 /** Reads `a.b.0.c` from a JSON value; an empty path is the value itself. */
 export function readPath(value: unknown, path: string): unknown {

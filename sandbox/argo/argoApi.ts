@@ -77,10 +77,11 @@ export interface WorkflowSubmitRequest {
 export interface CronWorkflow {
   metadata: ObjectMeta;
   spec: {
-    /** Before Argo 3.6 */
-    schedule?: string;
-    /** Argo 3.6 and later */
-    schedules?: string[];
+    /**
+     * Argo Workflows 4, the version simulated, has only this (required); `schedule`, deprecated
+     * since 3.6, is gone.
+     */
+    schedules: string[];
     timezone?: string;
     suspend?: boolean;
     concurrencyPolicy?: 'Allow' | 'Forbid' | 'Replace';

@@ -110,7 +110,7 @@ export function demoCronWorkflows(now: Date): CronWorkflow[] {
       namespace: DEMO_NAMESPACE,
       labels: { 'dpbot/dataset': name.replace(/-daily$|-hourly$/, '') },
     },
-    spec: { schedule, schedules: [schedule], timezone: 'UTC', suspend, concurrencyPolicy: 'Forbid' },
+    spec: { schedules: [schedule], timezone: 'UTC', suspend, concurrencyPolicy: 'Forbid' },
     status: {
       active: [],
       lastScheduledTime: ago(lastMinutesAgo),

@@ -137,7 +137,7 @@ describe('Argo Workflows client against the simulator', () => {
 
   it('reads cron workflows', async () => {
     const cron = await client.getCronWorkflow(DEMO_NAMESPACE, 'orders-daily');
-    expect(cron.spec.schedule).toBe('0 3 * * *');
+    expect(cron.spec.schedules).toEqual(['0 3 * * *']);
     expect(cron.status?.lastScheduledTime).toBe('2026-11-20T02:00:00.000Z');
   });
 

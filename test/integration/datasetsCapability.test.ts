@@ -1,11 +1,11 @@
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { datasetsConfigSchema } from '../../handlers/datasets/config.ts';
+import { CombinedDatasetService } from '../../handlers/datasets/datasetService.ts';
 import type { DatasetsDeps } from '../../handlers/datasets/deps.ts';
 import { datasetsCapability } from '../../handlers/datasets/index.ts';
 import { ArgoProducerReader } from '../../handlers/datasets/producerReader.ts';
 import { HttpArgoClient } from '../../integrations/argo/argoClient.ts';
-import { CombinedDatasetService } from '../../integrations/datasets/datasetService.ts';
 import type { CommandContext } from '../../pipeline/defineCommand.ts';
 import type { Message } from '../../pipeline/message.ts';
 import { ArgoSimulator } from '../../sandbox/argo/argoSimulator.ts';

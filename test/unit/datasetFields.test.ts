@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { datasetsConfigSchema } from '../../handlers/datasets/config.ts';
+import { humanDuration } from '../../handlers/datasets/humanDuration.ts';
 import { mapDataset, readPath, toDate, toDurationMs } from '../../integrations/datasets/fieldMapping.ts';
-import { humanDuration } from '../../integrations/datasets/humanDuration.ts';
 
 const catalog = (fields: Record<string, unknown> = {}, slaUnit = 'seconds') => {
   const parsed = datasetsConfigSchema.parse({

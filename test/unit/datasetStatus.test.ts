@@ -1,10 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  compareByProblem,
-  evaluateStatus,
-  type StatusInput,
-} from '../../integrations/datasets/datasetStatus.ts';
-import type { CronRun, ProducerState } from '../../integrations/datasets/types.ts';
+import { compareByProblem, evaluateStatus, type StatusInput } from '../../handlers/datasets/datasetStatus.ts';
+import type { CronRun, ProducerState } from '../../handlers/datasets/types.ts';
 
 const NOW = new Date('2026-11-21T12:00:00Z');
 const HOUR = 3_600_000;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { UpstreamError } from '../../core/errors.ts';
-import { SourceCache } from '../../integrations/datasets/sourceCache.ts';
+import { SourceCache } from '../../handlers/datasets/sourceCache.ts';
 
 function setup() {
   let clock = new Date('2026-11-21T12:00:00Z');

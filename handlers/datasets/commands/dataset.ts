@@ -3,14 +3,14 @@ import { Blocks, Elements, Md } from 'slack-block-builder';
 import { z } from 'zod';
 import { NotFoundError } from '../../../core/errors.ts';
 import { formatTime } from '../../../core/time.ts';
-import type { DatasetRow } from '../../../integrations/datasets/datasetService.ts';
-import { ago, humanDuration } from '../../../integrations/datasets/humanDuration.ts';
 import type { CommandContext } from '../../../pipeline/defineCommand.ts';
 import { blocks } from '../../../pipeline/message.ts';
 import { escapeMrkdwn, lineSections, RUN_ACTION, VIEW_ACTION } from '../../../pipeline/views/common.ts';
 import { quoteArg } from '../../../pipeline/views/modal.ts';
 import { datasetName } from '../config.ts';
+import type { DatasetRow } from '../datasetService.ts';
 import { type DatasetsDeps, defineCommand } from '../deps.ts';
+import { ago, humanDuration } from '../humanDuration.ts';
 import { describeSchedule, describeStatus, runLine, STATUS_ICON } from '../views.ts';
 import { datasetService } from './datasets.ts';
 

@@ -1,14 +1,14 @@
 import { Blocks, Elements, Md } from 'slack-block-builder';
 import { z } from 'zod';
 import { InputError, UpstreamError } from '../../../core/errors.ts';
-import type { DatasetRow, DatasetService } from '../../../integrations/datasets/datasetService.ts';
-import { STATUS_ORDER, type StatusCode } from '../../../integrations/datasets/datasetStatus.ts';
-import { ago } from '../../../integrations/datasets/humanDuration.ts';
 import type { CommandContext } from '../../../pipeline/defineCommand.ts';
 import { blocks, type Message } from '../../../pipeline/message.ts';
 import { escapeMrkdwn, VIEW_ACTION } from '../../../pipeline/views/common.ts';
 import { quoteArg } from '../../../pipeline/views/modal.ts';
+import type { DatasetRow, DatasetService } from '../datasetService.ts';
+import { STATUS_ORDER, type StatusCode } from '../datasetStatus.ts';
 import { type DatasetsDeps, defineCommand } from '../deps.ts';
+import { ago } from '../humanDuration.ts';
 import { describeStatus, STATUS_ICON } from '../views.ts';
 
 const USAGE = 'datasets [words] [team=x] [status=failed|late|unknown|ok] [tag=t] [q=text] [page=N]';

@@ -1,3 +1,4 @@
+import { ACTIVE_PHASES, FAILED_PHASES, FINISHED_PHASES } from '../../integrations/argo/phases.ts';
 import type { CronRun, ProducerState } from './types.ts';
 
 export type StatusCode = 'failed' | 'late' | 'unknown' | 'ok';
@@ -42,8 +43,6 @@ export interface DatasetStatus {
   running: boolean;
 }
 
-const FINISHED = new Set(['Succeeded', 'Failed', 'Error']);
-
 /**
  * A dataset's status from what the catalog and Argo say, at `now`. Precedence, first match wins:
  *
@@ -60,10 +59,9 @@ const FINISHED = new Set(['Succeeded', 'Failed', 'Error']);
  */
 export function evaluateStatus(input: StatusInput, now: Date): DatasetStatus {
   const runs = input.producer?.runs ?? [];
-  const lastFinished = runs.find((r) => FINISHED.has(r.phase)) ?? null;
+  const lastFinished = runs.find((r) => FINISHED_PHASES.has(r.phase)) ?? null;
   const lastSucceeded = runs.find((r) => r.phase === 'Succeeded') ?? null;
-  const running =
-    (input.producer?.active ?? 0) > 0 || runs.some((r) => r.phase === 'Running' || r.phase === 'Pending');
+  const running = (input.producer?.active ?? 0) > 0 || runs.some((r) => ACTIVE_PHASES.has(r.phase));
   const freshAt = input.lastUpdated ?? lastSucceeded?.finishedAt ?? null;
   const dueAt =
     freshAt && input.freshnessSlaMs !== null ? new Date(freshAt.getTime() + input.freshnessSlaMs) : null;
@@ -71,7 +69,7 @@ export function evaluateStatus(input: StatusInput, now: Date): DatasetStatus {
   const base = { freshAt, dueAt, lateByMs, lastFinished, running };
 
   if (input.producer?.submissionError) return { code: 'failed', cause: 'submission-error', ...base };
-  if (lastFinished && lastFinished.phase !== 'Succeeded')
+  if (lastFinished && FAILED_PHASES.has(lastFinished.phase))
     return { code: 'failed', cause: 'run-failed', ...base };
   if (lateByMs !== null) return { code: 'late', cause: 'past-sla', ...base };
   if (dueAt) return { code: 'ok', cause: 'within-sla', ...base };

@@ -1,17 +1,4 @@
-/** A dataset as the catalog describes it, after the configured field mapping. */
-export interface CatalogDataset {
-  name: string;
-  team: string | null;
-  owner: string | null;
-  description: string | null;
-  /** When the data was last refreshed, as the catalog knows it. */
-  lastUpdated: Date | null;
-  /** How old the data may get before it is late, in milliseconds. */
-  freshnessSlaMs: number | null;
-  tags: string[];
-  /** Further catalog fields the configuration names (label → value), shown in details. */
-  extra: Record<string, string>;
-}
+import type { WorkflowPhase } from '../../integrations/argo/phases.ts';
 
 /** The CronWorkflow (Argo Workflows) that produces a dataset. */
 export interface ProducerRef {
@@ -19,7 +6,8 @@ export interface ProducerRef {
   cronWorkflow: string;
 }
 
-export type RunPhase = 'Pending' | 'Running' | 'Succeeded' | 'Failed' | 'Error' | 'Unknown';
+/** A run's workflow phase; Unknown when argo-server reports one this version of dpbot does not know. */
+export type RunPhase = WorkflowPhase | 'Unknown';
 
 /** One Workflow a CronWorkflow started. */
 export interface CronRun {
@@ -61,5 +49,3 @@ export function missingProducer(ref: ProducerRef): ProducerState {
     runs: [],
   };
 }
-
-export const FINISHED_FAILED: ReadonlySet<RunPhase> = new Set(['Failed', 'Error']);

@@ -6,12 +6,13 @@ import {
   type CatalogListing,
   type DatasetCatalog,
   HttpDatasetCatalog,
-} from './catalogClient.ts';
-import type { CatalogConfig } from './config.ts';
+} from '../../integrations/datasets/catalogClient.ts';
+import type { CatalogDataset } from '../../integrations/datasets/catalogDataset.ts';
+import type { CatalogConfig } from '../../integrations/datasets/config.ts';
 import { compareByProblem, type DatasetStatus, evaluateStatus } from './datasetStatus.ts';
 import { ago } from './humanDuration.ts';
 import { type Fetched, SourceCache } from './sourceCache.ts';
-import { type CatalogDataset, missingProducer, type ProducerRef, type ProducerState } from './types.ts';
+import { missingProducer, type ProducerRef, type ProducerState } from './types.ts';
 
 /** Where the producers' runs come from, named in notices. */
 const ARGO_SYSTEM = 'Argo Workflows';
