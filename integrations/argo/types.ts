@@ -112,9 +112,9 @@ export interface LogEntry {
 export interface CronWorkflow {
   metadata: ObjectMeta;
   spec: {
-    /** Argo < 3.6 */
+    /** Argo ≤ 3.7 (deprecated since 3.6, removed in 4.0, which ignores it) */
     schedule?: string;
-    /** Argo ≥ 3.6 */
+    /** Argo ≥ 3.6; the only one Argo 4 has */
     schedules?: string[];
     timezone?: string;
     suspend?: boolean;
