@@ -256,7 +256,7 @@ describe('Argo Workflows client retries and messages', () => {
 
     argo.sim.inject({ path: /\/api\/v1\/cron-workflows\//, status: 503, times: 1 });
     const cron = await client.getCronWorkflow(DEMO_NAMESPACE, 'orders-daily');
-    expect(cron.spec.schedule).toBe('0 3 * * *');
+    expect(cron.spec.schedules).toEqual(['0 3 * * *']);
     expect(argo.sim.requests.length - before).toBe(3);
 
     argo.sim.inject({ path: /\/api\/v1\/cron-workflows\//, status: 403, times: 1 });
