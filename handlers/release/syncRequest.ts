@@ -40,8 +40,8 @@ export function syncRequest(
   return {
     kind: 'refuse',
     reason:
-      `auto-sync is on for ${release.application} and follows ${ref}, so Argo CD syncs nothing but ${ref}'s head, ` +
-      `which is ${facts.targetHead.slice(0, 7)}, not the release's ${revision.slice(0, 7)}. ` +
+      `auto-sync is on for ${release.application} and follows ${ref}, so Argo CD syncs it only to ${ref}, ` +
+      `which GitHub says is at ${facts.targetHead.slice(0, 7)}, not the release's ${revision.slice(0, 7)}. ` +
       `Turn auto-sync off for it (dpbot then syncs the release commit) and "release ship --release ${release.releaseId}", or cancel this release and start one that takes in what was merged`,
   };
 }
