@@ -118,7 +118,7 @@ function argoCdErrorFor(answer: HttpAnswer, call: JsonCall): ArgoCdError {
       : said === 'permission denied' && answer.status === 403
         ? // Argo CD answers a bare "permission denied" for an application that does not exist when no
           // project is named, so as not to tell it from one the caller may not see
-          // (Argo CD server/application/application.go, getAppEnforceRBAC).
+          // (Argo CD server/application/application.go).
           `no application at ${call.context ?? answer.method} that the ARGOCD_TOKEN may see: check the name (Argo CD says "permission denied" for a missing one) or the token's role`
         : answer.status === 403 || code === GrpcCode.PermissionDenied
           ? `permission denied for ${call.context ?? answer.method}: the ARGOCD_TOKEN's role lacks it`
