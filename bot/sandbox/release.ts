@@ -88,7 +88,14 @@ export const argoCdSandboxPart: SandboxPart = {
     const now = new Date();
     const { orders, platform } = demoRepositories(now);
     const cutoff = new Date(now.getTime() - 7 * DAY);
-    const sim = new ArgoCdSimulator({ token: 'sandbox-argocd-token' });
+    const sim = new ArgoCdSimulator({
+      token: 'sandbox-argocd-token',
+      // The sandbox's GitHub builds main from the same pull requests: Argo CD resolves it alike.
+      headOf: (repoURL, ref) => {
+        const prs = apps.find(([, url]) => url === repoURL)?.[2];
+        return ref === 'main' && prs ? buildRepository(repoURL, prs).commits.at(-1)?.oid : undefined;
+      },
+    });
     const apps: [string, string, SimPullRequest[], boolean][] = [
       ['orders-api', 'https://github.com/acme/orders', orders, false],
       ['ingest', 'https://github.com/acme/platform', platform, false],

@@ -22,7 +22,14 @@ export interface ShipSettings {
 
 /** What Argo CD answered when asked to sync a waiting application. */
 export type SyncAnswer =
-  | { kind: 'accepted'; previous: { id: number; revision: string } | null }
+  | {
+      kind: 'accepted';
+      previous: { id: number; revision: string } | null;
+      /** Synced without a revision, to the head of the ref an auto-synced application follows (see syncRequest). */
+      target?: { ref: string; head: string };
+    }
+  /** Not asked: the application is auto-synced and its ref's head is not the release commit. */
+  | { kind: 'refused'; reason: string }
   /** Another operation is already running in Argo CD. */
   | { kind: 'busy'; error: string }
   | { kind: 'failed'; error: string };
@@ -170,11 +177,12 @@ function started(draft: Draft, snapshot: ShipSnapshot, app: ReleaseApp, answer: 
   const { now } = snapshot;
   const { pollInterval, syncTimeout } = snapshot.settings;
   if (answer.kind === 'accepted') {
+    const rev = app.revision.slice(0, 7);
     updateApp(draft, app, {
       status: 'syncing',
       startedAt: now,
       healthySince: null,
-      message: `syncing to ${app.revision.slice(0, 7)}`,
+      message: answer.target ? `syncing ${answer.target.ref} (at ${rev})` : `syncing to ${rev}`,
       previousHistoryId: answer.previous?.id ?? null,
       previousRevision: answer.previous?.revision ?? null,
     });
@@ -182,6 +190,27 @@ function started(draft: Draft, snapshot: ShipSnapshot, app: ReleaseApp, answer: 
       application: app.application,
       revision: app.revision,
       previousHistoryId: answer.previous?.id ?? null,
+      ...(answer.target ? { syncedRef: answer.target.ref } : {}),
+    });
+    if (answer.target)
+      draft.actions.push({
+        kind: 'post',
+        service: app.service,
+        message: noticeMessage(
+          `Auto-sync is on for ${app.application}: Argo CD syncs it only to ${answer.target.ref}, not to a commit. ` +
+            `GitHub says ${answer.target.ref} is at ${rev}, the release commit, so dpbot synced ${answer.target.ref}; it counts as done only once Argo CD deployed ${rev}.`,
+          'in_channel',
+        ),
+      });
+    return;
+  }
+  if (answer.kind === 'refused') {
+    updateApp(draft, app, { status: 'failed', finishedAt: now, message: answer.reason });
+    audit(draft, 'sync_refused', { application: app.application }, answer.reason);
+    draft.actions.push({
+      kind: 'post',
+      service: app.service,
+      message: noticeMessage(`${app.application} was not synced: ${answer.reason}.`, 'in_channel'),
     });
     return;
   }

@@ -3,6 +3,7 @@ import { formatTime } from '../../core/time.ts';
 import type { ReleaseSnapshot, Rollback } from '../../db/stores/releaseStore.ts';
 import { type ArgoCdClient, ArgoCdError } from '../../integrations/argocd/argoCdClient.ts';
 import { assess } from '../../integrations/argocd/assess.ts';
+import { autoSyncEnabled } from '../../integrations/argocd/syncPolicy.ts';
 import type { CommandContext } from '../../pipeline/defineCommand.ts';
 import type { Message } from '../../pipeline/message.ts';
 import { noticeMessage } from '../../pipeline/views/common.ts';
@@ -36,7 +37,8 @@ async function stopRunningOperation(argocd: ArgoCdClient, application: string): 
   try {
     await argocd.terminateOperation(application);
   } catch (error) {
-    if (!(error instanceof ArgoCdError && /no operation is in progress/i.test(error.message))) throw error;
+    // It finished between the read and the terminate: nothing left to stop.
+    if (!(error instanceof ArgoCdError && error.noOperationInProgress)) throw error;
   }
   for (let i = 0; i < 20; i++) {
     if (!busy(await argocd.get(application))) return true;
@@ -220,7 +222,7 @@ export async function autoSyncReminder(services: ReleaseDeps, key: string): Prom
         rollback.threadTs ? { threadTs: rollback.threadTs } : {},
       );
   };
-  if (app.spec.syncPolicy?.automated) {
+  if (autoSyncEnabled(app)) {
     await services.releases.updateRollback(key, { autoSyncRestoredAt: services.now() });
     await auditRollbackEvent(services, key, rollback.service, 'autosync_restored', {
       application: rollback.application,

@@ -2,10 +2,12 @@ import { errorMessage, NotFoundError } from '../../core/errors.ts';
 import type { ReleaseApp, ReleaseSnapshot } from '../../db/stores/releaseStore.ts';
 import { type ArgoCdClient, ArgoCdError } from '../../integrations/argocd/argoCdClient.ts';
 import { type Assessment, assess } from '../../integrations/argocd/assess.ts';
+import { autoSyncEnabled, targetRevision } from '../../integrations/argocd/syncPolicy.ts';
 import { noticeMessage } from '../../pipeline/views/common.ts';
 import type { ReleaseDeps } from './deps.ts';
 import { nextShipStep, type ShipAction, type SyncAnswer, syncsToStart } from './nextShipStep.ts';
 import { loadSnapshot, postInThread, publishSnapshot } from './publish.ts';
+import { type SyncFacts, syncRequest } from './syncRequest.ts';
 import { trackerSummaries, trackerWhenShipped } from './tracker.ts';
 import { markdownNotes, stakeholderNotes } from './views.ts';
 
@@ -44,14 +46,42 @@ async function observe(services: ReleaseDeps, argocd: ArgoCdClient, app: Release
   }
 }
 
-/** Asks Argo CD to sync a waiting application to its release revision, noting what ran before. */
-async function askToSync(argocd: ArgoCdClient, app: ReleaseApp): Promise<SyncAnswer> {
+/**
+ * Asks Argo CD to sync a waiting application to its release revision, noting what ran before; how
+ * to ask (to the commit, or to the ref an auto-synced application follows) is syncRequest's call.
+ */
+async function askToSync(
+  services: ReleaseDeps,
+  argocd: ArgoCdClient,
+  release: ReleaseSnapshot,
+  app: ReleaseApp,
+): Promise<SyncAnswer> {
   try {
     const current = await argocd.get(app.application);
     const history = [...(current.status?.history ?? [])].sort((a, b) => a.id - b.id);
-    const previous = history.at(-1);
-    await argocd.sync(app.application, app.revision);
-    return { kind: 'accepted', previous: previous ? { id: previous.id, revision: previous.revision } : null };
+    const last = history.at(-1);
+    const previous = last ? { id: last.id, revision: last.revision } : null;
+    const facts: SyncFacts = { autoSync: autoSyncEnabled(current), targetRevision: targetRevision(current) };
+    const who = { application: app.application, revision: app.revision, releaseId: release.release.id };
+    let request = syncRequest(who, facts);
+    if (request.kind === 'resolveTarget') {
+      const repository = release.services.find((s) => s.service === app.service)?.repository;
+      if (!repository) return { kind: 'failed', error: `no repository is recorded for ${app.service}` };
+      const head = await services.github.resolveCommit(repository, request.ref);
+      request = syncRequest(who, { ...facts, targetHead: head.oid });
+    }
+    switch (request.kind) {
+      case 'revision':
+        await argocd.sync(app.application, request.revision);
+        return { kind: 'accepted', previous };
+      case 'target':
+        await argocd.sync(app.application, undefined);
+        return { kind: 'accepted', previous, target: { ref: request.ref, head: request.head } };
+      case 'refuse':
+        return { kind: 'refused', reason: request.reason };
+      case 'resolveTarget':
+        return { kind: 'failed', error: `could not resolve ${request.ref} in GitHub` };
+    }
   } catch (error) {
     if (error instanceof ArgoCdError && error.operationInProgress)
       return { kind: 'busy', error: error.message };
@@ -82,7 +112,8 @@ export async function shipTick(services: ReleaseDeps, id: number): Promise<boole
   };
   const started = new Map<string, SyncAnswer>();
   if (argocd)
-    for (const app of syncsToStart(looked)) started.set(app.application, await askToSync(argocd, app));
+    for (const app of syncsToStart(looked))
+      started.set(app.application, await askToSync(services, argocd, release, app));
   const step = nextShipStep({ ...looked, started });
   for (const action of step.actions) await perform(services, step.after, action);
   return step.watchAgain;

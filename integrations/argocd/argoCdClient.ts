@@ -4,6 +4,7 @@ import { UpstreamError } from '../../core/errors.ts';
 import { type HttpAnswer, type JsonCall, JsonClient } from '../../core/http/jsonClient.ts';
 import type { RetryPolicy } from '../../core/http/retryPolicy.ts';
 import type { ArgoCdConfig } from './config.ts';
+import { autoSyncEnabled } from './syncPolicy.ts';
 
 /** An Argo CD Application as the API returns it, reduced to the fields dpbot reads. */
 export interface Application {
@@ -61,12 +62,25 @@ export class ArgoCdError extends UpstreamError {
   get autoSyncEnabled(): boolean {
     return /auto-sync is enabled/i.test(this.message);
   }
+
+  /**
+   * A terminate with nothing to terminate: InvalidArgument "Unable to terminate operation. No
+   * operation is in progress" (Argo CD server/application/application.go, TerminateOperation).
+   */
+  get noOperationInProgress(): boolean {
+    return this.grpcCode === GrpcCode.InvalidArgument && /no operation is in progress/i.test(this.message);
+  }
 }
 
 /** What the release needs from Argo CD. */
 export interface ArgoCdClient {
   get(name: string): Promise<Application>;
-  sync(name: string, revision: string): Promise<Application>;
+  /**
+   * Syncs to `revision`, or without one to what the application follows (Argo CD resolves its
+   * targetRevision to a commit): the only sync it accepts for an auto-synced application whose
+   * targetRevision is another ref.
+   */
+  sync(name: string, revision: string | undefined): Promise<Application>;
   rollback(name: string, historyId: number): Promise<Application>;
   /** Removes the automated sync policy; returns the one removed (null when it was off). */
   disableAutoSync(name: string): Promise<Record<string, unknown> | null>;
@@ -101,9 +115,14 @@ function argoCdErrorFor(answer: HttpAnswer, call: JsonCall): ArgoCdError {
   const message =
     answer.status === 401
       ? 'the ARGOCD_TOKEN was refused (401): it may have expired'
-      : answer.status === 403 || code === GrpcCode.PermissionDenied
-        ? `permission denied for ${call.context ?? answer.method}: the ARGOCD_TOKEN's role lacks it`
-        : (said ?? `HTTP ${answer.status}`);
+      : said === 'permission denied' && answer.status === 403
+        ? // Argo CD answers a bare "permission denied" for an application that does not exist when no
+          // project is named, so as not to tell it from one the caller may not see
+          // (Argo CD server/application/application.go).
+          `no application at ${call.context ?? answer.method} that the ARGOCD_TOKEN may see: check the name (Argo CD says "permission denied" for a missing one) or the token's role`
+        : answer.status === 403 || code === GrpcCode.PermissionDenied
+          ? `permission denied for ${call.context ?? answer.method}: the ARGOCD_TOKEN's role lacks it`
+          : (said ?? `HTTP ${answer.status}`);
   return new ArgoCdError(message, answer.status, code);
 }
 
@@ -143,10 +162,10 @@ export class HttpArgoCdClient implements ArgoCdClient {
     return this.#call('GET', `/api/v1/applications/${encodeURIComponent(name)}`);
   }
 
-  sync(name: string, revision: string): Promise<Application> {
+  sync(name: string, revision: string | undefined): Promise<Application> {
     return this.#call('POST', `/api/v1/applications/${encodeURIComponent(name)}/sync`, {
       name,
-      revision,
+      ...(revision === undefined ? {} : { revision }),
       prune: false,
       dryRun: false,
     });
@@ -164,7 +183,9 @@ export class HttpArgoCdClient implements ArgoCdClient {
   async disableAutoSync(name: string): Promise<Record<string, unknown> | null> {
     const app = await this.get(name);
     const automated = app.spec.syncPolicy?.automated ?? null;
-    if (!automated) return null;
+    if (!automated || !autoSyncEnabled(app)) return null;
+    // `automated: null` turns auto-sync off on every version; `enabled: false` would be dropped,
+    // leaving it on, by servers before v3.1.
     await this.#call('PATCH', `/api/v1/applications/${encodeURIComponent(name)}`, {
       name,
       patchType: 'merge',

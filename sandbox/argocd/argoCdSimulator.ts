@@ -7,7 +7,8 @@ export interface SimApplicationInit {
   /** The revision deployed now (and the one before it, so a rollback has somewhere to go). */
   revision: string;
   previousRevision?: string;
-  autoSync?: boolean;
+  /** true for `{ prune: true, selfHeal: true }`; an object is taken as the `automated` policy itself. */
+  autoSync?: boolean | Record<string, unknown>;
 }
 
 interface HistoryEntry {
@@ -52,15 +53,49 @@ interface SimApplication {
 
 const grpc = (status: number, code: number, message: string): SimResponse => ({
   status,
-  body: { error: message, code, message },
+  body: { error: message, code, message, details: [] },
 });
 
+/** The namespace the applications live in, as in `application <namespace>/<name>` messages. */
+const NAMESPACE = 'argocd';
+
 /**
- * Argo CD's REST API as dpbot uses it: applications with sync, health, history and operation
- * state; sync and rollback operations that progress as the application is read; Degraded health
- * for revisions marked bad; FailedPrecondition for a rollback while auto-sync is on and for any
- * operation while another is in progress; PATCH (merge) of the spec; terminating an operation;
- * and a resource tree.
+ * Auto-sync as Argo CD reads it (server/application/application.go via
+ * SyncPolicy.IsAutomatedSyncEnabled): `automated` present and `enabled` not false.
+ */
+const autoSyncOn = (app: SimApplication): boolean =>
+  app.automated !== null && app.automated.enabled !== false;
+
+/** A JSON merge patch (RFC 7396) of one object: null removes a key, objects merge. */
+function mergePatch(
+  target: Record<string, unknown>,
+  patch: Record<string, unknown>,
+): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...target };
+  for (const [key, value] of Object.entries(patch)) {
+    if (value === null) delete out[key];
+    else if (typeof value === 'object' && !Array.isArray(value)) {
+      const before = out[key];
+      out[key] = mergePatch(
+        typeof before === 'object' && before !== null && !Array.isArray(before)
+          ? (before as Record<string, unknown>)
+          : {},
+        value as Record<string, unknown>,
+      );
+    } else out[key] = value;
+  }
+  return out;
+}
+
+/**
+ * Argo CD's REST API as dpbot uses it, answering as Argo CD v3.5 does
+ * (server/application/application.go): applications with sync, health, history (ids from 0) and
+ * operation state; sync and rollback operations that progress as the application is read;
+ * Degraded health for revisions marked bad; FailedPrecondition for a sync to a commit and for a
+ * rollback while auto-sync is on, and for any operation while another is in progress;
+ * InvalidArgument for an unknown history id and for terminating when nothing runs; "permission
+ * denied" for a missing application unless a project is named; PATCH (merge) of the spec; and a
+ * resource tree.
  */
 export class ArgoCdSimulator extends Simulator {
   readonly apps = new Map<string, SimApplication>();
@@ -70,11 +105,23 @@ export class ArgoCdSimulator extends Simulator {
   readonly failingRevisions = new Set<string>();
   readonly #token: string | undefined;
   readonly #now: () => Date;
+  readonly #headOf: ((repoURL: string, ref: string) => string | undefined) | undefined;
 
-  constructor(options: { token?: string; now?: () => Date } = {}) {
+  /**
+   * `headOf` resolves a targetRevision to a commit, as Argo CD's repo server does for a sync
+   * without a revision; without it (or when it knows nothing) the revision deployed now stands in.
+   */
+  constructor(
+    options: {
+      token?: string;
+      now?: () => Date;
+      headOf?: (repoURL: string, ref: string) => string | undefined;
+    } = {},
+  ) {
     super('argocd');
     this.#token = options.token;
     this.#now = options.now ?? (() => new Date());
+    this.#headOf = options.headOf;
     const r = (
       method: string,
       pattern: string,
@@ -84,7 +131,12 @@ export class ArgoCdSimulator extends Simulator {
         if (this.#token && req.headers.authorization !== `Bearer ${this.#token}`)
           return grpc(401, 16, 'no session information');
         const app = this.apps.get(req.params.name ?? '');
-        if (!app) return grpc(404, 5, `applications.argoproj.io "${req.params.name}" not found`);
+        // Without a project Argo CD cannot check RBAC on a missing application and says no more
+        // than "permission denied", so as not to tell which names exist.
+        if (!app)
+          return req.query.get('project')
+            ? grpc(404, 5, `applications.argoproj.io "${req.params.name}" not found`)
+            : grpc(403, 7, 'permission denied');
         return handler(req, app);
       });
     r('GET', '/api/v1/applications/:name', (_req, app) => {
@@ -95,7 +147,7 @@ export class ArgoCdSimulator extends Simulator {
     r('POST', '/api/v1/applications/:name/rollback', (req, app) => this.#rollback(req, app));
     r('PATCH', '/api/v1/applications/:name', (req, app) => this.#patch(req, app));
     r('DELETE', '/api/v1/applications/:name/operation', (_req, app) => {
-      if (!app.operation) return grpc(400, 9, 'Unable to terminate operation. No operation is in progress');
+      if (!app.operation) return grpc(400, 3, 'Unable to terminate operation. No operation is in progress');
       app.operation.terminated = true;
       return { body: {} };
     });
@@ -122,14 +174,14 @@ export class ArgoCdSimulator extends Simulator {
     const stamp = (minutesAgo: number) => new Date(now.getTime() - minutesAgo * 60_000).toISOString();
     if (init.previousRevision)
       history.push({
-        id: 1,
+        id: 0,
         revision: init.previousRevision,
         deployedAt: stamp(20_000),
         deployStartedAt: stamp(20_001),
         source,
       });
     history.push({
-      id: history.length + 1,
+      id: history.length,
       revision: init.revision,
       deployedAt: stamp(10_000),
       deployStartedAt: stamp(10_001),
@@ -140,7 +192,12 @@ export class ArgoCdSimulator extends Simulator {
       repoURL: source.repoURL,
       path: source.path,
       targetRevision: 'main',
-      automated: init.autoSync ? { prune: true, selfHeal: true } : null,
+      automated:
+        typeof init.autoSync === 'object'
+          ? init.autoSync
+          : init.autoSync
+            ? { prune: true, selfHeal: true }
+            : null,
       syncStatus: 'Synced',
       syncedRevision: init.revision,
       health: 'Healthy',
@@ -232,7 +289,7 @@ export class ArgoCdSimulator extends Simulator {
         finishedAt: now,
         syncResult: { revision: op.revision },
       };
-      const id = Math.max(0, ...app.history.map((h) => h.id)) + 1;
+      const id = Math.max(-1, ...app.history.map((h) => h.id)) + 1;
       app.history.push({
         id,
         revision: op.revision,
@@ -257,21 +314,29 @@ export class ArgoCdSimulator extends Simulator {
   }
 
   #sync(req: SimRequest, app: SimApplication): SimResponse {
+    const body = (req.body ?? {}) as { revision?: string; dryRun?: boolean };
+    const target = app.targetRevision || 'HEAD';
+    // A plain string comparison, as Argo CD makes it: a commit is refused even when it is the
+    // branch's head.
+    if (body.revision && body.revision !== target && autoSyncOn(app) && !body.dryRun)
+      return grpc(400, 9, `Cannot sync to ${body.revision}: auto-sync currently set to ${target}`);
     if (app.operation) return grpc(400, 9, 'another operation is already in progress');
-    const body = (req.body ?? {}) as { revision?: string };
-    const revision = body.revision || app.targetRevision;
+    const revision = body.revision || (this.#headOf?.(app.repoURL, target) ?? app.syncedRevision);
     app.operation = { kind: 'sync', revision, step: 0, startedAt: this.#now().toISOString() };
     this.#startState(app);
     return { body: this.#render(app) };
   }
 
   #rollback(req: SimRequest, app: SimApplication): SimResponse {
-    if (app.automated) return grpc(400, 9, 'rollback cannot be initiated when auto-sync is enabled');
-    if (app.operation) return grpc(400, 9, 'another operation is already in progress');
-    const body = (req.body ?? {}) as { id?: number | string };
-    const entry = app.history.find((h) => h.id === Number(body.id));
+    // Checked in Argo CD's order: auto-sync (dryRun or not), the history id, then a running operation.
+    if (autoSyncOn(app)) return grpc(400, 9, 'rollback cannot be initiated when auto-sync is enabled');
+    const body = (req.body ?? {}) as { id?: unknown };
+    // int64 in the API; a missing id reads as 0, the first deployment.
+    const id = body.id === undefined ? 0 : Number(body.id);
+    const entry = app.history.find((h) => h.id === id);
     if (!entry)
-      return grpc(400, 3, `application ${app.name} does not have deployment with id ${String(body.id)}`);
+      return grpc(400, 3, `application ${NAMESPACE}/${app.name} does not have deployment with id ${id}`);
+    if (app.operation) return grpc(400, 9, 'another operation is already in progress');
     app.operation = {
       kind: 'rollback',
       revision: entry.revision,
@@ -293,14 +358,17 @@ export class ArgoCdSimulator extends Simulator {
       return grpc(400, 3, 'error unmarshaling patch');
     }
     const policy = patch.spec?.syncPolicy;
-    if (policy && 'automated' in policy) app.automated = policy.automated ?? null;
+    if (policy && 'automated' in policy) {
+      const automated = policy.automated;
+      app.automated = automated ? mergePatch(app.automated ?? {}, automated) : null;
+    }
     app.resourceVersion++;
     return { body: this.#render(app) };
   }
 
   #render(app: SimApplication) {
     return {
-      metadata: { name: app.name, namespace: 'argocd', resourceVersion: String(app.resourceVersion) },
+      metadata: { name: app.name, namespace: NAMESPACE, resourceVersion: String(app.resourceVersion) },
       spec: {
         project: 'default',
         source: { repoURL: app.repoURL, path: app.path, targetRevision: app.targetRevision },

@@ -195,20 +195,21 @@ describe('release ship', () => {
     const apps = await world.database.query(
       'SELECT application, status, revision, previous_history_id::int FROM release_apps ORDER BY application',
     );
+    // Argo CD numbers history from 0: what ran before the release is entry 1 of 0 and 1.
     expect(apps.rows).toEqual([
       {
         application: 'catalog-api',
         status: 'healthy',
         revision: head('acme/platform'),
-        previous_history_id: 2,
+        previous_history_id: 1,
       },
       {
         application: 'catalog-worker',
         status: 'healthy',
         revision: head('acme/platform'),
-        previous_history_id: 2,
+        previous_history_id: 1,
       },
-      { application: 'orders-api', status: 'healthy', revision: head('acme/orders'), previous_history_id: 2 },
+      { application: 'orders-api', status: 'healthy', revision: head('acme/orders'), previous_history_id: 1 },
     ]);
     for (const name of ['orders-api', 'catalog-api', 'catalog-worker'])
       expect(world.argocd.app(name).syncedRevision).toBe(world.argocd.app(name).history.at(-1)?.revision);

@@ -90,6 +90,19 @@ describe('a release whose deployment goes wrong', () => {
     const posts = threadPosts('catalog').map((p) => p.message.text);
     expect(posts.some((t) => t.startsWith('catalog-api is degraded'))).toBe(true);
     expect(posts.some((t) => t.includes('release rollback catalog-api --release 1'))).toBe(true);
+    // catalog-worker is auto-synced: Argo CD syncs it to no commit but only to the branch it follows,
+    // so dpbot synced main without a revision once GitHub said main is at the release commit.
+    const workerSyncs = world.argocd.requests.filter(
+      (r) => r.method === 'POST' && r.path.endsWith('/catalog-worker/sync'),
+    );
+    expect(workerSyncs.map((r) => r.body)).toEqual([{ name: 'catalog-worker', prune: false, dryRun: false }]);
+    expect(
+      posts.some(
+        (t) =>
+          t.startsWith('Auto-sync is on for catalog-worker') &&
+          t.includes(`main is at ${platformHead.slice(0, 7)}, the release commit, so dpbot synced main`),
+      ),
+    ).toBe(true);
   });
 
   it('rolls back under auto-sync once, however often it is clicked, and reminds until auto-sync is back', async () => {
@@ -130,7 +143,8 @@ describe('a release whose deployment goes wrong', () => {
       (r) => r.method === 'POST' && r.path.endsWith('/catalog-worker/rollback'),
     );
     expect(rollbackOps).toHaveLength(1);
-    expect(rollbackOps[0]?.body).toMatchObject({ id: 2, prune: false });
+    // Argo CD numbers history from 0: 0 and 1 before the release, 2 its sync; 1 ran before it.
+    expect(rollbackOps[0]?.body).toMatchObject({ id: 1, prune: false });
     // Auto-sync was turned off first, with a merge patch, and that step is audited.
     const patch = world.argocd.requests.find(
       (r) => r.method === 'PATCH' && r.path.endsWith('/catalog-worker'),
@@ -168,9 +182,9 @@ describe('a release whose deployment goes wrong', () => {
       15_000,
       200,
     );
-    // History entry 2 is what ran before the release.
+    // History entry 1 is what ran before the release.
     expect(world.argocd.app('catalog-worker').syncedRevision).toBe(
-      world.argocd.app('catalog-worker').history.find((h) => h.id === 2)?.revision,
+      world.argocd.app('catalog-worker').history.find((h) => h.id === 1)?.revision,
     );
 
     // The thread says auto-sync is off, and reminds until it is back on.
@@ -187,6 +201,18 @@ describe('a release whose deployment goes wrong', () => {
     );
     expect(threadPosts('catalog').some((p) => p.message.text.includes('turned auto-sync off'))).toBe(true);
     const worker = world.argocd.app('catalog-worker');
+    // `enabled: false` (Argo CD ≥ 3.1) keeps auto-sync off: the reminders go on.
+    const reminders = () =>
+      threadPosts('catalog').filter((p) =>
+        p.message.text.startsWith('Reminder: auto-sync of catalog-worker is still off'),
+      ).length;
+    worker.automated = { enabled: false, prune: true, selfHeal: true };
+    // One more than the next, which may have read Argo CD before the change.
+    const seen = reminders() + 1;
+    await eventually(() => expect(reminders()).toBeGreaterThan(seen), 15_000, 200);
+    expect(
+      threadPosts('catalog').some((p) => p.message.text === 'Auto-sync of catalog-worker is on again.'),
+    ).toBe(false);
     worker.automated = { prune: true, selfHeal: true };
     await eventually(
       () => {
@@ -197,8 +223,8 @@ describe('a release whose deployment goes wrong', () => {
       15_000,
       200,
     );
-    const reminders = await auditOutcomes("request_id = 'rollback-release:1:catalog-worker'");
-    expect(reminders).toEqual(
+    const events = await auditOutcomes("request_id = 'rollback-release:1:catalog-worker'");
+    expect(events).toEqual(
       expect.arrayContaining(['rollback_healthy', 'autosync_reminder', 'autosync_restored']),
     );
   });

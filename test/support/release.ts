@@ -44,7 +44,14 @@ export async function startReleaseWorld(
   } = {},
 ): Promise<ReleaseWorld> {
   const github = new GitHubSimulator({ token: 'ghs-test' });
-  const argocd = new ArgoCdSimulator({ token: 'argo-test' });
+  // Argo CD resolves the branch an auto-synced application follows in the same Git as GitHub's.
+  const argocd = new ArgoCdSimulator({
+    token: 'argo-test',
+    headOf: (repoURL, ref) => {
+      const repo = github.repository(repoURL.replace('https://github.com/', ''));
+      return ref === repo.defaultBranch ? repo.commits.at(-1)?.oid : undefined;
+    },
+  });
   const orders = [
     ...generatePullRequests('acme/orders', { count: 3, start: old, spacingMs: 3_600_000, firstNumber: 10 }),
     ...generatePullRequests('acme/orders', {

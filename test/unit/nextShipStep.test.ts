@@ -6,6 +6,7 @@ import {
   type SyncAnswer,
   syncsToStart,
 } from '../../handlers/release/nextShipStep.ts';
+import { syncRequest } from '../../handlers/release/syncRequest.ts';
 import type { Assessment } from '../../integrations/argocd/assess.ts';
 
 const now = new Date('2026-11-18T10:00:00Z');
@@ -335,5 +336,112 @@ describe('nextShipStep', () => {
     const step = nextShipStep(s);
     expect(kinds(step)).toEqual(['updateApp']);
     expect(step.watchAgain).toBe(true);
+  });
+
+  it('syncs an auto-synced application through its branch, said in its thread, or not at all when the branch moved on', () => {
+    const s = snapshot(
+      [app('orders'), app('catalog')],
+      [service('orders', 'waiting'), service('catalog', 'waiting')],
+      {
+        started: [
+          [
+            'orders',
+            {
+              kind: 'accepted',
+              previous: { id: 0, revision: 'old-revision' },
+              target: { ref: 'main', head: 'abcdef0123456789' },
+            },
+          ],
+          ['catalog', { kind: 'refused', reason: 'auto-sync is on for catalog and follows main' }],
+        ],
+      },
+    );
+    const step = nextShipStep(s);
+    expect(step.actions.slice(0, 7)).toEqual([
+      {
+        kind: 'updateApp',
+        application: 'orders',
+        values: {
+          status: 'syncing',
+          startedAt: now,
+          healthySince: null,
+          message: 'syncing main (at abcdef0)',
+          // History id 0 is a deployment like any other.
+          previousHistoryId: 0,
+          previousRevision: 'old-revision',
+        },
+      },
+      {
+        kind: 'audit',
+        outcome: 'sync_started',
+        detail: {
+          application: 'orders',
+          revision: 'abcdef0123456789',
+          previousHistoryId: 0,
+          syncedRef: 'main',
+        },
+      },
+      {
+        kind: 'post',
+        service: 'orders',
+        message: expect.objectContaining({
+          text: 'Auto-sync is on for orders: Argo CD syncs it only to main, not to a commit. GitHub says main is at abcdef0, the release commit, so dpbot synced main; it counts as done only once Argo CD deployed abcdef0.',
+        }),
+      },
+      {
+        kind: 'updateApp',
+        application: 'catalog',
+        values: {
+          status: 'failed',
+          finishedAt: now,
+          message: 'auto-sync is on for catalog and follows main',
+        },
+      },
+      {
+        kind: 'audit',
+        outcome: 'sync_refused',
+        detail: { application: 'catalog' },
+        error: 'auto-sync is on for catalog and follows main',
+      },
+      {
+        kind: 'post',
+        service: 'catalog',
+        message: expect.objectContaining({
+          text: 'catalog was not synced: auto-sync is on for catalog and follows main.',
+        }),
+      },
+      { kind: 'updateService', service: 'orders', shipStatus: 'deploying' },
+    ]);
+    expect(step.after.apps.map((a) => a.status)).toEqual(['syncing', 'failed']);
+    // orders still syncs: the release is not stopped yet.
+    expect(step.watchAgain).toBe(true);
+  });
+});
+
+describe('syncRequest', () => {
+  const release = { application: 'orders', revision: 'abcdef0123456789', releaseId: 7 };
+
+  it('syncs to the commit unless auto-sync is on and the application follows another ref', () => {
+    const commit = { kind: 'revision', revision: 'abcdef0123456789' };
+    expect(syncRequest(release, { autoSync: false, targetRevision: 'main' })).toEqual(commit);
+    expect(syncRequest(release, { autoSync: true, targetRevision: 'abcdef0123456789' })).toEqual(commit);
+    expect(syncRequest(release, { autoSync: true, targetRevision: 'main' })).toEqual({
+      kind: 'resolveTarget',
+      ref: 'main',
+    });
+  });
+
+  it('syncs the branch only when GitHub says its head is the release commit, and otherwise says what to do', () => {
+    expect(
+      syncRequest(release, { autoSync: true, targetRevision: 'main', targetHead: 'abcdef0123456789' }),
+    ).toEqual({ kind: 'target', ref: 'main', head: 'abcdef0123456789' });
+    expect(
+      syncRequest(release, { autoSync: true, targetRevision: 'HEAD', targetHead: '9876543210fedcba' }),
+    ).toEqual({
+      kind: 'refuse',
+      reason:
+        "auto-sync is on for orders and follows HEAD, so Argo CD syncs it only to HEAD, which GitHub says is at 9876543, not the release's abcdef0. " +
+        'Turn auto-sync off for it (dpbot then syncs the release commit) and "release ship --release 7", or cancel this release and start one that takes in what was merged',
+    });
   });
 });

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ConflictError, NotAllowedError, NotFoundError } from '../../../core/errors.ts';
 import type { Decision, Release } from '../../../db/stores/releaseStore.ts';
+import { autoSyncEnabled } from '../../../integrations/argocd/syncPolicy.ts';
 import type { CommandContext } from '../../../pipeline/defineCommand.ts';
 import type { Message } from '../../../pipeline/message.ts';
 import { noticeMessage } from '../../../pipeline/views/common.ts';
@@ -98,7 +99,7 @@ export const autoSyncNote = async (
   application: string,
 ): Promise<string[]> => {
   const app = await requireArgo(ctx.services).get(application);
-  return app.spec.syncPolicy?.automated
+  return autoSyncEnabled(app)
     ? [
         `Auto-sync is on for ${application}: dpbot turns it off first (Argo CD refuses a rollback otherwise) and reminds until it is back on.`,
       ]
