@@ -461,7 +461,12 @@ export class KubeClusters implements KubernetesClusters {
       if (error instanceof NotFoundError) return null;
       throw error;
     }
-    const selfHeal = getField(app, 'spec.syncPolicy.automated.selfHeal') === true;
+    // Self-heal is part of auto-sync, which Argo CD reads as on when `automated` is there and not
+    // `enabled: false` (server/application/application.go, SyncPolicy.IsAutomatedSyncEnabled).
+    const automated = getField(app, 'spec.syncPolicy.automated');
+    const autoSync =
+      typeof automated === 'object' && automated !== null && getField(automated, 'enabled') !== false;
+    const selfHeal = autoSync && getField(app, 'spec.syncPolicy.automated.selfHeal') === true;
     const respect = (getField(app, 'spec.syncPolicy.syncOptions') as unknown[] | undefined)?.includes(
       'RespectIgnoreDifferences=true',
     );

@@ -466,7 +466,14 @@ export class KubernetesSimulator {
       const object = this.#objects.get(key);
       const app = this.#objects.get(this.#key(ARGO_APPLICATIONS, 'argocd', git.app));
       if (!object || !app) continue;
-      const selfHeal = getField(app, 'spec.syncPolicy.automated.selfHeal') === true;
+      // Argo CD's controller self-heals only while auto-sync is on: `automated` present and not
+      // `enabled: false` (Argo CD ≥ 3.1).
+      const automated = getField(app, 'spec.syncPolicy.automated');
+      const selfHeal =
+        typeof automated === 'object' &&
+        automated !== null &&
+        getField(automated, 'enabled') !== false &&
+        getField(automated, 'selfHeal') === true;
       const ignores =
         JSON.stringify(getField(app, 'spec.ignoreDifferences') ?? []).includes('/spec/replicas') &&
         JSON.stringify(getField(app, 'spec.syncPolicy.syncOptions') ?? []).includes(

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../bot/app.ts';
 import { APPROVE_ACTION, CANCEL_ACTION, CONFIRM_ACTION } from '../../pipeline/views/common.ts';
 import { MODAL_INPUT, modalSubmissionToText } from '../../pipeline/views/modal.ts';
+import { setField } from '../../sandbox/kubernetes/objectFields.ts';
 import { recordingResponder, startTestApp } from '../support/app.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import { eventually } from '../support/eventually.ts';
@@ -291,6 +292,28 @@ describe('scale', () => {
     const allowed = await run('scale team-q 2', ADA);
     expect(allowed.outcome).toBe('ok');
     expect(replicas('Deployment', 'team-q', 'scorer')).toBe(2);
+  });
+
+  it('reads automated: { enabled: false } as no self-heal, as Argo CD does, and scales', async () => {
+    // As another client would change them in place (setField returns a changed copy).
+    const automated = (enabled: boolean) => (app: Record<string, unknown>) => {
+      Object.assign(
+        app,
+        setField(app, 'spec.syncPolicy.automated', { enabled, prune: true, selfHeal: true }),
+      );
+    };
+    kube.sim.update('Application', 'argocd', 'team-z', automated(false));
+    try {
+      const allowed = await run('scale team-z 4', ADA);
+      expect(allowed.outcome).toBe('ok');
+      kube.sim.tick();
+      expect(replicas('Deployment', 'team-z', 'enricher')).toBe(4);
+    } finally {
+      kube.sim.update('Application', 'argocd', 'team-z', automated(true));
+      kube.sim.update('Deployment', 'team-z', 'enricher', (d) => {
+        Object.assign(d, setField(d, 'spec.replicas', 3));
+      });
+    }
   });
 
   it('warns and asks instead of refusing when so configured, also when it cannot read the application', async () => {
