@@ -4,6 +4,8 @@ import { createMetrics } from '../core/metrics.ts';
 import type { Command } from '../pipeline/defineCommand.ts';
 import { type App, createApp } from './app.ts';
 import type { LoadedConfig } from './config/loadConfig.ts';
+import { withSandboxAdmin } from './sandbox/admin.ts';
+import { startSandbox } from './sandbox/index.ts';
 import { type RunningServer, startHttpServer } from './server.ts';
 import {
   createSlackClients,
@@ -33,20 +35,46 @@ export async function serveSlack(input: {
   /** Commands besides dpbot's own (tests exercise the Slack surface with fixtures). */
   extraCommands?: Command[];
   host?: string;
+  /** With `sandbox: true`: the e-mail of the Slack user who gets the data-platform grants. */
+  admin?: string;
 }): Promise<RunningBot> {
-  const { loaded, env, log, settings } = input;
+  const { log, settings } = input;
+  // `sandbox: true` with a real Slack workspace: Slack is real, everything behind it simulated.
+  const sandbox = input.loaded.config.sandbox ? await startSandbox(input.loaded.config) : undefined;
+  const admin =
+    sandbox && input.admin ? withSandboxAdmin(sandbox.config, input.loaded.baseDir, input.admin) : undefined;
+  const loaded = sandbox ? { ...input.loaded, config: admin?.config ?? sandbox.config } : input.loaded;
+  const env = sandbox ? { ...sandbox.env, ...input.env } : input.env;
+  if (sandbox) {
+    log.info(
+      { simulated: sandbox.names, admin: input.admin ?? null },
+      `sandbox: changes go to simulated systems (${sandbox.names.join(', ')} on 127.0.0.1), not to real ones`,
+    );
+    if (!input.admin)
+      log.warn("sandbox: no --admin <email>, so only the sandbox directory's people may run commands");
+  }
+  const released = async () => {
+    admin?.remove();
+    await sandbox?.stop();
+  };
   const metrics = createMetrics();
   const clients = createSlackClients(settings, loaded.config, log, metrics);
-  const app = await createApp({
-    metrics,
-    loaded,
-    env,
-    log,
-    runWorkers: true,
-    notifier: clients.notifier,
-    slackProfiles: clients.profiles,
-    ...(input.extraCommands ? { extraCommands: input.extraCommands } : {}),
-  });
+  let app: App;
+  try {
+    app = await createApp({
+      metrics,
+      loaded,
+      env,
+      log,
+      runWorkers: true,
+      notifier: clients.notifier,
+      slackProfiles: clients.profiles,
+      ...(input.extraCommands ? { extraCommands: input.extraCommands } : {}),
+    });
+  } catch (error) {
+    await released();
+    throw error;
+  }
   let slack: SlackRuntime | undefined;
   let server: RunningServer | undefined;
   try {
@@ -71,6 +99,7 @@ export async function serveSlack(input: {
   } catch (error) {
     await server?.close();
     await app.close();
+    await released();
     throw error;
   }
   log.info(
@@ -89,6 +118,7 @@ export async function serveSlack(input: {
       const drained = await app.pipeline.drain(options.drainMs ?? 25_000);
       if (!drained) log.warn({ inflight: app.pipeline.inflight }, 'stopping with requests still in progress');
       await app.close();
+      await released();
     },
   };
 }

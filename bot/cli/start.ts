@@ -18,7 +18,11 @@ export function registerStart(program: Program, cli: Cli): void {
   program
     .command('start')
     .description('start dpbot: serve Slack when SLACK_BOT_TOKEN is set, otherwise open the local console')
-    .action(async () => {
+    .option(
+      '--admin <email>',
+      'with sandbox: true and Slack, the Slack user (by e-mail) who gets the data-platform grants',
+    )
+    .action(async (opts: { admin?: string }) => {
       const loaded = cli.config();
       const settings = slackSettings(cli.io.env);
       if (!settings) {
@@ -29,7 +33,13 @@ export function registerStart(program: Program, cli: Cli): void {
         return;
       }
       const log = cli.logger(loaded);
-      const bot = await serveSlack({ loaded, env: cli.io.env, log, settings });
+      const bot = await serveSlack({
+        loaded,
+        env: cli.io.env,
+        log,
+        settings,
+        ...(opts.admin ? { admin: opts.admin } : {}),
+      });
       await untilSignal(cli.io.signals);
       log.info('shutting down');
       await bot.stop();

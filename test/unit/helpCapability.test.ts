@@ -4,8 +4,9 @@ import { buildRegistry } from '../../bot/app.ts';
 import { helpCapability } from '../../handlers/help/index.ts';
 import type { Caller, CommandContext } from '../../pipeline/defineCommand.ts';
 
-// The help capability bound with the one dependency it declares, no database and no Slack.
-const bound = helpCapability.bind({ registry: buildRegistry() });
+// The help capability bound with the dependencies it declares, no database and no Slack.
+const bound = helpCapability.bind({ registry: buildRegistry(), sandbox: false });
+const sandboxed = helpCapability.bind({ registry: buildRegistry(), sandbox: true });
 
 function contextFor(caller: Caller): CommandContext {
   return {
@@ -53,6 +54,15 @@ describe('help, bound with just its dependencies', () => {
     const message = await help?.run({}, ctx);
     expect(message?.text).toContain('audit');
     expect(message?.text).not.toContain('scale <team>');
+    expect(message?.text).not.toContain('sandbox');
+  });
+
+  it('says first, in the sandbox, that changes go to simulated systems', async () => {
+    const message = await sandboxed.commands.find((c) => c.name === 'help')?.run({}, contextFor(caller([])));
+    expect(message?.text.split('\n')[0]).toBe(
+      'sandbox: changes go to simulated systems (Kubernetes, Argo, GitHub, Jira on 127.0.0.1), not to real ones',
+    );
+    expect(JSON.stringify(message?.blocks)).toContain('sandbox: changes go to simulated systems');
   });
 
   it('explains one command, saying whether the caller has its action', async () => {

@@ -1,0 +1,91 @@
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { exampleConfigPath, loadConfig } from '../../bot/config/loadConfig.ts';
+import { type RunningBot, serveSlack } from '../../bot/serve.ts';
+import { SANDBOX_BOT_TOKEN } from '../../sandbox/slack/slackSimulator.ts';
+import { createTestDatabase, type TestDatabase } from '../support/db.ts';
+import { eventually } from '../support/eventually.ts';
+import { FakeSlack, SIGNING_SECRET, slackWithPeople } from '../support/slack.ts';
+
+// A newcomer's first step with a real workspace: Slack credentials, no dpbot.yaml (so the example
+// configuration, sandbox: true), and --admin naming the installer.
+const NEWCOMER = 'U0NEWCOMER';
+const STRANGER = 'U0MALLORY1';
+
+describe('Slack in front of the sandbox (sandbox: true with Slack credentials)', () => {
+  const sim = slackWithPeople().addUser({
+    id: NEWCOMER,
+    name: 'nia',
+    realName: 'Nia Newcomer',
+    email: 'Nia@Company.test',
+  });
+  let database: TestDatabase;
+  let bot: RunningBot;
+  let slack: FakeSlack;
+  const lines: { msg: string; level: number }[] = [];
+
+  beforeAll(async () => {
+    await sim.start();
+    database = await createTestDatabase();
+    const loaded = loadConfig({ env: {}, cwd: '/nonexistent-so-the-example-is-used' });
+    expect(loaded.path).toBe(exampleConfigPath());
+    const withSlack = {
+      ...loaded,
+      config: { ...loaded.config, slack: { ...loaded.config.slack, apiUrl: sim.apiUrl } },
+    };
+    const log = pino(
+      { level: 'info' },
+      { write: (line: string) => lines.push(JSON.parse(line) as { msg: string; level: number }) },
+    );
+    bot = await serveSlack({
+      loaded: withSlack,
+      env: { DATABASE_URL: database.url },
+      log,
+      settings: { botToken: SANDBOX_BOT_TOKEN, signingSecret: SIGNING_SECRET, appToken: undefined },
+      port: 0,
+      host: '127.0.0.1',
+      admin: 'nia@company.test',
+    });
+    slack = new FakeSlack(bot.server.url, sim);
+  });
+  afterAll(async () => {
+    await bot?.stop();
+    await database?.drop();
+    await sim.stop();
+  });
+
+  it('says first that changes go to simulated systems, and which', () => {
+    expect(lines[0]?.msg).toMatch(
+      /^sandbox: changes go to simulated systems \(Kubernetes, .*Argo CD, Argo Workflows, Jira on 127\.0\.0\.1\), not to real ones$/,
+    );
+  });
+
+  it('gives the installer the data-platform grants, and help says it is the sandbox', async () => {
+    const help = await slack.slash('help', NEWCOMER);
+    expect(help.status).toBe(200);
+    await eventually(() => expect(slack.responses(help.responseId)).toHaveLength(1));
+    const [reply] = slack.responses(help.responseId);
+    expect(String(reply?.text).split('\n')[0]).toContain('sandbox: changes go to simulated systems');
+    expect(String(reply?.text)).toContain('scale <team> <replicas>');
+
+    const whoami = await slack.slash('whoami', NEWCOMER);
+    await eventually(() => expect(slack.responses(whoami.responseId)).toHaveLength(1));
+    expect(String(slack.responses(whoami.responseId)[0]?.text)).toContain('file:data-platform');
+  });
+
+  it('scales a simulated team for the installer, and announces it in the channel', async () => {
+    const before = sim.messagesIn('C0OPS').length;
+    const scaled = await slack.slash('scale team-x 3 --reason "trying dpbot"', NEWCOMER);
+    expect(scaled.status).toBe(200);
+    await eventually(() => expect(sim.messagesIn('C0OPS').length).toBeGreaterThan(before), 15_000);
+    expect(sim.messagesIn('C0OPS').at(-1)?.text).toContain('team-x');
+  });
+
+  it('turns away a workspace member who is in neither the sandbox directory nor --admin', async () => {
+    const denied = await slack.slash('scale team-x 2', STRANGER);
+    // Refused in the acknowledgement itself: nothing ran, nothing follows.
+    expect(denied.ack?.text).toBe(
+      "Not allowed: mallory@example.com is not in dpbot's directory, so it cannot tell what you may do. Ask #data-platform (the data-platform team) to add you to a group that has access.",
+    );
+  });
+});
