@@ -1,19 +1,23 @@
 import { Blocks, Elements, Md } from 'slack-block-builder';
 import { z } from 'zod';
+import { InputError } from '../../../core/errors.ts';
 import { blocks } from '../../../pipeline/message.ts';
 import { escapeMrkdwn, RUN_ACTION } from '../../../pipeline/views/common.ts';
+import { clipText, pageButtons, pageOf } from '../../../pipeline/views/paging.ts';
 import { mayRun, taskUsage } from '../catalog.ts';
 import { defineCommand } from '../deps.ts';
 
-/** Tasks shown at most (a few blocks each; Slack allows 50 blocks per message). */
-const SHOWN = 40;
+const USAGE = 'task list [page=N]';
+/** Tasks per page: a section each, beside a header, a footer and the page buttons (50 blocks at most). */
+export const TASKS_PER_PAGE = 20;
 
 export const taskList = defineCommand({
   name: 'task list',
   summary: 'List the ops tasks you may run, with their parameters',
-  usage: 'task list',
-  args: z.object({}),
-  run: (_a, ctx) => {
+  usage: USAGE,
+  params: { keyValues: ['page'] },
+  args: z.object({ page: z.coerce.number().int().min(1).max(10_000).default(1) }),
+  run: (a, ctx) => {
     const all = ctx.services.config.tasks;
     const mine = all.filter((t) => mayRun(ctx, t));
     const hidden = all.length - mine.length;
@@ -24,18 +28,35 @@ export const taskList = defineCommand({
         : 'No tasks are configured (tasks: in the configuration).';
       return { text, blocks: blocks(Blocks.Section({ text: escapeMrkdwn(text) })) };
     }
-    const sections = mine.slice(0, SHOWN).map((t) =>
+    const page = pageOf(mine, a.page, TASKS_PER_PAGE);
+    if (a.page > page.pages && ctx.entry !== 'button')
+      throw new InputError(
+        `page ${a.page} is past the last page (${page.pages}) of ${mine.length} task(s)`,
+        USAGE,
+      );
+    const paged = page.pages > 1;
+    const title = paged
+      ? `Tasks you may run: ${mine.length} · page ${page.page} of ${page.pages}`
+      : 'Tasks you may run';
+    const more =
+      page.after > 0 ? `${page.after} more: ${Md.codeInline(`task list page=${page.page + 1}`)}` : '';
+    const sections = page.items.map((t) =>
       Blocks.Section({
-        text: `${Md.bold(escapeMrkdwn(t.name))} — ${escapeMrkdwn(t.description)}${t.confirm ? ' (asks to confirm)' : ''}\n${Md.codeInline(escapeMrkdwn(taskUsage(t)))}`,
+        text: `${Md.bold(escapeMrkdwn(t.name))} — ${escapeMrkdwn(t.description)}${t.confirm ? ' (asks to confirm)' : ''}\n${Md.codeInline(escapeMrkdwn(clipText(taskUsage(t), 2000)))}`,
       }).accessory(Elements.Button({ text: 'Run', actionId: RUN_ACTION, value: `task run ${t.name}` })),
     );
+    const navigation = pageButtons(page, (n) => `task list page=${n}`);
     return {
-      text: ['Tasks you may run:', ...mine.map((t) => `${taskUsage(t)} — ${t.description}`)].join('\n'),
+      text: [
+        `${title}:`,
+        ...page.items.map((t) => `${taskUsage(t)} — ${t.description}`),
+        ...(page.after > 0 ? [`${page.after} more: task list page=${page.page + 1}`] : []),
+      ].join('\n'),
       blocks: blocks(
-        Blocks.Header({ text: 'Tasks you may run' }),
+        Blocks.Header({ text: title }),
         ...sections,
-        mine.length > SHOWN && Blocks.Section({ text: `_(${mine.length - SHOWN} more not shown)_` }),
-        Blocks.Context().elements(footer),
+        Blocks.Context().elements(more ? `${more} · ${footer}` : footer),
+        navigation.length > 0 && Blocks.Actions().elements(...navigation),
       ),
     };
   },
