@@ -34,7 +34,8 @@ const statusFilter = z
     return [...codes];
   });
 
-const word = z.string().min(1).max(100);
+/** As long as the longest dataset name (DATASET_NAME), so a whole name can be searched for. */
+const word = z.string().min(1).max(128);
 /** A bare word; `owner=ada` is a filter datasets does not have, not text to search for. */
 const searchWord = word.refine((w) => !/^[A-Za-z][\w.-]*=/.test(w), {
   error: (iss) => `unknown filter "${String(iss.input)}": datasets takes team=, status=, tag=, q= and page=`,
