@@ -81,7 +81,7 @@ export function taskUsage(task: TaskConfig): string {
 
 /** The command that lists every choice of a parameter, where messages name only a few. */
 export function valuesCommand(task: Pick<TaskConfig, 'name'>, p: Pick<TaskParameter, 'name'>): string {
-  return `task values ${task.name} ${p.name}`;
+  return `task list ${task.name} ${p.name}`;
 }
 
 /** The resource the task's own check is made on, its `{param}` placeholders filled in. */

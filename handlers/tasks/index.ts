@@ -6,14 +6,13 @@ import { taskLogs } from './commands/logs.ts';
 import { taskRun } from './commands/run.ts';
 import { taskRuns } from './commands/runs.ts';
 import { taskStatus } from './commands/status.ts';
-import { taskValues } from './commands/values.ts';
 import type { TasksDeps } from './deps.ts';
 import { taskWorkers } from './watcher.ts';
 
-/** The ops-task capability: `task list|run|status|cancel|logs|runs|values`, and the run watcher. */
+/** The ops-task capability: `task list|run|status|cancel|logs|runs`, and the run watcher. */
 export const tasksCapability = defineCapability<TasksDeps>({
   name: 'tasks',
-  commands: [taskList, taskRun, taskStatus, taskCancel, taskLogs, taskRuns, taskValues],
+  commands: [taskList, taskRun, taskStatus, taskCancel, taskLogs, taskRuns],
   workers: [taskWorkers],
   // Tasks may name their own action; policy files granting it must find it in the catalog.
   actions: (deps) => taskActions(deps.config),

@@ -68,7 +68,7 @@ function choices(values: readonly string[], more: string | undefined): string {
 
 /**
  * What to type, for messages and modal hints: `a date such as 2026-11-01`. `more` says where the
- * whole list of a long enum or team list is (`task values backfill region`).
+ * whole list of a long enum or team list is (`task list backfill region`).
  */
 export function describeType(p: TaskParameter, more?: string): string {
   switch (p.type) {

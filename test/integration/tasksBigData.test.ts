@@ -188,7 +188,7 @@ describe(`the ${BIG} form: 25 parameters, one with 300 values`, () => {
     expect(region?.element.type).toBe('plain_text_input');
     const hint = region?.hint?.text ?? '';
     expect(hint).toBe(
-      `Where the job runs — one of ${REGIONS.slice(0, 10).join(', ')} and 290 more ("task values ${BIG} region" lists them)`,
+      `Where the job runs — one of ${REGIONS.slice(0, 10).join(', ')} and 290 more ("task list ${BIG} region" lists them)`,
     );
     // A short list is still a select.
     const mode = inputs[4];
@@ -222,7 +222,7 @@ describe(`the ${BIG} form: 25 parameters, one with 300 values`, () => {
     expect(wrong.outcome).toBe('rejected');
     withinLimits(wrong.message);
     expect(wrong.message.text).toContain(
-      `region: must be one of region-000, region-001, region-002, region-003, region-004, region-005, region-006, region-007, region-008, region-009 and 290 more ("task values ${BIG} region" lists them)`,
+      `region: must be one of region-000, region-001, region-002, region-003, region-004, region-005, region-006, region-007, region-008, region-009 and 290 more ("task list ${BIG} region" lists them)`,
     );
   });
 
@@ -249,27 +249,41 @@ describe(`the ${BIG} form: 25 parameters, one with 300 values`, () => {
   });
 });
 
-describe('task values', () => {
+describe('task list <task> [parameter]', () => {
   it('lists the 300 regions 100 a page, with the count of the rest, Next and Previous', async () => {
-    const first = await run(`task values ${BIG} region`);
+    const first = await run(`task list ${BIG} region`);
     expect(first.outcome).toBe('ok');
     withinLimits(first.message);
     const lines = first.message.text.split('\n');
     expect(lines[0]).toBe(`${BIG} region: 300 value(s) · 1–100, page 1 of 3`);
     expect(lines.slice(1, 101)).toEqual(REGIONS.slice(0, 100));
-    expect(lines.at(-1)).toBe(`200 more: task values ${BIG} region page=2`);
-    expect(pageButtons(first.message)).toEqual({ 'Next ›': `task values ${BIG} region page=2` });
+    expect(lines.at(-1)).toBe(`200 more: task list ${BIG} region page=2`);
+    expect(pageButtons(first.message)).toEqual({ 'Next ›': `task list ${BIG} region page=2` });
 
-    const last = await click(`task values ${BIG} region page=3`);
+    const last = await click(`task list ${BIG} region page=3`);
     withinLimits(last.message);
     expect(last.message.text.split('\n').slice(1)).toEqual(REGIONS.slice(200));
-    expect(pageButtons(last.message)).toEqual({ '‹ Previous': `task values ${BIG} region page=2` });
+    expect(pageButtons(last.message)).toEqual({ '‹ Previous': `task list ${BIG} region page=2` });
+  });
+
+  it('shows one task: its usage and a line per parameter, the 300 values named in part with the command for all', async () => {
+    const r = await run(`task list ${BIG}`);
+    expect(r.outcome).toBe('ok');
+    withinLimits(r.message);
+    const lines = r.message.text.split('\n');
+    expect(lines[0]).toBe(`${BIG}: A backfill with every knob`);
+    expect(lines[1]).toMatch(new RegExp(`^task run ${BIG} region=<enum> `));
+    expect(lines.slice(2).map((l) => l.split(/[ :]/)[0])).toEqual(parameters.map((p) => p.name));
+    expect(lines[2]).toBe(
+      `region: one of ${REGIONS.slice(0, 10).join(', ')} and 290 more ("task list ${BIG} region" lists them) — Where the job runs`,
+    );
+    expect(lines[6]).toBe('mode (optional, default append): one of append, overwrite');
   });
 
   it('says so for a parameter without a list, and names the parameters for a wrong one', async () => {
-    const free = await run(`task values ${BIG} dataset`);
+    const free = await run(`task list ${BIG} dataset`);
     expect(free.message.text).toBe(`${BIG} dataset takes any dataset value; it has no list of values.`);
-    const wrong = await run(`task values ${BIG} nope`);
+    const wrong = await run(`task list ${BIG} nope`);
     expect(wrong.outcome).toBe('rejected');
     withinLimits(wrong.message);
     expect(wrong.message.text).toContain(

@@ -1,23 +1,46 @@
 import { Blocks, Elements, Md } from 'slack-block-builder';
 import { z } from 'zod';
-import { InputError } from '../../../core/errors.ts';
+import { InputError, NotAllowedError } from '../../../core/errors.ts';
 import { blocks } from '../../../pipeline/message.ts';
 import { escapeMrkdwn, RUN_ACTION } from '../../../pipeline/views/common.ts';
 import { clipText, pageButtons, pageOf } from '../../../pipeline/views/paging.ts';
-import { mayRun, taskUsage } from '../catalog.ts';
+import { findTask, mayRun, taskUsage } from '../catalog.ts';
+import { TASK_NAME } from '../config.ts';
 import { defineCommand } from '../deps.ts';
+import { findParameter, taskMessage, valuesMessage } from '../valuesMessage.ts';
 
-const USAGE = 'task list [page=N]';
+const USAGE = 'task list [task [parameter]] [page=N]';
 /** Tasks per page: a section each, beside a header, a footer and the page buttons (50 blocks at most). */
 export const TASKS_PER_PAGE = 20;
 
 export const taskList = defineCommand({
   name: 'task list',
-  summary: 'List the ops tasks you may run, with their parameters',
+  summary: 'List the ops tasks you may run, with their parameters; one task, or the values of one parameter',
   usage: USAGE,
-  params: { keyValues: ['page'] },
-  args: z.object({ page: z.coerce.number().int().min(1).max(10_000).default(1) }),
+  examples: ['task list', 'task list backfill', 'task list backfill mode'],
+  params: { positionals: ['task', 'parameter'], keyValues: ['page'] },
+  args: z.object({
+    task: z
+      .string()
+      .max(64)
+      .regex(TASK_NAME, { error: 'expected a task name such as backfill; "task list" shows them' })
+      .optional(),
+    parameter: z.string().min(1).max(64).optional(),
+    page: z.coerce.number().int().min(1).max(10_000).default(1),
+  }),
   run: (a, ctx) => {
+    if (a.task !== undefined) {
+      const task = findTask(ctx.services.config, a.task);
+      if (!mayRun(ctx, task))
+        throw new NotAllowedError(
+          `you may not run ${task.name}. Ask ${ctx.services.config.access.adminContact} for access.`,
+        );
+      if (a.parameter === undefined) return taskMessage(task);
+      return valuesMessage(task, findParameter(task, a.parameter, USAGE), a.page, {
+        usage: USAGE,
+        button: ctx.entry === 'button',
+      });
+    }
     const all = ctx.services.config.tasks;
     const mine = all.filter((t) => mayRun(ctx, t));
     const hidden = all.length - mine.length;
