@@ -7,45 +7,19 @@ import { actionKind } from '../../pipeline/message.ts';
 import { VIEW_ACTION } from '../../pipeline/views/common.ts';
 import { ArgoSimulator } from '../../sandbox/argo/argoSimulator.ts';
 import { catalogSimulator } from '../../sandbox/catalog/catalogSimulator.ts';
-import type { CatalogItem } from '../../sandbox/catalog/demoWorld.ts';
 import { checkMessage } from '../../sandbox/slack/blockKitLimits.ts';
 import { recordingResponder, startTestApp, typeCommand } from '../support/app.ts';
+import { BIG_DATASET_COUNT, BIG_LATE_COUNT, BIG_NOW, bigCatalog, longName } from '../support/bigData.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import { createFixture, type Fixture, standardPolicies } from '../support/fixture.ts';
 
 // Issue 15, item 2: a catalog of 320 datasets with 120-character names, through the real
 // pipeline; every answer is held to Slack's limits whether or not it reaches Slack.
-const NOW = new Date('2026-11-21T12:00:00Z');
-const HOUR = 3_600_000;
-const TEAMS = ['sales', 'finance', 'logistics', 'risk'];
-const COUNT = 320;
-
-/** `sales.0007_…` padded to exactly 120 characters with name characters. */
-const longName = (team: string, i: number) => {
-  const head = `${team}.${String(i).padStart(4, '0')}_`;
-  return `${head}${'customer_lifetime_value_by_region_and_channel_'.repeat(4)}`.slice(0, 120);
-};
-const items: CatalogItem[] = Array.from({ length: COUNT }, (_, i) => {
-  const team = TEAMS[i % TEAMS.length] ?? 'sales';
-  // Every fifth is past its SLA, so problems come first and pages mix statuses.
-  const late = i % 5 === 0;
-  return {
-    name: longName(team, i),
-    team,
-    owner: { name: 'Ada Lovelace', email: 'ada@example.com' },
-    description: `Dataset number ${i} of the ${team} domain, described at length. `.repeat(20),
-    freshness: {
-      last_updated_at: new Date(NOW.getTime() - (late ? 40 : 2) * HOUR).toISOString(),
-      sla: 'PT30H',
-    },
-    // Dataset 1 carries more tags than one Slack field holds (2,000 characters).
-    tags: i === 1 ? Array.from({ length: 300 }, (_, t) => `tag-with-a-long-name-${t}`) : ['kpi'],
-    tier: 'gold',
-    stats: { row_count: i },
-  };
-});
+const NOW = BIG_NOW;
+const COUNT = BIG_DATASET_COUNT;
+const items = bigCatalog();
 const sorted = [...items].map((i) => i.name);
-const lateCount = items.filter((_, i) => i % 5 === 0).length;
+const lateCount = BIG_LATE_COUNT;
 
 const catalog = catalogSimulator({ items, pagination: 'page' });
 const argo = new ArgoSimulator({ token: 'argo-secret' });

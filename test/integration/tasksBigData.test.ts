@@ -8,6 +8,7 @@ import { MODAL_INPUT, modalSubmissionToText } from '../../pipeline/views/modal.t
 import { DEMO_NAMESPACE } from '../../sandbox/argo/demoTemplates.ts';
 import { checkMessage, checkView } from '../../sandbox/slack/blockKitLimits.ts';
 import { recordingResponder, startTestApp, typeCommand } from '../support/app.ts';
+import { BIG_TASK, bigParameters, bigTask, choreTasks, REGIONS } from '../support/bigData.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import { createFixture, type Fixture, standardDirectory } from '../support/fixture.ts';
 import { recordingNotifier } from '../support/notifier.ts';
@@ -16,32 +17,9 @@ import { startTaskSimulators, taskConfig, taskEnv, taskPolicies } from '../suppo
 // Issue 15, item 2: a task with 25 parameters, one of them with 300 allowed values, and more
 // tasks than one message lists, through the real pipeline; every answer and form is held to
 // Slack's limits whether or not it reaches Slack.
-const REGIONS = Array.from({ length: 300 }, (_, i) => `region-${String(i).padStart(3, '0')}`);
-/** A long pattern, as a real parameter's might be: every message naming it stays short anyway. */
-const LONG_PATTERN = `(?:${Array.from({ length: 20 }, (_, i) => `prefix${i}_[a-z]{1,8}`).join('|')})`;
-const parameters = [
-  { name: 'region', type: 'enum', values: REGIONS, description: 'Where the job runs' },
-  { name: 'dataset', type: 'dataset' },
-  { name: 'from', type: 'date' },
-  { name: 'to', type: 'date' },
-  { name: 'mode', type: 'enum', values: ['append', 'overwrite'], default: 'append' },
-  ...Array.from({ length: 12 }, (_, i) => ({
-    name: `option_with_a_long_descriptive_name_number_${String(i).padStart(2, '0')}`,
-    type: 'string',
-    pattern: LONG_PATTERN,
-    description: 'A string with a long pattern; '.repeat(8),
-  })),
-  ...Array.from({ length: 4 }, (_, i) => ({ name: `count${i}`, type: 'int', min: 1, max: 100, default: 5 })),
-  ...Array.from({ length: 4 }, (_, i) => ({ name: `flag${i}`, type: 'bool', default: false })),
-];
-const BIG = 'big-backfill';
-/** Plenty of tasks besides the test fixture's eight: more than one page of `task list`. */
-const EXTRA = Array.from({ length: 37 }, (_, i) => ({
-  name: `chore-${String(i).padStart(2, '0')}`,
-  description: `Routine chore number ${i}, described at the length people do. `.repeat(4).slice(0, 300),
-  workflowTemplate: 'echo',
-  parameters: [{ name: 'message', type: 'string', maxLength: 300 }],
-}));
+const BIG = BIG_TASK;
+const parameters = bigParameters;
+const EXTRA = choreTasks('echo');
 
 let sims: Awaited<ReturnType<typeof startTaskSimulators>>;
 let fixture: Fixture;
@@ -62,11 +40,7 @@ beforeAll(async () => {
   fixture = createFixture({
     config: {
       ...base,
-      tasks: [
-        ...base.tasks,
-        { name: BIG, description: 'A backfill with every knob', workflowTemplate: BIG, parameters },
-        ...EXTRA,
-      ],
+      tasks: [...base.tasks, bigTask(BIG), ...EXTRA],
     },
     policies: taskPolicies,
     directory: standardDirectory,
