@@ -5,7 +5,7 @@ import type { ActionInfo } from '../../policies/actionCatalog.ts';
 import { mayEver } from '../../policies/decide.ts';
 import type { TaskConfig } from './config.ts';
 import type { TasksDeps, TasksSettings } from './deps.ts';
-import { placeholder } from './parameters.ts';
+import { placeholder, type TaskParameter } from './parameters.ts';
 
 /** The action every `task run` is checked against by the pipeline, on `task:<name>`. */
 export const TASKS_RUN = 'tasks.run';
@@ -55,13 +55,33 @@ export function findTask(config: TasksSettings, name: string): TaskConfig {
   );
 }
 
-/** The command line that runs the task, for usage lines and hints. */
+/** Longest usage line: it shares a Slack section (3,000 characters) with a description or problems. */
+export const USAGE_MAX = 1200;
+
+/**
+ * The command line that runs the task, for usage lines and hints. A task with more parameters than
+ * fit in USAGE_MAX names its required ones and counts the optional ones (the form shows them all).
+ */
 export function taskUsage(task: TaskConfig): string {
-  const parts = task.parameters.map((p) => {
-    const pair = `${p.name}=${placeholder(p)}`;
-    return p.required && p.default === undefined ? pair : `[${pair}]`;
-  });
-  return ['task run', task.name, ...parts, '[ticket=<JIRA-KEY>]'].join(' ');
+  const required = (p: TaskParameter) => p.required && p.default === undefined;
+  const pair = (p: TaskParameter) => `${p.name}=${placeholder(p)}`;
+  const parts = task.parameters.map((p) => (required(p) ? pair(p) : `[${pair(p)}]`));
+  const full = ['task run', task.name, ...parts, '[ticket=<JIRA-KEY>]'].join(' ');
+  if (full.length <= USAGE_MAX) return full;
+  const optional = task.parameters.filter((p) => !required(p)).length;
+  const short = [
+    'task run',
+    task.name,
+    ...task.parameters.filter(required).map(pair),
+    ...(optional > 0 ? [`[${optional} optional name=value]`] : []),
+    '[ticket=<JIRA-KEY>]',
+  ].join(' ');
+  return short.length <= USAGE_MAX ? short : `${short.slice(0, USAGE_MAX - 1)}…`;
+}
+
+/** The command that lists every choice of a parameter, where messages name only a few. */
+export function valuesCommand(task: Pick<TaskConfig, 'name'>, p: Pick<TaskParameter, 'name'>): string {
+  return `task list ${task.name} ${p.name}`;
 }
 
 /** The resource the task's own check is made on, its `{param}` placeholders filled in. */

@@ -39,7 +39,8 @@ const parameterSchema = z
     min: z.union([z.number(), z.string()]).optional(),
     max: z.union([z.number(), z.string()]).optional(),
     maxLength: integer({ min: 1, max: 1900 }).optional(),
-    values: z.array(z.string().min(1).max(75)).min(1).max(100).optional(),
+    // Past 100 (the most a Slack select holds) the form asks for the value as text instead.
+    values: z.array(z.string().min(1).max(75)).min(1).max(1000).optional(),
   })
   .superRefine((p, ctx) => {
     const problem = (message: string, path: string) =>
@@ -102,7 +103,8 @@ export const taskSchema = z
     clusterWorkflowTemplate: k8sName('ClusterWorkflowTemplate').optional(),
     /** Where the workflow runs; default `argo.namespace`. */
     namespace: k8sName('namespace').max(63).optional(),
-    parameters: z.array(parameterSchema).max(20).default([]),
+    // The form has a block per parameter and Slack allows 100 per modal; 30 leaves room and reads.
+    parameters: z.array(parameterSchema).max(30).default([]),
     /** What the caller must be granted, on `resource`; defaults: tasks.run on task:<name>. */
     action: z
       .string()

@@ -3,16 +3,33 @@ import { Bits, Blocks, Elements, type InputBuilder, Md, Modal } from 'slack-bloc
 import { escapeMrkdwn } from '../../pipeline/views/common.ts';
 import { commandModal, MODAL_INPUT } from '../../pipeline/views/modal.ts';
 import { DATASET_OPTIONS_ACTION } from '../datasets/options.ts';
+import { valuesCommand } from './catalog.ts';
 import type { TaskConfig } from './config.ts';
 import { describeType, type TaskParameter } from './parameters.ts';
 
 const option = (value: string) => Bits.Option({ text: value.slice(0, 75), value });
+
+/** Slack's static select holds at most 100 options. */
+export const MAX_SELECT_OPTIONS = 100;
+
+/**
+ * A choice among more values than a select holds is typed; `task run` checks it against the list
+ * like a typed command, and the hint names the command listing them all.
+ */
+function choiceText(values: readonly string[], value: string | undefined) {
+  return Elements.TextInput({
+    actionId: MODAL_INPUT,
+    placeholder: `One of ${values.length} values`,
+    ...(value ? { initialValue: value } : {}),
+  });
+}
 
 function element(p: TaskParameter, value: string | undefined) {
   switch (p.type) {
     case 'enum':
     case 'bool': {
       const values = p.type === 'bool' ? ['true', 'false'] : (p.values ?? []);
+      if (values.length > MAX_SELECT_OPTIONS) return choiceText(values, value);
       const select = Elements.StaticSelect({ actionId: MODAL_INPUT, placeholder: 'Choose' }).options(
         values.map(option),
       );
@@ -25,6 +42,7 @@ function element(p: TaskParameter, value: string | undefined) {
           placeholder: 'team-x',
           ...(value ? { initialValue: value } : {}),
         });
+      if (p.values.length > MAX_SELECT_OPTIONS) return choiceText(p.values, value);
       const select = Elements.StaticSelect({ actionId: MODAL_INPUT, placeholder: 'Choose a team' }).options(
         p.values.map(option),
       );
@@ -64,8 +82,10 @@ function element(p: TaskParameter, value: string | undefined) {
   }
 }
 
-function input(p: TaskParameter, value: string | undefined): InputBuilder {
-  const hint = [p.description, describeType(p)].filter(Boolean).join(' — ');
+function input(task: TaskConfig, p: TaskParameter, value: string | undefined): InputBuilder {
+  const hint = [p.description, describeType(p, `"${valuesCommand(task, p)}" lists them`)]
+    .filter(Boolean)
+    .join(' — ');
   const block = Blocks.Input({
     label: (p.label ?? p.name).slice(0, 2000),
     blockId: p.name,
@@ -88,7 +108,7 @@ export function taskModal(
   const intro = Blocks.Section({
     text: `${Md.bold(escapeMrkdwn(task.name))}: ${escapeMrkdwn(task.description)}`,
   });
-  const fields = task.parameters.map((p) => input(p, given[p.name] ?? p.default));
+  const fields = task.parameters.map((p) => input(task, p, given[p.name] ?? p.default));
   const ticket = options.withTicket
     ? Blocks.Input({
         label: 'Jira ticket',

@@ -1,4 +1,5 @@
 import { parseDuration } from '../../core/config/duration.ts';
+import { andMore } from '../../pipeline/views/paging.ts';
 import { DATASET_NAME } from '../datasets/config.ts';
 import { TEAM_NAME } from '../scaling/config.ts';
 
@@ -37,6 +38,8 @@ const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const INT = /^[+-]?\d{1,15}$/;
 /** Longest string value when a parameter sets no maxLength. */
 export const DEFAULT_MAX_LENGTH = 200;
+/** Choices named in hints and messages; the rest are counted (`and 290 more`). */
+export const VALUES_NAMED = 10;
 
 // C0/C1 controls and bidirectional overrides: never a legitimate part of a parameter value.
 // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point.
@@ -58,15 +61,23 @@ function fullMatch(pattern: string): RegExp {
   return new RegExp(`^(?:${pattern})$`, 'u');
 }
 
-/** What to type, for messages and modal hints: `a date such as 2026-11-01`. */
-export function describeType(p: TaskParameter): string {
+/** `a, b, c`, or for a long list the first few and how many more, and where to see them all. */
+function choices(values: readonly string[], more: string | undefined): string {
+  return andMore(values, VALUES_NAMED, more);
+}
+
+/**
+ * What to type, for messages and modal hints: `a date such as 2026-11-01`. `more` says where the
+ * whole list of a long enum or team list is (`task list backfill region`).
+ */
+export function describeType(p: TaskParameter, more?: string): string {
   switch (p.type) {
     case 'string':
       return p.pattern
         ? `text matching ${p.pattern}`
         : `text of at most ${p.maxLength ?? DEFAULT_MAX_LENGTH} characters`;
     case 'enum':
-      return `one of ${(p.values ?? []).join(', ')}`;
+      return `one of ${choices(p.values ?? [], more)}`;
     case 'int': {
       const range =
         p.min !== undefined && p.max !== undefined
@@ -87,7 +98,7 @@ export function describeType(p: TaskParameter): string {
     case 'dataset':
       return 'a dataset name such as orders';
     case 'team':
-      return p.values?.length ? `a team: ${p.values.join(', ')}` : 'a team name such as team-x';
+      return p.values?.length ? `a team: ${choices(p.values, more)}` : 'a team name such as team-x';
   }
 }
 
@@ -104,7 +115,7 @@ export function placeholder(p: TaskParameter): string {
  * the template decides what they mean), the other types in one canonical spelling. Control
  * characters and Argo's `{{` are refused whatever the type.
  */
-export function checkValue(p: TaskParameter, raw: string): Checked {
+export function checkValue(p: TaskParameter, raw: string, more?: string): Checked {
   if (CONTROL.test(raw))
     return bad('contains a control character (a newline, a tab, ...); type it on one line');
   // Argo expands {{...}} in the workflow it builds from parameters; a value must stay a value.
@@ -119,7 +130,7 @@ export function checkValue(p: TaskParameter, raw: string): Checked {
     case 'enum': {
       const values = p.values ?? [];
       if (values.includes(raw)) return { ok: true, value: raw };
-      return bad(`must be one of ${values.join(', ')}`);
+      return bad(`must be one of ${choices(values, more)}`);
     }
     case 'int': {
       if (!INT.test(raw)) return bad('must be a whole number such as 5');
@@ -157,7 +168,8 @@ export function checkValue(p: TaskParameter, raw: string): Checked {
     }
     case 'team': {
       if (!TEAM_NAME.test(raw)) return bad('must be a team name: lower-case letters, digits and -');
-      if (p.values?.length && !p.values.includes(raw)) return bad(`must be one of ${p.values.join(', ')}`);
+      if (p.values?.length && !p.values.includes(raw))
+        return bad(`must be one of ${choices(p.values, more)}`);
       if (p.pattern && !fullMatch(p.pattern).test(raw)) return bad(`must match ${p.pattern}`);
       return { ok: true, value: raw };
     }
@@ -180,6 +192,8 @@ export interface ValidatedParameters {
 export function validateParameters(
   parameters: readonly TaskParameter[],
   given: Readonly<Record<string, string>>,
+  /** Where the whole list of a parameter's choices is, for messages that name only a few. */
+  more?: (p: TaskParameter) => string,
 ): ValidatedParameters {
   const values: Record<string, string> = {};
   const missing: TaskParameter[] = [];
@@ -189,7 +203,7 @@ export function validateParameters(
     if (!known.has(name)) {
       const names = parameters.map((p) => p.name);
       problems.push(
-        `${name}: there is no such parameter${names.length ? ` (parameters: ${names.join(', ')})` : ' (this task takes none)'}`,
+        `${name}: there is no such parameter${names.length ? ` (parameters: ${andMore(names, 20)})` : ' (this task takes none)'}`,
       );
     }
   }
@@ -200,7 +214,7 @@ export function validateParameters(
       else if (p.required) missing.push(p);
       continue;
     }
-    const checked = checkValue(p, raw);
+    const checked = checkValue(p, raw, more?.(p));
     if (checked.ok) values[p.name] = checked.value;
     else problems.push(`${p.name}: ${checked.problem}`);
   }

@@ -5,14 +5,24 @@ import { NotFoundError } from '../../../core/errors.ts';
 import { formatTime } from '../../../core/time.ts';
 import type { CommandContext } from '../../../pipeline/defineCommand.ts';
 import { blocks } from '../../../pipeline/message.ts';
-import { escapeMrkdwn, lineSections, RUN_ACTION, VIEW_ACTION } from '../../../pipeline/views/common.ts';
+import {
+  escapeMrkdwn,
+  lineSections,
+  RUN_ACTION,
+  SECTION_TEXT_LIMIT,
+  VIEW_ACTION,
+} from '../../../pipeline/views/common.ts';
 import { quoteArg } from '../../../pipeline/views/modal.ts';
+import { clipText } from '../../../pipeline/views/paging.ts';
 import { datasetName } from '../config.ts';
 import type { DatasetRow } from '../datasetService.ts';
 import { type DatasetsDeps, defineCommand } from '../deps.ts';
 import { ago, humanDuration } from '../humanDuration.ts';
 import { describeSchedule, describeStatus, runLine, STATUS_ICON } from '../views.ts';
 import { datasetService } from './datasets.ts';
+
+/** Slack's limit on one field of a section is 2,000 characters. */
+const FIELD_MAX = 1990;
 
 /** Names close to a mistyped one: containing it, or a few edits away. */
 export function suggestNames(wanted: string, names: readonly string[], max = 3): string[] {
@@ -113,7 +123,10 @@ export const dataset = defineCommand({
     ];
     const freshness = `as of ${ago(now, detail.asOf)}`;
     const fieldText = (pairs: [string, string, string?][]) =>
-      pairs.map(([k, v, md]) => `${Md.bold(escapeMrkdwn(k))}\n${md ?? escapeMrkdwn(v)}`);
+      pairs.map(([k, v, md]) =>
+        // Slack refuses a field over 2,000 characters; catalog values (tags, extras) have no bound.
+        clipText(`${Md.bold(escapeMrkdwn(clipText(k, 100)))}\n${md ?? escapeMrkdwn(v)}`, FIELD_MAX),
+      );
     const text = [
       `${row.name}: ${headline}`,
       ...fields.map(([k, v]) => `${k}: ${v}`),
@@ -127,12 +140,14 @@ export const dataset = defineCommand({
       text,
       blocks: blocks(
         Blocks.Header({ text: row.name.slice(0, 150) }),
-        Blocks.Section({ text: escapeMrkdwn(headline) }),
+        Blocks.Section({ text: clipText(escapeMrkdwn(headline), SECTION_TEXT_LIMIT) }),
         detail.notices.length > 0 &&
           Blocks.Section({ text: detail.notices.map((n) => `⚠️ ${escapeMrkdwn(n)}`).join('\n') }),
         Blocks.Section().fields(fieldText(fields.slice(0, 10))),
         extra.length > 0 && Blocks.Section().fields(fieldText(extra.slice(0, 10))),
-        c?.description ? Blocks.Section({ text: escapeMrkdwn(c.description.slice(0, 2000)) }) : undefined,
+        c?.description
+          ? Blocks.Section({ text: clipText(escapeMrkdwn(c.description.slice(0, 2000)), SECTION_TEXT_LIMIT) })
+          : undefined,
         ...(runLines.length
           ? lineSections([Md.bold('Last runs'), ...runLines.map((l) => escapeMrkdwn(l))], 2)
           : []),

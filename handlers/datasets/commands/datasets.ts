@@ -3,8 +3,9 @@ import { z } from 'zod';
 import { InputError, UpstreamError } from '../../../core/errors.ts';
 import type { CommandContext } from '../../../pipeline/defineCommand.ts';
 import { blocks, type Message } from '../../../pipeline/message.ts';
-import { escapeMrkdwn, VIEW_ACTION } from '../../../pipeline/views/common.ts';
+import { escapeMrkdwn, SECTION_TEXT_LIMIT, VIEW_ACTION } from '../../../pipeline/views/common.ts';
 import { quoteArg } from '../../../pipeline/views/modal.ts';
+import { clipText } from '../../../pipeline/views/paging.ts';
 import type { DatasetRow, DatasetService } from '../datasetService.ts';
 import { STATUS_ORDER, type StatusCode } from '../datasetStatus.ts';
 import { type DatasetsDeps, defineCommand } from '../deps.ts';
@@ -33,7 +34,8 @@ const statusFilter = z
     return [...codes];
   });
 
-const word = z.string().min(1).max(100);
+/** As long as the longest dataset name (DATASET_NAME), so a whole name can be searched for. */
+const word = z.string().min(1).max(128);
 /** A bare word; `owner=ada` is a filter datasets does not have, not text to search for. */
 const searchWord = word.refine((w) => !/^[A-Za-z][\w.-]*=/.test(w), {
   error: (iss) => `unknown filter "${String(iss.input)}": datasets takes team=, status=, tag=, q= and page=`,
@@ -155,8 +157,12 @@ export const datasets = defineCommand({
       .map(([code, n]) => `${STATUS_ICON[code]} ${n} ${code}`)
       .join(' · ');
     const title = `Datasets${filters ? ` (${filters})` : ''}: ${found.length} · page ${page} of ${pages}`;
+    // A producer's error message has no bound of its own; a row is one section (3,000 characters).
     const line = (row: DatasetRow) =>
-      `${STATUS_ICON[row.status.code]} ${Md.bold(escapeMrkdwn(row.name))} · ${escapeMrkdwn(row.catalog?.team ?? '—')} · ${row.status.code} — ${escapeMrkdwn(describeStatus(row, now))}`;
+      clipText(
+        `${STATUS_ICON[row.status.code]} ${Md.bold(escapeMrkdwn(row.name))} · ${escapeMrkdwn(row.catalog?.team ?? '—')} · ${row.status.code} — ${escapeMrkdwn(describeStatus(row, now))}`,
+        SECTION_TEXT_LIMIT,
+      );
     const plain = (row: DatasetRow) =>
       `${STATUS_ICON[row.status.code]} ${row.name} · ${row.catalog?.team ?? '—'} · ${row.status.code} — ${describeStatus(row, now)}`;
     const moved = args.page > pages ? ` (page ${args.page} no longer exists; this is the last)` : '';

@@ -1,19 +1,46 @@
 import { Blocks, Elements, Md } from 'slack-block-builder';
 import { z } from 'zod';
+import { InputError, NotAllowedError } from '../../../core/errors.ts';
 import { blocks } from '../../../pipeline/message.ts';
 import { escapeMrkdwn, RUN_ACTION } from '../../../pipeline/views/common.ts';
-import { mayRun, taskUsage } from '../catalog.ts';
+import { clipText, pageButtons, pageOf } from '../../../pipeline/views/paging.ts';
+import { findTask, mayRun, taskUsage } from '../catalog.ts';
+import { TASK_NAME } from '../config.ts';
 import { defineCommand } from '../deps.ts';
+import { findParameter, taskMessage, valuesMessage } from '../valuesMessage.ts';
 
-/** Tasks shown at most (a few blocks each; Slack allows 50 blocks per message). */
-const SHOWN = 40;
+const USAGE = 'task list [task [parameter]] [page=N]';
+/** Tasks per page: a section each, beside a header, a footer and the page buttons (50 blocks at most). */
+export const TASKS_PER_PAGE = 20;
 
 export const taskList = defineCommand({
   name: 'task list',
-  summary: 'List the ops tasks you may run, with their parameters',
-  usage: 'task list',
-  args: z.object({}),
-  run: (_a, ctx) => {
+  summary: 'List the ops tasks you may run, with their parameters; one task, or the values of one parameter',
+  usage: USAGE,
+  examples: ['task list', 'task list backfill', 'task list backfill mode'],
+  params: { positionals: ['task', 'parameter'], keyValues: ['page'] },
+  args: z.object({
+    task: z
+      .string()
+      .max(64)
+      .regex(TASK_NAME, { error: 'expected a task name such as backfill; "task list" shows them' })
+      .optional(),
+    parameter: z.string().min(1).max(64).optional(),
+    page: z.coerce.number().int().min(1).max(10_000).default(1),
+  }),
+  run: (a, ctx) => {
+    if (a.task !== undefined) {
+      const task = findTask(ctx.services.config, a.task);
+      if (!mayRun(ctx, task))
+        throw new NotAllowedError(
+          `you may not run ${task.name}. Ask ${ctx.services.config.access.adminContact} for access.`,
+        );
+      if (a.parameter === undefined) return taskMessage(task);
+      return valuesMessage(task, findParameter(task, a.parameter, USAGE), a.page, {
+        usage: USAGE,
+        button: ctx.entry === 'button',
+      });
+    }
     const all = ctx.services.config.tasks;
     const mine = all.filter((t) => mayRun(ctx, t));
     const hidden = all.length - mine.length;
@@ -24,18 +51,35 @@ export const taskList = defineCommand({
         : 'No tasks are configured (tasks: in the configuration).';
       return { text, blocks: blocks(Blocks.Section({ text: escapeMrkdwn(text) })) };
     }
-    const sections = mine.slice(0, SHOWN).map((t) =>
+    const page = pageOf(mine, a.page, TASKS_PER_PAGE);
+    if (a.page > page.pages && ctx.entry !== 'button')
+      throw new InputError(
+        `page ${a.page} is past the last page (${page.pages}) of ${mine.length} task(s)`,
+        USAGE,
+      );
+    const paged = page.pages > 1;
+    const title = paged
+      ? `Tasks you may run: ${mine.length} · page ${page.page} of ${page.pages}`
+      : 'Tasks you may run';
+    const more =
+      page.after > 0 ? `${page.after} more: ${Md.codeInline(`task list page=${page.page + 1}`)}` : '';
+    const sections = page.items.map((t) =>
       Blocks.Section({
-        text: `${Md.bold(escapeMrkdwn(t.name))} — ${escapeMrkdwn(t.description)}${t.confirm ? ' (asks to confirm)' : ''}\n${Md.codeInline(escapeMrkdwn(taskUsage(t)))}`,
+        text: `${Md.bold(escapeMrkdwn(t.name))} — ${escapeMrkdwn(t.description)}${t.confirm ? ' (asks to confirm)' : ''}\n${Md.codeInline(escapeMrkdwn(clipText(taskUsage(t), 2000)))}`,
       }).accessory(Elements.Button({ text: 'Run', actionId: RUN_ACTION, value: `task run ${t.name}` })),
     );
+    const navigation = pageButtons(page, (n) => `task list page=${n}`);
     return {
-      text: ['Tasks you may run:', ...mine.map((t) => `${taskUsage(t)} — ${t.description}`)].join('\n'),
+      text: [
+        `${title}:`,
+        ...page.items.map((t) => `${taskUsage(t)} — ${t.description}`),
+        ...(page.after > 0 ? [`${page.after} more: task list page=${page.page + 1}`] : []),
+      ].join('\n'),
       blocks: blocks(
-        Blocks.Header({ text: 'Tasks you may run' }),
+        Blocks.Header({ text: title }),
         ...sections,
-        mine.length > SHOWN && Blocks.Section({ text: `_(${mine.length - SHOWN} more not shown)_` }),
-        Blocks.Context().elements(footer),
+        Blocks.Context().elements(more ? `${more} · ${footer}` : footer),
+        navigation.length > 0 && Blocks.Actions().elements(...navigation),
       ),
     };
   },

@@ -7,7 +7,16 @@ import type { Workflow } from '../../../integrations/argo/types.ts';
 import type { CommandContext } from '../../../pipeline/defineCommand.ts';
 import { blocks, type Message } from '../../../pipeline/message.ts';
 import { escapeMrkdwn, RUN_ACTION } from '../../../pipeline/views/common.ts';
-import { authorizeTask, findTask, TASKS_RUN, taskNamespace, taskResource, taskUsage } from '../catalog.ts';
+import { andMore, clipText } from '../../../pipeline/views/paging.ts';
+import {
+  authorizeTask,
+  findTask,
+  TASKS_RUN,
+  taskNamespace,
+  taskResource,
+  taskUsage,
+  valuesCommand,
+} from '../catalog.ts';
 import { TASK_NAME, type TaskConfig } from '../config.ts';
 import { defineCommand, type TasksDeps } from '../deps.ts';
 import { findSubmission } from '../findSubmission.ts';
@@ -49,14 +58,26 @@ interface Plan {
   given: Record<string, string>;
 }
 
+/** Problems named at most, each cut short: with the usage they must fit one Slack section. */
+const PROBLEMS_SHOWN = 5;
+const PROBLEM_MAX = 300;
+const PROBLEMS_MAX = 1500;
+
+/** `from: must be a date …; to: …; and 3 more problems`. */
+function problemsText(problems: readonly string[]): string {
+  const shown = problems.slice(0, PROBLEMS_SHOWN).map((p) => clipText(p, PROBLEM_MAX));
+  const rest = problems.length - shown.length;
+  return [...shown, ...(rest > 0 ? [`and ${rest} more problem(s)`] : [])].join('; ');
+}
+
 /** Checks the task and its parameters against their types; nothing is sent anywhere. */
 function plan(args: { task: string; params: Record<string, string> }, ctx: CommandContext<TasksDeps>): Plan {
   const task = findTask(ctx.services.config, args.task);
   const { ticket, ...given } = args.params;
   if (ticket !== undefined && ticket !== '' && !JIRA_KEY.test(ticket))
     throw new InputError(`ticket: "${ticket}" is not a Jira issue key such as DP-123`, taskUsage(task));
-  const checked = validateParameters(task.parameters, given);
-  if (checked.problems.length > 0) throw new InputError(checked.problems.join('; '), taskUsage(task));
+  const checked = validateParameters(task.parameters, given, (p) => `"${valuesCommand(task, p)}" lists them`);
+  if (checked.problems.length > 0) throw new InputError(problemsText(checked.problems), taskUsage(task));
   return { task, values: checked.values, missing: checked.missing, ticket: ticket || undefined, given };
 }
 
@@ -145,10 +166,13 @@ function missingReply(p: Plan): never {
     ...Object.entries(p.given).map(([k, v]) => `${k}=${v}`),
     ...p.missing.map((m) => `${m.name}=${placeholder(m)}`),
   ];
-  throw new InputError(
-    `${p.task.name} needs ${names}: add ${p.missing.map((m) => `${m.name}=${placeholder(m)}`).join(' ')}, as in "task run ${p.task.name} ${example.join(' ')}"`,
-    taskUsage(p.task),
-  );
+  const full = `${p.task.name} needs ${names}: add ${p.missing.map((m) => `${m.name}=${placeholder(m)}`).join(' ')}, as in "task run ${p.task.name} ${example.join(' ')}"`;
+  // Many missing parameters make an example longer than a Slack section beside the usage.
+  const short = `${p.task.name} needs ${p.missing.length} more parameters: ${andMore(
+    p.missing.map((m) => m.name),
+    10,
+  )}; "task run ${p.task.name}" in Slack opens a form for them`;
+  throw new InputError(full.length <= PROBLEMS_MAX ? full : clipText(short, PROBLEMS_MAX), taskUsage(p.task));
 }
 
 function startedReply(run: TaskRun, warnings: readonly string[]): Message {
