@@ -116,10 +116,11 @@ describe('an audit listing of 1,000 rows', () => {
       { text: '‹ Previous', value: 'audit action=workers.scale limit=50 page=19' },
     ]);
 
+    // Past the end (a typo, or a Next button on a list that has since shrunk) shows the last page.
     const past = await say(app, 'audit workers.scale page=51');
-    expect(past.outcome).toBe('rejected');
-    expect(past.message.text).toContain('page 51 is past the last page (50) of 1000 record(s)');
-    // A Next button on a list that has since shrunk shows the last page instead.
+    expect(past.outcome).toBe('ok');
+    expect(limitsOf(past.message)).toEqual([]);
+    expect(past.message.text).toContain('page 50 of 50 (there is no page 51; this is the last)');
     const stale = await say(app, 'audit action=workers.scale page=51', 'button');
     expect(stale.message.text).toContain('page 50 of 50');
   });
@@ -184,6 +185,9 @@ describe('a person in 80 groups with many grants, and an action granted to 80 gr
     expect(limitsOf(last.message)).toEqual([]);
     expect(last.message.text).toContain('You may (82; 81–82, page 3 of 3):');
     expect(buttonsOf(last.message)).toEqual([{ text: '‹ Previous', value: 'whoami page=2' }]);
+    expect((await say(app, 'whoami page=9')).message.text).toContain(
+      'You may (82; 81–82, page 3 of 3; there is no page 9):',
+    );
   });
 
   it('who-can an action granted to 80 groups shows a page of them, the count of the rest, and Next', async () => {
@@ -202,6 +206,9 @@ describe('a person in 80 groups with many grants, and an action granted to 80 gr
     expect(last.message.text).toContain('(81 grants; 76–81, page 4 of 4)');
     expect(last.message.text).toContain(`group file:${groupName(GROUPS - 1)} (21 members`);
     expect(buttonsOf(last.message)).toEqual([{ text: '‹ Previous', value: 'who-can workers.read page=3' }]);
+    expect((await say(app, 'who-can workers.read page=9')).message.text).toContain(
+      '(81 grants; 76–81, page 4 of 4; there is no page 9)',
+    );
   });
 });
 
@@ -280,7 +287,11 @@ describe('a team with 40 pending reverts', () => {
     const { outcome, message } = await say(app, 'scale team-big --revert');
     expect(outcome).toBe('rejected');
     expect(limitsOf(message)).toEqual([]);
-    expect(message.text).toContain('team-big has temporary changes on several targets');
+    expect(message.text).toContain(
+      `team-big has temporary changes on 40 targets (${targetName(0)}, ${targetName(1)}, `,
+    );
+    expect(message.text).toContain(`${targetName(9)} and 30 more: "workers team-big" lists them); say which`);
+    expect(message.text).not.toContain(targetName(10));
   });
 
   it('the confirmation of a change that replaces a pending revert stays within the limits', async () => {
@@ -288,5 +299,8 @@ describe('a team with 40 pending reverts', () => {
     expect(outcome).toBe('awaiting_confirmation');
     expect(limitsOf(message)).toEqual([]);
     expect(message.text).toContain(`Confirm: Scale team-big/${targetName(7)} 4 → 15`);
+    expect(JSON.stringify(message.blocks)).toMatch(
+      /This replaces the pending revert to 2 at [^(]+ \(2 → 4 was set by ada@example\.com for 2h \(\\"backfill 7\\"\)\)/,
+    );
   });
 });

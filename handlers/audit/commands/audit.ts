@@ -91,10 +91,9 @@ export const audit = defineCommand({
     };
     const total = await ctx.services.audit.count(search);
     const pages = Math.max(1, Math.ceil(total / args.limit));
-    if (args.page > pages && ctx.entry !== 'button')
-      throw new InputError(`page ${args.page} is past the last page (${pages}) of ${total} record(s)`, USAGE);
-    // A button for a page that no longer exists shows the last one.
+    // Past the end (a typo, or a Next button on a log filtered since) shows the last page, and says so.
     const page = Math.min(args.page, pages);
+    const past = args.page > pages ? ` (there is no page ${args.page}; this is the last)` : '';
     const rows = await ctx.services.audit.search({
       ...search,
       limit: args.limit,
@@ -113,7 +112,7 @@ export const audit = defineCommand({
       total > rows.length
         ? ` · newest first, ${first}–${first + rows.length - 1} · page ${page} of ${pages}`
         : '';
-    const title = `Audit log${filters ? ` (${filters})` : ''}: ${total} record(s)${range}`;
+    const title = `Audit log${filters ? ` (${filters})` : ''}: ${total} record(s)${range}${past}`;
     const named = { user, action, since };
     const navigation = [
       page > 1 &&

@@ -59,11 +59,7 @@ export const whoCan = defineCommand({
       };
     }
     const pages = Math.ceil(grants.length / GRANTS_PER_PAGE);
-    if (args.page > pages && ctx.entry !== 'button')
-      throw new InputError(
-        `page ${args.page} is past the last page (${pages}) of ${grants.length} grant(s)`,
-        USAGE,
-      );
+    // Past the end (a typo, or a Next button after grants were removed) shows the last page.
     const page = Math.min(args.page, pages);
     const first = (page - 1) * GRANTS_PER_PAGE;
     const shown = grants.slice(first, first + GRANTS_PER_PAGE);
@@ -83,9 +79,10 @@ export const whoCan = defineCommand({
       const more = people.length > MEMBERS_SHOWN ? ` and ${people.length - MEMBERS_SHOWN} more` : '';
       return `group ${g.subject.name} (${people.length} member${people.length === 1 ? '' : 's'}: ${names.join(', ') || 'none'}${more}) — ${scope} (${g.origin})`;
     });
+    const past = args.page > pages ? `; there is no page ${args.page}` : '';
     const range =
-      pages > 1
-        ? ` (${grants.length} grants; ${first + 1}–${first + shown.length}, page ${page} of ${pages})`
+      pages > 1 || past
+        ? ` (${grants.length} grants; ${first + 1}–${first + shown.length}, page ${page} of ${pages}${past})`
         : '';
     const rest = grants.length - first - shown.length;
     const next = whoCanCommandText(args.action, args.resource, page + 1);

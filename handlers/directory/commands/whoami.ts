@@ -1,6 +1,5 @@
 import { Blocks, Elements, Md } from 'slack-block-builder';
 import { z } from 'zod';
-import { InputError } from '../../../core/errors.ts';
 import { blocks } from '../../../pipeline/message.ts';
 import {
   escapeMrkdwn,
@@ -56,11 +55,7 @@ export const whoami = defineCommand({
     const who = `${caller.name ? `${caller.name} ` : ''}<${caller.email}>${caller.slackUserId ? ` (Slack ${caller.slackUserId})` : ''}`;
     const grants = caller.grants.map(describeGrant);
     const pages = Math.max(1, Math.ceil(grants.length / GRANTS_PER_PAGE));
-    if (args.page > pages && ctx.entry !== 'button')
-      throw new InputError(
-        `page ${args.page} is past the last page (${pages}) of your ${grants.length} grant(s)`,
-        'whoami [page=N]',
-      );
+    // Past the end (a typo, or a Next button after grants were removed) shows the last page.
     const page = Math.min(args.page, pages);
     const first = (page - 1) * GRANTS_PER_PAGE;
     const shownGrants = grants.slice(first, first + GRANTS_PER_PAGE);
@@ -69,9 +64,10 @@ export const whoami = defineCommand({
     const groupsMore = groupList.left > 0 ? ` and ${groupList.left} more` : '';
     const groupsTitle = `${Md.bold('Groups')} (${caller.groups.length})`;
     const rest = grants.length - first - shownGrants.length;
+    const past = args.page > pages && grants.length > 0 ? `; there is no page ${args.page}` : '';
     const range =
-      pages > 1
-        ? ` (${grants.length}; ${first + 1}–${first + shownGrants.length}, page ${page} of ${pages})`
+      pages > 1 || past
+        ? ` (${grants.length}; ${first + 1}–${first + shownGrants.length}, page ${page} of ${pages}${past})`
         : '';
     const next = `whoami page=${page + 1}`;
     const navigation = [
