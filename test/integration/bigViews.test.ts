@@ -116,6 +116,11 @@ describe('an audit listing of 1,000 rows', () => {
       { text: '‹ Previous', value: 'audit action=workers.scale limit=50 page=19' },
     ]);
 
+    // The same filter twice is one filter.
+    const twice = await say(app, 'audit workers.scale action=workers.scale');
+    expect(twice.outcome).toBe('ok');
+    expect(twice.message.text).toContain('Audit log (action workers.scale): 1000 record(s)');
+
     // Past the end (a typo, or a Next button on a list that has since shrunk) shows the last page.
     const past = await say(app, 'audit workers.scale page=51');
     expect(past.outcome).toBe('ok');

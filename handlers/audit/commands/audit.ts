@@ -69,6 +69,8 @@ export const audit = defineCommand({
   run: async (args, ctx) => {
     let { user, action, since } = args;
     for (const word of args.filters ?? []) {
+      // A filter said twice (`audit tasks.run action=tasks.run`) is one filter, not a puzzle.
+      if (word === action || word === since || word.toLowerCase() === user?.toLowerCase()) continue;
       if (word.includes('@') && !user) {
         if (!z.email().safeParse(word).success)
           throw new InputError(`"${word}" is not an e-mail address`, 'audit [user] [action] [since]');
