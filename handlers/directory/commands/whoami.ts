@@ -59,7 +59,11 @@ export const whoami = defineCommand({
     const page = Math.min(args.page, pages);
     const first = (page - 1) * GRANTS_PER_PAGE;
     const shownGrants = grants.slice(first, first + GRANTS_PER_PAGE);
-    const groups = caller.groups.length ? caller.groups.join(', ') : 'none';
+    // The plain text is held to as much as the blocks show, so a message stays under Slack's 40,000.
+    const plainGroups = joinWithin(caller.groups, GROUPS_TEXT);
+    const groups = caller.groups.length
+      ? `${plainGroups.text}${plainGroups.left > 0 ? ` and ${plainGroups.left} more` : ''}`
+      : 'none';
     const groupList = joinWithin(caller.groups.map(escapeMrkdwn), GROUPS_TEXT);
     const groupsMore = groupList.left > 0 ? ` and ${groupList.left} more` : '';
     const groupsTitle = `${Md.bold('Groups')} (${caller.groups.length})`;
