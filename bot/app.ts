@@ -293,6 +293,7 @@ function meteredAudit(store: AuditStore, metrics: Metrics): AuditStore {
       }
     },
     search: (filter) => store.search(filter),
+    count: (filter) => store.count(filter),
     verify: () => store.verify(),
     export: (since, onPage, pageSize) => store.export(since, onPage, pageSize),
   };

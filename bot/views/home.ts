@@ -3,9 +3,19 @@ import type { BlockBuilder } from 'slack-block-builder';
 import { Blocks, HomeTab, Md } from 'slack-block-builder';
 import { formatTime } from '../../core/time.ts';
 import type { AuditRecord } from '../../db/stores/auditStore.ts';
-import { describeGrant } from '../../handlers/directory/commands/whoami.ts';
+import { describeGrant, joinWithin } from '../../handlers/directory/commands/whoami.ts';
 import type { Caller } from '../../pipeline/defineCommand.ts';
 import { escapeMrkdwn, lineSections } from '../../pipeline/views/common.ts';
+
+/** Grants listed on the Home tab; `whoami` lists them all, a page at a time. */
+const GRANTS_SHOWN = 15;
+/** Room for the groups in the identity section, beside the name and e-mail. */
+const GROUPS_TEXT = 2_000;
+
+/** A command's text can be 4,000 characters; ten of them must fit the recent-commands list. */
+const COMMAND_SHOWN = 150;
+const shorten = (text: string) =>
+  text.length > COMMAND_SHOWN ? `${text.slice(0, COMMAND_SHOWN - 1)}…` : text;
 
 /** App Home: who you are to dpbot, what you may do, what you did lately, and capability panels. */
 export function homeView(input: {
@@ -17,17 +27,26 @@ export function homeView(input: {
   const { caller } = input;
   const recent = input.recent.map(
     (r) =>
-      `${formatTime(r.at)} · ${Md.codeInline(r.commandText ?? r.command ?? '')} · ${r.kind === 'attempt' ? r.decision : r.outcome}`,
+      `${formatTime(r.at)} · ${Md.codeInline(shorten(r.commandText ?? r.command ?? ''))} · ${r.kind === 'attempt' ? r.decision : r.outcome}`,
   );
-  const grants = caller.grants.map((g) => `• ${describeGrant(g)}`);
+  const grants = caller.grants.slice(0, GRANTS_SHOWN).map((g) => `• ${describeGrant(g)}`);
+  const moreGrants = caller.grants.length - grants.length;
+  const groups = joinWithin(caller.groups.map(escapeMrkdwn), GROUPS_TEXT);
+  const whoami = Md.codeInline(`${input.command} whoami`);
+  const groupsText = caller.groups.length
+    ? `${groups.text}${groups.left > 0 ? ` and ${groups.left} more (${whoami} lists them)` : ''}`
+    : 'none';
   // Home tabs take at most 100 blocks.
   const blocks: BlockBuilder[] = [
     Blocks.Header({ text: 'dpbot' }),
     Blocks.Section({
-      text: `You are ${Md.bold(escapeMrkdwn(caller.name ?? caller.email))} <${escapeMrkdwn(caller.email)}>. Groups: ${escapeMrkdwn(caller.groups.join(', ') || 'none')}.`,
+      text: `You are ${Md.bold(escapeMrkdwn(caller.name ?? caller.email))} <${escapeMrkdwn(caller.email)}>. Groups: ${groupsText}.`,
     }),
     Blocks.Section({ text: Md.bold('You may') }),
     ...lineSections(grants.length ? grants : ['nothing yet'], 5),
+    ...(moreGrants > 0
+      ? [Blocks.Context().elements(`and ${moreGrants} more grant(s): ${whoami} lists them all`)]
+      : []),
     ...input.panels.slice(0, 60),
     Blocks.Divider(),
     Blocks.Section({ text: Md.bold('Your recent commands') }),

@@ -39,12 +39,16 @@ export interface AuditSearch {
   kinds?: AuditKind[] | undefined;
   requestId?: string | undefined;
   limit: number;
+  /** Rows to skip, newest first: the pages after the first. */
+  offset?: number | undefined;
 }
 
 export interface AuditStore {
   /** Appends one row; throws AuditUnavailableError when it cannot, so the caller does not act. */
   append(entry: AuditEntry): Promise<{ id: number; at: Date }>;
   search(filter: AuditSearch): Promise<AuditRecord[]>;
+  /** How many rows a search without its limit would find. */
+  count(filter: Omit<AuditSearch, 'limit' | 'offset'>): Promise<number>;
   /** Recomputes the chain and reports the first broken link. */
   verify(): Promise<VerifyResult>;
   /** Streams rows with `at >= since` in chain order, a page at a time. */
@@ -181,6 +185,25 @@ export class PgAuditStore implements AuditStore {
   }
 
   async search(filter: AuditSearch): Promise<AuditRecord[]> {
+    const where = this.conditions(filter);
+    return this.db
+      .select()
+      .from(auditLog)
+      .where(where)
+      .orderBy(desc(auditLog.id))
+      .limit(filter.limit)
+      .offset(filter.offset ?? 0);
+  }
+
+  async count(filter: Omit<AuditSearch, 'limit' | 'offset'>): Promise<number> {
+    const [row] = await this.db
+      .select({ n: sql<number>`count(*)::int` })
+      .from(auditLog)
+      .where(this.conditions(filter));
+    return row?.n ?? 0;
+  }
+
+  private conditions(filter: Omit<AuditSearch, 'limit' | 'offset'>): SQL | undefined {
     const where: SQL[] = [];
     if (filter.email) where.push(eq(auditLog.email, filter.email.toLowerCase()));
     if (filter.action) {
@@ -190,12 +213,7 @@ export class PgAuditStore implements AuditStore {
     if (filter.since) where.push(gte(auditLog.at, filter.since));
     if (filter.kinds?.length) where.push(inArray(auditLog.kind, filter.kinds));
     if (filter.requestId) where.push(eq(auditLog.requestId, filter.requestId));
-    return this.db
-      .select()
-      .from(auditLog)
-      .where(where.length ? and(...where) : undefined)
-      .orderBy(desc(auditLog.id))
-      .limit(filter.limit);
+    return where.length ? and(...where) : undefined;
   }
 
   async verify(): Promise<VerifyResult> {

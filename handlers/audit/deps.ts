@@ -3,7 +3,7 @@ import { commandsWith } from '../../pipeline/defineCommand.ts';
 
 /** What the audit capability needs: the log to search, and the clock for `--since 2h`. */
 export interface AuditDeps {
-  audit: Pick<AuditStore, 'search'>;
+  audit: Pick<AuditStore, 'search' | 'count'>;
   now: () => Date;
 }
 

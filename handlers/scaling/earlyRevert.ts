@@ -12,6 +12,16 @@ import { applyPlan, planScale } from './plan.ts';
 import { cancelRevertJob, temporaryChangeLine } from './reverts.ts';
 import { findTarget, SCALE_USAGE, who } from './teams.ts';
 
+/** Targets named in the "say which" answer; "workers <team>" lists them all. */
+const TARGETS_NAMED = 10;
+
+function namesWithin(names: readonly string[], team: string): string {
+  const shown = names.slice(0, TARGETS_NAMED).join(', ');
+  return names.length > TARGETS_NAMED
+    ? `${shown} and ${names.length - TARGETS_NAMED} more: "workers ${team}" lists them`
+    : shown;
+}
+
 export function pickPending(
   team: TeamConfig,
   pending: ScaleRevert[],
@@ -25,7 +35,10 @@ export function pickPending(
     );
   if (others.length > 0)
     throw new InputError(
-      `${team.name} has temporary changes on several targets (${matching.map((p) => p.target).join(', ')}); say which with --target <name>`,
+      `${team.name} has temporary changes on ${matching.length} targets (${namesWithin(
+        matching.map((p) => p.target),
+        team.name,
+      )}); say which with --target <name>`,
       SCALE_USAGE,
     );
   return only;

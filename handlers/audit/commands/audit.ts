@@ -1,28 +1,58 @@
-import { Blocks, Md } from 'slack-block-builder';
+import { Blocks, Elements, Md } from 'slack-block-builder';
 import { z } from 'zod';
 import { parseDuration } from '../../../core/config/duration.ts';
 import { InputError } from '../../../core/errors.ts';
 import { formatTime, parseSince } from '../../../core/time.ts';
+import type { AuditKind } from '../../../db/schema.ts';
 import { blocks } from '../../../pipeline/message.ts';
-import { escapeMrkdwn, lineSections } from '../../../pipeline/views/common.ts';
+import { escapeMrkdwn, lineSections, VIEW_ACTION } from '../../../pipeline/views/common.ts';
+import { quoteArg } from '../../../pipeline/views/modal.ts';
 import { ACTION_PATTERN } from '../../../policies/patterns.ts';
 import { defineCommand } from '../deps.ts';
 
 const filterWord = z.string().max(254);
 
+const DEFAULT_LIMIT = 20;
+const USAGE = 'audit [user] [action] [since] [limit=20] [page=N]';
+/**
+ * A row's command text can be 4,000 characters; cut in the listing so a page of 50 stays within
+ * one message (Slack's 40,000-character text, 3,000 per section). The export has it whole.
+ */
+const COMMAND_SHOWN = 150;
+/** 50 rows of the longest lines fill about 11 sections; more room than that is never needed. */
+const SECTIONS_SHOWN = 20;
+
+const cut = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
+
+/** The command text for the same filters on another page (Next / Previous buttons). */
+function auditCommandText(
+  filters: { user?: string | undefined; action?: string | undefined; since?: string | undefined },
+  limit: number,
+  page: number,
+): string {
+  const parts = ['audit'];
+  if (filters.user) parts.push(`user=${quoteArg(filters.user)}`);
+  if (filters.action) parts.push(`action=${quoteArg(filters.action)}`);
+  if (filters.since) parts.push(`since=${quoteArg(filters.since)}`);
+  if (limit !== DEFAULT_LIMIT) parts.push(`limit=${limit}`);
+  parts.push(`page=${page}`);
+  return parts.join(' ');
+}
+
 export const audit = defineCommand({
   name: 'audit',
   summary: 'Show recent audit records, by user, action and time',
-  usage: 'audit [user] [action] [since] [limit=20]',
+  usage: USAGE,
   examples: [
     'audit',
     'audit ada@example.com',
     'audit workers.scale 7d',
     'audit user=ada@example.com since=2026-11-01',
+    'audit workers.* page=2',
   ],
   description:
-    'Filters may be given in any order: an e-mail filters by user, a duration (7d) or date filters by time, anything else by action (workers.scale, workers.*).',
-  params: { positionals: ['filters...'], keyValues: ['user', 'action', 'since', 'limit'] },
+    'Filters may be given in any order: an e-mail filters by user, a duration (7d) or date filters by time, anything else by action (workers.scale, workers.*). Newest first, limit records a page.',
+  params: { positionals: ['filters...'], keyValues: ['user', 'action', 'since', 'limit', 'page'] },
   args: z.object({
     filters: z.array(filterWord).max(3).optional(),
     user: z.email().optional(),
@@ -30,7 +60,8 @@ export const audit = defineCommand({
       .regex(ACTION_PATTERN, { error: 'expected an action such as workers.scale' })
       .optional(),
     since: filterWord.optional(),
-    limit: z.coerce.number().int().min(1).max(50).default(20),
+    limit: z.coerce.number().int().min(1).max(50).default(DEFAULT_LIMIT),
+    page: z.coerce.number().int().min(1).max(100_000).default(1),
   }),
   action: 'audit.read',
   resourceKinds: ['audit'],
@@ -38,6 +69,8 @@ export const audit = defineCommand({
   run: async (args, ctx) => {
     let { user, action, since } = args;
     for (const word of args.filters ?? []) {
+      // A filter said twice (`audit tasks.run action=tasks.run`) is one filter, not a puzzle.
+      if (word === action || word === since || word.toLowerCase() === user?.toLowerCase()) continue;
       if (word.includes('@') && !user) {
         if (!z.email().safeParse(word).success)
           throw new InputError(`"${word}" is not an e-mail address`, 'audit [user] [action] [since]');
@@ -51,27 +84,72 @@ export const audit = defineCommand({
           'audit [user] [action] [since]',
         );
     }
-    const rows = await ctx.services.audit.search({
+    const kinds: AuditKind[] = ['attempt', 'outcome'];
+    const search = {
       email: user,
       action,
       since: since ? parseSince(since, ctx.services.now()) : undefined,
-      kinds: ['attempt', 'outcome'],
+      kinds,
+    };
+    const total = await ctx.services.audit.count(search);
+    const pages = Math.max(1, Math.ceil(total / args.limit));
+    // Past the end (a typo, or a Next button on a log filtered since) shows the last page, and says so.
+    const page = Math.min(args.page, pages);
+    const past = args.page > pages ? ` (there is no page ${args.page}; this is the last)` : '';
+    const rows = await ctx.services.audit.search({
+      ...search,
       limit: args.limit,
+      offset: (page - 1) * args.limit,
     });
     const filters = [user && `user ${user}`, action && `action ${action}`, since && `since ${since}`]
       .filter(Boolean)
       .join(', ');
     const lines = rows.map((r) => {
       const what = r.kind === 'attempt' ? (r.decision ?? '') : (r.outcome ?? '');
-      return `${formatTime(r.at)} · ${r.email ?? r.slackUserId ?? '?'} · ${r.commandText ?? r.command ?? ''} · ${r.kind} ${what}${r.error ? ` (${r.error.slice(0, 120)})` : ''}`;
+      const command = cut(r.commandText ?? r.command ?? '', COMMAND_SHOWN);
+      return `${formatTime(r.at)} · ${r.email ?? r.slackUserId ?? '?'} · ${command} · ${r.kind} ${what}${r.error ? ` (${r.error.slice(0, 120)})` : ''}`;
     });
-    const title = `Audit log${filters ? ` (${filters})` : ''}: ${rows.length} most recent record(s)`;
+    const first = (page - 1) * args.limit + 1;
+    const range =
+      total > rows.length
+        ? ` · newest first, ${first}–${first + rows.length - 1} · page ${page} of ${pages}`
+        : '';
+    const title = `Audit log${filters ? ` (${filters})` : ''}: ${total} record(s)${range}${past}`;
+    const named = { user, action, since };
+    const navigation = [
+      page > 1 &&
+        Elements.Button({
+          text: '‹ Previous',
+          actionId: VIEW_ACTION,
+          value: auditCommandText(named, args.limit, page - 1),
+        }),
+      page < pages &&
+        Elements.Button({
+          text: 'Next ›',
+          actionId: VIEW_ACTION,
+          value: auditCommandText(named, args.limit, page + 1),
+        }),
+    ].filter((b) => b !== false);
+    const rest = total - (first - 1) - rows.length;
+    const more =
+      rest > 0 ? `${rest} older record(s): ${auditCommandText(named, args.limit, page + 1)}` : undefined;
     return {
-      text: [title, ...lines].join('\n'),
+      text: [title, ...lines, ...(more ? [more] : [])].join('\n'),
       blocks: blocks(
         Blocks.Section({ text: Md.bold(escapeMrkdwn(title)) }),
-        ...lineSections(lines.map((l) => escapeMrkdwn(l))),
-        Blocks.Context().elements('Full history: dpbot audit export --since 7d'),
+        ...lineSections(
+          lines.map((l) => escapeMrkdwn(l)),
+          SECTIONS_SHOWN,
+        ),
+        Blocks.Context().elements(
+          [
+            ...(more
+              ? [`${rest} older: ${Md.codeInline(auditCommandText(named, args.limit, page + 1))}`]
+              : []),
+            `Full history: ${Md.codeInline('dpbot audit export --since 7d')}`,
+          ].join(' · '),
+        ),
+        navigation.length > 0 && Blocks.Actions().elements(...navigation),
       ),
     };
   },

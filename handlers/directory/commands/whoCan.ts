@@ -1,8 +1,9 @@
-import { Blocks, Md } from 'slack-block-builder';
+import { Blocks, Elements, Md } from 'slack-block-builder';
 import { z } from 'zod';
 import { InputError } from '../../../core/errors.ts';
 import { blocks } from '../../../pipeline/message.ts';
-import { escapeMrkdwn, lineSections } from '../../../pipeline/views/common.ts';
+import { escapeMrkdwn, lineSections, VIEW_ACTION } from '../../../pipeline/views/common.ts';
+import { quoteArg } from '../../../pipeline/views/modal.ts';
 import {
   ACTION_PATTERN,
   matchesAction,
@@ -12,13 +13,21 @@ import {
 import { defineCommand } from '../deps.ts';
 
 const MEMBERS_SHOWN = 15;
+/** A grant's line runs to some 600 characters with 15 members; 25 of them fit one message. */
+const GRANTS_PER_PAGE = 25;
+const USAGE = 'who-can <action> [resource] [page=N]';
+
+/** The same question on another page (Next / Previous buttons). */
+function whoCanCommandText(action: string, resource: string | undefined, page: number): string {
+  return ['who-can', quoteArg(action), ...(resource ? [quoteArg(resource)] : []), `page=${page}`].join(' ');
+}
 
 export const whoCan = defineCommand({
   name: 'who-can',
   summary: 'List who may do an action (on a resource), and through which grant',
-  usage: 'who-can <action> [resource]',
+  usage: USAGE,
   examples: ['who-can workers.scale team:team-x', 'who-can release.ship'],
-  params: { positionals: ['action', 'resource'] },
+  params: { positionals: ['action', 'resource'], keyValues: ['page'] },
   args: z.object({
     action: z.string().max(100).regex(ACTION_PATTERN, { error: 'expected an action such as workers.scale' }),
     resource: z
@@ -26,6 +35,7 @@ export const whoCan = defineCommand({
       .max(200)
       .regex(RESOURCE_PATTERN, { error: 'expected a resource such as team:team-x' })
       .optional(),
+    page: z.coerce.number().int().min(1).max(10_000).default(1),
   }),
   action: 'access.read',
   resourceKinds: ['access'],
@@ -48,9 +58,14 @@ export const whoCan = defineCommand({
         blocks: blocks(Blocks.Section({ text: `Nobody may ${escapeMrkdwn(target)}.` })),
       };
     }
-    const groupNames = grants.flatMap((g) => (g.subject.kind === 'group' ? [g.subject.name] : []));
+    const pages = Math.ceil(grants.length / GRANTS_PER_PAGE);
+    // Past the end (a typo, or a Next button after grants were removed) shows the last page.
+    const page = Math.min(args.page, pages);
+    const first = (page - 1) * GRANTS_PER_PAGE;
+    const shown = grants.slice(first, first + GRANTS_PER_PAGE);
+    const groupNames = shown.flatMap((g) => (g.subject.kind === 'group' ? [g.subject.name] : []));
     const members = await ctx.services.access.groupMembers(groupNames);
-    const lines = grants.map((g) => {
+    const lines = shown.map((g) => {
       const scope = `${g.resources.map((r) => `\`${r}\``).join(', ')}${
         Object.keys(g.limits).length
           ? `; limits ${Object.entries(g.limits)
@@ -60,15 +75,38 @@ export const whoCan = defineCommand({
       }${g.approval ? `; approval by ${g.approval.group}` : ''}`;
       if (g.subject.kind === 'user') return `user ${g.subject.email} — ${scope} (${g.origin})`;
       const people = members.get(g.subject.name) ?? [];
-      const shown = people.slice(0, MEMBERS_SHOWN).map((p) => p.email);
+      const names = people.slice(0, MEMBERS_SHOWN).map((p) => p.email);
       const more = people.length > MEMBERS_SHOWN ? ` and ${people.length - MEMBERS_SHOWN} more` : '';
-      return `group ${g.subject.name} (${people.length} member${people.length === 1 ? '' : 's'}: ${shown.join(', ') || 'none'}${more}) — ${scope} (${g.origin})`;
+      return `group ${g.subject.name} (${people.length} member${people.length === 1 ? '' : 's'}: ${names.join(', ') || 'none'}${more}) — ${scope} (${g.origin})`;
     });
+    const past = args.page > pages ? `; there is no page ${args.page}` : '';
+    const range =
+      pages > 1 || past
+        ? ` (${grants.length} grants; ${first + 1}–${first + shown.length}, page ${page} of ${pages}${past})`
+        : '';
+    const rest = grants.length - first - shown.length;
+    const next = whoCanCommandText(args.action, args.resource, page + 1);
+    const navigation = [
+      page > 1 &&
+        Elements.Button({
+          text: '‹ Previous',
+          actionId: VIEW_ACTION,
+          value: whoCanCommandText(args.action, args.resource, page - 1),
+        }),
+      page < pages && Elements.Button({ text: 'Next ›', actionId: VIEW_ACTION, value: next }),
+    ].filter((b) => b !== false);
     return {
-      text: [`Who may ${target}:`, ...lines].join('\n'),
+      text: [`Who may ${target}${range}:`, ...lines, ...(rest > 0 ? [`and ${rest} more: ${next}`] : [])].join(
+        '\n',
+      ),
       blocks: blocks(
-        Blocks.Section({ text: `${Md.bold(`Who may ${escapeMrkdwn(target)}`)}` }),
-        ...lineSections(lines.map((l) => `• ${l}`)),
+        Blocks.Section({ text: `${Md.bold(`Who may ${escapeMrkdwn(target)}`)}${escapeMrkdwn(range)}` }),
+        ...lineSections(
+          lines.map((l) => `• ${l}`),
+          20,
+        ),
+        rest > 0 && Blocks.Context().elements(`and ${rest} more: ${Md.codeInline(next)}`),
+        navigation.length > 0 && Blocks.Actions().elements(...navigation),
       ),
     };
   },

@@ -132,10 +132,19 @@ async function confirmScale(args: ScaleArgs, ctx: CommandContext<ScalingDeps>): 
     if (temp) suffix = ` for ${formatDuration(temp.ms)}`;
   }
   if (plan.confirmReasons.length === 0) return null;
+  // Whoever confirms should know a temporary change of this target is pending and would be replaced.
+  const replaced = args.revert
+    ? undefined
+    : (await ctx.services.scaling.pendingReverts(team.name)).find((p) => p.target === plan.target.name);
   return {
     summary: `Scale ${whatChanges(plan)} ${plan.from} → ${plan.to}${suffix}`,
     details: [
       `This ${plan.confirmReasons.join('; ')}.`,
+      ...(replaced
+        ? [
+            `This replaces the pending revert to ${replaced.fromReplicas} at ${formatTime(replaced.dueAt)} (${temporaryChangeLine(replaced)}).`,
+          ]
+        : []),
       ...plan.warnings,
       `${describeRef(plan.ref)} on cluster ${plan.ref.cluster}`,
     ],

@@ -6,7 +6,12 @@ import type { ScaleChangeRecord, ScaleRevert } from '../../../db/stores/scaleSto
 import { describeRef, workloadRef } from '../../../integrations/kubernetes/kubernetes.ts';
 import type { CommandContext } from '../../../pipeline/defineCommand.ts';
 import { blocks, type Message } from '../../../pipeline/message.ts';
-import { escapeMrkdwn, RUN_ACTION } from '../../../pipeline/views/common.ts';
+import {
+  escapeMrkdwn,
+  lineSections,
+  RUN_ACTION,
+  SECTION_TEXT_LIMIT,
+} from '../../../pipeline/views/common.ts';
 import type { TargetConfig, TeamConfig } from '../config.ts';
 import { TEAM_NAME } from '../config.ts';
 import { defineCommand, type ScalingDeps } from '../deps.ts';
@@ -15,6 +20,31 @@ import { findTeam, requireKubernetes } from '../teams.ts';
 
 const TEAMS_SHOWN = 12;
 const TARGETS_WITH_BUTTONS = 10;
+/**
+ * Sections of target lines per team: one team may fill most of a message (50 blocks); among
+ * several (up to 12, each a section, a note and buttons) each gets one and `workers <team>`
+ * shows the rest.
+ */
+const SECTIONS_ONE_TEAM = 30;
+const SECTIONS_PER_TEAM = 1;
+
+/** The targets whose lines fit in `sections` sections, whole; the rest are counted instead. */
+function targetsWithin(targets: readonly TargetView[], sections: number): number {
+  let used = 1;
+  let length = 0;
+  for (const [i, t] of targets.entries()) {
+    for (const raw of t.lines) {
+      const line = Math.min(raw.length, SECTION_TEXT_LIMIT);
+      if (length > 0 && length + line + 1 > SECTION_TEXT_LIMIT) {
+        used += 1;
+        length = 0;
+      }
+      length += (length > 0 ? 1 : 0) + line;
+    }
+    if (used > sections) return i;
+  }
+  return targets.length;
+}
 
 interface TargetView {
   target: TargetConfig;
@@ -100,21 +130,46 @@ export const workers = defineCommand({
     );
     const text: string[] = [];
     const built = [];
+    const sectionsEach = views.length === 1 ? SECTIONS_ONE_TEAM : SECTIONS_PER_TEAM;
     for (const { team, targets } of views) {
       const bounds = `${team.minReplicas}–${team.maxReplicas} workers${team.confirmAbove !== undefined ? `, confirm above ${team.confirmAbove}` : ''}`;
       const title = `${team.name} (${bounds})${team.description ? `: ${team.description}` : ''}`;
-      const lines = targets.flatMap((t) => t.lines);
-      text.push(title, ...lines);
+      // The title shares the first section with the first lines.
+      const fit = targetsWithin(targets, sectionsEach);
+      const listed = targets.slice(0, fit);
+      const lines = listed.flatMap((t) => t.lines);
+      const hidden = targets.length - listed.length;
+      const pendingHidden = targets.slice(fit).filter((t) => t.pending).length;
+      const more =
+        hidden > 0
+          ? `and ${hidden} more target(s)${pendingHidden ? `, ${pendingHidden} with a pending revert` : ''}${
+              views.length > 1 ? `: workers ${team.name}` : ''
+            }`
+          : undefined;
+      text.push(title, ...lines, ...(more ? [more] : []));
       built.push(
-        Blocks.Section({
-          text: `${Md.bold(escapeMrkdwn(title))}\n${lines.map((l) => escapeMrkdwn(l)).join('\n')}`.slice(
-            0,
-            2900,
-          ),
-        }),
+        ...lineSections([Md.bold(escapeMrkdwn(title)), ...lines.map((l) => escapeMrkdwn(l))], sectionsEach),
       );
-      if (!ctx.may('workers.scale', `team:${team.name}`)) continue;
-      const buttons = targets.slice(0, TARGETS_WITH_BUTTONS).flatMap((t) => {
+      const notes: string[] = [];
+      if (more)
+        notes.push(
+          views.length > 1
+            ? `${escapeMrkdwn(more.slice(0, more.lastIndexOf(':')))}: ${Md.codeInline(`workers ${team.name}`)}`
+            : escapeMrkdwn(more),
+        );
+      const mayScale = ctx.may('workers.scale', `team:${team.name}`);
+      const withButtons = mayScale ? targets.slice(0, TARGETS_WITH_BUTTONS) : [];
+      if (mayScale && targets.length > withButtons.length) {
+        const rest = targets.length - withButtons.length;
+        text.push(
+          `Buttons for the first ${withButtons.length} targets; for the other ${rest}: scale ${team.name} --target <name> <workers>, or --revert`,
+        );
+        notes.push(
+          `Buttons for the first ${withButtons.length} targets; for the other ${rest}: ${Md.codeInline(`scale ${team.name} --target <name> <workers>`)} (or ${Md.codeInline('--revert')})`,
+        );
+      }
+      if (notes.length) built.push(Blocks.Context().elements(notes.join(' · ')));
+      const buttons = withButtons.flatMap((t) => {
         const base = `scale ${team.name} --target ${t.target.name}`;
         return [
           Elements.Button({
