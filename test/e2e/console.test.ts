@@ -74,6 +74,12 @@ describe('dpbot console, scripted through standard input', () => {
   });
 
   it('verifies and exports the audit log from the command line', async () => {
+    // Rows of its own to verify and export: three commands, an attempt and an outcome each.
+    const session = await runCli(['console', '--config', fixture.configPath], {
+      env,
+      input: ['help', 'whoami', 'help'].join('\n'),
+    });
+    expect(session.code).toBe(0);
     const verify = await runCli(['audit', 'verify', '--config', fixture.configPath], { env });
     expect(verify.code).toBe(0);
     expect(verify.stdout).toMatch(/^Audit log intact: \d+ row\(s\), every link verified\.$/m);
