@@ -208,6 +208,8 @@ describe('scale', () => {
   });
 
   it('retries after a 409 when another writer changes the count between its read and its write', async () => {
+    // Within 2× of 10 either way, so that it runs without asking.
+    setReplicas('Deployment', 'team-x', 'ingest-workers', 13);
     kube.sim.changeAfterNextRead(
       'Deployment',
       'team-x',
@@ -232,6 +234,8 @@ describe('scale', () => {
   });
 
   it('serializes two scales of one team: no lost update, both audited, the second told what it replaced', async () => {
+    // Within 2× of both 6 and 9, so that neither asks for confirmation.
+    setReplicas('Deployment', 'team-x', 'ingest-workers', 10);
     // The first write to reach the cluster is slow; without the team lock the other would read the
     // old count and hit a 409 instead of waiting.
     kube.sim.server.inject({ method: 'PUT', path: /ingest-workers\/scale$/, delayMs: 400, times: 1 });
