@@ -152,6 +152,8 @@ describe('dpbot checks', () => {
   });
 
   it('sync --dry-run prints the difference without applying it', async () => {
+    // The standard directory, applied: what the dry run compares the changed file with.
+    expect((await runCli(['sync', '--config', fixture.configPath], { env })).code).toBe(0);
     fixture.write('directory.yaml', {
       users: [
         { email: 'ada@example.com', name: 'Ada Lovelace', slackId: 'U0ADA00001' },
