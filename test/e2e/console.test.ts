@@ -74,6 +74,12 @@ describe('dpbot console, scripted through standard input', () => {
   });
 
   it('verifies and exports the audit log from the command line', async () => {
+    // Rows of its own to verify and export: three commands, an attempt and an outcome each.
+    const session = await runCli(['console', '--config', fixture.configPath], {
+      env,
+      input: ['help', 'whoami', 'help'].join('\n'),
+    });
+    expect(session.code).toBe(0);
     const verify = await runCli(['audit', 'verify', '--config', fixture.configPath], { env });
     expect(verify.code).toBe(0);
     expect(verify.stdout).toMatch(/^Audit log intact: \d+ row\(s\), every link verified\.$/m);
@@ -146,6 +152,8 @@ describe('dpbot checks', () => {
   });
 
   it('sync --dry-run prints the difference without applying it', async () => {
+    // The standard directory, applied: what the dry run compares the changed file with.
+    expect((await runCli(['sync', '--config', fixture.configPath], { env })).code).toBe(0);
     fixture.write('directory.yaml', {
       users: [
         { email: 'ada@example.com', name: 'Ada Lovelace', slackId: 'U0ADA00001' },

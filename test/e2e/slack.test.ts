@@ -431,6 +431,9 @@ describe('forms', () => {
 
 describe('events', () => {
   it('publishes the App Home with identity, grants and recent commands', async () => {
+    // A recent command of Ada's for the Home to list.
+    const help = await slack.slash('help', ADA);
+    await eventually(() => expect(slack.responses(help.responseId)).toHaveLength(1));
     expect(
       (await slack.event({ type: 'app_home_opened', user: ADA, channel: 'D0ADA', tab: 'home' })).status,
     ).toBe(200);

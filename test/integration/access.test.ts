@@ -54,6 +54,24 @@ async function tableCounts() {
   return r.rows[0];
 }
 
+/** The `hr` source as its first sync left it; syncing it again when it already is writes nothing. */
+const hrSynced = () => directory.sync('hr', snapshot);
+
+/** Another source, `gh`, that knows Ada only. */
+const ghSnapshot = {
+  users: [{ email: 'ada@example.com', active: true }],
+  groups: [{ id: 'admins', members: ['ada@example.com'] }],
+};
+
+/** The `hr` source once Grace left it. */
+const withoutGrace = {
+  users: snapshot.users.filter((u) => u.email !== 'grace@example.com'),
+  groups: [
+    { id: 'oncall', members: [] },
+    { id: 'platform', displayName: 'Platform', members: ['ada@example.com'] },
+  ],
+};
+
 describe('directory sync', () => {
   it('applies a first snapshot and reports what it added', async () => {
     const diff = await directory.sync('hr', snapshot);
@@ -68,6 +86,7 @@ describe('directory sync', () => {
   });
 
   it('writes nothing when nothing changed', async () => {
+    await hrSynced();
     const before = await database.query('SELECT xmin::text AS x, * FROM users ORDER BY id');
     const diff = await directory.sync('hr', snapshot);
     expect(diffIsEmpty(diff)).toBe(true);
@@ -76,6 +95,7 @@ describe('directory sync', () => {
   });
 
   it('a dry run reports the difference and changes nothing', async () => {
+    await hrSynced();
     const diff = await directory.sync(
       'hr',
       { ...snapshot, groups: snapshot.groups.slice(1) },
@@ -86,6 +106,7 @@ describe('directory sync', () => {
   });
 
   it('a refusing guard leaves everything as it was', async () => {
+    await hrSynced();
     await expect(
       directory.sync(
         'hr',
@@ -101,6 +122,7 @@ describe('directory sync', () => {
   });
 
   it('loads a caller with groups and grants in one query, and decides', async () => {
+    await hrSynced();
     await access.replacePolicyGrants(policy);
     const grace = await access.loadCaller('Grace@Example.com');
     expect(grace?.user).toMatchObject({ email: 'grace@example.com', active: true });
@@ -119,13 +141,8 @@ describe('directory sync', () => {
   });
 
   it('removing someone from the source takes their access on the next load', async () => {
-    const diff = await directory.sync('hr', {
-      users: snapshot.users.filter((u) => u.email !== 'grace@example.com'),
-      groups: [
-        { id: 'oncall', members: [] },
-        { id: 'platform', displayName: 'Platform', members: ['ada@example.com'] },
-      ],
-    });
+    await hrSynced();
+    const diff = await directory.sync('hr', withoutGrace);
     expect(diff.usersRemoved).toEqual(['grace@example.com']);
     expect(diff.membershipsRemoved).toHaveLength(2);
     const grace = await access.loadCaller('grace@example.com');
@@ -134,10 +151,8 @@ describe('directory sync', () => {
   });
 
   it('keeps sources apart: another source does not touch hr memberships', async () => {
-    await directory.sync('gh', {
-      users: [{ email: 'ada@example.com', active: true }],
-      groups: [{ id: 'admins', members: ['ada@example.com'] }],
-    });
+    await hrSynced();
+    await directory.sync('gh', ghSnapshot);
     const ada = await access.loadCaller('ada@example.com');
     expect(ada?.groups).toEqual(['gh:admins', 'hr:platform']);
   });
@@ -145,6 +160,7 @@ describe('directory sync', () => {
 
 describe('policy grants', () => {
   it('replacing with the same grants writes nothing; a change replaces them in one go', async () => {
+    await access.replacePolicyGrants(policy);
     expect(await access.replacePolicyGrants(policy)).toEqual({ changed: false, count: 2 });
     const changed = await access.replacePolicyGrants(policy.slice(0, 1));
     expect(changed).toEqual({ changed: true, count: 1 });
@@ -152,6 +168,8 @@ describe('policy grants', () => {
   });
 
   it('lists active members of groups', async () => {
+    await directory.sync('hr', withoutGrace);
+    await directory.sync('gh', ghSnapshot);
     const members = await access.groupMembers(['hr:platform', 'gh:admins', 'hr:none']);
     expect(Object.fromEntries(members)).toEqual({
       'gh:admins': [{ email: 'ada@example.com', name: 'Ada' }],

@@ -88,6 +88,8 @@ describe('audit log', () => {
   });
 
   it('rejects UPDATE, DELETE and TRUNCATE', async () => {
+    // Row triggers fire only on a row that is there.
+    await store.append(entry(1));
     await expect(
       database.query("UPDATE audit_log SET email = 'mallory@example.com' WHERE id = 1"),
     ).rejects.toThrow(/append-only: UPDATE/);
@@ -113,6 +115,8 @@ describe('audit log', () => {
   });
 
   it('exports in chain order, page by page', async () => {
+    // More rows than one page of 7, whatever ran before.
+    for (let i = 0; i < 20; i++) await store.append(entry(i));
     const seen: number[] = [];
     const count = await store.export(
       new Date(0),
@@ -128,29 +132,50 @@ describe('audit log', () => {
 });
 
 describe('audit verify detects tampering by the table owner', () => {
-  const tamper = (sql: string) =>
-    database.query(
-      `BEGIN; ALTER TABLE audit_log DISABLE TRIGGER USER; ${sql}; ALTER TABLE audit_log ENABLE TRIGGER USER; COMMIT`,
-    );
+  /**
+   * A database of its own holding `rows` intact rows, so that a test's tampering neither depends
+   * on nor breaks the chain another test wrote.
+   */
+  async function withChainOf(
+    rows: number,
+    fn: (s: PgAuditStore, tamper: (sql: string) => Promise<unknown>) => Promise<void>,
+  ) {
+    const own = await createTestDatabase();
+    try {
+      const s = new PgAuditStore(own.db);
+      for (let i = 0; i < rows; i++) await s.append(entry(i));
+      const tamper = (sql: string) =>
+        own.query(
+          `BEGIN; ALTER TABLE audit_log DISABLE TRIGGER USER; ${sql}; ALTER TABLE audit_log ENABLE TRIGGER USER; COMMIT`,
+        );
+      await fn(s, tamper);
+    } finally {
+      await own.drop();
+    }
+  }
 
   it('a changed row', async () => {
-    await tamper("UPDATE audit_log SET decision = 'deny' WHERE id = 7");
-    expect(await store.verify()).toMatchObject({
-      ok: false,
-      brokenAt: 7,
-      problem: expect.stringContaining('row 7 was changed'),
+    await withChainOf(13, async (s, tamper) => {
+      await tamper("UPDATE audit_log SET decision = 'deny' WHERE id = 7");
+      expect(await s.verify()).toMatchObject({
+        ok: false,
+        brokenAt: 7,
+        problem: expect.stringContaining('row 7 was changed'),
+      });
+      await tamper("UPDATE audit_log SET decision = 'allow' WHERE id = 7");
+      expect((await s.verify()).ok).toBe(true);
     });
-    await tamper("UPDATE audit_log SET decision = 'allow' WHERE id = 7");
-    expect((await store.verify()).ok).toBe(true);
   });
 
   it('a changed row whose hash was recomputed to match', async () => {
-    await tamper("UPDATE audit_log SET email = 'mallory@example.com' WHERE id = 12");
-    await tamper('UPDATE audit_log a SET hash = audit_row_hash(a) WHERE id = 12');
-    expect(await store.verify()).toMatchObject({
-      ok: false,
-      brokenAt: 13,
-      problem: expect.stringContaining('row 13 does not link'),
+    await withChainOf(13, async (s, tamper) => {
+      await tamper("UPDATE audit_log SET email = 'mallory@example.com' WHERE id = 12");
+      await tamper('UPDATE audit_log a SET hash = audit_row_hash(a) WHERE id = 12');
+      expect(await s.verify()).toMatchObject({
+        ok: false,
+        brokenAt: 13,
+        problem: expect.stringContaining('row 13 does not link'),
+      });
     });
   });
 

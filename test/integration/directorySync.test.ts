@@ -133,6 +133,31 @@ async function lastRun(source: string) {
   return r.rows[0];
 }
 
+/**
+ * Google's whole workspace, applied: the 211 memberships a case that changes nothing expects to
+ * find, whether or not the first case ran before it.
+ */
+async function googleSynced() {
+  google.data = workspace();
+  const r = await run('access sync google');
+  expect(r.outcome).toBe('ok');
+  expect(await memberCount('google')).toBe(211);
+}
+
+/** Clicks the confirmation a command asked for, as its caller. */
+async function confirmAs(asked: Awaited<ReturnType<typeof run>>, email: string) {
+  const actions = asked.responder.sent[0]?.message.blocks?.find((b) => b.type === 'actions');
+  const confirm = actions && 'elements' in actions ? actions.elements[0] : undefined;
+  return app.pipeline.handleAction({
+    entry: 'button',
+    actionId: CONFIRM_ACTION,
+    value: confirm && 'value' in confirm ? String(confirm.value) : '',
+    caller: { email },
+    channel: 'C1',
+    responder: recordingResponder(),
+  });
+}
+
 describe('access sync through the pipeline', () => {
   it('applies a first sync in one go, audits it with its counts and records the run', async () => {
     const r = await run('access sync google');
@@ -171,6 +196,7 @@ describe('access sync through the pipeline', () => {
   });
 
   it('a resync with no change writes nothing to the directory and audits no event', async () => {
+    await googleSynced();
     const before = await database.query(
       'SELECT xmin::text AS x FROM memberships UNION ALL SELECT xmin::text FROM users UNION ALL SELECT xmin::text FROM groups',
     );
@@ -185,6 +211,7 @@ describe('access sync through the pipeline', () => {
   });
 
   it('a dry run shows the difference and changes nothing', async () => {
+    await googleSynced();
     google.data.groups[0]?.members.pop();
     try {
       const r = await run('access sync google --dry-run');
@@ -199,6 +226,7 @@ describe('access sync through the pipeline', () => {
   });
 
   it('a failing source leaves memberships as they were, is audited and posted once to the admin channel', async () => {
+    await googleSynced();
     notifier.posts.length = 0;
     google.inject({
       path: /\/users$/,
@@ -233,6 +261,7 @@ describe('access sync through the pipeline', () => {
   });
 
   it('a source that times out changes nothing', async () => {
+    await googleSynced();
     google.inject({ path: /\/groups$/, delayMs: 4000, status: 200, body: {}, times: 1 });
     const r = await run('access sync google');
     expect(r.outcome).toBe('error');
@@ -245,6 +274,7 @@ describe('access sync through the pipeline', () => {
   });
 
   it('an empty answer changes nothing', async () => {
+    await googleSynced();
     google.data.groups = [];
     try {
       const r = await run('access sync google');
@@ -257,6 +287,7 @@ describe('access sync through the pipeline', () => {
   });
 
   it('a truncated answer (pagination that stops early) changes nothing', async () => {
+    await googleSynced();
     google.truncateGroups.add('staff@example.com');
     try {
       const r = await run('access sync google');
@@ -271,6 +302,7 @@ describe('access sync through the pipeline', () => {
   });
 
   it('refuses a mass removal, posts and audits the refusal, and applies it with --force after confirmation', async () => {
+    await googleSynced();
     notifier.posts.length = 0;
     const group = google.data.groups[0];
     if (group) group.members = group.members.slice(0, 150);
@@ -356,6 +388,13 @@ describe('access sync through the pipeline', () => {
   });
 
   it('access status shows the last sync of every source, with counts and the last problem', async () => {
+    // The history the status reports: a mass removal refused, then forced.
+    await googleSynced();
+    const group = google.data.groups[0];
+    if (group) group.members = group.members.slice(0, 150);
+    expect((await run('access sync google')).outcome).toBe('conflict');
+    expect(await confirmAs(await run('access sync google --force'), 'ada@example.com')).toBe('ok');
+    expect(await memberCount('google')).toBe(151);
     const r = await run('access status', 'grace@example.com');
     expect(r.outcome).toBe('ok');
     expect(r.reply).toContain('file (file, not scheduled): last run');

@@ -79,6 +79,11 @@ describe('job queue with two replicas', () => {
   });
 
   it("lists its queues with their depth (as of pg-boss's last monitoring pass)", async () => {
+    // The queues it lists, each holding a job not yet due, whether or not the cases above ran.
+    const due = new Date(Date.now() + 3_600_000);
+    for (const queue of ['test.once', 'test.delayed', 'test.retry']) {
+      await a.send(queue, { v: 'listed' }, { startAfter: due });
+    }
     const depth = await a.depth();
     expect(depth.map((q) => q.queue)).toEqual(
       expect.arrayContaining(['test.once', 'test.delayed', 'test.retry']),

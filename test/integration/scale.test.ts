@@ -37,6 +37,14 @@ afterAll(async () => {
 
 const run = (text: string, email: string) => runAs(app, database, text, email);
 const replicas = (kind: string, ns: string, name: string) => kube.sim.replicas(kind, ns, name);
+/**
+ * Sets a workload's count as another client would: how a case starts from the count it expects
+ * whether or not the cases before it ran.
+ */
+const setReplicas = (kind: string, ns: string, name: string, count: number) =>
+  kube.sim.update(kind, ns, name, (o) => {
+    (o.spec as { replicas: number }).replicas = count;
+  });
 
 function pendingIdOf(sent: ReturnType<typeof recordingResponder>['sent']): string {
   const actions = sent[0]?.message.blocks?.find((b) => b.type === 'actions');
@@ -95,6 +103,7 @@ describe('scale', () => {
   });
 
   it('keeps within the team bounds, the approval threshold and the grant limit; each refusal is audited', async () => {
+    setReplicas('Deployment', 'team-x', 'ingest-workers', 8);
     const above = await run('scale team-x 25', ADA);
     expect(above.outcome).toBe('rejected');
     expect(above.text).toContain('team-x may have 1 to 20 workers; 25 is above the maximum');
@@ -132,10 +141,8 @@ describe('scale', () => {
       `step:scaled:${ADA}`,
       `outcome:ok:${ADA}`,
     ]);
-    // Back to where the other cases expect it, as another client would.
-    kube.sim.update('Deployment', 'team-x', 'ingest-workers', (o) => {
-      (o.spec as { replicas: number }).replicas = 8;
-    });
+    // Back to 8, as another client would, for the refusals below.
+    setReplicas('Deployment', 'team-x', 'ingest-workers', 8);
 
     const limit = await run('scale team-x 11', GRACE);
     expect(limit.outcome).toBe('denied');
@@ -149,6 +156,7 @@ describe('scale', () => {
   });
 
   it('asks first above confirmAbove, and runs only once confirmed', async () => {
+    setReplicas('Deployment', 'team-x', 'ingest-workers', 8);
     const asked = await run('scale team-x 13 --reason "catch up"', ADA);
     expect(asked.outcome).toBe('awaiting_confirmation');
     expect(asked.text).toBe('Confirm: Scale team-x/workers 8 → 13');
@@ -171,6 +179,7 @@ describe('scale', () => {
   });
 
   it('asks first for a change of more than 2×, and a cancel changes nothing', async () => {
+    setReplicas('Deployment', 'team-x', 'ingest-workers', 13);
     const asked = await run('scale team-x 3', ADA);
     expect(asked.outcome).toBe('awaiting_confirmation');
     expect(JSON.stringify(asked.responder.sent[0]?.message.blocks)).toContain(
@@ -200,6 +209,8 @@ describe('scale', () => {
   });
 
   it('retries after a 409 when another writer changes the count between its read and its write', async () => {
+    // Within 2× of 10 either way, so that it runs without asking.
+    setReplicas('Deployment', 'team-x', 'ingest-workers', 13);
     kube.sim.changeAfterNextRead(
       'Deployment',
       'team-x',
@@ -224,6 +235,8 @@ describe('scale', () => {
   });
 
   it('serializes two scales of one team: no lost update, both audited, the second told what it replaced', async () => {
+    // Within 2× of both 6 and 9, so that neither asks for confirmation.
+    setReplicas('Deployment', 'team-x', 'ingest-workers', 10);
     // The first write to reach the cluster is slow; without the team lock the other would read the
     // old count and hit a 409 instead of waiting.
     kube.sim.server.inject({ method: 'PUT', path: /ingest-workers\/scale$/, delayMs: 400, times: 1 });
@@ -280,6 +293,8 @@ describe('scale', () => {
   });
 
   it('refuses where Argo CD self-heals the workload without ignoring /spec/replicas, and allows it where it does', async () => {
+    // Stopped, so that scaling it to 2 is a change.
+    setReplicas('Deployment', 'team-q', 'scorer', 0);
     const refused = await run('scale team-z 6', ADA);
     expect(refused.outcome).toBe('conflict');
     expect(refused.text).toContain(
@@ -441,6 +456,7 @@ describe('scale', () => {
   });
 
   it('asks for the count in a form when there is none (Slack), and the submission runs through the pipeline', async () => {
+    setReplicas('Deployment', 'team-t', 'crunch', 6);
     const opened: ModalView[] = [];
     const responder = recordingResponder({ channel: 'C-ONCALL' });
     const outcome = await app.pipeline.handleText({
@@ -498,6 +514,12 @@ describe('scale', () => {
 
 describe('workers', () => {
   it('shows desired and ready, the HPA, Argo CD, the last change and problems; no buttons without workers.scale', async () => {
+    // A raised HPA minimum and a change made through dpbot, for the listing to show.
+    kube.sim.update('HorizontalPodAutoscaler', 'team-y', 'loader', (o) => {
+      (o.spec as { minReplicas: number }).minReplicas = 4;
+    });
+    setReplicas('Deployment', 'team-x', 'ingest-workers', 4);
+    expect((await run('scale team-x 5', ADA)).outcome).toBe('ok');
     const r = await run('workers', LINUS);
     expect(r.outcome).toBe('ok');
     expect(r.text).toMatch(/team-x \(1–20 workers, confirm above 12\)/);

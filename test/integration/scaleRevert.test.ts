@@ -43,6 +43,12 @@ afterAll(async () => {
   fixture.remove();
 });
 
+/** The replicas the first case starts, started here for a case that runs without it. */
+async function replicasRunning(): Promise<void> {
+  replicaA ??= await startTestApp(fixture, database, { runWorkers: true, notifier });
+  replicaB ??= await startTestApp(fixture, database, { runWorkers: true, notifier });
+}
+
 function app(): App {
   if (!replicaA) throw new Error('the replicas are not running');
   return replicaA;
@@ -73,6 +79,11 @@ async function revertEvents(
 }
 
 const replicas = () => kube.sim.replicas('Deployment', 'team-x', 'ingest-workers');
+/** The count a case starts from, set as another client would, whatever ran before it. */
+const startAt = (count: number) =>
+  kube.sim.update('Deployment', 'team-x', 'ingest-workers', (o) => {
+    (o.spec as { replicas: number }).replicas = count;
+  });
 const threadPosts = (ts: string | null | undefined) => notifier.posts.filter((p) => ts && p.threadTs === ts);
 
 describe('temporary scale', () => {
@@ -120,6 +131,8 @@ describe('temporary scale', () => {
   });
 
   it('a later manual scale supersedes the pending revert, cancels its job and says so', async () => {
+    await replicasRunning();
+    startAt(4);
     const temporary = await runAs(app(), database, 'scale team-x 8 --for 1h --reason "temporary"', GRACE);
     expect(temporary.outcome).toBe('ok');
     const row = await revertOf(temporary.requestId);
@@ -139,6 +152,8 @@ describe('temporary scale', () => {
   });
 
   it('a temporary change over another one restores what was there before both', async () => {
+    await replicasRunning();
+    startAt(6);
     const a = await runAs(app(), database, 'scale team-x 8 --for 1h', GRACE);
     const b = await runAs(app(), database, 'scale team-x 10 --for 2h', GRACE);
     expect(b.outcome).toBe('ok');
@@ -152,6 +167,10 @@ describe('temporary scale', () => {
   });
 
   it('--revert restores early, in the channel and in the original thread; a second --revert finds nothing', async () => {
+    await replicasRunning();
+    // A temporary change to revert: 6 → 10 for 2h.
+    startAt(6);
+    expect((await runAs(app(), database, 'scale team-x 10 --for 2h', GRACE)).outcome).toBe('ok');
     const pending = await database.query<{
       request_id: string;
       thread_ts: string;
@@ -185,6 +204,8 @@ describe('temporary scale', () => {
   });
 
   it('leaves a count someone changed since alone, and says so', async () => {
+    await replicasRunning();
+    startAt(6);
     const r = await runAs(app(), database, 'scale team-x 8 --for 1s', GRACE);
     expect(r.outcome).toBe('ok');
     kube.sim.update('Deployment', 'team-x', 'ingest-workers', (o) => {
@@ -204,6 +225,8 @@ describe('temporary scale', () => {
   });
 
   it('retries a revert the cluster refused once, and audits both attempts', async () => {
+    await replicasRunning();
+    startAt(11);
     const r = await runAs(app(), database, 'scale team-x 8 --for 1s', GRACE);
     expect(r.outcome).toBe('ok');
     kube.sim.server.inject({
@@ -223,6 +246,8 @@ describe('temporary scale', () => {
   });
 
   it('gives up after the last attempt, marks the revert failed and says how to restore by hand', async () => {
+    await replicasRunning();
+    startAt(11);
     const r = await runAs(app(), database, 'scale team-x 8 --for 1h', GRACE);
     const row = await revertOf(r.requestId);
     kube.sim.server.inject({ method: 'PUT', path: /ingest-workers\/scale$/, status: 500, times: 1 });
@@ -237,6 +262,8 @@ describe('temporary scale', () => {
   });
 
   it('the sweep queues a revert whose job was lost, and it runs once', async () => {
+    await replicasRunning();
+    startAt(8);
     const r = await runAs(app(), database, 'scale team-x 6 --for 1h', GRACE);
     const row = await revertOf(r.requestId);
     // As if the process had stopped between the change and queueing the job.

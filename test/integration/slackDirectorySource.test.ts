@@ -153,6 +153,11 @@ describe('Slack user groups as a directory source', () => {
   });
 
   it('syncs through access sync, and a deactivated Slack account loses access at the next command', async () => {
+    // Slack is the only source: nobody is known before the app's own first sync has applied.
+    await eventually(async () => {
+      const runs = await database.query("SELECT status FROM directory_sync_runs WHERE source = 'slack'");
+      expect(runs.rows).toContainEqual({ status: 'applied' });
+    }, 20_000);
     const first = await run('access sync slack', 'ada@example.com');
     expect(first.outcome).toBe('ok');
     expect((await run('whoami', 'linus@example.com')).outcome).toBe('ok');

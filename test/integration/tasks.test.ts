@@ -491,6 +491,10 @@ describe('task status, logs, cancel and runs', () => {
   });
 
   it('lists recent runs by task and by who started them', async () => {
+    // Runs of its own to list: two backfills by Linus, a compaction by Grace.
+    await started('task run backfill dataset=orders from=2026-11-01 to=2026-11-02', 'linus@example.com');
+    await started('task run backfill dataset=orders from=2026-11-03 to=2026-11-04', 'linus@example.com');
+    await started('task run compact-table team=team-x table=events', 'grace@example.com');
     const mine = await run('task runs me', 'linus@example.com');
     expect(mine.text).toMatch(/^Task runs \(by linus@example.com\): \d+ most recent/);
     expect(mine.text).not.toContain('ada@example.com');
