@@ -27,8 +27,7 @@ export function withSandboxAdmin(
 ): { config: Config; remove(): void } {
   const copy = structuredClone(config);
   const source = copy.directory.sources.find((s) => s.type === 'file' && s.path !== undefined);
-  if (source?.type !== 'file' || source.path === undefined)
-    return { config: copy, remove: () => undefined };
+  if (source?.type !== 'file' || source.path === undefined) return { config: copy, remove: () => undefined };
   const path = resolveConfigRelative({ baseDir }, source.path);
   const directory = parseYaml(readFileSync(path, 'utf8'), path) as DirectoryFile;
   const lower = email.toLowerCase();
