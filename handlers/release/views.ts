@@ -4,6 +4,7 @@ import type { ReleaseApp, ReleasePr, ReleaseSnapshot } from '../../db/stores/rel
 import type { TrackedIssue } from '../../integrations/jira/releaseTracker.ts';
 import { blocks, type Message } from '../../pipeline/message.ts';
 import { escapeMrkdwn, lineSections, RUN_ACTION } from '../../pipeline/views/common.ts';
+import { andMore } from '../../pipeline/views/paging.ts';
 import { categoryByName, OTHER, readableTitle } from './categorize.ts';
 import type { ReleaseCategory } from './config.ts';
 import type { ReleaseDeps } from './deps.ts';
@@ -29,6 +30,9 @@ const APP_TEXT: Record<ReleaseApp['status'], string> = {
   rolling_back: '↩️ Rolling back',
   rolled_back: '↩️ Rolled back',
 };
+
+/** Rows of five rollback buttons the release message shows before naming the rest. */
+const MAX_ROLLBACK_ROWS = 5;
 
 const short = (sha: string | null | undefined) => (sha ? sha.slice(0, 7) : '—');
 /** `abc1234…def5678`, or `since 2026-11-01 → def5678` for a first release started from a date. */
@@ -83,11 +87,12 @@ export function releaseMessage(snapshot: ReleaseSnapshot, config: ReleaseConfigS
     r.trackerNote ? escapeMrkdwn(r.trackerNote) : '',
     r.status === 'open' && pending ? `${pending} service(s) still to decide` : '',
   ].filter(Boolean);
-  const rollbackButtons = snapshot.apps
-    .filter((a) => a.status !== 'waiting' && a.status !== 'rolling_back' && a.status !== 'rolled_back')
-    .map((a) =>
-      run(`Rollback ${a.application}`, `release rollback ${a.application} --release ${r.id}`, 'danger'),
-    );
+  const rollbackApps = snapshot.apps.filter(
+    (a) => a.status !== 'waiting' && a.status !== 'rolling_back' && a.status !== 'rolled_back',
+  );
+  const rollbackButtons = rollbackApps.map((a) =>
+    run(`Rollback ${a.application}`, `release rollback ${a.application} --release ${r.id}`, 'danger'),
+  );
   const actions =
     r.status === 'open'
       ? [
@@ -107,8 +112,11 @@ export function releaseMessage(snapshot: ReleaseSnapshot, config: ReleaseConfigS
     }),
   ].join('\n');
   const chunks: (typeof rollbackButtons)[] = [];
-  for (let i = 0; i < rollbackButtons.length && chunks.length < 5; i += 5)
+  for (let i = 0; i < rollbackButtons.length && chunks.length < MAX_ROLLBACK_ROWS; i += 5)
     chunks.push(rollbackButtons.slice(i, i + 5));
+  // Past the rows of buttons the message has room for, the rest are named with the command that
+  // rolls each back, so no application loses its way back.
+  const unbuttoned = rollbackApps.slice(MAX_ROLLBACK_ROWS * 5).map((a) => a.application);
   return {
     text,
     visibility: 'in_channel',
@@ -118,6 +126,10 @@ export function releaseMessage(snapshot: ReleaseSnapshot, config: ReleaseConfigS
       ...lineSections(lines, 20),
       Blocks.Context().elements(context.join(' · ')),
       ...chunks.map((c) => Blocks.Actions().elements(...c)),
+      unbuttoned.length > 0 &&
+        Blocks.Context().elements(
+          `Rollback for ${andMore(unbuttoned.map(escapeMrkdwn), 10)}: ${Md.codeInline(escapeMrkdwn(`release rollback <application> --release ${r.id}`))}`,
+        ),
       Blocks.Actions().elements(...actions),
     ),
   };
@@ -189,36 +201,88 @@ export function serviceThreadMessage(
   };
 }
 
-/** Release notes for engineers: every included service, by category, with links and keys. */
+/** Section blocks the notes may fill before the rest of the services move to their own notes. */
+const NOTES_SECTIONS = 20;
+/** Room left under Slack's 40,000-character message text for the rest of the notes' fallback. */
+const NOTES_TEXT_BUDGET = 36_000;
+
+/** One service's part of a set of notes: its block lines and its plain-text fallback lines. */
+interface NotesGroup {
+  service: string;
+  lines: string[];
+  plain: string[];
+}
+
+/**
+ * The groups that fit one message whole, in order, and the services of those that do not: the
+ * first always shows (one service too big for a message is cut by lineSections, and says so).
+ */
+function fitGroups(groups: readonly NotesGroup[], plainHead: readonly string[]) {
+  const lines: string[] = [];
+  const plain = [...plainHead];
+  const left: string[] = [];
+  for (const group of groups) {
+    const fits =
+      lines.length === 0 ||
+      (left.length === 0 &&
+        lineSections([...lines, ...group.lines], Number.POSITIVE_INFINITY).length <= NOTES_SECTIONS &&
+        [...plain, ...group.plain].join('\n').length <= NOTES_TEXT_BUDGET);
+    if (!fits) {
+      left.push(group.service);
+      continue;
+    }
+    lines.push(...group.lines);
+    plain.push(...group.plain);
+  }
+  return { lines, plain, left };
+}
+
+/** Where the services left out of a set of notes are read, one at a time. */
+function notesCommand(snapshot: ReleaseSnapshot): string {
+  return `release notes ${snapshot.release.id} service=<name>`;
+}
+
+/**
+ * Release notes for engineers: every included service, by category, with links and keys. Whole
+ * services are shown while they fit one message; the others are named with the command that
+ * shows each one's notes, rather than cut off mid-list.
+ */
 export function engineeringNotes(
   snapshot: ReleaseSnapshot,
   config: ReleaseConfigSlice,
   services?: readonly string[],
 ): Message {
-  const lines: string[] = [];
-  const plain: string[] = [`${releaseTitle(snapshot)} — release notes`];
-  const included = snapshot.confirmations.filter((c) => c.decision === 'include').map((c) => c.service);
-  for (const service of included) {
-    if (services && !services.includes(service)) continue;
+  const included = snapshot.confirmations
+    .filter((c) => c.decision === 'include')
+    .map((c) => c.service)
+    .filter((service) => !services || services.includes(service));
+  const groups = included.map((service): NotesGroup => {
     const prs = prsOf(snapshot, service).filter((p) => p.category !== 'excluded');
-    lines.push(`${Md.bold(service)}`);
-    plain.push(service);
+    const group: NotesGroup = { service, lines: [`${Md.bold(service)}`], plain: [service] };
     for (const [category, list] of grouped(prs, config.release.categories)) {
-      lines.push(`_${escapeMrkdwn(category.title)}_`, ...list.map(prLine));
-      plain.push(`  ${category.title}`, ...list.map((p) => `  - #${p.number} ${p.title}`));
+      group.lines.push(`_${escapeMrkdwn(category.title)}_`, ...list.map(prLine));
+      group.plain.push(`  ${category.title}`, ...list.map((p) => `  - #${p.number} ${p.title}`));
     }
-  }
+    return group;
+  });
+  const { lines, plain, left } = fitGroups(groups, [`${releaseTitle(snapshot)} — release notes`]);
+  const more = left.length
+    ? `${left.length} more service(s), each with ${Md.codeInline(escapeMrkdwn(notesCommand(snapshot)))}: ${andMore(left.map(escapeMrkdwn), 20)}`
+    : '';
   const skipped = snapshot.confirmations.filter((c) => c.decision === 'skip').map((c) => c.service);
   const context = [
     skipped.length ? `Skipped: ${skipped.join(', ')}` : '',
     snapshot.release.trackerNote ?? '',
   ].filter(Boolean);
+  if (left.length)
+    plain.push(`${left.length} more service(s), each with ${notesCommand(snapshot)}: ${andMore(left, 20)}`);
   plain.push(...context);
   return {
     text: plain.join('\n'),
     blocks: blocks(
       Blocks.Header({ text: `${releaseTitle(snapshot)} — release notes` }),
-      ...lineSections(lines.length ? lines : ['Nothing was included in this release.'], 20),
+      ...lineSections(lines.length ? lines : ['Nothing was included in this release.'], NOTES_SECTIONS),
+      left.length > 0 && Blocks.Section({ text: more }),
       context.length > 0 && Blocks.Context().elements(escapeMrkdwn(context.join(' · '))),
     ),
   };
@@ -262,11 +326,11 @@ export function stakeholderNotes(
       snapshot.services.some((r) => r.service === s.name && r.shipStatus === 'done'),
   );
   if (!services.length) return undefined;
-  const lines: string[] = [];
-  const plain: string[] = [];
+  const groups: NotesGroup[] = [];
   for (const svc of services) {
     const prs = prsOf(snapshot, svc.name).filter((p) => p.category !== 'excluded');
     const sections: string[] = [];
+    const plain: string[] = [];
     const seen = new Set<string>();
     for (const [category, list] of grouped(prs, config.release.categories)) {
       const heading = categoryByName(category.name, config.release.categories).stakeholderTitle;
@@ -284,17 +348,24 @@ export function stakeholderNotes(
       }
       if (items.length) sections.push(`_${escapeMrkdwn(heading)}_`, ...items);
     }
-    if (sections.length) lines.push(Md.bold(svc.name), ...sections);
+    if (sections.length) groups.push({ service: svc.name, lines: [Md.bold(svc.name), ...sections], plain });
   }
-  if (!lines.length) return undefined;
+  if (!groups.length) return undefined;
   const date = snapshot.release.shippedAt ?? snapshot.release.updatedAt;
   const title = `What changed on ${date.toISOString().slice(0, 10)}`;
+  const { lines, plain, left } = fitGroups(groups, [title]);
+  // Stakeholders may not read releases in dpbot, so the rest is named and the release channel,
+  // which they are pointed to already, is where they ask.
+  const more = left.length
+    ? `Also changed: ${andMore(left, 20)}. The release channel has the full notes (${notesCommand(snapshot)}).`
+    : '';
   return {
-    text: [title, ...plain].join('\n'),
+    text: [...plain, more].filter(Boolean).join('\n'),
     visibility: 'in_channel',
     blocks: blocks(
       Blocks.Header({ text: title }),
-      ...lineSections(lines, 20),
+      ...lineSections(lines, NOTES_SECTIONS),
+      left.length > 0 && Blocks.Section({ text: escapeMrkdwn(more) }),
       Blocks.Context().elements('Questions? Ask in the release channel.'),
     ),
   };

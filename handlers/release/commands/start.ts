@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { ConflictError, InputError } from '../../../core/errors.ts';
 import { blocks } from '../../../pipeline/message.ts';
 import { escapeMrkdwn, lineSections } from '../../../pipeline/views/common.ts';
+import { andMore } from '../../../pipeline/views/paging.ts';
 import { collect, startPoints } from '../collect.ts';
 import { defineCommand } from '../deps.ts';
 import { publish, QUEUES } from '../publish.ts';
@@ -93,7 +94,7 @@ export const releaseStart = defineCommand({
     const title = `Release #${release.id} started: ${collected.prs.length} pull request(s) in ${collected.services.length} service(s), read with ${total} GitHub request(s). Owners are asked in ${config.channel}.`;
     const footer = [
       noKey.length
-        ? `Without a Jira key: ${noKey.slice(0, 30).join(', ')}${noKey.length > 30 ? ' …' : ''}`
+        ? `Without a Jira key: ${andMore(noKey, 30, "each service's thread lists its own")}`
         : 'Every pull request has a Jira key.',
       snapshot.release.trackerNote ?? '',
     ].filter(Boolean);
