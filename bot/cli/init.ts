@@ -20,6 +20,7 @@ import {
 interface InitOptions {
   out: string;
   force?: boolean;
+  ask?: boolean;
   slack?: string;
   database?: string;
   real: string[];
@@ -89,14 +90,27 @@ const answered = (o: InitOptions): boolean =>
   o.admin !== undefined ||
   o.real.length + o.team.length + o.repo.length + o.app.length > 0;
 
-/** Asks each question on the terminal; an empty answer takes the default in brackets. */
+/**
+ * Asks each question; an empty answer takes the default in brackets. Lines are read through the
+ * interface's iterator, which buffers them, so answers piped in all at once are not lost between
+ * two questions (rl.question would drop them).
+ */
 async function ask(cli: Cli): Promise<InitOptions> {
-  const rl = createInterface({ input: cli.io.stdin, output: cli.io.stdout });
+  const rl = createInterface({ input: cli.io.stdin, terminal: false });
+  const lines = rl[Symbol.asyncIterator]();
   try {
+    const next = async (prompt: string): Promise<string> => {
+      cli.io.stdout.write(prompt);
+      const read = await lines.next();
+      const answer = read.done === true ? '' : String(read.value).trim();
+      // A terminal echoes what was typed; piped answers are echoed so the transcript reads the same.
+      if (cli.io.stdin.isTTY !== true) cli.io.stdout.write(`${answer}\n`);
+      return answer;
+    };
     const line = async (question: string, fallback: string): Promise<string> =>
-      (await rl.question(`${question} [${fallback}] `)).trim() || fallback;
+      (await next(`${question} [${fallback}] `)) || fallback;
     const several = async (question: string): Promise<string[]> =>
-      (await rl.question(`${question} (comma-separated, empty for none) `))
+      (await next(`${question} (comma-separated, empty for none) `))
         .split(',')
         .map((s) => s.trim())
         .filter((s) => s !== '');
@@ -110,7 +124,7 @@ async function ask(cli: Cli): Promise<InitOptions> {
     const repo = await several('Release repositories as owner/name');
     const app = await several('Argo CD applications');
     const admin = await line('Your e-mail (the first administrator)', 'admin@example.com');
-    return { out: '', slack, database, real, team, repo, app, admin };
+    return { out: '', real, team, repo, app, slack, database, admin };
   } finally {
     rl.close();
   }
@@ -139,6 +153,7 @@ export function registerInit(program: Program, cli: Cli): void {
     .description('write a commented dpbot.yaml and a starter policy for a real deployment')
     .option('--out <path>', 'the configuration file to write', 'dpbot.yaml')
     .option('--force', 'overwrite files that exist')
+    .option('--ask', 'ask the questions even when standard input is not a terminal')
     .option('--slack <mode>', 'http or socket')
     .option('--database <kind>', 'embedded, or url (DATABASE_URL)')
     .option('--real <systems>', `systems that are real, comma-separated: ${SYSTEMS.join(', ')}`, collect, [])
@@ -150,8 +165,9 @@ export function registerInit(program: Program, cli: Cli): void {
       const configPath = resolve(cli.io.cwd, opts.out);
       const policiesDir = join(dirname(configPath), 'policies');
       let files: Map<string, string>;
-      if (answered(opts) || cli.io.stdin.isTTY === true) {
-        const answers = answersFrom(answered(opts) ? opts : await ask(cli));
+      const interactive = !answered(opts) && (opts.ask === true || cli.io.stdin.isTTY === true);
+      if (interactive || answered(opts)) {
+        const answers = answersFrom(interactive ? await ask(cli) : opts);
         files = new Map([
           ['', renderConfig(answers)],
           [join(policiesDir, 'admins.yaml'), renderAdminPolicy(answers.admin)],

@@ -95,6 +95,36 @@ describe('dpbot init', () => {
     await expectValid(configPath);
   });
 
+  it('asks the questions with --ask, answered through a piped standard input', async () => {
+    // Slack, database, then kubernetes, argo, argocd, github, jira, then teams, repositories,
+    // applications and the administrator; an empty line takes the default.
+    const answers = [
+      'socket',
+      '',
+      'real',
+      '',
+      '',
+      'real',
+      '',
+      'team-x=ingest',
+      'acme/orders',
+      '',
+      'me@example.com',
+    ];
+    const result = await runCli(['init', '--ask'], { cwd: dir, input: `${answers.join('\n')}\n` });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain('Slack mode, http or socket? [http] socket');
+    const configPath = join(dir, 'dpbot.yaml');
+    await expectValid(configPath);
+    const { config } = loadConfig({ path: configPath, env: {} });
+    expect(config.sandbox).toBe(false);
+    expect(config.console.as).toBe('me@example.com');
+    expect(config.teams.map((t) => t.name)).toEqual(['team-x']);
+    expect(config.release.services.map((s) => [s.repository, s.applications])).toEqual([
+      ['acme/orders', ['orders']],
+    ]);
+  });
+
   it('rejects a malformed --team with a usage error', async () => {
     const result = await runCli(['init', '--team', 'Team X'], { cwd: dir });
     expect(result.code).toBe(2);
