@@ -1,0 +1,191 @@
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { createInterface } from 'node:readline/promises';
+import type { Command as Program } from 'commander';
+import { InputError } from '../../core/errors.ts';
+import { projectRoot } from '../../core/paths.ts';
+import { TEAM_NAME } from '../../handlers/scaling/config.ts';
+import { exampleConfigPath } from '../config/loadConfig.ts';
+import { type Cli, Exit } from './context.ts';
+import {
+  type InitAnswers,
+  type InitTeam,
+  renderAdminPolicy,
+  renderConfig,
+  SYSTEMS,
+  type System,
+  serviceNameOf,
+} from './initTemplate.ts';
+
+interface InitOptions {
+  out: string;
+  force?: boolean;
+  ask?: boolean;
+  slack?: string;
+  database?: string;
+  real: string[];
+  team: string[];
+  repo: string[];
+  app: string[];
+  admin?: string;
+}
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+const K8S_NAME = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
+const REPO = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/;
+
+function parseTeam(spec: string): InitTeam {
+  const match = /^([^=]+)=([^/]+)(?:\/(.+))?$/.exec(spec);
+  const [, name, namespace, deployment] = match ?? [];
+  if (!name || !namespace || !TEAM_NAME.test(name) || !K8S_NAME.test(namespace))
+    throw new InputError(
+      `--team ${spec}: expected team=namespace[/deployment], such as team-x=ingest/workers`,
+    );
+  if (deployment !== undefined && !K8S_NAME.test(deployment))
+    throw new InputError(`--team ${spec}: "${deployment}" is not a Kubernetes name`);
+  return deployment === undefined ? { name, namespace } : { name, namespace, deployment };
+}
+
+function parseSystems(values: readonly string[]): Set<System> {
+  const real = new Set<System>();
+  for (const value of values.flatMap((v) => v.split(','))) {
+    const name = value.trim();
+    if (name === '') continue;
+    const system = SYSTEMS.find((s) => s === name);
+    if (!system) throw new InputError(`--real ${name}: expected one of ${SYSTEMS.join(', ')}`);
+    real.add(system);
+  }
+  return real;
+}
+
+function answersFrom(o: InitOptions): InitAnswers {
+  if (o.slack !== undefined && o.slack !== 'http' && o.slack !== 'socket')
+    throw new InputError(`--slack ${o.slack}: expected http or socket`);
+  if (o.database !== undefined && o.database !== 'embedded' && o.database !== 'url')
+    throw new InputError(`--database ${o.database}: expected embedded or url`);
+  for (const repo of o.repo) {
+    if (!REPO.test(repo) || !TEAM_NAME.test(serviceNameOf(repo)))
+      throw new InputError(`--repo ${repo}: expected owner/name, such as acme/orders`);
+  }
+  for (const app of o.app) {
+    if (!/^[a-z0-9][a-z0-9.-]{0,252}$/.test(app))
+      throw new InputError(`--app ${app}: expected an Argo CD application name`);
+  }
+  const admin = o.admin ?? 'admin@example.com';
+  if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(admin)) throw new InputError(`--admin ${admin}: expected an e-mail`);
+  return {
+    slack: o.slack === 'socket' ? 'socket' : 'http',
+    database: o.database === 'url' ? 'url' : 'embedded',
+    real: parseSystems(o.real),
+    teams: o.team.map(parseTeam),
+    repos: o.repo,
+    apps: o.app,
+    admin,
+  };
+}
+
+const answered = (o: InitOptions): boolean =>
+  o.slack !== undefined ||
+  o.database !== undefined ||
+  o.admin !== undefined ||
+  o.real.length + o.team.length + o.repo.length + o.app.length > 0;
+
+/**
+ * Asks each question; an empty answer takes the default in brackets. Lines are read through the
+ * interface's iterator, which buffers them, so answers piped in all at once are not lost between
+ * two questions (rl.question would drop them).
+ */
+async function ask(cli: Cli): Promise<InitOptions> {
+  const rl = createInterface({ input: cli.io.stdin, terminal: false });
+  const lines = rl[Symbol.asyncIterator]();
+  try {
+    const next = async (prompt: string): Promise<string> => {
+      cli.io.stdout.write(prompt);
+      const read = await lines.next();
+      const answer = read.done === true ? '' : String(read.value).trim();
+      // A terminal echoes what was typed; piped answers are echoed so the transcript reads the same.
+      if (cli.io.stdin.isTTY !== true) cli.io.stdout.write(`${answer}\n`);
+      return answer;
+    };
+    const line = async (question: string, fallback: string): Promise<string> =>
+      (await next(`${question} [${fallback}] `)) || fallback;
+    const several = async (question: string): Promise<string[]> =>
+      (await next(`${question} (comma-separated, empty for none) `))
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s !== '');
+    const slack = await line('Slack mode, http or socket?', 'http');
+    const database = await line('Database, embedded or url (DATABASE_URL)?', 'embedded');
+    const real: string[] = [];
+    for (const system of SYSTEMS) {
+      if ((await line(`Is ${system} real or simulated?`, 'simulated')).startsWith('r')) real.push(system);
+    }
+    const team = await several('Teams as team=namespace[/deployment]');
+    const repo = await several('Release repositories as owner/name');
+    const app = await several('Argo CD applications');
+    const admin = await line('Your e-mail (the first administrator)', 'admin@example.com');
+    return { out: '', real, team, repo, app, slack, database, admin };
+  } finally {
+    rl.close();
+  }
+}
+
+/** The bundled example and its grants, with the sandbox directory's path made absolute for another folder. */
+function sandboxFiles(policiesDir: string): Map<string, string> {
+  const directory = join(projectRoot(), 'sandbox', 'directory.yaml');
+  const config = readFileSync(exampleConfigPath(), 'utf8').replace(
+    /^(\s*path:) sandbox\/directory\.yaml$/m,
+    `$1 ${JSON.stringify(directory)}`,
+  );
+  const files = new Map<string, string>();
+  const source = join(projectRoot(), 'policies');
+  for (const name of readdirSync(source)
+    .filter((n) => n.endsWith('.yaml'))
+    .sort())
+    files.set(join(policiesDir, name), readFileSync(join(source, name), 'utf8'));
+  return new Map([['', config], ...files]);
+}
+
+/** `dpbot init` */
+export function registerInit(program: Program, cli: Cli): void {
+  program
+    .command('init')
+    .description('write a commented dpbot.yaml and a starter policy for a real deployment')
+    .option('--out <path>', 'the configuration file to write', 'dpbot.yaml')
+    .option('--force', 'overwrite files that exist')
+    .option('--ask', 'ask the questions even when standard input is not a terminal')
+    .option('--slack <mode>', 'http or socket')
+    .option('--database <kind>', 'embedded, or url (DATABASE_URL)')
+    .option('--real <systems>', `systems that are real, comma-separated: ${SYSTEMS.join(', ')}`, collect, [])
+    .option('--team <team=namespace[/deployment]>', 'a team and its namespace (repeatable)', collect, [])
+    .option('--repo <owner/name>', 'a release repository (repeatable)', collect, [])
+    .option('--app <name>', 'an Argo CD application (repeatable)', collect, [])
+    .option('--admin <email>', 'the first administrator, granted everything')
+    .action(async (opts: InitOptions) => {
+      const configPath = resolve(cli.io.cwd, opts.out);
+      const policiesDir = join(dirname(configPath), 'policies');
+      let files: Map<string, string>;
+      const interactive = !answered(opts) && (opts.ask === true || cli.io.stdin.isTTY === true);
+      if (interactive || answered(opts)) {
+        const answers = answersFrom(interactive ? await ask(cli) : opts);
+        files = new Map([
+          ['', renderConfig(answers)],
+          [join(policiesDir, 'admins.yaml'), renderAdminPolicy(answers.admin)],
+        ]);
+      } else {
+        files = sandboxFiles(policiesDir);
+      }
+      const written = new Map([...files].map(([path, text]) => [path === '' ? configPath : path, text]));
+      const existing = [...written.keys()].filter((path) => existsSync(path));
+      if (existing.length > 0 && !opts.force) {
+        for (const path of existing) cli.err(`dpbot init: ${path} exists; pass --force to overwrite it`);
+        throw new Exit(1);
+      }
+      for (const [path, text] of written) {
+        mkdirSync(dirname(path), { recursive: true });
+        writeFileSync(path, text);
+        cli.out(`wrote ${path}`);
+      }
+      cli.out(`Next: dpbot --config ${configPath} config check, then policies check.`);
+    });
+}
