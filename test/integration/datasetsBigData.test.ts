@@ -8,7 +8,7 @@ import { VIEW_ACTION } from '../../pipeline/views/common.ts';
 import { ArgoSimulator } from '../../sandbox/argo/argoSimulator.ts';
 import { catalogSimulator } from '../../sandbox/catalog/catalogSimulator.ts';
 import { checkMessage } from '../../sandbox/slack/blockKitLimits.ts';
-import { recordingResponder, startTestApp, typeCommand } from '../support/app.ts';
+import { pressButton, startTestApp, typeCommand } from '../support/app.ts';
 import { BIG_DATASET_COUNT, BIG_LATE_COUNT, BIG_NOW, bigCatalog, longName } from '../support/bigData.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import { createFixture, type Fixture, standardPolicies } from '../support/fixture.ts';
@@ -56,19 +56,7 @@ async function run(text: string): Promise<{ outcome: string; message: Message }>
   return { outcome, message: responder.sent[0]?.message as Message };
 }
 
-async function click(value: string): Promise<{ outcome: string; message: Message }> {
-  const responder = recordingResponder();
-  const outcome = await app.pipeline.handleAction({
-    requestId: crypto.randomUUID(),
-    entry: 'button',
-    actionId: VIEW_ACTION,
-    value,
-    caller: { email: 'ada@example.com' },
-    channel: 'C1',
-    responder,
-  });
-  return { outcome, message: responder.sent[0]?.message as Message };
-}
+const click = (value: string) => pressButton(app, value, { email: 'ada@example.com', channel: 'C1' });
 
 function buttons(message: Message): { text: string; value: string }[] {
   const out: { text: string; value: string }[] = [];

@@ -7,7 +7,7 @@ import { VIEW_ACTION } from '../../pipeline/views/common.ts';
 import { MODAL_INPUT, modalSubmissionToText } from '../../pipeline/views/modal.ts';
 import { DEMO_NAMESPACE } from '../../sandbox/argo/demoTemplates.ts';
 import { checkMessage, checkView } from '../../sandbox/slack/blockKitLimits.ts';
-import { recordingResponder, startTestApp, typeCommand } from '../support/app.ts';
+import { pressButton, startTestApp, typeCommand } from '../support/app.ts';
 import { BIG_TASK, bigParameters, bigTask, choreTasks, REGIONS } from '../support/bigData.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import { createFixture, type Fixture, standardDirectory } from '../support/fixture.ts';
@@ -66,19 +66,7 @@ async function run(text: string, options: { openModal?: (view: ModalView) => Pro
   return { outcome, message: responder.sent[0]?.message as Message };
 }
 
-async function click(value: string) {
-  const responder = recordingResponder();
-  const outcome = await app.pipeline.handleAction({
-    requestId: crypto.randomUUID(),
-    entry: 'button',
-    actionId: VIEW_ACTION,
-    value,
-    caller: { email: 'ada@example.com' },
-    channel: 'C1',
-    responder,
-  });
-  return { outcome, message: responder.sent[0]?.message as Message };
-}
+const click = (value: string) => pressButton(app, value, { email: 'ada@example.com', channel: 'C1' });
 
 /** The page buttons of a message (view buttons in actions blocks). */
 function pageButtons(message: Message): Record<string, string> {

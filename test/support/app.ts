@@ -6,6 +6,7 @@ import { loadConfig } from '../../bot/config/loadConfig.ts';
 import type { Command, Entry } from '../../pipeline/defineCommand.ts';
 import type { Message, MessageHandle, Responder } from '../../pipeline/message.ts';
 import type { MessageRef, Notifier } from '../../pipeline/notifier.ts';
+import { VIEW_ACTION } from '../../pipeline/views/common.ts';
 import type { TestDatabase } from './db.ts';
 import type { Fixture } from './fixture.ts';
 
@@ -99,6 +100,25 @@ export async function typeCommand(
     ...(options.openModal ? { openModal: options.openModal } : {}),
   });
   return { outcome, responder, requestId };
+}
+
+/** A press of a button that runs its value as a command (VIEW_ACTION unless told): Next, Previous, details. */
+export async function pressButton(
+  app: App,
+  value: string,
+  options: { email: string; channel?: string; actionId?: string },
+): Promise<{ outcome: string; message: Message }> {
+  const responder = recordingResponder();
+  const outcome = await app.pipeline.handleAction({
+    requestId: crypto.randomUUID(),
+    entry: 'button',
+    actionId: options.actionId ?? VIEW_ACTION,
+    value,
+    caller: { email: options.email },
+    channel: options.channel ?? 'C1',
+    responder,
+  });
+  return { outcome, message: responder.sent[0]?.message as Message };
 }
 
 /** The audit rows of one request, oldest first, with the columns asked for. */
