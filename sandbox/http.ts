@@ -56,6 +56,20 @@ export interface RecordedRequest {
   remotePort: number | undefined;
 }
 
+/** One request with the answer the simulator gave, for contract tests to hold to a published spec. */
+export interface SimExchange {
+  method: string;
+  path: string;
+  /** The query string, `?` included (empty when none). */
+  query: string;
+  body: unknown;
+  status: number;
+  /** The JSON answer (undefined when it was empty or text). */
+  responseBody: unknown;
+  /** A text answer as sent (log streams). */
+  responseText?: string;
+}
+
 const MAX_BODY = 5 * 1024 * 1024;
 
 function compile(pattern: string): { re: RegExp; names: string[] } {
@@ -95,6 +109,8 @@ export class Simulator {
   readonly requests: RecordedRequest[] = [];
   readonly #routes: { method: string; re: RegExp; names: string[]; handler: Handler }[] = [];
   readonly #faults: Fault[] = [];
+  /** Set by recordExchanges(): kept only when asked for, so the long-running sandbox keeps none. */
+  #exchanges: SimExchange[] | undefined;
   #server: Server | undefined;
   #url: string | undefined;
 
@@ -116,6 +132,12 @@ export class Simulator {
 
   clearFaults(): void {
     this.#faults.length = 0;
+  }
+
+  /** From now on, keeps every request with its answer in the array returned. */
+  recordExchanges(): SimExchange[] {
+    this.#exchanges ??= [];
+    return this.#exchanges;
   }
 
   get url(): string {
@@ -175,6 +197,8 @@ export class Simulator {
       remotePort: req.socket.remotePort,
     });
 
+    const exchange = { method, path: url.pathname, query: url.search, body };
+
     const faultIndex = this.#faults.findIndex(
       (f) => (!f.method || f.method.toUpperCase() === method) && (!f.path || f.path.test(url.pathname)),
     );
@@ -187,7 +211,7 @@ export class Simulator {
       else if (fault.delayMs) await new Promise((r) => setTimeout(r, fault.delayMs));
       if (fault.status !== undefined) {
         if (holdAnswerMs) await new Promise((r) => setTimeout(r, holdAnswerMs));
-        this.#send(res, {
+        this.#send(res, exchange, {
           status: fault.status,
           body: fault.body ?? { message: `injected ${fault.status}` },
           ...(fault.headers ? { headers: fault.headers } : {}),
@@ -214,18 +238,28 @@ export class Simulator {
         rawBody,
       });
       if (holdAnswerMs) await new Promise((r) => setTimeout(r, holdAnswerMs));
-      this.#send(res, response);
+      this.#send(res, exchange, response);
       return;
     }
-    this.#send(res, {
+    this.#send(res, exchange, {
       status: 404,
       body: { message: `${this.name} simulator: no route for ${method} ${url.pathname}` },
     });
   }
 
-  #send(res: ServerResponse, response: SimResponse): void {
+  #send(
+    res: ServerResponse,
+    request: Pick<SimExchange, 'method' | 'path' | 'query' | 'body'>,
+    response: SimResponse,
+  ): void {
     if (res.destroyed) return;
     const status = response.status ?? 200;
+    this.#exchanges?.push({
+      ...request,
+      status,
+      responseBody: response.text === undefined ? structuredClone(response.body) : undefined,
+      ...(response.text === undefined ? {} : { responseText: response.text }),
+    });
     if (response.text !== undefined) {
       res.writeHead(status, { 'content-type': 'text/plain', ...response.headers });
       res.end(response.text);
