@@ -85,7 +85,8 @@ export interface CronWorkflow {
     timezone?: string;
     suspend?: boolean;
     concurrencyPolicy?: 'Allow' | 'Forbid' | 'Replace';
-    workflowSpec?: Record<string, unknown>;
+    /** Required, as `schedules` is (CronWorkflowSpec in Argo's OpenAPI document). */
+    workflowSpec: Record<string, unknown>;
   };
   status?: {
     active?: { name?: string; namespace?: string }[] | null;

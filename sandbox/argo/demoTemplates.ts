@@ -110,7 +110,14 @@ export function demoCronWorkflows(now: Date): CronWorkflow[] {
       namespace: DEMO_NAMESPACE,
       labels: { 'dpbot/dataset': name.replace(/-daily$|-hourly$/, '') },
     },
-    spec: { schedules: [schedule], timezone: 'UTC', suspend, concurrencyPolicy: 'Forbid' },
+    spec: {
+      schedules: [schedule],
+      timezone: 'UTC',
+      suspend,
+      concurrencyPolicy: 'Forbid',
+      // Required by the API (CronWorkflowSpec): what each scheduled run is.
+      workflowSpec: { workflowTemplateRef: { name: 'backfill' } },
+    },
     status: {
       active: [],
       lastScheduledTime: ago(lastMinutesAgo),
