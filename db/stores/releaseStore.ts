@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, ne, sql } from 'drizzle-orm';
 import { ConflictError, NotFoundError } from '../../core/errors.ts';
 import type { Db } from '../connect.ts';
 import { confirmations, releaseApps, releasePrs, releaseServices, releases, rollbacks } from '../schema.ts';
@@ -35,8 +35,15 @@ export interface ReleaseStore {
   get(id: number): Promise<Release | undefined>;
   snapshot(id: number): Promise<ReleaseSnapshot | undefined>;
   history(limit: number): Promise<(Release & { services: number; prs: number })[]>;
-  /** The last revision of a service that shipped (its release_services row with status done). */
+  /**
+   * The last revision of a service that shipped: its release_services row with status done, or
+   * rolled back since (it shipped all the same; what runs now is for Argo CD to say).
+   */
   lastShipped(service: string): Promise<ReleaseService | undefined>;
+  /** The latest release that deployed (or began to deploy) an application, with its row. */
+  lastDeployment(application: string): Promise<{ release: Release; app: ReleaseApp } | undefined>;
+  /** Finished rollbacks of these applications, newest first. */
+  doneRollbacks(applications: readonly string[]): Promise<Rollback[]>;
   /** Pull request numbers of a repository shipped for a service by earlier releases. */
   shippedPrNumbers(service: string, repository: string, releaseId: number): Promise<Set<number>>;
   update(id: number, values: Partial<typeof releases.$inferInsert>): Promise<Release>;
@@ -175,10 +182,35 @@ export class PgReleaseStore implements ReleaseStore {
     const [row] = await this.db
       .select()
       .from(releaseServices)
-      .where(and(eq(releaseServices.service, service), eq(releaseServices.shipStatus, 'done')))
+      .where(
+        and(
+          eq(releaseServices.service, service),
+          inArray(releaseServices.shipStatus, ['done', 'rolled_back']),
+        ),
+      )
       .orderBy(desc(releaseServices.releaseId))
       .limit(1);
     return row;
+  }
+
+  async lastDeployment(application: string): Promise<{ release: Release; app: ReleaseApp } | undefined> {
+    const [row] = await this.db
+      .select({ release: releases, app: releaseApps })
+      .from(releaseApps)
+      .innerJoin(releases, eq(releases.id, releaseApps.releaseId))
+      .where(and(eq(releaseApps.application, application), ne(releaseApps.status, 'waiting')))
+      .orderBy(desc(releaseApps.releaseId))
+      .limit(1);
+    return row;
+  }
+
+  async doneRollbacks(applications: readonly string[]): Promise<Rollback[]> {
+    if (!applications.length) return [];
+    return this.db
+      .select()
+      .from(rollbacks)
+      .where(and(inArray(rollbacks.application, [...applications]), eq(rollbacks.status, 'done')))
+      .orderBy(desc(rollbacks.createdAt));
   }
 
   async shippedPrNumbers(service: string, repository: string, releaseId: number): Promise<Set<number>> {

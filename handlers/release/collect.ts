@@ -1,7 +1,8 @@
 import { parseDuration } from '../../core/config/duration.ts';
-import { InputError } from '../../core/errors.ts';
+import { errorMessage, InputError } from '../../core/errors.ts';
 import { formatTime, parseSince } from '../../core/time.ts';
-import type { ReleasePr, ReleaseService } from '../../db/stores/releaseStore.ts';
+import type { ReleasePr, ReleaseService, Rollback } from '../../db/stores/releaseStore.ts';
+import { deployedRevision } from '../../integrations/argocd/assess.ts';
 import type { Commit, MergedPullRequest } from '../../integrations/github/githubClient.ts';
 import { categorize } from './categorize.ts';
 import type { ReleaseServiceConfig } from './config.ts';
@@ -38,8 +39,9 @@ const looksLikeTime = (text: string) =>
   parseDuration(text) !== undefined || /^\d{4}-\d{2}-\d{2}(T.*)?$/.test(text);
 
 /**
- * Each service's start point: the revision its last release shipped; for a service never shipped
- * by dpbot, `since` (a date, a duration, or a tag or commit of its repository).
+ * Each service's start point: the revision its last release shipped — or, when it was rolled back
+ * since, the older revision it runs now; for a service never shipped by dpbot, `since` (a date, a
+ * duration, or a tag or commit of its repository).
  */
 export async function startPoints(
   services: ReleaseDeps,
@@ -51,12 +53,16 @@ export async function startPoints(
   for (const svc of services.config.release.services) {
     const last = await services.releases.lastShipped(svc.name);
     if (last) {
-      out.set(svc.name, {
-        date: last.revisionDate,
-        revision: last.revision,
-        shipped: await services.releases.shippedPrNumbers(svc.name, svc.repository, last.releaseId),
-        origin: `since release #${last.releaseId} (${last.revision.slice(0, 7)})`,
-      });
+      const running = await runningSince(services, svc, last);
+      out.set(
+        svc.name,
+        running ?? {
+          date: last.revisionDate,
+          revision: last.revision,
+          shipped: await services.releases.shippedPrNumbers(svc.name, svc.repository, last.releaseId),
+          origin: `since release #${last.releaseId} (${last.revision.slice(0, 7)})`,
+        },
+      );
       continue;
     }
     if (since === undefined) {
@@ -87,6 +93,96 @@ export async function startPoints(
       'release start [--since <ref|date>]',
     );
   return out;
+}
+
+interface Running {
+  revision: string;
+  applications: string[];
+  /** Who put it there, when dpbot's records know. */
+  rollback?: Rollback;
+}
+
+/**
+ * What each application of a shipped service runs now, when that is not what its last release
+ * shipped: Argo CD's newest history entry, or, without Argo CD (or when it does not answer),
+ * dpbot's own rollback records since that release.
+ */
+async function runningNow(
+  services: ReleaseDeps,
+  svc: ReleaseServiceConfig,
+  last: ReleaseService,
+): Promise<{ running: Running[]; note?: string }> {
+  const rollbacks = await services.releases.doneRollbacks(svc.applications);
+  const byRevision = (revision: string) => rollbacks.find((r) => r.revision === revision);
+  const found = new Map<string, Running>();
+  const add = (revision: string, application: string) => {
+    if (revision === last.revision) return;
+    const entry = found.get(revision) ?? { revision, applications: [] };
+    entry.applications.push(application);
+    const rollback = byRevision(revision);
+    if (rollback) entry.rollback = rollback;
+    found.set(revision, entry);
+  };
+  let note: string | undefined;
+  if (services.argocd) {
+    try {
+      for (const application of svc.applications) {
+        const revision = deployedRevision(await services.argocd.get(application));
+        if (revision) add(revision, application);
+      }
+      return { running: [...found.values()] };
+    } catch (error) {
+      found.clear();
+      note = `Argo CD did not say what runs (${errorMessage(error)}); dpbot's rollback records stand in`;
+    }
+  }
+  // A rollback recorded since the release (against it, or outside any release after it started).
+  const release = await services.releases.get(last.releaseId);
+  const shippedFrom = release?.shipStartedAt ?? release?.createdAt ?? new Date(0);
+  for (const application of svc.applications) {
+    const newest = rollbacks.find((r) => r.application === application);
+    if (newest?.revision && (newest.releaseId === last.releaseId || newest.createdAt > shippedFrom))
+      add(newest.revision, application);
+  }
+  return { running: [...found.values()], ...(note ? { note } : {}) };
+}
+
+/**
+ * The start point of a shipped service that no longer runs what its last release shipped (rolled
+ * back, inside or outside a release): the oldest commit one of its applications runs, so that
+ * the changes rolled back are part of the next release again. Undefined when it runs what
+ * shipped, or what runs is not a commit of its repository (then the shipped revision stands).
+ */
+async function runningSince(
+  services: ReleaseDeps,
+  svc: ReleaseServiceConfig,
+  last: ReleaseService,
+): Promise<StartPoint | undefined> {
+  const { running, note } = await runningNow(services, svc, last);
+  let oldest: { commit: Commit; running: Running } | undefined;
+  for (const r of running) {
+    let commit: Commit;
+    try {
+      commit = await services.github.resolveCommit(svc.repository, r.revision);
+    } catch (error) {
+      if (error instanceof InputError) continue;
+      throw error;
+    }
+    if (commit.committedDate.getTime() >= last.revisionDate.getTime()) continue;
+    if (!oldest || commit.committedDate < oldest.commit.committedDate) oldest = { commit, running: r };
+  }
+  if (!oldest) return undefined;
+  const { commit, running: r } = oldest;
+  const who = r.rollback
+    ? `rolled back by ${r.rollback.requestedBy} at ${formatTime(r.rollback.createdAt)}`
+    : 'as Argo CD reports';
+  return {
+    date: commit.committedDate,
+    revision: commit.oid,
+    // The pull requests shipped by the release rolled back no longer run: they ship again.
+    shipped: new Set(),
+    origin: `since ${commit.oid.slice(0, 7)}, which ${r.applications.join(', ')} ${r.applications.length === 1 ? 'runs' : 'run'} (${who}; release #${last.releaseId} shipped ${last.revision.slice(0, 7)})${note ? ` — ${note}` : ''}`,
+  };
 }
 
 /**

@@ -19,6 +19,8 @@ export interface RollbackTarget {
   historyId: number;
   revision: string | null;
   fromRevision: string | null;
+  /** Which deployment is undone, for the confirmation and the reply ("of release #3"). */
+  origin: string;
 }
 
 export interface RollbackJob {
@@ -126,7 +128,7 @@ export async function rollBack(
       { startAfter: new Date(services.now().getTime() + services.config.release.autoSyncReminderInterval) },
     );
   const text =
-    `${ctx.caller.email} rolled back ${target.application} (${target.service}) from ${target.fromRevision?.slice(0, 7) ?? '?'} to ` +
+    `${ctx.caller.email} rolled back ${target.application} (${target.service}) ${target.origin} from ${target.fromRevision?.slice(0, 7) ?? '?'} to ` +
     `${target.revision?.slice(0, 7) ?? '?'} (Argo CD history ${target.historyId})${steps.length ? `; dpbot ${steps.join(' and ')}` : ''}.` +
     (autoSyncOff
       ? ` Auto-sync stays off until someone turns it back on — which deploys the branch head again, so merge the fix first; dpbot will remind this thread.`

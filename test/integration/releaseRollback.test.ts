@@ -124,7 +124,7 @@ describe('a release whose deployment goes wrong', () => {
     // Two clicks, two questions; both confirmed at once: one rollback.
     const first = await confirmAs(rollbackWorker?.value ?? '', 'ada@example.com', true);
     expect(first.asked.texts[0]).toMatch(
-      /^Confirm: Roll back catalog-worker \(catalog\) from \w{7} to \w{7}$/,
+      /^Confirm: Roll back catalog-worker \(catalog\) of release #1 from \w{7} to \w{7}$/,
     );
     expect(JSON.stringify(first.asked.responder.sent[0]?.message.blocks)).toContain(
       'Auto-sync is on for catalog-worker',
@@ -241,10 +241,10 @@ describe('a release whose deployment goes wrong', () => {
     expect([a.outcome, b.outcome].sort()).toEqual(['conflict', 'ok']);
     const ok = a.outcome === 'ok' ? a : b;
     expect(ok.texts[0]).toMatch(
-      /^grace@example.com rolled back orders-api \(orders-api\) from \w{7} to \w{7} \(Argo CD history \d+\)/,
+      /^grace@example.com rolled back orders-api \(orders-api\) outside a release \(release #1 deployed it\) from \w{7} to \w{7} \(Argo CD history \d+\)/,
     );
     const claimed = await world.database.query(
-      'SELECT key, status, requested_by FROM rollbacks WHERE release_id IS NULL',
+      "SELECT key, status, requested_by FROM rollbacks WHERE key LIKE 'app:%'",
     );
     expect(claimed.rows).toEqual([
       { key: `app:orders-api:${current}`, status: 'done', requested_by: 'grace@example.com' },
