@@ -44,6 +44,7 @@ export async function consoleSession(cli: Cli, loaded: LoadedConfig, as: string 
       output: io.stdout,
       surface,
       interactive,
+      knownUser: async (email) => (await app.services.access.findUser({ email })) !== undefined,
     });
   } finally {
     await app.close();

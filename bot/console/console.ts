@@ -14,6 +14,8 @@ export interface ConsoleOptions {
   interactive: boolean;
   /** Shared with the notifier, so buttons on background messages can be pressed too. */
   surface?: ConsoleSurface;
+  /** Whether the directory knows this e-mail; `.as` refuses one it does not, rather than act as nobody. */
+  knownUser?: (email: string) => Promise<boolean>;
 }
 
 const BANNER = `dpbot console — type a command as you would after /dp (try "help"), a button's number to press it,
@@ -67,9 +69,14 @@ export async function runConsole(options: ConsoleOptions): Promise<void> {
       const line = rawLine.trim();
       if (line === 'exit' || line === 'quit' || line === '.quit') break;
       if (line !== '') {
-        if (line.startsWith('.as ')) {
-          as = line.slice(4).trim().toLowerCase();
-          write(`Acting as ${as}.`);
+        if (line === '.as' || line.startsWith('.as ')) {
+          const next = line.slice(3).trim().toLowerCase();
+          const problem = await asProblem(next, options.knownUser);
+          if (problem) write(`${problem} Still acting as ${as}.`);
+          else {
+            as = next;
+            write(`Acting as ${as}.`);
+          }
         } else if (/^\d+$/.test(line)) {
           const pressed = surface.button(Number(line));
           if (!pressed) write(`There is no button ${line}.`);
@@ -105,4 +112,13 @@ export async function runConsole(options: ConsoleOptions): Promise<void> {
     process.removeListener('SIGTERM', stop);
     process.removeListener('SIGINT', stop);
   }
+}
+
+async function asProblem(email: string, knownUser: ConsoleOptions['knownUser']): Promise<string | undefined> {
+  if (email === '') return 'Usage: .as <email>, for example .as ada@example.com.';
+  if (!/^[^@\s]+@[^@\s]+$/.test(email))
+    return `"${email}" is not an e-mail address: .as <email>, for example .as ada@example.com.`;
+  if (knownUser && !(await knownUser(email)))
+    return `No one in the directory has the e-mail ${email}: check the address, or run "access status" to see the directory sources.`;
+  return undefined;
 }

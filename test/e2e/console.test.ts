@@ -22,6 +22,9 @@ describe('dpbot console, scripted through standard input', () => {
     const script = [
       'help',
       'whoami',
+      '.as',
+      '.as linus',
+      '.as nobody@example.com',
       '.as linus@example.com',
       'audit',
       'who-can audit.read',
@@ -37,6 +40,13 @@ describe('dpbot console, scripted through standard input', () => {
     const out = result.stdout;
     expect(out).toContain('== dpbot commands you may run ==');
     expect(out).toContain('You are Ada Lovelace <ada@example.com> (Slack U0ADA00001).');
+    expect(out).toContain(
+      'Usage: .as <email>, for example .as ada@example.com. Still acting as ada@example.com.',
+    );
+    expect(out).toContain('"linus" is not an e-mail address');
+    expect(out).toContain(
+      'No one in the directory has the e-mail nobody@example.com: check the address, or run "access status" to see the directory sources. Still acting as ada@example.com.',
+    );
     expect(out).toContain('Acting as linus@example.com.');
     expect(out).toContain(
       'Not allowed: audit needs the audit.read action on audit:log, and no grant gives audit.read on audit:log. Ask #data-platform for access.',
