@@ -5,6 +5,7 @@ import { sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import { migrationsApplied } from '../db/migrate.ts';
 import type { Services } from './services.ts';
+import { checkSlackBody, utf8Text } from './slack/requestBody.ts';
 import { verifySignature } from './slack/verify.ts';
 
 /** Slack payloads are small; anything bigger is not from Slack. */
@@ -76,7 +77,12 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
       json(res, 413, { error: 'request body too large' });
       return;
     }
-    const text = body.toString('utf8');
+    // Checked before the signature, which is over bytes this would have to re-encode.
+    const text = utf8Text(body);
+    if (text === undefined) {
+      json(res, 400, { error: 'the request body is not UTF-8; Slack sends UTF-8' });
+      return;
+    }
     // Slack's certificate checks are unsigned and carry nothing to act on.
     if (/^ssl_check=1(&|$)/.test(text)) {
       res.writeHead(200).end();
@@ -91,6 +97,15 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     if (!verified.ok) {
       log.warn({ reason: verified.reason, ip: req.socket.remoteAddress }, 'rejected a Slack request');
       json(res, 401, { error: verified.reason });
+      return;
+    }
+    const checked = checkSlackBody(header(req, 'content-type'), text);
+    if (!checked.ok) {
+      log.warn(
+        { reason: checked.reason, ip: req.socket.remoteAddress },
+        'rejected a malformed Slack request',
+      );
+      json(res, 400, { error: checked.reason });
       return;
     }
     if (!(await services.once.firstDelivery(verified.signature))) {
