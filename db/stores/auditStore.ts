@@ -1,5 +1,6 @@
 import { and, desc, eq, gt, gte, inArray, like, type SQL, sql } from 'drizzle-orm';
 import { AuditUnavailableError, errorMessage } from '../../core/errors.ts';
+import { clipText, storableText } from '../../core/text.ts';
 import type { Db } from '../connect.ts';
 import { type AuditKind, auditLog } from '../schema.ts';
 
@@ -64,23 +65,18 @@ export const MAX_AUDITED_TEXT = 4000;
 
 function clip(text: string | null | undefined): string | null {
   if (text == null) return null;
-  return text.length > MAX_AUDITED_TEXT
-    ? `${text.slice(0, MAX_AUDITED_TEXT)}… [${text.length - MAX_AUDITED_TEXT} more characters]`
-    : text;
+  if (text.length <= MAX_AUDITED_TEXT) return text;
+  const kept = clipText(text, MAX_AUDITED_TEXT);
+  return `${kept} [${text.length - kept.length + 1} more characters]`;
 }
 
-/** jsonb rejects the NUL character; the log must still take whatever a caller typed. */
+/** jsonb rejects NUL and lone surrogates; the log must still take whatever a caller typed. */
 function jsonSafe(value: unknown): unknown {
   if (value === undefined) return null;
-  return JSON.parse(
-    JSON.stringify(value, (_k, v: unknown) =>
-      typeof v === 'string' ? v.replaceAll('\u0000', '\\u0000') : v,
-    ),
-  );
+  return JSON.parse(JSON.stringify(value, (_k, v: unknown) => (typeof v === 'string' ? storableText(v) : v)));
 }
 
-const noNul = (text: string | null): string | null =>
-  text === null ? null : text.replaceAll('\u0000', '\\u0000');
+const noNul = (text: string | null): string | null => (text === null ? null : storableText(text));
 
 function rowOf(entry: AuditEntry): typeof auditLog.$inferInsert {
   return {

@@ -1,5 +1,6 @@
 import { distance } from 'fastest-levenshtein';
 import { InputError, NotAllowedError } from '../../core/errors.ts';
+import { clipText } from '../../core/text.ts';
 import type { CommandContext } from '../../pipeline/defineCommand.ts';
 import type { ActionInfo } from '../../policies/actionCatalog.ts';
 import { mayEver } from '../../policies/decide.ts';
@@ -76,7 +77,7 @@ export function taskUsage(task: TaskConfig): string {
     ...(optional > 0 ? [`[${optional} optional name=value]`] : []),
     '[ticket=<JIRA-KEY>]',
   ].join(' ');
-  return short.length <= USAGE_MAX ? short : `${short.slice(0, USAGE_MAX - 1)}…`;
+  return clipText(short, USAGE_MAX);
 }
 
 /** The command that lists every choice of a parameter, where messages name only a few. */

@@ -1,3 +1,4 @@
+import { clipText } from '../../core/text.ts';
 import type { TaskRun } from '../../db/stores/taskRunStore.ts';
 import {
   type AdfDocument,
@@ -40,7 +41,7 @@ function details(run: TaskRun, links: JiraLinks): AdfText[][] {
 export function ticketFields(run: TaskRun, links: JiraLinks): { summary: string; description: AdfDocument } {
   const summary = `dpbot: ${run.task} #${run.id} — ${formatParams(run.params, 40)}`;
   return {
-    summary: summary.length > 250 ? `${summary.slice(0, 249)}…` : summary,
+    summary: clipText(summary, 250),
     description: doc(
       paragraph(text(`Run #${run.id} of the ops task `), strong(run.task), text(', started from Slack.')),
       bulletList(details(run, links)),

@@ -1,4 +1,5 @@
 import { Blocks, type ButtonBuilder, Elements, Md } from 'slack-block-builder';
+import { clipText } from '../../core/text.ts';
 import { formatTime } from '../../core/time.ts';
 import type { TaskRun } from '../../db/stores/taskRunStore.ts';
 import { FAILED_PHASES, FINISHED_PHASES } from '../../integrations/argo/phases.ts';
@@ -18,7 +19,7 @@ export function humanDuration(ms: number): string {
   return `${Math.floor(h / 24)}d ${h % 24}h`;
 }
 
-const clip = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
+const clip = clipText;
 
 /** `dataset=orders, from=2026-11-01` — long values cut, for messages (the run keeps them whole). */
 export function formatParams(params: Readonly<Record<string, string>>, maxValue = 80): string {

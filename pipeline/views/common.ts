@@ -1,4 +1,5 @@
 import { Blocks, Elements, Md, type SectionBuilder } from 'slack-block-builder';
+import { clipText } from '../../core/text.ts';
 import { blocks, type Message } from '../message.ts';
 
 /** Text safe to put inside mrkdwn: Slack reads &, < and > as markup. */
@@ -105,7 +106,7 @@ export function lineSections(lines: readonly string[], maxSections = 10): Sectio
   const sections: string[] = [];
   let current = '';
   for (const raw of lines) {
-    const line = raw.length > SECTION_TEXT_LIMIT ? `${raw.slice(0, SECTION_TEXT_LIMIT - 1)}…` : raw;
+    const line = clipText(raw, SECTION_TEXT_LIMIT);
     if (current && current.length + line.length + 1 > SECTION_TEXT_LIMIT) {
       sections.push(current);
       current = '';

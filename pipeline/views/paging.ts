@@ -54,7 +54,4 @@ export function andMore(items: readonly string[], max: number, more?: string): s
   return `${shown} and ${rest} more${more ? ` (${more})` : ''}`;
 }
 
-/** Text cut to `max` characters, an ellipsis marking the cut. */
-export function clipText(text: string, max: number): string {
-  return text.length > max ? `${text.slice(0, Math.max(0, max - 1))}…` : text;
-}
+export { clipText } from '../../core/text.ts';

@@ -1,4 +1,6 @@
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clipText } from '../../core/text.ts';
 import { PgAuditStore } from '../../db/stores/auditStore.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 
@@ -85,6 +87,54 @@ describe('audit log', () => {
     expect(row?.commandText?.endsWith('more characters]')).toBe(true);
     expect(row?.args).toEqual({ v: 'a\\u0000b' });
     expect((await store.verify()).ok).toBe(true);
+  });
+
+  it('takes any text, however it was cut: clipped emoji, lone surrogates, NUL (fuzzed)', async () => {
+    // A cut in the middle of a surrogate pair (the old clip did that) left a lone surrogate, which
+    // PostgreSQL's jsonb refuses: the attempt could not be written, so the command could not run.
+    const lone = '\ud83d';
+    const { id } = await store.append({
+      ...entry(500),
+      commandText: `task run x note=${lone}`,
+      args: { note: `🚀${lone}`, nested: [`\ude80`] },
+      reason: `r${lone}`,
+    });
+    const [row] = await store.search({ requestId: 'req-500', limit: 1 });
+    expect(row?.id).toBe(id);
+    expect(row?.commandText).toBe('task run x note=\ufffd');
+    expect(row?.args).toEqual({ note: '🚀\ufffd', nested: ['\ufffd'] });
+
+    let n = 1000;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(
+          fc.string({ unit: 'grapheme', maxLength: 60 }),
+          fc.string({ unit: 'binary', maxLength: 60 }),
+        ),
+        fc.integer({ min: 1, max: 60 }),
+        async (text, max) => {
+          const clipped = clipText(text, max);
+          expect(clipped.length).toBeLessThanOrEqual(Math.max(max, 1));
+          n += 1;
+          await store.append({
+            ...entry(n),
+            commandText: clipped,
+            args: { clipped, raw: text },
+            reason: text,
+          });
+        },
+      ),
+      { numRuns: 150 },
+    );
+    expect((await store.verify()).ok).toBe(true);
+  });
+
+  it('clips between grapheme clusters, never inside an emoji', () => {
+    expect(clipText('ab🚀cd', 4)).toBe('ab…');
+    expect(clipText('ab🚀cd', 5)).toBe('ab🚀…');
+    expect(clipText('👩‍👩‍👧 family', 5)).toBe('…');
+    expect(clipText('short', 5)).toBe('short');
+    expect(clipText('🚀🚀🚀', 4).isWellFormed()).toBe(true);
   });
 
   it('rejects UPDATE, DELETE and TRUNCATE', async () => {

@@ -2,6 +2,7 @@ import { Blocks, Elements, Md } from 'slack-block-builder';
 import { z } from 'zod';
 import { parseDuration } from '../../../core/config/duration.ts';
 import { InputError } from '../../../core/errors.ts';
+import { clipText } from '../../../core/text.ts';
 import { formatTime, parseSince } from '../../../core/time.ts';
 import type { AuditKind } from '../../../db/schema.ts';
 import { blocks } from '../../../pipeline/message.ts';
@@ -22,7 +23,7 @@ const COMMAND_SHOWN = 150;
 /** 50 rows of the longest lines fill about 11 sections; more room than that is never needed. */
 const SECTIONS_SHOWN = 20;
 
-const cut = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
+const cut = clipText;
 
 /** The command text for the same filters on another page (Next / Previous buttons). */
 function auditCommandText(
@@ -107,7 +108,7 @@ export const audit = defineCommand({
     const lines = rows.map((r) => {
       const what = r.kind === 'attempt' ? (r.decision ?? '') : (r.outcome ?? '');
       const command = cut(r.commandText ?? r.command ?? '', COMMAND_SHOWN);
-      return `${formatTime(r.at)} · ${r.email ?? r.slackUserId ?? '?'} · ${command} · ${r.kind} ${what}${r.error ? ` (${r.error.slice(0, 120)})` : ''}`;
+      return `${formatTime(r.at)} · ${r.email ?? r.slackUserId ?? '?'} · ${command} · ${r.kind} ${what}${r.error ? ` (${clipText(r.error, 120)})` : ''}`;
     });
     const first = (page - 1) * args.limit + 1;
     const range =
