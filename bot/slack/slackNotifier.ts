@@ -4,6 +4,7 @@ import { UpstreamError } from '../../core/errors.ts';
 import { isSlackError, slackError } from '../../integrations/slack/slackErrors.ts';
 import type { Message } from '../../pipeline/message.ts';
 import type { MessageRef, Notifier } from '../../pipeline/notifier.ts';
+import { slackPayload } from './broadcasts.ts';
 import { MessageUpdater } from './messageUpdater.ts';
 
 /** Posts and updates messages with the Web API; updates of one message are coalesced. */
@@ -18,8 +19,8 @@ export class SlackNotifier implements Notifier {
         await this.#client.chat.update({
           channel: ref.channel,
           ts: ref.ts,
-          text: message.text,
-          blocks: message.blocks ?? [],
+          ...slackPayload(message),
+          blocks: slackPayload(message).blocks ?? [],
         });
       },
       options.updateIntervalMs,
@@ -31,8 +32,7 @@ export class SlackNotifier implements Notifier {
     const send = () =>
       this.#client.chat.postMessage({
         channel,
-        text: message.text,
-        ...(message.blocks ? { blocks: message.blocks } : {}),
+        ...slackPayload(message),
         ...(options.threadTs ? { thread_ts: options.threadTs } : {}),
       });
     let result: Awaited<ReturnType<typeof send>>;

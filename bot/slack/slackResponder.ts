@@ -3,6 +3,7 @@ import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
 import type { Message, MessageHandle, Responder } from '../../pipeline/message.ts';
 import type { Notifier } from '../../pipeline/notifier.ts';
+import { slackPayload } from './broadcasts.ts';
 
 /** A response_url takes at most 5 messages within 30 minutes; past that, the Web API is used. */
 const RESPONSE_URL_LIMIT = 5;
@@ -51,7 +52,7 @@ export class SlackResponder implements Responder {
 
   async #ephemeral(message: Message): Promise<void> {
     const { respond, client, channel, userId, notifier, log } = this.#o;
-    const payload = { text: message.text, ...(message.blocks ? { blocks: message.blocks } : {}) };
+    const payload = slackPayload(message);
     if (respond && this.#responses < RESPONSE_URL_LIMIT) {
       this.#responses++;
       await respond({

@@ -18,7 +18,7 @@ export interface Announcement {
 export function announcementMessage(a: Announcement): Message {
   const body = [Md.bold(escapeMrkdwn(a.headline)), ...a.lines.map((l) => escapeMrkdwn(l))].join('\n');
   return {
-    text: [a.headline, ...a.lines, a.status].filter(Boolean).join('\n'),
+    text: escapeMrkdwn([a.headline, ...a.lines, a.status].filter(Boolean).join('\n')),
     visibility: 'in_channel',
     blocks: blocks(
       Blocks.Section({ text: body.slice(0, 2900) }),

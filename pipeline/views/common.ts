@@ -8,14 +8,18 @@ export function escapeMrkdwn(text: string): string {
 }
 
 export function noticeMessage(text: string, visibility: Message['visibility'] = 'ephemeral'): Message {
-  return { text, visibility, blocks: blocks(Blocks.Section({ text: escapeMrkdwn(text) })) };
+  return {
+    text: escapeMrkdwn(text),
+    visibility,
+    blocks: blocks(Blocks.Section({ text: escapeMrkdwn(text) })),
+  };
 }
 
 export function invalidMessage(problem: string, usage?: string): Message {
   const lines = [`${Md.bold('Not run')}: ${escapeMrkdwn(problem)}`];
-  if (usage) lines.push(`Usage: ${Md.codeInline(usage)}`);
+  if (usage) lines.push(`Usage: ${Md.codeInline(escapeMrkdwn(usage))}`);
   return {
-    text: usage ? `Not run: ${problem}\nUsage: ${usage}` : `Not run: ${problem}`,
+    text: escapeMrkdwn(usage ? `Not run: ${problem}\nUsage: ${usage}` : `Not run: ${problem}`),
     visibility: 'ephemeral',
     blocks: blocks(Blocks.Section({ text: lines.join('\n') })),
   };
@@ -23,7 +27,7 @@ export function invalidMessage(problem: string, usage?: string): Message {
 
 export function deniedMessage(reason: string): Message {
   return {
-    text: `Not allowed: ${reason}`,
+    text: escapeMrkdwn(`Not allowed: ${reason}`),
     visibility: 'ephemeral',
     blocks: blocks(Blocks.Section({ text: `${Md.bold('Not allowed')}: ${escapeMrkdwn(reason)}` })),
   };
@@ -31,7 +35,7 @@ export function deniedMessage(reason: string): Message {
 
 export function failedMessage(text: string): Message {
   return {
-    text: `Failed: ${text}`,
+    text: escapeMrkdwn(`Failed: ${text}`),
     visibility: 'ephemeral',
     blocks: blocks(Blocks.Section({ text: `${Md.bold('Failed')}: ${escapeMrkdwn(text)}` })),
   };
@@ -57,12 +61,12 @@ export function confirmationMessage(input: {
     ? `\n${input.details.map((d) => `• ${escapeMrkdwn(d)}`).join('\n')}`
     : '';
   return {
-    text: `Confirm: ${input.summary}`,
+    text: escapeMrkdwn(`Confirm: ${input.summary}`),
     visibility: 'ephemeral',
     blocks: blocks(
       Blocks.Section({ text: `${Md.bold('Please confirm')}: ${escapeMrkdwn(input.summary)}${details}` }),
       Blocks.Context().elements(
-        `${Md.codeInline(input.commandText)} · expires ${Md.italic(input.expiresAt.toISOString().slice(11, 16))} UTC`,
+        `${Md.codeInline(escapeMrkdwn(input.commandText))} · expires ${Md.italic(input.expiresAt.toISOString().slice(11, 16))} UTC`,
       ),
       Blocks.Actions().elements(
         Elements.Button({ text: 'Confirm', actionId: CONFIRM_ACTION, value: input.pendingId }).danger(),
@@ -84,10 +88,12 @@ export function approvalMessage(input: {
   const who = input.requesterSlackId ? `<@${input.requesterSlackId}>` : escapeMrkdwn(input.requester);
   const needed = `${input.count} member${input.count > 1 ? 's' : ''} of ${escapeMrkdwn(input.approverGroup)}`;
   return {
-    text: `${input.requester} asks to run: ${input.commandText} (needs approval by ${input.count} of ${input.approverGroup})`,
+    text: escapeMrkdwn(
+      `${input.requester} asks to run: ${input.commandText} (needs approval by ${input.count} of ${input.approverGroup})`,
+    ),
     visibility: 'in_channel',
     blocks: blocks(
-      Blocks.Section({ text: `${who} asks to run ${Md.codeInline(input.commandText)}` }),
+      Blocks.Section({ text: `${who} asks to run ${Md.codeInline(escapeMrkdwn(input.commandText))}` }),
       Blocks.Context().elements(
         `Needs approval by ${needed}, not the requester · expires ${input.expiresAt.toISOString().slice(11, 16)} UTC`,
       ),
