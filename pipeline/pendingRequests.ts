@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { NotAllowedError } from '../core/errors.ts';
 import { formatTime } from '../core/time.ts';
 import type { AuditEntry } from '../db/stores/auditStore.ts';
@@ -29,6 +30,33 @@ export function pendingFields(accepted: Accepted) {
   };
 }
 
+/**
+ * A click dpbot cannot tie to anything (a button of an older version, a pending request that does
+ * not exist): answered, and recorded like any other attempt, since a stream of them is itself news.
+ */
+export function auditUnknownClick(
+  deps: Pick<PipelineDeps, 'audit' | 'log'>,
+  inv: ActionInvocation,
+  ack: Acker,
+  outcome: 'not_found' | 'unknown_action',
+  reason: string,
+): Promise<boolean> {
+  return writeAudit(deps, ack, {
+    requestId: inv.requestId ?? randomUUID(),
+    kind: 'outcome',
+    entry: inv.entry,
+    slackUserId: inv.caller.slackUserId ?? null,
+    email: inv.caller.email?.toLowerCase() ?? null,
+    channel: inv.channel ?? null,
+    command: 'button',
+    commandText: `button ${inv.actionId}`,
+    args: { actionId: inv.actionId, value: inv.value },
+    decision: 'invalid',
+    reason,
+    outcome,
+  });
+}
+
 /** The pending action a button refers to and the person who pressed it, or the reply already given. */
 export async function loadAnswer(
   deps: PipelineDeps,
@@ -38,7 +66,9 @@ export async function loadAnswer(
 ): Promise<{ pending: PendingAction; clicker: Caller; base: AuditEntry } | { outcome: Outcome }> {
   const pending = await deps.pending.get(inv.value);
   if (!pending || pending.kind !== kind) {
-    await ack.say(noticeMessage('This request no longer exists. Run the command again.'));
+    const reason = `no ${kind === 'confirm' ? 'confirmation' : 'approval'} ${inv.value} is waiting`;
+    if (await auditUnknownClick(deps, inv, ack, 'not_found', reason))
+      await ack.say(noticeMessage('This request no longer exists. Run the command again.'));
     return { outcome: 'not_found' };
   }
   const base: AuditEntry = {

@@ -7,7 +7,7 @@ import { answerApproval } from './approvals.ts';
 import { answerConfirmation, askConfirmation } from './confirmations.ts';
 import type { ActionInvocation, Outcome, TextInvocation } from './invocation.ts';
 import { commandText, parse } from './parse.ts';
-import { expirePending } from './pendingRequests.ts';
+import { auditUnknownClick, expirePending } from './pendingRequests.ts';
 import type { PipelineDeps } from './pipelineDeps.ts';
 import {
   APPROVE_ACTION,
@@ -125,9 +125,9 @@ export class CommandPipeline {
       if (actionId === APPROVE_ACTION || actionId === DENY_ACTION) {
         return await answerApproval(this.deps, inv, actionId === APPROVE_ACTION, ack);
       }
-      await ack.say(
-        invalidMessage(`this button (${actionId}) is not one dpbot knows; it may be from an older version`),
-      );
+      const problem = `this button (${actionId}) is not one dpbot knows; it may be from an older version`;
+      if (await auditUnknownClick(this.deps, inv, ack, 'unknown_action', problem))
+        await ack.say(invalidMessage(problem));
       return 'invalid';
     } catch (error) {
       return this.#unexpected(ack, inv.requestId ?? randomUUID(), error);
