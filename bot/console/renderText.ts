@@ -10,11 +10,14 @@ export interface RenderedButton {
 /** Slack mrkdwn to plain text: links and mentions readable, entities decoded. */
 export function plainText(mrkdwn: string): string {
   // Code spans are literal (a cron schedule's `*` is not bold): only the text between them is
-  // read as markup.
+  // read as markup. Entities are decoded in both, as Slack does (`task run <task>` is sent as
+  // `&lt;task&gt;` inside the code span, and shown with angle brackets).
   return mrkdwn
     .split(/(`[^`\n]+`)/)
     .map((part) =>
-      part.startsWith('`') && part.endsWith('`') && part.length > 1 ? part.slice(1, -1) : styled(part),
+      part.startsWith('`') && part.endsWith('`') && part.length > 1
+        ? entities(part.slice(1, -1))
+        : styled(part),
     )
     .join('');
 }
@@ -28,9 +31,11 @@ function styled(text: string): string {
     .replace(/<@([A-Z0-9]+)(\|[^>]+)?>/g, '@$1')
     .replace(/<#([A-Z0-9]+)\|([^>]+)>/g, '#$2')
     .replace(/<!([a-z]+)>/g, '@$1')
-    .replaceAll('&lt;', '<')
-    .replaceAll('&gt;', '>')
-    .replaceAll('&amp;', '&');
+    .replace(/&(lt|gt|amp);/g, (m) => entities(m));
+}
+
+function entities(text: string): string {
+  return text.replaceAll('&lt;', '<').replaceAll('&gt;', '>').replaceAll('&amp;', '&');
 }
 
 type TextObject = { type: string; text: string };

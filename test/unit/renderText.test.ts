@@ -13,6 +13,11 @@ describe('console rendering', () => {
       'first_last@example.com keeps its underscores',
     );
     expect(plainText('schedule `0 * * * *` and *bold*')).toBe('schedule 0 * * * * and bold');
+    // Slack decodes entities inside code spans too: `task list` showed `&lt;dataset&gt;` here.
+    expect(plainText('`task run backfill dataset=&lt;dataset&gt; a=&amp;b`')).toBe(
+      'task run backfill dataset=<dataset> a=&b',
+    );
+    expect(plainText('&amp;lt; stays &lt; once decoded')).toBe('&lt; stays < once decoded');
   });
 
   it('renders headers, sections, fields and context, and numbers every button', () => {
