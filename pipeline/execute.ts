@@ -12,7 +12,7 @@ import type { CommandContext } from './defineCommand.ts';
 import type { Outcome } from './invocation.ts';
 import type { Message } from './message.ts';
 import type { PipelineDeps } from './pipelineDeps.ts';
-import { deniedMessage, failedMessage, invalidMessage } from './views/common.ts';
+import { deniedMessage, failedMessage, invalidMessage, notDoneMessage } from './views/common.ts';
 import { writeAudit } from './writeAudit.ts';
 
 /** Runs an accepted request, audits its outcome and replies with its result. */
@@ -54,9 +54,9 @@ export async function finish(deps: PipelineDeps, accepted: Accepted, error: unkn
       : error instanceof NotAllowedError
         ? ['denied', deniedMessage(error.message)]
         : error instanceof NotFoundError
-          ? ['not_found', failedMessage(error.message)]
+          ? ['not_found', notDoneMessage(error.message)]
           : error instanceof ConflictError
-            ? ['conflict', failedMessage(error.message)]
+            ? ['conflict', notDoneMessage(error.message)]
             : error instanceof UpstreamError || error instanceof AuditUnavailableError
               ? ['error', failedMessage(error.message)]
               : [

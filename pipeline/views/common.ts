@@ -41,6 +41,18 @@ export function failedMessage(text: string): Message {
   };
 }
 
+/**
+ * A deliberate refusal that is neither a denial nor a breakdown (there is no such run; another
+ * change to this team is under way): "Failed" would send the reader looking for an outage.
+ */
+export function notDoneMessage(text: string): Message {
+  return {
+    text: escapeMrkdwn(`Not done: ${text}`),
+    visibility: 'ephemeral',
+    blocks: blocks(Blocks.Section({ text: `${Md.bold('Not done')}: ${escapeMrkdwn(text)}` })),
+  };
+}
+
 export const CONFIRM_ACTION = 'dp.confirm';
 export const CANCEL_ACTION = 'dp.cancel';
 export const APPROVE_ACTION = 'dp.approve';

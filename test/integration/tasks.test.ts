@@ -433,7 +433,7 @@ describe('task status, logs, cancel and runs', () => {
     expect(stale.text).toContain('Argo did not answer (Argo Workflows: failed (503)');
     const missing = await run('task status 99999', 'linus@example.com');
     expect(missing.outcome).toBe('not_found');
-    expect(missing.text).toBe('Failed: there is no task run 99999; "task runs" lists recent ones');
+    expect(missing.text).toBe('Not done: there is no task run 99999; "task runs" lists recent ones');
   });
 
   it('shows the last log lines of the main container with a link to Argo, to those who may', async () => {
