@@ -79,7 +79,7 @@ describe('after a release has shipped', () => {
     // --release still names one; an application no release deployed is told what to use instead.
     const none = await run(world, 'release rollback ingest', 'ada@example.com');
     expect(none.outcome).toBe('not_found');
-    expect(none.texts[0]).toContain('no release has deployed ingest yet; "rollback <service>"');
+    expect(none.texts[0]).toContain('no release has deployed ingest yet; "rollback &lt;service&gt;"');
   });
 
   it('a rollback outside a release shows on the release that deployed what it undid', async () => {

@@ -415,7 +415,7 @@ describe('scale', () => {
     const which = await run('scale team-s 8', ADA);
     expect(which.outcome).toBe('rejected');
     expect(which.text).toContain(
-      'team-s has several targets (executors, flink); say which one with --target <name>',
+      'team-s has several targets (executors, flink); say which one with --target &lt;name&gt;',
     );
 
     const spark = await run('scale team-s 10 --target executors', ADA);

@@ -269,9 +269,11 @@ describe('task run', () => {
     const r = await run('task run backfill dataset=orders', 'linus@example.com');
     expect(r.outcome).toBe('rejected');
     expect(r.text).toContain(
-      'backfill needs from, to: add from=<date> to=<date>, as in "task run backfill dataset=orders from=<date> to=<date>"',
+      'backfill needs from, to: add from=&lt;date&gt; to=&lt;date&gt;, as in "task run backfill dataset=orders from=&lt;date&gt; to=&lt;date&gt;"',
     );
-    expect(r.text).toContain('Usage: task run backfill dataset=<dataset> from=<date> to=<date>');
+    expect(r.text).toContain(
+      'Usage: task run backfill dataset=&lt;dataset&gt; from=&lt;date&gt; to=&lt;date&gt;',
+    );
   });
 
   it('asks for confirmation when the task says so, and submits only once confirmed', async () => {

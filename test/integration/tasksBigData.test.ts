@@ -197,7 +197,7 @@ describe(`the ${BIG} form: 25 parameters, one with 300 values`, () => {
     withinLimits(r.message);
     expect(r.message.text).toMatch(/^Not run: region: must be one of region-000, /);
     expect(r.message.text).toContain('and 19 more problem(s)');
-    expect(r.message.text).toContain(`\nUsage: task run ${BIG} region=<enum> `);
+    expect(r.message.text).toContain(`\nUsage: task run ${BIG} region=&lt;enum&gt; `);
   });
 
   it('in the console, 21 missing parameters are counted and named in part, within the limits', async () => {
