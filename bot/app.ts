@@ -210,6 +210,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       syncRuns: new PgSyncRunStore(database.db),
       taskRuns: new PgTaskRunStore(database.db),
       identity: new DirectoryIdentity(access, config.access.adminContact, options.slackProfiles),
+      ...(options.slackProfiles ? { slackProfiles: options.slackProfiles } : {}),
       registry,
       jobs,
       notifier: options.notifier ?? new LogNotifier(log),

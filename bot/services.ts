@@ -19,7 +19,7 @@ import type { GitHubClient } from '../integrations/github/githubClient.ts';
 import type { JiraClient } from '../integrations/jira/jiraClient.ts';
 import type { ReleaseTracker } from '../integrations/jira/releaseTracker.ts';
 import type { KubernetesClusters } from '../integrations/kubernetes/kubernetes.ts';
-import type { DirectoryIdentity } from '../pipeline/identity.ts';
+import type { DirectoryIdentity, SlackProfileLookup } from '../pipeline/identity.ts';
 import type { Jobs } from '../pipeline/jobs.ts';
 import type { Notifier } from '../pipeline/notifier.ts';
 import type { CommandRegistry } from '../pipeline/registry.ts';
@@ -46,6 +46,8 @@ export interface Services {
   syncRuns: SyncRunStore;
   taskRuns: TaskRunStore;
   identity: DirectoryIdentity;
+  /** The cache of Slack profiles, when dpbot serves Slack (`access sync slack` clears it). */
+  slackProfiles?: SlackProfileLookup;
   registry: CommandRegistry;
   jobs: Jobs;
   /** Posts and updates messages outside a request (background work): Slack, or the console. */

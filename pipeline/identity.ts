@@ -18,6 +18,8 @@ export interface SlackProfileLookup {
   lookup(slackUserId: string): Promise<SlackProfile>;
   /** Forgets a cached profile (on user_change events and when an account is deactivated). */
   forget(slackUserId: string): void;
+  /** Forgets every cached profile (`access sync slack`); returns how many there were. */
+  clear(): number;
 }
 
 export class IdentityError extends NotAllowedError {}

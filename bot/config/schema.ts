@@ -44,7 +44,13 @@ export const configSchema = z.strictObject({
     z.strictObject({
       policies: z.string().min(1).default('policies'),
       adminContact: z.string().min(1).default('the dpbot administrators'),
-      identityCacheTtl: duration().prefault('10m'),
+      // Bounded: without a user_change event, a Slack deactivation is only seen when the entry expires.
+      identityCacheTtl: duration()
+        .refine(
+          (ms) => ms <= 3_600_000,
+          'at most 1h: a deactivated Slack account is served from this cache until it expires',
+        )
+        .prefault('10m'),
     }),
   ),
   directory: section(

@@ -6,7 +6,9 @@ import type { SlackProfile, SlackProfileLookup } from '../../pipeline/identity.t
 
 /**
  * users.info, cached for `ttlMs`: the Slack id → e-mail mapping rarely changes, and users.info is
- * rate limited. A user_change event (deactivation, e-mail change) evicts the entry at once.
+ * rate limited. A user_change event (deactivation, e-mail change) evicts the entry at once; when
+ * Slack sends none, a deactivation is seen within `ttlMs` (at most an hour, see access.identityCacheTtl),
+ * or at once after `access sync slack`. At most 10,000 people are held.
  */
 export class CachedSlackProfiles implements SlackProfileLookup {
   readonly #client: WebClient;
@@ -44,5 +46,11 @@ export class CachedSlackProfiles implements SlackProfileLookup {
 
   forget(slackUserId: string): void {
     this.#cache.delete(slackUserId);
+  }
+
+  clear(): number {
+    const n = this.#cache.size;
+    this.#cache.clear();
+    return n;
   }
 }

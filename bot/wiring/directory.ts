@@ -20,5 +20,6 @@ export function directoryDeps(services: Services): DirectoryDeps {
     notifier: services.notifier,
     log: services.log,
     now: services.now,
+    ...(services.slackProfiles ? { slackProfiles: services.slackProfiles } : {}),
   };
 }

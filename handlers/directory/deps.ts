@@ -4,6 +4,7 @@ import type { AuditStore } from '../../db/stores/auditStore.ts';
 import type { DirectoryStore } from '../../db/stores/directoryStore.ts';
 import type { SyncRunStore } from '../../db/stores/syncRunStore.ts';
 import { commandsWith } from '../../pipeline/defineCommand.ts';
+import type { SlackProfileLookup } from '../../pipeline/identity.ts';
 import type { Jobs } from '../../pipeline/jobs.ts';
 import type { Notifier } from '../../pipeline/notifier.ts';
 import type { CommandRegistry } from '../../pipeline/registry.ts';
@@ -44,6 +45,8 @@ export interface DirectoryDeps {
   notifier: Notifier;
   log: Logger;
   now: () => Date;
+  /** Slack id → profile cache, when dpbot serves Slack: `access sync slack` clears it. */
+  slackProfiles?: Pick<SlackProfileLookup, 'clear'>;
 }
 
 /** Commands of this capability, written against DirectoryDeps. */

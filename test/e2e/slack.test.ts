@@ -457,6 +457,28 @@ describe('events', () => {
     if (grace) grace.deleted = false;
     await slack.event({ type: 'user_change', user: { id: GRACE, deleted: false } });
   });
+
+  it('without a user_change event, a deactivation counts after "access sync slack" clears the cache', async () => {
+    expect((await slack.slash('whoami', GRACE)).ack).toBeUndefined();
+    const grace = sim.users.get(GRACE);
+    if (!grace) throw new Error('the simulator has no Grace');
+    grace.deleted = true;
+    try {
+      // No event: the cached profile still stands (for at most access.identityCacheTtl).
+      expect((await slack.slash('whoami', GRACE)).ack?.text ?? '').not.toContain('is deactivated');
+      const cleared = await slack.slash('access sync slack', ADA);
+      await eventually(() =>
+        expect(JSON.stringify([cleared.ack, slack.responses(cleared.responseId)])).toMatch(
+          /Forgot \d+ cached Slack profile/,
+        ),
+      );
+      const r = await slack.slash('whoami', GRACE);
+      expect(r.ack?.text).toContain('is deactivated');
+    } finally {
+      grace.deleted = false;
+      await slack.slash('access sync slack', ADA);
+    }
+  });
 });
 
 describe('health', () => {

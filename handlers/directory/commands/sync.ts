@@ -7,7 +7,7 @@ import { sourceName } from '../config.ts';
 import { defineCommand } from '../deps.ts';
 import { type SourceSyncResult, syncDirectorySources, syncHeadline, syncResultLines } from '../syncRunner.ts';
 
-const USAGE = 'access sync [source] [--dry-run] [--force]';
+const USAGE = 'access sync [source|slack] [--dry-run] [--force]';
 /** Lines of difference shown per source in Slack; `dpbot sync` prints all of them. */
 const DETAIL_LINES = 15;
 
@@ -28,11 +28,27 @@ function resultMessage(results: SourceSyncResult[], dryRun: boolean): Message {
   };
 }
 
+/**
+ * `access sync slack`: Slack is not a directory source, but its profiles (Slack id → e-mail, and
+ * whether the account is deactivated) are cached between user_change events; this drops them.
+ */
+function forgetSlackProfiles(profiles: { clear(): number } | undefined): Message {
+  const text = profiles
+    ? `Forgot ${profiles.clear()} cached Slack profile(s): each person's next command asks Slack again, so a deactivated account is refused at once.`
+    : 'dpbot is not serving Slack in this process, so no Slack profiles are cached here.';
+  return { text, blocks: blocks(Blocks.Section({ text: escapeMrkdwn(text) })) };
+}
+
 export const accessSync = defineCommand({
   name: 'access sync',
   summary: 'Sync groups and memberships from the directory sources now',
   usage: USAGE,
-  examples: ['access sync', 'access sync google --dry-run', 'access sync github --force'],
+  examples: [
+    'access sync',
+    'access sync google --dry-run',
+    'access sync github --force',
+    'access sync slack',
+  ],
   description:
     'Fetches each source in full and applies the difference in one transaction per source. A source that fails, times out or answers empty changes nothing. A sync that would remove more than the allowed share of memberships, or empty a group that holds grants, is refused unless --force (which asks for confirmation).',
   params: { positionals: ['source'], flags: { 'dry-run': 'boolean', force: 'boolean' } },
@@ -56,6 +72,10 @@ export const accessSync = defineCommand({
       : null,
   run: async (args, ctx) => {
     const configured = ctx.services.config.directory.sources.map((s) => s.name);
+    if (args.source === 'slack') {
+      const forgotten = forgetSlackProfiles(ctx.services.slackProfiles);
+      if (!configured.includes('slack')) return forgotten;
+    }
     if (args.source && !configured.includes(args.source))
       throw new InputError(
         `there is no directory source "${args.source}"; configured: ${configured.join(', ') || 'none'}`,
