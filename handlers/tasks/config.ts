@@ -36,6 +36,8 @@ const parameterSchema = z
     required: z.boolean().optional(),
     default: scalar.optional(),
     pattern: z.string().min(1).max(500).optional(),
+    /** A value that matches `pattern`, shown when a value does not (instead of the expression). */
+    example: z.string().min(1).max(200).optional(),
     min: z.union([z.number(), z.string()]).optional(),
     max: z.union([z.number(), z.string()]).optional(),
     maxLength: integer({ min: 1, max: 1900 }).optional(),

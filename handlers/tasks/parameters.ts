@@ -26,6 +26,8 @@ export interface TaskParameter {
   default?: string | undefined;
   /** A regular expression the whole value must match (string, dataset, team). */
   pattern?: string | undefined;
+  /** A value that matches `pattern`, for messages. */
+  example?: string | undefined;
   /** Bounds: numbers for int, dates (YYYY-MM-DD) for date, durations (1d) for duration. */
   min?: string | number | undefined;
   max?: string | number | undefined;
@@ -48,6 +50,16 @@ const CONTROL = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/u;
 export type Checked = { ok: true; value: string } | { ok: false; problem: string };
 
 const bad = (problem: string): Checked => ({ ok: false, problem });
+
+/**
+ * What a value failing `pattern` is told. The expression itself means little to the person
+ * typing at 3 a.m.; the parameter's description and an example say what is wanted.
+ */
+function notInForm(p: TaskParameter): string {
+  const what = p.description ? ` (${p.description})` : '';
+  const example = p.example ? `; for example ${p.example}` : '';
+  return `is not in the form ${p.label ?? p.name} takes${what}${example}`;
+}
 
 /** A calendar date that exists (`2026-02-30` does not). */
 export function isCalendarDate(text: string): boolean {
@@ -124,7 +136,7 @@ export function checkValue(p: TaskParameter, raw: string, more?: string): Checke
     case 'string': {
       const max = p.maxLength ?? DEFAULT_MAX_LENGTH;
       if (raw.length > max) return bad(`is ${raw.length} characters long; at most ${max} are allowed`);
-      if (p.pattern && !fullMatch(p.pattern).test(raw)) return bad(`must match ${p.pattern}`);
+      if (p.pattern && !fullMatch(p.pattern).test(raw)) return bad(notInForm(p));
       return { ok: true, value: raw };
     }
     case 'enum': {
@@ -163,14 +175,14 @@ export function checkValue(p: TaskParameter, raw: string, more?: string): Checke
     case 'dataset': {
       if (!DATASET_NAME.test(raw))
         return bad('must be a dataset name: letters, digits, _ . - (such as sales.orders)');
-      if (p.pattern && !fullMatch(p.pattern).test(raw)) return bad(`must match ${p.pattern}`);
+      if (p.pattern && !fullMatch(p.pattern).test(raw)) return bad(notInForm(p));
       return { ok: true, value: raw };
     }
     case 'team': {
       if (!TEAM_NAME.test(raw)) return bad('must be a team name: lower-case letters, digits and -');
       if (p.values?.length && !p.values.includes(raw))
         return bad(`must be one of ${choices(p.values, more)}`);
-      if (p.pattern && !fullMatch(p.pattern).test(raw)) return bad(`must match ${p.pattern}`);
+      if (p.pattern && !fullMatch(p.pattern).test(raw)) return bad(notInForm(p));
       return { ok: true, value: raw };
     }
   }

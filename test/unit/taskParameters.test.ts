@@ -34,7 +34,11 @@ describe('task parameter types', () => {
     [p({ type: 'string' }), 'tab\there', 'control character'],
     [p({ type: 'string' }), 'x'.repeat(201), 'is 201 characters long; at most 200'],
     [p({ type: 'string', maxLength: 5 }), 'toolong', 'at most 5'],
-    [p({ type: 'string', pattern: '[a-z]+' }), 'abc; rm', 'must match [a-z]+'],
+    [
+      p({ type: 'string', pattern: '[a-z]+', example: 'abc' }),
+      'abc; rm',
+      'is not in the form x takes; for example abc',
+    ],
     [p({ type: 'string' }), '{{workflow.name}}', 'Argo would read as an expression'],
     [p({ type: 'int', min: 1, max: 10 }), '11', 'at most 10'],
     [p({ type: 'int' }), '1.5', 'whole number'],
