@@ -16,12 +16,9 @@ export class SlackNotifier implements Notifier {
     this.#client = client;
     this.#updater = new MessageUpdater(
       async (ref, message) => {
-        await this.#client.chat.update({
-          channel: ref.channel,
-          ts: ref.ts,
-          ...slackPayload(message),
-          blocks: slackPayload(message).blocks ?? [],
-        });
+        const { text, blocks } = slackPayload(message);
+        // An update without blocks must clear the old ones, so blocks are always sent.
+        await this.#client.chat.update({ channel: ref.channel, ts: ref.ts, text, blocks: blocks ?? [] });
       },
       options.updateIntervalMs,
       options.log,

@@ -1,10 +1,9 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { projectRoot } from '../../core/paths.ts';
-import { SANDBOX_BOT_TOKEN, type SlackSimulator } from '../../sandbox/slack/slackSimulator.ts';
+import type { SlackSimulator } from '../../sandbox/slack/slackSimulator.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
+import { type DpbotProcess, slackPortOf, startDpbotProcess } from '../support/dpbotProcess.ts';
 import { eventually } from '../support/eventually.ts';
 import { createFixture, type Fixture } from '../support/fixture.ts';
 import { FakeSlack, SIGNING_SECRET, slackWithPeople } from '../support/slack.ts';
@@ -16,8 +15,7 @@ let sim: SlackSimulator;
 let fixture: Fixture;
 let database: TestDatabase;
 let child: ChildProcess;
-let exitCode: number | null | undefined;
-const log: string[] = [];
+let bot: DpbotProcess;
 let botUrl = '';
 
 beforeAll(async () => {
@@ -25,30 +23,12 @@ beforeAll(async () => {
   await sim.start();
   fixture = createFixture({ config: { slack: { apiUrl: sim.apiUrl } } });
   database = await createTestDatabase();
-  child = spawn(
-    process.execPath,
-    [join(projectRoot(), 'bin/dpbot.ts'), 'start', '--config', fixture.configPath],
-    {
-      env: {
-        PATH: process.env.PATH,
-        HOME: process.env.HOME,
-        DATABASE_URL: database.url,
-        SLACK_BOT_TOKEN: SANDBOX_BOT_TOKEN,
-        SLACK_SIGNING_SECRET: SIGNING_SECRET,
-        PORT: '0',
-        LOG_LEVEL: 'info',
-      },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    },
-  );
-  child.stderr?.on('data', (chunk: Buffer) => log.push(chunk.toString()));
-  child.on('exit', (code) => {
-    exitCode = code;
-  });
+  bot = startDpbotProcess({ configPath: fixture.configPath, databaseUrl: database.url });
+  child = bot.child;
   const port = await eventually(() => {
-    const match = log.join('').match(/"port":(\d+)[^\n]*serving Slack|serving Slack[^\n]*"port":(\d+)/);
-    expect(match, log.join('').slice(-2000)).toBeTruthy();
-    return match?.[1] ?? match?.[2];
+    const found = slackPortOf(bot);
+    expect(found, JSON.stringify(bot.lines.slice(-5))).toBeGreaterThan(0);
+    return found;
   }, 60_000);
   botUrl = `http://127.0.0.1:${port}`;
 }, 90_000);
@@ -109,7 +89,7 @@ describe('signed but malformed Slack requests', () => {
         what,
         expect.toSatisfy((s) => typeof s === 'number' && s >= 400 && s < 500),
       ]);
-      expect([what, exitCode]).toEqual([what, undefined]);
+      expect([what, child.exitCode]).toEqual([what, null]);
     }
 
     // Still alive and still answering a real command.

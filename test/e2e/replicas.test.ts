@@ -1,65 +1,26 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { projectRoot } from '../../core/paths.ts';
 import { journal } from '../../db/migrate.ts';
 import { type Jobs, startJobs } from '../../pipeline/jobs.ts';
 import { EXPIRE_CONFIRMATIONS_QUEUE } from '../../pipeline/workers.ts';
-import { SANDBOX_BOT_TOKEN, type SlackSimulator } from '../../sandbox/slack/slackSimulator.ts';
+import type { SlackSimulator } from '../../sandbox/slack/slackSimulator.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
+import { type DpbotProcess, slackPortOf, startDpbotProcess } from '../support/dpbotProcess.ts';
 import { eventually } from '../support/eventually.ts';
 import { createFixture, type Fixture } from '../support/fixture.ts';
-import { FakeSlack, SIGNING_SECRET, slackWithPeople } from '../support/slack.ts';
+import { FakeSlack, slackWithPeople } from '../support/slack.ts';
 
-interface Replica {
-  child: ChildProcess;
-  lines: Record<string, unknown>[];
-  exited: Promise<number | null>;
-}
+type Replica = DpbotProcess;
 
 let sim: SlackSimulator;
 let fixture: Fixture;
 let database: TestDatabase;
 let replicas: Replica[] = [];
 
-function startReplica(): Replica {
-  const child = spawn(
-    process.execPath,
-    [join(projectRoot(), 'bin/dpbot.ts'), 'start', '--config', fixture.configPath],
-    {
-      env: {
-        PATH: process.env.PATH,
-        HOME: process.env.HOME,
-        DATABASE_URL: database.url,
-        SLACK_BOT_TOKEN: SANDBOX_BOT_TOKEN,
-        SLACK_SIGNING_SECRET: SIGNING_SECRET,
-        PORT: '0',
-        LOG_LEVEL: 'debug',
-      },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    },
-  );
-  const lines: Record<string, unknown>[] = [];
-  let partial = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    const text = partial + chunk.toString();
-    const parts = text.split('\n');
-    partial = parts.pop() ?? '';
-    for (const line of parts) {
-      try {
-        lines.push(JSON.parse(line) as Record<string, unknown>);
-      } catch {
-        lines.push({ msg: line });
-      }
-    }
-  });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, lines, exited };
-}
+const startReplica = (): Replica =>
+  startDpbotProcess({ configPath: fixture.configPath, databaseUrl: database.url, logLevel: 'debug' });
 
-const portOf = (r: Replica) =>
-  r.lines.find((l) => l.msg === 'serving Slack at POST /slack/events')?.port as number | undefined;
+const portOf = slackPortOf;
 
 beforeAll(async () => {
   sim = slackWithPeople();

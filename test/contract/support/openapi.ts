@@ -1,5 +1,6 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
+import type { SimExchange } from '../../../sandbox/http.ts';
 
 /**
  * One OpenAPI request/response checker for every REST contract test: Swagger 2.0 (Argo CD, Argo
@@ -13,17 +14,7 @@ import addFormatsModule from 'ajv-formats';
 type Schema = Record<string, unknown>;
 
 /** A request as a simulator recorded it, with the answer it gave. */
-export interface Exchange {
-  method: string;
-  path: string;
-  /** `?a=b&c=d`, or empty. */
-  query: string;
-  body: unknown;
-  status: number;
-  responseBody: unknown;
-  /** A text answer (newline-delimited JSON of a stream). */
-  responseText?: string;
-}
+export type Exchange = SimExchange;
 
 export interface ContractOptions {
   /**
