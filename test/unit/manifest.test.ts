@@ -34,6 +34,9 @@ describe('Slack app manifests', () => {
           'users:read',
           'users:read.email',
           'usergroups:read',
+          // dpbot doctor checks that dpbot is in the announcement channels (public, private).
+          'channels:read',
+          'groups:read',
         ]),
       );
     }
