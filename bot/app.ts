@@ -106,17 +106,22 @@ export function bindCapabilities(services: Services): BoundCapability[] {
   ];
 }
 
-/** Opens the database (embedded when DATABASE_URL is unset) and applies the migrations. */
-export async function openMigratedDatabase(loaded: LoadedConfig, env: Env, log: Logger): Promise<Database> {
+/** Opens the database (embedded when DATABASE_URL is unset) as it is: `dpbot doctor` reads, never migrates. */
+export function openConfiguredDatabase(loaded: LoadedConfig, env: Env, log: Logger): Promise<Database> {
   const { database } = loaded.config;
   const url = readSecret(env, 'DATABASE_URL');
-  const db = await openDatabase({
+  return openDatabase({
     ...(url ? { url } : {}),
     dataDir: resolveConfigRelative(loaded, database.dataDir),
     embeddedPort: database.embeddedPort,
     poolSize: database.poolSize,
     log,
   });
+}
+
+/** Opens the database (embedded when DATABASE_URL is unset) and applies the migrations. */
+export async function openMigratedDatabase(loaded: LoadedConfig, env: Env, log: Logger): Promise<Database> {
+  const db = await openConfiguredDatabase(loaded, env, log);
   try {
     await runMigrations(db.pool, log);
   } catch (error) {

@@ -4,6 +4,8 @@ import { createMetrics } from '../core/metrics.ts';
 import type { Command } from '../pipeline/defineCommand.ts';
 import { type App, createApp } from './app.ts';
 import type { LoadedConfig } from './config/loadConfig.ts';
+import { simulatedSystems } from './doctor/doctor.ts';
+import { type StartupDoctor, startupDoctor } from './doctor/startupDoctor.ts';
 import { withSandboxAdmin } from './sandbox/admin.ts';
 import { startSandbox } from './sandbox/index.ts';
 import { type RunningServer, startHttpServer } from './server.ts';
@@ -18,6 +20,8 @@ export interface RunningBot {
   app: App;
   server: RunningServer;
   slack: SlackRuntime;
+  /** `dpbot doctor` in short form, started once the app is built. */
+  doctor: StartupDoctor;
   stop(options?: { drainMs?: number }): Promise<void>;
 }
 
@@ -75,6 +79,15 @@ export async function serveSlack(input: {
     await released();
     throw error;
   }
+  // Every permission checked once, in the background: the log says what is missing, /readyz shows it.
+  const doctor = startupDoctor({
+    config: loaded.config,
+    configDir: loaded.baseDir,
+    env,
+    log,
+    simulated: sandbox ? simulatedSystems(input.loaded.config, loaded.config) : new Set(),
+    database: app.database,
+  });
   let slack: SlackRuntime | undefined;
   let server: RunningServer | undefined;
   try {
@@ -91,6 +104,7 @@ export async function serveSlack(input: {
       ...(input.host ? { host: input.host } : {}),
       services: app.services,
       log,
+      doctor: doctor.status,
       ...(slack.http && settings.signingSecret
         ? { slack: { receiver: slack.http, signingSecret: settings.signingSecret } }
         : {}),
@@ -109,6 +123,7 @@ export async function serveSlack(input: {
   const running = { server, slack };
   return {
     app,
+    doctor,
     ...running,
     stop: async (options: { drainMs?: number } = {}) => {
       // Stop taking requests, let the ones in progress finish (their outcomes are audited), then

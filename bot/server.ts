@@ -18,6 +18,8 @@ export interface HttpServerOptions {
   log: Logger;
   /** HTTP-mode Slack: the receiver and the secret its requests are signed with. */
   slack?: { receiver: HTTPReceiver; signingSecret: string };
+  /** The start-up doctor's result, shown in /readyz's body (it does not change the status code). */
+  doctor?: () => unknown;
 }
 
 export interface RunningServer {
@@ -49,7 +51,8 @@ const header = (req: IncomingMessage, name: string): string | undefined => {
 
 /**
  * One port for everything: POST /slack/events (HTTP-mode Slack), GET /healthz (the process is
- * up), GET /readyz (the database answers and every migration is applied), GET /metrics
+ * up), GET /readyz (the database answers and every migration is applied; the body also carries
+ * the start-up doctor's result), GET /metrics
  * (Prometheus).
  */
 export async function startHttpServer(options: HttpServerOptions): Promise<RunningServer> {
@@ -125,9 +128,12 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
       if (route === 'GET /healthz') return json(res, 200, { status: 'ok' });
       if (route === 'GET /readyz') {
         const problem = await ready();
+        // Only the database decides readiness: a missing permission elsewhere breaks one command,
+        // and taking every replica out of service for it would break all of them.
+        const doctor = options.doctor ? { doctor: options.doctor() } : {};
         return problem
-          ? json(res, 503, { status: 'not ready', reason: problem })
-          : json(res, 200, { status: 'ready' });
+          ? json(res, 503, { status: 'not ready', reason: problem, ...doctor })
+          : json(res, 200, { status: 'ready', ...doctor });
       }
       if (route === 'GET /metrics') {
         const { registry } = services.metrics;

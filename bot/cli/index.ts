@@ -4,6 +4,7 @@ import { registerAudit } from './audit.ts';
 import { registerConfig } from './config.ts';
 import { registerConsole } from './console.ts';
 import { type CliIo, cliContext, Exit } from './context.ts';
+import { registerDoctor } from './doctor.ts';
 import { registerInit } from './init.ts';
 import { registerMigrate } from './migrate.ts';
 import { registerPolicies } from './policies.ts';
@@ -33,6 +34,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   registerMigrate(program, cli);
   registerInit(program, cli);
   registerConfig(program, cli);
+  registerDoctor(program, cli);
   registerPolicies(program, cli);
   registerAudit(program, cli);
   registerSync(program, cli);

@@ -188,6 +188,45 @@ export function checkValue(p: TaskParameter, raw: string, more?: string): Checke
   }
 }
 
+/**
+ * A value the parameter accepts, for checking a submission without running it (`dpbot doctor`'s
+ * server dry run): its default, else its first choice, lower bound or example; undefined when
+ * none can be made (a string pattern with no example).
+ */
+export function sampleValue(p: TaskParameter): string | undefined {
+  const candidates: (string | number | undefined)[] = [p.default];
+  switch (p.type) {
+    case 'enum':
+    case 'team':
+      candidates.push(p.values?.[0], p.example, 'team-x');
+      break;
+    case 'int':
+      candidates.push(p.min, p.max, 1);
+      break;
+    case 'bool':
+      candidates.push('false');
+      break;
+    case 'date':
+      candidates.push(p.min, p.max, '2026-01-01');
+      break;
+    case 'duration':
+      candidates.push(p.min, p.max, '1h');
+      break;
+    case 'dataset':
+      candidates.push(p.example, 'doctor_check');
+      break;
+    case 'string':
+      candidates.push(p.example, 'doctor-check');
+      break;
+  }
+  for (const candidate of candidates) {
+    if (candidate === undefined) continue;
+    const checked = checkValue(p, String(candidate));
+    if (checked.ok) return checked.value;
+  }
+  return undefined;
+}
+
 export interface ValidatedParameters {
   /** Accepted values, defaults filled in, in the order the task declares its parameters. */
   values: Record<string, string>;

@@ -14,6 +14,7 @@ import type {
   Workflow,
   WorkflowList,
   WorkflowSubmitRequest,
+  WorkflowTemplate,
 } from './types.ts';
 
 export { ARGO } from './argoFailure.ts';
@@ -41,6 +42,11 @@ export interface SubmitInput {
   parameters: Readonly<Record<string, string>>;
   /** Labels for the workflow; values are sanitized into valid label text. */
   labels?: Readonly<Record<string, string>>;
+  /**
+   * Ask the cluster to check the creation without making the workflow (`serverDryRun`): the
+   * template, the parameters and the permission to create are all proven, and nothing runs.
+   */
+  dryRun?: boolean;
 }
 
 export interface LogsResult {
@@ -72,6 +78,8 @@ export interface ArgoClient {
   listSummaries(namespace: string, options?: { labelSelector?: string; limit?: number }): Promise<Workflow[]>;
   getCronWorkflow(namespace: string, name: string): Promise<CronWorkflow>;
   listCronWorkflows(namespace: string): Promise<CronWorkflow[]>;
+  /** A WorkflowTemplate (in `namespace`) or ClusterWorkflowTemplate, as a task names it. */
+  getTemplate(kind: SubmitInput['kind'], namespace: string, name: string): Promise<WorkflowTemplate>;
   /** The Argo UI page of a workflow. */
   workflowUrl(namespace: string, name: string): string;
 }
@@ -154,14 +162,29 @@ export class HttpArgoClient implements ArgoClient {
       submitOptions: {
         parameters: Object.entries(input.parameters).map(([k, v]) => `${k}=${v}`),
         ...(input.labels && Object.keys(input.labels).length ? { labels: labelString(input.labels) } : {}),
+        ...(input.dryRun ? { serverDryRun: true } : {}),
       },
     };
     return this.#json<Workflow>(
       'POST',
       `/api/v1/workflows/${enc(input.namespace)}/submit`,
-      `submit ${input.kind} ${input.template} in namespace ${input.namespace}`,
+      `${input.dryRun ? 'check a submission of' : 'submit'} ${input.kind} ${input.template} in namespace ${input.namespace}`,
       body,
     );
+  }
+
+  getTemplate(kind: SubmitInput['kind'], namespace: string, name: string): Promise<WorkflowTemplate> {
+    return kind === 'ClusterWorkflowTemplate'
+      ? this.#json<WorkflowTemplate>(
+          'GET',
+          `/api/v1/cluster-workflow-templates/${enc(name)}`,
+          `read ClusterWorkflowTemplate ${name}`,
+        )
+      : this.#json<WorkflowTemplate>(
+          'GET',
+          `/api/v1/workflow-templates/${enc(namespace)}/${enc(name)}`,
+          `read WorkflowTemplate ${name} in namespace ${namespace}`,
+        );
   }
 
   get(namespace: string, name: string): Promise<Workflow> {

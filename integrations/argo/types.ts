@@ -142,3 +142,9 @@ export interface CronWorkflowList {
   metadata?: { continue?: string; resourceVersion?: string };
   items: CronWorkflow[] | null;
 }
+
+/** io.argoproj.workflow.v1alpha1.WorkflowTemplate (and ClusterWorkflowTemplate), the fields dpbot reads. */
+export interface WorkflowTemplate {
+  metadata: { name?: string; namespace?: string };
+  spec?: { arguments?: { parameters?: { name: string; value?: string; enum?: string[] }[] } };
+}

@@ -86,6 +86,13 @@ export interface ArgoCdClient {
   disableAutoSync(name: string): Promise<Record<string, unknown> | null>;
   /** Terminates the running operation. */
   terminateOperation(name: string): Promise<void>;
+  /**
+   * Whether the token's account may do `action` on `resource` (`applications`) for `object`
+   * (`<project>/<application>`): Argo CD's own RBAC answer, without doing it.
+   */
+  canI(resource: string, action: string, object: string): Promise<boolean>;
+  /** The account the token belongs to, as Argo CD names it in RBAC policies (`dpbot`). */
+  whoAmI(): Promise<string | undefined>;
 }
 
 export interface ArgoCdDeps {
@@ -196,6 +203,25 @@ export class HttpArgoCdClient implements ArgoCdClient {
 
   async terminateOperation(name: string): Promise<void> {
     await this.#call('DELETE', `/api/v1/applications/${encodeURIComponent(name)}/operation`);
+  }
+
+  async canI(resource: string, action: string, object: string): Promise<boolean> {
+    // The object keeps its slash (`project/app`), as Argo CD's own UI sends it: the gateway binds
+    // the rest of the path to it.
+    const path = `/api/v1/account/can-i/${encodeURIComponent(resource)}/${encodeURIComponent(action)}/${object
+      .split('/')
+      .map(encodeURIComponent)
+      .join('/')}`;
+    const answer = await this.#call<{ value?: string }>('GET', path);
+    return answer.value === 'yes';
+  }
+
+  async whoAmI(): Promise<string | undefined> {
+    const info = await this.#call<{ loggedIn?: boolean; username?: string }>(
+      'GET',
+      '/api/v1/session/userinfo',
+    );
+    return info.loggedIn && info.username ? info.username : undefined;
   }
 }
 

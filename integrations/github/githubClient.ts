@@ -42,6 +42,33 @@ export interface MergedSince {
   requests: number;
 }
 
+/** What a token is and has left: `GET /rate_limit`, which costs nothing. */
+export interface TokenReport {
+  /** A classic token's (or OAuth app's) scopes; undefined for a fine-grained token or a GitHub App. */
+  scopes: string[] | undefined;
+  core: { limit: number; remaining: number; reset: Date };
+  graphql: { limit: number; remaining: number; reset: Date } | undefined;
+}
+
+/** Whether one kind of request is allowed, and what GitHub says it needs when not. */
+export interface AccessProbe {
+  ok: boolean;
+  status: number | undefined;
+  /** X-Accepted-GitHub-Permissions (fine-grained) or X-Accepted-OAuth-Scopes (classic), as sent. */
+  needs: string | undefined;
+  message: string | undefined;
+}
+
+export interface RepositoryAccess {
+  /** The token sees the repository at all (GitHub answers 404 for one it may not see). */
+  visible: boolean;
+  private: boolean | undefined;
+  pullRequests: AccessProbe;
+  contents: AccessProbe;
+  /** Creating releases; checked only when asked. */
+  releases: AccessProbe | undefined;
+}
+
 /** What the release needs from GitHub. */
 export interface GitHubClient {
   /** The commit a ref names (a sha, a tag or a branch), with its date. */
@@ -54,6 +81,13 @@ export interface GitHubClient {
     name: string;
     body: string;
   }): Promise<{ url: string }>;
+  tokenReport(): Promise<TokenReport>;
+  /**
+   * What the token may do in the repository: read pull requests and contents, and (with
+   * `releases`) create releases, proven by a creation GitHub must refuse as invalid (an empty tag
+   * name), so nothing is created: GitHub checks permissions before it validates.
+   */
+  repositoryAccess(repository: string, options: { releases: boolean }): Promise<RepositoryAccess>;
 }
 
 interface PullRequestNode {
@@ -331,6 +365,94 @@ export class OctokitGitHubClient implements GitHubClient {
     } catch (error) {
       throw upstream(error, `creating release ${input.tag} in ${input.repository}`);
     }
+  }
+
+  async tokenReport(): Promise<TokenReport> {
+    let response: Awaited<ReturnType<GitHubOctokit['rest']['rateLimit']['get']>>;
+    try {
+      response = await this.#reader.rest.rateLimit.get();
+    } catch (error) {
+      throw upstream(error, 'reading the rate limit');
+    }
+    const scopes = response.headers['x-oauth-scopes'];
+    const window = (w: { limit: number; remaining: number; reset: number }) => ({
+      limit: w.limit,
+      remaining: w.remaining,
+      reset: new Date(w.reset * 1000),
+    });
+    const graphql = response.data.resources.graphql;
+    return {
+      scopes:
+        typeof scopes === 'string'
+          ? scopes
+              .split(',')
+              .map((s) => s.trim())
+              .filter(Boolean)
+          : undefined,
+      core: window(response.data.resources.core),
+      graphql: graphql ? window(graphql) : undefined,
+    };
+  }
+
+  async repositoryAccess(repository: string, options: { releases: boolean }): Promise<RepositoryAccess> {
+    const { owner, name: repo } = split(repository);
+    let isPrivate: boolean | undefined;
+    try {
+      const found = await this.#reader.rest.repos.get({ owner, repo });
+      isPrivate = found.data.private;
+    } catch (error) {
+      if (statusOf(error) !== 404) throw upstream(error, `reading ${repository}`);
+      const hidden = { ok: false, status: 404, needs: needsOf(error), message: 'Not Found' };
+      return {
+        visible: false,
+        private: undefined,
+        pullRequests: hidden,
+        contents: hidden,
+        releases: undefined,
+      };
+    }
+    const pullRequests = await probe(() =>
+      this.#reader.rest.pulls.list({ owner, repo, state: 'closed', per_page: 1 }),
+    );
+    const contents = await probe(() => this.#reader.rest.repos.listCommits({ owner, repo, per_page: 1 }));
+    const releases = options.releases
+      ? await probe(
+          () => this.#writer.rest.repos.createRelease({ owner, repo, tag_name: '' }),
+          // Validation Failed: the request was allowed, and refused only for its empty tag name.
+          [422],
+        )
+      : undefined;
+    return { visible: true, private: isPrivate, pullRequests, contents, releases };
+  }
+}
+
+/** The header GitHub names what a request needs in, when it refused it. */
+function needsOf(error: unknown): string | undefined {
+  const headers =
+    typeof error === 'object' && error !== null && 'response' in error
+      ? (error.response as { headers?: Record<string, string | undefined> } | undefined)?.headers
+      : undefined;
+  return headers?.['x-accepted-github-permissions'] || headers?.['x-accepted-oauth-scopes'] || undefined;
+}
+
+/** A request's outcome as a probe: allowed, or refused with what GitHub said it needs. */
+async function probe(
+  request: () => Promise<unknown>,
+  allowedStatuses: readonly number[] = [],
+): Promise<AccessProbe> {
+  try {
+    await request();
+    return { ok: true, status: 200, needs: undefined, message: undefined };
+  } catch (error) {
+    const status = statusOf(error);
+    if (status === undefined || status >= 500 || status === 401) throw error;
+    if (allowedStatuses.includes(status)) return { ok: true, status, needs: undefined, message: undefined };
+    return {
+      ok: false,
+      status,
+      needs: needsOf(error),
+      message: error instanceof Error ? error.message.slice(0, 200) : String(error),
+    };
   }
 }
 

@@ -87,6 +87,8 @@ export interface JiraClient {
   getProject(key: string): Promise<{ id: string; key: string; name: string }>;
   /** The project's version with exactly this name, if there is one. */
   findVersion(projectKey: string, name: string): Promise<JiraVersion | undefined>;
+  /** Which of these project permissions (`CREATE_ISSUES`) dpbot's account has in the project. */
+  myPermissions(projectKey: string, permissions: readonly string[]): Promise<Record<string, boolean>>;
 }
 
 export interface JiraJsClientOptions {
@@ -278,6 +280,14 @@ export class JiraJsClient implements JiraClient {
       startAt += values.length;
     }
     return undefined;
+  }
+
+  myPermissions(projectKey: string, permissions: readonly string[]): Promise<Record<string, boolean>> {
+    return this.#call(`read dpbot's permissions in ${projectKey}`, async ({ cloud, client }) => {
+      const answer = await cloud.getMyPermissions(client, { projectKey, permissions: permissions.join(',') });
+      const granted = (answer.permissions ?? {}) as Record<string, { havePermission?: boolean } | undefined>;
+      return Object.fromEntries(permissions.map((p) => [p, granted[p]?.havePermission === true]));
+    });
   }
 
   async #call<T>(what: string, run: (lib: JiraLib) => Promise<T>): Promise<T> {

@@ -7,6 +7,8 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import {
   AppsV1Api,
+  AuthenticationV1Api,
+  AuthorizationV1Api,
   AutoscalingV2Api,
   CoreV1Api,
   CustomObjectsApi,
@@ -26,6 +28,8 @@ import type { KubernetesConfig, TeamTargets } from './config.ts';
 import { KubeConflict, type KubeOperation, translateKubeError } from './errors.ts';
 import { getField, setField } from './fieldPath.ts';
 import type {
+  AccessAnswer,
+  AccessQuestion,
   ArgoApplicationState,
   Change,
   HpaState,
@@ -42,6 +46,8 @@ interface Apis {
   core: CoreV1Api;
   autoscaling: AutoscalingV2Api;
   custom: CustomObjectsApi;
+  authorization: AuthorizationV1Api;
+  authentication: AuthenticationV1Api;
 }
 
 export interface KubernetesOptions {
@@ -155,6 +161,8 @@ function reusingConnections(kc: KubeConfig): SecurityAuthentication {
 export class KubeClusters implements KubernetesClusters {
   readonly contexts: readonly string[];
   readonly #apis = new Map<string, Apis>();
+  /** Each context's kubeconfig user, to name when the cluster cannot say who dpbot is. */
+  readonly #users = new Map<string, string>();
   readonly #timeoutMs: number;
   readonly #retries: number;
   readonly #log: Logger;
@@ -165,6 +173,7 @@ export class KubeClusters implements KubernetesClusters {
     this.#retries = options.conflictRetries;
     this.#log = options.log.child({ integration: 'kubernetes' });
     this.contexts = kc.getContexts().map((c) => c.name);
+    for (const c of kc.getContexts()) this.#users.set(c.name, c.user);
     for (const context of this.contexts) {
       // The client reads the current context at request time, so each context gets its own copy.
       const scoped = new KubeConfig();
@@ -196,6 +205,8 @@ export class KubeClusters implements KubernetesClusters {
         core: new CoreV1Api(configuration),
         autoscaling: new AutoscalingV2Api(configuration),
         custom: new CustomObjectsApi(configuration),
+        authorization: new AuthorizationV1Api(configuration),
+        authentication: new AuthenticationV1Api(configuration),
       });
     }
   }
@@ -504,6 +515,62 @@ export class KubeClusters implements KubernetesClusters {
       ready,
       problems: [...problems.values()].sort((a, b) => b.count - a.count),
     };
+  }
+
+  async canI(cluster: string, question: AccessQuestion): Promise<AccessAnswer> {
+    const op = {
+      cluster,
+      verb: 'create',
+      resource: 'selfsubjectaccessreviews',
+      group: 'authorization.k8s.io',
+      namespace: question.namespace,
+      subject: `the question whether dpbot may ${question.verb} ${question.resource}`,
+    };
+    const review = await this.#call(op, (a) =>
+      a.authorization.createSelfSubjectAccessReview({
+        body: {
+          apiVersion: 'authorization.k8s.io/v1',
+          kind: 'SelfSubjectAccessReview',
+          spec: {
+            resourceAttributes: {
+              verb: question.verb,
+              group: question.group,
+              resource: question.resource,
+              namespace: question.namespace,
+              ...(question.subresource ? { subresource: question.subresource } : {}),
+              ...(question.name ? { name: question.name } : {}),
+            },
+          },
+        },
+      }),
+    );
+    return { allowed: review.status?.allowed === true, reason: review.status?.reason || undefined };
+  }
+
+  async whoAmI(cluster: string): Promise<string | undefined> {
+    const op = {
+      cluster,
+      verb: 'create',
+      resource: 'selfsubjectreviews',
+      group: 'authentication.k8s.io',
+      namespace: '',
+      subject: 'who dpbot is',
+    };
+    try {
+      const review = await this.#call(op, (a) =>
+        a.authentication.createSelfSubjectReview({
+          body: { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' },
+        }),
+      );
+      return review.status?.userInfo?.username || undefined;
+    } catch (error) {
+      // Clusters before 1.28 have no SelfSubjectReview: name the kubeconfig's user instead.
+      if (error instanceof NotFoundError) {
+        const user = this.#users.get(cluster);
+        return user ? `the kubeconfig user "${user}" of context "${cluster}"` : undefined;
+      }
+      throw error;
+    }
   }
 }
 

@@ -2,6 +2,8 @@ import type { Logger } from 'pino';
 import { ConfigError, UpstreamError } from '../../core/errors.ts';
 import type { KubernetesConfig, TeamTargets } from './config.ts';
 import type {
+  AccessAnswer,
+  AccessQuestion,
   ArgoApplicationState,
   Change,
   HpaState,
@@ -13,6 +15,8 @@ import type { WorkloadRef } from './workloadRef.ts';
 
 // Most callers know this module as the Kubernetes integration's entry point.
 export type {
+  AccessAnswer,
+  AccessQuestion,
   ArgoApplicationState,
   Change,
   HpaState,
@@ -84,6 +88,12 @@ export class LazyKubernetes implements KubernetesClusters {
   }
   async pods(ref: WorkloadRef, selector: string): Promise<PodReport> {
     return (await this.#get()).pods(ref, selector);
+  }
+  async canI(cluster: string, question: AccessQuestion): Promise<AccessAnswer> {
+    return (await this.#get()).canI(cluster, question);
+  }
+  async whoAmI(cluster: string): Promise<string | undefined> {
+    return (await this.#get()).whoAmI(cluster);
   }
 }
 

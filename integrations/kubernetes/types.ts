@@ -50,6 +50,23 @@ export interface Change {
   conflicts: number;
 }
 
+/** An RBAC question, as a SelfSubjectAccessReview asks it. */
+export interface AccessQuestion {
+  verb: string;
+  /** '' for the core group. */
+  group: string;
+  resource: string;
+  subresource?: string;
+  namespace: string;
+  name?: string;
+}
+
+export interface AccessAnswer {
+  allowed: boolean;
+  /** What the authorizer said, when it said anything. */
+  reason: string | undefined;
+}
+
 /** The clusters dpbot may change worker counts in. */
 export interface KubernetesClusters {
   read(ref: WorkloadRef): Promise<WorkloadState>;
@@ -66,4 +83,11 @@ export interface KubernetesClusters {
     target: { group: string; kind: string; pointer: string },
   ): Promise<ArgoApplicationState | null>;
   pods(ref: WorkloadRef, selector: string): Promise<PodReport>;
+  /** Whether dpbot's credentials for the cluster may do this (a SelfSubjectAccessReview). */
+  canI(cluster: string, question: AccessQuestion): Promise<AccessAnswer>;
+  /**
+   * Who the cluster says dpbot is (a SelfSubjectReview: `system:serviceaccount:dpbot:dpbot`), else
+   * the kubeconfig user; undefined when neither is known.
+   */
+  whoAmI(cluster: string): Promise<string | undefined>;
 }

@@ -55,6 +55,11 @@ export interface ArgoSimulatorOptions {
   token?: string;
   /** Namespaces the token may not touch (403). */
   forbiddenNamespaces?: readonly string[];
+  /**
+   * Single RBAC denials to the token's service account (see ArgoSimulator.deny); the API server
+   * refuses them with 403 whether or not the call is a dry run.
+   */
+  denials?: readonly ArgoDenial[];
   /** Advance a workflow one tick each time it is read (default true); else only advance() moves it. */
   autoAdvance?: boolean;
   now?: () => Date;
@@ -62,6 +67,14 @@ export interface ArgoSimulatorOptions {
   cronWorkflows?: readonly SimObject[];
   /** Workflows that already ran, listed and read as given and never advanced (as addWorkflow). */
   workflows?: readonly SimObject[];
+}
+
+/** `create workflows` in a namespace, `get workflowtemplates`, `get clusterworkflowtemplates`. */
+export interface ArgoDenial {
+  verb: string;
+  resource: 'workflows' | 'workflowtemplates' | 'clusterworkflowtemplates' | 'cronworkflows';
+  /** Unset: every namespace. */
+  namespace?: string;
 }
 
 interface SimNode {
@@ -116,11 +129,13 @@ export class ArgoSimulator {
   readonly #crons = new Map<string, SimObject>();
   readonly #recorded = new Map<string, SimObject>();
   readonly #options: ArgoSimulatorOptions;
+  readonly #denials: ArgoDenial[];
   readonly #now: () => Date;
   #seq = 0;
 
   constructor(options: ArgoSimulatorOptions = {}) {
     this.#options = options;
+    this.#denials = [...(options.denials ?? [])];
     this.autoAdvance = options.autoAdvance ?? true;
     this.#now = options.now ?? (() => new Date());
     for (const cron of options.cronWorkflows ?? []) this.addCronWorkflow(cron);
@@ -169,6 +184,16 @@ export class ArgoSimulator {
         'GET',
         '/api/v1/cron-workflows/:namespace/:name',
         guard('get', (r) => this.#cronGet(r)),
+      )
+      .route(
+        'GET',
+        '/api/v1/workflow-templates/:namespace/:name',
+        guard('get', (r) => this.#templateGet(r, 'WorkflowTemplate')),
+      )
+      .route(
+        'GET',
+        '/api/v1/cluster-workflow-templates/:name',
+        guard('get', (r) => this.#templateGet(r, 'ClusterWorkflowTemplate')),
       )
       // What the sandbox's "Argo UI" links open: a plain page, since there is no UI to show.
       .route('GET', '/ui/workflows/:namespace/:name', (r) => this.#uiPage(r));
@@ -240,6 +265,55 @@ export class ArgoSimulator {
     return kind === 'ClusterWorkflowTemplate' ? `cluster/${name}` : `${namespace}/${name}`;
   }
 
+  /** Refuses `verb` on `resource` from now on, as a Role without it would. */
+  deny(denial: ArgoDenial): this {
+    this.#denials.push(denial);
+    return this;
+  }
+
+  allowAll(): void {
+    this.#denials.length = 0;
+  }
+
+  #denied(verb: string, resource: ArgoDenial['resource'], ns: string): SimResponse | undefined {
+    const found = this.#denials.find(
+      (d) => d.verb === verb && d.resource === resource && (d.namespace === undefined || d.namespace === ns),
+    );
+    if (!found) return undefined;
+    const where =
+      resource === 'clusterworkflowtemplates' ? 'at the cluster scope' : `in the namespace "${ns}"`;
+    return grpc(
+      403,
+      7,
+      `${resource}.argoproj.io is forbidden: User "system:serviceaccount:argo:dpbot" cannot ${verb} resource "${resource}" in API group "argoproj.io" ${where}`,
+    );
+  }
+
+  #templateGet(req: SimRequest, kind: SimTemplate['kind']): SimResponse {
+    const ns = req.params.namespace ?? '';
+    const plural = kind === 'WorkflowTemplate' ? 'workflowtemplates' : 'clusterworkflowtemplates';
+    const refused = this.#denied('get', plural, ns);
+    if (refused) return refused;
+    const template = this.#templates.get(this.#templateKey(kind, ns, req.params.name ?? ''));
+    if (!template) return grpc(404, 5, `${plural}.argoproj.io "${req.params.name ?? ''}" not found`);
+    return {
+      body: {
+        metadata: {
+          name: template.name,
+          ...(kind === 'WorkflowTemplate' ? { namespace: ns } : {}),
+          uid: `00000000-0000-4000-9000-${createHash('sha256').update(template.name).digest('hex').slice(0, 12)}`,
+          resourceVersion: '4711',
+          creationTimestamp: '2026-01-05T09:00:00Z',
+        },
+        spec: {
+          entrypoint: 'main',
+          arguments: { parameters: template.parameters.map((p) => ({ ...p })) },
+          templates: [{ name: 'main', container: { image: 'registry.example.com/ops:1.0.0' } }],
+        },
+      },
+    };
+  }
+
   #authorize(req: SimRequest, verb: string): SimResponse | undefined {
     const token = this.#options.token;
     if (token && req.headers.authorization !== `Bearer ${token}`) {
@@ -266,6 +340,10 @@ export class ArgoSimulator {
     const kind = body.resourceKind;
     if (kind !== 'WorkflowTemplate' && kind !== 'ClusterWorkflowTemplate')
       return grpc(400, 3, `resourceKind "${String(kind)}" is not supported by this simulator`);
+    // argo-server reads the template (as the caller) to validate the workflow before creating it.
+    const plural = kind === 'WorkflowTemplate' ? 'workflowtemplates' : 'clusterworkflowtemplates';
+    const cannotRead = this.#denied('get', plural, namespace);
+    if (cannotRead) return cannotRead;
     const template = this.#templates.get(this.#templateKey(kind, namespace, body.resourceName ?? ''));
     if (!template) {
       const plural = kind === 'WorkflowTemplate' ? 'workflowtemplates' : 'clusterworkflowtemplates';
@@ -339,6 +417,10 @@ export class ArgoSimulator {
         };
       }),
     };
+    const cannotCreate = this.#denied('create', 'workflows', namespace);
+    if (cannotCreate) return cannotCreate;
+    // A server dry run: the API server checks the creation and answers the object it would make.
+    if (opts.serverDryRun) return { body: this.#render(wf) };
     this.#workflows.set(`${namespace}/${name}`, wf);
     return { body: this.#render(wf) };
   }

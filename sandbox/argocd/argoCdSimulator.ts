@@ -56,6 +56,20 @@ const grpc = (status: number, code: number, message: string): SimResponse => ({
   body: { error: message, code, message, details: [] },
 });
 
+/** The RBAC action each route needs (Argo CD server/application/application.go). */
+const ACTION_OF: Record<string, string> = {
+  'GET /api/v1/applications/:name': 'get',
+  'GET /api/v1/applications/:name/resource-tree': 'get',
+  'POST /api/v1/applications/:name/sync': 'sync',
+  // Rollback and terminating an operation are checked as sync.
+  'POST /api/v1/applications/:name/rollback': 'sync',
+  'DELETE /api/v1/applications/:name/operation': 'sync',
+  'PATCH /api/v1/applications/:name': 'update',
+};
+
+/** The actions can-i knows (util/rbac: rbac.Actions); others are refused as InvalidArgument. */
+const CAN_I_ACTIONS = new Set(['get', 'create', 'update', 'delete', 'sync', 'override', 'action', 'invoke']);
+
 /** The namespace the applications live in, as in `application <namespace>/<name>` messages. */
 const NAMESPACE = 'argocd';
 
@@ -103,6 +117,13 @@ export class ArgoCdSimulator extends Simulator {
   readonly badRevisions = new Set<string>();
   /** Revisions whose sync operation fails. */
   readonly failingRevisions = new Set<string>();
+  /**
+   * RBAC denials: `<action> <application>` (`sync orders-api`, `update *`), as if the policy of
+   * the token's account left them out. The operations and can-i answer from the same list.
+   */
+  readonly denied = new Set<string>();
+  /** The account the token belongs to. */
+  readonly account = 'dpbot';
   readonly #token: string | undefined;
   readonly #now: () => Date;
   readonly #headOf: ((repoURL: string, ref: string) => string | undefined) | undefined;
@@ -137,8 +158,42 @@ export class ArgoCdSimulator extends Simulator {
           return req.query.get('project')
             ? grpc(404, 5, `applications.argoproj.io "${req.params.name}" not found`)
             : grpc(403, 7, 'permission denied');
+        const action = ACTION_OF[`${method} ${pattern}`] ?? 'get';
+        if (!this.#may(action, app.name))
+          return grpc(
+            403,
+            7,
+            `permission denied: applications, ${action}, default/${app.name}, sub: ${this.account}, iat: 2026-01-05T09:00:00Z`,
+          );
         return handler(req, app);
       });
+    const authed = (handler: (req: SimRequest) => SimResponse) => (req: SimRequest) =>
+      this.#token && req.headers.authorization !== `Bearer ${this.#token}`
+        ? grpc(401, 16, 'no session information')
+        : handler(req);
+    this.route(
+      'GET',
+      '/api/v1/session/userinfo',
+      authed(() => ({ body: { loggedIn: true, username: this.account, iss: 'argocd' } })),
+    );
+    // Argo CD's gateway takes the rest of the path as the object (`project/app`), as its UI sends it.
+    const canI = (req: SimRequest, object: string): SimResponse => {
+      if (!CAN_I_ACTIONS.has(req.params.action ?? ''))
+        return grpc(400, 3, `[${[...CAN_I_ACTIONS].join(' ')}] does not contain ${req.params.action}`);
+      const app = req.params.resource === 'applications' ? object.split('/').at(-1) : undefined;
+      const yes = app !== undefined && this.#may(req.params.action ?? '', app);
+      return { body: { value: yes ? 'yes' : 'no' } };
+    };
+    this.route(
+      'GET',
+      '/api/v1/account/can-i/:resource/:action/:project/:app',
+      authed((req) => canI(req, `${req.params.project}/${req.params.app}`)),
+    );
+    this.route(
+      'GET',
+      '/api/v1/account/can-i/:resource/:action/:object',
+      authed((req) => canI(req, req.params.object ?? '')),
+    );
     r('GET', '/api/v1/applications/:name', (_req, app) => {
       this.#advance(app);
       return { body: this.#render(app) };
@@ -165,6 +220,10 @@ export class ArgoCdSimulator extends Simulator {
         ],
       },
     }));
+  }
+
+  #may(action: string, app: string): boolean {
+    return !this.denied.has(`${action} ${app}`) && !this.denied.has(`${action} *`);
   }
 
   addApplication(init: SimApplicationInit): this {

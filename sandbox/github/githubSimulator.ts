@@ -27,6 +27,11 @@ export interface GitHubSimulatorOptions {
   slowPageAbove?: number;
   /** Organizations with their members and teams (the directory source reads them). */
   organizations?: GithubTeamsData[];
+  /**
+   * A classic token's scopes, sent as X-OAuth-Scopes on every answer; unset: the token is
+   * fine-grained (or a GitHub App's), and GitHub sends no such header.
+   */
+  scopes?: readonly string[];
   now?: () => Date;
 }
 
@@ -43,6 +48,12 @@ export class GitHubSimulator extends Simulator {
   readonly token: string | undefined;
   /** Team member listings stop after the first page (no Link rel="next") for these slugs. */
   readonly truncateTeams = new Set<string>();
+  /**
+   * Repository permissions the token lacks, `<permission> <owner/repo>`: `metadata` (the
+   * repository is invisible: 404), `pull_requests`, `contents` (read), `contents:write`.
+   * Refused as GitHub refuses a fine-grained token: 403 with X-Accepted-GitHub-Permissions.
+   */
+  readonly denied = new Set<string>();
   readonly #options: GitHubSimulatorOptions;
   readonly #repos: RepositoryApi;
   readonly #orgs = new Map<string, OrganizationApi>();
@@ -67,18 +78,63 @@ export class GitHubSimulator extends Simulator {
     r('POST', '/graphql', (req) => this.#graphql(req));
     r('GET', '/rate_limit', () => {
       const info = this.#limit.info();
-      return { body: { resources: { core: info }, rate: info } };
+      return { body: { resources: { core: info, graphql: info }, rate: info } };
     });
-    r('GET', '/repos/:owner/:repo/commits', (req) => repos.listCommits(req));
+    const can =
+      (need: string, handler: Handler): Handler =>
+      (req) =>
+        this.#access(req, need) ?? handler(req);
+    r(
+      'GET',
+      '/repos/:owner/:repo',
+      can('metadata', (req) => repos.getRepository(req)),
+    );
+    r(
+      'GET',
+      '/repos/:owner/:repo/pulls',
+      can('pull_requests', (req) => repos.listPulls(req)),
+    );
+    r(
+      'GET',
+      '/repos/:owner/:repo/commits',
+      can('contents', (req) => repos.listCommits(req)),
+    );
     r('GET', '/repos/:owner/:repo/commits/:sha/pulls', (req) => repos.commitPulls(req));
     r('GET', '/repos/:owner/:repo/pulls/:number/files', (req) => repos.pullFiles(req));
-    r('POST', '/repos/:owner/:repo/releases', (req) => repos.createRelease(req));
+    r(
+      'POST',
+      '/repos/:owner/:repo/releases',
+      can('contents:write', (req) => repos.createRelease(req)),
+    );
     r('GET', '/orgs/:org/teams', (req) => this.#org(req.params.org)?.teams(req) ?? notFound);
     r(
       'GET',
       '/orgs/:org/teams/:slug/members',
       (req) => this.#org(req.params.org)?.teamMembers(req) ?? notFound,
     );
+  }
+
+  /** A permission the token lacks, answered as GitHub answers a fine-grained token. */
+  #access(req: SimRequest, need: string): SimResponse | undefined {
+    const repo = `${req.params.owner}/${req.params.repo}`.toLowerCase();
+    const lacks = (permission: string) =>
+      [...this.denied].some((d) => d.toLowerCase() === `${permission} ${repo}`);
+    if (lacks('metadata'))
+      return {
+        status: 404,
+        body: { message: 'Not Found', documentation_url: 'https://docs.github.com/rest', status: '404' },
+      };
+    if (!lacks(need)) return undefined;
+    const [name, level = 'read'] = need.split(':');
+    return {
+      status: 403,
+      headers: { 'x-accepted-github-permissions': `${name}=${level}` },
+      body: {
+        message: 'Resource not accessible by personal access token',
+        documentation_url: 'https://docs.github.com/rest',
+        status: '403',
+      },
+    };
   }
 
   #now(): number {
@@ -153,8 +209,10 @@ export class GitHubSimulator extends Simulator {
   }
 
   #limitHeaders(resource: RateLimitResource): Record<string, string> {
+    const scopes = this.#options.scopes;
     return {
       ...rateLimitHeaders(this.#limit.info(), resource),
+      ...(scopes ? { 'x-oauth-scopes': scopes.join(', ') } : {}),
       'x-github-request-id': sha(String(this.requests.length)).slice(0, 16).toUpperCase(),
     };
   }

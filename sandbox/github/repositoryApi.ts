@@ -176,6 +176,45 @@ export class RepositoryApi {
     };
   }
 
+  /** GET /repos/{owner}/{repo}: the fields a client reads to tell what it may do. */
+  getRepository(req: SimRequest): SimResponse {
+    const repo = this.#repoOf(req);
+    if (!repo) return { status: 404, body: { message: 'Not Found' } };
+    const [owner = '', name = ''] = repo.fullName.split('/');
+    return {
+      body: {
+        id: repo.fullName.length * 1000 + name.length,
+        node_id: Buffer.from(`Repository:${repo.fullName}`).toString('base64'),
+        name,
+        full_name: repo.fullName,
+        owner: { login: owner, type: 'Organization' },
+        private: true,
+        visibility: 'private',
+        html_url: `https://github.com/${repo.fullName}`,
+        url: `${this.#baseUrl()}/repos/${repo.fullName}`,
+        default_branch: repo.defaultBranch,
+        permissions: { admin: false, maintain: false, push: true, triage: true, pull: true },
+      },
+    };
+  }
+
+  /** GET /repos/{owner}/{repo}/pulls: closed ones, newest first (what a probe reads). */
+  listPulls(req: SimRequest): SimResponse {
+    const repo = this.#repoOf(req);
+    if (!repo) return { status: 404, body: { message: 'Not Found' } };
+    const base = this.#baseUrl();
+    const items = [...repo.pullRequests].reverse().map((pr) => ({
+      number: pr.number,
+      state: 'closed',
+      title: pr.title,
+      html_url: `https://github.com/${repo.fullName}/pull/${pr.number}`,
+      url: `${base}/repos/${repo.fullName}/pulls/${pr.number}`,
+      merged_at: pr.mergedAt.toISOString(),
+      merge_commit_sha: pr.mergeCommit,
+    }));
+    return this.#paged(req, items);
+  }
+
   #repoOf(req: SimRequest): SimRepository | undefined {
     return this.repositories.get(`${req.params.owner}/${req.params.repo}`.toLowerCase());
   }

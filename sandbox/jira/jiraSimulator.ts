@@ -48,6 +48,11 @@ export interface JiraSimulatorOptions {
   projects?: readonly SimProject[];
   /** Projects the account may read but not change (403 on create, edit and comment). */
   readOnlyProjects?: readonly string[];
+  /**
+   * Project permissions the account lacks, `<PERMISSION> <project key>` (`CREATE_ISSUES DP`,
+   * `ADMINISTER_PROJECTS *`): what /rest/api/3/mypermissions answers `havePermission: false` for.
+   */
+  deniedPermissions?: readonly string[];
   now?: () => Date;
 }
 
@@ -88,6 +93,7 @@ export class JiraSimulator {
   readonly #versions = new Map<string, SimVersion>();
   readonly #projects: SimProject[];
   readonly #options: JiraSimulatorOptions;
+  readonly #denied: Set<string>;
   readonly #now: () => Date;
   #issueSeq = 10000;
   #versionSeq = 10000;
@@ -95,6 +101,7 @@ export class JiraSimulator {
 
   constructor(options: JiraSimulatorOptions = {}) {
     this.#options = options;
+    this.#denied = new Set(options.deniedPermissions ?? []);
     this.#now = options.now ?? (() => new Date());
     this.#projects = [...(options.projects ?? [{ id: '10000', key: 'DP', name: 'Data Platform' }])];
     const guard =
@@ -182,12 +189,53 @@ export class JiraSimulator {
         '/rest/api/3/project/:key',
         guard((r) => this.#getProject(r)),
       )
+      .route(
+        'GET',
+        '/rest/api/3/mypermissions',
+        guard((r) => this.#myPermissions(r)),
+      )
       // What browse links open in the sandbox: the issue as plain text.
       .route('GET', '/browse/:key', (r) => this.#browse(r));
   }
 
   get url(): string {
     return this.sim.url;
+  }
+
+  /** Takes a project permission from the account from now on (see deniedPermissions). */
+  denyPermission(permission: string, project = '*'): this {
+    this.#denied.add(`${permission} ${project}`);
+    return this;
+  }
+
+  /**
+   * GET /rest/api/3/mypermissions: each asked permission with `havePermission`, in the context of
+   * `projectKey`; Jira answers 400 when `permissions` is missing and 404 for an unknown project.
+   */
+  #myPermissions(req: SimRequest): SimResponse {
+    const asked = (req.query.get('permissions') ?? '').split(',').filter(Boolean);
+    if (asked.length === 0) return jiraError(400, ['The permissions query parameter is required.']);
+    const key = req.query.get('projectKey');
+    if (key && !this.#projects.some((p) => p.key === key))
+      return jiraError(404, [`No project could be found with key '${key}'.`]);
+    const permissions: Record<string, unknown> = {};
+    for (const permission of asked) {
+      const have =
+        !this.#denied.has(`${permission} *`) && !(key !== null && this.#denied.has(`${permission} ${key}`));
+      permissions[permission] = {
+        id: String(10 + Object.keys(permissions).length),
+        key: permission,
+        name: permission
+          .toLowerCase()
+          .split('_')
+          .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
+          .join(' '),
+        type: 'PROJECT',
+        description: `Permission ${permission}`,
+        havePermission: have,
+      };
+    }
+    return { body: { permissions } };
   }
 
   start(port = 0): Promise<string> {

@@ -624,6 +624,65 @@ export class KubernetesSimulator {
       this.#list(req, BUILTIN.horizontalpodautoscalers),
     );
     s.route('GET', '/api/v1/namespaces/:ns/pods', (req) => this.#pods(req));
+    // Every authenticated user may ask these (the system:basic-user ClusterRole).
+    s.route('POST', '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', (req) =>
+      this.#guard(req, 'create', '', '', '', () => this.#accessReview(req)),
+    );
+    s.route('POST', '/apis/authentication.k8s.io/v1/selfsubjectreviews', (req) =>
+      this.#guard(req, 'create', '', '', '', () => ({
+        status: 201,
+        body: {
+          kind: 'SelfSubjectReview',
+          apiVersion: 'authentication.k8s.io/v1',
+          metadata: {},
+          status: {
+            userInfo: {
+              username: SERVICE_ACCOUNT,
+              uid: '6f1b2a3c-0000-4000-8000-00000000d9b7',
+              groups: ['system:serviceaccounts', 'system:serviceaccounts:dpbot', 'system:authenticated'],
+            },
+          },
+        },
+      })),
+    );
+  }
+
+  /**
+   * A SelfSubjectAccessReview, answered from the same rules that make requests forbidden: the
+   * review and the request it asks about never disagree.
+   */
+  #accessReview(req: SimRequest): SimResponse {
+    const spec = (isObject(req.body) ? req.body.spec : undefined) as
+      | { resourceAttributes?: Record<string, unknown> }
+      | undefined;
+    const attrs = spec?.resourceAttributes;
+    if (!attrs || typeof attrs.verb !== 'string' || typeof attrs.resource !== 'string')
+      return status(
+        422,
+        'Invalid',
+        'SelfSubjectAccessReview.authorization.k8s.io "" is invalid: spec.resourceAttributes: Invalid value: null: exactly one of nonResourceAttributes or resourceAttributes must be specified',
+      );
+    const resource = `${attrs.resource}${typeof attrs.subresource === 'string' && attrs.subresource ? `/${attrs.subresource}` : ''}`;
+    const ns = typeof attrs.namespace === 'string' ? attrs.namespace : '';
+    const denied = this.#forbidden.some(
+      (r) =>
+        r.verb === attrs.verb && r.resource === resource && (r.namespace === undefined || r.namespace === ns),
+    );
+    return {
+      status: 201,
+      body: {
+        kind: 'SelfSubjectAccessReview',
+        apiVersion: 'authorization.k8s.io/v1',
+        metadata: {},
+        spec: { resourceAttributes: attrs },
+        status: denied
+          ? { allowed: false }
+          : {
+              allowed: true,
+              reason: `RBAC: allowed by RoleBinding "dpbot/${ns}" of Role "dpbot-scaler" to ServiceAccount "dpbot/dpbot"`,
+            },
+      },
+    };
   }
 
   #apps(req: SimRequest): ResourceType | undefined {

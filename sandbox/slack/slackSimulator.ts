@@ -60,6 +60,34 @@ export const SANDBOX_BOT_TOKEN = 'xoxb-sandbox-token';
 export const SANDBOX_APP_TOKEN = 'xapp-sandbox-token';
 export const SANDBOX_SIGNING_SECRET = 'sandbox-signing-secret-0123456789';
 
+/** Every bot scope dpbot's manifests ask for: what an installed app's token has by default. */
+export const MANIFEST_SCOPES = [
+  'commands',
+  'chat:write',
+  'chat:write.public',
+  'channels:join',
+  'channels:read',
+  'groups:read',
+  'im:write',
+  'users:read',
+  'users:read.email',
+  'usergroups:read',
+] as const;
+
+/** The scope each method needs (api.slack.com/methods); methods left out need none. */
+const METHOD_SCOPES: Record<string, string> = {
+  'chat.postMessage': 'chat:write',
+  'chat.update': 'chat:write',
+  'chat.postEphemeral': 'chat:write',
+  'conversations.open': 'im:write',
+  'conversations.join': 'channels:join',
+  'users.info': 'users:read',
+  'users.list': 'users:read',
+  'users.lookupByEmail': 'users:read.email',
+  'usergroups.list': 'usergroups:read',
+  'usergroups.users.list': 'usergroups:read',
+};
+
 /** Fields Slack's Web API sends as JSON text inside form-encoded bodies. */
 const JSON_FIELDS = new Set(['blocks', 'attachments', 'view', 'metadata']);
 
@@ -87,6 +115,11 @@ export class SlackSimulator extends Simulator {
   pageSize = 200;
   /** What apps.connections.open hands out (a Socket Mode simulator sets it). */
   socketModeUrl: string | undefined;
+  /**
+   * The bot token's scopes, sent as X-OAuth-Scopes on every answer as Slack does; a method whose
+   * scope is missing answers `missing_scope` with `needed` and `provided`.
+   */
+  readonly scopes = new Set<string>(MANIFEST_SCOPES);
   #clock = 1_800_000_000;
   #seq = 0;
 
@@ -161,11 +194,48 @@ export class SlackSimulator extends Simulator {
       return { body: { ok: true, url: this.socketModeUrl } };
     }
     if (token !== this.token) return { body: { ok: false, error: 'invalid_auth' } };
+    const headers = { 'x-oauth-scopes': [...this.scopes].join(',') };
     const handler = this.#methods[method];
-    if (!handler) return { body: { ok: false, error: 'unknown_method' } };
+    if (!handler) return { body: { ok: false, error: 'unknown_method' }, headers };
+    const needed = this.#neededScope(method, args);
+    if (needed)
+      return {
+        body: { ok: false, error: 'missing_scope', needed, provided: [...this.scopes].join(',') },
+        headers: { ...headers, 'x-accepted-oauth-scopes': needed },
+      };
     const refused = this.#refuse(method, this.#limits(method, args));
-    if (refused) return { body: refused };
-    return { body: handler(args) };
+    if (refused) return { body: refused, headers };
+    return { body: handler(args), headers };
+  }
+
+  /** The scope the call needs and the token lacks, if any. */
+  #neededScope(method: string, args: Record<string, unknown>): string | undefined {
+    const wanted: string[] = [];
+    if (METHOD_SCOPES[method]) wanted.push(METHOD_SCOPES[method]);
+    if (method === 'conversations.info') {
+      const channel = this.channels.get(String(args.channel ?? ''));
+      if (channel) wanted.push(channel.private ? 'groups:read' : 'channels:read');
+    }
+    if (method === 'conversations.list') {
+      const types = String(args.types ?? 'public_channel').split(',');
+      if (types.includes('public_channel')) wanted.push('channels:read');
+      if (types.includes('private_channel')) wanted.push('groups:read');
+    }
+    return wanted.find((scope) => !this.scopes.has(scope));
+  }
+
+  #channelJson(channel: SlackChannel): Record<string, unknown> {
+    return {
+      id: channel.id,
+      name: channel.name,
+      is_channel: !channel.private,
+      is_group: false,
+      is_im: false,
+      is_private: channel.private ?? false,
+      is_archived: false,
+      is_member: channel.botMember,
+      created: 1_700_000_000,
+    };
   }
 
   /** Slack's own checks of what a method carries; methods without blocks have none. */
@@ -255,6 +325,30 @@ export class SlackSimulator extends Simulator {
       if (channel.private) return { ok: false, error: 'method_not_supported_for_channel_type' };
       channel.botMember = true;
       return { ok: true, channel: { id: channel.id, name: channel.name } };
+    },
+    'conversations.info': (args) => {
+      const channel = this.channels.get(String(args.channel ?? ''));
+      // A private channel the bot is not in looks, to it, like one that does not exist.
+      if (!channel || (channel.private && !channel.botMember))
+        return { ok: false, error: 'channel_not_found' };
+      return { ok: true, channel: this.#channelJson(channel) };
+    },
+    'conversations.list': (args) => {
+      const types = String(args.types ?? 'public_channel').split(',');
+      const all = [...this.channels.values()].filter(
+        (c) =>
+          !c.id.startsWith('D') &&
+          (c.private ? types.includes('private_channel') && c.botMember : types.includes('public_channel')),
+      );
+      const start = args.cursor ? Number(Buffer.from(String(args.cursor), 'base64url').toString()) : 0;
+      const limit = Math.min(Number(args.limit ?? 100) || 100, 1000);
+      const page = all.slice(start, start + limit);
+      const next = start + limit < all.length ? Buffer.from(String(start + limit)).toString('base64url') : '';
+      return {
+        ok: true,
+        channels: page.map((c) => this.#channelJson(c)),
+        response_metadata: { next_cursor: next },
+      };
     },
     'users.info': (args) => {
       const user = this.users.get(String(args.user ?? ''));

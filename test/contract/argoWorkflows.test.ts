@@ -93,6 +93,17 @@ describe("dpbot's Argo Workflows client and the simulator, held to Argo Workflow
     await client.listCronWorkflows(ns);
     await client.getCronWorkflow(ns, 'orders-daily');
     await client.getCronWorkflow(ns, 'missing').catch(() => undefined);
+    // dpbot doctor: the templates, and a submission checked by a server dry run.
+    await client.getTemplate('WorkflowTemplate', ns, 'backfill');
+    await client.getTemplate('WorkflowTemplate', ns, 'missing').catch(() => undefined);
+    await client.getTemplate('ClusterWorkflowTemplate', ns, 'compact-table');
+    await client.submit({
+      namespace: ns,
+      kind: 'WorkflowTemplate',
+      template: 'backfill',
+      parameters: { dataset: 'orders', from: '2026-01-01', to: '2026-01-01' },
+      dryRun: true,
+    });
 
     const statuses = new Set(exchanges.map((e) => `${e.method} ${e.status}`));
     expect(statuses).toEqual(new Set(['GET 200', 'POST 200', 'PUT 200', 'POST 404', 'GET 404']));

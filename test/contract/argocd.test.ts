@@ -22,6 +22,9 @@ const argoCdContract = new OpenApiContract(spec, {
     // e.g. a RevisionHistory's `deployedAt`, which has no omitempty; the document says string.
     v1Time: (schema) => ({ anyOf: [schema, { type: 'null' }] }),
   },
+  // can-i's object is `<project>/<application>`, sent with its slash as Argo CD's own UI sends it
+  // (ui/src/app/shared/services/accounts-service.ts); the gateway binds the rest of the path to it.
+  restOfPath: ['subresource'],
 });
 
 const TOKEN = 'argocd-contract-token';
@@ -74,10 +77,26 @@ describe("dpbot's Argo CD client and the simulator, held to Argo CD's OpenAPI do
     await client.sync('billing', 'e'.repeat(40)).catch(() => undefined); // a commit while auto-synced
     expect(await client.disableAutoSync('billing')).toEqual({ prune: true, selfHeal: true });
     await client.get('missing').catch(() => undefined); // "permission denied"
+    // dpbot doctor: the account, and what it may do.
+    expect(await client.whoAmI()).toBe('dpbot');
+    expect(await client.canI('applications', 'sync', 'default/orders')).toBe(true);
+    sim.denied.add('update orders');
+    expect(await client.canI('applications', 'update', 'default/orders')).toBe(false);
+    sim.denied.add('sync orders');
+    await client.sync('orders', undefined).catch(() => undefined); // refused by the policy
 
     const statuses = new Set(exchanges.map((e) => `${e.method} ${e.status}`));
     expect(statuses).toEqual(
-      new Set(['GET 200', 'POST 200', 'POST 400', 'DELETE 200', 'DELETE 400', 'PATCH 200', 'GET 403']),
+      new Set([
+        'GET 200',
+        'POST 200',
+        'POST 400',
+        'DELETE 200',
+        'DELETE 400',
+        'PATCH 200',
+        'GET 403',
+        'POST 403',
+      ]),
     );
     expect(exchanges.flatMap((e) => argoCdContract.check(e))).toEqual([]);
   });

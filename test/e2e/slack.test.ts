@@ -484,7 +484,10 @@ describe('events', () => {
 describe('health', () => {
   it('serves /healthz and /readyz', async () => {
     expect(await (await fetch(`${bot.server.url}/healthz`)).json()).toEqual({ status: 'ok' });
-    expect(await (await fetch(`${bot.server.url}/readyz`)).json()).toEqual({ status: 'ready' });
+    // The start-up doctor's result rides along; it does not decide readiness.
+    const ready = (await (await fetch(`${bot.server.url}/readyz`)).json()) as Record<string, unknown>;
+    expect(ready).toEqual({ status: 'ready', doctor: bot.doctor.status() });
+    expect(ready.doctor).toMatchObject({ state: 'done', counts: { ok: expect.any(Number) } });
     await database.query('ALTER TABLE drizzle.__drizzle_migrations RENAME TO __drizzle_migrations_away');
     try {
       const notReady = await fetch(`${bot.server.url}/readyz`);
@@ -492,6 +495,7 @@ describe('health', () => {
       expect(await notReady.json()).toEqual({
         status: 'not ready',
         reason: 'database migrations are not all applied',
+        doctor: bot.doctor.status(),
       });
     } finally {
       await database.query('ALTER TABLE drizzle.__drizzle_migrations_away RENAME TO __drizzle_migrations');

@@ -30,7 +30,7 @@ export async function startSlackBot(
   options: { extraCommands?: Command[] } = {},
 ): Promise<RunningBot> {
   const loaded = loadConfig({ path: fixture.configPath, env: {} });
-  return serveSlack({
+  const bot = await serveSlack({
     loaded,
     env: { DATABASE_URL: database.url },
     log: pino({ level: 'silent' }),
@@ -39,6 +39,9 @@ export async function startSlackBot(
     host: '127.0.0.1',
     ...(options.extraCommands ? { extraCommands: options.extraCommands } : {}),
   });
+  // The start-up doctor's requests are over before a test counts requests or injects faults.
+  await bot.doctor.done;
+  return bot;
 }
 
 export function signature(secret: string, timestamp: string, body: string): string {

@@ -3,7 +3,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { parseConfig } from '../../bot/config/loadConfig.ts';
+import { SLACK_BOT_SCOPES } from '../../bot/slack/botScopes.ts';
 import { projectRoot } from '../../core/paths.ts';
+import { MANIFEST_SCOPES } from '../../sandbox/slack/slackSimulator.ts';
 
 interface Manifest {
   features: { slash_commands: { command: string; url?: string }[]; app_home: { home_tab_enabled: boolean } };
@@ -34,8 +36,18 @@ describe('Slack app manifests', () => {
           'users:read',
           'users:read.email',
           'usergroups:read',
+          // dpbot doctor checks that dpbot is in the announcement channels (public, private).
+          'channels:read',
+          'groups:read',
         ]),
       );
+    }
+  });
+
+  it('ask for exactly the scopes dpbot doctor expects (and the Slack simulator grants by default)', () => {
+    for (const m of [http, socket]) {
+      expect([...m.oauth_config.scopes.bot].sort()).toEqual([...SLACK_BOT_SCOPES].sort());
+      expect([...m.oauth_config.scopes.bot].sort()).toEqual([...MANIFEST_SCOPES].sort());
     }
   });
 

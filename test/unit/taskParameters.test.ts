@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../bot/config/loadConfig.ts';
 import { ConfigError } from '../../core/errors.ts';
 import { findTask } from '../../handlers/tasks/catalog.ts';
-import { checkValue, type TaskParameter, validateParameters } from '../../handlers/tasks/parameters.ts';
+import {
+  checkValue,
+  sampleValue,
+  type TaskParameter,
+  validateParameters,
+} from '../../handlers/tasks/parameters.ts';
 
 const p = (over: Partial<TaskParameter> & Pick<TaskParameter, 'type'>): TaskParameter => ({
   name: 'x',
@@ -179,5 +184,37 @@ describe('task configuration', () => {
     expect(validateParameters(task.parameters, { team: 'team-z', owner: 'data-platform' }).problems).toEqual([
       'team: must be one of team-x, team-y',
     ]);
+  });
+});
+
+describe('sample values (dpbot doctor submits a dry run with them)', () => {
+  const p = (over: Partial<TaskParameter>): TaskParameter => ({
+    name: 'x',
+    type: 'string',
+    required: true,
+    ...over,
+  });
+
+  it('are values the parameter accepts: its default, first choice, lower bound or example', () => {
+    const cases: [TaskParameter, string][] = [
+      [p({ type: 'enum', values: ['append', 'overwrite'] }), 'append'],
+      [p({ type: 'int', min: 3, max: 9 }), '3'],
+      [p({ type: 'int', max: -2 }), '-2'],
+      [p({ type: 'date', min: '2026-05-01' }), '2026-05-01'],
+      [p({ type: 'duration', max: '30m' }), '30m'],
+      [p({ type: 'bool' }), 'false'],
+      [p({ type: 'team', values: ['team-y'] }), 'team-y'],
+      [p({ type: 'dataset' }), 'doctor_check'],
+      [p({ pattern: '\\d{4}-\\d{2}', example: '2026-11' }), '2026-11'],
+      [p({ type: 'int', default: '7' }), '7'],
+    ];
+    for (const [parameter, value] of cases) {
+      expect(sampleValue(parameter)).toBe(value);
+      expect(checkValue(parameter, value)).toEqual({ ok: true, value });
+    }
+  });
+
+  it('are undefined when nothing passes a pattern (no example given)', () => {
+    expect(sampleValue(p({ pattern: '[A-Z]{3}-\\d+' }))).toBeUndefined();
   });
 });

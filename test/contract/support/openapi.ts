@@ -27,6 +27,11 @@ export interface ContractOptions {
    * mapped to a function of the (already rewritten) schema. Each use names its source.
    */
   overrides?: Readonly<Record<string, (schema: Schema) => Schema>>;
+  /**
+   * Path parameters that take the rest of the path, slashes included: grpc-gateway's `{name=**}`,
+   * which the generated document writes as a plain `{name}`. Each use names its source.
+   */
+  restOfPath?: readonly string[];
 }
 
 interface Parameter {
@@ -104,7 +109,7 @@ export class OpenApiContract {
           const param = /^\{(.+)\}$/.exec(part);
           if (param?.[1]) {
             names.push(param[1]);
-            return '([^/]+)';
+            return options.restOfPath?.includes(param[1]) ? '(.+)' : '([^/]+)';
           }
           return part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
         })

@@ -1,0 +1,36 @@
+import type { DoctorCheck } from '../../core/doctor.ts';
+import { createDirectorySources } from '../../handlers/directory/sources/sources.ts';
+import { type DoctorContext, notConfigured, noteCheck } from './context.ts';
+
+const SYSTEM = 'directory';
+
+/** Each directory source answers, and with how many users and groups. */
+export function directoryChecks(ctx: DoctorContext): DoctorCheck[] {
+  const configs = ctx.config.directory.sources;
+  if (configs.length === 0) return [noteCheck(SYSTEM, '', false, notConfigured('no directory.sources'))];
+  const sources = createDirectorySources(configs, {
+    configDir: ctx.configDir,
+    slackApiUrl: ctx.config.slack.apiUrl,
+    env: ctx.env,
+    log: ctx.log.child({ component: 'directory' }),
+  });
+  return configs.map((c, i) => ({
+    system: SYSTEM,
+    subject: c.name,
+    simulated: ctx.simulated(`directory:${c.name}`),
+    run: async (signal) => {
+      const source = sources.get(c.name);
+      if (!source) return { status: 'fail', message: 'not built', fix: `check directory.sources[${i}]` };
+      const snapshot = await source.fetch(signal);
+      return {
+        status: 'ok',
+        message: `${source.describe} answers: ${snapshot.users.length} user(s), ${snapshot.groups.length} group(s)`,
+      };
+    },
+    onError: (error) => ({
+      status: 'fail',
+      message: error instanceof Error ? error.message : String(error),
+      fix: `check directory.sources[${i}] (${c.type}) and its credentials; \`dpbot sync --source ${c.name} --dry-run\` shows the same answer`,
+    }),
+  }));
+}

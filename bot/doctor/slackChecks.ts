@@ -1,0 +1,206 @@
+import { WebClient } from '@slack/web-api';
+import { readSecret } from '../../core/config/secrets.ts';
+import type { DoctorCheck, Finding } from '../../core/doctor.ts';
+import { isSlackError, slackError } from '../../integrations/slack/slackErrors.ts';
+import { SCOPE_USE, SLACK_BOT_SCOPES } from '../slack/botScopes.ts';
+import { type DoctorContext, notConfigured, noteCheck } from './context.ts';
+
+const SYSTEM = 'slack';
+const APP_SCOPES_FIX =
+  'under OAuth & Permissions → Bot Token Scopes of the app at api.slack.com/apps (or paste deploy/slack-manifest.yaml), then reinstall the app to the workspace';
+
+/** A channel dpbot posts to, with the setting that names it. */
+interface ConfiguredChannel {
+  channel: string;
+  setting: string;
+}
+
+/** The channels dpbot announces in: named (`#releases`) or by id (`C0123ABC`). */
+export function announcementChannels(config: DoctorContext['config']): ConfiguredChannel[] {
+  const found = new Map<string, string>();
+  const add = (channel: string | undefined, setting: string) => {
+    if (!channel || found.has(channel)) return;
+    if (channel.startsWith('#') || /^[CG][A-Z0-9]{6,}$/.test(channel)) found.set(channel, setting);
+  };
+  add(config.slack.channels.announce, 'slack.channels.announce');
+  add(config.slack.channels.admin, 'slack.channels.admin');
+  if (config.release.services.length > 0) add(config.release.channel, 'release.channel');
+  config.release.services.forEach((s, i) => {
+    for (const [j, stakeholder] of s.stakeholders.entries())
+      add(stakeholder, `release.services[${i}].stakeholders[${j}]`);
+  });
+  return [...found].map(([channel, setting]) => ({ channel, setting }));
+}
+
+interface ChannelInfo {
+  id: string;
+  name: string;
+  private: boolean;
+  member: boolean;
+}
+
+/** Every channel the token may see: public ones, and private ones the bot is in. */
+async function listChannels(client: WebClient, signal: AbortSignal): Promise<ChannelInfo[]> {
+  const out: ChannelInfo[] = [];
+  let cursor: string | undefined;
+  // Tier 2 (about 20 a minute): a thousand channels a page, and a bound on the pages.
+  for (let page = 0; page < 20 && !signal.aborted; page++) {
+    const answer = await client.conversations.list({
+      types: 'public_channel,private_channel',
+      exclude_archived: true,
+      limit: 1000,
+      ...(cursor ? { cursor } : {}),
+    });
+    for (const c of answer.channels ?? [])
+      if (c.id && c.name)
+        out.push({ id: c.id, name: c.name, private: c.is_private === true, member: c.is_member === true });
+    cursor = answer.response_metadata?.next_cursor || undefined;
+    if (!cursor) break;
+  }
+  return out;
+}
+
+function channelFinding(wanted: ConfiguredChannel, found: ChannelInfo | undefined): Finding {
+  const { channel, setting } = wanted;
+  if (!found)
+    return {
+      status: 'fail',
+      message: `${channel} (${setting}) is neither a public channel nor a private one dpbot is in`,
+      fix: `create ${channel}, or invite dpbot to it (in ${channel}: /invite @dpbot), or correct ${setting}`,
+    };
+  if (found.member) return { status: 'ok', message: `in ${channel} (${setting})` };
+  if (found.private)
+    return {
+      status: 'fail',
+      message: `not in the private channel ${channel} (${setting})`,
+      fix: `invite dpbot: in ${channel}, type /invite @dpbot`,
+    };
+  return {
+    status: 'ok',
+    message: `not yet in the public channel ${channel} (${setting}); it joins at its first announcement (channels:join)`,
+  };
+}
+
+/**
+ * Slack: the token answers auth.test, has every scope the manifest asks for (X-OAuth-Scopes on
+ * the answer), and dpbot is in (or may join) each announcement channel.
+ */
+export function slackChecks(ctx: DoctorContext): DoctorCheck[] {
+  const simulated = ctx.simulated(SYSTEM);
+  const token = readSecret(ctx.env, 'SLACK_BOT_TOKEN');
+  if (!token) return [noteCheck(SYSTEM, '', simulated, notConfigured('SLACK_BOT_TOKEN is not set'))];
+  const client = new WebClient(token, {
+    ...(ctx.config.slack.apiUrl ? { slackApiUrl: ctx.config.slack.apiUrl } : {}),
+    timeout: ctx.config.slack.timeout,
+    retryConfig: { retries: 1 },
+    // A rate-limited answer is a finding, not a reason to wait minutes.
+    rejectRateLimitedCalls: true,
+  });
+  const auth = client.auth.test();
+  // Every check below reads the same answer; one that fails is reported by the first check.
+  auth.catch(() => undefined);
+  const channels = announcementChannels(ctx.config);
+  const authCheck: DoctorCheck = {
+    system: SYSTEM,
+    subject: 'token',
+    simulated,
+    run: async () => {
+      const answer = await auth;
+      return {
+        status: 'ok',
+        message: `auth.test: bot ${answer.user ?? '?'} in workspace ${answer.team ?? '?'} (${answer.team_id ?? '?'})`,
+      };
+    },
+    onError: (error) => ({
+      status: 'fail',
+      message: `auth.test refused the token (${slackError(error)})`,
+      fix: 'set SLACK_BOT_TOKEN to the Bot User OAuth Token (xoxb-…) on the app’s OAuth & Permissions page, installed in this workspace',
+    }),
+  };
+  const scopesCheck: DoctorCheck = {
+    system: SYSTEM,
+    subject: 'scopes',
+    simulated,
+    run: async () => {
+      const granted = (await auth).response_metadata?.scopes;
+      if (!granted)
+        return {
+          status: 'warn',
+          message: 'Slack did not say which scopes the token has (no X-OAuth-Scopes)',
+          fix: `compare the app’s Bot Token Scopes with deploy/slack-manifest.yaml: ${SLACK_BOT_SCOPES.join(', ')}`,
+        };
+      const missing = SLACK_BOT_SCOPES.filter((s) => !granted.includes(s));
+      if (missing.length === 0)
+        return {
+          status: 'ok',
+          message: `has every scope the manifest asks for (${SLACK_BOT_SCOPES.length})`,
+        };
+      return missing.map((scope) => ({
+        status: 'fail' as const,
+        message: `the token lacks the scope ${scope} (${SCOPE_USE[scope]})`,
+        fix: `add ${scope} ${APP_SCOPES_FIX}`,
+      }));
+    },
+    onError: () => ({ status: 'fail', message: 'scopes unknown: auth.test failed (see the token line)' }),
+  };
+  const channelsCheck: DoctorCheck = {
+    system: SYSTEM,
+    subject: 'channels',
+    simulated,
+    run: async (signal) => {
+      if (channels.length === 0)
+        return notConfigured('no slack.channels, release.channel or stakeholder channels');
+      await auth;
+      const byId = channels.filter((c) => !c.channel.startsWith('#'));
+      const all = byId.length < channels.length ? await listChannels(client, signal) : [];
+      const findings: Finding[] = [];
+      for (const wanted of channels) {
+        if (wanted.channel.startsWith('#')) {
+          const name = wanted.channel.slice(1);
+          findings.push(
+            channelFinding(
+              wanted,
+              all.find((c) => c.name === name),
+            ),
+          );
+          continue;
+        }
+        let info: ChannelInfo | undefined;
+        try {
+          const answer = await client.conversations.info({ channel: wanted.channel });
+          const c = answer.channel;
+          if (c?.id)
+            info = {
+              id: c.id,
+              name: c.name ?? c.id,
+              private: c.is_private === true,
+              member: c.is_member === true,
+            };
+        } catch (error) {
+          if (!isSlackError(error, 'channel_not_found')) throw error;
+        }
+        findings.push(channelFinding(wanted, info));
+      }
+      return findings;
+    },
+    onError: (error) => {
+      const code = slackError(error);
+      const needed =
+        typeof error === 'object' && error !== null && 'data' in error
+          ? (error.data as { needed?: string }).needed
+          : undefined;
+      if (code === 'missing_scope')
+        return {
+          status: 'fail',
+          message: `cannot tell whether dpbot is in its announcement channels: the token lacks ${needed ?? 'channels:read / groups:read'}`,
+          fix: `add ${needed ?? 'channels:read and groups:read'} ${APP_SCOPES_FIX}`,
+        };
+      return {
+        status: 'fail',
+        message: `cannot list the channels (${code})`,
+        fix: 'check SLACK_BOT_TOKEN and slack.apiUrl, then run dpbot doctor again',
+      };
+    },
+  };
+  return [authCheck, scopesCheck, channelsCheck];
+}

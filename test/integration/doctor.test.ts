@@ -1,0 +1,394 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { parseConfig } from '../../bot/config/loadConfig.ts';
+import type { Config } from '../../bot/config/schema.ts';
+import { runDoctor } from '../../bot/doctor/doctor.ts';
+import { seedDemoCluster } from '../../bot/sandbox/kubernetesSandbox.ts';
+import { type CheckResult, type DoctorReport, reportLine } from '../../core/doctor.ts';
+import { connect } from '../../db/connect.ts';
+import { migrationsApplied } from '../../db/migrate.ts';
+import { PgAuditStore } from '../../db/stores/auditStore.ts';
+import { ArgoSimulator } from '../../sandbox/argo/argoSimulator.ts';
+import { demoTemplates } from '../../sandbox/argo/demoTemplates.ts';
+import { ArgoCdSimulator } from '../../sandbox/argocd/argoCdSimulator.ts';
+import { buildRepository, generatePullRequests } from '../../sandbox/github/githubData.ts';
+import { GitHubSimulator } from '../../sandbox/github/githubSimulator.ts';
+import { JiraSimulator } from '../../sandbox/jira/jiraSimulator.ts';
+import { KubernetesSimulator } from '../../sandbox/kubernetes/kubernetesSimulator.ts';
+import { MANIFEST_SCOPES, SANDBOX_BOT_TOKEN, SlackSimulator } from '../../sandbox/slack/slackSimulator.ts';
+import { createTestDatabase, type TestDatabase } from '../support/db.ts';
+
+/**
+ * `dpbot doctor` against the simulators, every permission in place, then with one taken away at a
+ * time: each failure names its fix, and nothing else fails.
+ */
+const log = pino({ level: 'silent' });
+const slack = new SlackSimulator()
+  .addChannel({ id: 'C0OPS', name: 'ops', botMember: true })
+  .addChannel({ id: 'C0REL', name: 'releases', botMember: false })
+  .addChannel({ id: 'G0ADMIN', name: 'dpbot-admin', botMember: true, private: true });
+const kube = seedDemoCluster(new KubernetesSimulator());
+const argocd = new ArgoCdSimulator({ token: 'argocd-token' });
+const argo = new ArgoSimulator({ token: 'argo-token' });
+const github = new GitHubSimulator({ token: 'github-token' });
+const jira = new JiraSimulator({
+  email: 'dpbot@example.com',
+  token: 'jira-token',
+  projects: [
+    { id: '10000', key: 'DP', name: 'Data Platform' },
+    { id: '10001', key: 'DATA', name: 'Data Products' },
+  ],
+});
+for (const t of demoTemplates) argo.addTemplate(t);
+github.addRepository(
+  buildRepository(
+    'acme/orders',
+    generatePullRequests('acme/orders', {
+      count: 3,
+      start: new Date('2026-01-01T00:00:00Z'),
+      spacingMs: 3_600_000,
+    }),
+  ),
+);
+argocd.addApplication({
+  name: 'orders-api',
+  repoURL: 'https://github.com/acme/orders',
+  revision: 'a'.repeat(40),
+});
+
+let database: TestDatabase;
+let dir: string;
+let config: Config;
+const env = {
+  SLACK_BOT_TOKEN: SANDBOX_BOT_TOKEN,
+  ARGOCD_TOKEN: 'argocd-token',
+  ARGO_TOKEN: 'argo-token',
+  GITHUB_TOKEN: 'github-token',
+  JIRA_API_TOKEN: 'jira-token',
+};
+
+beforeAll(async () => {
+  await Promise.all([
+    slack.start(),
+    kube.start(),
+    argocd.start(),
+    argo.start(),
+    github.start(),
+    jira.start(),
+  ]);
+  database = await createTestDatabase();
+  dir = mkdtempSync(join(tmpdir(), 'dpbot-doctor-'));
+  writeFileSync(join(dir, 'kubeconfig.yaml'), kube.kubeconfig(['sandbox']));
+  writeFileSync(
+    join(dir, 'directory.yaml'),
+    'users: [{ email: ada@example.com }]\ngroups: [{ id: admins, members: [ada@example.com] }]\n',
+  );
+  config = parseConfig(
+    {
+      slack: { apiUrl: slack.apiUrl, channels: { announce: '#ops', admin: 'G0ADMIN' } },
+      directory: { sources: [{ name: 'file', type: 'file', path: 'directory.yaml' }] },
+      kubernetes: { kubeconfig: 'kubeconfig.yaml', argocdNamespace: 'argocd' },
+      teams: [
+        {
+          name: 'team-x',
+          maxReplicas: 20,
+          targets: [
+            {
+              name: 'workers',
+              cluster: 'sandbox',
+              namespace: 'team-x',
+              kind: 'Deployment',
+              object: 'ingest-workers',
+            },
+          ],
+        },
+        {
+          name: 'team-spark',
+          maxReplicas: 10,
+          targets: [
+            {
+              name: 'executors',
+              cluster: 'sandbox',
+              namespace: 'team-spark',
+              kind: 'ConfigMap',
+              object: 'spark-settings',
+              key: 'executors',
+              selector: 'app=spark-executor',
+            },
+          ],
+        },
+      ],
+      argocd: { url: argocd.url },
+      argo: { url: argo.url, namespace: 'data-jobs' },
+      tasks: [
+        {
+          name: 'backfill',
+          description: 'Backfill a dataset',
+          workflowTemplate: 'backfill',
+          parameters: [
+            { name: 'dataset', type: 'dataset' },
+            { name: 'from', type: 'date' },
+            { name: 'to', type: 'date' },
+            { name: 'mode', type: 'enum', values: ['append', 'overwrite'], default: 'append' },
+          ],
+          jira: { project: 'DP' },
+        },
+      ],
+      github: { apiUrl: github.url },
+      jira: { url: jira.url, email: 'dpbot@example.com' },
+      release: {
+        channel: '#releases',
+        githubReleases: true,
+        jira: { project: 'DATA' },
+        services: [
+          {
+            name: 'orders-api',
+            repository: 'acme/orders',
+            applications: ['orders-api'],
+            owners: ['ada@example.com'],
+          },
+        ],
+      },
+    },
+    'doctor test',
+  );
+});
+afterAll(async () => {
+  await Promise.all([slack.stop(), kube.stop(), argocd.stop(), argo.stop(), github.stop(), jira.stop()]);
+  await database.drop();
+  rmSync(dir, { recursive: true, force: true });
+});
+afterEach(() => {
+  kube.allowAll();
+  argo.allowAll();
+  argocd.denied.clear();
+  github.denied.clear();
+  slack.scopes.clear();
+  for (const s of MANIFEST_SCOPES) slack.scopes.add(s);
+});
+
+const doctor = (
+  options: { systems?: string[]; config?: Config; timeoutMs?: number } = {},
+): Promise<DoctorReport> =>
+  runDoctor({
+    config: options.config ?? config,
+    configDir: dir,
+    env,
+    log,
+    database: { db: database.db, pool: database.pool },
+    timeoutMs: options.timeoutMs ?? 10_000,
+    ...(options.systems ? { systems: options.systems } : {}),
+  });
+
+const failures = (report: DoctorReport): CheckResult[] => report.checks.filter((c) => c.status === 'fail');
+const lines = (checks: readonly CheckResult[]) => checks.map(reportLine);
+
+const failing = async (systems: string[], options: { config?: Config } = {}) =>
+  lines(failures(await doctor({ systems, ...options })));
+
+describe('dpbot doctor against the simulators', () => {
+  it('every permission in place: ok, one line per check, nothing run or written', async () => {
+    const report = await doctor();
+    expect(lines(failures(report))).toEqual([]);
+    expect(report.ok).toBe(true);
+    const systems = new Set(report.checks.map((c) => c.system));
+    expect([...systems].sort()).toEqual(
+      ['argo', 'argocd', 'database', 'directory', 'github', 'jira', 'kubernetes', 'slack'].sort(),
+    );
+    expect(report.checks.every((c) => !c.simulated)).toBe(true);
+    const text = lines(report.checks);
+    expect(text).toEqual(
+      expect.arrayContaining([
+        'ok   kubernetes team-x: Deployment team-x/ingest-workers exists (4 now)',
+        'ok   kubernetes team-x: may update deployments/scale in team-x',
+        'ok   kubernetes team-spark: may update configmaps in team-spark',
+        'ok   kubernetes cluster sandbox: may get applications in argocd',
+        'ok   argo task backfill: may submit it in namespace data-jobs (server dry run accepted)',
+        'ok   argocd orders-api: may sync default/orders-api',
+        'ok   github acme/orders: may create releases (release.githubReleases)',
+        'ok   jira project DATA: may Administer Projects (create and release the fix version)',
+        'ok   slack channels: in #ops (slack.channels.announce)',
+        'ok   slack channels: not yet in the public channel #releases (release.channel); it joins at its first announcement (channels:join)',
+        `ok   directory file: ${join(dir, 'directory.yaml')} answers: 1 user(s), 1 group(s)`,
+      ]),
+    );
+    expect(text.find((l) => l.startsWith('ok   database migrations'))).toMatch(
+      /answers; all \d+ migrations applied$/,
+    );
+    // The dry run created nothing, and the release probe no release.
+    expect(argo.workflows()).toEqual([]);
+    expect(argo.submissions.at(-1)?.submitOptions?.serverDryRun).toBe(true);
+    expect(github.repository('acme/orders').tags.size).toBe(0);
+  });
+
+  it('Kubernetes: a verb taken from the Role fails with the rule to add and the service account it is bound to', async () => {
+    kube.forbid({ verb: 'update', resource: 'deployments/scale', namespace: 'team-x' });
+    expect(await failing(['kubernetes'])).toEqual([
+      'FAIL kubernetes team-x: may not update deployments/scale in team-x (needed to change the worker count) — grant it: add verbs [get, update] on deployments/scale (API group "apps") to the Role bound to system:serviceaccount:dpbot:dpbot in namespace team-x',
+    ]);
+    kube.allowAll();
+    kube.forbid({ verb: 'list', resource: 'pods', namespace: 'team-spark' });
+    expect(await failing(['kubernetes'])).toEqual([
+      'FAIL kubernetes team-spark: may not list pods in team-spark (needed to watch the pods become ready) — grant it: add verbs [list] on pods (the core API group "") to the Role bound to system:serviceaccount:dpbot:dpbot in namespace team-spark',
+    ]);
+    kube.allowAll();
+    kube.forbid({ verb: 'get', resource: 'applications', namespace: 'argocd' });
+    expect(await failing(['kubernetes'])).toEqual([
+      'FAIL kubernetes cluster sandbox: may not get applications in argocd (needed to see whether Argo CD self-heals a workload (kubernetes.argocdNamespace)) — grant it: add verbs [get] on applications (API group "argoproj.io") to the Role bound to system:serviceaccount:dpbot:dpbot in namespace argocd',
+    ]);
+  });
+
+  it('Kubernetes: a target that does not exist names the setting to correct', async () => {
+    const wrong = structuredClone(config);
+    const target = wrong.teams[0]?.targets[0];
+    if (target) target.object = 'no-such-workers';
+    expect(await failing(['kubernetes'], { config: wrong })).toEqual([
+      'FAIL kubernetes team-x: Deployment team-x/no-such-workers does not exist on cluster "sandbox" — create it, or correct teams[0].targets[0] (namespace, object, kind)',
+    ]);
+  });
+
+  it('Slack: a missing scope names it and where to add it; a private channel dpbot is not in, the /invite', async () => {
+    slack.scopes.delete('groups:read');
+    expect(await failing(['slack'])).toEqual([
+      'FAIL slack scopes: the token lacks the scope groups:read (checking that it is in the private announcement channels) — add groups:read under OAuth & Permissions → Bot Token Scopes of the app at api.slack.com/apps (or paste deploy/slack-manifest.yaml), then reinstall the app to the workspace',
+      'FAIL slack channels: cannot tell whether dpbot is in its announcement channels: the token lacks groups:read — add groups:read under OAuth & Permissions → Bot Token Scopes of the app at api.slack.com/apps (or paste deploy/slack-manifest.yaml), then reinstall the app to the workspace',
+    ]);
+    slack.scopes.add('groups:read');
+    const admin = slack.channels.get('G0ADMIN');
+    if (admin) admin.botMember = false;
+    try {
+      expect(await failing(['slack'])).toEqual([
+        'FAIL slack channels: G0ADMIN (slack.channels.admin) is neither a public channel nor a private one dpbot is in — create G0ADMIN, or invite dpbot to it (in G0ADMIN: /invite @dpbot), or correct slack.channels.admin',
+      ]);
+    } finally {
+      if (admin) admin.botMember = true;
+    }
+  });
+
+  it('Argo CD: an action the policy leaves out names the policy.csv line to add', async () => {
+    argocd.denied.add('sync orders-api');
+    expect(await failing(['argocd'])).toEqual([
+      'FAIL argocd orders-api: may not sync default/orders-api (needed to ship it, roll it back, stop a running operation) — add `p, dpbot, applications, sync, default/orders-api, allow` to policy.csv in the argocd-rbac-cm ConfigMap',
+    ]);
+    argocd.denied.clear();
+    argocd.denied.add('update *');
+    expect(await failing(['argocd'])).toEqual([
+      'FAIL argocd orders-api: may not update default/orders-api (needed to turn auto-sync off before a rollback) — add `p, dpbot, applications, update, default/orders-api, allow` to policy.csv in the argocd-rbac-cm ConfigMap',
+    ]);
+  });
+
+  it('Argo Workflows: no right to create workflows, or a template that is not there, each with its fix', async () => {
+    argo.deny({ verb: 'create', resource: 'workflows', namespace: 'data-jobs' });
+    expect(await failing(['argo'])).toEqual([
+      'FAIL argo task backfill: may not submit it in namespace data-jobs — grant it: add verbs [create] on workflows (API group "argoproj.io") in namespace data-jobs to the Role bound to system:serviceaccount:argo:dpbot',
+    ]);
+    argo.allowAll();
+    const wrong = structuredClone(config);
+    const task = wrong.tasks[0];
+    if (task) task.template = { kind: 'WorkflowTemplate', name: 'backfil' };
+    expect(await failing(['argo'], { config: wrong })).toEqual([
+      'FAIL argo task backfill: WorkflowTemplate backfil does not exist in namespace data-jobs — create it in namespace data-jobs, or correct tasks[0].workflowTemplate (and tasks[0].namespace)',
+    ]);
+  });
+
+  it('GitHub: a permission the token lacks names it, as GitHub asks for it', async () => {
+    github.denied.add('contents:write acme/orders');
+    expect(await failing(['github'])).toEqual([
+      'FAIL github acme/orders: may not create releases (release.githubReleases) (403: Resource not accessible by personal access token - https://docs.github.com/rest) — give the fine-grained token (or the GitHub App installation) Contents: Read and write on acme/orders (GitHub asks for contents=write)',
+    ]);
+    github.denied.clear();
+    github.denied.add('metadata acme/orders');
+    expect(await failing(['github'])).toEqual([
+      'FAIL github acme/orders: GITHUB_TOKEN cannot see acme/orders (GitHub answers 404 for a repository a token may not see) — add acme/orders to the repositories the fine-grained token (or the GitHub App installation) may access, or correct its name in release.services',
+    ]);
+  });
+
+  it('Jira: a project permission the account lacks names the permission and the project', async () => {
+    jira.denyPermission('ADMINISTER_PROJECTS', 'DATA');
+    expect(await failing(['jira'])).toEqual([
+      'FAIL jira project DATA: dpbot@example.com lacks Administer Projects in DATA (needed to create and release the fix version) — grant dpbot@example.com (or a role it has) "Administer Projects" in DATA: Project settings → Permissions',
+    ]);
+  });
+
+  it('systems that are not configured are skipped, and simulated ones are marked', async () => {
+    const bare = parseConfig({}, 'bare');
+    const report = await runDoctor({
+      config: bare,
+      configDir: dir,
+      env: {},
+      log,
+      timeoutMs: 5000,
+      simulated: new Set(['kubernetes']),
+    });
+    expect(report.ok).toBe(true);
+    expect(lines(report.checks)).toEqual([
+      'skip slack: not configured (SLACK_BOT_TOKEN is not set)',
+      'skip kubernetes (simulated): not configured (no teams)',
+      'skip argocd: not configured (no release applications)',
+      'skip argo: not configured (no tasks)',
+      'skip github: not configured (no release.services)',
+      'skip jira: not configured (jira.url is not set)',
+      'skip directory: not configured (no directory.sources)',
+    ]);
+  });
+
+  it('a system that does not answer fails within the time bound, the rest are checked', async () => {
+    jira.sim.inject({ path: /mypermissions/, delayMs: 3000, times: 2 });
+    const report = await doctor({ systems: ['jira', 'argocd'], timeoutMs: 500 });
+    expect(lines(failures(report))).toEqual([
+      'FAIL jira project DP: no answer within 500ms — make sure dpbot can reach jira from where it runs, then run dpbot doctor again',
+      'FAIL jira project DATA: no answer within 500ms — make sure dpbot can reach jira from where it runs, then run dpbot doctor again',
+    ]);
+    expect(report.checks.filter((c) => c.system === 'argocd' && c.status === 'ok').length).toBe(4);
+  });
+
+  it('the database: unapplied migrations fail with `dpbot migrate`, and the doctor applies none', async () => {
+    const bare = await createTestDatabase();
+    try {
+      await bare.query(
+        'DROP SCHEMA public CASCADE; CREATE SCHEMA public; DROP SCHEMA IF EXISTS drizzle CASCADE',
+      );
+      const c = connect(bare.url, 2, log);
+      try {
+        const report = await runDoctor({
+          config,
+          configDir: dir,
+          env,
+          log,
+          database: c,
+          timeoutMs: 5000,
+          systems: ['database'],
+        });
+        expect(lines(report.checks)).toEqual([
+          'FAIL database migrations: answers, but not every migration is applied — run `dpbot migrate` (dpbot start applies them too)',
+          'FAIL database audit: cannot verify the audit chain before every migration is applied — run `dpbot migrate`, then `dpbot doctor` again',
+        ]);
+        expect(await migrationsApplied(c.pool)).toBe(false);
+      } finally {
+        await c.pool.end();
+      }
+    } finally {
+      await bare.drop();
+    }
+  });
+
+  it('the database: a broken audit chain fails', async () => {
+    await new PgAuditStore(database.db).append({
+      requestId: 'req-1',
+      kind: 'attempt',
+      entry: 'console',
+      email: 'ada@example.com',
+      commandText: 'help',
+      decision: 'allow',
+    });
+    await database.query(
+      "BEGIN; ALTER TABLE audit_log DISABLE TRIGGER USER; UPDATE audit_log SET command_text = 'changed'; ALTER TABLE audit_log ENABLE TRIGGER USER; COMMIT",
+    );
+    expect(await failing(['database'])).toEqual([
+      'FAIL database audit: audit chain broken at row 1: row 1 was changed after it was written: its hash does not match its contents — the audit log was changed outside dpbot: restore audit_log from a backup taken before it, then run `dpbot audit verify`',
+    ]);
+  });
+});
