@@ -1,5 +1,7 @@
 import type { Logger } from 'pino';
+import { anySimulated, realSystems, simulatedSystems } from '../core/config/sandbox.ts';
 import type { Env } from '../core/config/secrets.ts';
+import { ConfigError } from '../core/errors.ts';
 import { createMetrics } from '../core/metrics.ts';
 import type { Command } from '../pipeline/defineCommand.ts';
 import { type App, createApp } from './app.ts';
@@ -39,18 +41,28 @@ export async function serveSlack(input: {
   admin?: string;
 }): Promise<RunningBot> {
   const { log, settings } = input;
-  // `sandbox: true` with a real Slack workspace: Slack is real, everything behind it simulated.
-  const sandbox = input.loaded.config.sandbox ? await startSandbox(input.loaded.config) : undefined;
+  const simulated = input.loaded.config.sandbox;
+  if (input.admin && !simulated.directory)
+    throw new ConfigError(input.loaded.path, [
+      `--admin ${input.admin}: the directory is real (sandbox.directory: false), so people and their groups come from it; grant the administrator in ${input.loaded.config.access.policies}/ instead`,
+    ]);
+  // A real Slack workspace in front of the sandbox: Slack is real, the simulated systems behind it are not.
+  const sandbox = anySimulated(simulated) ? await startSandbox(input.loaded.config) : undefined;
   const admin =
     sandbox && input.admin ? withSandboxAdmin(sandbox.config, input.loaded.baseDir, input.admin) : undefined;
   const loaded = sandbox ? { ...input.loaded, config: admin?.config ?? sandbox.config } : input.loaded;
-  const env = sandbox ? { ...sandbox.env, ...input.env } : input.env;
+  const env = sandbox ? sandbox.envFor(input.env) : input.env;
   if (sandbox) {
     log.info(
-      { simulated: sandbox.names, admin: input.admin ?? null },
-      `sandbox: changes go to simulated systems (${sandbox.names.join(', ')} on 127.0.0.1), not to real ones`,
+      {
+        simulated: simulatedSystems(simulated),
+        real: realSystems(simulated),
+        parts: sandbox.names,
+        admin: input.admin ?? null,
+      },
+      sandbox.note ?? 'sandbox',
     );
-    if (!input.admin)
+    if (!input.admin && simulated.directory)
       log.warn("sandbox: no --admin <email>, so only the sandbox directory's people may run commands");
   }
   const released = async () => {

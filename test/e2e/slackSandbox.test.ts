@@ -55,8 +55,8 @@ describe('Slack in front of the sandbox (sandbox: true with Slack credentials)',
   });
 
   it('says first that changes go to simulated systems, and which', () => {
-    expect(lines[0]?.msg).toMatch(
-      /^sandbox: changes go to simulated systems \(Kubernetes, .*Argo CD, Argo Workflows, Jira on 127\.0\.0\.1\), not to real ones$/,
+    expect(lines[0]?.msg).toBe(
+      'sandbox: changes go to simulated systems (Kubernetes, Argo Workflows, Argo CD, GitHub, Jira, dataset catalog, directory (Google Workspace, GitHub teams) on 127.0.0.1), not to real ones',
     );
   });
 
