@@ -6,8 +6,8 @@ import { createMetrics } from '../core/metrics.ts';
 import type { Command } from '../pipeline/defineCommand.ts';
 import { type App, createApp } from './app.ts';
 import type { LoadedConfig } from './config/loadConfig.ts';
-import { withSandboxAdmin } from './sandbox/admin.ts';
 import { startSandbox } from './sandbox/index.ts';
+import { INSTALLER_KEY, sandboxAdministration } from './sandbox/installer.ts';
 import { type RunningServer, startHttpServer } from './server.ts';
 import {
   createSlackClients,
@@ -37,7 +37,10 @@ export async function serveSlack(input: {
   /** Commands besides dpbot's own (tests exercise the Slack surface with fixtures). */
   extraCommands?: Command[];
   host?: string;
-  /** With `sandbox: true`: the e-mail of the Slack user who gets the data-platform grants. */
+  /**
+   * With a simulated directory: the e-mail of the Slack user who gets the data-platform grants.
+   * Unset, with every system simulated: the first person to run a command (bot/sandbox/installer.ts).
+   */
   admin?: string;
 }): Promise<RunningBot> {
   const { log, settings } = input;
@@ -48,10 +51,11 @@ export async function serveSlack(input: {
     ]);
   // A real Slack workspace in front of the sandbox: Slack is real, the simulated systems behind it are not.
   const sandbox = anySimulated(simulated) ? await startSandbox(input.loaded.config) : undefined;
-  const admin =
-    sandbox && input.admin ? withSandboxAdmin(sandbox.config, input.loaded.baseDir, input.admin) : undefined;
-  const loaded = sandbox ? { ...input.loaded, config: admin?.config ?? sandbox.config } : input.loaded;
+  const loaded = sandbox ? { ...input.loaded, config: sandbox.config } : input.loaded;
   const env = sandbox ? sandbox.envFor(input.env) : input.env;
+  // Handing the data-platform grants to whoever comes first is for a sandbox that can change
+  // nothing real; with any real system, the administrator is named.
+  const firstUser = !input.admin && realSystems(simulated).length === 0;
   if (sandbox) {
     log.info(
       {
@@ -62,11 +66,16 @@ export async function serveSlack(input: {
       },
       sandbox.note ?? 'sandbox',
     );
-    if (!input.admin && simulated.directory)
-      log.warn("sandbox: no --admin <email>, so only the sandbox directory's people may run commands");
+    if (firstUser)
+      log.warn(
+        'sandbox: no --admin <email>, so the first person in this Slack workspace to run a command becomes the installer, with the data-platform grants',
+      );
+    else if (!input.admin && simulated.directory)
+      log.warn(
+        "sandbox: no --admin <email>, so only the sandbox directory's people may run commands (with a real system connected, nobody is made administrator by coming first)",
+      );
   }
   const released = async () => {
-    admin?.remove();
     await sandbox?.stop();
   };
   const metrics = createMetrics();
@@ -82,6 +91,9 @@ export async function serveSlack(input: {
       notifier: clients.notifier,
       slackProfiles: clients.profiles,
       ...(input.extraCommands ? { extraCommands: input.extraCommands } : {}),
+      ...(sandbox && simulated.directory
+        ? { extend: sandboxAdministration({ admin: input.admin, firstUser }) }
+        : {}),
     });
   } catch (error) {
     await released();
@@ -90,6 +102,14 @@ export async function serveSlack(input: {
   let slack: SlackRuntime | undefined;
   let server: RunningServer | undefined;
   try {
+    if (firstUser) {
+      const installer = await app.services.once.holder(INSTALLER_KEY);
+      if (installer)
+        log.info(
+          { installer: installer.by, since: installer.at },
+          `sandbox: the installer is ${installer.by}`,
+        );
+    }
     slack = createSlackRuntime({
       settings,
       services: app.services,

@@ -1,17 +1,15 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exampleConfigPath, loadConfig, parseConfig, parseYaml } from '../../bot/config/loadConfig.ts';
 import { startSandbox } from '../../bot/sandbox/index.ts';
 import { seedDemoCluster } from '../../bot/sandbox/kubernetesSandbox.ts';
-import { type RunningBot, serveSlack } from '../../bot/serve.ts';
+import type { RunningBot } from '../../bot/serve.ts';
 import { KubernetesSimulator } from '../../sandbox/kubernetes/kubernetesSimulator.ts';
-import { SANDBOX_BOT_TOKEN } from '../../sandbox/slack/slackSimulator.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import { eventually } from '../support/eventually.ts';
-import { FakeSlack, SIGNING_SECRET, slackWithPeople } from '../support/slack.ts';
+import { FakeSlack, serveSandboxSlack, slackWithPeople } from '../support/slack.ts';
 
 // One system moved from simulated to real: `sandbox: { kubernetes: false }` with the example
 // configuration. The "real" cluster is a simulator started here with its own token, as a team's
@@ -27,7 +25,7 @@ describe('Slack with a real cluster and everything else simulated (sandbox: { ku
   let database: TestDatabase;
   let bot: RunningBot;
   let slack: FakeSlack;
-  const lines: { msg: string }[] = [];
+  const lines: Record<string, unknown>[] = [];
 
   beforeAll(async () => {
     await sim.start();
@@ -39,19 +37,14 @@ describe('Slack with a real cluster and everything else simulated (sandbox: { ku
     const raw = parseYaml(readFileSync(exampleConfigPath(), 'utf8'), 'example') as Record<string, unknown>;
     raw.sandbox = { kubernetes: false };
     raw.kubernetes = { ...(raw.kubernetes as object), kubeconfig };
-    raw.slack = { ...(raw.slack as object), apiUrl: sim.apiUrl };
     const config = parseConfig(raw, example.path);
-    bot = await serveSlack({
+    bot = await serveSandboxSlack({
       loaded: { ...example, config },
+      sim,
+      database,
+      lines,
       // A token of the real GitHub in the shell must not reach the simulated one.
-      env: { DATABASE_URL: database.url, GITHUB_TOKEN: 'ghp_real_token_from_the_shell' },
-      log: pino(
-        { level: 'info' },
-        { write: (line: string) => lines.push(JSON.parse(line) as { msg: string }) },
-      ),
-      settings: { botToken: SANDBOX_BOT_TOKEN, signingSecret: SIGNING_SECRET, appToken: undefined },
-      port: 0,
-      host: '127.0.0.1',
+      env: { GITHUB_TOKEN: 'ghp_real_token_from_the_shell' },
       admin: 'nia@company.test',
     });
     slack = new FakeSlack(bot.server.url, sim);
