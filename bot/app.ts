@@ -70,6 +70,11 @@ export interface AppOptions {
   cronCheckSeconds?: number;
   /** Commands besides dpbot's own (tests use this to exercise the pipeline with fixtures). */
   extraCommands?: Command[];
+  /**
+   * Stands in for some of what was built, before anything uses it: the Slack sandbox's
+   * administrator (bot/sandbox/installer.ts) wraps the identity and the sandbox directory's source.
+   */
+  extend?: (built: Services) => Partial<Pick<Services, 'identity' | 'directorySources'>>;
   now?: () => Date;
 }
 
@@ -235,6 +240,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       argocd: argoCdFromConfig(config.argocd, { env, log }),
       releaseTracker: jiraReleaseTrackerFromConfig(config.release.jira, { jira, log }),
     };
+    Object.assign(services, options.extend?.(services));
     const bound = bindCapabilities(services);
     for (const capability of bound) {
       registry.register(...capability.commands);

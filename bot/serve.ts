@@ -1,13 +1,15 @@
 import type { Logger } from 'pino';
+import { anySimulated, realSystems, simulatedSystems } from '../core/config/sandbox.ts';
 import type { Env } from '../core/config/secrets.ts';
+import { ConfigError } from '../core/errors.ts';
 import { createMetrics } from '../core/metrics.ts';
 import type { Command } from '../pipeline/defineCommand.ts';
 import { type App, createApp } from './app.ts';
 import type { LoadedConfig } from './config/loadConfig.ts';
-import { simulatedSystems } from './doctor/doctor.ts';
+import { pointedAtSimulators } from './doctor/doctor.ts';
 import { type StartupDoctor, startupDoctor } from './doctor/startupDoctor.ts';
-import { withSandboxAdmin } from './sandbox/admin.ts';
 import { startSandbox } from './sandbox/index.ts';
+import { INSTALLER_KEY, sandboxAdministration } from './sandbox/installer.ts';
 import { type RunningServer, startHttpServer } from './server.ts';
 import {
   createSlackClients,
@@ -39,26 +41,45 @@ export async function serveSlack(input: {
   /** Commands besides dpbot's own (tests exercise the Slack surface with fixtures). */
   extraCommands?: Command[];
   host?: string;
-  /** With `sandbox: true`: the e-mail of the Slack user who gets the data-platform grants. */
+  /**
+   * With a simulated directory: the e-mail of the Slack user who gets the data-platform grants.
+   * Unset, with every system simulated: the first person to run a command (bot/sandbox/installer.ts).
+   */
   admin?: string;
 }): Promise<RunningBot> {
   const { log, settings } = input;
-  // `sandbox: true` with a real Slack workspace: Slack is real, everything behind it simulated.
-  const sandbox = input.loaded.config.sandbox ? await startSandbox(input.loaded.config) : undefined;
-  const admin =
-    sandbox && input.admin ? withSandboxAdmin(sandbox.config, input.loaded.baseDir, input.admin) : undefined;
-  const loaded = sandbox ? { ...input.loaded, config: admin?.config ?? sandbox.config } : input.loaded;
-  const env = sandbox ? { ...sandbox.env, ...input.env } : input.env;
+  const simulated = input.loaded.config.sandbox;
+  if (input.admin && !simulated.directory)
+    throw new ConfigError(input.loaded.path, [
+      `--admin ${input.admin}: the directory is real (sandbox.directory: false), so people and their groups come from it; grant the administrator in ${input.loaded.config.access.policies}/ instead`,
+    ]);
+  // A real Slack workspace in front of the sandbox: Slack is real, the simulated systems behind it are not.
+  const sandbox = anySimulated(simulated) ? await startSandbox(input.loaded.config) : undefined;
+  const loaded = sandbox ? { ...input.loaded, config: sandbox.config } : input.loaded;
+  const env = sandbox ? sandbox.envFor(input.env) : input.env;
+  // Handing the data-platform grants to whoever comes first is for a sandbox that can change
+  // nothing real; with any real system, the administrator is named.
+  const firstUser = !input.admin && realSystems(simulated).length === 0;
   if (sandbox) {
     log.info(
-      { simulated: sandbox.names, admin: input.admin ?? null },
-      `sandbox: changes go to simulated systems (${sandbox.names.join(', ')} on 127.0.0.1), not to real ones`,
+      {
+        simulated: simulatedSystems(simulated),
+        real: realSystems(simulated),
+        parts: sandbox.names,
+        admin: input.admin ?? null,
+      },
+      sandbox.note ?? 'sandbox',
     );
-    if (!input.admin)
-      log.warn("sandbox: no --admin <email>, so only the sandbox directory's people may run commands");
+    if (firstUser)
+      log.warn(
+        'sandbox: no --admin <email>, so the first person in this Slack workspace to run a command becomes the installer, with the data-platform grants',
+      );
+    else if (!input.admin && simulated.directory)
+      log.warn(
+        "sandbox: no --admin <email>, so only the sandbox directory's people may run commands (with a real system connected, nobody is made administrator by coming first)",
+      );
   }
   const released = async () => {
-    admin?.remove();
     await sandbox?.stop();
   };
   const metrics = createMetrics();
@@ -74,6 +95,9 @@ export async function serveSlack(input: {
       notifier: clients.notifier,
       slackProfiles: clients.profiles,
       ...(input.extraCommands ? { extraCommands: input.extraCommands } : {}),
+      ...(sandbox && simulated.directory
+        ? { extend: sandboxAdministration({ admin: input.admin, firstUser }) }
+        : {}),
     });
   } catch (error) {
     await released();
@@ -85,12 +109,20 @@ export async function serveSlack(input: {
     configDir: loaded.baseDir,
     env,
     log,
-    simulated: sandbox ? simulatedSystems(input.loaded.config, loaded.config) : new Set(),
+    simulated: sandbox ? pointedAtSimulators(input.loaded.config, loaded.config) : new Set(),
     database: app.database,
   });
   let slack: SlackRuntime | undefined;
   let server: RunningServer | undefined;
   try {
+    if (firstUser) {
+      const installer = await app.services.once.holder(INSTALLER_KEY);
+      if (installer)
+        log.info(
+          { installer: installer.by, since: installer.at },
+          `sandbox: the installer is ${installer.by}`,
+        );
+    }
     slack = createSlackRuntime({
       settings,
       services: app.services,

@@ -19,7 +19,7 @@ import type { GitHubClient } from '../integrations/github/githubClient.ts';
 import type { JiraClient } from '../integrations/jira/jiraClient.ts';
 import type { ReleaseTracker } from '../integrations/jira/releaseTracker.ts';
 import type { KubernetesClusters } from '../integrations/kubernetes/kubernetes.ts';
-import type { DirectoryIdentity, SlackProfileLookup } from '../pipeline/identity.ts';
+import type { CallerIdentity, SlackProfileLookup } from '../pipeline/identity.ts';
 import type { Jobs } from '../pipeline/jobs.ts';
 import type { Notifier } from '../pipeline/notifier.ts';
 import type { CommandRegistry } from '../pipeline/registry.ts';
@@ -45,7 +45,7 @@ export interface Services {
   /** The log of directory sync runs (for `access status`). */
   syncRuns: SyncRunStore;
   taskRuns: TaskRunStore;
-  identity: DirectoryIdentity;
+  identity: CallerIdentity;
   /** The cache of Slack profiles, when dpbot serves Slack (`access sync slack` clears it). */
   slackProfiles?: SlackProfileLookup;
   registry: CommandRegistry;

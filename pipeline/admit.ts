@@ -46,7 +46,11 @@ export async function admit(
   // Identify: even invalid input is recorded against the person who typed it.
   let caller: Caller;
   try {
-    caller = await deps.identity.resolve(inv.caller);
+    caller = await deps.identity.resolve(inv.caller, {
+      requestId,
+      entry: inv.entry,
+      channel: inv.channel ?? null,
+    });
   } catch (error) {
     if (!(error instanceof DpbotError) || error instanceof InputError) throw error;
     const reason = errorMessage(error);
@@ -64,6 +68,7 @@ export async function admit(
   }
   base.email = caller.email;
   base.slackUserId = caller.slackUserId;
+  if (caller.notice) await ack.say(noticeMessage(caller.notice));
 
   const { command, invalid } = parsed;
   if (invalid || !command) {

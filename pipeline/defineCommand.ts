@@ -14,6 +14,8 @@ export interface Caller {
   slackUserId: string | null;
   groups: string[];
   grants: Grant[];
+  /** Told to the caller before the command's answer: dpbot just made them known (the sandbox's installer). */
+  notice?: string;
 }
 
 /**

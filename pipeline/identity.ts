@@ -1,6 +1,6 @@
 import { NotAllowedError } from '../core/errors.ts';
 import type { AccessStore } from '../db/stores/accessStore.ts';
-import type { Caller } from './defineCommand.ts';
+import type { Caller, Entry } from './defineCommand.ts';
 
 export interface CallerRef {
   slackUserId?: string | undefined;
@@ -24,12 +24,37 @@ export interface SlackProfileLookup {
 
 export class IdentityError extends NotAllowedError {}
 
+/** The person has a verified e-mail, but the directory does not know it. */
+export class NotInDirectoryError extends IdentityError {
+  readonly email: string;
+  constructor(email: string, message: string) {
+    super(message);
+    this.email = email;
+  }
+}
+
+/**
+ * The command a caller is identified for. Identities resolved for anything else (App Home, option
+ * lists, clicks on pending requests) are looked up only; a command may also make someone known
+ * (the Slack sandbox's installer, bot/sandbox/installer.ts).
+ */
+export interface CommandRequest {
+  requestId: string;
+  entry: Entry;
+  channel: string | null;
+}
+
+/** Turns "who asked" into a caller with groups and grants. */
+export interface CallerIdentity {
+  resolve(ref: CallerRef, command?: CommandRequest): Promise<Caller>;
+}
+
 /**
  * Turns "who clicked" into a directory user with groups and grants. The Slack id → e-mail step is
  * cached; the directory is read on every request, so a deactivation or a removal by the last sync
  * is effective on the next command.
  */
-export class DirectoryIdentity {
+export class DirectoryIdentity implements CallerIdentity {
   readonly #access: AccessStore;
   readonly #adminContact: string;
   readonly #slack: SlackProfileLookup | undefined;
@@ -62,7 +87,8 @@ export class DirectoryIdentity {
     if (!email) throw new IdentityError('the request does not say who sent it');
     const record = await this.#access.loadCaller(email);
     if (!record) {
-      throw new IdentityError(
+      throw new NotInDirectoryError(
+        email,
         `${email} is not in dpbot's directory, so it cannot tell what you may do. Ask ${this.#adminContact} to add you to a group that has access.`,
       );
     }

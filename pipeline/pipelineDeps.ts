@@ -3,7 +3,7 @@ import type { Metrics } from '../core/metrics.ts';
 import type { OnceStore } from '../db/stores/actionKeyStore.ts';
 import type { AuditStore } from '../db/stores/auditStore.ts';
 import type { PendingStore } from '../db/stores/pendingStore.ts';
-import type { DirectoryIdentity } from './identity.ts';
+import type { CallerIdentity } from './identity.ts';
 import type { Jobs } from './jobs.ts';
 import type { Notifier } from './notifier.ts';
 import type { CommandRegistry } from './registry.ts';
@@ -16,7 +16,7 @@ export interface PipelineDeps {
   audit: Pick<AuditStore, 'append'>;
   pending: PendingStore;
   once: Pick<OnceStore, 'claim' | 'release'>;
-  identity: Pick<DirectoryIdentity, 'resolve'>;
+  identity: CallerIdentity;
   registry: Pick<CommandRegistry, 'resolve' | 'get'>;
   /** Updates the question of a request that expired unanswered. */
   notifier: Pick<Notifier, 'update'>;

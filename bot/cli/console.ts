@@ -1,4 +1,5 @@
 import type { Command as Program } from 'commander';
+import { anySimulated } from '../../core/config/sandbox.ts';
 import { ConfigError } from '../../core/errors.ts';
 import { type App, createApp } from '../app.ts';
 import type { LoadedConfig } from '../config/loadConfig.ts';
@@ -19,15 +20,14 @@ export async function consoleSession(cli: Cli, loaded: LoadedConfig, as: string 
   }
   const interactive = Boolean(io.stdin.isTTY);
   const log = cli.logger(loaded, interactive ? 'warn' : undefined);
-  const sandbox = loaded.config.sandbox ? await startSandbox(loaded.config) : undefined;
+  const sandbox = anySimulated(loaded.config.sandbox) ? await startSandbox(loaded.config) : undefined;
   const surface = new ConsoleSurface(io.stdout);
-  if (sandbox && interactive)
-    cli.out(`Sandbox: simulated ${sandbox.names.join(', ') || 'nothing yet'} on 127.0.0.1.`);
+  if (sandbox?.note && interactive) cli.out(`${sandbox.note}.`);
   let app: App;
   try {
     app = await createApp({
       loaded: sandbox ? { ...loaded, config: sandbox.config } : loaded,
-      env: sandbox ? { ...sandbox.env, ...io.env } : io.env,
+      env: sandbox ? sandbox.envFor(io.env) : io.env,
       log,
       runWorkers: true,
       notifier: surface.notifier(),

@@ -1,10 +1,11 @@
 import { InvalidArgumentError, type Command as Program } from 'commander';
 import { parseDuration } from '../../core/config/duration.ts';
+import { anySimulated } from '../../core/config/sandbox.ts';
 import { type DoctorReport, reportLine } from '../../core/doctor.ts';
 import { errorMessage } from '../../core/errors.ts';
 import type { Database } from '../../db/connect.ts';
 import { openConfiguredDatabase } from '../app.ts';
-import { runDoctor, simulatedSystems } from '../doctor/doctor.ts';
+import { pointedAtSimulators, runDoctor } from '../doctor/doctor.ts';
 import { startSandbox } from '../sandbox/index.ts';
 import { type Cli, Exit } from './context.ts';
 
@@ -30,8 +31,8 @@ export function registerDoctor(program: Program, cli: Cli): void {
       const loaded = cli.config();
       const log = cli.logger(loaded, 'error');
       // With the sandbox, the simulators are started and checked like real systems (and marked).
-      const sandbox = loaded.config.sandbox ? await startSandbox(loaded.config) : undefined;
-      const env = sandbox ? { ...sandbox.env, ...cli.io.env } : cli.io.env;
+      const sandbox = anySimulated(loaded.config.sandbox) ? await startSandbox(loaded.config) : undefined;
+      const env = sandbox ? sandbox.envFor(cli.io.env) : cli.io.env;
       let database: Database | Error;
       try {
         database = await openConfiguredDatabase(loaded, env, log);
@@ -45,7 +46,7 @@ export function registerDoctor(program: Program, cli: Cli): void {
           configDir: loaded.baseDir,
           env,
           log,
-          simulated: sandbox ? simulatedSystems(loaded.config, sandbox.config) : new Set(),
+          simulated: sandbox ? pointedAtSimulators(loaded.config, sandbox.config) : new Set(),
           database,
           timeoutMs: opts.timeout,
         });

@@ -2,12 +2,15 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import type { Command as Program } from 'commander';
-import { InputError } from '../../core/errors.ts';
+import { stringify } from 'yaml';
+import { ConfigError, InputError } from '../../core/errors.ts';
 import { projectRoot } from '../../core/paths.ts';
 import { TEAM_NAME } from '../../handlers/scaling/config.ts';
-import { exampleConfigPath } from '../config/loadConfig.ts';
+import { exampleConfigPath, parseConfig, parseYaml } from '../config/loadConfig.ts';
+import { ADMIN_GROUPS } from '../sandbox/installer.ts';
 import { type Cli, Exit } from './context.ts';
 import {
+  DIRECTORY_FILE,
   type InitAnswers,
   type InitTeam,
   renderAdminPolicy,
@@ -73,11 +76,27 @@ function answersFrom(o: InitOptions): InitAnswers {
   }
   const admin = o.admin ?? 'admin@example.com';
   if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(admin)) throw new InputError(`--admin ${admin}: expected an e-mail`);
+  const real = parseSystems(o.real);
+  const teams = o.team.map(parseTeam);
+  // Teams, repositories and applications are your own, so they need the real system they live in.
+  // A release ships GitHub's commits with Argo CD's applications: both must be real for yours.
+  const needs: [string, readonly string[], System[]][] = [
+    ['--team', o.team, ['kubernetes']],
+    ['--repo', o.repo, ['github', 'argocd']],
+    ['--app', o.app, ['github', 'argocd']],
+  ];
+  for (const [flag, values, systems] of needs) {
+    const missing = systems.filter((s) => !real.has(s));
+    if (values.length > 0 && missing.length > 0)
+      throw new InputError(
+        `${flag} ${values[0]}: ${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} simulated, so the demo data is used; pass --real ${systems.join(',')} to name your own`,
+      );
+  }
   return {
     slack: o.slack === 'socket' ? 'socket' : 'http',
     database: o.database === 'url' ? 'url' : 'embedded',
-    real: parseSystems(o.real),
-    teams: o.team.map(parseTeam),
+    real,
+    teams,
     repos: o.repo,
     apps: o.app,
     admin,
@@ -120,14 +139,27 @@ async function ask(cli: Cli): Promise<InitOptions> {
     for (const system of SYSTEMS) {
       if ((await line(`Is ${system} real or simulated?`, 'simulated')).startsWith('r')) real.push(system);
     }
-    const team = await several('Teams as team=namespace[/deployment]');
-    const repo = await several('Release repositories as owner/name');
-    const app = await several('Argo CD applications');
+    // Only a real system has teams, repositories or applications of yours to name.
+    const team = real.includes('kubernetes') ? await several('Teams as team=namespace[/deployment]') : [];
+    const release = real.includes('github') && real.includes('argocd');
+    const repo = release ? await several('Release repositories as owner/name') : [];
+    const app = release ? await several('Argo CD applications') : [];
     const admin = await line('Your e-mail (the first administrator)', 'admin@example.com');
     return { out: '', real, team, repo, app, slack, database, admin };
   } finally {
     rl.close();
   }
+}
+
+/** The repository's grant files (policies/*.yaml), which name the sandbox directory's groups. */
+function bundledPolicies(policiesDir: string): Map<string, string> {
+  const files = new Map<string, string>();
+  const source = join(projectRoot(), 'policies');
+  for (const name of readdirSync(source)
+    .filter((n) => n.endsWith('.yaml'))
+    .sort())
+    files.set(join(policiesDir, name), readFileSync(join(source, name), 'utf8'));
+  return files;
 }
 
 /** The bundled example and its grants, with the sandbox directory's path made absolute for another folder. */
@@ -137,13 +169,59 @@ function sandboxFiles(policiesDir: string): Map<string, string> {
     /^(\s*path:) sandbox\/directory\.yaml$/m,
     `$1 ${JSON.stringify(directory)}`,
   );
-  const files = new Map<string, string>();
-  const source = join(projectRoot(), 'policies');
-  for (const name of readdirSync(source)
-    .filter((n) => n.endsWith('.yaml'))
-    .sort())
-    files.set(join(policiesDir, name), readFileSync(join(source, name), 'utf8'));
-  return new Map([['', config], ...files]);
+  return new Map([['', config], ...bundledPolicies(policiesDir)]);
+}
+
+interface DirectoryFile {
+  users?: { email: string; name?: string }[];
+  groups?: { id: string; members?: string[] }[];
+}
+
+/** The sandbox directory's people, and the administrator in the groups the bundled grants name. */
+function sandboxDirectoryWith(admin: string): string {
+  const path = join(projectRoot(), 'sandbox', 'directory.yaml');
+  const directory = parseYaml(readFileSync(path, 'utf8'), path) as DirectoryFile;
+  const lower = admin.toLowerCase();
+  const users = directory.users ?? [];
+  if (!users.some((u) => u.email.toLowerCase() === lower)) users.push({ email: lower, name: lower });
+  const groups = (directory.groups ?? []).map((g) =>
+    (ADMIN_GROUPS as readonly string[]).includes(g.id) && !(g.members ?? []).includes(lower)
+      ? { ...g, members: [...(g.members ?? []), lower] }
+      : g,
+  );
+  return [
+    "# The simulated directory, written by `dpbot init`: the sandbox's people and you, in the groups",
+    '# policies/platform.yaml grants. Add your team here to let them try dpbot.',
+    stringify({ ...directory, users, groups }),
+  ].join('\n');
+}
+
+/**
+ * The files of a configuration from answers: dpbot.yaml and the starter grant, and while the
+ * directory is simulated its file and the grants that name its groups. A combination that
+ * `config check` would refuse is refused here, before anything is written.
+ */
+function answeredFiles(answers: InitAnswers, configPath: string, policiesDir: string): Map<string, string> {
+  const config = renderConfig(answers);
+  try {
+    parseConfig(parseYaml(config, configPath), configPath);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    throw new InputError(
+      `these real and simulated systems do not go together (change --real, or your answers):\n${error.problems.map((p) => `  - ${p}`).join('\n')}`,
+    );
+  }
+  const simulatedDirectory = !answers.real.has('directory');
+  return new Map([
+    ['', config],
+    ...(simulatedDirectory
+      ? [
+          [join(dirname(configPath), DIRECTORY_FILE), sandboxDirectoryWith(answers.admin)] as const,
+          ...bundledPolicies(policiesDir),
+        ]
+      : []),
+    [join(policiesDir, 'admins.yaml'), renderAdminPolicy(answers.admin)],
+  ]);
 }
 
 /** `dpbot init` */
@@ -167,11 +245,7 @@ export function registerInit(program: Program, cli: Cli): void {
       let files: Map<string, string>;
       const interactive = !answered(opts) && (opts.ask === true || cli.io.stdin.isTTY === true);
       if (interactive || answered(opts)) {
-        const answers = answersFrom(interactive ? await ask(cli) : opts);
-        files = new Map([
-          ['', renderConfig(answers)],
-          [join(policiesDir, 'admins.yaml'), renderAdminPolicy(answers.admin)],
-        ]);
+        files = answeredFiles(answersFrom(interactive ? await ask(cli) : opts), configPath, policiesDir);
       } else {
         files = sandboxFiles(policiesDir);
       }
@@ -186,6 +260,8 @@ export function registerInit(program: Program, cli: Cli): void {
         writeFileSync(path, text);
         cli.out(`wrote ${path}`);
       }
-      cli.out(`Next: dpbot --config ${configPath} config check, then policies check.`);
+      cli.out(
+        `Next: dpbot --config ${configPath} config check, then policies check, then doctor (every connection and permission).`,
+      );
     });
 }

@@ -1,5 +1,9 @@
-export const SYSTEMS = ['kubernetes', 'argo', 'argocd', 'github', 'jira'] as const;
-export type System = (typeof SYSTEMS)[number];
+import { SANDBOX_SYSTEMS, type SandboxSystem } from '../../core/config/sandbox.ts';
+import { exampleSections } from './exampleSections.ts';
+
+/** The systems `--real` may name: every one the sandbox can simulate. */
+export const SYSTEMS = SANDBOX_SYSTEMS;
+export type System = SandboxSystem;
 
 export interface InitTeam {
   name: string;
@@ -73,13 +77,15 @@ function databasePart(a: InitAnswers): string[] {
   ];
 }
 
+const simulated = (what: string): string[] => [`# ${what}`];
+
 function kubernetesPart(a: InitAnswers): string[] {
   if (!a.real.has('kubernetes'))
     return [
-      '# Kubernetes: not connected. Answer "real" for kubernetes in `dpbot init` (or fill in the',
-      '# kubeconfig and teams below) to let dpbot scale workers.',
-      'teams: []',
-      '',
+      ...simulated(
+        'Kubernetes is simulated: the demo cluster and its teams, as in dpbot.example.yaml. Set sandbox.kubernetes: false and list your teams (`dpbot init --real kubernetes --team ...`) to scale your own.',
+      ),
+      exampleSections(['kubernetes', 'teams']),
     ];
   const teams = a.teams.flatMap((t) => [
     `  - name: ${q(t.name)}`,
@@ -111,7 +117,13 @@ function kubernetesPart(a: InitAnswers): string[] {
 }
 
 function argoPart(a: InitAnswers): string[] {
-  if (!a.real.has('argo')) return ['# Argo Workflows: not connected (no ops tasks).', ''];
+  if (!a.real.has('argo'))
+    return [
+      ...simulated(
+        'Argo Workflows is simulated: the demo ops tasks (backfill, reprocess-partition, compact-table) run on it.',
+      ),
+      exampleSections(['argo', 'tasks']),
+    ];
   return [
     'argo:',
     '  # Your argo-server; the bearer token comes from ARGO_TOKEN (or ARGO_TOKEN_FILE).',
@@ -125,7 +137,11 @@ function argoPart(a: InitAnswers): string[] {
 }
 
 function jiraPart(a: InitAnswers): string[] {
-  if (!a.real.has('jira')) return ['# Jira: not connected (no tickets, no fix versions).', ''];
+  if (!a.real.has('jira'))
+    return [
+      ...simulated('Jira is simulated (projects DP and DATA on 127.0.0.1): nothing real is ticketed.'),
+      '',
+    ];
   return [
     'jira:',
     '  # Your Jira site; the token comes from JIRA_API_TOKEN (or JIRA_API_TOKEN_FILE).',
@@ -136,8 +152,37 @@ function jiraPart(a: InitAnswers): string[] {
   ];
 }
 
+function datasetsPart(a: InitAnswers): string[] {
+  if (!a.real.has('catalog')) {
+    // The demo datasets' producers are CronWorkflows of the simulated Argo only.
+    const argoReal = a.real.has('argo');
+    return [
+      ...simulated(
+        `The dataset catalog is simulated: a few hundred demo datasets${argoReal ? ' (their producers are demo CronWorkflows, which your Argo does not have, so none are mapped)' : ' and, on the simulated Argo, the CronWorkflows producing them'}.`,
+      ),
+      exampleSections(['datasets'], argoReal ? ['datasets.producers', 'datasets.argo'] : []),
+    ];
+  }
+  return [
+    'datasets:',
+    '  catalog:',
+    '    # Your dataset catalog; a bearer token, if it needs one, comes from DATASET_CATALOG_TOKEN.',
+    '    # Map its fields (fields:, itemsPath:, pagination:) as dpbot.example.yaml shows.',
+    '    url: https://catalog.example.com',
+    ...(a.real.has('argo')
+      ? [
+          '  # The Argo Workflows server whose CronWorkflows produce the datasets, and which produces which:',
+          '  # argo: { url: https://argo.example.com }',
+          '  # producers: { sales.orders_daily: { namespace: data-sales, cronWorkflow: orders-daily-refresh } }',
+        ]
+      : []),
+    '',
+  ];
+}
+
 function githubPart(a: InitAnswers): string[] {
-  if (!a.real.has('github')) return ['# GitHub: not connected (no release notes).', ''];
+  if (!a.real.has('github'))
+    return [...simulated('GitHub is simulated: the demo repositories acme/orders and acme/platform.'), ''];
   return [
     'github:',
     '  # GitHub Enterprise: https://<host>/api/v3. The token comes from GITHUB_TOKEN (or GITHUB_TOKEN_FILE).',
@@ -147,7 +192,8 @@ function githubPart(a: InitAnswers): string[] {
 }
 
 function argocdPart(a: InitAnswers): string[] {
-  if (!a.real.has('argocd')) return ['# Argo CD: not connected (shipping and rollbacks say so).', ''];
+  if (!a.real.has('argocd'))
+    return [...simulated("Argo CD is simulated: the demo services' applications."), ''];
   return [
     'argocd:',
     '  # Your Argo CD server; the token comes from ARGOCD_TOKEN (or ARGOCD_TOKEN_FILE).',
@@ -157,6 +203,20 @@ function argocdPart(a: InitAnswers): string[] {
 }
 
 function releasePart(a: InitAnswers): string[] {
+  const github = a.real.has('github');
+  if (!github && !a.real.has('argocd'))
+    return [
+      ...simulated(
+        `The weekly release runs on the simulated GitHub and Argo CD, with the demo services${a.real.has('jira') ? " (without the Jira steps: the demo pull requests' issues are in the simulated Jira only)" : ''}.`,
+      ),
+      exampleSections(['release'], a.real.has('jira') ? ['release.jira'] : []),
+    ];
+  if (github !== a.real.has('argocd'))
+    return [
+      '# The weekly release needs GitHub and Argo CD on one side, both real or both simulated: a',
+      '# release ships the commits GitHub has with the applications Argo CD has. No services until then.',
+      '',
+    ];
   if (a.repos.length === 0) return ['# The weekly release: no repositories yet (release.services).', ''];
   const paired = a.apps.length === a.repos.length;
   const services = a.repos.flatMap((repo, i) => {
@@ -174,18 +234,43 @@ function releasePart(a: InitAnswers): string[] {
   return ['release:', '  channel: "#releases"', '  services:', ...services, ''];
 }
 
-/** The commented `dpbot.yaml` of a deployment with real systems, from the answers of `dpbot init`. */
+function directoryPart(a: InitAnswers): string[] {
+  if (!a.real.has('directory'))
+    return [
+      'directory:',
+      "  # The directory is simulated: directory.yaml (next to this file) holds the sandbox's people",
+      `  # and ${a.admin}, in the groups the starter policies grant; the sandbox adds simulated`,
+      '  # google and github sources (try `access sync google`).',
+      '  sources:',
+      '    - name: file',
+      '      type: file',
+      `      path: ${DIRECTORY_FILE}`,
+      '',
+    ];
+  return [
+    'directory:',
+    '  # Where users and groups come from (file, google, github, slack); see dpbot.example.yaml.',
+    '  # Until a source is added, grants name users by e-mail.',
+    '  sources: []',
+    '',
+  ];
+}
+
+/** The directory file written beside the configuration while the directory is simulated. */
+export const DIRECTORY_FILE = 'directory.yaml';
+
+/** The commented `dpbot.yaml` of a deployment, real and simulated systems mixed, from the answers of `dpbot init`. */
 export function renderConfig(a: InitAnswers): string {
-  const allSimulated = a.real.size === 0;
   return [
     '# dpbot configuration, written by `dpbot init`. dpbot.example.yaml documents every key.',
     '# Secrets never go here: they come from the environment (NAME or NAME_FILE), see README.',
     '# Check it with `dpbot config check` and `dpbot policies check`, then `dpbot start`.',
     '',
-    allSimulated
-      ? '# Every system is simulated: Slack talks to the sandbox, nothing real is changed.'
-      : '# Real systems: the simulators stay off.',
-    `sandbox: ${allSimulated ? 'true' : 'false'}`,
+    '# Which systems are simulated (true: simulators on 127.0.0.1 with demo data, nothing real',
+    '# changes) and which are real (false). Make one real at a time: set it to false, fill in its',
+    '# section below, and run `dpbot config check` and `dpbot doctor`.',
+    'sandbox:',
+    ...SYSTEMS.map((s) => `  ${s}: ${a.real.has(s) ? 'false' : 'true'}`),
     '',
     'server:',
     '  # HTTP port for Slack, /healthz and /readyz; the PORT variable overrides it.',
@@ -201,11 +286,7 @@ export function renderConfig(a: InitAnswers): string {
     '  # Who to ask for access; named in every denial. Fill in your team or channel.',
     `  adminContact: ${q(a.admin)}`,
     '',
-    'directory:',
-    '  # Where users and groups come from (file, google, github, slack); see dpbot.example.yaml.',
-    '  # Until a source is added, grants name users by e-mail.',
-    '  sources: []',
-    '',
+    ...directoryPart(a),
     'console:',
     '  # Who `dpbot console` acts as.',
     `  as: ${q(a.admin)}`,
@@ -214,6 +295,7 @@ export function renderConfig(a: InitAnswers): string {
     ...kubernetesPart(a),
     ...argoPart(a),
     ...jiraPart(a),
+    ...datasetsPart(a),
     ...githubPart(a),
     ...argocdPart(a),
     ...releasePart(a),

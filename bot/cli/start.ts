@@ -20,7 +20,7 @@ export function registerStart(program: Program, cli: Cli): void {
     .description('start dpbot: serve Slack when SLACK_BOT_TOKEN is set, otherwise open the local console')
     .option(
       '--admin <email>',
-      'with sandbox: true and Slack, the Slack user (by e-mail) who gets the data-platform grants',
+      'with Slack and a simulated directory, the Slack user (by e-mail) who gets the data-platform grants; left out with every system simulated, the first person to run a command does',
     )
     .action(async (opts: { admin?: string }) => {
       const loaded = cli.config();

@@ -10,6 +10,7 @@ export { parseYaml, resolveConfigRelative };
 import type { Env } from '../../core/config/secrets.ts';
 import { ConfigError, errorMessage } from '../../core/errors.ts';
 import { projectRoot } from '../../core/paths.ts';
+import { sandboxProblems } from './sandboxProblems.ts';
 import { type Config, configSchema, logLevel } from './schema.ts';
 
 export interface LoadedConfig {
@@ -42,7 +43,7 @@ export function parseConfig(raw: unknown, source: string, env: Env = {}): Config
   const result = configSchema.safeParse(raw);
   if (!result.success) throw new ConfigError(source, describeIssues(result.error));
   const config = result.data;
-  const problems: string[] = [];
+  const problems: string[] = sandboxProblems(config);
   const names = new Set<string>();
   config.directory.sources.forEach((s, i) => {
     if (names.has(s.name))

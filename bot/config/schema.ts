@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { duration } from '../../core/config/duration.ts';
 import { integer } from '../../core/config/fields.ts';
+import { sandboxSchema } from '../../core/config/sandbox.ts';
 import { datasetsConfigSchema } from '../../handlers/datasets/config.ts';
 import { directorySourceSchema } from '../../handlers/directory/config.ts';
 import { githubSchema, releaseSchema } from '../../handlers/release/config.ts';
@@ -22,7 +23,8 @@ function section<T extends z.ZodType>(schema: T) {
 }
 
 export const configSchema = z.strictObject({
-  sandbox: z.boolean().default(false),
+  /** Which external systems are simulated: true (all), false (none) or per system (core/config/sandbox.ts). */
+  sandbox: sandboxSchema,
   server: section(
     z.strictObject({
       port: integer({ min: 0, max: 65535 }).default(3000),

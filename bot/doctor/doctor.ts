@@ -30,7 +30,7 @@ const ADDRESSES: Record<string, (c: Config) => unknown> = {
  * setting says — every system at once or some of them — because it looks at what the running
  * configuration points at, not at the setting.
  */
-export function simulatedSystems(configured: Config, running: Config): Set<string> {
+export function pointedAtSimulators(configured: Config, running: Config): Set<string> {
   const out = new Set<string>();
   for (const [system, address] of Object.entries(ADDRESSES))
     if (JSON.stringify(address(configured)) !== JSON.stringify(address(running))) out.add(system);
@@ -46,7 +46,7 @@ export interface DoctorInput {
   configDir: string;
   env: Env;
   log: Logger;
-  /** From simulatedSystems; empty when nothing is simulated. */
+  /** From pointedAtSimulators; empty when nothing is simulated. */
   simulated?: ReadonlySet<string>;
   /** An open database (never migrated here), or why it could not be opened; leave out to skip it. */
   database?: { db: Db; pool: pg.Pool } | Error;

@@ -11,6 +11,7 @@ export const SANDBOX_ARGO_TOKEN = 'sandbox-argo-token';
  */
 export const argoSandboxPart: SandboxPart = {
   name: 'Argo Workflows',
+  system: 'argo',
   async start() {
     const argo = new ArgoSimulator({ token: SANDBOX_ARGO_TOKEN });
     for (const t of demoTemplates) argo.addTemplate(t);

@@ -25,47 +25,63 @@ export const SIMULATED_CATALOG = {
 } as const;
 
 /**
- * A catalog of a few hundred datasets across eight teams and the Argo CronWorkflows producing
- * them, generated for the moment the sandbox starts: `datasets status=failed` has answers.
+ * A catalog of a few hundred datasets across eight teams, generated for the moment the sandbox
+ * starts (late ones among them). Its producers' runs are the Argo side: datasetProducersPart.
  */
-export const datasetsSandboxPart: SandboxPart = {
-  name: 'dataset catalog and Argo CronWorkflows',
-  async start() {
-    const world = generateDemoWorld({ now: new Date() });
+export const datasetCatalogPart: SandboxPart = {
+  name: 'dataset catalog',
+  system: 'catalog',
+  async start({ now }) {
+    const world = generateDemoWorld({ now });
     const catalog = catalogSimulator({
       items: world.items,
       pagination: 'page',
       token: SANDBOX_CATALOG_TOKEN,
     });
-    const argo = new ArgoSimulator({ cronWorkflows: world.cronWorkflows, workflows: world.workflows });
     await catalog.start();
-    try {
-      await argo.start();
-    } catch (error) {
-      await catalog.stop();
-      throw error;
-    }
     return {
       configure(config) {
         const current = config.datasets;
         // Keep what the configuration says about the catalog (its field mapping), but point it
         // here; with no catalog section, read the simulator with its own mapping.
-        const defaults = datasetsConfigSchema.parse({
-          catalog: { url: catalog.url, ...SIMULATED_CATALOG },
-          argo: { url: argo.url },
-        });
+        const catalogConfig = current.catalog
+          ? { ...current.catalog, url: catalog.url }
+          : datasetsConfigSchema.parse({ catalog: { url: catalog.url, ...SIMULATED_CATALOG } }).catalog;
+        config.datasets = { ...current, catalog: catalogConfig };
+      },
+      env: { DATASET_CATALOG_TOKEN: SANDBOX_CATALOG_TOKEN },
+      stop: () => catalog.stop(),
+    };
+  },
+};
+
+/**
+ * The Argo CronWorkflows (and their recent runs) producing the simulated catalog's datasets, from
+ * the same generated world: `datasets status=failed` has answers. The mapping of dataset to
+ * CronWorkflow is added only while the catalog is simulated too; a real catalog's datasets have
+ * no producers here (and `config check` refuses datasets.producers with one side real).
+ */
+export const datasetProducersPart: SandboxPart = {
+  name: 'Argo CronWorkflows of the datasets',
+  system: 'argo',
+  async start({ now, simulated }) {
+    const world = generateDemoWorld({ now });
+    const argo = new ArgoSimulator({ cronWorkflows: world.cronWorkflows, workflows: world.workflows });
+    await argo.start();
+    return {
+      configure(config) {
+        const current = config.datasets;
+        const argoConfig = current.argo
+          ? { ...current.argo, url: argo.url }
+          : datasetsConfigSchema.parse({ argo: { url: argo.url } }).argo;
         config.datasets = {
           ...current,
-          catalog: current.catalog ? { ...current.catalog, url: catalog.url } : defaults.catalog,
-          argo: current.argo ? { ...current.argo, url: argo.url } : defaults.argo,
-          producers: { ...world.producers, ...current.producers },
+          argo: argoConfig,
+          producers: simulated.catalog ? { ...world.producers, ...current.producers } : current.producers,
         };
       },
-      // The simulator checks no token, so another sandbox part's ARGO_TOKEN works as well.
-      env: { DATASET_CATALOG_TOKEN: SANDBOX_CATALOG_TOKEN, ARGO_TOKEN: 'sandbox-argo-token' },
-      stop: async () => {
-        await Promise.allSettled([catalog.stop(), argo.stop()]);
-      },
+      // This simulator checks no token; argoSandboxPart hands ARGO_TOKEN to both Argo clients.
+      stop: () => argo.stop(),
     };
   },
 };

@@ -1,11 +1,22 @@
+import { ConfigError } from '../../core/errors.ts';
 import { GithubTeamsSimulator } from '../../sandbox/github/githubSimulator.ts';
 import { GoogleDirectorySimulator } from '../../sandbox/google-directory/googleDirectorySimulator.ts';
 import type { Config } from '../config/schema.ts';
 import type { SandboxPart } from './sandboxPart.ts';
 
-/** Adds a directory source unless the configuration already has one of that name. */
+/**
+ * Adds a simulated directory source. The name is the sandbox's while the directory is simulated
+ * (`config check` refuses a configured source of that name, see sandboxProblems), so a clash here
+ * is a configuration that skipped the check, and it stops the start rather than quietly keeping
+ * either source.
+ */
 function addSource(config: Config, source: Config['directory']['sources'][number]): void {
-  if (!config.directory.sources.some((s) => s.name === source.name)) config.directory.sources.push(source);
+  const index = config.directory.sources.findIndex((s) => s.name === source.name);
+  if (index >= 0)
+    throw new ConfigError('sandbox', [
+      `directory.sources[${index}].name: "${source.name}" is the simulated ${source.type} source's name while sandbox.directory is simulated; rename yours, or set sandbox.directory: false to use your own sources`,
+    ]);
+  config.directory.sources.push(source);
 }
 
 const common = { schedule: '*/15 * * * *', timeout: 120_000, maxRemovalShare: 0.1, removalAllowance: 5 };
@@ -17,6 +28,7 @@ const common = { schedule: '*/15 * * * *', timeout: 120_000, maxRemovalShare: 0.
  */
 export const googleDirectoryPart: SandboxPart = {
   name: 'Google Workspace directory',
+  system: 'directory',
   async start() {
     const sim = new GoogleDirectorySimulator({
       customerId: 'C0sandbox',
@@ -66,6 +78,7 @@ export const googleDirectoryPart: SandboxPart = {
 /** A GitHub organization whose teams become github:platform, github:platform-oncall (a child team), github:kernel. */
 export const githubTeamsPart: SandboxPart = {
   name: 'GitHub teams',
+  system: 'directory',
   async start() {
     const sim = new GithubTeamsSimulator({
       org: 'example',

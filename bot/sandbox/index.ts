@@ -1,16 +1,19 @@
+import { sandboxNote } from '../../core/config/sandbox.ts';
+import type { Env } from '../../core/config/secrets.ts';
 import type { Config } from '../config/schema.ts';
 import { argoSandboxPart } from './argoSandbox.ts';
-import { datasetsSandboxPart } from './datasetsSandboxPart.ts';
+import { datasetCatalogPart, datasetProducersPart } from './datasetsSandboxPart.ts';
 import { githubTeamsPart, googleDirectoryPart } from './directoryParts.ts';
 import { jiraSandboxPart } from './jiraSandbox.ts';
 import { kubernetesSandbox } from './kubernetesSandbox.ts';
 import { argoCdSandboxPart, githubSandboxPart } from './release.ts';
 import type { RunningPart, SandboxPart } from './sandboxPart.ts';
 
-/** Every simulated system; each capability adds its own. */
+/** Every simulated system; each capability adds its own. Each starts only while its system is simulated. */
 export const sandboxParts: SandboxPart[] = [
   kubernetesSandbox,
-  datasetsSandboxPart,
+  datasetCatalogPart,
+  datasetProducersPart,
   googleDirectoryPart,
   githubTeamsPart,
   githubSandboxPart,
@@ -20,26 +23,41 @@ export const sandboxParts: SandboxPart[] = [
 ];
 
 export interface RunningSandbox {
+  /** The configuration with every simulated system's integration pointed at its simulator. */
   config: Config;
+  /** The simulators' secrets (tokens they accept). */
   env: Record<string, string>;
+  /** The parts that were started. */
   names: string[];
+  /** What the first log line and help say: which systems are simulated, which are real (undefined: none is simulated). */
+  note: string | undefined;
+  /**
+   * The environment to run with: the simulators' tokens win over the process's for the systems
+   * they stand in for (a real GITHUB_TOKEN in the shell must not reach a simulated GitHub); a
+   * real system's variables are left alone, since no part of it was started.
+   */
+  envFor(env: Env): Env;
   stop(): Promise<void>;
 }
 
 /**
- * Starts the simulators on 127.0.0.1 and returns a copy of the configuration pointing every
- * integration at them: dpbot then works end to end on this machine with no external system.
+ * Starts the simulators of the systems `config.sandbox` marks simulated, on 127.0.0.1, and returns
+ * a copy of the configuration pointing those integrations at them; the real systems keep what the
+ * configuration says. With no system simulated, nothing starts and the configuration is kept.
  */
 export async function startSandbox(
   config: Config,
   parts: readonly SandboxPart[] = sandboxParts,
 ): Promise<RunningSandbox> {
+  const simulated = config.sandbox;
+  const chosen = parts.filter((p) => simulated[p.system]);
   const sandboxed = structuredClone(config);
   const running: RunningPart[] = [];
   const env: Record<string, string> = {};
+  const context = { simulated, now: new Date() };
   try {
-    for (const part of parts) {
-      const started = await part.start();
+    for (const part of chosen) {
+      const started = await part.start(context);
       running.push(started);
       started.configure(sandboxed);
       Object.assign(env, started.env ?? {});
@@ -51,7 +69,9 @@ export async function startSandbox(
   return {
     config: sandboxed,
     env,
-    names: parts.map((p) => p.name),
+    names: chosen.map((p) => p.name),
+    note: sandboxNote(simulated),
+    envFor: (outer) => ({ ...outer, ...env }),
     stop: async () => {
       await Promise.allSettled(running.map((r) => r.stop()));
     },

@@ -51,7 +51,8 @@ const changeOf = (title: string) => title.replace(/^\w+!?:\s*(\[[^\]]+\]\s*)?/, 
  */
 export const jiraSandboxPart: SandboxPart = {
   name: 'Jira',
-  async start() {
+  system: 'jira',
+  async start({ now, simulated }) {
     const jira = new JiraSimulator({
       email: SANDBOX_JIRA_EMAIL,
       token: SANDBOX_JIRA_TOKEN,
@@ -67,7 +68,7 @@ export const jiraSandboxPart: SandboxPart = {
     });
     jira.addIssue({ project: 'DP', summary: 'payments: reprocess 2026-11-14 partition' });
     jira.addIssue({ project: 'DP', summary: 'team-x: compact the events table', status: 'In Progress' });
-    const { orders, platform } = demoRepositories(new Date());
+    const { orders, platform } = demoRepositories(now);
     const seen = new Set<string>();
     for (const pr of [...orders, ...platform])
       for (const key of demoKeys(pr, 'DATA')) {
@@ -92,8 +93,12 @@ export const jiraSandboxPart: SandboxPart = {
       configure(config) {
         config.jira.url = jira.url;
         config.jira.email = SANDBOX_JIRA_EMAIL;
-        config.release.jira.project ??= 'DATA';
-        config.release.jira.scopeJql ??= 'project = DATA AND labels = release-candidate';
+        // The DATA issues are those the simulated GitHub's pull requests name; a real GitHub's
+        // pull requests name none of them, so the release then gets no Jira project from here.
+        if (simulated.github) {
+          config.release.jira.project ??= 'DATA';
+          config.release.jira.scopeJql ??= 'project = DATA AND labels = release-candidate';
+        }
       },
       env: { JIRA_API_TOKEN: SANDBOX_JIRA_TOKEN },
       stop: () => jira.stop(),

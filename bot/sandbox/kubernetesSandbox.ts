@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KubernetesSimulator } from '../../sandbox/kubernetes/kubernetesSimulator.ts';
+import { SIMULATED_CLUSTER } from '../config/sandboxProblems.ts';
 import type { SandboxPart } from './sandboxPart.ts';
 
 /**
@@ -53,13 +54,14 @@ export function seedDemoCluster(sim: KubernetesSimulator): KubernetesSimulator {
 
 export const kubernetesSandbox: SandboxPart = {
   name: 'Kubernetes',
+  system: 'kubernetes',
   async start() {
     const sim = seedDemoCluster(new KubernetesSimulator({ autoTickMs: 2000 }));
     await sim.start();
     const dir = mkdtempSync(join(tmpdir(), 'dpbot-sandbox-kube-'));
     const kubeconfig = join(dir, 'kubeconfig.yaml');
     try {
-      writeFileSync(kubeconfig, sim.kubeconfig(['sandbox']), { mode: 0o600 });
+      writeFileSync(kubeconfig, sim.kubeconfig([SIMULATED_CLUSTER]), { mode: 0o600 });
     } catch (error) {
       await sim.stop();
       throw error;

@@ -59,8 +59,8 @@ const deployedBefore = (prs: SimPullRequest[], cutoff: Date) =>
 /** GitHub with the demo repositories (token sandbox-github-token). */
 export const githubSandboxPart: SandboxPart = {
   name: 'GitHub',
-  async start() {
-    const now = new Date();
+  system: 'github',
+  async start({ now }) {
     const { orders, platform } = demoRepositories(now);
     const sim = new GitHubSimulator({ token: 'sandbox-github-token' });
     sim.addRepository(buildRepository('acme/orders', orders));
@@ -84,8 +84,8 @@ export const githubSandboxPart: SandboxPart = {
  */
 export const argoCdSandboxPart: SandboxPart = {
   name: 'Argo CD',
-  async start() {
-    const now = new Date();
+  system: 'argocd',
+  async start({ now }) {
     const { orders, platform } = demoRepositories(now);
     const cutoff = new Date(now.getTime() - 7 * DAY);
     const sim = new ArgoCdSimulator({

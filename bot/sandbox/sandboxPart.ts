@@ -1,3 +1,4 @@
+import type { SandboxSelection, SandboxSystem } from '../../core/config/sandbox.ts';
 import type { Config } from '../config/schema.ts';
 
 export interface RunningPart {
@@ -8,8 +9,18 @@ export interface RunningPart {
   stop(): Promise<void>;
 }
 
+/** What every part is started with. */
+export interface SandboxContext {
+  /** Which systems are simulated: a part whose demo data ties into another system's asks here. */
+  simulated: SandboxSelection;
+  /** One moment for every part, so generated demo data agrees across them. */
+  now: Date;
+}
+
 /** One simulated external system, started with realistic demo data. */
 export interface SandboxPart {
   name: string;
-  start(): Promise<RunningPart>;
+  /** The system it stands in for; it starts only while that system is simulated. */
+  system: SandboxSystem;
+  start(context: SandboxContext): Promise<RunningPart>;
 }

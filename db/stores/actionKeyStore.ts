@@ -8,6 +8,8 @@ export type Claim = { won: true } | { won: false; by: string; at: Date; requestI
 export interface OnceStore {
   /** The first caller for a key wins; everyone after learns who did it and when. */
   claim(key: string, requestId: string, actorEmail: string): Promise<Claim>;
+  /** Who holds a key, if anyone does. */
+  holder(key: string): Promise<{ by: string; at: Date; requestId: string } | undefined>;
   /** Frees a key whose action failed, so it can be tried again. */
   release(key: string): Promise<void>;
   /** Records a Slack request signature; false when it was seen before (a replay). */
@@ -30,9 +32,14 @@ export class PgOnceStore implements OnceStore {
       .onConflictDoNothing()
       .returning({ key: actionKeys.key });
     if (inserted.length > 0) return { won: true };
-    const [existing] = await this.#db.select().from(actionKeys).where(eq(actionKeys.key, key));
+    const existing = await this.holder(key);
     if (!existing) return this.claim(key, requestId, actorEmail);
-    return { won: false, by: existing.actorEmail, at: existing.createdAt, requestId: existing.requestId };
+    return { won: false, ...existing };
+  }
+
+  async holder(key: string): Promise<{ by: string; at: Date; requestId: string } | undefined> {
+    const [row] = await this.#db.select().from(actionKeys).where(eq(actionKeys.key, key));
+    return row ? { by: row.actorEmail, at: row.createdAt, requestId: row.requestId } : undefined;
   }
 
   async release(key: string): Promise<void> {

@@ -84,7 +84,7 @@ function loadKubeConfig(options: KubernetesOptions): { kc: KubeConfig; source: s
     ]);
   }
   throw new ConfigError('kubernetes', [
-    'kubernetes.kubeconfig: teams are configured but no kubeconfig was found; set kubernetes.kubeconfig or KUBECONFIG, or run inside a cluster',
+    'kubernetes.kubeconfig: teams are configured but no kubeconfig was found; set kubernetes.kubeconfig or KUBECONFIG, or run inside a cluster (or simulate the cluster: sandbox.kubernetes: true)',
   ]);
 }
 

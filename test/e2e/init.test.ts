@@ -1,9 +1,11 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig, parseYaml } from '../../bot/config/loadConfig.ts';
+import { KubernetesSimulator } from '../../sandbox/kubernetes/kubernetesSimulator.ts';
 import { runCli } from '../support/cli.ts';
+import { createTestDatabase } from '../support/db.ts';
 
 let dir: string;
 
@@ -50,7 +52,7 @@ describe('dpbot init', () => {
     const result = await runCli(['init'], { cwd: dir });
     expect(result.code, result.stderr).toBe(0);
     const configPath = join(dir, 'dpbot.yaml');
-    expect(loadConfig({ path: configPath, env: {} }).config.sandbox).toBe(true);
+    expect(Object.values(loadConfig({ path: configPath, env: {} }).config.sandbox).every(Boolean)).toBe(true);
     await expectValid(configPath);
   });
 
@@ -61,8 +63,17 @@ describe('dpbot init', () => {
     await expectValid(configPath);
 
     const raw = parseYaml(readFileSync(configPath, 'utf8'), configPath);
+    // The systems not named real stay simulated, each named in the file.
     expect(raw).toMatchObject({
-      sandbox: false,
+      sandbox: {
+        kubernetes: false,
+        argo: true,
+        argocd: false,
+        github: false,
+        jira: true,
+        catalog: true,
+        directory: true,
+      },
       argocd: { url: expect.any(String) },
       github: { apiUrl: expect.any(String) },
       release: { services: [{ name: 'orders', repository: 'acme/orders', applications: ['orders-api'] }] },
@@ -72,8 +83,12 @@ describe('dpbot init', () => {
       ['team-x', 'ingest', 'workers'],
       ['team-y', 'loaders', undefined],
     ]);
+    // Simulated Argo brings the demo tasks; the simulators fill in the URLs at start.
+    expect(config.tasks.map((t) => t.name)).toEqual(['backfill', 'reprocess-partition', 'compact-table']);
     expect(config.argo.url).toBeUndefined();
     expect(config.jira.url).toBeUndefined();
+    expect(config.directory.sources).toMatchObject([{ name: 'file', type: 'file', path: 'directory.yaml' }]);
+    expect(readFileSync(join(dir, 'directory.yaml'), 'utf8')).toContain('ops@example.com');
     // Secrets are named, never written.
     expect(readFileSync(configPath, 'utf8')).toContain('SLACK_APP_TOKEN');
     expect(readFileSync(join(dir, 'policies', 'admins.yaml'), 'utf8')).toContain('ops@example.com');
@@ -91,20 +106,23 @@ describe('dpbot init', () => {
 
     const forced = await runCli(['init', ...realFlags, '--force'], { cwd: dir });
     expect(forced.code, forced.stderr).toBe(0);
-    expect(loadConfig({ path: configPath, env: {} }).config.sandbox).toBe(false);
+    expect(loadConfig({ path: configPath, env: {} }).config.sandbox.kubernetes).toBe(false);
     await expectValid(configPath);
   });
 
   it('asks the questions with --ask, answered through a piped standard input', async () => {
-    // Slack, database, then kubernetes, argo, argocd, github, jira, then teams, repositories,
-    // applications and the administrator; an empty line takes the default.
+    // Slack, database, then kubernetes, argo, argocd, github, jira, catalog, directory, then the
+    // teams (kubernetes is real), repositories and applications (GitHub and Argo CD are) and the
+    // administrator; an empty line takes the default.
     const answers = [
       'socket',
       '',
       'real',
       '',
-      '',
       'real',
+      'real',
+      '',
+      '',
       '',
       'team-x=ingest',
       'acme/orders',
@@ -117,12 +135,69 @@ describe('dpbot init', () => {
     const configPath = join(dir, 'dpbot.yaml');
     await expectValid(configPath);
     const { config } = loadConfig({ path: configPath, env: {} });
-    expect(config.sandbox).toBe(false);
+    expect(config.sandbox).toMatchObject({ kubernetes: false, argocd: false, github: false, argo: true });
     expect(config.console.as).toBe('me@example.com');
     expect(config.teams.map((t) => t.name)).toEqual(['team-x']);
     expect(config.release.services.map((s) => [s.repository, s.applications])).toEqual([
       ['acme/orders', ['orders']],
     ]);
+  });
+
+  it('refuses real and simulated systems that cannot work together, naming the keys, and writes nothing', async () => {
+    const result = await runCli(['init', '--real', 'jira'], { cwd: dir });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('these real and simulated systems do not go together (change --real');
+    expect(result.stderr).toContain(
+      'sandbox.argo, sandbox.jira: argo is simulated and jira is real, but tasks needs both on one side',
+    );
+    expect(existsSync(join(dir, 'dpbot.yaml'))).toBe(false);
+
+    const repo = await runCli(['init', '--real', 'github', '--repo', 'acme/orders'], { cwd: dir });
+    expect(repo.code).toBe(2);
+    expect(repo.stderr).toContain(
+      '--repo acme/orders: argocd is simulated, so the demo data is used; pass --real github,argocd',
+    );
+  });
+
+  it('writes a configuration that runs: a real cluster, everything else simulated', async () => {
+    const result = await runCli(
+      ['init', '--real', 'kubernetes', '--team', 'team-x=ingest/workers', '--admin', 'ops@example.com'],
+      { cwd: dir },
+    );
+    expect(result.code, result.stderr).toBe(0);
+    const configPath = join(dir, 'dpbot.yaml');
+    await expectValid(configPath);
+    // The team's cluster, as init names it ("my-cluster"), played by a simulator with its own token.
+    const cluster = new KubernetesSimulator({ token: 'ops-cluster-token' }).addWorkload({
+      kind: 'Deployment',
+      namespace: 'ingest',
+      name: 'workers',
+      replicas: 2,
+    });
+    await cluster.start();
+    const kubeconfig = join(dir, 'kubeconfig.yaml');
+    writeFileSync(kubeconfig, cluster.kubeconfig(['my-cluster']), { mode: 0o600 });
+    const database = await createTestDatabase();
+    try {
+      const session = await runCli(['--config', configPath, 'console'], {
+        cwd: dir,
+        env: { DATABASE_URL: database.url, KUBECONFIG: kubeconfig },
+        input: 'workers team-x\ntask list\ndataset sales.orders_daily\n',
+        timeoutMs: 120_000,
+      });
+      expect(session.code, session.stderr).toBe(0);
+      expect(session.stdout).toMatch(
+        /workers: 2 desired, \d\/2 ready — Deployment ingest\/workers on my-cluster/,
+      );
+      expect(session.stdout).toContain('backfill');
+      expect(session.stdout).toContain('sales.orders_daily');
+      expect(cluster.requests.every((r) => r.headers.authorization === 'Bearer ops-cluster-token')).toBe(
+        true,
+      );
+    } finally {
+      await cluster.stop();
+      await database.drop();
+    }
   });
 
   it('rejects a malformed --team with a usage error', async () => {

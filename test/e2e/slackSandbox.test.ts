@@ -1,11 +1,9 @@
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exampleConfigPath, loadConfig } from '../../bot/config/loadConfig.ts';
-import { type RunningBot, serveSlack } from '../../bot/serve.ts';
-import { SANDBOX_BOT_TOKEN } from '../../sandbox/slack/slackSimulator.ts';
+import type { RunningBot } from '../../bot/serve.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import { eventually } from '../support/eventually.ts';
-import { FakeSlack, SIGNING_SECRET, slackWithPeople } from '../support/slack.ts';
+import { FakeSlack, serveSandboxSlack, slackWithPeople } from '../support/slack.ts';
 
 // A newcomer's first step with a real workspace: Slack credentials, no dpbot.yaml (so the example
 // configuration, sandbox: true), and --admin naming the installer.
@@ -22,30 +20,14 @@ describe('Slack in front of the sandbox (sandbox: true with Slack credentials)',
   let database: TestDatabase;
   let bot: RunningBot;
   let slack: FakeSlack;
-  const lines: { msg: string; level: number }[] = [];
+  const lines: Record<string, unknown>[] = [];
 
   beforeAll(async () => {
     await sim.start();
     database = await createTestDatabase();
     const loaded = loadConfig({ env: {}, cwd: '/nonexistent-so-the-example-is-used' });
     expect(loaded.path).toBe(exampleConfigPath());
-    const withSlack = {
-      ...loaded,
-      config: { ...loaded.config, slack: { ...loaded.config.slack, apiUrl: sim.apiUrl } },
-    };
-    const log = pino(
-      { level: 'info' },
-      { write: (line: string) => lines.push(JSON.parse(line) as { msg: string; level: number }) },
-    );
-    bot = await serveSlack({
-      loaded: withSlack,
-      env: { DATABASE_URL: database.url },
-      log,
-      settings: { botToken: SANDBOX_BOT_TOKEN, signingSecret: SIGNING_SECRET, appToken: undefined },
-      port: 0,
-      host: '127.0.0.1',
-      admin: 'nia@company.test',
-    });
+    bot = await serveSandboxSlack({ loaded, sim, database, lines, admin: 'nia@company.test' });
     slack = new FakeSlack(bot.server.url, sim);
   });
   afterAll(async () => {
@@ -55,8 +37,8 @@ describe('Slack in front of the sandbox (sandbox: true with Slack credentials)',
   });
 
   it('says first that changes go to simulated systems, and which', () => {
-    expect(lines[0]?.msg).toMatch(
-      /^sandbox: changes go to simulated systems \(Kubernetes, .*Argo CD, Argo Workflows, Jira on 127\.0\.0\.1\), not to real ones$/,
+    expect(lines[0]?.msg).toBe(
+      'sandbox: changes go to simulated systems (Kubernetes, Argo Workflows, Argo CD, GitHub, Jira, dataset catalog, directory (Google Workspace, GitHub teams) on 127.0.0.1), not to real ones',
     );
   });
 

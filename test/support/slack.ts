@@ -1,6 +1,6 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import pino from 'pino';
-import { loadConfig } from '../../bot/config/loadConfig.ts';
+import { type LoadedConfig, loadConfig } from '../../bot/config/loadConfig.ts';
 import { type RunningBot, serveSlack } from '../../bot/serve.ts';
 import type { Command } from '../../pipeline/defineCommand.ts';
 import { SANDBOX_BOT_TOKEN, SlackSimulator } from '../../sandbox/slack/slackSimulator.ts';
@@ -42,6 +42,38 @@ export async function startSlackBot(
   // The start-up doctor's requests are over before a test counts requests or injects faults.
   await bot.doctor.done;
   return bot;
+}
+
+/**
+ * `npm start` with Slack credentials: the loaded configuration (the example by default) with its
+ * Web API pointed at the simulator, served over HTTP on a free loopback port; log lines go to `lines`.
+ */
+export async function serveSandboxSlack(input: {
+  loaded: LoadedConfig;
+  sim: SlackSimulator;
+  database: TestDatabase;
+  lines?: Record<string, unknown>[];
+  env?: Record<string, string>;
+  admin?: string;
+}): Promise<RunningBot> {
+  const { loaded, sim, lines } = input;
+  return serveSlack({
+    loaded: {
+      ...loaded,
+      config: { ...loaded.config, slack: { ...loaded.config.slack, apiUrl: sim.apiUrl } },
+    },
+    env: { ...input.env, DATABASE_URL: input.database.url },
+    log: lines
+      ? pino(
+          { level: 'info' },
+          { write: (line: string) => lines.push(JSON.parse(line) as Record<string, unknown>) },
+        )
+      : pino({ level: 'silent' }),
+    settings: { botToken: SANDBOX_BOT_TOKEN, signingSecret: SIGNING_SECRET, appToken: undefined },
+    port: 0,
+    host: '127.0.0.1',
+    ...(input.admin ? { admin: input.admin } : {}),
+  });
 }
 
 export function signature(secret: string, timestamp: string, body: string): string {

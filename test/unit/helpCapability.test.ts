@@ -1,12 +1,16 @@
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { buildRegistry } from '../../bot/app.ts';
+import { sandboxNote, sandboxSchema } from '../../core/config/sandbox.ts';
 import { helpCapability } from '../../handlers/help/index.ts';
 import type { Caller, CommandContext } from '../../pipeline/defineCommand.ts';
 
 // The help capability bound with the dependencies it declares, no database and no Slack.
-const bound = helpCapability.bind({ registry: buildRegistry(), sandbox: false });
-const sandboxed = helpCapability.bind({ registry: buildRegistry(), sandbox: true });
+const bound = helpCapability.bind({ registry: buildRegistry(), sandboxNote: undefined });
+const helpWith = (sandbox: unknown) =>
+  helpCapability
+    .bind({ registry: buildRegistry(), sandboxNote: sandboxNote(sandboxSchema.parse(sandbox)) })
+    .commands.find((c) => c.name === 'help');
 
 function contextFor(caller: Caller): CommandContext {
   return {
@@ -58,11 +62,20 @@ describe('help, bound with just its dependencies', () => {
   });
 
   it('says first, in the sandbox, that changes go to simulated systems', async () => {
-    const message = await sandboxed.commands.find((c) => c.name === 'help')?.run({}, contextFor(caller([])));
+    const message = await helpWith(true)?.run({}, contextFor(caller([])));
     expect(message?.text.split('\n')[0]).toBe(
-      'sandbox: changes go to simulated systems (Kubernetes, Argo, GitHub, Jira on 127.0.0.1), not to real ones',
+      'sandbox: changes go to simulated systems (Kubernetes, Argo Workflows, Argo CD, GitHub, Jira, dataset catalog, directory (Google Workspace, GitHub teams) on 127.0.0.1), not to real ones',
     );
     expect(JSON.stringify(message?.blocks)).toContain('sandbox: changes go to simulated systems');
+  });
+
+  it('names the real systems too when only some are simulated, and says nothing when none is', async () => {
+    const mixed = await helpWith({ github: false, argocd: false })?.run({}, contextFor(caller([])));
+    expect(mixed?.text.split('\n')[0]).toBe(
+      'sandbox: changes go to simulated systems (Kubernetes, Argo Workflows, Jira, dataset catalog, directory (Google Workspace, GitHub teams) on 127.0.0.1); real: Argo CD, GitHub',
+    );
+    const real = await helpWith(false)?.run({}, contextFor(caller([])));
+    expect(real?.text).not.toContain('sandbox');
   });
 
   it('explains one command, saying whether the caller has its action', async () => {

@@ -10,10 +10,6 @@ function allowed(command: Command, ctx: CommandContext<HelpDeps>): boolean {
   return command.action === undefined || mayEver(ctx.caller.grants, command.action);
 }
 
-/** Said first while the sandbox runs, so nobody mistakes a simulated change for a real one. */
-const SANDBOX_NOTE =
-  'sandbox: changes go to simulated systems (Kubernetes, Argo, GitHub, Jira on 127.0.0.1), not to real ones';
-
 function overview(ctx: CommandContext<HelpDeps>): Message {
   const mine = ctx.services.registry.all().filter((c) => allowed(c, ctx));
   const lines = mine.map((c) => `${Md.codeInline(c.usage)} — ${escapeMrkdwn(c.summary)}`);
@@ -23,12 +19,14 @@ function overview(ctx: CommandContext<HelpDeps>): Message {
       ? ` ${hidden} more command(s) need access you do not have; ${Md.codeInline('whoami')} shows what you have.`
       : ''
   }`;
-  const sandbox = ctx.services.sandbox ? [SANDBOX_NOTE] : [];
+  // Said first while the sandbox runs, so nobody mistakes a simulated change for a real one.
+  const note = ctx.services.sandboxNote;
+  const sandbox = note ? [note] : [];
   return {
     text: [...sandbox, 'Commands you may run:', ...mine.map((c) => `${c.usage} — ${c.summary}`)].join('\n'),
     blocks: blocks(
       Blocks.Header({ text: 'dpbot commands you may run' }),
-      ctx.services.sandbox && Blocks.Context().elements(SANDBOX_NOTE),
+      note !== undefined && Blocks.Context().elements(note),
       ...lineSections(lines),
       Blocks.Context().elements(footer),
     ),
