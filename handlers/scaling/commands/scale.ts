@@ -139,7 +139,7 @@ async function confirmScale(args: ScaleArgs, ctx: CommandContext<ScalingDeps>): 
   return {
     summary: `Scale ${whatChanges(plan)} ${plan.from} → ${plan.to}${suffix}`,
     details: [
-      `This ${plan.confirmReasons.join('; ')}.`,
+      `Asked first because ${plan.confirmReasons.join('; ')}.`,
       ...(replaced
         ? [
             `This replaces the pending revert to ${replaced.fromReplicas} at ${formatTime(replaced.dueAt)} (${temporaryChangeLine(replaced)}).`,
