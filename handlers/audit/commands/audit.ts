@@ -7,7 +7,7 @@ import { formatTime, parseSince } from '../../../core/time.ts';
 import { type AuditKind, auditKinds } from '../../../db/schema.ts';
 import type { CommandContext } from '../../../pipeline/defineCommand.ts';
 import { blocks } from '../../../pipeline/message.ts';
-import { escapeMrkdwn, lineSections, VIEW_ACTION } from '../../../pipeline/views/common.ts';
+import { codeText, escapeMrkdwn, lineSections, VIEW_ACTION } from '../../../pipeline/views/common.ts';
 import { quoteArg } from '../../../pipeline/views/modal.ts';
 import { ACTION_PATTERN } from '../../../policies/patterns.ts';
 import { type AuditDeps, defineCommand } from '../deps.ts';
@@ -200,10 +200,8 @@ export const audit = defineCommand({
         ),
         Blocks.Context().elements(
           [
-            ...(more
-              ? [`${rest} older: ${Md.codeInline(auditCommandText(named, args.limit, page + 1))}`]
-              : []),
-            `Full history: ${Md.codeInline('dpbot audit export --since 7d')}`,
+            ...(more ? [`${rest} older: ${codeText(auditCommandText(named, args.limit, page + 1))}`] : []),
+            `Full history: ${codeText('dpbot audit export --since 7d')}`,
           ].join(' · '),
         ),
         navigation.length > 0 && Blocks.Actions().elements(...navigation),

@@ -6,6 +6,7 @@ import { formatTime } from '../../../core/time.ts';
 import type { CommandContext } from '../../../pipeline/defineCommand.ts';
 import { blocks } from '../../../pipeline/message.ts';
 import {
+  codeText,
   escapeMrkdwn,
   lineSections,
   RUN_ACTION,
@@ -99,7 +100,7 @@ export const dataset = defineCommand({
         fields.push([
           'Schedule',
           describeSchedule(row.producer, now),
-          describeSchedule(row.producer, now, (p) => Md.codeInline(p)),
+          describeSchedule(row.producer, now, (p) => codeText(p)),
         ]);
     }
     const extra: [string, string][] = Object.entries(c?.extra ?? {});
