@@ -66,6 +66,12 @@ export interface DatasetService {
   names(): Promise<string[]>;
   /** The names known without asking any source now: the last catalog read, whatever its age, and the mapping. */
   knownNames(): string[];
+  /**
+   * Every dataset name there is, to tell a known name from an unknown one: undefined when the
+   * catalog is configured but neither answered nor has an answer recent enough (`maxStale`) to
+   * stand in, since then nobody can say a name does not exist.
+   */
+  allNames(): Promise<string[] | undefined>;
 }
 
 /** What the service reads of the `datasets` section (parsed by handlers/datasets/config.ts). */
@@ -153,6 +159,12 @@ export class CombinedDatasetService implements DatasetService {
   async names(): Promise<string[]> {
     const listing = await this.#listCatalog();
     return this.#withProducers(listing?.ok ? listing.value.datasets : []);
+  }
+
+  async allNames(): Promise<string[] | undefined> {
+    const listing = await this.#listCatalog();
+    if (listing && !listing.ok) return undefined;
+    return this.#withProducers(listing?.value.datasets ?? []);
   }
 
   knownNames(): string[] {

@@ -500,7 +500,7 @@ describe('scale', () => {
       ['scale team-x 8 --for soon', 'invalid', 'for: expected a duration such as 30m, 2h or 1d, got "soon"'],
       ['scale team-x 8 --for 30d', 'rejected', '--for must be between 1s and 7d'],
       ['scale team-x 5 --revert', 'invalid', 'give a number of workers or --revert, not both'],
-      ['scale team-w 5', 'rejected', 'unknown team "team-w"; did you mean "team-x"'],
+      ['scale team-w 5', 'invalid', 'there is no team "team-w"; did you mean "team-x"'],
       ['scale team-x', 'rejected', 'say how many workers team-x/workers should have'],
       ['scale team-x 5 --target nope', 'rejected', 'team-x has no target "nope" (targets: workers)'],
     ];

@@ -66,11 +66,22 @@ export const dataset = defineCommand({
   action: 'datasets.read',
   resourceKinds: ['dataset'],
   resource: (args) => `dataset:${args.name}`,
+  names: async (args, ctx) => [
+    {
+      kind: 'dataset',
+      name: args.name,
+      known: await ctx.services.datasets?.allNames(),
+      resource: (n) => `dataset:${n}`,
+      hint: '"datasets" lists them',
+    },
+  ],
   run: async (args, ctx) => {
     const service = datasetService(ctx);
     const detail = await service.detail(args.name);
     if (!detail) {
-      const near = suggestNames(args.name, await service.names());
+      // Suggested only among the datasets the caller may read, as the pipeline's name check does.
+      const mine = (await service.names()).filter((n) => ctx.may('datasets.read', `dataset:${n}`));
+      const near = suggestNames(args.name, mine);
       throw new NotFoundError(
         `no dataset "${args.name}" in the catalog${near.length ? `; did you mean ${near.map((n) => `"${n}"`).join(' or ')}?` : ''} (datasets lists them)`,
       );

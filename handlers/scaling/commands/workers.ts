@@ -17,7 +17,7 @@ import type { TargetConfig, TeamConfig } from '../config.ts';
 import { TEAM_NAME } from '../config.ts';
 import { defineCommand, type ScalingDeps } from '../deps.ts';
 import { argoAppOf } from '../plan.ts';
-import { findTeam, requireKubernetes } from '../teams.ts';
+import { findTeam, requireKubernetes, teamNamed } from '../teams.ts';
 
 const TEAMS_SHOWN = 12;
 const TARGETS_WITH_BUTTONS = 10;
@@ -108,6 +108,7 @@ export const workers = defineCommand({
   action: 'workers.read',
   resourceKinds: ['team'],
   resource: (a) => `team:${a.team ?? '*'}`,
+  names: (a, ctx) => (a.team ? [teamNamed(ctx.services.config, a.team)] : []),
   run: async (args, ctx): Promise<Message> => {
     const { config } = ctx.services;
     const teams = args.team

@@ -4,7 +4,7 @@ import { InputError, NotAllowedError } from '../../../core/errors.ts';
 import { blocks } from '../../../pipeline/message.ts';
 import { codeText, escapeMrkdwn, RUN_ACTION } from '../../../pipeline/views/common.ts';
 import { clipText, pageButtons, pageOf } from '../../../pipeline/views/paging.ts';
-import { findTask, mayRun, taskUsage } from '../catalog.ts';
+import { findTask, mayRun, taskNamed, taskUsage } from '../catalog.ts';
 import { TASK_NAME } from '../config.ts';
 import { defineCommand } from '../deps.ts';
 import { findParameter, taskMessage, valuesMessage } from '../valuesMessage.ts';
@@ -28,6 +28,7 @@ export const taskList = defineCommand({
     parameter: z.string().min(1).max(64).optional(),
     page: z.coerce.number().int().min(1).max(10_000).default(1),
   }),
+  names: (a, ctx) => (a.task === undefined ? [] : [taskNamed(ctx.services.config, a.task)]),
   run: (a, ctx) => {
     if (a.task !== undefined) {
       const task = findTask(ctx.services.config, a.task);

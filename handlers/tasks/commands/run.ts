@@ -12,6 +12,7 @@ import {
   authorizeTask,
   findTask,
   TASKS_RUN,
+  taskNamed,
   taskNamespace,
   taskResource,
   taskUsage,
@@ -221,6 +222,7 @@ export const taskRun = defineCommand({
   action: TASKS_RUN,
   resourceKinds: ['task'],
   resource: (a) => `task:${a.task}`,
+  names: (a, ctx) => [taskNamed(ctx.services.config, a.task)],
   confirm: (a, ctx) => {
     const p = plan(a, ctx);
     // With parameters missing, run opens the form; its submission comes back here complete.
