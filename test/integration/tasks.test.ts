@@ -410,7 +410,7 @@ describe('task status, logs, cancel and runs', () => {
 
   it('shows phase, progress and steps fresh from Argo, and a Stop button only to those who may', async () => {
     const { id, workflow } = await started(
-      'task run backfill dataset=legacy_events from=2026-11-01 to=2026-11-05',
+      'task run backfill dataset=team-x.events_history from=2026-11-01 to=2026-11-05',
       'linus@example.com',
     );
     sims.argo.advance(DEMO_NAMESPACE, workflow, 4);

@@ -1,7 +1,7 @@
-import { distance } from 'fastest-levenshtein';
 import { Blocks, Elements, Md } from 'slack-block-builder';
 import { z } from 'zod';
 import { NotFoundError } from '../../../core/errors.ts';
+import { nearOrContaining, suggestion } from '../../../core/suggest.ts';
 import { formatTime } from '../../../core/time.ts';
 import type { CommandContext } from '../../../pipeline/defineCommand.ts';
 import { blocks } from '../../../pipeline/message.ts';
@@ -24,18 +24,6 @@ import { datasetService } from './datasets.ts';
 
 /** Slack's limit on one field of a section is 2,000 characters. */
 const FIELD_MAX = 1990;
-
-/** Names close to a mistyped one: containing it, or a few edits away. */
-export function suggestNames(wanted: string, names: readonly string[], max = 3): string[] {
-  const w = wanted.toLowerCase();
-  const containing = names.filter((n) => n.toLowerCase().includes(w));
-  const near = names
-    .map((n) => ({ n, d: distance(w, n.toLowerCase()) }))
-    .filter((x) => x.d <= Math.max(2, Math.floor(w.length / 3)))
-    .sort((a, b) => a.d - b.d)
-    .map((x) => x.n);
-  return [...new Set([...near, ...containing])].slice(0, max);
-}
 
 interface QuickButton {
   label: string;
@@ -81,9 +69,8 @@ export const dataset = defineCommand({
     if (!detail) {
       // Suggested only among the datasets the caller may read, as the pipeline's name check does.
       const mine = (await service.names()).filter((n) => ctx.may('datasets.read', `dataset:${n}`));
-      const near = suggestNames(args.name, mine);
       throw new NotFoundError(
-        `no dataset "${args.name}" in the catalog${near.length ? `; did you mean ${near.map((n) => `"${n}"`).join(' or ')}?` : ''} (datasets lists them)`,
+        `no dataset "${args.name}" in the catalog${suggestion(nearOrContaining(args.name, mine))} (datasets lists them)`,
       );
     }
     const now = ctx.services.now();
