@@ -25,6 +25,7 @@ class Screen extends Writable {
   override _write(chunk: Buffer, _encoding: string, done: () => void): void {
     const text = chunk.toString();
     for (let i = 0; i < text.length; ) {
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: reading terminal escapes is the point.
       const esc = /^\x1b\[(\d*)([AGJK])/.exec(text.slice(i));
       if (esc) {
         const n = Number(esc[1] || '0');
