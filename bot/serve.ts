@@ -5,7 +5,7 @@ import type { Command } from '../pipeline/defineCommand.ts';
 import { type App, createApp } from './app.ts';
 import type { LoadedConfig } from './config/loadConfig.ts';
 import { withSandboxAdmin } from './sandbox/admin.ts';
-import { startSandbox } from './sandbox/index.ts';
+import { sandboxStateDir, startSandbox } from './sandbox/index.ts';
 import { type RunningServer, startHttpServer } from './server.ts';
 import {
   createSlackClients,
@@ -40,7 +40,11 @@ export async function serveSlack(input: {
 }): Promise<RunningBot> {
   const { log, settings } = input;
   // `sandbox: true` with a real Slack workspace: Slack is real, everything behind it simulated.
-  const sandbox = input.loaded.config.sandbox ? await startSandbox(input.loaded.config) : undefined;
+  const sandbox = input.loaded.config.sandbox
+    ? await startSandbox(input.loaded.config, undefined, {
+        stateDir: sandboxStateDir(input.loaded, input.env),
+      })
+    : undefined;
   const admin =
     sandbox && input.admin ? withSandboxAdmin(sandbox.config, input.loaded.baseDir, input.admin) : undefined;
   const loaded = sandbox ? { ...input.loaded, config: admin?.config ?? sandbox.config } : input.loaded;

@@ -4,7 +4,7 @@ import { type App, createApp } from '../app.ts';
 import type { LoadedConfig } from '../config/loadConfig.ts';
 import { runConsole } from '../console/console.ts';
 import { ConsoleSurface } from '../console/consoleSurface.ts';
-import { startSandbox } from '../sandbox/index.ts';
+import { sandboxStateDir, startSandbox } from '../sandbox/index.ts';
 import type { Cli } from './context.ts';
 
 /**
@@ -19,7 +19,9 @@ export async function consoleSession(cli: Cli, loaded: LoadedConfig, as: string 
   }
   const interactive = Boolean(io.stdin.isTTY);
   const log = cli.logger(loaded, interactive ? 'warn' : undefined);
-  const sandbox = loaded.config.sandbox ? await startSandbox(loaded.config) : undefined;
+  const sandbox = loaded.config.sandbox
+    ? await startSandbox(loaded.config, undefined, { stateDir: sandboxStateDir(loaded, io.env) })
+    : undefined;
   const surface = new ConsoleSurface(io.stdout);
   if (sandbox && interactive)
     cli.out(`Sandbox: simulated ${sandbox.names.join(', ') || 'nothing yet'} on 127.0.0.1.`);

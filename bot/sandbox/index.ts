@@ -1,3 +1,7 @@
+import { join } from 'node:path';
+import { resolveConfigRelative } from '../../core/config/relativePath.ts';
+import { type Env, readSecret } from '../../core/config/secrets.ts';
+import type { LoadedConfig } from '../config/loadConfig.ts';
 import type { Config } from '../config/schema.ts';
 import { argoSandboxPart } from './argoSandbox.ts';
 import { datasetsSandboxPart } from './datasetsSandboxPart.ts';
@@ -5,7 +9,7 @@ import { githubTeamsPart, googleDirectoryPart } from './directoryParts.ts';
 import { jiraSandboxPart } from './jiraSandbox.ts';
 import { kubernetesSandbox } from './kubernetesSandbox.ts';
 import { argoCdSandboxPart, githubSandboxPart } from './release.ts';
-import type { RunningPart, SandboxPart } from './sandboxPart.ts';
+import type { RunningPart, SandboxContext, SandboxPart } from './sandboxPart.ts';
 
 /** Every simulated system; each capability adds its own. */
 export const sandboxParts: SandboxPart[] = [
@@ -27,19 +31,30 @@ export interface RunningSandbox {
 }
 
 /**
+ * Where the simulators keep their state: beside the embedded database (`database.dataDir`), whose
+ * records of scales and runs describe it, so both survive a restart together. With DATABASE_URL
+ * the records live elsewhere, and the simulators start from their demo data every time.
+ */
+export function sandboxStateDir(loaded: LoadedConfig, env: Env): string | undefined {
+  if (readSecret(env, 'DATABASE_URL')) return undefined;
+  return join(resolveConfigRelative(loaded, loaded.config.database.dataDir), 'sandbox');
+}
+
+/**
  * Starts the simulators on 127.0.0.1 and returns a copy of the configuration pointing every
  * integration at them: dpbot then works end to end on this machine with no external system.
  */
 export async function startSandbox(
   config: Config,
   parts: readonly SandboxPart[] = sandboxParts,
+  context: SandboxContext = {},
 ): Promise<RunningSandbox> {
   const sandboxed = structuredClone(config);
   const running: RunningPart[] = [];
   const env: Record<string, string> = {};
   try {
     for (const part of parts) {
-      const started = await part.start();
+      const started = await part.start(context);
       running.push(started);
       started.configure(sandboxed);
       Object.assign(env, started.env ?? {});

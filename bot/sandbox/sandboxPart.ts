@@ -8,8 +8,14 @@ export interface RunningPart {
   stop(): Promise<void>;
 }
 
+/** Where a simulator may keep its state across restarts. */
+export interface SandboxContext {
+  /** A folder beside dpbot's own records (the embedded database); unset: start from the demo data. */
+  stateDir?: string | undefined;
+}
+
 /** One simulated external system, started with realistic demo data. */
 export interface SandboxPart {
   name: string;
-  start(): Promise<RunningPart>;
+  start(context: SandboxContext): Promise<RunningPart>;
 }

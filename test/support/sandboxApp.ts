@@ -15,11 +15,13 @@ export interface SandboxApp {
  * What `npm start` runs, in this process: the example configuration, the repository's policies and
  * sandbox directory, every simulator; on a fresh test database, quiet.
  */
-export async function startSandboxApp(): Promise<SandboxApp> {
+export async function startSandboxApp(
+  options: { stateDir?: string; database?: TestDatabase } = {},
+): Promise<SandboxApp> {
   const loaded = loadConfig({ path: exampleConfigPath(), env: {} });
-  const sandbox = await startSandbox(loaded.config);
+  const sandbox = await startSandbox(loaded.config, undefined, { stateDir: options.stateDir });
   sandbox.config.log.level = 'silent';
-  const database = await createTestDatabase();
+  const database = options.database ?? (await createTestDatabase());
   const app = await createApp({
     loaded: { ...loaded, config: sandbox.config },
     env: { ...sandbox.env, DATABASE_URL: database.url },
@@ -31,8 +33,9 @@ export async function startSandboxApp(): Promise<SandboxApp> {
     app,
     close: async () => {
       await app.close();
-      await database.drop();
       await sandbox.stop();
+      // A database handed in outlives this app (a restart); one made here goes with it.
+      if (!options.database) await database.drop();
     },
   };
 }
