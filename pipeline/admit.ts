@@ -7,6 +7,7 @@ import type { Accepted } from './accepted.ts';
 import type { Acker } from './acker.ts';
 import type { Caller, Command } from './defineCommand.ts';
 import type { InvocationBase, Outcome, TextInvocation } from './invocation.ts';
+import { refuseUnknownNames } from './knownNames.ts';
 import { type Parsed, parsedShape } from './parse.ts';
 import type { PipelineDeps } from './pipelineDeps.ts';
 import { deniedMessage, failedMessage, invalidMessage, noticeMessage } from './views/common.ts';
@@ -78,6 +79,10 @@ export async function admit(
     await ack.say(invalidMessage(problem, invalid?.usage));
     return 'invalid';
   }
+
+  // A name that does not exist is a typo to point out, not a denial (before authorizing).
+  const unknown = await refuseUnknownNames(deps, ack, { ...base, ...shape }, command, parsed.args, caller);
+  if (unknown) return unknown;
 
   const { decision, resource } = authorize(deps, command, parsed.args, caller);
   const attempt: AuditEntry = {

@@ -59,6 +59,31 @@ export interface Confirmation {
 }
 
 /**
+ * A name in a command's arguments that must be one dpbot knows (a team, a task, a dataset, a
+ * service). The pipeline checks it before authorizing, so a typo is answered as unknown, with
+ * suggestions among the names the caller may see, rather than as a denial.
+ */
+export interface NamedResource {
+  /** What it names, for the message: `team`, `task`, `service`. */
+  kind: string;
+  name: string;
+  /** Every name of this kind; undefined when that cannot be known now (a catalog that did not answer). */
+  known: readonly string[] | undefined;
+  /** The resource a name of this kind is authorized as (`team:<name>`). */
+  resource: (name: string) => string;
+  /** The action whose grants decide which names the caller may see; the command's by default. */
+  action?: string;
+  /** Where the caller finds the names they may use (`"workers" lists the teams`). */
+  hint?: string;
+}
+
+/** What a command's name check sees: who asks, before anything is authorized or recorded. */
+export interface NameContext<D = unknown> {
+  caller: Caller;
+  services: D;
+}
+
+/**
  * How tokens map onto argument names. Positionals fill `positionals` in order (the last may end
  * with `...` to take the rest as an array); `--flag value`, `--flag=value` and `key=value` fill
  * the named fields (kebab-case flags become camelCase names).
@@ -91,6 +116,14 @@ export interface CommandDefinition<S extends z.ZodType, D = unknown> {
   limitNames?: readonly string[];
   resource?: (args: z.output<S>) => string;
   limits?: (args: z.output<S>) => Record<string, number>;
+  /**
+   * The names in the arguments that must exist (see NamedResource), checked before authorizing.
+   * Keep it cheap: it runs before Slack is acknowledged (configuration, cached catalogs).
+   */
+  names?: (
+    args: z.output<S>,
+    ctx: NameContext<D>,
+  ) => Promise<readonly NamedResource[]> | readonly NamedResource[];
   confirm?: (args: z.output<S>, ctx: CommandContext<D>) => Promise<Confirmation | null> | Confirmation | null;
   /**
    * Two-person rule decided by the command itself (e.g. scaling above a team's threshold); a
@@ -115,6 +148,7 @@ export interface Command<D = unknown> {
   validate(raw: Record<string, unknown>): { ok: true; args: unknown } | { ok: false; error: z.ZodError };
   resource(args: unknown): string;
   limits(args: unknown): Record<string, number>;
+  names(args: unknown, ctx: NameContext<D>): Promise<readonly NamedResource[]>;
   confirm(args: unknown, ctx: CommandContext<D>): Promise<Confirmation | null>;
   approval(args: unknown, ctx: CommandContext<D>): Promise<Approval | null>;
   run(args: unknown, ctx: CommandContext<D>): Promise<Message | undefined>;
@@ -145,6 +179,7 @@ export function defineCommand<S extends z.ZodType, D = unknown>(def: CommandDefi
     },
     resource: (args) => def.resource?.(args as Args) ?? '*',
     limits: (args) => def.limits?.(args as Args) ?? {},
+    names: async (args, ctx) => (def.names ? await def.names(args as Args, ctx) : []),
     confirm: async (args, ctx) => (def.confirm ? ((await def.confirm(args as Args, ctx)) ?? null) : null),
     approval: async (args, ctx) => (def.approval ? ((await def.approval(args as Args, ctx)) ?? null) : null),
     run: async (args, ctx) => (await def.run(args as Args, ctx)) ?? undefined,
@@ -159,6 +194,7 @@ export function bindCommand<D>(command: Command<D>, deps: D): Command {
   const withDeps = (ctx: CommandContext): CommandContext<D> => ({ ...ctx, services: deps });
   return {
     ...command,
+    names: (args, ctx) => command.names(args, { ...ctx, services: deps }),
     confirm: (args, ctx) => command.confirm(args, withDeps(ctx)),
     approval: (args, ctx) => command.approval(args, withDeps(ctx)),
     run: (args, ctx) => command.run(args, withDeps(ctx)),

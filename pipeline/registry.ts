@@ -1,5 +1,5 @@
-import { distance } from 'fastest-levenshtein';
 import { InputError } from '../core/errors.ts';
+import { nearestNames } from '../core/suggest.ts';
 import { ActionCatalog, type ActionInfo } from '../policies/actionCatalog.ts';
 import type { Command } from './defineCommand.ts';
 
@@ -54,34 +54,27 @@ export class CommandRegistry {
     const group = this.all().filter((c) => c.name.startsWith(`${first} `));
     if (group.length > 0) {
       const names = group.map((c) => c.name);
-      const near = second === undefined ? [] : this.nearest(`${first} ${second}`, names);
+      const near = second === undefined ? [] : nearestNames(`${first} ${second}`, names, 3);
       const lead =
         second === undefined ? `"${first}" needs a subcommand` : `unknown command "${first} ${second}"`;
       throw new InputError(
         `${lead}${near.length ? `; did you mean ${near.map((n) => `"${n}"`).join(' or ')}?` : ''} (${first} commands: ${names.join(', ')})`,
       );
     }
-    const near = this.nearest(
+    const near = nearestNames(
       second === undefined ? first : `${first} ${second}`,
       this.all().map((c) => c.name),
+      3,
     ).concat(
-      this.nearest(
+      nearestNames(
         first,
         [...this.#commands.keys()].filter((n) => !n.includes(' ')),
+        3,
       ),
     );
     const unique = [...new Set(near)].slice(0, 3);
     throw new InputError(
       `unknown command "${tokens[0] ?? ''}"${unique.length ? `; did you mean ${unique.map((n) => `"${n}"`).join(' or ')}?` : ''} Type "help" for the list.`,
     );
-  }
-
-  private nearest(word: string, names: readonly string[]): string[] {
-    const limit = Math.max(2, Math.floor(word.length / 3));
-    return names
-      .map((name) => ({ name, d: distance(word, name) }))
-      .filter((x) => x.d <= limit)
-      .sort((a, b) => a.d - b.d)
-      .map((x) => x.name);
   }
 }

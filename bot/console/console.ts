@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
-import { actionKind, type MessageHandle, type Responder } from '../../pipeline/message.ts';
+import { actionKind, type Responder } from '../../pipeline/message.ts';
 import type { CommandPipeline } from '../../pipeline/pipeline.ts';
 import { ConsoleSurface } from './consoleSurface.ts';
 
@@ -34,13 +34,7 @@ export async function runConsole(options: ConsoleOptions): Promise<void> {
   const where = (visibility: string | undefined) => (visibility === 'in_channel' ? '[to the channel] ' : '');
 
   const responder: Responder = {
-    send: async (message) => {
-      const handle: MessageHandle = {
-        update: async (m) => surface.print(m, handle, `(updated) ${where(m.visibility)}`),
-      };
-      surface.print(message, handle, where(message.visibility));
-      return handle;
-    },
+    send: async (message) => surface.reply(message, (m) => where(m.visibility)),
   };
 
   const rl = createInterface({
@@ -58,14 +52,20 @@ export async function runConsole(options: ConsoleOptions): Promise<void> {
   rl.on('SIGINT', stop);
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
+  const prompt = () => {
+    rl.prompt();
+    surface.promptShown(true);
+  };
   if (options.interactive) {
+    surface.attachPrompt({ redraw: () => rl.prompt(true) });
     write(BANNER);
     write(`Acting as ${as}.`);
     rl.setPrompt('dp> ');
-    rl.prompt();
+    prompt();
   }
   try {
     for await (const rawLine of rl) {
+      surface.promptShown(false);
       const line = rawLine.trim();
       if (line === 'exit' || line === 'quit' || line === '.quit') break;
       if (line !== '') {
@@ -78,9 +78,10 @@ export async function runConsole(options: ConsoleOptions): Promise<void> {
             write(`Acting as ${as}.`);
           }
         } else if (/^\d+$/.test(line)) {
-          const pressed = surface.button(Number(line));
-          if (!pressed) write(`There is no button ${line}.`);
+          const press = surface.press(Number(line));
+          if (!press.ok) write(press.problem);
           else {
+            const pressed = press.button;
             write(`> pressed "${pressed.label}"`);
             await pipeline.handleAction({
               requestId: randomUUID(),
@@ -105,9 +106,11 @@ export async function runConsole(options: ConsoleOptions): Promise<void> {
           });
         }
       }
-      if (options.interactive && !closed) rl.prompt();
+      if (options.interactive && !closed) prompt();
     }
   } finally {
+    surface.promptShown(false);
+    surface.flush();
     rl.close();
     process.removeListener('SIGTERM', stop);
     process.removeListener('SIGINT', stop);

@@ -9,16 +9,18 @@ export interface RenderedButton {
 
 /** Slack mrkdwn to plain text: links and mentions readable, entities decoded. */
 export function plainText(mrkdwn: string): string {
-  // Code spans are literal (a cron schedule's `*` is not bold): only the text between them is
-  // read as markup. Entities are decoded in both, as Slack does (`task run <task>` is sent as
-  // `&lt;task&gt;` inside the code span, and shown with angle brackets).
+  // Code is literal (a cron schedule's `*` is not bold): only the text between code spans and
+  // preformatted blocks is read as markup. Entities are decoded in both, as Slack does
+  // (`task run <task>` is sent as `&lt;task&gt;` inside the code span, and shown with angle
+  // brackets); a block's fences are dropped, as Slack draws a box instead.
   return mrkdwn
-    .split(/(`[^`\n]+`)/)
-    .map((part) =>
-      part.startsWith('`') && part.endsWith('`') && part.length > 1
-        ? entities(part.slice(1, -1))
-        : styled(part),
-    )
+    .split(/(```[\s\S]*?```|`[^`\n]+`)/)
+    .map((part) => {
+      if (part.length >= 6 && part.startsWith('```') && part.endsWith('```'))
+        return entities(part.slice(3, -3));
+      if (part.length > 1 && part.startsWith('`') && part.endsWith('`')) return entities(part.slice(1, -1));
+      return styled(part);
+    })
     .join('');
 }
 

@@ -1,5 +1,8 @@
+import { join } from 'node:path';
+import { resolveConfigRelative } from '../../core/config/relativePath.ts';
 import { sandboxNote } from '../../core/config/sandbox.ts';
-import type { Env } from '../../core/config/secrets.ts';
+import { type Env, readSecret } from '../../core/config/secrets.ts';
+import type { LoadedConfig } from '../config/loadConfig.ts';
 import type { Config } from '../config/schema.ts';
 import { argoSandboxPart } from './argoSandbox.ts';
 import { datasetCatalogPart, datasetProducersPart } from './datasetsSandboxPart.ts';
@@ -7,7 +10,7 @@ import { githubTeamsPart, googleDirectoryPart } from './directoryParts.ts';
 import { jiraSandboxPart } from './jiraSandbox.ts';
 import { kubernetesSandbox } from './kubernetesSandbox.ts';
 import { argoCdSandboxPart, githubSandboxPart } from './release.ts';
-import type { RunningPart, SandboxPart } from './sandboxPart.ts';
+import type { RunningPart, SandboxContext, SandboxPart } from './sandboxPart.ts';
 
 /** Every simulated system; each capability adds its own. Each starts only while its system is simulated. */
 export const sandboxParts: SandboxPart[] = [
@@ -41,6 +44,16 @@ export interface RunningSandbox {
 }
 
 /**
+ * Where the simulators keep their state: beside the embedded database (`database.dataDir`), whose
+ * records of scales and runs describe it, so both survive a restart together. With DATABASE_URL
+ * the records live elsewhere, and the simulators start from their demo data every time.
+ */
+export function sandboxStateDir(loaded: LoadedConfig, env: Env): string | undefined {
+  if (readSecret(env, 'DATABASE_URL')) return undefined;
+  return join(resolveConfigRelative(loaded, loaded.config.database.dataDir), 'sandbox');
+}
+
+/**
  * Starts the simulators of the systems `config.sandbox` marks simulated, on 127.0.0.1, and returns
  * a copy of the configuration pointing those integrations at them; the real systems keep what the
  * configuration says. With no system simulated, nothing starts and the configuration is kept.
@@ -48,13 +61,14 @@ export interface RunningSandbox {
 export async function startSandbox(
   config: Config,
   parts: readonly SandboxPart[] = sandboxParts,
+  options: Pick<SandboxContext, 'stateDir'> = {},
 ): Promise<RunningSandbox> {
   const simulated = config.sandbox;
   const chosen = parts.filter((p) => simulated[p.system]);
   const sandboxed = structuredClone(config);
   const running: RunningPart[] = [];
   const env: Record<string, string> = {};
-  const context = { simulated, now: new Date() };
+  const context: SandboxContext = { simulated, now: new Date(), stateDir: options.stateDir };
   try {
     for (const part of chosen) {
       const started = await part.start(context);

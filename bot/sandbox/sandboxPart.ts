@@ -15,6 +15,8 @@ export interface SandboxContext {
   simulated: SandboxSelection;
   /** One moment for every part, so generated demo data agrees across them. */
   now: Date;
+  /** Where a simulator may keep its state across restarts (beside the embedded database); unset: start from the demo data. */
+  stateDir?: string | undefined;
 }
 
 /** One simulated external system, started with realistic demo data. */

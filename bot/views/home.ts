@@ -5,7 +5,7 @@ import { formatTime } from '../../core/time.ts';
 import type { AuditRecord } from '../../db/stores/auditStore.ts';
 import { describeGrant, joinWithin } from '../../handlers/directory/commands/whoami.ts';
 import type { Caller } from '../../pipeline/defineCommand.ts';
-import { escapeMrkdwn, lineSections } from '../../pipeline/views/common.ts';
+import { codeText, escapeMrkdwn, lineSections } from '../../pipeline/views/common.ts';
 
 /** Grants listed on the Home tab; `whoami` lists them all, a page at a time. */
 const GRANTS_SHOWN = 15;
@@ -27,12 +27,12 @@ export function homeView(input: {
   const { caller } = input;
   const recent = input.recent.map(
     (r) =>
-      `${formatTime(r.at)} · ${Md.codeInline(shorten(r.commandText ?? r.command ?? ''))} · ${r.kind === 'attempt' ? r.decision : r.outcome}`,
+      `${formatTime(r.at)} · ${codeText(shorten(r.commandText ?? r.command ?? ''))} · ${r.kind === 'attempt' ? r.decision : r.outcome}`,
   );
   const grants = caller.grants.slice(0, GRANTS_SHOWN).map((g) => `• ${describeGrant(g)}`);
   const moreGrants = caller.grants.length - grants.length;
   const groups = joinWithin(caller.groups.map(escapeMrkdwn), GROUPS_TEXT);
-  const whoami = Md.codeInline(`${input.command} whoami`);
+  const whoami = codeText(`${input.command} whoami`);
   const groupsText = caller.groups.length
     ? `${groups.text}${groups.left > 0 ? ` and ${groups.left} more (${whoami} lists them)` : ''}`
     : 'none';
@@ -40,7 +40,7 @@ export function homeView(input: {
   const blocks: BlockBuilder[] = [
     Blocks.Header({ text: 'dpbot' }),
     Blocks.Section({
-      text: `You are ${Md.bold(escapeMrkdwn(caller.name ?? caller.email))} <${escapeMrkdwn(caller.email)}>. Groups: ${groupsText}.`,
+      text: `You are ${Md.bold(escapeMrkdwn(caller.name ?? caller.email))} ${escapeMrkdwn(`<${caller.email}>`)}. Groups: ${groupsText}.`,
     }),
     Blocks.Section({ text: Md.bold('You may') }),
     ...lineSections(grants.length ? grants : ['nothing yet'], 5),
@@ -52,7 +52,7 @@ export function homeView(input: {
     Blocks.Section({ text: Md.bold('Your recent commands') }),
     ...lineSections(recent.length ? recent : ['none yet'], 3),
     Blocks.Context().elements(
-      `Type ${Md.codeInline(`${input.command} help`)} in any channel to see what you can run.`,
+      `Type ${codeText(`${input.command} help`)} in any channel to see what you can run.`,
     ),
   ];
   return HomeTab()

@@ -13,5 +13,6 @@ export function tasksDeps(services: Services): TasksDeps {
     now: services.now,
     argo: services.argo,
     jira: services.jira,
+    datasetCatalog: services.datasets,
   };
 }

@@ -46,6 +46,11 @@ export interface CallerRecord {
 
 export interface AccessStore {
   findUser(by: { email: string } | { slackUserId: string }): Promise<DirectoryUser | undefined>;
+  /**
+   * People a bare word may mean (`grace`): the part of the e-mail before the @, else the whole
+   * name, else its first word, ignoring case; those of the closest kind, at most `limit`.
+   */
+  usersNamed(word: string, limit?: number): Promise<DirectoryUser[]>;
   /** The user, their groups and every grant that applies to them, in one round trip. */
   loadCaller(email: string): Promise<CallerRecord | undefined>;
   allGrants(): Promise<Grant[]>;
@@ -129,6 +134,24 @@ export class PgAccessStore implements AccessStore {
       ORDER BY u.id LIMIT 1`);
     const row = result.rows[0];
     return row ? toUser(row) : undefined;
+  }
+
+  async usersNamed(word: string, limit = 5): Promise<DirectoryUser[]> {
+    const w = word.toLowerCase();
+    // The closest kind of match wins: `grace` is grace@… before Grace Kelly.
+    const result = await this.db.execute<UserRow>(sql`
+      WITH m AS (
+        SELECT u.id, u.email, u.name, u.slack_user_id,
+               EXISTS (SELECT 1 FROM user_sources s WHERE s.user_id = u.id AND s.active) AS active,
+               CASE WHEN split_part(u.email, '@', 1) = ${w} THEN 0 WHEN lower(u.name) = ${w} THEN 1 ELSE 2 END AS rank
+        FROM users u
+        WHERE split_part(u.email, '@', 1) = ${w} OR lower(u.name) = ${w}
+           OR lower(split_part(u.name, ' ', 1)) = ${w}
+      )
+      SELECT id, email, name, slack_user_id, active FROM m
+      WHERE rank = (SELECT min(rank) FROM m)
+      ORDER BY email LIMIT ${limit}`);
+    return result.rows.map(toUser);
   }
 
   async loadCaller(email: string): Promise<CallerRecord | undefined> {

@@ -57,6 +57,12 @@ export interface DatasetDetail extends DatasetAnswer {
   row: DatasetRow;
 }
 
+/** The catalog's names: none configured, not answering (nor recently enough), or its list. */
+export type CatalogNames =
+  | { kind: 'none' }
+  | { kind: 'unreachable'; error: string }
+  | { kind: 'ok'; names: string[] };
+
 /** Datasets from the catalog and their producers' runs, combined and cached. */
 export interface DatasetService {
   overview(): Promise<DatasetOverview>;
@@ -66,6 +72,14 @@ export interface DatasetService {
   names(): Promise<string[]>;
   /** The names known without asking any source now: the last catalog read, whatever its age, and the mapping. */
   knownNames(): string[];
+  /**
+   * Every dataset name there is, to tell a known name from an unknown one: undefined when the
+   * catalog is configured but neither answered nor has an answer recent enough (`maxStale`) to
+   * stand in, since then nobody can say a name does not exist.
+   */
+  allNames(): Promise<string[] | undefined>;
+  /** What the catalog itself holds, to check a dataset someone typed (a task's parameter). */
+  catalogNames(): Promise<CatalogNames>;
 }
 
 /** What the service reads of the `datasets` section (parsed by handlers/datasets/config.ts). */
@@ -155,11 +169,24 @@ export class CombinedDatasetService implements DatasetService {
     return this.#withProducers(listing?.ok ? listing.value.datasets : []);
   }
 
+  async allNames(): Promise<string[] | undefined> {
+    const catalog = await this.catalogNames();
+    if (catalog.kind === 'unreachable') return undefined;
+    return this.#withProducers(catalog.kind === 'ok' ? catalog.names.map((name) => ({ name })) : []);
+  }
+
+  async catalogNames(): Promise<CatalogNames> {
+    const listing = await this.#listCatalog();
+    if (!listing) return { kind: 'none' };
+    if (!listing.ok) return { kind: 'unreachable', error: listing.error };
+    return { kind: 'ok', names: listing.value.datasets.map((d) => d.name) };
+  }
+
   knownNames(): string[] {
     return this.#withProducers(this.#catalogList.last('list')?.value.datasets ?? []);
   }
 
-  #withProducers(datasets: readonly CatalogDataset[]): string[] {
+  #withProducers(datasets: readonly Pick<CatalogDataset, 'name'>[]): string[] {
     const names = new Set(datasets.map((d) => d.name));
     for (const name of Object.keys(this.#config.producers)) names.add(name);
     return [...names].sort();

@@ -1,6 +1,6 @@
 import { Blocks, Md } from 'slack-block-builder';
 import type { HomePanel } from '../../pipeline/homePanels.ts';
-import { escapeMrkdwn } from '../../pipeline/views/common.ts';
+import { codeText, escapeMrkdwn } from '../../pipeline/views/common.ts';
 import { decide } from '../../policies/decide.ts';
 import type { ReleaseDeps } from './deps.ts';
 
@@ -25,6 +25,6 @@ export const releaseHomePanel: HomePanel<ReleaseDeps> = async ({ caller, service
   return [
     Blocks.Divider(),
     Blocks.Section({ text: `${Md.bold('Weekly release')}\n${escapeMrkdwn(text)}` }),
-    Blocks.Context().elements(`${Md.codeInline('/dp release status')} for the details`),
+    Blocks.Context().elements(`${codeText('/dp release status')} for the details`),
   ];
 };

@@ -1,9 +1,9 @@
-import { Blocks, Elements, Md } from 'slack-block-builder';
+import { Blocks, Elements } from 'slack-block-builder';
 import { formatDuration } from '../../core/config/duration.ts';
 import type { ReleaseApp, ReleaseService, ReleaseSnapshot } from '../../db/stores/releaseStore.ts';
 import type { Assessment } from '../../integrations/argocd/assess.ts';
 import { blocks, type Message } from '../../pipeline/message.ts';
-import { noticeMessage, RUN_ACTION } from '../../pipeline/views/common.ts';
+import { codeText, noticeMessage, RUN_ACTION } from '../../pipeline/views/common.ts';
 
 /**
  * One look of the ship watcher, as a pure function: what the release looks like, what Argo CD said,
@@ -103,7 +103,7 @@ function rollbackButton(releaseId: number, application: string): Message {
     text: `Roll back ${application}: release rollback ${application} --release ${releaseId}`,
     visibility: 'in_channel',
     blocks: blocks(
-      Blocks.Section({ text: `Roll back ${Md.codeInline(application)} to what ran before this release?` }),
+      Blocks.Section({ text: `Roll back ${codeText(application)} to what ran before this release?` }),
       Blocks.Actions().elements(
         Elements.Button({
           text: `Rollback ${application}`,

@@ -3,7 +3,7 @@ import { formatTime } from '../../core/time.ts';
 import type { ReleaseApp, ReleasePr, ReleaseSnapshot } from '../../db/stores/releaseStore.ts';
 import type { TrackedIssue } from '../../integrations/jira/releaseTracker.ts';
 import { blocks, type Message } from '../../pipeline/message.ts';
-import { escapeMrkdwn, lineSections, RUN_ACTION } from '../../pipeline/views/common.ts';
+import { codeText, escapeMrkdwn, lineSections, RUN_ACTION } from '../../pipeline/views/common.ts';
 import { andMore } from '../../pipeline/views/paging.ts';
 import { categoryByName, OTHER, readableTitle } from './categorize.ts';
 import type { ReleaseCategory } from './config.ts';
@@ -128,7 +128,7 @@ export function releaseMessage(snapshot: ReleaseSnapshot, config: ReleaseConfigS
       ...chunks.map((c) => Blocks.Actions().elements(...c)),
       unbuttoned.length > 0 &&
         Blocks.Context().elements(
-          `Rollback for ${andMore(unbuttoned.map(escapeMrkdwn), 10)}: ${Md.codeInline(escapeMrkdwn(`release rollback <application> --release ${r.id}`))}`,
+          `Rollback for ${andMore(unbuttoned.map(escapeMrkdwn), 10)}: ${codeText(`release rollback <application> --release ${r.id}`)}`,
         ),
       Blocks.Actions().elements(...actions),
     ),
@@ -267,7 +267,7 @@ export function engineeringNotes(
   });
   const { lines, plain, left } = fitGroups(groups, [`${releaseTitle(snapshot)} — release notes`]);
   const more = left.length
-    ? `${left.length} more service(s), each with ${Md.codeInline(escapeMrkdwn(notesCommand(snapshot)))}: ${andMore(left.map(escapeMrkdwn), 20)}`
+    ? `${left.length} more service(s), each with ${codeText(notesCommand(snapshot))}: ${andMore(left.map(escapeMrkdwn), 20)}`
     : '';
   const skipped = snapshot.confirmations.filter((c) => c.decision === 'skip').map((c) => c.service);
   const context = [

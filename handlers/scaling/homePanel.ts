@@ -1,7 +1,7 @@
 import { Blocks, Md } from 'slack-block-builder';
 import { workloadRef } from '../../integrations/kubernetes/kubernetes.ts';
 import type { HomePanel } from '../../pipeline/homePanels.ts';
-import { lineSections } from '../../pipeline/views/common.ts';
+import { codeText, lineSections } from '../../pipeline/views/common.ts';
 import { decide } from '../../policies/decide.ts';
 import type { ScalingDeps } from './deps.ts';
 
@@ -29,9 +29,9 @@ export const workersHomePanel: HomePanel<ScalingDeps> = async ({ caller, service
               timer = setTimeout(() => reject(new Error('timeout')), READ_BUDGET_MS);
             }),
           ]).finally(() => clearTimeout(timer));
-          return `• ${Md.codeInline(name)}: ${state.replicas} desired, ${state.ready ?? '?'} ready`;
+          return `• ${codeText(name)}: ${state.replicas} desired, ${state.ready ?? '?'} ready`;
         } catch {
-          return `• ${Md.codeInline(name)}: the cluster did not answer`;
+          return `• ${codeText(name)}: the cluster did not answer`;
         }
       }),
     ),

@@ -31,7 +31,7 @@ export interface ScalePlan {
   hpa: HpaState | null;
   /** Said in the confirmation and in the announcement. */
   warnings: string[];
-  /** Why the caller must confirm first; empty: no question. */
+  /** Why the caller must confirm first, each a clause that reads after "because"; empty: no question. */
   confirmReasons: string[];
 }
 
@@ -175,14 +175,14 @@ export async function planScale(
     }
   }
 
-  if (to === 0 && from > 0) confirmReasons.push(`scales ${name} to 0: every worker stops`);
+  if (to === 0 && from > 0) confirmReasons.push(`it scales ${name} to 0: every worker stops`);
   if (team.confirmAbove !== undefined && to > team.confirmAbove && to > from)
     confirmReasons.push(
-      `more than ${team.confirmAbove} workers, the level at which ${team.name} asks for a confirmation`,
+      `${to} is more than ${team.confirmAbove} workers, the level at which ${team.name} asks for a confirmation`,
     );
   if (to !== 0 && ratio(from, to) > 2)
     confirmReasons.push(
-      `${to > from ? 'more than doubles' : 'cuts to less than half'} the count (${from} → ${to})`,
+      `it ${to > from ? 'more than doubles' : 'cuts to less than half'} the count (${from} → ${to})`,
     );
 
   return { team, target, ref, mode: options.mode, from, to, state, hpa, warnings, confirmReasons };

@@ -1,6 +1,6 @@
-import { distance } from 'fastest-levenshtein';
 import { InputError, UpstreamError } from '../../core/errors.ts';
 import type { KubernetesClusters } from '../../integrations/kubernetes/kubernetes.ts';
+import type { NamedResource } from '../../pipeline/defineCommand.ts';
 import type { TargetConfig, TeamConfig } from './config.ts';
 import type { ScalingDeps } from './deps.ts';
 
@@ -14,15 +14,20 @@ export function findTeam(config: ScalingDeps['config'], name: string, usage?: st
     throw new InputError(
       'no teams are configured yet; the dpbot administrators add them under "teams" in the configuration',
     );
-  const near = config.teams
-    .map((t) => ({ name: t.name, d: distance(name, t.name) }))
-    .filter((x) => x.d <= Math.max(2, Math.floor(name.length / 3)))
-    .sort((a, b) => a.d - b.d)
-    .map((x) => `"${x.name}"`);
-  throw new InputError(
-    `unknown team "${name}"${near.length ? `; did you mean ${near.slice(0, 2).join(' or ')}?` : ''} (teams: ${config.teams.map((t) => t.name).join(', ')})`,
-    usage,
-  );
+  // Commands check team names before authorizing (teamNamed), suggesting only teams the caller
+  // may see; this is reached only when the configuration changed under a waiting request.
+  throw new InputError(`there is no team "${name}"; "workers" lists the teams`, usage);
+}
+
+/** A team named in a command, checked against `teams` before authorizing. */
+export function teamNamed(config: ScalingDeps['config'], name: string): NamedResource {
+  return {
+    kind: 'team',
+    name,
+    known: config.teams.map((t) => t.name),
+    resource: (n) => `team:${n}`,
+    hint: '"workers" lists the teams',
+  };
 }
 
 /** The named target, or the team's only one; a team with several needs `--target`. */

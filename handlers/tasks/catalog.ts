@@ -1,7 +1,6 @@
-import { distance } from 'fastest-levenshtein';
 import { InputError, NotAllowedError } from '../../core/errors.ts';
 import { clipText } from '../../core/text.ts';
-import type { CommandContext } from '../../pipeline/defineCommand.ts';
+import type { CommandContext, NamedResource } from '../../pipeline/defineCommand.ts';
 import type { ActionInfo } from '../../policies/actionCatalog.ts';
 import { mayEver } from '../../policies/decide.ts';
 import type { TaskConfig } from './config.ts';
@@ -46,14 +45,23 @@ export function withTeamChoices(task: TaskConfig, config: TasksSettings): TaskCo
 export function findTask(config: TasksSettings, name: string): TaskConfig {
   const task = config.tasks.find((t) => t.name === name);
   if (task) return withTeamChoices(task, config);
-  const near = config.tasks
-    .map((t) => ({ name: t.name, d: distance(t.name, name) }))
-    .filter((x) => x.d <= Math.max(2, Math.floor(name.length / 3)))
-    .sort((a, b) => a.d - b.d)
-    .map((x) => `"${x.name}"`);
-  throw new InputError(
-    `there is no task "${name}"${near.length ? `; did you mean ${near.slice(0, 2).join(' or ')}?` : ''} ("task list" shows the tasks you may run)`,
-  );
+  // Commands check task names before authorizing (taskNamed), suggesting only tasks the caller
+  // may run; this is reached only when the configuration changed under a waiting request.
+  throw new InputError(`there is no task "${name}"; ${TASK_LIST_HINT}`);
+}
+
+const TASK_LIST_HINT = '"task list" shows the tasks you may run';
+
+/** A task named in a command, checked against `tasks` before authorizing; suggested if the caller may run it. */
+export function taskNamed(config: TasksSettings, name: string): NamedResource {
+  return {
+    kind: 'task',
+    name,
+    known: config.tasks.map((t) => t.name),
+    resource: (n) => `task:${n}`,
+    action: TASKS_RUN,
+    hint: TASK_LIST_HINT,
+  };
 }
 
 /** Longest usage line: it shares a Slack section (3,000 characters) with a description or problems. */

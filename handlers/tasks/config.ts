@@ -15,6 +15,8 @@ const K8S_NAME = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
 export const RESERVED_PARAMETERS = ['ticket'] as const;
 /** Parameters whose accepted values are safe inside a resource name (`team:{team}`). */
 const RESOURCE_SAFE_TYPES = new Set(['dataset', 'team', 'enum']);
+/** Parameter types whose values are ordered, so that two of them can make a range. */
+const RANGE_TYPES = new Set(['date', 'int', 'duration']);
 
 const k8sName = (what: string) =>
   z
@@ -43,6 +45,11 @@ const parameterSchema = z
     maxLength: integer({ min: 1, max: 1900 }).optional(),
     // Past 100 (the most a Slack select holds) the form asks for the value as text instead.
     values: z.array(z.string().min(1).max(75)).min(1).max(1000).optional(),
+    /**
+     * A dataset parameter's value must be in the dataset catalog; when the catalog cannot be read,
+     * `refuse` (the default) submits nothing and says so, `allow` submits unchecked and says that.
+     */
+    catalogDown: z.enum(['refuse', 'allow']).optional(),
   })
   .superRefine((p, ctx) => {
     const problem = (message: string, path: string) =>
@@ -63,6 +70,8 @@ const parameterSchema = z
         problem(`not a valid regular expression: ${String(error)}`, 'pattern');
       }
     }
+    if (p.catalogDown !== undefined && p.type !== 'dataset')
+      problem('catalogDown is for dataset parameters only', 'catalogDown');
     if (p.maxLength !== undefined && p.type !== 'string')
       problem('maxLength is for string parameters only', 'maxLength');
     for (const key of ['min', 'max'] as const) {
@@ -93,6 +102,28 @@ const parameterSchema = z
       ctx.addIssue({ code: 'custom', message: `the default ${checked.problem}`, path: ['default'] });
   });
 
+const rangeSchema = z.strictObject({
+  from: z.string().min(1),
+  to: z.string().min(1),
+  maxSpan: z.union([z.string(), z.number()]).optional(),
+});
+
+/** Why a range cannot be checked as declared: its parameters, their types, its span. */
+function rangeProblem(
+  r: z.output<typeof rangeSchema>,
+  parameters: readonly TaskParameter[],
+): string | undefined {
+  const from = parameters.find((p) => p.name === r.from);
+  const to = parameters.find((p) => p.name === r.to);
+  if (!from || !to) return `from and to must name parameters of the task (${r.from}, ${r.to})`;
+  if (from.type !== to.type || !RANGE_TYPES.has(from.type))
+    return `${r.from} and ${r.to} must both be dates, both ints or both durations`;
+  if (r.maxSpan === undefined) return undefined;
+  const ok =
+    from.type === 'int' ? typeof r.maxSpan === 'number' : parseDuration(String(r.maxSpan)) !== undefined;
+  return ok ? undefined : `maxSpan must be ${from.type === 'int' ? 'a number' : 'a duration such as 31d'}`;
+}
+
 export const taskSchema = z
   .strictObject({
     name: z
@@ -107,6 +138,11 @@ export const taskSchema = z
     namespace: k8sName('namespace').max(63).optional(),
     // The form has a block per parameter and Slack allows 100 per modal; 30 leaves room and reads.
     parameters: z.array(parameterSchema).max(30).default([]),
+    /**
+     * Pairs of parameters that make a range: `from` may not come after `to`, and with `maxSpan`
+     * they may be at most that far apart (a duration for dates and durations, a number for ints).
+     */
+    ranges: z.array(rangeSchema).max(10).default([]),
     /** What the caller must be granted, on `resource`; defaults: tasks.run on task:<name>. */
     action: z
       .string()
@@ -147,6 +183,10 @@ export const taskSchema = z
           path: ['parameters', i, 'name'],
         });
       names.add(p.name);
+    });
+    t.ranges.forEach((r, i) => {
+      const problem = rangeProblem(r, t.parameters);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem, path: ['ranges', i] });
     });
     if (t.resource !== undefined) {
       const byName = new Map(t.parameters.map((p) => [p.name, p]));

@@ -19,6 +19,12 @@ export interface TasksSettings {
   slack: { channels: { announce?: string | undefined } };
 }
 
+/** What the dataset catalog holds: none configured, not answering, or its names. */
+export type DatasetCatalogNames =
+  | { kind: 'none' }
+  | { kind: 'unreachable'; error: string }
+  | { kind: 'ok'; names: readonly string[] };
+
 /** What the tasks capability needs; bot/wiring/tasks.ts builds it and bot/app.ts binds it. */
 export interface TasksDeps {
   config: TasksSettings;
@@ -33,6 +39,11 @@ export interface TasksDeps {
   argo?: ArgoClient | undefined;
   /** Absent when `jira.url` is not set: no tickets or comments. */
   jira?: JiraClient | undefined;
+  /**
+   * The dataset catalog (the datasets capability's, cached), which dataset parameters are checked
+   * against before a run is submitted; absent when no catalog or Argo is configured for datasets.
+   */
+  datasetCatalog?: { catalogNames(): Promise<DatasetCatalogNames> } | undefined;
 }
 
 /** Commands of this capability, written against TasksDeps. */

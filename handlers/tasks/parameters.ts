@@ -1,4 +1,4 @@
-import { parseDuration } from '../../core/config/duration.ts';
+import { formatDuration, parseDuration } from '../../core/config/duration.ts';
 import { andMore } from '../../pipeline/views/paging.ts';
 import { DATASET_NAME } from '../datasets/config.ts';
 import { TEAM_NAME } from '../scaling/config.ts';
@@ -34,6 +34,16 @@ export interface TaskParameter {
   maxLength?: number | undefined;
   /** The choices of an enum; for a team, the teams offered (and accepted). */
   values?: readonly string[] | undefined;
+  /** A dataset parameter while the catalog cannot be read: refuse (default) or allow unchecked. */
+  catalogDown?: 'refuse' | 'allow' | undefined;
+}
+
+/** Two parameters that make a range (`from` … `to`), as the task declares them. */
+export interface TaskRange {
+  from: string;
+  to: string;
+  /** The most `to` may be past `from`: a duration (dates, durations) or a number (ints). */
+  maxSpan?: string | number | undefined;
 }
 
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
@@ -108,7 +118,7 @@ export function describeType(p: TaskParameter, more?: string): string {
     case 'duration':
       return 'a duration such as 90m, 2h or 7d';
     case 'dataset':
-      return 'a dataset name such as orders';
+      return 'a dataset name such as sales.orders_daily';
     case 'team':
       return p.values?.length ? `a team: ${choices(p.values, more)}` : 'a team name such as team-x';
   }
@@ -225,6 +235,57 @@ export function sampleValue(p: TaskParameter): string | undefined {
     if (checked.ok) return checked.value;
   }
   return undefined;
+}
+
+const DAY = 86_400_000;
+
+/** A value of a range's type as a number, to compare and subtract: ms for dates and durations. */
+function ordinal(type: ParameterType, value: string): number | undefined {
+  if (type === 'date') return Date.parse(`${value}T00:00:00Z`);
+  if (type === 'duration') return parseDuration(value);
+  if (type === 'int') return Number(value);
+  return undefined;
+}
+
+function spanText(type: ParameterType, span: number): string {
+  if (type === 'int') return String(span);
+  return type === 'date' ? `${span / DAY} day(s)` : formatDuration(span);
+}
+
+/**
+ * The task's ranges against accepted values: `from` after `to` (a backfill from the 7th to the 1st),
+ * or further apart than `maxSpan`. A range with a value missing is left to the missing check.
+ */
+export function checkRanges(
+  parameters: readonly TaskParameter[],
+  ranges: readonly TaskRange[],
+  values: Readonly<Record<string, string>>,
+): string[] {
+  const problems: string[] = [];
+  for (const r of ranges) {
+    const type = parameters.find((p) => p.name === r.from)?.type;
+    const a = values[r.from];
+    const b = values[r.to];
+    if (!type || a === undefined || b === undefined) continue;
+    const from = ordinal(type, a);
+    const to = ordinal(type, b);
+    if (from === undefined || to === undefined) continue;
+    if (from > to) {
+      problems.push(`${r.from} (${a}) comes after ${r.to} (${b}); give the range in order`);
+      continue;
+    }
+    const max =
+      r.maxSpan === undefined
+        ? undefined
+        : type === 'int'
+          ? Number(r.maxSpan)
+          : parseDuration(String(r.maxSpan));
+    if (max !== undefined && to - from > max)
+      problems.push(
+        `${r.from} ${a} to ${r.to} ${b} is ${spanText(type, to - from)} apart; this task takes at most ${spanText(type, max)} at once, so split it into several runs`,
+      );
+  }
+  return problems;
 }
 
 export interface ValidatedParameters {

@@ -2,7 +2,7 @@ import { Blocks, Md } from 'slack-block-builder';
 import { InputError } from '../../core/errors.ts';
 import type { Message } from '../../pipeline/message.ts';
 import { blocks } from '../../pipeline/message.ts';
-import { escapeMrkdwn, lineSections } from '../../pipeline/views/common.ts';
+import { codeText, escapeMrkdwn, lineSections } from '../../pipeline/views/common.ts';
 import { andMore, pageButtons, pageOf } from '../../pipeline/views/paging.ts';
 import { taskUsage, valuesCommand } from './catalog.ts';
 import type { TaskConfig } from './config.ts';
@@ -38,12 +38,12 @@ export function taskMessage(task: TaskConfig): Message {
     text: [title, usage, ...lines].join('\n'),
     blocks: blocks(
       Blocks.Section({ text: `${Md.bold(escapeMrkdwn(task.name))}: ${escapeMrkdwn(task.description)}` }),
-      Blocks.Section({ text: Md.codeInline(escapeMrkdwn(usage)) }),
+      Blocks.Section({ text: codeText(usage) }),
       ...lineSections(
         lines.map((l) => `• ${escapeMrkdwn(l)}`),
         20,
       ),
-      Blocks.Context().elements(`${Md.codeInline(`task run ${task.name}`)} with no parameters opens a form`),
+      Blocks.Context().elements(`${codeText(`task run ${task.name}`)} with no parameters opens a form`),
     ),
   };
 }
@@ -81,7 +81,7 @@ export function valuesMessage(
       Blocks.Context().elements(
         more
           ? escapeMrkdwn(more)
-          : `${Md.codeInline(`task run ${task.name} ${p.name}=<value>`)} runs it with one of them`,
+          : `${codeText(`task run ${task.name} ${p.name}=<value>`)} runs it with one of them`,
       ),
       navigation.length > 0 && Blocks.Actions().elements(...navigation),
     ),

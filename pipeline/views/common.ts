@@ -7,6 +7,17 @@ export function escapeMrkdwn(text: string): string {
   return text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
 }
 
+/**
+ * Text shown as inline code, escaped for mrkdwn. A code span cannot hold a backtick or a line
+ * break (Slack ends it there and shows the rest with stray backticks), so such text — a command
+ * someone typed — is quoted instead; empty text is shown as nothing rather than as "``".
+ */
+export function codeText(text: string): string {
+  if (text === '') return '';
+  if (/[`\n]/.test(text)) return `"${escapeMrkdwn(text)}"`;
+  return Md.codeInline(escapeMrkdwn(text));
+}
+
 export function noticeMessage(text: string, visibility: Message['visibility'] = 'ephemeral'): Message {
   return {
     text: escapeMrkdwn(text),
@@ -17,7 +28,7 @@ export function noticeMessage(text: string, visibility: Message['visibility'] = 
 
 export function invalidMessage(problem: string, usage?: string): Message {
   const lines = [`${Md.bold('Not run')}: ${escapeMrkdwn(problem)}`];
-  if (usage) lines.push(`Usage: ${Md.codeInline(escapeMrkdwn(usage))}`);
+  if (usage) lines.push(`Usage: ${codeText(usage)}`);
   return {
     text: escapeMrkdwn(usage ? `Not run: ${problem}\nUsage: ${usage}` : `Not run: ${problem}`),
     visibility: 'ephemeral',
@@ -78,7 +89,7 @@ export function confirmationMessage(input: {
     blocks: blocks(
       Blocks.Section({ text: `${Md.bold('Please confirm')}: ${escapeMrkdwn(input.summary)}${details}` }),
       Blocks.Context().elements(
-        `${Md.codeInline(escapeMrkdwn(input.commandText))} · expires ${Md.italic(input.expiresAt.toISOString().slice(11, 16))} UTC`,
+        `${codeText(input.commandText)} · expires ${Md.italic(input.expiresAt.toISOString().slice(11, 16))} UTC`,
       ),
       Blocks.Actions().elements(
         Elements.Button({ text: 'Confirm', actionId: CONFIRM_ACTION, value: input.pendingId }).danger(),
@@ -105,7 +116,7 @@ export function approvalMessage(input: {
     ),
     visibility: 'in_channel',
     blocks: blocks(
-      Blocks.Section({ text: `${who} asks to run ${Md.codeInline(escapeMrkdwn(input.commandText))}` }),
+      Blocks.Section({ text: `${who} asks to run ${codeText(input.commandText)}` }),
       Blocks.Context().elements(
         `Needs approval by ${needed}, not the requester · expires ${input.expiresAt.toISOString().slice(11, 16)} UTC`,
       ),

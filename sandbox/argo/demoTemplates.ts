@@ -4,6 +4,9 @@ import type { SimStep, SimTemplate } from './argoSimulator.ts';
 /** Namespace of the sandbox's data jobs (the tasks in dpbot.example.yaml run there). */
 export const DEMO_NAMESPACE = 'data-jobs';
 
+/** The demo dataset whose backfill fails on its third day. */
+export const BROKEN_BACKFILL_DATASET = 'team-x.events_history';
+
 function days(from: string, to: string, cap = 31): string[] {
   const out: string[] = [];
   const start = new Date(`${from}T00:00:00Z`);
@@ -16,8 +19,9 @@ function days(from: string, to: string, cap = 31): string[] {
 }
 
 /**
- * `backfill`: re-runs a dataset's pipeline day by day. The dataset `legacy_events` has a hole in
- * its source on the third day, so a newcomer can watch a run fail with the failing step named.
+ * `backfill`: re-runs a dataset's pipeline day by day. The dataset `team-x.events_history` (in
+ * the demo catalog) has a hole in its source on the third day, so a newcomer can watch a run fail
+ * with the failing step named.
  */
 export const backfillTemplate: SimTemplate = {
   kind: 'WorkflowTemplate',
@@ -36,7 +40,7 @@ export const backfillTemplate: SimTemplate = {
       },
     ];
     range.forEach((day, i) => {
-      const broken = p.dataset === 'legacy_events' && i === 2;
+      const broken = p.dataset === BROKEN_BACKFILL_DATASET && i === 2;
       steps.push({
         name: `load-${day}`,
         logs: [

@@ -115,6 +115,13 @@ export interface ForbidRule {
   namespace?: string;
 }
 
+/** The objects and how many pods are ready, as JSON: what a restart of the sandbox keeps. */
+export interface ClusterSnapshot {
+  version: number;
+  objects: [key: string, object: Record<string, unknown>][];
+  ready: [key: string, ready: number][];
+}
+
 export interface KubernetesSimulatorOptions {
   /** The bearer token the server accepts (default `sandbox-token`). */
   token?: string;
@@ -422,6 +429,36 @@ export class KubernetesSimulator {
     if (!object) return undefined;
     const scalable = this.#scalables.get(this.#key(this.#typeOfKind(kind), namespace, name));
     return scalable ? scalable.desired(object) : undefined;
+  }
+
+  /** Bumped by every change; a snapshot taken at the same version holds the same state. */
+  get version(): number {
+    return this.#version;
+  }
+
+  /** The state now, to be restored by a later simulator seeded the same way. */
+  snapshot(): ClusterSnapshot {
+    return {
+      version: this.#version,
+      objects: [...this.#objects].map(([key, object]) => [key, structuredClone(object)]),
+      ready: [...this.#scalables].map(([key, s]) => [key, s.ready]),
+    };
+  }
+
+  /**
+   * Puts a snapshot's objects in place of the seeded ones with the same kind, namespace and name
+   * (others are left out: the seed says what exists), with their ready pods.
+   */
+  restore(snapshot: ClusterSnapshot): this {
+    for (const [key, object] of snapshot.objects)
+      if (this.#objects.has(key)) this.#objects.set(key, structuredClone(object) as KubeObject);
+    for (const [key, ready] of snapshot.ready) {
+      const scalable = this.#scalables.get(key);
+      if (scalable) scalable.ready = ready;
+    }
+    this.#version = Math.max(this.#version, snapshot.version);
+    for (const object of this.#objects.values()) this.#syncStatus(object);
+    return this;
   }
 
   ready(kind: string, namespace: string, name: string): number | undefined {

@@ -6,7 +6,12 @@ import { NotJsonAnswerError, UpstreamError } from '../../core/errors.ts';
 import { HttpArgoClient } from '../../integrations/argo/argoClient.ts';
 import { LABEL_VALUE, labelValue } from '../../integrations/argo/labels.ts';
 import { ArgoSimulator } from '../../sandbox/argo/argoSimulator.ts';
-import { DEMO_NAMESPACE, demoCronWorkflows, demoTemplates } from '../../sandbox/argo/demoTemplates.ts';
+import {
+  BROKEN_BACKFILL_DATASET,
+  DEMO_NAMESPACE,
+  demoCronWorkflows,
+  demoTemplates,
+} from '../../sandbox/argo/demoTemplates.ts';
 
 const TOKEN = 'argo-test-token';
 const argo = new ArgoSimulator({ token: TOKEN, forbiddenNamespaces: ['finance'], autoAdvance: false });
@@ -65,7 +70,7 @@ describe('Argo Workflows client against the simulator', () => {
       namespace: DEMO_NAMESPACE,
       kind: 'WorkflowTemplate',
       template: 'backfill',
-      parameters: { dataset: 'legacy_events', from: '2026-11-01', to: '2026-11-05' },
+      parameters: { dataset: BROKEN_BACKFILL_DATASET, from: '2026-11-01', to: '2026-11-05' },
       labels: { 'dpbot/run': '7' },
     });
     const name = wf.metadata.name ?? '';

@@ -332,13 +332,13 @@ describe('dataset <name>', () => {
     expect(unknown.text).toContain('not found in Argo Workflows');
   });
 
-  it('a name the catalog does not know: not found, with suggestions, audited', async () => {
+  it('a name the catalog does not know: unknown before authorizing, with suggestions, audited', async () => {
     const r = await run('dataset payments.refunds_hourlyy');
-    expect(r.outcome).toBe('not_found');
+    expect(r.outcome).toBe('invalid');
     expect(r.text).toContain(
-      'no dataset "payments.refunds_hourlyy" in the catalog; did you mean "payments.refunds_hourly"',
+      'there is no dataset "payments.refunds_hourlyy"; did you mean "payments.refunds_hourly"',
     );
-    expect(r.audit.at(-1)).toMatchObject({ kind: 'outcome', outcome: 'not_found' });
+    expect(r.audit.at(-1)).toMatchObject({ kind: 'attempt', outcome: 'unknown_resource' });
   });
 });
 

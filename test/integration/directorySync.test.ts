@@ -410,9 +410,11 @@ describe('access sync through the pipeline', () => {
 
   it('explains a wrong source, and denies those without access.sync', async () => {
     const wrong = await run('access sync nope');
-    expect(wrong.outcome).toBe('rejected');
-    expect(wrong.reply).toContain('there is no directory source "nope"; configured: file, google, github');
-    expect(wrong.rows.at(-1)).toMatchObject({ kind: 'outcome', outcome: 'rejected' });
+    expect(wrong.outcome).toBe('invalid');
+    expect(wrong.reply).toContain(
+      'there is no directory source "nope"; directory sources you may use: file, github, google, slack',
+    );
+    expect(wrong.rows.at(-1)).toMatchObject({ kind: 'attempt', outcome: 'unknown_resource' });
     const bad = await run('access sync Not_A_Name');
     expect(bad.outcome).toBe('invalid');
     expect(bad.reply).toContain('source: expected a lower-case name');

@@ -252,11 +252,11 @@ describe('a release whose deployment goes wrong', () => {
     const denied = await run(world, 'rollback catalog', 'grace@example.com');
     expect(denied.outcome).toBe('denied');
     const unknown = await run(world, 'rollback nothing-here', 'ada@example.com');
-    expect(unknown.outcome).toBe('not_found');
+    expect(unknown.outcome).toBe('invalid');
     expect(unknown.texts[0]).toContain(
-      'no service is named "nothing-here"; the services are orders-api, ingest, catalog',
+      'there is no service "nothing-here"; services you may use: catalog, ingest, orders-api',
     );
-    expect(unknown.rows.at(-1)).toMatchObject({ kind: 'outcome', outcome: 'not_found' });
+    expect(unknown.rows.at(-1)).toMatchObject({ kind: 'attempt', outcome: 'unknown_resource' });
   });
 
   it('a stopped release can be cancelled, which frees the way for the next one', async () => {

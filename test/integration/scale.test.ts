@@ -160,7 +160,9 @@ describe('scale', () => {
     const asked = await run('scale team-x 13 --reason "catch up"', ADA);
     expect(asked.outcome).toBe('awaiting_confirmation');
     expect(asked.text).toBe('Confirm: Scale team-x/workers 8 → 13');
-    expect(JSON.stringify(asked.responder.sent[0]?.message.blocks)).toContain('more than 12 workers');
+    expect(JSON.stringify(asked.responder.sent[0]?.message.blocks)).toContain(
+      'Asked first because 13 is more than 12 workers, the level at which team-x asks for a confirmation.',
+    );
     expect(replicas('Deployment', 'team-x', 'ingest-workers')).toBe(8);
     const confirmed = await click(CONFIRM_ACTION, pendingIdOf(asked.responder.sent), ADA);
     expect(confirmed.outcome).toBe('ok');
@@ -183,7 +185,7 @@ describe('scale', () => {
     const asked = await run('scale team-x 3', ADA);
     expect(asked.outcome).toBe('awaiting_confirmation');
     expect(JSON.stringify(asked.responder.sent[0]?.message.blocks)).toContain(
-      'cuts to less than half the count (13 → 3)',
+      'Asked first because it cuts to less than half the count (13 → 3).',
     );
     const cancelled = await click(CANCEL_ACTION, pendingIdOf(asked.responder.sent), ADA);
     expect(cancelled.outcome).toBe('cancelled');
@@ -192,7 +194,7 @@ describe('scale', () => {
     const doubling = await run('scale team-q 5', ADA);
     expect(doubling.outcome).toBe('awaiting_confirmation');
     expect(JSON.stringify(doubling.responder.sent[0]?.message.blocks)).toContain(
-      'more than doubles the count (2 → 5)',
+      'Asked first because it more than doubles the count (2 → 5).',
     );
   });
 
@@ -200,7 +202,7 @@ describe('scale', () => {
     const asked = await run('scale team-q 0', ADA);
     expect(asked.outcome).toBe('awaiting_confirmation');
     expect(JSON.stringify(asked.responder.sent[0]?.message.blocks)).toContain(
-      'scales team-q/workers to 0: every worker stops',
+      'Asked first because it scales team-q/workers to 0: every worker stops.',
     );
     const confirmed = await click(CONFIRM_ACTION, pendingIdOf(asked.responder.sent), ADA);
     expect(confirmed.outcome).toBe('ok');
@@ -498,7 +500,7 @@ describe('scale', () => {
       ['scale team-x 8 --for soon', 'invalid', 'for: expected a duration such as 30m, 2h or 1d, got "soon"'],
       ['scale team-x 8 --for 30d', 'rejected', '--for must be between 1s and 7d'],
       ['scale team-x 5 --revert', 'invalid', 'give a number of workers or --revert, not both'],
-      ['scale team-w 5', 'rejected', 'unknown team "team-w"; did you mean "team-x"'],
+      ['scale team-w 5', 'invalid', 'there is no team "team-w"; did you mean "team-x"'],
       ['scale team-x', 'rejected', 'say how many workers team-x/workers should have'],
       ['scale team-x 5 --target nope', 'rejected', 'team-x has no target "nope" (targets: workers)'],
     ];

@@ -65,7 +65,7 @@ describe('the sandbox a newcomer starts with npm start', () => {
     const responder = recordingResponder();
     const outcome = await app.pipeline.handleText({
       entry: 'console',
-      text: 'task run backfill dataset=orders from=2026-11-01 to=2026-11-07',
+      text: 'task run backfill dataset=sales.orders_daily from=2026-11-01 to=2026-11-07',
       caller: { email: 'ada@example.com' },
       channel: 'console',
       responder,

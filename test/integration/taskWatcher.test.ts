@@ -122,7 +122,7 @@ describe.concurrent('progress of a task run', () => {
   it('ends a failed run with the failing step and its message', async () => {
     const { id, announcement } = await runOf(
       await start(
-        'task run backfill dataset=legacy_events from=2026-11-01 to=2026-11-04',
+        'task run backfill dataset=team-x.events_history from=2026-11-01 to=2026-11-04',
         'linus@example.com',
       ),
     );

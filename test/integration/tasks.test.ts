@@ -199,7 +199,6 @@ describe('task run', () => {
     ],
     [`task run echo message=${'x'.repeat(301)}`, 'message: is 301 characters long; at most 300'],
     ['task run echo message="{{workflow.name}}"', 'which Argo would read as an expression'],
-    ['task run bakfill dataset=orders', 'there is no task "bakfill"; did you mean "backfill"?'],
   ])('refuses %s before submitting anything, says why, audits it', async (text, problem) => {
     const before = sims.argo.submissions.length;
     const r = await run(text, 'ada@example.com');
@@ -207,6 +206,15 @@ describe('task run', () => {
     expect(r.text).toContain(problem);
     expect(sims.argo.submissions.length).toBe(before);
     expect(r.rows.at(-1)).toMatchObject({ kind: 'outcome', outcome: 'rejected' });
+  });
+
+  it('answers a task nobody has as unknown before authorizing, and audits it as invalid', async () => {
+    const before = sims.argo.submissions.length;
+    const r = await run('task run bakfill dataset=orders', 'ada@example.com');
+    expect(r.outcome).toBe('invalid');
+    expect(r.text).toContain('there is no task "bakfill"; did you mean "backfill"?');
+    expect(sims.argo.submissions.length).toBe(before);
+    expect(r.rows).toEqual([expect.objectContaining({ kind: 'attempt', outcome: 'unknown_resource' })]);
   });
 
   it('opens a form for missing parameters, and its submission runs the task', async () => {
@@ -402,7 +410,7 @@ describe('task status, logs, cancel and runs', () => {
 
   it('shows phase, progress and steps fresh from Argo, and a Stop button only to those who may', async () => {
     const { id, workflow } = await started(
-      'task run backfill dataset=legacy_events from=2026-11-01 to=2026-11-05',
+      'task run backfill dataset=team-x.events_history from=2026-11-01 to=2026-11-05',
       'linus@example.com',
     );
     sims.argo.advance(DEMO_NAMESPACE, workflow, 4);

@@ -218,7 +218,8 @@ const deployment = { method: 'GET', path: /\/deployments\/ingest-workers$/ };
 const submit = { method: 'POST', path: /\/api\/v1\/workflows\/[^/]+\/submit$/ };
 const workflow = { method: 'GET', path: /\/api\/v1\/workflows\/[^/]+\/echo-[^/]+$/ };
 const ticket = { method: 'GET', path: /\/rest\/api\/3\/issue\/DP-1$/ };
-const backfill = 'task run backfill dataset=orders from=2026-11-01 to=2026-11-07';
+// A dataset the simulated catalog holds: task run checks it there before submitting.
+const backfill = 'task run backfill dataset=sales.orders_daily from=2026-11-01 to=2026-11-07';
 const graphql = { method: 'POST', path: /^\/graphql$/ };
 const catalogList = { method: 'GET', path: /^\/api\/v1\/datasets$/ };
 const postMessage = { method: 'POST', path: /^\/api\/chat\.postMessage$/ };

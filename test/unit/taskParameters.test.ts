@@ -3,6 +3,7 @@ import { parseConfig } from '../../bot/config/loadConfig.ts';
 import { ConfigError } from '../../core/errors.ts';
 import { findTask } from '../../handlers/tasks/catalog.ts';
 import {
+  checkRanges,
   checkValue,
   sampleValue,
   type TaskParameter,
@@ -155,6 +156,58 @@ describe('task configuration', () => {
       'tasks[2].workflowTemplate: set exactly one of workflowTemplate or clusterWorkflowTemplate',
       'tasks[2].name: "dup" is defined twice',
     ]);
+  });
+
+  it('checks ranges and catalogDown as declared, and ranges against values', () => {
+    const task = (over: object) => ({
+      name: 'backfill',
+      description: 'x',
+      workflowTemplate: 'backfill',
+      parameters: [
+        { name: 'from', type: 'date' },
+        { name: 'to', type: 'date' },
+        { name: 'n', type: 'int' },
+        { name: 'note', type: 'string', catalogDown: 'allow' },
+      ],
+      ...over,
+    });
+    expect(
+      problems([
+        task({
+          ranges: [
+            { from: 'from', to: 'nope' },
+            { from: 'from', to: 'n' },
+            { from: 'from', to: 'to', maxSpan: 'a month' },
+          ],
+        }),
+      ]),
+    ).toEqual([
+      'tasks[0].parameters[3].catalogDown: catalogDown is for dataset parameters only',
+      'tasks[0].ranges[0]: from and to must name parameters of the task (from, nope)',
+      'tasks[0].ranges[1]: from and n must both be dates, both ints or both durations',
+      'tasks[0].ranges[2]: maxSpan must be a duration such as 31d',
+    ]);
+    const parameters: TaskParameter[] = [
+      { name: 'from', type: 'date', required: true },
+      { name: 'to', type: 'date', required: true },
+      { name: 'lo', type: 'int', required: true },
+      { name: 'hi', type: 'int', required: true },
+    ];
+    const ranges = [
+      { from: 'from', to: 'to', maxSpan: '7d' },
+      { from: 'lo', to: 'hi', maxSpan: 5 },
+    ];
+    expect(
+      checkRanges(parameters, ranges, { from: '2026-11-01', to: '2026-11-08', lo: '1', hi: '6' }),
+    ).toEqual([]);
+    expect(
+      checkRanges(parameters, ranges, { from: '2026-11-02', to: '2026-11-01', lo: '1', hi: '7' }),
+    ).toEqual([
+      'from (2026-11-02) comes after to (2026-11-01); give the range in order',
+      'lo 1 to hi 7 is 6 apart; this task takes at most 5 at once, so split it into several runs',
+    ]);
+    // A value missing is the missing check's to report.
+    expect(checkRanges(parameters, ranges, { from: '2026-11-02' })).toEqual([]);
   });
 
   it("offers and accepts the configuration's teams for a team parameter without values of its own", () => {

@@ -4,12 +4,13 @@ import { parseDuration } from '../../../core/config/duration.ts';
 import { InputError } from '../../../core/errors.ts';
 import { clipText } from '../../../core/text.ts';
 import { formatTime, parseSince } from '../../../core/time.ts';
-import type { AuditKind } from '../../../db/schema.ts';
+import { type AuditKind, auditKinds } from '../../../db/schema.ts';
+import type { CommandContext } from '../../../pipeline/defineCommand.ts';
 import { blocks } from '../../../pipeline/message.ts';
-import { escapeMrkdwn, lineSections, VIEW_ACTION } from '../../../pipeline/views/common.ts';
+import { codeText, escapeMrkdwn, lineSections, VIEW_ACTION } from '../../../pipeline/views/common.ts';
 import { quoteArg } from '../../../pipeline/views/modal.ts';
 import { ACTION_PATTERN } from '../../../policies/patterns.ts';
-import { defineCommand } from '../deps.ts';
+import { type AuditDeps, defineCommand } from '../deps.ts';
 
 const filterWord = z.string().max(254);
 
@@ -40,6 +41,74 @@ function auditCommandText(
   return parts.join(' ');
 }
 
+type AuditArgs = {
+  filters?: string[] | undefined;
+  user?: string | undefined;
+  action?: string | undefined;
+  since?: string | undefined;
+};
+type Filters = { user?: string | undefined; action?: string | undefined; since?: string | undefined };
+
+const looksLikeTime = (word: string) => parseDuration(word) !== undefined || /^\d{4}-\d{2}-\d{2}/.test(word);
+
+/**
+ * Reads the positional filter words in any order: an e-mail, "me", a Slack mention or a person's
+ * name (the directory says who: `grace`) filters by user; a duration or a date by time; an action
+ * dpbot has (or a pattern of them) by action. A word that is neither is refused with what it
+ * could have been, rather than taken for an action nobody has.
+ */
+async function readFilters(args: AuditArgs, ctx: CommandContext<AuditDeps>): Promise<Filters> {
+  let { action, since } = args;
+  let user = args.user === undefined ? undefined : await personOf(args.user, ctx);
+  if (args.user !== undefined && user === undefined)
+    throw new InputError(`no one in the directory is called "${args.user}"`, USAGE);
+  for (const word of args.filters ?? []) {
+    // A filter said twice (`audit tasks.run action=tasks.run`) is one filter, not a puzzle.
+    if (word === action || word === since || word.toLowerCase() === user?.toLowerCase()) continue;
+    if (!since && looksLikeTime(word)) {
+      since = word;
+      continue;
+    }
+    if (!action && ctx.services.knownAction(word)) {
+      action = word;
+      continue;
+    }
+    const person = user === undefined ? await personOf(word, ctx) : undefined;
+    if (person !== undefined) user = person;
+    // An action dpbot no longer has still finds its old rows.
+    else if (!action && ACTION_PATTERN.test(word) && word.includes('.')) action = word;
+    else
+      throw new InputError(
+        `cannot tell what "${word}" filters by: it is no person in the directory, no action and no time (give an e-mail or a name, an action such as workers.scale, or a time such as 7d)`,
+        USAGE,
+      );
+  }
+  return { user, action, since };
+}
+
+/**
+ * The e-mail a word names, if it names one person: `me`, an e-mail, `<@U123>` or `@grace` as
+ * Slack sends mentions, or a name the directory knows. Several people by that name is a question
+ * back, naming them.
+ */
+async function personOf(word: string, ctx: CommandContext<AuditDeps>): Promise<string | undefined> {
+  if (word === 'me') return ctx.caller.email;
+  const mention = /^<@([A-Z0-9]+)(?:\|[^>]*)?>$/.exec(word);
+  if (mention?.[1]) return (await ctx.services.people.findUser({ slackUserId: mention[1] }))?.email;
+  const bare = word.replace(/^@/, '');
+  if (bare.includes('@')) {
+    if (!z.email().safeParse(bare).success) throw new InputError(`"${word}" is not an e-mail address`, USAGE);
+    return bare.toLowerCase();
+  }
+  const people = await ctx.services.people.usersNamed(bare);
+  if (people.length > 1)
+    throw new InputError(
+      `"${word}" could be ${people.map((p) => p.email).join(', ')}: give the e-mail address`,
+      USAGE,
+    );
+  return people[0]?.email;
+}
+
 export const audit = defineCommand({
   name: 'audit',
   summary: 'Show recent audit records, by user, action and time',
@@ -47,16 +116,17 @@ export const audit = defineCommand({
   examples: [
     'audit',
     'audit ada@example.com',
+    'audit grace 1h',
     'audit workers.scale 7d',
     'audit user=ada@example.com since=2026-11-01',
     'audit workers.* page=2',
   ],
   description:
-    'Filters may be given in any order: an e-mail filters by user, a duration (7d) or date filters by time, anything else by action (workers.scale, workers.*). Newest first, limit records a page.',
+    'Filters may be given in any order: an e-mail, "me" or a name the directory knows (grace) filters by user; a duration (7d) or a date by time; an action (workers.scale, workers.*) by action, with every row of it: attempts, steps, outcomes and background events such as a workflow\'s result. Newest first, limit records a page.',
   params: { positionals: ['filters...'], keyValues: ['user', 'action', 'since', 'limit', 'page'] },
   args: z.object({
     filters: z.array(filterWord).max(3).optional(),
-    user: z.email().optional(),
+    user: filterWord.optional(),
     action: filterWord
       .regex(ACTION_PATTERN, { error: 'expected an action such as workers.scale' })
       .optional(),
@@ -68,24 +138,10 @@ export const audit = defineCommand({
   resourceKinds: ['audit'],
   resource: () => 'audit:log',
   run: async (args, ctx) => {
-    let { user, action, since } = args;
-    for (const word of args.filters ?? []) {
-      // A filter said twice (`audit tasks.run action=tasks.run`) is one filter, not a puzzle.
-      if (word === action || word === since || word.toLowerCase() === user?.toLowerCase()) continue;
-      if (word.includes('@') && !user) {
-        if (!z.email().safeParse(word).success)
-          throw new InputError(`"${word}" is not an e-mail address`, 'audit [user] [action] [since]');
-        user = word;
-      } else if ((parseDuration(word) !== undefined || /^\d{4}-\d{2}-\d{2}/.test(word)) && !since)
-        since = word;
-      else if (ACTION_PATTERN.test(word) && !action) action = word;
-      else
-        throw new InputError(
-          `cannot tell what "${word}" filters by (a user e-mail, an action, or a time)`,
-          'audit [user] [action] [since]',
-        );
-    }
-    const kinds: AuditKind[] = ['attempt', 'outcome'];
+    const { user, action, since } = await readFilters(args, ctx);
+    // Every row of an action, when one is named: its background events (a workflow's result, a
+    // timed revert) and steps are its outcomes too. Without one, steps would swamp the listing.
+    const kinds: AuditKind[] = action ? [...auditKinds] : ['attempt', 'outcome', 'event'];
     const search = {
       email: user,
       action,
@@ -144,10 +200,8 @@ export const audit = defineCommand({
         ),
         Blocks.Context().elements(
           [
-            ...(more
-              ? [`${rest} older: ${Md.codeInline(auditCommandText(named, args.limit, page + 1))}`]
-              : []),
-            `Full history: ${Md.codeInline('dpbot audit export --since 7d')}`,
+            ...(more ? [`${rest} older: ${codeText(auditCommandText(named, args.limit, page + 1))}`] : []),
+            `Full history: ${codeText('dpbot audit export --since 7d')}`,
           ].join(' · '),
         ),
         navigation.length > 0 && Blocks.Actions().elements(...navigation),

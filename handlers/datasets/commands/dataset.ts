@@ -1,11 +1,12 @@
-import { distance } from 'fastest-levenshtein';
 import { Blocks, Elements, Md } from 'slack-block-builder';
 import { z } from 'zod';
 import { NotFoundError } from '../../../core/errors.ts';
+import { nearOrContaining, suggestion } from '../../../core/suggest.ts';
 import { formatTime } from '../../../core/time.ts';
 import type { CommandContext } from '../../../pipeline/defineCommand.ts';
 import { blocks } from '../../../pipeline/message.ts';
 import {
+  codeText,
   escapeMrkdwn,
   lineSections,
   RUN_ACTION,
@@ -23,18 +24,6 @@ import { datasetService } from './datasets.ts';
 
 /** Slack's limit on one field of a section is 2,000 characters. */
 const FIELD_MAX = 1990;
-
-/** Names close to a mistyped one: containing it, or a few edits away. */
-export function suggestNames(wanted: string, names: readonly string[], max = 3): string[] {
-  const w = wanted.toLowerCase();
-  const containing = names.filter((n) => n.toLowerCase().includes(w));
-  const near = names
-    .map((n) => ({ n, d: distance(w, n.toLowerCase()) }))
-    .filter((x) => x.d <= Math.max(2, Math.floor(w.length / 3)))
-    .sort((a, b) => a.d - b.d)
-    .map((x) => x.n);
-  return [...new Set([...near, ...containing])].slice(0, max);
-}
 
 interface QuickButton {
   label: string;
@@ -65,13 +54,23 @@ export const dataset = defineCommand({
   action: 'datasets.read',
   resourceKinds: ['dataset'],
   resource: (args) => `dataset:${args.name}`,
+  names: async (args, ctx) => [
+    {
+      kind: 'dataset',
+      name: args.name,
+      known: await ctx.services.datasets?.allNames(),
+      resource: (n) => `dataset:${n}`,
+      hint: '"datasets" lists them',
+    },
+  ],
   run: async (args, ctx) => {
     const service = datasetService(ctx);
     const detail = await service.detail(args.name);
     if (!detail) {
-      const near = suggestNames(args.name, await service.names());
+      // Suggested only among the datasets the caller may read, as the pipeline's name check does.
+      const mine = (await service.names()).filter((n) => ctx.may('datasets.read', `dataset:${n}`));
       throw new NotFoundError(
-        `no dataset "${args.name}" in the catalog${near.length ? `; did you mean ${near.map((n) => `"${n}"`).join(' or ')}?` : ''} (datasets lists them)`,
+        `no dataset "${args.name}" in the catalog${suggestion(nearOrContaining(args.name, mine))} (datasets lists them)`,
       );
     }
     const now = ctx.services.now();
@@ -99,7 +98,7 @@ export const dataset = defineCommand({
         fields.push([
           'Schedule',
           describeSchedule(row.producer, now),
-          describeSchedule(row.producer, now, (p) => Md.codeInline(p)),
+          describeSchedule(row.producer, now, (p) => codeText(p)),
         ]);
     }
     const extra: [string, string][] = Object.entries(c?.extra ?? {});

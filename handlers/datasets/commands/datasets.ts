@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { InputError, UpstreamError } from '../../../core/errors.ts';
 import type { CommandContext } from '../../../pipeline/defineCommand.ts';
 import { blocks, type Message } from '../../../pipeline/message.ts';
-import { escapeMrkdwn, SECTION_TEXT_LIMIT, VIEW_ACTION } from '../../../pipeline/views/common.ts';
+import { codeText, escapeMrkdwn, SECTION_TEXT_LIMIT, VIEW_ACTION } from '../../../pipeline/views/common.ts';
 import { quoteArg } from '../../../pipeline/views/modal.ts';
 import { clipText } from '../../../pipeline/views/paging.ts';
 import type { DatasetRow, DatasetService } from '../datasetService.ts';
@@ -198,7 +198,7 @@ export const datasets = defineCommand({
             : section;
         }),
         Blocks.Context().elements(
-          `${freshness} · ${Md.codeInline('dataset <name>')} shows runs, owner and actions`,
+          `${freshness} · ${codeText('dataset <name>')} shows runs, owner and actions`,
         ),
         navigation.length > 0 && Blocks.Actions().elements(...navigation),
       ),

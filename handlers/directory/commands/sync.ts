@@ -60,6 +60,19 @@ export const accessSync = defineCommand({
   action: 'access.sync',
   resourceKinds: ['directory'],
   resource: (args) => `directory:${args.source ?? '*'}`,
+  names: (args, ctx) =>
+    args.source === undefined
+      ? []
+      : [
+          {
+            kind: 'directory source',
+            name: args.source,
+            // `slack` clears the cache of Slack profiles even where Slack is no source.
+            known: [...ctx.services.config.directory.sources.map((s) => s.name), 'slack'],
+            resource: (n) => `directory:${n}`,
+            hint: '"access status" lists the sources',
+          },
+        ],
   confirm: (args) =>
     args.force && !args.dryRun
       ? {

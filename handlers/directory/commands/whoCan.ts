@@ -2,7 +2,7 @@ import { Blocks, Elements, Md } from 'slack-block-builder';
 import { z } from 'zod';
 import { InputError } from '../../../core/errors.ts';
 import { blocks } from '../../../pipeline/message.ts';
-import { escapeMrkdwn, lineSections, VIEW_ACTION } from '../../../pipeline/views/common.ts';
+import { codeText, escapeMrkdwn, lineSections, VIEW_ACTION } from '../../../pipeline/views/common.ts';
 import { quoteArg } from '../../../pipeline/views/modal.ts';
 import {
   ACTION_PATTERN,
@@ -105,7 +105,7 @@ export const whoCan = defineCommand({
           lines.map((l) => `• ${l}`),
           20,
         ),
-        rest > 0 && Blocks.Context().elements(`and ${rest} more: ${Md.codeInline(next)}`),
+        rest > 0 && Blocks.Context().elements(`and ${rest} more: ${codeText(next)}`),
         navigation.length > 0 && Blocks.Actions().elements(...navigation),
       ),
     };

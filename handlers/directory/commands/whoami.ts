@@ -2,6 +2,7 @@ import { Blocks, Elements, Md } from 'slack-block-builder';
 import { z } from 'zod';
 import { blocks } from '../../../pipeline/message.ts';
 import {
+  codeText,
   escapeMrkdwn,
   lineSections,
   SECTION_TEXT_LIMIT,
@@ -100,7 +101,7 @@ export const whoami = defineCommand({
                 text: `nothing yet: ask ${escapeMrkdwn(ctx.services.config.access.adminContact)} for access`,
               }),
             ]),
-        rest > 0 && Blocks.Context().elements(`and ${rest} more: ${Md.codeInline(next)}`),
+        rest > 0 && Blocks.Context().elements(`and ${rest} more: ${codeText(next)}`),
         navigation.length > 0 && Blocks.Actions().elements(...navigation),
       ),
     };

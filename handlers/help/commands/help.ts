@@ -2,7 +2,7 @@ import { Blocks, Md } from 'slack-block-builder';
 import { z } from 'zod';
 import type { Command, CommandContext } from '../../../pipeline/defineCommand.ts';
 import { blocks, type Message } from '../../../pipeline/message.ts';
-import { escapeMrkdwn, lineSections } from '../../../pipeline/views/common.ts';
+import { codeText, escapeMrkdwn, lineSections } from '../../../pipeline/views/common.ts';
 import { mayEver } from '../../../policies/decide.ts';
 import { defineCommand, type HelpDeps } from '../deps.ts';
 
@@ -12,11 +12,11 @@ function allowed(command: Command, ctx: CommandContext<HelpDeps>): boolean {
 
 function overview(ctx: CommandContext<HelpDeps>): Message {
   const mine = ctx.services.registry.all().filter((c) => allowed(c, ctx));
-  const lines = mine.map((c) => `${Md.codeInline(c.usage)} — ${escapeMrkdwn(c.summary)}`);
+  const lines = mine.map((c) => `${codeText(c.usage)} — ${escapeMrkdwn(c.summary)}`);
   const hidden = ctx.services.registry.all().length - mine.length;
-  const footer = `Type ${Md.codeInline('help <command>')} for details and examples.${
+  const footer = `Type ${codeText('help <command>')} for details and examples.${
     hidden > 0
-      ? ` ${hidden} more command(s) need access you do not have; ${Md.codeInline('whoami')} shows what you have.`
+      ? ` ${hidden} more command(s) need access you do not have; ${codeText('whoami')} shows what you have.`
       : ''
   }`;
   // Said first while the sandbox runs, so nobody mistakes a simulated change for a real one.
@@ -37,14 +37,14 @@ function detail(command: Command, ctx: CommandContext<HelpDeps>): Message {
   const access =
     command.action === undefined
       ? 'Anyone known to dpbot may run it.'
-      : `Needs the ${Md.codeInline(command.action)} action${allowed(command, ctx) ? ' — you have it (on some resources at least).' : ' — you do not have it.'}`;
+      : `Needs the ${codeText(command.action)} action${allowed(command, ctx) ? ' — you have it (on some resources at least).' : ' — you do not have it.'}`;
   const parts = [
     `${Md.bold(command.name)} — ${escapeMrkdwn(command.summary)}`,
-    `Usage: ${Md.codeInline(command.usage)}`,
+    `Usage: ${codeText(command.usage)}`,
     command.description ? escapeMrkdwn(command.description) : '',
     access,
   ].filter(Boolean);
-  const examples = command.examples.map((e) => Md.codeInline(e)).join('\n');
+  const examples = command.examples.map(codeText).join('\n');
   return {
     text: [command.name, command.summary, `Usage: ${command.usage}`, ...command.examples].join('\n'),
     blocks: blocks(

@@ -1,4 +1,5 @@
 import { defineCommand } from '../deps.ts';
+import { serviceNamed } from '../names.ts';
 import { decide, decideArgs } from './common.ts';
 
 export const releaseInclude = defineCommand({
@@ -11,5 +12,6 @@ export const releaseInclude = defineCommand({
   action: 'release.confirm',
   resourceKinds: ['service'],
   resource: (a) => `service:${a.service}`,
+  names: (a, ctx) => [serviceNamed(ctx.services.config, a.service)],
   run: (args, ctx) => decide(args, 'include', ctx),
 });

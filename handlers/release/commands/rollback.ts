@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ConflictError, NotFoundError } from '../../../core/errors.ts';
 import type { Release } from '../../../db/stores/releaseStore.ts';
 import { defineCommand, type ReleaseDeps } from '../deps.ts';
+import { applicationNamed } from '../names.ts';
 import { loadSnapshot } from '../publish.ts';
 import { notDeployed, type RollbackTarget, rollBack } from '../rollback.ts';
 import { applicationArg, autoSyncNote, findRelease, releaseId } from './common.ts';
@@ -62,6 +63,7 @@ export const releaseRollback = defineCommand({
   // only known from the release. Grants for owners name both (`service:orders-*`, `app:orders-*`).
   resourceKinds: ['app'],
   resource: (a) => `app:${a.application}`,
+  names: (a, ctx) => [applicationNamed(ctx.services.config, a.application)],
   confirm: async (args, ctx) => {
     const { target } = await releaseTarget(ctx.services, args.application, args.release);
     return {

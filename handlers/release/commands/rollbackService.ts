@@ -3,6 +3,7 @@ import { InputError } from '../../../core/errors.ts';
 import type { ReleaseSnapshot } from '../../../db/stores/releaseStore.ts';
 import { previousDeployment } from '../../../integrations/argocd/assess.ts';
 import { defineCommand, type ReleaseDeps } from '../deps.ts';
+import { serviceNamed } from '../names.ts';
 import { requireArgo, serviceConfig } from '../people.ts';
 import { loadSnapshot } from '../publish.ts';
 import { type RollbackTarget, rollBack } from '../rollback.ts';
@@ -74,6 +75,7 @@ export const rollbackService = defineCommand({
   action: 'release.rollback',
   resourceKinds: ['service'],
   resource: (a) => `service:${a.service}`,
+  names: (a, ctx) => [serviceNamed(ctx.services.config, a.service)],
   confirm: async (args, ctx) => {
     const targets = (await adHocTargets(ctx.services, args.service, args.app)).map((t) => t.target);
     const notes = (await Promise.all(targets.map((t) => autoSyncNote(ctx, t.application)))).flat();

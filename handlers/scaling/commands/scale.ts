@@ -18,7 +18,7 @@ import { pickPending, runEarlyRevert } from '../earlyRevert.ts';
 import { readinessStatus } from '../messages.ts';
 import { type AppliedChange, applyPlan, planScale, type ScaleMode, type ScalePlan } from '../plan.ts';
 import { cancelRevertJob, scheduleRevert, temporaryChangeLine } from '../reverts.ts';
-import { findTarget, findTeam, label, SCALE_USAGE, who } from '../teams.ts';
+import { findTarget, findTeam, label, SCALE_USAGE, teamNamed, who } from '../teams.ts';
 
 const name = z
   .string()
@@ -139,7 +139,7 @@ async function confirmScale(args: ScaleArgs, ctx: CommandContext<ScalingDeps>): 
   return {
     summary: `Scale ${whatChanges(plan)} ${plan.from} → ${plan.to}${suffix}`,
     details: [
-      `This ${plan.confirmReasons.join('; ')}.`,
+      `Asked first because ${plan.confirmReasons.join('; ')}.`,
       ...(replaced
         ? [
             `This replaces the pending revert to ${replaced.fromReplicas} at ${formatTime(replaced.dueAt)} (${temporaryChangeLine(replaced)}).`,
@@ -315,6 +315,7 @@ export const scale = defineCommand({
   resourceKinds: ['team'],
   limitNames: ['maxReplicas'],
   resource: (a) => `team:${a.team}`,
+  names: (a, ctx) => [teamNamed(ctx.services.config, a.team)],
   limits: (a): Record<string, number> => (a.replicas !== undefined ? { maxReplicas: a.replicas } : {}),
   confirm: confirmScale,
   // Above the team's threshold, the pipeline posts the request for approval and runs it once approved.

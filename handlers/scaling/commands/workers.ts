@@ -7,6 +7,7 @@ import { describeRef, workloadRef } from '../../../integrations/kubernetes/kuber
 import type { CommandContext } from '../../../pipeline/defineCommand.ts';
 import { blocks, type Message } from '../../../pipeline/message.ts';
 import {
+  codeText,
   escapeMrkdwn,
   lineSections,
   RUN_ACTION,
@@ -16,7 +17,7 @@ import type { TargetConfig, TeamConfig } from '../config.ts';
 import { TEAM_NAME } from '../config.ts';
 import { defineCommand, type ScalingDeps } from '../deps.ts';
 import { argoAppOf } from '../plan.ts';
-import { findTeam, requireKubernetes } from '../teams.ts';
+import { findTeam, requireKubernetes, teamNamed } from '../teams.ts';
 
 const TEAMS_SHOWN = 12;
 const TARGETS_WITH_BUTTONS = 10;
@@ -107,6 +108,7 @@ export const workers = defineCommand({
   action: 'workers.read',
   resourceKinds: ['team'],
   resource: (a) => `team:${a.team ?? '*'}`,
+  names: (a, ctx) => (a.team ? [teamNamed(ctx.services.config, a.team)] : []),
   run: async (args, ctx): Promise<Message> => {
     const { config } = ctx.services;
     const teams = args.team
@@ -154,7 +156,7 @@ export const workers = defineCommand({
       if (more)
         notes.push(
           views.length > 1
-            ? `${escapeMrkdwn(more.slice(0, more.lastIndexOf(':')))}: ${Md.codeInline(`workers ${team.name}`)}`
+            ? `${escapeMrkdwn(more.slice(0, more.lastIndexOf(':')))}: ${codeText(`workers ${team.name}`)}`
             : escapeMrkdwn(more),
         );
       const mayScale = ctx.may('workers.scale', `team:${team.name}`);
@@ -165,7 +167,7 @@ export const workers = defineCommand({
           `Buttons for the first ${withButtons.length} targets; for the other ${rest}: scale ${team.name} --target <name> <workers>, or --revert`,
         );
         notes.push(
-          `Buttons for the first ${withButtons.length} targets; for the other ${rest}: ${Md.codeInline(`scale ${team.name} --target <name> <workers>`)} (or ${Md.codeInline('--revert')})`,
+          `Buttons for the first ${withButtons.length} targets; for the other ${rest}: ${codeText(`scale ${team.name} --target <name> <workers>`)} (or ${codeText('--revert')})`,
         );
       }
       if (notes.length) built.push(Blocks.Context().elements(notes.join(' · ')));

@@ -2,9 +2,9 @@ import { Blocks, Elements, Md } from 'slack-block-builder';
 import { z } from 'zod';
 import { InputError, NotAllowedError } from '../../../core/errors.ts';
 import { blocks } from '../../../pipeline/message.ts';
-import { escapeMrkdwn, RUN_ACTION } from '../../../pipeline/views/common.ts';
+import { codeText, escapeMrkdwn, RUN_ACTION } from '../../../pipeline/views/common.ts';
 import { clipText, pageButtons, pageOf } from '../../../pipeline/views/paging.ts';
-import { findTask, mayRun, taskUsage } from '../catalog.ts';
+import { findTask, mayRun, taskNamed, taskUsage } from '../catalog.ts';
 import { TASK_NAME } from '../config.ts';
 import { defineCommand } from '../deps.ts';
 import { findParameter, taskMessage, valuesMessage } from '../valuesMessage.ts';
@@ -28,6 +28,7 @@ export const taskList = defineCommand({
     parameter: z.string().min(1).max(64).optional(),
     page: z.coerce.number().int().min(1).max(10_000).default(1),
   }),
+  names: (a, ctx) => (a.task === undefined ? [] : [taskNamed(ctx.services.config, a.task)]),
   run: (a, ctx) => {
     if (a.task !== undefined) {
       const task = findTask(ctx.services.config, a.task);
@@ -44,7 +45,7 @@ export const taskList = defineCommand({
     const all = ctx.services.config.tasks;
     const mine = all.filter((t) => mayRun(ctx, t));
     const hidden = all.length - mine.length;
-    const footer = `${Md.codeInline('task run <task>')} with no parameters opens a form.${hidden > 0 ? ` ${hidden} more task(s) need access you do not have.` : ''}`;
+    const footer = `${codeText('task run <task>')} with no parameters opens a form.${hidden > 0 ? ` ${hidden} more task(s) need access you do not have.` : ''}`;
     if (mine.length === 0) {
       const text = all.length
         ? `There are ${all.length} task(s), but none you may run. Ask ${ctx.services.config.access.adminContact} for access.`
@@ -61,11 +62,10 @@ export const taskList = defineCommand({
     const title = paged
       ? `Tasks you may run: ${mine.length} · page ${page.page} of ${page.pages}`
       : 'Tasks you may run';
-    const more =
-      page.after > 0 ? `${page.after} more: ${Md.codeInline(`task list page=${page.page + 1}`)}` : '';
+    const more = page.after > 0 ? `${page.after} more: ${codeText(`task list page=${page.page + 1}`)}` : '';
     const sections = page.items.map((t) =>
       Blocks.Section({
-        text: `${Md.bold(escapeMrkdwn(t.name))} — ${escapeMrkdwn(t.description)}${t.confirm ? ' (asks to confirm)' : ''}\n${Md.codeInline(escapeMrkdwn(clipText(taskUsage(t), 2000)))}`,
+        text: `${Md.bold(escapeMrkdwn(t.name))} — ${escapeMrkdwn(t.description)}${t.confirm ? ' (asks to confirm)' : ''}\n${codeText(clipText(taskUsage(t), 2000))}`,
       }).accessory(Elements.Button({ text: 'Run', actionId: RUN_ACTION, value: `task run ${t.name}` })),
     );
     const navigation = pageButtons(page, (n) => `task list page=${n}`);

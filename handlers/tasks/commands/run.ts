@@ -1,6 +1,7 @@
 import { Blocks, type ButtonBuilder, Elements } from 'slack-block-builder';
 import { z } from 'zod';
 import { errorMessage, InputError, UpstreamError } from '../../../core/errors.ts';
+import { nearOrContaining, suggestion } from '../../../core/suggest.ts';
 import type { TaskRun } from '../../../db/stores/taskRunStore.ts';
 import { ARGO } from '../../../integrations/argo/argoClient.ts';
 import type { Workflow } from '../../../integrations/argo/types.ts';
@@ -12,6 +13,7 @@ import {
   authorizeTask,
   findTask,
   TASKS_RUN,
+  taskNamed,
   taskNamespace,
   taskResource,
   taskUsage,
@@ -22,7 +24,7 @@ import { defineCommand, type TasksDeps } from '../deps.ts';
 import { findSubmission } from '../findSubmission.ts';
 import { taskModal } from '../form.ts';
 import { JIRA_KEY, ticketFields } from '../jira.ts';
-import { placeholder, type TaskParameter, validateParameters } from '../parameters.ts';
+import { checkRanges, placeholder, type TaskParameter, validateParameters } from '../parameters.ts';
 import { formatParams, runMessage } from '../views.ts';
 import { renderKey, runLinks, scheduleWatch } from '../watcher.ts';
 
@@ -77,8 +79,49 @@ function plan(args: { task: string; params: Record<string, string> }, ctx: Comma
   if (ticket !== undefined && ticket !== '' && !JIRA_KEY.test(ticket))
     throw new InputError(`ticket: "${ticket}" is not a Jira issue key such as DP-123`, taskUsage(task));
   const checked = validateParameters(task.parameters, given, (p) => `"${valuesCommand(task, p)}" lists them`);
-  if (checked.problems.length > 0) throw new InputError(problemsText(checked.problems), taskUsage(task));
+  const problems = [...checked.problems, ...checkRanges(task.parameters, task.ranges, checked.values)];
+  if (problems.length > 0) throw new InputError(problemsText(problems), taskUsage(task));
   return { task, values: checked.values, missing: checked.missing, ticket: ticket || undefined, given };
+}
+
+const CATALOG = 'dataset catalog';
+
+/**
+ * Dataset parameters against the catalog, before anything is submitted: a dataset the catalog does
+ * not hold is refused, with the nearest names among those the caller may read. When the catalog
+ * cannot be read, each parameter's `catalogDown` decides: refuse (the default: nothing is
+ * submitted, and the caller is told why), or go on unchecked and say so in `warnings`.
+ */
+async function checkDatasets(
+  p: Plan,
+  ctx: CommandContext<TasksDeps>,
+  warnings: string[] = [],
+): Promise<void> {
+  const params = p.task.parameters.filter((q) => q.type === 'dataset' && p.values[q.name] !== undefined);
+  const catalog = params.length > 0 ? await ctx.services.datasetCatalog?.catalogNames() : undefined;
+  if (!catalog || catalog.kind === 'none') return;
+  const given = (qs: readonly TaskParameter[]) => qs.map((q) => `${q.name}=${p.values[q.name]}`).join(', ');
+  if (catalog.kind === 'unreachable') {
+    const refusing = params.filter((q) => q.catalogDown !== 'allow');
+    if (refusing.length > 0)
+      throw new UpstreamError(
+        CATALOG,
+        `could not be read (${catalog.error}), so ${given(refusing)} cannot be checked and nothing was submitted; try again in a minute`,
+      );
+    warnings.push(`The ${CATALOG} could not be read (${catalog.error}); ${given(params)} went unchecked.`);
+    return;
+  }
+  const known = new Set(catalog.names);
+  const readable = catalog.names.filter((n) => ctx.may('datasets.read', `dataset:${n}`));
+  const problems = params.flatMap((q) => {
+    const value = p.values[q.name] ?? '';
+    return known.has(value)
+      ? []
+      : [
+          `${q.name}: there is no dataset "${value}" in the catalog${suggestion(nearOrContaining(value, readable, 2))} ("datasets" lists them)`,
+        ];
+  });
+  if (problems.length > 0) throw new InputError(problemsText(problems), taskUsage(p.task));
 }
 
 /** The ticket named with ticket=: it must exist. A Jira that cannot answer does not stop the run. */
@@ -202,8 +245,8 @@ export const taskRun = defineCommand({
   summary: 'Run an ops task (an Argo workflow) with its parameters',
   usage: USAGE,
   examples: [
-    'task run backfill dataset=orders from=2026-11-01 to=2026-11-07',
-    'task run backfill dataset=orders from=2026-11-01 to=2026-11-07 ticket=DP-123',
+    'task run backfill dataset=sales.orders_daily from=2026-11-01 to=2026-11-07',
+    'task run backfill dataset=sales.orders_daily from=2026-11-01 to=2026-11-07 ticket=DP-123',
     'task run backfill',
   ],
   description:
@@ -221,12 +264,14 @@ export const taskRun = defineCommand({
   action: TASKS_RUN,
   resourceKinds: ['task'],
   resource: (a) => `task:${a.task}`,
-  confirm: (a, ctx) => {
+  names: (a, ctx) => [taskNamed(ctx.services.config, a.task)],
+  confirm: async (a, ctx) => {
     const p = plan(a, ctx);
     // With parameters missing, run opens the form; its submission comes back here complete.
     if (p.missing.length > 0) return null;
     authorizeTask(ctx, p.task, p.values);
     if (!p.task.confirm) return null;
+    await checkDatasets(p, ctx);
     return {
       summary: `Run ${p.task.name}: ${formatParams(p.values)}`,
       details: [
@@ -238,10 +283,11 @@ export const taskRun = defineCommand({
   },
   // A task's two-person rule: the pipeline asks its approvers after any confirmation. With
   // parameters missing there is nothing to approve yet; the form's submission comes back here.
-  approval: (a, ctx) => {
+  approval: async (a, ctx) => {
     const p = plan(a, ctx);
     if (p.missing.length > 0) return null;
     authorizeTask(ctx, p.task, p.values);
+    if (p.task.approval) await checkDatasets(p, ctx);
     return p.task.approval ?? null;
   },
   run: async (a, ctx) => {
@@ -272,6 +318,7 @@ export const taskRun = defineCommand({
         'not configured: set argo.url (and ARGO_TOKEN) so dpbot can submit workflows',
       );
     const warnings: string[] = [];
+    await checkDatasets(p, ctx, warnings);
     if (p.ticket) await checkTicket(ctx, p.ticket, warnings);
 
     const namespace = taskNamespace(services.config, p.task);

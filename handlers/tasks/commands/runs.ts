@@ -2,7 +2,7 @@ import { Blocks, Md } from 'slack-block-builder';
 import { z } from 'zod';
 import { InputError } from '../../../core/errors.ts';
 import { blocks } from '../../../pipeline/message.ts';
-import { escapeMrkdwn, lineSections } from '../../../pipeline/views/common.ts';
+import { codeText, escapeMrkdwn, lineSections } from '../../../pipeline/views/common.ts';
 import { TASK_NAME } from '../config.ts';
 import { defineCommand } from '../deps.ts';
 import { runLine } from '../views.ts';
@@ -50,7 +50,7 @@ export const taskRuns = defineCommand({
       blocks: blocks(
         Blocks.Section({ text: Md.bold(escapeMrkdwn(title)) }),
         ...lineSections(lines.map((l) => escapeMrkdwn(l))),
-        Blocks.Context().elements(`${Md.codeInline('task status <n>')} for one run`),
+        Blocks.Context().elements(`${codeText('task status <n>')} for one run`),
       ),
     };
   },

@@ -1,0 +1,41 @@
+import pino from 'pino';
+import { type App, createApp } from '../../bot/app.ts';
+import { exampleConfigPath, loadConfig } from '../../bot/config/loadConfig.ts';
+import { type RunningSandbox, startSandbox } from '../../bot/sandbox/index.ts';
+import { createTestDatabase, type TestDatabase } from './db.ts';
+
+export interface SandboxApp {
+  sandbox: RunningSandbox;
+  database: TestDatabase;
+  app: App;
+  close(): Promise<void>;
+}
+
+/**
+ * What `npm start` runs, in this process: the example configuration, the repository's policies and
+ * sandbox directory, every simulator; on a fresh test database, quiet.
+ */
+export async function startSandboxApp(
+  options: { stateDir?: string; database?: TestDatabase } = {},
+): Promise<SandboxApp> {
+  const loaded = loadConfig({ path: exampleConfigPath(), env: {} });
+  const sandbox = await startSandbox(loaded.config, undefined, { stateDir: options.stateDir });
+  sandbox.config.log.level = 'silent';
+  const database = options.database ?? (await createTestDatabase());
+  const app = await createApp({
+    loaded: { ...loaded, config: sandbox.config },
+    env: { ...sandbox.env, DATABASE_URL: database.url },
+    log: pino({ level: 'silent' }),
+  });
+  return {
+    sandbox,
+    database,
+    app,
+    close: async () => {
+      await app.close();
+      await sandbox.stop();
+      // A database handed in outlives this app (a restart); one made here goes with it.
+      if (!options.database) await database.drop();
+    },
+  };
+}
