@@ -8,6 +8,8 @@ interface Slot {
   latest: Message | undefined;
   inFlight: boolean;
   timer: NodeJS.Timeout | undefined;
+  /** Forgets the slot once the interval since its last update has passed with nothing new. */
+  idle: NodeJS.Timeout | undefined;
   lastSent: number;
   waiters: (() => void)[];
 }
@@ -51,9 +53,18 @@ export class MessageUpdater {
     const key = `${ref.channel}:${ref.ts}`;
     let slot = this.#slots.get(key);
     if (!slot) {
-      slot = { latest: undefined, inFlight: false, timer: undefined, lastSent: 0, waiters: [] };
+      slot = {
+        latest: undefined,
+        inFlight: false,
+        timer: undefined,
+        idle: undefined,
+        lastSent: 0,
+        waiters: [],
+      };
       this.#slots.set(key, slot);
     }
+    clearTimeout(slot.idle);
+    slot.idle = undefined;
     slot.latest = message;
     const done = new Promise<void>((resolve) => slot.waiters.push(resolve));
     this.#schedule(key, ref, slot);
@@ -74,7 +85,8 @@ export class MessageUpdater {
 
   /** Resolves once every pending update has gone out, within the limits. */
   async drained(): Promise<void> {
-    while (this.#slots.size > 0) await new Promise((resolve) => setTimeout(resolve, 50));
+    const pending = () => [...this.#slots.values()].some((s) => s.latest !== undefined || s.inFlight);
+    while (pending()) await new Promise((resolve) => setTimeout(resolve, 50));
   }
 
   #schedule(key: string, ref: MessageRef, slot: Slot): void {
@@ -124,7 +136,15 @@ export class MessageUpdater {
       if (sent) slot.lastSent = Date.now();
       for (const resolve of waiters) resolve();
       if (slot.latest) this.#schedule(key, ref, slot);
-      else this.#slots.delete(key);
+      else {
+        // Kept until the interval has passed, so an update right after this one still waits.
+        const forget = () => {
+          if (!slot.latest && !slot.inFlight && !slot.timer) this.#slots.delete(key);
+        };
+        const wait = slot.lastSent + this.#limits.minIntervalMs - Date.now();
+        if (wait > 0) slot.idle = setTimeout(forget, wait).unref();
+        else forget();
+      }
     }
   }
 }

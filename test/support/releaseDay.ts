@@ -2,7 +2,7 @@ import pino from 'pino';
 import { type App, createApp } from '../../bot/app.ts';
 import { loadConfig } from '../../bot/config/loadConfig.ts';
 import { createSlackClients } from '../../bot/slack/slackApp.ts';
-import type { SlackNotifier } from '../../bot/slack/slackNotifier.ts';
+import { SlackNotifier } from '../../bot/slack/slackNotifier.ts';
 import { releaseDeps } from '../../bot/wiring/release.ts';
 import { createMetrics } from '../../core/metrics.ts';
 import { releaseWorkers } from '../../handlers/release/jobs.ts';
@@ -35,13 +35,17 @@ export interface ReleaseDayOptions {
   databaseUrl: string;
   /** Delay of every answer of every simulator (ms). */
   latencyMs: number;
-  /** How long each of an Argo CD sync's four stages takes (ms). */
-  stageMs: number;
+  /** How long each of an Argo CD sync's four stages takes (ms); unset: a stage per read. */
+  stageMs?: number;
   /** release.settleTime and release.pollInterval (ms). */
   settleMs: number;
   pollMs: number;
-  /** Services per repository and pull requests; smaller for tests. */
+  /** Repositories (the last 3 monorepos), pull requests and Jira keys; smaller for tests. */
   scale?: { repositories: number; prs: number; jiraKeys: number };
+  /** Run the release workers (the watcher, the Jira job); off, a test runs the looks itself. */
+  workers?: boolean;
+  /** The notifier's pace per channel (Slack's one a second unless a test shortens it). */
+  postIntervalMs?: number;
 }
 
 export interface ReleaseDayWorld {
@@ -91,7 +95,10 @@ export async function startReleaseDay(options: ReleaseDayOptions): Promise<Relea
   const scale = options.scale ?? { repositories: 10, prs: 400, jiraKeys: 40 };
   const planned = plan(scale.repositories);
   const github = new GitHubSimulator({ token: 'ghs-release-day', latencyMs: options.latencyMs });
-  const argocd = new ArgoCdSimulator({ token: 'argo-release-day', stageMs: options.stageMs });
+  const argocd = new ArgoCdSimulator({
+    token: 'argo-release-day',
+    ...(options.stageMs === undefined ? {} : { stageMs: options.stageMs }),
+  });
   const jira = new JiraSimulator({
     email: JIRA.email,
     token: JIRA.token,
@@ -195,12 +202,17 @@ export async function startReleaseDay(options: ReleaseDayOptions): Promise<Relea
   const loaded = loadConfig({ path: fixture.configPath, env: {} });
   const log = pino({ level: 'silent' });
   const metrics = createMetrics();
-  const clients = createSlackClients(
+  const { client } = createSlackClients(
     { botToken: SANDBOX_BOT_TOKEN, signingSecret: undefined, appToken: undefined },
     loaded.config,
     log,
     metrics,
   );
+  const notifier = new SlackNotifier(client, {
+    updateIntervalMs: loaded.config.slack.updateInterval,
+    log,
+    ...(options.postIntervalMs === undefined ? {} : { postIntervalMs: options.postIntervalMs }),
+  });
   const app = await createApp({
     loaded,
     env: {
@@ -211,9 +223,9 @@ export async function startReleaseDay(options: ReleaseDayOptions): Promise<Relea
     },
     log,
     metrics,
-    notifier: clients.notifier,
+    notifier,
   });
-  await releaseWorkers(releaseDeps(app.services), app.pipeline);
+  if (options.workers ?? true) await releaseWorkers(releaseDeps(app.services), app.pipeline);
 
   const run: ReleaseDayWorld['run'] = async (text, email = MANAGER) => {
     const responder = recordingResponder();
@@ -242,7 +254,7 @@ export async function startReleaseDay(options: ReleaseDayOptions): Promise<Relea
     github,
     argocd,
     jira,
-    notifier: clients.notifier,
+    notifier,
     services,
     run,
     confirm: (pendingId, email = MANAGER) =>
@@ -256,7 +268,7 @@ export async function startReleaseDay(options: ReleaseDayOptions): Promise<Relea
         responder: recordingResponder(),
       }),
     close: async () => {
-      await clients.notifier.flush();
+      await notifier.flush();
       await app.close();
       await Promise.all([github.stop(), argocd.stop(), jira.stop(), slack.stop()]);
       fixture.remove();
@@ -264,25 +276,35 @@ export async function startReleaseDay(options: ReleaseDayOptions): Promise<Relea
   };
 }
 
-/** Runs one release through: start, every service included, ship (confirmed), until its notes are out. */
-export async function runReleaseDay(
-  world: ReleaseDayWorld,
-  onStep: (step: 'started' | 'included' | 'shipping' | 'shipped', at: number) => void = () => {},
-): Promise<number> {
+/** Starts the release and includes every service (as its owner); returns the release's number. */
+export async function startAndIncludeAll(world: ReleaseDayWorld): Promise<number> {
   const started = await world.run(`release start --since ${SINCE}`);
   if (started.outcome !== 'ok')
     throw new Error(`release start: ${started.outcome}: ${started.texts.join(' ')}`);
   const id = Number(/Release #(\d+) started/.exec(started.texts.join('\n'))?.[1]);
-  onStep('started', performance.now());
   for (const s of world.services) {
     const included = await world.run(`release include ${s.name}`, OWNER);
     if (included.outcome !== 'ok') throw new Error(`release include ${s.name}: ${included.texts.join(' ')}`);
   }
-  onStep('included', performance.now());
+  return id;
+}
+
+/** `release ship`, confirmed. */
+export async function shipConfirmed(world: ReleaseDayWorld): Promise<void> {
   const asked = await world.run('release ship');
   if (!asked.confirm) throw new Error(`release ship did not ask: ${asked.texts.join(' ')}`);
   const shipped = await world.confirm(asked.confirm);
   if (shipped !== 'ok') throw new Error(`release ship: ${shipped}`);
+}
+
+/** Runs one release through: start, every service included, ship (confirmed), until its notes are out. */
+export async function runReleaseDay(
+  world: ReleaseDayWorld,
+  onStep: (step: 'included' | 'shipping' | 'shipped', at: number) => void = () => {},
+): Promise<number> {
+  const id = await startAndIncludeAll(world);
+  onStep('included', performance.now());
+  await shipConfirmed(world);
   onStep('shipping', performance.now());
   for (;;) {
     const r = await world.app.services.releases.get(id);
