@@ -18,8 +18,9 @@ const BATCH = 50_000;
  * load) where it would otherwise have been denied. The definitions are read from the catalog
  * and restored exactly, so the migrations stay the one place they are written.
  *
- * Returns the rows inserted, or undefined when the bulk path does not apply (the table has rows,
- * or the locks could not be taken within LOCK_WAIT) and nothing was changed.
+ * Returns the rows inserted, or undefined when the bulk path does not apply and nothing was
+ * changed: the table has rows, the locks could not be taken within LOCK_WAIT, or dpbot's database
+ * role may not alter the table (it does not own it).
  */
 export async function loadMembershipsInBulk(
   tx: Tx,
@@ -64,7 +65,7 @@ export async function loadMembershipsInBulk(
     });
     return inserted;
   } catch (error) {
-    if (isLockTimeout(error)) return undefined;
+    if (isLockTimeout(error) || isNotOwner(error)) return undefined;
     throw error;
   }
 }
@@ -74,9 +75,16 @@ async function isEmpty(tx: Tx): Promise<boolean> {
   return r.rows[0]?.empty === true;
 }
 
-/** PostgreSQL's lock_not_available, possibly wrapped by drizzle. */
-function isLockTimeout(error: unknown): boolean {
-  for (let e: unknown = error; e instanceof Error; e = e.cause)
-    if ((e as { code?: unknown }).code === '55P03') return true;
-  return false;
+/** The PostgreSQL error code of an error, possibly wrapped by drizzle. */
+function pgCode(error: unknown): unknown {
+  for (let e: unknown = error; e instanceof Error; e = e.cause) {
+    const code = (e as { code?: unknown }).code;
+    if (code !== undefined) return code;
+  }
+  return undefined;
 }
+
+/** lock_not_available: another session held a lock for longer than LOCK_WAIT. */
+const isLockTimeout = (error: unknown) => pgCode(error) === '55P03';
+/** insufficient_privilege: only the table's owner may drop and add its keys. */
+const isNotOwner = (error: unknown) => pgCode(error) === '42501';

@@ -1,5 +1,8 @@
+import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connect } from '../../db/connect.ts';
 import { type DirectorySnapshot, PgDirectoryStore } from '../../db/stores/directoryStore.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 
@@ -174,6 +177,36 @@ describe('a first sync that cannot take the locks', () => {
       expect((await schemaOf(db)).indexOid).toEqual(before.indexOid);
     } finally {
       await holder.end();
+      await Promise.all([db.drop(), reference.drop()]);
+    }
+  });
+});
+
+describe('a first sync by a database role that does not own the tables', () => {
+  it('falls back to the row-by-row insert, which needs no more than writing rows', async () => {
+    const [db, reference] = await Promise.all([createTestDatabase(), createTestDatabase()]);
+    const role = `dpbot_writer_${randomBytes(4).toString('hex')}`;
+    let pool: pg.Pool | undefined;
+    try {
+      await db.query(`CREATE ROLE ${role} NOLOGIN`);
+      await db.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO ${role}`);
+      await db.query(`GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO ${role}`);
+      const url = new URL(db.url);
+      url.searchParams.set('options', `-c role=${role}`);
+      const writer = connect(url.toString(), 2, pino({ level: 'silent' }));
+      pool = writer.pool;
+      const before = await schemaOf(db);
+      const diff = await new PgDirectoryStore(writer.db, { bulkLoadFrom: 1 }).sync('corp', corp);
+      const expected = await new PgDirectoryStore(reference.db, {
+        bulkLoadFrom: Number.POSITIVE_INFINITY,
+      }).sync('corp', corp);
+      expect(diff).toEqual(expected);
+      expect(await tables(db)).toEqual(await tables(reference));
+      expect(await schemaOf(db)).toEqual(before);
+    } finally {
+      await pool?.end();
+      await db.query(`DROP OWNED BY ${role}`).catch(() => undefined);
+      await db.query(`DROP ROLE IF EXISTS ${role}`);
       await Promise.all([db.drop(), reference.drop()]);
     }
   });
