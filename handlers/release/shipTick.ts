@@ -105,11 +105,16 @@ export async function shipTick(services: ReleaseDeps, id: number): Promise<boole
   const release = await loadSnapshot(services, id);
   if (release.release.status !== 'shipping') return false;
   const argocd = services.argocd;
+  // The applications of a look are read (and below, asked to sync) at once: a look takes one
+  // round trip to Argo CD rather than one per application. A wave bounds how many there are.
   const observed = new Map<string, Assessment>();
   if (argocd)
-    for (const app of release.apps)
-      if (app.status === 'syncing' && app.startedAt)
-        observed.set(app.application, await observe(services, argocd, app, app.startedAt));
+    await Promise.all(
+      release.apps.map(async (app) => {
+        if (app.status === 'syncing' && app.startedAt)
+          observed.set(app.application, await observe(services, argocd, app, app.startedAt));
+      }),
+    );
   const { settleTime, syncTimeout, pollInterval } = services.config.release;
   const looked = {
     release,
@@ -119,8 +124,11 @@ export async function shipTick(services: ReleaseDeps, id: number): Promise<boole
   };
   const started = new Map<string, SyncAnswer>();
   if (argocd)
-    for (const app of syncsToStart(looked))
-      started.set(app.application, await askToSync(services, argocd, release, app));
+    await Promise.all(
+      syncsToStart(looked).map(async (app) =>
+        started.set(app.application, await askToSync(services, argocd, release, app)),
+      ),
+    );
   const step = nextShipStep({ ...looked, started });
   for (const action of step.actions) await perform(services, step.after, action);
   return step.watchAgain;
