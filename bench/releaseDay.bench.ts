@@ -68,6 +68,8 @@ interface Counted {
   peakUpdatesPerMinute: number;
   /** The most Argo CD reads in one watch look, and the most applications in flight at a look. */
   readsPerLook: { reads: number; inFlight: number }[];
+  /** Jira and Argo CD calls by route, for the log. */
+  routes: string;
   shipMs: number;
   releaseMs: number;
 }
@@ -141,6 +143,9 @@ async function oneRelease(ctx: BenchContext): Promise<Counted> {
       peakPostsPerSecond: Math.max(0, ...w.slack.peakPostsPerChannel(1000).values()),
       peakUpdatesPerMinute: w.slack.peakCalls('chat.update', 60_000),
       readsPerLook: looks(w),
+      routes: [w.jira.sim, w.argocd]
+        .flatMap((sim) => [...sim.countByRoute()].map(([route, n]) => `${sim.name} ${route} ${n}`))
+        .join('; '),
       shipMs: (at.shipped ?? 0) - (at.shipping ?? 0),
       releaseMs: (at.shipped ?? 0) - begin,
     };
@@ -158,6 +163,7 @@ export const releaseDayBenchmark: Benchmark = {
       const c = await oneRelease(ctx);
       runs.push(c);
       const maxLook = c.readsPerLook.reduce((m, l) => (l.reads > m.reads ? l : m), { reads: 0, inFlight: 0 });
+      ctx.log(`run ${i + 1} by route: ${c.routes}`);
       ctx.log(
         `run ${i + 1}: GitHub ${c.github}, Jira ${c.jira}, Argo CD ${c.argocd} (${c.argocdReads} reads; most in a look ${maxLook.reads} with ${maxLook.inFlight} in flight), Slack ${[...c.slack].map(([m, n]) => `${m} ${n}`).join(', ')}; busiest channel second ${c.peakPostsPerSecond}, busiest chat.update minute ${c.peakUpdatesPerMinute}; ship ${Math.round(c.shipMs)} ms`,
       );
