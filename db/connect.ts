@@ -5,6 +5,8 @@ import { type EmbeddedPostgresHandle, startEmbeddedPostgres } from './embedded.t
 import * as schema from './schema.ts';
 
 export type Db = NodePgDatabase<typeof schema>;
+/** The handle a `db.transaction` callback gets. */
+export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 
 export interface Database {
   /** How to reach it (for pg-boss, which keeps its own small pool). Contains credentials: never log it. */

@@ -54,6 +54,8 @@ export interface RecordedRequest {
   headers: IncomingMessage['headers'];
   /** The client's port: requests on one kept-alive connection share it. */
   remotePort: number | undefined;
+  /** When it arrived (ms since the epoch, the simulator's clock). */
+  receivedAt: number;
 }
 
 /** One request with the answer the simulator gave, for contract tests to hold to a published spec. */
@@ -107,7 +109,9 @@ function parseBody(raw: string, contentType: string | undefined): unknown {
 export class Simulator {
   readonly name: string;
   readonly requests: RecordedRequest[] = [];
-  readonly #routes: { method: string; re: RegExp; names: string[]; handler: Handler }[] = [];
+  /** Delay before every answer, as a network and a remote server add (the benchmarks set it). */
+  latencyMs = 0;
+  readonly #routes: { method: string; pattern: string; re: RegExp; names: string[]; handler: Handler }[] = [];
   readonly #faults: Fault[] = [];
   /** Set by recordExchanges(): kept only when asked for, so the long-running sandbox keeps none. */
   #exchanges: SimExchange[] | undefined;
@@ -120,7 +124,7 @@ export class Simulator {
   }
 
   route(method: string, pattern: string, handler: Handler): this {
-    this.#routes.push({ method: method.toUpperCase(), ...compile(pattern), handler });
+    this.#routes.push({ method: method.toUpperCase(), pattern, ...compile(pattern), handler });
     return this;
   }
 
@@ -128,6 +132,17 @@ export class Simulator {
   inject(fault: Fault): this {
     this.#faults.push({ ...fault });
     return this;
+  }
+
+  /** How many requests arrived, by `METHOD /path` with each path parameter replaced by its name. */
+  countByRoute(): Map<string, number> {
+    const counts = new Map<string, number>();
+    for (const r of this.requests) {
+      const route = this.#routes.find((x) => x.method === r.method && x.re.test(r.path));
+      const key = route ? `${r.method} ${route.pattern}` : `${r.method} ${r.path}`;
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+    }
+    return counts;
   }
 
   clearFaults(): void {
@@ -195,7 +210,9 @@ export class Simulator {
       body,
       headers: req.headers,
       remotePort: req.socket.remotePort,
+      receivedAt: Date.now(),
     });
+    if (this.latencyMs > 0) await new Promise((r) => setTimeout(r, this.latencyMs));
 
     const exchange = { method, path: url.pathname, query: url.search, body };
 

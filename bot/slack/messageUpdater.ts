@@ -8,79 +8,143 @@ interface Slot {
   latest: Message | undefined;
   inFlight: boolean;
   timer: NodeJS.Timeout | undefined;
+  /** Forgets the slot once the interval since its last update has passed with nothing new. */
+  idle: NodeJS.Timeout | undefined;
   lastSent: number;
   waiters: (() => void)[];
 }
 
+export interface UpdateLimits {
+  /** Least time between two updates of one message (ms). */
+  minIntervalMs: number;
+  /** Most updates of any messages within one minute (chat.update is Tier 3: about 50 a minute per workspace). */
+  perMinute: number;
+}
+
+/** Contents remembered to skip an update that would change nothing (the newest messages'). */
+const REMEMBERED = 1000;
+
 /**
- * Coalesces updates of one message: at most one chat.update per `minIntervalMs` per message, and
- * only the newest content is sent (intermediate states are dropped). Progress loops can update
- * as often as they like and stay inside Slack's Tier 3 limit (~50/min); a 429 is retried by the
- * Web API client after Retry-After, during which newer content replaces the queued one.
+ * Coalesces updates of one message: at most one chat.update per `minIntervalMs` per message, only
+ * the newest content is sent (intermediate states are dropped), content equal to what the message
+ * already shows is not sent at all, and no more than `perMinute` updates of any messages go out
+ * within a minute — the rest wait, still coalescing. Progress loops can update as often as they
+ * like and stay inside Slack's Tier 3 limit; a 429 is retried by the Web API client after
+ * Retry-After, during which newer content replaces the queued one.
  */
 export class MessageUpdater {
   readonly #send: Send;
-  readonly #minIntervalMs: number;
+  readonly #limits: UpdateLimits;
   readonly #log: Logger;
   readonly #slots = new Map<string, Slot>();
+  /** What each message was last updated to (oldest first), by `channel:ts`. */
+  readonly #shown = new Map<string, string>();
+  /** When the updates of the last minute went out, oldest first. */
+  readonly #sentAt: number[] = [];
 
-  constructor(send: Send, minIntervalMs: number, log: Logger) {
+  constructor(send: Send, limits: UpdateLimits, log: Logger) {
     this.#send = send;
-    this.#minIntervalMs = minIntervalMs;
+    this.#limits = limits;
     this.#log = log;
   }
 
-  /** Resolves when this content (or newer) has been sent. */
+  /** Resolves when this content (or newer) has been sent, or found to be shown already. */
   update(ref: MessageRef, message: Message): Promise<void> {
     const key = `${ref.channel}:${ref.ts}`;
     let slot = this.#slots.get(key);
     if (!slot) {
-      slot = { latest: undefined, inFlight: false, timer: undefined, lastSent: 0, waiters: [] };
+      slot = {
+        latest: undefined,
+        inFlight: false,
+        timer: undefined,
+        idle: undefined,
+        lastSent: 0,
+        waiters: [],
+      };
       this.#slots.set(key, slot);
     }
+    clearTimeout(slot.idle);
+    slot.idle = undefined;
     slot.latest = message;
     const done = new Promise<void>((resolve) => slot.waiters.push(resolve));
     this.#schedule(key, ref, slot);
     return done;
   }
 
-  /** Sends whatever is pending now (at shutdown). */
+  /** Sends whatever is pending now, without waiting for the minute's allowance (at shutdown). */
   async flush(): Promise<void> {
     await Promise.all(
       [...this.#slots.entries()].map(async ([key, slot]) => {
         if (slot.timer) clearTimeout(slot.timer);
         slot.timer = undefined;
         const [channel = '', ts = ''] = key.split(':');
-        if (slot.latest && !slot.inFlight) await this.#flushSlot(key, { channel, ts }, slot);
+        if (slot.latest && !slot.inFlight) await this.#flushSlot(key, { channel, ts }, slot, false);
       }),
     );
   }
 
+  /** Resolves once every pending update has gone out, within the limits. */
+  async drained(): Promise<void> {
+    const pending = () => [...this.#slots.values()].some((s) => s.latest !== undefined || s.inFlight);
+    while (pending()) await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+
   #schedule(key: string, ref: MessageRef, slot: Slot): void {
     if (slot.inFlight || slot.timer) return;
-    const wait = Math.max(0, slot.lastSent + this.#minIntervalMs - Date.now());
+    const wait = Math.max(0, slot.lastSent + this.#limits.minIntervalMs - Date.now());
     slot.timer = setTimeout(() => {
       slot.timer = undefined;
-      void this.#flushSlot(key, ref, slot);
+      void this.#flushSlot(key, ref, slot, true);
     }, wait);
   }
 
-  async #flushSlot(key: string, ref: MessageRef, slot: Slot): Promise<void> {
-    const message = slot.latest;
-    if (!message) return;
-    const waiters = slot.waiters.splice(0);
-    slot.latest = undefined;
+  /** Waits until one more update fits in the last minute's allowance, and counts it. */
+  async #allowance(): Promise<void> {
+    for (;;) {
+      const now = Date.now();
+      while (this.#sentAt.length > 0 && (this.#sentAt[0] as number) <= now - 60_000) this.#sentAt.shift();
+      if (this.#sentAt.length < this.#limits.perMinute) {
+        this.#sentAt.push(now);
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, (this.#sentAt[0] as number) + 60_000 - now + 1));
+    }
+  }
+
+  async #flushSlot(key: string, ref: MessageRef, slot: Slot, limited: boolean): Promise<void> {
+    if (!slot.latest) return;
     slot.inFlight = true;
+    let sent = false;
+    const waiters: (() => void)[] = [];
     try {
+      if (JSON.stringify(slot.latest) !== this.#shown.get(key) && limited) await this.#allowance();
+      // The newest content once allowed (it may have changed while waiting).
+      const message = slot.latest;
+      waiters.push(...slot.waiters.splice(0));
+      slot.latest = undefined;
+      const content = JSON.stringify(message);
+      if (!message || content === this.#shown.get(key)) return;
       await this.#send(ref, message);
+      sent = true;
+      this.#shown.delete(key);
+      this.#shown.set(key, content);
+      if (this.#shown.size > REMEMBERED) this.#shown.delete(this.#shown.keys().next().value ?? '');
     } catch (error) {
       this.#log.warn({ err: error, channel: ref.channel, ts: ref.ts }, 'message update failed');
     } finally {
       slot.inFlight = false;
-      slot.lastSent = Date.now();
+      if (sent) slot.lastSent = Date.now();
       for (const resolve of waiters) resolve();
       if (slot.latest) this.#schedule(key, ref, slot);
-      else this.#slots.delete(key);
+      else {
+        // Kept until the interval has passed, so an update right after this one still waits.
+        const forget = () => {
+          if (!slot.latest && !slot.inFlight && !slot.timer) this.#slots.delete(key);
+        };
+        const wait = slot.lastSent + this.#limits.minIntervalMs - Date.now();
+        if (wait > 0) slot.idle = setTimeout(forget, wait).unref();
+        else forget();
+      }
     }
   }
 }

@@ -1,5 +1,6 @@
 import { type SQL, sql } from 'drizzle-orm';
-import type { Db } from '../connect.ts';
+import type { Db, Tx } from '../connect.ts';
+import { loadMembershipsInBulk } from './loadMembershipsInBulk.ts';
 
 /** Everything one directory source says, fetched in full before anything is compared or written. */
 export interface DirectorySnapshot {
@@ -74,11 +75,21 @@ export interface DirectoryStore {
 const groupName = (source: string, id: string) => `${source}:${id}`;
 const SYNC_LOCK_NAMESPACE = 0x6470_7379; // "dpsy"
 
+export interface PgDirectoryStoreOptions {
+  /**
+   * From how many new memberships a sync into an empty memberships table loads them in bulk
+   * (loadMembershipsInBulk); below it the index and key rebuilds would cost more than they save.
+   */
+  bulkLoadFrom?: number;
+}
+
 export class PgDirectoryStore implements DirectoryStore {
   private readonly db: Db;
+  private readonly bulkLoadFrom: number;
 
-  constructor(db: Db) {
+  constructor(db: Db, options: PgDirectoryStoreOptions = {}) {
     this.db = db;
+    this.bulkLoadFrom = options.bulkLoadFrom ?? 20_000;
   }
 
   async sync(source: string, snapshot: DirectorySnapshot, options: SyncOptions = {}): Promise<DirectoryDiff> {
@@ -87,13 +98,12 @@ export class PgDirectoryStore implements DirectoryStore {
       await tx.execute(sql`SELECT pg_advisory_xact_lock(${SYNC_LOCK_NAMESPACE}, hashtext(${source}))`);
       const { diff, removedIds } = await computeDiff(tx, source, snapshot);
       await options.guard?.(diff);
-      if (!options.dryRun && !diffIsEmpty(diff)) diff.written = await applyDiff(tx, diff, removedIds);
+      if (!options.dryRun && !diffIsEmpty(diff))
+        diff.written = await applyDiff(tx, diff, removedIds, this.bulkLoadFrom);
       return diff;
     });
   }
 }
-
-type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 
 /** A membership as one number: group id in the high bits, user id in the low 32 (ids are serials). */
 const pairKey = (groupId: number, userId: number) => groupId * 2 ** 32 + userId;
@@ -236,6 +246,7 @@ async function applyDiff(
   tx: Tx,
   d: DirectoryDiff,
   removedIds: { groups: number[]; users: number[] },
+  bulkLoadFrom: number,
 ): Promise<number> {
   let written = 0;
   const run = async (query: SQL) => {
@@ -309,18 +320,29 @@ async function applyDiff(
       );
       for (const r of rows.rows) groupIds.set(r.name, r.id);
     }
-    const pairs = d.membershipsAdded.flatMap(([g, e]) => {
+    // Each pair once: a member listed twice is one membership (the row-by-row insert's ON
+    // CONFLICT skips the repeat; the bulk load has no key to skip it with until it is rebuilt).
+    const seen = new Set<number>();
+    const pairs: (readonly [number, number])[] = [];
+    for (const [g, e] of d.membershipsAdded) {
       const groupId = groupIds.get(g);
       const userId = userIds.get(e);
-      return groupId !== undefined && userId !== undefined ? [[groupId, userId] as const] : [];
-    });
-    for (const batch of batches(pairs)) {
-      await run(sql`
-        INSERT INTO memberships (group_id, user_id, source)
-        SELECT x.group_id, x.user_id, ${d.source}
-        FROM unnest(${ints(batch.map((p) => p[0]))}::int[], ${ints(batch.map((p) => p[1]))}::int[]) AS x(group_id, user_id)
-        ON CONFLICT DO NOTHING`);
+      if (groupId === undefined || userId === undefined) continue;
+      const key = pairKey(groupId, userId);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      pairs.push([groupId, userId]);
     }
+    const bulk = pairs.length >= bulkLoadFrom ? await loadMembershipsInBulk(tx, d.source, pairs) : undefined;
+    if (bulk !== undefined) written += bulk;
+    else
+      for (const batch of batches(pairs)) {
+        await run(sql`
+          INSERT INTO memberships (group_id, user_id, source)
+          SELECT x.group_id, x.user_id, ${d.source}
+          FROM unnest(${ints(batch.map((p) => p[0]))}::int[], ${ints(batch.map((p) => p[1]))}::int[]) AS x(group_id, user_id)
+          ON CONFLICT DO NOTHING`);
+      }
   }
   return written;
 }

@@ -135,7 +135,9 @@ function follow(
     } else
       updateApp(draft, app, {
         healthySince: since,
-        message: `Healthy, settling (${formatDuration(settleTime - healthyFor)} to go)`,
+        // A fixed end, not a countdown: the text (and so the release message) changes only when
+        // the state does, not at every look.
+        message: `Healthy, settling until ${new Date(since.getTime() + settleTime).toISOString().slice(11, 19)} UTC`,
       });
     return;
   }

@@ -59,17 +59,19 @@ export async function publishSnapshot(
       }
       return { ...snapshot, release: posted, services: rows };
     }
-    await services.notifier.update(
-      { channel: release.channel, ts: release.messageTs },
-      releaseMessage(snapshot, config),
-    );
+    // Updates are handed to the notifier without waiting for them: it sends them in its own
+    // time — coalesced, skipped when a message already reads so, within Slack's limits — and a
+    // watcher look or a decision must not wait for Slack's allowance.
+    const update = (ts: string, message: Message) =>
+      void services.notifier
+        .update({ channel: release.channel, ts }, message)
+        .catch((error: unknown) =>
+          services.log.warn({ err: error, release: release.id }, 'could not update a release message'),
+        );
+    update(release.messageTs, releaseMessage(snapshot, config));
     for (const row of snapshot.services) {
       if (only && !only.includes(row.service)) continue;
-      if (row.threadTs)
-        await services.notifier.update(
-          { channel: release.channel, ts: row.threadTs },
-          serviceThreadMessage(snapshot, row.service, config),
-        );
+      if (row.threadTs) update(row.threadTs, serviceThreadMessage(snapshot, row.service, config));
     }
   } catch (error) {
     services.log.warn(

@@ -1,7 +1,7 @@
 import { errorMessage, NotFoundError } from '../../core/errors.ts';
 import type { ReleaseApp, ReleaseSnapshot } from '../../db/stores/releaseStore.ts';
 import { type ArgoCdClient, ArgoCdError } from '../../integrations/argocd/argoCdClient.ts';
-import { type Assessment, assess } from '../../integrations/argocd/assess.ts';
+import { type Assessment, assess, newestDeployment } from '../../integrations/argocd/assess.ts';
 import { autoSyncEnabled, targetRevision } from '../../integrations/argocd/syncPolicy.ts';
 import { noticeMessage } from '../../pipeline/views/common.ts';
 import type { ReleaseDeps } from './deps.ts';
@@ -47,8 +47,10 @@ async function observe(services: ReleaseDeps, argocd: ArgoCdClient, app: Release
 }
 
 /**
- * Asks Argo CD to sync a waiting application to its release revision, noting what ran before; how
- * to ask (to the commit, or to the ref an auto-synced application follows) is syncRequest's call.
+ * Asks Argo CD to sync a waiting application to its release revision, noting what ran before. The
+ * sync to the commit is asked at once — its answer carries the history, so no read comes first.
+ * Only an auto-synced application refuses it; that one is read, and how to ask (to the ref it
+ * follows, once GitHub says that ref is at the release commit) is syncRequest's call.
  */
 async function askToSync(
   services: ReleaseDeps,
@@ -57,10 +59,13 @@ async function askToSync(
   app: ReleaseApp,
 ): Promise<SyncAnswer> {
   try {
+    try {
+      const accepted = await argocd.sync(app.application, app.revision);
+      return { kind: 'accepted', previous: newestDeployment(accepted) ?? null };
+    } catch (error) {
+      if (!(error instanceof ArgoCdError && error.syncRevisionRefusedForAutoSync)) throw error;
+    }
     const current = await argocd.get(app.application);
-    const history = [...(current.status?.history ?? [])].sort((a, b) => a.id - b.id);
-    const last = history.at(-1);
-    const previous = last ? { id: last.id, revision: last.revision } : null;
     const facts: SyncFacts = { autoSync: autoSyncEnabled(current), targetRevision: targetRevision(current) };
     const who = { application: app.application, revision: app.revision, releaseId: release.release.id };
     let request = syncRequest(who, facts);
@@ -70,8 +75,10 @@ async function askToSync(
       const head = await services.github.resolveCommit(repository, request.ref);
       request = syncRequest(who, { ...facts, targetHead: head.oid });
     }
+    const previous = newestDeployment(current) ?? null;
     switch (request.kind) {
       case 'revision':
+        // Auto-sync was switched off between the refusal and the read.
         await argocd.sync(app.application, request.revision);
         return { kind: 'accepted', previous };
       case 'target':
@@ -98,11 +105,16 @@ export async function shipTick(services: ReleaseDeps, id: number): Promise<boole
   const release = await loadSnapshot(services, id);
   if (release.release.status !== 'shipping') return false;
   const argocd = services.argocd;
+  // The applications of a look are read (and below, asked to sync) at once: a look takes one
+  // round trip to Argo CD rather than one per application. A wave bounds how many there are.
   const observed = new Map<string, Assessment>();
   if (argocd)
-    for (const app of release.apps)
-      if (app.status === 'syncing' && app.startedAt)
-        observed.set(app.application, await observe(services, argocd, app, app.startedAt));
+    await Promise.all(
+      release.apps.map(async (app) => {
+        if (app.status === 'syncing' && app.startedAt)
+          observed.set(app.application, await observe(services, argocd, app, app.startedAt));
+      }),
+    );
   const { settleTime, syncTimeout, pollInterval } = services.config.release;
   const looked = {
     release,
@@ -112,8 +124,11 @@ export async function shipTick(services: ReleaseDeps, id: number): Promise<boole
   };
   const started = new Map<string, SyncAnswer>();
   if (argocd)
-    for (const app of syncsToStart(looked))
-      started.set(app.application, await askToSync(services, argocd, release, app));
+    await Promise.all(
+      syncsToStart(looked).map(async (app) =>
+        started.set(app.application, await askToSync(services, argocd, release, app)),
+      ),
+    );
   const step = nextShipStep({ ...looked, started });
   for (const action of step.actions) await perform(services, step.after, action);
   return step.watchAgain;

@@ -58,6 +58,14 @@ export class ArgoCdError extends UpstreamError {
     return /another operation is already in progress/i.test(this.message);
   }
 
+  /**
+   * A sync to a revision refused because automated sync is on and follows another ref: "Cannot
+   * sync to <revision>: auto-sync currently set to <targetRevision>" (FailedPrecondition).
+   */
+  get syncRevisionRefusedForAutoSync(): boolean {
+    return /auto-sync currently set to/i.test(this.message);
+  }
+
   /** A rollback refused because automated sync is on. */
   get autoSyncEnabled(): boolean {
     return /auto-sync is enabled/i.test(this.message);

@@ -69,14 +69,19 @@ export function previousDeployment(app: Application): { id: number; revision: st
   return undefined;
 }
 
+/** The newest history entry: what runs now, as far as deployments go (a rollback adds one too). */
+export function newestDeployment(app: Application): { id: number; revision: string } | undefined {
+  const newest = [...(app.status?.history ?? [])].sort((a, b) => a.id - b.id).at(-1);
+  return newest ? { id: newest.id, revision: newest.revision } : undefined;
+}
+
 /**
  * The revision an application runs: its newest history entry (a rollback adds one, as a sync
  * does), else what its last operation synced, else what Argo CD compared it against.
  */
 export function deployedRevision(app: Application): string | undefined {
-  const newest = [...(app.status?.history ?? [])].sort((a, b) => a.id - b.id).at(-1);
   return (
-    newest?.revision ??
+    newestDeployment(app)?.revision ??
     app.status?.operationState?.syncResult?.revision ??
     app.status?.sync?.revision ??
     undefined

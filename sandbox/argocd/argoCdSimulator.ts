@@ -27,6 +27,11 @@ interface HistoryEntry {
  */
 interface Operation {
   kind: 'sync' | 'rollback';
+  /**
+   * Started by someone else (startForeignSync): it also advances on every other request about the
+   * application, since dpbot, waiting for it to end, asks to sync rather than reads.
+   */
+  foreign?: boolean;
   revision: string;
   step: number;
   startedAt: string;
@@ -127,22 +132,27 @@ export class ArgoCdSimulator extends Simulator {
   readonly #token: string | undefined;
   readonly #now: () => Date;
   readonly #headOf: ((repoURL: string, ref: string) => string | undefined) | undefined;
+  readonly #stageMs: number | undefined;
 
   /**
    * `headOf` resolves a targetRevision to a commit, as Argo CD's repo server does for a sync
    * without a revision; without it (or when it knows nothing) the revision deployed now stands in.
+   * `stageMs` makes operations run on the clock, as in a cluster: each of the four stages takes
+   * that long, however often the application is read (the benchmark counts the reads).
    */
   constructor(
     options: {
       token?: string;
       now?: () => Date;
       headOf?: (repoURL: string, ref: string) => string | undefined;
+      stageMs?: number;
     } = {},
   ) {
     super('argocd');
     this.#token = options.token;
     this.#now = options.now ?? (() => new Date());
     this.#headOf = options.headOf;
+    this.#stageMs = options.stageMs;
     const r = (
       method: string,
       pattern: string,
@@ -165,6 +175,7 @@ export class ArgoCdSimulator extends Simulator {
             7,
             `permission denied: applications, ${action}, default/${app.name}, sub: ${this.account}, iat: 2026-01-05T09:00:00Z`,
           );
+        if (app.operation?.foreign && method !== 'GET') this.#advance(app);
         return handler(req, app);
       });
     const authed = (handler: (req: SimRequest) => SimResponse) => (req: SimRequest) =>
@@ -285,7 +296,7 @@ export class ArgoCdSimulator extends Simulator {
   /** Starts an operation as another user would (the UI, an auto-sync), to provoke conflicts. */
   startForeignSync(name: string, revision: string): void {
     const app = this.app(name);
-    app.operation = { kind: 'sync', revision, step: 0, startedAt: this.#now().toISOString() };
+    app.operation = { kind: 'sync', revision, step: 0, startedAt: this.#now().toISOString(), foreign: true };
     this.#startState(app);
   }
 
@@ -302,6 +313,17 @@ export class ArgoCdSimulator extends Simulator {
   }
 
   #advance(app: SimApplication): void {
+    const op = app.operation;
+    if (!op) return;
+    if (this.#stageMs === undefined || op.terminated) {
+      this.#nextStage(app);
+      return;
+    }
+    const due = Math.floor((this.#now().getTime() - Date.parse(op.startedAt)) / this.#stageMs);
+    while (app.operation === op && op.step < due) this.#nextStage(app);
+  }
+
+  #nextStage(app: SimApplication): void {
     const op = app.operation;
     if (!op) return;
     const now = this.#now().toISOString();

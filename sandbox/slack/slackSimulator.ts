@@ -37,6 +37,8 @@ export interface PostedMessage {
   blocks: unknown[];
   /** Every version of the message, oldest first; the last is what Slack shows now. */
   history: { text: string; blocks: unknown[] }[];
+  /** When it was posted (ms since the epoch, the simulator's clock). */
+  postedAt: number;
 }
 
 export interface EphemeralMessage {
@@ -166,6 +168,35 @@ export class SlackSimulator extends Simulator {
     return this.messages.filter((m) => m.channel === channel);
   }
 
+  /**
+   * The most messages posted in one channel (thread replies included) within any `windowMs`, by
+   * channel: what Slack's "1 message per second per channel" is about.
+   */
+  peakPostsPerChannel(windowMs = 1000): Map<string, number> {
+    const byChannel = new Map<string, number[]>();
+    for (const m of this.messages)
+      byChannel.set(m.channel, [...(byChannel.get(m.channel) ?? []), m.postedAt]);
+    return new Map([...byChannel].map(([channel, times]) => [channel, peakInWindow(times, windowMs)]));
+  }
+
+  /** The most calls of a Web API method within any `windowMs` (Slack's tiers count per minute). */
+  peakCalls(method: string, windowMs = 60_000): number {
+    return peakInWindow(
+      this.requests.filter((r) => r.path === `/api/${method}`).map((r) => r.receivedAt),
+      windowMs,
+    );
+  }
+
+  /** Web API calls by method (`chat.postMessage`, `chat.update`, ...). */
+  callsByMethod(): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const r of this.requests) {
+      const method = r.path.startsWith('/api/') ? r.path.slice(5) : r.path;
+      out.set(method, (out.get(method) ?? 0) + 1);
+    }
+    return out;
+  }
+
   #nextTs(): string {
     this.#seq++;
     return `${this.#clock + this.#seq}.${String(this.#seq).padStart(6, '0')}`;
@@ -287,6 +318,7 @@ export class SlackSimulator extends Simulator {
         text,
         blocks,
         history: [{ text, blocks }],
+        postedAt: Date.now(),
         ...(args.thread_ts ? { threadTs: String(args.thread_ts) } : {}),
       };
       this.messages.push(message);
@@ -441,4 +473,16 @@ export class SlackSimulator extends Simulator {
   static takeLimitViolations(): RecordedViolation[] {
     return SlackSimulator.limitViolations.splice(0);
   }
+}
+
+/** The most of these instants that fall within any window of `windowMs` (a window starting at each). */
+function peakInWindow(times: readonly number[], windowMs: number): number {
+  const sorted = [...times].sort((a, b) => a - b);
+  let peak = 0;
+  let first = 0;
+  for (let last = 0; last < sorted.length; last++) {
+    while ((sorted[last] as number) - (sorted[first] as number) >= windowMs) first++;
+    peak = Math.max(peak, last - first + 1);
+  }
+  return peak;
 }

@@ -25,6 +25,7 @@ describe('shipping an auto-synced application whose branch moved past the releas
     expect((await run(world, 'release include catalog', 'ada@example.com')).outcome).toBe('ok');
     const platform = world.github.repository('acme/platform');
     const releaseCommit = platform.commits.at(-1)?.oid ?? '';
+    const workerHistory = world.argocd.app('catalog-worker').history.map((h) => h.revision);
     // Merged after the release started: catalog-worker's auto-sync follows main, now past the release.
     platform.commits.push({
       oid: 'f'.repeat(40),
@@ -59,9 +60,15 @@ describe('shipping an auto-synced application whose branch moved past the releas
         ),
       },
     ]);
+    // Every sync asked named the release commit; Argo CD refuses that for the auto-synced
+    // catalog-worker, and dpbot did not sync the branch it follows: it ran nothing new.
     const syncs = world.argocd.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/sync'));
-    expect(syncs.map((r) => r.path)).toEqual(['/api/v1/applications/catalog-api/sync']);
-    expect(syncs[0]?.body).toMatchObject({ revision: releaseCommit });
+    expect(syncs.map((r) => r.path).sort()).toEqual([
+      '/api/v1/applications/catalog-api/sync',
+      '/api/v1/applications/catalog-worker/sync',
+    ]);
+    for (const sync of syncs) expect(sync.body).toMatchObject({ revision: releaseCommit });
+    expect(world.argocd.app('catalog-worker').history.map((h) => h.revision)).toEqual(workerHistory);
     expect(
       threadPosts('catalog').some((p) =>
         p.message.text.startsWith('catalog-worker was not synced: auto-sync is on for catalog-worker'),

@@ -90,12 +90,16 @@ describe('a release whose deployment goes wrong', () => {
     const posts = threadPosts('catalog').map((p) => p.message.text);
     expect(posts.some((t) => t.startsWith('catalog-api is degraded'))).toBe(true);
     expect(posts.some((t) => t.includes('release rollback catalog-api --release 1'))).toBe(true);
-    // catalog-worker is auto-synced: Argo CD syncs it to no commit but only to the branch it follows,
-    // so dpbot synced main without a revision once GitHub said main is at the release commit.
+    // catalog-worker is auto-synced: Argo CD refuses the sync to the commit (asked first, as for
+    // every application) and syncs only the branch it follows, so dpbot synced main without a
+    // revision once GitHub said main is at the release commit.
     const workerSyncs = world.argocd.requests.filter(
       (r) => r.method === 'POST' && r.path.endsWith('/catalog-worker/sync'),
     );
-    expect(workerSyncs.map((r) => r.body)).toEqual([{ name: 'catalog-worker', prune: false, dryRun: false }]);
+    expect(workerSyncs.map((r) => r.body)).toEqual([
+      { name: 'catalog-worker', revision: platformHead, prune: false, dryRun: false },
+      { name: 'catalog-worker', prune: false, dryRun: false },
+    ]);
     expect(
       posts.some(
         (t) =>

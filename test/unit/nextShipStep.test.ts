@@ -136,7 +136,7 @@ describe('nextShipStep', () => {
       {
         kind: 'updateApp',
         application: 'catalog',
-        values: { healthySince: minutesAgo(1), message: 'Healthy, settling (1m to go)' },
+        values: { healthySince: minutesAgo(1), message: 'Healthy, settling until 10:01:00 UTC' },
       },
       { kind: 'updateService', service: 'orders', shipStatus: 'done' },
       { kind: 'publish' },

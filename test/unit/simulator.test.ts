@@ -29,4 +29,14 @@ describe('loopback simulator harness', () => {
     expect((await fetch(`${sim.url}/things/x`)).status).toBe(429);
     expect((await fetch(`${sim.url}/things/x`)).status).toBe(200);
   });
+
+  it('counts requests by route, each path parameter by its name', () => {
+    const counts = sim.countByRoute();
+    expect(counts.get('GET /things/:id')).toBe(
+      sim.requests.filter((r) => r.path.startsWith('/things/')).length,
+    );
+    expect(counts.get('POST /form')).toBe(1);
+    expect(counts.get('GET /nope')).toBe(1);
+    expect(sim.requests.every((r) => r.receivedAt > 0)).toBe(true);
+  });
 });
