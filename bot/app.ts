@@ -295,7 +295,7 @@ function meteredAudit(store: AuditStore, metrics: Metrics): AuditStore {
     },
     search: (filter) => store.search(filter),
     count: (filter) => store.count(filter),
-    verify: () => store.verify(),
+    verify: (options) => store.verify(options),
     export: (since, onPage, pageSize) => store.export(since, onPage, pageSize),
   };
 }

@@ -1,6 +1,7 @@
 import { and, desc, eq, gt, gte, inArray, like, type SQL, sql } from 'drizzle-orm';
 import { AuditUnavailableError, errorMessage } from '../../core/errors.ts';
 import { clipText, storableText } from '../../core/text.ts';
+import { type VerifyOptions, type VerifyResult, verifyAuditChain } from '../audit/verifyAuditChain.ts';
 import type { Db } from '../connect.ts';
 import { type AuditKind, auditLog } from '../schema.ts';
 
@@ -28,9 +29,7 @@ export interface AuditEntry {
 
 export type AuditRecord = typeof auditLog.$inferSelect;
 
-export type VerifyResult =
-  | { ok: true; rows: number }
-  | { ok: false; rows: number; brokenAt: number; problem: string };
+export type { VerifyOptions, VerifyResult };
 
 export interface AuditSearch {
   email?: string | undefined;
@@ -50,8 +49,11 @@ export interface AuditStore {
   search(filter: AuditSearch): Promise<AuditRecord[]>;
   /** How many rows a search without its limit would find. */
   count(filter: Omit<AuditSearch, 'limit' | 'offset'>): Promise<number>;
-  /** Recomputes the chain and reports the first broken link. */
-  verify(): Promise<VerifyResult>;
+  /**
+   * Recomputes the chain in this process (not with the database's functions) and reports the
+   * first broken link; with checkpoints, also a rewritten chain or a removed tail.
+   */
+  verify(options?: VerifyOptions): Promise<VerifyResult>;
   /** Streams rows with `at >= since` in chain order, a page at a time. */
   export(
     since: Date,
@@ -79,22 +81,23 @@ function jsonSafe(value: unknown): unknown {
 const noNul = (text: string | null): string | null => (text === null ? null : storableText(text));
 
 function rowOf(entry: AuditEntry): typeof auditLog.$inferInsert {
+  // Every text column takes any string: a NUL in an e-mail or a channel must not lose the row.
   return {
-    requestId: entry.requestId,
+    requestId: storableText(entry.requestId),
     kind: entry.kind,
-    entry: entry.entry,
-    slackUserId: entry.slackUserId ?? null,
-    email: entry.email ?? null,
-    channel: entry.channel ?? null,
-    command: entry.command ?? null,
+    entry: storableText(entry.entry),
+    slackUserId: noNul(entry.slackUserId ?? null),
+    email: noNul(entry.email ?? null),
+    channel: noNul(entry.channel ?? null),
+    command: noNul(entry.command ?? null),
     commandText: noNul(clip(entry.commandText)),
     args: jsonSafe(entry.args),
-    action: entry.action ?? null,
+    action: noNul(entry.action ?? null),
     resource: noNul(entry.resource ?? null),
     decision: entry.decision ?? null,
     reason: noNul(clip(entry.reason)),
     grantRef: jsonSafe(entry.grantRef),
-    outcome: entry.outcome ?? null,
+    outcome: noNul(entry.outcome ?? null),
     error: noNul(clip(entry.error)),
     durationMs: entry.durationMs ?? null,
     detail: jsonSafe(entry.detail),
@@ -212,53 +215,8 @@ export class PgAuditStore implements AuditStore {
     return where.length ? and(...where) : undefined;
   }
 
-  async verify(): Promise<VerifyResult> {
-    const count = await this.db.execute<{ n: number }>(sql`SELECT count(*)::int AS n FROM audit_log`);
-    const rows = count.rows[0]?.n ?? 0;
-    const broken = await this.db.execute<{
-      id: number;
-      changed: boolean;
-      relinked: boolean;
-      gap_from: number | null;
-    }>(sql`
-      SELECT id::int AS id, hash <> expected AS changed, prev_hash <> prior_hash AS relinked,
-             CASE WHEN id <> prior_id + 1 THEN prior_id::int END AS gap_from
-      FROM (
-        SELECT id, hash, prev_hash, audit_row_hash(a) AS expected,
-               COALESCE(lag(hash) OVER w, repeat('0', 64)) AS prior_hash,
-               COALESCE(lag(id) OVER w, 0) AS prior_id
-        FROM audit_log a WINDOW w AS (ORDER BY id)
-      ) chain
-      WHERE hash <> expected OR prev_hash <> prior_hash OR id <> prior_id + 1
-      ORDER BY id LIMIT 1`);
-    const first = broken.rows[0];
-    if (first) {
-      let problem: string;
-      if (first.gap_from !== null)
-        problem = `rows ${first.gap_from + 1}–${first.id - 1} are missing: they were deleted`;
-      else if (first.changed)
-        problem = `row ${first.id} was changed after it was written: its hash does not match its contents`;
-      else problem = `row ${first.id} does not link to the row before it: that row was changed or removed`;
-      return { ok: false, rows, brokenAt: first.id, problem };
-    }
-    const tail = await this.db.execute<{
-      head_id: number;
-      head_hash: string;
-      last_id: number | null;
-      last_hash: string | null;
-    }>(sql`
-      SELECT h.last_id::int AS head_id, h.last_hash AS head_hash, l.id::int AS last_id, l.hash AS last_hash
-      FROM audit_head h LEFT JOIN LATERAL (SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1) l ON true`);
-    const t = tail.rows[0];
-    if (t && (t.head_id !== (t.last_id ?? 0) || (t.last_hash !== null && t.head_hash !== t.last_hash))) {
-      return {
-        ok: false,
-        rows,
-        brokenAt: (t.last_id ?? 0) + 1,
-        problem: `the log ends at row ${t.last_id ?? 0} but ${t.head_id} rows were written: the last rows were deleted`,
-      };
-    }
-    return { ok: true, rows };
+  verify(options?: VerifyOptions): Promise<VerifyResult> {
+    return verifyAuditChain(this.db.$client, options);
   }
 
   async export(
