@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { type Env, readSecret } from '../core/config/secrets.ts';
 import { ConfigError } from '../core/errors.ts';
 import { createMetrics, type Metrics } from '../core/metrics.ts';
+import { scheduleCheckpoints } from '../db/audit/auditCheckpoints.ts';
 import { type Database, openDatabase } from '../db/connect.ts';
 import { runMigrations } from '../db/migrate.ts';
 import { PgAccessStore } from '../db/stores/accessStore.ts';
@@ -32,6 +33,7 @@ import { CommandPipeline } from '../pipeline/pipeline.ts';
 import { CommandRegistry } from '../pipeline/registry.ts';
 import { expireConfirmations, pruneSlackRequests } from '../pipeline/workers.ts';
 import { checkPolicies } from '../policies/policyFiles.ts';
+import { checkpointFile, checkpointSignerFromEnv } from './auditCheckpointSettings.ts';
 import { type LoadedConfig, resolveConfigRelative } from './config/loadConfig.ts';
 import type { Config } from './config/schema.ts';
 import type { Services } from './services.ts';
@@ -170,6 +172,8 @@ export async function createApp(options: AppOptions): Promise<App> {
   const { loaded, env, log } = options;
   const config = loaded.config;
   const metrics = options.metrics ?? createMetrics();
+  // Read before anything starts, so a bad key stops the start with its name.
+  const signer = options.runWorkers ? checkpointSignerFromEnv(env) : undefined;
   const database = await openMigratedDatabase(loaded, env, log);
   let jobs: Jobs | undefined;
   try {
@@ -261,6 +265,15 @@ export async function createApp(options: AppOptions): Promise<App> {
       await pruneSlackRequests(services, pipeline);
       for (const capability of bound) for (const start of capability.workers) await start(pipeline);
     }
+    const checkpoints = signer
+      ? scheduleCheckpoints({
+          pool: database.pool,
+          file: checkpointFile(loaded),
+          signer,
+          intervalMs: config.audit.checkpoints.interval,
+          log: log.child({ component: 'audit' }),
+        })
+      : undefined;
     const started = jobs;
     return {
       services,
@@ -270,6 +283,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       close: async () => {
         // Running jobs finish (bounded) before the database goes away.
         await started.stop({ graceful: true, timeoutMs: 20_000 });
+        await checkpoints?.stop();
         await database.close();
       },
     };

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /**
  * An audit row as PostgreSQL prints it: every column as its text output (session TimeZone UTC),
@@ -141,9 +141,14 @@ export function stripJsonNulls(text: string): string | undefined {
   return stripValue(text, 0).out;
 }
 
+const AT = /^(\d{4,}-\d\d-\d\d)[ T](\d\d:\d\d:\d\d)(?:\.(\d{1,6}))?(?:\+00(?::?00)?|Z)$/;
+
 /** `2026-11-22 10:00:00.1234+00` (timestamptz output, TimeZone UTC) as `2026-11-22T10:00:00.123400Z`. */
 export function canonicalAt(text: string): string {
-  const m = /^(\d{4,}-\d\d-\d\d)[ T](\d\d:\d\d:\d\d)(?:\.(\d{1,6}))?(?:\+00(?::?00)?|Z)$/.exec(text);
+  // The usual shape, without a regular expression: 2026-11-22 10:00:00.123456+00.
+  if (text.length === 29 && text[10] === ' ' && text[19] === '.' && text.endsWith('+00'))
+    return `${text.slice(0, 10)}T${text.slice(11, 26)}Z`;
+  const m = AT.exec(text);
   if (!m) throw new Error(`unexpected timestamp "${text}": read the rows with TimeZone UTC`);
   return `${m[1]}T${m[2]}.${(m[3] ?? '').padEnd(6, '0')}Z`;
 }
@@ -183,7 +188,8 @@ export function auditRowHash(row: RawAuditRow): string {
   return sha256Hex(auditRowCanonical(row));
 }
 
-export const sha256Hex = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex');
+// The one-shot hash: several times cheaper per row than createHash().update().digest().
+export const sha256Hex = (text: string): string => hash('sha256', text, 'hex');
 
 /** The hash the chain starts from: the `prev_hash` of row 1. */
 export const GENESIS_HASH = '0'.repeat(64);

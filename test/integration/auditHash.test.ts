@@ -157,6 +157,8 @@ describe('the pieces of the canonical text', () => {
   it('prints timestamps in UTC with six fraction digits', () => {
     expect(canonicalAt('2026-11-22 10:00:00.5+00')).toBe('2026-11-22T10:00:00.500000Z');
     expect(canonicalAt('2026-11-22 10:00:00+00')).toBe('2026-11-22T10:00:00.000000Z');
+    expect(canonicalAt('2026-11-22 10:00:00.123456+00')).toBe('2026-11-22T10:00:00.123456Z');
+    expect(() => canonicalAt('2026-11-22 10:00:00.123456+01')).toThrow(/TimeZone UTC/);
     expect(() => canonicalAt('2026-11-22 10:00:00+01')).toThrow(/TimeZone UTC/);
   });
 });
