@@ -16,14 +16,11 @@ const fixtures = fixtureCommands();
 beforeAll(async () => {
   fixture = createFixture();
   database = await createTestDatabase();
-  const target = new URL(database.url);
-  proxy = new TcpProxy({ host: target.hostname, port: Number(target.port || 5432) });
-  const via = new URL(database.url);
-  via.hostname = '127.0.0.1';
-  via.port = String(await proxy.start());
+  const proxied = await TcpProxy.forDatabase(database.url);
+  proxy = proxied.proxy;
   app = await startTestApp(fixture, database, {
     extraCommands: fixtures.commands,
-    env: { DATABASE_URL: via.toString() },
+    env: { DATABASE_URL: proxied.url },
   });
 });
 

@@ -23,12 +23,9 @@ beforeAll(async () => {
   await sim.start();
   fixture = createFixture({ config: { slack: { apiUrl: sim.apiUrl } } });
   database = await createTestDatabase();
-  const target = new URL(database.url);
-  proxy = new TcpProxy({ host: target.hostname, port: Number(target.port || 5432) });
-  const via = new URL(database.url);
-  via.hostname = '127.0.0.1';
-  via.port = String(await proxy.start());
-  bot = await startSlackBot(fixture, { ...database, url: via.toString() });
+  const proxied = await TcpProxy.forDatabase(database.url);
+  proxy = proxied.proxy;
+  bot = await startSlackBot(fixture, { ...database, url: proxied.url });
   slack = new FakeSlack(bot.server.url, sim);
 }, 60_000);
 

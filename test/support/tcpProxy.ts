@@ -51,6 +51,16 @@ export class TcpProxy {
     this.#down = false;
   }
 
+  /** A started proxy in front of the database at `url`, and the URL that reaches it through it. */
+  static async forDatabase(url: string): Promise<{ proxy: TcpProxy; url: string }> {
+    const target = new URL(url);
+    const proxy = new TcpProxy({ host: target.hostname, port: Number(target.port || 5432) });
+    const via = new URL(url);
+    via.hostname = '127.0.0.1';
+    via.port = String(await proxy.start());
+    return { proxy, url: via.toString() };
+  }
+
   async stop(): Promise<void> {
     this.cut();
     await new Promise<void>((resolve) => (this.#server ? this.#server.close(() => resolve()) : resolve()));
