@@ -3,6 +3,7 @@ import { type Env, readSecret } from '../core/config/secrets.ts';
 import { ConfigError } from '../core/errors.ts';
 import { createMetrics, type Metrics } from '../core/metrics.ts';
 import { scheduleCheckpoints } from '../db/audit/auditCheckpoints.ts';
+import { outboxFile } from '../db/audit/auditOutbox.ts';
 import { type Database, openDatabase } from '../db/connect.ts';
 import { runMigrations } from '../db/migrate.ts';
 import { PgAccessStore } from '../db/stores/accessStore.ts';
@@ -176,6 +177,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   const signer = options.runWorkers ? checkpointSignerFromEnv(env) : undefined;
   const database = await openMigratedDatabase(loaded, env, log);
   let jobs: Jobs | undefined;
+  let auditStore: PgAuditStore | undefined;
   try {
     jobs = await startJobs({
       url: database.url,
@@ -195,13 +197,20 @@ export async function createApp(options: AppOptions): Promise<App> {
     const registry = new CommandRegistry();
     const now = options.now ?? (() => new Date());
     const jira = jiraClientFromConfig(config.jira, { env, log });
+    // Outcomes of work already done are held while the database is away, spooled beside its data.
+    auditStore = new PgAuditStore(database.db, {
+      outbox: {
+        file: outboxFile(resolveConfigRelative(loaded, config.database.dataDir)),
+        log: log.child({ component: 'audit-outbox' }),
+      },
+    });
     const services: Services = {
       config,
       configDir: loaded.baseDir,
       db: database.db,
       pool: database.pool,
       access,
-      audit: meteredAudit(new PgAuditStore(database.db), metrics),
+      audit: meteredAudit(auditStore, metrics),
       directory: new PgDirectoryStore(database.db),
       pending: new PgPendingStore(database.db),
       once: new PgOnceStore(database.db),
@@ -284,11 +293,13 @@ export async function createApp(options: AppOptions): Promise<App> {
         // Running jobs finish (bounded) before the database goes away.
         await started.stop({ graceful: true, timeoutMs: 20_000 });
         await checkpoints?.stop();
+        await auditStore?.close();
         await database.close();
       },
     };
   } catch (error) {
     await jobs?.stop({ graceful: false });
+    await auditStore?.close();
     await database.close();
     throw error;
   }
@@ -306,6 +317,11 @@ function meteredAudit(store: AuditStore, metrics: Metrics): AuditStore {
         metrics.auditWrite(entry.kind, false);
         throw error;
       }
+    },
+    appendOrHold: async (entry) => {
+      const recorded = await store.appendOrHold(entry);
+      metrics.auditWrite(entry.kind, 'written' in recorded);
+      return recorded;
     },
     search: (filter) => store.search(filter),
     count: (filter) => store.count(filter),

@@ -34,6 +34,14 @@ export function connect(url: string, poolSize: number, log: Logger): Pick<Databa
   pool.on('error', (error) => {
     if (!pool.ending) log.warn({ err: error }, 'idle database connection lost');
   });
+  // A client checked out of the pool has no 'error' listener of the pool's, so its connection
+  // lost between two queries (a transaction waiting on Kubernetes) would end the process. With
+  // this one its next query fails instead, and whoever holds it handles that.
+  pool.on('connect', (client) => {
+    client.on('error', (error) => {
+      if (!pool.ending) log.warn({ err: error }, 'database connection lost while in use');
+    });
+  });
   return { pool, db: drizzle({ client: pool, schema }) };
 }
 

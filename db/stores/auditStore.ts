@@ -1,6 +1,8 @@
 import { and, desc, eq, gt, gte, inArray, like, type SQL, sql } from 'drizzle-orm';
+import type { Logger } from 'pino';
 import { AuditUnavailableError, errorMessage } from '../../core/errors.ts';
 import { clipText, storableText } from '../../core/text.ts';
+import { AuditOutbox, type OutboxOptions } from '../audit/auditOutbox.ts';
 import { type VerifyOptions, type VerifyResult, verifyAuditChain } from '../audit/verifyAuditChain.ts';
 import type { Db } from '../connect.ts';
 import { type AuditKind, auditLog } from '../schema.ts';
@@ -43,9 +45,18 @@ export interface AuditSearch {
   offset?: number | undefined;
 }
 
+/** How a row recording something that already happened went. */
+export type Recorded = { written: { id: number; at: Date } } | { held: true } | { dropped: true };
+
 export interface AuditStore {
   /** Appends one row; throws AuditUnavailableError when it cannot, so the caller does not act. */
   append(entry: AuditEntry): Promise<{ id: number; at: Date }>;
+  /**
+   * Records what already happened and cannot be undone (an outcome, a change made): written now
+   * when the database can take it, otherwise held (see AuditOutbox) and written when it answers
+   * again; `dropped` only when even that is impossible (the outbox full).
+   */
+  appendOrHold(entry: AuditEntry): Promise<Recorded>;
   search(filter: AuditSearch): Promise<AuditRecord[]>;
   /** How many rows a search without its limit would find. */
   count(filter: Omit<AuditSearch, 'limit' | 'offset'>): Promise<number>;
@@ -136,9 +147,48 @@ export class PgAuditStore implements AuditStore {
   private readonly db: Db;
   readonly #queue: Queued[] = [];
   #writing = false;
+  readonly #outbox: AuditOutbox<AuditEntry> | undefined;
 
-  constructor(db: Db) {
+  /** With `outbox`, rows that record what already happened are held while the database is away. */
+  constructor(db: Db, options: { outbox?: Omit<OutboxOptions, 'log'> & { log: Logger } } = {}) {
     this.db = db;
+    if (options.outbox) {
+      this.#outbox = new AuditOutbox(
+        {
+          append: (entry) => this.append(entry),
+          writtenLate: (requestId, key) => this.#writtenLate(requestId, key),
+        },
+        options.outbox,
+      );
+      this.#outbox.open();
+    }
+  }
+
+  async appendOrHold(entry: AuditEntry): Promise<Recorded> {
+    const happenedAt = new Date();
+    try {
+      return { written: await this.append(entry) };
+    } catch (error) {
+      if (!(error instanceof AuditUnavailableError) || !this.#outbox) throw error;
+      return (await this.#outbox.hold(entry, happenedAt)) ? { held: true } : { dropped: true };
+    }
+  }
+
+  async #writtenLate(requestId: string, key: string): Promise<boolean> {
+    const found = await this.db.execute(
+      sql`SELECT 1 FROM audit_log WHERE request_id = ${requestId} AND detail->'recordedLate'->>'key' = ${key} LIMIT 1`,
+    );
+    return found.rows.length > 0;
+  }
+
+  /** Rows still held, waiting for the database. */
+  get held(): number {
+    return this.#outbox?.size ?? 0;
+  }
+
+  /** Tries the held rows once more and stops retrying; what is left stays in the spool file. */
+  async close(): Promise<void> {
+    await this.#outbox?.close();
   }
 
   append(entry: AuditEntry): Promise<{ id: number; at: Date }> {
@@ -168,6 +218,8 @@ export class PgAuditStore implements AuditStore {
       // The trigger numbers the rows in the order given, so the ids say which row is whose.
       written.sort((a, b) => a.id - b.id);
       for (const [i, q] of batch.entries()) q.resolve(written[i] as { id: number; at: Date });
+      // The database answers again: rows held while it was away need not wait for the next try.
+      if (this.#outbox?.size) void this.#outbox.flush();
     } catch (error) {
       // A row the database refuses must not take the others with it; an outage fails them all.
       const refused = databaseError(error);

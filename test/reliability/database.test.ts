@@ -51,7 +51,7 @@ describe('when the database goes away', () => {
     expect(rows.rowCount).toBe(0);
   });
 
-  it('mid-command: the work done is reported, and the missing outcome row is said, not hidden', async () => {
+  it('mid-command: the work done is reported, and its outcome is written once the database is back', async () => {
     const pending = run('slow');
     await eventually(async () => {
       const rows = await database.query("SELECT kind FROM audit_log WHERE command = 'slow'");
@@ -63,9 +63,18 @@ describe('when the database goes away', () => {
     expect(r.outcome).toBe('audit_unavailable');
     expect(r.texts).toEqual([
       'slow work finished',
-      expect.stringContaining('its outcome could not be written to the audit log'),
+      expect.stringContaining('dpbot keeps its outcome and writes it when the database is back'),
     ]);
     proxy.restore();
+    await eventually(async () => {
+      const rows = await database.query(
+        "SELECT kind, outcome FROM audit_log WHERE command = 'slow' ORDER BY id",
+      );
+      expect(rows.rows).toEqual([
+        { kind: 'attempt', outcome: null },
+        { kind: 'outcome', outcome: 'ok' },
+      ]);
+    }, 20_000);
   });
 
   it('serves again once the database is back', async () => {

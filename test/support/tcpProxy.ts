@@ -10,6 +10,7 @@ export class TcpProxy {
   readonly #sockets = new Set<Socket>();
   #server: Server | undefined;
   #down = false;
+  #cutAfter: ((sent: Buffer) => boolean) | undefined;
   port = 0;
 
   constructor(target: { host: string; port: number }) {
@@ -32,7 +33,23 @@ export class TcpProxy {
       };
       client.on('error', drop).on('close', drop);
       upstream.on('error', drop).on('close', drop);
-      client.pipe(upstream).pipe(client);
+      let answering = false;
+      client.on('data', (chunk: Buffer) => {
+        if (this.#cutAfter?.(chunk)) {
+          this.#cutAfter = undefined;
+          answering = true;
+        }
+        upstream.write(chunk);
+      });
+      upstream.on('data', (chunk: Buffer) => {
+        client.write(chunk);
+        // PostgreSQL's ReadyForQuery ('Z', length 5) ends its answer to what was sent.
+        if (answering && chunk.includes(Buffer.from([0x5a, 0, 0, 0, 5]))) {
+          answering = false;
+          client.once('drain', () => this.cut());
+          if (client.writableLength === 0) this.cut();
+        }
+      });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
     this.#server = server;
@@ -45,6 +62,14 @@ export class TcpProxy {
     this.#down = true;
     for (const socket of this.#sockets) socket.destroy();
     this.#sockets.clear();
+  }
+
+  /**
+   * Cuts the database away right after it has answered the first message matching `sent`: the
+   * statement went through and its caller heard so, and then the database is gone.
+   */
+  cutAfter(sent: (chunk: Buffer) => boolean): void {
+    this.#cutAfter = sent;
   }
 
   restore(): void {
