@@ -1,12 +1,16 @@
-import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createPublicKey, generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readCheckpointFile } from '../../db/audit/auditCheckpoints.ts';
 import { PgAuditStore } from '../../db/stores/auditStore.ts';
+import { startTestApp, typeCommand } from '../support/app.ts';
 import { scaleAttempt } from '../support/auditEntries.ts';
 import { runCli } from '../support/cli.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
+import { eventually } from '../support/eventually.ts';
+import { createFixture } from '../support/fixture.ts';
 
 let database: TestDatabase;
 let dir: string;
@@ -61,6 +65,32 @@ describe('dpbot audit checkpoint and audit verify --checkpoint', () => {
     });
     expect(caught.stdout).toMatch(/Audit log BROKEN at row 6: row 6 differs from the checkpoint signed at/);
     expect(caught.code).toBe(1);
+  });
+
+  it('a serving process signs the head at its interval, into the data folder by default', async () => {
+    const own = await createTestDatabase();
+    const fixture = createFixture({ config: { audit: { checkpoints: { interval: '1s' } } } });
+    const app = await startTestApp(fixture, own, {
+      runWorkers: true,
+      env: { DPBOT_AUDIT_CHECKPOINT_KEY_FILE: keyFile },
+    });
+    try {
+      const r = await typeCommand(app, 'whoami', { email: 'ada@example.com' });
+      expect(r.outcome).toBe('ok');
+      const file = join(dirname(fixture.configPath), '.dpbot', 'audit-checkpoints.jsonl');
+      const last = await app.services.audit.search({ limit: 1 });
+      const read = await eventually(async () => {
+        const found = await readCheckpointFile(file, createPublicKey(readFileSync(publicKeyFile, 'utf8')));
+        expect(found.checkpoints.at(-1)?.id).toBe(last[0]?.id);
+        return found;
+      }, 15_000);
+      expect(read.problems).toEqual([]);
+      expect(await app.services.audit.verify({ checkpoints: read.checkpoints })).toMatchObject({ ok: true });
+    } finally {
+      await app.close();
+      await own.drop();
+      fixture.remove();
+    }
   });
 
   it('says what key is missing, and where to get one', async () => {
