@@ -197,10 +197,13 @@ export async function createApp(options: AppOptions): Promise<App> {
     const registry = new CommandRegistry();
     const now = options.now ?? (() => new Date());
     const jira = jiraClientFromConfig(config.jira, { env, log });
-    // Outcomes of work already done are held while the database is away, spooled beside its data.
+    // Outcomes of work already done are held while the database is away; serving processes spool
+    // them beside the data (one-shot commands keep them in memory, and leave the file to those).
     auditStore = new PgAuditStore(database.db, {
       outbox: {
-        file: outboxFile(resolveConfigRelative(loaded, config.database.dataDir)),
+        ...(options.runWorkers
+          ? { file: outboxFile(resolveConfigRelative(loaded, config.database.dataDir)) }
+          : {}),
         log: log.child({ component: 'audit-outbox' }),
       },
     });
