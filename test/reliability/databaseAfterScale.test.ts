@@ -77,4 +77,26 @@ describe('the database lost right after a scale was made', () => {
     await eventually(() => expect(readFileSync(spool, 'utf8')).toBe(''));
     expect(await app.services.audit.verify()).toMatchObject({ ok: true });
   });
+
+  it('lost between the change and its step: the step is held too, and both are written later', async () => {
+    // The last read before the change is made (the change it replaces); then Kubernetes, then the step.
+    proxy.cutAfter((chunk) => chunk.includes('"outcome" in') && chunk.includes('reverted'));
+    const r = await typeCommand(app, 'scale team-x 6', { email: 'grace@example.com', channel: 'C-ONCALL' });
+    expect(kube.sim.replicas('Deployment', 'team-x', 'ingest-workers')).toBe(6);
+    expect(r.outcome).toBe('audit_unavailable');
+    expect(r.responder.texts().join('\n')).toContain('done: scaled team-x/workers 8 → 6');
+    proxy.restore();
+    await eventually(async () => {
+      const found = await database.query<{ kind: string; late: boolean }>(
+        "SELECT kind, detail ? 'recordedLate' AS late FROM audit_log WHERE request_id = $1 ORDER BY id",
+        [r.requestId],
+      );
+      expect(found.rows).toEqual([
+        { kind: 'attempt', late: null },
+        { kind: 'step', late: true },
+        { kind: 'outcome', late: true },
+      ]);
+    }, 20_000);
+    expect(await app.services.audit.verify()).toMatchObject({ ok: true });
+  });
 });
