@@ -127,4 +127,16 @@ describe('dpbot run by a role that owns nothing', () => {
     expect(row.rows).toEqual([{ id: expect.not.stringMatching(/^1$/), forged: false }]);
     expect(await (app as App).services.audit.verify()).toMatchObject({ ok: true });
   });
+
+  it('migrate --grant refuses the role that owns the tables, and a role that does not exist', async () => {
+    const env = { DATABASE_URL: as(owner) };
+    const own = await runCli(['--config', fixture.configPath, 'migrate', '--grant', owner], { env });
+    expect(own.stderr).toContain(`"${owner}" owns dpbot's tables`);
+    expect(own.code).not.toBe(0);
+    const none = await runCli(['--config', fixture.configPath, 'migrate', '--grant', `${runtime}_x`], {
+      env,
+    });
+    expect(none.stderr).toContain(`there is no role "${runtime}_x"`);
+    expect(none.code).not.toBe(0);
+  });
 });
