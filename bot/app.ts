@@ -2,6 +2,8 @@ import type { Logger } from 'pino';
 import { type Env, readSecret } from '../core/config/secrets.ts';
 import { ConfigError } from '../core/errors.ts';
 import { createMetrics, type Metrics } from '../core/metrics.ts';
+import { scheduleCheckpoints } from '../db/audit/auditCheckpoints.ts';
+import { outboxFile } from '../db/audit/auditOutbox.ts';
 import { type Database, openDatabase } from '../db/connect.ts';
 import { runMigrations } from '../db/migrate.ts';
 import { PgAccessStore } from '../db/stores/accessStore.ts';
@@ -32,6 +34,7 @@ import { CommandPipeline } from '../pipeline/pipeline.ts';
 import { CommandRegistry } from '../pipeline/registry.ts';
 import { expireConfirmations, pruneSlackRequests } from '../pipeline/workers.ts';
 import { checkPolicies } from '../policies/policyFiles.ts';
+import { checkpointFile, checkpointSignerFromEnv } from './auditCheckpointSettings.ts';
 import { type LoadedConfig, resolveConfigRelative } from './config/loadConfig.ts';
 import type { Config } from './config/schema.ts';
 import type { Services } from './services.ts';
@@ -180,8 +183,11 @@ export async function createApp(options: AppOptions): Promise<App> {
   const { loaded, env, log } = options;
   const config = loaded.config;
   const metrics = options.metrics ?? createMetrics();
+  // Read before anything starts, so a bad key stops the start with its name.
+  const signer = options.runWorkers ? checkpointSignerFromEnv(env) : undefined;
   const database = await openMigratedDatabase(loaded, env, log);
   let jobs: Jobs | undefined;
+  let auditStore: PgAuditStore | undefined;
   try {
     jobs = await startJobs({
       url: database.url,
@@ -201,13 +207,23 @@ export async function createApp(options: AppOptions): Promise<App> {
     const registry = new CommandRegistry();
     const now = options.now ?? (() => new Date());
     const jira = jiraClientFromConfig(config.jira, { env, log });
+    // Outcomes of work already done are held while the database is away; serving processes spool
+    // them beside the data (one-shot commands keep them in memory, and leave the file to those).
+    auditStore = new PgAuditStore(database.db, {
+      outbox: {
+        ...(options.runWorkers
+          ? { file: outboxFile(resolveConfigRelative(loaded, config.database.dataDir)) }
+          : {}),
+        log: log.child({ component: 'audit-outbox' }),
+      },
+    });
     const services: Services = {
       config,
       configDir: loaded.baseDir,
       db: database.db,
       pool: database.pool,
       access,
-      audit: meteredAudit(new PgAuditStore(database.db), metrics),
+      audit: meteredAudit(auditStore, metrics),
       directory: new PgDirectoryStore(database.db),
       pending: new PgPendingStore(database.db),
       once: new PgOnceStore(database.db),
@@ -272,6 +288,15 @@ export async function createApp(options: AppOptions): Promise<App> {
       await pruneSlackRequests(services, pipeline);
       for (const capability of bound) for (const start of capability.workers) await start(pipeline);
     }
+    const checkpoints = signer
+      ? scheduleCheckpoints({
+          pool: database.pool,
+          file: checkpointFile(loaded),
+          signer,
+          intervalMs: config.audit.checkpoints.interval,
+          log: log.child({ component: 'audit' }),
+        })
+      : undefined;
     const started = jobs;
     return {
       services,
@@ -281,11 +306,14 @@ export async function createApp(options: AppOptions): Promise<App> {
       close: async () => {
         // Running jobs finish (bounded) before the database goes away.
         await started.stop({ graceful: true, timeoutMs: 20_000 });
+        await checkpoints?.stop();
+        await auditStore?.close();
         await database.close();
       },
     };
   } catch (error) {
     await jobs?.stop({ graceful: false });
+    await auditStore?.close();
     await database.close();
     throw error;
   }
@@ -304,9 +332,14 @@ function meteredAudit(store: AuditStore, metrics: Metrics): AuditStore {
         throw error;
       }
     },
+    appendOrHold: async (entry) => {
+      const recorded = await store.appendOrHold(entry);
+      metrics.auditWrite(entry.kind, 'written' in recorded);
+      return recorded;
+    },
     search: (filter) => store.search(filter),
     count: (filter) => store.count(filter),
-    verify: () => store.verify(),
+    verify: (options) => store.verify(options),
     export: (since, onPage, pageSize) => store.export(since, onPage, pageSize),
   };
 }

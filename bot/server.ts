@@ -5,6 +5,7 @@ import { sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import { migrationsApplied } from '../db/migrate.ts';
 import type { Services } from './services.ts';
+import { databaseDownAnswer, sendFollowUp } from './slack/databaseDownAnswer.ts';
 import { checkSlackBody, utf8Text } from './slack/requestBody.ts';
 import { verifySignature } from './slack/verify.ts';
 
@@ -111,7 +112,19 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
       json(res, 400, { error: checked.reason });
       return;
     }
-    if (!(await services.once.firstDelivery(verified.signature))) {
+    let first: boolean;
+    try {
+      first = await services.once.firstDelivery(verified.signature);
+    } catch (error) {
+      // Nothing can be recorded, so nothing is done; the person is told so, as Slack shows it.
+      log.error({ err: error }, 'the database is unreachable; a Slack request was answered and not acted on');
+      const answer = databaseDownAnswer(header(req, 'content-type'), text);
+      if (answer.body === undefined) res.writeHead(answer.status).end();
+      else json(res, answer.status, answer.body);
+      if (answer.followUp) await sendFollowUp(answer.followUp, { notifier: services.notifier, log });
+      return;
+    }
+    if (!first) {
       log.warn({ ip: req.socket.remoteAddress }, 'rejected a replayed Slack request');
       json(res, 401, { error: 'replayed request' });
       return;

@@ -4,7 +4,8 @@ import type { Logger } from 'pino';
 import { type EmbeddedPostgresHandle, startEmbeddedPostgres } from './embedded.ts';
 import * as schema from './schema.ts';
 
-export type Db = NodePgDatabase<typeof schema>;
+/** The database, with the pool it runs on (`$client`) for what needs a client of its own. */
+export type Db = NodePgDatabase<typeof schema> & { $client: pg.Pool };
 /** The handle a `db.transaction` callback gets. */
 export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 
@@ -34,6 +35,14 @@ export function connect(url: string, poolSize: number, log: Logger): Pick<Databa
   // is expected.
   pool.on('error', (error) => {
     if (!pool.ending) log.warn({ err: error }, 'idle database connection lost');
+  });
+  // A client checked out of the pool has no 'error' listener of the pool's, so its connection
+  // lost between two queries (a transaction waiting on Kubernetes) would end the process. With
+  // this one its next query fails instead, and whoever holds it handles that.
+  pool.on('connect', (client) => {
+    client.on('error', (error) => {
+      if (!pool.ending) log.warn({ err: error }, 'database connection lost while in use');
+    });
   });
   return { pool, db: drizzle({ client: pool, schema }) };
 }

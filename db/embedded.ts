@@ -6,6 +6,7 @@ import { userInfo } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { ConfigError } from '../core/errors.ts';
+import { pidAlive } from '../core/pidAlive.ts';
 
 export interface EmbeddedPostgresHandle {
   url: string;
@@ -28,15 +29,6 @@ async function freePort(): Promise<number> {
       });
     });
   });
-}
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /**

@@ -1,3 +1,4 @@
+import { AuditUnavailableError } from '../core/errors.ts';
 import type { AuditEntry } from '../db/stores/auditStore.ts';
 import { type Decision, decide } from '../policies/decide.ts';
 import type { Acker } from './acker.ts';
@@ -20,6 +21,15 @@ export interface Accepted {
   audit: AuditEntry;
   started: number;
   onceKey: string | null;
+  /** Steps recorded so far (ctx.auditStep): what the request had done, should it fail later. */
+  steps?: DoneStep[];
+}
+
+export interface DoneStep {
+  outcome: string;
+  summary?: string | undefined;
+  /** The audit log could not take it yet; it is held and written when the database answers. */
+  held: boolean;
 }
 
 /**
@@ -44,17 +54,28 @@ export function commandContext(deps: PipelineDeps, accepted: Accepted): CommandC
     },
     may: (action, resource, limits) =>
       decide(caller.grants, { action, resource, limits: limits ?? {} }).allowed,
-    auditStep: async (step) => {
-      await deps.audit.append({
+    auditStep: async (step, options = {}) => {
+      const entry = {
         requestId,
-        kind: 'step',
+        kind: 'step' as const,
         entry: inv.entry,
         email: caller.email,
         slackUserId: caller.slackUserId,
         channel: inv.channel ?? null,
         command: command.name,
         ...step,
-      });
+      };
+      let held = false;
+      if (options.happened) {
+        const recorded = await deps.audit.appendOrHold(entry);
+        if ('dropped' in recorded)
+          throw new AuditUnavailableError(
+            'the audit log could not be written, nor the row kept to write later',
+          );
+        held = 'held' in recorded;
+      } else await deps.audit.append(entry);
+      accepted.steps ??= [];
+      accepted.steps.push({ outcome: step.outcome, summary: options.summary, held });
     },
   };
 }

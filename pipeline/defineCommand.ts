@@ -43,9 +43,12 @@ export interface CommandContext<D = unknown> {
   /**
    * Records a step of this request in the audit log (kind `step`, with the request id, caller,
    * channel and command filled in). It throws when the row cannot be written, so a step recorded
-   * before an action keeps the action from happening unrecorded.
+   * before an action keeps the action from happening unrecorded. A step recording something
+   * already done (`happened`: a change made, which cannot be undone) is instead held and written
+   * when the database answers again; `summary` is what the caller is told was done, should the
+   * request fail after it.
    */
-  auditStep(step: AuditStep): Promise<void>;
+  auditStep(step: AuditStep, options?: { happened?: boolean; summary?: string }): Promise<void>;
 }
 
 export type AuditStep = { outcome: string } & Pick<AuditEntry, 'action' | 'resource' | 'error' | 'detail'>;

@@ -7,7 +7,8 @@ import {
   NotFoundError,
   UpstreamError,
 } from '../core/errors.ts';
-import type { Accepted } from './accepted.ts';
+import type { AuditEntry } from '../db/stores/auditStore.ts';
+import type { Accepted, DoneStep } from './accepted.ts';
 import type { CommandContext } from './defineCommand.ts';
 import type { Outcome } from './invocation.ts';
 import type { Message } from './message.ts';
@@ -24,21 +25,43 @@ export async function execute(deps: PipelineDeps, accepted: Accepted, ctx: Comma
     return finish(deps, accepted, error);
   }
   const durationMs = Math.round(performance.now() - accepted.started);
-  try {
-    await deps.audit.append({ ...accepted.audit, kind: 'outcome', outcome: 'ok', durationMs });
-  } catch (error) {
-    // The work is done and cannot be undone; say so rather than pretend it failed.
-    ctx.log.error({ err: error }, 'command ran but its outcome could not be audited');
-    if (result) await accepted.ack.say(result);
-    await accepted.ack.say(
-      failedMessage(
-        'the command ran, but its outcome could not be written to the audit log; tell the dpbot administrators',
-      ),
-    );
-    return 'audit_unavailable';
-  }
+  const recorded = await recordOutcome(deps, ctx.log, {
+    ...accepted.audit,
+    kind: 'outcome',
+    outcome: 'ok',
+    durationMs,
+  });
   if (result) await accepted.ack.say(result);
-  return 'ok';
+  if (recorded === 'written') return 'ok';
+  // The work is done and cannot be undone; say so rather than pretend it failed.
+  await accepted.ack.say(
+    failedMessage(
+      recorded === 'held'
+        ? 'the command ran, but the audit log cannot be written right now: dpbot keeps its outcome and writes it when the database is back. Tell the dpbot administrators if that takes long.'
+        : 'the command ran, but its outcome could not be written to the audit log; tell the dpbot administrators',
+    ),
+  );
+  return 'audit_unavailable';
+}
+
+/** Writes an outcome row, or has it held until the database answers (see AuditStore.appendOrHold). */
+async function recordOutcome(
+  deps: PipelineDeps,
+  log: PipelineDeps['log'],
+  entry: AuditEntry,
+): Promise<'written' | 'held' | 'dropped'> {
+  try {
+    const recorded = await deps.audit.appendOrHold(entry);
+    if ('written' in recorded) return 'written';
+    log.error(
+      { requestId: entry.requestId },
+      `an outcome could not be audited; it was ${'held' in recorded ? 'held' : 'dropped'}`,
+    );
+    return 'held' in recorded ? 'held' : 'dropped';
+  } catch (error) {
+    log.error({ err: error, requestId: entry.requestId }, 'an outcome could not be audited');
+    return 'dropped';
+  }
 }
 
 /**
@@ -72,15 +95,43 @@ export async function finish(deps: PipelineDeps, accepted: Accepted, error: unkn
   else if (error instanceof UpstreamError)
     log.warn({ err: error, outcome }, 'command failed in a dependency');
   else log.error({ err: error }, 'command failed');
-  // Nothing happened, so a once-only button may be pressed again.
-  if (accepted.onceKey) await deps.once.release(accepted.onceKey);
-  const recorded = await writeAudit(deps, accepted.ack, {
+  // Nothing happened, so a once-only button may be pressed again (not when a step was done).
+  if (accepted.onceKey && !accepted.steps?.length) await deps.once.release(accepted.onceKey);
+  const entry: AuditEntry = {
     ...accepted.audit,
     kind: 'outcome',
     outcome,
     error: errorMessage(error),
     durationMs,
-  });
-  if (recorded) await accepted.ack.say(message);
-  return recorded ? outcome : 'audit_unavailable';
+  };
+  const steps = accepted.steps ?? [];
+  if (steps.length === 0) {
+    // Nothing was done: a failure to record that is reported as such, and nothing else is said.
+    const recorded = await writeAudit(deps, accepted.ack, entry);
+    if (recorded) await accepted.ack.say(message);
+    return recorded ? outcome : 'audit_unavailable';
+  }
+  // Part of the work is done (its steps are recorded, or held): the outcome must follow them into
+  // the log, and the caller must hear what was done, not "not run".
+  const recorded = await recordOutcome(deps, log, entry);
+  if (recorded === 'written') {
+    await accepted.ack.say(message);
+    return outcome;
+  }
+  await accepted.ack.say(partlyDoneMessage(steps, errorMessage(error), recorded));
+  return 'audit_unavailable';
+}
+
+/** What a request that failed after doing part of its work tells its caller. */
+function partlyDoneMessage(
+  steps: readonly DoneStep[],
+  problem: string,
+  recorded: 'held' | 'dropped',
+): Message {
+  const done = steps.map((s) => s.summary ?? s.outcome).join('; ');
+  const record =
+    recorded === 'held'
+      ? 'The audit log cannot be written right now; dpbot keeps the record of what was done and writes it when the database is back.'
+      : 'The audit log cannot be written right now, and the record of how this request ended was lost; tell the dpbot administrators.';
+  return failedMessage(`done: ${done}. Then this request could not finish (${problem}). ${record}`);
 }

@@ -13,7 +13,7 @@ import type { CommandRegistry } from './registry.ts';
  * services object (it fits structurally), a test passes just these.
  */
 export interface PipelineDeps {
-  audit: Pick<AuditStore, 'append'>;
+  audit: Pick<AuditStore, 'append' | 'appendOrHold'>;
   pending: PendingStore;
   once: Pick<OnceStore, 'claim' | 'release'>;
   identity: CallerIdentity;

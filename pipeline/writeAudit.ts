@@ -1,7 +1,7 @@
 import type { AuditEntry } from '../db/stores/auditStore.ts';
 import type { Acker } from './acker.ts';
 import type { PipelineDeps } from './pipelineDeps.ts';
-import { failedMessage } from './views/common.ts';
+import { auditUnavailableMessage } from './views/common.ts';
 
 /** Writes an audit row; when that fails the caller is told and false is returned so nothing runs. */
 export async function writeAudit(
@@ -14,11 +14,7 @@ export async function writeAudit(
     return true;
   } catch (error) {
     deps.log.error({ err: error, requestId: entry.requestId }, 'audit write failed');
-    await ack.say(
-      failedMessage(
-        'not run: the audit log cannot be written right now, and dpbot does nothing it cannot record. Try again in a minute; if it persists, tell the dpbot administrators.',
-      ),
-    );
+    await ack.say(auditUnavailableMessage());
     return false;
   }
 }

@@ -65,6 +65,18 @@ export const configSchema = z.strictObject({
       as: z.email().optional(),
     }),
   ),
+  audit: section(
+    z.strictObject({
+      checkpoints: section(
+        z.strictObject({
+          /** Where signed checkpoints of the chain head go (default: <database.dataDir>/audit-checkpoints.jsonl). */
+          file: z.string().min(1).optional(),
+          /** How often a serving process signs the head, when DPBOT_AUDIT_CHECKPOINT_KEY is set. */
+          interval: duration().prefault('5m'),
+        }),
+      ),
+    }),
+  ),
   jobs: section(
     z.strictObject({
       pollInterval: duration().prefault('2s'),

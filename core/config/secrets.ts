@@ -33,4 +33,5 @@ export const secretNames = [
   'ARGOCD_TOKEN',
   'ARGO_TOKEN',
   'DATASET_CATALOG_TOKEN',
+  'DPBOT_AUDIT_CHECKPOINT_KEY',
 ] as const;

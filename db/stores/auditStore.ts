@@ -1,6 +1,9 @@
 import { and, desc, eq, gt, gte, inArray, like, type SQL, sql } from 'drizzle-orm';
+import type { Logger } from 'pino';
 import { AuditUnavailableError, errorMessage } from '../../core/errors.ts';
 import { clipText, storableText } from '../../core/text.ts';
+import { AuditOutbox, type OutboxOptions } from '../audit/auditOutbox.ts';
+import { type VerifyOptions, type VerifyResult, verifyAuditChain } from '../audit/verifyAuditChain.ts';
 import type { Db } from '../connect.ts';
 import { type AuditKind, auditLog } from '../schema.ts';
 
@@ -28,9 +31,7 @@ export interface AuditEntry {
 
 export type AuditRecord = typeof auditLog.$inferSelect;
 
-export type VerifyResult =
-  | { ok: true; rows: number }
-  | { ok: false; rows: number; brokenAt: number; problem: string };
+export type { VerifyOptions, VerifyResult };
 
 export interface AuditSearch {
   email?: string | undefined;
@@ -44,14 +45,26 @@ export interface AuditSearch {
   offset?: number | undefined;
 }
 
+/** How a row recording something that already happened went. */
+export type Recorded = { written: { id: number; at: Date } } | { held: true } | { dropped: true };
+
 export interface AuditStore {
   /** Appends one row; throws AuditUnavailableError when it cannot, so the caller does not act. */
   append(entry: AuditEntry): Promise<{ id: number; at: Date }>;
+  /**
+   * Records what already happened and cannot be undone (an outcome, a change made): written now
+   * when the database can take it, otherwise held (see AuditOutbox) and written when it answers
+   * again; `dropped` only when even that is impossible (the outbox full).
+   */
+  appendOrHold(entry: AuditEntry): Promise<Recorded>;
   search(filter: AuditSearch): Promise<AuditRecord[]>;
   /** How many rows a search without its limit would find. */
   count(filter: Omit<AuditSearch, 'limit' | 'offset'>): Promise<number>;
-  /** Recomputes the chain and reports the first broken link. */
-  verify(): Promise<VerifyResult>;
+  /**
+   * Recomputes the chain in this process (not with the database's functions) and reports the
+   * first broken link; with checkpoints, also a rewritten chain or a removed tail.
+   */
+  verify(options?: VerifyOptions): Promise<VerifyResult>;
   /** Streams rows with `at >= since` in chain order, a page at a time. */
   export(
     since: Date,
@@ -79,22 +92,23 @@ function jsonSafe(value: unknown): unknown {
 const noNul = (text: string | null): string | null => (text === null ? null : storableText(text));
 
 function rowOf(entry: AuditEntry): typeof auditLog.$inferInsert {
+  // Every text column takes any string: a NUL in an e-mail or a channel must not lose the row.
   return {
-    requestId: entry.requestId,
+    requestId: storableText(entry.requestId),
     kind: entry.kind,
-    entry: entry.entry,
-    slackUserId: entry.slackUserId ?? null,
-    email: entry.email ?? null,
-    channel: entry.channel ?? null,
-    command: entry.command ?? null,
+    entry: storableText(entry.entry),
+    slackUserId: noNul(entry.slackUserId ?? null),
+    email: noNul(entry.email ?? null),
+    channel: noNul(entry.channel ?? null),
+    command: noNul(entry.command ?? null),
     commandText: noNul(clip(entry.commandText)),
     args: jsonSafe(entry.args),
-    action: entry.action ?? null,
+    action: noNul(entry.action ?? null),
     resource: noNul(entry.resource ?? null),
     decision: entry.decision ?? null,
     reason: noNul(clip(entry.reason)),
     grantRef: jsonSafe(entry.grantRef),
-    outcome: entry.outcome ?? null,
+    outcome: noNul(entry.outcome ?? null),
     error: noNul(clip(entry.error)),
     durationMs: entry.durationMs ?? null,
     detail: jsonSafe(entry.detail),
@@ -113,8 +127,41 @@ function databaseError(error: unknown): { code: string; message: string } | unde
   return undefined;
 }
 
+type Row = typeof auditLog.$inferInsert;
+
+/** The columns an append sets, with their SQL types; the trigger sets id, at and the hashes. */
+const INSERT_COLUMNS: readonly [keyof Row, string, string][] = (
+  [
+    ['requestId', 'request_id', 'text'],
+    ['kind', 'kind', 'text'],
+    ['entry', 'entry', 'text'],
+    ['slackUserId', 'slack_user_id', 'text'],
+    ['email', 'email', 'text'],
+    ['channel', 'channel', 'text'],
+    ['command', 'command', 'text'],
+    ['commandText', 'command_text', 'text'],
+    ['args', 'args', 'jsonb'],
+    ['action', 'action', 'text'],
+    ['resource', 'resource', 'text'],
+    ['decision', 'decision', 'text'],
+    ['reason', 'reason', 'text'],
+    ['grantRef', 'grant_ref', 'jsonb'],
+    ['outcome', 'outcome', 'text'],
+    ['error', 'error', 'text'],
+    ['durationMs', 'duration_ms', 'int'],
+    ['detail', 'detail', 'jsonb'],
+  ] as const
+).map(([key, column, type]) => [key, type, column]);
+
+const INSERT_ROWS = `INSERT INTO audit_log (${INSERT_COLUMNS.map((c) => c[2]).join(', ')})
+  SELECT ${INSERT_COLUMNS.map((c) => c[2]).join(', ')}
+  FROM unnest(${INSERT_COLUMNS.map((c, i) => `$${i + 1}::${c[1]}[]`).join(', ')})
+    WITH ORDINALITY AS r(${INSERT_COLUMNS.map((c) => c[2]).join(', ')}, n)
+  ORDER BY n
+  RETURNING id, at`;
+
 interface Queued {
-  row: typeof auditLog.$inferInsert;
+  row: Row;
   resolve(written: { id: number; at: Date }): void;
   reject(error: unknown): void;
 }
@@ -133,9 +180,48 @@ export class PgAuditStore implements AuditStore {
   private readonly db: Db;
   readonly #queue: Queued[] = [];
   #writing = false;
+  readonly #outbox: AuditOutbox<AuditEntry> | undefined;
 
-  constructor(db: Db) {
+  /** With `outbox`, rows that record what already happened are held while the database is away. */
+  constructor(db: Db, options: { outbox?: Omit<OutboxOptions, 'log'> & { log: Logger } } = {}) {
     this.db = db;
+    if (options.outbox) {
+      this.#outbox = new AuditOutbox(
+        {
+          append: (entry) => this.append(entry),
+          writtenLate: (requestId, key) => this.#writtenLate(requestId, key),
+        },
+        options.outbox,
+      );
+      this.#outbox.open();
+    }
+  }
+
+  async appendOrHold(entry: AuditEntry): Promise<Recorded> {
+    const happenedAt = new Date();
+    try {
+      return { written: await this.append(entry) };
+    } catch (error) {
+      if (!(error instanceof AuditUnavailableError) || !this.#outbox) throw error;
+      return (await this.#outbox.hold(entry, happenedAt)) ? { held: true } : { dropped: true };
+    }
+  }
+
+  async #writtenLate(requestId: string, key: string): Promise<boolean> {
+    const found = await this.db.execute(
+      sql`SELECT 1 FROM audit_log WHERE request_id = ${requestId} AND detail->'recordedLate'->>'key' = ${key} LIMIT 1`,
+    );
+    return found.rows.length > 0;
+  }
+
+  /** Rows still held, waiting for the database. */
+  get held(): number {
+    return this.#outbox?.size ?? 0;
+  }
+
+  /** Tries the held rows once more and stops retrying; what is left stays in the spool file. */
+  async close(): Promise<void> {
+    await this.#outbox?.close();
   }
 
   append(entry: AuditEntry): Promise<{ id: number; at: Date }> {
@@ -154,17 +240,37 @@ export class PgAuditStore implements AuditStore {
     }
   }
 
+  /**
+   * One statement whatever the number of rows: a column per parameter (arrays, unnested in the
+   * order given), prepared once per connection, so the server neither parses nor plans it again
+   * and the rows go out while the chain head is free.
+   */
+  async #insert(rows: Row[]): Promise<{ id: number; at: Date }[]> {
+    const values = INSERT_COLUMNS.map(([key, type]) =>
+      rows.map((row) => {
+        const value = row[key];
+        if (value === undefined || value === null) return null;
+        return type === 'jsonb' ? JSON.stringify(value) : value;
+      }),
+    );
+    const result = await this.db.$client.query<{ id: string; at: Date }>({
+      name: 'dpbot.audit.append',
+      text: INSERT_ROWS,
+      values,
+    });
+    return result.rows.map((r) => ({ id: Number(r.id), at: r.at }));
+  }
+
   async #write(batch: Queued[]): Promise<void> {
     try {
-      const written = await this.db
-        .insert(auditLog)
-        .values(batch.map((q) => q.row))
-        .returning({ id: auditLog.id, at: auditLog.at });
+      const written = await this.#insert(batch.map((q) => q.row));
       if (written.length !== batch.length)
         throw new Error(`the insert returned ${written.length} rows for ${batch.length}`);
       // The trigger numbers the rows in the order given, so the ids say which row is whose.
       written.sort((a, b) => a.id - b.id);
       for (const [i, q] of batch.entries()) q.resolve(written[i] as { id: number; at: Date });
+      // The database answers again: rows held while it was away need not wait for the next try.
+      if (this.#outbox?.size) void this.#outbox.flush();
     } catch (error) {
       // A row the database refuses must not take the others with it; an outage fails them all.
       const refused = databaseError(error);
@@ -212,53 +318,8 @@ export class PgAuditStore implements AuditStore {
     return where.length ? and(...where) : undefined;
   }
 
-  async verify(): Promise<VerifyResult> {
-    const count = await this.db.execute<{ n: number }>(sql`SELECT count(*)::int AS n FROM audit_log`);
-    const rows = count.rows[0]?.n ?? 0;
-    const broken = await this.db.execute<{
-      id: number;
-      changed: boolean;
-      relinked: boolean;
-      gap_from: number | null;
-    }>(sql`
-      SELECT id::int AS id, hash <> expected AS changed, prev_hash <> prior_hash AS relinked,
-             CASE WHEN id <> prior_id + 1 THEN prior_id::int END AS gap_from
-      FROM (
-        SELECT id, hash, prev_hash, audit_row_hash(a) AS expected,
-               COALESCE(lag(hash) OVER w, repeat('0', 64)) AS prior_hash,
-               COALESCE(lag(id) OVER w, 0) AS prior_id
-        FROM audit_log a WINDOW w AS (ORDER BY id)
-      ) chain
-      WHERE hash <> expected OR prev_hash <> prior_hash OR id <> prior_id + 1
-      ORDER BY id LIMIT 1`);
-    const first = broken.rows[0];
-    if (first) {
-      let problem: string;
-      if (first.gap_from !== null)
-        problem = `rows ${first.gap_from + 1}–${first.id - 1} are missing: they were deleted`;
-      else if (first.changed)
-        problem = `row ${first.id} was changed after it was written: its hash does not match its contents`;
-      else problem = `row ${first.id} does not link to the row before it: that row was changed or removed`;
-      return { ok: false, rows, brokenAt: first.id, problem };
-    }
-    const tail = await this.db.execute<{
-      head_id: number;
-      head_hash: string;
-      last_id: number | null;
-      last_hash: string | null;
-    }>(sql`
-      SELECT h.last_id::int AS head_id, h.last_hash AS head_hash, l.id::int AS last_id, l.hash AS last_hash
-      FROM audit_head h LEFT JOIN LATERAL (SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1) l ON true`);
-    const t = tail.rows[0];
-    if (t && (t.head_id !== (t.last_id ?? 0) || (t.last_hash !== null && t.head_hash !== t.last_hash))) {
-      return {
-        ok: false,
-        rows,
-        brokenAt: (t.last_id ?? 0) + 1,
-        problem: `the log ends at row ${t.last_id ?? 0} but ${t.head_id} rows were written: the last rows were deleted`,
-      };
-    }
-    return { ok: true, rows };
+  verify(options?: VerifyOptions): Promise<VerifyResult> {
+    return verifyAuditChain(this.db.$client, options);
   }
 
   async export(

@@ -41,16 +41,15 @@ export async function auditChange(
   });
 }
 
-/** The `scaled` step of the request that made a change, by the caller of that request. */
+/**
+ * The `scaled` step of the request that made a change, by the caller of that request. The change
+ * is made when this runs, so a database that is away does not lose the row: it is held and
+ * written when the database answers again, and the caller is told the change was made.
+ */
 export function auditScaled(ctx: CommandContext<ScalingDeps>, detail: ScaleChangeDetail): Promise<void> {
-  return auditChange(ctx.services, {
-    requestId: ctx.requestId,
-    kind: 'step',
-    entry: ctx.entry,
-    email: ctx.caller.email,
-    slackUserId: ctx.caller.slackUserId,
-    channel: ctx.channel,
-    outcome: 'scaled',
-    detail,
-  });
+  const verb = detail.mode === 'hpaMinReplicas' ? 'set the HPA minimum of' : 'scaled';
+  return ctx.auditStep(
+    { outcome: 'scaled', action: 'workers.scale', resource: `team:${detail.team}`, detail },
+    { happened: true, summary: `${verb} ${detail.team}/${detail.target} ${detail.from} → ${detail.to}` },
+  );
 }

@@ -44,6 +44,13 @@ export function deniedMessage(reason: string): Message {
   };
 }
 
+/** Said when an audit row cannot be written, so nothing was done (dpbot does nothing unrecorded). */
+export function auditUnavailableMessage(): Message {
+  return failedMessage(
+    'not run: the audit log cannot be written right now, and dpbot does nothing it cannot record. Try again in a minute; if it persists, tell the dpbot administrators.',
+  );
+}
+
 export function failedMessage(text: string): Message {
   return {
     text: escapeMrkdwn(`Failed: ${text}`),

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clipText } from '../../core/text.ts';
 import { PgAuditStore } from '../../db/stores/auditStore.ts';
+import { scaleAttempt } from '../support/auditEntries.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 
 let database: TestDatabase;
@@ -13,17 +14,7 @@ beforeAll(async () => {
 });
 afterAll(() => database.drop());
 
-const entry = (n: number) => ({
-  requestId: `req-${n}`,
-  kind: 'attempt' as const,
-  entry: 'console',
-  email: 'ada@example.com',
-  commandText: `scale team-x ${n}`,
-  args: { team: 'team-x', replicas: String(n) },
-  action: 'workers.scale',
-  resource: 'team:team-x',
-  decision: 'allow' as const,
-});
+const entry = scaleAttempt;
 
 describe('audit log', () => {
   it('chains rows from concurrent writers into one gapless, verifiable order', async () => {
@@ -33,7 +24,7 @@ describe('audit log', () => {
     );
     expect(rows.rows.map((r) => Number(r.id))).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
     for (let i = 1; i < rows.rows.length; i++) expect(rows.rows[i]?.prev_hash).toBe(rows.rows[i - 1]?.hash);
-    expect(await store.verify()).toEqual({ ok: true, rows: 40 });
+    expect(await store.verify()).toMatchObject({ ok: true, rows: 40, lastId: 40 });
   });
 
   it('writes appends that arrive together in a few multi-row commits, each resolving with its own row', async () => {
@@ -49,6 +40,26 @@ describe('audit log', () => {
     // that queued behind it in batches of at most MAX_AUDIT_BATCH (100).
     expect(new Set(rows.rows.map((r) => r.tx)).size).toBe(4);
     expect((await store.verify()).ok).toBe(true);
+  });
+
+  it('chains rows of several statements in one transaction, one rolled back to a savepoint', async () => {
+    const before = await store.verify();
+    expect(before.ok).toBe(true);
+    const insert = (tag: string, n: number) =>
+      `INSERT INTO audit_log (request_id, kind, entry) SELECT '${tag}-' || i, 'event', 'system' FROM generate_series(1, ${n}) i`;
+    await database.query(
+      `BEGIN; ${insert('tx-a', 3)}; SAVEPOINT s; ${insert('tx-gone', 2)}; ROLLBACK TO s; ${insert('tx-b', 1)}; COMMIT`,
+    );
+    const rows = await database.query<{ request_id: string }>(
+      "SELECT request_id FROM audit_log WHERE request_id LIKE 'tx-%' ORDER BY id",
+    );
+    expect(rows.rows.map((r) => r.request_id)).toEqual(['tx-a-1', 'tx-a-2', 'tx-a-3', 'tx-b-1']);
+    const after = await store.verify();
+    expect(after).toMatchObject({
+      ok: true,
+      rows: before.rows + 4,
+      lastId: (before.ok ? before.lastId : 0) + 4,
+    });
   });
 
   it('fails only the row the database refuses, not the others written with it', async () => {
@@ -240,7 +251,7 @@ describe('audit verify detects tampering by the table owner', () => {
       expect(await s.verify()).toMatchObject({
         ok: false,
         brokenAt: 4,
-        problem: 'rows 3–3 are missing: they were deleted',
+        problem: 'row 3 is missing: it was deleted',
       });
 
       const tail = await createTestDatabase();

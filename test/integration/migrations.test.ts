@@ -52,6 +52,7 @@ describe('migrations', () => {
       "SELECT tgname FROM pg_trigger WHERE tgrelid = 'audit_log'::regclass AND NOT tgisinternal ORDER BY tgname",
     );
     expect(triggers.rows.map((r) => r.tgname)).toEqual([
+      'audit_head_advance',
       'audit_log_chain',
       'audit_log_immutable',
       'audit_log_no_truncate',

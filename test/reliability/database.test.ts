@@ -16,14 +16,11 @@ const fixtures = fixtureCommands();
 beforeAll(async () => {
   fixture = createFixture();
   database = await createTestDatabase();
-  const target = new URL(database.url);
-  proxy = new TcpProxy({ host: target.hostname, port: Number(target.port || 5432) });
-  const via = new URL(database.url);
-  via.hostname = '127.0.0.1';
-  via.port = String(await proxy.start());
+  const proxied = await TcpProxy.forDatabase(database.url);
+  proxy = proxied.proxy;
   app = await startTestApp(fixture, database, {
     extraCommands: fixtures.commands,
-    env: { DATABASE_URL: via.toString() },
+    env: { DATABASE_URL: proxied.url },
   });
 });
 
@@ -54,7 +51,7 @@ describe('when the database goes away', () => {
     expect(rows.rowCount).toBe(0);
   });
 
-  it('mid-command: the work done is reported, and the missing outcome row is said, not hidden', async () => {
+  it('mid-command: the work done is reported, and its outcome is written once the database is back', async () => {
     const pending = run('slow');
     await eventually(async () => {
       const rows = await database.query("SELECT kind FROM audit_log WHERE command = 'slow'");
@@ -66,9 +63,18 @@ describe('when the database goes away', () => {
     expect(r.outcome).toBe('audit_unavailable');
     expect(r.texts).toEqual([
       'slow work finished',
-      expect.stringContaining('its outcome could not be written to the audit log'),
+      expect.stringContaining('dpbot keeps its outcome and writes it when the database is back'),
     ]);
     proxy.restore();
+    await eventually(async () => {
+      const rows = await database.query(
+        "SELECT kind, outcome FROM audit_log WHERE command = 'slow' ORDER BY id",
+      );
+      expect(rows.rows).toEqual([
+        { kind: 'attempt', outcome: null },
+        { kind: 'outcome', outcome: 'ok' },
+      ]);
+    }, 20_000);
   });
 
   it('serves again once the database is back', async () => {

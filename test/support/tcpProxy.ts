@@ -10,6 +10,7 @@ export class TcpProxy {
   readonly #sockets = new Set<Socket>();
   #server: Server | undefined;
   #down = false;
+  #cutAfter: ((sent: Buffer) => boolean) | undefined;
   port = 0;
 
   constructor(target: { host: string; port: number }) {
@@ -32,7 +33,23 @@ export class TcpProxy {
       };
       client.on('error', drop).on('close', drop);
       upstream.on('error', drop).on('close', drop);
-      client.pipe(upstream).pipe(client);
+      let answering = false;
+      client.on('data', (chunk: Buffer) => {
+        if (this.#cutAfter?.(chunk)) {
+          this.#cutAfter = undefined;
+          answering = true;
+        }
+        upstream.write(chunk);
+      });
+      upstream.on('data', (chunk: Buffer) => {
+        client.write(chunk);
+        // PostgreSQL's ReadyForQuery ('Z', length 5) ends its answer to what was sent.
+        if (answering && chunk.includes(Buffer.from([0x5a, 0, 0, 0, 5]))) {
+          answering = false;
+          client.once('drain', () => this.cut());
+          if (client.writableLength === 0) this.cut();
+        }
+      });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
     this.#server = server;
@@ -47,8 +64,26 @@ export class TcpProxy {
     this.#sockets.clear();
   }
 
+  /**
+   * Cuts the database away right after it has answered the first message matching `sent`: the
+   * statement went through and its caller heard so, and then the database is gone.
+   */
+  cutAfter(sent: (chunk: Buffer) => boolean): void {
+    this.#cutAfter = sent;
+  }
+
   restore(): void {
     this.#down = false;
+  }
+
+  /** A started proxy in front of the database at `url`, and the URL that reaches it through it. */
+  static async forDatabase(url: string): Promise<{ proxy: TcpProxy; url: string }> {
+    const target = new URL(url);
+    const proxy = new TcpProxy({ host: target.hostname, port: Number(target.port || 5432) });
+    const via = new URL(url);
+    via.hostname = '127.0.0.1';
+    via.port = String(await proxy.start());
+    return { proxy, url: via.toString() };
   }
 
   async stop(): Promise<void> {
