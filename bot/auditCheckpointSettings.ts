@@ -12,7 +12,7 @@ export const CHECKPOINT_KEY = 'DPBOT_AUDIT_CHECKPOINT_KEY';
 export const CHECKPOINT_PUBLIC_KEY = 'DPBOT_AUDIT_CHECKPOINT_PUBLIC_KEY';
 
 /** Where checkpoints go: `audit.checkpoints.file`, else beside the embedded database's data. */
-export function checkpointFile(loaded: LoadedConfig): string {
+export function checkpointFile(loaded: Pick<LoadedConfig, 'config' | 'baseDir'>): string {
   const { audit, database } = loaded.config;
   return resolveConfigRelative(
     loaded,

@@ -1,13 +1,21 @@
+import { existsSync } from 'node:fs';
 import type pg from 'pg';
 import type { Logger } from 'pino';
-import type { Env } from '../../core/config/secrets.ts';
+import { type Env, readSecret } from '../../core/config/secrets.ts';
 import { type DoctorCheck, type DoctorReport, runChecks } from '../../core/doctor.ts';
+import { readCheckpointFile } from '../../db/audit/auditCheckpoints.ts';
 import type { Db } from '../../db/connect.ts';
+import {
+  CHECKPOINT_KEY,
+  CHECKPOINT_PUBLIC_KEY,
+  checkpointFile,
+  checkpointVerifierFromEnv,
+} from '../auditCheckpointSettings.ts';
 import type { Config } from '../config/schema.ts';
 import { argoCdChecks } from './argoCdChecks.ts';
 import { argoChecks } from './argoChecks.ts';
 import type { DoctorContext } from './context.ts';
-import { databaseChecks } from './databaseChecks.ts';
+import { type AuditAnchors, databaseChecks } from './databaseChecks.ts';
 import { directoryChecks } from './directoryChecks.ts';
 import { githubChecks } from './githubChecks.ts';
 import { jiraChecks } from './jiraChecks.ts';
@@ -54,6 +62,21 @@ export interface DoctorInput {
   timeoutMs: number;
   /** Only these systems (`slack`, `kubernetes`, ...); default all. */
   systems?: readonly string[];
+  /** The short form run at start: everything but a full pass over the audit chain. */
+  short?: boolean;
+}
+
+/** The signed checkpoints the audit chain is held to, when a checkpoint key is configured. */
+function auditAnchors(input: DoctorInput): AuditAnchors {
+  return {
+    read: async () => {
+      if (!readSecret(input.env, CHECKPOINT_KEY) && !readSecret(input.env, CHECKPOINT_PUBLIC_KEY))
+        return undefined;
+      const publicKey = checkpointVerifierFromEnv(input.env);
+      const file = checkpointFile({ config: input.config, baseDir: input.configDir });
+      return existsSync(file) ? readCheckpointFile(file, publicKey) : { checkpoints: [], problems: [] };
+    },
+  };
 }
 
 /** The checks of every system, in the order they are printed. */
@@ -67,7 +90,13 @@ export function doctorChecks(input: DoctorInput): DoctorCheck[] {
     simulated: (system) => simulated.has(system),
   };
   const planned: [string, () => DoctorCheck[]][] = [
-    ['database', () => (input.database ? databaseChecks(input.database) : [])],
+    [
+      'database',
+      () =>
+        input.database
+          ? databaseChecks(input.database, { chain: !input.short, anchors: auditAnchors(input) })
+          : [],
+    ],
     ['slack', () => slackChecks(ctx)],
     ['kubernetes', () => kubernetesChecks(ctx)],
     ['argocd', () => argoCdChecks(ctx)],

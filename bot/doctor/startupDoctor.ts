@@ -25,7 +25,11 @@ export interface StartupDoctor {
 export function startupDoctor(input: Omit<DoctorInput, 'timeoutMs'> & { timeoutMs?: number }): StartupDoctor {
   let status: DoctorStatus = { state: 'running', since: new Date().toISOString() };
   const { log } = input;
-  const done = runDoctor({ ...input, timeoutMs: input.timeoutMs ?? STARTUP_CHECK_TIMEOUT_MS }).then(
+  const done = runDoctor({
+    ...input,
+    short: true,
+    timeoutMs: input.timeoutMs ?? STARTUP_CHECK_TIMEOUT_MS,
+  }).then(
     (report) => {
       const problems = report.checks
         .filter((c) => c.status === 'fail' || c.status === 'warn')

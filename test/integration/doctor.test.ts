@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +9,7 @@ import type { Config } from '../../bot/config/schema.ts';
 import { runDoctor } from '../../bot/doctor/doctor.ts';
 import { seedDemoCluster } from '../../bot/sandbox/kubernetesSandbox.ts';
 import { type CheckResult, type DoctorReport, reportLine } from '../../core/doctor.ts';
+import { checkpointSigner, writeCheckpoint } from '../../db/audit/auditCheckpoints.ts';
 import { connect } from '../../db/connect.ts';
 import { migrationsApplied } from '../../db/migrate.ts';
 import { PgAuditStore } from '../../db/stores/auditStore.ts';
@@ -373,6 +375,68 @@ describe('dpbot doctor against the simulators', () => {
     } finally {
       await bare.drop();
     }
+  });
+
+  it('the audit log: held to its signed checkpoints when a key is set, a warning without one, left out at start', async () => {
+    const audit = new PgAuditStore(database.db);
+    const row = (requestId: string) =>
+      audit.append({
+        requestId,
+        kind: 'attempt',
+        entry: 'console',
+        email: 'ada@example.com',
+        commandText: 'help',
+        decision: 'allow',
+      });
+    const auditLine = (report: DoctorReport) =>
+      lines(report.checks.filter((c) => c.system === 'database' && c.subject === 'audit'));
+    await row('anchor-1');
+    await row('anchor-2');
+    // No key: intact, and the doctor says how to anchor it outside the database.
+    expect(auditLine(await doctor({ systems: ['database'] }))).toEqual([
+      expect.stringMatching(
+        /^warn database audit: audit chain intact \(\d+ row\(s\)\), but not anchored outside the database: its owner could rewrite it undetected — set DPBOT_AUDIT_CHECKPOINT_KEY/,
+      ),
+    ]);
+    const pem = generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    const file = join(dir, 'checkpoints.jsonl');
+    const anchored = {
+      ...config,
+      audit: { ...config.audit, checkpoints: { ...config.audit.checkpoints, file } },
+    };
+    const written = await writeCheckpoint(database.pool, {
+      file,
+      signer: checkpointSigner(pem),
+      now: new Date(),
+    });
+    expect('written' in written).toBe(true);
+    const withKey = (short?: boolean) =>
+      runDoctor({
+        config: anchored,
+        configDir: dir,
+        env: { ...env, DPBOT_AUDIT_CHECKPOINT_KEY: pem },
+        log,
+        database: { db: database.db, pool: database.pool },
+        timeoutMs: 10_000,
+        systems: ['database'],
+        ...(short ? { short } : {}),
+      });
+    expect(auditLine(await withKey())).toEqual([
+      expect.stringMatching(
+        /^ok {3}database audit: audit chain intact \(\d+ row\(s\)\); 1 signed checkpoint\(s\) matched$/,
+      ),
+    ]);
+    // The owner removes the tail the checkpoint vouched for: the chain alone still verifies, the checkpoint does not.
+    await database.query(
+      "BEGIN; ALTER TABLE audit_log DISABLE TRIGGER USER; DELETE FROM audit_log WHERE request_id = 'anchor-2'; UPDATE audit_head SET last_id = (SELECT max(id) FROM audit_log), last_hash = (SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1); ALTER TABLE audit_log ENABLE TRIGGER USER; COMMIT",
+    );
+    expect(auditLine(await withKey())).toEqual([
+      expect.stringMatching(/^FAIL database audit: audit chain broken at row \d+/),
+    ]);
+    // At start (the short form), no full pass over the chain.
+    expect((await withKey(true)).checks.map((c) => `${c.system} ${c.subject}`)).toEqual([
+      'database migrations',
+    ]);
   });
 
   it('the database: a broken audit chain fails', async () => {
