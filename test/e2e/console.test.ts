@@ -92,7 +92,7 @@ describe('dpbot console, scripted through standard input', () => {
     expect(session.code).toBe(0);
     const verify = await runCli(['audit', 'verify', '--config', fixture.configPath], { env });
     expect(verify.code).toBe(0);
-    expect(verify.stdout).toMatch(/^Audit log intact: \d+ row\(s\), every link verified\.$/m);
+    expect(verify.stdout).toMatch(/^Audit log intact: \d+ row\(s\), every link recomputed and verified\.$/m);
 
     const jsonl = await runCli(['audit', 'export', '--since', '1d', '--config', fixture.configPath], { env });
     expect(jsonl.code).toBe(0);
