@@ -103,8 +103,17 @@ describe.skipIf(!kubectl)(
         '/etc/dpbot/config/dpbot.yaml',
       );
       expect(container?.volumeMounts.map((m) => m.mountPath)).toEqual(
-        expect.arrayContaining(['/etc/dpbot/config', '/etc/dpbot/policies']),
+        expect.arrayContaining(['/etc/dpbot/config', '/etc/dpbot/policies', '/var/lib/dpbot']),
       );
+      // The root file system is read-only: the data folder (audit outbox, checkpoints) is a volume.
+      const config = parseConfig(
+        parseYaml(one('ConfigMap', 'dpbot-config').data?.['dpbot.yaml'] ?? ''),
+        'dpbot.yaml',
+      );
+      expect(config.database.dataDir).toBe('/var/lib/dpbot');
+      expect(
+        container?.env.find((e) => e.name === 'DPBOT_AUDIT_CHECKPOINT_KEY')?.valueFrom?.secretKeyRef,
+      ).toEqual(expect.objectContaining({ name: 'dpbot-secrets', key: 'DPBOT_AUDIT_CHECKPOINT_KEY' }));
     });
 
     it('renders a Service and a PodDisruptionBudget that select the pods', () => {
