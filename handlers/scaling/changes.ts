@@ -1,3 +1,4 @@
+import { formatTime } from '../../core/time.ts';
 import type { ScaleChangeDetail } from '../../db/stores/scaleStore.ts';
 import type { CommandContext } from '../../pipeline/defineCommand.ts';
 import type { ScalingDeps } from './deps.ts';
@@ -48,8 +49,14 @@ export async function auditChange(
  */
 export function auditScaled(ctx: CommandContext<ScalingDeps>, detail: ScaleChangeDetail): Promise<void> {
   const verb = detail.mode === 'hpaMinReplicas' ? 'set the HPA minimum of' : 'scaled';
+  const made = `${verb} ${detail.team}/${detail.target} ${detail.from} → ${detail.to}`;
+  // The timed revert is recorded in the same transaction as the change's lock: told only when the
+  // database went away before it committed, when the revert may be lost with it.
+  const revert = detail.revertAt
+    ? ` (its revert at ${formatTime(new Date(detail.revertAt))} may not have been recorded: if \`workers ${detail.team}\` shows no pending revert, scale back by hand when it is due)`
+    : '';
   return ctx.auditStep(
     { outcome: 'scaled', action: 'workers.scale', resource: `team:${detail.team}`, detail },
-    { happened: true, summary: `${verb} ${detail.team}/${detail.target} ${detail.from} → ${detail.to}` },
+    { happened: true, summary: `${made}${revert}` },
   );
 }

@@ -99,4 +99,27 @@ describe('the database lost right after a scale was made', () => {
     }, 20_000);
     expect(await app.services.audit.verify()).toMatchObject({ ok: true });
   });
+
+  it('a temporary scale: says its revert may not have been recorded, since it commits with the change', async () => {
+    proxy.cutAfter(scaledStep);
+    const r = await typeCommand(app, 'scale team-x 7 --for 1h', {
+      email: 'grace@example.com',
+      channel: 'C-ONCALL',
+    });
+    expect(kube.sim.replicas('Deployment', 'team-x', 'ingest-workers')).toBe(7);
+    expect(r.outcome).toBe('audit_unavailable');
+    const said = r.responder.texts().join('\n');
+    expect(said).toContain('done: scaled team-x/workers 6 → 7 (its revert at ');
+    expect(said).toContain(
+      'may not have been recorded: if `workers team-x` shows no pending revert, scale back by hand when it is due',
+    );
+    proxy.restore();
+    await eventually(async () => {
+      const found = await database.query('SELECT 1 FROM audit_log WHERE request_id = $1 AND kind = $2', [
+        r.requestId,
+        'outcome',
+      ]);
+      expect(found.rowCount).toBe(1);
+    }, 20_000);
+  });
 });
