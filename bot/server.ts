@@ -5,6 +5,7 @@ import { sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import { migrationsApplied } from '../db/migrate.ts';
 import type { Services } from './services.ts';
+import { rememberAccessVersion } from './slack/accessVersion.ts';
 import { checkSlackBody, utf8Text } from './slack/requestBody.ts';
 import { verifySignature } from './slack/verify.ts';
 
@@ -108,11 +109,13 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
       json(res, 400, { error: checked.reason });
       return;
     }
-    if (!(await services.once.firstDelivery(verified.signature))) {
+    const delivery = await services.once.firstDelivery(verified.signature);
+    if (!delivery.first) {
       log.warn({ ip: req.socket.remoteAddress }, 'rejected a replayed Slack request');
       json(res, 401, { error: 'replayed request' });
       return;
     }
+    rememberAccessVersion(req, delivery.accessVersion);
     // Bolt reads the body from here instead of the consumed stream, and verifies it again.
     (req as IncomingMessage & { rawBody: Buffer }).rawBody = body;
     receiver.requestListener(req, res);

@@ -98,6 +98,10 @@ export class CommandPipeline {
     const parsed = parse(this.deps.registry, text, stat);
     const accepted = await admit(this.deps, { inv, ack, requestId, text, started }, parsed);
     if (typeof accepted === 'string') return accepted;
+    // Recorded and allowed: Slack gets its answer now. A confirmation question, an approval
+    // request or the result follows through the responder; the command's own reads (the
+    // Kubernetes object a scale plans against) never hold the acknowledgement up.
+    await ack.done();
     return askConfirmation(this.deps, accepted, commandContext(this.deps, accepted));
   }
 

@@ -7,6 +7,7 @@ import type { BoundCapability } from '../../pipeline/capability.ts';
 import type { CommandPipeline } from '../../pipeline/pipeline.ts';
 import type { Config } from '../config/schema.ts';
 import type { Services } from '../services.ts';
+import { accessVersionProperties } from './accessVersion.ts';
 import { boltLogger } from './boltLogger.ts';
 import { registerActions } from './listeners/actions.ts';
 import { registerCommand } from './listeners/command.ts';
@@ -95,6 +96,7 @@ export function createSlackRuntime(input: {
       endpoints: '/slack/events',
       logger,
       processBeforeResponse: false,
+      customPropertiesExtractor: accessVersionProperties,
     });
     receiver = http;
   }

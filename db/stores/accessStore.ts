@@ -42,6 +42,11 @@ export interface CallerRecord {
   user: DirectoryUser;
   groups: string[];
   grants: Grant[];
+  /**
+   * The access version (the `access_version` row) the record was read at, in the same snapshot;
+   * undefined if the database has none.
+   */
+  version: number | undefined;
 }
 
 export interface AccessStore {
@@ -132,7 +137,9 @@ export class PgAccessStore implements AccessStore {
   }
 
   async loadCaller(email: string): Promise<CallerRecord | undefined> {
-    const result = await this.db.execute<UserRow & { groups: string[]; grants: GrantJson[] }>(sql`
+    const result = await this.db.execute<
+      UserRow & { groups: string[]; grants: GrantJson[]; access_version: string | null }
+    >(sql`
       WITH u AS (
         SELECT id, email, name, slack_user_id,
                EXISTS (SELECT 1 FROM user_sources s WHERE s.user_id = users.id AND s.active) AS active
@@ -141,7 +148,7 @@ export class PgAccessStore implements AccessStore {
         SELECT gr.name FROM memberships m JOIN groups gr ON gr.id = m.group_id
         WHERE m.user_id = (SELECT id FROM u)
       )
-      SELECT u.*,
+      SELECT u.*, (SELECT version FROM access_version) AS access_version,
         COALESCE((SELECT json_agg(name ORDER BY name) FROM g), '[]') AS groups,
         COALESCE((
           SELECT json_agg(x) FROM (
@@ -159,6 +166,7 @@ export class PgAccessStore implements AccessStore {
       user: toUser(row),
       groups: row.groups,
       grants: row.grants.map(toGrant),
+      version: row.access_version == null ? undefined : Number(row.access_version),
     };
   }
 

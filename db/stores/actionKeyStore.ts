@@ -4,14 +4,26 @@ import { actionKeys, slackRequests } from '../schema.ts';
 
 export type Claim = { won: true } | { won: false; by: string; at: Date; requestId: string };
 
+/** A Slack request's signature, recorded. */
+export interface Delivery {
+  /** False when the signature was seen before: a replay. */
+  first: boolean;
+  /**
+   * The access version when the request arrived, read by the same statement so that the
+   * identity's in-memory groups and grants are checked against it at no extra round trip.
+   * Undefined if the database has none (then nothing is taken from memory).
+   */
+  accessVersion: number | undefined;
+}
+
 /** Keys of actions that must happen once, and Slack signatures already seen. */
 export interface OnceStore {
   /** The first caller for a key wins; everyone after learns who did it and when. */
   claim(key: string, requestId: string, actorEmail: string): Promise<Claim>;
   /** Frees a key whose action failed, so it can be tried again. */
   release(key: string): Promise<void>;
-  /** Records a Slack request signature; false when it was seen before (a replay). */
-  firstDelivery(signature: string): Promise<boolean>;
+  /** Records a Slack request signature; `first` is false when it was seen before (a replay). */
+  firstDelivery(signature: string): Promise<Delivery>;
   /** Forgets signatures older than the signing window. */
   pruneDeliveries(olderThan: Date): Promise<number>;
 }
@@ -39,13 +51,18 @@ export class PgOnceStore implements OnceStore {
     await this.#db.delete(actionKeys).where(eq(actionKeys.key, key));
   }
 
-  async firstDelivery(signature: string): Promise<boolean> {
-    const inserted = await this.#db
-      .insert(slackRequests)
-      .values({ signature })
-      .onConflictDoNothing()
-      .returning({ signature: slackRequests.signature });
-    return inserted.length > 0;
+  async firstDelivery(signature: string): Promise<Delivery> {
+    // One statement, one snapshot: the version is the one the request's decision must reflect.
+    const result = await this.#db.execute<{ first: boolean; access_version: string | null }>(sql`
+      WITH recorded AS (
+        INSERT INTO slack_requests (signature) VALUES (${signature})
+        ON CONFLICT DO NOTHING RETURNING 1
+      )
+      SELECT EXISTS (SELECT 1 FROM recorded) AS first,
+             (SELECT version FROM access_version) AS access_version`);
+    const row = result.rows[0];
+    const version = row?.access_version;
+    return { first: row?.first === true, accessVersion: version == null ? undefined : Number(version) };
   }
 
   async pruneDeliveries(olderThan: Date): Promise<number> {

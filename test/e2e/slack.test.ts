@@ -281,8 +281,12 @@ describe('slash commands', () => {
 describe('buttons', () => {
   it('a confirmation: only the caller can confirm, it runs once, the second click is told who did it', async () => {
     const asked = await slack.slash('drain team-x --size 0', ADA);
-    expect(asked.ack?.text).toBe('Confirm: Drain team-x to 0');
-    const blocks = (asked.ack?.blocks ?? []) as {
+    // Acknowledged as soon as the attempt is recorded; the question follows through the response URL.
+    expect(asked.ack).toBeUndefined();
+    await eventually(() => expect(slack.responses(asked.responseId)).toHaveLength(1));
+    const [question] = slack.responses(asked.responseId);
+    expect(question?.text).toBe('Confirm: Drain team-x to 0');
+    const blocks = (question?.blocks ?? []) as {
       type: string;
       elements?: { action_id: string; value: string }[];
     }[];
