@@ -54,6 +54,8 @@ export interface RecordedRequest {
   headers: IncomingMessage['headers'];
   /** The client's port: requests on one kept-alive connection share it. */
   remotePort: number | undefined;
+  /** When its body had arrived (`performance.now()` of this process): benchmarks time requests by it. */
+  at: number;
 }
 
 /** One request with the answer the simulator gave, for contract tests to hold to a published spec. */
@@ -195,6 +197,7 @@ export class Simulator {
       body,
       headers: req.headers,
       remotePort: req.socket.remotePort,
+      at: performance.now(),
     });
 
     const exchange = { method, path: url.pathname, query: url.search, body };

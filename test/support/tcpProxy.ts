@@ -3,7 +3,7 @@ import { createConnection, createServer, type Server, type Socket } from 'node:n
 
 /**
  * A loopback TCP proxy to a server (PostgreSQL) that a test can cut and restore, to see what
- * dpbot does when its database goes away and comes back.
+ * dpbot does when its database goes away and comes back; the benchmarks count round trips with it.
  */
 export class TcpProxy {
   readonly #target: { host: string; port: number };
@@ -12,8 +12,12 @@ export class TcpProxy {
   #down = false;
   port = 0;
 
-  constructor(target: { host: string; port: number }) {
+  /** Given a reader per connection, called with every chunk the client sends (to count them). */
+  readonly #tap: (() => (chunk: Buffer) => void) | undefined;
+
+  constructor(target: { host: string; port: number }, options: { tap?: () => (chunk: Buffer) => void } = {}) {
     this.#target = target;
+    this.#tap = options.tap;
   }
 
   async start(): Promise<number> {
@@ -32,6 +36,7 @@ export class TcpProxy {
       };
       client.on('error', drop).on('close', drop);
       upstream.on('error', drop).on('close', drop);
+      if (this.#tap) client.on('data', this.#tap());
       client.pipe(upstream).pipe(client);
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
