@@ -1,4 +1,11 @@
-import { App, HTTPReceiver, type Receiver, SocketModeReceiver } from '@slack/bolt';
+import {
+  App,
+  type Authorize,
+  type AuthorizeResult,
+  HTTPReceiver,
+  type Receiver,
+  SocketModeReceiver,
+} from '@slack/bolt';
 import { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
 import { type Env, readSecret } from '../../core/config/secrets.ts';
@@ -52,6 +59,31 @@ export function createSlackClients(settings: SlackSettings, config: Config, log:
   return { client, notifier, profiles };
 }
 
+/**
+ * Who the bot is (auth.test), asked on the first request and kept; a failed question is asked
+ * again on the next request. No auth.test at start: the token is checked by the first real call,
+ * and tests need no Slack. (Bolt's own authorization with `tokenVerificationEnabled: false` asks
+ * auth.test again before every request it dispatches: a Slack round trip ahead of each
+ * acknowledgement.)
+ */
+function botIdentity(client: WebClient, botToken: string): Authorize<boolean> {
+  let identity: Promise<AuthorizeResult> | undefined;
+  return async () => {
+    identity ??= client.auth
+      .test({ token: botToken })
+      .then((r) => ({
+        botToken,
+        ...(r.user_id ? { botUserId: r.user_id } : {}),
+        ...(r.bot_id ? { botId: r.bot_id } : {}),
+      }))
+      .catch((error: unknown) => {
+        identity = undefined;
+        throw error;
+      });
+    return identity;
+  };
+}
+
 export interface SlackRuntime {
   app: App;
   /** Set in HTTP mode: the server hands POST /slack/events to it after its own checks. */
@@ -101,11 +133,9 @@ export function createSlackRuntime(input: {
     receiver = http;
   }
   const app = new App({
-    token: settings.botToken,
+    authorize: botIdentity(input.clients.client, settings.botToken),
     receiver,
     logger,
-    // No auth.test at start: the token is checked by the first real call, and tests need no Slack.
-    tokenVerificationEnabled: false,
     clientOptions: {
       ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}),
       fetch: countedFetch(services.metrics, 'slack'),

@@ -183,6 +183,14 @@ describe('request signing: every kind of request', () => {
 });
 
 describe('slash commands', () => {
+  it('asks Slack who the bot is once, not before every request', async () => {
+    for (let i = 0; i < 3; i++) expect((await slack.slash('whoami', ADA)).status).toBe(200);
+    await eventually(() =>
+      expect(sim.requests.filter((r) => r.path === '/api/users.info').length).toBeGreaterThan(0),
+    );
+    expect(sim.requests.filter((r) => r.path === '/api/auth.test')).toHaveLength(1);
+  });
+
   it('answers /dp help ephemerally, and audits the Slack user by e-mail', async () => {
     const r = await slack.slash('help', ADA);
     expect(r.status).toBe(200);
