@@ -23,6 +23,7 @@ import { githubFromConfig } from '../integrations/github/githubClient.ts';
 import { jiraClientFromConfig } from '../integrations/jira/jiraClient.ts';
 import { jiraReleaseTrackerFromConfig } from '../integrations/jira/jiraReleaseTracker.ts';
 import { kubernetesFromConfig } from '../integrations/kubernetes/kubernetes.ts';
+import { AcksFirst, MAX_WAIT_BEHIND_ACKS_MS } from '../pipeline/acksFirst.ts';
 import type { BoundCapability } from '../pipeline/capability.ts';
 import type { Command } from '../pipeline/defineCommand.ts';
 import { DirectoryIdentity, type SlackProfileLookup } from '../pipeline/identity.ts';
@@ -217,6 +218,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       metrics,
       log,
       now,
+      acksFirst: new AcksFirst(MAX_WAIT_BEHIND_ACKS_MS),
       datasets: datasetServiceFromConfig(config.datasets, { env, log, now }),
       argo: argoClientFromConfig(config.argo, { env, log }),
       jira,

@@ -138,8 +138,11 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
         res.end(await registry.metrics());
         return;
       }
-      if (route === 'POST /slack/events' && slack)
+      if (route === 'POST /slack/events' && slack) {
+        // Work behind earlier acknowledgements waits while this one is answered.
+        res.once('close', services.acksFirst.arrived());
         return slackEvents(req, res, slack.receiver, slack.signingSecret);
+      }
       return json(res, 404, { error: 'not found' });
     };
     handle().catch((error: unknown) => {

@@ -4,7 +4,8 @@ import type { Logger } from 'pino';
 import { type EmbeddedPostgresHandle, startEmbeddedPostgres } from './embedded.ts';
 import * as schema from './schema.ts';
 
-export type Db = NodePgDatabase<typeof schema>;
+/** The database, with the pool it runs on (`$client`) for what needs a client of its own. */
+export type Db = NodePgDatabase<typeof schema> & { $client: pg.Pool };
 
 export interface Database {
   /** How to reach it (for pg-boss, which keeps its own small pool). Contains credentials: never log it. */

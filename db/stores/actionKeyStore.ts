@@ -53,13 +53,16 @@ export class PgOnceStore implements OnceStore {
 
   async firstDelivery(signature: string): Promise<Delivery> {
     // One statement, one snapshot: the version is the one the request's decision must reflect.
-    const result = await this.#db.execute<{ first: boolean; access_version: string | null }>(sql`
-      WITH recorded AS (
-        INSERT INTO slack_requests (signature) VALUES (${signature})
-        ON CONFLICT DO NOTHING RETURNING 1
-      )
-      SELECT EXISTS (SELECT 1 FROM recorded) AS first,
-             (SELECT version FROM access_version) AS access_version`);
+    // Prepared once per connection (named): it runs ahead of every acknowledgement.
+    const result = await this.#db.$client.query<{ first: boolean; access_version: string | null }>({
+      name: 'dpbot_first_delivery',
+      text: `WITH recorded AS (
+               INSERT INTO slack_requests (signature) VALUES ($1) ON CONFLICT DO NOTHING RETURNING 1
+             )
+             SELECT EXISTS (SELECT 1 FROM recorded) AS first,
+                    (SELECT version FROM access_version) AS access_version`,
+      values: [signature],
+    });
     const row = result.rows[0];
     const version = row?.access_version;
     return { first: row?.first === true, accessVersion: version == null ? undefined : Number(version) };

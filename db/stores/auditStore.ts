@@ -3,6 +3,7 @@ import { AuditUnavailableError, errorMessage } from '../../core/errors.ts';
 import { clipText, storableText } from '../../core/text.ts';
 import type { Db } from '../connect.ts';
 import { type AuditKind, auditLog } from '../schema.ts';
+import { insertAuditRows } from './auditInsert.ts';
 
 export interface AuditEntry {
   requestId: string;
@@ -156,10 +157,10 @@ export class PgAuditStore implements AuditStore {
 
   async #write(batch: Queued[]): Promise<void> {
     try {
-      const written = await this.db
-        .insert(auditLog)
-        .values(batch.map((q) => q.row))
-        .returning({ id: auditLog.id, at: auditLog.at });
+      const written = await insertAuditRows(
+        this.db,
+        batch.map((q) => q.row),
+      );
       if (written.length !== batch.length)
         throw new Error(`the insert returned ${written.length} rows for ${batch.length}`);
       // The trigger numbers the rows in the order given, so the ids say which row is whose.
