@@ -147,6 +147,17 @@ export const ackBenchmark: Benchmark = {
         await new Promise((resolve) => setTimeout(resolve, 1000));
       }
     };
+    /** Times from sending request n to its announcement (chat.postMessage naming `<tag> n`). */
+    const announced = (from: number, tag: string, sentAt: Map<number, number>): number[] => {
+      const times: number[] = [];
+      const pattern = new RegExp(`${tag} (\\d+)`);
+      for (const r of slack.requests.slice(from)) {
+        if (!r.path.endsWith('/chat.postMessage')) continue;
+        const sent = sentAt.get(Number(pattern.exec(JSON.stringify(r.body))?.[1]));
+        if (sent !== undefined) times.push(r.at - sent);
+      }
+      return times;
+    };
     const load = (url: string, requests: number, text: (n: number) => string) =>
       slashLoad({ url, responseUrl, requests, connections: CONNECTIONS, text });
 
@@ -165,6 +176,9 @@ export const ackBenchmark: Benchmark = {
       kube50: [] as number[],
       kube99: [] as number[],
       audited: [] as number[],
+      burstAckMax: [] as number[],
+      burstWhole50: [] as number[],
+      burstWholeMax: [] as number[],
       ackCpu: [] as number[],
       scaleCpu: [] as number[],
       floorCpu: [] as number[],
@@ -219,6 +233,11 @@ export const ackBenchmark: Benchmark = {
           figures.ackOnly50.push(ackOnly.p50);
           figures.ackOnly99.push(ackOnly.p99);
           const posted = slack.requests.length;
+          {
+            const c = new Map<string, number>();
+            for (const r of slack.requests) c.set(r.path, (c.get(r.path) ?? 0) + 1);
+            ctx.log(JSON.stringify([...c]));
+          }
           cpu = cpuMs(bot.child.pid);
           const busy = await load(bot.url, REQUESTS, allowedScale);
           if (busy.non2xx > 0) ctx.log(`ack: ${busy.non2xx} non-2xx answers from dpbot`);
@@ -228,17 +247,24 @@ export const ackBenchmark: Benchmark = {
           figures.scaleCpu.push((cpuMs(bot.child.pid) - cpu) / REQUESTS);
           figures.audited.push((await attempts()) - before);
           // The whole way: from sending the request to the announcement reaching Slack.
-          const whole: number[] = [];
-          for (const r of slack.requests.slice(posted)) {
-            if (!r.path.endsWith('/chat.postMessage')) continue;
-            const n = Number(/bench (\d+)/.exec(JSON.stringify(r.body))?.[1]);
-            const sent = busy.sentAt.get(n);
-            if (sent !== undefined) whole.push(r.at - sent);
-          }
-          const w = sorted(whole);
+          const w = sorted(announced(posted, 'bench', busy.sentAt));
           figures.whole50.push(percentile(w, 50));
           figures.whole99.push(percentile(w, 99));
           figures.announced.push(w.length);
+          // Fifty people at once, each scaling their own team, on a quiet process.
+          const burstFrom = slack.requests.length;
+          const burst = await slashLoad({
+            url: bot.url,
+            responseUrl,
+            requests: TEAMS,
+            connections: TEAMS,
+            text: (n) => `scale team-${n - 1} ${13 + (run % 2)} --reason "burst ${n}"`,
+          });
+          await settled();
+          const b = sorted(announced(burstFrom, 'burst', burst.sentAt));
+          figures.burstAckMax.push(burst.max);
+          figures.burstWhole50.push(percentile(b, 50));
+          figures.burstWholeMax.push(b.at(-1) ?? 0);
         } finally {
           await stopProcess(bot.child);
         }
@@ -292,7 +318,7 @@ export const ackBenchmark: Benchmark = {
         figures.kube50.push(percentile(k, 50));
         figures.kube99.push(percentile(k, 99));
         ctx.log(
-          `ack run ${run + 1}: dpbot p50/p99 ${figures.ackOnly50.at(-1)}/${figures.ackOnly99.at(-1)} ms with nothing to run after, ${figures.busy50.at(-1)}/${figures.busy99.at(-1)} ms while the scales run (${figures.audited.at(-1)} attempts audited); floor ${figures.floor50.at(-1)}/${figures.floor99.at(-1)} ms; bare Bolt ${figures.bare50.at(-1)}/${figures.bare99.at(-1)} ms; whole way ${figures.whole50.at(-1)?.toFixed(0)}/${figures.whole99.at(-1)?.toFixed(0)} ms (${figures.announced.at(-1)} announced), CPU per request ${figures.ackCpu.at(-1)?.toFixed(2)} ms acknowledging, ${figures.scaleCpu.at(-1)?.toFixed(2)} ms scaling, floor ${figures.floorCpu.at(-1)?.toFixed(2)} ms, Kubernetes GET ${figures.kube50.at(-1)?.toFixed(2)}/${figures.kube99.at(-1)?.toFixed(2)} ms`,
+          `ack run ${run + 1}: dpbot p50/p99 ${figures.ackOnly50.at(-1)}/${figures.ackOnly99.at(-1)} ms with nothing to run after, ${figures.busy50.at(-1)}/${figures.busy99.at(-1)} ms while the scales run (${figures.audited.at(-1)} attempts audited); floor ${figures.floor50.at(-1)}/${figures.floor99.at(-1)} ms; bare Bolt ${figures.bare50.at(-1)}/${figures.bare99.at(-1)} ms; whole way ${figures.whole50.at(-1)?.toFixed(0)}/${figures.whole99.at(-1)?.toFixed(0)} ms (${figures.announced.at(-1)} announced); fifty at once: slowest ack ${figures.burstAckMax.at(-1)} ms, whole way ${figures.burstWhole50.at(-1)?.toFixed(0)}/${figures.burstWholeMax.at(-1)?.toFixed(0)} ms; CPU per request ${figures.ackCpu.at(-1)?.toFixed(2)} ms acknowledging, ${figures.scaleCpu.at(-1)?.toFixed(2)} ms scaling, floor ${figures.floorCpu.at(-1)?.toFixed(2)} ms, Kubernetes GET ${figures.kube50.at(-1)?.toFixed(2)}/${figures.kube99.at(-1)?.toFixed(2)} ms`,
         );
       }
     } finally {
@@ -397,6 +423,25 @@ export const ackBenchmark: Benchmark = {
           samples: figures.whole99,
           baseline: { name: 'Kubernetes simulator GET p99', samples: figures.kube99 },
           note: `${TEAMS} teams' changes side by side, each team's one after the other, while ${REQUESTS.toLocaleString('en')} requests keep arriving`,
+        },
+        {
+          name: 'fifty at once: slowest acknowledgement',
+          unit: 'ms',
+          samples: figures.burstAckMax,
+          baseline: floor50,
+          note: `${TEAMS} people scale ${TEAMS} teams at the same moment, after the loads`,
+        },
+        {
+          name: 'fifty at once: p50 the whole way, request → announcement',
+          unit: 'ms',
+          samples: figures.burstWhole50,
+          baseline: { name: 'Kubernetes simulator GET p50', samples: figures.kube50 },
+        },
+        {
+          name: 'fifty at once: slowest, request → announcement',
+          unit: 'ms',
+          samples: figures.burstWholeMax,
+          baseline: { name: 'Kubernetes simulator GET p50', samples: figures.kube50 },
         },
         {
           name: 'scales announced per run',

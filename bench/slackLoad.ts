@@ -61,6 +61,7 @@ export function residentMiB(pid: number | undefined): number {
 export interface LoadResult {
   p50: number;
   p99: number;
+  max: number;
   non2xx: number;
   /** `performance.now()` when request n (1-based) was signed and sent. */
   sentAt: Map<number, number>;
@@ -114,7 +115,13 @@ export async function slashLoad(input: {
       },
     ],
   });
-  return { p50: result.latency.p50, p99: result.latency.p99, non2xx: result.non2xx, sentAt };
+  return {
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    max: result.latency.max,
+    non2xx: result.non2xx,
+    sentAt,
+  };
 }
 
 /** CPU time a process has used so far (user + system, Linux), in milliseconds. */
