@@ -87,6 +87,32 @@ function toGrant(row: GrantJson): Grant {
   };
 }
 
+/** A grant as loadCaller's query returns it: id, subject, actions, resources, limits, approval, origin. */
+type GrantTuple = [
+  number,
+  string,
+  string[],
+  string[],
+  Record<string, number> | null,
+  Approval | null,
+  string,
+];
+
+function fromTuple(
+  [id, subject, actions, resources, limits, approval, origin]: GrantTuple,
+  kind: 'group' | 'user',
+): Grant {
+  return toGrant({
+    id,
+    ...(kind === 'group' ? { group_name: subject } : { user_email: subject }),
+    actions,
+    resources,
+    limits: limits ?? {},
+    approval,
+    origin,
+  });
+}
+
 type UserRow = {
   id: number;
   email: string;
@@ -137,35 +163,45 @@ export class PgAccessStore implements AccessStore {
   }
 
   async loadCaller(email: string): Promise<CallerRecord | undefined> {
-    const result = await this.db.execute<
-      UserRow & { groups: string[]; grants: GrantJson[]; access_version: string | null }
-    >(sql`
-      WITH u AS (
-        SELECT id, email, name, slack_user_id,
-               EXISTS (SELECT 1 FROM user_sources s WHERE s.user_id = users.id AND s.active) AS active
-        FROM users WHERE email = ${email.toLowerCase()}
-      ), g AS (
-        SELECT gr.name FROM memberships m JOIN groups gr ON gr.id = m.group_id
-        WHERE m.user_id = (SELECT id FROM u)
-      )
-      SELECT u.*, (SELECT version FROM access_version) AS access_version,
-        COALESCE((SELECT json_agg(name ORDER BY name) FROM g), '[]') AS groups,
-        COALESCE((
-          SELECT json_agg(x) FROM (
-            SELECT id, group_name, NULL AS user_email, actions, resources, limits, approval, origin
-            FROM group_grants WHERE group_name IN (SELECT name FROM g)
-            UNION ALL
-            SELECT id, NULL, user_email, actions, resources, limits, approval, origin
-            FROM user_grants WHERE user_email = (SELECT email FROM u)
-          ) x
-        ), '[]') AS grants
-      FROM u`);
+    // Named, so each connection plans it once: planning this statement took longer than running
+    // it. Every lookup goes by the one user's keys (memberships by user, each group by id, grants
+    // by group name), and grants come back as JSON arrays rather than objects with their keys.
+    const result = await this.db.$client.query<
+      UserRow & {
+        groups: string[];
+        group_grants: GrantTuple[] | null;
+        user_grants: GrantTuple[] | null;
+        access_version: string | null;
+      }
+    >({
+      name: 'dpbot_load_caller',
+      text: `SELECT u.id, u.email, u.name, u.slack_user_id,
+               EXISTS (SELECT 1 FROM user_sources s WHERE s.user_id = u.id AND s.active) AS active,
+               (SELECT version FROM access_version) AS access_version,
+               g.names AS groups,
+               (SELECT json_agg(json_build_array(gg.id, gg.group_name, gg.actions, gg.resources, gg.limits,
+                                                 gg.approval, gg.origin))
+                FROM group_grants gg WHERE gg.group_name = ANY (g.names)) AS group_grants,
+               (SELECT json_agg(json_build_array(ug.id, ug.user_email, ug.actions, ug.resources, ug.limits,
+                                                 ug.approval, ug.origin))
+                FROM user_grants ug WHERE ug.user_email = u.email) AS user_grants
+             FROM users u
+             CROSS JOIN LATERAL (SELECT ARRAY(
+               SELECT (SELECT gr.name FROM groups gr WHERE gr.id = m.group_id) AS name
+               FROM memberships m WHERE m.user_id = u.id ORDER BY 1
+             ) AS names) g
+             WHERE u.email = $1`,
+      values: [email.toLowerCase()],
+    });
     const row = result.rows[0];
     if (!row) return undefined;
     return {
       user: toUser(row),
       groups: row.groups,
-      grants: row.grants.map(toGrant),
+      grants: [
+        ...(row.group_grants ?? []).map((t) => fromTuple(t, 'group')),
+        ...(row.user_grants ?? []).map((t) => fromTuple(t, 'user')),
+      ],
       version: row.access_version == null ? undefined : Number(row.access_version),
     };
   }
