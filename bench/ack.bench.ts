@@ -1,13 +1,18 @@
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { stringify } from 'yaml';
 import { projectRoot } from '../core/paths.ts';
-import { KubernetesSimulator } from '../sandbox/kubernetes/kubernetesSimulator.ts';
-import { SANDBOX_BOT_TOKEN, SlackSimulator } from '../sandbox/slack/slackSimulator.ts';
+import { SANDBOX_BOT_TOKEN } from '../sandbox/slack/slackSimulator.ts';
 import type { Benchmark, BenchSection } from './harness.ts';
 import { RoundTripCounter } from './roundTripCounter.ts';
-import { BENCH_SIGNING_SECRET, cpuMs, freePort, slashLoad, startProcess, stopProcess } from './slackLoad.ts';
+import {
+  BENCH_SIGNING_SECRET,
+  benchSetup,
+  cpuMs,
+  DPBOT_NODE_FLAGS,
+  freePort,
+  slashLoad,
+  startProcess,
+  stopProcess,
+} from './slackLoad.ts';
 import { benchDatabase, percentile } from './support.ts';
 
 // BENCH_ACK_REQUESTS lowers the load for a quick look on a busy machine; the published figure uses 5,000.
@@ -45,57 +50,14 @@ export const ackBenchmark: Benchmark = {
   name: 'ack',
   async run(ctx): Promise<BenchSection> {
     const bench = await benchDatabase(ctx.adminUrl);
-    const kube = new KubernetesSimulator();
     const teams = Array.from({ length: TEAMS }, (_, i) => `team-${i}`);
-    for (const team of teams)
-      kube.addWorkload({
-        kind: 'Deployment',
-        namespace: team,
-        name: 'ingest-workers',
-        replicas: 8,
-        capacity: 30,
-      });
-    const slack = new SlackSimulator().addUser({ id: 'U0ADA00001', name: 'ada', email: 'ada@example.com' });
-    slack.addChannel({ id: 'C0OPS', name: 'ops', botMember: true });
-    await kube.start();
-    await slack.start();
-    const dir = mkdtempSync(join(tmpdir(), 'dpbot-bench-ack-'));
-    chmodSync(dir, 0o755);
-    const write = (name: string, content: object | string) => {
-      writeFileSync(join(dir, name), typeof content === 'string' ? content : stringify(content));
-      return join(dir, name);
-    };
-    write('kubeconfig.yaml', kube.kubeconfig(['sandbox']));
-    write('directory.yaml', {
-      users: [{ email: 'ada@example.com', slackId: 'U0ADA00001' }],
-      groups: [{ id: 'oncall', members: ['ada@example.com'] }],
+    const setup = await benchSetup({
+      teams,
+      granted: teams,
+      kubernetes: { readinessTimeout: '5s' },
+      extra: { database: { poolSize: POOL_SIZE } },
     });
-    mkdirSync(join(dir, 'policies'));
-    write('policies/grants.yaml', {
-      grants: [
-        { group: 'file:oncall', actions: ['workers.scale'], resources: teams.map((t) => `team:${t}`) },
-      ],
-    });
-    const config = write('dpbot.yaml', {
-      log: { level: 'warn' },
-      database: { poolSize: POOL_SIZE },
-      directory: { sources: [{ name: 'file', type: 'file', path: 'directory.yaml' }] },
-      slack: { apiUrl: slack.apiUrl },
-      kubernetes: { kubeconfig: 'kubeconfig.yaml', readinessTimeout: '5s' },
-      teams: teams.map((name) => ({
-        name,
-        maxReplicas: 20,
-        targets: [
-          {
-            name: 'workers',
-            cluster: 'sandbox',
-            namespace: name,
-            kind: 'Deployment',
-            object: 'ingest-workers',
-          },
-        ],
-      })),
-    });
+    const { kube, slack, config } = setup;
     const responseUrl = slack.responseUrl('bench');
 
     const startDpbot = async (databaseUrl: string) => {
@@ -106,7 +68,7 @@ export const ackBenchmark: Benchmark = {
         ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
         : [];
       const { child } = await startProcess(
-        [...profile, join(projectRoot(), 'bin/dpbot.ts'), 'start', '--config', config],
+        [...DPBOT_NODE_FLAGS, ...profile, join(projectRoot(), 'bin/dpbot.ts'), 'start', '--config', config],
         {
           DATABASE_URL: databaseUrl,
           SLACK_BOT_TOKEN: SANDBOX_BOT_TOKEN,
@@ -322,9 +284,7 @@ export const ackBenchmark: Benchmark = {
         );
       }
     } finally {
-      await kube.stop();
-      await slack.stop();
-      rmSync(dir, { recursive: true, force: true });
+      await setup.remove();
       await bench.drop();
     }
     const floor50 = { name: 'Bolt + one INSERT p50', samples: figures.floor50 };

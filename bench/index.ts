@@ -4,6 +4,7 @@ import { authorizationBenchmark } from './authorization.bench.ts';
 import { directoryBenchmark } from './directory.bench.ts';
 import type { Benchmark } from './harness.ts';
 import { releaseBenchmark } from './release.bench.ts';
+import { startBenchmark } from './start.bench.ts';
 
 /** Every benchmark `npm run bench` runs, in order. */
 export const benchmarks: readonly Benchmark[] = [
@@ -12,4 +13,5 @@ export const benchmarks: readonly Benchmark[] = [
   auditBenchmark,
   directoryBenchmark,
   releaseBenchmark,
+  startBenchmark,
 ];

@@ -1,8 +1,19 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHmac, randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import autocannon from 'autocannon';
+import { stringify } from 'yaml';
+import { KubernetesSimulator } from '../sandbox/kubernetes/kubernetesSimulator.ts';
+import { SlackSimulator } from '../sandbox/slack/slackSimulator.ts';
+
+/**
+ * Node flags dpbot runs with, as `npm start` and the container image give them: a young generation
+ * of 2 × 8 MiB instead of what Node sizes for a large machine (up to 128 MiB, kept once grown).
+ */
+export const DPBOT_NODE_FLAGS = ['--max-semi-space-size=8'];
 
 /** What the benchmarks sign their Slack requests with (the processes under test are given it). */
 export const BENCH_SIGNING_SECRET = 'bench-signing-secret-0123456789abcdef';
@@ -131,4 +142,95 @@ export function cpuMs(pid: number | undefined): number {
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   const ticks = Number(fields[11]) + Number(fields[12]);
   return (ticks * 1000) / 100;
+}
+
+export interface BenchSetup {
+  kube: KubernetesSimulator;
+  slack: SlackSimulator;
+  /** The configuration folder (dpbot.yaml, kubeconfig, directory file, policies). */
+  dir: string;
+  /** Its dpbot.yaml. */
+  config: string;
+  /** Stops the simulators and removes the folder. */
+  remove(): Promise<void>;
+}
+
+/**
+ * What dpbot is benchmarked against: the Kubernetes simulator with `teams` (one Deployment of 8
+ * workers each), the Slack simulator knowing Ada (U0ADA00001) and #ops, and a configuration
+ * folder in which Ada, in `file:oncall`, may scale the teams `granted`. `extra` is merged into
+ * dpbot.yaml.
+ */
+export async function benchSetup(options: {
+  teams: readonly string[];
+  granted: readonly string[];
+  extra?: Record<string, unknown>;
+  kubernetes?: Record<string, unknown>;
+}): Promise<BenchSetup> {
+  const kube = new KubernetesSimulator();
+  for (const team of options.teams)
+    kube.addWorkload({
+      kind: 'Deployment',
+      namespace: team,
+      name: 'ingest-workers',
+      replicas: 8,
+      capacity: 30,
+    });
+  const slack = new SlackSimulator().addUser({ id: 'U0ADA00001', name: 'ada', email: 'ada@example.com' });
+  slack.addChannel({ id: 'C0OPS', name: 'ops', botMember: true });
+  await kube.start();
+  await slack.start();
+  const dir = mkdtempSync(join(tmpdir(), 'dpbot-bench-'));
+  // As root, the embedded PostgreSQL runs as "postgres" and must reach its data folder.
+  chmodSync(dir, 0o755);
+  const write = (name: string, content: object | string) => {
+    writeFileSync(join(dir, name), typeof content === 'string' ? content : stringify(content));
+    return join(dir, name);
+  };
+  write('kubeconfig.yaml', kube.kubeconfig(['sandbox']));
+  write('directory.yaml', {
+    users: [{ email: 'ada@example.com', slackId: 'U0ADA00001' }],
+    groups: [{ id: 'oncall', members: ['ada@example.com'] }],
+  });
+  mkdirSync(join(dir, 'policies'));
+  write('policies/grants.yaml', {
+    grants: [
+      {
+        group: 'file:oncall',
+        actions: ['workers.scale'],
+        resources: options.granted.map((t) => `team:${t}`),
+      },
+    ],
+  });
+  const config = write('dpbot.yaml', {
+    log: { level: 'warn' },
+    directory: { sources: [{ name: 'file', type: 'file', path: 'directory.yaml' }] },
+    slack: { apiUrl: slack.apiUrl },
+    kubernetes: { kubeconfig: 'kubeconfig.yaml', ...options.kubernetes },
+    teams: options.teams.map((name) => ({
+      name,
+      maxReplicas: 20,
+      targets: [
+        {
+          name: 'workers',
+          cluster: 'sandbox',
+          namespace: name,
+          kind: 'Deployment',
+          object: 'ingest-workers',
+        },
+      ],
+    })),
+    ...options.extra,
+  });
+  return {
+    kube,
+    slack,
+    dir,
+    config,
+    remove: async () => {
+      await kube.stop();
+      await slack.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }

@@ -171,6 +171,16 @@ export async function createApp(options: AppOptions): Promise<App> {
   const { loaded, env, log } = options;
   const config = loaded.config;
   const metrics = options.metrics ?? createMetrics();
+  const kubernetes = kubernetesFromConfig(config, {
+    env,
+    resolvePath: (p) => resolveConfigRelative(loaded, p),
+    log,
+  });
+  // Serving processes check the kubeconfig at start, so a wrong context stops the start. Loading
+  // the client library takes a few hundred milliseconds of CPU: done while the database, the job
+  // queue and the directory answer, not after them.
+  const kubernetesLoaded = options.runWorkers ? kubernetes?.load() : undefined;
+  kubernetesLoaded?.catch(() => undefined);
   const database = await openMigratedDatabase(loaded, env, log);
   let jobs: Jobs | undefined;
   try {
@@ -182,13 +192,6 @@ export async function createApp(options: AppOptions): Promise<App> {
       ...(options.cronCheckSeconds ? { cronCheckSeconds: options.cronCheckSeconds } : {}),
     });
     const access = new PgAccessStore(database.db);
-    const kubernetes = kubernetesFromConfig(config, {
-      env,
-      resolvePath: (p) => resolveConfigRelative(loaded, p),
-      log,
-    });
-    // Serving processes check the kubeconfig now, so a wrong context stops the start.
-    if (options.runWorkers) await kubernetes?.load();
     const registry = new CommandRegistry();
     const now = options.now ?? (() => new Date());
     const jira = jiraClientFromConfig(config.jira, { env, log });
@@ -240,6 +243,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     registry.register(...(options.extraCommands ?? []));
     if (options.syncOnStart ?? true) await syncLocalFiles(services);
     await applyPolicies(services, loaded);
+    await kubernetesLoaded;
     const pipeline = new CommandPipeline(services);
     const queues = jobs;
     metrics.onCollect(async () => {
