@@ -195,11 +195,6 @@ export const ackBenchmark: Benchmark = {
           figures.ackOnly50.push(ackOnly.p50);
           figures.ackOnly99.push(ackOnly.p99);
           const posted = slack.requests.length;
-          {
-            const c = new Map<string, number>();
-            for (const r of slack.requests) c.set(r.path, (c.get(r.path) ?? 0) + 1);
-            ctx.log(JSON.stringify([...c]));
-          }
           cpu = cpuMs(bot.child.pid);
           const busy = await load(bot.url, REQUESTS, allowedScale);
           if (busy.non2xx > 0) ctx.log(`ack: ${busy.non2xx} non-2xx answers from dpbot`);

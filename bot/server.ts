@@ -116,7 +116,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
       return;
     }
     rememberAccessVersion(req, delivery.accessVersion);
-    // Bolt reads the body from here instead of the consumed stream, and verifies it again.
+    // Bolt reads the body from here instead of the consumed stream (and does not verify it again).
     (req as IncomingMessage & { rawBody: Buffer }).rawBody = body;
     receiver.requestListener(req, res);
   };

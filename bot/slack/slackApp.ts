@@ -129,6 +129,9 @@ export function createSlackRuntime(input: {
       logger,
       processBeforeResponse: false,
       customPropertiesExtractor: accessVersionProperties,
+      // The HTTP server (server.ts) verifies every request's signature and freshness before it
+      // hands the request over, and is the only way in; a second HMAC per request is waste.
+      signatureVerification: false,
     });
     receiver = http;
   }
@@ -136,6 +139,8 @@ export function createSlackRuntime(input: {
     authorize: botIdentity(input.clients.client, settings.botToken),
     receiver,
     logger,
+    // dpbot keeps no conversation state in Bolt; its store would be consulted on every request.
+    convoStore: false,
     clientOptions: {
       ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}),
       fetch: countedFetch(services.metrics, 'slack'),
