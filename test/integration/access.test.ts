@@ -181,6 +181,22 @@ describe('the access version', () => {
     await access.replacePolicyGrants(policy);
   });
 
+  it('grants kept by one store follow a policy change made through another at once', async () => {
+    await hrSynced();
+    await access.replacePolicyGrants(policy);
+    const kept = new PgAccessStore(database.db);
+    const origins = async () => (await kept.loadCaller('grace@example.com'))?.grants.map((g) => g.origin);
+    expect(await origins()).toEqual(['policies/a.yaml#grants[0]']);
+    // A second caller is served from the kept table; then the grant goes, through the other store.
+    expect((await kept.loadCaller('ada@example.com'))?.grants.map((g) => g.origin)).toEqual([
+      'policies/a.yaml#grants[1]',
+    ]);
+    await access.replacePolicyGrants(policy.slice(1));
+    expect(await origins()).toEqual([]);
+    await access.replacePolicyGrants(policy);
+    expect(await origins()).toEqual(['policies/a.yaml#grants[0]']);
+  });
+
   it('is read with the caller, in the same snapshot, and with every Slack delivery', async () => {
     await hrSynced();
     const grace = await access.loadCaller('grace@example.com');
