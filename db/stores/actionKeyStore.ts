@@ -28,8 +28,20 @@ export interface OnceStore {
   pruneDeliveries(olderThan: Date): Promise<number>;
 }
 
+/** Statements recording deliveries at once, and signatures per statement. */
+const MAX_DELIVERY_WRITES = 4;
+const MAX_DELIVERY_BATCH = 200;
+
+interface PendingDelivery {
+  signature: string;
+  resolve(delivery: Delivery): void;
+  reject(error: unknown): void;
+}
+
 export class PgOnceStore implements OnceStore {
   readonly #db: Db;
+  readonly #deliveries: PendingDelivery[] = [];
+  #writing = 0;
 
   constructor(db: Db) {
     this.#db = db;
@@ -51,21 +63,49 @@ export class PgOnceStore implements OnceStore {
     await this.#db.delete(actionKeys).where(eq(actionKeys.key, key));
   }
 
-  async firstDelivery(signature: string): Promise<Delivery> {
-    // One statement, one snapshot: the version is the one the request's decision must reflect.
-    // Prepared once per connection (named): it runs ahead of every acknowledgement.
-    const result = await this.#db.$client.query<{ first: boolean; access_version: string | null }>({
-      name: 'dpbot_first_delivery',
-      text: `WITH recorded AS (
-               INSERT INTO slack_requests (signature) VALUES ($1) ON CONFLICT DO NOTHING RETURNING 1
-             )
-             SELECT EXISTS (SELECT 1 FROM recorded) AS first,
-                    (SELECT version FROM access_version) AS access_version`,
-      values: [signature],
+  firstDelivery(signature: string): Promise<Delivery> {
+    return new Promise((resolve, reject) => {
+      this.#deliveries.push({ signature, resolve, reject });
+      if (this.#writing < MAX_DELIVERY_WRITES) void this.#recordDeliveries();
     });
-    const row = result.rows[0];
-    const version = row?.access_version;
-    return { first: row?.first === true, accessVersion: version == null ? undefined : Number(version) };
+  }
+
+  /**
+   * Deliveries that arrive while others are being recorded go out together: one statement and
+   * one commit for many requests, instead of one each ahead of every acknowledgement.
+   */
+  async #recordDeliveries(): Promise<void> {
+    this.#writing++;
+    try {
+      while (this.#deliveries.length > 0) {
+        const batch = this.#deliveries.splice(0, MAX_DELIVERY_BATCH);
+        try {
+          // One statement, one snapshot: the version is the one the requests' decisions must
+          // reflect. A signature twice in one batch is inserted once: the first of them is first.
+          const result = await this.#db.$client.query<{ recorded: string[]; access_version: string | null }>({
+            name: 'dpbot_record_deliveries',
+            text: `WITH recorded AS (
+                     INSERT INTO slack_requests (signature) SELECT unnest($1::text[])
+                     ON CONFLICT DO NOTHING RETURNING signature
+                   )
+                   SELECT ARRAY(SELECT signature FROM recorded) AS recorded,
+                          (SELECT version FROM access_version) AS access_version`,
+            values: [batch.map((d) => d.signature)],
+          });
+          const row = result.rows[0];
+          const fresh = new Set(row?.recorded ?? []);
+          const version = row?.access_version;
+          const accessVersion = version == null ? undefined : Number(version);
+          for (const d of batch) {
+            d.resolve({ first: fresh.delete(d.signature), accessVersion });
+          }
+        } catch (error) {
+          for (const d of batch) d.reject(error);
+        }
+      }
+    } finally {
+      this.#writing--;
+    }
   }
 
   async pruneDeliveries(olderThan: Date): Promise<number> {

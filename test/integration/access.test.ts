@@ -197,6 +197,16 @@ describe('the access version', () => {
     expect(await origins()).toEqual(['policies/a.yaml#grants[0]']);
   });
 
+  it('deliveries recorded together: a signature seen twice at once is first only once', async () => {
+    const once = new PgOnceStore(database.db);
+    const twice = `v0=${crypto.randomUUID()}`;
+    const others = Array.from({ length: 20 }, () => `v0=${crypto.randomUUID()}`);
+    const results = await Promise.all([twice, ...others, twice].map((s) => once.firstDelivery(s)));
+    expect(results.filter((r) => r.first)).toHaveLength(21);
+    expect([results[0]?.first, results.at(-1)?.first].sort()).toEqual([false, true]);
+    expect(new Set(results.map((r) => r.accessVersion))).toEqual(new Set([await version()]));
+  });
+
   it('is read with the caller, in the same snapshot, and with every Slack delivery', async () => {
     await hrSynced();
     const grace = await access.loadCaller('grace@example.com');
