@@ -25,6 +25,7 @@ import { githubFromConfig } from '../integrations/github/githubClient.ts';
 import { jiraClientFromConfig } from '../integrations/jira/jiraClient.ts';
 import { jiraReleaseTrackerFromConfig } from '../integrations/jira/jiraReleaseTracker.ts';
 import { kubernetesFromConfig } from '../integrations/kubernetes/kubernetes.ts';
+import { AcksFirst, MAX_WAIT_BEHIND_ACKS_MS } from '../pipeline/acksFirst.ts';
 import type { BoundCapability } from '../pipeline/capability.ts';
 import type { Command } from '../pipeline/defineCommand.ts';
 import { DirectoryIdentity, type SlackProfileLookup } from '../pipeline/identity.ts';
@@ -185,6 +186,16 @@ export async function createApp(options: AppOptions): Promise<App> {
   const metrics = options.metrics ?? createMetrics();
   // Read before anything starts, so a bad key stops the start with its name.
   const signer = options.runWorkers ? checkpointSignerFromEnv(env) : undefined;
+  const kubernetes = kubernetesFromConfig(config, {
+    env,
+    resolvePath: (p) => resolveConfigRelative(loaded, p),
+    log,
+  });
+  // Serving processes check the kubeconfig at start, so a wrong context stops the start. Loading
+  // the client library takes a few hundred milliseconds of CPU: done while the database, the job
+  // queue and the directory answer, not after them.
+  const kubernetesLoaded = options.runWorkers ? kubernetes?.load() : undefined;
+  kubernetesLoaded?.catch(() => undefined);
   const database = await openMigratedDatabase(loaded, env, log);
   let jobs: Jobs | undefined;
   let auditStore: PgAuditStore | undefined;
@@ -197,13 +208,6 @@ export async function createApp(options: AppOptions): Promise<App> {
       ...(options.cronCheckSeconds ? { cronCheckSeconds: options.cronCheckSeconds } : {}),
     });
     const access = new PgAccessStore(database.db);
-    const kubernetes = kubernetesFromConfig(config, {
-      env,
-      resolvePath: (p) => resolveConfigRelative(loaded, p),
-      log,
-    });
-    // Serving processes check the kubeconfig now, so a wrong context stops the start.
-    if (options.runWorkers) await kubernetes?.load();
     const registry = new CommandRegistry();
     const now = options.now ?? (() => new Date());
     const jira = jiraClientFromConfig(config.jira, { env, log });
@@ -243,6 +247,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       metrics,
       log,
       now,
+      acksFirst: new AcksFirst(MAX_WAIT_BEHIND_ACKS_MS),
       datasets: datasetServiceFromConfig(config.datasets, { env, log, now }),
       argo: argoClientFromConfig(config.argo, { env, log }),
       jira,
@@ -265,6 +270,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     registry.register(...(options.extraCommands ?? []));
     if (options.syncOnStart ?? true) await syncLocalFiles(services);
     await applyPolicies(services, loaded);
+    await kubernetesLoaded;
     const pipeline = new CommandPipeline(services);
     const queues = jobs;
     metrics.onCollect(async () => {

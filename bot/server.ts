@@ -5,6 +5,7 @@ import { sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import { migrationsApplied } from '../db/migrate.ts';
 import type { Services } from './services.ts';
+import { rememberAccessVersion } from './slack/accessVersion.ts';
 import { databaseDownAnswer, sendFollowUp } from './slack/databaseDownAnswer.ts';
 import { checkSlackBody, utf8Text } from './slack/requestBody.ts';
 import { verifySignature } from './slack/verify.ts';
@@ -112,9 +113,9 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
       json(res, 400, { error: checked.reason });
       return;
     }
-    let first: boolean;
+    let delivery: Awaited<ReturnType<typeof services.once.firstDelivery>>;
     try {
-      first = await services.once.firstDelivery(verified.signature);
+      delivery = await services.once.firstDelivery(verified.signature);
     } catch (error) {
       // Nothing can be recorded, so nothing is done; the person is told so, as Slack shows it.
       log.error({ err: error }, 'the database is unreachable; a Slack request was answered and not acted on');
@@ -124,12 +125,13 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
       if (answer.followUp) await sendFollowUp(answer.followUp, { notifier: services.notifier, log });
       return;
     }
-    if (!first) {
+    if (!delivery.first) {
       log.warn({ ip: req.socket.remoteAddress }, 'rejected a replayed Slack request');
       json(res, 401, { error: 'replayed request' });
       return;
     }
-    // Bolt reads the body from here instead of the consumed stream, and verifies it again.
+    rememberAccessVersion(req, delivery.accessVersion);
+    // Bolt reads the body from here instead of the consumed stream (and does not verify it again).
     (req as IncomingMessage & { rawBody: Buffer }).rawBody = body;
     receiver.requestListener(req, res);
   };
@@ -154,8 +156,11 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
         res.end(await registry.metrics());
         return;
       }
-      if (route === 'POST /slack/events' && slack)
+      if (route === 'POST /slack/events' && slack) {
+        // Work behind earlier acknowledgements waits while this one is answered.
+        res.once('close', services.acksFirst.arrived());
         return slackEvents(req, res, slack.receiver, slack.signingSecret);
+      }
       return json(res, 404, { error: 'not found' });
     };
     handle().catch((error: unknown) => {

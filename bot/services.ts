@@ -19,6 +19,7 @@ import type { GitHubClient } from '../integrations/github/githubClient.ts';
 import type { JiraClient } from '../integrations/jira/jiraClient.ts';
 import type { ReleaseTracker } from '../integrations/jira/releaseTracker.ts';
 import type { KubernetesClusters } from '../integrations/kubernetes/kubernetes.ts';
+import type { AcksFirst } from '../pipeline/acksFirst.ts';
 import type { CallerIdentity, SlackProfileLookup } from '../pipeline/identity.ts';
 import type { Jobs } from '../pipeline/jobs.ts';
 import type { Notifier } from '../pipeline/notifier.ts';
@@ -55,6 +56,8 @@ export interface Services {
   metrics: Metrics;
   log: Logger;
   now: () => Date;
+  /** Acknowledgements before the work behind them: the HTTP server and the pipeline share it. */
+  acksFirst: AcksFirst;
   /** The dataset catalog and its producers' runs; absent when `datasets` configures neither. */
   datasets?: DatasetService | undefined;
   /** Argo Workflows (ops tasks); absent when `argo.url` is not set. */

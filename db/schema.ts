@@ -108,6 +108,22 @@ export const userGrants = pgTable(
   (t) => [index('user_grants_user_email_idx').on(t.userEmail)],
 );
 
+/**
+ * One row whose `version` goes up, in the same transaction, with every change to who may do what
+ * (users, their sources, groups, memberships, grants): statement triggers in
+ * migrations/0002_access_version.sql. A process may decide with a caller's groups and grants kept
+ * in memory only while their version is the one the database has when the request arrives, so a
+ * removal is effective on the next request on every replica, without waiting for a message.
+ */
+export const accessVersion = pgTable(
+  'access_version',
+  {
+    singleton: boolean('singleton').primaryKey().default(true),
+    version: bigint('version', { mode: 'number' }).notNull().default(0),
+  },
+  (t) => [check('access_version_singleton', sql`${t.singleton}`)],
+);
+
 export const auditKinds = ['attempt', 'step', 'outcome', 'event'] as const;
 export type AuditKind = (typeof auditKinds)[number];
 

@@ -1,10 +1,17 @@
+import { LRUCache } from 'lru-cache';
 import { NotAllowedError } from '../core/errors.ts';
-import type { AccessStore } from '../db/stores/accessStore.ts';
+import type { AccessStore, CallerRecord } from '../db/stores/accessStore.ts';
 import type { Caller, Entry } from './defineCommand.ts';
 
 export interface CallerRef {
   slackUserId?: string | undefined;
   email?: string | undefined;
+  /**
+   * The access version the database had when the request arrived (read with its replay check).
+   * Groups and grants kept in memory are used only when read at this version or a later one;
+   * without it they are read from the database.
+   */
+  accessVersion?: number | undefined;
 }
 
 /** What Slack says about a user (users.info), reduced to what identity needs. */
@@ -49,15 +56,22 @@ export interface CallerIdentity {
   resolve(ref: CallerRef, command?: CommandRequest): Promise<Caller>;
 }
 
+/** Callers whose groups and grants are kept in memory (a few KB each). */
+const CACHED_CALLERS = 10_000;
+
 /**
  * Turns "who clicked" into a directory user with groups and grants. The Slack id → e-mail step is
- * cached; the directory is read on every request, so a deactivation or a removal by the last sync
- * is effective on the next command.
+ * cached. So are the groups and grants, each with the access version they were read at: every
+ * change to users, groups, memberships or grants moves that version on in the same transaction,
+ * and a request uses a kept record only when it is at least as new as the version the database
+ * had when the request arrived. A deactivation, a removal by the last sync or a withdrawn grant
+ * is therefore effective on the next command, on every replica, with no message to wait for.
  */
 export class DirectoryIdentity implements CallerIdentity {
   readonly #access: AccessStore;
   readonly #adminContact: string;
   readonly #slack: SlackProfileLookup | undefined;
+  readonly #records = new LRUCache<string, CallerRecord>({ max: CACHED_CALLERS });
 
   constructor(access: AccessStore, adminContact: string, slack?: SlackProfileLookup) {
     this.#access = access;
@@ -85,7 +99,7 @@ export class DirectoryIdentity implements CallerIdentity {
       email = profile.email.toLowerCase();
     }
     if (!email) throw new IdentityError('the request does not say who sent it');
-    const record = await this.#access.loadCaller(email);
+    const record = await this.#record(email, ref.accessVersion);
     if (!record) {
       throw new NotInDirectoryError(
         email,
@@ -105,5 +119,16 @@ export class DirectoryIdentity implements CallerIdentity {
       groups: record.groups,
       grants: record.grants,
     };
+  }
+
+  async #record(email: string, atLeast: number | undefined): Promise<CallerRecord | undefined> {
+    const kept = this.#records.get(email);
+    if (atLeast !== undefined && kept?.version !== undefined && kept.version >= atLeast) return kept;
+    const record = await this.#access.loadCaller(email);
+    // Requests finish out of order: never replace a record with an older one.
+    if (record?.version !== undefined && !(kept?.version !== undefined && kept.version > record.version))
+      this.#records.set(email, record);
+    else if (!record) this.#records.delete(email);
+    return record;
   }
 }

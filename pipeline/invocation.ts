@@ -11,8 +11,8 @@ export interface InvocationBase {
   responder: Responder;
   /**
    * Slack's acknowledgement, which must come within 3 seconds. The pipeline calls it exactly
-   * once: as soon as the attempt is recorded, carrying the reply when the answer is immediate
-   * (a validation error, a denial, a confirmation question).
+   * once: as soon as the attempt is recorded, carrying the reply when that is the answer (a
+   * validation error, a denial); a confirmation question or a result comes after it.
    */
   ack?: (message?: Message) => Promise<void>;
   /** Opens a modal (Slack, with the request's trigger_id); absent where there are none. */

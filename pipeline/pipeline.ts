@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { PendingAction } from '../db/stores/pendingStore.ts';
 import { commandContext } from './accepted.ts';
 import { type Acker, acker } from './acker.ts';
+import { AcksFirst, MAX_WAIT_BEHIND_ACKS_MS } from './acksFirst.ts';
 import { admit } from './admit.ts';
 import { answerApproval } from './approvals.ts';
 import { answerConfirmation, askConfirmation } from './confirmations.ts';
@@ -32,9 +33,11 @@ export type { ActionInvocation, Outcome, TextInvocation } from './invocation.ts'
 export class CommandPipeline {
   private readonly deps: PipelineDeps;
   readonly #inflight = new Set<Promise<unknown>>();
+  readonly #acksFirst: AcksFirst;
 
   constructor(deps: PipelineDeps) {
     this.deps = deps;
+    this.#acksFirst = deps.acksFirst ?? new AcksFirst(MAX_WAIT_BEHIND_ACKS_MS);
   }
 
   /** Requests being handled now (for graceful shutdown). */
@@ -76,14 +79,16 @@ export class CommandPipeline {
     const ack = acker(inv, this.deps.log);
     const stat = { command: 'unknown' };
     let outcome: Outcome = 'error';
+    const acked = inv.ack ? this.#acksFirst.arrived() : () => undefined;
     try {
-      outcome = await this.#handleText(inv, requestId, performance.now(), ack, stat);
+      outcome = await this.#handleText(inv, requestId, performance.now(), ack, stat, acked);
       return outcome;
     } catch (error) {
       return this.#unexpected(ack, requestId, error);
     } finally {
       this.deps.metrics.commandFinished(stat.command, outcome);
       await ack.done();
+      acked();
     }
   }
 
@@ -93,11 +98,18 @@ export class CommandPipeline {
     started: number,
     ack: Acker,
     stat: { command: string },
+    acked: () => void,
   ): Promise<Outcome> {
     const text = commandText(inv.text);
     const parsed = parse(this.deps.registry, text, stat);
     const accepted = await admit(this.deps, { inv, ack, requestId, text, started }, parsed);
     if (typeof accepted === 'string') return accepted;
+    // Recorded and allowed: Slack gets its answer now. A confirmation question, an approval
+    // request or the result follows through the responder; the command's own reads (the
+    // Kubernetes object a scale plans against) never hold the acknowledgement up.
+    await ack.done();
+    acked();
+    await this.#acksFirst.turn();
     return askConfirmation(this.deps, accepted, commandContext(this.deps, accepted));
   }
 

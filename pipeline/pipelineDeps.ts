@@ -3,6 +3,7 @@ import type { Metrics } from '../core/metrics.ts';
 import type { OnceStore } from '../db/stores/actionKeyStore.ts';
 import type { AuditStore } from '../db/stores/auditStore.ts';
 import type { PendingStore } from '../db/stores/pendingStore.ts';
+import type { AcksFirst } from './acksFirst.ts';
 import type { CallerIdentity } from './identity.ts';
 import type { Jobs } from './jobs.ts';
 import type { Notifier } from './notifier.ts';
@@ -23,6 +24,11 @@ export interface PipelineDeps {
   metrics: Pick<Metrics, 'commandFinished' | 'decision'>;
   log: Logger;
   now: () => Date;
+  /**
+   * Shared with the HTTP server, which counts Slack requests from their arrival; without it the
+   * pipeline counts from its own entry.
+   */
+  acksFirst?: AcksFirst;
   config: {
     access: { adminContact: string };
     /** How long a confirmation or an approval waits for its answer, in milliseconds. */

@@ -56,6 +56,8 @@ export interface RecordedRequest {
   remotePort: number | undefined;
   /** When it arrived (ms since the epoch, the simulator's clock). */
   receivedAt: number;
+  /** When its body had arrived (`performance.now()` of this process): benchmarks time requests by it. */
+  at: number;
 }
 
 /** One request with the answer the simulator gave, for contract tests to hold to a published spec. */
@@ -211,6 +213,7 @@ export class Simulator {
       headers: req.headers,
       remotePort: req.socket.remotePort,
       receivedAt: Date.now(),
+      at: performance.now(),
     });
     if (this.latencyMs > 0) await new Promise((r) => setTimeout(r, this.latencyMs));
 

@@ -1,4 +1,11 @@
-import { App, HTTPReceiver, type Receiver, SocketModeReceiver } from '@slack/bolt';
+import {
+  App,
+  type Authorize,
+  type AuthorizeResult,
+  HTTPReceiver,
+  type Receiver,
+  SocketModeReceiver,
+} from '@slack/bolt';
 import { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
 import { type Env, readSecret } from '../../core/config/secrets.ts';
@@ -7,6 +14,7 @@ import type { BoundCapability } from '../../pipeline/capability.ts';
 import type { CommandPipeline } from '../../pipeline/pipeline.ts';
 import type { Config } from '../config/schema.ts';
 import type { Services } from '../services.ts';
+import { accessVersionProperties } from './accessVersion.ts';
 import { boltLogger } from './boltLogger.ts';
 import { registerActions } from './listeners/actions.ts';
 import { registerCommand } from './listeners/command.ts';
@@ -49,6 +57,31 @@ export function createSlackClients(settings: SlackSettings, config: Config, log:
   const notifier = new SlackNotifier(client, { updateIntervalMs: config.slack.updateInterval, log });
   const profiles = new CachedSlackProfiles(client, config.access.identityCacheTtl);
   return { client, notifier, profiles };
+}
+
+/**
+ * Who the bot is (auth.test), asked on the first request and kept; a failed question is asked
+ * again on the next request. No auth.test at start: the token is checked by the first real call,
+ * and tests need no Slack. (Bolt's own authorization with `tokenVerificationEnabled: false` asks
+ * auth.test again before every request it dispatches: a Slack round trip ahead of each
+ * acknowledgement.)
+ */
+function botIdentity(client: WebClient, botToken: string): Authorize<boolean> {
+  let identity: Promise<AuthorizeResult> | undefined;
+  return async () => {
+    identity ??= client.auth
+      .test({ token: botToken })
+      .then((r) => ({
+        botToken,
+        ...(r.user_id ? { botUserId: r.user_id } : {}),
+        ...(r.bot_id ? { botId: r.bot_id } : {}),
+      }))
+      .catch((error: unknown) => {
+        identity = undefined;
+        throw error;
+      });
+    return identity;
+  };
 }
 
 export interface SlackRuntime {
@@ -95,15 +128,19 @@ export function createSlackRuntime(input: {
       endpoints: '/slack/events',
       logger,
       processBeforeResponse: false,
+      customPropertiesExtractor: accessVersionProperties,
+      // The HTTP server (server.ts) verifies every request's signature and freshness before it
+      // hands the request over, and is the only way in; a second HMAC per request is waste.
+      signatureVerification: false,
     });
     receiver = http;
   }
   const app = new App({
-    token: settings.botToken,
+    authorize: botIdentity(input.clients.client, settings.botToken),
     receiver,
     logger,
-    // No auth.test at start: the token is checked by the first real call, and tests need no Slack.
-    tokenVerificationEnabled: false,
+    // dpbot keeps no conversation state in Bolt; its store would be consulted on every request.
+    convoStore: false,
     clientOptions: {
       ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}),
       fetch: countedFetch(services.metrics, 'slack'),

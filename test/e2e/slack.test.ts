@@ -183,6 +183,14 @@ describe('request signing: every kind of request', () => {
 });
 
 describe('slash commands', () => {
+  it('asks Slack who the bot is once, not before every request', async () => {
+    for (let i = 0; i < 3; i++) expect((await slack.slash('whoami', ADA)).status).toBe(200);
+    await eventually(() =>
+      expect(sim.requests.filter((r) => r.path === '/api/users.info').length).toBeGreaterThan(0),
+    );
+    expect(sim.requests.filter((r) => r.path === '/api/auth.test')).toHaveLength(1);
+  });
+
   it('answers /dp help ephemerally, and audits the Slack user by e-mail', async () => {
     const r = await slack.slash('help', ADA);
     expect(r.status).toBe(200);
@@ -281,8 +289,12 @@ describe('slash commands', () => {
 describe('buttons', () => {
   it('a confirmation: only the caller can confirm, it runs once, the second click is told who did it', async () => {
     const asked = await slack.slash('drain team-x --size 0', ADA);
-    expect(asked.ack?.text).toBe('Confirm: Drain team-x to 0');
-    const blocks = (asked.ack?.blocks ?? []) as {
+    // Acknowledged as soon as the attempt is recorded; the question follows through the response URL.
+    expect(asked.ack).toBeUndefined();
+    await eventually(() => expect(slack.responses(asked.responseId)).toHaveLength(1));
+    const [question] = slack.responses(asked.responseId);
+    expect(question?.text).toBe('Confirm: Drain team-x to 0');
+    const blocks = (question?.blocks ?? []) as {
       type: string;
       elements?: { action_id: string; value: string }[];
     }[];

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PgAccessStore } from '../../db/stores/accessStore.ts';
+import { PgOnceStore } from '../../db/stores/actionKeyStore.ts';
 import { diffIsEmpty, PgDirectoryStore } from '../../db/stores/directoryStore.ts';
 import { decide } from '../../policies/decide.ts';
 import type { PolicyGrant } from '../../policies/policyFiles.ts';
@@ -155,6 +156,65 @@ describe('directory sync', () => {
     await directory.sync('gh', ghSnapshot);
     const ada = await access.loadCaller('ada@example.com');
     expect(ada?.groups).toEqual(['gh:admins', 'hr:platform']);
+  });
+});
+
+describe('the access version', () => {
+  const version = async () =>
+    Number((await database.query('SELECT version FROM access_version')).rows[0]?.version);
+
+  it('moves with every change to who may do what, and only then', async () => {
+    await hrSynced();
+    await access.replacePolicyGrants(policy);
+    const start = await version();
+    // Nothing changed: kept callers stay usable.
+    await hrSynced();
+    await access.replacePolicyGrants(policy);
+    expect(await version()).toBe(start);
+
+    await directory.sync('hr', withoutGrace);
+    const afterSync = await version();
+    expect(afterSync).toBeGreaterThan(start);
+    await access.replacePolicyGrants(policy.slice(1));
+    expect(await version()).toBeGreaterThan(afterSync);
+    await hrSynced();
+    await access.replacePolicyGrants(policy);
+  });
+
+  it('grants kept by one store follow a policy change made through another at once', async () => {
+    await hrSynced();
+    await access.replacePolicyGrants(policy);
+    const kept = new PgAccessStore(database.db);
+    const origins = async () => (await kept.loadCaller('grace@example.com'))?.grants.map((g) => g.origin);
+    expect(await origins()).toEqual(['policies/a.yaml#grants[0]']);
+    // A second caller is served from the kept table; then the grant goes, through the other store.
+    expect((await kept.loadCaller('ada@example.com'))?.grants.map((g) => g.origin)).toEqual([
+      'policies/a.yaml#grants[1]',
+    ]);
+    await access.replacePolicyGrants(policy.slice(1));
+    expect(await origins()).toEqual([]);
+    await access.replacePolicyGrants(policy);
+    expect(await origins()).toEqual(['policies/a.yaml#grants[0]']);
+  });
+
+  it('deliveries recorded together: a signature seen twice at once is first only once', async () => {
+    const once = new PgOnceStore(database.db);
+    const twice = `v0=${crypto.randomUUID()}`;
+    const others = Array.from({ length: 20 }, () => `v0=${crypto.randomUUID()}`);
+    const results = await Promise.all([twice, ...others, twice].map((s) => once.firstDelivery(s)));
+    expect(results.filter((r) => r.first)).toHaveLength(21);
+    expect([results[0]?.first, results.at(-1)?.first].sort()).toEqual([false, true]);
+    expect(new Set(results.map((r) => r.accessVersion))).toEqual(new Set([await version()]));
+  });
+
+  it('is read with the caller, in the same snapshot, and with every Slack delivery', async () => {
+    await hrSynced();
+    const grace = await access.loadCaller('grace@example.com');
+    expect(grace?.version).toBe(await version());
+    const once = new PgOnceStore(database.db);
+    const signature = `v0=${crypto.randomUUID()}`;
+    expect(await once.firstDelivery(signature)).toEqual({ first: true, accessVersion: await version() });
+    expect((await once.firstDelivery(signature)).first).toBe(false);
   });
 });
 

@@ -3,7 +3,7 @@ import { createConnection, createServer, type Server, type Socket } from 'node:n
 
 /**
  * A loopback TCP proxy to a server (PostgreSQL) that a test can cut and restore, to see what
- * dpbot does when its database goes away and comes back.
+ * dpbot does when its database goes away and comes back; the benchmarks count round trips with it.
  */
 export class TcpProxy {
   readonly #target: { host: string; port: number };
@@ -13,8 +13,12 @@ export class TcpProxy {
   #cutAfter: ((sent: Buffer) => boolean) | undefined;
   port = 0;
 
-  constructor(target: { host: string; port: number }) {
+  /** Given a reader per connection, called with every chunk the client sends (to count them). */
+  readonly #tap: (() => (chunk: Buffer) => void) | undefined;
+
+  constructor(target: { host: string; port: number }, options: { tap?: () => (chunk: Buffer) => void } = {}) {
     this.#target = target;
+    this.#tap = options.tap;
   }
 
   async start(): Promise<number> {
@@ -33,8 +37,10 @@ export class TcpProxy {
       };
       client.on('error', drop).on('close', drop);
       upstream.on('error', drop).on('close', drop);
+      const tap = this.#tap?.();
       let answering = false;
       client.on('data', (chunk: Buffer) => {
+        tap?.(chunk);
         if (this.#cutAfter?.(chunk)) {
           this.#cutAfter = undefined;
           answering = true;

@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { App, BlockAction, RespondFn } from '@slack/bolt';
 import { actionKind, type MessageHandle } from '../../../pipeline/message.ts';
+import { accessVersionOf } from '../accessVersion.ts';
 import type { SlackDeps } from '../slackDeps.ts';
 import { SlackResponder } from '../slackResponder.ts';
 
@@ -36,7 +37,7 @@ function sourceOf(body: BlockAction, respond: RespondFn, deps: SlackDeps): Messa
 export function registerActions(app: App, deps: SlackDeps): void {
   app.action<BlockAction>(
     { type: 'block_actions', action_id: /^dp\./ },
-    async ({ ack, body, action, respond, client }) => {
+    async ({ ack, body, action, respond, client, context }) => {
       const received = performance.now();
       // A click is acknowledged at once; what it does is answered through respond / the message.
       await ack();
@@ -74,7 +75,7 @@ export function registerActions(app: App, deps: SlackDeps): void {
         entry: 'button',
         actionId: actionKind(action.action_id),
         value,
-        caller: { slackUserId: body.user.id },
+        caller: { slackUserId: body.user.id, accessVersion: accessVersionOf(context) },
         channel,
         responder,
         buttonKey,

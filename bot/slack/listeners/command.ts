@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { App } from '@slack/bolt';
+import { accessVersionOf } from '../accessVersion.ts';
 import { withDeadline } from '../deadline.ts';
 import type { SlackDeps } from '../slackDeps.ts';
 import { decodeSlackText, SlackResponder } from '../slackResponder.ts';
@@ -7,7 +8,7 @@ import { toResponse } from '../toResponse.ts';
 
 /** `/dp <text>`: every slash command goes into the pipeline. */
 export function registerCommand(app: App, deps: SlackDeps): void {
-  app.command(deps.command, async ({ command, ack, respond, client }) => {
+  app.command(deps.command, async ({ command, ack, respond, client, context }) => {
     const received = performance.now();
     const requestId = randomUUID();
     const log = deps.log.child({
@@ -36,7 +37,7 @@ export function registerCommand(app: App, deps: SlackDeps): void {
         requestId,
         entry: 'slack',
         text: decodeSlackText(command.text),
-        caller: { slackUserId: command.user_id },
+        caller: { slackUserId: command.user_id, accessVersion: accessVersionOf(context) },
         channel: command.channel_id,
         responder,
         ack: deadline.ack,

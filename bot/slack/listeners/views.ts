@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { App } from '@slack/bolt';
 import { COMMAND_MODAL, modalSubmissionToText } from '../../../pipeline/views/modal.ts';
+import { accessVersionOf } from '../accessVersion.ts';
 import type { SlackDeps } from '../slackDeps.ts';
 import { SlackResponder } from '../slackResponder.ts';
 
 /** A submitted command form becomes command text and runs through the pipeline like a typed command. */
 export function registerViews(app: App, deps: SlackDeps): void {
-  app.view(COMMAND_MODAL, async ({ ack, body, view, client }) => {
+  app.view(COMMAND_MODAL, async ({ ack, body, view, client, context }) => {
     await ack();
     let parsed: ReturnType<typeof modalSubmissionToText>;
     const responderFor = (channel: string | null) =>
@@ -22,7 +23,7 @@ export function registerViews(app: App, deps: SlackDeps): void {
       requestId: randomUUID(),
       entry: 'modal',
       text: parsed.text,
-      caller: { slackUserId: body.user.id },
+      caller: { slackUserId: body.user.id, accessVersion: accessVersionOf(context) },
       channel: parsed.metadata.channel,
       responder: responderFor(parsed.metadata.channel),
     });

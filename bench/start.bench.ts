@@ -1,0 +1,191 @@
+import { spawn } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { projectRoot } from '../core/paths.ts';
+import { SANDBOX_BOT_TOKEN } from '../sandbox/slack/slackSimulator.ts';
+import type { Benchmark, BenchSection } from './harness.ts';
+import {
+  BENCH_SIGNING_SECRET,
+  benchSetup,
+  DPBOT_NODE_FLAGS,
+  freePort,
+  residentMiB,
+  slashLoad,
+  startProcess,
+  stopProcess,
+} from './slackLoad.ts';
+import { benchDatabase } from './support.ts';
+
+// BENCH_ACK_REQUESTS lowers the load for a quick look on a busy machine; the published figure uses 5,000.
+const REQUESTS = Number(process.env.BENCH_ACK_REQUESTS ?? 5_000);
+const TEAMS = 10;
+/** How often readiness is asked while a process starts. */
+const POLL_MS = 20;
+
+/**
+ * How long `dpbot start` takes to be ready (GET /readyz answers 200) and `dpbot console` to answer
+ * its first command: the first start on an embedded PostgreSQL (its data folder created and
+ * migrated), the second on the same folder, and on an external PostgreSQL (first start migrates,
+ * second finds nothing to do). Then the resident memory of `dpbot start` idle, after a load of
+ * denied `/dp scale` requests, and after the same load again: growth with requests served shows as
+ * the second figure above the first.
+ */
+export const startBenchmark: Benchmark = {
+  name: 'start',
+  async run(ctx): Promise<BenchSection> {
+    const teams = Array.from({ length: TEAMS }, (_, i) => `team-${i}`);
+    const setup = await benchSetup({
+      teams,
+      granted: ['team-0'],
+      extra: { database: { dataDir: 'pgdata' }, console: { as: 'ada@example.com' } },
+    });
+    const { slack, dir, config } = setup;
+    const dpbot = join(projectRoot(), 'bin/dpbot.ts');
+    const profile = process.env.BENCH_CPU_PROF
+      ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
+      : [];
+
+    const start = async (databaseUrl: string | undefined) => {
+      const port = await freePort();
+      const started = await startProcess(
+        [...DPBOT_NODE_FLAGS, ...profile, dpbot, 'start', '--config', config],
+        {
+          ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
+          SLACK_BOT_TOKEN: SANDBOX_BOT_TOKEN,
+          SLACK_SIGNING_SECRET: BENCH_SIGNING_SECRET,
+          PORT: String(port),
+          LOG_LEVEL: 'warn',
+        },
+        async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).ok,
+        POLL_MS,
+      );
+      return { ...started, url: `http://127.0.0.1:${port}` };
+    };
+    /** `dpbot console` with `whoami` on its standard input: from spawning it to the answer. */
+    const consoleAnswer = async (databaseUrl: string | undefined): Promise<number> => {
+      const t = performance.now();
+      const child = spawn(process.execPath, [...DPBOT_NODE_FLAGS, dpbot, 'console', '--config', config], {
+        env: {
+          PATH: process.env.PATH,
+          HOME: process.env.HOME,
+          ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
+          LOG_LEVEL: 'warn',
+        },
+        stdio: ['pipe', 'pipe', 'inherit'],
+      });
+      child.stdin.write('whoami\n');
+      let out = '';
+      const answered = await new Promise<number>((resolve, reject) => {
+        child.stdout.on('data', (chunk: Buffer) => {
+          out += chunk.toString();
+          if (out.includes('ada@example.com')) resolve(performance.now() - t);
+        });
+        child.once('exit', (code) => reject(new Error(`dpbot console exited with ${code}: ${out}`)));
+      });
+      child.stdin.end();
+      await stopProcess(child);
+      return answered;
+    };
+
+    const figures = {
+      embeddedFirst: [] as number[],
+      embeddedSecond: [] as number[],
+      externalFirst: [] as number[],
+      externalSecond: [] as number[],
+      consoleEmbedded: [] as number[],
+      consoleExternal: [] as number[],
+      idle: [] as number[],
+      afterOne: [] as number[],
+      afterTwo: [] as number[],
+    };
+    try {
+      for (let run = 0; run < ctx.runs; run++) {
+        rmSync(join(dir, 'pgdata'), { recursive: true, force: true });
+        const first = await start(undefined);
+        await stopProcess(first.child);
+        figures.embeddedFirst.push(first.readyMs);
+        const second = await start(undefined);
+        await stopProcess(second.child);
+        figures.embeddedSecond.push(second.readyMs);
+        figures.consoleEmbedded.push(await consoleAnswer(undefined));
+
+        const bench = await benchDatabase(ctx.adminUrl);
+        try {
+          // benchDatabase migrates; an empty database shows what a first start pays for it.
+          await bench.pool.query(
+            'DROP SCHEMA public CASCADE; CREATE SCHEMA public; DROP SCHEMA IF EXISTS drizzle CASCADE; DROP SCHEMA IF EXISTS pgboss CASCADE',
+          );
+          const external1 = await start(bench.url);
+          await stopProcess(external1.child);
+          figures.externalFirst.push(external1.readyMs);
+          const external = await start(bench.url);
+          figures.externalSecond.push(external.readyMs);
+          try {
+            await new Promise((resolve) => setTimeout(resolve, 2000));
+            figures.idle.push(residentMiB(external.child.pid));
+            const load = () =>
+              slashLoad({
+                url: external.url,
+                responseUrl: slack.responseUrl('bench'),
+                requests: REQUESTS,
+                connections: 50,
+                text: (n) => `scale team-denied 8 --reason "bench ${n}"`,
+              });
+            await load();
+            figures.afterOne.push(residentMiB(external.child.pid));
+            await load();
+            figures.afterTwo.push(residentMiB(external.child.pid));
+          } finally {
+            await stopProcess(external.child);
+          }
+          figures.consoleExternal.push(await consoleAnswer(bench.url));
+        } finally {
+          await bench.drop();
+        }
+        const r = (v: number[]) => v.at(-1)?.toFixed(0);
+        ctx.log(
+          `start run ${run + 1}: ready in ${r(figures.embeddedFirst)} / ${r(figures.embeddedSecond)} ms (embedded, first / second), ${r(figures.externalFirst)} / ${r(figures.externalSecond)} ms (external); console answers in ${r(figures.consoleEmbedded)} ms (embedded) / ${r(figures.consoleExternal)} ms (external); RSS ${r(figures.idle)} MiB idle, ${r(figures.afterOne)} after ${REQUESTS} requests, ${r(figures.afterTwo)} after ${REQUESTS * 2}`,
+        );
+      }
+    } finally {
+      await setup.remove();
+    }
+    const idle = { name: 'idle', samples: figures.idle };
+    return {
+      title: 'Start and memory',
+      description: `\`dpbot start\` from spawning the process to GET /readyz answering 200 (asked every ${POLL_MS} ms), and \`dpbot console\` from spawning it to its answer to \`whoami\` on standard input; with Slack (HTTP), ${TEAMS} teams on the Kubernetes simulator and a directory file. Embedded: no DATABASE_URL, so dpbot starts its own PostgreSQL (first: the data folder is created and migrated; second: it exists). External: the benchmark's PostgreSQL (first: an empty database, migrated; second: nothing to migrate). Memory: resident set of \`dpbot start\` (external PostgreSQL) 2 s after it is ready, then after ${REQUESTS.toLocaleString('en')} denied \`/dp scale\` requests at concurrency 50, then after as many again.`,
+      measurements: [
+        {
+          name: 'start, embedded PostgreSQL, first',
+          unit: 'ms',
+          samples: figures.embeddedFirst,
+        },
+        {
+          name: 'start, embedded PostgreSQL, second',
+          unit: 'ms',
+          samples: figures.embeddedSecond,
+          note: 'goal ≤ 3 s',
+        },
+        { name: 'start, external PostgreSQL, first', unit: 'ms', samples: figures.externalFirst },
+        { name: 'start, external PostgreSQL, second', unit: 'ms', samples: figures.externalSecond },
+        { name: 'console, embedded PostgreSQL', unit: 'ms', samples: figures.consoleEmbedded },
+        { name: 'console, external PostgreSQL', unit: 'ms', samples: figures.consoleExternal },
+        { name: 'resident memory, idle', unit: 'MiB', samples: figures.idle, note: 'goal ≤ 150 MiB' },
+        {
+          name: 'resident memory after one load',
+          unit: 'MiB',
+          samples: figures.afterOne,
+          baseline: idle,
+          note: 'goal ≤ 1.3×',
+        },
+        {
+          name: 'resident memory after two loads',
+          unit: 'MiB',
+          samples: figures.afterTwo,
+          baseline: { name: 'after one load', samples: figures.afterOne },
+          note: 'no growth with requests served: about 1×',
+        },
+      ],
+    };
+  },
+};
