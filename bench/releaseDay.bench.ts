@@ -86,15 +86,15 @@ function looks(world: ReleaseDayWorld): { reads: number; inFlight: number }[] {
     (r) => r.method === 'GET' && /^\/api\/v1\/applications\/[^/]+$/.test(r.path),
   );
   const flight = new Map<string, { from: number; to: number }>();
-  for (const s of syncs) flight.set(s.path.split('/')[4] ?? '', { from: s.receivedAt, to: s.receivedAt });
+  for (const s of syncs) flight.set(s.path.split('/')[4] ?? '', { from: s.at, to: s.at });
   for (const r of reads) {
     const f = flight.get(r.path.split('/')[4] ?? '');
-    if (f && r.receivedAt >= f.from) f.to = r.receivedAt;
+    if (f && r.at >= f.from) f.to = r.at;
   }
   // Reads during the watch: of applications already asked to sync.
   const watched = reads.filter((r) => {
     const f = flight.get(r.path.split('/')[4] ?? '');
-    return f !== undefined && r.receivedAt > f.from;
+    return f !== undefined && r.at > f.from;
   });
   const out: { reads: number; inFlight: number }[] = [];
   let group: number[] = [];
@@ -106,8 +106,8 @@ function looks(world: ReleaseDayWorld): { reads: number; inFlight: number }[] {
     group = [];
   };
   for (const r of watched) {
-    if (group.length && r.receivedAt - (group.at(-1) as number) > LOOK_GAP) close();
-    group.push(r.receivedAt);
+    if (group.length && r.at - (group.at(-1) as number) > LOOK_GAP) close();
+    group.push(r.at);
   }
   close();
   return out;

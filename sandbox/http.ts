@@ -54,9 +54,10 @@ export interface RecordedRequest {
   headers: IncomingMessage['headers'];
   /** The client's port: requests on one kept-alive connection share it. */
   remotePort: number | undefined;
-  /** When it arrived (ms since the epoch, the simulator's clock). */
-  receivedAt: number;
-  /** When its body had arrived (`performance.now()` of this process): benchmarks time requests by it. */
+  /**
+   * When its body had arrived (`performance.now()` of this process, a monotonic clock): benchmarks
+   * time requests by it, and rate checks compare requests' times with each other.
+   */
   at: number;
 }
 
@@ -212,7 +213,6 @@ export class Simulator {
       body,
       headers: req.headers,
       remotePort: req.socket.remotePort,
-      receivedAt: Date.now(),
       at: performance.now(),
     });
     if (this.latencyMs > 0) await new Promise((r) => setTimeout(r, this.latencyMs));

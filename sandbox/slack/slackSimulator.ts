@@ -182,7 +182,7 @@ export class SlackSimulator extends Simulator {
   /** The most calls of a Web API method within any `windowMs` (Slack's tiers count per minute). */
   peakCalls(method: string, windowMs = 60_000): number {
     return peakInWindow(
-      this.requests.filter((r) => r.path === `/api/${method}`).map((r) => r.receivedAt),
+      this.requests.filter((r) => r.path === `/api/${method}`).map((r) => r.at),
       windowMs,
     );
   }
