@@ -89,6 +89,8 @@ export async function slashLoad(input: {
   requests: number;
   connections: number;
   text: (n: number) => string;
+  /** The channel request n is typed in (default C0OPS): where its reply and announcement go. */
+  channel?: (n: number) => string;
 }): Promise<LoadResult> {
   let n = 0;
   const sentAt = new Map<number, number>();
@@ -103,7 +105,7 @@ export async function slashLoad(input: {
           n++;
           const body = new URLSearchParams({
             team_id: 'T0SANDBOX',
-            channel_id: 'C0OPS',
+            channel_id: input.channel?.(n) ?? 'C0OPS',
             user_id: 'U0ADA00001',
             command: '/dp',
             text: input.text(n),

@@ -35,7 +35,8 @@ export const startBenchmark: Benchmark = {
   async run(ctx): Promise<BenchSection> {
     const teams = Array.from({ length: TEAMS }, (_, i) => `team-${i}`);
     const setup = await benchSetup({
-      teams,
+      // team-denied exists and is not granted: the load is denied after authorization, not refused as unknown.
+      teams: [...teams, 'team-denied'],
       granted: ['team-0'],
       extra: { database: { dataDir: 'pgdata' }, console: { as: 'ada@example.com' } },
     });
