@@ -132,9 +132,12 @@ export const startBenchmark: Benchmark = {
                 connections: 50,
                 text: (n) => `scale team-denied 8 --reason "bench ${n}"`,
               });
+            // Read as idle is, 2 s after the load: what the process keeps, not the load's garbage in flight.
             await load();
+            await new Promise((resolve) => setTimeout(resolve, 2000));
             figures.afterOne.push(residentMiB(external.child.pid));
             await load();
+            await new Promise((resolve) => setTimeout(resolve, 2000));
             figures.afterTwo.push(residentMiB(external.child.pid));
           } finally {
             await stopProcess(external.child);
@@ -154,7 +157,7 @@ export const startBenchmark: Benchmark = {
     const idle = { name: 'idle', samples: figures.idle };
     return {
       title: 'Start and memory',
-      description: `\`dpbot start\` from spawning the process to GET /readyz answering 200 (asked every ${POLL_MS} ms), and \`dpbot console\` from spawning it to its answer to \`whoami\` on standard input; with Slack (HTTP), ${TEAMS} teams on the Kubernetes simulator and a directory file. Embedded: no DATABASE_URL, so dpbot starts its own PostgreSQL (first: the data folder is created and migrated; second: it exists). External: the benchmark's PostgreSQL (first: an empty database, migrated; second: nothing to migrate). Memory: resident set of \`dpbot start\` (external PostgreSQL) 2 s after it is ready, then after ${REQUESTS.toLocaleString('en')} denied \`/dp scale\` requests at concurrency 50, then after as many again.`,
+      description: `\`dpbot start\` from spawning the process to GET /readyz answering 200 (asked every ${POLL_MS} ms), and \`dpbot console\` from spawning it to its answer to \`whoami\` on standard input; with Slack (HTTP), ${TEAMS} teams on the Kubernetes simulator and a directory file. Embedded: no DATABASE_URL, so dpbot starts its own PostgreSQL (first: the data folder is created and migrated; second: it exists). External: the benchmark's PostgreSQL (first: an empty database, migrated; second: nothing to migrate). Memory: resident set of \`dpbot start\` (external PostgreSQL) 2 s after it is ready, then 2 s after ${REQUESTS.toLocaleString('en')} denied \`/dp scale\` requests at concurrency 50, then 2 s after as many again.`,
       measurements: [
         {
           name: 'start, embedded PostgreSQL, first',

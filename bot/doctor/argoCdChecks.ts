@@ -2,7 +2,7 @@ import { readSecret } from '../../core/config/secrets.ts';
 import type { DoctorCheck, Finding } from '../../core/doctor.ts';
 import { UpstreamError } from '../../core/errors.ts';
 import { argoCdFromConfig } from '../../integrations/argocd/argoCdClient.ts';
-import { cannotCheck, type DoctorContext, notConfigured, noteCheck } from './context.ts';
+import { callFailed, cannotCheck, type DoctorContext, notConfigured, noteCheck } from './context.ts';
 
 const SYSTEM = 'argocd';
 
@@ -79,13 +79,10 @@ export function argoCdChecks(ctx: DoctorContext): DoctorCheck[] {
       });
       return findings;
     },
-    onError: (error) => ({
-      status: 'fail',
-      message: error instanceof Error ? error.message : String(error),
-      fix:
-        error instanceof UpstreamError && error.status === 401
-          ? 'generate a new token for dpbot’s account (`argocd account generate-token --account dpbot`) and set ARGOCD_TOKEN'
-          : 'check argocd.url and that Argo CD answers from where dpbot runs',
+    onError: callFailed({
+      refused:
+        'generate a new token for dpbot’s account (`argocd account generate-token --account dpbot`) and set ARGOCD_TOKEN',
+      unreachable: 'check argocd.url and that Argo CD answers from where dpbot runs',
     }),
   }));
 }

@@ -4,7 +4,7 @@ import { UpstreamError } from '../../core/errors.ts';
 import { withTeamChoices } from '../../handlers/tasks/catalog.ts';
 import { sampleValue } from '../../handlers/tasks/parameters.ts';
 import { argoClientFromConfig } from '../../integrations/argo/argoClient.ts';
-import { cannotCheck, type DoctorContext, notConfigured, noteCheck } from './context.ts';
+import { callFailed, cannotCheck, type DoctorContext, notConfigured, noteCheck } from './context.ts';
 
 const SYSTEM = 'argo';
 
@@ -139,13 +139,9 @@ export function argoChecks(ctx: DoctorContext): DoctorCheck[] {
         }
         return findings;
       },
-      onError: (error) => ({
-        status: 'fail',
-        message: error instanceof Error ? error.message : String(error),
-        fix:
-          error instanceof UpstreamError && error.status === 401
-            ? 'set ARGO_TOKEN to a valid token of the service account dpbot submits as'
-            : 'check argo.url and that argo-server answers from where dpbot runs',
+      onError: callFailed({
+        refused: 'set ARGO_TOKEN to a valid token of the service account dpbot submits as',
+        unreachable: 'check argo.url and that argo-server answers from where dpbot runs',
       }),
     };
   });

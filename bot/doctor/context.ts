@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Env } from '../../core/config/secrets.ts';
 import type { DoctorCheck, Finding } from '../../core/doctor.ts';
+import { errorMessage, UpstreamError } from '../../core/errors.ts';
 import type { Config } from '../config/schema.ts';
 
 /** What every system's checks are planned from: the configuration dpbot runs with, as loaded. */
@@ -33,3 +34,15 @@ export const notConfigured = (what: string): Finding => ({
 export function cannotCheck(system: string, simulated: boolean, message: string, fix: string): DoctorCheck[] {
   return [noteCheck(system, '', simulated, { status: 'fail', message, fix })];
 }
+
+/**
+ * A system's call that failed: the fix for credentials it refused (401), else for an address or
+ * a network that does not reach it.
+ */
+export const callFailed =
+  (fixes: { refused: string; unreachable: string }) =>
+  (error: unknown): Finding => ({
+    status: 'fail',
+    message: errorMessage(error),
+    fix: error instanceof UpstreamError && error.status === 401 ? fixes.refused : fixes.unreachable,
+  });

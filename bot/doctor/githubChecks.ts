@@ -1,13 +1,12 @@
 import { readSecret } from '../../core/config/secrets.ts';
 import type { DoctorCheck, Finding } from '../../core/doctor.ts';
-import { UpstreamError } from '../../core/errors.ts';
 import {
   type AccessProbe,
   type GitHubClient,
   githubFromConfig,
   type TokenReport,
 } from '../../integrations/github/githubClient.ts';
-import { cannotCheck, type DoctorContext, notConfigured, noteCheck } from './context.ts';
+import { callFailed, cannotCheck, type DoctorContext, notConfigured, noteCheck } from './context.ts';
 
 const SYSTEM = 'github';
 
@@ -112,13 +111,9 @@ export function githubChecks(ctx: DoctorContext): DoctorCheck[] {
   const client = githubFromConfig(config.github, { env: ctx.env, log: ctx.log });
   const report = client.tokenReport();
   report.catch(() => undefined);
-  const onError = (error: unknown): Finding => ({
-    status: 'fail',
-    message: error instanceof Error ? error.message : String(error),
-    fix:
-      error instanceof UpstreamError && error.status === 401
-        ? 'GitHub refused GITHUB_TOKEN (Bad credentials): set it to a valid, unexpired token'
-        : 'check github.apiUrl and that GitHub answers from where dpbot runs',
+  const onError = callFailed({
+    refused: 'GitHub refused GITHUB_TOKEN (Bad credentials): set it to a valid, unexpired token',
+    unreachable: 'check github.apiUrl and that GitHub answers from where dpbot runs',
   });
   const tokenCheck: DoctorCheck = {
     system: SYSTEM,

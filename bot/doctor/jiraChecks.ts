@@ -2,7 +2,7 @@ import { readSecret } from '../../core/config/secrets.ts';
 import type { DoctorCheck, Finding } from '../../core/doctor.ts';
 import { UpstreamError } from '../../core/errors.ts';
 import { jiraClientFromConfig } from '../../integrations/jira/jiraClient.ts';
-import { cannotCheck, type DoctorContext, notConfigured, noteCheck } from './context.ts';
+import { callFailed, cannotCheck, type DoctorContext, notConfigured, noteCheck } from './context.ts';
 
 const SYSTEM = 'jira';
 
@@ -101,13 +101,9 @@ export function jiraChecks(ctx: DoctorContext): DoctorCheck[] {
             };
       });
     },
-    onError: (error) => ({
-      status: 'fail',
-      message: error instanceof Error ? error.message : String(error),
-      fix:
-        error instanceof UpstreamError && error.status === 401
-          ? 'Jira refused the credentials: check jira.email and JIRA_API_TOKEN'
-          : 'check jira.url and that Jira answers from where dpbot runs',
+    onError: callFailed({
+      refused: 'Jira refused the credentials: check jira.email and JIRA_API_TOKEN',
+      unreachable: 'check jira.url and that Jira answers from where dpbot runs',
     }),
   }));
 }
