@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { resolveConfigRelative } from '../../core/config/relativePath.ts';
 import { sandboxNote } from '../../core/config/sandbox.ts';
@@ -44,13 +45,15 @@ export interface RunningSandbox {
 }
 
 /**
- * Where the simulators keep their state: beside the embedded database (`database.dataDir`), whose
- * records of scales and runs describe it, so both survive a restart together. With DATABASE_URL
- * the records live elsewhere, and the simulators start from their demo data every time.
+ * Where the simulators keep their state across restarts, under the data folder: beside the
+ * embedded database, whose records of scales and runs describe it; with DATABASE_URL, in a folder
+ * of that database's own (named by a hash of the URL), so the state found after a restart is the
+ * one that database's records describe, and another database starts from the demo data.
  */
-export function sandboxStateDir(loaded: LoadedConfig, env: Env): string | undefined {
-  if (readSecret(env, 'DATABASE_URL')) return undefined;
-  return join(resolveConfigRelative(loaded, loaded.config.database.dataDir), 'sandbox');
+export function sandboxStateDir(loaded: LoadedConfig, env: Env): string {
+  const base = join(resolveConfigRelative(loaded, loaded.config.database.dataDir), 'sandbox');
+  const url = readSecret(env, 'DATABASE_URL');
+  return url ? join(base, createHash('sha256').update(url).digest('hex').slice(0, 16)) : base;
 }
 
 /**

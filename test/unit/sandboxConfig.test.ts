@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { exampleConfigPath, parseConfig, parseYaml } from '../../bot/config/loadConfig.ts';
+import { sandboxStateDir } from '../../bot/sandbox/index.ts';
 import { ConfigError } from '../../core/errors.ts';
 
 /** The example configuration (demo teams, tasks, datasets, release services) with `sandbox` replaced. */
@@ -144,5 +145,23 @@ describe('sandbox: everything, nothing, or one system at a time', () => {
     expect(found).toEqual([
       'teams[0].targets[0].cluster: "prod" is not a cluster of the simulated Kubernetes (its one context is "sandbox"); set sandbox.kubernetes: false to use your clusters, or cluster: sandbox',
     ]);
+  });
+});
+
+describe('where the simulated cluster keeps its state across restarts', () => {
+  const loaded = {
+    config: parseConfig({ sandbox: true, database: { dataDir: 'data' } }, 'x'),
+    path: '/srv/dpbot/dpbot.yaml',
+    baseDir: '/srv/dpbot',
+    isExample: false,
+  };
+
+  it('beside the embedded database, or in a folder of the external database its records are in', () => {
+    expect(sandboxStateDir(loaded, {})).toBe('/srv/dpbot/data/sandbox');
+    const a = sandboxStateDir(loaded, { DATABASE_URL: 'postgres://dpbot@db-a/dpbot' });
+    const b = sandboxStateDir(loaded, { DATABASE_URL: 'postgres://dpbot@db-b/dpbot' });
+    expect(a).toMatch(/^\/srv\/dpbot\/data\/sandbox\/[0-9a-f]{16}$/);
+    expect(b).not.toBe(a);
+    expect(sandboxStateDir(loaded, { DATABASE_URL: 'postgres://dpbot@db-a/dpbot' })).toBe(a);
   });
 });
