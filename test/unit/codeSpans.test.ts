@@ -5,7 +5,7 @@ import { buildRegistry } from '../../bot/app.ts';
 import { plainText } from '../../bot/console/renderText.ts';
 import { homeView } from '../../bot/views/home.ts';
 import { helpCapability } from '../../handlers/help/index.ts';
-import type { Caller, CommandContext } from '../../pipeline/defineCommand.ts';
+import type { CommandContext } from '../../pipeline/defineCommand.ts';
 import type { Message } from '../../pipeline/message.ts';
 import {
   approvalMessage,
@@ -13,6 +13,7 @@ import {
   confirmationMessage,
   invalidMessage,
 } from '../../pipeline/views/common.ts';
+import { callerWith } from '../support/callers.ts';
 
 // Stray backticks (issue 20, item 7): a code span cannot hold a backtick or a line break, and Slack
 // reads <…> as markup inside one too, so what is shown as code must be escaped and span-safe.
@@ -44,24 +45,7 @@ function problemsOf(message: Message): string[] {
   });
 }
 
-const admin: Caller = {
-  id: 1,
-  email: 'ada@example.com',
-  name: 'Ada',
-  slackUserId: null,
-  groups: [],
-  grants: [
-    {
-      id: 1,
-      subject: { kind: 'user', email: 'ada@example.com' },
-      actions: ['*'],
-      resources: ['*'],
-      limits: {},
-      approval: null,
-      origin: 'test',
-    },
-  ],
-};
+const admin = callerWith(['*']);
 
 const ctx: CommandContext = {
   requestId: 'r',

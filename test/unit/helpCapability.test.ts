@@ -4,6 +4,7 @@ import { buildRegistry } from '../../bot/app.ts';
 import { sandboxNote, sandboxSchema } from '../../core/config/sandbox.ts';
 import { helpCapability } from '../../handlers/help/index.ts';
 import type { Caller, CommandContext } from '../../pipeline/defineCommand.ts';
+import { callerWith } from '../support/callers.ts';
 
 // The help capability bound with the dependencies it declares, no database and no Slack.
 const bound = helpCapability.bind({ registry: buildRegistry(), sandboxNote: undefined });
@@ -31,24 +32,7 @@ function contextFor(caller: Caller): CommandContext {
   };
 }
 
-const caller = (actions: string[]): Caller => ({
-  id: 1,
-  email: 'ada@example.com',
-  name: 'Ada',
-  slackUserId: null,
-  groups: [],
-  grants: [
-    {
-      id: 1,
-      subject: { kind: 'user', email: 'ada@example.com' },
-      actions,
-      resources: ['*'],
-      limits: {},
-      approval: null,
-      origin: 'test',
-    },
-  ],
-});
+const caller = callerWith;
 
 describe('help, bound with just its dependencies', () => {
   const help = bound.commands.find((c) => c.name === 'help');
