@@ -8,7 +8,6 @@ import { type App, createApp } from './app.ts';
 import type { LoadedConfig } from './config/loadConfig.ts';
 import { pointedAtSimulators } from './doctor/doctor.ts';
 import { type StartupDoctor, startupDoctor } from './doctor/startupDoctor.ts';
-import { sandboxStateDir, startSandbox } from './sandbox/index.ts';
 import { INSTALLER_KEY, sandboxAdministration } from './sandbox/installer.ts';
 import { type RunningServer, startHttpServer } from './server.ts';
 import {
@@ -54,10 +53,14 @@ export async function serveSlack(input: {
       `--admin ${input.admin}: the directory is real (sandbox.directory: false), so people and their groups come from it; grant the administrator in ${input.loaded.config.access.policies}/ instead`,
     ]);
   // A real Slack workspace in front of the sandbox: Slack is real, the simulated systems behind it are not.
+  // Loaded only when something is simulated: with every system real, the simulators and their
+  // demo data would be memory a serving process keeps for nothing.
   const sandbox = anySimulated(simulated)
-    ? await startSandbox(input.loaded.config, undefined, {
-        stateDir: sandboxStateDir(input.loaded, input.env),
-      })
+    ? await import('./sandbox/index.ts').then(({ startSandbox, sandboxStateDir }) =>
+        startSandbox(input.loaded.config, undefined, {
+          stateDir: sandboxStateDir(input.loaded, input.env),
+        }),
+      )
     : undefined;
   const loaded = sandbox ? { ...input.loaded, config: sandbox.config } : input.loaded;
   const env = sandbox ? sandbox.envFor(input.env) : input.env;

@@ -5,7 +5,6 @@ import { type App, createApp } from '../app.ts';
 import type { LoadedConfig } from '../config/loadConfig.ts';
 import { runConsole } from '../console/console.ts';
 import { ConsoleSurface } from '../console/consoleSurface.ts';
-import { sandboxStateDir, startSandbox } from '../sandbox/index.ts';
 import type { Cli } from './context.ts';
 
 /**
@@ -21,7 +20,9 @@ export async function consoleSession(cli: Cli, loaded: LoadedConfig, as: string 
   const interactive = Boolean(io.stdin.isTTY);
   const log = cli.logger(loaded, interactive ? 'warn' : undefined);
   const sandbox = anySimulated(loaded.config.sandbox)
-    ? await startSandbox(loaded.config, undefined, { stateDir: sandboxStateDir(loaded, io.env) })
+    ? await import('../sandbox/index.ts').then(({ startSandbox, sandboxStateDir }) =>
+        startSandbox(loaded.config, undefined, { stateDir: sandboxStateDir(loaded, io.env) }),
+      )
     : undefined;
   const surface = new ConsoleSurface(io.stdout);
   if (sandbox?.note && interactive) cli.out(`${sandbox.note}.`);

@@ -6,7 +6,6 @@ import { errorMessage } from '../../core/errors.ts';
 import type { Database } from '../../db/connect.ts';
 import { openConfiguredDatabase } from '../app.ts';
 import { pointedAtSimulators, runDoctor } from '../doctor/doctor.ts';
-import { startSandbox } from '../sandbox/index.ts';
 import { type Cli, Exit } from './context.ts';
 
 /** Longest time one check may take unless --timeout says otherwise. */
@@ -31,7 +30,9 @@ export function registerDoctor(program: Program, cli: Cli): void {
       const loaded = cli.config();
       const log = cli.logger(loaded, 'error');
       // With the sandbox, the simulators are started and checked like real systems (and marked).
-      const sandbox = anySimulated(loaded.config.sandbox) ? await startSandbox(loaded.config) : undefined;
+      const sandbox = anySimulated(loaded.config.sandbox)
+        ? await import('../sandbox/index.ts').then(({ startSandbox }) => startSandbox(loaded.config))
+        : undefined;
       const env = sandbox ? sandbox.envFor(cli.io.env) : cli.io.env;
       let database: Database | Error;
       try {
