@@ -21,9 +21,12 @@ interface AuditJob {
 }
 
 /**
- * A background audit row about a run, joined to its request. When the audit log cannot take it
- * now, it is queued to be written again (TASK_AUDIT_QUEUE) with the time the event happened; if
- * even that fails, the error goes up to the job at hand, which pg-boss records as failed.
+ * A background audit row about a run, joined to its request. The event has happened, so when the
+ * audit log cannot take the row now it is held by the audit outbox (kept in the data folder, and
+ * written with `recordedLate` as soon as the database answers): the job queue lives in the same
+ * database, so it is down exactly when the row needs somewhere to wait. Only when the outbox
+ * cannot hold it (full, or not there) is it queued (TASK_AUDIT_QUEUE) with the time it happened;
+ * if even that fails, the error goes up to the job at hand, which pg-boss records as failed.
  */
 export async function auditRun(
   services: Pick<TasksDeps, 'audit' | 'jobs' | 'log' | 'now'>,
@@ -49,18 +52,30 @@ export async function auditRun(
   };
   const occurredAt = services.now().toISOString();
   try {
-    await services.audit.append(entry);
+    const recorded = await services.audit.appendOrHold(entry);
+    if ('written' in recorded) return;
+    if ('held' in recorded) {
+      services.log.warn(
+        { runId: run.id, outcome },
+        'the audit log cannot take a task run event now; it is held and written when the database answers',
+      );
+      return;
+    }
+    services.log.error(
+      { runId: run.id, outcome },
+      'the audit outbox is full; the task run event is queued to be written again',
+    );
   } catch (auditError) {
     services.log.error(
       { err: auditError, runId: run.id, outcome },
       'could not audit a task run event; it is queued to be written again',
     );
-    await services.jobs.send<AuditJob>(
-      TASK_AUDIT_QUEUE,
-      { entry: { ...entry, detail: { ...about, ...detail, occurredAt } } },
-      { settings: AUDIT_SETTINGS },
-    );
   }
+  await services.jobs.send<AuditJob>(
+    TASK_AUDIT_QUEUE,
+    { entry: { ...entry, detail: { ...about, ...detail, occurredAt } } },
+    { settings: AUDIT_SETTINGS },
+  );
 }
 
 /** Writes the queued rows; a failed append throws, so pg-boss tries the job again. */
