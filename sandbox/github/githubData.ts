@@ -21,13 +21,27 @@ export interface SimCommit {
   pr: number | null;
 }
 
+export interface SimRelease {
+  id: number;
+  tag: string;
+  /** The commitish the release was asked for (its tag's commit when the tag existed). */
+  target: string;
+  name: string | null;
+  body: string | null;
+  /** The date of the tag's commit: what GitHub calls a release's created_at. */
+  commitDate: Date;
+  publishedAt: Date;
+}
+
 export interface SimRepository {
   fullName: string;
   defaultBranch: string;
   /** The default branch, oldest first. */
   commits: SimCommit[];
   pullRequests: SimPullRequest[];
+  /** Tag → commit. */
   tags: Map<string, string>;
+  releases: SimRelease[];
 }
 
 /** A small deterministic PRNG (mulberry32), seeded from a string, so demo data never changes. */
@@ -129,7 +143,14 @@ export function buildRepository(
       message: `Merge pull request #${pr.number}`,
       pr: pr.number,
     });
-  return { fullName, defaultBranch: 'main', commits, pullRequests: [...pullRequests], tags: new Map() };
+  return {
+    fullName,
+    defaultBranch: 'main',
+    commits,
+    pullRequests: [...pullRequests],
+    tags: new Map(),
+    releases: [],
+  };
 }
 
 export interface SimGithubMember {

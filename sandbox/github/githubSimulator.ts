@@ -1,11 +1,6 @@
 import { type Handler, type SimRequest, type SimResponse, Simulator } from '../http.ts';
 import { type GithubTeamsData, type SimPullRequest, type SimRepository, sha } from './githubData.ts';
-import {
-  notFound,
-  OrganizationApi,
-  organizationNotFound,
-  organizationOperations,
-} from './organizationApi.ts';
+import { OrganizationApi, organizationNotFound, organizationOperations } from './organizationApi.ts';
 import {
   primaryLimitAnswer,
   type RateLimitResource,
@@ -14,6 +9,7 @@ import {
   secondaryLimitAnswer,
 } from './rateLimits.ts';
 import { RepositoryApi } from './repositoryApi.ts';
+import { githubError, notFound, rateLimitOverviewJson } from './restJson.ts';
 
 export interface GitHubSimulatorOptions {
   /** The token requests must carry; unset: any (or none). */
@@ -70,16 +66,17 @@ export class GitHubSimulator extends Simulator {
       windowMs: options.rateLimitWindowMs ?? 3_600_000,
       now: () => this.#now(),
     });
-    this.#repos = new RepositoryApi({ baseUrl: () => this.url, slowPageAbove: options.slowPageAbove });
+    this.#repos = new RepositoryApi({
+      baseUrl: () => this.url,
+      slowPageAbove: options.slowPageAbove,
+      now: () => new Date(this.#now()),
+    });
     for (const org of options.organizations ?? []) this.addOrganization(org);
     const repos = this.#repos;
     const r = (method: string, pattern: string, handler: Handler) =>
       this.route(method, pattern, (req) => this.#guard(req, handler));
     r('POST', '/graphql', (req) => this.#graphql(req));
-    r('GET', '/rate_limit', () => {
-      const info = this.#limit.info();
-      return { body: { resources: { core: info, graphql: info }, rate: info } };
-    });
+    r('GET', '/rate_limit', () => ({ body: rateLimitOverviewJson(this.#limit.info(), this.#now()) }));
     const can =
       (need: string, handler: Handler): Handler =>
       (req) =>
@@ -119,21 +116,12 @@ export class GitHubSimulator extends Simulator {
     const repo = `${req.params.owner}/${req.params.repo}`.toLowerCase();
     const lacks = (permission: string) =>
       [...this.denied].some((d) => d.toLowerCase() === `${permission} ${repo}`);
-    if (lacks('metadata'))
-      return {
-        status: 404,
-        body: { message: 'Not Found', documentation_url: 'https://docs.github.com/rest', status: '404' },
-      };
+    if (lacks('metadata')) return notFound;
     if (!lacks(need)) return undefined;
     const [name, level = 'read'] = need.split(':');
     return {
-      status: 403,
+      ...githubError(403, 'Resource not accessible by personal access token'),
       headers: { 'x-accepted-github-permissions': `${name}=${level}` },
-      body: {
-        message: 'Resource not accessible by personal access token',
-        documentation_url: 'https://docs.github.com/rest',
-        status: '403',
-      },
     };
   }
 
@@ -222,20 +210,16 @@ export class GitHubSimulator extends Simulator {
     const resource: RateLimitResource = req.path === '/graphql' ? 'graphql' : 'core';
     const token = this.token;
     const given = /^(?:token|bearer) (.+)$/i.exec(String(req.headers.authorization ?? ''))?.[1];
-    if (token && given !== token)
-      return {
-        status: 401,
-        body: {
-          message: 'Bad credentials',
-          documentation_url: 'https://docs.github.com/rest',
-          status: '401',
-        },
-      };
+    if (token && given !== token) return githubError(401, 'Bad credentials');
     if (this.#secondary > 0) {
       this.#secondary--;
       return secondaryLimitAnswer(this.#secondaryRetryAfter, { headers: this.#limitHeaders(resource) });
     }
-    if (!this.#limit.take()) {
+    // GET /rate_limit neither counts against the primary limit nor is refused by it
+    // (docs.github.com/rest/rate-limit/rate-limit: "Accessing this endpoint does not count
+    // against your REST API rate limit").
+    const free = req.method === 'GET' && req.path === '/rate_limit';
+    if (!free && !this.#limit.take()) {
       const answer = primaryLimitAnswer(this.#limit.info(), resource);
       return { ...answer, headers: { ...this.#limitHeaders(resource), ...answer.headers } };
     }

@@ -1,7 +1,6 @@
 import type { SimRequest, SimResponse } from '../http.ts';
 import type { GithubTeamsData, SimTeam } from './githubData.ts';
-
-const DOCS = 'https://docs.github.com/rest';
+import { idOf, nodeId, notFound, paged, simpleUser } from './restJson.ts';
 
 const cursor = (n: number) => Buffer.from(`cursor:v2:${n}`).toString('base64');
 function offsetOf(after: unknown): number {
@@ -15,8 +14,6 @@ export const organizationOperations: ReadonlySet<string> = new Set([
   'DpbotOrgMemberEmails',
   'DpbotTeamMemberCounts',
 ]);
-
-export const notFound: SimResponse = { status: 404, body: { message: 'Not Found', documentation_url: DOCS } };
 
 /** Direct members of a team and those of every descendant team, once each. */
 export function membersOf(org: GithubTeamsData, slug: string, seen = new Set<string>()): string[] {
@@ -44,61 +41,38 @@ export class OrganizationApi {
     this.truncateTeams = truncateTeams;
   }
 
-  #paged(req: SimRequest, items: unknown[], truncated = false): SimResponse {
-    const perPage = Math.min(100, Math.max(1, Number(req.query.get('per_page') ?? 30)));
-    const page = Math.max(1, Number(req.query.get('page') ?? 1));
-    const slice = items.slice((page - 1) * perPage, page * perPage);
-    const last = Math.max(1, Math.ceil(items.length / perPage));
-    const link = (p: number, rel: string) => {
-      const q = new URLSearchParams(req.query);
-      q.set('page', String(p));
-      q.set('per_page', String(perPage));
-      return `<${this.#baseUrl()}${req.path}?${q}>; rel="${rel}"`;
-    };
-    const links = page < last && !truncated ? [link(page + 1, 'next'), link(last, 'last')] : [];
-    return { body: slice, headers: links.length ? { link: links.join(', ') } : {} };
-  }
-
+  /** A team as GitHub lists one (`team`, its parent a `team-simple`): an organization's, not an enterprise's. */
   #teamJson(t: SimTeam) {
-    const url = this.#baseUrl();
-    const base = (x: SimTeam, n: number) => ({
-      id: n,
-      node_id: Buffer.from(`04:Team${n}`).toString('base64'),
-      url: `${url}/organizations/1/team/${n}`,
-      html_url: `https://github.com/orgs/${this.data.org}/teams/${x.slug}`,
-      name: x.name ?? x.slug,
-      slug: x.slug,
-      description: null,
-      privacy: 'closed',
-      notification_setting: 'notifications_enabled',
-      permission: 'pull',
-      members_url: `${url}/organizations/1/team/${n}/members{/member}`,
-      repositories_url: `${url}/organizations/1/team/${n}/repos`,
-    });
+    const api = this.#baseUrl();
+    const orgId = idOf(`org:${this.data.org.toLowerCase()}`);
+    const base = (x: SimTeam) => {
+      const id = idOf(`team:${this.data.org.toLowerCase()}/${x.slug}`);
+      const url = `${api}/organizations/${orgId}/team/${id}`;
+      return {
+        id,
+        node_id: nodeId('Team', id),
+        url,
+        html_url: `https://github.com/orgs/${this.data.org}/teams/${x.slug}`,
+        name: x.name ?? x.slug,
+        slug: x.slug,
+        description: null,
+        privacy: 'closed',
+        notification_setting: 'notifications_enabled',
+        permission: 'pull',
+        members_url: `${url}/members{/member}`,
+        repositories_url: `${url}/repos`,
+        type: 'organization',
+        organization_id: orgId,
+      };
+    };
     const parent = t.parent ? this.data.teams.find((p) => p.slug === t.parent) : undefined;
-    return {
-      ...base(t, this.data.teams.indexOf(t) + 1),
-      parent: parent ? base(parent, this.data.teams.indexOf(parent) + 1) : null,
-    };
-  }
-
-  #userJson(login: string) {
-    const id = this.data.members.findIndex((m) => m.login === login) + 1000;
-    return {
-      login,
-      id,
-      node_id: Buffer.from(`04:User${id}`).toString('base64'),
-      avatar_url: `https://avatars.githubusercontent.com/u/${id}?v=4`,
-      url: `${this.#baseUrl()}/users/${login}`,
-      html_url: `https://github.com/${login}`,
-      type: 'User',
-      site_admin: false,
-    };
+    return { ...base(t), parent: parent ? base(parent) : null };
   }
 
   /** GET /orgs/:org/teams */
   teams(req: SimRequest): SimResponse {
-    return this.#paged(
+    return paged(
+      this.#baseUrl(),
       req,
       this.data.teams.map((t) => this.#teamJson(t)),
     );
@@ -108,10 +82,11 @@ export class OrganizationApi {
   teamMembers(req: SimRequest): SimResponse {
     const slug = req.params.slug ?? '';
     if (!this.data.teams.some((t) => t.slug === slug)) return notFound;
-    return this.#paged(
+    return paged(
+      this.#baseUrl(),
       req,
-      membersOf(this.data, slug).map((l) => this.#userJson(l)),
-      this.truncateTeams.has(slug),
+      membersOf(this.data, slug).map((login) => simpleUser(this.#baseUrl(), login)),
+      { truncated: this.truncateTeams.has(slug) },
     );
   }
 

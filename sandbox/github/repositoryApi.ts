@@ -1,5 +1,17 @@
 import type { SimRequest, SimResponse } from '../http.ts';
-import type { SimPullRequest, SimRepository } from './githubData.ts';
+import { type SimPullRequest, type SimRelease, type SimRepository, sha } from './githubData.ts';
+import {
+  commitJson,
+  diffEntryJson,
+  fullRepositoryJson,
+  githubError,
+  idOf,
+  notFound,
+  paged,
+  pullRequestJson,
+  releaseJson,
+  validationFailed,
+} from './restJson.ts';
 
 const cursor = (offset: number) => Buffer.from(`cursor:${offset}`).toString('base64');
 const offsetOf = (after: unknown) =>
@@ -17,10 +29,12 @@ export class RepositoryApi {
   readonly #baseUrl: () => string;
   /** A search page larger than this takes "too long" and is answered 502, as GitHub does after 10 s. */
   readonly #slowPageAbove: number | undefined;
+  readonly #now: () => Date;
 
-  constructor(options: { baseUrl: () => string; slowPageAbove: number | undefined }) {
+  constructor(options: { baseUrl: () => string; slowPageAbove: number | undefined; now: () => Date }) {
     this.#baseUrl = options.baseUrl;
     this.#slowPageAbove = options.slowPageAbove;
+    this.#now = options.now;
   }
 
   /** The repositories' GraphQL operations, by name; undefined for one it does not answer. */
@@ -176,149 +190,114 @@ export class RepositoryApi {
     };
   }
 
-  /** GET /repos/{owner}/{repo}: the fields a client reads to tell what it may do. */
+  /** GET /repos/{owner}/{repo} */
   getRepository(req: SimRequest): SimResponse {
     const repo = this.#repoOf(req);
-    if (!repo) return { status: 404, body: { message: 'Not Found' } };
-    const [owner = '', name = ''] = repo.fullName.split('/');
-    return {
-      body: {
-        id: repo.fullName.length * 1000 + name.length,
-        node_id: Buffer.from(`Repository:${repo.fullName}`).toString('base64'),
-        name,
-        full_name: repo.fullName,
-        owner: { login: owner, type: 'Organization' },
-        private: true,
-        visibility: 'private',
-        html_url: `https://github.com/${repo.fullName}`,
-        url: `${this.#baseUrl()}/repos/${repo.fullName}`,
-        default_branch: repo.defaultBranch,
-        permissions: { admin: false, maintain: false, push: true, triage: true, pull: true },
-      },
-    };
+    if (!repo) return notFound;
+    return { body: fullRepositoryJson(this.#baseUrl(), repo) };
   }
 
-  /** GET /repos/{owner}/{repo}/pulls: closed ones, newest first (what a probe reads). */
+  /** GET /repos/{owner}/{repo}/pulls: the merged ones (closed), newest first, as GitHub's default sort (created, desc) gives them. */
   listPulls(req: SimRequest): SimResponse {
     const repo = this.#repoOf(req);
-    if (!repo) return { status: 404, body: { message: 'Not Found' } };
-    const base = this.#baseUrl();
-    const items = [...repo.pullRequests].reverse().map((pr) => ({
-      number: pr.number,
-      state: 'closed',
-      title: pr.title,
-      html_url: `https://github.com/${repo.fullName}/pull/${pr.number}`,
-      url: `${base}/repos/${repo.fullName}/pulls/${pr.number}`,
-      merged_at: pr.mergedAt.toISOString(),
-      merge_commit_sha: pr.mergeCommit,
-    }));
-    return this.#paged(req, items);
+    if (!repo) return notFound;
+    const state = req.query.get('state') ?? 'open';
+    // Every simulated pull request is merged, so closed: `state=open` (the default) lists none.
+    const items = state === 'open' ? [] : [...repo.pullRequests].reverse();
+    return paged(
+      this.#baseUrl(),
+      req,
+      items.map((pr) => pullRequestJson(this.#baseUrl(), repo, pr)),
+    );
   }
 
   #repoOf(req: SimRequest): SimRepository | undefined {
     return this.repositories.get(`${req.params.owner}/${req.params.repo}`.toLowerCase());
   }
 
-  #paged<T>(req: SimRequest, items: T[]): SimResponse {
-    const perPage = Math.min(100, Number(req.query.get('per_page') ?? 30) || 30);
-    const page = Math.max(1, Number(req.query.get('page') ?? 1) || 1);
-    const slice = items.slice((page - 1) * perPage, page * perPage);
-    const headers: Record<string, string> = {};
-    if (page * perPage < items.length) {
-      const next = new URL(`http://127.0.0.1${req.path}`);
-      for (const [k, v] of req.query) next.searchParams.set(k, v);
-      next.searchParams.set('page', String(page + 1));
-      headers.link = `<${this.#baseUrl()}${next.pathname}${next.search}>; rel="next"`;
-    }
-    return { body: slice, headers };
-  }
-
+  /** GET /repos/{owner}/{repo}/commits: the default branch (or `sha`), newest first, from `since`. */
   listCommits(req: SimRequest): SimResponse {
     const repo = this.#repoOf(req);
-    if (!repo) return { status: 404, body: { message: 'Not Found' } };
+    if (!repo) return notFound;
+    const from = req.query.get('sha');
+    if (from && from !== repo.defaultBranch && !repo.commits.some((c) => c.oid === from))
+      // A sha or branch the repository does not have: the 404 the description lists for this operation.
+      return githubError(404, `No commit found for SHA: ${from}`);
     const since = req.query.get('since');
-    const from = since ? new Date(since).getTime() : Number.NEGATIVE_INFINITY;
-    const commits = [...repo.commits]
-      .reverse()
-      .filter((c) => c.date.getTime() >= from)
-      .map((c) => ({
-        sha: c.oid,
-        commit: {
-          message: c.message,
-          committer: { date: c.date.toISOString() },
-          author: { date: c.date.toISOString() },
-        },
-      }));
-    return this.#paged(req, commits);
-  }
-
-  commitPulls(req: SimRequest): SimResponse {
-    const repo = this.#repoOf(req);
-    if (!repo) return { status: 404, body: { message: 'Not Found' } };
-    const prs = repo.pullRequests
-      .filter((p) => p.mergeCommit === req.params.sha)
-      .map((p) => ({
-        number: p.number,
-        title: p.title,
-        body: p.body,
-        html_url: `https://github.com/${repo.fullName}/pull/${p.number}`,
-        user: { login: p.author },
-        labels: p.labels.map((name) => ({ name })),
-        head: { ref: p.branch },
-        base: { ref: p.base },
-        merged_at: p.mergedAt.toISOString(),
-        merge_commit_sha: p.mergeCommit,
-      }));
-    return { body: prs };
-  }
-
-  pullFiles(req: SimRequest): SimResponse {
-    const repo = this.#repoOf(req);
-    const pr = repo?.pullRequests.find((p) => p.number === Number(req.params.number));
-    if (!pr) return { status: 404, body: { message: 'Not Found' } };
-    return this.#paged(
+    const after = since ? new Date(since).getTime() : Number.NEGATIVE_INFINITY;
+    const upTo = from && from !== repo.defaultBranch ? repo.commits.findIndex((c) => c.oid === from) : -1;
+    const history = upTo === -1 ? repo.commits : repo.commits.slice(0, upTo + 1);
+    const commits = [...history].reverse().filter((c) => c.date.getTime() >= after);
+    return paged(
+      this.#baseUrl(),
       req,
-      pr.files.map((filename) => ({ filename, status: 'modified' })),
+      commits.map((c) => commitJson(this.#baseUrl(), repo, c)),
     );
   }
 
+  /** GET /repos/{owner}/{repo}/commits/{commit_sha}/pulls: the pull request whose merge made the commit. */
+  commitPulls(req: SimRequest): SimResponse {
+    const repo = this.#repoOf(req);
+    if (!repo) return notFound;
+    const prs = repo.pullRequests.filter((p) => p.mergeCommit === req.params.sha);
+    return paged(
+      this.#baseUrl(),
+      req,
+      prs.map((p) => pullRequestJson(this.#baseUrl(), repo, p)),
+    );
+  }
+
+  /** GET /repos/{owner}/{repo}/pulls/{pull_number}/files */
+  pullFiles(req: SimRequest): SimResponse {
+    const repo = this.#repoOf(req);
+    const pr = repo?.pullRequests.find((p) => p.number === Number(req.params.number));
+    if (!repo || !pr) return notFound;
+    return paged(
+      this.#baseUrl(),
+      req,
+      pr.files.map((filename) => diffEntryJson(this.#baseUrl(), repo, pr, filename)),
+    );
+  }
+
+  /**
+   * POST /repos/{owner}/{repo}/releases. A tag is required and may carry one release; a tag that
+   * exists without one gets it, and `target_commitish` is then unused (docs.github.com/rest/releases/releases#create-a-release).
+   */
   createRelease(req: SimRequest): SimResponse {
     const repo = this.#repoOf(req);
-    if (!repo) return { status: 404, body: { message: 'Not Found' } };
+    if (!repo) return notFound;
     const body = (req.body ?? {}) as {
-      tag_name?: string;
-      target_commitish?: string;
-      name?: string;
-      body?: string;
+      tag_name?: unknown;
+      target_commitish?: unknown;
+      name?: unknown;
+      body?: unknown;
     };
-    if (!body.tag_name)
-      return {
-        status: 422,
-        body: {
-          message: 'Validation Failed',
-          errors: [{ resource: 'Release', code: 'missing_field', field: 'tag_name' }],
-        },
-      };
-    if (repo.tags.has(body.tag_name))
-      return {
-        status: 422,
-        body: {
-          message: 'Validation Failed',
-          errors: [{ resource: 'Release', code: 'already_exists', field: 'tag_name' }],
-        },
-      };
-    repo.tags.set(body.tag_name, body.target_commitish ?? repo.commits.at(-1)?.oid ?? '');
-    const id = repo.tags.size;
-    return {
-      status: 201,
-      body: {
-        id,
-        tag_name: body.tag_name,
-        target_commitish: body.target_commitish,
-        name: body.name,
-        body: body.body,
-        html_url: `https://github.com/${repo.fullName}/releases/tag/${body.tag_name}`,
-      },
+    const tag = typeof body.tag_name === 'string' ? body.tag_name : '';
+    if (tag === '')
+      return validationFailed('Release', [{ field: 'tag_name', code: 'missing_field' }], RELEASE_DOCS);
+    if (repo.releases.some((r) => r.tag === tag))
+      return validationFailed('Release', [{ field: 'tag_name', code: 'already_exists' }], RELEASE_DOCS);
+    const target =
+      typeof body.target_commitish === 'string' && body.target_commitish !== ''
+        ? body.target_commitish
+        : repo.defaultBranch;
+    const oid =
+      repo.tags.get(tag) ??
+      (target === repo.defaultBranch ? repo.commits.at(-1)?.oid : target) ??
+      sha(`${repo.fullName}@${target}`);
+    repo.tags.set(tag, oid);
+    const release: SimRelease = {
+      id: idOf(`release:${repo.fullName}:${tag}`),
+      tag,
+      target,
+      name: typeof body.name === 'string' ? body.name : null,
+      body: typeof body.body === 'string' ? body.body : null,
+      commitDate: repo.commits.find((c) => c.oid === oid)?.date ?? this.#now(),
+      publishedAt: this.#now(),
     };
+    repo.releases.push(release);
+    return { status: 201, body: releaseJson(this.#baseUrl(), repo, release) };
   }
 }
+
+const RELEASE_DOCS = 'https://docs.github.com/rest/releases/releases#create-a-release';

@@ -32,6 +32,13 @@ export interface ContractOptions {
    * which the generated document writes as a plain `{name}`. Each use names its source.
    */
   restOfPath?: readonly string[];
+  /**
+   * Answers any operation may give whether its document lists them or not, by status, with their
+   * schema (a `$ref` into the document, or a schema): GitHub's credential, rate-limit and
+   * server errors, which its description lists for a few operations only. An operation's own
+   * answer for the status wins. Each use names its source.
+   */
+  commonResponses?: Readonly<Record<string, Schema>>;
 }
 
 interface Parameter {
@@ -46,10 +53,21 @@ interface Parameter {
   schema?: Schema;
 }
 
+interface RequestBody {
+  required?: boolean;
+  content?: Record<string, { schema?: Schema }>;
+}
+
+interface Response {
+  schema?: Schema;
+  content?: Record<string, { schema?: Schema }>;
+}
+
+/** OpenAPI 3 lets a request body or an answer be a `$ref` to `components.requestBodies`/`responses`. */
 interface Operation {
   parameters?: Parameter[];
-  requestBody?: { required?: boolean; content?: Record<string, { schema?: Schema }> };
-  responses?: Record<string, { schema?: Schema; content?: Record<string, { schema?: Schema }> }>;
+  requestBody?: RequestBody | { $ref: string };
+  responses?: Record<string, Response | { $ref: string }>;
 }
 
 interface Matched {
@@ -73,12 +91,14 @@ export class OpenApiContract {
   readonly #compiled = new Map<Schema, ValidateFunction>();
   readonly #paths: { template: string; re: RegExp; names: string[]; literals: number; item: Schema }[];
   readonly #basePath: string;
+  readonly #commonResponses: Readonly<Record<string, Schema>>;
 
   constructor(document: unknown, options: ContractOptions = {}) {
     if (!isObject(document) || !isObject(document.paths))
       throw new Error('not an OpenAPI document (no paths)');
     this.#doc = document;
     this.#int64 = options.int64 ?? 'either';
+    this.#commonResponses = options.commonResponses ?? {};
     const oas3 = typeof document.openapi === 'string';
     this.#basePath = typeof document.basePath === 'string' ? document.basePath.replace(/\/$/, '') : '';
     const definitions = oas3
@@ -186,9 +206,11 @@ export class OpenApiContract {
       );
 
     const bodyParam = matched.parameters.find((p) => p.in === 'body');
-    const bodySchema =
-      bodyParam?.schema ?? matched.operation.requestBody?.content?.['application/json']?.schema;
-    const required = bodyParam?.required ?? matched.operation.requestBody?.required ?? false;
+    const requestBody = matched.operation.requestBody
+      ? (this.#deref(matched.operation.requestBody as Schema) as RequestBody)
+      : undefined;
+    const bodySchema = bodyParam?.schema ?? requestBody?.content?.['application/json']?.schema;
+    const required = bodyParam?.required ?? requestBody?.required ?? false;
     if (exchange.body === undefined) {
       if (required) problems.push('the operation requires a body; none was sent');
     } else if (!bodySchema) problems.push('the operation takes no body');
@@ -198,10 +220,12 @@ export class OpenApiContract {
 
   #checkResponse(exchange: Exchange, matched: Matched): string[] {
     const responses = matched.operation.responses ?? {};
-    const response =
+    const listed =
       responses[String(exchange.status)] ?? responses[`${String(exchange.status)[0]}XX`] ?? responses.default;
-    if (!response) return [`status ${exchange.status} is not a documented answer`];
-    const schema = response.schema ?? response.content?.['application/json']?.schema;
+    const common = this.#commonResponses[String(exchange.status)];
+    if (!listed && !common) return [`status ${exchange.status} is not a documented answer`];
+    const response = listed ? (this.#deref(listed as Schema) as Response) : undefined;
+    const schema = response ? (response.schema ?? response.content?.['application/json']?.schema) : common;
     if (!schema) return exchange.responseBody === undefined ? [] : ['a body where the document has none'];
     if (exchange.responseText !== undefined) {
       // grpc-gateway streams ("Stream result of …"): one JSON object a line.
@@ -238,6 +262,10 @@ export class OpenApiContract {
     )
       return [`${what} is "${value}", not an integer`];
     if (type === 'number' && Number.isNaN(Number(value))) return [`${what} is "${value}", not a number`];
+    // OpenAPI 3: then the parameter's schema whole (formats such as date-time, bounds), the text
+    // read as the type the schema names.
+    if (isObject(param.schema) && param.schema.type !== 'array')
+      return this.#validate(param.schema, asType(value, param.schema.type), what);
     return [];
   }
 
@@ -299,6 +327,13 @@ export class OpenApiContract {
     }
     return out;
   }
+}
+
+/** A query or path value as the type its schema names, where it reads as one; else the text, for ajv to refuse. */
+function asType(value: string, type: unknown): unknown {
+  if ((type === 'integer' || type === 'number') && /^-?\d+(\.\d+)?$/.test(value)) return Number(value);
+  if (type === 'boolean' && (value === 'true' || value === 'false')) return value === 'true';
+  return value;
 }
 
 function describe(error: ErrorObject): string {
