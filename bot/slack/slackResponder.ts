@@ -36,7 +36,12 @@ export class SlackResponder implements Responder {
     if (message.visibility === 'in_channel' && channel) {
       try {
         const ref = await notifier.post(channel, message);
-        return { ref, update: (next) => notifier.update(ref, next) };
+        return {
+          ref,
+          update: async (next) => {
+            await notifier.update(ref, next);
+          },
+        };
       } catch (error) {
         if (!this.#o.respond) throw error;
         log.warn(

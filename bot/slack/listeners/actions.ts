@@ -30,7 +30,12 @@ function sourceOf(body: BlockAction, respond: RespondFn, deps: SlackDeps): Messa
     };
   }
   const ref = { channel: container.channel_id, ts: container.message_ts };
-  return { ref, update: (m) => deps.notifier.update(ref, m) };
+  return {
+    ref,
+    update: async (m) => {
+      await deps.notifier.update(ref, m);
+    },
+  };
 }
 
 /** Every dpbot button (`dp.*`) goes into the pipeline as the person who clicked. */
