@@ -176,3 +176,23 @@ describe('configured channels Slack does not know', () => {
     }
   });
 });
+
+describe('a channel renamed in Slack', () => {
+  it('channel_rename makes dpbot look the configured name up again', async () => {
+    sim.addChannel({ id: 'C0TEAM', name: 'team', botMember: true });
+    const notifier = bot.app.services.notifier;
+    expect((await notifier.post('#team', { text: 'before' })).channel).toBe('C0TEAM');
+    // Renamed, and a new #team made in its place.
+    const team = sim.channels.get('C0TEAM');
+    if (team) team.name = 'team-archive';
+    sim.addChannel({ id: 'C0NEWTEAM', name: 'team', botMember: true });
+    const event = await slack.event({
+      type: 'channel_rename',
+      channel: { id: 'C0TEAM', name: 'team-archive', created: 1_700_000_000 },
+    });
+    expect(event.status).toBe(200);
+    await eventually(async () =>
+      expect((await notifier.post('#team', { text: 'after' })).channel).toBe('C0NEWTEAM'),
+    );
+  });
+});
