@@ -13,7 +13,7 @@ const POST_INTERVAL_MS = 1000;
 /** chat.update is Tier 3, about 50 calls a minute per app and workspace: 45 leaves room for the
  * time between taking an allowance and the call reaching Slack. */
 const UPDATES_PER_MINUTE = 45;
-/** Messages remembered as moved (posted anew because the old one was gone). */
+/** Messages remembered as moved (posted anew because the old one was gone), and DM channels. */
 const MOVES_REMEMBERED = 1000;
 
 const refKey = (ref: MessageRef) => `${ref.channel}:${ref.ts}`;
@@ -41,6 +41,8 @@ export class SlackNotifier implements Notifier {
   readonly #channels = new Map<string, { previous: Promise<unknown>; answeredAt: number }>();
   /** Messages posted anew: where the message once at `channel:ts` lives now. */
   readonly #moved = new Map<string, MessageRef>();
+  /** By user ID: the direct-message channel opened with them. */
+  readonly #directMessages = new Map<string, string>();
 
   constructor(
     client: WebClient,
@@ -193,9 +195,18 @@ export class SlackNotifier implements Notifier {
       user = found?.user?.id;
     }
     if (!user) throw new UpstreamError('Slack', `no Slack account found for ${to.email}`);
-    const dm = await this.#client.conversations.open({ users: user });
-    if (!dm.channel?.id) throw new UpstreamError('Slack', `could not open a direct message with ${to.email}`);
-    await this.post(dm.channel.id, message);
+    // A person's direct-message channel does not change: opened once (conversations.open is Tier 3,
+    // and a round of reminders writes to many people at once).
+    let channel = this.#directMessages.get(user);
+    if (!channel) {
+      const dm = await this.#client.conversations.open({ users: user });
+      channel = dm.channel?.id;
+      if (!channel) throw new UpstreamError('Slack', `could not open a direct message with ${to.email}`);
+      this.#directMessages.set(user, channel);
+      while (this.#directMessages.size > MOVES_REMEMBERED)
+        this.#directMessages.delete(this.#directMessages.keys().next().value ?? '');
+    }
+    await this.post(channel, message);
   }
 
   flush(): Promise<void> {

@@ -253,7 +253,10 @@ export class SlackSimulator extends Simulator {
       const spent = this.#spendResponseUrl(req.params.id ?? '');
       if (spent) return this.#refusal('response_url', { ...body, id: req.params.id }, spent, 404);
       const refused = this.#refuse('response_url', checkMessage(body));
-      if (refused) return { status: 400, body: refused };
+      if (refused) {
+        this.refused.push({ method: 'response_url', error: String(refused.error), status: 400, args: body });
+        return { status: 400, body: refused };
+      }
       this.responses.push({ id: req.params.id ?? '', body });
       return { body: { ok: true } };
     });

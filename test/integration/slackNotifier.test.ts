@@ -178,6 +178,14 @@ describe('a message Slack no longer has, or that is not dpbot’s', () => {
 });
 
 describe('rate limits', () => {
+  it('direct messages to one person open the conversation once (conversations.open is Tier 3)', async () => {
+    const before = calls('conversations.open').length;
+    for (const t of ['first', 'second', 'third'])
+      await notifier.direct({ slackUserId: 'U0LINUS001', email: 'linus@example.com' }, text(t));
+    expect(calls('conversations.open').length - before).toBe(1);
+    expect(sim.messagesIn('DU0LINUS001').map((m) => m.text)).toEqual(['first', 'second', 'third']);
+  });
+
   it('an update over the limit is answered 429; it waits for Retry-After and lands', async () => {
     const one = await notifier.post('#releases', text('one'));
     const two = await notifier.post('#two', text('two'));
