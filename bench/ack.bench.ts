@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { projectRoot } from '../core/paths.ts';
 import { SANDBOX_BOT_TOKEN } from '../sandbox/slack/slackSimulator.ts';
@@ -67,7 +68,11 @@ export const ackBenchmark: Benchmark = {
       extra: { database: { poolSize: POOL_SIZE } },
     });
     const { kube, slack, config } = setup;
-    const responseUrl = slack.responseUrl('bench');
+    // Each request its own response_url, as Slack gives them; each team its channel, as the
+    // scales below are typed there.
+    const responseUrl = (n: number) => slack.responseUrl(`bench-${n}-${randomUUID()}`);
+    for (let team = 0; team < TEAMS; team++)
+      slack.addChannel({ id: teamChannel(team), name: `team-${team}`, botMember: true });
 
     const startDpbot = async (databaseUrl: string) => {
       const port = await freePort();

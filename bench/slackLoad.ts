@@ -85,7 +85,8 @@ export interface LoadResult {
  */
 export async function slashLoad(input: {
   url: string;
-  responseUrl: string;
+  /** Request n's response_url: each request has its own, as in Slack (it takes 5 replies). */
+  responseUrl: (n: number) => string;
   requests: number;
   connections: number;
   text: (n: number) => string;
@@ -109,7 +110,7 @@ export async function slashLoad(input: {
             user_id: 'U0ADA00001',
             command: '/dp',
             text: input.text(n),
-            response_url: input.responseUrl,
+            response_url: input.responseUrl(n),
             trigger_id: randomUUID(),
           }).toString();
           const ts = String(Math.floor(Date.now() / 1000));

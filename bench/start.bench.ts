@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { projectRoot } from '../core/paths.ts';
@@ -149,7 +150,7 @@ export const startBenchmark: Benchmark = {
             const load = () =>
               slashLoad({
                 url: external.url,
-                responseUrl: slack.responseUrl('bench'),
+                responseUrl: (n) => slack.responseUrl(`bench-${n}-${randomUUID()}`),
                 requests: REQUESTS,
                 connections: 50,
                 text: (n) => `scale team-denied 8 --reason "bench ${n}"`,

@@ -49,8 +49,7 @@ export function commandContext(deps: PipelineDeps, accepted: Accepted): CommandC
     reply: (message) => inv.responder.send(message),
     openModal: async (view) => {
       if (!inv.openModal) return false;
-      await inv.openModal(view);
-      return true;
+      return inv.openModal(view);
     },
     may: (action, resource, limits) =>
       decide(caller.grants, { action, resource, limits: limits ?? {} }).allowed,

@@ -15,8 +15,12 @@ export interface InvocationBase {
    * validation error, a denial); a confirmation question or a result comes after it.
    */
   ack?: (message?: Message) => Promise<void>;
-  /** Opens a modal (Slack, with the request's trigger_id); absent where there are none. */
-  openModal?: (view: ModalView) => Promise<void>;
+  /**
+   * Opens a modal (Slack, with the request's trigger_id); absent where there are none. Resolves
+   * to false when the modal could not open (the trigger was spent or too old), and the command
+   * answers in text instead.
+   */
+  openModal?: (view: ModalView) => Promise<boolean>;
 }
 
 export interface TextInvocation extends InvocationBase {

@@ -175,8 +175,10 @@ export class ConsoleSurface {
 
   /** Background messages, marked with where they would have been posted. */
   notifier(): Notifier {
-    const update = async (ref: MessageRef, message: Message) =>
+    const update = async (ref: MessageRef, message: Message) => {
       this.update(this.#refKey(ref), message, this.#handle(ref), `[${ref.channel}, updated] `);
+      return ref;
+    };
     return {
       post: async (channel, message, options = {}) => {
         const ref = {

@@ -2,7 +2,9 @@ import { WebClient } from '@slack/web-api';
 import { readSecret } from '../../core/config/secrets.ts';
 import type { DoctorCheck, Finding } from '../../core/doctor.ts';
 import { isSlackError, slackError } from '../../integrations/slack/slackErrors.ts';
+import { isChannelId } from '../../pipeline/notifier.ts';
 import { SCOPE_USE, SLACK_BOT_SCOPES } from '../slack/botScopes.ts';
+import { type ChannelInfo, listChannels } from '../slack/channelDirectory.ts';
 import { type DoctorContext, notConfigured, noteCheck } from './context.ts';
 
 const SYSTEM = 'slack';
@@ -15,12 +17,15 @@ interface ConfiguredChannel {
   setting: string;
 }
 
-/** The channels dpbot announces in: named (`#releases`) or by id (`C0123ABC`). */
+/**
+ * The channels dpbot announces in: named (`#releases`, or `releases`) or by ID (`C0123ABC`). A
+ * person (a user ID, `@name`), whom chat.postMessage reaches by direct message, is no channel.
+ */
 export function announcementChannels(config: DoctorContext['config']): ConfiguredChannel[] {
   const found = new Map<string, string>();
   const add = (channel: string | undefined, setting: string) => {
     if (!channel || found.has(channel)) return;
-    if (channel.startsWith('#') || /^[CG][A-Z0-9]{6,}$/.test(channel)) found.set(channel, setting);
+    if (!channel.startsWith('@') && !/^[UW][A-Z0-9]+$/.test(channel)) found.set(channel, setting);
   };
   add(config.slack.channels.announce, 'slack.channels.announce');
   add(config.slack.channels.admin, 'slack.channels.admin');
@@ -30,34 +35,6 @@ export function announcementChannels(config: DoctorContext['config']): Configure
       add(stakeholder, `release.services[${i}].stakeholders[${j}]`);
   });
   return [...found].map(([channel, setting]) => ({ channel, setting }));
-}
-
-interface ChannelInfo {
-  id: string;
-  name: string;
-  private: boolean;
-  member: boolean;
-}
-
-/** Every channel the token may see: public ones, and private ones the bot is in. */
-async function listChannels(client: WebClient, signal: AbortSignal): Promise<ChannelInfo[]> {
-  const out: ChannelInfo[] = [];
-  let cursor: string | undefined;
-  // Tier 2 (about 20 a minute): a thousand channels a page, and a bound on the pages.
-  for (let page = 0; page < 20 && !signal.aborted; page++) {
-    const answer = await client.conversations.list({
-      types: 'public_channel,private_channel',
-      exclude_archived: true,
-      limit: 1000,
-      ...(cursor ? { cursor } : {}),
-    });
-    for (const c of answer.channels ?? [])
-      if (c.id && c.name)
-        out.push({ id: c.id, name: c.name, private: c.is_private === true, member: c.is_member === true });
-    cursor = answer.response_metadata?.next_cursor || undefined;
-    if (!cursor) break;
-  }
-  return out;
 }
 
 function channelFinding(wanted: ConfiguredChannel, found: ChannelInfo | undefined): Finding {
@@ -151,12 +128,12 @@ export function slackChecks(ctx: DoctorContext): DoctorCheck[] {
       if (channels.length === 0)
         return notConfigured('no slack.channels, release.channel or stakeholder channels');
       await auth;
-      const byId = channels.filter((c) => !c.channel.startsWith('#'));
-      const all = byId.length < channels.length ? await listChannels(client, signal) : [];
+      const byId = channels.filter((c) => isChannelId(c.channel));
+      const all = byId.length < channels.length ? await listChannels(client, { signal }) : [];
       const findings: Finding[] = [];
       for (const wanted of channels) {
-        if (wanted.channel.startsWith('#')) {
-          const name = wanted.channel.slice(1);
+        if (!isChannelId(wanted.channel)) {
+          const name = wanted.channel.replace(/^#/, '');
           findings.push(
             channelFinding(
               wanted,

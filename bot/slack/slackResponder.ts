@@ -5,8 +5,13 @@ import type { Message, MessageHandle, Responder } from '../../pipeline/message.t
 import type { Notifier } from '../../pipeline/notifier.ts';
 import { slackPayload } from './broadcasts.ts';
 
-/** A response_url takes at most 5 messages within 30 minutes; past that, the Web API is used. */
+/**
+ * A response_url takes at most 5 messages within 30 minutes of the request
+ * (https://docs.slack.dev/interactivity/handling-user-interaction); past that — or once it refuses
+ * one — the Web API is used. The last minute is left out, for the time a reply takes to get there.
+ */
 const RESPONSE_URL_LIMIT = 5;
+const RESPONSE_URL_LIFETIME_MS = 29 * 60_000;
 
 export interface SlackResponderOptions {
   notifier: Notifier;
@@ -26,9 +31,43 @@ export interface SlackResponderOptions {
 export class SlackResponder implements Responder {
   readonly #o: SlackResponderOptions;
   #responses = 0;
+  /** When the request arrived: the response_url's 30 minutes count from then. */
+  readonly #received = Date.now();
 
   constructor(options: SlackResponderOptions) {
     this.#o = options;
+  }
+
+  /**
+   * Sends through the response_url while it lasts; false when it is used up, too old, or refused
+   * the message (then it is not tried again).
+   */
+  async #respond(body: Parameters<RespondFn>[0]): Promise<boolean> {
+    const { respond, log } = this.#o;
+    if (!respond || this.#responses >= RESPONSE_URL_LIMIT) return false;
+    if (Date.now() - this.#received >= RESPONSE_URL_LIFETIME_MS) return false;
+    this.#responses++;
+    try {
+      await respond(body);
+      return true;
+    } catch (error) {
+      this.#responses = RESPONSE_URL_LIMIT;
+      log.warn(
+        { err: error },
+        'the response URL refused a reply (used up or expired); answering with the Web API',
+      );
+      return false;
+    }
+  }
+
+  /**
+   * Replaces the ephemeral message a button sat on (only its response_url can); once that is
+   * spent, the new content comes as a new ephemeral message.
+   */
+  async replaceOriginal(message: Message): Promise<void> {
+    const payload = slackPayload(message);
+    if (await this.#respond({ ...payload, replace_original: true })) return;
+    await this.#ephemeral(message);
   }
 
   async send(message: Message): Promise<MessageHandle> {
@@ -36,7 +75,12 @@ export class SlackResponder implements Responder {
     if (message.visibility === 'in_channel' && channel) {
       try {
         const ref = await notifier.post(channel, message);
-        return { ref, update: (next) => notifier.update(ref, next) };
+        return {
+          ref,
+          update: async (next) => {
+            await notifier.update(ref, next);
+          },
+        };
       } catch (error) {
         if (!this.#o.respond) throw error;
         log.warn(
@@ -51,22 +95,21 @@ export class SlackResponder implements Responder {
   }
 
   async #ephemeral(message: Message): Promise<void> {
-    const { respond, client, channel, userId, notifier, log } = this.#o;
+    const { client, channel, userId, notifier, log } = this.#o;
     const payload = slackPayload(message);
-    if (respond && this.#responses < RESPONSE_URL_LIMIT) {
-      this.#responses++;
-      await respond({
-        ...payload,
-        response_type: message.visibility === 'in_channel' ? 'in_channel' : 'ephemeral',
-        replace_original: false,
-      });
-      return;
-    }
+    const responded = await this.#respond({
+      ...payload,
+      response_type: message.visibility === 'in_channel' ? 'in_channel' : 'ephemeral',
+      replace_original: false,
+    });
+    if (responded) return;
     if (channel) {
       try {
         await client.chat.postEphemeral({ channel, user: userId, ...payload });
         return;
       } catch (error) {
+        // user_not_in_channel, channel_not_found (a conversation dpbot is not in): the person
+        // still gets the answer, as a direct message.
         log.warn({ err: error, channel }, 'could not post an ephemeral message; sending a direct message');
       }
     }

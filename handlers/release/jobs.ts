@@ -1,5 +1,6 @@
 import { Blocks, Elements, Md } from 'slack-block-builder';
 import { blocks } from '../../pipeline/message.ts';
+import { channelMention } from '../../pipeline/notifier.ts';
 import { RUN_ACTION } from '../../pipeline/views/common.ts';
 import type { WorkerRegistration } from '../../pipeline/workers.ts';
 import type { ReleaseDeps } from './deps.ts';
@@ -21,7 +22,7 @@ async function remindOwners(services: ReleaseDeps, releaseId: number): Promise<v
     const svc = services.config.release.services.find((s) => s.name === service);
     if (!svc) continue;
     const people = await ownerPeople(services, svc);
-    const text = `Reminder: release #${releaseId} waits for your decision on ${service}: Include or Skip in its thread in ${snapshot.release.channel}, or "release include ${service}".`;
+    const text = `Reminder: release #${releaseId} waits for your decision on ${service}: Include or Skip in its thread in ${channelMention(snapshot.release.channel)}, or "release include ${service}".`;
     for (const person of people) {
       try {
         await services.notifier.direct(person, { text });

@@ -1,6 +1,7 @@
 import { errorMessage, NotFoundError } from '../../core/errors.ts';
 import type { ReleaseSnapshot } from '../../db/stores/releaseStore.ts';
 import type { Message } from '../../pipeline/message.ts';
+import type { MessageRef } from '../../pipeline/notifier.ts';
 import type { ReleaseDeps } from './deps.ts';
 import { releaseMessage, serviceThreadMessage } from './views.ts';
 
@@ -46,12 +47,14 @@ export async function publishSnapshot(
   try {
     if (!release.messageTs) {
       const ref = await services.notifier.post(release.channel, releaseMessage(snapshot, config));
-      const posted = await services.releases.update(release.id, { messageTs: ref.ts });
+      // The channel as Slack answered: its ID, which chat.update needs (the configuration may
+      // name it, `#releases`).
+      const posted = await services.releases.update(release.id, { messageTs: ref.ts, channel: ref.channel });
       const rows: ReleaseSnapshot['services'] = [];
       for (const row of snapshot.services) {
         // Each service gets a message of its own, whose thread holds its conversation.
         const thread = await services.notifier.post(
-          release.channel,
+          ref.channel,
           serviceThreadMessage(snapshot, row.service, config),
         );
         await services.releases.updateService(release.id, row.service, { threadTs: thread.ts });
@@ -61,17 +64,26 @@ export async function publishSnapshot(
     }
     // Updates are handed to the notifier without waiting for them: it sends them in its own
     // time — coalesced, skipped when a message already reads so, within Slack's limits — and a
-    // watcher look or a decision must not wait for Slack's allowance.
-    const update = (ts: string, message: Message) =>
+    // watcher look or a decision must not wait for Slack's allowance. Where a message turns out
+    // to be now (the channel's ID for a release stored with its name; a message posted anew
+    // because the old one was deleted) is stored once known.
+    const update = (ts: string, message: Message, moved: (ref: MessageRef) => Promise<unknown>) =>
       void services.notifier
         .update({ channel: release.channel, ts }, message)
+        .then((ref) => (ref.channel !== release.channel || ref.ts !== ts ? moved(ref) : undefined))
         .catch((error: unknown) =>
           services.log.warn({ err: error, release: release.id }, 'could not update a release message'),
         );
-    update(release.messageTs, releaseMessage(snapshot, config));
+    update(release.messageTs, releaseMessage(snapshot, config), (ref) =>
+      services.releases.update(release.id, { channel: ref.channel, messageTs: ref.ts }),
+    );
     for (const row of snapshot.services) {
       if (only && !only.includes(row.service)) continue;
-      if (row.threadTs) update(row.threadTs, serviceThreadMessage(snapshot, row.service, config));
+      if (row.threadTs)
+        update(row.threadTs, serviceThreadMessage(snapshot, row.service, config), async (ref) => {
+          if (ref.ts !== row.threadTs)
+            await services.releases.updateService(release.id, row.service, { threadTs: ref.ts });
+        });
     }
   } catch (error) {
     services.log.warn(

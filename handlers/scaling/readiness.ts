@@ -56,8 +56,7 @@ async function publish(
   const message = announcementMessage({ ...check.announcement, status });
   try {
     if (check.ref) {
-      await services.notifier.update(check.ref, message);
-      return check.ref;
+      return await services.notifier.update(check.ref, message);
     }
     if (!check.channel) return null;
     // No message to update (the reply had no coordinates): post one, and update that from now on.

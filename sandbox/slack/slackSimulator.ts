@@ -27,6 +27,11 @@ export interface SlackChannel {
   botMember: boolean;
   /** Private channels cannot be joined by the bot; it must be invited. */
   private?: boolean;
+  /**
+   * The people in it (user ids) besides the bot; left out, everyone in the workspace is, as in a
+   * workspace's default channel. chat.postEphemeral reaches only members.
+   */
+  members?: string[];
 }
 
 export interface PostedMessage {
@@ -39,6 +44,8 @@ export interface PostedMessage {
   history: { text: string; blocks: unknown[] }[];
   /** When it was posted (ms since the epoch, the simulator's clock). */
   postedAt: number;
+  /** The app's bot that posted it: dpbot's unless a test adds another app's message. */
+  botId: string;
 }
 
 export interface EphemeralMessage {
@@ -53,6 +60,14 @@ export interface ResponseUrlPost {
   body: Record<string, unknown>;
 }
 
+/** A call Slack would refuse, as answered: every `ok: false`, every 429, every spent response_url. */
+export interface RefusedCall {
+  method: string;
+  error: string;
+  status: number;
+  args: Record<string, unknown>;
+}
+
 /** A payload that broke one of Slack's documented limits, with the method that carried it. */
 export interface RecordedViolation extends LimitViolation {
   method: string;
@@ -61,6 +76,8 @@ export interface RecordedViolation extends LimitViolation {
 export const SANDBOX_BOT_TOKEN = 'xoxb-sandbox-token';
 export const SANDBOX_APP_TOKEN = 'xapp-sandbox-token';
 export const SANDBOX_SIGNING_SECRET = 'sandbox-signing-secret-0123456789';
+/** The bot behind SANDBOX_BOT_TOKEN, as auth.test names it: the author of what dpbot posts. */
+export const SANDBOX_BOT_ID = 'B0DPBOT';
 
 /** Every bot scope dpbot's manifests ask for: what an installed app's token has by default. */
 export const MANIFEST_SCOPES = [
@@ -93,10 +110,97 @@ const METHOD_SCOPES: Record<string, string> = {
 /** Fields Slack's Web API sends as JSON text inside form-encoded bodies. */
 const JSON_FIELDS = new Set(['blocks', 'attachments', 'view', 'metadata']);
 
+// The rules below are listed, each with its source, in sandbox/slack/RULES.md.
+
+/**
+ * Methods whose `channel` may be a name (`#releases`, or `releases` for a private channel): their
+ * reference pages say "Can be an encoded ID, or a name" —
+ * https://docs.slack.dev/reference/methods/chat.postMessage, …/chat.postEphemeral,
+ * …/chat.scheduleMessage, …/chat.meMessage. Every other method's `channel` is an ID
+ * (https://docs.slack.dev/reference/methods/chat.update: "Channel containing the message",
+ * example C1234567890); a name there is `channel_not_found`.
+ */
+const NAME_ACCEPTING = new Set([
+  'chat.postMessage',
+  'chat.postEphemeral',
+  'chat.scheduleMessage',
+  'chat.meMessage',
+]);
+
+/**
+ * Requests per minute by tier, "per API method per app per workspace", with bursts tolerated
+ * (Tier 2 "occasional bursts", Tier 3 "sporadic bursts are welcome", Tier 4 "generous burst
+ * behavior"): https://docs.slack.dev/apis/web-api/rate-limits (formerly api.slack.com/apis/rate-limits).
+ */
+const TIER_PER_MINUTE = { 2: 20, 3: 50, 4: 100 } as const;
+
+/**
+ * Each method's tier, from the "Rate limits" fact of its reference page
+ * (https://docs.slack.dev/reference/methods/<method>). Not limited here: auth.test (a "Special"
+ * tier far above what a bot calls) and apps.connections.open (Tier 1, called once per Socket
+ * Mode connection).
+ */
+const METHOD_TIERS: Readonly<Record<string, keyof typeof TIER_PER_MINUTE>> = {
+  'chat.update': 3,
+  'chat.delete': 3,
+  'chat.postEphemeral': 4,
+  'conversations.info': 3,
+  'conversations.join': 3,
+  'conversations.list': 2,
+  'conversations.open': 3,
+  'users.info': 4,
+  'users.list': 2,
+  'users.lookupByEmail': 3,
+  'usergroups.list': 2,
+  'usergroups.users.list': 2,
+  'views.open': 4,
+  'views.publish': 4,
+  'views.push': 4,
+  'views.update': 4,
+};
+
+/**
+ * chat.postMessage: "one message per second per channel", "short bursts >1 allowed"
+ * (https://docs.slack.dev/apis/web-api/rate-limits, "Posting messages"). How short Slack does not
+ * say; five back to back is taken as the burst it tolerates.
+ */
+const POSTS_PER_SECOND_PER_CHANNEL = 1;
+const POST_BURST = 5;
+
+/**
+ * A response_url may be used up to 5 times within 30 minutes of the interaction
+ * (https://docs.slack.dev/interactivity/handling-user-interaction, "Message responses"). Slack's
+ * answer past that is not documented; the simulator answers 404 with `used_url` / `expired_url`.
+ */
+const RESPONSE_URL_USES = 5;
+const RESPONSE_URL_TTL_MS = 30 * 60_000;
+
+/**
+ * A trigger_id is good once, for 3 seconds
+ * (https://docs.slack.dev/interactivity/handling-user-interaction, "Modal responses"); views.open and
+ * views.push answer `invalid_trigger_id`, `exchanged_trigger_id` or `expired_trigger_id`
+ * (https://docs.slack.dev/reference/methods/views.open).
+ */
+const TRIGGER_TTL_MS = 3000;
+
+/** A token bucket: a tier's minute of calls may come at once, then they refill at the tier's pace. */
+interface Bucket {
+  tokens: number;
+  at: number;
+}
+
+/** A method's limit: calls per minute and how many may come back to back. */
+export interface RateLimit {
+  perMinute: number;
+  burst: number;
+}
+
 /**
  * Slack's Web API as the real @slack/web-api client calls it: form-encoded (or JSON) POSTs to
  * `<base>/<method>`, bearer tokens, `{ok: false, error}` answers, cursor pagination, and
- * response_url endpoints for `respond()`. State lives in memory for tests to inspect.
+ * response_url endpoints for `respond()`. State lives in memory for tests to inspect. It refuses
+ * what Slack refuses — each rule with its source in sandbox/slack/RULES.md — and keeps every
+ * refusal in `refused`.
  */
 export class SlackSimulator extends Simulator {
   readonly token: string;
@@ -113,7 +217,7 @@ export class SlackSimulator extends Simulator {
    * (`takeLimitViolations`): the test set-up fails a test that leaves any behind.
    */
   static readonly limitViolations: RecordedViolation[] = [];
-  /** Page size for cursor-paginated methods (users.list). */
+  /** Largest page of cursor-paginated methods (users.list, conversations.list): Slack may return fewer than asked. */
   pageSize = 200;
   /** What apps.connections.open hands out (a Socket Mode simulator sets it). */
   socketModeUrl: string | undefined;
@@ -122,8 +226,23 @@ export class SlackSimulator extends Simulator {
    * scope is missing answers `missing_scope` with `needed` and `provided`.
    */
   readonly scopes = new Set<string>(MANIFEST_SCOPES);
+  /** Every call answered with a refusal (see RefusedCall), oldest first. */
+  readonly refused: RefusedCall[] = [];
+  /**
+   * Calls over Slack's rate limits are answered 429 with Retry-After. A test that goes faster than
+   * Slack allows on purpose (to count calls quickly) turns this off.
+   */
+  enforceRateLimits = true;
   #clock = 1_800_000_000;
   #seq = 0;
+  /** Added to the wall clock for time-bound rules (advance() ages triggers and response URLs). */
+  #offsetMs = 0;
+  readonly #limitOverrides = new Map<string, RateLimit>();
+  readonly #buckets = new Map<string, Bucket>();
+  readonly #responseUrls = new Map<string, { issuedAt: number; uses: number }>();
+  readonly #triggers = new Map<string, { issuedAt: number; used: boolean }>();
+  /** Open views by id, with the hash views.update must quote. */
+  readonly #views = new Map<string, { view: Record<string, unknown>; hash: string }>();
 
   constructor(options: { token?: string } = {}) {
     super('Slack');
@@ -131,11 +250,133 @@ export class SlackSimulator extends Simulator {
     this.route('POST', '/api/:method', (req) => this.#call(req));
     this.route('POST', '/response/:id', (req) => {
       const body = this.#fields(req);
+      const spent = this.#spendResponseUrl(req.params.id ?? '');
+      if (spent) return this.#refusal('response_url', { ...body, id: req.params.id }, spent, 404);
       const refused = this.#refuse('response_url', checkMessage(body));
-      if (refused) return { status: 400, body: refused };
+      if (refused) {
+        this.refused.push({ method: 'response_url', error: String(refused.error), status: 400, args: body });
+        return { status: 400, body: refused };
+      }
       this.responses.push({ id: req.params.id ?? '', body });
       return { body: { ok: true } };
     });
+  }
+
+  /** The simulator's clock for time-bound rules: the wall clock plus what advance() added. */
+  #now(): number {
+    return Date.now() + this.#offsetMs;
+  }
+
+  /** Moves the clock of time-bound rules forward: triggers and response URLs age, limits refill. */
+  advance(ms: number): void {
+    this.#offsetMs += ms;
+  }
+
+  /** Replaces a method's rate limit (a test that wants a 429 soon); `chat.postMessage` is per channel. */
+  setRateLimit(method: string, limit: RateLimit): this {
+    this.#limitOverrides.set(method, limit);
+    for (const key of this.#buckets.keys()) if (key.split(' ')[0] === method) this.#buckets.delete(key);
+    return this;
+  }
+
+  /**
+   * A trigger_id as Slack puts one in an interaction payload: views.open or views.push may use it
+   * once, within 3 seconds.
+   */
+  triggerId(): string {
+    const id = `${this.#nextTs().replace('.', '')}.${this.#seq}.${Math.random().toString(16).slice(2, 10)}`;
+    this.#triggers.set(id, { issuedAt: this.#now(), used: false });
+    return id;
+  }
+
+  /** A message another app posted (dpbot may not update it), or a person's; returns its ts. */
+  addForeignMessage(channel: string, text: string, botId = 'B0OTHERAPP'): string {
+    const ts = this.#nextTs();
+    const message = {
+      channel,
+      ts,
+      text,
+      blocks: [],
+      history: [{ text, blocks: [] }],
+      postedAt: Date.now(),
+      botId,
+    };
+    this.messages.push(message);
+    return ts;
+  }
+
+  /** Someone deleted a message in Slack. */
+  deleteMessage(channel: string, ts: string): void {
+    const at = this.messages.findIndex((m) => m.channel === channel && m.ts === ts);
+    if (at !== -1) this.messages.splice(at, 1);
+  }
+
+  /** What the simulator answers for a refused call, recorded in `refused`. */
+  #refusal(
+    method: string,
+    args: Record<string, unknown>,
+    error: string,
+    status = 200,
+    headers: Record<string, string> = {},
+  ): SimResponse {
+    this.refused.push({ method, error, status, args });
+    return { status, body: { ok: false, error }, headers };
+  }
+
+  /** Why a response_url cannot take another message, if it cannot. */
+  #spendResponseUrl(id: string): string | undefined {
+    const url = this.#responseUrls.get(id);
+    // One the simulator never handed out is one Slack would not know either.
+    if (!url) return 'invalid_url';
+    if (this.#now() - url.issuedAt > RESPONSE_URL_TTL_MS) return 'expired_url';
+    if (url.uses >= RESPONSE_URL_USES) return 'used_url';
+    url.uses++;
+    return undefined;
+  }
+
+  /** Why a trigger_id cannot open a view, if it cannot; a good one is spent. */
+  #spendTrigger(id: string): string | undefined {
+    const trigger = this.#triggers.get(id);
+    if (!trigger) return 'invalid_trigger_id';
+    if (trigger.used) return 'exchanged_trigger_id';
+    if (this.#now() - trigger.issuedAt > TRIGGER_TTL_MS) return 'expired_trigger_id';
+    trigger.used = true;
+    return undefined;
+  }
+
+  /** The limit a call counts against (by method; chat.postMessage per channel), if any. */
+  #limitOf(method: string, args: Record<string, unknown>): { key: string; limit: RateLimit } | undefined {
+    const override = this.#limitOverrides.get(method);
+    if (method === 'chat.postMessage') {
+      const channel = this.#channel(args.channel, true)?.id ?? String(args.channel ?? '');
+      return {
+        key: `${method} ${channel}`,
+        limit: override ?? { perMinute: POSTS_PER_SECOND_PER_CHANNEL * 60, burst: POST_BURST },
+      };
+    }
+    const tier = METHOD_TIERS[method];
+    if (override) return { key: method, limit: override };
+    if (!tier) return undefined;
+    return { key: method, limit: { perMinute: TIER_PER_MINUTE[tier], burst: TIER_PER_MINUTE[tier] } };
+  }
+
+  /** Takes one call from the method's bucket; the seconds to wait when it is empty. */
+  #retryAfter(method: string, args: Record<string, unknown>): number | undefined {
+    if (!this.enforceRateLimits) return undefined;
+    const found = this.#limitOf(method, args);
+    if (!found) return undefined;
+    const { key, limit } = found;
+    const now = this.#now();
+    const perMs = limit.perMinute / 60_000;
+    const bucket = this.#buckets.get(key) ?? { tokens: limit.burst, at: now };
+    bucket.tokens = Math.min(limit.burst, bucket.tokens + (now - bucket.at) * perMs);
+    bucket.at = now;
+    this.#buckets.set(key, bucket);
+    if (bucket.tokens >= 1) {
+      bucket.tokens -= 1;
+      return undefined;
+    }
+    return Math.max(1, Math.ceil((1 - bucket.tokens) / perMs / 1000));
   }
 
   /** The base URL to give WebClient (`slackApiUrl`). */
@@ -143,8 +384,9 @@ export class SlackSimulator extends Simulator {
     return `${this.url}/api/`;
   }
 
-  /** A response_url as Slack would put in a payload. */
+  /** A response_url as Slack would put in a payload; its 30 minutes start at the first ask. */
   responseUrl(id: string): string {
+    if (!this.#responseUrls.has(id)) this.#responseUrls.set(id, { issuedAt: this.#now(), uses: 0 });
     return `${this.url}/response/${id}`;
   }
 
@@ -216,8 +458,16 @@ export class SlackSimulator extends Simulator {
     const auth = req.headers.authorization;
     const args = this.#fields(req);
     const token = auth?.startsWith('Bearer ') ? auth.slice(7) : (args.token as string | undefined);
-    if (!token) return { body: { ok: false, error: 'not_authed' } };
     const method = req.params.method ?? '';
+    const answer = this.#answer(method, token, args);
+    const body = answer.body as { ok?: boolean; error?: string } | undefined;
+    if (body?.ok === false && answer.status !== 429)
+      this.refused.push({ method, error: body.error ?? '', status: answer.status ?? 200, args });
+    return answer;
+  }
+
+  #answer(method: string, token: string | undefined, args: Record<string, unknown>): SimResponse {
+    if (!token) return { body: { ok: false, error: 'not_authed' } };
     if (method === 'apps.connections.open') {
       // The one method called with the app-level token.
       if (token !== SANDBOX_APP_TOKEN) return { body: { ok: false, error: 'invalid_auth' } };
@@ -234,6 +484,13 @@ export class SlackSimulator extends Simulator {
         body: { ok: false, error: 'missing_scope', needed, provided: [...this.scopes].join(',') },
         headers: { ...headers, 'x-accepted-oauth-scopes': needed },
       };
+    // Over the limit: 429 with the seconds to wait (https://docs.slack.dev/apis/web-api/rate-limits).
+    const retryAfter = this.#retryAfter(method, args);
+    if (retryAfter !== undefined)
+      return this.#refusal(method, args, 'ratelimited', 429, {
+        ...headers,
+        'retry-after': String(retryAfter),
+      });
     const refused = this.#refuse(method, this.#limits(method, args));
     if (refused) return { body: refused, headers };
     return { body: handler(args), headers };
@@ -307,7 +564,7 @@ export class SlackSimulator extends Simulator {
       bot_id: 'B0DPBOT',
     }),
     'chat.postMessage': (args) => {
-      const channel = this.#postable(String(args.channel ?? ''));
+      const channel = this.#postable('chat.postMessage', args.channel);
       if (typeof channel === 'string') return { ok: false, error: channel };
       const ts = this.#nextTs();
       const text = String(args.text ?? '');
@@ -319,23 +576,35 @@ export class SlackSimulator extends Simulator {
         blocks,
         history: [{ text, blocks }],
         postedAt: Date.now(),
+        botId: SANDBOX_BOT_ID,
         ...(args.thread_ts ? { threadTs: String(args.thread_ts) } : {}),
       };
       this.messages.push(message);
       return { ok: true, channel: channel.id, ts, message: { type: 'message', text, ts, blocks } };
     },
     'chat.update': (args) => {
-      const message = this.messages.find((m) => m.channel === args.channel && m.ts === args.ts);
+      // An ID only: a name is channel_not_found (NAME_ACCEPTING).
+      const channel = this.#visible(this.#channel(args.channel, false));
+      if (!channel) return { ok: false, error: 'channel_not_found' };
+      // https://docs.slack.dev/reference/methods/chat.update: message_not_found "No message exists
+      // with the requested timestamp"; cant_update_message for one the caller did not post ("Only
+      // messages posted by the authenticated user are able to be updated").
+      const message = this.messages.find((m) => m.channel === channel.id && m.ts === args.ts);
       if (!message) return { ok: false, error: 'message_not_found' };
+      if (message.botId !== SANDBOX_BOT_ID) return { ok: false, error: 'cant_update_message' };
       message.text = String(args.text ?? message.text);
       message.blocks = (args.blocks as unknown[] | undefined) ?? message.blocks;
       message.history.push({ text: message.text, blocks: message.blocks });
       return { ok: true, channel: message.channel, ts: message.ts, text: message.text };
     },
     'chat.postEphemeral': (args) => {
-      const channel = this.#postable(String(args.channel ?? ''));
+      const channel = this.#postable('chat.postEphemeral', args.channel);
       if (typeof channel === 'string') return { ok: false, error: channel };
-      if (!this.users.has(String(args.user ?? ''))) return { ok: false, error: 'user_not_found' };
+      const user = String(args.user ?? '');
+      if (!this.users.has(user)) return { ok: false, error: 'user_not_found' };
+      // https://docs.slack.dev/reference/methods/chat.postEphemeral: the user "should be in the
+      // channel"; user_not_in_channel "Cannot post user messages to a channel they are not in".
+      if (!this.#isMember(channel, user)) return { ok: false, error: 'user_not_in_channel' };
       this.ephemerals.push({
         channel: channel.id,
         user: String(args.user),
@@ -348,21 +617,23 @@ export class SlackSimulator extends Simulator {
       const user = String(args.users ?? '').split(',')[0] ?? '';
       if (!this.users.has(user)) return { ok: false, error: 'user_not_found' };
       const id = `D${user}`;
-      if (!this.channels.has(id)) this.channels.set(id, { id, name: `dm-${user}`, botMember: true });
+      if (!this.channels.has(id))
+        this.channels.set(id, { id, name: `dm-${user}`, botMember: true, members: [user] });
       return { ok: true, channel: { id } };
     },
     'conversations.join': (args) => {
-      const channel = this.channels.get(String(args.channel ?? ''));
+      // https://docs.slack.dev/reference/methods/conversations.join: "ID of conversation to join";
+      // private channels are method_not_supported_for_channel_type, and invisible unless a member.
+      const channel = this.#visible(this.#channel(args.channel, false));
       if (!channel) return { ok: false, error: 'channel_not_found' };
       if (channel.private) return { ok: false, error: 'method_not_supported_for_channel_type' };
       channel.botMember = true;
       return { ok: true, channel: { id: channel.id, name: channel.name } };
     },
     'conversations.info': (args) => {
-      const channel = this.channels.get(String(args.channel ?? ''));
-      // A private channel the bot is not in looks, to it, like one that does not exist.
-      if (!channel || (channel.private && !channel.botMember))
-        return { ok: false, error: 'channel_not_found' };
+      // An ID only (https://docs.slack.dev/reference/methods/conversations.info: "Conversation ID").
+      const channel = this.#visible(this.#channel(args.channel, false));
+      if (!channel) return { ok: false, error: 'channel_not_found' };
       return { ok: true, channel: this.#channelJson(channel) };
     },
     'conversations.list': (args) => {
@@ -373,7 +644,7 @@ export class SlackSimulator extends Simulator {
           (c.private ? types.includes('private_channel') && c.botMember : types.includes('public_channel')),
       );
       const start = args.cursor ? Number(Buffer.from(String(args.cursor), 'base64url').toString()) : 0;
-      const limit = Math.min(Number(args.limit ?? 100) || 100, 1000);
+      const limit = Math.min(Number(args.limit ?? 100) || 100, 1000, this.pageSize);
       const page = all.slice(start, start + limit);
       const next = start + limit < all.length ? Buffer.from(String(start + limit)).toString('base64url') : '';
       return {
@@ -428,16 +699,28 @@ export class SlackSimulator extends Simulator {
     'views.open': (args) => {
       const triggerId = String(args.trigger_id ?? '');
       if (!triggerId) return { ok: false, error: 'invalid_arguments' };
-      if (triggerId.startsWith('expired')) return { ok: false, error: 'expired_trigger_id' };
+      const spent = this.#spendTrigger(triggerId);
+      if (spent) return { ok: false, error: spent };
       const view = (args.view ?? {}) as Record<string, unknown>;
       this.openedViews.push({ triggerId, view });
-      return { ok: true, view: { ...view, id: `V${this.#nextTs().replace('.', '')}` } };
+      return { ok: true, view: this.#openView(view) };
     },
-    'views.update': (args) => ({ ok: true, view: { ...(args.view as object), id: args.view_id } }),
-    'views.push': (args) => ({
-      ok: true,
-      view: { ...(args.view as object), id: `V${this.#nextTs().replace('.', '')}` },
-    }),
+    'views.update': (args) => {
+      // https://docs.slack.dev/reference/methods/views.update: not_found for an unknown view_id;
+      // hash_conflict when `hash` is not the view's current one (another update came first).
+      const id = String(args.view_id ?? '');
+      const open = this.#views.get(id);
+      if (!open) return { ok: false, error: 'not_found' };
+      if (args.hash !== undefined && args.hash !== open.hash) return { ok: false, error: 'hash_conflict' };
+      open.view = (args.view ?? {}) as Record<string, unknown>;
+      open.hash = this.#viewHash();
+      return { ok: true, view: { ...open.view, id, hash: open.hash } };
+    },
+    'views.push': (args) => {
+      const spent = this.#spendTrigger(String(args.trigger_id ?? ''));
+      if (spent) return { ok: false, error: spent };
+      return { ok: true, view: this.#openView((args.view ?? {}) as Record<string, unknown>) };
+    },
     'views.publish': (args) => {
       const user = String(args.user_id ?? '');
       if (!this.users.has(user)) return { ok: false, error: 'user_not_found' };
@@ -446,11 +729,52 @@ export class SlackSimulator extends Simulator {
     },
   };
 
-  #postable(id: string): SlackChannel | string {
-    const channel = this.channels.get(id);
+  /** A view just opened: an id and the hash a views.update must quote. */
+  #openView(view: Record<string, unknown>): Record<string, unknown> {
+    const id = `V${this.#nextTs().replace('.', '')}`;
+    const hash = this.#viewHash();
+    this.#views.set(id, { view, hash });
+    return { ...view, id, hash };
+  }
+
+  #viewHash(): string {
+    return `${this.#nextTs()}.${Math.random().toString(16).slice(2, 10)}`;
+  }
+
+  /** The channel a call names: by ID, or by name (`#releases` or `releases`) where `byName`. */
+  #channel(value: unknown, byName: boolean): SlackChannel | undefined {
+    const given = String(value ?? '');
+    const byId = this.channels.get(given);
+    if (byId || !byName) return byId;
+    const name = given.startsWith('#') ? given.slice(1) : given;
+    return [...this.channels.values()].find((c) => c.name === name && !c.id.startsWith('D'));
+  }
+
+  /**
+   * The channel as the bot sees it: a private channel it is not in does not exist, to it
+   * (https://docs.slack.dev/reference/scopes/groups.read: "private channels that your app has
+   * been added to"), so every method answers channel_not_found.
+   */
+  #visible(channel: SlackChannel | undefined): SlackChannel | undefined {
+    return channel && (!channel.private || channel.botMember) ? channel : undefined;
+  }
+
+  /**
+   * Where a message may be posted: a name only for the methods that take one; a public channel the
+   * bot is not in only with chat:write.public
+   * (https://docs.slack.dev/reference/scopes/chat.write.public), else not_in_channel.
+   */
+  #postable(method: string, value: unknown): SlackChannel | string {
+    const channel = this.#visible(this.#channel(value, NAME_ACCEPTING.has(method)));
     if (!channel) return 'channel_not_found';
-    if (!channel.botMember) return 'not_in_channel';
+    const publicPost = method === 'chat.postMessage' && this.scopes.has('chat:write.public');
+    if (!channel.botMember && !publicPost) return 'not_in_channel';
     return channel;
+  }
+
+  /** Whether a person is in the channel (everyone is in one that lists no members). */
+  #isMember(channel: SlackChannel, user: string): boolean {
+    return channel.members === undefined || channel.members.includes(user);
   }
 
   #userJson(user: SlackUser): Record<string, unknown> {

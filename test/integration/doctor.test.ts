@@ -255,7 +255,7 @@ describe('dpbot doctor against the simulators', () => {
   it('Slack: a missing scope names it and where to add it; a private channel dpbot is not in, the /invite', async () => {
     slack.scopes.delete('groups:read');
     expect(await failing(['slack'])).toEqual([
-      'FAIL slack scopes: the token lacks the scope groups:read (checking that it is in the private announcement channels) — add groups:read under OAuth & Permissions → Bot Token Scopes of the app at api.slack.com/apps (or paste deploy/slack-manifest.yaml), then reinstall the app to the workspace',
+      'FAIL slack scopes: the token lacks the scope groups:read (finding the configured private channels by name, and checking that it is in them) — add groups:read under OAuth & Permissions → Bot Token Scopes of the app at api.slack.com/apps (or paste deploy/slack-manifest.yaml), then reinstall the app to the workspace',
       'FAIL slack channels: cannot tell whether dpbot is in its announcement channels: the token lacks groups:read — add groups:read under OAuth & Permissions → Bot Token Scopes of the app at api.slack.com/apps (or paste deploy/slack-manifest.yaml), then reinstall the app to the workspace',
     ]);
     slack.scopes.add('groups:read');
@@ -268,6 +268,26 @@ describe('dpbot doctor against the simulators', () => {
     } finally {
       if (admin) admin.botMember = true;
     }
+  });
+
+  it('Slack: channels by name — one that does not exist, and a private one dpbot is not in, each with its fix', async () => {
+    const wrong = structuredClone(config);
+    wrong.slack.channels.announce = '#no-such-channel';
+    wrong.slack.channels.admin = 'dpbot-admin';
+    const admin = slack.channels.get('G0ADMIN');
+    if (admin) admin.botMember = false;
+    try {
+      expect(await failing(['slack'], { config: wrong })).toEqual([
+        'FAIL slack channels: #no-such-channel (slack.channels.announce) is neither a public channel nor a private one dpbot is in — create #no-such-channel, or invite dpbot to it (in #no-such-channel: /invite @dpbot), or correct slack.channels.announce',
+        'FAIL slack channels: dpbot-admin (slack.channels.admin) is neither a public channel nor a private one dpbot is in — create dpbot-admin, or invite dpbot to it (in dpbot-admin: /invite @dpbot), or correct slack.channels.admin',
+      ]);
+    } finally {
+      if (admin) admin.botMember = true;
+    }
+    // Invited, the private channel is found by its name.
+    expect(await failing(['slack'], { config: wrong })).toEqual([
+      expect.stringContaining('FAIL slack channels: #no-such-channel'),
+    ]);
   });
 
   it('Argo CD: an action the policy leaves out names the policy.csv line to add', async () => {

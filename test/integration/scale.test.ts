@@ -469,6 +469,7 @@ describe('scale', () => {
       responder,
       openModal: async (view) => {
         opened.push(view);
+        return true;
       },
     });
     expect(outcome).toBe('ok');

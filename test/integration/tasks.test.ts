@@ -43,7 +43,7 @@ afterAll(async () => {
 async function run(
   text: string,
   email: string,
-  options: { openModal?: (view: ModalView) => Promise<void> } = {},
+  options: { openModal?: (view: ModalView) => Promise<boolean> } = {},
 ) {
   const { outcome, responder, requestId } = await typeCommand(app, text, {
     email,
@@ -223,6 +223,7 @@ describe('task run', () => {
     const r = await run('task run backfill dataset=orders', 'linus@example.com', {
       openModal: async (view) => {
         views.push(view);
+        return true;
       },
     });
     expect(r.outcome).toBe('ok');

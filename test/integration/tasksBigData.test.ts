@@ -57,7 +57,7 @@ afterAll(async () => {
 
 const TASKS = 8 + 1 + EXTRA.length;
 
-async function run(text: string, options: { openModal?: (view: ModalView) => Promise<void> } = {}) {
+async function run(text: string, options: { openModal?: (view: ModalView) => Promise<boolean> } = {}) {
   const { outcome, responder } = await typeCommand(app, text, {
     email: 'ada@example.com',
     channel: 'C1',
@@ -139,6 +139,7 @@ describe(`the ${BIG} form: 25 parameters, one with 300 values`, () => {
     const r = await run(`task run ${BIG}`, {
       openModal: async (v) => {
         view = v;
+        return true;
       },
     });
     expect(r.outcome).toBe('ok');

@@ -85,7 +85,7 @@ export async function typeCommand(
     email: string;
     channel?: string;
     entry?: Entry;
-    openModal?: (view: ModalView) => Promise<void>;
+    openModal?: (view: ModalView) => Promise<boolean>;
   },
 ) {
   const responder = recordingResponder(options.channel ? { channel: options.channel } : {});

@@ -70,6 +70,18 @@ export function fixtureCommands() {
     },
   });
 
+  const replies = defineCommand({
+    name: 'replies',
+    summary: 'Answers the caller n times, privately (test fixture)',
+    usage: 'replies <n>',
+    params: { positionals: ['n'] },
+    args: z.object({ n: z.coerce.number().int().min(1).max(20) }),
+    run: async (a, ctx) => {
+      for (let i = 1; i < a.n; i++) await ctx.reply({ text: `reply ${i} of ${a.n}` });
+      return { text: `reply ${a.n} of ${a.n}` };
+    },
+  });
+
   const form = defineCommand({
     name: 'form',
     summary: 'Asks for a name in a form when it is missing (test fixture)',
@@ -112,7 +124,7 @@ export function fixtureCommands() {
   });
 
   return {
-    commands: [drain, slow, progress, form, offer],
+    commands: [drain, slow, progress, replies, form, offer],
     runs,
     /** Lets `slow` finish. */
     release: () => {

@@ -49,6 +49,7 @@ export function recordingNotifier(): Notifier & {
       // The message may have been posted by a responder rather than by this notifier.
       at(ref)?.updates.push(message);
       updates.push({ ref, message });
+      return ref;
     },
     direct: async (to, message) => {
       directs.push({ email: to.email, message });

@@ -31,18 +31,22 @@ export interface ReleaseWorld {
   close(): Promise<void>;
 }
 
+export interface ReleaseSimulators {
+  github: GitHubSimulator;
+  argocd: ArgoCdSimulator;
+  orders: SimPullRequest[];
+  platform: SimPullRequest[];
+}
+
+/** The tokens the release simulators take (GITHUB_TOKEN, ARGOCD_TOKEN). */
+export const RELEASE_ENV = { GITHUB_TOKEN: 'ghs-test', ARGOCD_TOKEN: 'argo-test' };
+
 /**
  * Two repositories on the GitHub simulator — acme/orders (one service) and acme/platform (a
- * monorepo of ingest and catalog) — with pull requests merged before and after SINCE; their
- * Argo CD applications; and the real app with the release workers running.
+ * monorepo of ingest and catalog) — with pull requests merged before and after SINCE, and their
+ * Argo CD applications; started.
  */
-export async function startReleaseWorld(
-  options: {
-    config?: Record<string, unknown>;
-    /** A Jira (simulator) for the release's tracker steps; `release.jira` comes with `config`. */
-    jira?: { url: string; email: string; token: string };
-  } = {},
-): Promise<ReleaseWorld> {
+export async function startReleaseSimulators(): Promise<ReleaseSimulators> {
   const github = new GitHubSimulator({ token: 'ghs-test' });
   // Argo CD resolves the branch an auto-synced application follows in the same Git as GitHub's.
   const argocd = new ArgoCdSimulator({
@@ -109,7 +113,24 @@ export async function startReleaseWorld(
     });
   await github.start();
   await argocd.start();
-  const fixture = createFixture({
+  return { github, argocd, orders, platform };
+}
+
+/**
+ * The release's configuration folder: the three services, their owners and stakeholder channels
+ * (by name, as people write them), release managers, and `config` over the release settings.
+ */
+export function releaseFixture(
+  sims: ReleaseSimulators,
+  options: {
+    config?: Record<string, unknown>;
+    jira?: { url: string; email: string };
+    /** Settings beside `release` (slack, …). */
+    top?: Record<string, unknown>;
+  } = {},
+): Fixture {
+  const { github, argocd } = sims;
+  return createFixture({
     directory: {
       ...standardDirectory,
       groups: [...standardDirectory.groups, { id: 'release-managers', members: ['ada@example.com'] }],
@@ -132,6 +153,7 @@ export async function startReleaseWorld(
       github: { apiUrl: github.url },
       argocd: { url: argocd.url },
       ...(options.jira ? { jira: { url: options.jira.url, email: options.jira.email, timeout: '2s' } } : {}),
+      ...options.top,
       release: {
         channel: '#releases',
         managers: 'file:release-managers',
@@ -170,12 +192,27 @@ export async function startReleaseWorld(
       },
     },
   });
+}
+
+/** The release simulators and the real app with the release workers running. */
+export async function startReleaseWorld(
+  options: {
+    config?: Record<string, unknown>;
+    /** A Jira (simulator) for the release's tracker steps; `release.jira` comes with `config`. */
+    jira?: { url: string; email: string; token: string };
+  } = {},
+): Promise<ReleaseWorld> {
+  const sims = await startReleaseSimulators();
+  const { github, argocd, orders, platform } = sims;
+  const fixture = releaseFixture(sims, {
+    ...(options.config ? { config: options.config } : {}),
+    ...(options.jira ? { jira: options.jira } : {}),
+  });
   const database = await createTestDatabase();
   const notifier = recordingNotifier();
   const app = await startTestApp(fixture, database, {
     env: {
-      GITHUB_TOKEN: 'ghs-test',
-      ARGOCD_TOKEN: 'argo-test',
+      ...RELEASE_ENV,
       ...(options.jira ? { JIRA_API_TOKEN: options.jira.token } : {}),
     },
     notifier,

@@ -25,6 +25,13 @@ import { createFixture, type Fixture, standardDirectory } from './fixture.ts';
 
 export const RELEASE_CHANNEL = 'C0RELEASES';
 export const STAKEHOLDER_CHANNELS = ['C0SALESOPS', 'C0CONSUMER', 'C0PARTNERS'] as const;
+/** The channels' names in the workspace. */
+const CHANNEL_NAMES: Record<string, string> = {
+  [RELEASE_CHANNEL]: 'releases',
+  C0SALESOPS: 'sales-ops',
+  C0CONSUMER: 'data-consumers',
+  C0PARTNERS: 'partners',
+};
 const MANAGER = 'ada@example.com';
 const OWNER = 'grace@example.com';
 const SINCE = '2026-11-02';
@@ -44,7 +51,10 @@ export interface ReleaseDayOptions {
   scale?: { repositories: number; prs: number; jiraKeys: number };
   /** Run the release workers (the watcher, the Jira job); off, a test runs the looks itself. */
   workers?: boolean;
-  /** The notifier's pace per channel (Slack's one a second unless a test shortens it). */
+  /**
+   * The notifier's pace per channel (Slack's one a second unless a test shortens it; shorter is
+   * faster than Slack allows, so the simulator's rate limits are then off).
+   */
   postIntervalMs?: number;
 }
 
@@ -109,7 +119,8 @@ export async function startReleaseDay(options: ReleaseDayOptions): Promise<Relea
   jira.sim.latencyMs = options.latencyMs;
   slack.latencyMs = options.latencyMs;
   for (const id of [RELEASE_CHANNEL, ...STAKEHOLDER_CHANNELS])
-    slack.addChannel({ id, name: id.toLowerCase(), botMember: true });
+    slack.addChannel({ id, name: CHANNEL_NAMES[id] ?? id.toLowerCase(), botMember: true });
+  if (options.postIntervalMs !== undefined && options.postIntervalMs < 1000) slack.enforceRateLimits = false;
   for (const u of standardDirectory.users)
     slack.addUser({ id: u.slackId, name: u.email.split('@')[0] ?? u.email, email: u.email });
 

@@ -1,5 +1,5 @@
 import { createHmac, randomUUID } from 'node:crypto';
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
 import { type LoadedConfig, loadConfig } from '../../bot/config/loadConfig.ts';
 import { type RunningBot, serveSlack } from '../../bot/serve.ts';
 import type { Command } from '../../pipeline/defineCommand.ts';
@@ -27,13 +27,13 @@ export function slackWithPeople(): SlackSimulator {
 export async function startSlackBot(
   fixture: Fixture,
   database: TestDatabase,
-  options: { extraCommands?: Command[] } = {},
+  options: { extraCommands?: Command[]; env?: Record<string, string>; log?: Logger } = {},
 ): Promise<RunningBot> {
   const loaded = loadConfig({ path: fixture.configPath, env: {} });
   const bot = await serveSlack({
     loaded,
-    env: { DATABASE_URL: database.url },
-    log: pino({ level: 'silent' }),
+    env: { ...options.env, DATABASE_URL: database.url },
+    log: options.log ?? pino({ level: 'silent' }),
     settings: { botToken: SANDBOX_BOT_TOKEN, signingSecret: SIGNING_SECRET, appToken: undefined },
     port: 0,
     host: '127.0.0.1',
@@ -125,7 +125,7 @@ export class FakeSlack {
     channel = 'C0OPS',
   ): { body: string; responseId: string; triggerId: string } {
     const responseId = randomUUID();
-    const triggerId = `${Date.now()}.1.${randomUUID().slice(0, 8)}`;
+    const triggerId = this.sim.triggerId();
     const body = new URLSearchParams({
       token: 'deprecated-verification-token',
       team_id: 'T0SANDBOX',
@@ -185,7 +185,7 @@ export class FakeSlack {
         channel_id: channel,
         is_ephemeral: input.ephemeral ?? false,
       },
-      trigger_id: `${Date.now()}.1.${randomUUID().slice(0, 8)}`,
+      trigger_id: this.sim.triggerId(),
       team: { id: 'T0SANDBOX', domain: 'sandbox' },
       channel: { id: channel, name: this.sim.channels.get(channel)?.name ?? 'unknown' },
       response_url: this.sim.responseUrl(responseId),
@@ -213,7 +213,7 @@ export class FakeSlack {
       user: { id: user, username: this.sim.users.get(user)?.name ?? 'someone', team_id: 'T0SANDBOX' },
       api_app_id: 'A0DPBOT',
       token: 'deprecated-verification-token',
-      trigger_id: `${Date.now()}.1.${randomUUID().slice(0, 8)}`,
+      trigger_id: this.sim.triggerId(),
       view: { id: 'V0001', team_id: 'T0SANDBOX', type: 'modal', hash: 'h', ...view },
     };
     const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();

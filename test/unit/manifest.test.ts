@@ -28,7 +28,13 @@ describe('Slack app manifests', () => {
     for (const m of [http, socket]) {
       expect(m.features.slash_commands.map((c) => c.command)).toEqual([command]);
       expect(m.features.app_home.home_tab_enabled).toBe(true);
-      expect(m.settings.event_subscriptions.bot_events).toEqual(['app_home_opened', 'user_change']);
+      expect(m.settings.event_subscriptions.bot_events).toEqual([
+        'app_home_opened',
+        'user_change',
+        // A renamed channel: a configured name is looked up again.
+        'channel_rename',
+        'group_rename',
+      ]);
       expect(m.oauth_config.scopes.bot).toEqual(
         expect.arrayContaining([
           'commands',

@@ -1,7 +1,9 @@
 import { createHash, randomUUID } from 'node:crypto';
-import type { App, BlockAction, RespondFn } from '@slack/bolt';
+import type { App, BlockAction } from '@slack/bolt';
+import type { ModalView } from '@slack/types';
 import { actionKind, type MessageHandle } from '../../../pipeline/message.ts';
 import { accessVersionOf } from '../accessVersion.ts';
+import { openModal } from '../openModal.ts';
 import type { SlackDeps } from '../slackDeps.ts';
 import { SlackResponder } from '../slackResponder.ts';
 
@@ -14,7 +16,7 @@ function actionValue(action: Element): string | undefined {
 }
 
 /** The message a button sat on: updated in place when the click settles it (Confirmed by …). */
-function sourceOf(body: BlockAction, respond: RespondFn, deps: SlackDeps): MessageHandle | undefined {
+function sourceOf(body: BlockAction, responder: SlackResponder, deps: SlackDeps): MessageHandle | undefined {
   const container = body.container as {
     type?: string;
     message_ts?: string;
@@ -22,15 +24,14 @@ function sourceOf(body: BlockAction, respond: RespondFn, deps: SlackDeps): Messa
     is_ephemeral?: boolean;
   };
   if (container.type !== 'message' || !container.message_ts || !container.channel_id) return undefined;
-  if (container.is_ephemeral) {
-    return {
-      update: async (m) => {
-        await respond({ replace_original: true, text: m.text, ...(m.blocks ? { blocks: m.blocks } : {}) });
-      },
-    };
-  }
+  if (container.is_ephemeral) return { update: (m) => responder.replaceOriginal(m) };
   const ref = { channel: container.channel_id, ts: container.message_ts };
-  return { ref, update: (m) => deps.notifier.update(ref, m) };
+  return {
+    ref,
+    update: async (m) => {
+      await deps.notifier.update(ref, m);
+    },
+  };
 }
 
 /** Every dpbot button (`dp.*`) goes into the pipeline as the person who clicked. */
@@ -45,13 +46,14 @@ export function registerActions(app: App, deps: SlackDeps): void {
       const value = actionValue(action);
       const channel = body.channel?.id ?? (body.container as { channel_id?: string }).channel_id ?? null;
       const requestId = randomUUID();
+      const log = deps.log.child({ requestId, user: body.user.id, command: action.action_id });
       const responder = new SlackResponder({
         notifier: deps.notifier,
         client,
         channel,
         userId: body.user.id,
         respond,
-        log: deps.log.child({ requestId, user: body.user.id, command: action.action_id }),
+        log,
       });
       if (value === undefined) {
         await responder.send({
@@ -69,7 +71,7 @@ export function registerActions(app: App, deps: SlackDeps): void {
           ),
         )
         .digest('hex');
-      const source = sourceOf(body, respond, deps);
+      const source = sourceOf(body, responder, deps);
       await deps.pipeline.handleAction({
         requestId,
         entry: 'button',
@@ -81,11 +83,7 @@ export function registerActions(app: App, deps: SlackDeps): void {
         buttonKey,
         ...(source ? { source } : {}),
         ...(body.trigger_id
-          ? {
-              openModal: async (view) => {
-                await client.views.open({ trigger_id: body.trigger_id, view });
-              },
-            }
+          ? { openModal: (view: ModalView) => openModal(client, body.trigger_id, view, log) }
           : {}),
       });
     },

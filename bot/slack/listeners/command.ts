@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { App } from '@slack/bolt';
 import { accessVersionOf } from '../accessVersion.ts';
 import { withDeadline } from '../deadline.ts';
+import { openModal } from '../openModal.ts';
 import type { SlackDeps } from '../slackDeps.ts';
 import { decodeSlackText, SlackResponder } from '../slackResponder.ts';
 import { toResponse } from '../toResponse.ts';
@@ -41,9 +42,7 @@ export function registerCommand(app: App, deps: SlackDeps): void {
         channel: command.channel_id,
         responder,
         ack: deadline.ack,
-        openModal: async (view) => {
-          await client.views.open({ trigger_id: command.trigger_id, view });
-        },
+        openModal: (view) => openModal(client, command.trigger_id, view, log),
       });
     } finally {
       deadline.cancel();

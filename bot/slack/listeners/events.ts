@@ -4,7 +4,7 @@ import { NotAllowedError } from '../../../core/errors.ts';
 import { homeView, strangerHomeView } from '../../views/home.ts';
 import type { SlackDeps } from '../slackDeps.ts';
 
-/** App Home, and identity changes (a deactivated account is forgotten at once). */
+/** App Home, identity changes (a deactivated account is forgotten at once), renamed channels. */
 export function registerEvents(app: App, deps: SlackDeps): void {
   app.event('app_home_opened', async ({ event, client }) => {
     if (event.tab !== 'home') return;
@@ -30,5 +30,13 @@ export function registerEvents(app: App, deps: SlackDeps): void {
 
   app.event('user_change', async ({ event }) => {
     deps.profiles.forget(event.user.id);
+  });
+
+  // A renamed channel: configured names are looked up again (the name may now be another's).
+  app.event('channel_rename', async ({ event }) => {
+    deps.notifier.directory.forget(event.channel.id);
+  });
+  app.event('group_rename', async ({ event }) => {
+    deps.notifier.directory.forget(event.channel.id);
   });
 }

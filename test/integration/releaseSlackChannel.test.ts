@@ -1,0 +1,83 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, type TestDatabase } from '../support/db.ts';
+import { RELEASE_CHANNEL, type ReleaseDayWorld, startReleaseDay } from '../support/releaseDay.ts';
+
+// A release started before dpbot kept channel IDs has its channel stored as configured
+// (`#releases`): its messages keep being updated after the upgrade — chat.update gets the ID —
+// and the row is brought up to the ID. A service message deleted in Slack is posted anew, and
+// the release remembers the new one.
+
+const OWNER = 'grace@example.com';
+let database: TestDatabase;
+let world: ReleaseDayWorld;
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  world = await startReleaseDay({
+    databaseUrl: database.url,
+    latencyMs: 0,
+    settleMs: 1,
+    pollMs: 1000,
+    scale: { repositories: 2, prs: 12, jiraKeys: 2 },
+    workers: false,
+  });
+  const started = await world.run('release start --since 2026-11-02');
+  expect(started.outcome).toBe('ok');
+  await world.notifier.drained();
+}, 120_000);
+afterAll(async () => {
+  await world?.close();
+  await database?.drop();
+});
+
+const releaseRow = async () =>
+  (await database.query<{ channel: string; message_ts: string }>('SELECT channel, message_ts FROM releases'))
+    .rows[0];
+const threadOf = async (service: string) =>
+  (
+    await database.query<{ thread_ts: string }>('SELECT thread_ts FROM release_services WHERE service = $1', [
+      service,
+    ])
+  ).rows[0]?.thread_ts;
+
+describe('a release stored with its channel’s name', () => {
+  it('is still updated, by ID, and the row then holds the ID', async () => {
+    const before = await releaseRow();
+    expect(before?.channel).toBe(RELEASE_CHANNEL);
+    // As dpbot stored it before this change: the configured name.
+    await database.query("UPDATE releases SET channel = '#releases'");
+    world.slack.refused.length = 0;
+    const [first] = world.services;
+    const included = await world.run(`release include ${first?.name}`, OWNER);
+    expect(included.outcome).toBe('ok');
+    await world.notifier.drained();
+    const message = world.slack.messagesIn(RELEASE_CHANNEL).find((m) => m.ts === before?.message_ts);
+    expect(message?.text).toContain(`${first?.name}: `);
+    expect(message?.text).toMatch(new RegExp(`${first?.name}: \\d+ PRs, include by ${OWNER}`));
+    expect(world.slack.refused).toEqual([]);
+    expect(await releaseRow()).toEqual({ channel: RELEASE_CHANNEL, message_ts: before?.message_ts });
+  });
+
+  it('a service message deleted in Slack is posted anew, and the release keeps the new one', async () => {
+    const service = world.services[1]?.name ?? '';
+    const old = (await threadOf(service)) ?? '';
+    world.slack.deleteMessage(RELEASE_CHANNEL, old);
+    const included = await world.run(`release include ${service}`, OWNER);
+    expect(included.outcome).toBe('ok');
+    await world.notifier.drained();
+    const now = await threadOf(service);
+    expect(now).not.toBe(old);
+    const reposted = world.slack.messagesIn(RELEASE_CHANNEL).find((m) => m.ts === now);
+    expect(JSON.stringify(reposted?.blocks)).toContain(`included by ${OWNER}`);
+    // The next change updates the new message in place: nothing is posted again.
+    const posts = world.slack.callsByMethod().get('chat.postMessage') ?? 0;
+    expect((await world.run(`release skip ${service} --reason "not this week"`, OWNER)).outcome).toBe('ok');
+    await world.notifier.drained();
+    expect(await threadOf(service)).toBe(now);
+    expect(
+      JSON.stringify(world.slack.messagesIn(RELEASE_CHANNEL).find((m) => m.ts === now)?.blocks),
+    ).toContain('skipped by');
+    // The skip's reply in the thread is the one new post.
+    expect((world.slack.callsByMethod().get('chat.postMessage') ?? 0) - posts).toBe(1);
+  });
+});
