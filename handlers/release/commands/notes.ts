@@ -8,7 +8,7 @@ export const releaseNotes = defineCommand({
   name: 'release notes',
   summary: 'Show the release notes of a release (the current or latest one by default)',
   usage: 'release notes [id] [service=<name>]',
-  examples: ['release notes', 'release notes 12', 'release notes 12 service=orders-api'],
+  examples: ['release notes', 'release notes 1', 'release notes 1 service=orders-api'],
   params: { positionals: ['id'], keyValues: ['service'] },
   args: z.object({ id: releaseId.optional(), service: z.string().min(1).optional() }),
   action: 'release.read',

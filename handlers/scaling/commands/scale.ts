@@ -299,8 +299,8 @@ export const scale = defineCommand({
   usage: SCALE_USAGE,
   examples: [
     'scale team-x 8 --for 2h --reason "backfill lag"',
-    'scale team-x 4',
     'scale team-x --revert',
+    'scale team-x 6',
     'scale team-y 6 --hpa-min --for 1h',
   ],
   description:
