@@ -1,5 +1,7 @@
 import type { ModalView } from '@slack/types';
 import type { App } from '../../bot/app.ts';
+import { directoryPeople } from '../../bot/cli/console.ts';
+import { whoIs } from '../../bot/console/console.ts';
 import { renderMessage } from '../../bot/console/renderText.ts';
 import type { Outcome } from '../../pipeline/invocation.ts';
 import type { Message } from '../../pipeline/message.ts';
@@ -33,11 +35,11 @@ export class SandboxSession {
     this.email = email;
   }
 
-  /** `.as <email>`: only someone the directory knows, as the console insists. */
-  async as(email: string): Promise<void> {
-    const known = await this.#app.services.access.findUser({ email });
-    if (!known) throw new Error(`.as ${email}: the directory does not know ${email}`);
-    this.email = email;
+  /** `.as <email or name>`, read as the console reads it: only someone the directory knows. */
+  async as(word: string): Promise<void> {
+    const next = await whoIs(word.toLowerCase(), directoryPeople(this.#app.services.access));
+    if ('problem' in next) throw new Error(`.as ${word}: ${next.problem}`);
+    this.email = next.email;
   }
 
   /** A line typed in the console (`.as …` or a command); with `slack`, as a slash command that may open a form. */
