@@ -16,9 +16,12 @@ export function readmeSection(heading: string): string {
   const start = lines.findIndex((l) => l.trim() === heading);
   if (start === -1) throw new Error(`the README has no heading "${heading}"`);
   const level = /^#+/.exec(heading)?.[0].length ?? 1;
-  const end = lines.findIndex(
-    (l, i) => i > start && /^#+ /.test(l) && (/^#+/.exec(l)?.[0].length ?? 0) <= level,
-  );
+  // A `#` at the start of a line inside a code block is a shell comment, not a heading.
+  let fenced = false;
+  const end = lines.findIndex((l, i) => {
+    if (l.startsWith('```')) fenced = !fenced;
+    return i > start && !fenced && /^#+ /.test(l) && (/^#+/.exec(l)?.[0].length ?? 0) <= level;
+  });
   return lines.slice(start + 1, end === -1 ? undefined : end).join('\n');
 }
 
