@@ -1,4 +1,4 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import {
   copyFileSync,
   existsSync,
@@ -16,7 +16,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig, parseYaml } from '../../bot/config/loadConfig.ts';
 import { projectRoot } from '../../core/paths.ts';
 import { KubernetesSimulator } from '../../sandbox/kubernetes/kubernetesSimulator.ts';
-import { runCli } from '../support/cli.ts';
+import { runCli, runShell } from '../support/cli.ts';
 import { createTestDatabase } from '../support/db.ts';
 import { codeBlocks, readmeSection } from '../support/readme.ts';
 
@@ -76,32 +76,6 @@ function freshCheckout(into: string): void {
   symlinkSync(join(root, 'node_modules'), join(into, 'node_modules'));
 }
 
-/** A line of a README code block, run by the shell as someone pasting it would, in `cwd`. */
-function shell(line: string, cwd: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('sh', ['-c', line], {
-      cwd,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, npm_config_update_notifier: 'false' },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d.toString();
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-    });
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`${line} did not finish in time\n${stdout}\n${stderr}`));
-    }, 60_000);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
-
 describe("the README's path 3, in a fresh checkout", () => {
   it('init runs as written, leaves the identical policy files alone, and its Next lines run as printed', async () => {
     freshCheckout(dir);
@@ -116,7 +90,7 @@ describe("the README's path 3, in a fresh checkout", () => {
     );
     const before = policies.map((p) => [readFileSync(p, 'utf8'), statSync(p).mtimeMs]);
 
-    const result = await shell(init ?? '', dir);
+    const result = await runShell(init ?? '', dir);
     expect(result.code, `${result.stdout}\n${result.stderr}`).toBe(0);
     expect(policies.map((p) => [readFileSync(p, 'utf8'), statSync(p).mtimeMs])).toEqual(before);
     for (const p of policies) expect(result.stdout).toContain(`unchanged ${p}`);
@@ -140,12 +114,12 @@ describe("the README's path 3, in a fresh checkout", () => {
     expect(next).toContain('GITHUB_TOKEN');
     expect(next).toContain('ARGOCD_TOKEN');
     for (const command of commands.slice(0, 2)) {
-      const ran = await shell(command, dir);
+      const ran = await runShell(command, dir);
       expect(ran.code, `${command}\n${ran.stdout}\n${ran.stderr}`).toBe(0);
     }
 
     // Run again, as written: everything is already as init would write it.
-    const again = await shell(init ?? '', dir);
+    const again = await runShell(init ?? '', dir);
     expect(again.code, again.stderr).toBe(0);
     expect(again.stdout).not.toContain('wrote ');
   }, 120_000);
