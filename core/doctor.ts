@@ -169,6 +169,8 @@ async function runOne(
     if (endpoint) {
       const found = await reached(endpoint, controller.signal);
       if (!found.reached) return found.finding;
+      // Out of time while connecting: the time bound has answered already; make no calls.
+      if (controller.signal.aborted) return [];
     }
     return check.run(controller.signal);
   })();
