@@ -1,5 +1,5 @@
 import { errorMessage } from '../core/errors.ts';
-import { didYouMean } from '../core/suggest.ts';
+import { nearOrContaining, suggestion } from '../core/suggest.ts';
 import type { AuditEntry } from '../db/stores/auditStore.ts';
 import { decide } from '../policies/decide.ts';
 import type { Acker } from './acker.ts';
@@ -60,7 +60,8 @@ function unknownMessage(named: NamedResource, commandAction: string | undefined,
     (name) =>
       action === undefined || decide(caller.grants, { action, resource: named.resource(name) }).allowed,
   );
-  const near = didYouMean(named.name, visible);
+  // A few edits away, or a part of the name (`orders` for orders-api): what a tired memory keeps.
+  const near = suggestion(nearOrContaining(named.name, visible, 2));
   const list =
     near === '' && visible.length > 0 && visible.length <= LISTED
       ? `; ${named.kind}s you may use: ${[...visible].sort().join(', ')}`

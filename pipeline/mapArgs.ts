@@ -1,4 +1,5 @@
 import { InputError } from '../core/errors.ts';
+import { nearestNames } from '../core/suggest.ts';
 import type { ParamSpec } from './defineCommand.ts';
 
 const camel = (name: string) => name.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
@@ -20,10 +21,27 @@ export function mapArgs(tokens: readonly string[], spec: ParamSpec, usage: strin
   const extra: string[] = [];
   const params: Record<string, string> = {};
   let position = 0;
+  // The text value just read (`--reason backfill`), for the hint when the words after it were
+  // meant to be part of it (`--reason backfill lag`).
+  let lastValue: { at: number; value: string; quoted: (text: string) => string } | undefined;
 
   const set = (name: string, value: unknown, shown: string) => {
     if (name in out) throw new InputError(`${shown} is given twice`, usage);
     out[name] = value;
+  };
+
+  /** `unexpected argument "lag"`, with how to quote it when it continues the value before it. */
+  const unexpected = (i: number, token: string): InputError => {
+    if (lastValue?.at !== i - 1) return new InputError(`unexpected argument "${token}"`, usage);
+    const words = [lastValue.value];
+    for (const next of tokens.slice(i)) {
+      if (next.startsWith('--') || KEY_VALUE.test(next)) break;
+      words.push(next);
+    }
+    return new InputError(
+      `unexpected argument "${token}": a value with spaces must be quoted, as in ${lastValue.quoted(words.join(' '))}`,
+      usage,
+    );
   };
 
   for (let i = 0; i < tokens.length; i++) {
@@ -34,8 +52,9 @@ export function mapArgs(tokens: readonly string[], spec: ParamSpec, usage: strin
       const kind = flags[flag];
       if (!kind) {
         const known = Object.keys(flags);
+        const near = nearestNames(flag, known, 1).map((f) => `--${f}`);
         throw new InputError(
-          `unknown option --${flag}${known.length ? ` (options: ${known.map((f) => `--${f}`).join(', ')})` : ''}`,
+          `unknown option --${flag}${known.length ? ` (options: ${known.map((f) => `--${f}`).join(', ')})` : ''}${near.length ? `; did you mean ${near.join(' or ')}?` : ''}`,
           usage,
         );
       }
@@ -59,11 +78,14 @@ export function mapArgs(tokens: readonly string[], spec: ParamSpec, usage: strin
         i++;
       }
       set(camel(flag), value, `--${flag}`);
+      lastValue = { at: i, value, quoted: (text) => `--${flag} "${text}"` };
       continue;
     }
     const kv = KEY_VALUE.exec(token);
     if (kv && keyNames.has(kv[1] as string)) {
-      set(kv[1] as string, kv[2], kv[1] as string);
+      const key = kv[1] as string;
+      set(key, kv[2], key);
+      lastValue = { at: i, value: kv[2] as string, quoted: (text) => `${key}="${text}"` };
       continue;
     }
     if (kv && anyKey) {
@@ -87,7 +109,7 @@ export function mapArgs(tokens: readonly string[], spec: ParamSpec, usage: strin
       extra.push(token);
       continue;
     }
-    throw new InputError(`unexpected argument "${token}"`, usage);
+    throw unexpected(i, token);
   }
   if (rest && extra.length) out[rest] = extra;
   if (anyKey) out.params = params;

@@ -28,7 +28,11 @@ export function parse(registry: PipelineDeps['registry'], text: string, stat: { 
   let command: Command | undefined;
   let raw: Record<string, unknown> = {};
   try {
-    const resolved = registry.resolve(tokenize(text));
+    const tokens = tokenize(text);
+    // A group's word alone (`release`) asks what the group offers: its help, not a refusal.
+    const [only] = tokens;
+    const asked = tokens.length === 1 && only && registry.group(only).length > 0 ? ['help', only] : tokens;
+    const resolved = registry.resolve(asked);
     command = resolved.command;
     stat.command = command.name;
     raw = mapArgs(resolved.rest, command.params, command.usage);

@@ -18,7 +18,7 @@ export interface PipelineDeps {
   pending: PendingStore;
   once: Pick<OnceStore, 'claim' | 'release'>;
   identity: CallerIdentity;
-  registry: Pick<CommandRegistry, 'resolve' | 'get'>;
+  registry: Pick<CommandRegistry, 'resolve' | 'get' | 'group'>;
   /** Updates the question of a request that expired unanswered. */
   notifier: Pick<Notifier, 'update'>;
   metrics: Pick<Metrics, 'commandFinished' | 'decision'>;

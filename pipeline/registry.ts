@@ -38,6 +38,12 @@ export class CommandRegistry {
     return [...this.#commands.values()].sort((a, b) => a.name.localeCompare(b.name));
   }
 
+  /** The commands of a group (`release` → release start, release ship, …); empty for any other word. */
+  group(word: string): Command[] {
+    const lower = word.toLowerCase();
+    return this.all().filter((c) => c.name.startsWith(`${lower} `));
+  }
+
   /**
    * Finds the command named by the first one or two words. Unknown names get the nearest known
    * ones as suggestions; a known group word (`task`) with an unknown second word lists the group.
@@ -51,7 +57,7 @@ export class CommandRegistry {
     const one = this.#commands.get(first);
     if (one) return { command: one, rest: tokens.slice(1) };
 
-    const group = this.all().filter((c) => c.name.startsWith(`${first} `));
+    const group = this.group(first);
     if (group.length > 0) {
       const names = group.map((c) => c.name);
       const near = second === undefined ? [] : nearestNames(`${first} ${second}`, names, 3);
@@ -66,11 +72,7 @@ export class CommandRegistry {
       this.all().map((c) => c.name),
       3,
     ).concat(
-      nearestNames(
-        first,
-        [...this.#commands.keys()].filter((n) => !n.includes(' ')),
-        3,
-      ),
+      nearestNames(first, [...new Set([...this.#commands.keys()].map((n) => n.split(' ')[0] ?? n))], 3),
     );
     const unique = [...new Set(near)].slice(0, 3);
     throw new InputError(

@@ -1,6 +1,7 @@
 import type { Command as Program } from 'commander';
 import { anySimulated } from '../../core/config/sandbox.ts';
 import { ConfigError } from '../../core/errors.ts';
+import type { AccessStore } from '../../db/stores/accessStore.ts';
 import { type App, createApp } from '../app.ts';
 import type { LoadedConfig } from '../config/loadConfig.ts';
 import { runConsole } from '../console/console.ts';
@@ -47,12 +48,22 @@ export async function consoleSession(cli: Cli, loaded: LoadedConfig, as: string 
       output: io.stdout,
       surface,
       interactive,
-      knownUser: async (email) => (await app.services.access.findUser({ email })) !== undefined,
+      people: directoryPeople(app.services.access),
     });
   } finally {
     await app.close();
     await sandbox?.stop();
   }
+}
+
+/** Whom a word names in the directory, for `.as`: an e-mail someone has, or the people of that name. */
+export function directoryPeople(
+  access: Pick<AccessStore, 'findUser' | 'usersNamed'>,
+): (word: string) => Promise<string[]> {
+  return async (word) => {
+    if (word.includes('@')) return (await access.findUser({ email: word })) ? [word] : [];
+    return (await access.usersNamed(word)).map((u) => u.email);
+  };
 }
 
 /** `dpbot console [--as <email>]` */

@@ -56,3 +56,14 @@ export function cliContext(program: Program, io: CliIo): Cli {
     logger: (loaded, level) => createLogger(io.env.LOG_LEVEL ?? level ?? loaded.config.log.level),
   };
 }
+
+/**
+ * How the person typed this program, so that the commands it tells them to run next run as
+ * printed: `npm run dpbot --` from a checkout (npm names the script it runs in
+ * npm_lifecycle_event), `dpbot` when the installed binary was run.
+ */
+export function selfCommand(env: Env): { dpbot: string; start: string } {
+  return env.npm_lifecycle_event === 'dpbot'
+    ? { dpbot: 'npm run dpbot --', start: 'npm start' }
+    : { dpbot: 'dpbot', start: 'dpbot start' };
+}

@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import type { Command as Program } from 'commander';
 import { stringify } from 'yaml';
@@ -8,7 +8,7 @@ import { projectRoot } from '../../core/paths.ts';
 import { TEAM_NAME } from '../../handlers/scaling/config.ts';
 import { exampleConfigPath, parseConfig, parseYaml } from '../config/loadConfig.ts';
 import { ADMIN_GROUPS } from '../sandbox/installer.ts';
-import { type Cli, Exit } from './context.ts';
+import { type Cli, Exit, selfCommand } from './context.ts';
 import {
   DIRECTORY_FILE,
   type InitAnswers,
@@ -224,6 +224,51 @@ function answeredFiles(answers: InitAnswers, configPath: string, policiesDir: st
   ]);
 }
 
+/** Whether a file already holds exactly this text. */
+function sameText(path: string, text: string): boolean {
+  return existsSync(path) && readFileSync(path, 'utf8') === text;
+}
+
+/** What a real system needs before `doctor` can pass: the settings init left as placeholders, and its secrets. */
+const TO_FILL: Record<System, { settings: string[]; secrets: string[] }> = {
+  kubernetes: { settings: ["kubernetes.kubeconfig (or KUBECONFIG) and each team's cluster"], secrets: [] },
+  argo: { settings: ['argo.url', 'argo.namespace'], secrets: ['ARGO_TOKEN'] },
+  argocd: { settings: ['argocd.url'], secrets: ['ARGOCD_TOKEN'] },
+  github: { settings: [], secrets: ['GITHUB_TOKEN'] },
+  jira: { settings: ['jira.url', 'jira.email'], secrets: ['JIRA_API_TOKEN'] },
+  catalog: { settings: ['datasets.catalog.url'], secrets: [] },
+  directory: { settings: ['directory.sources'], secrets: [] },
+};
+
+/**
+ * The lines after the files: what to fill in, then the commands to run, each as it runs here
+ * (`npm run dpbot -- doctor` in a checkout, `dpbot doctor` with the installed binary).
+ */
+function nextSteps(cli: Cli, configPath: string, answers: InitAnswers | undefined): string {
+  const self = selfCommand(cli.io.env);
+  const shown = relative(cli.io.cwd, configPath);
+  // ./dpbot.yaml is found without being named; any other file is passed along.
+  const config = shown === 'dpbot.yaml' ? '' : ` --config ${shown.startsWith('..') ? configPath : shown}`;
+  const real = SYSTEMS.filter((s) => answers?.real.has(s));
+  const settings = real.flatMap((s) => TO_FILL[s].settings);
+  const secrets = [
+    ...real.flatMap((s) => TO_FILL[s].secrets),
+    ...(answers?.database === 'url' ? ['DATABASE_URL'] : []),
+  ];
+  const fill = [
+    settings.length ? `fill in ${settings.join(', ')} in ${shown}` : '',
+    secrets.length ? `export ${secrets.join(', ')}` : '',
+  ].filter(Boolean);
+  return [
+    'Next:',
+    ...(fill.length ? [`  first ${fill.join(' and ')}; then`] : []),
+    `  ${self.dpbot}${config} config check`,
+    `  ${self.dpbot}${config} policies check --offline`,
+    `  ${self.dpbot}${config} doctor`,
+    `  ${self.start}${config ? `${self.start.startsWith('npm') ? ' --' : ''}${config}` : ''}`,
+  ].join('\n');
+}
+
 /** `dpbot init` */
 export function registerInit(program: Program, cli: Cli): void {
   program
@@ -242,26 +287,30 @@ export function registerInit(program: Program, cli: Cli): void {
     .action(async (opts: InitOptions) => {
       const configPath = resolve(cli.io.cwd, opts.out);
       const policiesDir = join(dirname(configPath), 'policies');
-      let files: Map<string, string>;
       const interactive = !answered(opts) && (opts.ask === true || cli.io.stdin.isTTY === true);
-      if (interactive || answered(opts)) {
-        files = answeredFiles(answersFrom(interactive ? await ask(cli) : opts), configPath, policiesDir);
-      } else {
-        files = sandboxFiles(policiesDir);
-      }
+      // No terminal and no flags: the sandbox configuration, every system simulated.
+      const answers =
+        interactive || answered(opts) ? answersFrom(interactive ? await ask(cli) : opts) : undefined;
+      const files = answers ? answeredFiles(answers, configPath, policiesDir) : sandboxFiles(policiesDir);
       const written = new Map([...files].map(([path, text]) => [path === '' ? configPath : path, text]));
-      const existing = [...written.keys()].filter((path) => existsSync(path));
-      if (existing.length > 0 && !opts.force) {
-        for (const path of existing) cli.err(`dpbot init: ${path} exists; pass --force to overwrite it`);
+      // A file that already says what init would write (the checkout's own grant files) is
+      // left alone; only one that says something else needs --force.
+      const unchanged = new Set([...written].filter(([path, text]) => sameText(path, text)).map(([p]) => p));
+      const differing = [...written.keys()].filter((path) => !unchanged.has(path) && existsSync(path));
+      if (differing.length > 0 && !opts.force) {
+        for (const path of differing)
+          cli.err(`dpbot init: ${path} exists and says something else; pass --force to overwrite it`);
         throw new Exit(1);
       }
       for (const [path, text] of written) {
+        if (unchanged.has(path)) {
+          cli.out(`unchanged ${path}`);
+          continue;
+        }
         mkdirSync(dirname(path), { recursive: true });
         writeFileSync(path, text);
         cli.out(`wrote ${path}`);
       }
-      cli.out(
-        `Next: dpbot --config ${configPath} config check, then policies check, then doctor (every connection and permission).`,
-      );
+      cli.out(nextSteps(cli, configPath, answers));
     });
 }

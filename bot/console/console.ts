@@ -14,8 +14,12 @@ export interface ConsoleOptions {
   interactive: boolean;
   /** Shared with the notifier, so buttons on background messages can be pressed too. */
   surface?: ConsoleSurface;
-  /** Whether the directory knows this e-mail; `.as` refuses one it does not, rather than act as nobody. */
-  knownUser?: (email: string) => Promise<boolean>;
+  /**
+   * The directory's people a word names: the e-mail itself when someone has it, else everyone
+   * called that (`grace`, as `audit grace` reads it). `.as` refuses a word that names nobody,
+   * rather than act as nobody.
+   */
+  people?: (word: string) => Promise<string[]>;
 }
 
 const BANNER = `dpbot console — type a command as you would after /dp (try "help"), a button's number to press it,
@@ -70,11 +74,10 @@ export async function runConsole(options: ConsoleOptions): Promise<void> {
       if (line === 'exit' || line === 'quit' || line === '.quit') break;
       if (line !== '') {
         if (line === '.as' || line.startsWith('.as ')) {
-          const next = line.slice(3).trim().toLowerCase();
-          const problem = await asProblem(next, options.knownUser);
-          if (problem) write(`${problem} Still acting as ${as}.`);
+          const next = await whoIs(line.slice(3).trim().toLowerCase(), options.people);
+          if ('problem' in next) write(`${next.problem} Still acting as ${as}.`);
           else {
-            as = next;
+            as = next.email;
             write(`Acting as ${as}.`);
           }
         } else if (/^\d+$/.test(line)) {
@@ -117,11 +120,24 @@ export async function runConsole(options: ConsoleOptions): Promise<void> {
   }
 }
 
-async function asProblem(email: string, knownUser: ConsoleOptions['knownUser']): Promise<string | undefined> {
-  if (email === '') return 'Usage: .as <email>, for example .as ada@example.com.';
-  if (!/^[^@\s]+@[^@\s]+$/.test(email))
-    return `"${email}" is not an e-mail address: .as <email>, for example .as ada@example.com.`;
-  if (knownUser && !(await knownUser(email)))
-    return `No one in the directory has the e-mail ${email}: check the address, or run "access status" to see the directory sources.`;
-  return undefined;
+/** Whom `.as <word>` names: an e-mail the directory knows, or the one person it knows by that name. */
+export async function whoIs(
+  word: string,
+  people: ConsoleOptions['people'],
+): Promise<{ email: string } | { problem: string }> {
+  if (word === '') return { problem: 'Usage: .as <email>, for example .as ada@example.com.' };
+  const email = word.includes('@');
+  if (email && !/^[^@\s]+@[^@\s]+$/.test(word))
+    return { problem: `"${word}" is not an e-mail address: .as <email>, for example .as ada@example.com.` };
+  if (!people) return email ? { email: word } : { problem: `"${word}" is not an e-mail address.` };
+  const found = await people(word);
+  const [only] = found;
+  if (only !== undefined && found.length === 1) return { email: only };
+  if (found.length > 1)
+    return { problem: `"${word}" could be ${found.join(', ')}: give the e-mail, as in .as ${found[0]}.` };
+  return {
+    problem: email
+      ? `No one in the directory has the e-mail ${word}: check the address, or run "access status" to see the directory sources.`
+      : `No one in the directory is called "${word}": give their e-mail, as in .as ada@example.com.`,
+  };
 }

@@ -45,10 +45,12 @@ export function argoCdChecks(ctx: DoctorContext): DoctorCheck[] {
   if (!client) return [];
   const account = client.whoAmI();
   account.catch(() => undefined);
+  const endpoint = { url: config.argocd.url, setting: 'argocd.url', name: 'Argo CD' };
   return [...apps].map(([app, setting]) => ({
     system: SYSTEM,
     subject: app,
     simulated,
+    endpoint,
     run: async () => {
       const who = (await account) ?? "dpbot's account";
       let project: string;

@@ -53,6 +53,7 @@ export function argoChecks(ctx: DoctorContext): DoctorCheck[] {
     );
   const client = argoClientFromConfig(config.argo, { env: ctx.env, log: ctx.log });
   if (!client) return [];
+  const endpoint = { url: config.argo.url, setting: 'argo.url', name: 'argo-server' };
   return config.tasks.map((configured, i) => {
     const task = withTeamChoices(configured, config);
     const namespace = task.namespace ?? config.argo.namespace;
@@ -63,6 +64,7 @@ export function argoChecks(ctx: DoctorContext): DoctorCheck[] {
       system: SYSTEM,
       subject: `task ${task.name}`,
       simulated,
+      endpoint,
       run: async () => {
         const where = kind === 'WorkflowTemplate' ? ` in namespace ${namespace}` : '';
         const findings: Finding[] = [];

@@ -110,7 +110,13 @@ export function doctorChecks(input: DoctorInput): DoctorCheck[] {
     .flatMap(([, plan]) => plan());
 }
 
+/** Proxy settings some HTTP clients honour: with one set, a direct connection proves nothing. */
+const PROXY_VARIABLES = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy', 'ALL_PROXY', 'all_proxy'];
+
 /** Runs every check with the credentials dpbot uses; see core/doctor.ts for the report. */
 export function runDoctor(input: DoctorInput): Promise<DoctorReport> {
-  return runChecks(doctorChecks(input), { timeoutMs: input.timeoutMs });
+  return runChecks(doctorChecks(input), {
+    timeoutMs: input.timeoutMs,
+    probeEndpoints: !PROXY_VARIABLES.some((name) => input.env[name]),
+  });
 }

@@ -115,10 +115,12 @@ export function githubChecks(ctx: DoctorContext): DoctorCheck[] {
     refused: 'GitHub refused GITHUB_TOKEN (Bad credentials): set it to a valid, unexpired token',
     unreachable: 'check github.apiUrl and that GitHub answers from where dpbot runs',
   });
+  const endpoint = { url: config.github.apiUrl, setting: 'github.apiUrl', name: 'GitHub' };
   const tokenCheck: DoctorCheck = {
     system: SYSTEM,
     subject: 'token',
     simulated,
+    endpoint,
     run: async () => {
       const r = await report;
       const kind: Finding = r.scopes
@@ -139,6 +141,7 @@ export function githubChecks(ctx: DoctorContext): DoctorCheck[] {
         system: SYSTEM,
         subject: repository,
         simulated,
+        endpoint,
         run: async () => repositoryFindings(client, repository, (await report).scopes, releases),
         onError,
       }),

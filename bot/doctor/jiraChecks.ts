@@ -73,10 +73,12 @@ export function jiraChecks(ctx: DoctorContext): DoctorCheck[] {
   const client = jiraClientFromConfig(config.jira, { env: ctx.env, log: ctx.log });
   if (!client) return [];
   const account = config.jira.email ?? 'the account of JIRA_API_TOKEN';
+  const endpoint = { url: config.jira.url, setting: 'jira.url', name: 'Jira' };
   return [...projects].map(([project, { keys, settings }]) => ({
     system: SYSTEM,
     subject: `project ${project}`,
     simulated,
+    endpoint,
     run: async () => {
       try {
         await client.getProject(project);

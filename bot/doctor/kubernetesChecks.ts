@@ -151,7 +151,10 @@ export function kubernetesChecks(ctx: DoctorContext): DoctorCheck[] {
       : {
           status: 'fail',
           message: errorMessage(error),
-          fix: "make sure the clusters answer dpbot's credentials",
+          // No connection at all is about the address; an answer that refused is about the credentials.
+          fix: /cannot reach/.test(errorMessage(error))
+            ? "start the cluster's API server there, or correct the cluster's server in the kubeconfig (kubernetes.kubeconfig, or KUBECONFIG), and make sure dpbot can reach it; then run dpbot doctor again"
+            : "make sure the clusters answer dpbot's credentials",
         };
   const checks: DoctorCheck[] = [];
   config.teams.forEach((team, i) => {

@@ -1,4 +1,4 @@
-import { WebClient } from '@slack/web-api';
+import { ErrorCode, WebClient } from '@slack/web-api';
 import { readSecret } from '../../core/config/secrets.ts';
 import type { DoctorCheck, Finding } from '../../core/doctor.ts';
 import { isSlackError, slackError } from '../../integrations/slack/slackErrors.ts';
@@ -73,6 +73,11 @@ export function slackChecks(ctx: DoctorContext): DoctorCheck[] {
     // A rate-limited answer is a finding, not a reason to wait minutes.
     rejectRateLimitedCalls: true,
   });
+  const endpoint = {
+    url: ctx.config.slack.apiUrl ?? 'https://slack.com/api/',
+    setting: 'slack.apiUrl',
+    name: "Slack's Web API",
+  };
   const auth = client.auth.test();
   // Every check below reads the same answer; one that fails is reported by the first check.
   auth.catch(() => undefined);
@@ -81,6 +86,7 @@ export function slackChecks(ctx: DoctorContext): DoctorCheck[] {
     system: SYSTEM,
     subject: 'token',
     simulated,
+    endpoint,
     run: async () => {
       const answer = await auth;
       return {
@@ -88,16 +94,25 @@ export function slackChecks(ctx: DoctorContext): DoctorCheck[] {
         message: `auth.test: bot ${answer.user ?? '?'} in workspace ${answer.team ?? '?'} (${answer.team_id ?? '?'})`,
       };
     },
-    onError: (error) => ({
-      status: 'fail',
-      message: `auth.test refused the token (${slackError(error)})`,
-      fix: 'set SLACK_BOT_TOKEN to the Bot User OAuth Token (xoxb-…) on the app’s OAuth & Permissions page, installed in this workspace',
-    }),
+    // Slack's own answer is about the token; a request that got none is about the way to Slack.
+    onError: (error) =>
+      (error as { code?: string }).code === ErrorCode.PlatformError
+        ? {
+            status: 'fail',
+            message: `auth.test refused the token (${slackError(error)})`,
+            fix: 'set SLACK_BOT_TOKEN to the Bot User OAuth Token (xoxb-…) on the app’s OAuth & Permissions page, installed in this workspace',
+          }
+        : {
+            status: 'fail',
+            message: `auth.test got no answer from ${endpoint.url} (${slackError(error)})`,
+            fix: "check slack.apiUrl (unset: Slack's own) and that dpbot can reach it from where it runs, then run dpbot doctor again",
+          },
   };
   const scopesCheck: DoctorCheck = {
     system: SYSTEM,
     subject: 'scopes',
     simulated,
+    endpoint,
     run: async () => {
       const granted = (await auth).response_metadata?.scopes;
       if (!granted)
@@ -118,12 +133,17 @@ export function slackChecks(ctx: DoctorContext): DoctorCheck[] {
         fix: `add ${scope} ${APP_SCOPES_FIX}`,
       }));
     },
-    onError: () => ({ status: 'fail', message: 'scopes unknown: auth.test failed (see the token line)' }),
+    onError: () => ({
+      status: 'fail',
+      message: 'scopes unknown: auth.test failed (see the token line)',
+      fix: 'fix the token first (the token line says how), then run dpbot doctor again',
+    }),
   };
   const channelsCheck: DoctorCheck = {
     system: SYSTEM,
     subject: 'channels',
     simulated,
+    endpoint,
     run: async (signal) => {
       if (channels.length === 0)
         return notConfigured('no slack.channels, release.channel or stakeholder channels');

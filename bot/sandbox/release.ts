@@ -56,15 +56,30 @@ export function demoRepositories(now: Date): { orders: SimPullRequest[]; platfor
 const deployedBefore = (prs: SimPullRequest[], cutoff: Date) =>
   prs.filter((p) => p.mergedAt < cutoff).at(-1)?.mergeCommit ?? 'root';
 
-/** GitHub with the demo repositories (token sandbox-github-token). */
+/** The tag of the release before dpbot's: what Argo CD runs in the sandbox (`release start --since v1.4.0`). */
+const DEMO_LAST_TAG = 'v1.4.0';
+
+/** A week ago, the demo services were last deployed: what Argo CD runs and the last tag names. */
+const lastDeployed = (now: Date) => new Date(now.getTime() - 7 * DAY);
+
+/**
+ * GitHub with the demo repositories (token sandbox-github-token), each tagged DEMO_LAST_TAG at
+ * the commit Argo CD runs.
+ */
 export const githubSandboxPart: SandboxPart = {
   name: 'GitHub',
   system: 'github',
   async start({ now }) {
     const { orders, platform } = demoRepositories(now);
     const sim = new GitHubSimulator({ token: 'sandbox-github-token' });
-    sim.addRepository(buildRepository('acme/orders', orders));
-    sim.addRepository(buildRepository('acme/platform', platform));
+    for (const [name, prs] of [
+      ['acme/orders', orders],
+      ['acme/platform', platform],
+    ] as const) {
+      const repository = buildRepository(name, prs);
+      repository.tags.set(DEMO_LAST_TAG, deployedBefore(prs, lastDeployed(now)));
+      sim.addRepository(repository);
+    }
     await sim.start();
     return {
       configure: (config: Config) => {
@@ -87,7 +102,7 @@ export const argoCdSandboxPart: SandboxPart = {
   system: 'argocd',
   async start({ now }) {
     const { orders, platform } = demoRepositories(now);
-    const cutoff = new Date(now.getTime() - 7 * DAY);
+    const cutoff = lastDeployed(now);
     const sim = new ArgoCdSimulator({
       token: 'sandbox-argocd-token',
       // The sandbox's GitHub builds main from the same pull requests: Argo CD resolves it alike.

@@ -3,7 +3,7 @@ import type { CommandRegistry } from '../../pipeline/registry.ts';
 
 /** What the help capability needs: the commands there are, to list and explain them. */
 export interface HelpDeps {
-  registry: Pick<CommandRegistry, 'all' | 'resolve'>;
+  registry: Pick<CommandRegistry, 'all' | 'resolve' | 'group'>;
   /** While any system behind dpbot is simulated: which are and which are real (help says so first). */
   sandboxNote: string | undefined;
 }

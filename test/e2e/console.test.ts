@@ -23,7 +23,7 @@ describe('dpbot console, scripted through standard input', () => {
       'help',
       'whoami',
       '.as',
-      '.as linus',
+      '.as linux',
       '.as nobody@example.com',
       '.as linus@example.com',
       'audit',
@@ -43,7 +43,10 @@ describe('dpbot console, scripted through standard input', () => {
     expect(out).toContain(
       'Usage: .as <email>, for example .as ada@example.com. Still acting as ada@example.com.',
     );
-    expect(out).toContain('"linus" is not an e-mail address');
+    // A word is a name the directory may know (issue 28: `.as grace` resolves like `audit grace`).
+    expect(out).toContain(
+      'No one in the directory is called "linux": give their e-mail, as in .as ada@example.com. Still acting as ada@example.com.',
+    );
     expect(out).toContain(
       'No one in the directory has the e-mail nobody@example.com: check the address, or run "access status" to see the directory sources. Still acting as ada@example.com.',
     );
@@ -72,6 +75,22 @@ describe('dpbot console, scripted through standard input', () => {
       { email: 'linus@example.com', command: 'who-can', kind: 'attempt', decision: 'allow', outcome: null },
       { email: 'linus@example.com', command: 'who-can', kind: 'outcome', decision: 'allow', outcome: 'ok' },
     ]);
+  });
+
+  it('.as takes a name the directory knows, as audit does', async () => {
+    const script = ['.as grace', 'whoami', '.as LINUS', 'whoami', '.as torvalds'].join('\n');
+    const result = await runCli(['console', '--config', fixture.configPath, '--as', 'ada@example.com'], {
+      env,
+      input: script,
+    });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain('Acting as grace@example.com.');
+    expect(result.stdout).toContain('You are Grace Hopper <grace@example.com>');
+    expect(result.stdout).toContain('Acting as linus@example.com.');
+    expect(result.stdout).toContain('You are Linus Torvalds <linus@example.com>');
+    expect(result.stdout).toContain(
+      'No one in the directory is called "torvalds": give their e-mail, as in .as ada@example.com. Still acting as linus@example.com.',
+    );
   });
 
   it('answers bad input with a clear message and keeps going', async () => {

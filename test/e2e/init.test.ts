@@ -1,11 +1,24 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig, parseYaml } from '../../bot/config/loadConfig.ts';
+import { projectRoot } from '../../core/paths.ts';
 import { KubernetesSimulator } from '../../sandbox/kubernetes/kubernetesSimulator.ts';
-import { runCli } from '../support/cli.ts';
+import { runCli, runShell } from '../support/cli.ts';
 import { createTestDatabase } from '../support/db.ts';
+import { codeBlocks, readmeSection } from '../support/readme.ts';
 
 let dir: string;
 
@@ -46,6 +59,71 @@ const realFlags = [
   '--admin',
   'ops@example.com',
 ];
+
+/** A copy of this checkout as `git clone` would give it (tracked and new files), sharing node_modules. */
+function freshCheckout(into: string): void {
+  const root = projectRoot();
+  const files = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard', '-z'], {
+    cwd: root,
+  })
+    .toString()
+    .split('\0')
+    .filter((f) => f !== '' && existsSync(join(root, f)));
+  for (const file of files) {
+    mkdirSync(dirname(join(into, file)), { recursive: true });
+    copyFileSync(join(root, file), join(into, file));
+  }
+  symlinkSync(join(root, 'node_modules'), join(into, 'node_modules'));
+}
+
+describe("the README's path 3, in a fresh checkout", () => {
+  it('init runs as written, leaves the identical policy files alone, and its Next lines run as printed', async () => {
+    freshCheckout(dir);
+    const block = codeBlocks(readmeSection('## Quick start')).find((b) => b.includes('-- init'));
+    const init = block
+      ?.split('\n')
+      .map((l) => l.replace(/\s+#.*$/, '').trim())
+      .find((l) => l.includes('-- init'));
+    expect(init).toMatch(/^npm run dpbot -- init /);
+    const policies = ['platform.yaml', 'release.yaml', 'tasks.yaml', 'workers.yaml'].map((f) =>
+      join(dir, 'policies', f),
+    );
+    const before = policies.map((p) => [readFileSync(p, 'utf8'), statSync(p).mtimeMs]);
+
+    const result = await runShell(init ?? '', dir);
+    expect(result.code, `${result.stdout}\n${result.stderr}`).toBe(0);
+    expect(policies.map((p) => [readFileSync(p, 'utf8'), statSync(p).mtimeMs])).toEqual(before);
+    for (const p of policies) expect(result.stdout).toContain(`unchanged ${p}`);
+    for (const written of ['dpbot.yaml', 'directory.yaml', join('policies', 'admins.yaml')])
+      expect(result.stdout).toContain(`wrote ${join(dir, written)}`);
+
+    const next = result.stdout.slice(result.stdout.indexOf('Next:'));
+    const commands = next
+      .split('\n')
+      .slice(1)
+      .map((l) => l.trim())
+      .filter((l) => /^(npm|dpbot) /.test(l));
+    expect(commands).toEqual([
+      'npm run dpbot -- config check',
+      'npm run dpbot -- policies check --offline',
+      'npm run dpbot -- doctor',
+      'npm start',
+    ]);
+    // The URLs and tokens to fill in come first; doctor needs them (and would reach out).
+    expect(next).toContain('argocd.url');
+    expect(next).toContain('GITHUB_TOKEN');
+    expect(next).toContain('ARGOCD_TOKEN');
+    for (const command of commands.slice(0, 2)) {
+      const ran = await runShell(command, dir);
+      expect(ran.code, `${command}\n${ran.stdout}\n${ran.stderr}`).toBe(0);
+    }
+
+    // Run again, as written: everything is already as init would write it.
+    const again = await runShell(init ?? '', dir);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).not.toContain('wrote ');
+  }, 120_000);
+});
 
 describe('dpbot init', () => {
   it('with no terminal and no flags writes the sandbox configuration', async () => {

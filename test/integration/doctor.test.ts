@@ -1,13 +1,16 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { DOCTOR_TIMEOUT } from '../../bot/cli/doctor.ts';
 import { parseConfig } from '../../bot/config/loadConfig.ts';
 import type { Config } from '../../bot/config/schema.ts';
 import { runDoctor } from '../../bot/doctor/doctor.ts';
 import { seedDemoCluster } from '../../bot/sandbox/kubernetesSandbox.ts';
+import { parseDuration } from '../../core/config/duration.ts';
 import { type CheckResult, type DoctorReport, reportLine } from '../../core/doctor.ts';
 import { checkpointSigner, writeCheckpoint } from '../../db/audit/auditCheckpoints.ts';
 import { connect } from '../../db/connect.ts';
@@ -365,6 +368,95 @@ describe('dpbot doctor against the simulators', () => {
       'FAIL jira project DATA: no answer within 500ms — make sure dpbot can reach jira from where it runs, then run dpbot doctor again',
     ]);
     expect(report.checks.filter((c) => c.system === 'argocd' && c.status === 'ok').length).toBe(4);
+  });
+
+  it('a refused connection is reported as refused at once, naming the setting to correct', async () => {
+    // A port nothing listens on: taken, then let go.
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as AddressInfo).port;
+    await new Promise((resolve) => server.close(resolve));
+    const closed = `http://127.0.0.1:${port}`;
+    const nowhere = structuredClone(config);
+    writeFileSync(
+      join(dir, 'nowhere.kubeconfig.yaml'),
+      kube.kubeconfig(['sandbox']).replaceAll(kube.url, closed),
+    );
+    nowhere.kubernetes.kubeconfig = 'nowhere.kubeconfig.yaml';
+    nowhere.slack.apiUrl = `${closed}/api/`;
+    nowhere.argocd.url = closed;
+    nowhere.argo.url = closed;
+    nowhere.github.apiUrl = closed;
+    nowhere.jira.url = closed;
+    // The default bound: a client that retried a refused connection would still be waiting at it.
+    const report = await doctor({
+      config: nowhere,
+      systems: ['slack', 'argocd', 'argo', 'github', 'jira'],
+      timeoutMs: parseDuration(DOCTOR_TIMEOUT) ?? 0,
+    });
+    const failed = failures(report);
+    expect(report.checks.filter((c) => c.status !== 'fail')).toEqual([]);
+    expect([...new Set(failed.map((c) => c.system))].sort()).toEqual([
+      'argo',
+      'argocd',
+      'github',
+      'jira',
+      'slack',
+    ]);
+    const setting = {
+      slack: 'slack.apiUrl',
+      argocd: 'argocd.url',
+      argo: 'argo.url',
+      github: 'github.apiUrl',
+      jira: 'jira.url',
+    };
+    // Kubernetes' client says so itself, at once; its fix names the kubeconfig.
+    const cluster = await doctor({ config: nowhere, systems: ['kubernetes'], timeoutMs: 60_000 });
+    expect(failures(cluster).length).toBeGreaterThan(0);
+    for (const check of failures(cluster)) {
+      expect(check.message).toBe(
+        `Kubernetes: cannot reach cluster "sandbox" at ${closed}: connection refused`,
+      );
+      expect(check.fix).toContain("correct the cluster's server in the kubeconfig");
+    }
+    for (const check of failed) {
+      expect(check.message).toBe(
+        `connection refused at 127.0.0.1:${port} (${setting[check.system as keyof typeof setting]}): nothing listens there`,
+      );
+      expect(check.fix).toContain(`set ${setting[check.system as keyof typeof setting]} to the address`);
+    }
+  }, 60_000);
+
+  it('every failing line names its fix', async () => {
+    const report = await runDoctor({
+      config,
+      configDir: dir,
+      env: { ...env, SLACK_BOT_TOKEN: 'xoxb-not-the-token' },
+      log,
+      systems: ['slack'],
+      timeoutMs: 10_000,
+    });
+    expect(failures(report).length).toBeGreaterThan(1);
+    expect(failures(report).filter((c) => !c.fix)).toEqual([]);
+  });
+
+  it('a simulated system never fails a reachability check because the machine is busy', async () => {
+    // A busy machine, as the simulator in this process sees it: answers come late.
+    jira.sim.inject({ path: /mypermissions/, delayMs: 1500, times: 2 });
+    const report = await runDoctor({
+      config,
+      configDir: dir,
+      env,
+      log,
+      systems: ['jira'],
+      timeoutMs: 500,
+      simulated: new Set(['jira']),
+    });
+    // (An earlier test took a permission in DATA away: that finding may stand, a timeout may not.)
+    expect(lines(failures(report)).filter((l) => l.includes('no answer'))).toEqual([]);
+    expect(lines(report.checks)).toContain(
+      'ok   jira project DP (simulated): may Browse Projects (read issues)',
+    );
   });
 
   it('the database: unapplied migrations fail with `dpbot migrate`, and the doctor applies none', async () => {

@@ -21,10 +21,40 @@ export function runCli(
     timeoutMs?: number;
   } = {},
 ): Promise<CliResult> {
+  return runProcess(process.execPath, [join(projectRoot(), 'bin', 'dpbot.ts'), ...args], {
+    ...options,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'warn', ...options.env },
+    label: `dpbot ${args.join(' ')}`,
+  });
+}
+
+/**
+ * A line as someone pastes it into a terminal (`npm run dpbot -- init …`), run by the shell in
+ * `cwd` with only PATH and HOME from this environment.
+ */
+export function runShell(line: string, cwd: string): Promise<CliResult> {
+  return runProcess('sh', ['-c', line], {
+    cwd,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, npm_config_update_notifier: 'false' },
+    label: line,
+  });
+}
+
+function runProcess(
+  file: string,
+  args: readonly string[],
+  options: {
+    env: Record<string, string | undefined>;
+    input?: string;
+    cwd?: string;
+    timeoutMs?: number;
+    label: string;
+  },
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(projectRoot(), 'bin', 'dpbot.ts'), ...args], {
+    const child = spawn(file, args, {
       cwd: options.cwd ?? projectRoot(),
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'warn', ...options.env },
+      env: options.env,
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -37,9 +67,7 @@ export function runCli(
     });
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(
-        new Error(`dpbot ${args.join(' ')} did not finish in time\nstdout:\n${stdout}\nstderr:\n${stderr}`),
-      );
+      reject(new Error(`${options.label} did not finish in time\nstdout:\n${stdout}\nstderr:\n${stderr}`));
     }, options.timeoutMs ?? 60_000);
     child.on('error', reject);
     child.on('close', (code) => {

@@ -16,7 +16,12 @@ export interface SandboxApp {
  * sandbox directory, every simulator; on a fresh test database, quiet.
  */
 export async function startSandboxApp(
-  options: { stateDir?: string; database?: TestDatabase } = {},
+  options: {
+    stateDir?: string;
+    database?: TestDatabase;
+    /** Run the background work too (watchers, reverts), as the console does. */
+    runWorkers?: boolean;
+  } = {},
 ): Promise<SandboxApp> {
   const loaded = loadConfig({ path: exampleConfigPath(), env: {} });
   const sandbox = await startSandbox(loaded.config, undefined, { stateDir: options.stateDir });
@@ -26,6 +31,7 @@ export async function startSandboxApp(
     loaded: { ...loaded, config: sandbox.config },
     env: { ...sandbox.env, DATABASE_URL: database.url },
     log: pino({ level: 'silent' }),
+    ...(options.runWorkers ? { runWorkers: true } : {}),
   });
   return {
     sandbox,

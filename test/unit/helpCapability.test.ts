@@ -62,6 +62,18 @@ describe('help, bound with just its dependencies', () => {
     expect(real?.text).not.toContain('sandbox');
   });
 
+  it('explains a group with the commands the caller may run, each with its usage and an example, and counts the rest', async () => {
+    // release.read only: status, notes, history; not start, ship, rollback…
+    const message = await help?.run({ topic: ['release'] }, contextFor(caller(['release.read'])));
+    const text = message?.text ?? '';
+    expect(text.split('\n')[0]).toBe('release commands you may run:');
+    expect(text).toContain('release status [id] — ');
+    expect(text).toMatch(/^ {2}for example release status$/m);
+    expect(text).toContain('release notes [id] [service=<name>] — ');
+    expect(text).not.toContain('release ship');
+    expect(JSON.stringify(message?.blocks)).toMatch(/\d+ more command\(s\) need access you do not have/);
+  });
+
   it('explains one command, saying whether the caller has its action', async () => {
     const ctx = contextFor(caller([]));
     const message = await help?.run({ topic: ['audit'] }, ctx);

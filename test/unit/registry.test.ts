@@ -23,6 +23,19 @@ describe('command registry', () => {
     );
   });
 
+  it("suggests a group's word for a typo of it, and lists a group's commands", () => {
+    expect(() => registry.resolve(['relese'])).toThrow('unknown command "relese"; did you mean "release"?');
+    expect(registry.group('Task').map((c) => c.name)).toEqual([
+      'task cancel',
+      'task list',
+      'task logs',
+      'task run',
+      'task runs',
+      'task status',
+    ]);
+    expect(registry.group('scale')).toEqual([]);
+  });
+
   it('catalogs the actions the commands check', () => {
     expect(registry.catalog.all().map((a) => a.action)).toEqual(
       expect.arrayContaining(['access.read', 'audit.read']),

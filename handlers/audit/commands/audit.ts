@@ -119,7 +119,7 @@ export const audit = defineCommand({
     'audit grace 1h',
     'audit workers.scale 7d',
     'audit user=ada@example.com since=2026-11-01',
-    'audit workers.* page=2',
+    'audit workers.* limit=5 page=2',
   ],
   description:
     'Filters may be given in any order: an e-mail, "me" or a name the directory knows (grace) filters by user; a duration (7d) or a date by time; an action (workers.scale, workers.*) by action, with every row of it: attempts, steps, outcomes and background events such as a workflow\'s result. Newest first, limit records a page.',
@@ -171,7 +171,8 @@ export const audit = defineCommand({
       total > rows.length
         ? ` · newest first, ${first}–${first + rows.length - 1} · page ${page} of ${pages}`
         : '';
-    const title = `Audit log${filters ? ` (${filters})` : ''}: ${total} record(s)${range}${past}`;
+    const details = `${filters ? ` (${filters})` : ''}: ${total} record(s)${range}${past}`;
+    const title = `Audit log${details}`;
     const named = { user, action, since };
     const navigation = [
       page > 1 &&
@@ -193,7 +194,8 @@ export const audit = defineCommand({
     return {
       text: [title, ...lines, ...(more ? [more] : [])].join('\n'),
       blocks: blocks(
-        Blocks.Section({ text: Md.bold(escapeMrkdwn(title)) }),
+        // Only the words are bold: an action pattern's `*` (workers.*) would end a bold title early.
+        Blocks.Section({ text: `${Md.bold('Audit log')}${escapeMrkdwn(details)}` }),
         ...lineSections(
           lines.map((l) => escapeMrkdwn(l)),
           SECTIONS_SHOWN,

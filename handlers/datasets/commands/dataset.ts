@@ -48,7 +48,7 @@ export const dataset = defineCommand({
   name: 'dataset',
   summary: 'Show one dataset: status, how late, owner, last runs and quick actions',
   usage: 'dataset <name>',
-  examples: ['dataset sales.orders'],
+  examples: ['dataset sales.orders_daily'],
   params: { positionals: ['name'] },
   args: z.object({ name: datasetName }),
   action: 'datasets.read',

@@ -27,6 +27,7 @@ export const accessStatus = defineCommand({
   name: 'access status',
   summary: 'Show the last directory sync of every source: when, counts, last error',
   usage: 'access status',
+  examples: ['access status'],
   args: z.object({}),
   action: 'access.read',
   resourceKinds: ['access'],

@@ -9,6 +9,7 @@ export const releaseCancel = defineCommand({
   name: 'release cancel',
   summary: 'Cancel an open release (nothing is deployed)',
   usage: 'release cancel [--release <id>] [--reason <text>]',
+  examples: ['release cancel --reason "the migration is not ready"'],
   params: { flags: { release: 'string', reason: 'string' } },
   args: z.object({ release: releaseId.optional(), reason: z.string().max(300).optional() }),
   action: 'release.start',

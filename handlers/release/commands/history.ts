@@ -9,6 +9,7 @@ export const releaseHistory = defineCommand({
   name: 'release history',
   summary: 'List past releases',
   usage: 'release history [limit=10]',
+  examples: ['release history', 'release history limit=3'],
   params: { keyValues: ['limit'] },
   args: z.object({ limit: z.coerce.number().int().min(1).max(50).default(10) }),
   action: 'release.read',

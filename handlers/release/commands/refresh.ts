@@ -11,6 +11,7 @@ export const releaseRefresh = defineCommand({
   name: 'release refresh',
   summary: 'Add pull requests merged since the release started, as late additions',
   usage: 'release refresh [--release <id>]',
+  examples: ['release refresh'],
   description:
     'Late additions move the service to the new branch head. A service whose owners had already decided is asked again, since what it ships changed.',
   params: { flags: { release: 'string' } },

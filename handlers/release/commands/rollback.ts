@@ -55,7 +55,7 @@ export const releaseRollback = defineCommand({
   description:
     'Without --release: the latest release that deployed the application, the one under way or the one that just shipped.',
   usage: 'release rollback <application> [--release <id>]',
-  examples: ['release rollback orders-api', 'release rollback orders-api --release 12'],
+  examples: ['release rollback orders-api', 'release rollback orders-api --release 1'],
   params: { positionals: ['application'], flags: { release: 'string' } },
   args: z.object({ application: applicationArg, release: releaseId.optional() }),
   action: 'release.rollback',

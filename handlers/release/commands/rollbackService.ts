@@ -69,7 +69,7 @@ export const rollbackService = defineCommand({
   name: 'rollback',
   summary: 'Roll a service back to its previous deployment, outside a release',
   usage: 'rollback <service> [--app <application>]',
-  examples: ['rollback orders-api', 'rollback orders-api --app orders-api-worker'],
+  examples: ['rollback orders-api', 'rollback catalog --app catalog-worker'],
   params: { positionals: ['service'], flags: { app: 'string' } },
   args: z.object({ service: serviceArg, app: applicationArg.optional() }),
   action: 'release.rollback',

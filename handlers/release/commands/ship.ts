@@ -40,6 +40,7 @@ export const releaseShip = defineCommand({
   name: 'release ship',
   summary: 'Deploy the included services through Argo CD, wave by wave, and watch them',
   usage: 'release ship [--release <id>]',
+  examples: ['release ship'],
   description:
     'Each application is synced to the release revision; it is done when the sync succeeded, Argo CD reconciled it after, it is Synced and Healthy, and it stays Healthy for release.settleTime. A failure stops the next waves; shipping a stopped release again retries what did not ship.',
   params: { flags: { release: 'string' } },

@@ -11,7 +11,7 @@ export const releaseStatus = defineCommand({
   name: 'release status',
   summary: 'Show a release: services, who decided, deployments',
   usage: 'release status [id]',
-  examples: ['release status', 'release status 12'],
+  examples: ['release status', 'release status 1'],
   params: { positionals: ['id'] },
   args: z.object({ id: releaseId.optional() }),
   action: 'release.read',

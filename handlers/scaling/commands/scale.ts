@@ -29,6 +29,11 @@ const scaleArgs = z
     team: z.string().regex(TEAM_NAME, { error: 'expected a team name such as team-x' }),
     replicas: z
       .string()
+      // `-1` reads as a flag to some and a number to others: say what a count may be.
+      .refine((v) => !/^-\d/.test(v), {
+        error: (issue) => `expected a whole number, 0 or more (not ${String(issue.input)})`,
+        abort: true,
+      })
       .regex(/^\d{1,5}$/, { error: 'expected a whole number of workers, such as 8' })
       .transform(Number)
       .optional(),
@@ -299,8 +304,8 @@ export const scale = defineCommand({
   usage: SCALE_USAGE,
   examples: [
     'scale team-x 8 --for 2h --reason "backfill lag"',
-    'scale team-x 4',
     'scale team-x --revert',
+    'scale team-x 6',
     'scale team-y 6 --hpa-min --for 1h',
   ],
   description:

@@ -42,7 +42,7 @@ export const taskCancel = defineCommand({
   name: 'task cancel',
   summary: 'Stop a running task (exit handlers run), or terminate it at once',
   usage: 'task cancel <run> [--terminate]',
-  examples: ['task cancel 12', 'task cancel 12 --terminate'],
+  examples: ['task cancel 1', 'task cancel 1 --terminate'],
   description:
     "Stop ends the running steps and still runs the workflow's exit handlers (clean-up, notifications); --terminate ends it at once without them. Whoever started the run, and whoever may run that task, may stop it. Asks for confirmation.",
   params: { positionals: ['run'], flags: { terminate: 'boolean' } },

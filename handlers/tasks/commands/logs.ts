@@ -36,7 +36,7 @@ export const taskLogs = defineCommand({
   name: 'task logs',
   summary: "Show the last lines of a task run's logs (main container) and a link to Argo",
   usage: 'task logs <run> [lines=<n>]',
-  examples: ['task logs 12', 'task logs 12 lines=100'],
+  examples: ['task logs 1', 'task logs 1 lines=100'],
   params: { positionals: ['run'], keyValues: ['lines'] },
   args: z.object({
     run: runRef,

@@ -246,7 +246,7 @@ export const taskRun = defineCommand({
   usage: USAGE,
   examples: [
     'task run backfill dataset=sales.orders_daily from=2026-11-01 to=2026-11-07',
-    'task run backfill dataset=sales.orders_daily from=2026-11-01 to=2026-11-07 ticket=DP-123',
+    'task run backfill dataset=sales.orders_daily from=2026-11-01 to=2026-11-07 ticket=DP-1',
     'task run backfill',
   ],
   description:

@@ -10,7 +10,9 @@ export const taskStatus = defineCommand({
   name: 'task status',
   summary: "Show a task run's phase, progress and steps, fresh from Argo",
   usage: 'task status <run>',
-  examples: ['task status 12', 'task status backfill-x7k2p'],
+  examples: ['task status 1'],
+  description:
+    'A run is named by its number (1, or #1) or by its Argo workflow name (such as backfill-x7k2p); "task runs" lists them.',
   params: { positionals: ['run'] },
   args: z.object({ run: runRef }),
   run: async (a, ctx) => {
