@@ -61,6 +61,7 @@ export class SandboxSession {
         ? {
             openModal: async (view: ModalView) => {
               modals.push(view);
+              return true;
             },
           }
         : {}),
