@@ -61,6 +61,8 @@ export interface RecordedViolation extends LimitViolation {
 export const SANDBOX_BOT_TOKEN = 'xoxb-sandbox-token';
 export const SANDBOX_APP_TOKEN = 'xapp-sandbox-token';
 export const SANDBOX_SIGNING_SECRET = 'sandbox-signing-secret-0123456789';
+/** Who made the simulated channels and user groups (a workspace admin). */
+const SANDBOX_CREATOR = 'U0ADMIN001';
 
 /** Every bot scope dpbot's manifests ask for: what an installed app's token has by default. */
 export const MANIFEST_SCOPES = [
@@ -255,17 +257,31 @@ export class SlackSimulator extends Simulator {
     return wanted.find((scope) => !this.scopes.has(scope));
   }
 
+  /**
+   * A channel as conversations.info, .list and .join answer: every field Slack always sends (the
+   * conversation object of Slack's Web API document requires them; docs.slack.dev/reference/objects/
+   * conversation-object).
+   */
   #channelJson(channel: SlackChannel): Record<string, unknown> {
+    const unset = { value: '', creator: '', last_set: 0 };
     return {
       id: channel.id,
       name: channel.name,
+      name_normalized: channel.name,
       is_channel: !channel.private,
       is_group: false,
       is_im: false,
+      is_mpim: false,
       is_private: channel.private ?? false,
       is_archived: false,
+      is_general: false,
+      is_shared: false,
+      is_org_shared: false,
       is_member: channel.botMember,
       created: 1_700_000_000,
+      creator: SANDBOX_CREATOR,
+      topic: unset,
+      purpose: unset,
     };
   }
 
@@ -304,7 +320,8 @@ export class SlackSimulator extends Simulator {
       user: 'dpbot',
       team_id: 'T0SANDBOX',
       user_id: 'U0DPBOT',
-      bot_id: 'B0DPBOT',
+      // Slack's bot IDs are B and 8 or more (defs_bot_id in Slack's Web API document).
+      bot_id: 'B0DPBOT001',
     }),
     'chat.postMessage': (args) => {
       const channel = this.#postable(String(args.channel ?? ''));
@@ -330,7 +347,10 @@ export class SlackSimulator extends Simulator {
       message.text = String(args.text ?? message.text);
       message.blocks = (args.blocks as unknown[] | undefined) ?? message.blocks;
       message.history.push({ text: message.text, blocks: message.blocks });
-      return { ok: true, channel: message.channel, ts: message.ts, text: message.text };
+      // With the message as it now is (docs.slack.dev/reference/methods/chat.update; `message` is
+      // required in the success schema of Slack's Web API document).
+      const updated = { text: message.text, blocks: message.blocks };
+      return { ok: true, channel: message.channel, ts: message.ts, text: message.text, message: updated };
     },
     'chat.postEphemeral': (args) => {
       const channel = this.#postable(String(args.channel ?? ''));
@@ -356,7 +376,7 @@ export class SlackSimulator extends Simulator {
       if (!channel) return { ok: false, error: 'channel_not_found' };
       if (channel.private) return { ok: false, error: 'method_not_supported_for_channel_type' };
       channel.botMember = true;
-      return { ok: true, channel: { id: channel.id, name: channel.name } };
+      return { ok: true, channel: this.#channelJson(channel) };
     },
     'conversations.info': (args) => {
       const channel = this.channels.get(String(args.channel ?? ''));
@@ -400,6 +420,8 @@ export class SlackSimulator extends Simulator {
       return {
         ok: true,
         members: page.map((u) => this.#userJson(u)),
+        // When the list was made (required in users.list's success schema of Slack's Web API document).
+        cache_ts: Math.floor(Date.now() / 1000),
         response_metadata: { next_cursor: next },
       };
     },
@@ -410,15 +432,7 @@ export class SlackSimulator extends Simulator {
         ok: true,
         usergroups: [...this.usergroups.values()]
           .filter((g) => includeDisabled || !g.disabled)
-          .map((g) => ({
-            id: g.id,
-            team_id: 'T0SANDBOX',
-            handle: g.handle,
-            name: g.name,
-            date_delete: g.disabled ? 1 : 0,
-            user_count: g.userCount ?? g.users.length,
-            ...(includeUsers ? { users: g.users } : {}),
-          })),
+          .map((g) => this.#userGroupJson(g, includeUsers)),
       };
     },
     'usergroups.users.list': (args) => {
@@ -453,19 +467,65 @@ export class SlackSimulator extends Simulator {
     return channel;
   }
 
+  /**
+   * A user as users.info, .lookupByEmail and .list answer: every field Slack always sends (the user
+   * and user profile objects of Slack's Web API document require them; docs.slack.dev/reference/
+   * objects/user-object).
+   */
   #userJson(user: SlackUser): Record<string, unknown> {
+    const realName = user.realName ?? user.name;
     return {
       id: user.id,
       team_id: 'T0SANDBOX',
       name: user.name,
-      real_name: user.realName ?? user.name,
+      real_name: realName,
       deleted: user.deleted ?? false,
       is_bot: user.isBot ?? false,
+      is_app_user: false,
+      updated: 1_700_000_000,
       profile: {
-        real_name: user.realName ?? user.name,
+        real_name: realName,
+        real_name_normalized: realName,
         display_name: user.name,
+        display_name_normalized: user.name,
+        avatar_hash: 'g0sandbox000',
+        title: '',
+        phone: '',
+        skype: '',
+        status_text: '',
+        status_emoji: '',
+        fields: null,
         ...(user.email ? { email: user.email } : {}),
       },
+    };
+  }
+
+  /**
+   * A user group as usergroups.list answers: every field Slack always sends (the subteam object of
+   * Slack's Web API document requires them; docs.slack.dev/reference/methods/usergroups.list).
+   */
+  #userGroupJson(group: SlackUserGroup, includeUsers: boolean): Record<string, unknown> {
+    return {
+      id: group.id,
+      team_id: 'T0SANDBOX',
+      is_usergroup: true,
+      is_subteam: true,
+      name: group.name,
+      description: '',
+      handle: group.handle,
+      is_external: false,
+      date_create: 1_700_000_000,
+      date_update: 1_700_000_000,
+      date_delete: group.disabled ? 1_700_000_001 : 0,
+      auto_type: null,
+      auto_provision: false,
+      enterprise_subteam_id: '',
+      created_by: SANDBOX_CREATOR,
+      updated_by: SANDBOX_CREATOR,
+      deleted_by: null,
+      prefs: { channels: [], groups: [] },
+      user_count: group.userCount ?? group.users.length,
+      ...(includeUsers ? { users: group.users } : {}),
     };
   }
 
