@@ -313,6 +313,70 @@ describe('the Argo checkers', () => {
   });
 });
 
+/** A violation for each system: a new system's checker in checkers/index.ts needs one here. */
+const PLANTED: Readonly<Record<string, { simulator: string; exchange: SimExchange }>> = {
+  'Slack Web API': {
+    simulator: 'Slack',
+    exchange: slack('users.list', {}, { ok: true, members: [user('U0ADA00001')] }),
+  },
+  Kubernetes: {
+    simulator: 'kubernetes',
+    exchange: {
+      method: 'GET',
+      path: '/apis/apps/v1/namespaces/team-x/deployments/workers/scale',
+      query: '',
+      body: undefined,
+      status: 200,
+      responseBody: { kind: 'Scale', spec: { replicas: 'four' } },
+    },
+  },
+  'Jira Cloud': {
+    simulator: 'jira',
+    exchange: {
+      method: 'PUT',
+      path: '/rest/api/3/version/10000',
+      query: '',
+      body: { released: 'yes' },
+      contentType: 'application/json',
+      status: 200,
+      responseBody: { id: '10000', released: true },
+    },
+  },
+  'Argo CD': {
+    simulator: 'argocd',
+    exchange: {
+      method: 'GET',
+      path: '/api/v1/applications/orders',
+      query: '?refersh=normal',
+      body: undefined,
+      status: 200,
+      responseBody: { metadata: { name: 'orders' } },
+    },
+  },
+  'Argo Workflows': {
+    simulator: 'argo-workflows',
+    exchange: {
+      method: 'PUT',
+      path: '/api/v1/workflows/ns/wf/stop',
+      query: '',
+      body: { nmae: 'wf' },
+      contentType: 'application/json',
+      status: 200,
+      responseBody: { metadata: { name: 'wf' }, spec: {} },
+    },
+  },
+};
+
+it('every checker the suite uses accepts and fails its planted violation', () => {
+  for (const checker of contractCheckers) {
+    const planted = PLANTED[checker.system];
+    expect(planted, `no planted violation for ${checker.system}: add one to PLANTED`).toBeDefined();
+    if (!planted) continue;
+    expect(checker.accepts(planted.simulator, planted.exchange), checker.system).toBe(true);
+    expect(checker.check(planted.exchange), checker.system).not.toEqual([]);
+  }
+});
+
 describe('the judge of every exchange', () => {
   const bad = slack(
     'chat.update',

@@ -1,4 +1,4 @@
-import type { ContractChecker } from '../support/checker.ts';
+import { type ContractChecker, documentChecker } from '../support/checker.ts';
 import { OpenApiContract } from '../support/openapi.ts';
 import { once, readSpec, specKey } from '../support/specs.ts';
 
@@ -28,10 +28,8 @@ export const argoCdContract = once(
 );
 
 /** Every exchange with the Argo CD simulator's API (`/api/v1/...`). */
-export const argoCdChecker: ContractChecker = {
-  system: 'Argo CD',
-  accepts: (simulator, exchange) => simulator === 'argocd' && exchange.path.startsWith('/api/'),
-  check: (exchange) => argoCdContract().check(exchange),
-  checkRequest: (exchange) => argoCdContract().checkRequest(exchange),
-  checkAnswer: (exchange) => argoCdContract().checkAnswer(exchange),
-};
+export const argoCdChecker: ContractChecker = documentChecker(
+  'Argo CD',
+  (simulator, exchange) => simulator === 'argocd' && exchange.path.startsWith('/api/'),
+  argoCdContract,
+);

@@ -1,4 +1,4 @@
-import type { ContractChecker } from '../support/checker.ts';
+import { type ContractChecker, documentChecker } from '../support/checker.ts';
 import { OpenApiContract, type Schema } from '../support/openapi.ts';
 import { once, readSpec, specKey } from '../support/specs.ts';
 
@@ -41,10 +41,8 @@ export const argoWorkflowsContract = once(
 );
 
 /** Every exchange with the Argo Workflows simulator's API (`/api/v1/...`; its UI pages are not the API). */
-export const argoWorkflowsChecker: ContractChecker = {
-  system: 'Argo Workflows',
-  accepts: (simulator, exchange) => simulator === 'argo-workflows' && exchange.path.startsWith('/api/'),
-  check: (exchange) => argoWorkflowsContract().check(exchange),
-  checkRequest: (exchange) => argoWorkflowsContract().checkRequest(exchange),
-  checkAnswer: (exchange) => argoWorkflowsContract().checkAnswer(exchange),
-};
+export const argoWorkflowsChecker: ContractChecker = documentChecker(
+  'Argo Workflows',
+  (simulator, exchange) => simulator === 'argo-workflows' && exchange.path.startsWith('/api/'),
+  argoWorkflowsContract,
+);

@@ -1,6 +1,6 @@
 import type { ErrorObject } from 'ajv';
 import type { SimExchange } from '../../../sandbox/http.ts';
-import type { ContractChecker } from '../support/checker.ts';
+import { type ContractChecker, splitChecker } from '../support/checker.ts';
 import { OpenApiContract } from '../support/openapi.ts';
 import { SchemaCompiler } from '../support/schemaCompiler.ts';
 import { once, readSpec, specKey } from '../support/specs.ts';
@@ -75,10 +75,9 @@ function checkAnswer(exchange: SimExchange): string[] {
  * Every REST API v3 call to the Jira simulator (dpbot uses v3 only; the simulator's v2 routes and
  * its `/browse` pages are not judged).
  */
-export const jiraChecker: ContractChecker = {
-  system: 'Jira Cloud',
-  accepts: (simulator, exchange) => simulator === 'jira' && exchange.path.startsWith('/rest/api/3/'),
-  check: (exchange) => [...checkRequest(exchange), ...checkAnswer(exchange)],
+export const jiraChecker: ContractChecker = splitChecker(
+  'Jira Cloud',
+  (simulator, exchange) => simulator === 'jira' && exchange.path.startsWith('/rest/api/3/'),
   checkRequest,
   checkAnswer,
-};
+);

@@ -1,5 +1,5 @@
 import type { SimExchange } from '../../../sandbox/http.ts';
-import type { ContractChecker } from '../support/checker.ts';
+import { type ContractChecker, splitChecker } from '../support/checker.ts';
 import { type ContractOptions, OpenApiContract, type Schema } from '../support/openapi.ts';
 import { once, readSpec, specKey } from '../support/specs.ts';
 
@@ -104,10 +104,9 @@ function checkRequest(exchange: SimExchange): string[] {
  * Every exchange with the Kubernetes simulator, except custom resources (Argo CD Applications,
  * operators' kinds), whose schemas are their CRDs' and not in Kubernetes' document.
  */
-export const kubernetesChecker: ContractChecker = {
-  system: 'Kubernetes',
-  accepts: (simulator, exchange) => simulator === 'kubernetes' && !isCustomResource(exchange.path),
-  check: (exchange) => [...checkRequest(exchange), ...kubernetesContract().checkAnswer(exchange)],
+export const kubernetesChecker: ContractChecker = splitChecker(
+  'Kubernetes',
+  (simulator, exchange) => simulator === 'kubernetes' && !isCustomResource(exchange.path),
   checkRequest,
-  checkAnswer: (exchange) => kubernetesContract().checkAnswer(exchange),
-};
+  (exchange) => kubernetesContract().checkAnswer(exchange),
+);

@@ -1,5 +1,5 @@
 import type { SimExchange } from '../../../sandbox/http.ts';
-import type { ContractChecker } from '../support/checker.ts';
+import { type ContractChecker, splitChecker } from '../support/checker.ts';
 import { OpenApiContract, type OperationMatch, type Parameter, type Schema } from '../support/openapi.ts';
 import { once, readSpec, specKey } from '../support/specs.ts';
 
@@ -351,10 +351,9 @@ function checkAnswer(exchange: SimExchange): string[] {
 }
 
 /** Every Web API call to the Slack simulator (`/api/<method>`; response_url posts are not Web API methods). */
-export const slackWebApiChecker: ContractChecker = {
-  system: 'Slack Web API',
-  accepts: (simulator, exchange) => simulator === 'Slack' && exchange.path.startsWith('/api/'),
-  check: (exchange) => [...checkRequest(exchange), ...checkAnswer(exchange)],
+export const slackWebApiChecker: ContractChecker = splitChecker(
+  'Slack Web API',
+  (simulator, exchange) => simulator === 'Slack' && exchange.path.startsWith('/api/'),
   checkRequest,
   checkAnswer,
-};
+);

@@ -21,3 +21,33 @@ export interface ContractChecker {
   checkRequest?(exchange: SimExchange): string[];
   checkAnswer?(exchange: SimExchange): string[];
 }
+
+/** A checker made of its two halves; check() is both. */
+export function splitChecker(
+  system: string,
+  accepts: ContractChecker['accepts'],
+  checkRequest: (exchange: SimExchange) => string[],
+  checkAnswer: (exchange: SimExchange) => string[],
+): ContractChecker {
+  return {
+    system,
+    accepts,
+    check: (exchange) => [...checkRequest(exchange), ...checkAnswer(exchange)],
+    checkRequest,
+    checkAnswer,
+  };
+}
+
+/** A checker that judges by a document's contract (an OpenApiContract), built on first use. */
+export function documentChecker(
+  system: string,
+  accepts: ContractChecker['accepts'],
+  contract: () => Required<Pick<ContractChecker, 'checkRequest' | 'checkAnswer'>>,
+): ContractChecker {
+  return splitChecker(
+    system,
+    accepts,
+    (exchange) => contract().checkRequest(exchange),
+    (exchange) => contract().checkAnswer(exchange),
+  );
+}

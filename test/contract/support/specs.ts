@@ -34,11 +34,7 @@ const codeKey = once(() => {
  * validators in the cache (schemaCompiler.ts); any change to either is a new name.
  */
 export function specKey(file: string, variant = ''): string {
-  return createHash('sha256')
-    .update(codeKey())
-    .update(specText(file))
-    .update(variant)
-    .digest('hex');
+  return createHash('sha256').update(codeKey()).update(specText(file)).update(variant).digest('hex');
 }
 
 /**
