@@ -16,7 +16,7 @@ const entry = (w: number, i: number) => ({
   entry: 'slack',
   email: `user${w}@example.com`,
   slackUserId: `U${w}`,
-  channel: 'C0OPS',
+  channel: 'C0OPS00001',
   command: 'scale',
   commandText: `scale team-${w} ${i % 20}`,
   args: { team: `team-${w}`, replicas: String(i % 20) },

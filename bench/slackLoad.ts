@@ -90,7 +90,7 @@ export async function slashLoad(input: {
   requests: number;
   connections: number;
   text: (n: number) => string;
-  /** The channel request n is typed in (default C0OPS): where its reply and announcement go. */
+  /** The channel request n is typed in (default C0OPS00001): where its reply and announcement go. */
   channel?: (n: number) => string;
 }): Promise<LoadResult> {
   let n = 0;
@@ -106,7 +106,7 @@ export async function slashLoad(input: {
           n++;
           const body = new URLSearchParams({
             team_id: 'T0SANDBOX',
-            channel_id: input.channel?.(n) ?? 'C0OPS',
+            channel_id: input.channel?.(n) ?? 'C0OPS00001',
             user_id: 'U0ADA00001',
             command: '/dp',
             text: input.text(n),
@@ -180,7 +180,7 @@ export async function benchSetup(options: {
       capacity: 30,
     });
   const slack = new SlackSimulator().addUser({ id: 'U0ADA00001', name: 'ada', email: 'ada@example.com' });
-  slack.addChannel({ id: 'C0OPS', name: 'ops', botMember: true });
+  slack.addChannel({ id: 'C0OPS00001', name: 'ops', botMember: true });
   await kube.start();
   await slack.start();
   const dir = mkdtempSync(join(tmpdir(), 'dpbot-bench-'));

@@ -68,12 +68,24 @@ export interface SimExchange {
   /** The query string, `?` included (empty when none). */
   query: string;
   body: unknown;
+  /** The request's Content-Type, as sent (undefined when it had none). */
+  contentType?: string;
+  /** Whether the request carried an Authorization header (Slack's `token` argument travels there). */
+  authorized?: boolean;
   status: number;
-  /** The JSON answer (undefined when it was empty or text). */
+  /** The JSON answer as the client read it (undefined when it was empty or text). */
   responseBody: unknown;
   /** A text answer as sent (log streams). */
   responseText?: string;
+  /** The answer was a fault a test injected (`inject()`), not one the simulator's rules gave. */
+  injected?: boolean;
 }
+
+/** Where every simulator of the process hands each exchange, by the simulator's name. */
+export type ExchangeRecorder = (simulator: string, exchange: SimExchange) => void;
+
+/** What an exchange knows before the answer. */
+type ExchangeRequest = Omit<SimExchange, 'status' | 'responseBody' | 'responseText' | 'injected'>;
 
 const MAX_BODY = 5 * 1024 * 1024;
 
@@ -116,6 +128,12 @@ export class Simulator {
   latencyMs = 0;
   readonly #routes: { method: string; pattern: string; re: RegExp; names: string[]; handler: Handler }[] = [];
   readonly #faults: Fault[] = [];
+  /**
+   * When set, every simulator of this process hands it each request with its answer: the test
+   * set-up sets it so that the contract checkers judge every exchange of the suite. Unset (the
+   * long-running sandbox), nothing is kept.
+   */
+  static recorder: ExchangeRecorder | undefined;
   /** Set by recordExchanges(): kept only when asked for, so the long-running sandbox keeps none. */
   #exchanges: SimExchange[] | undefined;
   #server: Server | undefined;
@@ -217,7 +235,15 @@ export class Simulator {
     });
     if (this.latencyMs > 0) await new Promise((r) => setTimeout(r, this.latencyMs));
 
-    const exchange = { method, path: url.pathname, query: url.search, body };
+    const contentType = req.headers['content-type'];
+    const exchange: ExchangeRequest = {
+      method,
+      path: url.pathname,
+      query: url.search,
+      body,
+      ...(contentType === undefined ? {} : { contentType }),
+      authorized: req.headers.authorization !== undefined,
+    };
 
     const faultIndex = this.#faults.findIndex(
       (f) => (!f.method || f.method.toUpperCase() === method) && (!f.path || f.path.test(url.pathname)),
@@ -231,11 +257,16 @@ export class Simulator {
       else if (fault.delayMs) await new Promise((r) => setTimeout(r, fault.delayMs));
       if (fault.status !== undefined) {
         if (holdAnswerMs) await new Promise((r) => setTimeout(r, holdAnswerMs));
-        this.#send(res, exchange, {
-          status: fault.status,
-          body: fault.body ?? { message: `injected ${fault.status}` },
-          ...(fault.headers ? { headers: fault.headers } : {}),
-        });
+        this.#send(
+          res,
+          exchange,
+          {
+            status: fault.status,
+            body: fault.body ?? { message: `injected ${fault.status}` },
+            ...(fault.headers ? { headers: fault.headers } : {}),
+          },
+          true,
+        );
         return;
       }
     }
@@ -267,25 +298,29 @@ export class Simulator {
     });
   }
 
-  #send(
-    res: ServerResponse,
-    request: Pick<SimExchange, 'method' | 'path' | 'query' | 'body'>,
-    response: SimResponse,
-  ): void {
+  #send(res: ServerResponse, request: ExchangeRequest, response: SimResponse, injected = false): void {
     if (res.destroyed) return;
     const status = response.status ?? 200;
-    this.#exchanges?.push({
-      ...request,
-      status,
-      responseBody: response.text === undefined ? structuredClone(response.body) : undefined,
-      ...(response.text === undefined ? {} : { responseText: response.text }),
-    });
+    const json =
+      response.text === undefined && response.body !== undefined ? JSON.stringify(response.body) : '';
+    if (this.#exchanges || Simulator.recorder) {
+      const exchange: SimExchange = {
+        ...request,
+        status,
+        // Read back from what goes on the wire: what the client sees (no undefined fields, dates as text).
+        responseBody: json === '' ? undefined : JSON.parse(json),
+        ...(response.text === undefined ? {} : { responseText: response.text }),
+        ...(injected ? { injected } : {}),
+      };
+      this.#exchanges?.push(exchange);
+      Simulator.recorder?.(this.name, exchange);
+    }
     if (response.text !== undefined) {
       res.writeHead(status, { 'content-type': 'text/plain', ...response.headers });
       res.end(response.text);
       return;
     }
     res.writeHead(status, { 'content-type': 'application/json', ...response.headers });
-    res.end(response.body === undefined ? '' : JSON.stringify(response.body));
+    res.end(json);
   }
 }

@@ -27,6 +27,11 @@ export interface SimObject {
   metadata: { name?: string; namespace?: string; labels?: Record<string, string> };
 }
 
+/** A Workflow or CronWorkflow as given: `spec` is required in both (Argo Workflows' OpenAPI document). */
+export interface SimSpecObject extends SimObject {
+  spec: Record<string, unknown>;
+}
+
 /** One step of a simulated workflow: a pod that runs for `ticks` advances, logging as it goes. */
 export interface SimStep {
   name: string;
@@ -64,9 +69,9 @@ export interface ArgoSimulatorOptions {
   autoAdvance?: boolean;
   now?: () => Date;
   /** CronWorkflows to answer (as addCronWorkflow). */
-  cronWorkflows?: readonly SimObject[];
+  cronWorkflows?: readonly SimSpecObject[];
   /** Workflows that already ran, listed and read as given and never advanced (as addWorkflow). */
-  workflows?: readonly SimObject[];
+  workflows?: readonly SimSpecObject[];
 }
 
 /** `create workflows` in a namespace, `get workflowtemplates`, `get clusterworkflowtemplates`. */
@@ -230,13 +235,13 @@ export class ArgoSimulator {
     return this;
   }
 
-  addCronWorkflow(cron: SimObject): this {
+  addCronWorkflow(cron: SimSpecObject): this {
     this.#crons.set(`${cron.metadata.namespace ?? ''}/${cron.metadata.name ?? ''}`, structuredClone(cron));
     return this;
   }
 
   /** A workflow that ran before: listed and read as given, never advanced or shut down. */
-  addWorkflow(workflow: SimObject): this {
+  addWorkflow(workflow: SimSpecObject): this {
     const key = `${workflow.metadata.namespace ?? ''}/${workflow.metadata.name ?? ''}`;
     this.#recorded.set(key, structuredClone(workflow));
     return this;

@@ -77,7 +77,9 @@ export const SANDBOX_BOT_TOKEN = 'xoxb-sandbox-token';
 export const SANDBOX_APP_TOKEN = 'xapp-sandbox-token';
 export const SANDBOX_SIGNING_SECRET = 'sandbox-signing-secret-0123456789';
 /** The bot behind SANDBOX_BOT_TOKEN, as auth.test names it: the author of what dpbot posts. */
-export const SANDBOX_BOT_ID = 'B0DPBOT';
+export const SANDBOX_BOT_ID = 'B0DPBOT001';
+/** Who made the simulated channels and user groups (a workspace admin). */
+const SANDBOX_CREATOR = 'U0ADMIN001';
 
 /** Every bot scope dpbot's manifests ask for: what an installed app's token has by default. */
 export const MANIFEST_SCOPES = [
@@ -237,6 +239,8 @@ export class SlackSimulator extends Simulator {
   #seq = 0;
   /** Added to the wall clock for time-bound rules (advance() ages triggers and response URLs). */
   #offsetMs = 0;
+  /** Where the clock stands while stopped (stopClock()): only advance() moves it then. */
+  #stoppedAt: number | undefined;
   readonly #limitOverrides = new Map<string, RateLimit>();
   readonly #buckets = new Map<string, Bucket>();
   readonly #responseUrls = new Map<string, { issuedAt: number; uses: number }>();
@@ -264,7 +268,16 @@ export class SlackSimulator extends Simulator {
 
   /** The simulator's clock for time-bound rules: the wall clock plus what advance() added. */
   #now(): number {
-    return Date.now() + this.#offsetMs;
+    return (this.#stoppedAt ?? Date.now()) + this.#offsetMs;
+  }
+
+  /**
+   * Stops the clock of time-bound rules, so that only advance() moves it: a test that counts calls
+   * against a limit gets the same count however slowly a busy machine makes them.
+   */
+  stopClock(): this {
+    this.#stoppedAt ??= Date.now();
+    return this;
   }
 
   /** Moves the clock of time-bound rules forward: triggers and response URLs age, limits refill. */
@@ -512,17 +525,31 @@ export class SlackSimulator extends Simulator {
     return wanted.find((scope) => !this.scopes.has(scope));
   }
 
+  /**
+   * A channel as conversations.info, .list and .join answer: every field Slack always sends (the
+   * conversation object of Slack's Web API document requires them; docs.slack.dev/reference/objects/
+   * conversation-object).
+   */
   #channelJson(channel: SlackChannel): Record<string, unknown> {
+    const unset = { value: '', creator: '', last_set: 0 };
     return {
       id: channel.id,
       name: channel.name,
+      name_normalized: channel.name,
       is_channel: !channel.private,
       is_group: false,
       is_im: false,
+      is_mpim: false,
       is_private: channel.private ?? false,
       is_archived: false,
+      is_general: false,
+      is_shared: false,
+      is_org_shared: false,
       is_member: channel.botMember,
       created: 1_700_000_000,
+      creator: SANDBOX_CREATOR,
+      topic: unset,
+      purpose: unset,
     };
   }
 
@@ -561,7 +588,8 @@ export class SlackSimulator extends Simulator {
       user: 'dpbot',
       team_id: 'T0SANDBOX',
       user_id: 'U0DPBOT',
-      bot_id: 'B0DPBOT',
+      // Slack's bot IDs are B and 8 or more (defs_bot_id in Slack's Web API document).
+      bot_id: SANDBOX_BOT_ID,
     }),
     'chat.postMessage': (args) => {
       const channel = this.#postable('chat.postMessage', args.channel);
@@ -595,7 +623,10 @@ export class SlackSimulator extends Simulator {
       message.text = String(args.text ?? message.text);
       message.blocks = (args.blocks as unknown[] | undefined) ?? message.blocks;
       message.history.push({ text: message.text, blocks: message.blocks });
-      return { ok: true, channel: message.channel, ts: message.ts, text: message.text };
+      // With the message as it now is (docs.slack.dev/reference/methods/chat.update; `message` is
+      // required in the success schema of Slack's Web API document).
+      const updated = { text: message.text, blocks: message.blocks };
+      return { ok: true, channel: message.channel, ts: message.ts, text: message.text, message: updated };
     },
     'chat.postEphemeral': (args) => {
       const channel = this.#postable('chat.postEphemeral', args.channel);
@@ -628,7 +659,7 @@ export class SlackSimulator extends Simulator {
       if (!channel) return { ok: false, error: 'channel_not_found' };
       if (channel.private) return { ok: false, error: 'method_not_supported_for_channel_type' };
       channel.botMember = true;
-      return { ok: true, channel: { id: channel.id, name: channel.name } };
+      return { ok: true, channel: this.#channelJson(channel) };
     },
     'conversations.info': (args) => {
       // An ID only (https://docs.slack.dev/reference/methods/conversations.info: "Conversation ID").
@@ -671,6 +702,8 @@ export class SlackSimulator extends Simulator {
       return {
         ok: true,
         members: page.map((u) => this.#userJson(u)),
+        // When the list was made (required in users.list's success schema of Slack's Web API document).
+        cache_ts: Math.floor(Date.now() / 1000),
         response_metadata: { next_cursor: next },
       };
     },
@@ -681,15 +714,7 @@ export class SlackSimulator extends Simulator {
         ok: true,
         usergroups: [...this.usergroups.values()]
           .filter((g) => includeDisabled || !g.disabled)
-          .map((g) => ({
-            id: g.id,
-            team_id: 'T0SANDBOX',
-            handle: g.handle,
-            name: g.name,
-            date_delete: g.disabled ? 1 : 0,
-            user_count: g.userCount ?? g.users.length,
-            ...(includeUsers ? { users: g.users } : {}),
-          })),
+          .map((g) => this.#userGroupJson(g, includeUsers)),
       };
     },
     'usergroups.users.list': (args) => {
@@ -777,19 +802,65 @@ export class SlackSimulator extends Simulator {
     return channel.members === undefined || channel.members.includes(user);
   }
 
+  /**
+   * A user as users.info, .lookupByEmail and .list answer: every field Slack always sends (the user
+   * and user profile objects of Slack's Web API document require them; docs.slack.dev/reference/
+   * objects/user-object).
+   */
   #userJson(user: SlackUser): Record<string, unknown> {
+    const realName = user.realName ?? user.name;
     return {
       id: user.id,
       team_id: 'T0SANDBOX',
       name: user.name,
-      real_name: user.realName ?? user.name,
+      real_name: realName,
       deleted: user.deleted ?? false,
       is_bot: user.isBot ?? false,
+      is_app_user: false,
+      updated: 1_700_000_000,
       profile: {
-        real_name: user.realName ?? user.name,
+        real_name: realName,
+        real_name_normalized: realName,
         display_name: user.name,
+        display_name_normalized: user.name,
+        avatar_hash: 'g0sandbox000',
+        title: '',
+        phone: '',
+        skype: '',
+        status_text: '',
+        status_emoji: '',
+        fields: null,
         ...(user.email ? { email: user.email } : {}),
       },
+    };
+  }
+
+  /**
+   * A user group as usergroups.list answers: every field Slack always sends (the subteam object of
+   * Slack's Web API document requires them; docs.slack.dev/reference/methods/usergroups.list).
+   */
+  #userGroupJson(group: SlackUserGroup, includeUsers: boolean): Record<string, unknown> {
+    return {
+      id: group.id,
+      team_id: 'T0SANDBOX',
+      is_usergroup: true,
+      is_subteam: true,
+      name: group.name,
+      description: '',
+      handle: group.handle,
+      is_external: false,
+      date_create: 1_700_000_000,
+      date_update: 1_700_000_000,
+      date_delete: group.disabled ? 1_700_000_001 : 0,
+      auto_type: null,
+      auto_provision: false,
+      enterprise_subteam_id: '',
+      created_by: SANDBOX_CREATOR,
+      updated_by: SANDBOX_CREATOR,
+      deleted_by: null,
+      prefs: { channels: [], groups: [] },
+      user_count: group.userCount ?? group.users.length,
+      ...(includeUsers ? { users: group.users } : {}),
     };
   }
 

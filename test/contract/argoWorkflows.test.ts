@@ -1,35 +1,17 @@
-import { readFileSync } from 'node:fs';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HttpArgoClient } from '../../integrations/argo/argoClient.ts';
 import { ArgoSimulator } from '../../sandbox/argo/argoSimulator.ts';
 import { DEMO_NAMESPACE, demoCronWorkflows, demoTemplates } from '../../sandbox/argo/demoTemplates.ts';
+import { argoWorkflowsContract } from './checkers/argoWorkflows.ts';
 import { type Exchange, OpenApiContract } from './support/openapi.ts';
 
 /**
  * Argo Workflows' published OpenAPI document (v4.1, test/contract/specs/) is the judge of every
- * request dpbot's real client sends and every answer the simulator gives.
+ * request dpbot's real client sends and every answer the simulator gives: here every operation
+ * dpbot uses, on purpose (the suite's set-up also judges every exchange of every other test).
  */
-const read = (file: string): unknown =>
-  JSON.parse(readFileSync(new URL(`./specs/${file}`, import.meta.url), 'utf8'));
-const nullable = (schema: Record<string, unknown>) => ({ anyOf: [schema, { type: 'null' }] });
-const contract = new OpenApiContract(read('argo-workflows.swagger.json'), {
-  // argo-server's gateway marshals with encoding/json (argo-workflows util/json/json.go, set in
-  // server/apiserver/argoserver.go): int64 are JSON numbers both ways.
-  int64: 'number',
-  overrides: {
-    // metav1.Time writes its zero value as null (k8s.io/apimachinery meta/v1/time.go, MarshalJSON):
-    // a workflow not yet started has `"startedAt": null`.
-    'io.k8s.apimachinery.pkg.apis.meta.v1.Time': nullable,
-    // Go nil slices without omitempty are written as null (pkg/apis/workflow/v1alpha1:
-    // WorkflowList/CronWorkflowList `json:"items"`, CronWorkflowStatus `json:"active"`,
-    // `json:"conditions"`); the document says array.
-    'io.argoproj.workflow.v1alpha1.WorkflowList.items': nullable,
-    'io.argoproj.workflow.v1alpha1.CronWorkflowList.items': nullable,
-    'io.argoproj.workflow.v1alpha1.CronWorkflowStatus.active': nullable,
-    'io.argoproj.workflow.v1alpha1.CronWorkflowStatus.conditions': nullable,
-  },
-});
+const contract = argoWorkflowsContract();
 
 const TOKEN = 'argo-contract-token';
 const argo = new ArgoSimulator({

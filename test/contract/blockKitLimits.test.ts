@@ -123,7 +123,7 @@ describe("Slack's Block Kit limits", () => {
     let client: WebClient;
     beforeAll(async () => {
       await slack.start();
-      slack.addChannel({ id: 'C1', name: 'general', botMember: true });
+      slack.addChannel({ id: 'C0GENERAL1', name: 'general', botMember: true });
       client = new WebClient(SANDBOX_BOT_TOKEN, { slackApiUrl: slack.apiUrl, retryConfig: { retries: 0 } });
     });
     afterAll(async () => {
@@ -133,18 +133,18 @@ describe("Slack's Block Kit limits", () => {
 
     it('refuses blocks over a limit with invalid_blocks, and posts nothing', async () => {
       const refused = client.chat.postMessage({
-        channel: 'C1',
+        channel: 'C0GENERAL1',
         text: 'x',
         blocks: [section('s'.repeat(3001))],
       });
       await expect(refused).rejects.toMatchObject({ data: { ok: false, error: 'invalid_blocks' } });
-      expect(slack.messagesIn('C1')).toEqual([]);
+      expect(slack.messagesIn('C0GENERAL1')).toEqual([]);
       expect(SlackSimulator.takeLimitViolations().map((v) => v.method)).toEqual(['chat.postMessage']);
     });
 
     it('lets a message without a text fallback through, as Slack does, and records it', async () => {
-      await client.chat.postMessage({ channel: 'C1', blocks: [section('hello')] });
-      expect(slack.messagesIn('C1')).toHaveLength(1);
+      await client.chat.postMessage({ channel: 'C0GENERAL1', blocks: [section('hello')] });
+      expect(slack.messagesIn('C0GENERAL1')).toHaveLength(1);
       expect(problems(SlackSimulator.takeLimitViolations())).toEqual([
         'text: a message with blocks needs a plain-text `text` fallback',
       ]);

@@ -134,7 +134,7 @@ describe('request signing: every kind of request', () => {
       ['no headers', { omitHeaders: true }],
     ];
     for (const [what, options] of forgeries) {
-      const slash = await slack.slash(text, GRACE, 'C0OPS', options);
+      const slash = await slack.slash(text, GRACE, 'C0OPS00001', options);
       const click = await slack.click(
         { user: GRACE, actionId: RUN_ACTION, value: text, messageTs: '1800000077.000001', blockId: what },
         options,
@@ -250,7 +250,9 @@ describe('slash commands', () => {
     const r = await slack.slash('drain team-x --size 2', GRACE);
     expect(r.status).toBe(200);
     await eventually(() =>
-      expect(sim.messagesIn('C0OPS').map((m) => m.text)).toContain('drained team-x by grace@example.com'),
+      expect(sim.messagesIn('C0OPS00001').map((m) => m.text)).toContain(
+        'drained team-x by grace@example.com',
+      ),
     );
   });
 
@@ -264,7 +266,7 @@ describe('slash commands', () => {
   });
 
   it('falls back to the response URL in a private channel the bot was not invited to', async () => {
-    const r = await slack.slash('drain team-x --size 1', GRACE, 'G0SECRET');
+    const r = await slack.slash('drain team-x --size 1', GRACE, 'G0SECRET01');
     await eventually(() =>
       expect(slack.responses(r.responseId)).toContainEqual(
         expect.objectContaining({ response_type: 'in_channel', text: 'drained team-x by grace@example.com' }),
@@ -276,10 +278,10 @@ describe('slash commands', () => {
     sim.inject({ path: /chat\.update$/, status: 429, headers: { 'retry-after': '1' }, times: 1 });
     await slack.slash('progress 30', ADA);
     await eventually(() => {
-      const message = sim.messagesIn('C0OPS').find((m) => m.history[0]?.text === 'step 0');
+      const message = sim.messagesIn('C0OPS00001').find((m) => m.history[0]?.text === 'step 0');
       expect(message?.text).toBe('step 30');
     }, 20_000);
-    const message = sim.messagesIn('C0OPS').find((m) => m.history[0]?.text === 'step 0');
+    const message = sim.messagesIn('C0OPS00001').find((m) => m.history[0]?.text === 'step 0');
     const updates = sim.requests.filter((r) => r.path === '/api/chat.update').length;
     expect(message?.history.length).toBeLessThan(10);
     expect(updates).toBeLessThan(12);
@@ -364,7 +366,7 @@ describe('buttons', () => {
     expect(asked.status).toBe(200);
     const request = await eventually(() => {
       const m = sim
-        .messagesIn('C0OPS')
+        .messagesIn('C0OPS00001')
         .find((x) => x.text.startsWith('Linus Torvalds asks to run: audit limit=1'));
       expect(m).toBeDefined();
       return m;
@@ -412,7 +414,7 @@ describe('buttons', () => {
     ]);
     // The request message now says who approved it.
     await eventually(() =>
-      expect(sim.messagesIn('C0OPS').find((m) => m.ts === request?.ts)?.text).toContain(
+      expect(sim.messagesIn('C0OPS00001').find((m) => m.ts === request?.ts)?.text).toContain(
         'Approved by ada@example.com',
       ),
     );

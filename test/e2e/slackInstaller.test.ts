@@ -71,7 +71,7 @@ describe('the first person to run a command in a Slack sandbox becomes its insta
       () =>
         expect(
           sim
-            .messagesIn('C0OPS')
+            .messagesIn('C0OPS00001')
             .some((m) => String(m.text).startsWith(`${installer} (${installer}) scaled team-x/workers`)),
         ).toBe(true),
       15_000,

@@ -97,7 +97,7 @@ describe('Slack with a real cluster and everything else simulated (sandbox: { ku
     await eventually(() => expect(slack.responses(datasets.responseId)).toHaveLength(1), 15_000);
     expect(String(slack.responses(datasets.responseId)[0]?.text)).toMatch(/failed/);
     // A release reads the simulated GitHub with the sandbox's token, not the shell's.
-    const release = await slack.slash('release start --since 14d', NEWCOMER, 'C0OPS');
+    const release = await slack.slash('release start --since 14d', NEWCOMER, 'C0OPS00001');
     expect(release.status).toBe(200);
     await eventually(() => expect(slack.responses(release.responseId)).toHaveLength(1), 20_000);
     expect(String(slack.responses(release.responseId)[0]?.text)).toMatch(

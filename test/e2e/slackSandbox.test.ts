@@ -56,11 +56,11 @@ describe('Slack in front of the sandbox (sandbox: true with Slack credentials)',
   });
 
   it('scales a simulated team for the installer, and announces it in the channel', async () => {
-    const before = sim.messagesIn('C0OPS').length;
+    const before = sim.messagesIn('C0OPS00001').length;
     const scaled = await slack.slash('scale team-x 3 --reason "trying dpbot"', NEWCOMER);
     expect(scaled.status).toBe(200);
-    await eventually(() => expect(sim.messagesIn('C0OPS').length).toBeGreaterThan(before), 15_000);
-    expect(sim.messagesIn('C0OPS').at(-1)?.text).toContain('team-x');
+    await eventually(() => expect(sim.messagesIn('C0OPS00001').length).toBeGreaterThan(before), 15_000);
+    expect(sim.messagesIn('C0OPS00001').at(-1)?.text).toContain('team-x');
   });
 
   it('turns away a workspace member who is in neither the sandbox directory nor --admin', async () => {

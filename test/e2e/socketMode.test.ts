@@ -50,7 +50,7 @@ describe('Socket Mode (SLACK_APP_TOKEN set)', () => {
     const ack = await socket.deliver('slash_commands', {
       token: 'deprecated',
       team_id: 'T0SANDBOX',
-      channel_id: 'C0OPS',
+      channel_id: 'C0OPS00001',
       user_id: 'U0ADA00001',
       command: '/dp',
       text: 'whoami',
@@ -73,7 +73,7 @@ describe('Socket Mode (SLACK_APP_TOKEN set)', () => {
   it('answers validation errors in the acknowledgement itself', async () => {
     const ack = (await socket.deliver('slash_commands', {
       team_id: 'T0SANDBOX',
-      channel_id: 'C0OPS',
+      channel_id: 'C0OPS00001',
       user_id: 'U0ADA00001',
       command: '/dp',
       text: 'whoamii',

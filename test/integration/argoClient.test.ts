@@ -161,6 +161,7 @@ describe('Argo Workflows client against the simulator', () => {
         namespace: DEMO_NAMESPACE,
         labels: { 'workflows.argoproj.io/cron-workflow': 'orders-daily' },
       },
+      spec: { workflowTemplateRef: { name: 'backfill' } },
     });
     const runs = await client.listSummaries(DEMO_NAMESPACE, {
       labelSelector: 'workflows.argoproj.io/cron-workflow=orders-daily',

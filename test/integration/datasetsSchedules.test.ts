@@ -12,13 +12,16 @@ const NOW = new Date('2026-11-21T12:10:00Z');
 const NS = 'schedules';
 const TOKEN = 'argo-secret';
 
-/** A CronWorkflow as a given Argo Workflows version sends it: only `spec` differs between them. */
+/**
+ * A CronWorkflow as a given Argo Workflows version sends it: only the schedule fields differ between
+ * them; `workflowSpec` is required in all.
+ */
 function cron(name: string, spec: Record<string, unknown>) {
   return {
     apiVersion: 'argoproj.io/v1alpha1',
     kind: 'CronWorkflow',
     metadata: { name, namespace: NS },
-    spec: { timezone: 'UTC', ...spec },
+    spec: { timezone: 'UTC', workflowSpec: { workflowTemplateRef: { name: 'refresh' } }, ...spec },
     status: { active: [], lastScheduledTime: '2026-11-21T12:00:00Z', conditions: [] },
   };
 }

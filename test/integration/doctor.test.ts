@@ -32,9 +32,9 @@ import { createTestDatabase, type TestDatabase } from '../support/db.ts';
  */
 const log = pino({ level: 'silent' });
 const slack = new SlackSimulator()
-  .addChannel({ id: 'C0OPS', name: 'ops', botMember: true })
-  .addChannel({ id: 'C0REL', name: 'releases', botMember: false })
-  .addChannel({ id: 'G0ADMIN', name: 'dpbot-admin', botMember: true, private: true });
+  .addChannel({ id: 'C0OPS00001', name: 'ops', botMember: true })
+  .addChannel({ id: 'C0REL00001', name: 'releases', botMember: false })
+  .addChannel({ id: 'G0ADMIN001', name: 'dpbot-admin', botMember: true, private: true });
 const kube = seedDemoCluster(new KubernetesSimulator());
 const argocd = new ArgoCdSimulator({ token: 'argocd-token' });
 const argo = new ArgoSimulator({ token: 'argo-token' });
@@ -93,7 +93,7 @@ beforeAll(async () => {
   );
   config = parseConfig(
     {
-      slack: { apiUrl: slack.apiUrl, channels: { announce: '#ops', admin: 'G0ADMIN' } },
+      slack: { apiUrl: slack.apiUrl, channels: { announce: '#ops', admin: 'G0ADMIN001' } },
       directory: { sources: [{ name: 'file', type: 'file', path: 'directory.yaml' }] },
       kubernetes: { kubeconfig: 'kubeconfig.yaml', argocdNamespace: 'argocd' },
       teams: [
@@ -262,11 +262,11 @@ describe('dpbot doctor against the simulators', () => {
       'FAIL slack channels: cannot tell whether dpbot is in its announcement channels: the token lacks groups:read — add groups:read under OAuth & Permissions → Bot Token Scopes of the app at api.slack.com/apps (or paste deploy/slack-manifest.yaml), then reinstall the app to the workspace',
     ]);
     slack.scopes.add('groups:read');
-    const admin = slack.channels.get('G0ADMIN');
+    const admin = slack.channels.get('G0ADMIN001');
     if (admin) admin.botMember = false;
     try {
       expect(await failing(['slack'])).toEqual([
-        'FAIL slack channels: G0ADMIN (slack.channels.admin) is neither a public channel nor a private one dpbot is in — create G0ADMIN, or invite dpbot to it (in G0ADMIN: /invite @dpbot), or correct slack.channels.admin',
+        'FAIL slack channels: G0ADMIN001 (slack.channels.admin) is neither a public channel nor a private one dpbot is in — create G0ADMIN001, or invite dpbot to it (in G0ADMIN001: /invite @dpbot), or correct slack.channels.admin',
       ]);
     } finally {
       if (admin) admin.botMember = true;
@@ -277,7 +277,7 @@ describe('dpbot doctor against the simulators', () => {
     const wrong = structuredClone(config);
     wrong.slack.channels.announce = '#no-such-channel';
     wrong.slack.channels.admin = 'dpbot-admin';
-    const admin = slack.channels.get('G0ADMIN');
+    const admin = slack.channels.get('G0ADMIN001');
     if (admin) admin.botMember = false;
     try {
       expect(await failing(['slack'], { config: wrong })).toEqual([

@@ -110,8 +110,8 @@ describe('channels by name where configuration names them, by ID where Slack wan
 
   it('a private channel dpbot was not invited to is, to it, one that does not exist: the /invite', async () => {
     expect(await failure(notifier.post('#secret', text('hi')))).toContain('(in #secret: /invite @dpbot)');
-    expect(await failure(notifier.post('G0SECRET', text('hi')))).toContain('channel_not_found');
-    expect(sim.messagesIn('G0SECRET')).toEqual([]);
+    expect(await failure(notifier.post('G0SECRET01', text('hi')))).toContain('channel_not_found');
+    expect(sim.messagesIn('G0SECRET01')).toEqual([]);
   });
 
   it('a channel renamed (channel_rename) or deleted and made again: the name is looked up again', async () => {

@@ -11,10 +11,10 @@ const GRACE = 'U0GRACE001';
 const sim = new SlackSimulator()
   .addUser({ id: ADA, name: 'ada', email: 'ada@example.com' })
   .addUser({ id: GRACE, name: 'grace', email: 'grace@example.com' })
-  .addChannel({ id: 'C0OPS', name: 'ops', botMember: true })
-  .addChannel({ id: 'C0OUTSIDE', name: 'outside', botMember: false })
-  .addChannel({ id: 'G0INSIDE', name: 'inside', botMember: true, private: true, members: [ADA] })
-  .addChannel({ id: 'G0SECRET', name: 'secret', botMember: false, private: true });
+  .addChannel({ id: 'C0OPS00001', name: 'ops', botMember: true })
+  .addChannel({ id: 'C0OUTSIDE1', name: 'outside', botMember: false })
+  .addChannel({ id: 'G0INSIDE01', name: 'inside', botMember: true, private: true, members: [ADA] })
+  .addChannel({ id: 'G0SECRET01', name: 'secret', botMember: false, private: true });
 let client: WebClient;
 
 /** What Slack answered: its error code, `ok`, or `429 after <s>` for a rate-limited call. */
@@ -60,18 +60,18 @@ describe('channel names only where Slack takes them', () => {
   it('chat.postMessage and chat.postEphemeral take a name (#public, or a private one bare) or an ID', async () => {
     expect(await answer(client.chat.postMessage({ channel: '#ops', text: 'a' }))).toBe('ok');
     expect(await answer(client.chat.postMessage({ channel: 'inside', text: 'b' }))).toBe('ok');
-    expect(await answer(client.chat.postMessage({ channel: 'C0OPS', text: 'c' }))).toBe('ok');
+    expect(await answer(client.chat.postMessage({ channel: 'C0OPS00001', text: 'c' }))).toBe('ok');
     expect(await answer(client.chat.postEphemeral({ channel: '#ops', user: ADA, text: 'd' }))).toBe('ok');
     // The answer names the channel by ID, whatever the call named it by.
-    expect((await client.chat.postMessage({ channel: '#ops', text: 'e' })).channel).toBe('C0OPS');
+    expect((await client.chat.postMessage({ channel: '#ops', text: 'e' })).channel).toBe('C0OPS00001');
   });
 
   it('chat.update, conversations.info and conversations.join answer channel_not_found to a name', async () => {
-    const { ts } = await client.chat.postMessage({ channel: 'C0OPS', text: 'to update' });
+    const { ts } = await client.chat.postMessage({ channel: 'C0OPS00001', text: 'to update' });
     expect(await answer(client.chat.update({ channel: '#ops', ts: ts ?? '', text: 'x' }))).toBe(
       'channel_not_found',
     );
-    expect(await answer(client.chat.update({ channel: 'C0OPS', ts: ts ?? '', text: 'x' }))).toBe('ok');
+    expect(await answer(client.chat.update({ channel: 'C0OPS00001', ts: ts ?? '', text: 'x' }))).toBe('ok');
     expect(await answer(client.conversations.info({ channel: '#ops' }))).toBe('channel_not_found');
     expect(await answer(client.conversations.join({ channel: '#outside' }))).toBe('channel_not_found');
     expect(sim.refused.map((r) => `${r.method} ${r.error}`)).toEqual([
@@ -84,40 +84,42 @@ describe('channel names only where Slack takes them', () => {
 
 describe('channels the bot is not in', () => {
   it('a private one does not exist, to the bot: channel_not_found everywhere, and not listed', async () => {
-    for (const channel of ['G0SECRET', 'secret']) {
+    for (const channel of ['G0SECRET01', 'secret']) {
       expect(await answer(client.chat.postMessage({ channel, text: 'x' }))).toBe('channel_not_found');
       expect(await answer(client.chat.postEphemeral({ channel, user: ADA, text: 'x' }))).toBe(
         'channel_not_found',
       );
     }
-    expect(await answer(client.conversations.info({ channel: 'G0SECRET' }))).toBe('channel_not_found');
-    expect(await answer(client.conversations.join({ channel: 'G0SECRET' }))).toBe('channel_not_found');
+    expect(await answer(client.conversations.info({ channel: 'G0SECRET01' }))).toBe('channel_not_found');
+    expect(await answer(client.conversations.join({ channel: 'G0SECRET01' }))).toBe('channel_not_found');
     const listed = await client.conversations.list({ types: 'public_channel,private_channel' });
-    expect(listed.channels?.map((c) => c.id)).toEqual(['C0OPS', 'C0OUTSIDE', 'G0INSIDE']);
+    expect(listed.channels?.map((c) => c.id)).toEqual(['C0OPS00001', 'C0OUTSIDE1', 'G0INSIDE01']);
   });
 
   it('a public one: chat:write.public posts there; without it, not_in_channel until the bot joins', async () => {
-    expect(await answer(client.chat.postMessage({ channel: 'C0OUTSIDE', text: 'public' }))).toBe('ok');
+    expect(await answer(client.chat.postMessage({ channel: 'C0OUTSIDE1', text: 'public' }))).toBe('ok');
     sim.scopes.delete('chat:write.public');
-    expect(await answer(client.chat.postMessage({ channel: 'C0OUTSIDE', text: 'x' }))).toBe('not_in_channel');
-    expect(await answer(client.conversations.join({ channel: 'C0OUTSIDE' }))).toBe('ok');
-    expect(await answer(client.chat.postMessage({ channel: 'C0OUTSIDE', text: 'y' }))).toBe('ok');
-    const outside = sim.channels.get('C0OUTSIDE');
+    expect(await answer(client.chat.postMessage({ channel: 'C0OUTSIDE1', text: 'x' }))).toBe(
+      'not_in_channel',
+    );
+    expect(await answer(client.conversations.join({ channel: 'C0OUTSIDE1' }))).toBe('ok');
+    expect(await answer(client.chat.postMessage({ channel: 'C0OUTSIDE1', text: 'y' }))).toBe('ok');
+    const outside = sim.channels.get('C0OUTSIDE1');
     if (outside) outside.botMember = false;
   });
 });
 
 describe('chat.update', () => {
   it('message_not_found for a ts the channel has not; cant_update_message for another app’s message', async () => {
-    expect(await answer(client.chat.update({ channel: 'C0OPS', ts: '1.000001', text: 'x' }))).toBe(
+    expect(await answer(client.chat.update({ channel: 'C0OPS00001', ts: '1.000001', text: 'x' }))).toBe(
       'message_not_found',
     );
-    const { ts } = await client.chat.postMessage({ channel: 'G0INSIDE', text: 'elsewhere' });
-    expect(await answer(client.chat.update({ channel: 'C0OPS', ts: ts ?? '', text: 'x' }))).toBe(
+    const { ts } = await client.chat.postMessage({ channel: 'G0INSIDE01', text: 'elsewhere' });
+    expect(await answer(client.chat.update({ channel: 'C0OPS00001', ts: ts ?? '', text: 'x' }))).toBe(
       'message_not_found',
     );
-    const foreign = sim.addForeignMessage('C0OPS', 'another app');
-    expect(await answer(client.chat.update({ channel: 'C0OPS', ts: foreign, text: 'x' }))).toBe(
+    const foreign = sim.addForeignMessage('C0OPS00001', 'another app');
+    expect(await answer(client.chat.update({ channel: 'C0OPS00001', ts: foreign, text: 'x' }))).toBe(
       'cant_update_message',
     );
   });
@@ -125,11 +127,13 @@ describe('chat.update', () => {
 
 describe('chat.postEphemeral', () => {
   it('user_not_in_channel for someone not in the channel', async () => {
-    expect(await answer(client.chat.postEphemeral({ channel: 'G0INSIDE', user: ADA, text: 'a' }))).toBe('ok');
-    expect(await answer(client.chat.postEphemeral({ channel: 'G0INSIDE', user: GRACE, text: 'b' }))).toBe(
+    expect(await answer(client.chat.postEphemeral({ channel: 'G0INSIDE01', user: ADA, text: 'a' }))).toBe(
+      'ok',
+    );
+    expect(await answer(client.chat.postEphemeral({ channel: 'G0INSIDE01', user: GRACE, text: 'b' }))).toBe(
       'user_not_in_channel',
     );
-    expect(sim.ephemerals.filter((e) => e.channel === 'G0INSIDE').map((e) => e.user)).toEqual([ADA]);
+    expect(sim.ephemerals.filter((e) => e.channel === 'G0INSIDE01').map((e) => e.user)).toEqual([ADA]);
   });
 });
 
@@ -194,9 +198,14 @@ describe('views.update', () => {
 });
 
 describe('rate limits', () => {
+  // Refills follow the simulator's clock; stopped, they come only from advance(), however slow the machine.
+  beforeAll(() => {
+    sim.stopClock();
+  });
+
   it('Tier 3 (chat.update): a minute’s worth back to back, then 429 with Retry-After; the allowance refills', async () => {
-    const { ts } = await client.chat.postMessage({ channel: 'C0OPS', text: 'counted' });
-    const update = () => answer(client.chat.update({ channel: 'C0OPS', ts: ts ?? '', text: 'again' }));
+    const { ts } = await client.chat.postMessage({ channel: 'C0OPS00001', text: 'counted' });
+    const update = () => answer(client.chat.update({ channel: 'C0OPS00001', ts: ts ?? '', text: 'again' }));
     const answers = [];
     for (let i = 0; i < 51; i++) answers.push(await update());
     expect(answers.slice(0, 50).every((a) => a === 'ok')).toBe(true);
@@ -223,13 +232,13 @@ describe('rate limits', () => {
     sim.advance(60_000);
     const post = (channel: string) => answer(client.chat.postMessage({ channel, text: 'p' }));
     const answers = [];
-    for (let i = 0; i < 6; i++) answers.push(await post('C0OPS'));
+    for (let i = 0; i < 6; i++) answers.push(await post('C0OPS00001'));
     expect(answers).toEqual(['ok', 'ok', 'ok', 'ok', 'ok', '429 after 1']);
     // By name, the same channel: the same allowance.
     expect(await post('#ops')).toBe('429 after 1');
-    expect(await post('G0INSIDE')).toBe('ok');
+    expect(await post('G0INSIDE01')).toBe('ok');
     sim.advance(1000);
-    expect(await post('C0OPS')).toBe('ok');
+    expect(await post('C0OPS00001')).toBe('ok');
   });
 
   it('a test that goes faster than Slack on purpose turns the limits off', async () => {
@@ -237,7 +246,7 @@ describe('rate limits', () => {
     sim.enforceRateLimits = false;
     try {
       for (let i = 0; i < 10; i++)
-        expect(await answer(client.chat.postMessage({ channel: 'C0OPS', text: 'x' }))).toBe('ok');
+        expect(await answer(client.chat.postMessage({ channel: 'C0OPS00001', text: 'x' }))).toBe('ok');
     } finally {
       sim.enforceRateLimits = true;
     }

@@ -72,7 +72,7 @@ beforeAll(async () => {
   );
   catalog = catalogSimulator({ items: world.items, pagination: 'page' });
   cron = new ArgoSimulator({ cronWorkflows: world.cronWorkflows, workflows: world.workflows });
-  slack = new SlackSimulator().addChannel({ id: 'C0OPS', name: 'ops', botMember: true });
+  slack = new SlackSimulator().addChannel({ id: 'C0OPS00001', name: 'ops', botMember: true });
   await Promise.all([github.start(), catalog.start(), cron.start(), slack.start()]);
 
   const workers = workersConfig(kube.kubeconfigPath, { requestTimeout: TIMEOUT });
@@ -159,7 +159,7 @@ function simulators(): Simulator[] {
 async function run(text: string) {
   const { outcome, responder, requestId } = await typeCommand(app, text, {
     email: 'ada@example.com',
-    channel: 'C0OPS',
+    channel: 'C0OPS00001',
   });
   const rows = await auditRowsOf<{ kind: string; outcome: string | null; error: string | null }>(
     database,
@@ -223,7 +223,7 @@ const backfill = 'task run backfill dataset=sales.orders_daily from=2026-11-01 t
 const graphql = { method: 'POST', path: /^\/graphql$/ };
 const catalogList = { method: 'GET', path: /^\/api\/v1\/datasets$/ };
 const postMessage = { method: 'POST', path: /^\/api\/chat\.postMessage$/ };
-const notPosted = /Could not post the progress message in C0OPS; "task status \d+" shows progress/;
+const notPosted = /Could not post the progress message in C0OPS00001; "task status \d+" shows progress/;
 
 const cases: Case[] = [
   // Kubernetes: the scale reads the workload first; no write follows a failed read.
@@ -429,7 +429,9 @@ const cases: Case[] = [
     steps: ['submitting'],
     requests: [3, 3],
     after: () =>
-      expect(slack.messagesIn('C0OPS').map((m) => m.text)).toContainEqual(expect.stringContaining('echo #')),
+      expect(slack.messagesIn('C0OPS00001').map((m) => m.text)).toContainEqual(
+        expect.stringContaining('echo #'),
+      ),
   },
 ];
 

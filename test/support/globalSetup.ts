@@ -8,19 +8,23 @@ import { connect } from '../../db/connect.ts';
 import { type EmbeddedPostgresHandle, startEmbeddedPostgres } from '../../db/embedded.ts';
 import { runMigrations } from '../../db/migrate.ts';
 import { startJobs } from '../../pipeline/jobs.ts';
+import { formatReport, readTallies } from '../contract/support/contractReport.ts';
 import { databaseUrl } from './urls.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     adminUrl: string;
     templateDb: string;
+    /** Where each test file leaves its contract counts (test/support/contractExchanges.ts). */
+    contractReportDir: string;
   }
 }
 
 /**
  * One PostgreSQL for the run: TEST_DATABASE_URL or DATABASE_URL when set (CI points it at the
  * machine's server), otherwise an embedded one in a temporary folder. A template database is
- * migrated once; every test file clones it and drops its clone.
+ * migrated once; every test file clones it and drops its clone. And a folder for the contract
+ * counts, printed as the contract report at the end of the run.
  */
 export default async function setup(project: TestProject) {
   const log = pino({ level: 'silent' });
@@ -53,8 +57,13 @@ export default async function setup(project: TestProject) {
 
   project.provide('adminUrl', adminUrl);
   project.provide('templateDb', templateDb);
+  const contractReportDir = mkdtempSync(join(tmpdir(), 'dpbot-contract-'));
+  project.provide('contractReportDir', contractReportDir);
 
   return async () => {
+    // The contract report, once for the run: what every test file's exchanges added up to.
+    console.log(`\n${formatReport(readTallies(contractReportDir))}\n`);
+    rmSync(contractReportDir, { recursive: true, force: true });
     const client = new pg.Client({ connectionString: adminUrl });
     await client.connect();
     await client.query(`DROP DATABASE IF EXISTS ${templateDb} WITH (FORCE)`);

@@ -18,9 +18,9 @@ export function slackWithPeople(): SlackSimulator {
     .addUser({ id: 'U0OLIVE001', name: 'olive', email: 'olive@example.com', deleted: true })
     .addUser({ id: 'U0MALLORY1', name: 'mallory', email: 'mallory@example.com' })
     .addUser({ id: 'U0NOMAIL01', name: 'nomail' })
-    .addChannel({ id: 'C0OPS', name: 'ops', botMember: true })
+    .addChannel({ id: 'C0OPS00001', name: 'ops', botMember: true })
     .addChannel({ id: 'C0ELSEWHERE', name: 'elsewhere', botMember: false })
-    .addChannel({ id: 'G0SECRET', name: 'secret', botMember: false, private: true });
+    .addChannel({ id: 'G0SECRET01', name: 'secret', botMember: false, private: true });
 }
 
 /** dpbot serving Slack over HTTP on a free loopback port, its Web API pointed at the simulator. */
@@ -122,7 +122,7 @@ export class FakeSlack {
   slashBody(
     text: string,
     user: string,
-    channel = 'C0OPS',
+    channel = 'C0OPS00001',
   ): { body: string; responseId: string; triggerId: string } {
     const responseId = randomUUID();
     const triggerId = this.sim.triggerId();
@@ -145,7 +145,7 @@ export class FakeSlack {
   }
 
   /** `/dp <text>`; returns the HTTP answer (the acknowledgement) and the response_url's id. */
-  async slash(text: string, user: string, channel = 'C0OPS', options: SendOptions = {}) {
+  async slash(text: string, user: string, channel = 'C0OPS00001', options: SendOptions = {}) {
     const { body, responseId, triggerId } = this.slashBody(text, user, channel);
     const response = await this.send(body, 'application/x-www-form-urlencoded', options);
     const raw = await response.text();
@@ -169,7 +169,7 @@ export class FakeSlack {
     options: SendOptions = {},
   ) {
     const responseId = randomUUID();
-    const channel = input.channel ?? 'C0OPS';
+    const channel = input.channel ?? 'C0OPS00001';
     const payload = {
       type: 'block_actions',
       user: {

@@ -1,8 +1,9 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import type { SimExchange } from '../../../sandbox/http.ts';
-import type { ContractChecker } from '../support/checker.ts';
+import { type ContractChecker, documentChecker } from '../support/checker.ts';
 import { OpenApiContract } from '../support/openapi.ts';
+import { once, specKey } from '../support/specs.ts';
 
 /**
  * GitHub's official OpenAPI description of api.github.com, as `@octokit/openapi` publishes it
@@ -30,29 +31,25 @@ const ANY_OPERATION = Object.fromEntries(
 );
 
 /** GitHub's REST API as its description has it: the judge of every REST exchange of the GitHub simulator. */
-export function githubRestContract(): OpenApiContract {
-  return new OpenApiContract(JSON.parse(readFileSync(GITHUB_OPENAPI_FILE, 'utf8')), {
+export const githubRestContract = once(() => {
+  const text = readFileSync(GITHUB_OPENAPI_FILE, 'utf8');
+  return new OpenApiContract(JSON.parse(text), {
     // GitHub writes every integer, int64 ids included, as a JSON number.
     int64: 'number',
     commonResponses: ANY_OPERATION,
+    // The description is 13 MB: its compiled validators are kept under the package file's hash
+    // and the checkers' code, as the committed documents' are (specs.ts).
+    cacheKey: createHash('sha256').update(specKey('SOURCES.md', 'github-rest')).update(text).digest('hex'),
   });
-}
+});
 
-class GithubRestChecker implements ContractChecker {
-  readonly system = 'GitHub REST';
-  /** Built on first use: the description is 13 MB, read only by a run that talks to GitHub. */
-  #contract: OpenApiContract | undefined;
-
-  accepts(simulator: string, exchange: SimExchange): boolean {
-    // GraphQL has its own judge (test/contract/githubGraphql.test.ts, GitHub's published schema).
-    return simulator === 'github' && exchange.path !== '/graphql';
-  }
-
-  check(exchange: SimExchange): string[] {
-    this.#contract ??= githubRestContract();
-    return this.#contract.check(exchange);
-  }
-}
-
-/** Holds every REST request dpbot sends to the GitHub simulator, and its answer, to GitHub's OpenAPI description. */
-export const githubRestChecker: ContractChecker = new GithubRestChecker();
+/**
+ * Holds every REST request dpbot sends to the GitHub simulator, and its answer, to GitHub's
+ * OpenAPI description. GraphQL has its own judge (test/contract/githubGraphql.test.ts, GitHub's
+ * published schema).
+ */
+export const githubRestChecker: ContractChecker = documentChecker(
+  'GitHub REST',
+  (simulator, exchange) => simulator === 'github' && exchange.path !== '/graphql',
+  githubRestContract,
+);

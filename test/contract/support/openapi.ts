@@ -1,6 +1,6 @@
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import addFormatsModule from 'ajv-formats';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import type { SimExchange } from '../../../sandbox/http.ts';
+import { SchemaCompiler } from './schemaCompiler.ts';
 
 /**
  * One OpenAPI request/response checker for every REST contract test: Swagger 2.0 (Argo CD, Argo
@@ -11,7 +11,7 @@ import type { SimExchange } from '../../../sandbox/http.ts';
  * (`additionalProperties: {…}`) stay open.
  */
 
-type Schema = Record<string, unknown>;
+export type Schema = Record<string, unknown>;
 
 /** A request as a simulator recorded it, with the answer it gave. */
 export type Exchange = SimExchange;
@@ -39,9 +39,21 @@ export interface ContractOptions {
    * answer for the status wins. Each use names its source.
    */
   commonResponses?: Readonly<Record<string, Schema>>;
+  /**
+   * The definition that error answers (status 400 and up) keep to where the document gives that
+   * status no schema or leaves it out: the error body the service sends for every failure. Each
+   * use names its source.
+   */
+  errorSchema?: string;
+  /**
+   * What the document was made from (a spec file, and the code that edited it), naming its compiled
+   * validators in the cache (schemaCompiler.ts): `specKey()`. Without it the document itself is the
+   * name, which costs a serialisation of it.
+   */
+  cacheKey?: string;
 }
 
-interface Parameter {
+export interface Parameter {
   name: string;
   in: string;
   required?: boolean;
@@ -53,24 +65,26 @@ interface Parameter {
   schema?: Schema;
 }
 
-interface RequestBody {
+export interface RequestBody {
   required?: boolean;
   content?: Record<string, { schema?: Schema }>;
 }
 
-interface Response {
+export interface Response {
   schema?: Schema;
   content?: Record<string, { schema?: Schema }>;
 }
 
 /** OpenAPI 3 lets a request body or an answer be a `$ref` to `components.requestBodies`/`responses`. */
-interface Operation {
+export interface Operation {
   parameters?: Parameter[];
-  requestBody?: RequestBody | { $ref: string };
-  responses?: Record<string, Response | { $ref: string }>;
+  consumes?: string[];
+  requestBody?: RequestBody & { $ref?: string };
+  responses?: Record<string, Response & { $ref?: string }>;
 }
 
-interface Matched {
+/** The operation of the document a request is for. */
+export interface OperationMatch {
   template: string;
   operation: Operation;
   parameters: Parameter[];
@@ -81,17 +95,17 @@ const ROOT = 'contract:spec';
 const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'];
 const INT_FORMATS = new Set(['int32', 'int64', 'uint32', 'uint64']);
 const isObject = (v: unknown): v is Schema => typeof v === 'object' && v !== null && !Array.isArray(v);
-// ajv-formats is CommonJS; under Node's ESM its default export is the plugin function itself.
-const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 
 export class OpenApiContract {
   readonly #doc: Schema;
-  readonly #ajv: Ajv;
+  readonly #compiler: SchemaCompiler;
   readonly #int64: 'number' | 'either';
   readonly #compiled = new Map<Schema, ValidateFunction>();
   readonly #paths: { template: string; re: RegExp; names: string[]; literals: number; item: Schema }[];
   readonly #basePath: string;
   readonly #commonResponses: Readonly<Record<string, Schema>>;
+  readonly #oas3: boolean;
+  readonly #errorSchema: Schema | undefined;
 
   constructor(document: unknown, options: ContractOptions = {}) {
     if (!isObject(document) || !isObject(document.paths))
@@ -100,27 +114,32 @@ export class OpenApiContract {
     this.#int64 = options.int64 ?? 'either';
     this.#commonResponses = options.commonResponses ?? {};
     const oas3 = typeof document.openapi === 'string';
+    this.#oas3 = oas3;
+    this.#errorSchema = options.errorSchema
+      ? { $ref: `#/${oas3 ? 'components/schemas' : 'definitions'}/${options.errorSchema}` }
+      : undefined;
     this.#basePath = typeof document.basePath === 'string' ? document.basePath.replace(/\/$/, '') : '';
-    const definitions = oas3
-      ? ((document.components as Schema | undefined)?.schemas as Schema | undefined)
-      : (document.definitions as Schema | undefined);
-    const closed: Schema = {};
-    for (const [name, schema] of Object.entries(definitions ?? {})) {
-      let rewritten = this.#rewrite(schema);
-      for (const [target, override] of Object.entries(options.overrides ?? {})) {
-        if (target === name) rewritten = override(rewritten);
-        const property = target.startsWith(`${name}.`) ? target.slice(name.length + 1) : undefined;
-        const properties = rewritten.properties;
-        if (property && isObject(properties) && isObject(properties[property]))
-          properties[property] = override(properties[property]);
+    // The rewritten definitions are what ajv resolves refs in; they are only needed when a schema
+    // is not in the compiled cache yet.
+    const root = (): Schema => {
+      const definitions = oas3
+        ? ((document.components as Schema | undefined)?.schemas as Schema | undefined)
+        : (document.definitions as Schema | undefined);
+      const closed: Schema = {};
+      for (const [name, schema] of Object.entries(definitions ?? {})) {
+        let rewritten = this.#rewrite(schema);
+        for (const [target, override] of Object.entries(options.overrides ?? {})) {
+          if (target === name) rewritten = override(rewritten);
+          const property = target.startsWith(`${name}.`) ? target.slice(name.length + 1) : undefined;
+          const properties = rewritten.properties;
+          if (property && isObject(properties) && isObject(properties[property]))
+            properties[property] = override(properties[property]);
+        }
+        closed[name] = rewritten;
       }
-      closed[name] = rewritten;
-    }
-    this.#ajv = new Ajv({ allErrors: true, strict: false, logger: false });
-    addFormats(this.#ajv);
-    this.#ajv.addSchema(
-      oas3 ? { $id: ROOT, components: { schemas: closed } } : { $id: ROOT, definitions: closed },
-    );
+      return oas3 ? { $id: ROOT, components: { schemas: closed } } : { $id: ROOT, definitions: closed };
+    };
+    this.#compiler = new SchemaCompiler(options.cacheKey ?? JSON.stringify([document, this.#int64]), root);
     this.#paths = Object.entries(document.paths).map(([template, item]) => {
       const names: string[] = [];
       const source = template
@@ -143,15 +162,25 @@ export class OpenApiContract {
 
   /** Every way the exchange departs from the document; empty when it keeps to it. */
   check(exchange: Exchange): string[] {
-    const where = `${exchange.method} ${exchange.path}${exchange.query}`;
-    const matched = this.#match(exchange.method, exchange.path);
-    if (typeof matched === 'string') return [`${where}: ${matched}`];
-    return [...this.#checkRequest(exchange, matched), ...this.#checkResponse(exchange, matched)].map(
-      (problem) => `${where} (${matched.template}): ${problem}`,
-    );
+    return [...this.checkRequest(exchange), ...this.checkAnswer(exchange)];
   }
 
-  #match(method: string, rawPath: string): Matched | string {
+  /** Every way the request departs from the document (an unknown operation included). */
+  checkRequest(exchange: Exchange): string[] {
+    const matched = this.operation(exchange.method, exchange.path);
+    if (typeof matched === 'string') return [`${where(exchange)}: ${matched}`];
+    return this.#checkRequest(exchange, matched).map((problem) => `${where(exchange, matched)}: ${problem}`);
+  }
+
+  /** Every way the answer departs from the document; nothing when the operation is unknown (a request problem). */
+  checkAnswer(exchange: Exchange): string[] {
+    const matched = this.operation(exchange.method, exchange.path);
+    if (typeof matched === 'string') return [];
+    return this.#checkResponse(exchange, matched).map((problem) => `${where(exchange, matched)}: ${problem}`);
+  }
+
+  /** The operation of the document for this method and path, or why there is none. */
+  operation(method: string, rawPath: string): OperationMatch | string {
     const path =
       this.#basePath && rawPath.startsWith(this.#basePath) ? rawPath.slice(this.#basePath.length) : rawPath;
     const found = this.#paths.filter((p) => p.re.test(path));
@@ -163,17 +192,19 @@ export class OpenApiContract {
     const values = hit.re.exec(path)?.slice(1) ?? [];
     const pathValues = Object.fromEntries(hit.names.map((n, i) => [n, decodeURIComponent(values[i] ?? '')]));
     const operation = hit.item[verb] as Operation;
-    // Operation parameters replace path-level ones of the same name and place.
-    const shared = (hit.item.parameters ?? []) as Parameter[];
-    const own = operation.parameters ?? [];
+    // Operation parameters replace path-level ones of the same name and place (both may be refs).
+    const resolve = (list: unknown) =>
+      ((list ?? []) as Schema[]).map((p) => this.#deref(p) as unknown as Parameter);
+    const shared = resolve(hit.item.parameters);
+    const own = resolve(operation.parameters);
     const parameters = [
       ...shared.filter((s) => !own.some((o) => o.name === s.name && o.in === s.in)),
       ...own,
-    ].map((p) => this.#deref(p as unknown as Schema) as unknown as Parameter);
+    ];
     return { template: hit.template, operation, parameters, pathValues };
   }
 
-  #checkRequest(exchange: Exchange, matched: Matched): string[] {
+  #checkRequest(exchange: Exchange, matched: OperationMatch): string[] {
     const problems: string[] = [];
     const query = new URLSearchParams(exchange.query);
     const inQuery = matched.parameters.filter((p) => p.in === 'query');
@@ -191,42 +222,66 @@ export class OpenApiContract {
       )
         problems.push(`query parameter "${name}" given ${values.length} times`);
       for (const value of values)
-        problems.push(...this.#checkParameter(param, value, `query parameter "${name}"`));
+        problems.push(...this.checkValue(param, value, `query parameter "${name}"`));
     }
     for (const param of inQuery)
       if (param.required && !query.has(param.name))
         problems.push(`required query parameter "${param.name}" missing`);
     for (const param of matched.parameters.filter((p) => p.in === 'path'))
       problems.push(
-        ...this.#checkParameter(
-          param,
-          matched.pathValues[param.name] ?? '',
-          `path parameter "${param.name}"`,
-        ),
+        ...this.checkValue(param, matched.pathValues[param.name] ?? '', `path parameter "${param.name}"`),
       );
 
     const bodyParam = matched.parameters.find((p) => p.in === 'body');
     const requestBody = matched.operation.requestBody
       ? (this.#deref(matched.operation.requestBody as Schema) as RequestBody)
       : undefined;
-    const bodySchema = bodyParam?.schema ?? requestBody?.content?.['application/json']?.schema;
+    const mediaType = exchange.contentType?.split(';')[0]?.trim().toLowerCase();
+    const content = requestBody?.content;
+    const bodySchema =
+      bodyParam?.schema ??
+      (mediaType ? content?.[mediaType]?.schema : undefined) ??
+      content?.['application/json']?.schema;
     const required = bodyParam?.required ?? requestBody?.required ?? false;
     if (exchange.body === undefined) {
       if (required) problems.push('the operation requires a body; none was sent');
     } else if (!bodySchema) problems.push('the operation takes no body');
-    else problems.push(...this.#validate(bodySchema, exchange.body, 'request body'));
+    else {
+      if (mediaType !== undefined) problems.push(...this.#checkMediaType(mediaType, matched.operation));
+      problems.push(...this.validate(bodySchema, exchange.body, 'request body'));
+    }
     return problems;
   }
 
-  #checkResponse(exchange: Exchange, matched: Matched): string[] {
+  /** A body's content type must be one the operation takes (`consumes`, or the request body's media types). */
+  #checkMediaType(mediaType: string, operation: Operation): string[] {
+    const accepted = this.#oas3
+      ? Object.keys(
+          (operation.requestBody ? (this.#deref(operation.requestBody as Schema) as RequestBody) : undefined)
+            ?.content ?? {},
+        )
+      : (operation.consumes ?? (this.#doc.consumes as string[] | undefined) ?? []);
+    if (accepted.length === 0 || accepted.includes('*/*') || accepted.includes(mediaType)) return [];
+    return [`content type "${mediaType}" is not one the operation takes (${accepted.join(', ')})`];
+  }
+
+  #checkResponse(exchange: Exchange, matched: OperationMatch): string[] {
     const responses = matched.operation.responses ?? {};
     const listed =
       responses[String(exchange.status)] ?? responses[`${String(exchange.status)[0]}XX`] ?? responses.default;
-    const common = this.#commonResponses[String(exchange.status)];
-    if (!listed && !common) return [`status ${exchange.status} is not a documented answer`];
     const response = listed ? (this.#deref(listed as Schema) as Response) : undefined;
-    const schema = response ? (response.schema ?? response.content?.['application/json']?.schema) : common;
-    if (!schema) return exchange.responseBody === undefined ? [] : ['a body where the document has none'];
+    const documented = response?.schema ?? response?.content?.['application/json']?.schema;
+    // An operation's own answer for the status wins over the common ones and the error body.
+    const schema =
+      documented ??
+      (response ? undefined : this.#commonResponses[String(exchange.status)]) ??
+      (exchange.status >= 400 ? this.#errorSchema : undefined);
+    if (!response && !schema) return [`status ${exchange.status} is not a documented answer`];
+    // 204 No Content has no body, whatever the document pairs with it (RFC 9110, 15.3.5).
+    if (exchange.status === 204)
+      return exchange.responseBody === undefined ? [] : ['a body in a 204 (No Content) answer'];
+    if (!schema || (exchange.responseBody === undefined && Object.keys(schema).length === 0))
+      return exchange.responseBody === undefined ? [] : ['a body where the document has none'];
     if (exchange.responseText !== undefined) {
       // grpc-gateway streams ("Stream result of …"): one JSON object a line.
       return exchange.responseText
@@ -234,17 +289,18 @@ export class OpenApiContract {
         .filter((line) => line.trim() !== '')
         .flatMap((line, i) => {
           try {
-            return this.#validate(schema, JSON.parse(line), `response line ${i + 1}`);
+            return this.validate(schema, JSON.parse(line), `response line ${i + 1}`);
           } catch {
             return [`response line ${i + 1} is not JSON`];
           }
         });
     }
     if (exchange.responseBody === undefined) return ['an empty answer where the document has a body'];
-    return this.#validate(schema, exchange.responseBody, `response ${exchange.status}`);
+    return this.validate(schema, exchange.responseBody, `response ${exchange.status}`);
   }
 
-  #checkParameter(param: Parameter, value: string, what: string): string[] {
+  /** A parameter's value as text (query, path, form field) against the parameter's type, format and enum. */
+  checkValue(param: Parameter, value: string, what: string): string[] {
     const schema = isObject(param.schema) ? param.schema : param;
     const type =
       param.type === 'array'
@@ -265,18 +321,44 @@ export class OpenApiContract {
     // OpenAPI 3: then the parameter's schema whole (formats such as date-time, bounds), the text
     // read as the type the schema names.
     if (isObject(param.schema) && param.schema.type !== 'array')
-      return this.#validate(param.schema, asType(value, param.schema.type), what);
+      return this.validate(param.schema, asType(value, param.schema.type), what);
     return [];
   }
 
-  #validate(schema: Schema, value: unknown, what: string): string[] {
+  /** A value against a schema of the document (refs resolve in it), each problem prefixed by `what`. */
+  validate(schema: Schema, value: unknown, what: string): string[] {
     let validate = this.#compiled.get(schema);
     if (!validate) {
-      validate = this.#ajv.compile(this.#rewrite(schema));
+      validate = this.#compiler.compile(this.#rewrite(schema));
       this.#compiled.set(schema, validate);
     }
+    return this.#errors(validate, value).map((e) => `${what}${e.instancePath}: ${describe(e)}`);
+  }
+
+  #errors(validate: ValidateFunction, value: unknown): ErrorObject[] {
     if (validate(value)) return [];
-    return (validate.errors ?? []).map((e) => `${what}${e.instancePath || ''}: ${describe(e)}`);
+    return this.#closestAlternatives([...(validate.errors ?? [])]);
+  }
+
+  /**
+   * A value that fits none of an anyOf's (or oneOf's) alternatives gets the errors of every
+   * alternative from ajv, which reads as noise ("unknown field" from one shape, "required" from
+   * another). Kept instead: the errors of the alternative it came closest to (fewest errors), outermost
+   * first.
+   */
+  #closestAlternatives(errors: ErrorObject[]): ErrorObject[] {
+    const choice = errors
+      .filter((e) => (e.keyword === 'anyOf' || e.keyword === 'oneOf') && e.params.passingSchemas == null)
+      .sort((a, b) => a.instancePath.length - b.instancePath.length)[0];
+    const alternatives = choice?.parentSchema?.[choice.keyword];
+    if (!choice || !Array.isArray(alternatives)) return errors;
+    const at = choice.instancePath;
+    const inside = (e: ErrorObject) => e.instancePath === at || e.instancePath.startsWith(`${at}/`);
+    const closest = (alternatives as Schema[])
+      .map((alternative) => this.#errors(this.#compiler.compile(alternative), choice.data))
+      .sort((a, b) => a.length - b.length)[0];
+    const rebased = (closest ?? []).map((e) => ({ ...e, instancePath: `${at}${e.instancePath}` }));
+    return [...this.#closestAlternatives(errors.filter((e) => !inside(e))), ...rebased];
   }
 
   #deref(node: Schema): Schema {
@@ -334,6 +416,11 @@ function asType(value: string, type: unknown): unknown {
   if ((type === 'integer' || type === 'number') && /^-?\d+(\.\d+)?$/.test(value)) return Number(value);
   if (type === 'boolean' && (value === 'true' || value === 'false')) return value === 'true';
   return value;
+}
+
+function where(exchange: Exchange, matched?: OperationMatch): string {
+  const call = `${exchange.method} ${exchange.path}${exchange.query}`;
+  return matched ? `${call} (${matched.template})` : call;
 }
 
 function describe(error: ErrorObject): string {
