@@ -24,7 +24,7 @@ let slack: FakeSlack;
 const fixtures = fixtureCommands();
 
 beforeAll(async () => {
-  sim = slackWithPeople().addChannel({ id: 'C0FEW', name: 'few', botMember: true, members: [ADA, GRACE] });
+  sim = slackWithPeople().addChannel({ id: 'C0FEW00001', name: 'few', botMember: true, members: [ADA, GRACE] });
   await sim.start();
   fixture = createFixture({ config: { slack: { apiUrl: sim.apiUrl } } });
   database = await createTestDatabase();
@@ -91,8 +91,8 @@ describe('a trigger_id Slack no longer takes', () => {
 
 describe('a response_url Slack no longer takes', () => {
   it('used five times: the rest of the replies come by chat.postEphemeral, none lost', async () => {
-    const { responseId } = await slack.slash('replies 7', ADA, 'C0FEW');
-    await eventually(() => expect(ephemeralTexts('C0FEW', ADA)).toEqual(['reply 6 of 7', 'reply 7 of 7']));
+    const { responseId } = await slack.slash('replies 7', ADA, 'C0FEW00001');
+    await eventually(() => expect(ephemeralTexts('C0FEW00001', ADA)).toEqual(['reply 6 of 7', 'reply 7 of 7']));
     expect(slack.responses(responseId).map((r) => r.text)).toEqual(
       [1, 2, 3, 4, 5].map((i) => `reply ${i} of 7`),
     );
@@ -101,10 +101,10 @@ describe('a response_url Slack no longer takes', () => {
   });
 
   it('older than 30 minutes: refused once, then chat.postEphemeral carries every reply', async () => {
-    const { body, responseId } = slack.slashBody('replies 2', GRACE, 'C0FEW');
+    const { body, responseId } = slack.slashBody('replies 2', GRACE, 'C0FEW00001');
     sim.advance(HALF_AN_HOUR + 60_000);
     expect((await slack.send(body, FORM)).status).toBe(200);
-    await eventually(() => expect(ephemeralTexts('C0FEW', GRACE)).toEqual(['reply 1 of 2', 'reply 2 of 2']));
+    await eventually(() => expect(ephemeralTexts('C0FEW00001', GRACE)).toEqual(['reply 1 of 2', 'reply 2 of 2']));
     expect(slack.responses(responseId)).toEqual([]);
     expect(sim.refused.filter((r) => r.method === 'response_url')).toEqual([
       expect.objectContaining({ error: 'expired_url', status: 404 }),
@@ -117,8 +117,8 @@ describe('a response_url Slack no longer takes', () => {
 
 describe('chat.postEphemeral refused', () => {
   it('to someone no longer in the channel (user_not_in_channel): the reply comes as a direct message', async () => {
-    const few = sim.channels.get('C0FEW');
-    const { body } = slack.slashBody('replies 6', GRACE, 'C0FEW');
+    const few = sim.channels.get('C0FEW00001');
+    const { body } = slack.slashBody('replies 6', GRACE, 'C0FEW00001');
     // Grace leaves the channel while her command runs.
     if (few) few.members = [ADA];
     try {
@@ -179,20 +179,20 @@ describe('configured channels Slack does not know', () => {
 
 describe('a channel renamed in Slack', () => {
   it('channel_rename makes dpbot look the configured name up again', async () => {
-    sim.addChannel({ id: 'C0TEAM', name: 'team', botMember: true });
+    sim.addChannel({ id: 'C0TEAM0001', name: 'team', botMember: true });
     const notifier = bot.app.services.notifier;
-    expect((await notifier.post('#team', { text: 'before' })).channel).toBe('C0TEAM');
+    expect((await notifier.post('#team', { text: 'before' })).channel).toBe('C0TEAM0001');
     // Renamed, and a new #team made in its place.
-    const team = sim.channels.get('C0TEAM');
+    const team = sim.channels.get('C0TEAM0001');
     if (team) team.name = 'team-archive';
-    sim.addChannel({ id: 'C0NEWTEAM', name: 'team', botMember: true });
+    sim.addChannel({ id: 'C0NEWTEAM1', name: 'team', botMember: true });
     const event = await slack.event({
       type: 'channel_rename',
-      channel: { id: 'C0TEAM', name: 'team-archive', created: 1_700_000_000 },
+      channel: { id: 'C0TEAM0001', name: 'team-archive', created: 1_700_000_000 },
     });
     expect(event.status).toBe(200);
     await eventually(async () =>
-      expect((await notifier.post('#team', { text: 'after' })).channel).toBe('C0NEWTEAM'),
+      expect((await notifier.post('#team', { text: 'after' })).channel).toBe('C0NEWTEAM1'),
     );
   });
 });

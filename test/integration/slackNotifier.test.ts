@@ -14,7 +14,7 @@ import { slackWithPeople } from '../support/slack.ts';
 
 const sim = slackWithPeople()
   .addChannel({ id: 'C0RELEASES', name: 'releases', botMember: true })
-  .addChannel({ id: 'C0TWO', name: 'two', botMember: true });
+  .addChannel({ id: 'C0TWO00001', name: 'two', botMember: true });
 const log = pino({ level: 'silent' });
 let notifier: SlackNotifier;
 
@@ -80,7 +80,7 @@ describe('channels by name where configuration names them, by ID where Slack wan
         notifier.post('#two', text('b')),
         notifier.post('#releases', text('c')),
       ]);
-      expect(refs.map((r) => r.channel)).toEqual(['C0RELEASES', 'C0TWO', 'C0RELEASES']);
+      expect(refs.map((r) => r.channel)).toEqual(['C0RELEASES', 'C0TWO00001', 'C0RELEASES']);
       const listed = calls('conversations.list').slice(before);
       // Public and private channels, a page after another: the four dpbot can see (not the
       // private one it is not in), two a page; #two is on the second.
@@ -116,16 +116,16 @@ describe('channels by name where configuration names them, by ID where Slack wan
 
   it('a channel renamed (channel_rename) or deleted and made again: the name is looked up again', async () => {
     const first = await notifier.post('#two', text('before'));
-    expect(first.channel).toBe('C0TWO');
-    const two = sim.channels.get('C0TWO');
+    expect(first.channel).toBe('C0TWO00001');
+    const two = sim.channels.get('C0TWO00001');
     try {
       // Renamed, and a new #two made: the rename event makes dpbot forget the old answer.
       if (two) two.name = 'two-archive';
-      sim.addChannel({ id: 'C0NEWTWO', name: 'two', botMember: true });
-      notifier.directory.forget('C0TWO');
-      expect((await notifier.post('#two', text('after the rename'))).channel).toBe('C0NEWTWO');
+      sim.addChannel({ id: 'C0NEWTWO01', name: 'two', botMember: true });
+      notifier.directory.forget('C0TWO00001');
+      expect((await notifier.post('#two', text('after the rename'))).channel).toBe('C0NEWTWO01');
       // Deleted and made again, with no event: Slack's channel_not_found makes dpbot look again.
-      sim.channels.delete('C0NEWTWO');
+      sim.channels.delete('C0NEWTWO01');
       sim.addChannel({ id: 'C0THIRDTWO', name: 'two', botMember: true });
       expect((await notifier.post('#two', text('after the delete'))).channel).toBe('C0THIRDTWO');
       expect(sim.refused).toEqual([
@@ -197,7 +197,7 @@ describe('rate limits', () => {
         notifier.update(two, text('two, updated')),
       ]);
       expect(sim.messagesIn('C0RELEASES').find((m) => m.ts === one.ts)?.text).toBe('one, updated');
-      expect(sim.messagesIn('C0TWO').find((m) => m.ts === two.ts)?.text).toBe('two, updated');
+      expect(sim.messagesIn('C0TWO00001').find((m) => m.ts === two.ts)?.text).toBe('two, updated');
       expect(sim.refused).toEqual([expect.objectContaining({ method: 'chat.update', status: 429 })]);
     } finally {
       sim.setRateLimit('chat.update', { perMinute: 50, burst: 50 });
@@ -216,9 +216,9 @@ describe('rate limits', () => {
     );
     sim.enforceRateLimits = true;
     // A fresh channel: its allowance untouched by the tests before.
-    sim.addChannel({ id: 'C0PACED', name: 'paced', botMember: true });
+    sim.addChannel({ id: 'C0PACED001', name: 'paced', botMember: true });
     await Promise.all(Array.from({ length: 8 }, (_, i) => paced.post('#paced', text(`burst ${i}`))));
-    const burst = sim.messagesIn('C0PACED');
+    const burst = sim.messagesIn('C0PACED001');
     expect(burst.map((m) => m.text)).toEqual(Array.from({ length: 8 }, (_, i) => `burst ${i}`));
     // One a second: never two within a second, so Slack never answered 429.
     for (const [i, m] of burst.entries())
