@@ -16,6 +16,7 @@ import type { Config } from '../config/schema.ts';
 import type { Services } from '../services.ts';
 import { accessVersionProperties } from './accessVersion.ts';
 import { boltLogger } from './boltLogger.ts';
+import { arrivalProperties } from './ingress.ts';
 import { registerActions } from './listeners/actions.ts';
 import { registerCommand } from './listeners/command.ts';
 import { registerEvents } from './listeners/events.ts';
@@ -128,7 +129,7 @@ export function createSlackRuntime(input: {
       endpoints: '/slack/events',
       logger,
       processBeforeResponse: false,
-      customPropertiesExtractor: accessVersionProperties,
+      customPropertiesExtractor: (req) => ({ ...accessVersionProperties(req), ...arrivalProperties(req) }),
       // The HTTP server (server.ts) verifies every request's signature and freshness before it
       // hands the request over, and is the only way in; a second HMAC per request is waste.
       signatureVerification: false,
