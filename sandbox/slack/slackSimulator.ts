@@ -412,7 +412,9 @@ export class SlackSimulator extends Simulator {
     // Slack's channel IDs are C (public), G (private) or D (direct) and eight or more capitals or
     // digits; a test channel of another shape would pass here and fail against a real workspace.
     if (!/^[CGD][A-Z0-9]{8,}$/.test(channel.id)) {
-      throw new Error(`channel ID ${channel.id} is not of Slack's shape (C, G or D and 8 or more of A-Z 0-9)`);
+      throw new Error(
+        `channel ID ${channel.id} is not of Slack's shape (C, G or D and 8 or more of A-Z 0-9)`,
+      );
     }
     this.channels.set(channel.id, channel);
     return this;
