@@ -91,6 +91,8 @@ export interface SlackRuntime {
   http: HTTPReceiver | undefined;
   start(): Promise<void>;
   stop(): Promise<void>;
+  /** Asks Slack who the bot is now, so that the first request does not wait for it. */
+  warm(): Promise<void>;
 }
 
 /**
@@ -136,8 +138,9 @@ export function createSlackRuntime(input: {
     });
     receiver = http;
   }
+  const authorize = botIdentity(input.clients.client, settings.botToken);
   const app = new App({
-    authorize: botIdentity(input.clients.client, settings.botToken),
+    authorize,
     receiver,
     logger,
     // dpbot keeps no conversation state in Bolt; its store would be consulted on every request.
@@ -171,6 +174,10 @@ export function createSlackRuntime(input: {
   return {
     app,
     http,
+    warm: async () => {
+      // Bolt passes the source of the request; the identity asked for does not depend on it.
+      await authorize({ teamId: undefined, enterpriseId: undefined, isEnterpriseInstall: false });
+    },
     start: async () => {
       if (settings.appToken) await app.start();
     },
