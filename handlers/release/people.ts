@@ -64,6 +64,12 @@ export function ownerMentions(service: ReleaseServiceConfig): string {
   return service.owners.map((o) => (/^[UW][A-Z0-9]+$/.test(o) ? `<@${o}>` : o)).join(', ');
 }
 
+/** How a person is named in messages: their name in the directory, else their e-mail. */
+export async function nameOf(services: Pick<ReleaseDeps, 'access'>, email: string): Promise<string> {
+  const user = await services.access.findUser({ email });
+  return user?.name ?? email;
+}
+
 export function requireArgo(services: Pick<ReleaseDeps, 'argocd'>) {
   const argocd = services.argocd;
   if (!argocd)
