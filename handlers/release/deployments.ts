@@ -72,7 +72,10 @@ export async function appHistory(
     if (!made) continue;
     made.rollback = r;
     const undone = entries.filter((d) => d.historyId < made.historyId).at(-1);
-    if (undone) undone.undoneBy = r;
+    // Rolled back means replaced by something older; a rollback to a newer build (one rolled
+    // back before) deploys that build again rather than rolling this one back.
+    const firstOfUndone = entries.find((d) => d.revision === undone?.revision);
+    if (undone && firstOfUndone && r.historyId < firstOfUndone.historyId) undone.undoneBy = r;
   }
   const deployed = await services.releases.deploymentsOf(application);
   for (const { release, app: row } of deployed) {
