@@ -137,12 +137,13 @@ export async function rollBack(
     (autoSyncOff
       ? ` Auto-sync stays off until someone turns it back on — which deploys the branch head again, so merge the fix first; dpbot will remind this thread.`
       : '');
-  const message = noticeMessage(text, 'in_channel');
   if (snapshot) {
+    // Said once, in the service's thread of the release; the one who rolled back is told there too.
     const fresh = await publish(services, snapshot.release.id);
-    await postInThread(services, fresh, target.service, message);
+    await postInThread(services, fresh, target.service, noticeMessage(text, 'in_channel'));
+    return noticeMessage(`${text} (Also in ${target.service}'s thread of release #${snapshot.release.id}.)`);
   }
-  return message;
+  return noticeMessage(text, 'in_channel');
 }
 
 /** A background event of a rollback, joined to the rollback's own request id. */

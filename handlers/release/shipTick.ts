@@ -217,10 +217,16 @@ async function finishShipped(services: ReleaseDeps, after: ReleaseSnapshot): Pro
     snapshot,
     null,
     noticeMessage(
-      `Release #${id} shipped: every application is healthy. ${notes.join('; ')}`.trim(),
+      `Release #${id} shipped: every application is healthy.${notes.length ? ` ${sentence(notes)}` : ''}`,
       'in_channel',
     ),
   );
+}
+
+/** "Notes posted in #a and #b; GitHub release … ." from the notes gathered. */
+function sentence(notes: readonly string[]): string {
+  const text = notes.join('; ');
+  return `${text.charAt(0).toUpperCase()}${text.slice(1)}.`;
 }
 
 async function githubReleases(services: ReleaseDeps, snapshot: ReleaseSnapshot): Promise<string[]> {

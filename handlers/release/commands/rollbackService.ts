@@ -108,7 +108,10 @@ export const rollbackService = defineCommand({
     for (const t of targets) messages.push(await rollBack(ctx, t.target, t.snapshot));
     return {
       text: messages.map((m) => m.text).join('\n'),
-      visibility: 'in_channel' as const,
+      // In the channel unless each rollback was told in its release's thread already.
+      visibility: messages.some((m) => m.visibility === 'in_channel')
+        ? ('in_channel' as const)
+        : ('ephemeral' as const),
       blocks: messages.flatMap((m) => m.blocks ?? []),
     };
   },

@@ -87,8 +87,11 @@ export const releaseShip = defineCommand({
     // The fix version is set in the background: Jira never holds up the deployment.
     if (services.releaseTracker) await services.jobs.send(QUEUES.tracker, { releaseId: release.id });
     const fresh = await publish(services, release.id);
-    const text = `${ctx.caller.email} is shipping release #${release.id}: ${apps.map((a) => a.application).join(', ')}. Progress is shown on the release message.`;
+    const text = `${ctx.caller.name ?? ctx.caller.email} is shipping release #${release.id}: ${apps.map((a) => a.application).join(', ')}. Progress is shown on the release message.`;
+    // Said once, in the release message's thread; the one who shipped is told where.
     await postInThread(services, fresh, null, noticeMessage(text, 'in_channel'));
-    return noticeMessage(text, 'in_channel');
+    return noticeMessage(
+      `Release #${release.id} ships now: ${apps.length} application(s); the release message in ${fresh.release.channel} shows the progress, its thread what happens.`,
+    );
   },
 });

@@ -6,6 +6,7 @@ import { blocks } from '../../../pipeline/message.ts';
 import { escapeMrkdwn, lineSections } from '../../../pipeline/views/common.ts';
 import { appHistory, describeRevision, short } from '../deployments.ts';
 import { defineCommand, type ReleaseDeps } from '../deps.ts';
+import { releaseNames } from '../people.ts';
 import { loadSnapshot } from '../publish.ts';
 import { appLine, releaseMessage } from '../views.ts';
 import { findReleaseOrLatest, releaseId } from './common.ts';
@@ -64,7 +65,7 @@ export const releaseStatus = defineCommand({
     const stored = await loadSnapshot(ctx.services, release.id);
     const now = await runningNow(ctx.services, stored);
     const snapshot = { ...stored, apps: now.apps };
-    const message = releaseMessage(snapshot, ctx.services.config);
+    const message = releaseMessage(snapshot, ctx.services.config, await releaseNames(ctx.services, stored));
     const deployments = snapshot.apps.map(appLine);
     const runs = [...now.lines, ...(now.note ? [now.note] : [])];
     return {
