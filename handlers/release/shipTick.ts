@@ -223,10 +223,15 @@ async function finishShipped(services: ReleaseDeps, after: ReleaseSnapshot): Pro
   );
 }
 
-/** "Notes posted in #a and #b; GitHub release … ." from the notes gathered. */
+/** The notes gathered as sentences: "Jira fix version … released. Notes posted in #a, #b and #c." */
 function sentence(notes: readonly string[]): string {
-  const text = notes.join('; ');
-  return `${text.charAt(0).toUpperCase()}${text.slice(1)}.`;
+  const posted = notes.filter((n) => n.startsWith('notes posted in ')).map((n) => n.slice(16));
+  const others = notes.filter((n) => !n.startsWith('notes posted in '));
+  const list = (items: readonly string[]) =>
+    items.length > 1 ? `${items.slice(0, -1).join(', ')} and ${items.at(-1)}` : (items[0] ?? '');
+  return [...others, ...(posted.length ? [`notes posted in ${list(posted)}`] : [])]
+    .map((n) => `${n.charAt(0).toUpperCase()}${n.slice(1)}.`)
+    .join(' ');
 }
 
 async function githubReleases(services: ReleaseDeps, snapshot: ReleaseSnapshot): Promise<string[]> {
