@@ -162,7 +162,8 @@ export function describeRevision(history: AppHistory, revision: string | null | 
 
 /** The warning a confirmation carries before deploying a revision that was rolled back. */
 export function redeployWarning(history: AppHistory, revision: string | null | undefined): string[] {
-  if (!revision) return [];
+  // What runs already is not deployed again.
+  if (!revision || history.running?.revision === revision) return [];
   const undone = rolledBack(history, revision);
   const release = shippedBy(history, revision);
   const byRelease = history.releases.find((r) => r.revision === revision && r.status === 'rolled_back');

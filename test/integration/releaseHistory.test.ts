@@ -147,6 +147,17 @@ describe('one release history, across rollbacks, a deployment outside dpbot and 
     expect(seen.start).toContain(
       `• orders-api: 6 pull request(s) since ${short(before)}, which orders-api runs (`,
     );
+    // The next release, with nothing merged since, would ship the very build rolled back: its
+    // question says so before anything is deployed.
+    expect((await run(world, `release start --since ${SINCE}`, 'ada@example.com')).outcome).toBe('ok');
+    expect((await run(world, 'release include orders-api', 'grace@example.com')).outcome).toBe('ok');
+    expect((await run(world, 'release skip catalog', 'ada@example.com')).outcome).toBe('ok');
+    expect((await run(world, 'release skip ingest', 'ada@example.com')).outcome).toBe('ok');
+    const ship = await ask('release ship', 'ada@example.com', 'Cancel');
+    expect(ship.question).toContain(
+      `orders-api: ⚠️ ${short(shipped)} (release #1) was rolled back by Ada Lovelace at`,
+    );
+    expect((await ask('release cancel', 'ada@example.com', 'Confirm')).done.outcome).toBe('ok');
     // Once: a second release rollback is told who did it.
     const again = await run(world, 'release rollback orders-api', 'ada@example.com');
     expect(again.outcome).toBe('conflict');
