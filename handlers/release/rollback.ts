@@ -257,7 +257,7 @@ export async function autoSyncReminder(services: ReleaseDeps, key: string): Prom
   });
   await where(
     noticeMessage(
-      `Reminder: auto-sync of ${rollback.application} is still off since the rollback by ${rollback.requestedBy} at ${formatTime(rollback.createdAt)}. ` +
+      `Reminder: auto-sync of ${rollback.application} is still off since the rollback by ${await nameOf(services, rollback.requestedBy)} at ${formatTime(rollback.createdAt)}. ` +
         `Once the fix is merged, turn it back on (argocd app set ${rollback.application} --sync-policy automated${rollback.autoSyncPolicy && (rollback.autoSyncPolicy as { selfHeal?: boolean }).selfHeal ? ' --self-heal' : ''}).`,
       'in_channel',
     ),

@@ -149,6 +149,41 @@ describe('the release channel of a sandbox release, through Slack', () => {
     expect([...everything, ...answers].filter((t) => t.includes('is shipping release #1'))).toHaveLength(1);
     // One notes message in each stakeholder channel concerned.
     for (const id of Object.values(STAKEHOLDERS)) expect(sim.messagesIn(id), id).toHaveLength(1);
+
+    // A rollback adds two replies in the service's thread — who rolled back what, then the
+    // outcome — and no top-level message; Grace is answered privately.
+    const [asked] = await slash('release rollback orders-api', GRACE);
+    const yes = buttons(asked?.blocks as KnownBlock[]).find((b) => b.actionId === CONFIRM_ACTION);
+    const rolled = await slack.click({
+      user: GRACE,
+      actionId: CONFIRM_ACTION,
+      value: yes?.value ?? '',
+      channel: RELEASES,
+      ephemeral: true,
+    });
+    const told = await eventually(() => {
+      const answer = slack
+        .responses(rolled.responseId)
+        .find((r) => String(r.text).startsWith('Grace Hopper rolled back orders-api'));
+      expect(answer).toBeDefined();
+      return answer;
+    }, 15_000);
+    expect(told?.response_type).not.toBe('in_channel');
+    const ordersThread = () => threadOf(serviceMessage('orders-api')?.ts ?? '').map((m) => m.text);
+    await eventually(
+      () => expect(ordersThread().at(-1)).toMatch(/^Rollback of orders-api: back on \w{7} and Healthy\.$/),
+      60_000,
+      500,
+    );
+    expect(ordersThread()).toEqual([
+      'Grace Hopper included orders-api in release #1.',
+      expect.stringMatching(
+        /^Grace Hopper rolled back orders-api \(orders-api\) of release #1 from \w{7} to \w{7}/,
+      ),
+      expect.stringMatching(/^Rollback of orders-api: back on/),
+    ]);
+    expect(topLevel()).toHaveLength(n + 1);
+    expect(replies()).toHaveLength(n + 3 + autoSynced + 2);
     expect(sim.refused).toEqual([]);
   }, 180_000);
 });
