@@ -459,6 +459,28 @@ describe('events', () => {
     expect(home).toContain('`help`');
   });
 
+  it("lists each recent command with what became of it, not the authorization's decision", async () => {
+    // Allowed, then refused by the command itself; allowed and done; waiting for a confirmation.
+    const refused = await slack.slash('drain too-big --size 2', ADA);
+    await eventually(() => expect(slack.responses(refused.responseId)).toHaveLength(1));
+    await slack.slash('drain home-done --size 1', ADA);
+    await eventually(async () =>
+      expect(await rowsFor('drain home-done --size 1')).toContainEqual(
+        expect.objectContaining({ outcome: 'ok' }),
+      ),
+    );
+    const waiting = await slack.slash('drain home-wait --size 0', ADA);
+    await eventually(() => expect(slack.responses(waiting.responseId)).toHaveLength(1));
+    sim.publishedViews.delete(ADA);
+    await slack.event({ type: 'app_home_opened', user: ADA, channel: 'D0ADA', tab: 'home' });
+    await eventually(() => expect(sim.publishedViews.get(ADA)).toBeDefined());
+    const home = JSON.stringify(sim.publishedViews.get(ADA));
+    expect(home).toContain('`drain too-big --size 2` · refused');
+    expect(home).toContain('`drain home-done --size 1` · done');
+    expect(home).toContain('`drain home-wait --size 0` · waiting for your confirmation');
+    expect(home).not.toContain('· allow');
+  });
+
   it('forgets a cached profile on user_change, so a deactivation counts at once', async () => {
     expect((await slack.slash('whoami', GRACE)).ack).toBeUndefined();
     const grace = sim.users.get(GRACE);
