@@ -86,7 +86,10 @@ export function confirmationMessage(input: {
   details: readonly string[];
   commandText: string;
   expiresAt: Date;
+  /** Red Confirm for a change that takes something away; green for one that adds. */
+  destructive?: boolean;
 }): Message {
+  const confirm = Elements.Button({ text: 'Confirm', actionId: CONFIRM_ACTION, value: input.pendingId });
   const details = input.details.length
     ? `\n${input.details.map((d) => `• ${escapeMrkdwn(d)}`).join('\n')}`
     : '';
@@ -99,7 +102,7 @@ export function confirmationMessage(input: {
         `${codeText(input.commandText)} · expires ${Md.italic(input.expiresAt.toISOString().slice(11, 16))} UTC`,
       ),
       Blocks.Actions().elements(
-        Elements.Button({ text: 'Confirm', actionId: CONFIRM_ACTION, value: input.pendingId }).danger(),
+        input.destructive === false ? confirm.primary() : confirm.danger(),
         Elements.Button({ text: 'Cancel', actionId: CANCEL_ACTION, value: input.pendingId }),
       ),
     ),

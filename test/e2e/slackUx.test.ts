@@ -1,0 +1,105 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../bot/config/loadConfig.ts';
+import type { RunningBot } from '../../bot/serve.ts';
+import { CONFIRM_ACTION } from '../../pipeline/views/common.ts';
+import { createTestDatabase, type TestDatabase } from '../support/db.ts';
+import { eventually } from '../support/eventually.ts';
+import { FakeSlack, serveSandboxSlack, slackWithPeople } from '../support/slack.ts';
+
+// What a Slack user sees of forms, pages and scaling, through signed requests into dpbot in front of
+// the sandbox (the example configuration, its simulated Kubernetes, Argo and Jira).
+const NIA = 'U0NEWCOMER';
+const OPS = 'C0OPS00001';
+
+interface Button {
+  action_id: string;
+  value: string;
+  style?: string;
+}
+
+/** The buttons of a message as Slack got it. */
+function buttonsOf(body: Record<string, unknown> | undefined): Button[] {
+  const blocks = (body?.blocks ?? []) as { type: string; elements?: Button[] }[];
+  return blocks.filter((b) => b.type === 'actions').flatMap((b) => b.elements ?? []);
+}
+
+describe('Slack UX in front of the sandbox', () => {
+  const sim = slackWithPeople().addUser({
+    id: NIA,
+    name: 'nia',
+    realName: 'Nia Newcomer',
+    email: 'nia@company.test',
+  });
+  let database: TestDatabase;
+  let bot: RunningBot;
+  let slack: FakeSlack;
+
+  beforeAll(async () => {
+    await sim.start();
+    database = await createTestDatabase();
+    const loaded = loadConfig({ env: {}, cwd: '/nonexistent-so-the-example-is-used' });
+    bot = await serveSandboxSlack({ loaded, sim, database, admin: 'nia@company.test' });
+    slack = new FakeSlack(bot.server.url, sim);
+  });
+  afterAll(async () => {
+    await bot?.stop();
+    await database?.drop();
+    await sim.stop();
+  });
+
+  /** `/dp <text>` as Nia; the first message back through the response_url. */
+  async function ask(text: string): Promise<Record<string, unknown>> {
+    const sent = await slack.slash(text, NIA);
+    expect(sent.status).toBe(200);
+    let reply: Record<string, unknown> | undefined;
+    await eventually(() => {
+      reply = slack.responses(sent.responseId)[0];
+      expect(reply).toBeDefined();
+    }, 15_000);
+    return reply ?? {};
+  }
+
+  const topLevel = () => sim.messagesIn(OPS).filter((m) => !m.threadTs);
+
+  it('scaling: red Confirm only for fewer workers, a scale-down told as pods stopping, an early revert said once in its thread', async () => {
+    // 4 → 10 is more than 2×: asked first, and adding workers is no danger.
+    const up = await ask('scale team-x 10 --reason "backfill"');
+    const confirmUp = buttonsOf(up).find((b) => b.action_id === CONFIRM_ACTION);
+    expect(confirmUp?.style).toBe('primary');
+    const before = topLevel().length;
+    await slack.click({
+      user: NIA,
+      actionId: CONFIRM_ACTION,
+      value: confirmUp?.value ?? '',
+      ephemeral: true,
+    });
+    await eventually(() => expect(topLevel().length).toBe(before + 1), 15_000);
+
+    // 10 → 3 is a reduction of more than 2×: asked first, in red.
+    const down = await ask('scale team-x 3');
+    expect(buttonsOf(down).find((b) => b.action_id === CONFIRM_ACTION)?.style).toBe('danger');
+
+    // 10 → 6 for an hour: announced as pods going away, not "6/6 ready" while four still stop.
+    const announced = topLevel().length;
+    await slack.slash('scale team-x 6 --for 1h --reason "cost"', NIA);
+    await eventually(() => expect(topLevel().length).toBe(announced + 1), 15_000);
+    const shrink = topLevel().at(-1);
+    expect(shrink?.text).toMatch(/still stopping \(down to 6\)|Scaled down to 6/);
+    expect(shrink?.text).not.toMatch(/\b(?:[7-9]|10)\/6 ready/);
+
+    // The early revert: one message, in the thread of the change it undoes; none in the channel.
+    const early = await slack.slash('scale team-x --revert --reason "done early"', NIA);
+    await eventually(
+      () => expect(sim.messagesIn(OPS).filter((m) => m.threadTs === shrink?.ts)).toHaveLength(1),
+      15_000,
+    );
+    const [threaded] = sim.messagesIn(OPS).filter((m) => m.threadTs === shrink?.ts);
+    expect(threaded?.text).toContain('reverted team-x/workers early: 6 → 10');
+    expect(topLevel()).toHaveLength(announced + 1);
+    await eventually(() =>
+      expect(String(slack.responses(early.responseId)[0]?.text)).toContain(
+        'The thread of the change says so',
+      ),
+    );
+  });
+});
