@@ -106,10 +106,13 @@ export class CommandPipeline {
     if (typeof accepted === 'string') return accepted;
     // Recorded and allowed: Slack gets its answer now. A confirmation question, an approval
     // request or the result follows through the responder; the command's own reads (the
-    // Kubernetes object a scale plans against) never hold the acknowledgement up.
-    await ack.done();
+    // Kubernetes object a scale plans against) never hold the acknowledgement up — except a
+    // form's, whose answer may be "this field is wrong" (its surface keeps the deadline).
+    if (!inv.holdAck) await ack.done();
     acked();
-    await this.#acksFirst.turn();
+    // A form's own acknowledgement is still open and counts as one being prepared: waiting
+    // behind acknowledgements would wait for itself, until its deadline.
+    if (!inv.holdAck) await this.#acksFirst.turn();
     return askConfirmation(this.deps, accepted, commandContext(this.deps, accepted));
   }
 

@@ -68,6 +68,17 @@ export interface RefusedCall {
   args: Record<string, unknown>;
 }
 
+/**
+ * What Slack makes of an app's answer to a view_submission: the view closes, or stays open (with
+ * errors under inputs, or replaced by another view); `refused` when Slack would not take the answer
+ * (the person then sees a generic error in the still open view).
+ */
+export interface ViewSubmissionOutcome {
+  open: boolean;
+  errors?: Record<string, string>;
+  refused?: string;
+}
+
 /** A payload that broke one of Slack's documented limits, with the method that carried it. */
 export interface RecordedViolation extends LimitViolation {
   method: string;
@@ -212,7 +223,7 @@ export class SlackSimulator extends Simulator {
   readonly messages: PostedMessage[] = [];
   readonly ephemerals: EphemeralMessage[] = [];
   readonly responses: ResponseUrlPost[] = [];
-  readonly openedViews: { triggerId: string; view: Record<string, unknown> }[] = [];
+  readonly openedViews: { triggerId: string; view: Record<string, unknown>; id: string }[] = [];
   readonly publishedViews = new Map<string, Record<string, unknown>>();
   /**
    * Every limit any simulator saw broken, across instances, until a test takes them
@@ -412,7 +423,9 @@ export class SlackSimulator extends Simulator {
     // Slack's channel IDs are C (public), G (private) or D (direct) and eight or more capitals or
     // digits; a test channel of another shape would pass here and fail against a real workspace.
     if (!/^[CGD][A-Z0-9]{8,}$/.test(channel.id)) {
-      throw new Error(`channel ID ${channel.id} is not of Slack's shape (C, G or D and 8 or more of A-Z 0-9)`);
+      throw new Error(
+        `channel ID ${channel.id} is not of Slack's shape (C, G or D and 8 or more of A-Z 0-9)`,
+      );
     }
     this.channels.set(channel.id, channel);
     return this;
@@ -732,8 +745,9 @@ export class SlackSimulator extends Simulator {
       const spent = this.#spendTrigger(triggerId);
       if (spent) return { ok: false, error: spent };
       const view = (args.view ?? {}) as Record<string, unknown>;
-      this.openedViews.push({ triggerId, view });
-      return { ok: true, view: this.#openView(view) };
+      const opened = this.#openView(view);
+      this.openedViews.push({ triggerId, view, id: String(opened.id) });
+      return { ok: true, view: opened };
     },
     'views.update': (args) => {
       // https://docs.slack.dev/reference/methods/views.update: not_found for an unknown view_id;
@@ -867,6 +881,71 @@ export class SlackSimulator extends Simulator {
       user_count: group.userCount ?? group.users.length,
       ...(includeUsers ? { users: group.users } : {}),
     };
+  }
+
+  /**
+   * Judges the app's answer to a view_submission as Slack does
+   * (https://docs.slack.dev/surfaces/modals, "Handling submissions": an empty 200 closes the view;
+   * `response_action: "errors"` with `errors` keyed by the block_id of an input block in that view
+   * shows each message under its input and keeps the view open; "update" and "push" carry a view;
+   * "clear" closes every view). An answer Slack would not take is kept in `refused` (method
+   * `view_submission`). A view the simulator opened is forgotten once it closes.
+   */
+  judgeViewSubmission(
+    view: { id?: string; blocks?: readonly unknown[] },
+    answer: { status: number; body: string },
+  ): ViewSubmissionOutcome {
+    const judged = this.#judgeSubmission(view, answer);
+    if (judged.refused)
+      this.refused.push({
+        method: 'view_submission',
+        error: judged.refused,
+        status: answer.status,
+        args: { view_id: view.id, answer: answer.body },
+      });
+    if (!judged.open && view.id) this.#views.delete(view.id);
+    return judged;
+  }
+
+  /** Whether a view the simulator opened (views.open, views.push) is still open. */
+  isViewOpen(id: string): boolean {
+    return this.#views.has(id);
+  }
+
+  #judgeSubmission(
+    view: { blocks?: readonly unknown[] },
+    answer: { status: number; body: string },
+  ): ViewSubmissionOutcome {
+    // Anything but a 200 is a failed delivery: the view stays open with Slack's own error.
+    if (answer.status !== 200) return { open: true, refused: `http_${answer.status}` };
+    if (answer.body.trim() === '') return { open: false };
+    let body: Record<string, unknown>;
+    try {
+      body = JSON.parse(answer.body) as Record<string, unknown>;
+    } catch {
+      return { open: true, refused: 'invalid_json' };
+    }
+    const action = body.response_action;
+    if (action === undefined) return { open: false };
+    if (action === 'clear') return { open: false };
+    if (action === 'update' || action === 'push') {
+      return body.view && typeof body.view === 'object' ? { open: true } : { open: true, refused: 'no_view' };
+    }
+    if (action !== 'errors') return { open: true, refused: 'invalid_response_action' };
+    const errors = body.errors;
+    if (!errors || typeof errors !== 'object' || Object.keys(errors).length === 0)
+      return { open: true, refused: 'invalid_errors' };
+    const inputs = new Set(
+      (view.blocks ?? [])
+        .map((b) => b as { type?: string; block_id?: string })
+        .filter((b) => b.type === 'input' && b.block_id)
+        .map((b) => b.block_id),
+    );
+    const entries = Object.entries(errors as Record<string, unknown>);
+    // An error for a block that is not an input of this view has nowhere to be shown.
+    if (entries.some(([blockId, text]) => !inputs.has(blockId) || typeof text !== 'string'))
+      return { open: true, refused: 'invalid_errors' };
+    return { open: true, errors: Object.fromEntries(entries) as Record<string, string> };
   }
 
   /** The violations seen since the last call, across simulators; clears them. */

@@ -436,10 +436,35 @@ describe('forms', () => {
       state: { values: { name: { [MODAL_INPUT]: { type: 'plain_text_input', value: 'Ada "the first"' } } } },
     });
     expect(submitted.status).toBe(200);
+    // Accepted: Slack closes the form.
+    expect(submitted.judged).toEqual({ open: false });
     await eventually(() => expect(fixtures.runs).toContain('form:Ada "the first"'));
     expect(await rowsFor('form name="Ada \\"the first\\""')).toContainEqual(
       expect.objectContaining({ kind: 'outcome', outcome: 'ok', entry: 'modal' }),
     );
+  });
+});
+
+describe('forms: bad values', () => {
+  it('a value its argument refuses is shown under that input, the form stays open, and it is audited', async () => {
+    const r = await slack.slash('form', GRACE);
+    const opened = await eventually(() => {
+      const v = sim.openedViews.find((o) => o.triggerId === r.triggerId);
+      expect(v).toBeDefined();
+      return v;
+    });
+    const long = 'x'.repeat(41);
+    const submitted = await slack.submit(GRACE, {
+      ...opened?.view,
+      id: opened?.id,
+      state: { values: { name: { [MODAL_INPUT]: { type: 'plain_text_input', value: long } } } },
+    });
+    expect(submitted.judged).toEqual({ open: true, errors: { name: 'expected at most 40 character(s)' } });
+    expect(sim.isViewOpen(opened?.id ?? '')).toBe(true);
+    expect(fixtures.runs).not.toContain(`form:${long}`);
+    expect(await rowsFor(`form name=${long}`)).toEqual([
+      expect.objectContaining({ kind: 'attempt', decision: 'invalid', entry: 'modal' }),
+    ]);
   });
 });
 

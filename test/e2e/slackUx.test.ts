@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../bot/config/loadConfig.ts';
 import type { RunningBot } from '../../bot/serve.ts';
 import { CONFIRM_ACTION } from '../../pipeline/views/common.ts';
+import { MODAL_INPUT } from '../../pipeline/views/modal.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import { eventually } from '../support/eventually.ts';
 import { FakeSlack, serveSandboxSlack, slackWithPeople } from '../support/slack.ts';
@@ -60,6 +61,61 @@ describe('Slack UX in front of the sandbox', () => {
   }
 
   const topLevel = () => sim.messagesIn(OPS).filter((m) => !m.threadTs);
+
+  /** The backfill form's inputs as Slack sends them back on submission. */
+  function backfillValues(input: { dataset: string; from: string; to: string; ticket: string }) {
+    return {
+      dataset: {
+        'dp.opt.dataset': {
+          type: 'external_select',
+          selected_option: { text: { type: 'plain_text', text: input.dataset }, value: input.dataset },
+        },
+      },
+      from: { [MODAL_INPUT]: { type: 'datepicker', selected_date: input.from } },
+      to: { [MODAL_INPUT]: { type: 'datepicker', selected_date: input.to } },
+      mode: {
+        [MODAL_INPUT]: {
+          type: 'static_select',
+          selected_option: { text: { type: 'plain_text', text: 'append' }, value: 'append' },
+        },
+      },
+      ticket: { [MODAL_INPUT]: { type: 'plain_text_input', value: input.ticket } },
+    };
+  }
+
+  it('forms: a bad value is shown under its input and the form stays open; nothing runs', async () => {
+    const names = await bot.app.services.datasets?.catalogNames();
+    const dataset = names?.kind === 'ok' ? names.names[0] : undefined;
+    if (!dataset) throw new Error('the sandbox catalog has no dataset');
+    const typed = await slack.slash('task run backfill', NIA);
+    const opened = await eventually(() => {
+      const found = sim.openedViews.find((o) => o.triggerId === typed.triggerId);
+      expect(found).toBeDefined();
+      return found;
+    }, 15_000);
+    if (!opened) throw new Error('no form opened');
+    const submit = (values: Parameters<typeof backfillValues>[0]) =>
+      slack.submit(NIA, { ...opened.view, id: opened.id, state: { values: backfillValues(values) } });
+
+    const reversed = await submit({ dataset, from: '2026-11-07', to: '2026-11-01', ticket: '' });
+    expect(reversed.judged).toEqual({
+      open: true,
+      errors: { from: 'from (2026-11-07) comes after to (2026-11-01); give the range in order' },
+    });
+    const badTicket = await submit({ dataset, from: '2026-11-01', to: '2026-11-02', ticket: 'not a key' });
+    expect(badTicket.judged).toEqual({
+      open: true,
+      errors: { ticket: '"not a key" is not a Jira issue key such as DP-123' },
+    });
+    expect(sim.isViewOpen(opened.id)).toBe(true);
+    // Refused, audited as such, and nothing came as a message instead.
+    const rows = await database.query(
+      "SELECT outcome FROM audit_log WHERE entry = 'modal' AND kind = 'outcome' ORDER BY id",
+    );
+    expect(rows.rows.map((r) => r.outcome)).toEqual(['rejected', 'rejected']);
+    expect(sim.ephemerals.filter((e) => e.user === NIA)).toEqual([]);
+    expect(sim.refused.filter((r) => r.method === 'view_submission')).toEqual([]);
+  });
 
   it('scaling: red Confirm only for fewer workers, a scale-down told as pods stopping, an early revert said once in its thread', async () => {
     // 4 → 10 is more than 2×: asked first, and adding workers is no danger.

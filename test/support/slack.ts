@@ -205,7 +205,10 @@ export class FakeSlack {
     return { status: response.status, responseId };
   }
 
-  /** A modal submission (view_submission). */
+  /**
+   * A modal submission (view_submission); `judged` is what Slack makes of dpbot's answer (the view
+   * closed, or open with errors under its inputs).
+   */
   async submit(user: string, view: Record<string, unknown>) {
     const payload = {
       type: 'view_submission',
@@ -218,7 +221,9 @@ export class FakeSlack {
     };
     const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
     const response = await this.send(body, 'application/x-www-form-urlencoded');
-    return { status: response.status, body: await response.text() };
+    const text = await response.text();
+    const judged = this.sim.judgeViewSubmission(payload.view, { status: response.status, body: text });
+    return { status: response.status, body: text, judged };
   }
 
   /** An Events API delivery (JSON). */
