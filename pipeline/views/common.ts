@@ -79,6 +79,11 @@ export const DENY_ACTION = 'dp.deny';
 export const RUN_ACTION = 'dp.run';
 /** Runs its value as a command, as the clicker, as often as pressed: for pages, refresh, details. */
 export const VIEW_ACTION = 'dp.view';
+/**
+ * Previous / Next of a paged list: runs its command like VIEW_ACTION, and the answer replaces the
+ * message the button sat on, so a listing stays one message however many pages are turned.
+ */
+export const PAGE_ACTION = 'dp.page';
 
 export function confirmationMessage(input: {
   pendingId: string;

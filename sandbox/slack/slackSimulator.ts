@@ -60,6 +60,20 @@ export interface ResponseUrlPost {
   body: Record<string, unknown>;
 }
 
+/**
+ * A message as the person sees it that came through a response_url (an ephemeral reply, most
+ * often): replaced in place by `replace_original`, gone after `delete_original`.
+ */
+export interface ResponseMessage {
+  /** The response_url it came through. */
+  id: string;
+  ts: string;
+  body: Record<string, unknown>;
+  /** Every version, oldest first; the last is what is shown. */
+  history: Record<string, unknown>[];
+  deleted: boolean;
+}
+
 /** A call Slack would refuse, as answered: every `ok: false`, every 429, every spent response_url. */
 export interface RefusedCall {
   method: string;
@@ -223,6 +237,8 @@ export class SlackSimulator extends Simulator {
   readonly messages: PostedMessage[] = [];
   readonly ephemerals: EphemeralMessage[] = [];
   readonly responses: ResponseUrlPost[] = [];
+  /** The messages response_urls produced, as shown now (see ResponseMessage). */
+  readonly responseMessages: ResponseMessage[] = [];
   readonly openedViews: { triggerId: string; view: Record<string, unknown>; id: string }[] = [];
   readonly publishedViews = new Map<string, Record<string, unknown>>();
   /**
@@ -254,7 +270,10 @@ export class SlackSimulator extends Simulator {
   #stoppedAt: number | undefined;
   readonly #limitOverrides = new Map<string, RateLimit>();
   readonly #buckets = new Map<string, Bucket>();
-  readonly #responseUrls = new Map<string, { issuedAt: number; uses: number }>();
+  readonly #responseUrls = new Map<
+    string,
+    { issuedAt: number; uses: number; original?: { channel: string; ts: string } | undefined }
+  >();
   readonly #triggers = new Map<string, { issuedAt: number; used: boolean }>();
   /** Open views by id, with the hash views.update must quote. */
   readonly #views = new Map<string, { view: Record<string, unknown>; hash: string }>();
@@ -273,7 +292,7 @@ export class SlackSimulator extends Simulator {
         return { status: 400, body: refused };
       }
       this.responses.push({ id: req.params.id ?? '', body });
-      return { body: { ok: true } };
+      return this.#showResponse(req.params.id ?? '', body);
     });
   }
 
@@ -408,10 +427,63 @@ export class SlackSimulator extends Simulator {
     return `${this.url}/api/`;
   }
 
-  /** A response_url as Slack would put in a payload; its 30 minutes start at the first ask. */
-  responseUrl(id: string): string {
-    if (!this.#responseUrls.has(id)) this.#responseUrls.set(id, { issuedAt: this.#now(), uses: 0 });
+  /**
+   * A response_url as Slack would put in a payload; its 30 minutes start at the first ask.
+   * `original` is the message an interaction came from (the one a button sat on): what
+   * `replace_original` and `delete_original` act on. Without it (a slash command) they act on the
+   * newest message the URL itself produced.
+   */
+  responseUrl(id: string, original?: { channel: string; ts: string }): string {
+    if (!this.#responseUrls.has(id)) this.#responseUrls.set(id, { issuedAt: this.#now(), uses: 0, original });
     return `${this.url}/response/${id}`;
+  }
+
+  /** The messages shown now (not deleted) that response_urls produced, for one person's view. */
+  shownResponses(filter: (m: ResponseMessage) => boolean = () => true): ResponseMessage[] {
+    return this.responseMessages.filter((m) => !m.deleted && filter(m));
+  }
+
+  /**
+   * A response_url post as Slack shows it
+   * (https://docs.slack.dev/interactivity/handling-user-interaction, "Message responses"):
+   * `replace_original: true` replaces the original message in place — an ephemeral one too —
+   * `delete_original: true` deletes it; anything else is a new message. The original is the
+   * message the interaction came from, or for a slash command the newest message its URL produced.
+   */
+  #showResponse(id: string, body: Record<string, unknown>): SimResponse {
+    const original = this.#responseUrls.get(id)?.original;
+    const replace = body.replace_original === true || body.replace_original === 'true';
+    const remove = body.delete_original === true || body.delete_original === 'true';
+    if (replace || remove) {
+      const shown =
+        (original ? this.responseMessages.find((m) => m.ts === original.ts && !m.deleted) : undefined) ??
+        (original ? undefined : this.responseMessages.findLast((m) => m.id === id && !m.deleted));
+      const posted = original
+        ? this.messages.find((m) => m.channel === original.channel && m.ts === original.ts)
+        : undefined;
+      if (shown) {
+        if (remove) shown.deleted = true;
+        else {
+          shown.body = body;
+          shown.history.push(body);
+        }
+        return { body: { ok: true } };
+      }
+      if (posted) {
+        if (remove) this.deleteMessage(posted.channel, posted.ts);
+        else {
+          posted.text = String(body.text ?? posted.text);
+          posted.blocks = (body.blocks as unknown[] | undefined) ?? posted.blocks;
+          posted.history.push({ text: posted.text, blocks: posted.blocks });
+        }
+        return { body: { ok: true } };
+      }
+      // Nothing to replace or delete (it is gone, or never was): Slack's answer is not documented.
+      if (remove) return this.#refusal('response_url', { ...body, id }, 'message_not_found', 404);
+    }
+    const ts = this.#nextTs();
+    this.responseMessages.push({ id, ts, body, history: [body], deleted: false });
+    return { body: { ok: true } };
   }
 
   addUser(user: SlackUser): this {

@@ -117,6 +117,43 @@ describe('Slack UX in front of the sandbox', () => {
     expect(sim.refused.filter((r) => r.method === 'view_submission')).toEqual([]);
   });
 
+  it('paging: Next and Previous replace the page in place; access sync is one message kept current', async () => {
+    const listed = await slack.slash('datasets', NIA);
+    const mine = (id: string) => sim.shownResponses((m) => m.id === id);
+    await eventually(() => expect(mine(listed.responseId)).toHaveLength(1), 15_000);
+    const [page] = mine(listed.responseId);
+    if (!page) throw new Error('no datasets page');
+    expect(String(page.body.text)).toMatch(/page 1 of [2-9]/);
+    const shown = sim.shownResponses().length;
+    const turn = async (label: string, expected: RegExp) => {
+      const button = buttonsOf(page.body).find(
+        (b) => (b as { text?: { text: string } }).text?.text === label,
+      );
+      if (!button) throw new Error(`no ${label} button`);
+      await slack.click({
+        user: NIA,
+        actionId: button.action_id,
+        value: button.value,
+        messageTs: page.ts,
+        ephemeral: true,
+      });
+      await eventually(() => expect(String(page.body.text)).toMatch(expected), 15_000);
+    };
+    await turn('Next ›', /page 2 of/);
+    await turn('‹ Previous', /page 1 of/);
+    // The same one message, shown three ways in turn; no other appeared.
+    expect(page.history).toHaveLength(3);
+    expect(sim.shownResponses()).toHaveLength(shown);
+
+    const synced = await slack.slash('access sync', NIA);
+    await eventually(
+      () => expect(String(mine(synced.responseId).at(-1)?.body.text)).toContain('Directory sync'),
+      15_000,
+    );
+    expect(mine(synced.responseId)).toHaveLength(1);
+    expect(sim.ephemerals.filter((e) => e.user === NIA)).toEqual([]);
+  });
+
   it('scaling: red Confirm only for fewer workers, a scale-down told as pods stopping, an early revert said once in its thread', async () => {
     // 4 → 10 is more than 2×: asked first, and adding workers is no danger.
     const up = await ask('scale team-x 10 --reason "backfill"');

@@ -170,6 +170,7 @@ export class FakeSlack {
   ) {
     const responseId = randomUUID();
     const channel = input.channel ?? 'C0OPS00001';
+    const messageTs = input.messageTs ?? '1800000000.000100';
     const payload = {
       type: 'block_actions',
       user: {
@@ -181,14 +182,15 @@ export class FakeSlack {
       token: 'deprecated-verification-token',
       container: {
         type: 'message',
-        message_ts: input.messageTs ?? '1800000000.000100',
+        message_ts: messageTs,
         channel_id: channel,
         is_ephemeral: input.ephemeral ?? false,
       },
       trigger_id: this.sim.triggerId(),
       team: { id: 'T0SANDBOX', domain: 'sandbox' },
       channel: { id: channel, name: this.sim.channels.get(channel)?.name ?? 'unknown' },
-      response_url: this.sim.responseUrl(responseId),
+      // The click's response_url acts on the message the button sat on (replace_original).
+      response_url: this.sim.responseUrl(responseId, { channel, ts: messageTs }),
       actions: [
         {
           type: 'button',

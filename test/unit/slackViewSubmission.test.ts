@@ -51,3 +51,38 @@ describe('view_submission answers', () => {
     ]);
   });
 });
+
+describe('response_url messages', () => {
+  const post = (url: string, body: Record<string, unknown>) =>
+    fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+
+  it('replace_original replaces the message clicked, an ephemeral one too; delete_original removes it', async () => {
+    const sim = new SlackSimulator();
+    await sim.start();
+    try {
+      const command = sim.responseUrl('cmd');
+      await post(command, { text: 'page 1', response_type: 'ephemeral' });
+      const [page] = sim.shownResponses();
+      if (!page) throw new Error('nothing shown');
+      // A click on that message: its response_url acts on it.
+      const click = sim.responseUrl('click', { channel: 'C0OPS00001', ts: page.ts });
+      await post(click, { text: 'page 2', replace_original: true });
+      expect(sim.shownResponses().map((m) => m.body.text)).toEqual(['page 2']);
+      expect(page.history.map((b) => b.text)).toEqual(['page 1', 'page 2']);
+      // Without replace_original, a new message.
+      await post(click, { text: 'also this', replace_original: false });
+      expect(sim.shownResponses().map((m) => m.body.text)).toEqual(['page 2', 'also this']);
+      // A slash command's URL replaces the newest message it produced.
+      await post(command, { text: 'progress 2', replace_original: true });
+      expect(sim.shownResponses().map((m) => m.body.text)).toEqual(['progress 2', 'also this']);
+      await post(click, { delete_original: true });
+      expect(sim.shownResponses().map((m) => m.body.text)).toEqual(['also this']);
+    } finally {
+      await sim.stop();
+    }
+  });
+});
