@@ -41,6 +41,10 @@ describe('Slack UX in front of the sandbox', () => {
     const loaded = loadConfig({ env: {}, cwd: '/nonexistent-so-the-example-is-used' });
     bot = await serveSandboxSlack({ loaded, sim, database, admin: 'nia@company.test' });
     slack = new FakeSlack(bot.server.url, sim);
+    // A first request warms the process up (identity, catalog), so that a form opens within the
+    // trigger's 3 seconds on a busy machine too.
+    const warm = await slack.slash('whoami', NIA);
+    await eventually(() => expect(slack.responses(warm.responseId)).toHaveLength(1), 15_000);
   });
   afterAll(async () => {
     await bot?.stop();
@@ -115,6 +119,17 @@ describe('Slack UX in front of the sandbox', () => {
     expect(rows.rows.map((r) => r.outcome)).toEqual(['rejected', 'rejected']);
     expect(sim.ephemerals.filter((e) => e.user === NIA)).toEqual([]);
     expect(sim.refused.filter((r) => r.method === 'view_submission')).toEqual([]);
+
+    // What no input can fix (someone dpbot does not know) closes the form and comes as a message.
+    const stranger = await slack.submit('U0MALLORY1', {
+      ...opened.view,
+      id: opened.id,
+      state: { values: backfillValues({ dataset, from: '2026-11-01', to: '2026-11-02', ticket: '' }) },
+    });
+    expect(stranger.judged).toEqual({ open: false });
+    await eventually(() =>
+      expect(sim.ephemerals.find((e) => e.user === 'U0MALLORY1')?.text).toContain('Not allowed'),
+    );
   });
 
   it('paging: Next and Previous replace the page in place; access sync is one message kept current', async () => {

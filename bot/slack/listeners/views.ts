@@ -6,8 +6,11 @@ import { accessVersionOf } from '../accessVersion.ts';
 import type { SlackDeps } from '../slackDeps.ts';
 import { SlackResponder } from '../slackResponder.ts';
 
-/** Slack shows at most this much of an error under an input (longer is cut). */
-const FIELD_ERROR_MAX = 150;
+/**
+ * Slack does not say how long an error under an input may be; a problem longer than a few lines
+ * is cut so the form stays readable (the whole of it is in the audit row).
+ */
+const FIELD_ERROR_MAX = 300;
 
 /** The block ids of the view's input blocks: the only keys Slack takes in `errors`. */
 function inputBlockIds(view: { blocks?: readonly unknown[] }): Set<string> {
