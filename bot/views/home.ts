@@ -43,6 +43,8 @@ const OUTCOME_WORDS: Readonly<Record<string, string>> = {
 export function commandState(attempt: AuditRecord, later: readonly AuditRecord[]): string {
   const rows = [...later].filter((r) => r.id > attempt.id).sort((a, b) => b.id - a.id);
   const outcome = rows.find((r) => r.kind === 'outcome');
+  // A command that only opened its form ended well, but nothing was done yet.
+  if (outcome?.outcome === 'ok' && rows.some((r) => r.outcome === 'form_opened')) return 'form opened';
   if (outcome) return OUTCOME_WORDS[outcome.outcome ?? ''] ?? outcome.outcome ?? 'done';
   const waiting = rows.find((r) => r.kind === 'step' && r.outcome && OUTCOME_WORDS[r.outcome]);
   if (waiting?.outcome) {

@@ -130,6 +130,13 @@ describe('Slack UX in front of the sandbox', () => {
     await eventually(() =>
       expect(sim.ephemerals.find((e) => e.user === 'U0MALLORY1')?.text).toContain('Not allowed'),
     );
+
+    // App Home tells what became of each: the form opened, the submissions refused.
+    await slack.event({ type: 'app_home_opened', user: NIA, channel: 'D0NEWCOMER', tab: 'home' });
+    await eventually(() => expect(sim.publishedViews.get(NIA)).toBeDefined());
+    const home = JSON.stringify(sim.publishedViews.get(NIA));
+    expect(home).toContain('`task run backfill` · form opened');
+    expect(home).toContain('from=2026-11-07 to=2026-11-01 mode=append` · refused');
   });
 
   it('paging: Next and Previous replace the page in place; access sync is one message kept current', async () => {
