@@ -16,6 +16,7 @@ import {
   type SlackRuntime,
   type SlackSettings,
 } from './slack/slackApp.ts';
+import { warmUp } from './slack/warmUp.ts';
 
 export interface RunningBot {
   app: App;
@@ -138,6 +139,8 @@ export async function serveSlack(input: {
       clients,
       log,
     });
+    // Before listening, so that ready means warm: a deploy's first user does not pay for it.
+    await warmUp({ pool: app.services.pool, identity: app.services.identity, slack, log });
     server = await startHttpServer({
       port: input.port ?? loaded.config.server.port,
       ...(input.host ? { host: input.host } : {}),
