@@ -3,6 +3,7 @@ import type { App, ViewResponseAction } from '@slack/bolt';
 import type { Message } from '../../../pipeline/message.ts';
 import { COMMAND_MODAL, modalSubmissionToText } from '../../../pipeline/views/modal.ts';
 import { accessVersionOf } from '../accessVersion.ts';
+import { arrivedAt } from '../ingress.ts';
 import type { SlackDeps } from '../slackDeps.ts';
 import { SlackResponder } from '../slackResponder.ts';
 
@@ -52,6 +53,7 @@ export function formErrors(
  */
 export function registerViews(app: App, deps: SlackDeps): void {
   app.view(COMMAND_MODAL, async ({ ack, body, view, client, context }) => {
+    const received = arrivedAt(context);
     let parsed: ReturnType<typeof modalSubmissionToText>;
     const responderFor = (channel: string | null) =>
       new SlackResponder({ notifier: deps.notifier, client, channel, userId: body.user.id, log: deps.log });
@@ -72,9 +74,13 @@ export function registerViews(app: App, deps: SlackDeps): void {
       await ack();
       return true;
     };
-    const timer = setTimeout(() => {
-      void close().catch((error: unknown) => deps.log.warn({ err: error }, 'could not close a form'));
-    }, deps.ackDeadlineMs);
+    // Slack's clock started when the request arrived, not when Bolt handed it over.
+    const timer = setTimeout(
+      () => {
+        void close().catch((error: unknown) => deps.log.warn({ err: error }, 'could not close a form'));
+      },
+      Math.max(0, deps.ackDeadlineMs - (performance.now() - received)),
+    );
     try {
       await deps.pipeline.handleText({
         requestId: randomUUID(),
