@@ -26,7 +26,8 @@ export async function afterConfirmation(
     return finish(deps, accepted, error);
   }
   if (approval) return requestApproval(deps, accepted, approval);
-  await accepted.ack.done();
+  // A form's acknowledgement waits for the command's answer (a field's problem keeps it open).
+  if (!accepted.inv.holdAck) await accepted.ack.done();
   return execute(deps, accepted, ctx);
 }
 
