@@ -60,6 +60,11 @@ interface SimApplication {
   resourceVersion: number;
 }
 
+/** What a restart of the sandbox keeps: every application as it was, history and operation included. */
+export interface ArgoCdSnapshot {
+  apps: SimApplication[];
+}
+
 const grpc = (status: number, code: number, message: string): SimResponse => ({
   status,
   body: { error: message, code, message, details: [] },
@@ -496,5 +501,16 @@ export class ArgoCdSimulator extends Simulator {
           }
         : {}),
     };
+  }
+
+  /** The applications as they are now, for a later simulator seeded alike to take over (the sandbox's restarts). */
+  snapshot(): ArgoCdSnapshot {
+    return { apps: structuredClone([...this.apps.values()]) };
+  }
+
+  /** Puts a snapshot's applications in place of the seeded ones of the same name. */
+  restore(snapshot: ArgoCdSnapshot): this {
+    for (const app of snapshot.apps) this.apps.set(app.name, structuredClone(app));
+    return this;
   }
 }
