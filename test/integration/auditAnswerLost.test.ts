@@ -35,8 +35,9 @@ describe('an audit insert committed whose answer is lost', () => {
     const via = connect(url, 2, log);
     const store = new PgAuditStore(via.db);
     try {
-      proxy.loseAnswerTo(insertOf('lost-1'));
+      const lost = proxy.loseAnswerTo(insertOf('lost-1'));
       const written = await store.append({ ...scaleAttempt(1), requestId: 'lost-1' });
+      await lost;
       const rows = await rowsOf('lost-1');
       expect(rows).toHaveLength(1);
       expect(written.id).toBe(Number(rows[0]?.id));

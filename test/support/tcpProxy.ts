@@ -14,7 +14,7 @@ export class TcpProxy {
   #server: Server | undefined;
   #down = false;
   #cutAfter: ((sent: Buffer) => boolean) | undefined;
-  #loseAnswer: { sent: (chunk: Buffer) => boolean; thenDown: boolean } | undefined;
+  #loseAnswer: { sent: (chunk: Buffer) => boolean; thenDown: boolean; lost: () => void } | undefined;
   port = 0;
 
   /** Given a reader per connection, called with every chunk the client sends (to count them). */
@@ -43,7 +43,7 @@ export class TcpProxy {
       upstream.on('error', drop).on('close', drop);
       const tap = this.#tap?.();
       let answering = false;
-      let losing: { thenDown: boolean } | undefined;
+      let losing: { thenDown: boolean; lost: () => void } | undefined;
       client.on('data', (chunk: Buffer) => {
         tap?.(chunk);
         if (this.#loseAnswer?.sent(chunk)) {
@@ -63,6 +63,7 @@ export class TcpProxy {
           if (chunk.includes(READY_FOR_QUERY)) {
             if (losing.thenDown) this.cut();
             else drop();
+            losing.lost();
           }
           return;
         }
@@ -100,10 +101,13 @@ export class TcpProxy {
    * Forwards the first message matching `sent` to the database, lets it answer in full (an
    * autocommitted statement is then committed) and drops the connection without relaying any of
    * that answer: the client cannot know its statement went through. With `thenDown`, the
-   * database also stays away (as `cut`); otherwise new connections reach it at once.
+   * database also stays away (as `cut`); otherwise new connections reach it at once. Resolves
+   * once an answer was lost, so a test knows its fault happened.
    */
-  loseAnswerTo(sent: (chunk: Buffer) => boolean, options: { thenDown?: boolean } = {}): void {
-    this.#loseAnswer = { sent, thenDown: options.thenDown ?? false };
+  loseAnswerTo(sent: (chunk: Buffer) => boolean, options: { thenDown?: boolean } = {}): Promise<void> {
+    return new Promise((lost) => {
+      this.#loseAnswer = { sent, thenDown: options.thenDown ?? false, lost };
+    });
   }
 
   restore(): void {
