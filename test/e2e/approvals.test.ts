@@ -1,3 +1,5 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningBot } from '../../bot/serve.ts';
 import { APPROVE_ACTION, CONFIRM_ACTION, DENY_ACTION } from '../../pipeline/views/common.ts';
@@ -49,6 +51,38 @@ afterAll(async () => {
   fixture.remove();
 });
 
+/**
+ * Rows dpbot holds for the database, to be written when it answers: the lines of its outbox's
+ * spool file beside the data (emptied once they are written).
+ */
+function held(): number {
+  const spool = join(fixture.dir, '.dpbot', 'audit-outbox.jsonl');
+  if (!existsSync(spool)) return 0;
+  return readFileSync(spool, 'utf8')
+    .split('\n')
+    .filter((line) => line.trim()).length;
+}
+
+/** Outcome rows dpbot has recorded so far, by how: written, or not (held for later, or lost). */
+async function outcomeWrites(): Promise<{ ok: number; failed: number }> {
+  const metric = bot.app.services.metrics.registry.getSingleMetric('dpbot_audit_writes_total');
+  const values = metric ? (await metric.get()).values : [];
+  const count = (result: string) =>
+    values
+      .filter((v) => v.labels.kind === 'outcome' && v.labels.result === result)
+      .reduce((n, v) => n + v.value, 0);
+  return { ok: count('ok'), failed: count('failed') };
+}
+
+/** Waits until the request's outcome is recorded one way or the other; says which. */
+async function outcomeRecorded(before: { ok: number; failed: number }): Promise<'written' | 'not written'> {
+  return eventually(async () => {
+    const now = await outcomeWrites();
+    expect(now.ok + now.failed).toBe(before.ok + before.failed + 1);
+    return now.ok > before.ok ? 'written' : 'not written';
+  });
+}
+
 const replicas = () => kube.sim.replicas('Deployment', 'team-x', 'ingest-workers');
 
 /** The audit rows of the request typed as `text`, as `kind:outcome-or-decision:email`. */
@@ -83,17 +117,19 @@ const auditInsert = (text: string, kind: string) => (chunk: Buffer) =>
 describe('an audit insert committed whose answer never came back', () => {
   it('a scale 4 → 6 whose `scaled` step lost its answer: one step, an ok outcome, and the caller told it is done', async () => {
     const text = 'scale team-x 6 --reason "lost step answer"';
+    const before = await outcomeWrites();
     const lost = proxy.loseAnswerTo(auditInsert('lost step answer', 'step'));
     const r = await slack.slash(text, GRACE, OPS);
     await lost;
     expect(r.status).toBe(200);
-    await eventually(async () =>
-      expect(await stepsOf(text)).toEqual([
-        'attempt:allow:grace@example.com',
-        'step:scaled:grace@example.com',
-        'outcome:ok:grace@example.com',
-      ]),
-    );
+    // Written, so nothing is left held to be written again later.
+    expect(await outcomeRecorded(before)).toBe('written');
+    expect(held()).toBe(0);
+    expect(await stepsOf(text)).toEqual([
+      'attempt:allow:grace@example.com',
+      'step:scaled:grace@example.com',
+      'outcome:ok:grace@example.com',
+    ]);
     expect(replicas()).toBe(6);
     await eventually(() => expect(announced(OPS)).toContain('scaled team-x/workers 4 → 6'));
     expect(`${announced(OPS)}${said(r.responseId)}`).not.toMatch(/audit log|not run/i);
@@ -102,38 +138,43 @@ describe('an audit insert committed whose answer never came back', () => {
 
   it('an outcome that lost its answer is not written a second time, and the caller is not told it failed', async () => {
     const text = 'scale team-x 5 --reason "lost outcome answer"';
+    const before = await outcomeWrites();
     const lost = proxy.loseAnswerTo(auditInsert('lost outcome answer', 'outcome'));
     const r = await slack.slash(text, GRACE, OPS);
     await lost;
-    await eventually(async () =>
-      expect(await stepsOf(text)).toEqual([
-        'attempt:allow:grace@example.com',
-        'step:scaled:grace@example.com',
-        'outcome:ok:grace@example.com',
-      ]),
-    );
+    // Written, so nothing is left held to be written again later.
+    expect(await outcomeRecorded(before)).toBe('written');
+    expect(held()).toBe(0);
+    expect(await stepsOf(text)).toEqual([
+      'attempt:allow:grace@example.com',
+      'step:scaled:grace@example.com',
+      'outcome:ok:grace@example.com',
+    ]);
     await eventually(() => expect(announced(OPS)).toContain('scaled team-x/workers 6 → 5'));
     expect(`${announced(OPS)}${said(r.responseId)}`).not.toMatch(/audit log|not run/i);
   });
 
   it('…and when the database then stays away, the held outcome is written once it is back, not twice', async () => {
     const text = 'scale team-x 4 --reason "lost outcome, then away"';
+    const before = await outcomeWrites();
     const lost = proxy.loseAnswerTo(auditInsert('lost outcome, then away', 'outcome'), { thenDown: true });
-    const r = await slack.slash(text, GRACE, OPS);
-    await lost;
-    // Held: the caller hears the change was made and that its record follows.
-    await eventually(() => expect(`${announced(OPS)}${said(r.responseId)}`).toContain('5 → 4'));
-    expect(replicas()).toBe(4);
-    proxy.restore();
-    await eventually(
-      async () =>
-        expect(await stepsOf(text)).toEqual([
-          'attempt:allow:grace@example.com',
-          'step:scaled:grace@example.com',
-          'outcome:ok:grace@example.com',
-        ]),
-      20_000,
-    );
+    try {
+      const r = await slack.slash(text, GRACE, OPS);
+      await lost;
+      await eventually(() => expect(`${announced(OPS)}${said(r.responseId)}`).toContain('5 → 4'));
+      expect(replicas()).toBe(4);
+      // Held, on disk, while the database is away.
+      expect(await outcomeRecorded(before)).toBe('not written');
+      expect(held()).toBe(1);
+    } finally {
+      proxy.restore();
+    }
+    await eventually(() => expect(held()).toBe(0), 20_000);
+    expect(await stepsOf(text)).toEqual([
+      'attempt:allow:grace@example.com',
+      'step:scaled:grace@example.com',
+      'outcome:ok:grace@example.com',
+    ]);
     // The pool's connections from before the outage fail once each before fresh ones replace them.
     await eventually(async () => expect(await bot.app.services.audit.verify()).toMatchObject({ ok: true }));
   });
