@@ -134,6 +134,19 @@ function databaseError(error: unknown): { code: string; message: string } | unde
   return undefined;
 }
 
+/**
+ * A connection that was never made: nothing was sent, so there is no answer to have lost, and
+ * trying again at once would only make the caller wait twice for a database that is away.
+ */
+function neverConnected(error: unknown): boolean {
+  for (let e = error; e instanceof Error; e = e.cause) {
+    const code = (e as { code?: unknown }).code;
+    if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EHOSTUNREACH') return true;
+    if (/trying to connect|connection timeout/i.test(e.message)) return true;
+  }
+  return false;
+}
+
 type Row = typeof auditLog.$inferInsert;
 
 /** The columns an append sets, with their SQL types; the trigger sets id, at and the hashes. */
@@ -298,7 +311,7 @@ export class PgAuditStore implements AuditStore {
     try {
       return await this.#insert(rows);
     } catch (error) {
-      if (databaseError(error)) throw error;
+      if (databaseError(error) || neverConnected(error)) throw error;
       return this.#insert(rows);
     }
   }
