@@ -138,6 +138,34 @@ export async function slashLoad(input: {
   };
 }
 
+/** One signed `/dp <text>` and the time until its acknowledgement (the HTTP answer), in ms. */
+export async function slashOnce(input: { url: string; text: string; responseUrl: string }): Promise<number> {
+  const body = new URLSearchParams({
+    team_id: 'T0SANDBOX',
+    channel_id: 'C0OPS00001',
+    user_id: 'U0ADA00001',
+    command: '/dp',
+    text: input.text,
+    response_url: input.responseUrl,
+    trigger_id: randomUUID(),
+  }).toString();
+  const ts = String(Math.floor(Date.now() / 1000));
+  const signature = `v0=${createHmac('sha256', BENCH_SIGNING_SECRET).update(`v0:${ts}:${body}`).digest('hex')}`;
+  const t = performance.now();
+  const response = await fetch(`${input.url}/slack/events`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      'x-slack-request-timestamp': ts,
+      'x-slack-signature': signature,
+    },
+    body,
+  });
+  await response.arrayBuffer();
+  if (!response.ok) throw new Error(`/dp ${input.text} was answered ${response.status}`);
+  return performance.now() - t;
+}
+
 /** CPU time a process has used so far (user + system, Linux), in milliseconds. */
 export function cpuMs(pid: number | undefined): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');

@@ -7,11 +7,15 @@ import { migrationsApplied } from '../db/migrate.ts';
 import type { Services } from './services.ts';
 import { rememberAccessVersion } from './slack/accessVersion.ts';
 import { databaseDownAnswer, sendFollowUp } from './slack/databaseDownAnswer.ts';
+import {
+  type IngressLimits,
+  markArrival,
+  type Refusal,
+  refuseByHeaders,
+  UnverifiedBodies,
+} from './slack/ingress.ts';
 import { checkSlackBody, utf8Text } from './slack/requestBody.ts';
 import { verifySignature } from './slack/verify.ts';
-
-/** Slack payloads are small; anything bigger is not from Slack. */
-const MAX_BODY_BYTES = 1024 * 1024;
 
 export interface HttpServerOptions {
   port: number;
@@ -22,6 +26,8 @@ export interface HttpServerOptions {
   slack?: { receiver: HTTPReceiver; signingSecret: string };
   /** The start-up doctor's result, shown in /readyz's body (it does not change the status code). */
   doctor?: () => unknown;
+  /** What unverified Slack requests may hold while their bodies are read. */
+  ingress?: IngressLimits;
 }
 
 export interface RunningServer {
@@ -30,20 +36,16 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) return undefined;
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
-}
-
 function json(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json' });
   res.end(JSON.stringify(body));
+}
+
+/** Answers without reading the body, and closes the connection so that it is never read. */
+function refuse(res: ServerResponse, refusal: Refusal): void {
+  res.setHeader('connection', 'close');
+  if (refusal.retryAfter !== undefined) res.setHeader('retry-after', String(refusal.retryAfter));
+  json(res, refusal.status, { error: refusal.error });
 }
 
 const header = (req: IncomingMessage, name: string): string | undefined => {
@@ -59,6 +61,7 @@ const header = (req: IncomingMessage, name: string): string | undefined => {
  */
 export async function startHttpServer(options: HttpServerOptions): Promise<RunningServer> {
   const { services, log, slack } = options;
+  const unverified = new UnverifiedBodies(options.ingress);
 
   const ready = async (): Promise<string | undefined> => {
     try {
@@ -77,11 +80,20 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     receiver: HTTPReceiver,
     secret: string,
   ) => {
-    const body = await readBody(req);
-    if (!body) {
-      json(res, 413, { error: 'request body too large' });
+    const early = refuseByHeaders(req);
+    if (early) {
+      log.warn({ reason: early.error, ip: req.socket.remoteAddress }, 'rejected a Slack request unread');
+      refuse(res, early);
       return;
     }
+    const read = await unverified.read(req);
+    if ('refused' in read) {
+      if (read.refused.status === 503)
+        log.warn({ ip: req.socket.remoteAddress }, 'rejected a Slack request: too many bodies being read');
+      if (!req.destroyed) refuse(res, read.refused);
+      return;
+    }
+    const { body } = read;
     // Checked before the signature, which is over bytes this would have to re-encode.
     const text = utf8Text(body);
     if (text === undefined) {
@@ -157,6 +169,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
         return;
       }
       if (route === 'POST /slack/events' && slack) {
+        markArrival(req);
         // Work behind earlier acknowledgements waits while this one is answered.
         res.once('close', services.acksFirst.arrived());
         return slackEvents(req, res, slack.receiver, slack.signingSecret);

@@ -15,6 +15,7 @@ import {
   timestamp,
   uniqueIndex,
   uuid,
+  varchar,
 } from 'drizzle-orm/pg-core';
 
 const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
@@ -252,6 +253,18 @@ export const actionKeys = pgTable('action_keys', {
   requestId: text('request_id').notNull(),
   actorEmail: text('actor_email').notNull(),
   createdAt: createdAt(),
+});
+
+/**
+ * Slack's rate budgets (posts per channel per second, chat.update per minute per workspace),
+ * counted here so that every replica spends one budget: each replica counting its own would let
+ * five of them send five times what Slack allows. Rows are rate-limiter-flexible's
+ * (RateLimiterPostgres: key, points used in the window, when the window ends in epoch ms).
+ */
+export const slackBudget = pgTable('slack_budget', {
+  key: varchar('key', { length: 255 }).primaryKey(),
+  points: integer('points').notNull().default(0),
+  expire: bigint('expire', { mode: 'number' }),
 });
 
 /**

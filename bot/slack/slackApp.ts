@@ -16,6 +16,7 @@ import type { Config } from '../config/schema.ts';
 import type { Services } from '../services.ts';
 import { accessVersionProperties } from './accessVersion.ts';
 import { boltLogger } from './boltLogger.ts';
+import { arrivalProperties } from './ingress.ts';
 import { registerActions } from './listeners/actions.ts';
 import { registerCommand } from './listeners/command.ts';
 import { registerEvents } from './listeners/events.ts';
@@ -90,6 +91,8 @@ export interface SlackRuntime {
   http: HTTPReceiver | undefined;
   start(): Promise<void>;
   stop(): Promise<void>;
+  /** Asks Slack who the bot is now, so that the first request does not wait for it. */
+  warm(): Promise<void>;
 }
 
 /**
@@ -128,15 +131,16 @@ export function createSlackRuntime(input: {
       endpoints: '/slack/events',
       logger,
       processBeforeResponse: false,
-      customPropertiesExtractor: accessVersionProperties,
+      customPropertiesExtractor: (req) => ({ ...accessVersionProperties(req), ...arrivalProperties(req) }),
       // The HTTP server (server.ts) verifies every request's signature and freshness before it
       // hands the request over, and is the only way in; a second HMAC per request is waste.
       signatureVerification: false,
     });
     receiver = http;
   }
+  const authorize = botIdentity(input.clients.client, settings.botToken);
   const app = new App({
-    authorize: botIdentity(input.clients.client, settings.botToken),
+    authorize,
     receiver,
     logger,
     // dpbot keeps no conversation state in Bolt; its store would be consulted on every request.
@@ -170,6 +174,10 @@ export function createSlackRuntime(input: {
   return {
     app,
     http,
+    warm: async () => {
+      // Bolt passes the source of the request; the identity asked for does not depend on it.
+      await authorize({ teamId: undefined, enterpriseId: undefined, isEnterpriseInstall: false });
+    },
     start: async () => {
       if (settings.appToken) await app.start();
     },

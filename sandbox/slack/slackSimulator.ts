@@ -412,7 +412,9 @@ export class SlackSimulator extends Simulator {
     // Slack's channel IDs are C (public), G (private) or D (direct) and eight or more capitals or
     // digits; a test channel of another shape would pass here and fail against a real workspace.
     if (!/^[CGD][A-Z0-9]{8,}$/.test(channel.id)) {
-      throw new Error(`channel ID ${channel.id} is not of Slack's shape (C, G or D and 8 or more of A-Z 0-9)`);
+      throw new Error(
+        `channel ID ${channel.id} is not of Slack's shape (C, G or D and 8 or more of A-Z 0-9)`,
+      );
     }
     this.channels.set(channel.id, channel);
     return this;
@@ -558,6 +560,14 @@ export class SlackSimulator extends Simulator {
     };
   }
 
+  /**
+   * A slash command's acknowledgement body, shown by Slack as a message: held to the same limits
+   * as any message (the test client that made the request hands it over, as Slack would read it).
+   */
+  judgeAcknowledgement(body: Record<string, unknown>): void {
+    this.#refuse('acknowledgement', checkMessage(body));
+  }
+
   /** Slack's own checks of what a method carries; methods without blocks have none. */
   #limits(method: string, args: Record<string, unknown>): LimitViolation[] {
     if (method === 'chat.postMessage' || method === 'chat.update' || method === 'chat.postEphemeral')
@@ -574,7 +584,10 @@ export class SlackSimulator extends Simulator {
   #refuse(method: string, violations: LimitViolation[]): Record<string, unknown> | undefined {
     if (violations.length === 0) return undefined;
     SlackSimulator.limitViolations.push(...violations.map((v) => ({ method, ...v })));
-    const refused = violations.filter((v) => !v.problem.includes('`text` fallback'));
+    // Slack refuses neither a missing fallback nor unescaped text; it only shows them badly.
+    const refused = violations.filter(
+      (v) => !v.problem.includes('`text` fallback') && !v.problem.startsWith('unescaped text'),
+    );
     if (refused.length === 0) return undefined;
     const error = refused.some((v) => v.path === 'text') ? 'msg_too_long' : 'invalid_blocks';
     return {

@@ -24,7 +24,12 @@ let slack: FakeSlack;
 const fixtures = fixtureCommands();
 
 beforeAll(async () => {
-  sim = slackWithPeople().addChannel({ id: 'C0FEW00001', name: 'few', botMember: true, members: [ADA, GRACE] });
+  sim = slackWithPeople().addChannel({
+    id: 'C0FEW00001',
+    name: 'few',
+    botMember: true,
+    members: [ADA, GRACE],
+  });
   await sim.start();
   fixture = createFixture({ config: { slack: { apiUrl: sim.apiUrl } } });
   database = await createTestDatabase();
@@ -92,7 +97,9 @@ describe('a trigger_id Slack no longer takes', () => {
 describe('a response_url Slack no longer takes', () => {
   it('used five times: the rest of the replies come by chat.postEphemeral, none lost', async () => {
     const { responseId } = await slack.slash('replies 7', ADA, 'C0FEW00001');
-    await eventually(() => expect(ephemeralTexts('C0FEW00001', ADA)).toEqual(['reply 6 of 7', 'reply 7 of 7']));
+    await eventually(() =>
+      expect(ephemeralTexts('C0FEW00001', ADA)).toEqual(['reply 6 of 7', 'reply 7 of 7']),
+    );
     expect(slack.responses(responseId).map((r) => r.text)).toEqual(
       [1, 2, 3, 4, 5].map((i) => `reply ${i} of 7`),
     );
@@ -104,7 +111,9 @@ describe('a response_url Slack no longer takes', () => {
     const { body, responseId } = slack.slashBody('replies 2', GRACE, 'C0FEW00001');
     sim.advance(HALF_AN_HOUR + 60_000);
     expect((await slack.send(body, FORM)).status).toBe(200);
-    await eventually(() => expect(ephemeralTexts('C0FEW00001', GRACE)).toEqual(['reply 1 of 2', 'reply 2 of 2']));
+    await eventually(() =>
+      expect(ephemeralTexts('C0FEW00001', GRACE)).toEqual(['reply 1 of 2', 'reply 2 of 2']),
+    );
     expect(slack.responses(responseId)).toEqual([]);
     expect(sim.refused.filter((r) => r.method === 'response_url')).toEqual([
       expect.objectContaining({ error: 'expired_url', status: 404 }),

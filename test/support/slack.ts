@@ -152,6 +152,7 @@ export class FakeSlack {
     const ack = raw
       ? (JSON.parse(raw) as { text?: string; blocks?: unknown[]; response_type?: string })
       : undefined;
+    if (response.ok && ack) this.sim.judgeAcknowledgement(ack);
     return { status: response.status, ack, responseId, triggerId };
   }
 

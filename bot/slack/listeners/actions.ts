@@ -3,6 +3,7 @@ import type { App, BlockAction } from '@slack/bolt';
 import type { ModalView } from '@slack/types';
 import { actionKind, type MessageHandle } from '../../../pipeline/message.ts';
 import { accessVersionOf } from '../accessVersion.ts';
+import { arrivedAt } from '../ingress.ts';
 import { openModal } from '../openModal.ts';
 import type { SlackDeps } from '../slackDeps.ts';
 import { SlackResponder } from '../slackResponder.ts';
@@ -39,7 +40,7 @@ export function registerActions(app: App, deps: SlackDeps): void {
   app.action<BlockAction>(
     { type: 'block_actions', action_id: /^dp\./ },
     async ({ ack, body, action, respond, client, context }) => {
-      const received = performance.now();
+      const received = arrivedAt(context);
       // A click is acknowledged at once; what it does is answered through respond / the message.
       await ack();
       deps.services.metrics.acknowledged('button', (performance.now() - received) / 1000);

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { App } from '@slack/bolt';
 import { accessVersionOf } from '../accessVersion.ts';
 import { withDeadline } from '../deadline.ts';
+import { arrivedAt } from '../ingress.ts';
 import { openModal } from '../openModal.ts';
 import type { SlackDeps } from '../slackDeps.ts';
 import { decodeSlackText, SlackResponder } from '../slackResponder.ts';
@@ -10,7 +11,7 @@ import { toResponse } from '../toResponse.ts';
 /** `/dp <text>`: every slash command goes into the pipeline. */
 export function registerCommand(app: App, deps: SlackDeps): void {
   app.command(deps.command, async ({ command, ack, respond, client, context }) => {
-    const received = performance.now();
+    const received = arrivedAt(context);
     const requestId = randomUUID();
     const log = deps.log.child({
       requestId,
@@ -31,7 +32,8 @@ export function registerCommand(app: App, deps: SlackDeps): void {
         deps.services.metrics.acknowledged('slash_command', (performance.now() - received) / 1000);
       },
       (message) => responder.send(message),
-      deps.ackDeadlineMs,
+      // Slack's clock started when the request arrived, not when Bolt handed it over.
+      Math.max(0, deps.ackDeadlineMs - (performance.now() - received)),
     );
     try {
       await deps.pipeline.handleText({
