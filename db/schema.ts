@@ -158,8 +158,15 @@ export const auditLog = pgTable(
     detail: jsonb('detail'),
     prevHash: text('prev_hash').notNull().default(''),
     hash: text('hash').notNull().default(''),
+    /**
+     * Chosen by the writer before its first try, so a retry after an answer lost in transit finds
+     * the row it already wrote instead of writing it again. Not part of the hashed text: rows
+     * written before it existed keep their hashes.
+     */
+    idempotencyKey: text('idempotency_key'),
   },
   (t) => [
+    uniqueIndex('audit_log_idempotency_key_key').on(t.idempotencyKey),
     index('audit_log_request_id_idx').on(t.requestId),
     index('audit_log_email_at_idx').on(t.email, t.at),
     index('audit_log_action_at_idx').on(t.action, t.at),

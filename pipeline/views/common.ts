@@ -119,6 +119,8 @@ export function approvalMessage(input: {
   requester: string;
   requesterSlackId: string | null;
   commandText: string;
+  /** The requester's `--reason`, shown with the request. */
+  reason?: string | null;
   approverGroup: string;
   count: number;
   expiresAt: Date;
@@ -132,6 +134,7 @@ export function approvalMessage(input: {
     visibility: 'in_channel',
     blocks: blocks(
       Blocks.Section({ text: `${who} asks to run ${codeText(input.commandText)}` }),
+      input.reason ? Blocks.Section({ text: `Reason: ${escapeMrkdwn(input.reason)}` }) : undefined,
       Blocks.Context().elements(
         `Needs approval by ${needed}, not the requester · expires ${input.expiresAt.toISOString().slice(11, 16)} UTC`,
       ),

@@ -415,7 +415,7 @@ describe('buttons', () => {
     // The request message now says who approved it.
     await eventually(() =>
       expect(sim.messagesIn('C0OPS00001').find((m) => m.ts === request?.ts)?.text).toContain(
-        'Approved by ada@example.com',
+        'Approved by Ada Lovelace (ada@example.com)',
       ),
     );
   });
