@@ -204,6 +204,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       url: database.url,
       log,
       pollIntervalSeconds: Math.max(0.5, config.jobs.pollInterval / 1000),
+      superviseSeconds: Math.max(1, Math.round(config.jobs.superviseInterval / 1000)),
       schedule: options.runWorkers ?? false,
       ...(options.cronCheckSeconds ? { cronCheckSeconds: options.cronCheckSeconds } : {}),
     });
