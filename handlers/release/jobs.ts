@@ -1,11 +1,11 @@
 import { Blocks, Elements, Md } from 'slack-block-builder';
 import { blocks } from '../../pipeline/message.ts';
 import { channelMention } from '../../pipeline/notifier.ts';
-import { RUN_ACTION } from '../../pipeline/views/common.ts';
+import { noticeMessage, RUN_ACTION } from '../../pipeline/views/common.ts';
 import type { WorkerRegistration } from '../../pipeline/workers.ts';
 import type { ReleaseDeps } from './deps.ts';
 import { ownerPeople } from './people.ts';
-import { postInThread, QUEUES, sendWatch, WATCH_SETTINGS } from './publish.ts';
+import { postInThread, publish, QUEUES, sendWatch, WATCH_SETTINGS } from './publish.ts';
 import { autoSyncReminder, type RollbackJob, rollbackTick } from './rollback.ts';
 import { shipTick } from './shipTick.ts';
 import { trackerAtShip } from './tracker.ts';
@@ -113,18 +113,38 @@ export async function sweepShipping(services: ReleaseDeps): Promise<number[]> {
   const active = await services.releases.active();
   if (active?.status !== 'shipping') return [];
   if ((await services.jobs.live(QUEUES.watch, { releaseId: active.id })) > 0) return [];
+  const event = (outcome: string, detail: object) =>
+    services.audit.append({
+      requestId: `release-${active.id}`,
+      kind: 'event',
+      entry: 'system',
+      command: 'release ship',
+      action: 'release.ship',
+      resource: `release:${active.id}`,
+      outcome,
+      detail,
+    });
+  const snapshot = await services.releases.snapshot(active.id);
+  if (!snapshot?.apps.length) {
+    // Left "shipping" before its applications were written: nothing was asked of Argo CD, and a
+    // watcher would call an empty ship shipped. It is stopped, so "release ship" starts it again.
+    if (!(await services.releases.transition(active.id, ['shipping'], { status: 'failed' }))) return [];
+    await event('ship_interrupted', { reason: 'shipping with no applications and no watcher job' });
+    const fresh = await publish(services, active.id);
+    await postInThread(
+      services,
+      fresh,
+      null,
+      noticeMessage(
+        `Release #${active.id} was left shipping with nothing started (dpbot stopped while starting it): nothing was deployed. "release ship --release ${active.id}" starts it again.`,
+        'in_channel',
+      ),
+    );
+    return [active.id];
+  }
   await sendWatch(services, active.id);
   services.log.warn({ release: active.id }, 'shipping release had no watcher; queued one');
-  await services.audit.append({
-    requestId: `release-${active.id}`,
-    kind: 'event',
-    entry: 'system',
-    command: 'release ship',
-    action: 'release.ship',
-    resource: `release:${active.id}`,
-    outcome: 'watch_resumed',
-    detail: { reason: 'shipping with no watcher job' },
-  });
+  await event('watch_resumed', { reason: 'shipping with no watcher job' });
   return [active.id];
 }
 
