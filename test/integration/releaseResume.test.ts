@@ -2,8 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { releaseDeps } from '../../bot/wiring/release.ts';
 import { planWaves } from '../../handlers/release/planWaves.ts';
 import { QUEUES } from '../../handlers/release/publish.ts';
+import { CONFIRM_ACTION } from '../../pipeline/views/common.ts';
 import { eventually } from '../support/eventually.ts';
-import { type ReleaseWorld, run, SINCE, startReleaseWorld } from '../support/release.ts';
+import { buttons, press, type ReleaseWorld, run, SINCE, startReleaseWorld } from '../support/release.ts';
 
 /**
  * A ship interrupted between its steps, as a process killed there (or an older dpbot that wrote
@@ -41,13 +42,36 @@ async function status(): Promise<string> {
 }
 
 describe('a ship interrupted between its steps', () => {
-  it('is ended with a message when only its state was written, and resumed, syncing each application once, when its watcher was lost mid-look', async () => {
+  it('changes nothing when its watcher cannot be written; is ended with a message when only its state was written; is resumed, syncing each application once, when its watcher was lost mid-look', async () => {
     expect((await run(world, `release start --since ${SINCE}`, 'ada@example.com')).outcome).toBe('ok');
     expect((await run(world, 'release include orders-api', 'grace@example.com')).outcome).toBe('ok');
     expect((await run(world, 'release include catalog', 'linus@example.com')).outcome).toBe('ok');
     expect(
       (await run(world, 'release skip ingest --reason "not this week"', 'grace@example.com')).outcome,
     ).toBe('ok');
+
+    // The watcher's job cannot be written (the database lost mid-way): the state change goes with
+    // it, and the caller is told nothing ran.
+    await world.database.query(`
+      CREATE FUNCTION pg_temp_fail_watch() RETURNS trigger AS $$
+      BEGIN RAISE EXCEPTION 'connection lost (test)'; END $$ LANGUAGE plpgsql`);
+    await world.database.query(
+      "CREATE TRIGGER fail_watch BEFORE INSERT ON pgboss.job FOR EACH ROW WHEN (NEW.name = 'release.watch') EXECUTE FUNCTION pg_temp_fail_watch()",
+    );
+    const asked = await run(world, 'release ship', 'ada@example.com');
+    const pendingId = buttons(asked.responder.sent[0]?.message.blocks)[0]?.value ?? '';
+    const refused = await press(world, CONFIRM_ACTION, pendingId, 'ada@example.com');
+    expect(refused.outcome).toBe('error');
+    await world.database.query('DROP TRIGGER fail_watch ON pgboss.job');
+    await world.database.query('DROP FUNCTION pg_temp_fail_watch()');
+    expect(await status()).toBe('open');
+    expect((await world.database.query('SELECT count(*)::int AS n FROM release_apps')).rows).toEqual([
+      { n: 0 },
+    ]);
+    expect(
+      (await world.database.query("SELECT count(*)::int AS n FROM pgboss.job WHERE name = 'release.watch'"))
+        .rows,
+    ).toEqual([{ n: 0 }]);
 
     // The state row committed and nothing else (the old code path, killed after its first statement).
     await world.database.query(
