@@ -69,6 +69,26 @@ async function runOf(text: string) {
   return { id, row, announcement };
 }
 
+/** A run recorded ten minutes ago and left open, with no workflow name: what a stopped process leaves. */
+async function leftRun() {
+  const run = await app.services.taskRuns.create({
+    task: 'backfill',
+    params: { dataset: 'orders', from: '2026-11-01', to: '2026-11-02', mode: 'append' },
+    templateKind: 'WorkflowTemplate',
+    templateName: 'backfill',
+    namespace: 'data-jobs',
+    requestId: crypto.randomUUID(),
+    requesterEmail: 'linus@example.com',
+    requesterSlackId: 'U0LINUS001',
+    channel: 'C1',
+    jiraKey: null,
+  });
+  await database.query("UPDATE task_runs SET created_at = now() - interval '10 minutes' WHERE id = $1", [
+    run.id,
+  ]);
+  return run;
+}
+
 const current = (p: Posted) => p.updates.at(-1) ?? p.message;
 const threadReplies = (p: Posted) => notifier.posted.filter((x) => x.threadTs === p.ref.ts);
 const events = async (id: number) =>
@@ -250,24 +270,7 @@ describe('the watcher across restarts and replicas', () => {
   it('settles runs left mid-submission: follows the workflow Argo did create, closes the one it did not', async () => {
     // As a process that stopped between recording "submitting" and hearing back from Argo leaves
     // them: no workflow name, not closed, and older than any answer could take.
-    const left = async () => {
-      const run = await app.services.taskRuns.create({
-        task: 'backfill',
-        params: { dataset: 'orders', from: '2026-11-01', to: '2026-11-02', mode: 'append' },
-        templateKind: 'WorkflowTemplate',
-        templateName: 'backfill',
-        namespace: 'data-jobs',
-        requestId: crypto.randomUUID(),
-        requesterEmail: 'linus@example.com',
-        requesterSlackId: 'U0LINUS001',
-        channel: 'C1',
-        jiraKey: null,
-      });
-      await database.query("UPDATE task_runs SET created_at = now() - interval '10 minutes' WHERE id = $1", [
-        run.id,
-      ]);
-      return run;
-    };
+    const left = leftRun;
     const created = await left();
     const lost = await left();
     const argo = app.services.argo;
@@ -325,21 +328,7 @@ describe('the watcher across restarts and replicas', () => {
 describe('the sweep', () => {
   it('gives an open run left without a watcher one, once, and the run is followed to its end without a restart', async () => {
     // As a process that died between recording the run and queueing its first look leaves it.
-    const run = await app.services.taskRuns.create({
-      task: 'backfill',
-      params: { dataset: 'orders', from: '2026-11-01', to: '2026-11-02', mode: 'append' },
-      templateKind: 'WorkflowTemplate',
-      templateName: 'backfill',
-      namespace: 'data-jobs',
-      requestId: crypto.randomUUID(),
-      requesterEmail: 'linus@example.com',
-      requesterSlackId: 'U0LINUS001',
-      channel: 'C1',
-      jiraKey: null,
-    });
-    await database.query("UPDATE task_runs SET created_at = now() - interval '10 minutes' WHERE id = $1", [
-      run.id,
-    ]);
+    const run = await leftRun();
     const argo = app.services.argo;
     if (!argo) throw new Error('the test configuration sets argo.url');
     await argo.submit({
