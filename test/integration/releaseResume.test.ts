@@ -78,16 +78,21 @@ describe('a ship interrupted between its steps', () => {
       "UPDATE releases SET status = 'shipping', ship_started_by = 'ada@example.com', ship_started_at = now() WHERE id = 1",
     );
     await sweep();
-    await eventually(async () => expect(await status()).toBe('failed'));
-    await eventually(async () =>
-      expect((await events()).map((e) => e.outcome)).toContain('ship_interrupted'),
+    await eventually(async () => expect(await status()).toBe('failed'), 20_000);
+    await eventually(
+      async () => expect((await events()).map((e) => e.outcome)).toContain('ship_interrupted'),
+      20_000,
     );
-    await eventually(() =>
-      expect(
-        world.notifier.posted.some((p) =>
-          p.message.text.includes('was left shipping with nothing started (dpbot stopped while starting it)'),
-        ),
-      ).toBe(true),
+    await eventually(
+      () =>
+        expect(
+          world.notifier.posted.some((p) =>
+            p.message.text.includes(
+              'was left shipping with nothing started (dpbot stopped while starting it)',
+            ),
+          ),
+        ).toBe(true),
+      20_000,
     );
     expect(world.argocd.requests.filter((r) => r.method === 'POST')).toEqual([]);
 
