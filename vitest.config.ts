@@ -9,8 +9,11 @@ export default defineConfig({
     setupFiles: ['test/support/slackLimits.ts', 'test/support/contractExchanges.ts'],
     // Each file gets its own database cloned from a migrated template; 2 cores, so 2 workers.
     maxWorkers: 2,
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
-    teardownTimeout: 30_000,
+    // Caps, not waits: a passing test never reaches them. They are wide because a test that takes
+    // 10 s on a quiet machine takes three times that on one whose cores are busy twice over.
+    testTimeout: 90_000,
+    hookTimeout: 120_000,
+    teardownTimeout: 60_000,
+    reporters: ['default', './test/support/slowestReporter.ts'],
   },
 });

@@ -16,6 +16,7 @@ import {
   type SlackRuntime,
   type SlackSettings,
 } from './slack/slackApp.ts';
+import { postgresBudget } from './slack/slackBudget.ts';
 import { warmUp } from './slack/warmUp.ts';
 
 export interface RunningBot {
@@ -111,6 +112,8 @@ export async function serveSlack(input: {
     await released();
     throw error;
   }
+  // Slack's budgets are the app's, not the process's: every replica takes its turns from one.
+  clients.notifier.shareBudget(postgresBudget(app.services.pool));
   // Every permission checked once, in the background: the log says what is missing, /readyz shows it.
   const doctor = startupDoctor({
     config: loaded.config,

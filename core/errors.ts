@@ -10,10 +10,35 @@ export class DpbotError extends Error {
 export class InputError extends DpbotError {
   override readonly name = 'InputError';
   readonly usage: string | undefined;
-  constructor(message: string, usage?: string) {
+  /**
+   * The problem of each argument at fault, by argument name, when they are known: a form shows
+   * each under its own input instead of closing.
+   */
+  readonly fields: Readonly<Record<string, string>> | undefined;
+  constructor(message: string, usage?: string, fields?: Readonly<Record<string, string>>) {
     super(message);
     this.usage = usage;
+    this.fields = fields && Object.keys(fields).length > 0 ? fields : undefined;
   }
+}
+
+/**
+ * Problem lines (`from: must be a date …`, `from (2026-11-07) comes after to …`) by the argument
+ * each begins with, among `names`; the `name: ` prefix is dropped, since the form shows the line
+ * under that input. Lines naming none are left out.
+ */
+export function problemsByField(
+  problems: readonly string[],
+  names: readonly string[],
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const problem of problems) {
+    const name = names.find((n) => problem.startsWith(`${n}:`) || problem.startsWith(`${n} `));
+    if (name === undefined) continue;
+    const text = problem.startsWith(`${name}:`) ? problem.slice(name.length + 1).trim() : problem;
+    out[name] = out[name] ? `${out[name]}; ${text}` : text;
+  }
+  return out;
 }
 
 /** The caller may not do this. The message says what is missing and who can grant it. */

@@ -15,6 +15,7 @@ import {
   timestamp,
   uniqueIndex,
   uuid,
+  varchar,
 } from 'drizzle-orm/pg-core';
 
 const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
@@ -157,8 +158,15 @@ export const auditLog = pgTable(
     detail: jsonb('detail'),
     prevHash: text('prev_hash').notNull().default(''),
     hash: text('hash').notNull().default(''),
+    /**
+     * Chosen by the writer before its first try, so a retry after an answer lost in transit finds
+     * the row it already wrote instead of writing it again. Not part of the hashed text: rows
+     * written before it existed keep their hashes.
+     */
+    idempotencyKey: text('idempotency_key'),
   },
   (t) => [
+    uniqueIndex('audit_log_idempotency_key_key').on(t.idempotencyKey),
     index('audit_log_request_id_idx').on(t.requestId),
     index('audit_log_email_at_idx').on(t.email, t.at),
     index('audit_log_action_at_idx').on(t.action, t.at),
@@ -245,6 +253,18 @@ export const actionKeys = pgTable('action_keys', {
   requestId: text('request_id').notNull(),
   actorEmail: text('actor_email').notNull(),
   createdAt: createdAt(),
+});
+
+/**
+ * Slack's rate budgets (posts per channel per second, chat.update per minute per workspace),
+ * counted here so that every replica spends one budget: each replica counting its own would let
+ * five of them send five times what Slack allows. Rows are rate-limiter-flexible's
+ * (RateLimiterPostgres: key, points used in the window, when the window ends in epoch ms).
+ */
+export const slackBudget = pgTable('slack_budget', {
+  key: varchar('key', { length: 255 }).primaryKey(),
+  points: integer('points').notNull().default(0),
+  expire: bigint('expire', { mode: 'number' }),
 });
 
 /**

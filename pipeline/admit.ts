@@ -76,7 +76,10 @@ export async function admit(
     const problem = invalid?.message ?? 'unknown command';
     if (!(await writeAudit(deps, ack, { ...base, ...shape, decision: 'invalid', reason: problem })))
       return 'audit_unavailable';
-    await ack.say(invalidMessage(problem, invalid?.usage));
+    await ack.say({
+      ...invalidMessage(problem, invalid?.usage),
+      ...(invalid?.fields ? { fieldErrors: invalid.fields } : {}),
+    });
     return 'invalid';
   }
 

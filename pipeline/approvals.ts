@@ -1,4 +1,7 @@
 import { NotAllowedError } from '../core/errors.ts';
+import { formatTime } from '../core/time.ts';
+import type { AuditEntry } from '../db/stores/auditStore.ts';
+import type { PendingAction } from '../db/stores/pendingStore.ts';
 import type { Approval } from '../policies/decide.ts';
 import { type Accepted, commandContext } from './accepted.ts';
 import type { Acker } from './acker.ts';
@@ -6,9 +9,15 @@ import { reaccept } from './admit.ts';
 import type { Caller, CommandContext } from './defineCommand.ts';
 import { execute, finish } from './execute.ts';
 import type { ActionInvocation, Outcome } from './invocation.ts';
-import type { Responder } from './message.ts';
+import type { Message, Responder } from './message.ts';
 import { closed, expiry, loadAnswer, pendingFields, settle } from './pendingRequests.ts';
 import type { PipelineDeps } from './pipelineDeps.ts';
+import {
+  type ApprovalRequest,
+  approvalDecidedMessage,
+  decisionForRequester,
+  requestReason,
+} from './views/approvals.ts';
 import { approvalMessage, deniedMessage, noticeMessage } from './views/common.ts';
 import { writeAudit } from './writeAudit.ts';
 
@@ -26,7 +35,8 @@ export async function afterConfirmation(
     return finish(deps, accepted, error);
   }
   if (approval) return requestApproval(deps, accepted, approval);
-  await accepted.ack.done();
+  // A form's acknowledgement waits for the command's answer (a field's problem keeps it open).
+  if (!accepted.inv.holdAck) await accepted.ack.done();
   return execute(deps, accepted, ctx);
 }
 
@@ -60,6 +70,7 @@ async function requestApproval(deps: PipelineDeps, accepted: Accepted, approval:
       requester: caller.name ?? caller.email,
       requesterSlackId: caller.slackUserId,
       commandText: accepted.text,
+      reason: requestReason(accepted.raw),
       approverGroup: approval.group,
       count: approval.count,
       expiresAt,
@@ -80,6 +91,10 @@ export async function answerApproval(
   if ('outcome' in answer) return answer.outcome;
   const { pending, clicker, base } = answer;
   const group = pending.approverGroup ?? '';
+  // A click on a request already decided is recorded as what it was, not as another vote.
+  const late = (current: PendingAction) => alreadyDecided(deps, ack, base, current, approve);
+  if (pending.status !== 'pending' && pending.status !== 'expired') return late(pending);
+  const request = requestOf(pending);
 
   if (clicker.email === pending.requesterEmail) {
     if (approve) {
@@ -89,17 +104,10 @@ export async function answerApproval(
       return 'denied';
     }
     // The requester may withdraw.
-    const settled = await settle(deps, pending, 'cancelled', clicker.email, ack);
+    const settled = await settle(deps, pending, 'cancelled', clicker.email, ack, late);
     if (settled) return settled;
-    return closed(
-      deps,
-      inv,
-      ack,
-      base,
-      pending,
-      'cancelled',
-      `Withdrawn by ${clicker.email}: ${pending.commandText}`,
-    );
+    const decided = approvalDecidedMessage(request, 'withdrawn', nameOf(clicker), deps.now());
+    return closed(deps, inv, ack, base, pending, 'cancelled', decided);
   }
   if (!clicker.groups.includes(group)) {
     const reason = `only members of ${group} may approve or deny this request`;
@@ -108,44 +116,41 @@ export async function answerApproval(
     return 'denied';
   }
   if (!approve) {
-    const settled = await settle(deps, pending, 'denied', clicker.email, ack);
+    const settled = await settle(deps, pending, 'denied', clicker.email, ack, late);
     if (settled) return settled;
-    return closed(
-      deps,
-      inv,
-      ack,
-      base,
-      pending,
-      'denied',
-      `Denied by ${clicker.email}: ${pending.commandText}`,
-    );
+    const decided = approvalDecidedMessage(request, 'denied', nameOf(clicker), deps.now());
+    const outcome = await closed(deps, inv, ack, base, pending, 'denied', decided);
+    await tellRequester(deps, pending, decisionForRequester(request, 'denied', nameOf(clicker)));
+    return outcome;
   }
 
   const vote = await deps.pending.approve(pending.id, clicker.email);
-  if (
-    !(await writeAudit(deps, ack, {
-      ...base,
-      decision: 'allow',
-      outcome: 'approval_given',
-      detail: { approvals: vote.count },
-    }))
-  )
-    return 'audit_unavailable';
   const needed = pending.approvalsNeeded ?? 1;
+  if (vote.alreadyVoted) return approvedBefore(deps, ack, base, pending, approve, vote.count, needed);
   if (vote.count < needed) {
-    await ack.say(
-      noticeMessage(
-        vote.alreadyVoted
-          ? `You have already approved this; ${needed - vote.count} more approval(s) needed.`
-          : `Approval recorded; ${needed - vote.count} more approval(s) needed.`,
-      ),
-    );
+    if (!(await approvalGiven(deps, ack, base, vote.count))) return 'audit_unavailable';
+    await ack.say(noticeMessage(`Approval recorded; ${needed - vote.count} more approval(s) needed.`));
     return 'approval_recorded';
   }
-  const settled = await settle(deps, pending, 'approved', clicker.email, ack);
+  // This vote completes the request; of clicks that complete it at once, the one that settles it
+  // is its approval and the others are told who got there first.
+  const settled = await settle(deps, pending, 'approved', clicker.email, ack, late);
   if (settled) return settled;
+  if (!(await approvalGiven(deps, ack, base, vote.count))) return 'audit_unavailable';
+  return runApproved(deps, inv, ack, base, pending, clicker);
+}
 
-  // Run as the requester, as they are now: still in the directory, still granted.
+/** Runs an approved request as the requester, as they are now: still in the directory, still granted. */
+async function runApproved(
+  deps: PipelineDeps,
+  inv: ActionInvocation,
+  ack: Acker,
+  base: AuditEntry,
+  pending: PendingAction,
+  clicker: Caller,
+): Promise<Outcome> {
+  const request = requestOf(pending);
+  const decided = approvalDecidedMessage(request, 'approved', nameOf(clicker), deps.now());
   let requester: Caller;
   try {
     requester = await deps.identity.resolve({ email: pending.requesterEmail });
@@ -157,7 +162,7 @@ export async function answerApproval(
   }
   const accepted = await reaccept(
     deps,
-    { ...inv, responder: channelVisible(inv.responder) },
+    { ...inv, responder: inThread(deps, pending, inv.responder) },
     ack,
     pending,
     requester,
@@ -165,12 +170,153 @@ export async function answerApproval(
     'approved',
   );
   if (!accepted) return 'denied';
-  await inv.source?.update(noticeMessage(`Approved by ${clicker.email}: ${pending.commandText}`));
+  await showDecision(deps, inv, pending, decided);
+  await tellRequester(deps, pending, decisionForRequester(request, 'approved', nameOf(clicker)));
   await ack.done();
   return execute(deps, accepted, commandContext(deps, accepted));
 }
 
-/** Replies of a request run on approval go where everyone involved can see them. */
-function channelVisible(responder: Responder): Responder {
-  return { send: (message) => responder.send({ ...message, visibility: 'in_channel' }) };
+function approvalGiven(
+  deps: PipelineDeps,
+  ack: Acker,
+  base: AuditEntry,
+  approvals: number,
+): Promise<boolean> {
+  return writeAudit(deps, ack, {
+    ...base,
+    decision: 'allow',
+    outcome: 'approval_given',
+    detail: { approvals },
+  });
+}
+
+/** A second Approve by the same person: recorded as such, and not counted again. */
+async function approvedBefore(
+  deps: PipelineDeps,
+  ack: Acker,
+  base: AuditEntry,
+  pending: PendingAction,
+  approve: boolean,
+  count: number,
+  needed: number,
+): Promise<Outcome> {
+  const current = await deps.pending.get(pending.id);
+  if (current && current.status !== 'pending' && current.status !== 'expired')
+    return alreadyDecided(deps, ack, base, current, approve);
+  if (
+    !(await writeAudit(deps, ack, {
+      ...base,
+      outcome: 'approval_already_given',
+      detail: { approvals: count },
+    }))
+  )
+    return 'audit_unavailable';
+  await ack.say(
+    noticeMessage(
+      count < needed
+        ? `You have already approved this; ${needed - count} more approval(s) needed.`
+        : 'You have already approved this; it is being run.',
+    ),
+  );
+  return count < needed ? 'approval_recorded' : 'conflict';
+}
+
+/** A click on a request someone already decided: answered with who and when, audited once. */
+async function alreadyDecided(
+  deps: PipelineDeps,
+  ack: Acker,
+  base: AuditEntry,
+  current: PendingAction,
+  approve: boolean,
+): Promise<Outcome> {
+  const by = await personNamed(deps, current.decidedBy);
+  const when = current.decidedAt ? ` at ${formatTime(current.decidedAt)}` : '';
+  if (
+    !(await writeAudit(deps, ack, {
+      ...base,
+      outcome: 'approval_already_decided',
+      reason: `already ${current.status} by ${current.decidedBy ?? 'someone'}`,
+      detail: {
+        clicked: approve ? 'approve' : 'deny',
+        status: current.status,
+        decidedBy: current.decidedBy,
+        decidedAt: current.decidedAt?.toISOString() ?? null,
+      },
+    }))
+  )
+    return 'audit_unavailable';
+  await ack.say(noticeMessage(`Already ${current.status} by ${by}${when}.`));
+  return 'conflict';
+}
+
+/** A person's name with their e-mail, from the directory; the e-mail alone when they are not in it. */
+async function personNamed(deps: PipelineDeps, email: string | null): Promise<string> {
+  if (!email) return 'someone';
+  if (email === 'dpbot') return email;
+  try {
+    return nameOf(await deps.identity.resolve({ email }));
+  } catch {
+    return email;
+  }
+}
+
+const nameOf = (person: Caller): string => (person.name ? `${person.name} (${person.email})` : person.email);
+
+function requestOf(pending: PendingAction): ApprovalRequest {
+  return {
+    requester: pending.requesterEmail,
+    requesterSlackId: pending.requesterSlackId,
+    commandText: pending.commandText,
+    reason: requestReason(pending.args),
+  };
+}
+
+/** The approval message shows the decision and still says who asked for what. */
+async function showDecision(
+  deps: PipelineDeps,
+  inv: ActionInvocation,
+  pending: PendingAction,
+  decided: Message,
+): Promise<void> {
+  if (inv.source) await inv.source.update(decided);
+  else if (pending.messageChannel && pending.messageTs)
+    await deps.notifier.update({ channel: pending.messageChannel, ts: pending.messageTs }, decided);
+}
+
+/** The requester hears of a decision someone else made, wherever they are (a direct message). */
+async function tellRequester(deps: PipelineDeps, pending: PendingAction, message: Message): Promise<void> {
+  try {
+    await deps.notifier.direct(
+      { slackUserId: pending.requesterSlackId, email: pending.requesterEmail },
+      message,
+    );
+  } catch (error) {
+    // The decision stands and is shown on the request itself; a failed message must not undo it.
+    deps.log.warn({ err: error, requestId: pending.requestId }, 'could not tell the requester the decision');
+  }
+}
+
+/**
+ * Replies of a request run on approval go in the approval message's thread, where everyone
+ * involved sees them beside the request; without that message, into the channel.
+ */
+function inThread(deps: PipelineDeps, pending: PendingAction, fallback: Responder): Responder {
+  const channel = pending.messageChannel;
+  const threadTs = pending.messageTs;
+  if (!channel || !threadTs)
+    return { send: (message) => fallback.send({ ...message, visibility: 'in_channel' }) };
+  return {
+    async send(message) {
+      const visible: Message = { ...message, visibility: 'in_channel' };
+      let ref = await deps.notifier.post(channel, visible, { threadTs });
+      return {
+        get ref() {
+          return ref;
+        },
+        async update(next) {
+          ref = await deps.notifier.update(ref, { ...next, visibility: 'in_channel' });
+        },
+      };
+    },
+  };
 }

@@ -45,6 +45,7 @@ export async function askConfirmation(
       details: confirmation.details ?? [],
       commandText: text,
       expiresAt,
+      ...(confirmation.destructive !== undefined ? { destructive: confirmation.destructive } : {}),
     }),
   );
   return 'awaiting_confirmation';

@@ -59,6 +59,11 @@ export interface Confirmation {
   summary: string;
   /** Optional lines shown under it: the diff, the consequences. */
   details?: string[];
+  /**
+   * Whether going ahead takes something away (a reduction, a deletion, a rollback): the Confirm
+   * button is red then, green otherwise. Left out, a confirmation is taken as destructive.
+   */
+  destructive?: boolean;
 }
 
 /**

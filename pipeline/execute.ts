@@ -73,7 +73,13 @@ export async function finish(deps: PipelineDeps, accepted: Accepted, error: unkn
   const durationMs = Math.round(performance.now() - accepted.started);
   const [outcome, message]: [Outcome, Message] =
     error instanceof InputError
-      ? ['rejected', invalidMessage(error.message, error.usage ?? command.usage)]
+      ? [
+          'rejected',
+          {
+            ...invalidMessage(error.message, error.usage ?? command.usage),
+            ...(error.fields ? { fieldErrors: error.fields } : {}),
+          },
+        ]
       : error instanceof NotAllowedError
         ? ['denied', deniedMessage(error.message)]
         : error instanceof NotFoundError

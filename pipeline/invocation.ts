@@ -21,6 +21,12 @@ export interface InvocationBase {
    * answers in text instead.
    */
   openModal?: (view: ModalView) => Promise<boolean>;
+  /**
+   * A form's submission: the acknowledgement waits for the command's first answer rather than
+   * going out once the attempt is recorded, so that a problem with a field can be shown under it
+   * while the form stays open. The surface still acknowledges at its deadline if nothing came.
+   */
+  holdAck?: boolean;
 }
 
 export interface TextInvocation extends InvocationBase {

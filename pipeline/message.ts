@@ -11,6 +11,11 @@ export interface Message {
   text: string;
   blocks?: KnownBlock[];
   visibility?: 'ephemeral' | 'in_channel';
+  /**
+   * For a refusal of bad input: the problem of each argument at fault, by argument name. A form
+   * shows them under its inputs and stays open; every other surface shows `text` and `blocks`.
+   */
+  fieldErrors?: Readonly<Record<string, string>>;
 }
 
 export interface MessageHandle {

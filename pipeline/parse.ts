@@ -1,4 +1,4 @@
-import { describeIssues } from '../core/config/describeIssues.ts';
+import { describeIssues, formatPath } from '../core/config/describeIssues.ts';
 import { InputError } from '../core/errors.ts';
 import type { Command } from './defineCommand.ts';
 import { mapArgs } from './mapArgs.ts';
@@ -37,12 +37,32 @@ export function parse(registry: PipelineDeps['registry'], text: string, stat: { 
     stat.command = command.name;
     raw = mapArgs(resolved.rest, command.params, command.usage);
     const validated = command.validate(raw);
-    if (!validated.ok) throw new InputError(describeIssues(validated.error).join('; '), command.usage);
+    if (!validated.ok) {
+      const lines = describeIssues(validated.error);
+      throw new InputError(lines.join('; '), command.usage, issueFields(validated.error.issues, lines));
+    }
     return { command, raw, args: validated.args, invalid: undefined };
   } catch (error) {
     if (!(error instanceof InputError)) throw error;
     return { command, raw, args: undefined, invalid: error };
   }
+}
+
+/** Each issue's line by the argument it is about (the last key of its path), without the path. */
+function issueFields(
+  issues: readonly { path: readonly PropertyKey[] }[],
+  lines: readonly string[],
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  issues.forEach((issue, i) => {
+    const key = issue.path.at(-1);
+    const line = lines[i];
+    if (key === undefined || line === undefined) return;
+    const text = line.slice(formatPath(issue.path).length + 2);
+    const name = String(key);
+    out[name] = out[name] ? `${out[name]}; ${text}` : text;
+  });
+  return out;
 }
 
 /** The audit fields a request's parse gives, valid or not. */

@@ -7,6 +7,7 @@ import type { Accepted } from './accepted.ts';
 import type { Acker } from './acker.ts';
 import type { Caller } from './defineCommand.ts';
 import type { ActionInvocation, Outcome } from './invocation.ts';
+import type { Message } from './message.ts';
 import type { PipelineDeps } from './pipelineDeps.ts';
 import { deniedMessage, noticeMessage } from './views/common.ts';
 import { writeAudit } from './writeAudit.ts';
@@ -102,7 +103,8 @@ export async function loadAnswer(
 
 /**
  * Moves the pending action out of `pending`. Returns undefined when this click did it, or the
- * outcome already replied to when someone (or expiry) got there first.
+ * outcome already replied to when someone (or expiry) got there first; `decidedBefore`, when
+ * given, answers a click that came after someone else's decision instead of the plain notice.
  */
 export async function settle(
   deps: PipelineDeps,
@@ -110,6 +112,7 @@ export async function settle(
   to: 'confirmed' | 'cancelled' | 'approved' | 'denied',
   by: string,
   ack: Acker,
+  decidedBefore?: (current: PendingAction) => Promise<Outcome>,
 ): Promise<Outcome | undefined> {
   const result = await deps.pending.decide(pending.id, to, by);
   if (result.won) return undefined;
@@ -123,6 +126,7 @@ export async function settle(
     );
     return 'expired';
   }
+  if (decidedBefore && current.status !== 'expired') return decidedBefore(current);
   const when = current.decidedAt ? formatTime(current.decidedAt) : 'an earlier moment';
   await ack.say(noticeMessage(`Already ${current.status} by ${current.decidedBy ?? 'someone'} at ${when}.`));
   return current.status === 'expired' ? 'expired' : 'conflict';
@@ -136,11 +140,11 @@ export async function closed(
   base: AuditEntry,
   pending: PendingAction,
   outcome: 'cancelled' | 'denied',
-  text: string,
+  said: string | Message,
 ): Promise<Outcome> {
   if (pending.onceKey) await deps.once.release(pending.onceKey);
   if (!(await writeAudit(deps, ack, { ...base, kind: 'outcome', outcome }))) return 'audit_unavailable';
-  const message = noticeMessage(text, 'in_channel');
+  const message = typeof said === 'string' ? noticeMessage(said, 'in_channel') : said;
   if (inv.source) await inv.source.update(message);
   else await ack.say(message);
   return outcome === 'denied' ? 'denied' : 'cancelled';

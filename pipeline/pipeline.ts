@@ -7,6 +7,7 @@ import { admit } from './admit.ts';
 import { answerApproval } from './approvals.ts';
 import { answerConfirmation, askConfirmation } from './confirmations.ts';
 import type { ActionInvocation, Outcome, TextInvocation } from './invocation.ts';
+import type { MessageHandle, Responder } from './message.ts';
 import { commandText, parse } from './parse.ts';
 import { auditUnknownClick, expirePending } from './pendingRequests.ts';
 import type { PipelineDeps } from './pipelineDeps.ts';
@@ -17,6 +18,7 @@ import {
   DENY_ACTION,
   failedMessage,
   invalidMessage,
+  PAGE_ACTION,
   RUN_ACTION,
   VIEW_ACTION,
 } from './views/common.ts';
@@ -106,10 +108,13 @@ export class CommandPipeline {
     if (typeof accepted === 'string') return accepted;
     // Recorded and allowed: Slack gets its answer now. A confirmation question, an approval
     // request or the result follows through the responder; the command's own reads (the
-    // Kubernetes object a scale plans against) never hold the acknowledgement up.
-    await ack.done();
+    // Kubernetes object a scale plans against) never hold the acknowledgement up — except a
+    // form's, whose answer may be "this field is wrong" (its surface keeps the deadline).
+    if (!inv.holdAck) await ack.done();
     acked();
-    await this.#acksFirst.turn();
+    // A form's own acknowledgement is still open and counts as one being prepared: waiting
+    // behind acknowledgements would wait for itself, until its deadline.
+    if (!inv.holdAck) await this.#acksFirst.turn();
     return askConfirmation(this.deps, accepted, commandContext(this.deps, accepted));
   }
 
@@ -119,7 +124,16 @@ export class CommandPipeline {
   }
 
   async #handleAction(inv: ActionInvocation): Promise<Outcome> {
-    const { actionId, value, source: _source, buttonKey, ...base } = inv;
+    const { actionId, value, source, buttonKey, ...base } = inv;
+    if (actionId === PAGE_ACTION) {
+      // The page replaces the one it was turned from, where Slack can say which that was.
+      return this.#handleTextSafely({
+        ...base,
+        entry: 'button',
+        text: value,
+        ...(source ? { responder: inPlace(source) } : {}),
+      });
+    }
     if (actionId === RUN_ACTION || actionId === VIEW_ACTION) {
       return this.#handleTextSafely({
         ...base,
@@ -171,4 +185,14 @@ export class CommandPipeline {
     }
     return 'error';
   }
+}
+
+/** A responder whose every message replaces `source` (the message a page button sat on). */
+function inPlace(source: MessageHandle): Responder {
+  return {
+    async send(message) {
+      await source.update(message);
+      return { ref: source.ref, update: (next) => source.update(next) };
+    },
+  };
 }

@@ -19,8 +19,11 @@ export interface PipelineDeps {
   once: Pick<OnceStore, 'claim' | 'release'>;
   identity: CallerIdentity;
   registry: Pick<CommandRegistry, 'resolve' | 'get' | 'group'>;
-  /** Updates the question of a request that expired unanswered. */
-  notifier: Pick<Notifier, 'update'>;
+  /**
+   * Updates the question of a request decided or expired; posts an approved request's result in
+   * its thread and tells the requester the decision.
+   */
+  notifier: Pick<Notifier, 'update' | 'post' | 'direct'>;
   metrics: Pick<Metrics, 'commandFinished' | 'decision'>;
   log: Logger;
   now: () => Date;

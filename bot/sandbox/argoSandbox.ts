@@ -1,5 +1,6 @@
 import { ArgoSimulator } from '../../sandbox/argo/argoSimulator.ts';
 import { demoCronWorkflows, demoTemplates } from '../../sandbox/argo/demoTemplates.ts';
+import { keepState } from './keptState.ts';
 import type { SandboxPart } from './sandboxPart.ts';
 
 export const SANDBOX_ARGO_TOKEN = 'sandbox-argo-token';
@@ -12,10 +13,12 @@ export const SANDBOX_ARGO_TOKEN = 'sandbox-argo-token';
 export const argoSandboxPart: SandboxPart = {
   name: 'Argo Workflows',
   system: 'argo',
-  async start() {
+  async start({ stateDir }) {
     const argo = new ArgoSimulator({ token: SANDBOX_ARGO_TOKEN });
     for (const t of demoTemplates) argo.addTemplate(t);
     for (const c of demoCronWorkflows(new Date())) argo.addCronWorkflow(c);
+    // Reads move workflows on, so every request counts as a change.
+    const saveNow = keepState(stateDir, 'argo-workflows', argo, () => argo.requests.length);
     await argo.start();
     return {
       configure(config) {
@@ -24,7 +27,10 @@ export const argoSandboxPart: SandboxPart = {
         config.argo.pollInterval = 2000;
       },
       env: { ARGO_TOKEN: SANDBOX_ARGO_TOKEN },
-      stop: () => argo.stop(),
+      stop: async () => {
+        await argo.stop();
+        saveNow();
+      },
     };
   },
 };

@@ -1,5 +1,6 @@
 import type { SimPullRequest } from '../../sandbox/github/githubData.ts';
 import { JiraSimulator } from '../../sandbox/jira/jiraSimulator.ts';
+import { keepState } from './keptState.ts';
 import { demoRepositories } from './release.ts';
 import type { SandboxPart } from './sandboxPart.ts';
 
@@ -52,7 +53,7 @@ const changeOf = (title: string) => title.replace(/^\w+!?:\s*(\[[^\]]+\]\s*)?/, 
 export const jiraSandboxPart: SandboxPart = {
   name: 'Jira',
   system: 'jira',
-  async start({ now, simulated }) {
+  async start({ now, simulated, stateDir }) {
     const jira = new JiraSimulator({
       email: SANDBOX_JIRA_EMAIL,
       token: SANDBOX_JIRA_TOKEN,
@@ -88,6 +89,7 @@ export const jiraSandboxPart: SandboxPart = {
       summary: 'Retire the legacy orders export endpoint',
       labels: ['release-candidate'],
     });
+    const saveNow = keepState(stateDir, 'jira', jira, () => jira.sim.requests.length);
     await jira.start();
     return {
       configure(config) {
@@ -101,7 +103,10 @@ export const jiraSandboxPart: SandboxPart = {
         }
       },
       env: { JIRA_API_TOKEN: SANDBOX_JIRA_TOKEN },
-      stop: () => jira.stop(),
+      stop: async () => {
+        await jira.stop();
+        saveNow();
+      },
     };
   },
 };

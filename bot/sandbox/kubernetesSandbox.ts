@@ -1,42 +1,10 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type ClusterSnapshot, KubernetesSimulator } from '../../sandbox/kubernetes/kubernetesSimulator.ts';
+import { KubernetesSimulator } from '../../sandbox/kubernetes/kubernetesSimulator.ts';
 import { SIMULATED_CLUSTER } from '../config/sandboxProblems.ts';
+import { keepState } from './keptState.ts';
 import type { SandboxPart } from './sandboxPart.ts';
-
-/** How often the simulated cluster's state is written down when it changed. */
-const SAVE_EVERY_MS = 1000;
-
-/**
- * Keeps the simulated cluster's state in `dir` (kubernetes.json): read back at start, written
- * within a second of every change and at stop, so a restart finds the counts dpbot's records
- * describe. A file that cannot be read is set aside and the demo state used.
- */
-function persist(sim: KubernetesSimulator, dir: string): () => void {
-  const file = join(dir, 'kubernetes.json');
-  mkdirSync(dir, { recursive: true });
-  if (existsSync(file)) {
-    try {
-      sim.restore(JSON.parse(readFileSync(file, 'utf8')) as ClusterSnapshot);
-    } catch {
-      renameSync(file, `${file}.unreadable`);
-    }
-  }
-  let saved = sim.version;
-  const save = () => {
-    if (sim.version === saved) return;
-    saved = sim.version;
-    writeFileSync(`${file}.tmp`, JSON.stringify(sim.snapshot()));
-    renameSync(`${file}.tmp`, file);
-  };
-  const timer = setInterval(save, SAVE_EVERY_MS);
-  timer.unref();
-  return () => {
-    clearInterval(timer);
-    save();
-  };
-}
 
 /**
  * The demo cluster behind the example configuration's teams: team-x (a plain Deployment),
@@ -90,7 +58,8 @@ export const kubernetesSandbox: SandboxPart = {
   system: 'kubernetes',
   async start(context) {
     const sim = seedDemoCluster(new KubernetesSimulator({ autoTickMs: 2000 }));
-    const saveNow = context.stateDir ? persist(sim, context.stateDir) : undefined;
+    // kubernetes.json, read back at start and written within a second of a change (keptState.ts).
+    const saveNow = keepState(context.stateDir, 'kubernetes', sim, () => sim.version);
     await sim.start();
     const dir = mkdtempSync(join(tmpdir(), 'dpbot-sandbox-kube-'));
     const kubeconfig = join(dir, 'kubeconfig.yaml');
@@ -108,7 +77,7 @@ export const kubernetesSandbox: SandboxPart = {
       },
       stop: async () => {
         await sim.stop();
-        saveNow?.();
+        saveNow();
         rmSync(dir, { recursive: true, force: true });
       },
     };

@@ -6,6 +6,7 @@ import {
 } from '../../sandbox/github/githubData.ts';
 import { GitHubSimulator } from '../../sandbox/github/githubSimulator.ts';
 import type { Config } from '../config/schema.ts';
+import { keepState } from './keptState.ts';
 import type { SandboxPart } from './sandboxPart.ts';
 
 const DAY = 86_400_000;
@@ -69,7 +70,7 @@ const lastDeployed = (now: Date) => new Date(now.getTime() - 7 * DAY);
 export const githubSandboxPart: SandboxPart = {
   name: 'GitHub',
   system: 'github',
-  async start({ now }) {
+  async start({ now, stateDir }) {
     const { orders, platform } = demoRepositories(now);
     const sim = new GitHubSimulator({ token: 'sandbox-github-token' });
     for (const [name, prs] of [
@@ -80,13 +81,17 @@ export const githubSandboxPart: SandboxPart = {
       repository.tags.set(DEMO_LAST_TAG, deployedBefore(prs, lastDeployed(now)));
       sim.addRepository(repository);
     }
+    const saveNow = keepState(stateDir, 'github', sim, () => sim.requests.length);
     await sim.start();
     return {
       configure: (config: Config) => {
         config.github.apiUrl = sim.url;
       },
       env: { GITHUB_TOKEN: 'sandbox-github-token' },
-      stop: () => sim.stop(),
+      stop: async () => {
+        await sim.stop();
+        saveNow();
+      },
     };
   },
 };
@@ -100,7 +105,7 @@ export const githubSandboxPart: SandboxPart = {
 export const argoCdSandboxPart: SandboxPart = {
   name: 'Argo CD',
   system: 'argocd',
-  async start({ now }) {
+  async start({ now, stateDir }) {
     const { orders, platform } = demoRepositories(now);
     const cutoff = lastDeployed(now);
     const sim = new ArgoCdSimulator({
@@ -125,6 +130,7 @@ export const argoCdSandboxPart: SandboxPart = {
         previousRevision: prs[0]?.mergeCommit ?? 'root',
         autoSync,
       });
+    const saveNow = keepState(stateDir, 'argocd', sim, () => sim.requests.length);
     await sim.start();
     return {
       configure: (config: Config) => {
@@ -134,7 +140,10 @@ export const argoCdSandboxPart: SandboxPart = {
         config.jobs.pollInterval = 500;
       },
       env: { ARGOCD_TOKEN: 'sandbox-argocd-token' },
-      stop: () => sim.stop(),
+      stop: async () => {
+        await sim.stop();
+        saveNow();
+      },
     };
   },
 };

@@ -7,6 +7,7 @@ import type { MessageRef, Notifier } from '../../pipeline/notifier.ts';
 import { slackPayload } from './broadcasts.ts';
 import { ChannelDirectory } from './channelDirectory.ts';
 import { MessageUpdater } from './messageUpdater.ts';
+import type { SlackBudget } from './slackBudget.ts';
 
 /** chat.postMessage allows about one message per second per channel (Slack's rate limits). */
 const POST_INTERVAL_MS = 1000;
@@ -22,7 +23,8 @@ const refKey = (ref: MessageRef) => `${ref.channel}:${ref.ts}`;
  * Posts and updates messages with the Web API. Posts to one channel (thread replies included) go
  * out one at a time, a second apart, so a burst — a release posting a message per service — stays
  * within Slack's per-channel limit instead of meeting 429s; updates are coalesced and limited by
- * MessageUpdater. Both are per process: replicas each keep their own pace.
+ * MessageUpdater. Both pace this process; with a shared budget (`shareBudget`, counted in
+ * PostgreSQL) every replica also takes its turn from the one budget Slack gives the app.
  *
  * A channel may be given by name (`#releases`, as configuration writes it) or by ID; names are
  * turned into IDs (ChannelDirectory) before anything is sent, because every method but
@@ -43,6 +45,8 @@ export class SlackNotifier implements Notifier {
   readonly #moved = new Map<string, MessageRef>();
   /** By user ID: the direct-message channel opened with them. */
   readonly #directMessages = new Map<string, string>();
+  /** Slack's budgets as all replicas spend them; none until the database is there. */
+  #budget: SlackBudget | undefined;
 
   constructor(
     client: WebClient,
@@ -68,11 +72,17 @@ export class SlackNotifier implements Notifier {
     );
   }
 
+  /** From now on, every post and update also waits for its turn in `budget`. */
+  shareBudget(budget: SlackBudget): void {
+    this.#budget = budget;
+  }
+
   /** One chat.update; a message Slack no longer has is posted anew instead (nothing it says is lost). */
   async #send(ref: MessageRef, message: Message): Promise<void> {
     const target = this.#moved.get(refKey(ref)) ?? ref;
     const { text, blocks } = slackPayload(message);
     try {
+      await this.#budget?.update();
       // An update without blocks must clear the old ones, so blocks are always sent.
       await this.#client.chat.update({ channel: target.channel, ts: target.ts, text, blocks: blocks ?? [] });
     } catch (error) {
@@ -99,6 +109,7 @@ export class SlackNotifier implements Notifier {
       const wait = (before?.answeredAt ?? 0) + this.#postIntervalMs - Date.now();
       if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
       try {
+        await this.#budget?.post(channel);
         return await send();
       } finally {
         pace.answeredAt = Date.now();

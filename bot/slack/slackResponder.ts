@@ -20,6 +20,11 @@ export interface SlackResponderOptions {
   channel: string | null;
   userId: string;
   respond?: RespondFn;
+  /**
+   * Whether `respond` belongs to a slash command, whose response_url's `replace_original` acts on
+   * the newest message it produced (an interaction's acts on the message clicked instead).
+   */
+  ownReplies?: boolean;
   log: Logger;
 }
 
@@ -31,6 +36,8 @@ export interface SlackResponderOptions {
 export class SlackResponder implements Responder {
   readonly #o: SlackResponderOptions;
   #responses = 0;
+  /** Messages sent through the response_url so far: an update replaces only the newest. */
+  #viaUrl = 0;
   /** When the request arrived: the response_url's 30 minutes count from then. */
   readonly #received = Date.now();
 
@@ -89,12 +96,30 @@ export class SlackResponder implements Responder {
         );
       }
     }
-    await this.#ephemeral(message);
-    // Ephemeral messages cannot be edited with the Web API: an update is sent as a new message.
-    return { update: (next) => this.#ephemeral({ ...next, visibility: message.visibility ?? 'ephemeral' }) };
+    const viaUrl = await this.#ephemeral(message);
+    // Ephemeral messages cannot be edited with the Web API. A slash command's response_url
+    // replaces the newest message it produced, so a progress message is kept in place while it
+    // is the newest and the URL lasts; otherwise an update comes as a new message.
+    let mine = viaUrl && this.#o.ownReplies ? this.#viaUrl : undefined;
+    return {
+      update: async (next) => {
+        const visibility = message.visibility ?? 'ephemeral';
+        if (mine !== undefined && mine === this.#viaUrl) {
+          const replaced = await this.#respond({
+            ...slackPayload(next),
+            response_type: visibility === 'in_channel' ? 'in_channel' : 'ephemeral',
+            replace_original: true,
+          });
+          if (replaced) return;
+        }
+        mine =
+          (await this.#ephemeral({ ...next, visibility })) && this.#o.ownReplies ? this.#viaUrl : undefined;
+      },
+    };
   }
 
-  async #ephemeral(message: Message): Promise<void> {
+  /** Sends an ephemeral message; true when it went through the response_url. */
+  async #ephemeral(message: Message): Promise<boolean> {
     const { client, channel, userId, notifier, log } = this.#o;
     const payload = slackPayload(message);
     const responded = await this.#respond({
@@ -102,11 +127,14 @@ export class SlackResponder implements Responder {
       response_type: message.visibility === 'in_channel' ? 'in_channel' : 'ephemeral',
       replace_original: false,
     });
-    if (responded) return;
+    if (responded) {
+      this.#viaUrl++;
+      return true;
+    }
     if (channel) {
       try {
         await client.chat.postEphemeral({ channel, user: userId, ...payload });
-        return;
+        return false;
       } catch (error) {
         // user_not_in_channel, channel_not_found (a conversation dpbot is not in): the person
         // still gets the answer, as a direct message.
@@ -114,6 +142,7 @@ export class SlackResponder implements Responder {
       }
     }
     await notifier.direct({ slackUserId: userId, email: '' }, message);
+    return false;
   }
 }
 

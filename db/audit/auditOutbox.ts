@@ -10,6 +10,7 @@ interface AuditEntry {
   requestId: string;
   kind: string;
   detail?: unknown;
+  idempotencyKey?: string;
 }
 
 /** What the outbox needs of the audit log. */
@@ -149,10 +150,14 @@ export class AuditOutbox<E extends AuditEntry> {
       );
       return false;
     }
-    const key = randomUUID();
+    // The row's own key when it has one: its first try may have been written after all.
+    const key = entry.idempotencyKey ?? randomUUID();
     const held: Held<E> = {
       key,
-      entry: withRecordedLate(entry, { key, happenedAt: happenedAt.toISOString() }),
+      entry: withRecordedLate(
+        { ...entry, idempotencyKey: key },
+        { key, happenedAt: happenedAt.toISOString() },
+      ),
     };
     if (this.#spool) {
       try {
@@ -198,7 +203,8 @@ export class AuditOutbox<E extends AuditEntry> {
       const next = this.#held[0] as Held<E>;
       try {
         if (!(await this.#log.writtenLate(next.entry.requestId, next.key)))
-          await this.#log.append(next.entry);
+          // A spool written before rows had keys: the held key serves as one.
+          await this.#log.append({ ...next.entry, idempotencyKey: next.entry.idempotencyKey ?? next.key });
       } catch (error) {
         // The database away: try again later. It answered and refused this row: trying again
         // would not change that.

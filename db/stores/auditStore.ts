@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { and, desc, eq, gt, gte, inArray, like, type SQL, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import { AuditUnavailableError, errorMessage } from '../../core/errors.ts';
@@ -27,6 +28,11 @@ export interface AuditEntry {
   error?: string | null;
   durationMs?: number | null;
   detail?: unknown;
+  /**
+   * Names this row across tries (unique in the log): the same key again is the same row, already
+   * written. The store chooses one when the caller did not.
+   */
+  idempotencyKey?: string;
 }
 
 export type AuditRecord = typeof auditLog.$inferSelect;
@@ -112,6 +118,7 @@ function rowOf(entry: AuditEntry): typeof auditLog.$inferInsert {
     error: noNul(clip(entry.error)),
     durationMs: entry.durationMs ?? null,
     detail: jsonSafe(entry.detail),
+    idempotencyKey: entry.idempotencyKey ?? randomUUID(),
   };
 }
 
@@ -125,6 +132,19 @@ function databaseError(error: unknown): { code: string; message: string } | unde
     if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return { code, message: e.message };
   }
   return undefined;
+}
+
+/**
+ * A connection that was never made: nothing was sent, so there is no answer to have lost, and
+ * trying again at once would only make the caller wait twice for a database that is away.
+ */
+function neverConnected(error: unknown): boolean {
+  for (let e = error; e instanceof Error; e = e.cause) {
+    const code = (e as { code?: unknown }).code;
+    if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EHOSTUNREACH') return true;
+    if (/trying to connect|connection timeout/i.test(e.message)) return true;
+  }
+  return false;
 }
 
 type Row = typeof auditLog.$inferInsert;
@@ -150,6 +170,7 @@ const INSERT_COLUMNS: readonly [keyof Row, string, string][] = (
     ['error', 'error', 'text'],
     ['durationMs', 'duration_ms', 'int'],
     ['detail', 'detail', 'jsonb'],
+    ['idempotencyKey', 'idempotency_key', 'text'],
   ] as const
 ).map(([key, column, type]) => [key, type, column]);
 
@@ -158,7 +179,17 @@ const INSERT_ROWS = `INSERT INTO audit_log (${INSERT_COLUMNS.map((c) => c[2]).jo
   FROM unnest(${INSERT_COLUMNS.map((c, i) => `$${i + 1}::${c[1]}[]`).join(', ')})
     WITH ORDINALITY AS r(${INSERT_COLUMNS.map((c) => c[2]).join(', ')}, n)
   ORDER BY n
-  RETURNING id, at`;
+  ON CONFLICT (idempotency_key) DO NOTHING
+  RETURNING id, at, idempotency_key`;
+
+/** Rows an earlier try wrote: the insert skips them, so their ids are read back. */
+const WRITTEN_BEFORE =
+  'SELECT id, at, idempotency_key FROM audit_log WHERE idempotency_key = ANY($1::text[])';
+
+interface Written {
+  id: number;
+  at: Date;
+}
 
 interface Queued {
   row: Row;
@@ -197,8 +228,11 @@ export class PgAuditStore implements AuditStore {
     }
   }
 
-  async appendOrHold(entry: AuditEntry): Promise<Recorded> {
+  async appendOrHold(given: AuditEntry): Promise<Recorded> {
     const happenedAt = new Date();
+    // The key is chosen before the first try, so a held row whose first try did commit (its
+    // answer lost on the way back) is recognised when the outbox writes it again.
+    const entry = { ...given, idempotencyKey: given.idempotencyKey ?? randomUUID() };
     try {
       return { written: await this.append(entry) };
     } catch (error) {
@@ -245,7 +279,7 @@ export class PgAuditStore implements AuditStore {
    * order given), prepared once per connection, so the server neither parses nor plans it again
    * and the rows go out while the chain head is free.
    */
-  async #insert(rows: Row[]): Promise<{ id: number; at: Date }[]> {
+  async #insert(rows: Row[]): Promise<Map<string, Written>> {
     const values = INSERT_COLUMNS.map(([key, type]) =>
       rows.map((row) => {
         const value = row[key];
@@ -253,22 +287,42 @@ export class PgAuditStore implements AuditStore {
         return type === 'jsonb' ? JSON.stringify(value) : value;
       }),
     );
-    const result = await this.db.$client.query<{ id: string; at: Date }>({
+    type Answer = { id: string; at: Date; idempotency_key: string };
+    const result = await this.db.$client.query<Answer>({
       name: 'dpbot.audit.append',
       text: INSERT_ROWS,
       values,
     });
-    return result.rows.map((r) => ({ id: Number(r.id), at: r.at }));
+    const written = new Map(result.rows.map((r) => [r.idempotency_key, { id: Number(r.id), at: r.at }]));
+    const skipped = rows.map((r) => r.idempotencyKey as string).filter((key) => !written.has(key));
+    if (skipped.length > 0) {
+      const before = await this.db.$client.query<Answer>(WRITTEN_BEFORE, [skipped]);
+      for (const r of before.rows) written.set(r.idempotency_key, { id: Number(r.id), at: r.at });
+    }
+    return written;
+  }
+
+  /**
+   * The insert, tried once more when the connection failed without the database's answer: the
+   * rows may be committed already, and their keys make the second try find them instead of
+   * writing them twice. A database that is away fails the second try too.
+   */
+  async #insertOnce(rows: Row[]): Promise<Map<string, Written>> {
+    try {
+      return await this.#insert(rows);
+    } catch (error) {
+      if (databaseError(error) || neverConnected(error)) throw error;
+      return this.#insert(rows);
+    }
   }
 
   async #write(batch: Queued[]): Promise<void> {
     try {
-      const written = await this.#insert(batch.map((q) => q.row));
-      if (written.length !== batch.length)
-        throw new Error(`the insert returned ${written.length} rows for ${batch.length}`);
-      // The trigger numbers the rows in the order given, so the ids say which row is whose.
-      written.sort((a, b) => a.id - b.id);
-      for (const [i, q] of batch.entries()) q.resolve(written[i] as { id: number; at: Date });
+      const written = await this.#insertOnce(batch.map((q) => q.row));
+      const rows = batch.map((q) => written.get(q.row.idempotencyKey as string));
+      if (rows.some((r) => r === undefined))
+        throw new Error(`the insert returned ${written.size} rows for ${batch.length}`);
+      for (const [i, q] of batch.entries()) q.resolve(rows[i] as Written);
       // The database answers again: rows held while it was away need not wait for the next try.
       if (this.#outbox?.size) void this.#outbox.flush();
     } catch (error) {

@@ -47,6 +47,8 @@ export interface ReleaseStore {
   lastShipped(service: string): Promise<ReleaseService | undefined>;
   /** The latest release that deployed (or began to deploy) an application, with its row. */
   lastDeployment(application: string): Promise<{ release: Release; app: ReleaseApp } | undefined>;
+  /** Every release that deployed (or began to deploy) an application, with its row, oldest first. */
+  deploymentsOf(application: string): Promise<{ release: Release; app: ReleaseApp }[]>;
   /** Finished rollbacks of these applications, newest first. */
   doneRollbacks(applications: readonly string[]): Promise<Rollback[]>;
   /** Pull request numbers of a repository shipped for a service by earlier releases. */
@@ -207,6 +209,15 @@ export class PgReleaseStore implements ReleaseStore {
       .orderBy(desc(releaseApps.releaseId))
       .limit(1);
     return row;
+  }
+
+  async deploymentsOf(application: string): Promise<{ release: Release; app: ReleaseApp }[]> {
+    return this.db
+      .select({ release: releases, app: releaseApps })
+      .from(releaseApps)
+      .innerJoin(releases, eq(releases.id, releaseApps.releaseId))
+      .where(and(eq(releaseApps.application, application), ne(releaseApps.status, 'waiting')))
+      .orderBy(releaseApps.releaseId);
   }
 
   async doneRollbacks(applications: readonly string[]): Promise<Rollback[]> {

@@ -6,6 +6,7 @@ import { deployedRevision } from '../../integrations/argocd/assess.ts';
 import type { Commit, MergedPullRequest } from '../../integrations/github/githubClient.ts';
 import { categorize } from './categorize.ts';
 import type { ReleaseServiceConfig } from './config.ts';
+import { appHistory, revisionStory } from './deployments.ts';
 import type { ReleaseDeps } from './deps.ts';
 import { extractJiraKeys } from './jiraKeys.ts';
 import { touchesService } from './paths.ts';
@@ -98,13 +99,15 @@ export async function startPoints(
 interface Running {
   revision: string;
   applications: string[];
-  /** Who put it there, when dpbot's records know. */
+  /** What happened to it, as the application's history says ("shipped by release #1; rolled back by …"). */
+  story?: string;
+  /** Who put it there, when only dpbot's records know. */
   rollback?: Rollback;
 }
 
 /**
- * What each application of a shipped service runs now, when that is not what its last release
- * shipped: Argo CD's newest history entry, or, without Argo CD (or when it does not answer),
+ * What each application of a shipped service runs now: Argo CD's newest history entry (with its
+ * story from the application's history), or, without Argo CD (or when it does not answer),
  * dpbot's own rollback records since that release.
  */
 async function runningNow(
@@ -112,23 +115,20 @@ async function runningNow(
   svc: ReleaseServiceConfig,
   last: ReleaseService,
 ): Promise<{ running: Running[]; note?: string }> {
-  const rollbacks = await services.releases.doneRollbacks(svc.applications);
-  const byRevision = (revision: string) => rollbacks.find((r) => r.revision === revision);
   const found = new Map<string, Running>();
-  const add = (revision: string, application: string) => {
-    if (revision === last.revision) return;
-    const entry = found.get(revision) ?? { revision, applications: [] };
+  const add = (revision: string, application: string, extra: Partial<Running> = {}) => {
+    const entry = found.get(revision) ?? { revision, applications: [], ...extra };
     entry.applications.push(application);
-    const rollback = byRevision(revision);
-    if (rollback) entry.rollback = rollback;
     found.set(revision, entry);
   };
   let note: string | undefined;
   if (services.argocd) {
     try {
       for (const application of svc.applications) {
-        const revision = deployedRevision(await services.argocd.get(application));
-        if (revision) add(revision, application);
+        const app = await services.argocd.get(application);
+        const history = await appHistory(services, application, app);
+        const revision = history.running?.revision ?? deployedRevision(app);
+        if (revision) add(revision, application, { story: revisionStory(history, revision) });
       }
       return { running: [...found.values()] };
     } catch (error) {
@@ -137,21 +137,23 @@ async function runningNow(
     }
   }
   // A rollback recorded since the release (against it, or outside any release after it started).
+  const rollbacks = await services.releases.doneRollbacks(svc.applications);
   const release = await services.releases.get(last.releaseId);
   const shippedFrom = release?.shipStartedAt ?? release?.createdAt ?? new Date(0);
   for (const application of svc.applications) {
     const newest = rollbacks.find((r) => r.application === application);
     if (newest?.revision && (newest.releaseId === last.releaseId || newest.createdAt > shippedFrom))
-      add(newest.revision, application);
+      add(newest.revision, application, { rollback: newest });
   }
   return { running: [...found.values()], ...(note ? { note } : {}) };
 }
 
 /**
- * The start point of a shipped service that no longer runs what its last release shipped (rolled
- * back, inside or outside a release): the oldest commit one of its applications runs, so that
- * the changes rolled back are part of the next release again. Undefined when it runs what
- * shipped, or what runs is not a commit of its repository (then the shipped revision stands).
+ * The start point of a shipped service: the revision its applications run, as Argo CD's history
+ * says — the oldest commit one of them runs, so that the changes of a release rolled back are
+ * part of the next release again, and a build deployed again (by a rollback, or in Argo CD
+ * directly) is not. Undefined when nothing says otherwise than the release's record (what runs
+ * is what it shipped, by its own deployment, or is not a commit of the repository).
  */
 async function runningSince(
   services: ReleaseDeps,
@@ -163,25 +165,40 @@ async function runningSince(
   for (const r of running) {
     let commit: Commit;
     try {
-      commit = await services.github.resolveCommit(svc.repository, r.revision);
+      commit =
+        r.revision === last.revision
+          ? { oid: last.revision, committedDate: last.revisionDate }
+          : await services.github.resolveCommit(svc.repository, r.revision);
     } catch (error) {
       if (error instanceof InputError) continue;
       throw error;
     }
-    if (commit.committedDate.getTime() >= last.revisionDate.getTime()) continue;
     if (!oldest || commit.committedDate < oldest.commit.committedDate) oldest = { commit, running: r };
   }
   if (!oldest) return undefined;
   const { commit, running: r } = oldest;
-  const who = r.rollback
-    ? `rolled back by ${r.rollback.requestedBy} at ${formatTime(r.rollback.createdAt)}`
-    : 'as Argo CD reports';
+  const runs = `${r.applications.join(', ')} ${r.applications.length === 1 ? 'runs' : 'run'}`;
+  if (commit.oid === last.revision) {
+    // What the release shipped runs: said plainly, unless it got there again after a rollback.
+    if (!r.story || !/rolled back/.test(r.story)) return undefined;
+    return {
+      date: last.revisionDate,
+      revision: last.revision,
+      shipped: await services.releases.shippedPrNumbers(svc.name, svc.repository, last.releaseId),
+      origin: `since release #${last.releaseId} (${last.revision.slice(0, 7)}), which ${runs} (${r.story})`,
+    };
+  }
+  const who = r.story
+    ? r.story
+    : r.rollback
+      ? `rolled back to by ${r.rollback.requestedBy} at ${formatTime(r.rollback.createdAt)}`
+      : 'as Argo CD reports';
   return {
     date: commit.committedDate,
     revision: commit.oid,
-    // The pull requests shipped by the release rolled back no longer run: they ship again.
+    // The pull requests shipped by a release that no longer runs ship again.
     shipped: new Set(),
-    origin: `since ${commit.oid.slice(0, 7)}, which ${r.applications.join(', ')} ${r.applications.length === 1 ? 'runs' : 'run'} (${who}; release #${last.releaseId} shipped ${last.revision.slice(0, 7)})${note ? ` — ${note}` : ''}`,
+    origin: `since ${commit.oid.slice(0, 7)}, which ${runs} (${who}; release #${last.releaseId} shipped ${last.revision.slice(0, 7)})${note ? ` — ${note}` : ''}`,
   };
 }
 

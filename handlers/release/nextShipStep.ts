@@ -3,7 +3,7 @@ import { formatDuration } from '../../core/config/duration.ts';
 import type { ReleaseApp, ReleaseService, ReleaseSnapshot } from '../../db/stores/releaseStore.ts';
 import type { Assessment } from '../../integrations/argocd/assess.ts';
 import { blocks, type Message } from '../../pipeline/message.ts';
-import { codeText, noticeMessage, RUN_ACTION } from '../../pipeline/views/common.ts';
+import { codeText, escapeMrkdwn, noticeMessage, RUN_ACTION } from '../../pipeline/views/common.ts';
 
 /**
  * One look of the ship watcher, as a pure function: what the release looks like, what Argo CD said,
@@ -100,12 +100,14 @@ function audit(draft: Draft, outcome: string, detail: Record<string, unknown>, e
   draft.actions.push({ kind: 'audit', outcome, detail, ...(error ? { error } : {}) });
 }
 
-function rollbackButton(releaseId: number, application: string): Message {
+function rollbackButton(releaseId: number, application: string, what?: string): Message {
   return {
-    text: `Roll back ${application}: release rollback ${application} --release ${releaseId}`,
+    text: `${what ? `${what} ` : ''}Roll back ${application}: release rollback ${application} --release ${releaseId}`,
     visibility: 'in_channel',
     blocks: blocks(
-      Blocks.Section({ text: `Roll back ${codeText(application)} to what ran before this release?` }),
+      Blocks.Section({
+        text: `${what ? `${escapeMrkdwn(what)} ` : ''}Roll back ${codeText(application)} to what ran before this release?`,
+      }),
       Blocks.Actions().elements(
         Elements.Button({
           text: `Rollback ${application}`,
@@ -151,14 +153,12 @@ function follow(
       message: state.detail,
     });
     audit(draft, `sync_${state.state}`, { application: app.application }, state.detail);
-    draft.actions.push(
-      {
-        kind: 'post',
-        service: app.service,
-        message: noticeMessage(`${app.application} is ${state.state}: ${state.detail}`, 'in_channel'),
-      },
-      { kind: 'post', service: app.service, message: rollbackButton(id, app.application) },
-    );
+    // One reply: what went wrong, and the way back.
+    draft.actions.push({
+      kind: 'post',
+      service: app.service,
+      message: rollbackButton(id, app.application, `${app.application} is ${state.state}: ${state.detail}.`),
+    });
     return;
   }
   const elapsed = now.getTime() - startedAt.getTime();

@@ -1,4 +1,5 @@
 import { InputError, NotFoundError } from '../../core/errors.ts';
+import type { ReleaseSnapshot } from '../../db/stores/releaseStore.ts';
 import type { Caller } from '../../pipeline/defineCommand.ts';
 import type { ReleaseServiceConfig } from './config.ts';
 import type { ReleaseDeps } from './deps.ts';
@@ -62,6 +63,27 @@ export async function ownerPeople(
 /** How owners appear in a message: Slack mentions where known, group names, e-mails. */
 export function ownerMentions(service: ReleaseServiceConfig): string {
   return service.owners.map((o) => (/^[UW][A-Z0-9]+$/.test(o) ? `<@${o}>` : o)).join(', ');
+}
+
+/** How a person is named in messages: their name in the directory, else their e-mail. */
+export async function nameOf(services: Pick<ReleaseDeps, 'access'>, email: string): Promise<string> {
+  const user = await services.access.findUser({ email });
+  return user?.name ?? email;
+}
+
+/** The names of the people a release's messages mention (who started it, who decided). */
+export async function releaseNames(
+  services: Pick<ReleaseDeps, 'access'>,
+  snapshot: ReleaseSnapshot,
+): Promise<Map<string, string>> {
+  const emails = new Set(
+    [snapshot.release.startedBy, ...snapshot.confirmations.map((c) => c.decidedBy)].filter(
+      (e): e is string => typeof e === 'string' && e.includes('@'),
+    ),
+  );
+  const names = new Map<string, string>();
+  for (const email of emails) names.set(email, await nameOf(services, email));
+  return names;
 }
 
 export function requireArgo(services: Pick<ReleaseDeps, 'argocd'>) {

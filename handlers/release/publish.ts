@@ -5,6 +5,7 @@ import type { QueueSettings } from '../../pipeline/jobs.ts';
 import type { Message } from '../../pipeline/message.ts';
 import type { MessageRef } from '../../pipeline/notifier.ts';
 import type { ReleaseDeps } from './deps.ts';
+import { releaseNames } from './people.ts';
 import { releaseMessage, serviceThreadMessage } from './views.ts';
 
 export const QUEUES = {
@@ -68,8 +69,9 @@ export async function publishSnapshot(
   const { release } = snapshot;
   const config = services.config;
   try {
+    const names = await releaseNames(services, snapshot);
     if (!release.messageTs) {
-      const ref = await services.notifier.post(release.channel, releaseMessage(snapshot, config));
+      const ref = await services.notifier.post(release.channel, releaseMessage(snapshot, config, names));
       // The channel as Slack answered: its ID, which chat.update needs (the configuration may
       // name it, `#releases`).
       const posted = await services.releases.update(release.id, { messageTs: ref.ts, channel: ref.channel });
@@ -78,7 +80,7 @@ export async function publishSnapshot(
         // Each service gets a message of its own, whose thread holds its conversation.
         const thread = await services.notifier.post(
           ref.channel,
-          serviceThreadMessage(snapshot, row.service, config),
+          serviceThreadMessage(snapshot, row.service, config, names),
         );
         await services.releases.updateService(release.id, row.service, { threadTs: thread.ts });
         rows.push({ ...row, threadTs: thread.ts });
@@ -97,13 +99,13 @@ export async function publishSnapshot(
         .catch((error: unknown) =>
           services.log.warn({ err: error, release: release.id }, 'could not update a release message'),
         );
-    update(release.messageTs, releaseMessage(snapshot, config), (ref) =>
+    update(release.messageTs, releaseMessage(snapshot, config, names), (ref) =>
       services.releases.update(release.id, { channel: ref.channel, messageTs: ref.ts }),
     );
     for (const row of snapshot.services) {
       if (only && !only.includes(row.service)) continue;
       if (row.threadTs)
-        update(row.threadTs, serviceThreadMessage(snapshot, row.service, config), async (ref) => {
+        update(row.threadTs, serviceThreadMessage(snapshot, row.service, config, names), async (ref) => {
           if (ref.ts !== row.threadTs)
             await services.releases.updateService(release.id, row.service, { threadTs: ref.ts });
         });

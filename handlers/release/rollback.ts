@@ -8,7 +8,7 @@ import type { CommandContext } from '../../pipeline/defineCommand.ts';
 import type { Message } from '../../pipeline/message.ts';
 import { noticeMessage } from '../../pipeline/views/common.ts';
 import type { ReleaseDeps } from './deps.ts';
-import { requireArgo } from './people.ts';
+import { nameOf, requireArgo } from './people.ts';
 import { loadSnapshot, postInThread, publish, QUEUES } from './publish.ts';
 
 export interface RollbackTarget {
@@ -108,12 +108,16 @@ export async function rollBack(
     throw error;
   }
   await services.releases.updateRollback(target.key, { status: 'done' });
+  const shipped = snapshot?.apps.find((a) => a.application === target.application);
+  const redeploy = shipped !== undefined && shipped.revision === target.revision;
   if (target.releaseId !== null)
     await services.releases.updateApp(target.releaseId, target.application, {
       status: 'rolling_back',
       startedAt: services.now(),
       healthySince: null,
-      message: `rolling back to ${target.revision?.slice(0, 7) ?? `history ${target.historyId}`}`,
+      message: redeploy
+        ? `deploying ${target.revision?.slice(0, 7)} again`
+        : `rolling back to ${target.revision?.slice(0, 7) ?? `history ${target.historyId}`}`,
     });
   await services.jobs.send<RollbackJob>(
     QUEUES.watchRollback,
@@ -128,17 +132,18 @@ export async function rollBack(
       { startAfter: new Date(services.now().getTime() + services.config.release.autoSyncReminderInterval) },
     );
   const text =
-    `${ctx.caller.email} rolled back ${target.application} (${target.service}) ${target.origin} from ${target.fromRevision?.slice(0, 7) ?? '?'} to ` +
+    `${await nameOf(services, ctx.caller.email)} rolled back ${target.application} (${target.service}) ${target.origin} from ${target.fromRevision?.slice(0, 7) ?? '?'} to ` +
     `${target.revision?.slice(0, 7) ?? '?'} (Argo CD history ${target.historyId})${steps.length ? `; dpbot ${steps.join(' and ')}` : ''}.` +
     (autoSyncOff
       ? ` Auto-sync stays off until someone turns it back on — which deploys the branch head again, so merge the fix first; dpbot will remind this thread.`
       : '');
-  const message = noticeMessage(text, 'in_channel');
   if (snapshot) {
+    // Said once, in the service's thread of the release; the one who rolled back is told there too.
     const fresh = await publish(services, snapshot.release.id);
-    await postInThread(services, fresh, target.service, message);
+    await postInThread(services, fresh, target.service, noticeMessage(text, 'in_channel'));
+    return noticeMessage(`${text} (Also in ${target.service}'s thread of release #${snapshot.release.id}.)`);
   }
-  return message;
+  return noticeMessage(text, 'in_channel');
 }
 
 /** A background event of a rollback, joined to the rollback's own request id. */
@@ -178,7 +183,19 @@ export async function rollbackTick(services: ReleaseDeps, key: string): Promise<
     if (!timedOut) return true;
   }
   const ok = state.state === 'healthy';
-  const detail = ok ? `back on ${rollback.revision?.slice(0, 7)} and Healthy` : state.detail;
+  const shipped =
+    rollback.releaseId !== null
+      ? (await loadSnapshot(services, rollback.releaseId)).apps.find(
+          (a) => a.application === rollback.application,
+        )
+      : undefined;
+  // A rollback to what the release shipped (after the release was rolled back) deploys it again.
+  const redeploy = shipped !== undefined && shipped.revision === rollback.revision;
+  const detail = ok
+    ? redeploy
+      ? `running ${rollback.revision?.slice(0, 7)} again (deployed again by ${await nameOf(services, rollback.requestedBy)}'s rollback) and Healthy`
+      : `back on ${rollback.revision?.slice(0, 7)} and Healthy`
+    : state.detail;
   await auditRollbackEvent(services, key, rollback.service, ok ? 'rollback_healthy' : 'rollback_unhealthy', {
     application: rollback.application,
     state: state.state,
@@ -187,13 +204,15 @@ export async function rollbackTick(services: ReleaseDeps, key: string): Promise<
   const message = noticeMessage(`Rollback of ${rollback.application}: ${detail}.`, 'in_channel');
   if (rollback.releaseId !== null) {
     await services.releases.updateApp(rollback.releaseId, rollback.application, {
-      status: ok ? 'rolled_back' : 'degraded',
+      status: ok ? (redeploy ? 'healthy' : 'rolled_back') : 'degraded',
       finishedAt: now,
       message: detail,
     });
     const snapshot = await loadSnapshot(services, rollback.releaseId);
+    const serviceApps = snapshot.apps.filter((a) => a.service === rollback.service);
     await services.releases.updateService(rollback.releaseId, rollback.service, {
-      shipStatus: 'rolled_back',
+      shipStatus:
+        redeploy && ok && !serviceApps.some((a) => a.status === 'rolled_back') ? 'done' : 'rolled_back',
     });
     const fresh = await publish(services, snapshot.release.id);
     await postInThread(services, fresh, rollback.service, message);
@@ -238,7 +257,7 @@ export async function autoSyncReminder(services: ReleaseDeps, key: string): Prom
   });
   await where(
     noticeMessage(
-      `Reminder: auto-sync of ${rollback.application} is still off since the rollback by ${rollback.requestedBy} at ${formatTime(rollback.createdAt)}. ` +
+      `Reminder: auto-sync of ${rollback.application} is still off since the rollback by ${await nameOf(services, rollback.requestedBy)} at ${formatTime(rollback.createdAt)}. ` +
         `Once the fix is merged, turn it back on (argocd app set ${rollback.application} --sync-policy automated${rollback.autoSyncPolicy && (rollback.autoSyncPolicy as { selfHeal?: boolean }).selfHeal ? ' --self-heal' : ''}).`,
       'in_channel',
     ),

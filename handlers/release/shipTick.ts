@@ -296,10 +296,21 @@ async function finishShipped(services: ReleaseDeps, after: ReleaseSnapshot): Pro
     snapshot,
     null,
     noticeMessage(
-      `Release #${id} shipped: every application is healthy. ${notes.join('; ')}`.trim(),
+      `Release #${id} shipped: every application is healthy.${notes.length ? ` ${sentence(notes)}` : ''}`,
       'in_channel',
     ),
   );
+}
+
+/** The notes gathered as sentences: "Jira fix version … released. Notes posted in #a, #b and #c." */
+function sentence(notes: readonly string[]): string {
+  const posted = notes.filter((n) => n.startsWith('notes posted in ')).map((n) => n.slice(16));
+  const others = notes.filter((n) => !n.startsWith('notes posted in '));
+  const list = (items: readonly string[]) =>
+    items.length > 1 ? `${items.slice(0, -1).join(', ')} and ${items.at(-1)}` : (items[0] ?? '');
+  return [...others, ...(posted.length ? [`notes posted in ${list(posted)}`] : [])]
+    .map((n) => `${n.charAt(0).toUpperCase()}${n.slice(1)}.`)
+    .join(' ');
 }
 
 async function githubReleases(services: ReleaseDeps, snapshot: ReleaseSnapshot): Promise<string[]> {

@@ -13,6 +13,11 @@ import { ownerMentions } from './people.ts';
 /** The part of the configuration the views read. */
 type ReleaseConfigSlice = ReleaseDeps['config'];
 
+/** E-mail → the person's name in the directory; an e-mail not in it is shown as is. */
+export type Names = ReadonlyMap<string, string>;
+const NO_NAMES: Names = new Map();
+const nameIn = (names: Names, email: string) => names.get(email) ?? email;
+
 const STATUS_TEXT: Record<ReleaseSnapshot['release']['status'], string> = {
   open: 'Open: owners decide what ships',
   shipping: 'Shipping',
@@ -55,17 +60,26 @@ export function prsOf(snapshot: ReleaseSnapshot, service: string): ReleasePr[] {
   return snapshot.prs.filter((p) => p.services.includes(service));
 }
 
-function decisionText(snapshot: ReleaseSnapshot, service: string, config: ReleaseConfigSlice): string {
+function decisionText(
+  snapshot: ReleaseSnapshot,
+  service: string,
+  config: ReleaseConfigSlice,
+  names: Names,
+): string {
   const c = snapshot.confirmations.find((x) => x.service === service);
   const svc = config.release.services.find((s) => s.name === service);
   if (!c || c.decision === 'pending') return `⏳ waiting for ${svc ? ownerMentions(svc) : 'its owners'}`;
-  const who = c.decidedBy ?? 'someone';
+  const who = c.decidedBy ? nameIn(names, c.decidedBy) : 'someone';
   if (c.decision === 'include') return `✅ included by ${escapeMrkdwn(who)}`;
   return `⏭ skipped by ${escapeMrkdwn(who)}${c.reason ? ` (${escapeMrkdwn(c.reason)})` : ''}`;
 }
 
 /** The one release message in the release channel, updated in place as things happen. */
-export function releaseMessage(snapshot: ReleaseSnapshot, config: ReleaseConfigSlice): Message {
+export function releaseMessage(
+  snapshot: ReleaseSnapshot,
+  config: ReleaseConfigSlice,
+  names: Names = NO_NAMES,
+): Message {
   const r = snapshot.release;
   const lines = snapshot.services.map((s) => {
     const count = prsOf(snapshot, s.service).length;
@@ -77,12 +91,12 @@ export function releaseMessage(snapshot: ReleaseSnapshot, config: ReleaseConfigS
           `\n    ${escapeMrkdwn(a.application)}: ${APP_TEXT[a.status]}${a.message && a.status !== 'healthy' ? ` — ${escapeMrkdwn(a.message)}` : ''}`,
       )
       .join('');
-    return `• ${Md.bold(s.service)} (${escapeMrkdwn(s.repository)} ${range(s)}) — ${count} PR${count === 1 ? '' : 's'}${late ? ` (${late} late)` : ''} · ${decisionText(snapshot, s.service, config)}${apps}`;
+    return `• ${Md.bold(s.service)} (${escapeMrkdwn(s.repository)} ${range(s)}) — ${count} PR${count === 1 ? '' : 's'}${late ? ` (${late} late)` : ''} · ${decisionText(snapshot, s.service, config, names)}${apps}`;
   });
   const withoutKey = snapshot.prs.filter((p) => p.jiraKeys.length === 0 && p.category !== 'excluded').length;
   const pending = snapshot.confirmations.filter((c) => c.decision === 'pending').length;
   const context = [
-    `Started by ${escapeMrkdwn(r.startedBy)} ${formatTime(r.createdAt)}`,
+    `Started by ${escapeMrkdwn(nameIn(names, r.startedBy))} ${formatTime(r.createdAt)}`,
     `${snapshot.prs.length} pull request(s), ${withoutKey} without a Jira key`,
     r.trackerNote ? escapeMrkdwn(r.trackerNote) : '',
     r.status === 'open' && pending ? `${pending} service(s) still to decide` : '',
@@ -108,7 +122,11 @@ export function releaseMessage(snapshot: ReleaseSnapshot, config: ReleaseConfigS
       const apps = snapshot.apps
         .filter((a) => a.service === s.service)
         .map((a) => `${a.application} ${a.status}`);
-      return `${s.service}: ${prsOf(snapshot, s.service).length} PRs, ${c?.decision ?? 'pending'}${c?.decidedBy ? ` by ${c.decidedBy}` : ''}${apps.length ? ` [${apps.join(', ')}]` : ''}`;
+      const decided =
+        !c || c.decision === 'pending'
+          ? 'waiting for a decision'
+          : `${c.decision === 'include' ? 'included' : 'skipped'} by ${c.decidedBy ? nameIn(names, c.decidedBy) : 'someone'}`;
+      return `${s.service}: ${prsOf(snapshot, s.service).length} PRs, ${decided}${apps.length ? ` [${apps.join(', ')}]` : ''}`;
     }),
   ].join('\n');
   const chunks: (typeof rollbackButtons)[] = [];
@@ -156,6 +174,7 @@ export function serviceThreadMessage(
   snapshot: ReleaseSnapshot,
   service: string,
   config: ReleaseConfigSlice,
+  names: Names = NO_NAMES,
 ): Message {
   const row = snapshot.services.find((s) => s.service === service);
   const prs = prsOf(snapshot, service);
@@ -187,7 +206,7 @@ export function serviceThreadMessage(
             .filter(Boolean)
             .join(' · '),
         ),
-      Blocks.Section({ text: decisionText(snapshot, service, config) }),
+      Blocks.Section({ text: decisionText(snapshot, service, config, names) }),
       open &&
         Blocks.Actions().elements(
           run(

@@ -84,7 +84,7 @@ export async function runEarlyRevert(
   const { row, plan, change } = result;
   const person = who(caller);
   const headline = `reverted ${whatChanges(plan)} early: ${change.from} → ${change.to}`;
-  await announce(ctx, {
+  const where = await announce(ctx, {
     plan,
     desired: change.to,
     revertId: undefined,
@@ -98,8 +98,11 @@ export async function runEarlyRevert(
           ? [`It was ${change.from}, not the ${row.toReplicas} set temporarily.`]
           : []),
       ],
-      status: readinessStatus(plan.mode, change.to, plan.state.ready, plan.state.current),
+      status: readinessStatus(plan.mode, change.to, plan.state.ready, plan.state.current, change.from),
     },
   });
-  return undefined;
+  // Said in the thread of the change it undoes; the caller is pointed there, privately.
+  return where === 'thread'
+    ? { text: `Done: ${headline}. The thread of the change says so.`, visibility: 'ephemeral' }
+    : undefined;
 }

@@ -27,20 +27,34 @@ export function announcementMessage(a: Announcement): Message {
   };
 }
 
-/** `6/8 ready`; `2 still stopping`; `at least 6: 4 ready`. */
+/**
+ * `6/8 ready`; `4 of 6 pods still stopping (down to 2)`; `Scaled down to 2: all 2 ready`;
+ * `2 still stopping` (to 0); `4/6 ready (the HPA keeps at least 6)`. A scale-down is told as pods
+ * going away: "6/2 ready" would read as more than enough, while four pods are still being stopped.
+ * `from` is the count the change replaced, when known.
+ */
 export function readinessStatus(
   mode: ScaleMode,
   desired: number,
   ready: number | null,
   current: number | null,
+  from?: number,
 ): string {
   if (ready === null) return 'Readiness is not tracked for this target (no pod selector configured).';
   if (mode === 'hpaMinReplicas') return `${ready}/${desired} ready (the HPA keeps at least ${desired})`;
-  if (desired === 0) {
-    const left = Math.max(ready, current ?? 0);
-    return left === 0 ? 'All workers stopped.' : `${left} still stopping`;
-  }
+  const pods = Math.max(ready, current ?? 0);
+  if (desired === 0) return pods === 0 ? 'All workers stopped.' : `${pods} still stopping`;
+  if (pods > desired) return `${pods - desired} of ${pods} pods still stopping (down to ${desired})`;
+  if (from !== undefined && from > desired && ready === desired)
+    return `Scaled down to ${desired}: all ${desired} ready`;
   return `${Math.min(ready, desired)}/${desired} ready`;
+}
+
+/** `6/8 ready`, or for a workload still shrinking `2 wanted, 4 of 6 pods still stopping`. */
+export function podsLine(replicas: number, ready: number, current: number | null): string {
+  const pods = Math.max(ready, current ?? 0);
+  if (pods > replicas) return `${pods - replicas} of ${pods} pods still stopping`;
+  return `${ready}/${replicas} ready`;
 }
 
 /** `2 Pending: Unschedulable (0/3 nodes are available: 3 Insufficient cpu.); 1 Running: CrashLoopBackOff` */

@@ -20,6 +20,8 @@ export interface ReadinessCheck {
   target: string;
   mode: ScaleMode;
   desired: number;
+  /** The count the change replaced: a scale-down is told as pods stopping (absent in older jobs). */
+  from?: number;
   /** The announcement to keep current; null when the reply had no Slack coordinates (the console). */
   ref: MessageRef | null;
   channel: string | null;
@@ -93,7 +95,7 @@ export async function checkReadiness(services: ScalingDeps, check: ReadinessChec
         check.mode === 'hpaMinReplicas'
           ? state.ready >= check.desired
           : state.ready === desired && (state.current ?? desired) === desired;
-      status = readinessStatus(check.mode, desired, state.ready, state.current);
+      status = readinessStatus(check.mode, desired, state.ready, state.current, check.from);
       if (!done && timedOut) {
         let pods = 'dpbot could not list them';
         if (state.selector) {

@@ -228,7 +228,13 @@ async function announceRevert(
     try {
       const state = target ? await requireKubernetes(services).read(workloadRef(target)) : undefined;
       if (state) {
-        announcement.status = readinessStatus(revert.mode, revert.fromReplicas, state.ready, state.current);
+        announcement.status = readinessStatus(
+          revert.mode,
+          revert.fromReplicas,
+          state.ready,
+          state.current,
+          result.change.from,
+        );
         watch = state.ready !== null;
       }
     } catch (error) {
@@ -252,6 +258,7 @@ async function announceRevert(
         target: revert.target,
         mode: revert.mode,
         desired: revert.fromReplicas,
+        ...(result.kind === 'reverted' ? { from: result.change.from } : {}),
         ref,
         channel,
         announcement,

@@ -131,6 +131,14 @@ const STEP_ICON: Record<string, string> = {
   Omitted: '↷',
 };
 
+/**
+ * What to say of a run whose workflow Argo answered 404 for: it is gone (deleted, or removed by
+ * its TTL strategy), so dpbot's record is all there is.
+ */
+export function goneNote(run: TaskRun): string {
+  return `Argo no longer has workflow ${run.workflowName ?? '?'} (deleted or removed by its TTL); dpbot recorded: started by ${run.requesterEmail}, at ${formatTime(run.startedAt ?? run.createdAt)}, last seen phase ${run.phase}${run.progress ? ` (${run.progress})` : ''}.`;
+}
+
 /** `task status`: the run, its steps, and buttons for logs and (to those who may) cancel. */
 export function statusMessage(
   run: TaskRun,
@@ -141,11 +149,17 @@ export function statusMessage(
     running: readonly string[];
     mayCancel: boolean;
     note?: string | undefined;
+    /**
+     * What Argo's answer leaves to offer: `gone` (404) — no Logs, Stop or Argo link, which could
+     * not work; `unanswered` — the usual buttons and one to ask again.
+     */
+    argo?: 'gone' | 'unanswered' | undefined;
   },
 ): Message {
+  const gone = options.argo === 'gone';
   const head = runMessage(run, {
     now: options.now,
-    links: options.links,
+    links: gone ? { jira: options.links.jira } : options.links,
     running: options.running,
     visibility: 'ephemeral',
   });
@@ -158,9 +172,13 @@ export function statusMessage(
   });
   if (options.steps.length > 25) stepLines.unshift(`(${options.steps.length - 25} earlier steps not shown)`);
   const buttons: ButtonBuilder[] = [];
-  if (run.workflowName)
+  if (options.argo === 'unanswered')
+    buttons.push(
+      Elements.Button({ text: 'Ask Argo again', actionId: RUN_ACTION, value: `task status ${run.id}` }),
+    );
+  if (run.workflowName && !gone)
     buttons.push(Elements.Button({ text: 'Logs', actionId: RUN_ACTION, value: `task logs ${run.id}` }));
-  if (run.workflowName && !isDone(run) && !run.closedAt && options.mayCancel)
+  if (run.workflowName && !gone && !isDone(run) && !run.closedAt && options.mayCancel)
     buttons.push(Elements.Button({ text: 'Stop', actionId: RUN_ACTION, value: `task cancel ${run.id}` }));
   return {
     text: [head.text, ...(options.note ? [options.note] : []), ...stepLines].join('\n'),

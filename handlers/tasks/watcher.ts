@@ -11,7 +11,7 @@ import { auditRun, workAuditRetries } from './auditRun.ts';
 import type { TasksDeps } from './deps.ts';
 import { findSubmission } from './findSubmission.ts';
 import { completionComment } from './jira.ts';
-import { type RunLinks, runMessage, runState } from './views.ts';
+import { goneNote, type RunLinks, runMessage, runState } from './views.ts';
 import { summarizeWorkflow, type WorkflowSummary } from './workflowSummary.ts';
 
 export const TASK_WATCH_QUEUE = 'dpbot.task-watch';
@@ -188,11 +188,11 @@ export async function watchTaskRun(services: TasksDeps, runId: number): Promise<
     summary = summarizeWorkflow(await argo.get(run.namespace, run.workflowName));
   } catch (error) {
     if (error instanceof UpstreamError && error.status === 404) {
-      const closed = await services.taskRuns.close(run.id, {
-        phase: 'Error',
-        message: 'the workflow no longer exists in Argo (deleted, or archived and garbage-collected)',
-      });
-      if (closed) await announceEnd(services, closed, 'workflow_missing', {});
+      // Gone (deleted, or removed by its TTL): the phase stays the one dpbot last saw, which is all
+      // anyone can know of how it ended.
+      const closed = await services.taskRuns.close(run.id, { message: goneNote(run) });
+      if (closed)
+        await announceEnd(services, closed, 'workflow_missing', { phase: run.phase, progress: run.progress });
       return;
     }
     if (!(error instanceof UpstreamError)) throw error;

@@ -26,7 +26,14 @@ export interface Application {
       finishedAt?: string;
       syncResult?: { revision?: string };
     };
-    history?: { id: number; revision: string; deployedAt?: string; deployStartedAt?: string }[];
+    history?: {
+      id: number;
+      revision: string;
+      deployedAt?: string;
+      deployStartedAt?: string;
+      /** Who started the operation that deployed it (Argo CD ≥ 2.x records it; older entries lack it). */
+      initiatedBy?: { username?: string; automated?: boolean };
+    }[];
   };
   /** Set while an operation is requested and not yet picked up or still running. */
   operation?: Record<string, unknown> | null;

@@ -79,6 +79,11 @@ export const DENY_ACTION = 'dp.deny';
 export const RUN_ACTION = 'dp.run';
 /** Runs its value as a command, as the clicker, as often as pressed: for pages, refresh, details. */
 export const VIEW_ACTION = 'dp.view';
+/**
+ * Previous / Next of a paged list: runs its command like VIEW_ACTION, and the answer replaces the
+ * message the button sat on, so a listing stays one message however many pages are turned.
+ */
+export const PAGE_ACTION = 'dp.page';
 
 export function confirmationMessage(input: {
   pendingId: string;
@@ -86,7 +91,10 @@ export function confirmationMessage(input: {
   details: readonly string[];
   commandText: string;
   expiresAt: Date;
+  /** Red Confirm for a change that takes something away; green for one that adds. */
+  destructive?: boolean;
 }): Message {
+  const confirm = Elements.Button({ text: 'Confirm', actionId: CONFIRM_ACTION, value: input.pendingId });
   const details = input.details.length
     ? `\n${input.details.map((d) => `• ${escapeMrkdwn(d)}`).join('\n')}`
     : '';
@@ -99,7 +107,7 @@ export function confirmationMessage(input: {
         `${codeText(input.commandText)} · expires ${Md.italic(input.expiresAt.toISOString().slice(11, 16))} UTC`,
       ),
       Blocks.Actions().elements(
-        Elements.Button({ text: 'Confirm', actionId: CONFIRM_ACTION, value: input.pendingId }).danger(),
+        input.destructive === false ? confirm.primary() : confirm.danger(),
         Elements.Button({ text: 'Cancel', actionId: CANCEL_ACTION, value: input.pendingId }),
       ),
     ),
@@ -111,6 +119,8 @@ export function approvalMessage(input: {
   requester: string;
   requesterSlackId: string | null;
   commandText: string;
+  /** The requester's `--reason`, shown with the request. */
+  reason?: string | null;
   approverGroup: string;
   count: number;
   expiresAt: Date;
@@ -124,6 +134,7 @@ export function approvalMessage(input: {
     visibility: 'in_channel',
     blocks: blocks(
       Blocks.Section({ text: `${who} asks to run ${codeText(input.commandText)}` }),
+      input.reason ? Blocks.Section({ text: `Reason: ${escapeMrkdwn(input.reason)}` }) : undefined,
       Blocks.Context().elements(
         `Needs approval by ${needed}, not the requester · expires ${input.expiresAt.toISOString().slice(11, 16)} UTC`,
       ),

@@ -1,5 +1,5 @@
 import { type ButtonBuilder, Elements } from 'slack-block-builder';
-import { VIEW_ACTION } from './common.ts';
+import { PAGE_ACTION } from './common.ts';
 
 /** One page of a list, and where it sits among the others. */
 export interface Page<T> {
@@ -34,11 +34,11 @@ export function pageButtons(page: Page<unknown>, commandFor: (page: number) => s
   const buttons: ButtonBuilder[] = [];
   if (page.page > 1)
     buttons.push(
-      Elements.Button({ text: '‹ Previous', actionId: VIEW_ACTION, value: commandFor(page.page - 1) }),
+      Elements.Button({ text: '‹ Previous', actionId: PAGE_ACTION, value: commandFor(page.page - 1) }),
     );
   if (page.page < page.pages)
     buttons.push(
-      Elements.Button({ text: 'Next ›', actionId: VIEW_ACTION, value: commandFor(page.page + 1) }),
+      Elements.Button({ text: 'Next ›', actionId: PAGE_ACTION, value: commandFor(page.page + 1) }),
     );
   return buttons;
 }

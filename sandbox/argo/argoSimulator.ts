@@ -53,6 +53,18 @@ export interface SimTemplate {
   parameters: readonly Parameter[];
   /** The steps a submission runs, decided from its parameters. */
   steps(parameters: Readonly<Record<string, string>>): SimStep[];
+  /**
+   * The template's `spec.ttlStrategy`: its workflows are deleted that many seconds after they end
+   * (by the simulator's clock, `now`), as the workflow controller's TTL controller does.
+   */
+  ttlStrategy?: TtlStrategy;
+}
+
+/** Argo's TTLStrategy: seconds a finished workflow is kept, by outcome (success/failure win over completion). */
+export interface TtlStrategy {
+  secondsAfterCompletion?: number;
+  secondsAfterSuccess?: number;
+  secondsAfterFailure?: number;
 }
 
 export interface ArgoSimulatorOptions {
@@ -108,7 +120,14 @@ interface SimWorkflow {
   finishedAt?: string;
   message?: string;
   shutdown?: 'Stop' | 'Terminate';
+  ttlStrategy?: TtlStrategy;
   nodes: SimNode[];
+}
+
+/** What a later simulator with the same templates needs to answer for the same workflows. */
+export interface ArgoSnapshot {
+  seq: number;
+  workflows: SimWorkflow[];
 }
 
 const grpc = (status: number, code: number, message: string): SimResponse => ({
@@ -147,8 +166,10 @@ export class ArgoSimulator {
     for (const workflow of options.workflows ?? []) this.addWorkflow(workflow);
     const guard =
       (verb: string, handler: (req: SimRequest) => SimResponse) =>
-      (req: SimRequest): SimResponse =>
-        this.#authorize(req, verb) ?? handler(req);
+      (req: SimRequest): SimResponse => {
+        this.#collect();
+        return this.#authorize(req, verb) ?? handler(req);
+      };
     this.sim = new Simulator('argo-workflows')
       .route(
         'POST',
@@ -164,6 +185,11 @@ export class ArgoSimulator {
         'GET',
         '/api/v1/workflows/:namespace/:name',
         guard('get', (r) => this.#get(r)),
+      )
+      .route(
+        'DELETE',
+        '/api/v1/workflows/:namespace/:name',
+        guard('delete', (r) => this.#delete(r)),
       )
       .route(
         'PUT',
@@ -255,14 +281,52 @@ export class ArgoSimulator {
     return this.#render(wf);
   }
 
+  /** Deletes a workflow, as `argo delete` would: from then on it is not found (404). */
+  delete(namespace: string, name: string): boolean {
+    return this.#workflows.delete(`${namespace}/${name}`);
+  }
+
+  /** The state now, to be restored by a later simulator given the same templates. */
+  snapshot(): ArgoSnapshot {
+    return { seq: this.#seq, workflows: structuredClone([...this.#workflows.values()]) };
+  }
+
+  /** Puts a snapshot's workflows in place (after the templates are added), as they were. */
+  restore(snapshot: ArgoSnapshot): this {
+    this.#seq = Math.max(this.#seq, snapshot.seq);
+    for (const wf of snapshot.workflows)
+      this.#workflows.set(`${wf.namespace}/${wf.name}`, structuredClone(wf));
+    return this;
+  }
+
+  /**
+   * Deletes the finished workflows whose TTL has passed by the simulator's clock, as the
+   * controller's TTL controller does; every request looks first, so a test moves its clock and
+   * the next read finds the workflow gone.
+   */
+  #collect(): void {
+    const now = this.#now().getTime();
+    for (const [key, wf] of this.#workflows) {
+      const ttl = wf.ttlStrategy;
+      if (!ttl || !wf.finishedAt || !this.#done(wf)) continue;
+      const seconds =
+        (wf.phase === 'Succeeded' ? ttl.secondsAfterSuccess : ttl.secondsAfterFailure) ??
+        ttl.secondsAfterCompletion;
+      if (seconds !== undefined && Date.parse(wf.finishedAt) + seconds * 1000 <= now)
+        this.#workflows.delete(key);
+    }
+  }
+
   /** The workflow as the API would return it now, without advancing it. */
   workflow(namespace: string, name: string): Workflow | undefined {
+    this.#collect();
     const wf = this.#workflows.get(`${namespace}/${name}`);
     return wf ? this.#render(wf) : undefined;
   }
 
   /** Every workflow, oldest first. */
   workflows(): Workflow[] {
+    this.#collect();
     return [...this.#workflows.values()].map((wf) => this.#render(wf));
   }
 
@@ -314,6 +378,7 @@ export class ArgoSimulator {
           entrypoint: 'main',
           arguments: { parameters: template.parameters.map((p) => ({ ...p })) },
           templates: [{ name: 'main', container: { image: 'registry.example.com/ops:1.0.0' } }],
+          ...(template.ttlStrategy ? { ttlStrategy: { ...template.ttlStrategy } } : {}),
         },
       },
     };
@@ -410,6 +475,7 @@ export class ArgoSimulator {
       },
       createdAt: this.#now().toISOString(),
       phase: '',
+      ...(template.ttlStrategy ? { ttlStrategy: { ...template.ttlStrategy } } : {}),
       nodes: steps.map((step, i) => {
         const hash = createHash('sha256').update(`${name}/${i}/${step.name}`).digest();
         return {
@@ -433,6 +499,16 @@ export class ArgoSimulator {
   #find(req: SimRequest): SimWorkflow | SimResponse {
     const wf = this.#workflows.get(`${req.params.namespace ?? ''}/${req.params.name ?? ''}`);
     return wf ?? grpc(404, 5, `workflows.argoproj.io "${req.params.name ?? ''}" not found`);
+  }
+
+  /** argo-server answers a deletion with an empty WorkflowDeleteResponse. */
+  #delete(req: SimRequest): SimResponse {
+    const refused = this.#denied('delete', 'workflows', req.params.namespace ?? '');
+    if (refused) return refused;
+    const wf = this.#find(req);
+    if (!('name' in wf)) return wf;
+    this.#workflows.delete(`${wf.namespace}/${wf.name}`);
+    return { body: {} };
   }
 
   #get(req: SimRequest): SimResponse {

@@ -17,6 +17,8 @@ interface HistoryEntry {
   deployedAt: string;
   deployStartedAt: string;
   source: { repoURL: string; path: string; targetRevision: string };
+  /** Who started the operation that deployed it (RevisionHistory.initiatedBy in Argo CD's OpenAPI). */
+  initiatedBy: { username: string };
 }
 
 /**
@@ -32,6 +34,8 @@ interface Operation {
    * application, since dpbot, waiting for it to end, asks to sync rather than reads.
    */
   foreign?: boolean;
+  /** The account that asked for it, as Argo CD records it in `initiatedBy` and the history. */
+  username: string;
   revision: string;
   step: number;
   startedAt: string;
@@ -54,6 +58,11 @@ interface SimApplication {
   operation: Operation | null;
   operationState: Record<string, unknown> | undefined;
   resourceVersion: number;
+}
+
+/** What a restart of the sandbox keeps: every application as it was, history and operation included. */
+export interface ArgoCdSnapshot {
+  apps: SimApplication[];
 }
 
 const grpc = (status: number, code: number, message: string): SimResponse => ({
@@ -249,6 +258,7 @@ export class ArgoCdSimulator extends Simulator {
         deployedAt: stamp(20_000),
         deployStartedAt: stamp(20_001),
         source,
+        initiatedBy: { username: 'admin' },
       });
     history.push({
       id: history.length,
@@ -256,6 +266,7 @@ export class ArgoCdSimulator extends Simulator {
       deployedAt: stamp(10_000),
       deployStartedAt: stamp(10_001),
       source,
+      initiatedBy: { username: 'admin' },
     });
     this.apps.set(init.name, {
       name: init.name,
@@ -293,10 +304,20 @@ export class ArgoCdSimulator extends Simulator {
     return app;
   }
 
-  /** Starts an operation as another user would (the UI, an auto-sync), to provoke conflicts. */
-  startForeignSync(name: string, revision: string): void {
+  /**
+   * Starts a sync as another user would (the UI, `argocd app sync --revision`), to provoke
+   * conflicts or to deploy outside dpbot; `username` is who Argo CD records as its initiator.
+   */
+  startForeignSync(name: string, revision: string, username = 'admin'): void {
     const app = this.app(name);
-    app.operation = { kind: 'sync', revision, step: 0, startedAt: this.#now().toISOString(), foreign: true };
+    app.operation = {
+      kind: 'sync',
+      revision,
+      step: 0,
+      startedAt: this.#now().toISOString(),
+      foreign: true,
+      username,
+    };
     this.#startState(app);
   }
 
@@ -377,6 +398,7 @@ export class ArgoCdSimulator extends Simulator {
         deployedAt: now,
         deployStartedAt: op.startedAt,
         source: { repoURL: app.repoURL, path: app.path, targetRevision: app.targetRevision },
+        initiatedBy: { username: op.username },
       });
       if (app.history.length > 10) app.history.shift();
     } else if (op.step === 3) {
@@ -403,7 +425,13 @@ export class ArgoCdSimulator extends Simulator {
       return grpc(400, 9, `Cannot sync to ${body.revision}: auto-sync currently set to ${target}`);
     if (app.operation) return grpc(400, 9, 'another operation is already in progress');
     const revision = body.revision || (this.#headOf?.(app.repoURL, target) ?? app.syncedRevision);
-    app.operation = { kind: 'sync', revision, step: 0, startedAt: this.#now().toISOString() };
+    app.operation = {
+      kind: 'sync',
+      revision,
+      step: 0,
+      startedAt: this.#now().toISOString(),
+      username: this.account,
+    };
     this.#startState(app);
     return { body: this.#render(app) };
   }
@@ -423,6 +451,7 @@ export class ArgoCdSimulator extends Simulator {
       revision: entry.revision,
       step: 0,
       startedAt: this.#now().toISOString(),
+      username: this.account,
     };
     this.#startState(app);
     return { body: this.#render(app) };
@@ -464,8 +493,24 @@ export class ArgoCdSimulator extends Simulator {
         history: app.history,
       },
       ...(app.operation && app.operation.step === 0
-        ? { operation: { sync: { revision: app.operation.revision }, initiatedBy: { username: 'dpbot' } } }
+        ? {
+            operation: {
+              sync: { revision: app.operation.revision },
+              initiatedBy: { username: app.operation.username },
+            },
+          }
         : {}),
     };
+  }
+
+  /** The applications as they are now, for a later simulator seeded alike to take over (the sandbox's restarts). */
+  snapshot(): ArgoCdSnapshot {
+    return { apps: structuredClone([...this.apps.values()]) };
+  }
+
+  /** Puts a snapshot's applications in place of the seeded ones of the same name. */
+  restore(snapshot: ArgoCdSnapshot): this {
+    for (const app of snapshot.apps) this.apps.set(app.name, structuredClone(app));
+    return this;
   }
 }

@@ -151,6 +151,17 @@ export class GitHubSimulator extends Simulator {
     return this;
   }
 
+  /** The repositories as they are now (tags and releases made since included), for a later simulator to take over. */
+  snapshot(): { repositories: SimRepository[] } {
+    return { repositories: structuredClone([...this.#repos.repositories.values()]) };
+  }
+
+  /** Puts a snapshot's repositories in place of the seeded ones of the same name. */
+  restore(snapshot: { repositories: SimRepository[] }): this {
+    for (const repo of snapshot.repositories) this.addRepository(structuredClone(repo));
+    return this;
+  }
+
   repository(fullName: string): SimRepository {
     const repo = this.#repos.repositories.get(fullName.toLowerCase());
     if (!repo) throw new Error(`the GitHub simulator has no repository ${fullName}`);

@@ -31,6 +31,13 @@ export interface SimIssue {
   updated: string;
 }
 
+/** What a restart of the sandbox keeps. */
+export interface JiraSnapshot {
+  issues: SimIssue[];
+  versions: SimVersion[];
+  seq: { issue: number; version: number; comment: number };
+}
+
 export interface SimVersion {
   id: string;
   projectId: number;
@@ -359,6 +366,26 @@ export class JiraSimulator {
     };
     this.#issues.set(issue.key, issue);
     return issue;
+  }
+
+  /** Issues (comments, fix versions) and versions as they are now, for a later simulator to take over. */
+  snapshot(): JiraSnapshot {
+    return structuredClone({
+      issues: [...this.#issues.values()],
+      versions: [...this.#versions.values()],
+      seq: { issue: this.#issueSeq, version: this.#versionSeq, comment: this.#commentSeq },
+    });
+  }
+
+  /** Puts a snapshot's issues and versions in place of the seeded ones with the same key or id. */
+  restore(snapshot: JiraSnapshot): this {
+    const kept = structuredClone(snapshot);
+    for (const issue of kept.issues) this.#issues.set(issue.key, issue);
+    for (const version of kept.versions) this.#versions.set(version.id, version);
+    this.#issueSeq = Math.max(this.#issueSeq, kept.seq.issue);
+    this.#versionSeq = Math.max(this.#versionSeq, kept.seq.version);
+    this.#commentSeq = Math.max(this.#commentSeq, kept.seq.comment);
+    return this;
   }
 
   #findIssue(keyOrId: string): SimIssue | undefined {

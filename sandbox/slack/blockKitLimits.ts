@@ -20,6 +20,25 @@ const MAX_MESSAGE_TEXT = 40_000;
 
 type Json = Record<string, unknown>;
 
+/**
+ * What Slack reads between `<` and `>` in mrkdwn and in a message's `text`: a user, channel or
+ * user-group mention, a special mention, a date, or a link (docs.slack.dev, "Formatting text for
+ * app surfaces": "&", "<" and ">" are control characters, to be written &amp; &lt; &gt;). Anything
+ * else between angle brackets is someone's text that was not escaped: Slack shows it wrong (an
+ * e-mail in brackets becomes a link, `<name>` disappears).
+ */
+const CONTROL_SEQUENCE =
+  /^<(?:@[UW][A-Z0-9]+(?:\|[^>]*)?|#[CG][A-Z0-9]+(?:\|[^>]*)?|!subteam\^[A-Z0-9]+(?:\|[^>]*)?|!(?:here|channel|everyone)(?:\|[^>]*)?|!date\^[^>]+|(?:https?|mailto|slack):[^>|\s]+(?:\|[^>]*)?)>$/;
+
+/** The unescaped angle brackets in a mrkdwn string: each `<…>` that is not a control sequence. */
+export function unescapedBrackets(text: string): string[] {
+  const found: string[] = [];
+  for (const match of text.matchAll(/<[^<>]*>?/g)) {
+    if (!CONTROL_SEQUENCE.test(match[0])) found.push(match[0]);
+  }
+  return found;
+}
+
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 const lengthOf = (s: string): number => s.length;
 
@@ -44,7 +63,20 @@ class Checker {
 
   /** A text object's `text`. */
   text(path: string, value: unknown, limit: number, what: string): void {
-    if (isObject(value)) this.max(`${path}.text`, value.text, limit, what);
+    if (!isObject(value)) return;
+    this.max(`${path}.text`, value.text, limit, what);
+    if (value.type === 'mrkdwn') this.escaped(`${path}.text`, value.text);
+  }
+
+  /** Text Slack formats as mrkdwn carries no `<` or `>` but its control sequences. */
+  escaped(path: string, value: unknown): void {
+    if (typeof value !== 'string') return;
+    const raw = unescapedBrackets(value);
+    if (raw.length)
+      this.violations.push({
+        path,
+        problem: `unescaped text in mrkdwn: ${raw.slice(0, 3).join(', ')} (write &lt; &gt; &amp;)`,
+      });
   }
 
   blocks(path: string, blocks: unknown, kind: PayloadKind): void {
@@ -91,7 +123,7 @@ class Checker {
         if (Array.isArray(block.elements))
           block.elements.forEach((e, i) => {
             if (isObject(e) && (e.type === 'mrkdwn' || e.type === 'plain_text'))
-              this.max(`${at}.elements[${i}].text`, e.text, 3000, 'context text');
+              this.text(`${at}.elements[${i}]`, e, 3000, 'context text');
           });
         break;
       case 'actions':
@@ -196,6 +228,7 @@ export function checkMessage(args: Record<string, unknown>): LimitViolation[] {
     'a message with blocks needs a plain-text `text` fallback',
   );
   c.max('text', text, MAX_MESSAGE_TEXT, 'message text');
+  if (args.mrkdwn !== false) c.escaped('text', text);
   c.blocks('blocks', args.blocks, 'message');
   return c.violations;
 }

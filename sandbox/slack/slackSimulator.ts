@@ -60,12 +60,37 @@ export interface ResponseUrlPost {
   body: Record<string, unknown>;
 }
 
+/**
+ * A message as the person sees it that came through a response_url (an ephemeral reply, most
+ * often): replaced in place by `replace_original`, gone after `delete_original`.
+ */
+export interface ResponseMessage {
+  /** The response_url it came through. */
+  id: string;
+  ts: string;
+  body: Record<string, unknown>;
+  /** Every version, oldest first; the last is what is shown. */
+  history: Record<string, unknown>[];
+  deleted: boolean;
+}
+
 /** A call Slack would refuse, as answered: every `ok: false`, every 429, every spent response_url. */
 export interface RefusedCall {
   method: string;
   error: string;
   status: number;
   args: Record<string, unknown>;
+}
+
+/**
+ * What Slack makes of an app's answer to a view_submission: the view closes, or stays open (with
+ * errors under inputs, or replaced by another view); `refused` when Slack would not take the answer
+ * (the person then sees a generic error in the still open view).
+ */
+export interface ViewSubmissionOutcome {
+  open: boolean;
+  errors?: Record<string, string>;
+  refused?: string;
 }
 
 /** A payload that broke one of Slack's documented limits, with the method that carried it. */
@@ -212,7 +237,9 @@ export class SlackSimulator extends Simulator {
   readonly messages: PostedMessage[] = [];
   readonly ephemerals: EphemeralMessage[] = [];
   readonly responses: ResponseUrlPost[] = [];
-  readonly openedViews: { triggerId: string; view: Record<string, unknown> }[] = [];
+  /** The messages response_urls produced, as shown now (see ResponseMessage). */
+  readonly responseMessages: ResponseMessage[] = [];
+  readonly openedViews: { triggerId: string; view: Record<string, unknown>; id: string }[] = [];
   readonly publishedViews = new Map<string, Record<string, unknown>>();
   /**
    * Every limit any simulator saw broken, across instances, until a test takes them
@@ -243,7 +270,10 @@ export class SlackSimulator extends Simulator {
   #stoppedAt: number | undefined;
   readonly #limitOverrides = new Map<string, RateLimit>();
   readonly #buckets = new Map<string, Bucket>();
-  readonly #responseUrls = new Map<string, { issuedAt: number; uses: number }>();
+  readonly #responseUrls = new Map<
+    string,
+    { issuedAt: number; uses: number; original?: { channel: string; ts: string } | undefined }
+  >();
   readonly #triggers = new Map<string, { issuedAt: number; used: boolean }>();
   /** Open views by id, with the hash views.update must quote. */
   readonly #views = new Map<string, { view: Record<string, unknown>; hash: string }>();
@@ -262,7 +292,7 @@ export class SlackSimulator extends Simulator {
         return { status: 400, body: refused };
       }
       this.responses.push({ id: req.params.id ?? '', body });
-      return { body: { ok: true } };
+      return this.#showResponse(req.params.id ?? '', body);
     });
   }
 
@@ -397,10 +427,63 @@ export class SlackSimulator extends Simulator {
     return `${this.url}/api/`;
   }
 
-  /** A response_url as Slack would put in a payload; its 30 minutes start at the first ask. */
-  responseUrl(id: string): string {
-    if (!this.#responseUrls.has(id)) this.#responseUrls.set(id, { issuedAt: this.#now(), uses: 0 });
+  /**
+   * A response_url as Slack would put in a payload; its 30 minutes start at the first ask.
+   * `original` is the message an interaction came from (the one a button sat on): what
+   * `replace_original` and `delete_original` act on. Without it (a slash command) they act on the
+   * newest message the URL itself produced.
+   */
+  responseUrl(id: string, original?: { channel: string; ts: string }): string {
+    if (!this.#responseUrls.has(id)) this.#responseUrls.set(id, { issuedAt: this.#now(), uses: 0, original });
     return `${this.url}/response/${id}`;
+  }
+
+  /** The messages shown now (not deleted) that response_urls produced, for one person's view. */
+  shownResponses(filter: (m: ResponseMessage) => boolean = () => true): ResponseMessage[] {
+    return this.responseMessages.filter((m) => !m.deleted && filter(m));
+  }
+
+  /**
+   * A response_url post as Slack shows it
+   * (https://docs.slack.dev/interactivity/handling-user-interaction, "Message responses"):
+   * `replace_original: true` replaces the original message in place — an ephemeral one too —
+   * `delete_original: true` deletes it; anything else is a new message. The original is the
+   * message the interaction came from, or for a slash command the newest message its URL produced.
+   */
+  #showResponse(id: string, body: Record<string, unknown>): SimResponse {
+    const original = this.#responseUrls.get(id)?.original;
+    const replace = body.replace_original === true || body.replace_original === 'true';
+    const remove = body.delete_original === true || body.delete_original === 'true';
+    if (replace || remove) {
+      const shown =
+        (original ? this.responseMessages.find((m) => m.ts === original.ts && !m.deleted) : undefined) ??
+        (original ? undefined : this.responseMessages.findLast((m) => m.id === id && !m.deleted));
+      const posted = original
+        ? this.messages.find((m) => m.channel === original.channel && m.ts === original.ts)
+        : undefined;
+      if (shown) {
+        if (remove) shown.deleted = true;
+        else {
+          shown.body = body;
+          shown.history.push(body);
+        }
+        return { body: { ok: true } };
+      }
+      if (posted) {
+        if (remove) this.deleteMessage(posted.channel, posted.ts);
+        else {
+          posted.text = String(body.text ?? posted.text);
+          posted.blocks = (body.blocks as unknown[] | undefined) ?? posted.blocks;
+          posted.history.push({ text: posted.text, blocks: posted.blocks });
+        }
+        return { body: { ok: true } };
+      }
+      // Nothing to replace or delete (it is gone, or never was): Slack's answer is not documented.
+      if (remove) return this.#refusal('response_url', { ...body, id }, 'message_not_found', 404);
+    }
+    const ts = this.#nextTs();
+    this.responseMessages.push({ id, ts, body, history: [body], deleted: false });
+    return { body: { ok: true } };
   }
 
   addUser(user: SlackUser): this {
@@ -560,6 +643,14 @@ export class SlackSimulator extends Simulator {
     };
   }
 
+  /**
+   * A slash command's acknowledgement body, shown by Slack as a message: held to the same limits
+   * as any message (the test client that made the request hands it over, as Slack would read it).
+   */
+  judgeAcknowledgement(body: Record<string, unknown>): void {
+    this.#refuse('acknowledgement', checkMessage(body));
+  }
+
   /** Slack's own checks of what a method carries; methods without blocks have none. */
   #limits(method: string, args: Record<string, unknown>): LimitViolation[] {
     if (method === 'chat.postMessage' || method === 'chat.update' || method === 'chat.postEphemeral')
@@ -576,7 +667,10 @@ export class SlackSimulator extends Simulator {
   #refuse(method: string, violations: LimitViolation[]): Record<string, unknown> | undefined {
     if (violations.length === 0) return undefined;
     SlackSimulator.limitViolations.push(...violations.map((v) => ({ method, ...v })));
-    const refused = violations.filter((v) => !v.problem.includes('`text` fallback'));
+    // Slack refuses neither a missing fallback nor unescaped text; it only shows them badly.
+    const refused = violations.filter(
+      (v) => !v.problem.includes('`text` fallback') && !v.problem.startsWith('unescaped text'),
+    );
     if (refused.length === 0) return undefined;
     const error = refused.some((v) => v.path === 'text') ? 'msg_too_long' : 'invalid_blocks';
     return {
@@ -734,8 +828,9 @@ export class SlackSimulator extends Simulator {
       const spent = this.#spendTrigger(triggerId);
       if (spent) return { ok: false, error: spent };
       const view = (args.view ?? {}) as Record<string, unknown>;
-      this.openedViews.push({ triggerId, view });
-      return { ok: true, view: this.#openView(view) };
+      const opened = this.#openView(view);
+      this.openedViews.push({ triggerId, view, id: String(opened.id) });
+      return { ok: true, view: opened };
     },
     'views.update': (args) => {
       // https://docs.slack.dev/reference/methods/views.update: not_found for an unknown view_id;
@@ -869,6 +964,71 @@ export class SlackSimulator extends Simulator {
       user_count: group.userCount ?? group.users.length,
       ...(includeUsers ? { users: group.users } : {}),
     };
+  }
+
+  /**
+   * Judges the app's answer to a view_submission as Slack does
+   * (https://docs.slack.dev/surfaces/modals, "Handling submissions": an empty 200 closes the view;
+   * `response_action: "errors"` with `errors` keyed by the block_id of an input block in that view
+   * shows each message under its input and keeps the view open; "update" and "push" carry a view;
+   * "clear" closes every view). An answer Slack would not take is kept in `refused` (method
+   * `view_submission`). A view the simulator opened is forgotten once it closes.
+   */
+  judgeViewSubmission(
+    view: { id?: string; blocks?: readonly unknown[] },
+    answer: { status: number; body: string },
+  ): ViewSubmissionOutcome {
+    const judged = this.#judgeSubmission(view, answer);
+    if (judged.refused)
+      this.refused.push({
+        method: 'view_submission',
+        error: judged.refused,
+        status: answer.status,
+        args: { view_id: view.id, answer: answer.body },
+      });
+    if (!judged.open && view.id) this.#views.delete(view.id);
+    return judged;
+  }
+
+  /** Whether a view the simulator opened (views.open, views.push) is still open. */
+  isViewOpen(id: string): boolean {
+    return this.#views.has(id);
+  }
+
+  #judgeSubmission(
+    view: { blocks?: readonly unknown[] },
+    answer: { status: number; body: string },
+  ): ViewSubmissionOutcome {
+    // Anything but a 200 is a failed delivery: the view stays open with Slack's own error.
+    if (answer.status !== 200) return { open: true, refused: `http_${answer.status}` };
+    if (answer.body.trim() === '') return { open: false };
+    let body: Record<string, unknown>;
+    try {
+      body = JSON.parse(answer.body) as Record<string, unknown>;
+    } catch {
+      return { open: true, refused: 'invalid_json' };
+    }
+    const action = body.response_action;
+    if (action === undefined) return { open: false };
+    if (action === 'clear') return { open: false };
+    if (action === 'update' || action === 'push') {
+      return body.view && typeof body.view === 'object' ? { open: true } : { open: true, refused: 'no_view' };
+    }
+    if (action !== 'errors') return { open: true, refused: 'invalid_response_action' };
+    const errors = body.errors;
+    if (!errors || typeof errors !== 'object' || Object.keys(errors).length === 0)
+      return { open: true, refused: 'invalid_errors' };
+    const inputs = new Set(
+      (view.blocks ?? [])
+        .map((b) => b as { type?: string; block_id?: string })
+        .filter((b) => b.type === 'input' && b.block_id)
+        .map((b) => b.block_id),
+    );
+    const entries = Object.entries(errors as Record<string, unknown>);
+    // An error for a block that is not an input of this view has nowhere to be shown.
+    if (entries.some(([blockId, text]) => !inputs.has(blockId) || typeof text !== 'string'))
+      return { open: true, refused: 'invalid_errors' };
+    return { open: true, errors: Object.fromEntries(entries) as Record<string, string> };
   }
 
   /** The violations seen since the last call, across simulators; clears them. */

@@ -94,6 +94,65 @@ describe("dpbot's Argo Workflows client and the simulator, held to Argo Workflow
   });
 });
 
+describe('a workflow Argo no longer has', () => {
+  it("is deleted as argo-server deletes it, removed by its TTL on the simulator's clock, and then answered 404 with grpc-gateway's NotFound body", async () => {
+    let now = new Date('2026-11-20T10:00:00Z');
+    const sim = new ArgoSimulator({ token: TOKEN, autoAdvance: false, now: () => now });
+    sim.addTemplate({
+      kind: 'WorkflowTemplate',
+      name: 'kept-an-hour',
+      namespace: DEMO_NAMESPACE,
+      parameters: [],
+      steps: () => [{ name: 'work' }],
+      ttlStrategy: { secondsAfterCompletion: 3600, secondsAfterFailure: 86_400 },
+    });
+    const recorded = sim.sim.recordExchanges();
+    await sim.start();
+    try {
+      const c = new HttpArgoClient({
+        url: sim.url,
+        token: TOKEN,
+        timeoutMs: 2000,
+        log: pino({ level: 'silent' }),
+      });
+      const ns = DEMO_NAMESPACE;
+      const submit = () =>
+        c.submit({ namespace: ns, kind: 'WorkflowTemplate', template: 'kept-an-hour', parameters: {} });
+      const expired = (await submit()).metadata.name ?? '';
+      const deleted = (await submit()).metadata.name ?? '';
+      sim.advance(ns, expired, 3);
+      expect((await c.get(ns, expired)).status?.phase).toBe('Succeeded');
+      const template = await c.getTemplate('WorkflowTemplate', ns, 'kept-an-hour');
+      expect(template.spec).toMatchObject({ ttlStrategy: { secondsAfterCompletion: 3600 } });
+
+      const answer = await fetch(`${sim.url}/api/v1/workflows/${ns}/${deleted}`, {
+        method: 'DELETE',
+        headers: { authorization: `Bearer ${TOKEN}` },
+      });
+      expect([answer.status, await answer.json()]).toEqual([200, {}]);
+      const gone = await c.get(ns, deleted).catch((e: unknown) => e);
+      expect(gone).toMatchObject({ status: 404 });
+      expect(recorded.at(-1)).toMatchObject({ method: 'GET', status: 404 });
+      expect(recorded.at(-1)?.responseBody).toEqual({
+        code: 5,
+        message: `workflows.argoproj.io "${deleted}" not found`,
+        error: `workflows.argoproj.io "${deleted}" not found`,
+      });
+
+      // Kept until its TTL passes by the simulator's clock, whatever the wall clock says.
+      now = new Date(now.getTime() + 3_599_000);
+      expect((await c.get(ns, expired)).status?.phase).toBe('Succeeded');
+      now = new Date(now.getTime() + 1_000);
+      await expect(c.get(ns, expired)).rejects.toMatchObject({ status: 404 });
+      await expect(c.logs(ns, expired)).rejects.toMatchObject({ status: 404 });
+      expect(sim.workflows()).toEqual([]);
+      expect(recorded.flatMap((e) => contract.check(e))).toEqual([]);
+    } finally {
+      await sim.stop();
+    }
+  });
+});
+
 describe('the OpenAPI checker fails what the document does not allow', () => {
   const base: Exchange = {
     method: 'GET',

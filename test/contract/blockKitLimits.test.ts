@@ -151,3 +151,33 @@ describe("Slack's Block Kit limits", () => {
     });
   });
 });
+
+describe('text Slack formats as mrkdwn is escaped', () => {
+  it('lets control sequences through and names what was not escaped, in text, sections and context', () => {
+    const fine =
+      'scaled by <@U0ADA00001> in <#C0OPS00001|ops> for <!subteam^S0DATA0001|@data>, see <https://argo.example/wf?a=1&amp;b=2|the run>, ping <mailto:ada@example.com|Ada>; 1 &lt; 2 &gt; 0';
+    expect(checkMessage({ text: fine, blocks: [section(fine)] })).toEqual([]);
+
+    const raw = 'nia@company.test <nia@company.test> asked for <name>';
+    expect(
+      problems(
+        checkMessage({
+          text: raw,
+          blocks: [section(raw), { type: 'context', elements: [{ type: 'mrkdwn', text: 'by <grace>' }] }],
+        }),
+      ),
+    ).toEqual([
+      'text: unescaped text in mrkdwn: <nia@company.test>, <name> (write &lt; &gt; &amp;)',
+      'blocks[0].text.text: unescaped text in mrkdwn: <nia@company.test>, <name> (write &lt; &gt; &amp;)',
+      'blocks[1].elements[0].text: unescaped text in mrkdwn: <grace> (write &lt; &gt; &amp;)',
+    ]);
+    // Plain text is shown as written; a message sent with mrkdwn off is too.
+    expect(
+      checkMessage({
+        text: raw,
+        mrkdwn: false,
+        blocks: [{ type: 'header', text: { type: 'plain_text', text: '<as typed>' } }],
+      }),
+    ).toEqual([]);
+  });
+});

@@ -37,10 +37,10 @@ describe('the example configuration in the sandbox', () => {
     expect(out).toContain('[#releases] == Release #1');
     // The simulated Jira knows every key of the demo pull requests, and plans DATA-101 for the release.
     expect(out).toMatch(/Jira: (\d+) of \1 key\(s\) found; keys without a PR: DATA-101/);
-    expect(out).toContain('grace@example.com included orders-api in release #1.');
+    expect(out).toContain('Grace Hopper included orders-api in release #1.');
     // linus owns catalog (by Slack id), not ingest.
     expect(out).toContain('Not allowed: only the owners of ingest (file:team-x-oncall)');
-    expect(out).toContain('linus@example.com included catalog in release #1.');
+    expect(out).toContain('Linus Torvalds included catalog in release #1.');
     const rows = await database.query<{ command: string; outcome: string }>(
       "SELECT command, outcome FROM audit_log WHERE kind = 'outcome' ORDER BY id",
     );
@@ -66,7 +66,7 @@ describe('the example configuration in the sandbox', () => {
       // Grace owns orders-api: she presses its Include button by number.
       cli.send('.as grace@example.com');
       cli.send(include ?? '');
-      await cli.waitFor(/grace@example\.com included orders-api in release #1\./);
+      await cli.waitFor(/Grace Hopper included orders-api in release #1\./);
       expect(await cli.end()).toBe(0);
       const rows = await fresh.query(
         "SELECT entry, outcome FROM audit_log WHERE command = 'release include' AND kind = 'outcome'",

@@ -94,7 +94,7 @@ describe('the weekly release in a strict workspace, channels configured by name'
     }
     await eventually(() => {
       for (const service of Object.keys(OWNERS))
-        expect(releaseMessage()?.text).toMatch(new RegExp(`${service}: \\d+ PRs, include by `));
+        expect(releaseMessage()?.text).toMatch(new RegExp(`${service}: \\d+ PRs, included by `));
     });
 
     // Ship, from the release message's button, confirmed in the ephemeral question.

@@ -415,7 +415,7 @@ describe('buttons', () => {
     // The request message now says who approved it.
     await eventually(() =>
       expect(sim.messagesIn('C0OPS00001').find((m) => m.ts === request?.ts)?.text).toContain(
-        'Approved by ada@example.com',
+        'Approved by Ada Lovelace (ada@example.com)',
       ),
     );
   });
@@ -436,10 +436,35 @@ describe('forms', () => {
       state: { values: { name: { [MODAL_INPUT]: { type: 'plain_text_input', value: 'Ada "the first"' } } } },
     });
     expect(submitted.status).toBe(200);
+    // Accepted: Slack closes the form.
+    expect(submitted.judged).toEqual({ open: false });
     await eventually(() => expect(fixtures.runs).toContain('form:Ada "the first"'));
     expect(await rowsFor('form name="Ada \\"the first\\""')).toContainEqual(
       expect.objectContaining({ kind: 'outcome', outcome: 'ok', entry: 'modal' }),
     );
+  });
+});
+
+describe('forms: bad values', () => {
+  it('a value its argument refuses is shown under that input, the form stays open, and it is audited', async () => {
+    const r = await slack.slash('form', GRACE);
+    const opened = await eventually(() => {
+      const v = sim.openedViews.find((o) => o.triggerId === r.triggerId);
+      expect(v).toBeDefined();
+      return v;
+    });
+    const long = 'x'.repeat(41);
+    const submitted = await slack.submit(GRACE, {
+      ...opened?.view,
+      id: opened?.id,
+      state: { values: { name: { [MODAL_INPUT]: { type: 'plain_text_input', value: long } } } },
+    });
+    expect(submitted.judged).toEqual({ open: true, errors: { name: 'expected at most 40 character(s)' } });
+    expect(sim.isViewOpen(opened?.id ?? '')).toBe(true);
+    expect(fixtures.runs).not.toContain(`form:${long}`);
+    expect(await rowsFor(`form name=${long}`)).toEqual([
+      expect.objectContaining({ kind: 'attempt', decision: 'invalid', entry: 'modal' }),
+    ]);
   });
 });
 
@@ -457,6 +482,28 @@ describe('events', () => {
     expect(home).toContain('file:data-platform');
     expect(home).toContain('Your recent commands');
     expect(home).toContain('`help`');
+  });
+
+  it("lists each recent command with what became of it, not the authorization's decision", async () => {
+    // Allowed, then refused by the command itself; allowed and done; waiting for a confirmation.
+    const refused = await slack.slash('drain too-big --size 2', ADA);
+    await eventually(() => expect(slack.responses(refused.responseId)).toHaveLength(1));
+    await slack.slash('drain home-done --size 1', ADA);
+    await eventually(async () =>
+      expect(await rowsFor('drain home-done --size 1')).toContainEqual(
+        expect.objectContaining({ outcome: 'ok' }),
+      ),
+    );
+    const waiting = await slack.slash('drain home-wait --size 0', ADA);
+    await eventually(() => expect(slack.responses(waiting.responseId)).toHaveLength(1));
+    sim.publishedViews.delete(ADA);
+    await slack.event({ type: 'app_home_opened', user: ADA, channel: 'D0ADA', tab: 'home' });
+    await eventually(() => expect(sim.publishedViews.get(ADA)).toBeDefined());
+    const home = JSON.stringify(sim.publishedViews.get(ADA));
+    expect(home).toContain('`drain too-big --size 2` · refused');
+    expect(home).toContain('`drain home-done --size 1` · done');
+    expect(home).toContain('`drain home-wait --size 0` · waiting for your confirmation');
+    expect(home).not.toContain('· allow');
   });
 
   it('forgets a cached profile on user_change, so a deactivation counts at once', async () => {

@@ -6,7 +6,7 @@ import { DATASET_OPTIONS_ACTION, datasetOptions } from '../../handlers/datasets/
 import { capabilities } from '../../handlers/index.ts';
 import type { Message } from '../../pipeline/message.ts';
 import { actionKind } from '../../pipeline/message.ts';
-import { RUN_ACTION, VIEW_ACTION } from '../../pipeline/views/common.ts';
+import { PAGE_ACTION, RUN_ACTION, VIEW_ACTION } from '../../pipeline/views/common.ts';
 import { ArgoSimulator } from '../../sandbox/argo/argoSimulator.ts';
 import { catalogSimulator } from '../../sandbox/catalog/catalogSimulator.ts';
 import { generateDemoWorld } from '../../sandbox/catalog/demoWorld.ts';
@@ -128,7 +128,7 @@ function buttons(message: Message): { text: string; value: string }[] {
   const add = (el: unknown) => {
     const b = el as { type?: string; text?: { text: string }; value?: string; action_id?: string };
     const kind = actionKind(b.action_id ?? '');
-    if (b.type === 'button' && (kind === RUN_ACTION || kind === VIEW_ACTION))
+    if (b.type === 'button' && (kind === RUN_ACTION || kind === VIEW_ACTION || kind === PAGE_ACTION))
       out.push({ text: b.text?.text ?? '', value: b.value ?? '' });
   };
   for (const block of (message.blocks ?? []) as KnownBlock[]) {

@@ -4,7 +4,7 @@ import type { App } from '../../bot/app.ts';
 import { SIMULATED_CATALOG } from '../../bot/sandbox/datasetsSandboxPart.ts';
 import type { Message } from '../../pipeline/message.ts';
 import { actionKind } from '../../pipeline/message.ts';
-import { VIEW_ACTION } from '../../pipeline/views/common.ts';
+import { PAGE_ACTION, VIEW_ACTION } from '../../pipeline/views/common.ts';
 import { ArgoSimulator } from '../../sandbox/argo/argoSimulator.ts';
 import { catalogSimulator } from '../../sandbox/catalog/catalogSimulator.ts';
 import { checkMessage } from '../../sandbox/slack/blockKitLimits.ts';
@@ -62,7 +62,7 @@ function buttons(message: Message): { text: string; value: string }[] {
   const out: { text: string; value: string }[] = [];
   const add = (el: unknown) => {
     const b = el as { type?: string; text?: { text: string }; value?: string; action_id?: string };
-    if (b.type === 'button' && actionKind(b.action_id ?? '') === VIEW_ACTION)
+    if (b.type === 'button' && [VIEW_ACTION, PAGE_ACTION].includes(actionKind(b.action_id ?? '')))
       out.push({ text: b.text?.text ?? '', value: b.value ?? '' });
   };
   for (const block of (message.blocks ?? []) as KnownBlock[]) {

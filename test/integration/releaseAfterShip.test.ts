@@ -67,15 +67,13 @@ describe('after a release has shipped', () => {
       /^Confirm: Roll back orders-api \(orders-api\) of release #1 from \w{7} to \w{7}$/,
     );
     expect(done.outcome).toBe('ok');
-    expect(done.texts[0]).toMatch(
-      /^grace@example.com rolled back orders-api \(orders-api\) of release #1 from/,
-    );
+    expect(done.texts[0]).toMatch(/^Grace Hopper rolled back orders-api \(orders-api\) of release #1 from/);
     await eventually(async () => expect(await appStatus(1, 'orders-api')).toBe('rolled_back'), 15_000, 200);
 
     // Once is enough: a second try is told it is done, and why.
     const again = await run(world, 'release rollback orders-api', 'grace@example.com');
     expect(again.outcome).toBe('conflict');
-    expect(again.texts[0]).toContain('orders-api of release #1 is already rolled back');
+    expect(again.texts[0]).toContain('orders-api was already rolled back by grace@example.com at');
     // --release still names one; an application no release deployed is told what to use instead.
     const none = await run(world, 'release rollback ingest', 'ada@example.com');
     expect(none.outcome).toBe('not_found');
@@ -84,7 +82,11 @@ describe('after a release has shipped', () => {
 
   it('a rollback outside a release shows on the release that deployed what it undid', async () => {
     const { asked, done } = await confirm('rollback catalog --app catalog-api', 'ada@example.com');
-    expect(asked.texts[0]).toContain('(deployed by release #1)');
+    expect(JSON.stringify(asked.responder.sent[0]?.message.blocks)).toContain(
+      'catalog-api runs ' +
+        world.argocd.app('catalog-api').syncedRevision.slice(0, 7) +
+        ' (shipped by release #1 at',
+    );
     expect(done.outcome).toBe('ok');
     expect(done.texts[0]).toContain('outside a release (release #1 deployed it)');
     await eventually(async () => expect(await appStatus(1, 'catalog-api')).toBe('rolled_back'), 15_000, 200);
@@ -107,11 +109,11 @@ describe('after a release has shipped', () => {
     expect(started.outcome).toBe('ok');
     const text = started.texts[0] ?? '';
     expect(text).toContain(
-      `orders-api: 6 pull request(s) since ${ordersRuns.slice(0, 7)}, which orders-api runs (rolled back by grace@example.com at`,
+      `orders-api: 6 pull request(s) since ${ordersRuns.slice(0, 7)}, which orders-api runs (deployed by admin in Argo CD (history 1) at`,
     );
     expect(text).toContain(`release #1 shipped ${ordersShipped.slice(0, 7)})`);
     expect(text).toContain(
-      `catalog: 6 pull request(s) since ${catalogRuns.slice(0, 7)}, which catalog-api runs (rolled back by ada@example.com at`,
+      `catalog: 6 pull request(s) since ${catalogRuns.slice(0, 7)}, which catalog-api runs (deployed by admin in Argo CD (history 1) at`,
     );
     // The pull requests of release #1 that were rolled back are in release #2 again.
     expect(await prsOf(2, 'orders-api')).toEqual(await prsOf(1, 'orders-api'));

@@ -183,13 +183,14 @@ describe('a release of 30 services, one with 60 pull requests of 200-character t
   });
 
   it('names the applications past the rollback buttons, with the command that rolls each back', async () => {
-    // As if the release had shipped: every application deployed and healthy.
+    // As if the release had shipped: every application deployed and healthy, running (as Argo CD
+    // says, which release status follows) what the release shipped.
     for (const [wave, p] of planned.entries())
       await world.database.query(
         `INSERT INTO release_apps (release_id, application, service, wave, revision, status)
-         VALUES ($1, $2, $2, $3, 'abc1234', 'healthy')
-         ON CONFLICT (release_id, application) DO UPDATE SET status = 'healthy'`,
-        [id, p.name, wave],
+         VALUES ($1, $2, $2, $3, $4, 'healthy')
+         ON CONFLICT (release_id, application) DO UPDATE SET status = 'healthy', revision = $4`,
+        [id, p.name, wave, world.argocd.app(p.name).syncedRevision],
       );
     const status = sentBy(await run(world, `release status ${id}`, ADA));
     expect(limitsOf(status)).toEqual([]);

@@ -127,7 +127,7 @@ describe('owners decide', () => {
       resource: 'service:orders-api',
     });
     const ts = releaseMessage()?.ts ?? '';
-    expect(world.notifier.latest(ts)?.text).toContain('orders-api: 6 PRs, include by grace@example.com');
+    expect(world.notifier.latest(ts)?.text).toContain('orders-api: 6 PRs, included by Grace Hopper');
 
     // An owner named by Slack id, and an owner through a directory group.
     expect((await run(world, 'release include catalog', 'linus@example.com')).outcome).toBe('ok');
@@ -140,7 +140,7 @@ describe('owners decide', () => {
         .outcome,
     ).toBe('ok');
     expect(world.notifier.latest(ts)?.text).toContain('ingest: ');
-    expect(world.notifier.latest(ts)?.text).toContain('skip by grace@example.com');
+    expect(world.notifier.latest(ts)?.text).toContain('skipped by Grace Hopper');
   });
 
   it('a pull request merged after start is a late addition on refresh, and its owners are asked again', async () => {
@@ -167,7 +167,7 @@ describe('owners decide', () => {
     expect(decision.rows).toEqual([{ decision: 'pending' }]);
     expect((await run(world, 'release include orders-api', 'grace@example.com')).outcome).toBe('ok');
     const status = await run(world, 'release status', 'linus@example.com');
-    expect(status.texts[0]).toContain('orders-api: 7 PRs, include by grace@example.com');
+    expect(status.texts[0]).toContain('orders-api: 7 PRs, included by Grace Hopper');
   });
 });
 

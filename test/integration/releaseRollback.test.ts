@@ -245,7 +245,7 @@ describe('a release whose deployment goes wrong', () => {
     expect([a.outcome, b.outcome].sort()).toEqual(['conflict', 'ok']);
     const ok = a.outcome === 'ok' ? a : b;
     expect(ok.texts[0]).toMatch(
-      /^grace@example.com rolled back orders-api \(orders-api\) outside a release \(release #1 deployed it\) from \w{7} to \w{7} \(Argo CD history \d+\)/,
+      /^Grace Hopper rolled back orders-api \(orders-api\) outside a release \(release #1 deployed it\) from \w{7} to \w{7} \(Argo CD history \d+\)/,
     );
     const claimed = await world.database.query(
       "SELECT key, status, requested_by FROM rollbacks WHERE key LIKE 'app:%'",

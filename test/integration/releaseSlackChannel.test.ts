@@ -53,7 +53,7 @@ describe('a release stored with its channel’s name', () => {
     await world.notifier.drained();
     const message = world.slack.messagesIn(RELEASE_CHANNEL).find((m) => m.ts === before?.message_ts);
     expect(message?.text).toContain(`${first?.name}: `);
-    expect(message?.text).toMatch(new RegExp(`${first?.name}: \\d+ PRs, include by ${OWNER}`));
+    expect(message?.text).toMatch(new RegExp(`${first?.name}: \\d+ PRs, included by Grace Hopper`));
     expect(world.slack.refused).toEqual([]);
     expect(await releaseRow()).toEqual({ channel: RELEASE_CHANNEL, message_ts: before?.message_ts });
   });
@@ -68,7 +68,7 @@ describe('a release stored with its channel’s name', () => {
     const now = await threadOf(service);
     expect(now).not.toBe(old);
     const reposted = world.slack.messagesIn(RELEASE_CHANNEL).find((m) => m.ts === now);
-    expect(JSON.stringify(reposted?.blocks)).toContain(`included by ${OWNER}`);
+    expect(JSON.stringify(reposted?.blocks)).toContain('included by Grace Hopper');
     // The next change updates the new message in place: nothing is posted again.
     const posts = world.slack.callsByMethod().get('chat.postMessage') ?? 0;
     expect((await world.run(`release skip ${service} --reason "not this week"`, OWNER)).outcome).toBe('ok');

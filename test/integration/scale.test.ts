@@ -102,6 +102,18 @@ describe('scale', () => {
     expect(notifier.history(ref).filter((t) => t.includes('6/8 ready'))).toHaveLength(1);
   });
 
+  it('tells a scale-down as pods going away, then as done', async () => {
+    // From where the test above left it: 8 wanted, 8 ready.
+    const r = await run('scale team-x 4 --reason "backlog cleared"', GRACE);
+    expect(r.outcome).toBe('ok');
+    expect(r.text).toContain('4 of 8 pods still stopping (down to 4)');
+    expect(r.text).not.toContain('/4 ready');
+    const ref = r.ref;
+    if (!ref) throw new Error('the announcement has no ref');
+    kube.sim.tick();
+    await eventually(() => expect(notifier.history(ref).at(-1)).toContain('Scaled down to 4: all 4 ready'));
+  });
+
   it('keeps within the team bounds, the approval threshold and the grant limit; each refusal is audited', async () => {
     setReplicas('Deployment', 'team-x', 'ingest-workers', 8);
     const above = await run('scale team-x 25', ADA);

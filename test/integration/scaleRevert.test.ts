@@ -127,7 +127,7 @@ describe('temporary scale', () => {
     expect(posts[0]?.channel).toBe('C-ONCALL');
     expect(posts[0]?.message.text).toContain('dpbot reverted team-x/workers 8 → 4, as planned');
     expect(posts[0]?.message.text).toContain('4 → 8 was set by grace@example.com for 2s ("backfill lag")');
-    expect(posts[0]?.message.text).toContain('4/4 ready');
+    expect(posts[0]?.message.text).toContain('Scaled down to 4: all 4 ready');
   });
 
   it('a later manual scale supersedes the pending revert, cancels its job and says so', async () => {
@@ -166,7 +166,7 @@ describe('temporary scale', () => {
     });
   });
 
-  it('--revert restores early, in the channel and in the original thread; a second --revert finds nothing', async () => {
+  it('--revert restores early, said once in the original thread (the caller is pointed there); a second --revert finds nothing', async () => {
     await replicasRunning();
     // A temporary change to revert: 6 → 10 for 2h.
     startAt(6);
@@ -181,16 +181,19 @@ describe('temporary scale', () => {
     );
     const row = pending.rows[0];
     if (!row) throw new Error('expected a pending revert');
+    const postsBefore = notifier.posts.length;
     const early = await runAs(app(), database, 'scale team-x --revert --reason "backlog cleared"', GRACE);
     expect(early.outcome).toBe('ok');
-    expect(early.text).toContain('Grace Hopper (grace@example.com) reverted team-x/workers early: 10 → 6');
-    expect(early.text).toContain('Why: backlog cleared');
+    expect(early.text).toContain('reverted team-x/workers early: 10 → 6. The thread of the change says so.');
     expect(replicas()).toBe(6);
     expect(await revertOf(row.request_id)).toMatchObject({ status: 'reverted_early', settled_by: GRACE });
     expect(await jobState(row.job_id)).toBe('cancelled');
     expect(threadPosts(row.thread_ts).map((p) => p.message.text)).toEqual([
-      expect.stringContaining('reverted team-x/workers early: 10 → 6'),
+      expect.stringContaining('Grace Hopper (grace@example.com) reverted team-x/workers early: 10 → 6'),
     ]);
+    expect(threadPosts(row.thread_ts)[0]?.message.text).toContain('Why: backlog cleared');
+    // Once: nothing else was posted, in the channel or anywhere.
+    expect(notifier.posts.length).toBe(postsBefore + 1);
     expect(early.rows.find((x) => x.outcome === 'scaled')?.detail).toMatchObject({
       from: 10,
       to: 6,

@@ -188,6 +188,25 @@ describe.concurrent('progress of a task run', () => {
     );
   });
 
+  it('ends a run whose workflow Argo deleted with what dpbot last saw, not as an error of the run', async () => {
+    const { id, row, announcement } = await runOf(await start('task run slow', 'ada@example.com'));
+    await eventually(() => expect(current(announcement).text).toContain(`slow #${id} — running 0/1`), 15_000);
+    expect(sims.argo.delete('data-jobs', row.workflow_name ?? '')).toBe(true);
+    await eventually(async () =>
+      expect((await events(id)).map((e) => e.outcome)).toEqual(['workflow_missing']),
+    );
+    const [missing] = await events(id);
+    expect(missing).toMatchObject({ entry: 'system', detail: { phase: 'Running', progress: '0/1' } });
+    const shown = JSON.stringify(current(announcement).blocks);
+    expect(shown).toContain(
+      `Argo no longer has workflow ${row.workflow_name} (deleted or removed by its TTL); dpbot recorded: started by ada@example.com`,
+    );
+    expect(shown).toContain('last seen phase Running (0/1)');
+    const kept = (await database.query('SELECT phase, closed_at FROM task_runs WHERE id = $1', [id])).rows[0];
+    expect(kept?.phase).toBe('Running');
+    expect(kept?.closed_at).not.toBeNull();
+  });
+
   it('retries a rate-limited Jira comment after Retry-After', async () => {
     sims.jira.sim.inject({
       method: 'POST',

@@ -17,10 +17,15 @@ let fixture: Fixture;
 let database: TestDatabase;
 let app: App;
 const notifier = recordingNotifier();
+/** How far the Argo simulator's clock is ahead of the wall clock: TTLs pass when a test moves it. */
+let argoClockAhead = 0;
 
 beforeAll(async () => {
   // Workflows move only when a test advances them: these tests look at one moment at a time.
-  sims = await startTaskSimulators({ autoAdvance: false });
+  sims = await startTaskSimulators({
+    autoAdvance: false,
+    now: () => new Date(Date.now() + argoClockAhead),
+  });
   fixture = createFixture({
     config: taskConfig(sims.argo.url, sims.jira.url),
     policies: taskPolicies,
@@ -442,6 +447,10 @@ describe('task status, logs, cancel and runs', () => {
     const stale = await run(`task status ${id}`, 'linus@example.com');
     expect(stale.outcome).toBe('ok');
     expect(stale.text).toContain('Argo did not answer (Argo Workflows: failed (503)');
+    expect(stale.text).toContain(`Ask again with "task status ${id}"`);
+    const retry = JSON.stringify(stale.reply?.blocks);
+    expect(retry).toContain(`"value":"task status ${id}"`);
+    expect(retry).toContain(`"value":"task logs ${id}"`);
     const missing = await run('task status 99999', 'linus@example.com');
     expect(missing.outcome).toBe('not_found');
     expect(missing.text).toBe('Not done: there is no task run 99999; "task runs" lists recent ones');
@@ -467,6 +476,44 @@ describe('task status, logs, cancel and runs', () => {
     expect(nora.rows.at(-1)).toMatchObject({ kind: 'outcome', outcome: 'denied' });
     const grace = await run(`task logs ${id}`, 'grace@example.com');
     expect(grace.outcome).toBe('ok');
+  });
+
+  it('tells a run whose workflow Argo deleted or removed by its TTL as gone, with what dpbot recorded and no button that cannot work', async () => {
+    const done = await started('task run echo message=ttl', 'linus@example.com');
+    sims.argo.advance(DEMO_NAMESPACE, done.workflow, 3);
+    const before = await run(`task status ${done.id}`, 'linus@example.com');
+    expect(before.text).toContain(`echo #${done.id} — succeeded`);
+    expect(JSON.stringify(before.reply?.blocks)).toContain(`"value":"task logs ${done.id}"`);
+    const startedAt = (await runRow(done.id)).started_at as Date;
+
+    // The template keeps its workflows an hour after they end; an hour later, by Argo's clock.
+    argoClockAhead += 3_601_000;
+    const gone = await run(`task status ${done.id}`, 'linus@example.com');
+    expect(gone.outcome).toBe('ok');
+    const recorded = `Argo no longer has workflow ${done.workflow} (deleted or removed by its TTL); dpbot recorded: started by linus@example.com, at ${startedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC, last seen phase Succeeded (1/1).`;
+    expect(gone.text).toContain(recorded);
+    expect(gone.text).not.toContain('did not answer');
+    const blocks = JSON.stringify(gone.reply?.blocks);
+    expect(blocks).not.toContain(`task logs ${done.id}`);
+    expect(blocks).not.toContain('argo.example.com');
+    const logs = await run(`task logs ${done.id}`, 'linus@example.com');
+    expect(logs.outcome).toBe('not_found');
+    expect(logs.text).toContain(recorded);
+    expect(logs.rows.at(-1)).toMatchObject({ kind: 'outcome', outcome: 'not_found' });
+
+    // Deleted while it ran: the same, with the phase dpbot last saw.
+    const deleted = await started('task run slow', 'ada@example.com');
+    sims.argo.advance(DEMO_NAMESPACE, deleted.workflow, 2);
+    await run(`task status ${deleted.id}`, 'ada@example.com');
+    expect(sims.argo.delete(DEMO_NAMESPACE, deleted.workflow)).toBe(true);
+    const told = await run(`task status ${deleted.id}`, 'ada@example.com');
+    expect(told.text).toContain(
+      `Argo no longer has workflow ${deleted.workflow} (deleted or removed by its TTL); dpbot recorded: started by ada@example.com`,
+    );
+    expect(told.text).toContain('last seen phase Running (0/1).');
+    const buttons = JSON.stringify(told.reply?.blocks);
+    expect(buttons).not.toContain(`task logs ${deleted.id}`);
+    expect(buttons).not.toContain(`task cancel ${deleted.id}`);
   });
 
   it('stops or terminates a running workflow after confirmation, and refuses finished ones', async () => {

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../bot/app.ts';
 import type { Message } from '../../pipeline/message.ts';
 import { actionKind } from '../../pipeline/message.ts';
-import { VIEW_ACTION } from '../../pipeline/views/common.ts';
+import { PAGE_ACTION } from '../../pipeline/views/common.ts';
 import { MODAL_INPUT, modalSubmissionToText } from '../../pipeline/views/modal.ts';
 import { DEMO_NAMESPACE } from '../../sandbox/argo/demoTemplates.ts';
 import { checkMessage, checkView } from '../../sandbox/slack/blockKitLimits.ts';
@@ -74,7 +74,7 @@ function pageButtons(message: Message): Record<string, string> {
   for (const block of (message.blocks ?? []) as KnownBlock[]) {
     if (block.type !== 'actions') continue;
     for (const el of block.elements)
-      if (el.type === 'button' && actionKind(el.action_id ?? '') === VIEW_ACTION)
+      if (el.type === 'button' && actionKind(el.action_id ?? '') === PAGE_ACTION)
         out[el.text.text] = el.value ?? '';
   }
   return out;

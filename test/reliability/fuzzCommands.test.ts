@@ -13,6 +13,7 @@ import {
   CANCEL_ACTION,
   CONFIRM_ACTION,
   DENY_ACTION,
+  PAGE_ACTION,
   RUN_ACTION,
   VIEW_ACTION,
 } from '../../pipeline/views/common.ts';
@@ -386,6 +387,7 @@ const PRESSABLE = new Set([
   DENY_ACTION,
   RUN_ACTION,
   VIEW_ACTION,
+  PAGE_ACTION,
 ]);
 
 describe('fuzzing every command against the configured sandbox', () => {

@@ -4,7 +4,7 @@
  */
 export async function eventually<T>(
   assertion: () => T | Promise<T>,
-  timeoutMs = 15_000,
+  timeoutMs = 30_000,
   intervalMs = 50,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;

@@ -152,6 +152,7 @@ export class FakeSlack {
     const ack = raw
       ? (JSON.parse(raw) as { text?: string; blocks?: unknown[]; response_type?: string })
       : undefined;
+    if (response.ok && ack) this.sim.judgeAcknowledgement(ack);
     return { status: response.status, ack, responseId, triggerId };
   }
 
@@ -170,6 +171,7 @@ export class FakeSlack {
   ) {
     const responseId = randomUUID();
     const channel = input.channel ?? 'C0OPS00001';
+    const messageTs = input.messageTs ?? '1800000000.000100';
     const payload = {
       type: 'block_actions',
       user: {
@@ -181,14 +183,15 @@ export class FakeSlack {
       token: 'deprecated-verification-token',
       container: {
         type: 'message',
-        message_ts: input.messageTs ?? '1800000000.000100',
+        message_ts: messageTs,
         channel_id: channel,
         is_ephemeral: input.ephemeral ?? false,
       },
       trigger_id: this.sim.triggerId(),
       team: { id: 'T0SANDBOX', domain: 'sandbox' },
       channel: { id: channel, name: this.sim.channels.get(channel)?.name ?? 'unknown' },
-      response_url: this.sim.responseUrl(responseId),
+      // The click's response_url acts on the message the button sat on (replace_original).
+      response_url: this.sim.responseUrl(responseId, { channel, ts: messageTs }),
       actions: [
         {
           type: 'button',
@@ -205,7 +208,10 @@ export class FakeSlack {
     return { status: response.status, responseId };
   }
 
-  /** A modal submission (view_submission). */
+  /**
+   * A modal submission (view_submission); `judged` is what Slack makes of dpbot's answer (the view
+   * closed, or open with errors under its inputs).
+   */
   async submit(user: string, view: Record<string, unknown>) {
     const payload = {
       type: 'view_submission',
@@ -218,7 +224,9 @@ export class FakeSlack {
     };
     const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
     const response = await this.send(body, 'application/x-www-form-urlencoded');
-    return { status: response.status, body: await response.text() };
+    const text = await response.text();
+    const judged = this.sim.judgeViewSubmission(payload.view, { status: response.status, body: text });
+    return { status: response.status, body: text, judged };
   }
 
   /** An Events API delivery (JSON). */

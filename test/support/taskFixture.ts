@@ -9,7 +9,7 @@ export const JIRA_TOKEN = 'jira-test-token';
 export const taskEnv = { ARGO_TOKEN, JIRA_API_TOKEN: JIRA_TOKEN };
 
 /** The Argo and Jira simulators with the demo templates and an `echo` template, started. */
-export async function startTaskSimulators(options: { autoAdvance: boolean }): Promise<{
+export async function startTaskSimulators(options: { autoAdvance: boolean; now?: () => Date }): Promise<{
   argo: ArgoSimulator;
   jira: JiraSimulator;
   stop(): Promise<void>;
@@ -18,6 +18,7 @@ export async function startTaskSimulators(options: { autoAdvance: boolean }): Pr
     token: ARGO_TOKEN,
     forbiddenNamespaces: ['finance'],
     autoAdvance: options.autoAdvance,
+    ...(options.now ? { now: options.now } : {}),
   });
   for (const t of demoTemplates) argo.addTemplate(t);
   argo.addTemplate({
@@ -26,6 +27,8 @@ export async function startTaskSimulators(options: { autoAdvance: boolean }): Pr
     namespace: DEMO_NAMESPACE,
     parameters: [{ name: 'message' }],
     steps: (p) => [{ name: 'say', logs: [p.message ?? ''] }],
+    // Removed an hour after it ends, by the simulator's clock, which only a test moves.
+    ttlStrategy: { secondsAfterCompletion: 3600 },
   });
   argo.addTemplate({
     kind: 'WorkflowTemplate',

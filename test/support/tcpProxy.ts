@@ -1,6 +1,9 @@
 import type { AddressInfo } from 'node:net';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 
+/** PostgreSQL's ReadyForQuery ('Z', length 5): the end of its answer to what was sent. */
+const READY_FOR_QUERY = Buffer.from([0x5a, 0, 0, 0, 5]);
+
 /**
  * A loopback TCP proxy to a server (PostgreSQL) that a test can cut and restore, to see what
  * dpbot does when its database goes away and comes back; the benchmarks count round trips with it.
@@ -11,6 +14,7 @@ export class TcpProxy {
   #server: Server | undefined;
   #down = false;
   #cutAfter: ((sent: Buffer) => boolean) | undefined;
+  #loseAnswer: { sent: (chunk: Buffer) => boolean; thenDown: boolean; lost: () => void } | undefined;
   port = 0;
 
   /** Given a reader per connection, called with every chunk the client sends (to count them). */
@@ -39,8 +43,13 @@ export class TcpProxy {
       upstream.on('error', drop).on('close', drop);
       const tap = this.#tap?.();
       let answering = false;
+      let losing: { thenDown: boolean; lost: () => void } | undefined;
       client.on('data', (chunk: Buffer) => {
         tap?.(chunk);
+        if (this.#loseAnswer?.sent(chunk)) {
+          losing = this.#loseAnswer;
+          this.#loseAnswer = undefined;
+        }
         if (this.#cutAfter?.(chunk)) {
           this.#cutAfter = undefined;
           answering = true;
@@ -48,9 +57,19 @@ export class TcpProxy {
         upstream.write(chunk);
       });
       upstream.on('data', (chunk: Buffer) => {
+        if (losing) {
+          // The answer is held back until it is complete (the statement committed), then the
+          // connection drops with none of it relayed.
+          if (chunk.includes(READY_FOR_QUERY)) {
+            if (losing.thenDown) this.cut();
+            else drop();
+            losing.lost();
+          }
+          return;
+        }
         client.write(chunk);
         // PostgreSQL's ReadyForQuery ('Z', length 5) ends its answer to what was sent.
-        if (answering && chunk.includes(Buffer.from([0x5a, 0, 0, 0, 5]))) {
+        if (answering && chunk.includes(READY_FOR_QUERY)) {
           answering = false;
           client.once('drain', () => this.cut());
           if (client.writableLength === 0) this.cut();
@@ -76,6 +95,19 @@ export class TcpProxy {
    */
   cutAfter(sent: (chunk: Buffer) => boolean): void {
     this.#cutAfter = sent;
+  }
+
+  /**
+   * Forwards the first message matching `sent` to the database, lets it answer in full (an
+   * autocommitted statement is then committed) and drops the connection without relaying any of
+   * that answer: the client cannot know its statement went through. With `thenDown`, the
+   * database also stays away (as `cut`); otherwise new connections reach it at once. Resolves
+   * once an answer was lost, so a test knows its fault happened.
+   */
+  loseAnswerTo(sent: (chunk: Buffer) => boolean, options: { thenDown?: boolean } = {}): Promise<void> {
+    return new Promise((lost) => {
+      this.#loseAnswer = { sent, thenDown: options.thenDown ?? false, lost };
+    });
   }
 
   restore(): void {

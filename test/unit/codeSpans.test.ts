@@ -117,6 +117,7 @@ describe('code in messages', () => {
           command: 'task run',
         } as Parameters<typeof homeView>[0]['recent'][number],
       ],
+      followUps: new Map(),
       panels: [],
       command: '/dp',
     });

@@ -24,6 +24,7 @@ export function registerCommand(app: App, deps: SlackDeps): void {
       channel: command.channel_id,
       userId: command.user_id,
       respond,
+      ownReplies: true,
       log,
     });
     const deadline = withDeadline(

@@ -12,6 +12,22 @@ export function registerEvents(app: App, deps: SlackDeps): void {
     try {
       const caller = await deps.services.identity.resolve({ slackUserId: event.user });
       const recent = await deps.services.audit.search({ email: caller.email, kinds: ['attempt'], limit: 10 });
+      // How each ended: the request's later rows (outcomes, steps), by its indexed request id.
+      const followUps = new Map(
+        await Promise.all(
+          recent.map(
+            async (r) =>
+              [
+                r.requestId,
+                await deps.services.audit.search({
+                  requestId: r.requestId,
+                  kinds: ['step', 'outcome'],
+                  limit: 20,
+                }),
+              ] as const,
+          ),
+        ),
+      );
       const panels: BlockBuilder[] = [];
       for (const panel of deps.homePanels) {
         try {
@@ -20,7 +36,7 @@ export function registerEvents(app: App, deps: SlackDeps): void {
           deps.log.warn({ err: error }, 'an App Home panel failed; it is left out');
         }
       }
-      view = homeView({ caller, recent, panels, command: deps.command });
+      view = homeView({ caller, recent, followUps, panels, command: deps.command });
     } catch (error) {
       if (!(error instanceof NotAllowedError)) throw error;
       view = strangerHomeView(error.message);

@@ -7,7 +7,7 @@ import { formatTime, parseSince } from '../../../core/time.ts';
 import { type AuditKind, auditKinds } from '../../../db/schema.ts';
 import type { CommandContext } from '../../../pipeline/defineCommand.ts';
 import { blocks } from '../../../pipeline/message.ts';
-import { codeText, escapeMrkdwn, lineSections, VIEW_ACTION } from '../../../pipeline/views/common.ts';
+import { codeText, escapeMrkdwn, lineSections, PAGE_ACTION } from '../../../pipeline/views/common.ts';
 import { quoteArg } from '../../../pipeline/views/modal.ts';
 import { ACTION_PATTERN } from '../../../policies/patterns.ts';
 import { type AuditDeps, defineCommand } from '../deps.ts';
@@ -178,13 +178,13 @@ export const audit = defineCommand({
       page > 1 &&
         Elements.Button({
           text: '‹ Previous',
-          actionId: VIEW_ACTION,
+          actionId: PAGE_ACTION,
           value: auditCommandText(named, args.limit, page - 1),
         }),
       page < pages &&
         Elements.Button({
           text: 'Next ›',
-          actionId: VIEW_ACTION,
+          actionId: PAGE_ACTION,
           value: auditCommandText(named, args.limit, page + 1),
         }),
     ].filter((b) => b !== false);

@@ -3,7 +3,13 @@ import { z } from 'zod';
 import { InputError, UpstreamError } from '../../../core/errors.ts';
 import type { CommandContext } from '../../../pipeline/defineCommand.ts';
 import { blocks, type Message } from '../../../pipeline/message.ts';
-import { codeText, escapeMrkdwn, SECTION_TEXT_LIMIT, VIEW_ACTION } from '../../../pipeline/views/common.ts';
+import {
+  codeText,
+  escapeMrkdwn,
+  PAGE_ACTION,
+  SECTION_TEXT_LIMIT,
+  VIEW_ACTION,
+} from '../../../pipeline/views/common.ts';
 import { quoteArg } from '../../../pipeline/views/modal.ts';
 import { clipText } from '../../../pipeline/views/paging.ts';
 import type { DatasetRow, DatasetService } from '../datasetService.ts';
@@ -170,13 +176,13 @@ export const datasets = defineCommand({
       page > 1 &&
         Elements.Button({
           text: '‹ Previous',
-          actionId: VIEW_ACTION,
+          actionId: PAGE_ACTION,
           value: datasetsCommandText(args, page - 1),
         }),
       page < pages &&
         Elements.Button({
           text: 'Next ›',
-          actionId: VIEW_ACTION,
+          actionId: PAGE_ACTION,
           value: datasetsCommandText(args, page + 1),
         }),
     ].filter((b) => b !== false);

@@ -2,7 +2,7 @@ import { Blocks, Elements, Md } from 'slack-block-builder';
 import { z } from 'zod';
 import { InputError } from '../../../core/errors.ts';
 import { blocks } from '../../../pipeline/message.ts';
-import { codeText, escapeMrkdwn, lineSections, VIEW_ACTION } from '../../../pipeline/views/common.ts';
+import { codeText, escapeMrkdwn, lineSections, PAGE_ACTION } from '../../../pipeline/views/common.ts';
 import { quoteArg } from '../../../pipeline/views/modal.ts';
 import {
   ACTION_PATTERN,
@@ -90,10 +90,10 @@ export const whoCan = defineCommand({
       page > 1 &&
         Elements.Button({
           text: '‹ Previous',
-          actionId: VIEW_ACTION,
+          actionId: PAGE_ACTION,
           value: whoCanCommandText(args.action, args.resource, page - 1),
         }),
-      page < pages && Elements.Button({ text: 'Next ›', actionId: VIEW_ACTION, value: next }),
+      page < pages && Elements.Button({ text: 'Next ›', actionId: PAGE_ACTION, value: next }),
     ].filter((b) => b !== false);
     return {
       text: [`Who may ${target}${range}:`, ...lines, ...(rest > 0 ? [`and ${rest} more: ${next}`] : [])].join(

@@ -5,8 +5,8 @@ import {
   codeText,
   escapeMrkdwn,
   lineSections,
+  PAGE_ACTION,
   SECTION_TEXT_LIMIT,
-  VIEW_ACTION,
 } from '../../../pipeline/views/common.ts';
 import type { Grant } from '../../../policies/decide.ts';
 import { defineCommand } from '../deps.ts';
@@ -78,8 +78,8 @@ export const whoami = defineCommand({
     const next = `whoami page=${page + 1}`;
     const navigation = [
       page > 1 &&
-        Elements.Button({ text: '‹ Previous', actionId: VIEW_ACTION, value: `whoami page=${page - 1}` }),
-      page < pages && Elements.Button({ text: 'Next ›', actionId: VIEW_ACTION, value: next }),
+        Elements.Button({ text: '‹ Previous', actionId: PAGE_ACTION, value: `whoami page=${page - 1}` }),
+      page < pages && Elements.Button({ text: 'Next ›', actionId: PAGE_ACTION, value: next }),
     ].filter((b) => b !== false);
     return {
       text: [

@@ -34,8 +34,9 @@ export const releaseCancel = defineCommand({
         `release #${release.id} is ${release.status}; only an open or stopped release can be cancelled`,
       );
     const snapshot = await publish(ctx.services, release.id);
-    const text = `${ctx.caller.email} cancelled release #${release.id}${args.reason ? `: ${args.reason}` : ''}.`;
+    const text = `${ctx.caller.name ?? ctx.caller.email} cancelled release #${release.id}${args.reason ? `: ${args.reason}` : ''}.`;
+    // Said once, in the release message's thread; the one who cancelled is told so.
     await postInThread(ctx.services, snapshot, null, noticeMessage(text, 'in_channel'));
-    return noticeMessage(text, 'in_channel');
+    return noticeMessage(`${text} The release message's thread says so.`);
   },
 });

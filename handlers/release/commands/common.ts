@@ -6,7 +6,7 @@ import type { CommandContext } from '../../../pipeline/defineCommand.ts';
 import type { Message } from '../../../pipeline/message.ts';
 import { noticeMessage } from '../../../pipeline/views/common.ts';
 import type { ReleaseDeps } from '../deps.ts';
-import { isManager, isOwner, ownerMentions, requireArgo, serviceConfig } from '../people.ts';
+import { isManager, isOwner, nameOf, ownerMentions, requireArgo, serviceConfig } from '../people.ts';
 import { postInThread, publish } from '../publish.ts';
 
 export const releaseId = z.coerce
@@ -74,12 +74,12 @@ export async function decide(
     shipStatus: decision === 'skip' ? 'skipped' : 'pending',
   });
   const fresh = await publish(services, release.id, [svc.name]);
-  const verb = decision === 'include' ? 'included' : 'skipped';
+  const verb = (d: Decision) => (d === 'include' ? 'included' : 'skipped');
   const changed =
     before && before.decision !== 'pending' && before.decision !== decision
-      ? ` (was ${before.decision} by ${before.decidedBy})`
+      ? ` (it was ${verb(before.decision)} by ${before.decidedBy ? await nameOf(services, before.decidedBy) : 'someone'})`
       : '';
-  const text = `${ctx.caller.email} ${verb} ${svc.name} in release #${release.id}${args.reason ? `: ${args.reason}` : ''}${changed}.`;
+  const text = `${ctx.caller.name ?? ctx.caller.email} ${verb(decision)} ${svc.name} in release #${release.id}${args.reason ? `: ${args.reason}` : ''}${changed}.`;
   await postInThread(services, fresh, svc.name, noticeMessage(text, 'in_channel'));
   const pending = fresh.confirmations.filter((c) => c.decision === 'pending').map((c) => c.service);
   return noticeMessage(

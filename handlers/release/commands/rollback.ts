@@ -1,8 +1,11 @@
 import { z } from 'zod';
 import { ConflictError, NotFoundError } from '../../../core/errors.ts';
+import { formatTime } from '../../../core/time.ts';
 import type { Release } from '../../../db/stores/releaseStore.ts';
+import { appHistory, describeRevision, redeployWarning, short } from '../deployments.ts';
 import { defineCommand, type ReleaseDeps } from '../deps.ts';
 import { applicationNamed } from '../names.ts';
+import { requireArgo } from '../people.ts';
 import { loadSnapshot } from '../publish.ts';
 import { notDeployed, type RollbackTarget, rollBack } from '../rollback.ts';
 import { applicationArg, autoSyncNote, findRelease, releaseId } from './common.ts';
@@ -32,12 +35,31 @@ async function releaseTarget(services: ReleaseDeps, application: string, id?: nu
     );
   }
   if (app.previousHistoryId === null) throw notDeployed(application, release.id);
-  if (app.status === 'rolled_back' || app.status === 'rolling_back')
+  if (app.status === 'rolling_back')
     throw new ConflictError(
-      `${application} of release #${release.id} is already ${app.status === 'rolled_back' ? 'rolled back' : 'being rolled back'}${app.message ? ` (${app.message})` : ''}`,
+      `${application} of release #${release.id} is already being rolled back${app.message ? ` (${app.message})` : ''}`,
     );
+  const key = `release:${release.id}:${application}`;
+  // What runs decides, not what dpbot last wrote down: after a rollback the release's revision may
+  // run again (redeployed by a rollback, or in Argo CD directly), and may be rolled back again.
+  const history = await appHistory(services, application, await requireArgo(services).get(application));
+  const running = history.running;
+  const earlier = await services.releases.getRollback(key);
+  if (running && running.revision !== app.revision) {
+    if (earlier?.status === 'done' && app.status === 'rolled_back')
+      throw new ConflictError(
+        `${application} was already rolled back by ${earlier.requestedBy} at ${formatTime(earlier.updatedAt)}: it runs ${describeRevision(history, running.revision)}`,
+      );
+    throw new ConflictError(
+      `${application} no longer runs what release #${release.id} shipped (${short(app.revision)}): it runs ${describeRevision(history, running.revision)}. "rollback ${app.service}" goes back to its previous deployment.`,
+    );
+  }
+  // A second rollback of the same release, deployed again after the first one's entry, is a new
+  // one; until that entry shows, the first one's key stops a double click.
+  const firstMade = earlier ? history.entries.find((d) => d.rollback?.key === earlier.key) : undefined;
+  const again = firstMade && running && running.historyId > firstMade.historyId;
   const target: RollbackTarget = {
-    key: `release:${release.id}:${application}`,
+    key: again ? `${key}:${running.historyId}` : key,
     releaseId: release.id,
     service: app.service,
     application,
@@ -46,7 +68,7 @@ async function releaseTarget(services: ReleaseDeps, application: string, id?: nu
     fromRevision: app.revision,
     origin: `of release #${release.id}`,
   };
-  return { target, snapshot };
+  return { target, snapshot, history };
 }
 
 export const releaseRollback = defineCommand({
@@ -65,10 +87,15 @@ export const releaseRollback = defineCommand({
   resource: (a) => `app:${a.application}`,
   names: (a, ctx) => [applicationNamed(ctx.services.config, a.application)],
   confirm: async (args, ctx) => {
-    const { target } = await releaseTarget(ctx.services, args.application, args.release);
+    const { target, history } = await releaseTarget(ctx.services, args.application, args.release);
     return {
-      summary: `Roll back ${target.application} (${target.service}) ${target.origin} from ${target.fromRevision?.slice(0, 7)} to ${target.revision?.slice(0, 7) ?? `history ${target.historyId}`}`,
-      details: await autoSyncNote(ctx, target.application),
+      summary: `Roll back ${target.application} (${target.service}) ${target.origin} from ${short(target.fromRevision)} to ${target.revision ? short(target.revision) : `history ${target.historyId}`}`,
+      details: [
+        `${target.application} runs ${describeRevision(history, target.fromRevision)}.`,
+        `It goes back to ${describeRevision(history, target.revision)}, Argo CD history ${target.historyId}.`,
+        ...redeployWarning(history, target.revision),
+        ...(await autoSyncNote(ctx, target.application)),
+      ],
     };
   },
   run: async (args, ctx) => {

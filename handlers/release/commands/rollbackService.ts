@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { InputError } from '../../../core/errors.ts';
 import type { ReleaseSnapshot } from '../../../db/stores/releaseStore.ts';
 import { previousDeployment } from '../../../integrations/argocd/assess.ts';
+import { type AppHistory, appHistory, describeRevision, redeployWarning, short } from '../deployments.ts';
 import { defineCommand, type ReleaseDeps } from '../deps.ts';
 import { serviceNamed } from '../names.ts';
 import { requireArgo, serviceConfig } from '../people.ts';
@@ -11,6 +12,8 @@ import { applicationArg, autoSyncNote, serviceArg } from './common.ts';
 
 interface AdHocTarget {
   target: RollbackTarget;
+  /** What dpbot and Argo CD know of the application's deployments, for the question. */
+  history: AppHistory;
   /** The release whose deployment this undoes, when what runs is what a release shipped. */
   snapshot?: ReleaseSnapshot;
 }
@@ -40,12 +43,18 @@ async function adHocTargets(
     const previous = previousDeployment(app);
     if (!current || !previous)
       throw new InputError(`${name} has no earlier deployment in its Argo CD history to roll back to`);
+    const history = await appHistory(services, name, app);
     const last = await services.releases.lastDeployment(name);
     const shippedByRelease =
       last &&
       last.app.revision === current.revision &&
       (last.app.status === 'healthy' || last.app.status === 'degraded');
-    const snapshot = shippedByRelease ? await loadSnapshot(services, last.release.id) : undefined;
+    // Going back to what the last release shipped (after its rollback) is recorded on it too, so
+    // its status says it runs again.
+    const redeploysRelease =
+      last && last.app.revision === previous.revision && last.app.status === 'rolled_back';
+    const snapshot =
+      shippedByRelease || redeploysRelease ? await loadSnapshot(services, last.release.id) : undefined;
     out.push({
       target: {
         key: `app:${name}:${current.id}`,
@@ -56,9 +65,10 @@ async function adHocTargets(
         revision: previous.revision,
         fromRevision: current.revision,
         origin: snapshot
-          ? `outside a release (release #${snapshot.release.id} deployed it)`
+          ? `outside a release (release #${snapshot.release.id} deployed ${shippedByRelease ? 'it' : 'what it goes back to'})`
           : 'outside a release',
       },
+      history,
       ...(snapshot ? { snapshot } : {}),
     });
   }
@@ -77,11 +87,19 @@ export const rollbackService = defineCommand({
   resource: (a) => `service:${a.service}`,
   names: (a, ctx) => [serviceNamed(ctx.services.config, a.service)],
   confirm: async (args, ctx) => {
-    const targets = (await adHocTargets(ctx.services, args.service, args.app)).map((t) => t.target);
+    const found = await adHocTargets(ctx.services, args.service, args.app);
+    const targets = found.map((t) => t.target);
     const notes = (await Promise.all(targets.map((t) => autoSyncNote(ctx, t.application)))).flat();
     return {
-      summary: `Roll back ${args.service}: ${targets.map((t) => `${t.application} ${t.fromRevision?.slice(0, 7)} → ${t.revision?.slice(0, 7)}${t.releaseId !== null ? ` (deployed by release #${t.releaseId})` : ''}`).join(', ')}`,
-      details: notes,
+      summary: `Roll back ${args.service}: ${targets.map((t) => `${t.application} ${short(t.fromRevision)} → ${short(t.revision)}`).join(', ')}`,
+      details: [
+        ...found.flatMap(({ target: t, history }) => [
+          `${t.application} runs ${describeRevision(history, t.fromRevision)}.`,
+          `It goes back to ${describeRevision(history, t.revision)}, Argo CD history ${t.historyId}.`,
+          ...redeployWarning(history, t.revision),
+        ]),
+        ...notes,
+      ],
     };
   },
   run: async (args, ctx) => {
@@ -90,7 +108,10 @@ export const rollbackService = defineCommand({
     for (const t of targets) messages.push(await rollBack(ctx, t.target, t.snapshot));
     return {
       text: messages.map((m) => m.text).join('\n'),
-      visibility: 'in_channel' as const,
+      // In the channel unless each rollback was told in its release's thread already.
+      visibility: messages.some((m) => m.visibility === 'in_channel')
+        ? ('in_channel' as const)
+        : ('ephemeral' as const),
       blocks: messages.flatMap((m) => m.blocks ?? []),
     };
   },

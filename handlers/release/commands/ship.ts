@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { ConflictError, InputError } from '../../../core/errors.ts';
 import { noticeMessage } from '../../../pipeline/views/common.ts';
-import { defineCommand } from '../deps.ts';
+import { appHistory, redeployWarning } from '../deployments.ts';
+import { defineCommand, type ReleaseDeps } from '../deps.ts';
 import { requireArgo } from '../people.ts';
 import { planWaves } from '../planWaves.ts';
 import { loadSnapshot, postInThread, publish, QUEUES, sendWatch } from '../publish.ts';
@@ -36,6 +37,31 @@ async function plan(
   return { release, snapshot, included, apps };
 }
 
+/**
+ * A warning for each application the release would deploy a build to that was rolled back (a
+ * release rolled back with nothing merged since ships the same commit again). Argo CD not
+ * answering here is no reason to hold the question back: the ship itself will say.
+ */
+async function rolledBackBuilds(
+  services: ReleaseDeps,
+  apps: readonly { application: string; revision: string }[],
+): Promise<string[]> {
+  const argocd = requireArgo(services);
+  const out: string[] = [];
+  for (const a of apps) {
+    try {
+      const history = await appHistory(services, a.application, await argocd.get(a.application));
+      out.push(...redeployWarning(history, a.revision).map((w) => `${a.application}: ${w}`));
+    } catch (error) {
+      services.log.warn(
+        { err: error, application: a.application },
+        'could not read what the application ran',
+      );
+    }
+  }
+  return out;
+}
+
 export const releaseShip = defineCommand({
   name: 'release ship',
   summary: 'Deploy the included services through Argo CD, wave by wave, and watch them',
@@ -54,7 +80,10 @@ export const releaseShip = defineCommand({
     const waves = Math.max(0, ...apps.map((a) => a.wave)) - Math.min(...apps.map((a) => a.wave)) + 1;
     return {
       summary: `Ship release #${release.id}: ${apps.length} Argo CD application(s) in ${waves} wave(s)`,
-      details: apps.map((a) => `wave ${a.wave}: ${a.application} (${a.service}) → ${a.revision.slice(0, 7)}`),
+      details: [
+        ...apps.map((a) => `wave ${a.wave}: ${a.application} (${a.service}) → ${a.revision.slice(0, 7)}`),
+        ...(await rolledBackBuilds(ctx.services, apps)),
+      ],
     };
   },
   run: async (args, ctx) => {
@@ -96,8 +125,11 @@ export const releaseShip = defineCommand({
     });
     if (!started) throw new ConflictError(`release #${release.id} is already being shipped`);
     const fresh = await publish(services, release.id);
-    const text = `${ctx.caller.email} is shipping release #${release.id}: ${apps.map((a) => a.application).join(', ')}. Progress is shown on the release message.`;
+    const text = `${ctx.caller.name ?? ctx.caller.email} is shipping release #${release.id}: ${apps.map((a) => a.application).join(', ')}. Progress is shown on the release message.`;
+    // Said once, in the release message's thread; the one who shipped is told where.
     await postInThread(services, fresh, null, noticeMessage(text, 'in_channel'));
-    return noticeMessage(text, 'in_channel');
+    return noticeMessage(
+      `Release #${release.id} ships now: ${apps.length} application(s); the release message in ${fresh.release.channel} shows the progress, its thread what happens.`,
+    );
   },
 });

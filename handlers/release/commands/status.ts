@@ -1,11 +1,54 @@
 import { Blocks, Md } from 'slack-block-builder';
 import { z } from 'zod';
+import { errorMessage } from '../../../core/errors.ts';
+import type { ReleaseApp, ReleaseSnapshot } from '../../../db/stores/releaseStore.ts';
 import { blocks } from '../../../pipeline/message.ts';
-import { lineSections } from '../../../pipeline/views/common.ts';
-import { defineCommand } from '../deps.ts';
+import { escapeMrkdwn, lineSections } from '../../../pipeline/views/common.ts';
+import { appHistory, describeRevision, short } from '../deployments.ts';
+import { defineCommand, type ReleaseDeps } from '../deps.ts';
+import { releaseNames } from '../people.ts';
 import { loadSnapshot } from '../publish.ts';
 import { appLine, releaseMessage } from '../views.ts';
 import { findReleaseOrLatest, releaseId } from './common.ts';
+
+/**
+ * The release's applications as they stand now: what dpbot recorded, corrected by what Argo CD
+ * says runs (a rollback or a deployment made since, in dpbot or outside it), each with the story
+ * of the revision it runs. Without Argo CD, or when it does not answer, dpbot's records stand.
+ */
+async function runningNow(
+  services: ReleaseDeps,
+  snapshot: ReleaseSnapshot,
+): Promise<{ apps: ReleaseApp[]; lines: string[]; note?: string }> {
+  const argocd = services.argocd;
+  if (!argocd || snapshot.apps.length === 0) return { apps: snapshot.apps, lines: [] };
+  const apps: ReleaseApp[] = [];
+  const lines: string[] = [];
+  try {
+    for (const a of snapshot.apps) {
+      const history = await appHistory(services, a.application, await argocd.get(a.application));
+      const running = history.running;
+      if (!running || a.status === 'waiting' || a.status === 'syncing') {
+        apps.push(a);
+        continue;
+      }
+      lines.push(`${a.application} runs ${describeRevision(history, running.revision)}`);
+      const back = a.status === 'rolled_back' || a.status === 'rolling_back';
+      if (running.revision === a.revision && a.status === 'rolled_back')
+        apps.push({ ...a, status: 'healthy', message: `running ${short(a.revision)} again` });
+      else if (running.revision !== a.revision && !back)
+        apps.push({ ...a, status: 'rolled_back', message: `runs ${short(running.revision)} now` });
+      else apps.push(a);
+    }
+  } catch (error) {
+    return {
+      apps: snapshot.apps,
+      lines: [],
+      note: `Argo CD did not say what runs (${errorMessage(error)}); dpbot's records are shown`,
+    };
+  }
+  return { apps, lines };
+}
 
 export const releaseStatus = defineCommand({
   name: 'release status',
@@ -19,19 +62,29 @@ export const releaseStatus = defineCommand({
   resource: () => 'release:weekly',
   run: async (args, ctx) => {
     const release = await findReleaseOrLatest(ctx.services, args.id);
-    const snapshot = await loadSnapshot(ctx.services, release.id);
-    const message = releaseMessage(snapshot, ctx.services.config);
+    const stored = await loadSnapshot(ctx.services, release.id);
+    const now = await runningNow(ctx.services, stored);
+    const snapshot = { ...stored, apps: now.apps };
+    const message = releaseMessage(snapshot, ctx.services.config, await releaseNames(ctx.services, stored));
     const deployments = snapshot.apps.map(appLine);
+    const runs = [...now.lines, ...(now.note ? [now.note] : [])];
     return {
       text: [
         message.text,
         ...snapshot.apps.map((a) => `${a.application}: ${a.status}${a.message ? ` — ${a.message}` : ''}`),
+        ...runs,
       ].join('\n'),
       blocks: [
         ...(message.blocks ?? []),
         ...blocks(
           ...(deployments.length
             ? [Blocks.Section({ text: Md.bold('Deployments') }), ...lineSections(deployments)]
+            : []),
+          ...(runs.length
+            ? [
+                Blocks.Section({ text: Md.bold('What runs now (Argo CD)') }),
+                ...lineSections(runs.map(escapeMrkdwn)),
+              ]
             : []),
         ),
       ],

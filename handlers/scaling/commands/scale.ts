@@ -143,6 +143,8 @@ async function confirmScale(args: ScaleArgs, ctx: CommandContext<ScalingDeps>): 
     : (await ctx.services.scaling.pendingReverts(team.name)).find((p) => p.target === plan.target.name);
   return {
     summary: `Scale ${whatChanges(plan)} ${plan.from} → ${plan.to}${suffix}`,
+    // Fewer workers (to 0 above all) is what can hurt; more is asked about for cost, not danger.
+    destructive: plan.to < plan.from,
     details: [
       `Asked first because ${plan.confirmReasons.join('; ')}.`,
       ...(replaced
@@ -285,7 +287,7 @@ async function runScale(args: ScaleArgs, ctx: CommandContext<ScalingDeps>): Prom
     announcement: {
       headline: `${person} ${headline}`,
       lines,
-      status: readinessStatus(plan.mode, change.to, plan.state.ready, plan.state.current),
+      status: readinessStatus(plan.mode, change.to, plan.state.ready, plan.state.current, change.from),
     },
   });
   return undefined;

@@ -16,6 +16,7 @@ import {
 import type { TargetConfig, TeamConfig } from '../config.ts';
 import { TEAM_NAME } from '../config.ts';
 import { defineCommand, type ScalingDeps } from '../deps.ts';
+import { podsLine } from '../messages.ts';
 import { argoAppOf } from '../plan.ts';
 import { findTeam, requireKubernetes, teamNamed } from '../teams.ts';
 
@@ -73,7 +74,8 @@ async function viewTarget(
   try {
     const state = await k8s.read(ref);
     const hpa = await k8s.hpaFor(ref);
-    const ready = state.ready === null ? 'readiness not tracked' : `${state.ready}/${state.replicas} ready`;
+    const ready =
+      state.ready === null ? 'readiness not tracked' : podsLine(state.replicas, state.ready, state.current);
     lines.push(`${target.name}: ${state.replicas} desired, ${ready} — ${describeRef(ref)} on ${ref.cluster}`);
     if (hpa)
       lines.push(

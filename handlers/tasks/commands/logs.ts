@@ -1,13 +1,14 @@
 import { Blocks, Md } from 'slack-block-builder';
 import { z } from 'zod';
 import { integer } from '../../../core/config/fields.ts';
-import { ConflictError, UpstreamError } from '../../../core/errors.ts';
+import { ConflictError, NotFoundError, UpstreamError } from '../../../core/errors.ts';
 import { ARGO } from '../../../integrations/argo/argoClient.ts';
 import type { LogEntry } from '../../../integrations/argo/types.ts';
 import { blocks } from '../../../pipeline/message.ts';
 import { escapeMrkdwn, SECTION_TEXT_LIMIT } from '../../../pipeline/views/common.ts';
 import { defineCommand } from '../deps.ts';
 import { findRun, requireControl, runRef } from '../runAccess.ts';
+import { goneNote } from '../views.ts';
 import { runLinks } from '../watcher.ts';
 
 /** `backfill-x7k2p-load-2026-11-01-2710934` → `load-2026-11-01`: the step a pod ran. */
@@ -53,7 +54,13 @@ export const taskLogs = defineCommand({
     const { argo } = ctx.services;
     if (!argo) throw new UpstreamError(ARGO, 'not configured: set argo.url (and ARGO_TOKEN)');
     const wanted = a.lines ?? ctx.services.config.argo.logLines;
-    const logs = await argo.logs(run.namespace, run.workflowName, { container: 'main', tailLines: wanted });
+    const logs = await argo
+      .logs(run.namespace, run.workflowName, { container: 'main', tailLines: wanted })
+      .catch((error: unknown) => {
+        // A 404 is Argo saying the workflow is gone, not failing: what dpbot recorded is all there is.
+        if (error instanceof UpstreamError && error.status === 404) throw new NotFoundError(goneNote(run));
+        throw error;
+      });
     const url = runLinks(ctx.services, run).argo;
     const title = `Logs of ${run.task} #${run.id} (${run.workflowName}, main container, last ${logs.lines.length} line(s))`;
     if (logs.lines.length === 0) {

@@ -1,6 +1,6 @@
 import { Blocks, type ButtonBuilder, Elements } from 'slack-block-builder';
 import { z } from 'zod';
-import { errorMessage, InputError, UpstreamError } from '../../../core/errors.ts';
+import { errorMessage, InputError, problemsByField, UpstreamError } from '../../../core/errors.ts';
 import { nearOrContaining, suggestion } from '../../../core/suggest.ts';
 import type { TaskRun } from '../../../db/stores/taskRunStore.ts';
 import { ARGO } from '../../../integrations/argo/argoClient.ts';
@@ -72,15 +72,31 @@ function problemsText(problems: readonly string[]): string {
   return [...shown, ...(rest > 0 ? [`and ${rest} more problem(s)`] : [])].join('; ');
 }
 
+/** The names a task form's inputs carry as block ids: its parameters and the ticket. */
+function fieldNames(task: TaskConfig): string[] {
+  return [...task.parameters.map((p) => p.name), 'ticket'];
+}
+
 /** Checks the task and its parameters against their types; nothing is sent anywhere. */
 function plan(args: { task: string; params: Record<string, string> }, ctx: CommandContext<TasksDeps>): Plan {
   const task = findTask(ctx.services.config, args.task);
   const { ticket, ...given } = args.params;
-  if (ticket !== undefined && ticket !== '' && !JIRA_KEY.test(ticket))
-    throw new InputError(`ticket: "${ticket}" is not a Jira issue key such as DP-123`, taskUsage(task));
+  const ticketProblem =
+    ticket !== undefined && ticket !== '' && !JIRA_KEY.test(ticket)
+      ? `ticket: "${ticket}" is not a Jira issue key such as DP-123`
+      : undefined;
   const checked = validateParameters(task.parameters, given, (p) => `"${valuesCommand(task, p)}" lists them`);
-  const problems = [...checked.problems, ...checkRanges(task.parameters, task.ranges, checked.values)];
-  if (problems.length > 0) throw new InputError(problemsText(problems), taskUsage(task));
+  const problems = [
+    ...(ticketProblem ? [ticketProblem] : []),
+    ...checked.problems,
+    ...checkRanges(task.parameters, task.ranges, checked.values),
+  ];
+  if (problems.length > 0)
+    throw new InputError(
+      problemsText(problems),
+      taskUsage(task),
+      problemsByField(problems, fieldNames(task)),
+    );
   return { task, values: checked.values, missing: checked.missing, ticket: ticket || undefined, given };
 }
 
@@ -121,7 +137,12 @@ async function checkDatasets(
           `${q.name}: there is no dataset "${value}" in the catalog${suggestion(nearOrContaining(value, readable, 2))} ("datasets" lists them)`,
         ];
   });
-  if (problems.length > 0) throw new InputError(problemsText(problems), taskUsage(p.task));
+  if (problems.length > 0)
+    throw new InputError(
+      problemsText(problems),
+      taskUsage(p.task),
+      problemsByField(problems, fieldNames(p.task)),
+    );
 }
 
 /** The ticket named with ticket=: it must exist. A Jira that cannot answer does not stop the run. */
@@ -139,7 +160,11 @@ async function checkTicket(
     await jira.getIssue(ticket);
   } catch (error) {
     if (error instanceof UpstreamError && error.status === 404)
-      throw new InputError(`Jira issue ${ticket} does not exist (or dpbot may not see it); check the key`);
+      throw new InputError(
+        `Jira issue ${ticket} does not exist (or dpbot may not see it); check the key`,
+        undefined,
+        { ticket: `Jira issue ${ticket} does not exist (or dpbot may not see it); check the key` },
+      );
     if (!(error instanceof UpstreamError)) throw error;
     warnings.push(
       `Could not check ${ticket} in Jira (${error.message}); dpbot will still try to comment on it.`,

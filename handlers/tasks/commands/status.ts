@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { UpstreamError } from '../../../core/errors.ts';
 import { defineCommand } from '../deps.ts';
 import { findRun, mayControl, runRef } from '../runAccess.ts';
-import { statusMessage } from '../views.ts';
+import { goneNote, statusMessage } from '../views.ts';
 import { runLinks } from '../watcher.ts';
 import { summarizeWorkflow, type WorkflowSummary } from '../workflowSummary.ts';
 
@@ -20,6 +20,7 @@ export const taskStatus = defineCommand({
     const { argo, taskRuns } = ctx.services;
     let summary: WorkflowSummary | undefined;
     let note: string | undefined;
+    let answer: 'gone' | 'unanswered' | undefined;
     if (run.workflowName && argo) {
       try {
         summary = summarizeWorkflow(await argo.get(run.namespace, run.workflowName));
@@ -35,7 +36,13 @@ export const taskStatus = defineCommand({
           })) ?? run;
       } catch (error) {
         if (!(error instanceof UpstreamError)) throw error;
-        note = `Argo did not answer (${error.message}); this is dpbot's last record, from ${run.updatedAt.toISOString()}.`;
+        if (error.status === 404) {
+          answer = 'gone';
+          note = goneNote(run);
+        } else {
+          answer = 'unanswered';
+          note = `Argo did not answer (${error.message}); this is dpbot's last record, from ${run.updatedAt.toISOString()}. Ask again with "task status ${run.id}".`;
+        }
       }
     } else if (run.workflowName) note = "argo.url is not set; this is dpbot's last record.";
     return statusMessage(run, {
@@ -45,6 +52,7 @@ export const taskStatus = defineCommand({
       running: summary?.running ?? [],
       mayCancel: mayControl(ctx, run),
       note,
+      argo: answer,
     });
   },
 });
