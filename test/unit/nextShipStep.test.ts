@@ -56,6 +56,7 @@ function app(application: string, over: Partial<ReleaseApp> = {}): ReleaseApp {
     previousHistoryId: null,
     previousRevision: null,
     startedAt: null,
+    syncRequestedAt: null,
     healthySince: null,
     finishedAt: null,
     message: null,
