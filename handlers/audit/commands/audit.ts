@@ -5,6 +5,7 @@ import { InputError } from '../../../core/errors.ts';
 import { clipText } from '../../../core/text.ts';
 import { formatTime, parseSince } from '../../../core/time.ts';
 import { type AuditKind, auditKinds } from '../../../db/schema.ts';
+import type { AuditPerson } from '../../../db/stores/auditStore.ts';
 import type { CommandContext } from '../../../pipeline/defineCommand.ts';
 import { blocks } from '../../../pipeline/message.ts';
 import { codeText, escapeMrkdwn, lineSections, PAGE_ACTION } from '../../../pipeline/views/common.ts';
@@ -47,7 +48,12 @@ type AuditArgs = {
   action?: string | undefined;
   since?: string | undefined;
 };
-type Filters = { user?: string | undefined; action?: string | undefined; since?: string | undefined };
+/** Whose rows: what the filter word said (for the title and the page buttons) and how to find them. */
+interface PersonFilter {
+  word: string;
+  person: AuditPerson;
+}
+type Filters = { user?: PersonFilter | undefined; action?: string | undefined; since?: string | undefined };
 
 const looksLikeTime = (word: string) => parseDuration(word) !== undefined || /^\d{4}-\d{2}-\d{2}/.test(word);
 
@@ -64,7 +70,7 @@ async function readFilters(args: AuditArgs, ctx: CommandContext<AuditDeps>): Pro
     throw new InputError(`no one in the directory is called "${args.user}"`, USAGE);
   for (const word of args.filters ?? []) {
     // A filter said twice (`audit tasks.run action=tasks.run`) is one filter, not a puzzle.
-    if (word === action || word === since || word.toLowerCase() === user?.toLowerCase()) continue;
+    if (word === action || word === since || word.toLowerCase() === user?.word.toLowerCase()) continue;
     if (!since && looksLikeTime(word)) {
       since = word;
       continue;
@@ -86,19 +92,26 @@ async function readFilters(args: AuditArgs, ctx: CommandContext<AuditDeps>): Pro
   return { user, action, since };
 }
 
+const SLACK_USER_ID = /^[UW][A-Z0-9]{8,}$/;
+
 /**
- * The e-mail a word names, if it names one person: `me`, an e-mail, `<@U123>` or `@grace` as
- * Slack sends mentions, or a name the directory knows. Several people by that name is a question
- * back, naming them.
+ * The person a word names, if it names one: `me`, an e-mail, `<@U123>` as Slack sends mentions,
+ * a Slack user id (U123…), or a name (`grace`, `@grace`) the directory knows. Someone outside the
+ * directory is found by what Slack told when they tried: their user id or their Slack name.
+ * Several people by that name is a question back, naming them.
  */
-async function personOf(word: string, ctx: CommandContext<AuditDeps>): Promise<string | undefined> {
-  if (word === 'me') return ctx.caller.email;
-  const mention = /^<@([A-Z0-9]+)(?:\|[^>]*)?>$/.exec(word);
-  if (mention?.[1]) return (await ctx.services.people.findUser({ slackUserId: mention[1] }))?.email;
+async function personOf(word: string, ctx: CommandContext<AuditDeps>): Promise<PersonFilter | undefined> {
+  if (word === 'me') return { word: ctx.caller.email, person: { email: ctx.caller.email } };
+  const mention = /^<@([UW][A-Z0-9]+)(?:\|([^>]*))?>$/.exec(word);
+  const id = mention?.[1] ?? (SLACK_USER_ID.test(word) ? word : undefined);
+  if (id) {
+    const known = await ctx.services.people.findUser({ slackUserId: id });
+    return { word: known?.email ?? id, person: { slackUserId: id, email: known?.email } };
+  }
   const bare = word.replace(/^@/, '');
   if (bare.includes('@')) {
     if (!z.email().safeParse(bare).success) throw new InputError(`"${word}" is not an e-mail address`, USAGE);
-    return bare.toLowerCase();
+    return { word: bare.toLowerCase(), person: { email: bare.toLowerCase() } };
   }
   const people = await ctx.services.people.usersNamed(bare);
   if (people.length > 1)
@@ -106,7 +119,13 @@ async function personOf(word: string, ctx: CommandContext<AuditDeps>): Promise<s
       `"${word}" could be ${people.map((p) => p.email).join(', ')}: give the e-mail address`,
       USAGE,
     );
-  return people[0]?.email;
+  const [one] = people;
+  if (one)
+    return { word: one.email, person: { email: one.email, slackUserId: one.slackUserId ?? undefined } };
+  // Not in the directory: someone whose attempts were recorded with Slack's name for them.
+  const outsider = { slackName: bare };
+  if ((await ctx.services.audit.count({ person: outsider })) > 0) return { word: bare, person: outsider };
+  return undefined;
 }
 
 export const audit = defineCommand({
@@ -143,7 +162,7 @@ export const audit = defineCommand({
     // timed revert) and steps are its outcomes too. Without one, steps would swamp the listing.
     const kinds: AuditKind[] = action ? [...auditKinds] : ['attempt', 'outcome', 'event'];
     const search = {
-      email: user,
+      person: user?.person,
       action,
       since: since ? parseSince(since, ctx.services.now()) : undefined,
       kinds,
@@ -158,7 +177,7 @@ export const audit = defineCommand({
       limit: args.limit,
       offset: (page - 1) * args.limit,
     });
-    const filters = [user && `user ${user}`, action && `action ${action}`, since && `since ${since}`]
+    const filters = [user && `user ${user.word}`, action && `action ${action}`, since && `since ${since}`]
       .filter(Boolean)
       .join(', ');
     const lines = rows.map((r) => {
@@ -173,7 +192,7 @@ export const audit = defineCommand({
         : '';
     const details = `${filters ? ` (${filters})` : ''}: ${total} record(s)${range}${past}`;
     const title = `Audit log${details}`;
-    const named = { user, action, since };
+    const named = { user: user?.word, action, since };
     const navigation = [
       page > 1 &&
         Elements.Button({
