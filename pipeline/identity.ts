@@ -133,7 +133,11 @@ export class DirectoryIdentity implements CallerIdentity {
     return {
       id: record.user.id,
       email: record.user.email,
-      name: record.user.name,
+      // Slack's name stands in where the directory has none (or only the e-mail again).
+      name:
+        record.user.name && record.user.name.toLowerCase() !== record.user.email.toLowerCase()
+          ? record.user.name
+          : (slackName ?? record.user.name),
       slackUserId: ref.slackUserId ?? record.user.slackUserId,
       groups: record.groups,
       grants: record.grants,

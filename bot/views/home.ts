@@ -5,6 +5,7 @@ import { formatTime } from '../../core/time.ts';
 import type { AuditRecord } from '../../db/stores/auditStore.ts';
 import { describeGrant, joinWithin } from '../../handlers/directory/commands/whoami.ts';
 import type { Caller } from '../../pipeline/defineCommand.ts';
+import { nameWithEmail } from '../../pipeline/people.ts';
 import { codeText, escapeMrkdwn, lineSections } from '../../pipeline/views/common.ts';
 
 /** Grants listed on the Home tab; `whoami` lists them all, a page at a time. */
@@ -85,7 +86,7 @@ export function homeView(input: {
   const blocks: BlockBuilder[] = [
     Blocks.Header({ text: 'dpbot' }),
     Blocks.Section({
-      text: `You are ${Md.bold(escapeMrkdwn(caller.name ?? caller.email))} ${escapeMrkdwn(`<${caller.email}>`)}. Groups: ${groupsText}.`,
+      text: `You are ${Md.bold(escapeMrkdwn(nameWithEmail(caller)))}. Groups: ${groupsText}.`,
     }),
     Blocks.Section({ text: Md.bold('You may') }),
     ...lineSections(grants.length ? grants : ['nothing yet'], 5),

@@ -10,15 +10,18 @@ import type { ScaleMode } from './plan.ts';
  * (`6/8 ready`). Kept as data so a job can rebuild the message when the status changes.
  */
 export interface Announcement {
+  /** Who made the change, as mrkdwn (a mention); the headline goes on from it. */
+  by?: string | undefined;
   headline: string;
   lines: string[];
   status: string;
 }
 
 export function announcementMessage(a: Announcement): Message {
-  const body = [Md.bold(escapeMrkdwn(a.headline)), ...a.lines.map((l) => escapeMrkdwn(l))].join('\n');
+  const by = a.by ? `${a.by} ` : '';
+  const body = [Md.bold(by + escapeMrkdwn(a.headline)), ...a.lines.map((l) => escapeMrkdwn(l))].join('\n');
   return {
-    text: escapeMrkdwn([a.headline, ...a.lines, a.status].filter(Boolean).join('\n')),
+    text: by + escapeMrkdwn([a.headline, ...a.lines, a.status].filter(Boolean).join('\n')),
     visibility: 'in_channel',
     blocks: blocks(
       Blocks.Section({ text: body.slice(0, 2900) }),

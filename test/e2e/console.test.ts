@@ -39,7 +39,7 @@ describe('dpbot console, scripted through standard input', () => {
     expect(result.code).toBe(0);
     const out = result.stdout;
     expect(out).toContain('== dpbot commands you may run ==');
-    expect(out).toContain('You are Ada Lovelace <ada@example.com> (Slack U0ADA00001).');
+    expect(out).toContain('You are Ada Lovelace (ada@example.com).');
     expect(out).toContain(
       'Usage: .as <email>, for example .as ada@example.com. Still acting as ada@example.com.',
     );
@@ -85,9 +85,9 @@ describe('dpbot console, scripted through standard input', () => {
     });
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toContain('Acting as grace@example.com.');
-    expect(result.stdout).toContain('You are Grace Hopper <grace@example.com>');
+    expect(result.stdout).toContain('You are Grace Hopper (grace@example.com).');
     expect(result.stdout).toContain('Acting as linus@example.com.');
-    expect(result.stdout).toContain('You are Linus Torvalds <linus@example.com>');
+    expect(result.stdout).toContain('You are Linus Torvalds (linus@example.com).');
     expect(result.stdout).toContain(
       'No one in the directory is called "torvalds": give their e-mail, as in .as ada@example.com. Still acting as linus@example.com.',
     );

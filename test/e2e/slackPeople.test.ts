@@ -53,6 +53,21 @@ async function ask(text: string, user = ADA): Promise<{ text: string; blocks: st
   return { text: String(reply?.text), blocks: JSON.stringify(reply?.blocks ?? []) };
 }
 
+describe('people by name', () => {
+  it('whoami, App Home and the audit listing name people, not their e-mail twice', async () => {
+    const me = await ask('whoami');
+    expect(me.text.split('\n')[0]).toBe('You are Ada Lovelace (ada@example.com).');
+    expect(me.blocks).toContain('You are *Ada Lovelace (ada@example.com)*.');
+    await slack.event({ type: 'app_home_opened', user: ADA, channel: 'D0ADA00001', tab: 'home' });
+    await eventually(() => expect(sim.publishedViews.get(ADA)).toBeDefined());
+    expect(JSON.stringify(sim.publishedViews.get(ADA))).toContain(
+      'You are *Ada Lovelace (ada@example.com)*.',
+    );
+    const listed = await ask('audit me');
+    expect(listed.text).toContain(' · Ada Lovelace (ada@example.com) · whoami · attempt allow');
+  });
+});
+
 describe('people outside the directory', () => {
   it('are recorded with what Slack told, and found by mention, user id, @name or name', async () => {
     // Refused in the acknowledgement: dpbot does not know who they are.
@@ -71,7 +86,10 @@ describe('people outside the directory', () => {
       expect(listed.text, form).toContain('1 record(s)');
       expect(listed.text, form).toContain('· whoami · attempt deny');
     }
+    // Named as Slack names them.
+    expect((await ask(`audit ${EVE}`)).text).toContain(' · Eve Outsider (eve@elsewhere.test) · whoami');
     const nomail = await ask(`audit ${NOMAIL}`);
+    expect(nomail.text).toContain(' · nomail (U0NOMAIL01) · whoami');
     expect(nomail.text).toContain('1 record(s)');
     expect((await ask('audit nomail')).text).toContain('1 record(s)');
     // Someone nobody has heard of is still refused with what to give.

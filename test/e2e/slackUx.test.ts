@@ -200,6 +200,10 @@ describe('Slack UX in front of the sandbox', () => {
     await eventually(() => expect(topLevel().length).toBe(announced + 1), 15_000);
     const shrink = topLevel().at(-1);
     expect(shrink?.text).toMatch(/still stopping \(down to 6\)|Scaled down to 6/);
+    // Named by a mention, not by the e-mail the sandbox's directory gives as a name.
+    expect(shrink?.text).toMatch(/^<@U0NEWCOMER> scaled team-x\/workers 10 → 6/);
+    expect(JSON.stringify(shrink?.blocks)).toContain('*<@U0NEWCOMER> scaled team-x/workers 10 → 6');
+    expect(JSON.stringify(sim.messagesIn(OPS))).not.toContain('nia@company.test');
     expect(shrink?.text).not.toMatch(/\b(?:[7-9]|10)\/6 ready/);
 
     // The early revert: one message, in the thread of the change it undoes; none in the channel.
@@ -209,7 +213,7 @@ describe('Slack UX in front of the sandbox', () => {
       15_000,
     );
     const [threaded] = sim.messagesIn(OPS).filter((m) => m.threadTs === shrink?.ts);
-    expect(threaded?.text).toContain('reverted team-x/workers early: 6 → 10');
+    expect(threaded?.text).toContain('<@U0NEWCOMER> reverted team-x/workers early: 6 → 10');
     expect(topLevel()).toHaveLength(announced + 1);
     await eventually(() =>
       expect(String(slack.responses(early.responseId)[0]?.text)).toContain(

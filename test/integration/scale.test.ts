@@ -72,13 +72,11 @@ describe('scale', () => {
     expect(replicas('Deployment', 'team-x', 'ingest-workers')).toBe(8);
     const message = r.responder.sent[0]?.message;
     expect(message?.visibility).toBe('in_channel');
-    expect(r.text).toContain('Grace Hopper (grace@example.com) scaled team-x/workers 4 → 8');
+    expect(r.text).toContain('<@U0GRACE001> scaled team-x/workers 4 → 8');
     expect(r.text).toContain('Why: backfill lag');
     expect(r.text).toContain('Deployment team-x/ingest-workers on cluster sandbox');
     expect(r.text).toContain('4/8 ready');
-    expect(JSON.stringify(message?.blocks)).toContain(
-      'Grace Hopper (grace@example.com) scaled team-x/workers 4 → 8',
-    );
+    expect(JSON.stringify(message?.blocks)).toContain('<@U0GRACE001> scaled team-x/workers 4 → 8');
     expect(r.rows.map((row) => [row.kind, row.decision, row.outcome])).toEqual([
       ['attempt', 'allow', null],
       ['step', null, 'scaled'],

@@ -189,7 +189,7 @@ describe('temporary scale', () => {
     expect(await revertOf(row.request_id)).toMatchObject({ status: 'reverted_early', settled_by: GRACE });
     expect(await jobState(row.job_id)).toBe('cancelled');
     expect(threadPosts(row.thread_ts).map((p) => p.message.text)).toEqual([
-      expect.stringContaining('Grace Hopper (grace@example.com) reverted team-x/workers early: 10 → 6'),
+      expect.stringContaining('<@U0GRACE001> reverted team-x/workers early: 10 → 6'),
     ]);
     expect(threadPosts(row.thread_ts)[0]?.message.text).toContain('Why: backlog cleared');
     // Once: nothing else was posted, in the channel or anywhere.

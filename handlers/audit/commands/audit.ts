@@ -8,6 +8,7 @@ import { type AuditKind, auditKinds } from '../../../db/schema.ts';
 import type { AuditPerson } from '../../../db/stores/auditStore.ts';
 import type { CommandContext } from '../../../pipeline/defineCommand.ts';
 import { blocks } from '../../../pipeline/message.ts';
+import { actorOfRow, stateText } from '../../../pipeline/people.ts';
 import { codeText, escapeMrkdwn, lineSections, PAGE_ACTION } from '../../../pipeline/views/common.ts';
 import { quoteArg } from '../../../pipeline/views/modal.ts';
 import { ACTION_PATTERN } from '../../../policies/patterns.ts';
@@ -180,10 +181,15 @@ export const audit = defineCommand({
     const filters = [user && `user ${user.word}`, action && `action ${action}`, since && `since ${since}`]
       .filter(Boolean)
       .join(', ');
+    // People by their names in the directory: a page names a few people, each looked up once.
+    const names = new Map<string, string | null>();
+    for (const email of new Set(rows.map((r) => r.email).filter((e): e is string => !!e)))
+      names.set(email, (await ctx.services.people.findUser({ email }))?.name ?? null);
     const lines = rows.map((r) => {
       const what = r.kind === 'attempt' ? (r.decision ?? '') : (r.outcome ?? '');
       const command = cut(r.commandText ?? r.command ?? '', COMMAND_SHOWN);
-      return `${formatTime(r.at)} · ${r.email ?? r.slackUserId ?? '?'} · ${command} · ${r.kind} ${what}${r.error ? ` (${clipText(r.error, 120)})` : ''}`;
+      const who = actorOfRow({ ...r, name: r.email ? names.get(r.email) : null });
+      return `${formatTime(r.at)} · ${who} · ${command} · ${r.kind} ${stateText(what)}${r.error ? ` (${clipText(r.error, 120)})` : ''}`;
     });
     const first = (page - 1) * args.limit + 1;
     const range =

@@ -7,6 +7,7 @@ import type { ScaleChangeDetail, ScaleChangeRecord, ScaleRevert } from '../../..
 import { describeRef } from '../../../integrations/kubernetes/kubernetes.ts';
 import type { CommandContext, Confirmation } from '../../../pipeline/defineCommand.ts';
 import type { Message } from '../../../pipeline/message.ts';
+import { mentionOf } from '../../../pipeline/people.ts';
 import { noticeMessage } from '../../../pipeline/views/common.ts';
 import { commandModal, MODAL_INPUT } from '../../../pipeline/views/modal.ts';
 import { announce, whatChanges } from '../announce.ts';
@@ -18,7 +19,7 @@ import { pickPending, runEarlyRevert } from '../earlyRevert.ts';
 import { readinessStatus } from '../messages.ts';
 import { type AppliedChange, applyPlan, planScale, type ScaleMode, type ScalePlan } from '../plan.ts';
 import { cancelRevertJob, scheduleRevert, temporaryChangeLine } from '../reverts.ts';
-import { findTarget, findTeam, label, SCALE_USAGE, teamNamed, who } from '../teams.ts';
+import { findTarget, findTeam, label, SCALE_USAGE, teamNamed } from '../teams.ts';
 
 const name = z
   .string()
@@ -255,7 +256,6 @@ async function runScale(args: ScaleArgs, ctx: CommandContext<ScalingDeps>): Prom
   }
 
   const { plan, change } = result;
-  const person = who(caller);
   const verb = plan.mode === 'hpaMinReplicas' ? 'set the HPA minimum of' : 'scaled';
   const headline = `${verb} ${label(team, target)} ${change.from} → ${change.to}${temp ? ` for ${formatDuration(temp.ms)}` : ''}`;
   const lines = [
@@ -292,7 +292,8 @@ async function runScale(args: ScaleArgs, ctx: CommandContext<ScalingDeps>): Prom
     desired: change.to,
     revertId: result.revert?.id,
     announcement: {
-      headline: `${person} ${headline}`,
+      by: mentionOf(caller),
+      headline,
       lines,
       status: readinessStatus(plan.mode, change.to, plan.state.ready, plan.state.current, change.from),
     },

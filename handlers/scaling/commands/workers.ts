@@ -56,7 +56,7 @@ interface TargetView {
 
 function changeLine(change: ScaleChangeRecord): string {
   const d = change.detail;
-  const by = change.email ?? (change.entry === 'system' ? 'dpbot (timed revert)' : 'dpbot');
+  const by = change.email ?? (change.entry === 'system' ? 'dpbot, scheduled revert' : 'dpbot');
   const what = d.mode === 'hpaMinReplicas' ? 'HPA minimum ' : '';
   return `Last change: ${what}${d.from} → ${d.to} by ${by} at ${formatTime(change.at)}${d.reason ? ` — "${d.reason}"` : ''}${d.revertAt ? ` (until ${formatTime(new Date(d.revertAt))})` : ''}`;
 }
