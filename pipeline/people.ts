@@ -38,6 +38,23 @@ export function mentionOf(p: Person): string {
     : escapeMrkdwn(personName(p));
 }
 
+const MENTION_TOKEN = /\uE000([UW][A-Z0-9]+)\uE001/g;
+
+/**
+ * A person in text that is escaped for mrkdwn only later (a scaling announcement keeps its lines
+ * as plain text): a mark that `withMentions` turns into a mention after escaping, or the name.
+ */
+export function personToken(p: Person): string {
+  return p.slackUserId && /^[UW][A-Z0-9]+$/.test(p.slackUserId)
+    ? `\uE000${p.slackUserId}\uE001`
+    : personName(p);
+}
+
+/** Escaped mrkdwn with the marks of `personToken` made mentions. */
+export function withMentions(escaped: string): string {
+  return escaped.replace(MENTION_TOKEN, '<@$1>');
+}
+
 /** What dpbot's own work is called where a person would be named (rows written with no person). */
 const DPBOT_WORK: Record<string, string> = {
   'workers.scale': 'scheduled revert',

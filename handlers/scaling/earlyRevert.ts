@@ -3,7 +3,7 @@ import { formatTime } from '../../core/time.ts';
 import type { ScaleRevert } from '../../db/stores/scaleStore.ts';
 import type { CommandContext } from '../../pipeline/defineCommand.ts';
 import type { Message } from '../../pipeline/message.ts';
-import { mentionOf } from '../../pipeline/people.ts';
+import { mentionOf, personToken } from '../../pipeline/people.ts';
 import { announce, whatChanges } from './announce.ts';
 import { auditScaled } from './changes.ts';
 import type { TeamConfig } from './config.ts';
@@ -93,7 +93,7 @@ export async function runEarlyRevert(
       by: mentionOf(caller),
       headline,
       lines: [
-        `The temporary change (${temporaryChangeLine(row)}) was due to end at ${formatTime(row.dueAt)}.`,
+        `The temporary change (${temporaryChangeLine(row, personToken)}) was due to end at ${formatTime(row.dueAt)}.`,
         ...(reason ? [`Why: ${reason}`] : []),
         ...(change.from !== row.toReplicas
           ? [`It was ${change.from}, not the ${row.toReplicas} set temporarily.`]

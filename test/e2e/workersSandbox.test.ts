@@ -52,7 +52,7 @@ describe('the sandbox cluster in the console', () => {
     expect(out).toContain('[to the channel] Grace Hopper scaled team-x/workers 4 → 8');
     expect(out).toContain('Why: backfill lag');
     expect(out).toMatch(/workers: 8 desired, \d\/8 ready — Deployment team-x\/ingest-workers on sandbox/);
-    expect(out).toContain('Last change: 4 → 8 by grace@example.com');
+    expect(out).toContain('Last change: 4 → 8 by Grace Hopper at');
     expect(out).toContain('limit exceeded: maxReplicas is 16 and this asks for 17');
     expect(out).toContain('no grant gives workers.scale on team:team-y');
     const rows = await database.query<{

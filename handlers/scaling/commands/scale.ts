@@ -7,7 +7,7 @@ import type { ScaleChangeDetail, ScaleChangeRecord, ScaleRevert } from '../../..
 import { describeRef } from '../../../integrations/kubernetes/kubernetes.ts';
 import type { CommandContext, Confirmation } from '../../../pipeline/defineCommand.ts';
 import type { Message } from '../../../pipeline/message.ts';
-import { mentionOf } from '../../../pipeline/people.ts';
+import { mentionOf, personToken } from '../../../pipeline/people.ts';
 import { noticeMessage } from '../../../pipeline/views/common.ts';
 import { commandModal, MODAL_INPUT } from '../../../pipeline/views/modal.ts';
 import { announce, whatChanges } from '../announce.ts';
@@ -112,7 +112,9 @@ function scaleModal(team: TeamConfig, target: TargetConfig, channel: string | nu
 function replacedLine(from: number, previous: ScaleChangeRecord | undefined): string | null {
   if (!previous) return null;
   const d = previous.detail;
-  const by = previous.email ?? 'dpbot';
+  const by = previous.email
+    ? personToken({ email: previous.email, slackUserId: previous.slackUserId })
+    : 'dpbot, scheduled revert';
   if (d.to !== from) return `It was ${from}, set outside dpbot (the last change dpbot knows of set ${d.to}).`;
   return `Replaces ${d.to}, set by ${by} at ${formatTime(previous.at)}${d.reason ? ` ("${d.reason}")` : ''}.`;
 }
@@ -266,7 +268,7 @@ async function runScale(args: ScaleArgs, ctx: CommandContext<ScalingDeps>): Prom
       : []),
     ...(result.superseded
       ? [
-          `This replaces the pending revert to ${result.superseded.fromReplicas} at ${formatTime(result.superseded.dueAt)} (${temporaryChangeLine(result.superseded)})${result.revert ? '' : ': the new count stays until changed'}.`,
+          `This replaces the pending revert to ${result.superseded.fromReplicas} at ${formatTime(result.superseded.dueAt)} (${temporaryChangeLine(result.superseded, personToken)})${result.revert ? '' : ': the new count stays until changed'}.`,
         ]
       : []),
     // The superseded revert already says what this replaces.
