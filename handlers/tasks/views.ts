@@ -5,7 +5,7 @@ import type { TaskRun } from '../../db/stores/taskRunStore.ts';
 import { FAILED_PHASES, FINISHED_PHASES } from '../../integrations/argo/phases.ts';
 import type { Message } from '../../pipeline/message.ts';
 import { blocks } from '../../pipeline/message.ts';
-import { mentionOf } from '../../pipeline/people.ts';
+import { mentionOf, personToken } from '../../pipeline/people.ts';
 import { escapeMrkdwn, lineSections, RUN_ACTION } from '../../pipeline/views/common.ts';
 import type { StepSummary } from './workflowSummary.ts';
 
@@ -199,8 +199,8 @@ export function statusMessage(
   };
 }
 
-/** One line per run for `task runs`. */
+/** One line per run for `task runs`; its requester is a pipeline/people.ts personToken. */
 export function runLine(run: TaskRun, now: Date): string {
   const state = runState(run, now);
-  return `#${run.id} ${run.task} · ${state.icon} ${state.text} · ${run.requesterEmail} · ${formatTime(run.createdAt)} · ${formatParams(run.params, 40)}${run.jiraKey ? ` · ${run.jiraKey}` : ''}`;
+  return `#${run.id} ${run.task} · ${state.icon} ${state.text} · ${personToken({ email: run.requesterEmail, slackUserId: run.requesterSlackId })} · ${formatTime(run.createdAt)} · ${formatParams(run.params, 40)}${run.jiraKey ? ` · ${run.jiraKey}` : ''}`;
 }
