@@ -33,7 +33,7 @@ import { type Jobs, startJobs } from '../pipeline/jobs.ts';
 import { LogNotifier, type Notifier } from '../pipeline/notifier.ts';
 import { CommandPipeline } from '../pipeline/pipeline.ts';
 import { CommandRegistry } from '../pipeline/registry.ts';
-import { expireConfirmations, pruneSlackRequests } from '../pipeline/workers.ts';
+import { expireConfirmations, pruneSlackRequests, sweepApprovedRequests } from '../pipeline/workers.ts';
 import { checkPolicies } from '../policies/policyFiles.ts';
 import { checkpointFile, checkpointSignerFromEnv } from './auditCheckpointSettings.ts';
 import { type LoadedConfig, resolveConfigRelative } from './config/loadConfig.ts';
@@ -204,6 +204,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       url: database.url,
       log,
       pollIntervalSeconds: Math.max(0.5, config.jobs.pollInterval / 1000),
+      superviseSeconds: Math.max(1, Math.round(config.jobs.superviseInterval / 1000)),
       schedule: options.runWorkers ?? false,
       ...(options.cronCheckSeconds ? { cronCheckSeconds: options.cronCheckSeconds } : {}),
     });
@@ -292,6 +293,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     if (options.runWorkers) {
       await expireConfirmations(services, pipeline);
       await pruneSlackRequests(services, pipeline);
+      await sweepApprovedRequests(services, pipeline);
       for (const capability of bound) for (const start of capability.workers) await start(pipeline);
     }
     const checkpoints = signer

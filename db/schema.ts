@@ -349,6 +349,11 @@ export const scaleReverts = pgTable(
     threadTs: text('thread_ts'),
     dueAt: timestamp('due_at', { withTimezone: true }).notNull(),
     jobId: text('job_id'),
+    /**
+     * Set, and committed on its own, just before the revert changes Kubernetes: a revert retried
+     * after its process died finds the count at from_replicas and knows the change is its own.
+     */
+    revertStartedAt: timestamp('revert_started_at', { withTimezone: true }),
     status: text('status', { enum: scaleRevertStatuses }).notNull().default('pending'),
     settledAt: timestamp('settled_at', { withTimezone: true }),
     /** Who settled it: an e-mail, or `dpbot` for the timed revert. */
@@ -533,6 +538,11 @@ export const releaseApps = pgTable(
     previousHistoryId: bigint('previous_history_id', { mode: 'number' }),
     previousRevision: text('previous_revision'),
     startedAt: timestamp('started_at', { withTimezone: true }),
+    /**
+     * Set, and committed, before the sync is asked: a watcher that died before recording the
+     * answer finds it and asks Argo CD what became of the request instead of asking twice.
+     */
+    syncRequestedAt: timestamp('sync_requested_at', { withTimezone: true }),
     healthySince: timestamp('healthy_since', { withTimezone: true }),
     finishedAt: timestamp('finished_at', { withTimezone: true }),
     message: text('message'),

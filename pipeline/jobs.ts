@@ -1,5 +1,7 @@
-import { type Job, PgBoss } from 'pg-boss';
+import { sql } from 'drizzle-orm';
+import { type Db as BossDb, type Job, PgBoss } from 'pg-boss';
 import type { Logger } from 'pino';
+import type { Tx } from '../db/connect.ts';
 
 export interface JobContext {
   id: string;
@@ -13,6 +15,12 @@ export interface QueueSettings {
   retryDelaySeconds?: number;
   /** How long one attempt may run before it is considered lost and retried (default 15 minutes). */
   expireInSeconds?: number;
+  /**
+   * With it, the running process marks the job alive every half of it, and a job not marked for
+   * that long (its process died, or lost the database) is retried by another worker at the next
+   * supervision pass (`jobs.superviseInterval`), whatever its expiry. At least 10.
+   */
+  heartbeatSeconds?: number;
   /**
    * pg-boss queue policy (default standard). With `short`, at most one job per singletonKey waits
    * to run, so a job that re-queues itself (a watcher) stays one chain even if sent twice.
@@ -33,12 +41,15 @@ export interface Jobs {
     handler: (data: T, job: JobContext) => Promise<void>,
     settings?: QueueSettings,
   ): Promise<void>;
-  /** Queues a job, now or at `startAfter`. With `singletonKey`, at most one queued job per key. */
-  send<T extends object>(
-    queue: string,
-    data: T,
-    options?: { startAfter?: Date; singletonKey?: string; settings?: QueueSettings },
-  ): Promise<string | null>;
+  /**
+   * Queues a job, now or at `startAfter`. With `singletonKey`, at most one queued job per key.
+   * With `tx`, the job is written in that transaction: it exists exactly when the state change
+   * that needs it commits. The queue's settings go with each job, so a queue created before a
+   * setting changed gets it too.
+   */
+  send<T extends object>(queue: string, data: T, options?: SendOptions): Promise<string | null>;
+  /** How many jobs of the queue whose data contains `data` are waiting, due or running. */
+  live(queue: string, data: object): Promise<number>;
   /** Cancels a job that has not run yet. */
   cancel(queue: string, id: string): Promise<void>;
   /** Runs the queue on a cron schedule, once per tick across all replicas. */
@@ -56,6 +67,31 @@ export interface Jobs {
   stop(options?: { graceful?: boolean; timeoutMs?: number }): Promise<void>;
 }
 
+export interface SendOptions {
+  startAfter?: Date;
+  singletonKey?: string;
+  settings?: QueueSettings;
+  /** The caller's transaction: the job commits (or not) with it. */
+  tx?: Tx;
+}
+
+/**
+ * pg-boss runs its statements through this inside the caller's transaction. Its SQL numbers its
+ * parameters ($1, $2, …); they are handed to drizzle as parameters of the same statement.
+ */
+export function bossDb(tx: Tx): BossDb {
+  return {
+    async executeSql(text: string, values: unknown[] = []) {
+      const chunks = text.split(/\$(\d+)/);
+      const parts = chunks.map((chunk, i) =>
+        i % 2 === 0 ? sql.raw(chunk) : sql`${values[Number(chunk) - 1]}`,
+      );
+      const result = await tx.execute(sql.join(parts, sql.raw('')));
+      return { rows: result.rows };
+    },
+  };
+}
+
 export interface JobsOptions {
   url: string;
   log: Logger;
@@ -65,6 +101,11 @@ export interface JobsOptions {
   schedule?: boolean;
   /** How often this process checks for due cron ticks (pg-boss default 30 s; tests shorten it). */
   cronCheckSeconds?: number;
+  /**
+   * How often pg-boss looks for jobs whose process died (expired, or heartbeat lost) and retries
+   * them (pg-boss default 60 s; dpbot 15 s, so a watcher is taken over within a minute).
+   */
+  superviseSeconds?: number;
 }
 
 const QUEUE_NAME = /^[a-z][a-z0-9.-]*$/;
@@ -91,6 +132,7 @@ class PgBossJobs implements Jobs {
         retryDelay: settings.retryDelaySeconds ?? 5,
         retryBackoff: true,
         expireInSeconds: settings.expireInSeconds ?? 900,
+        ...(settings.heartbeatSeconds ? { heartbeatSeconds: settings.heartbeatSeconds } : {}),
       });
       ready.catch(() => this.#queues.delete(queue));
       this.#queues.set(queue, ready);
@@ -120,16 +162,24 @@ class PgBossJobs implements Jobs {
     });
   }
 
-  async send<T extends object>(
-    queue: string,
-    data: T,
-    options: { startAfter?: Date; singletonKey?: string; settings?: QueueSettings } = {},
-  ): Promise<string | null> {
+  async send<T extends object>(queue: string, data: T, options: SendOptions = {}): Promise<string | null> {
     await this.#ensure(queue, options.settings);
+    const s = options.settings;
     return this.#boss.send(queue, data, {
       ...(options.startAfter ? { startAfter: options.startAfter } : {}),
       ...(options.singletonKey ? { singletonKey: options.singletonKey } : {}),
+      ...(s?.retryLimit !== undefined ? { retryLimit: s.retryLimit } : {}),
+      ...(s?.retryDelaySeconds !== undefined ? { retryDelay: s.retryDelaySeconds } : {}),
+      ...(s?.expireInSeconds !== undefined ? { expireInSeconds: s.expireInSeconds } : {}),
+      ...(s?.heartbeatSeconds !== undefined ? { heartbeatSeconds: s.heartbeatSeconds } : {}),
+      ...(options.tx ? { db: bossDb(options.tx) } : {}),
     });
+  }
+
+  async live(queue: string, data: object): Promise<number> {
+    await this.#ensure(queue);
+    const jobs = await this.#boss.findJobs(queue, { data });
+    return jobs.filter((j) => j.state === 'created' || j.state === 'retry' || j.state === 'active').length;
   }
 
   async cancel(queue: string, id: string): Promise<void> {
@@ -186,6 +236,8 @@ export async function startJobs(options: JobsOptions): Promise<Jobs> {
     max: 4,
     schedule: options.schedule ?? true,
     ...(options.cronCheckSeconds ? { cronMonitorIntervalSeconds: options.cronCheckSeconds } : {}),
+    superviseIntervalSeconds: options.superviseSeconds ?? 15,
+    monitorIntervalSeconds: options.superviseSeconds ?? 15,
     application_name: 'dpbot-jobs',
   });
   boss.on('error', (error: unknown) => log.error({ err: error }, 'job queue error'));

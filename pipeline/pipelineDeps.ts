@@ -43,4 +43,8 @@ export interface PipelineDeps {
 export interface PipelineSweepDeps {
   jobs: Pick<Jobs, 'work' | 'schedule'>;
   once: Pick<OnceStore, 'pruneDeliveries'>;
+  pending: Pick<PendingStore, 'approvedNotRun'>;
+  audit: Pick<AuditStore, 'append'>;
+  notifier: Pick<Notifier, 'post' | 'direct'>;
+  log: Logger;
 }

@@ -26,3 +26,64 @@ export const expireConfirmations: WorkerRegistration<PipelineSweepDeps> = async 
   });
   await services.jobs.schedule(EXPIRE_CONFIRMATIONS_QUEUE, '* * * * *');
 };
+
+export const SWEEP_APPROVALS_QUEUE = 'dpbot.sweep-approvals';
+
+/**
+ * How long an approved request may go without its outcome before it counts as never run: far
+ * longer than running a command takes, so a run still under way is not ended under it.
+ */
+const APPROVED_RUN_GRACE_MS = 5 * 60_000;
+
+/**
+ * Ends approvals whose process stopped between settling them `approved` and running the command:
+ * nothing ran, so the request gets its outcome (`not_run`, which also keeps the sweep from taking
+ * it twice) and the requester is told to ask again. They are not run now: the people who asked and
+ * approved are no longer waiting for it, and a change minutes late may no longer be wanted.
+ */
+export async function sweepApprovals(services: PipelineSweepDeps, now = new Date()): Promise<string[]> {
+  const before = new Date(now.getTime() - APPROVED_RUN_GRACE_MS);
+  const since = new Date(now.getTime() - 24 * 3_600_000);
+  const ended: string[] = [];
+  for (const action of await services.pending.approvedNotRun(since, before, 50)) {
+    const error = `approved by ${action.decidedBy ?? 'an approver'}, but dpbot stopped before running it: nothing ran. Ask again: ${action.commandText}`;
+    await services.audit.append({
+      requestId: action.requestId,
+      kind: 'outcome',
+      entry: 'system',
+      email: action.requesterEmail,
+      slackUserId: action.requesterSlackId,
+      channel: action.channel,
+      command: action.command,
+      outcome: 'not_run',
+      error,
+      detail: { pendingId: action.id, approvedBy: action.decidedBy },
+    });
+    ended.push(action.id);
+    try {
+      const message = { text: `Your request was ${error}`, visibility: 'in_channel' as const };
+      if (action.messageChannel && action.messageTs)
+        await services.notifier.post(action.messageChannel, message, { threadTs: action.messageTs });
+      else
+        await services.notifier.direct(
+          { email: action.requesterEmail, slackUserId: action.requesterSlackId },
+          message,
+        );
+    } catch (err) {
+      services.log.warn(
+        { err, pendingId: action.id },
+        'could not tell the requester an approval was not run',
+      );
+    }
+  }
+  if (ended.length) services.log.warn({ pending: ended }, 'approved requests that never ran were ended');
+  return ended;
+}
+
+/** Every minute, once across replicas: approved requests left unrun by a stopped process. */
+export const sweepApprovedRequests: WorkerRegistration<PipelineSweepDeps> = async (services) => {
+  await services.jobs.work(SWEEP_APPROVALS_QUEUE, async () => {
+    await sweepApprovals(services);
+  });
+  await services.jobs.schedule(SWEEP_APPROVALS_QUEUE, '* * * * *');
+};

@@ -32,7 +32,7 @@ export interface RawAuditRow {
 
 type Kind = 'text' | 'number' | 'json' | 'at';
 
-/** The columns `audit_row_canonical` (migrations/0001_audit_chain.sql, 0006) puts in a row's text. */
+/** The columns `audit_row_canonical` (migrations/0001_audit_chain.sql, 0007) puts in a row's text. */
 const COLUMNS: Record<keyof RawAuditRow, Kind> = {
   id: 'number',
   at: 'at',

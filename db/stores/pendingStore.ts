@@ -1,6 +1,6 @@
-import { and, eq, lte, sql } from 'drizzle-orm';
+import { and, eq, gte, lte, sql } from 'drizzle-orm';
 import type { Db } from '../connect.ts';
-import { approvals, type PendingStatus, pendingActions } from '../schema.ts';
+import { approvals, auditLog, type PendingStatus, pendingActions } from '../schema.ts';
 
 export type PendingAction = typeof pendingActions.$inferSelect;
 export type NewPendingAction = Omit<
@@ -24,6 +24,11 @@ export interface PendingStore {
   setMessage(id: string, ref: { channel: string; ts: string }): Promise<void>;
   /** Records one approver's vote (once per person) and returns the number of approvals so far. */
   approve(id: string, approverEmail: string): Promise<{ count: number; alreadyVoted: boolean }>;
+  /**
+   * Approvals settled `approved` between `since` and `before` whose request has no outcome row
+   * since: the process that was to run them stopped first.
+   */
+  approvedNotRun(since: Date, before: Date, limit: number): Promise<PendingAction[]>;
 }
 
 export class PgPendingStore implements PendingStore {
@@ -88,5 +93,21 @@ export class PgPendingStore implements PendingStore {
       .set({ status: 'expired', decidedBy: 'dpbot', decidedAt: sql`now()` })
       .where(and(eq(pendingActions.status, 'pending'), lte(pendingActions.expiresAt, sql`now()`)))
       .returning();
+  }
+
+  approvedNotRun(since: Date, before: Date, limit: number): Promise<PendingAction[]> {
+    return this.db
+      .select()
+      .from(pendingActions)
+      .where(
+        and(
+          eq(pendingActions.status, 'approved'),
+          gte(pendingActions.decidedAt, since),
+          lte(pendingActions.decidedAt, before),
+          sql`NOT EXISTS (SELECT 1 FROM ${auditLog} WHERE ${auditLog.requestId} = ${pendingActions.requestId} AND ${auditLog.kind} = 'outcome' AND ${auditLog.at} >= ${pendingActions.decidedAt})`,
+        ),
+      )
+      .orderBy(pendingActions.decidedAt)
+      .limit(limit);
   }
 }

@@ -1,6 +1,6 @@
 import { and, desc, eq, inArray, ne, sql } from 'drizzle-orm';
 import { ConflictError, NotFoundError } from '../../core/errors.ts';
-import type { Db } from '../connect.ts';
+import type { Db, Tx } from '../connect.ts';
 import { confirmations, releaseApps, releasePrs, releaseServices, releases, rollbacks } from '../schema.ts';
 
 export type Release = typeof releases.$inferSelect;
@@ -23,6 +23,11 @@ export interface ReleaseSnapshot {
 export type RollbackClaim = { won: true; rollback: Rollback } | { won: false; rollback: Rollback };
 
 export interface ReleaseStore {
+  /**
+   * Runs `work` in one transaction, with a store whose writes belong to it, and the transaction
+   * itself for a job that must commit with them (Jobs.send's `tx`).
+   */
+  inTransaction<T>(work: (store: ReleaseStore, tx: Tx) => Promise<T>): Promise<T>;
   /** Creates the release with its services, confirmations and pull requests in one transaction. */
   create(input: {
     startedBy: string;
@@ -86,9 +91,9 @@ function isUniqueViolation(error: unknown): boolean {
 }
 
 export class PgReleaseStore implements ReleaseStore {
-  private readonly db: Db;
+  private readonly db: Db | Tx;
 
-  constructor(db: Db) {
+  constructor(db: Db | Tx) {
     this.db = db;
   }
 
@@ -236,6 +241,10 @@ export class PgReleaseStore implements ReleaseStore {
         ),
       );
     return new Set(rows.map((r) => r.number));
+  }
+
+  inTransaction<T>(work: (store: ReleaseStore, tx: Tx) => Promise<T>): Promise<T> {
+    return this.db.transaction((tx) => work(new PgReleaseStore(tx), tx));
   }
 
   async update(id: number, values: Partial<typeof releases.$inferInsert>): Promise<Release> {

@@ -1,7 +1,7 @@
 import { and, desc, eq, inArray, lte, type SQL, sql } from 'drizzle-orm';
 import { formatDuration } from '../../core/config/duration.ts';
 import { ConflictError } from '../../core/errors.ts';
-import type { Db } from '../connect.ts';
+import type { Db, Tx } from '../connect.ts';
 import { auditLog, type ScaleRevertStatus, scaleReverts } from '../schema.ts';
 import { LocalQueue, LocalSlots } from './localQueue.ts';
 
@@ -24,6 +24,8 @@ export interface ScaleChangeDetail {
   revertId?: string;
   /** A revert (timed or early) of this earlier temporary change. */
   revertOf?: string;
+  /** A revert whose change an earlier, interrupted attempt made: recorded, not made again. */
+  recovered?: boolean;
   /** The pending revert this change superseded. */
   superseded?: string;
   conflicts?: number;
@@ -42,6 +44,9 @@ export interface ScaleChangeRecord {
 
 /** The rows of one team, while its lock is held. */
 export interface LockedTeam {
+  /** The lock's transaction, for a job that must commit with these rows (Jobs.send's `tx`). */
+  readonly tx: Tx;
+  setRevertJob(id: string, jobId: string): Promise<void>;
   /** The pending revert of a target, locked until the team's lock is released. */
   pendingRevert(target: string): Promise<ScaleRevert | undefined>;
   pendingReverts(): Promise<ScaleRevert[]>;
@@ -64,6 +69,11 @@ export interface ScaleStore {
   pendingReverts(team?: string): Promise<ScaleRevert[]>;
   revert(id: string): Promise<ScaleRevert | undefined>;
   setRevertJob(id: string, jobId: string): Promise<void>;
+  /**
+   * Marks, committed on its own connection (outside any lock's transaction), that the revert is
+   * about to change Kubernetes: it outlives a process killed before the change is recorded.
+   */
+  markRevertStarted(id: string): Promise<void>;
   setRevertThread(id: string, channel: string, threadTs: string): Promise<void>;
   /** Pending reverts due before `before`, oldest first (for the sweep that catches lost jobs). */
   overdueReverts(before: Date, limit: number): Promise<ScaleRevert[]>;
@@ -138,6 +148,10 @@ export class PgScaleStore implements ScaleStore {
             .where(and(eq(scaleReverts.team, team), extra))
             .for('update');
         return work({
+          tx,
+          setRevertJob: async (id, jobId) => {
+            await tx.update(scaleReverts).set({ jobId }).where(eq(scaleReverts.id, id));
+          },
           pendingRevert: async (target) =>
             (
               await forTeam(and(eq(scaleReverts.target, target), eq(scaleReverts.status, 'pending')) as SQL)
@@ -182,6 +196,10 @@ export class PgScaleStore implements ScaleStore {
 
   async setRevertJob(id: string, jobId: string): Promise<void> {
     await this.db.update(scaleReverts).set({ jobId }).where(eq(scaleReverts.id, id));
+  }
+
+  async markRevertStarted(id: string): Promise<void> {
+    await this.db.update(scaleReverts).set({ revertStartedAt: sql`now()` }).where(eq(scaleReverts.id, id));
   }
 
   async setRevertThread(id: string, channel: string, threadTs: string): Promise<void> {

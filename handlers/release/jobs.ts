@@ -1,11 +1,11 @@
 import { Blocks, Elements, Md } from 'slack-block-builder';
 import { blocks } from '../../pipeline/message.ts';
 import { channelMention } from '../../pipeline/notifier.ts';
-import { RUN_ACTION } from '../../pipeline/views/common.ts';
+import { noticeMessage, RUN_ACTION } from '../../pipeline/views/common.ts';
 import type { WorkerRegistration } from '../../pipeline/workers.ts';
 import type { ReleaseDeps } from './deps.ts';
 import { ownerPeople } from './people.ts';
-import { postInThread, QUEUES } from './publish.ts';
+import { postInThread, publish, QUEUES, sendWatch, WATCH_SETTINGS } from './publish.ts';
 import { autoSyncReminder, type RollbackJob, rollbackTick } from './rollback.ts';
 import { shipTick } from './shipTick.ts';
 import { trackerAtShip } from './tracker.ts';
@@ -103,6 +103,51 @@ async function weeklyReminder(services: ReleaseDeps): Promise<void> {
   });
 }
 
+/**
+ * Resumes a shipping release that has no watcher job to carry it on (one lost with the database, or
+ * queued by a version of dpbot that did not commit it with the state): its watcher is queued
+ * again, audited `watch_resumed`. Runs every minute, once across replicas; a release whose
+ * watcher is waiting, due or running is left alone, so it never gets two.
+ */
+export async function sweepShipping(services: ReleaseDeps): Promise<number[]> {
+  const active = await services.releases.active();
+  if (active?.status !== 'shipping') return [];
+  if ((await services.jobs.live(QUEUES.watch, { releaseId: active.id })) > 0) return [];
+  const event = (outcome: string, detail: object) =>
+    services.audit.append({
+      requestId: `release-${active.id}`,
+      kind: 'event',
+      entry: 'system',
+      command: 'release ship',
+      action: 'release.ship',
+      resource: `release:${active.id}`,
+      outcome,
+      detail,
+    });
+  const snapshot = await services.releases.snapshot(active.id);
+  if (!snapshot?.apps.length) {
+    // Left "shipping" before its applications were written: nothing was asked of Argo CD, and a
+    // watcher would call an empty ship shipped. It is stopped, so "release ship" starts it again.
+    if (!(await services.releases.transition(active.id, ['shipping'], { status: 'failed' }))) return [];
+    await event('ship_interrupted', { reason: 'shipping with no applications and no watcher job' });
+    const fresh = await publish(services, active.id);
+    await postInThread(
+      services,
+      fresh,
+      null,
+      noticeMessage(
+        `Release #${active.id} was left shipping with nothing started (dpbot stopped while starting it): nothing was deployed. "release ship --release ${active.id}" starts it again.`,
+        'in_channel',
+      ),
+    );
+    return [active.id];
+  }
+  await sendWatch(services, active.id);
+  services.log.warn({ release: active.id }, 'shipping release had no watcher; queued one');
+  await event('watch_resumed', { reason: 'shipping with no watcher job' });
+  return [active.id];
+}
+
 /** Release workers: the ship watcher, rollback watchers, reminders and the weekly schedule. */
 export const releaseWorkers: WorkerRegistration<ReleaseDeps> = async (services) => {
   const { jobs } = services;
@@ -120,14 +165,22 @@ export const releaseWorkers: WorkerRegistration<ReleaseDeps> = async (services) 
       more = true;
       delay = poll * 5;
     }
-    if (more) await jobs.send(queue, data, { startAfter: later(services, delay) });
+    if (more) await jobs.send(queue, data, { startAfter: later(services, delay), settings: WATCH_SETTINGS });
   };
-  await jobs.work<{ releaseId: number }>(QUEUES.watch, (data) =>
-    watch(QUEUES.watch, data, () => shipTick(services, data.releaseId)),
+  await jobs.work<{ releaseId: number }>(
+    QUEUES.watch,
+    (data) => watch(QUEUES.watch, data, () => shipTick(services, data.releaseId)),
+    WATCH_SETTINGS,
   );
-  await jobs.work<RollbackJob>(QUEUES.watchRollback, (data) =>
-    watch(QUEUES.watchRollback, data, () => rollbackTick(services, data.key)),
+  await jobs.work<RollbackJob>(
+    QUEUES.watchRollback,
+    (data) => watch(QUEUES.watchRollback, data, () => rollbackTick(services, data.key)),
+    WATCH_SETTINGS,
   );
+  await jobs.work(QUEUES.sweep, async () => {
+    await sweepShipping(services);
+  });
+  await jobs.schedule(QUEUES.sweep, '* * * * *');
   await jobs.work<RollbackJob>(QUEUES.autoSyncReminder, async ({ key }) => {
     if (await autoSyncReminder(services, key))
       await jobs.send(

@@ -27,6 +27,8 @@ export type SyncAnswer =
       previous: { id: number; revision: string } | null;
       /** Synced without a revision, to the head of the ref an auto-synced application follows (see syncRequest). */
       target?: { ref: string; head: string };
+      /** When the sync was asked (an earlier look's, found after a restart); else now. */
+      requestedAt?: Date;
     }
   /** Not asked: the application is auto-synced and its ref's head is not the release commit. */
   | { kind: 'refused'; reason: string }
@@ -182,7 +184,7 @@ function started(draft: Draft, snapshot: ShipSnapshot, app: ReleaseApp, answer: 
     const rev = app.revision.slice(0, 7);
     updateApp(draft, app, {
       status: 'syncing',
-      startedAt: now,
+      startedAt: answer.requestedAt ?? now,
       healthySince: null,
       message: answer.target ? `syncing ${answer.target.ref} (at ${rev})` : `syncing to ${rev}`,
       previousHistoryId: answer.previous?.id ?? null,

@@ -1,5 +1,7 @@
 import { errorMessage, NotFoundError } from '../../core/errors.ts';
+import type { Tx } from '../../db/connect.ts';
 import type { ReleaseSnapshot } from '../../db/stores/releaseStore.ts';
+import type { QueueSettings } from '../../pipeline/jobs.ts';
 import type { Message } from '../../pipeline/message.ts';
 import type { MessageRef } from '../../pipeline/notifier.ts';
 import type { ReleaseDeps } from './deps.ts';
@@ -13,7 +15,28 @@ export const QUEUES = {
   autoSyncReminder: 'release.autosync-reminder',
   weekly: 'release.weekly',
   tracker: 'release.tracker',
+  sweep: 'release.sweep',
 } as const;
+
+/**
+ * Watcher jobs: each run is one short look. Its process marks it alive (heartbeat); one that died
+ * mid-look is retried by another replica at the next supervision pass, well within a minute.
+ */
+export const WATCH_SETTINGS: QueueSettings = {
+  retryLimit: 5,
+  retryDelaySeconds: 2,
+  expireInSeconds: 600,
+  heartbeatSeconds: 20,
+};
+
+/** Queues the next look of a release's ship watcher (in `tx` when given). */
+export function sendWatch(
+  services: ReleaseDeps,
+  releaseId: number,
+  options: { tx?: Tx; startAfter?: Date } = {},
+): Promise<string | null> {
+  return services.jobs.send(QUEUES.watch, { releaseId }, { ...options, settings: WATCH_SETTINGS });
+}
 
 export async function loadSnapshot(services: ReleaseDeps, id: number): Promise<ReleaseSnapshot> {
   const snapshot = await services.releases.snapshot(id);

@@ -1,6 +1,6 @@
 import { errorMessage, NotFoundError } from '../../core/errors.ts';
 import type { ReleaseApp, ReleaseSnapshot } from '../../db/stores/releaseStore.ts';
-import { type ArgoCdClient, ArgoCdError } from '../../integrations/argocd/argoCdClient.ts';
+import { type Application, type ArgoCdClient, ArgoCdError } from '../../integrations/argocd/argoCdClient.ts';
 import { type Assessment, assess, newestDeployment } from '../../integrations/argocd/assess.ts';
 import { autoSyncEnabled, targetRevision } from '../../integrations/argocd/syncPolicy.ts';
 import { noticeMessage } from '../../pipeline/views/common.ts';
@@ -97,6 +97,85 @@ async function askToSync(
 }
 
 /**
+ * Asks for an application's sync at most once per ship. The request is recorded (the application's
+ * sync_requested_at, and an audit row) and committed before Argo CD is asked; a look that finds
+ * it recorded — its predecessor died before writing the answer — asks Argo CD what became of it
+ * and follows the operation that request started instead of asking again.
+ */
+async function requestOnce(
+  services: ReleaseDeps,
+  argocd: ArgoCdClient,
+  release: ReleaseSnapshot,
+  app: ReleaseApp,
+): Promise<SyncAnswer> {
+  const id = release.release.id;
+  if (app.syncRequestedAt) {
+    const found = await earlierRequest(services, argocd, app, app.syncRequestedAt);
+    if (found) {
+      await auditEvent(services, id, 'sync_found', {
+        application: app.application,
+        revision: app.revision,
+        requestedAt: app.syncRequestedAt.toISOString(),
+      });
+      return found;
+    }
+  }
+  const requestedAt = services.now();
+  await services.releases.updateApp(id, app.application, { syncRequestedAt: requestedAt });
+  await auditEvent(services, id, 'sync_requested', { application: app.application, revision: app.revision });
+  const answer = await askToSync(services, argocd, release, app);
+  // Not accepted: nothing of this request runs in Argo CD, so the next ask is a fresh one.
+  if (answer.kind !== 'accepted')
+    await services.releases.updateApp(id, app.application, { syncRequestedAt: null });
+  return { ...answer, ...(answer.kind === 'accepted' ? { requestedAt } : {}) };
+}
+
+/**
+ * What Argo CD did with a sync asked at `requestedAt` whose answer was never recorded: an
+ * operation requested or started since then, to the release revision, is taken as that request's.
+ */
+async function earlierRequest(
+  services: ReleaseDeps,
+  argocd: ArgoCdClient,
+  app: ReleaseApp,
+  requestedAt: Date,
+): Promise<SyncAnswer | undefined> {
+  let current: Application;
+  try {
+    current = await argocd.get(app.application);
+  } catch (error) {
+    // Asking again is what this is here to avoid: look later.
+    throw new Error(
+      `could not read ${app.application} to see whether its sync was asked: ${errorMessage(error)}`,
+      {
+        cause: error,
+      },
+    );
+  }
+  const op = current.status?.operationState;
+  const started = op?.startedAt ? Date.parse(op.startedAt) : Number.NaN;
+  const pending = current.operation as { sync?: { revision?: string } } | null | undefined;
+  // Argo CD stamps startedAt with its own clock; allow it a few seconds behind ours (as assess does).
+  const since = !Number.isNaN(started) && started >= requestedAt.getTime() - 5_000;
+  if (!pending && !since) return undefined;
+  const revision = pending
+    ? pending.sync?.revision
+    : (op?.syncResult?.revision ?? op?.operation?.sync?.revision);
+  if (revision && revision !== app.revision) return undefined;
+  const history = [...(current.status?.history ?? [])].sort((a, b) => a.id - b.id);
+  const before = history.filter((h) => h.revision !== app.revision).at(-1);
+  services.log.info(
+    { application: app.application, requestedAt },
+    'a sync asked before a restart is under way in Argo CD; following it',
+  );
+  return {
+    kind: 'accepted',
+    previous: before ? { id: before.id, revision: before.revision } : null,
+    requestedAt,
+  };
+}
+
+/**
  * One look at a shipping release, run by the watcher job every poll interval: reads the release
  * once and Argo CD, lets nextShipStep decide, and performs what it decided. Returns whether the
  * watcher should look again.
@@ -126,7 +205,7 @@ export async function shipTick(services: ReleaseDeps, id: number): Promise<boole
   if (argocd)
     await Promise.all(
       syncsToStart(looked).map(async (app) =>
-        started.set(app.application, await askToSync(services, argocd, release, app)),
+        started.set(app.application, await requestOnce(services, argocd, release, app)),
       ),
     );
   const step = nextShipStep({ ...looked, started });

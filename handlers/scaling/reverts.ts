@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { formatDuration } from '../../core/config/duration.ts';
 import { errorMessage } from '../../core/errors.ts';
-import type { ScaleRevert } from '../../db/stores/scaleStore.ts';
+import type { LockedTeam, ScaleRevert } from '../../db/stores/scaleStore.ts';
 import { type Change, workloadRef } from '../../integrations/kubernetes/kubernetes.ts';
 import type { QueueSettings } from '../../pipeline/jobs.ts';
 import { type Person, personName, personToken } from '../../pipeline/people.ts';
@@ -24,17 +24,33 @@ export function revertQueueSettings(services: ScalingDeps): QueueSettings {
     retryLimit: k.revertRetries,
     retryDelaySeconds: Math.max(1, Math.round(k.revertRetryDelay / 1000)),
     expireInSeconds: 300,
+    // A revert whose process died (or lost the database and with it the means to report the
+    // failure) is retried elsewhere within a minute, not after its expiry.
+    heartbeatSeconds: 20,
   };
 }
 
-/** Queues the timed revert of a temporary change, due at its time, and records the job's id. */
-export async function scheduleRevert(services: ScalingDeps, revert: ScaleRevert): Promise<void> {
+/**
+ * Queues the timed revert of a temporary change, due at its time, and records the job's id; under
+ * a team's lock, in its transaction, so the revert row and its job commit together.
+ */
+export async function scheduleRevert(
+  services: ScalingDeps,
+  revert: ScaleRevert,
+  locked?: LockedTeam,
+): Promise<void> {
   const id = await services.jobs.send<RevertJob>(
     REVERT_QUEUE,
     { revertId: revert.id },
-    { startAfter: revert.dueAt, settings: revertQueueSettings(services) },
+    {
+      startAfter: revert.dueAt,
+      settings: revertQueueSettings(services),
+      ...(locked ? { tx: locked.tx } : {}),
+    },
   );
-  if (id) await services.scaling.setRevertJob(revert.id, id);
+  if (!id) return;
+  if (locked) await locked.setRevertJob(revert.id, id);
+  else await services.scaling.setRevertJob(revert.id, id);
 }
 
 /** Cancels a revert's job once its row is settled; the row, not the job, decides, so failure is harmless. */
@@ -93,6 +109,10 @@ export async function runRevert(
     reason: row.reason,
     revertOf: row.id,
   };
+  // Committed before the lock's transaction (which holds the row, and whose writes a process
+  // killed mid-change loses): a retry that finds the count already restored knows the change as
+  // an attempt of its own.
+  await services.scaling.markRevertStarted(revertId);
   const result = await services.scaling.withTeamLock<RevertResult>(
     row.team,
     settings.lockTimeout,
@@ -115,6 +135,18 @@ export async function runRevert(
           revert.mode === 'hpaMinReplicas'
             ? ((await k8s.hpaFor(ref))?.minReplicas ?? null)
             : (await k8s.read(ref)).replicas;
+        if (now !== revert.toReplicas && revert.revertStartedAt && now === revert.fromReplicas) {
+          // An earlier attempt made the change and died before recording it: it is this
+          // revert's own, so it is recorded (and announced) as done, not changed again.
+          change = { from: revert.toReplicas, to: revert.fromReplicas, conflicts: 0 };
+          await locked.settleRevert(revert.id, 'reverted', 'dpbot');
+          await auditChange(services, {
+            ...base,
+            outcome: 'reverted',
+            detail: { ...detail, conflicts: 0, recovered: true },
+          });
+          return { kind: 'reverted', change, revert };
+        }
         if (now !== revert.toReplicas) {
           // Someone changed it since (outside dpbot, or an HPA that came later): theirs wins.
           const note = `it is ${now ?? 'without an HPA'} now, not the ${revert.toReplicas} set temporarily`;
@@ -241,14 +273,15 @@ async function announceRevert(
 }
 
 /**
- * Catches reverts whose job was never queued (the process stopped between the change and the
- * queueing): pending, overdue by a minute, with no job id. Runs every minute, once across replicas.
+ * Catches reverts with no job to run them (never queued by an older dpbot, or lost): pending,
+ * overdue by a minute, with no job waiting, due or running. Runs every minute, once across
+ * replicas; a revert that has a job is left alone, so it never gets two.
  */
 export async function sweepReverts(services: ScalingDeps): Promise<number> {
   const overdue = await services.scaling.overdueReverts(new Date(Date.now() - 60_000), 50);
   let queued = 0;
   for (const revert of overdue) {
-    if (revert.jobId) continue;
+    if ((await services.jobs.live(REVERT_QUEUE, { revertId: revert.id })) > 0) continue;
     await scheduleRevert(services, revert);
     queued++;
   }

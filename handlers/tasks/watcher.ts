@@ -16,6 +16,7 @@ import { summarizeWorkflow, type WorkflowSummary } from './workflowSummary.ts';
 
 export const TASK_WATCH_QUEUE = 'dpbot.task-watch';
 export const TASK_JIRA_QUEUE = 'dpbot.task-jira';
+export const TASK_SWEEP_QUEUE = 'dpbot.task-sweep';
 
 /**
  * Watch jobs are short polls that queue their successor; `short` keeps one waiting job per run, so
@@ -26,6 +27,8 @@ const WATCH_SETTINGS: QueueSettings = {
   retryLimit: 5,
   retryDelaySeconds: 5,
   expireInSeconds: 120,
+  // A look whose process died is retried elsewhere within a minute (see jobs.superviseInterval).
+  heartbeatSeconds: 20,
 };
 const JIRA_SETTINGS: QueueSettings = {
   policy: 'short',
@@ -317,6 +320,32 @@ export async function commentOnJira(services: TasksDeps, runId: number, attempt:
 }
 
 /**
+ * How long a run may be without a watcher before the sweep gives it one: the command that created
+ * it queues its first look once the submission is answered, which may take up to argo.timeout.
+ */
+const UNWATCHED_GRACE_MS = 60_000;
+
+/**
+ * Resumes open runs that have no watcher job (a process that died between recording the run and
+ * queueing its first look, or a chain lost with the database): a look is queued now, audited
+ * `watch_resumed`. Runs every minute, once across replicas; a run with a job waiting, due or
+ * running is left alone.
+ */
+export async function sweepTaskRuns(services: TasksDeps): Promise<number[]> {
+  const resumed: number[] = [];
+  const before = services.now().getTime() - services.config.argo.timeout - UNWATCHED_GRACE_MS;
+  for (const run of await services.taskRuns.open()) {
+    if (run.createdAt.getTime() > before) continue;
+    if ((await services.jobs.live(TASK_WATCH_QUEUE, { runId: run.id })) > 0) continue;
+    await scheduleWatch(services, run.id, 0);
+    await auditRun(services, run, 'watch_resumed', { reason: 'open run with no watcher job' });
+    resumed.push(run.id);
+  }
+  if (resumed.length) services.log.warn({ runs: resumed }, 'task runs had no watcher; queued one');
+  return resumed;
+}
+
+/**
  * The task capability's background work: the watcher, the Jira comments and late audit rows. On
  * start it re-arms a watcher for every run whose end has not been announced, in case its job was
  * lost (including runs whose submission was never answered).
@@ -333,6 +362,10 @@ export const taskWorkers: WorkerRegistration<TasksDeps> = async (services) => {
     JIRA_SETTINGS,
   );
   await workAuditRetries(services);
+  await services.jobs.work(TASK_SWEEP_QUEUE, async () => {
+    await sweepTaskRuns(services);
+  });
+  await services.jobs.schedule(TASK_SWEEP_QUEUE, '* * * * *');
   const open = await services.taskRuns.open();
   for (const run of open) await scheduleWatch(services, run.id, 0);
   if (open.length) services.log.info({ runs: open.length }, 'watching task runs left open');

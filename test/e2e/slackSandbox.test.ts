@@ -48,7 +48,8 @@ describe('Slack in front of the sandbox (sandbox: true with Slack credentials)',
     await eventually(() => expect(slack.responses(help.responseId)).toHaveLength(1));
     const [reply] = slack.responses(help.responseId);
     expect(String(reply?.text).split('\n')[0]).toContain('sandbox: changes go to simulated systems');
-    expect(String(reply?.text)).toContain('scale <team> <replicas>');
+    // Escaped on the wire, so that Slack shows the brackets instead of reading them as markup.
+    expect(String(reply?.text)).toContain('scale &lt;team&gt; &lt;replicas&gt;');
 
     const whoami = await slack.slash('whoami', NEWCOMER);
     await eventually(() => expect(slack.responses(whoami.responseId)).toHaveLength(1));

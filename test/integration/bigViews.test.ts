@@ -1,6 +1,7 @@
 import type { KnownBlock } from '@slack/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../bot/app.ts';
+import { slackPayload } from '../../bot/slack/broadcasts.ts';
 import type { Message } from '../../pipeline/message.ts';
 import { checkMessage } from '../../sandbox/slack/blockKitLimits.ts';
 import { startTestApp, typeCommand } from '../support/app.ts';
@@ -14,7 +15,7 @@ import { type RunningKubernetes, startKubernetes } from '../support/kubernetes.t
 const ADA = 'ada@example.com';
 
 /** What Slack would refuse, as the simulator checks it; a view that breaks none returns []. */
-const limitsOf = (m: Message) => checkMessage({ text: m.text, blocks: m.blocks });
+const limitsOf = (m: Message) => checkMessage(slackPayload(m));
 
 const blocksText = (m: Message) => JSON.stringify(m.blocks);
 

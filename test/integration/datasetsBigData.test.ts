@@ -2,6 +2,7 @@ import type { KnownBlock } from '@slack/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../bot/app.ts';
 import { SIMULATED_CATALOG } from '../../bot/sandbox/datasetsSandboxPart.ts';
+import { slackPayload } from '../../bot/slack/broadcasts.ts';
 import type { Message } from '../../pipeline/message.ts';
 import { actionKind } from '../../pipeline/message.ts';
 import { PAGE_ACTION, VIEW_ACTION } from '../../pipeline/views/common.ts';
@@ -80,9 +81,7 @@ const listed = (message: Message) =>
   });
 
 const withinLimits = (message: Message) =>
-  expect(checkMessage({ text: message.text, blocks: message.blocks }), message.text.slice(0, 200)).toEqual(
-    [],
-  );
+  expect(checkMessage(slackPayload(message)), message.text.slice(0, 200)).toEqual([]);
 
 describe('datasets with 320 datasets of 120-character names', () => {
   it('shows a page of 20, problems first, the count of the rest, and Next to get them', async () => {

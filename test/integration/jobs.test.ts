@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Jobs, startJobs } from '../../pipeline/jobs.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import { eventually } from '../support/eventually.ts';
+import { TcpProxy } from '../support/tcpProxy.ts';
 
 let database: TestDatabase;
 let a: Jobs;
@@ -89,4 +90,55 @@ describe('job queue with two replicas', () => {
       expect.arrayContaining(['test.once', 'test.delayed', 'test.retry']),
     );
   });
+
+  it('a job whose process lost its database mid-run is taken over by another worker once its heartbeat lapses, long before its expiry', async () => {
+    const { proxy, url } = await TcpProxy.forDatabase(database.url);
+    const log = pino({ level: 'silent' });
+    // One worker reaches the database through a proxy the test cuts: it can neither mark the
+    // job alive nor report anything, as a process killed mid-run. The other supervises often.
+    const doomed = await startJobs({ url, log, pollIntervalSeconds: 0.5, superviseSeconds: 1 });
+    const survivor = await startJobs({
+      url: database.url,
+      log,
+      pollIntervalSeconds: 0.5,
+      superviseSeconds: 1,
+    });
+    const settings = { retryLimit: 2, retryDelaySeconds: 1, expireInSeconds: 900, heartbeatSeconds: 10 };
+    const ran: string[] = [];
+    let started: () => void = () => undefined;
+    const running = new Promise<void>((resolve) => {
+      started = resolve;
+    });
+    try {
+      await doomed.work(
+        'test.heartbeat',
+        async (_data, job) => {
+          ran.push('doomed');
+          started();
+          // Holds the job until pg-boss takes the claim away (or forever, had it no heartbeat).
+          await new Promise<void>((resolve) => job.signal.addEventListener('abort', () => resolve()));
+        },
+        settings,
+      );
+      await doomed.send('test.heartbeat', { n: 1 }, { settings });
+      await running;
+      proxy.cut();
+      await survivor.work(
+        'test.heartbeat',
+        async () => {
+          ran.push('survivor');
+        },
+        settings,
+      );
+      await eventually(() => expect(ran).toEqual(['doomed', 'survivor']), 45_000, 250);
+      const rows = await database.query<{ state: string; retry_count: number }>(
+        "SELECT state, retry_count FROM pgboss.job WHERE name = 'test.heartbeat'",
+      );
+      expect(rows.rows).toEqual([{ state: 'completed', retry_count: 1 }]);
+    } finally {
+      await survivor.stop({ graceful: false });
+      await doomed.stop({ graceful: false, timeoutMs: 1_000 }).catch(() => undefined);
+      await proxy.stop();
+    }
+  }, 60_000);
 });

@@ -1,5 +1,6 @@
 import type { BlockBuilder } from 'slack-block-builder';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { slackPayload } from '../../bot/slack/broadcasts.ts';
 import { releaseDeps } from '../../bot/wiring/release.ts';
 import { releaseHomePanel } from '../../handlers/release/homePanel.ts';
 import { stakeholderNotes } from '../../handlers/release/views.ts';
@@ -18,7 +19,7 @@ import { buttons, type ReleaseWorld, run, SINCE, startReleaseWorld } from '../su
 
 const ADA = 'ada@example.com';
 const recent = new Date('2026-11-03T09:00:00Z');
-const limitsOf = (m: Message) => checkMessage({ text: m.text, blocks: m.blocks });
+const limitsOf = (m: Message) => checkMessage(slackPayload(m));
 const blocksText = (m: Message) => JSON.stringify(m.blocks);
 
 /** A title of exactly 200 characters, naming a Jira key for the first 40 pull requests. */

@@ -280,4 +280,43 @@ describe('temporary scale', () => {
     expect(replicas()).toBe(8);
     expect((await revertEvents(row.id)).map((e) => e.outcome)).toEqual(['reverted']);
   });
+
+  it('a revert killed after its Kubernetes change, before recording it, is recorded reverted on retry: changed and announced once', async () => {
+    await replicasRunning();
+    startAt(4);
+    const r = await runAs(app(), database, 'scale team-x 7 --for 1h --reason "catch up"', GRACE);
+    expect(r.outcome).toBe('ok');
+    const row = await revertOf(r.requestId);
+    // What the killed attempt left: its start marked (committed before the change), the count
+    // restored in Kubernetes, and the row still pending (its transaction died with it).
+    await app().services.jobs.cancel('dpbot.workers.revert', row.job_id ?? '');
+    await database.query('UPDATE scale_reverts SET revert_started_at = now() WHERE id = $1', [row.id]);
+    startAt(4);
+    const writesBefore = kube.sim.requests.filter(
+      (q) => q.method === 'PUT' && q.path.endsWith('/ingest-workers/scale'),
+    ).length;
+    // The retry, run directly (the real handler, database and client).
+    await runRevert(app().services, row.id, { retryCount: 1, retryLimit: 3 });
+    expect(await revertOf(r.requestId)).toMatchObject({ status: 'reverted', settled_by: 'dpbot' });
+    expect(replicas()).toBe(4);
+    expect(
+      kube.sim.requests.filter((q) => q.method === 'PUT' && q.path.endsWith('/ingest-workers/scale')),
+    ).toHaveLength(writesBefore);
+    const events = await database.query<{ outcome: string; detail: Record<string, unknown> }>(
+      "SELECT outcome, detail FROM audit_log WHERE detail->>'revertOf' = $1 ORDER BY id",
+      [row.id],
+    );
+    expect(events.rows).toEqual([
+      {
+        outcome: 'reverted',
+        detail: expect.objectContaining({ from: 7, to: 4, recovered: true, revertOf: row.id }),
+      },
+    ]);
+    const posts = threadPosts(r.ref?.ts);
+    expect(posts).toHaveLength(1);
+    expect(posts[0]?.message.text).toContain('dpbot reverted team-x/workers 7 → 4, as planned');
+    // A second retry (the job run again) finds it settled and does nothing.
+    await runRevert(app().services, row.id, { retryCount: 2, retryLimit: 3 });
+    expect(threadPosts(r.ref?.ts)).toHaveLength(1);
+  });
 });

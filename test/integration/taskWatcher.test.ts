@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../bot/app.ts';
+import { sweepTaskRuns } from '../../handlers/tasks/watcher.ts';
 import { adfToText } from '../../integrations/jira/adf.ts';
 import { CONFIRM_ACTION } from '../../pipeline/views/common.ts';
 import { recordingResponder, startTestApp } from '../support/app.ts';
@@ -66,6 +67,26 @@ async function runOf(text: string) {
   >;
   const announcement = notifier.posted.find((p) => p.ref.ts === row.message_ts && !p.threadTs) as Posted;
   return { id, row, announcement };
+}
+
+/** A run recorded ten minutes ago and left open, with no workflow name: what a stopped process leaves. */
+async function leftRun() {
+  const run = await app.services.taskRuns.create({
+    task: 'backfill',
+    params: { dataset: 'orders', from: '2026-11-01', to: '2026-11-02', mode: 'append' },
+    templateKind: 'WorkflowTemplate',
+    templateName: 'backfill',
+    namespace: 'data-jobs',
+    requestId: crypto.randomUUID(),
+    requesterEmail: 'linus@example.com',
+    requesterSlackId: 'U0LINUS001',
+    channel: 'C1',
+    jiraKey: null,
+  });
+  await database.query("UPDATE task_runs SET created_at = now() - interval '10 minutes' WHERE id = $1", [
+    run.id,
+  ]);
+  return run;
 }
 
 const current = (p: Posted) => p.updates.at(-1) ?? p.message;
@@ -268,24 +289,7 @@ describe('the watcher across restarts and replicas', () => {
   it('settles runs left mid-submission: follows the workflow Argo did create, closes the one it did not', async () => {
     // As a process that stopped between recording "submitting" and hearing back from Argo leaves
     // them: no workflow name, not closed, and older than any answer could take.
-    const left = async () => {
-      const run = await app.services.taskRuns.create({
-        task: 'backfill',
-        params: { dataset: 'orders', from: '2026-11-01', to: '2026-11-02', mode: 'append' },
-        templateKind: 'WorkflowTemplate',
-        templateName: 'backfill',
-        namespace: 'data-jobs',
-        requestId: crypto.randomUUID(),
-        requesterEmail: 'linus@example.com',
-        requesterSlackId: 'U0LINUS001',
-        channel: 'C1',
-        jiraKey: null,
-      });
-      await database.query("UPDATE task_runs SET created_at = now() - interval '10 minutes' WHERE id = $1", [
-        run.id,
-      ]);
-      return run;
-    };
+    const left = leftRun;
     const created = await left();
     const lost = await left();
     const argo = app.services.argo;
@@ -337,6 +341,34 @@ describe('the watcher across restarts and replicas', () => {
     } finally {
       await replica.close();
     }
+  });
+});
+
+describe('the sweep', () => {
+  it('gives an open run left without a watcher one, once, and the run is followed to its end without a restart', async () => {
+    // As a process that died between recording the run and queueing its first look leaves it.
+    const run = await leftRun();
+    const argo = app.services.argo;
+    if (!argo) throw new Error('the test configuration sets argo.url');
+    await argo.submit({
+      namespace: 'data-jobs',
+      kind: 'WorkflowTemplate',
+      template: 'backfill',
+      parameters: run.params,
+      labels: { 'dpbot/run': String(run.id), 'dpbot/request-id': run.requestId },
+    });
+    expect(await sweepTaskRuns(app.services)).toEqual([run.id]);
+    // Its watcher now exists (waiting, running, or its successor): a second sweep leaves it alone.
+    expect(await sweepTaskRuns(app.services)).toEqual([]);
+    await eventually(
+      async () =>
+        expect((await events(run.id)).map((e) => e.outcome)).toEqual([
+          'watch_resumed',
+          'submit_found',
+          'workflow_succeeded',
+        ]),
+      25_000,
+    );
   });
 });
 

@@ -1,6 +1,7 @@
 import type { InputBlock, KnownBlock, ModalView } from '@slack/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../bot/app.ts';
+import { slackPayload } from '../../bot/slack/broadcasts.ts';
 import type { Message } from '../../pipeline/message.ts';
 import { actionKind } from '../../pipeline/message.ts';
 import { PAGE_ACTION } from '../../pipeline/views/common.ts';
@@ -81,9 +82,7 @@ function pageButtons(message: Message): Record<string, string> {
 }
 
 const withinLimits = (message: Message) =>
-  expect(checkMessage({ text: message.text, blocks: message.blocks }), message.text.slice(0, 300)).toEqual(
-    [],
-  );
+  expect(checkMessage(slackPayload(message)), message.text.slice(0, 300)).toEqual([]);
 const listedTasks = (text: string) => [...text.matchAll(/^task run ([a-z0-9-]+)/gm)].map((m) => m[1]);
 
 describe('task list with 46 tasks', () => {

@@ -56,6 +56,7 @@ function app(application: string, over: Partial<ReleaseApp> = {}): ReleaseApp {
     previousHistoryId: null,
     previousRevision: null,
     startedAt: null,
+    syncRequestedAt: null,
     healthySince: null,
     finishedAt: null,
     message: null,
@@ -206,7 +207,7 @@ describe('nextShipStep', () => {
     );
     expect(syncsToStart(s)).toEqual([]);
     const step = nextShipStep(s);
-    expect(kinds(step)).toEqual(['updateApp', 'audit', 'post', 'post', 'updateService', 'stop']);
+    expect(kinds(step)).toEqual(['updateApp', 'audit', 'post', 'updateService', 'stop']);
     expect(step.actions[0]).toEqual({
       kind: 'updateApp',
       application: 'orders',
@@ -218,18 +219,16 @@ describe('nextShipStep', () => {
       detail: { application: 'orders' },
       error: 'pods crash-looping',
     });
+    // One reply: what went wrong and the way back.
     expect(step.actions[2]).toMatchObject({
       kind: 'post',
       service: 'orders',
-      message: { text: 'orders is degraded: pods crash-looping' },
+      message: {
+        text: 'orders is degraded: pods crash-looping. Roll back orders: release rollback orders --release 7',
+      },
     });
-    expect(step.actions[3]).toMatchObject({
-      kind: 'post',
-      service: 'orders',
-      message: { text: 'Roll back orders: release rollback orders --release 7' },
-    });
-    expect(step.actions[4]).toEqual({ kind: 'updateService', service: 'orders', shipStatus: 'failed' });
-    expect(step.actions[5]).toMatchObject({
+    expect(step.actions[3]).toEqual({ kind: 'updateService', service: 'orders', shipStatus: 'failed' });
+    expect(step.actions[4]).toMatchObject({
       kind: 'stop',
       summary: 'orders: degraded, ingest: waiting',
       notice: {

@@ -5,7 +5,7 @@ import { appHistory, redeployWarning } from '../deployments.ts';
 import { defineCommand, type ReleaseDeps } from '../deps.ts';
 import { requireArgo } from '../people.ts';
 import { planWaves } from '../planWaves.ts';
-import { loadSnapshot, postInThread, publish, QUEUES } from '../publish.ts';
+import { loadSnapshot, postInThread, publish, QUEUES, sendWatch } from '../publish.ts';
 import { trackerShipping } from '../tracker.ts';
 import { findRelease, releaseId } from './common.ts';
 
@@ -91,30 +91,39 @@ export const releaseShip = defineCommand({
     requireArgo(services);
     const { release, snapshot, included, apps } = await plan(ctx, args.release);
     const note = trackerShipping(services, snapshot);
-    if (
-      !(await services.releases.transition(release.id, ['open', 'failed'], {
-        status: 'shipping',
-        shipStartedBy: ctx.caller.email,
-        shipStartedAt: services.now(),
-        ...(note ? { trackerNote: note } : {}),
-      }))
-    )
-      throw new ConflictError(`release #${release.id} is already being shipped`);
-    // A retry starts the applications that did not become healthy again from scratch.
-    await services.releases.createApps(apps.map((a) => ({ ...a, releaseId: release.id })));
-    for (const a of apps)
-      await services.releases.updateApp(release.id, a.application, {
-        status: 'waiting',
-        wave: a.wave,
-        revision: a.revision,
-        blocked: 0,
-        message: null,
-        healthySince: null,
-      });
-    for (const s of included) await services.releases.updateService(release.id, s, { shipStatus: 'waiting' });
-    await services.jobs.send(QUEUES.watch, { releaseId: release.id });
-    // The fix version is set in the background: Jira never holds up the deployment.
-    if (services.releaseTracker) await services.jobs.send(QUEUES.tracker, { releaseId: release.id });
+    // The state, the applications and the watcher that moves them commit together: a crash or a
+    // lost database part-way leaves the release as it was (and the caller told so), never
+    // "shipping" with nothing to carry it on.
+    const started = await services.releases.inTransaction(async (releases, tx) => {
+      if (
+        !(await releases.transition(release.id, ['open', 'failed'], {
+          status: 'shipping',
+          shipStartedBy: ctx.caller.email,
+          shipStartedAt: services.now(),
+          ...(note ? { trackerNote: note } : {}),
+        }))
+      )
+        return false;
+      // A retry starts the applications that did not become healthy again from scratch.
+      await releases.createApps(apps.map((a) => ({ ...a, releaseId: release.id })));
+      for (const a of apps)
+        await releases.updateApp(release.id, a.application, {
+          status: 'waiting',
+          wave: a.wave,
+          revision: a.revision,
+          blocked: 0,
+          message: null,
+          healthySince: null,
+          syncRequestedAt: null,
+        });
+      for (const s of included) await releases.updateService(release.id, s, { shipStatus: 'waiting' });
+      await sendWatch(services, release.id, { tx });
+      // The fix version is set in the background: Jira never holds up the deployment.
+      if (services.releaseTracker)
+        await services.jobs.send(QUEUES.tracker, { releaseId: release.id }, { tx });
+      return true;
+    });
+    if (!started) throw new ConflictError(`release #${release.id} is already being shipped`);
     const fresh = await publish(services, release.id);
     const text = `${ctx.caller.name ?? ctx.caller.email} is shipping release #${release.id}: ${apps.map((a) => a.application).join(', ')}. Progress is shown on the release message.`;
     // Said once, in the release message's thread; the one who shipped is told where.

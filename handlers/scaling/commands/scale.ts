@@ -226,6 +226,7 @@ async function runScale(args: ScaleArgs, ctx: CommandContext<ScalingDeps>): Prom
           threadTs: null,
           dueAt: temp.dueAt,
         });
+        await scheduleRevert(services, revert, locked);
       }
       const detail: ScaleChangeDetail = {
         team: team.name,
@@ -248,14 +249,6 @@ async function runScale(args: ScaleArgs, ctx: CommandContext<ScalingDeps>): Prom
     return noticeMessage(`${whatChanges(p)} is already at ${p.to}; nothing changed.`);
   }
   if (result.superseded) await cancelRevertJob(services, result.superseded);
-  if (result.revert) {
-    try {
-      await scheduleRevert(services, result.revert);
-    } catch (error) {
-      // The change is made and its revert recorded; the sweep queues a revert without a job.
-      ctx.log.error({ err: error, revertId: result.revert.id }, 'could not queue the revert; the sweep will');
-    }
-  }
 
   const { plan, change } = result;
   const verb = plan.mode === 'hpaMinReplicas' ? 'set the HPA minimum of' : 'scaled';

@@ -1,5 +1,6 @@
 ALTER TABLE "audit_log" ADD COLUMN "slack_name" text;--> statement-breakpoint
-CREATE INDEX "audit_log_slack_user_id_at_idx" ON "audit_log" USING btree ("slack_user_id","at");--> statement-breakpoint
+CREATE INDEX "audit_log_slack_user_id_at_idx" ON "audit_log" USING btree ("slack_user_id","at");
+--> statement-breakpoint
 -- The Slack name is part of a row's hashed text; null on every row written before it existed,
 -- and nulls are stripped, so their hashes stay as they were.
 CREATE OR REPLACE FUNCTION audit_row_canonical(r audit_log) RETURNS text
