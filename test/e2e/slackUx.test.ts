@@ -177,6 +177,8 @@ describe('Slack UX in front of the sandbox', () => {
   });
 
   it('scaling: red Confirm only for fewer workers, a scale-down told as pods stopping, an early revert said once in its thread', async () => {
+    // The sandbox's directory has only Nia's e-mail: Slack's name for her stands in.
+    expect(String((await ask('whoami')).text)).toContain('You are Nia Newcomer (nia@company.test).');
     // 4 → 10 is more than 2×: asked first, and adding workers is no danger.
     const up = await ask('scale team-x 10 --reason "backfill"');
     const confirmUp = buttonsOf(up).find((b) => b.action_id === CONFIRM_ACTION);

@@ -142,7 +142,7 @@ export const audit = defineCommand({
     'audit workers.* limit=5 page=2',
   ],
   description:
-    'Filters may be given in any order: an e-mail, "me" or a name the directory knows (grace) filters by user; a duration (7d) or a date by time; an action (workers.scale, workers.*) by action, with every row of it: attempts, steps, outcomes and background events such as a workflow\'s result. Newest first, limit records a page.',
+    'Filters may be given in any order: an e-mail, "me", a name the directory knows (grace), a mention or a Slack user id filters by user (people outside the directory too, by what Slack told of them); a duration (7d) or a date by time; an action (workers.scale, workers.*) by action, with every row of it: attempts, steps, outcomes and background events such as a workflow\'s result. Newest first, limit records a page.',
   params: { positionals: ['filters...'], keyValues: ['user', 'action', 'since', 'limit', 'page'] },
   args: z.object({
     filters: z.array(filterWord).max(3).optional(),
