@@ -142,6 +142,11 @@ export const auditLog = pgTable(
     kind: text('kind', { enum: auditKinds }).notNull(),
     entry: text('entry').notNull(),
     slackUserId: text('slack_user_id'),
+    /**
+     * The name Slack gives the person (their profile's real name), kept for people outside the
+     * directory: their attempts are found by it (`audit mallory`), as the directory names no one.
+     */
+    slackName: text('slack_name'),
     email: text('email'),
     channel: text('channel'),
     command: text('command'),
@@ -169,6 +174,7 @@ export const auditLog = pgTable(
     uniqueIndex('audit_log_idempotency_key_key').on(t.idempotencyKey),
     index('audit_log_request_id_idx').on(t.requestId),
     index('audit_log_email_at_idx').on(t.email, t.at),
+    index('audit_log_slack_user_id_at_idx').on(t.slackUserId, t.at),
     index('audit_log_action_at_idx').on(t.action, t.at),
     index('audit_log_at_idx').on(t.at),
   ],

@@ -6,6 +6,7 @@ import { type Decision, decide } from '../policies/decide.ts';
 import type { Accepted } from './accepted.ts';
 import type { Acker } from './acker.ts';
 import type { Caller, Command } from './defineCommand.ts';
+import { IdentityError } from './identity.ts';
 import type { InvocationBase, Outcome, TextInvocation } from './invocation.ts';
 import { refuseUnknownNames } from './knownNames.ts';
 import { type Parsed, parsedShape } from './parse.ts';
@@ -55,6 +56,12 @@ export async function admit(
   } catch (error) {
     if (!(error instanceof DpbotError) || error instanceof InputError) throw error;
     const reason = errorMessage(error);
+    // Someone dpbot will not act for is recorded with what Slack told about them, so that
+    // `audit <@U…>` or their name finds the attempt.
+    if (error instanceof IdentityError) {
+      base.email ??= error.outsider.email ?? null;
+      base.slackName = error.outsider.slackName ?? null;
+    }
     if (!(await writeAudit(deps, ack, { ...base, ...shape, decision: 'deny', reason })))
       return 'audit_unavailable';
     // Not knowing who asked fails closed; but a lookup that failed is no verdict on the person.

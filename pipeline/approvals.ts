@@ -11,6 +11,7 @@ import { execute, finish } from './execute.ts';
 import type { ActionInvocation, Outcome } from './invocation.ts';
 import type { Message, Responder } from './message.ts';
 import { closed, expiry, loadAnswer, pendingFields, settle } from './pendingRequests.ts';
+import { nameWithEmail } from './people.ts';
 import type { PipelineDeps } from './pipelineDeps.ts';
 import {
   type ApprovalRequest,
@@ -260,7 +261,7 @@ async function personNamed(deps: PipelineDeps, email: string | null): Promise<st
   }
 }
 
-const nameOf = (person: Caller): string => (person.name ? `${person.name} (${person.email})` : person.email);
+const nameOf = (person: Caller): string => nameWithEmail(person);
 
 function requestOf(pending: PendingAction): ApprovalRequest {
   return {

@@ -29,13 +29,25 @@ export interface SlackProfileLookup {
   clear(): number;
 }
 
-export class IdentityError extends NotAllowedError {}
+/** What Slack told about someone dpbot would not act for: their attempt is recorded with it. */
+export interface Outsider {
+  email?: string | undefined;
+  slackName?: string | undefined;
+}
+
+export class IdentityError extends NotAllowedError {
+  readonly outsider: Outsider;
+  constructor(message: string, outsider: Outsider = {}) {
+    super(message);
+    this.outsider = outsider;
+  }
+}
 
 /** The person has a verified e-mail, but the directory does not know it. */
 export class NotInDirectoryError extends IdentityError {
   readonly email: string;
-  constructor(email: string, message: string) {
-    super(message);
+  constructor(email: string, message: string, slackName?: string) {
+    super(message, { email, slackName });
     this.email = email;
   }
 }
@@ -81,19 +93,24 @@ export class DirectoryIdentity implements CallerIdentity {
 
   async resolve(ref: CallerRef): Promise<Caller> {
     let email = ref.email?.toLowerCase();
+    let slackName: string | undefined;
     if (!email && ref.slackUserId) {
       if (!this.#slack)
         throw new IdentityError('Slack identities cannot be resolved: dpbot has no Slack client');
       const profile = await this.#slack.lookup(ref.slackUserId);
+      slackName = profile.name;
+      const told = { email: profile.email?.toLowerCase(), slackName };
       if (profile.deleted) {
         throw new IdentityError(
           `your Slack account (${ref.slackUserId}) is deactivated, so dpbot will not act for it. Ask ${this.#adminContact} if this is wrong.`,
+          told,
         );
       }
       if (!profile.email) {
         throw new IdentityError(
           `dpbot cannot see the e-mail address of your Slack account (${ref.slackUserId}), which is how it finds you in the directory. ` +
             `Ask ${this.#adminContact} to check that the app has the users:read.email scope.`,
+          told,
         );
       }
       email = profile.email.toLowerCase();
@@ -104,17 +121,23 @@ export class DirectoryIdentity implements CallerIdentity {
       throw new NotInDirectoryError(
         email,
         `${email} is not in dpbot's directory, so it cannot tell what you may do. Ask ${this.#adminContact} to add you to a group that has access.`,
+        slackName,
       );
     }
     if (!record.user.active) {
       throw new IdentityError(
         `${email} is no longer active in the company directory, so dpbot will not act for it. Ask ${this.#adminContact} if this is wrong.`,
+        { email, slackName },
       );
     }
     return {
       id: record.user.id,
       email: record.user.email,
-      name: record.user.name,
+      // Slack's name stands in where the directory has none (or only the e-mail again).
+      name:
+        record.user.name && record.user.name.toLowerCase() !== record.user.email.toLowerCase()
+          ? record.user.name
+          : (slackName ?? record.user.name),
       slackUserId: ref.slackUserId ?? record.user.slackUserId,
       groups: record.groups,
       grants: record.grants,

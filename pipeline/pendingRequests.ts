@@ -6,6 +6,7 @@ import type { PendingAction } from '../db/stores/pendingStore.ts';
 import type { Accepted } from './accepted.ts';
 import type { Acker } from './acker.ts';
 import type { Caller } from './defineCommand.ts';
+import { IdentityError } from './identity.ts';
 import type { ActionInvocation, Outcome } from './invocation.ts';
 import type { Message } from './message.ts';
 import type { PipelineDeps } from './pipelineDeps.ts';
@@ -88,9 +89,12 @@ export async function loadAnswer(
     return { pending, clicker, base: { ...base, email: clicker.email, slackUserId: clicker.slackUserId } };
   } catch (error) {
     if (!(error instanceof NotAllowedError)) throw error;
+    const told = error instanceof IdentityError ? error.outsider : {};
     if (
       await writeAudit(deps, ack, {
         ...base,
+        email: base.email ?? told.email ?? null,
+        slackName: told.slackName ?? null,
         decision: 'deny',
         reason: error.message,
         outcome: `${kind}_refused`,

@@ -3,9 +3,11 @@ import { InputError } from '../core/errors.ts';
 /** Longest command text accepted; Slack itself caps slash-command text at a few thousand characters. */
 export const MAX_COMMAND_LENGTH = 2000;
 
-// C0/C1 controls and the bidirectional overrides used to make text read differently than it is.
+// C0/C1 controls and the bidirectional overrides used to make text read differently than it is;
+// and the two private-use characters that mark a person in announcements (pipeline/people.ts
+// personToken), so typed text cannot become a mention.
 // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point.
-const FORBIDDEN = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/u;
+const FORBIDDEN = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069\uE000\uE001]/u;
 
 const SMART_QUOTES: Record<string, string> = { '“': '"', '”': '"', '„': '"', '‘': "'", '’': "'" };
 

@@ -2,6 +2,7 @@ import type { Command as Program } from 'commander';
 import { anySimulated } from '../../core/config/sandbox.ts';
 import { ConfigError } from '../../core/errors.ts';
 import type { AccessStore } from '../../db/stores/accessStore.ts';
+import { personName } from '../../pipeline/people.ts';
 import { type App, createApp } from '../app.ts';
 import type { LoadedConfig } from '../config/loadConfig.ts';
 import { runConsole } from '../console/console.ts';
@@ -25,7 +26,16 @@ export async function consoleSession(cli: Cli, loaded: LoadedConfig, as: string 
         startSandbox(loaded.config, undefined, { stateDir: sandboxStateDir(loaded, io.env) }),
       )
     : undefined;
-  const surface = new ConsoleSurface(io.stdout);
+  // The machine's time zone (TZ when set), said once when the session starts.
+  const timeZone = io.env.TZ || Intl.DateTimeFormat().resolvedOptions().timeZone;
+  let access: App['services']['access'] | undefined;
+  const surface = new ConsoleSurface(io.stdout, {
+    timeZone,
+    nameOf: async (slackUserId) => {
+      const user = await access?.findUser({ slackUserId });
+      return user ? personName(user) : undefined;
+    },
+  });
   if (sandbox?.note && interactive) cli.out(`${sandbox.note}.`);
   let app: App;
   try {
@@ -40,6 +50,7 @@ export async function consoleSession(cli: Cli, loaded: LoadedConfig, as: string 
     await sandbox?.stop();
     throw error;
   }
+  access = app.services.access;
   try {
     await runConsole({
       pipeline: app.pipeline,
@@ -49,6 +60,7 @@ export async function consoleSession(cli: Cli, loaded: LoadedConfig, as: string 
       surface,
       interactive,
       people: directoryPeople(app.services.access),
+      timeZone,
     });
   } finally {
     await app.close();

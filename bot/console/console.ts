@@ -20,6 +20,8 @@ export interface ConsoleOptions {
    * rather than act as nobody.
    */
   people?: (word: string) => Promise<string[]>;
+  /** The time zone the session shows times in, said once when it starts. */
+  timeZone?: string;
 }
 
 const BANNER = `dpbot console — type a command as you would after /dp (try "help"), a button's number to press it,
@@ -60,6 +62,7 @@ export async function runConsole(options: ConsoleOptions): Promise<void> {
     rl.prompt();
     surface.promptShown(true);
   };
+  if (options.timeZone) write(`Times are shown in ${options.timeZone}.`);
   if (options.interactive) {
     surface.attachPrompt({ redraw: () => rl.prompt(true) });
     write(BANNER);

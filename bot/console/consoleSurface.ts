@@ -2,7 +2,7 @@ import { clearLine, clearScreenDown, cursorTo, moveCursor } from 'node:readline'
 import type { Writable } from 'node:stream';
 import type { Message, MessageHandle } from '../../pipeline/message.ts';
 import type { MessageRef, Notifier } from '../../pipeline/notifier.ts';
-import { type RenderedButton, renderMessage } from './renderText.ts';
+import { type ConsoleText, type RenderedButton, renderMessage } from './renderText.ts';
 
 export interface Pressable extends RenderedButton {
   handle: MessageHandle;
@@ -17,6 +17,10 @@ export interface PromptLine {
 }
 
 export interface ConsoleSurfaceOptions {
+  /** A person's name by their Slack user id (the directory's), for the mentions messages carry. */
+  nameOf?: ((slackUserId: string) => Promise<string | undefined>) | undefined;
+  /** The time zone times are shown in (the machine's). */
+  timeZone?: string | undefined;
   /**
    * Least time between two printed updates of one message where it cannot be redrawn in place
    * (not a terminal, or other output came after it); the newest content waits and is printed then.
@@ -91,6 +95,25 @@ export class ConsoleSurface {
   constructor(out: Writable, options: ConsoleSurfaceOptions = {}) {
     this.#out = out;
     this.#interval = options.updateInterval ?? DEFAULT_UPDATE_INTERVAL;
+    this.#nameOf = options.nameOf;
+    this.#text = { names: this.#names, timeZone: options.timeZone };
+  }
+
+  readonly #names = new Map<string, string>();
+  readonly #nameOf: ConsoleSurfaceOptions['nameOf'];
+  readonly #text: ConsoleText;
+
+  /** Learns the names of the people a message mentions, so it is drawn with names, not ids. */
+  async #learn(message: Message): Promise<void> {
+    if (!this.#nameOf) return;
+    const ids = new Set(
+      [...JSON.stringify(message).matchAll(/<@([A-Z0-9]+)(?:\|[^>]*)?>/g)].map((m) => m[1]),
+    );
+    for (const id of ids) {
+      if (!id || this.#names.has(id)) continue;
+      const name = await this.#nameOf(id).catch(() => undefined);
+      if (name) this.#names.set(id, name);
+    }
   }
 
   get #tty(): boolean {
@@ -164,11 +187,15 @@ export class ConsoleSurface {
   }
 
   /** A handle for a reply to a typed command; updates of it are updates of that message. */
-  reply(message: Message, prefix: (m: Message) => string): MessageHandle {
+  async reply(message: Message, prefix: (m: Message) => string): Promise<MessageHandle> {
     const key = `reply:${this.#replies++}`;
     const handle: MessageHandle = {
-      update: async (m) => this.update(key, m, handle, `(updated) ${prefix(m)}`),
+      update: async (m) => {
+        await this.#learn(m);
+        this.update(key, m, handle, `(updated) ${prefix(m)}`);
+      },
     };
+    await this.#learn(message);
     this.post(key, message, handle, prefix(message));
     return handle;
   }
@@ -176,11 +203,13 @@ export class ConsoleSurface {
   /** Background messages, marked with where they would have been posted. */
   notifier(): Notifier {
     const update = async (ref: MessageRef, message: Message) => {
+      await this.#learn(message);
       this.update(this.#refKey(ref), message, this.#handle(ref), `[${ref.channel}, updated] `);
       return ref;
     };
     return {
       post: async (channel, message, options = {}) => {
+        await this.#learn(message);
         const ref = {
           channel,
           ts: `${Math.floor(Date.now() / 1000)}.${String(this.#ts++).padStart(6, '0')}`,
@@ -195,6 +224,7 @@ export class ConsoleSurface {
       },
       update,
       direct: async (to, message) => {
+        await this.#learn(message);
         const ref = { channel: `@${to.email}`, ts: String(this.#ts++) };
         this.post(this.#refKey(ref), message, this.#handle(ref), `[direct to ${to.email}] `);
       },
@@ -208,7 +238,10 @@ export class ConsoleSurface {
   #handle(ref: MessageRef): MessageHandle {
     return {
       ref,
-      update: async (m) => this.update(this.#refKey(ref), m, this.#handle(ref), `[${ref.channel}, updated] `),
+      update: async (m) => {
+        await this.#learn(m);
+        this.update(this.#refKey(ref), m, this.#handle(ref), `[${ref.channel}, updated] `);
+      },
     };
   }
 
@@ -219,13 +252,17 @@ export class ConsoleSurface {
   #render(shown: Shown, message: Message, handle: MessageHandle, prefix: string): string[] {
     const before = shown.numbers;
     const numbers = new Map<string, number>();
-    const text = renderMessage(message, (b) => {
-      const key = buttonKey(b);
-      const n = numbers.get(key) ?? before.get(key) ?? this.#next++;
-      numbers.set(key, n);
-      this.#buttons.set(n, { ...b, handle });
-      return n;
-    });
+    const text = renderMessage(
+      message,
+      (b) => {
+        const key = buttonKey(b);
+        const n = numbers.get(key) ?? before.get(key) ?? this.#next++;
+        numbers.set(key, n);
+        this.#buttons.set(n, { ...b, handle });
+        return n;
+      },
+      this.#text,
+    );
     for (const [key, n] of before) {
       if (numbers.has(key)) continue;
       this.#buttons.delete(n);

@@ -5,6 +5,7 @@ import { formatTime } from '../../core/time.ts';
 import type { AuditRecord } from '../../db/stores/auditStore.ts';
 import { describeGrant, joinWithin } from '../../handlers/directory/commands/whoami.ts';
 import type { Caller } from '../../pipeline/defineCommand.ts';
+import { nameWithEmail, stateText } from '../../pipeline/people.ts';
 import { codeText, escapeMrkdwn, lineSections } from '../../pipeline/views/common.ts';
 
 /** Grants listed on the Home tab; `whoami` lists them all, a page at a time. */
@@ -45,7 +46,7 @@ export function commandState(attempt: AuditRecord, later: readonly AuditRecord[]
   const outcome = rows.find((r) => r.kind === 'outcome');
   // A command that only opened its form ended well, but nothing was done yet.
   if (outcome?.outcome === 'ok' && rows.some((r) => r.outcome === 'form_opened')) return 'form opened';
-  if (outcome) return OUTCOME_WORDS[outcome.outcome ?? ''] ?? outcome.outcome ?? 'done';
+  if (outcome) return OUTCOME_WORDS[outcome.outcome ?? ''] ?? stateText(outcome.outcome ?? 'done');
   const waiting = rows.find((r) => r.kind === 'step' && r.outcome && OUTCOME_WORDS[r.outcome]);
   if (waiting?.outcome) {
     // Confirmed or approved since: the question no longer waits.
@@ -53,9 +54,9 @@ export function commandState(attempt: AuditRecord, later: readonly AuditRecord[]
       (r) =>
         r.kind === 'step' && r.id > waiting.id && (r.outcome === 'confirmed' || r.outcome === 'approved'),
     );
-    return answered ? 'running' : (OUTCOME_WORDS[waiting.outcome] ?? waiting.outcome);
+    return answered ? 'running' : (OUTCOME_WORDS[waiting.outcome] ?? stateText(waiting.outcome));
   }
-  if (attempt.outcome) return OUTCOME_WORDS[attempt.outcome] ?? attempt.outcome;
+  if (attempt.outcome) return OUTCOME_WORDS[attempt.outcome] ?? stateText(attempt.outcome);
   if (attempt.decision === 'deny' || attempt.decision === 'invalid') return 'refused';
   return 'running';
 }
@@ -85,7 +86,7 @@ export function homeView(input: {
   const blocks: BlockBuilder[] = [
     Blocks.Header({ text: 'dpbot' }),
     Blocks.Section({
-      text: `You are ${Md.bold(escapeMrkdwn(caller.name ?? caller.email))} ${escapeMrkdwn(`<${caller.email}>`)}. Groups: ${groupsText}.`,
+      text: `You are ${Md.bold(escapeMrkdwn(nameWithEmail(caller)))}. Groups: ${groupsText}.`,
     }),
     Blocks.Section({ text: Md.bold('You may') }),
     ...lineSections(grants.length ? grants : ['nothing yet'], 5),

@@ -12,6 +12,7 @@ export interface RawAuditRow {
   kind: string;
   entry: string;
   slack_user_id: string | null;
+  slack_name: string | null;
   email: string | null;
   channel: string | null;
   command: string | null;
@@ -31,7 +32,7 @@ export interface RawAuditRow {
 
 type Kind = 'text' | 'number' | 'json' | 'at';
 
-/** The columns `audit_row_canonical` (migrations/0001_audit_chain.sql) puts in a row's text. */
+/** The columns `audit_row_canonical` (migrations/0001_audit_chain.sql, 0007) puts in a row's text. */
 const COLUMNS: Record<keyof RawAuditRow, Kind> = {
   id: 'number',
   at: 'at',
@@ -39,6 +40,7 @@ const COLUMNS: Record<keyof RawAuditRow, Kind> = {
   kind: 'text',
   entry: 'text',
   slack_user_id: 'text',
+  slack_name: 'text',
   email: 'text',
   channel: 'text',
   command: 'text',

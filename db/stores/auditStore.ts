@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { and, desc, eq, gt, gte, inArray, like, type SQL, sql } from 'drizzle-orm';
+import { and, desc, eq, gt, gte, inArray, like, or, type SQL, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import { AuditUnavailableError, errorMessage } from '../../core/errors.ts';
 import { clipText, storableText } from '../../core/text.ts';
@@ -14,6 +14,8 @@ export interface AuditEntry {
   /** Where the request came from: slack, console, cli, button, system. */
   entry: string;
   slackUserId?: string | null;
+  /** Slack's name for the person, for someone the directory does not know. */
+  slackName?: string | null;
   email?: string | null;
   channel?: string | null;
   command?: string | null;
@@ -39,8 +41,20 @@ export type AuditRecord = typeof auditLog.$inferSelect;
 
 export type { VerifyOptions, VerifyResult };
 
+/**
+ * One person's rows: those with any of what is given (an outsider's rows have no e-mail when
+ * Slack did not tell it, but their Slack user id and name).
+ */
+export interface AuditPerson {
+  email?: string | undefined;
+  slackUserId?: string | undefined;
+  /** Slack's name for them, matched whole or by its first word, in any case. */
+  slackName?: string | undefined;
+}
+
 export interface AuditSearch {
   email?: string | undefined;
+  person?: AuditPerson | undefined;
   /** An action or a pattern ending in `.*`. */
   action?: string | undefined;
   since?: Date | undefined;
@@ -104,6 +118,7 @@ function rowOf(entry: AuditEntry): typeof auditLog.$inferInsert {
     kind: entry.kind,
     entry: storableText(entry.entry),
     slackUserId: noNul(entry.slackUserId ?? null),
+    slackName: noNul(entry.slackName ?? null),
     email: noNul(entry.email ?? null),
     channel: noNul(entry.channel ?? null),
     command: noNul(entry.command ?? null),
@@ -156,6 +171,7 @@ const INSERT_COLUMNS: readonly [keyof Row, string, string][] = (
     ['kind', 'kind', 'text'],
     ['entry', 'entry', 'text'],
     ['slackUserId', 'slack_user_id', 'text'],
+    ['slackName', 'slack_name', 'text'],
     ['email', 'email', 'text'],
     ['channel', 'channel', 'text'],
     ['command', 'command', 'text'],
@@ -362,6 +378,20 @@ export class PgAuditStore implements AuditStore {
   private conditions(filter: Omit<AuditSearch, 'limit' | 'offset'>): SQL | undefined {
     const where: SQL[] = [];
     if (filter.email) where.push(eq(auditLog.email, filter.email.toLowerCase()));
+    if (filter.person) {
+      const { email, slackUserId, slackName } = filter.person;
+      const any = [
+        email && eq(auditLog.email, email.toLowerCase()),
+        slackUserId && eq(auditLog.slackUserId, slackUserId),
+        slackName &&
+          or(
+            sql`lower(${auditLog.slackName}) = ${slackName.toLowerCase()}`,
+            sql`starts_with(lower(${auditLog.slackName}), ${`${slackName.toLowerCase()} `})`,
+          ),
+      ].filter((c): c is SQL => c !== undefined && c !== '');
+      // A person named by nothing matches no row rather than every row.
+      where.push(any.length ? (or(...any) as SQL) : sql`false`);
+    }
     if (filter.action) {
       if (filter.action.endsWith('.*')) where.push(like(auditLog.action, `${filter.action.slice(0, -1)}%`));
       else where.push(eq(auditLog.action, filter.action));

@@ -36,6 +36,8 @@ export interface ScaleChangeDetail {
 export interface ScaleChangeRecord {
   at: Date;
   email: string | null;
+  /** Who made it in Slack, so messages can mention them. */
+  slackUserId: string | null;
   entry: string;
   detail: ScaleChangeDetail;
 }
@@ -215,7 +217,13 @@ export class PgScaleStore implements ScaleStore {
 
   async lastChanges(team: string, limit: number): Promise<ScaleChangeRecord[]> {
     const rows = await this.db
-      .select({ at: auditLog.at, email: auditLog.email, entry: auditLog.entry, detail: auditLog.detail })
+      .select({
+        at: auditLog.at,
+        email: auditLog.email,
+        slackUserId: auditLog.slackUserId,
+        entry: auditLog.entry,
+        detail: auditLog.detail,
+      })
       .from(auditLog)
       .where(
         and(

@@ -1,6 +1,7 @@
 import { InputError, NotFoundError } from '../../core/errors.ts';
 import type { ReleaseSnapshot } from '../../db/stores/releaseStore.ts';
 import type { Caller } from '../../pipeline/defineCommand.ts';
+import { personName } from '../../pipeline/people.ts';
 import type { ReleaseServiceConfig } from './config.ts';
 import type { ReleaseDeps } from './deps.ts';
 
@@ -68,7 +69,7 @@ export function ownerMentions(service: ReleaseServiceConfig): string {
 /** How a person is named in messages: their name in the directory, else their e-mail. */
 export async function nameOf(services: Pick<ReleaseDeps, 'access'>, email: string): Promise<string> {
   const user = await services.access.findUser({ email });
-  return user?.name ?? email;
+  return personName({ name: user?.name, email });
 }
 
 /** The names of the people a release's messages mention (who started it, who decided). */

@@ -6,6 +6,7 @@ import { assess } from '../../integrations/argocd/assess.ts';
 import { autoSyncEnabled } from '../../integrations/argocd/syncPolicy.ts';
 import type { CommandContext } from '../../pipeline/defineCommand.ts';
 import type { Message } from '../../pipeline/message.ts';
+import { stateText } from '../../pipeline/people.ts';
 import { noticeMessage } from '../../pipeline/views/common.ts';
 import type { ReleaseDeps } from './deps.ts';
 import { nameOf, requireArgo } from './people.ts';
@@ -266,7 +267,7 @@ export async function autoSyncReminder(services: ReleaseDeps, key: string): Prom
 }
 
 export function describeRollback(r: Rollback): string {
-  return `${r.application} → history ${r.historyId} (${r.status}) by ${r.requestedBy}`;
+  return `${r.application} → history ${r.historyId} (${stateText(r.status)}) by ${r.requestedBy}`;
 }
 
 export function notDeployed(application: string, releaseId: number): InputError {

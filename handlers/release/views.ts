@@ -3,6 +3,7 @@ import { formatTime } from '../../core/time.ts';
 import type { ReleaseApp, ReleasePr, ReleaseSnapshot } from '../../db/stores/releaseStore.ts';
 import type { TrackedIssue } from '../../integrations/jira/releaseTracker.ts';
 import { blocks, type Message } from '../../pipeline/message.ts';
+import { stateText } from '../../pipeline/people.ts';
 import { codeText, escapeMrkdwn, lineSections, RUN_ACTION } from '../../pipeline/views/common.ts';
 import { andMore } from '../../pipeline/views/paging.ts';
 import { categoryByName, OTHER, readableTitle } from './categorize.ts';
@@ -121,7 +122,7 @@ export function releaseMessage(
       const c = snapshot.confirmations.find((x) => x.service === s.service);
       const apps = snapshot.apps
         .filter((a) => a.service === s.service)
-        .map((a) => `${a.application} ${a.status}`);
+        .map((a) => `${a.application} ${stateText(a.status)}`);
       const decided =
         !c || c.decision === 'pending'
           ? 'waiting for a decision'
@@ -392,5 +393,5 @@ export function stakeholderNotes(
 
 /** The live line for an application, for `release status`. */
 export function appLine(app: ReleaseApp): string {
-  return `${escapeMrkdwn(app.application)} (wave ${app.wave}) ${app.status}${app.message ? ` — ${escapeMrkdwn(app.message)}` : ''}`;
+  return `${escapeMrkdwn(app.application)} (wave ${app.wave}) ${stateText(app.status)}${app.message ? ` — ${escapeMrkdwn(app.message)}` : ''}`;
 }

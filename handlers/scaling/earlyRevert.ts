@@ -3,6 +3,7 @@ import { formatTime } from '../../core/time.ts';
 import type { ScaleRevert } from '../../db/stores/scaleStore.ts';
 import type { CommandContext } from '../../pipeline/defineCommand.ts';
 import type { Message } from '../../pipeline/message.ts';
+import { mentionOf, personToken } from '../../pipeline/people.ts';
 import { announce, whatChanges } from './announce.ts';
 import { auditScaled } from './changes.ts';
 import type { TeamConfig } from './config.ts';
@@ -10,7 +11,7 @@ import type { ScalingDeps } from './deps.ts';
 import { readinessStatus } from './messages.ts';
 import { applyPlan, planScale } from './plan.ts';
 import { cancelRevertJob, temporaryChangeLine } from './reverts.ts';
-import { findTarget, SCALE_USAGE, who } from './teams.ts';
+import { findTarget, SCALE_USAGE } from './teams.ts';
 
 /** Targets named in the "say which" answer; "workers <team>" lists them all. */
 const TARGETS_NAMED = 10;
@@ -82,7 +83,6 @@ export async function runEarlyRevert(
   );
   await cancelRevertJob(services, result.row);
   const { row, plan, change } = result;
-  const person = who(caller);
   const headline = `reverted ${whatChanges(plan)} early: ${change.from} → ${change.to}`;
   const where = await announce(ctx, {
     plan,
@@ -90,9 +90,10 @@ export async function runEarlyRevert(
     revertId: undefined,
     thread: row,
     announcement: {
-      headline: `${person} ${headline}`,
+      by: mentionOf(caller),
+      headline,
       lines: [
-        `The temporary change (${temporaryChangeLine(row)}) was due to end at ${formatTime(row.dueAt)}.`,
+        `The temporary change (${temporaryChangeLine(row, personToken)}) was due to end at ${formatTime(row.dueAt)}.`,
         ...(reason ? [`Why: ${reason}`] : []),
         ...(change.from !== row.toReplicas
           ? [`It was ${change.from}, not the ${row.toReplicas} set temporarily.`]

@@ -1,6 +1,7 @@
 import { Blocks, Md } from 'slack-block-builder';
 import type { PodReport } from '../../integrations/kubernetes/kubernetes.ts';
 import { blocks, type Message } from '../../pipeline/message.ts';
+import { withMentions } from '../../pipeline/people.ts';
 import { escapeMrkdwn } from '../../pipeline/views/common.ts';
 import type { ScaleMode } from './plan.ts';
 
@@ -10,15 +11,23 @@ import type { ScaleMode } from './plan.ts';
  * (`6/8 ready`). Kept as data so a job can rebuild the message when the status changes.
  */
 export interface Announcement {
+  /**
+   * Who made the change, as mrkdwn (a mention); the headline goes on from it. Lines name people
+   * with pipeline/people.ts personToken, made mentions when the message is built.
+   */
+  by?: string | undefined;
   headline: string;
   lines: string[];
   status: string;
 }
 
 export function announcementMessage(a: Announcement): Message {
-  const body = [Md.bold(escapeMrkdwn(a.headline)), ...a.lines.map((l) => escapeMrkdwn(l))].join('\n');
+  const by = a.by ? `${a.by} ` : '';
+  const body = withMentions(
+    [Md.bold(by + escapeMrkdwn(a.headline)), ...a.lines.map((l) => escapeMrkdwn(l))].join('\n'),
+  );
   return {
-    text: escapeMrkdwn([a.headline, ...a.lines, a.status].filter(Boolean).join('\n')),
+    text: withMentions(by + escapeMrkdwn([a.headline, ...a.lines, a.status].filter(Boolean).join('\n'))),
     visibility: 'in_channel',
     blocks: blocks(
       Blocks.Section({ text: body.slice(0, 2900) }),

@@ -4,6 +4,7 @@ import { errorMessage } from '../../core/errors.ts';
 import type { LockedTeam, ScaleRevert } from '../../db/stores/scaleStore.ts';
 import { type Change, workloadRef } from '../../integrations/kubernetes/kubernetes.ts';
 import type { QueueSettings } from '../../pipeline/jobs.ts';
+import { type Person, personName, personToken } from '../../pipeline/people.ts';
 import { auditChange } from './changes.ts';
 import type { ScalingDeps } from './deps.ts';
 import { type Announcement, announcementMessage, readinessStatus } from './messages.ts';
@@ -65,13 +66,16 @@ export async function cancelRevertJob(services: ScalingDeps, revert: ScaleRevert
   }
 }
 
-/** How the temporary change was described, for the thread: `set by grace@example.com for 2h ("backfill lag")`. */
-export function temporaryChangeLine(revert: ScaleRevert): string {
+/**
+ * How the temporary change was described, for the thread: `set by Grace Hopper for 2h ("backfill
+ * lag")`; `name` says how the person is named (a token in announcements, which become mentions).
+ */
+export function temporaryChangeLine(revert: ScaleRevert, name: (p: Person) => string = personName): string {
   // created_at is the transaction's start, a moment before the due time was computed: round.
   const length = formatDuration(
     Math.round((revert.dueAt.getTime() - revert.createdAt.getTime()) / 1000) * 1000,
   );
-  return `${revert.fromReplicas} → ${revert.toReplicas} was set by ${revert.requestedBy} for ${length}${revert.reason ? ` ("${revert.reason}")` : ''}`;
+  return `${revert.fromReplicas} → ${revert.toReplicas} was set by ${name({ email: revert.requestedBy, slackUserId: revert.requestedBySlackId })} for ${length}${revert.reason ? ` ("${revert.reason}")` : ''}`;
 }
 
 type RevertResult =
@@ -200,7 +204,7 @@ async function announceRevert(
   if (result.kind === 'reverted') {
     announcement = {
       headline: `dpbot reverted ${what} ${result.change.from} → ${result.change.to}, as planned`,
-      lines: [`The temporary change is over: ${temporaryChangeLine(revert)}.`],
+      lines: [`The temporary change is over: ${temporaryChangeLine(revert, personToken)}.`],
       status: '',
     };
   } else if (result.kind === 'skipped') {

@@ -58,8 +58,3 @@ export function requireKubernetes(services: ScalingDeps): KubernetesClusters {
     );
   return services.kubernetes;
 }
-
-/** `Ada Lovelace (ada@example.com)`, or the e-mail alone: readable in Slack and in the console. */
-export function who(person: { name?: string | null; email: string }): string {
-  return person.name ? `${person.name} (${person.email})` : person.email;
-}

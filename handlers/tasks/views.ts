@@ -5,6 +5,7 @@ import type { TaskRun } from '../../db/stores/taskRunStore.ts';
 import { FAILED_PHASES, FINISHED_PHASES } from '../../integrations/argo/phases.ts';
 import type { Message } from '../../pipeline/message.ts';
 import { blocks } from '../../pipeline/message.ts';
+import { mentionOf, personToken } from '../../pipeline/people.ts';
 import { escapeMrkdwn, lineSections, RUN_ACTION } from '../../pipeline/views/common.ts';
 import type { StepSummary } from './workflowSummary.ts';
 
@@ -91,11 +92,9 @@ export function runMessage(
   options: { now: Date; links: RunLinks; running?: readonly string[]; visibility?: Message['visibility'] },
 ): Message {
   const state = runState(run, options.now);
+  const requester = mentionOf({ email: run.requesterEmail, slackUserId: run.requesterSlackId });
   const title = `${state.icon} ${Md.bold(run.task)} #${run.id} — ${escapeMrkdwn(state.text)}`;
-  const lines = [
-    title,
-    `Requested by ${escapeMrkdwn(run.requesterEmail)} · ${escapeMrkdwn(formatParams(run.params))}`,
-  ];
+  const lines = [title, `Requested by ${requester} · ${escapeMrkdwn(formatParams(run.params))}`];
   if (!isDone(run) && !run.closedAt && options.running?.length)
     lines.push(`Now: ${escapeMrkdwn(clip(options.running.join(', '), 300))}`);
   if (run.failedStep)
@@ -106,13 +105,16 @@ export function runMessage(
     lines.push(escapeMrkdwn(clip(run.message, 1000)));
   const links = linkLine(run, options.links);
   const plain = [
-    `${state.icon} ${run.task} #${run.id} — ${state.text}`,
-    `Requested by ${run.requesterEmail} · ${formatParams(run.params)}`,
-    ...(run.failedStep ? [`Failing step: ${run.failedStep}${run.message ? ` — ${run.message}` : ''}`] : []),
+    escapeMrkdwn(`${state.icon} ${run.task} #${run.id} — ${state.text}`),
+    `Requested by ${requester} · ${escapeMrkdwn(formatParams(run.params))}`,
+    ...(run.failedStep
+      ? [escapeMrkdwn(`Failing step: ${run.failedStep}${run.message ? ` — ${run.message}` : ''}`)]
+      : []),
   ].join('\n');
   return {
-    // Slack reads the fallback text as mrkdwn too (notifications): values must not become mentions.
-    text: escapeMrkdwn(plain),
+    // Slack reads the fallback text as mrkdwn too (notifications): values must not become
+    // mentions, so only the requester is one.
+    text: plain,
     visibility: options.visibility ?? 'in_channel',
     blocks: blocks(
       Blocks.Section({ text: lines.join('\n') }),
@@ -197,8 +199,8 @@ export function statusMessage(
   };
 }
 
-/** One line per run for `task runs`. */
+/** One line per run for `task runs`; its requester is a pipeline/people.ts personToken. */
 export function runLine(run: TaskRun, now: Date): string {
   const state = runState(run, now);
-  return `#${run.id} ${run.task} · ${state.icon} ${state.text} · ${run.requesterEmail} · ${formatTime(run.createdAt)} · ${formatParams(run.params, 40)}${run.jiraKey ? ` · ${run.jiraKey}` : ''}`;
+  return `#${run.id} ${run.task} · ${state.icon} ${state.text} · ${personToken({ email: run.requesterEmail, slackUserId: run.requesterSlackId })} · ${formatTime(run.createdAt)} · ${formatParams(run.params, 40)}${run.jiraKey ? ` · ${run.jiraKey}` : ''}`;
 }

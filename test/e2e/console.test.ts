@@ -39,7 +39,7 @@ describe('dpbot console, scripted through standard input', () => {
     expect(result.code).toBe(0);
     const out = result.stdout;
     expect(out).toContain('== dpbot commands you may run ==');
-    expect(out).toContain('You are Ada Lovelace <ada@example.com> (Slack U0ADA00001).');
+    expect(out).toContain('You are Ada Lovelace (ada@example.com).');
     expect(out).toContain(
       'Usage: .as <email>, for example .as ada@example.com. Still acting as ada@example.com.',
     );
@@ -85,9 +85,9 @@ describe('dpbot console, scripted through standard input', () => {
     });
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toContain('Acting as grace@example.com.');
-    expect(result.stdout).toContain('You are Grace Hopper <grace@example.com>');
+    expect(result.stdout).toContain('You are Grace Hopper (grace@example.com).');
     expect(result.stdout).toContain('Acting as linus@example.com.');
-    expect(result.stdout).toContain('You are Linus Torvalds <linus@example.com>');
+    expect(result.stdout).toContain('You are Linus Torvalds (linus@example.com).');
     expect(result.stdout).toContain(
       'No one in the directory is called "torvalds": give their e-mail, as in .as ada@example.com. Still acting as linus@example.com.',
     );
@@ -134,6 +134,33 @@ describe('dpbot console, scripted through standard input', () => {
     const broken = await runCli(['audit', 'verify', '--config', fixture.configPath], { env });
     expect(broken.code).toBe(1);
     expect(broken.stdout).toContain('Audit log BROKEN at row 5: row 5 was changed after it was written');
+  });
+  it('shows people by name, dpbot by its work, states in words, and times in the local time zone said once', async () => {
+    // A row dpbot wrote itself, with no person: a timed revert that found nothing to do.
+    await database.query(
+      "INSERT INTO audit_log (request_id, kind, entry, command, action, resource, outcome) VALUES ('revert-1', 'event', 'system', 'scale', 'workers.scale', 'team:team-x', 'revert_skipped')",
+    );
+    const result = await runCli(['console', '--config', fixture.configPath, '--as', 'ada@example.com'], {
+      // India is 5:30 ahead of UTC all year.
+      env: { ...env, TZ: 'Asia/Kolkata' },
+      input: 'whoami\naudit\n',
+    });
+    expect(result.code).toBe(0);
+    const out = result.stdout;
+    expect(out.match(/Times are shown in Asia\/Kolkata\./g)).toHaveLength(1);
+    expect(out).toContain('You are Ada Lovelace (ada@example.com).');
+    expect(out).toMatch(
+      /\d{4}-\d{2}-\d{2} \d{2}:\d{2} · dpbot, scheduled revert · scale · event revert skipped/,
+    );
+    expect(out).toContain(' · Ada Lovelace (ada@example.com) · whoami · attempt allow');
+    expect(out).not.toMatch(/\d{2}:\d{2} UTC/);
+    expect(out).not.toContain(' · ? · ');
+    const [row] = (
+      await database.query<{ at: Date }>("SELECT at FROM audit_log WHERE request_id = 'revert-1'")
+    ).rows;
+    const at = row?.at ?? new Date();
+    const local = new Date(at.getTime() + 330 * 60_000).toISOString().slice(0, 16).replace('T', ' ');
+    expect(out).toContain(`${local} · dpbot, scheduled revert`);
   });
 });
 

@@ -72,7 +72,11 @@ describe('the first person to run a command in a Slack sandbox becomes its insta
         expect(
           sim
             .messagesIn('C0OPS00001')
-            .some((m) => String(m.text).startsWith(`${installer} (${installer}) scaled team-x/workers`)),
+            .some((m) =>
+              String(m.text).startsWith(
+                `<@${installer === 'nia@company.test' ? NIA : OMAR}> scaled team-x/workers`,
+              ),
+            ),
         ).toBe(true),
       15_000,
     );

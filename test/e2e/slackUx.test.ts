@@ -177,6 +177,8 @@ describe('Slack UX in front of the sandbox', () => {
   });
 
   it('scaling: red Confirm only for fewer workers, a scale-down told as pods stopping, an early revert said once in its thread', async () => {
+    // The sandbox's directory has only Nia's e-mail: Slack's name for her stands in.
+    expect(String((await ask('whoami')).text)).toContain('You are Nia Newcomer (nia@company.test).');
     // 4 → 10 is more than 2×: asked first, and adding workers is no danger.
     const up = await ask('scale team-x 10 --reason "backfill"');
     const confirmUp = buttonsOf(up).find((b) => b.action_id === CONFIRM_ACTION);
@@ -200,6 +202,10 @@ describe('Slack UX in front of the sandbox', () => {
     await eventually(() => expect(topLevel().length).toBe(announced + 1), 15_000);
     const shrink = topLevel().at(-1);
     expect(shrink?.text).toMatch(/still stopping \(down to 6\)|Scaled down to 6/);
+    // Named by a mention, not by the e-mail the sandbox's directory gives as a name.
+    expect(shrink?.text).toMatch(/^<@U0NEWCOMER> scaled team-x\/workers 10 → 6/);
+    expect(JSON.stringify(shrink?.blocks)).toContain('*<@U0NEWCOMER> scaled team-x/workers 10 → 6');
+    expect(JSON.stringify(sim.messagesIn(OPS))).not.toContain('nia@company.test');
     expect(shrink?.text).not.toMatch(/\b(?:[7-9]|10)\/6 ready/);
 
     // The early revert: one message, in the thread of the change it undoes; none in the channel.
@@ -209,7 +215,7 @@ describe('Slack UX in front of the sandbox', () => {
       15_000,
     );
     const [threaded] = sim.messagesIn(OPS).filter((m) => m.threadTs === shrink?.ts);
-    expect(threaded?.text).toContain('reverted team-x/workers early: 6 → 10');
+    expect(threaded?.text).toContain('<@U0NEWCOMER> reverted team-x/workers early: 6 → 10');
     expect(topLevel()).toHaveLength(announced + 1);
     await eventually(() =>
       expect(String(slack.responses(early.responseId)[0]?.text)).toContain(

@@ -40,15 +40,19 @@ describe('the sandbox cluster in the console', () => {
       'scale team-y 5',
     ].join('\n');
     const result = await runCli(['console', '--config', fixture.configPath, '--as', 'grace@example.com'], {
-      env: { DATABASE_URL: database.url },
+      // Times in the machine's time zone, said once: India is 5:30 ahead of UTC all year.
+      env: { DATABASE_URL: database.url, TZ: 'Asia/Kolkata' },
       input: script,
     });
     expect(result.code).toBe(0);
     const out = result.stdout;
-    expect(out).toContain('[to the channel] Grace Hopper (grace@example.com) scaled team-x/workers 4 → 8');
+    expect(out.match(/Times are shown in Asia\/Kolkata\./g)).toHaveLength(1);
+    expect(out).toMatch(/Last change: 4 → 8 by .* at \d{4}-\d{2}-\d{2} \d{2}:\d{2} — "backfill lag"/);
+    expect(out).not.toMatch(/\d{2}:\d{2} UTC/);
+    expect(out).toContain('[to the channel] Grace Hopper scaled team-x/workers 4 → 8');
     expect(out).toContain('Why: backfill lag');
     expect(out).toMatch(/workers: 8 desired, \d\/8 ready — Deployment team-x\/ingest-workers on sandbox/);
-    expect(out).toContain('Last change: 4 → 8 by grace@example.com');
+    expect(out).toContain('Last change: 4 → 8 by Grace Hopper at');
     expect(out).toContain('limit exceeded: maxReplicas is 16 and this asks for 17');
     expect(out).toContain('no grant gives workers.scale on team:team-y');
     const rows = await database.query<{

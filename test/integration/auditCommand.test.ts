@@ -98,13 +98,30 @@ describe('the audit command', () => {
     const { outcome, text } = await audit('audit tasks.run');
     expect(outcome).toBe('ok');
     expect(text).toContain('Audit log (action tasks.run): 4 record(s)');
-    expect(text).toContain('event workflow_failed');
+    expect(text).toContain('event workflow failed');
     expect(text).toContain('step submitting');
     expect(text).toContain('outcome ok');
     expect(text).toContain('attempt allow');
     // Without an action, background events still show (whose they are), steps do not.
     const grace = await audit('audit grace');
-    expect(grace.text).toContain('event workflow_failed');
+    expect(grace.text).toContain('event workflow failed');
     expect(grace.text).not.toContain('step submitting');
+  });
+
+  it('names people by name and dpbot by its own work, states in words', async () => {
+    await row({
+      requestId: 'r3',
+      kind: 'event',
+      entry: 'system',
+      command: 'scale',
+      action: 'workers.scale',
+      resource: 'team:team-x',
+      outcome: 'revert_skipped',
+    });
+    const { text } = await audit('audit workers.scale');
+    expect(text).toContain(' · dpbot, scheduled revert · scale · event revert skipped');
+    expect(text).not.toMatch(/ · \? · /);
+    const tasks = await audit('audit tasks.run');
+    expect(tasks.text).toContain(' · Grace Hopper (grace@example.com) · task run backfill · attempt allow');
   });
 });

@@ -285,7 +285,7 @@ describe('a team with 40 pending reverts', () => {
       value: `scale team-big --target ${targetName(0)} --revert`,
     });
     expect(message.text).toContain(
-      'Buttons for the first 10 targets; for the other 30: scale team-big --target <name> <workers>, or --revert',
+      'Buttons for the first 10 targets; for the other 30: scale team-big --target &lt;name&gt; &lt;workers&gt;, or --revert',
     );
   });
 

@@ -91,8 +91,8 @@ describe('after a release has shipped', () => {
     expect(done.texts[0]).toContain('outside a release (release #1 deployed it)');
     await eventually(async () => expect(await appStatus(1, 'catalog-api')).toBe('rolled_back'), 15_000, 200);
     const status = await run(world, 'release status', 'linus@example.com');
-    expect(status.texts[0]).toMatch(/catalog-api: rolled_back — back on \w{7} and Healthy/);
-    expect(status.texts[0]).toMatch(/orders-api: rolled_back/);
+    expect(status.texts[0]).toMatch(/catalog-api: rolled back — back on \w{7} and Healthy/);
+    expect(status.texts[0]).toMatch(/orders-api: rolled back/);
     expect(status.texts[0]).toMatch(/catalog-worker: healthy/);
     const recorded = await world.database.query(
       "SELECT release_id, status FROM rollbacks WHERE key LIKE 'app:catalog-api:%'",

@@ -136,7 +136,7 @@ describe('one release history, across rollbacks, a deployment outside dpbot and 
     await appStatusIs('rolled_back');
     expect(runs()).toBe(before);
     const seen = await observe();
-    expect(seen.status).toMatch(/orders-api: rolled_back/);
+    expect(seen.status).toMatch(/orders-api: rolled back/);
     expect(seen.status).toContain(`orders-api runs ${short(before)} (`);
     expect(seen.status).toContain("deployed again by Ada Lovelace's rollback at");
     // Offered back, with its story and a warning.

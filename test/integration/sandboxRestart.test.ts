@@ -42,7 +42,7 @@ describe('the sandbox across a restart', () => {
     running = await startSandboxApp({ stateDir, database });
     const after = await workers(running);
     expect(after).toContain('workers: 8 desired');
-    expect(after).toContain('Last change: 4 → 8 by ada@example.com');
+    expect(after).toContain('Last change: 4 → 8 by <@U0ADA00001>');
     await running.close();
     running = undefined;
 

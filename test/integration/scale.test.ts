@@ -72,13 +72,11 @@ describe('scale', () => {
     expect(replicas('Deployment', 'team-x', 'ingest-workers')).toBe(8);
     const message = r.responder.sent[0]?.message;
     expect(message?.visibility).toBe('in_channel');
-    expect(r.text).toContain('Grace Hopper (grace@example.com) scaled team-x/workers 4 → 8');
+    expect(r.text).toContain('<@U0GRACE001> scaled team-x/workers 4 → 8');
     expect(r.text).toContain('Why: backfill lag');
     expect(r.text).toContain('Deployment team-x/ingest-workers on cluster sandbox');
     expect(r.text).toContain('4/8 ready');
-    expect(JSON.stringify(message?.blocks)).toContain(
-      'Grace Hopper (grace@example.com) scaled team-x/workers 4 → 8',
-    );
+    expect(JSON.stringify(message?.blocks)).toContain('<@U0GRACE001> scaled team-x/workers 4 → 8');
     expect(r.rows.map((row) => [row.kind, row.decision, row.outcome])).toEqual([
       ['attempt', 'allow', null],
       ['step', null, 'scaled'],
@@ -271,7 +269,8 @@ describe('scale', () => {
     expect(second.detail.conflicts).toBe(0);
     expect(replicas('Deployment', 'team-x', 'ingest-workers')).toBe(second.detail.to);
     const later = second.email === GRACE ? a : b;
-    expect(later.text).toContain(`Replaces ${first.detail.to}, set by ${first.email}`);
+    const firstBy = first.email === GRACE ? 'U0GRACE001' : 'U0ADA00001';
+    expect(later.text).toContain(`Replaces ${first.detail.to}, set by <@${firstBy}>`);
     expect(later.text).toContain(`("${first.detail.reason}")`);
   });
 
@@ -543,7 +542,7 @@ describe('workers', () => {
     );
     expect(r.text).toContain('HPA loader: min 4, max 10');
     expect(r.text).toContain('Tracked by the Argo CD application team-z');
-    expect(r.text).toMatch(/Last change: \d+ → \d+ by (ada|grace)@example\.com at/);
+    expect(r.text).toMatch(/Last change: \d+ → \d+ by <@U0(ADA00001|GRACE001)> at/);
     expect(r.text).toMatch(/offline: cannot read it — Kubernetes: cannot reach cluster "offline"/);
     expect(r.responder.sent[0]?.message.blocks?.some((b) => b.type === 'actions')).toBe(false);
   });

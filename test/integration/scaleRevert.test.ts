@@ -126,7 +126,7 @@ describe('temporary scale', () => {
     expect(posts).toHaveLength(1);
     expect(posts[0]?.channel).toBe('C-ONCALL');
     expect(posts[0]?.message.text).toContain('dpbot reverted team-x/workers 8 → 4, as planned');
-    expect(posts[0]?.message.text).toContain('4 → 8 was set by grace@example.com for 2s ("backfill lag")');
+    expect(posts[0]?.message.text).toContain('4 → 8 was set by <@U0GRACE001> for 2s ("backfill lag")');
     expect(posts[0]?.message.text).toContain('Scaled down to 4: all 4 ready');
   });
 
@@ -139,7 +139,7 @@ describe('temporary scale', () => {
     const manual = await runAs(app(), database, 'scale team-x 6 --reason "steady"', ADA);
     expect(manual.outcome).toBe('ok');
     expect(manual.text).toMatch(
-      /This replaces the pending revert to 4 at .* UTC \(4 → 8 was set by grace@example\.com for 1h \("temporary"\)\): the new count stays until changed\./,
+      /This replaces the pending revert to 4 at .* UTC \(4 → 8 was set by <@U0GRACE001> for 1h \("temporary"\)\): the new count stays until changed\./,
     );
     expect(await revertOf(temporary.requestId)).toMatchObject({ status: 'superseded', settled_by: ADA });
     expect(await jobState(row.job_id)).toBe('cancelled');
@@ -189,7 +189,7 @@ describe('temporary scale', () => {
     expect(await revertOf(row.request_id)).toMatchObject({ status: 'reverted_early', settled_by: GRACE });
     expect(await jobState(row.job_id)).toBe('cancelled');
     expect(threadPosts(row.thread_ts).map((p) => p.message.text)).toEqual([
-      expect.stringContaining('Grace Hopper (grace@example.com) reverted team-x/workers early: 10 → 6'),
+      expect.stringContaining('<@U0GRACE001> reverted team-x/workers early: 10 → 6'),
     ]);
     expect(threadPosts(row.thread_ts)[0]?.message.text).toContain('Why: backlog cleared');
     // Once: nothing else was posted, in the channel or anywhere.

@@ -148,7 +148,7 @@ describe('task run', () => {
     expect(announcement?.message.visibility).toBe('in_channel');
     expect(announcement?.message.text).toContain(`backfill #${id} — waiting to start`);
     expect(announcement?.message.text).toContain(
-      'Requested by linus@example.com · dataset=orders, from=2026-11-01',
+      'Requested by <@U0LINUS001> · dataset=orders, from=2026-11-01',
     );
 
     expect(r.rows.map((x) => [x.kind, x.decision, x.outcome])).toEqual([
@@ -528,7 +528,7 @@ describe('task status, logs, cancel and runs', () => {
     const done = await confirm(asked.reply, 'ada@example.com');
     expect(done.outcome).toBe('ok');
     expect(done.texts.at(-1)).toBe(
-      `ada@example.com stopped slow #${a.id} (workflow ${a.workflow}, was Running 0/1).`,
+      `Ada Lovelace stopped slow #${a.id} (workflow ${a.workflow}, was Running 0/1).`,
     );
     expect(sims.argo.workflow(DEMO_NAMESPACE, a.workflow)?.spec?.shutdown).toBe('Stop');
     expect(await runRow(a.id)).toMatchObject({ cancelled_by: 'ada@example.com', cancel_mode: 'stop' });

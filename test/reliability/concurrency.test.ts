@@ -72,6 +72,7 @@ interface Scaled {
   id: number;
   request_id: string;
   email: string;
+  slack_user_id: string | null;
   detail: { from: number; to: number; conflicts: number };
 }
 
@@ -100,7 +101,7 @@ describe('20 concurrent scale commands on one team', () => {
     // The changes, in the order the team lock let them through (the audit order): each one
     // starts from what the one before set, so none was lost or written over unseen.
     const { rows: steps } = await database.query<Scaled>(
-      "SELECT id, request_id, email, detail FROM audit_log WHERE outcome = 'scaled' ORDER BY id",
+      "SELECT id, request_id, email, slack_user_id, detail FROM audit_log WHERE outcome = 'scaled' ORDER BY id",
     );
     expect(steps).toHaveLength(COMMANDS);
     expect(steps[0]?.detail.from).toBe(START);
@@ -126,7 +127,9 @@ describe('20 concurrent scale commands on one team', () => {
       const step = steps[i] as Scaled;
       const text = byRequest.get(step.request_id)?.text ?? '';
       expect(text).toContain(`scaled team-c/workers ${step.detail.from} → ${step.detail.to}`);
-      expect(text).toContain(`Replaces ${step.detail.from}, set by ${steps[i - 1]?.email}`);
+      const before = steps[i - 1];
+      const by = before?.slack_user_id ? `<@${before.slack_user_id}>` : before?.email;
+      expect(text).toContain(`Replaces ${step.detail.from}, set by ${by}`);
     }
     expect((await replicas[0]?.services.audit.verify())?.ok).toBe(true);
   });

@@ -5,8 +5,10 @@ import { InputError } from '../../../core/errors.ts';
 import { clipText } from '../../../core/text.ts';
 import { formatTime, parseSince } from '../../../core/time.ts';
 import { type AuditKind, auditKinds } from '../../../db/schema.ts';
+import type { AuditPerson } from '../../../db/stores/auditStore.ts';
 import type { CommandContext } from '../../../pipeline/defineCommand.ts';
 import { blocks } from '../../../pipeline/message.ts';
+import { actorOfRow, stateText } from '../../../pipeline/people.ts';
 import { codeText, escapeMrkdwn, lineSections, PAGE_ACTION } from '../../../pipeline/views/common.ts';
 import { quoteArg } from '../../../pipeline/views/modal.ts';
 import { ACTION_PATTERN } from '../../../policies/patterns.ts';
@@ -47,7 +49,12 @@ type AuditArgs = {
   action?: string | undefined;
   since?: string | undefined;
 };
-type Filters = { user?: string | undefined; action?: string | undefined; since?: string | undefined };
+/** Whose rows: what the filter word said (for the title and the page buttons) and how to find them. */
+interface PersonFilter {
+  word: string;
+  person: AuditPerson;
+}
+type Filters = { user?: PersonFilter | undefined; action?: string | undefined; since?: string | undefined };
 
 const looksLikeTime = (word: string) => parseDuration(word) !== undefined || /^\d{4}-\d{2}-\d{2}/.test(word);
 
@@ -64,7 +71,7 @@ async function readFilters(args: AuditArgs, ctx: CommandContext<AuditDeps>): Pro
     throw new InputError(`no one in the directory is called "${args.user}"`, USAGE);
   for (const word of args.filters ?? []) {
     // A filter said twice (`audit tasks.run action=tasks.run`) is one filter, not a puzzle.
-    if (word === action || word === since || word.toLowerCase() === user?.toLowerCase()) continue;
+    if (word === action || word === since || word.toLowerCase() === user?.word.toLowerCase()) continue;
     if (!since && looksLikeTime(word)) {
       since = word;
       continue;
@@ -86,19 +93,26 @@ async function readFilters(args: AuditArgs, ctx: CommandContext<AuditDeps>): Pro
   return { user, action, since };
 }
 
+const SLACK_USER_ID = /^[UW][A-Z0-9]{8,}$/;
+
 /**
- * The e-mail a word names, if it names one person: `me`, an e-mail, `<@U123>` or `@grace` as
- * Slack sends mentions, or a name the directory knows. Several people by that name is a question
- * back, naming them.
+ * The person a word names, if it names one: `me`, an e-mail, `<@U123>` as Slack sends mentions,
+ * a Slack user id (U123…), or a name (`grace`, `@grace`) the directory knows. Someone outside the
+ * directory is found by what Slack told when they tried: their user id or their Slack name.
+ * Several people by that name is a question back, naming them.
  */
-async function personOf(word: string, ctx: CommandContext<AuditDeps>): Promise<string | undefined> {
-  if (word === 'me') return ctx.caller.email;
-  const mention = /^<@([A-Z0-9]+)(?:\|[^>]*)?>$/.exec(word);
-  if (mention?.[1]) return (await ctx.services.people.findUser({ slackUserId: mention[1] }))?.email;
+async function personOf(word: string, ctx: CommandContext<AuditDeps>): Promise<PersonFilter | undefined> {
+  if (word === 'me') return { word: ctx.caller.email, person: { email: ctx.caller.email } };
+  const mention = /^<@([UW][A-Z0-9]+)(?:\|([^>]*))?>$/.exec(word);
+  const id = mention?.[1] ?? (SLACK_USER_ID.test(word) ? word : undefined);
+  if (id) {
+    const known = await ctx.services.people.findUser({ slackUserId: id });
+    return { word: known?.email ?? id, person: { slackUserId: id, email: known?.email } };
+  }
   const bare = word.replace(/^@/, '');
   if (bare.includes('@')) {
     if (!z.email().safeParse(bare).success) throw new InputError(`"${word}" is not an e-mail address`, USAGE);
-    return bare.toLowerCase();
+    return { word: bare.toLowerCase(), person: { email: bare.toLowerCase() } };
   }
   const people = await ctx.services.people.usersNamed(bare);
   if (people.length > 1)
@@ -106,7 +120,13 @@ async function personOf(word: string, ctx: CommandContext<AuditDeps>): Promise<s
       `"${word}" could be ${people.map((p) => p.email).join(', ')}: give the e-mail address`,
       USAGE,
     );
-  return people[0]?.email;
+  const [one] = people;
+  if (one)
+    return { word: one.email, person: { email: one.email, slackUserId: one.slackUserId ?? undefined } };
+  // Not in the directory: someone whose attempts were recorded with Slack's name for them.
+  const outsider = { slackName: bare };
+  if ((await ctx.services.audit.count({ person: outsider })) > 0) return { word: bare, person: outsider };
+  return undefined;
 }
 
 export const audit = defineCommand({
@@ -122,7 +142,7 @@ export const audit = defineCommand({
     'audit workers.* limit=5 page=2',
   ],
   description:
-    'Filters may be given in any order: an e-mail, "me" or a name the directory knows (grace) filters by user; a duration (7d) or a date by time; an action (workers.scale, workers.*) by action, with every row of it: attempts, steps, outcomes and background events such as a workflow\'s result. Newest first, limit records a page.',
+    'Filters may be given in any order: an e-mail, "me", a name the directory knows (grace), a mention or a Slack user id filters by user (people outside the directory too, by what Slack told of them); a duration (7d) or a date by time; an action (workers.scale, workers.*) by action, with every row of it: attempts, steps, outcomes and background events such as a workflow\'s result. Newest first, limit records a page.',
   params: { positionals: ['filters...'], keyValues: ['user', 'action', 'since', 'limit', 'page'] },
   args: z.object({
     filters: z.array(filterWord).max(3).optional(),
@@ -143,7 +163,7 @@ export const audit = defineCommand({
     // timed revert) and steps are its outcomes too. Without one, steps would swamp the listing.
     const kinds: AuditKind[] = action ? [...auditKinds] : ['attempt', 'outcome', 'event'];
     const search = {
-      email: user,
+      person: user?.person,
       action,
       since: since ? parseSince(since, ctx.services.now()) : undefined,
       kinds,
@@ -158,13 +178,18 @@ export const audit = defineCommand({
       limit: args.limit,
       offset: (page - 1) * args.limit,
     });
-    const filters = [user && `user ${user}`, action && `action ${action}`, since && `since ${since}`]
+    const filters = [user && `user ${user.word}`, action && `action ${action}`, since && `since ${since}`]
       .filter(Boolean)
       .join(', ');
+    // People by their names in the directory: a page names a few people, each looked up once.
+    const names = new Map<string, string | null>();
+    for (const email of new Set(rows.map((r) => r.email).filter((e): e is string => !!e)))
+      names.set(email, (await ctx.services.people.findUser({ email }))?.name ?? null);
     const lines = rows.map((r) => {
       const what = r.kind === 'attempt' ? (r.decision ?? '') : (r.outcome ?? '');
       const command = cut(r.commandText ?? r.command ?? '', COMMAND_SHOWN);
-      return `${formatTime(r.at)} · ${r.email ?? r.slackUserId ?? '?'} · ${command} · ${r.kind} ${what}${r.error ? ` (${clipText(r.error, 120)})` : ''}`;
+      const who = actorOfRow({ ...r, name: r.email ? names.get(r.email) : null });
+      return `${formatTime(r.at)} · ${who} · ${command} · ${r.kind} ${stateText(what)}${r.error ? ` (${clipText(r.error, 120)})` : ''}`;
     });
     const first = (page - 1) * args.limit + 1;
     const range =
@@ -173,7 +198,7 @@ export const audit = defineCommand({
         : '';
     const details = `${filters ? ` (${filters})` : ''}: ${total} record(s)${range}${past}`;
     const title = `Audit log${details}`;
-    const named = { user, action, since };
+    const named = { user: user?.word, action, since };
     const navigation = [
       page > 1 &&
         Elements.Button({

@@ -5,6 +5,7 @@ import { nearOrContaining, suggestion } from '../../../core/suggest.ts';
 import { formatTime } from '../../../core/time.ts';
 import type { CommandContext } from '../../../pipeline/defineCommand.ts';
 import { blocks } from '../../../pipeline/message.ts';
+import { withMentions } from '../../../pipeline/people.ts';
 import {
   codeText,
   escapeMrkdwn,
@@ -136,7 +137,8 @@ export const dataset = defineCommand({
       freshness,
     ].join('\n');
     return {
-      text,
+      // Escaped whole: with the requesters' mentions in it, Slack reads the fallback as mrkdwn.
+      text: withMentions(escapeMrkdwn(text)),
       blocks: blocks(
         Blocks.Header({ text: row.name.slice(0, 150) }),
         Blocks.Section({ text: clipText(escapeMrkdwn(headline), SECTION_TEXT_LIMIT) }),
@@ -148,7 +150,7 @@ export const dataset = defineCommand({
           ? Blocks.Section({ text: clipText(escapeMrkdwn(c.description.slice(0, 2000)), SECTION_TEXT_LIMIT) })
           : undefined,
         ...(runLines.length
-          ? lineSections([Md.bold('Last runs'), ...runLines.map((l) => escapeMrkdwn(l))], 2)
+          ? lineSections([Md.bold('Last runs'), ...runLines.map((l) => withMentions(escapeMrkdwn(l)))], 2)
           : []),
         Blocks.Context().elements(freshness),
         buttons.length > 0 && Blocks.Actions().elements(...buttons),

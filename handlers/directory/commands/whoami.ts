@@ -1,6 +1,7 @@
 import { Blocks, Elements, Md } from 'slack-block-builder';
 import { z } from 'zod';
 import { blocks } from '../../../pipeline/message.ts';
+import { nameWithEmail } from '../../../pipeline/people.ts';
 import {
   codeText,
   escapeMrkdwn,
@@ -54,7 +55,7 @@ export const whoami = defineCommand({
   args: z.object({ page: z.coerce.number().int().min(1).max(10_000).default(1) }),
   run: (args, ctx) => {
     const { caller } = ctx;
-    const who = `${caller.name ? `${caller.name} ` : ''}<${caller.email}>${caller.slackUserId ? ` (Slack ${caller.slackUserId})` : ''}`;
+    const who = nameWithEmail(caller);
     const grants = caller.grants.map(describeGrant);
     const pages = Math.max(1, Math.ceil(grants.length / GRANTS_PER_PAGE));
     // Past the end (a typo, or a Next button after grants were removed) shows the last page.

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { errorMessage } from '../../../core/errors.ts';
 import type { ReleaseApp, ReleaseSnapshot } from '../../../db/stores/releaseStore.ts';
 import { blocks } from '../../../pipeline/message.ts';
+import { stateText } from '../../../pipeline/people.ts';
 import { escapeMrkdwn, lineSections } from '../../../pipeline/views/common.ts';
 import { appHistory, describeRevision, short } from '../deployments.ts';
 import { defineCommand, type ReleaseDeps } from '../deps.ts';
@@ -71,7 +72,9 @@ export const releaseStatus = defineCommand({
     return {
       text: [
         message.text,
-        ...snapshot.apps.map((a) => `${a.application}: ${a.status}${a.message ? ` — ${a.message}` : ''}`),
+        ...snapshot.apps.map(
+          (a) => `${a.application}: ${stateText(a.status)}${a.message ? ` — ${a.message}` : ''}`,
+        ),
         ...runs,
       ].join('\n'),
       blocks: [

@@ -7,6 +7,7 @@ import type { ScaleChangeDetail, ScaleChangeRecord, ScaleRevert } from '../../..
 import { describeRef } from '../../../integrations/kubernetes/kubernetes.ts';
 import type { CommandContext, Confirmation } from '../../../pipeline/defineCommand.ts';
 import type { Message } from '../../../pipeline/message.ts';
+import { mentionOf, personToken } from '../../../pipeline/people.ts';
 import { noticeMessage } from '../../../pipeline/views/common.ts';
 import { commandModal, MODAL_INPUT } from '../../../pipeline/views/modal.ts';
 import { announce, whatChanges } from '../announce.ts';
@@ -18,7 +19,7 @@ import { pickPending, runEarlyRevert } from '../earlyRevert.ts';
 import { readinessStatus } from '../messages.ts';
 import { type AppliedChange, applyPlan, planScale, type ScaleMode, type ScalePlan } from '../plan.ts';
 import { cancelRevertJob, scheduleRevert, temporaryChangeLine } from '../reverts.ts';
-import { findTarget, findTeam, label, SCALE_USAGE, teamNamed, who } from '../teams.ts';
+import { findTarget, findTeam, label, SCALE_USAGE, teamNamed } from '../teams.ts';
 
 const name = z
   .string()
@@ -111,7 +112,9 @@ function scaleModal(team: TeamConfig, target: TargetConfig, channel: string | nu
 function replacedLine(from: number, previous: ScaleChangeRecord | undefined): string | null {
   if (!previous) return null;
   const d = previous.detail;
-  const by = previous.email ?? 'dpbot';
+  const by = previous.email
+    ? personToken({ email: previous.email, slackUserId: previous.slackUserId })
+    : 'dpbot, scheduled revert';
   if (d.to !== from) return `It was ${from}, set outside dpbot (the last change dpbot knows of set ${d.to}).`;
   return `Replaces ${d.to}, set by ${by} at ${formatTime(previous.at)}${d.reason ? ` ("${d.reason}")` : ''}.`;
 }
@@ -248,7 +251,6 @@ async function runScale(args: ScaleArgs, ctx: CommandContext<ScalingDeps>): Prom
   if (result.superseded) await cancelRevertJob(services, result.superseded);
 
   const { plan, change } = result;
-  const person = who(caller);
   const verb = plan.mode === 'hpaMinReplicas' ? 'set the HPA minimum of' : 'scaled';
   const headline = `${verb} ${label(team, target)} ${change.from} → ${change.to}${temp ? ` for ${formatDuration(temp.ms)}` : ''}`;
   const lines = [
@@ -259,7 +261,7 @@ async function runScale(args: ScaleArgs, ctx: CommandContext<ScalingDeps>): Prom
       : []),
     ...(result.superseded
       ? [
-          `This replaces the pending revert to ${result.superseded.fromReplicas} at ${formatTime(result.superseded.dueAt)} (${temporaryChangeLine(result.superseded)})${result.revert ? '' : ': the new count stays until changed'}.`,
+          `This replaces the pending revert to ${result.superseded.fromReplicas} at ${formatTime(result.superseded.dueAt)} (${temporaryChangeLine(result.superseded, personToken)})${result.revert ? '' : ': the new count stays until changed'}.`,
         ]
       : []),
     // The superseded revert already says what this replaces.
@@ -285,7 +287,8 @@ async function runScale(args: ScaleArgs, ctx: CommandContext<ScalingDeps>): Prom
     desired: change.to,
     revertId: result.revert?.id,
     announcement: {
-      headline: `${person} ${headline}`,
+      by: mentionOf(caller),
+      headline,
       lines,
       status: readinessStatus(plan.mode, change.to, plan.state.ready, plan.state.current, change.from),
     },

@@ -6,6 +6,7 @@ import type { ScaleChangeRecord, ScaleRevert } from '../../../db/stores/scaleSto
 import { describeRef, workloadRef } from '../../../integrations/kubernetes/kubernetes.ts';
 import type { CommandContext } from '../../../pipeline/defineCommand.ts';
 import { blocks, type Message } from '../../../pipeline/message.ts';
+import { personToken, withMentions } from '../../../pipeline/people.ts';
 import {
   codeText,
   escapeMrkdwn,
@@ -56,7 +57,11 @@ interface TargetView {
 
 function changeLine(change: ScaleChangeRecord): string {
   const d = change.detail;
-  const by = change.email ?? (change.entry === 'system' ? 'dpbot (timed revert)' : 'dpbot');
+  const by = change.email
+    ? personToken({ email: change.email, slackUserId: change.slackUserId })
+    : change.entry === 'system'
+      ? 'dpbot, scheduled revert'
+      : 'dpbot';
   const what = d.mode === 'hpaMinReplicas' ? 'HPA minimum ' : '';
   return `Last change: ${what}${d.from} → ${d.to} by ${by} at ${formatTime(change.at)}${d.reason ? ` — "${d.reason}"` : ''}${d.revertAt ? ` (until ${formatTime(new Date(d.revertAt))})` : ''}`;
 }
@@ -91,7 +96,7 @@ async function viewTarget(
   const waiting = pending.find((p) => p.team === team.name && p.target === target.name);
   if (waiting)
     lines.push(
-      `  Pending revert: back to ${waiting.fromReplicas}${waiting.mode === 'hpaMinReplicas' ? ' (HPA minimum)' : ''} at ${formatTime(waiting.dueAt)} (temporary change by ${waiting.requestedBy})`,
+      `  Pending revert: back to ${waiting.fromReplicas}${waiting.mode === 'hpaMinReplicas' ? ' (HPA minimum)' : ''} at ${formatTime(waiting.dueAt)} (temporary change by ${personToken({ email: waiting.requestedBy, slackUserId: waiting.requestedBySlackId })})`,
     );
   return { target, lines, pending: waiting };
 }
@@ -152,7 +157,10 @@ export const workers = defineCommand({
           : undefined;
       text.push(title, ...lines, ...(more ? [more] : []));
       built.push(
-        ...lineSections([Md.bold(escapeMrkdwn(title)), ...lines.map((l) => escapeMrkdwn(l))], sectionsEach),
+        ...lineSections(
+          [Md.bold(escapeMrkdwn(title)), ...lines.map((l) => withMentions(escapeMrkdwn(l)))],
+          sectionsEach,
+        ),
       );
       const notes: string[] = [];
       if (more)
@@ -199,6 +207,7 @@ export const workers = defineCommand({
       text.push(more);
       built.push(Blocks.Context().elements(more));
     }
-    return { text: text.join('\n'), blocks: blocks(...built) };
+    // Escaped whole: with a mention in it, Slack reads the fallback as mrkdwn.
+    return { text: withMentions(escapeMrkdwn(text.join('\n'))), blocks: blocks(...built) };
   },
 });

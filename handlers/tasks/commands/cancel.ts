@@ -3,6 +3,7 @@ import { ConflictError, UpstreamError } from '../../../core/errors.ts';
 import type { TaskRun } from '../../../db/stores/taskRunStore.ts';
 import { ARGO } from '../../../integrations/argo/argoClient.ts';
 import type { CommandContext } from '../../../pipeline/defineCommand.ts';
+import { personName } from '../../../pipeline/people.ts';
 import { noticeMessage } from '../../../pipeline/views/common.ts';
 import { defineCommand, type TasksDeps } from '../deps.ts';
 import { findRun, requireControl, runRef } from '../runAccess.ts';
@@ -83,7 +84,7 @@ export const taskCancel = defineCommand({
       );
     const verb = a.terminate ? 'terminated' : 'stopped';
     return noticeMessage(
-      `${ctx.caller.email} ${verb} ${run.task} #${run.id} (workflow ${workflow}, was ${summary.phase}${summary.progress ? ` ${summary.progress}` : ''}).`,
+      `${personName(ctx.caller)} ${verb} ${run.task} #${run.id} (workflow ${workflow}, was ${summary.phase}${summary.progress ? ` ${summary.progress}` : ''}).`,
       'in_channel',
     );
   },

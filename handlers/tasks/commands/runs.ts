@@ -2,6 +2,7 @@ import { Blocks, Md } from 'slack-block-builder';
 import { z } from 'zod';
 import { InputError } from '../../../core/errors.ts';
 import { blocks } from '../../../pipeline/message.ts';
+import { withMentions } from '../../../pipeline/people.ts';
 import { codeText, escapeMrkdwn, lineSections } from '../../../pipeline/views/common.ts';
 import { TASK_NAME } from '../config.ts';
 import { defineCommand } from '../deps.ts';
@@ -46,10 +47,11 @@ export const taskRuns = defineCommand({
       return { text, blocks: blocks(Blocks.Section({ text: escapeMrkdwn(text) })) };
     }
     return {
-      text: [title, ...lines].join('\n'),
+      // Escaped whole: with the requesters' mentions in it, Slack reads the fallback as mrkdwn.
+      text: withMentions(escapeMrkdwn([title, ...lines].join('\n'))),
       blocks: blocks(
         Blocks.Section({ text: Md.bold(escapeMrkdwn(title)) }),
-        ...lineSections(lines.map((l) => escapeMrkdwn(l))),
+        ...lineSections(lines.map((l) => withMentions(escapeMrkdwn(l)))),
         Blocks.Context().elements(`${codeText('task status <n>')} for one run`),
       ),
     };
