@@ -133,8 +133,12 @@ describe('a ship interrupted between its steps', () => {
     ).toEqual(expect.arrayContaining(['catalog-api', 'catalog-worker']));
     expect(outcomes.filter((o) => o === 'sync_started')).toHaveLength(3);
     expect(outcomes.filter((o) => o === 'shipped')).toHaveLength(1);
-    const told = world.notifier.posted.filter((p) => p.message.text.startsWith('Release #1 shipped'));
-    expect(told).toHaveLength(1);
+    // Told once, after the state that says so has committed.
+    await eventually(() =>
+      expect(
+        world.notifier.posted.filter((p) => p.message.text.startsWith('Release #1 shipped')),
+      ).toHaveLength(1),
+    );
     const apps2 = await world.database.query(
       'SELECT application, status, previous_history_id::int FROM release_apps ORDER BY application',
     );
