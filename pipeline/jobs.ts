@@ -1,5 +1,6 @@
 import { type Job, PgBoss } from 'pg-boss';
 import type { Logger } from 'pino';
+import { applicationName } from '../core/applicationName.ts';
 
 export interface JobContext {
   id: string;
@@ -59,7 +60,12 @@ export interface Jobs {
 export interface JobsOptions {
   url: string;
   log: Logger;
-  /** How often idle workers look for due jobs (pg-boss polls; minimum 0.5 s). */
+  /**
+   * How often idle workers look for due jobs nothing woke them for (pg-boss polls; minimum 0.5 s).
+   * A job queued to run now wakes every replica's workers (PostgreSQL NOTIFY), and one queued for
+   * later wakes the queuing process's workers at its time; polling finds the rest (retries, jobs
+   * whose process stopped first).
+   */
   pollIntervalSeconds: number;
   /** Whether this process runs cron schedules (every replica may; pg-boss sends each tick once). */
   schedule?: boolean;
@@ -74,6 +80,9 @@ class PgBossJobs implements Jobs {
   readonly #log: Logger;
   readonly #poll: number;
   readonly #queues = new Map<string, Promise<void>>();
+  /** Each queue's first worker in this process, woken when a job queued here for later is due. */
+  readonly #workers = new Map<string, string>();
+  readonly #wakes = new Set<NodeJS.Timeout>();
 
   constructor(boss: PgBoss, log: Logger, poll: number) {
     this.#boss = boss;
@@ -91,7 +100,10 @@ class PgBossJobs implements Jobs {
         retryDelay: settings.retryDelaySeconds ?? 5,
         retryBackoff: true,
         expireInSeconds: settings.expireInSeconds ?? 900,
+        notify: true,
       });
+      // Queues created before jobs announced themselves: createQueue leaves an existing one as it is.
+      ready = ready.then(() => this.#boss.updateQueue(queue, { notify: true }));
       ready.catch(() => this.#queues.delete(queue));
       this.#queues.set(queue, ready);
     }
@@ -105,8 +117,12 @@ class PgBossJobs implements Jobs {
   ): Promise<void> {
     await this.#ensure(queue, settings);
     // Several jobs of a queue may run at once in one process; each job is still taken by one worker.
-    const options = { pollingIntervalSeconds: this.#poll, localConcurrency: 4 };
-    await this.#boss.work<T>(queue, options, async (jobs: Job<T>[]) => {
+    const options = {
+      pollingIntervalSeconds: this.#poll,
+      notifyPollingIntervalSeconds: this.#poll,
+      localConcurrency: 4,
+    };
+    const id = await this.#boss.work<T>(queue, options, async (jobs: Job<T>[]) => {
       for (const job of jobs) {
         const log = this.#log.child({ queue, jobId: job.id, retry: job.retryCount });
         log.debug('job started');
@@ -118,6 +134,7 @@ class PgBossJobs implements Jobs {
         }
       }
     });
+    this.#workers.set(queue, id);
   }
 
   async send<T extends object>(
@@ -126,10 +143,23 @@ class PgBossJobs implements Jobs {
     options: { startAfter?: Date; singletonKey?: string; settings?: QueueSettings } = {},
   ): Promise<string | null> {
     await this.#ensure(queue, options.settings);
-    return this.#boss.send(queue, data, {
+    const id = await this.#boss.send(queue, data, {
       ...(options.startAfter ? { startAfter: options.startAfter } : {}),
       ...(options.singletonKey ? { singletonKey: options.singletonKey } : {}),
     });
+    // A job due now was announced to every replica; one due later is picked up at its time by this
+    // process (if still running), rather than at the next poll, however long the poll interval.
+    const due = (options.startAfter?.getTime() ?? 0) - Date.now();
+    const worker = this.#workers.get(queue);
+    if (id && worker && due > 0 && due < 2 ** 31 - 1) {
+      const timer = setTimeout(() => {
+        this.#wakes.delete(timer);
+        this.#boss.notifyWorker(worker);
+      }, due + 50);
+      timer.unref();
+      this.#wakes.add(timer);
+    }
+    return id;
   }
 
   async cancel(queue: string, id: string): Promise<void> {
@@ -170,6 +200,8 @@ class PgBossJobs implements Jobs {
   }
 
   async stop(options: { graceful?: boolean; timeoutMs?: number } = {}): Promise<void> {
+    for (const timer of this.#wakes) clearTimeout(timer);
+    this.#wakes.clear();
     await this.#boss.stop({
       graceful: options.graceful ?? true,
       timeout: options.timeoutMs ?? 10_000,
@@ -184,9 +216,14 @@ export async function startJobs(options: JobsOptions): Promise<Jobs> {
   const boss = new PgBoss({
     connectionString: options.url,
     max: 4,
+    // Jobs queued to run now wake the workers of every replica at once (LISTEN on one connection),
+    // so idle workers can poll seldom.
+    useListenNotify: true,
+    // Job dependencies (flows) are not used: their supervision need not look every 5 s.
+    flowIntervalSeconds: 60,
     schedule: options.schedule ?? true,
     ...(options.cronCheckSeconds ? { cronMonitorIntervalSeconds: options.cronCheckSeconds } : {}),
-    application_name: 'dpbot-jobs',
+    application_name: applicationName('dpbot-jobs'),
   });
   boss.on('error', (error: unknown) => log.error({ err: error }, 'job queue error'));
   await boss.start();

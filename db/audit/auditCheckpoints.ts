@@ -4,6 +4,7 @@ import { mkdir, open, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import pg from 'pg';
 import type { Logger } from 'pino';
+import { applicationName } from '../../core/applicationName.ts';
 import { type ChainAnchor, type VerifyResult, verifyAuditChain } from './verifyAuditChain.ts';
 
 /**
@@ -222,7 +223,7 @@ export function scheduleCheckpoints(options: {
     }
     const client = new pg.Client({
       connectionString: options.url,
-      application_name: 'dpbot-checkpoints',
+      application_name: applicationName('dpbot-checkpoints'),
     });
     client.on('error', () => void release(client));
     try {
