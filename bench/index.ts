@@ -5,6 +5,7 @@ import { directoryBenchmark } from './directory.bench.ts';
 import type { Benchmark } from './harness.ts';
 import { releaseBenchmark } from './release.bench.ts';
 import { releaseDayBenchmark } from './releaseDay.bench.ts';
+import { replicasBenchmark } from './replicas.bench.ts';
 import { startBenchmark } from './start.bench.ts';
 
 /** Every benchmark `npm run bench` runs, in order. */
@@ -16,4 +17,5 @@ export const benchmarks: readonly Benchmark[] = [
   releaseBenchmark,
   releaseDayBenchmark,
   startBenchmark,
+  replicasBenchmark,
 ];

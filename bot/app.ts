@@ -299,6 +299,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     const checkpoints = signer
       ? scheduleCheckpoints({
           pool: database.pool,
+          url: database.url,
           file: checkpointFile(loaded),
           signer,
           intervalMs: config.audit.checkpoints.interval,

@@ -1,6 +1,7 @@
 import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
 import type { Logger } from 'pino';
+import { applicationName } from '../core/applicationName.ts';
 import { type EmbeddedPostgresHandle, startEmbeddedPostgres } from './embedded.ts';
 import * as schema from './schema.ts';
 
@@ -29,7 +30,12 @@ export interface DatabaseOptions {
 }
 
 export function connect(url: string, poolSize: number, log: Logger): Pick<Database, 'db' | 'pool'> {
-  const pool = new pg.Pool({ connectionString: url, max: poolSize, connectionTimeoutMillis: 10_000 });
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: poolSize,
+    connectionTimeoutMillis: 10_000,
+    application_name: applicationName('dpbot'),
+  });
   // An idle client losing its connection emits 'error' on the pool; unhandled, it would end the
   // process. The next query reconnects. While the pool is ending, the server closing connections
   // is expected.

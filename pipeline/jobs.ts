@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { type Db as BossDb, type Job, PgBoss } from 'pg-boss';
 import type { Logger } from 'pino';
+import { applicationName } from '../core/applicationName.ts';
 import type { Tx } from '../db/connect.ts';
 
 export interface JobContext {
@@ -95,7 +96,12 @@ export function bossDb(tx: Tx): BossDb {
 export interface JobsOptions {
   url: string;
   log: Logger;
-  /** How often idle workers look for due jobs (pg-boss polls; minimum 0.5 s). */
+  /**
+   * How often idle workers look for due jobs nothing woke them for (pg-boss polls; minimum 0.5 s).
+   * A job queued to run now wakes every replica's workers (PostgreSQL NOTIFY), and one queued for
+   * later wakes the queuing process's workers at its time; polling finds the rest (retries, jobs
+   * whose process stopped first).
+   */
   pollIntervalSeconds: number;
   /** Whether this process runs cron schedules (every replica may; pg-boss sends each tick once). */
   schedule?: boolean;
@@ -110,11 +116,17 @@ export interface JobsOptions {
 
 const QUEUE_NAME = /^[a-z][a-z0-9.-]*$/;
 
+/** How often queues whose jobs beat a heartbeat look for jobs put back for retry. */
+const HEARTBEAT_QUEUE_POLL_SECONDS = 15;
+
 class PgBossJobs implements Jobs {
   readonly #boss: PgBoss;
   readonly #log: Logger;
   readonly #poll: number;
   readonly #queues = new Map<string, Promise<void>>();
+  /** Each queue's first worker in this process, woken when a job queued here for later is due. */
+  readonly #workers = new Map<string, string>();
+  readonly #wakes = new Set<NodeJS.Timeout>();
 
   constructor(boss: PgBoss, log: Logger, poll: number) {
     this.#boss = boss;
@@ -133,7 +145,10 @@ class PgBossJobs implements Jobs {
         retryBackoff: true,
         expireInSeconds: settings.expireInSeconds ?? 900,
         ...(settings.heartbeatSeconds ? { heartbeatSeconds: settings.heartbeatSeconds } : {}),
+        notify: true,
       });
+      // Queues created before jobs announced themselves: createQueue leaves an existing one as it is.
+      ready = ready.then(() => this.#boss.updateQueue(queue, { notify: true }));
       ready.catch(() => this.#queues.delete(queue));
       this.#queues.set(queue, ready);
     }
@@ -146,9 +161,17 @@ class PgBossJobs implements Jobs {
     settings?: QueueSettings,
   ): Promise<void> {
     await this.#ensure(queue, settings);
+    // A job whose process died is put back by the supervision pass without a notification, so
+    // queues whose jobs beat a heartbeat (watchers, reverts) poll often enough to take it up within
+    // a minute of the death; the others are woken by NOTIFY and poll seldom.
+    const poll = settings?.heartbeatSeconds ? Math.min(this.#poll, HEARTBEAT_QUEUE_POLL_SECONDS) : this.#poll;
     // Several jobs of a queue may run at once in one process; each job is still taken by one worker.
-    const options = { pollingIntervalSeconds: this.#poll, localConcurrency: 4 };
-    await this.#boss.work<T>(queue, options, async (jobs: Job<T>[]) => {
+    const options = {
+      pollingIntervalSeconds: poll,
+      notifyPollingIntervalSeconds: poll,
+      localConcurrency: 4,
+    };
+    const id = await this.#boss.work<T>(queue, options, async (jobs: Job<T>[]) => {
       for (const job of jobs) {
         const log = this.#log.child({ queue, jobId: job.id, retry: job.retryCount });
         log.debug('job started');
@@ -160,12 +183,13 @@ class PgBossJobs implements Jobs {
         }
       }
     });
+    this.#workers.set(queue, id);
   }
 
   async send<T extends object>(queue: string, data: T, options: SendOptions = {}): Promise<string | null> {
     await this.#ensure(queue, options.settings);
     const s = options.settings;
-    return this.#boss.send(queue, data, {
+    const id = await this.#boss.send(queue, data, {
       ...(options.startAfter ? { startAfter: options.startAfter } : {}),
       ...(options.singletonKey ? { singletonKey: options.singletonKey } : {}),
       ...(s?.retryLimit !== undefined ? { retryLimit: s.retryLimit } : {}),
@@ -174,6 +198,19 @@ class PgBossJobs implements Jobs {
       ...(s?.heartbeatSeconds !== undefined ? { heartbeatSeconds: s.heartbeatSeconds } : {}),
       ...(options.tx ? { db: bossDb(options.tx) } : {}),
     });
+    // A job due now was announced to every replica; one due later is picked up at its time by this
+    // process (if still running), rather than at the next poll, however long the poll interval.
+    const due = (options.startAfter?.getTime() ?? 0) - Date.now();
+    const worker = this.#workers.get(queue);
+    if (id && worker && due > 0 && due < 2 ** 31 - 1) {
+      const timer = setTimeout(() => {
+        this.#wakes.delete(timer);
+        this.#boss.notifyWorker(worker);
+      }, due + 50);
+      timer.unref();
+      this.#wakes.add(timer);
+    }
+    return id;
   }
 
   async live(queue: string, data: object): Promise<number> {
@@ -220,6 +257,8 @@ class PgBossJobs implements Jobs {
   }
 
   async stop(options: { graceful?: boolean; timeoutMs?: number } = {}): Promise<void> {
+    for (const timer of this.#wakes) clearTimeout(timer);
+    this.#wakes.clear();
     await this.#boss.stop({
       graceful: options.graceful ?? true,
       timeout: options.timeoutMs ?? 10_000,
@@ -234,11 +273,24 @@ export async function startJobs(options: JobsOptions): Promise<Jobs> {
   const boss = new PgBoss({
     connectionString: options.url,
     max: 4,
+    // Jobs queued to run now wake the workers of every replica at once (LISTEN on one connection),
+    // so idle workers can poll seldom.
+    useListenNotify: true,
+    // Job dependencies (flows) are not used: their supervision need not look every 5 s.
+    flowIntervalSeconds: 60,
     schedule: options.schedule ?? true,
-    ...(options.cronCheckSeconds ? { cronMonitorIntervalSeconds: options.cronCheckSeconds } : {}),
+    // A cron tick is queued by whichever replica sees it first, then sent on by a worker polling
+    // every cronWorkerIntervalSeconds (pg-boss: 5 s): 30 s is soon enough for dpbot's schedules
+    // (every minute at the most often) and costs an idle replica 0.03 queries a second, not 0.2.
+    ...(options.cronCheckSeconds
+      ? {
+          cronMonitorIntervalSeconds: options.cronCheckSeconds,
+          cronWorkerIntervalSeconds: Math.max(1, Math.min(45, options.cronCheckSeconds)),
+        }
+      : { cronWorkerIntervalSeconds: 30 }),
     superviseIntervalSeconds: options.superviseSeconds ?? 15,
     monitorIntervalSeconds: options.superviseSeconds ?? 15,
-    application_name: 'dpbot-jobs',
+    application_name: applicationName('dpbot-jobs'),
   });
   boss.on('error', (error: unknown) => log.error({ err: error }, 'job queue error'));
   await boss.start();

@@ -79,7 +79,7 @@ export const configSchema = z.strictObject({
   ),
   jobs: section(
     z.strictObject({
-      pollInterval: duration().prefault('2s'),
+      pollInterval: duration().prefault('60s'),
       /** How often jobs whose process died (heartbeat lost, or expired) are found and retried. */
       superviseInterval: duration().prefault('15s'),
     }),

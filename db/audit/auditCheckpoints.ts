@@ -2,8 +2,9 @@ import { createHash, createPrivateKey, createPublicKey, type KeyObject, sign, ve
 import { existsSync } from 'node:fs';
 import { mkdir, open, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type pg from 'pg';
+import pg from 'pg';
 import type { Logger } from 'pino';
+import { applicationName } from '../../core/applicationName.ts';
 import { type ChainAnchor, type VerifyResult, verifyAuditChain } from './verifyAuditChain.ts';
 
 /**
@@ -177,12 +178,23 @@ export async function writeCheckpoint(
 }
 
 /**
- * Writes a checkpoint every `intervalMs` in this process (each replica into its own file, or all
- * into one shared file: any of them anchors the chain). A failed attempt (the database away) is
+ * Any constant shared by every dpbot process: it names the advisory lock the replica that signs
+ * checkpoints holds, so one replica signs at a time however many run.
+ */
+export const CHECKPOINT_SIGNER_LOCK = 7_211_093_457;
+
+/**
+ * Signs a checkpoint every `intervalMs`, in one replica at a time: each replica tries, at every
+ * tick, to take a session advisory lock on a connection of its own; the one holding it signs, the
+ * others do nothing (one query per tick). The lock goes with its connection, so when the signing
+ * replica stops, dies or loses the database, the next replica to tick takes over: one checkpoint
+ * per interval across replicas, not one per replica. A failed attempt (the database away) is
  * logged and tried at the next tick; a chain found broken is logged as an error every time.
  */
 export function scheduleCheckpoints(options: {
   pool: pg.Pool;
+  /** Where the signer's own connection goes (credentials: never logged). */
+  url: string;
   file: string;
   signer: CheckpointSigner;
   intervalMs: number;
@@ -191,14 +203,55 @@ export function scheduleCheckpoints(options: {
 }): { stop(): Promise<void> } {
   const { log } = options;
   let running: Promise<void> | undefined;
+  let held: pg.Client | undefined;
+  let stopped = false;
+  const release = async (client: pg.Client) => {
+    if (held === client) held = undefined;
+    await client.end().catch(() => undefined);
+  };
+  /** Whether this replica holds the signer's lock, taking it when it is free. */
+  const lead = async (): Promise<boolean> => {
+    if (held) {
+      const client = held;
+      try {
+        await client.query('SELECT 1');
+        return true;
+      } catch {
+        // Its connection is gone, and the lock with it: another replica may hold it now.
+        await release(client);
+      }
+    }
+    const client = new pg.Client({
+      connectionString: options.url,
+      application_name: applicationName('dpbot-checkpoints'),
+    });
+    client.on('error', () => void release(client));
+    try {
+      await client.connect();
+      const { rows } = await client.query<{ held: boolean }>('SELECT pg_try_advisory_lock($1) AS held', [
+        CHECKPOINT_SIGNER_LOCK,
+      ]);
+      if (rows[0]?.held && !stopped) {
+        held = client;
+        log.info({ file: options.file }, 'this replica signs the audit checkpoints');
+        return true;
+      }
+    } catch (error) {
+      log.debug({ err: error }, 'could not ask for the audit checkpoint lock');
+    }
+    await release(client);
+    return false;
+  };
   const tick = () => {
-    if (running) return;
-    running = writeCheckpoint(options.pool, {
-      file: options.file,
-      signer: options.signer,
-      now: options.now?.() ?? new Date(),
-    })
-      .then((result) => {
+    if (running || stopped) return;
+    running = lead()
+      .then(async (leading) => {
+        if (!leading) return;
+        const result = await writeCheckpoint(options.pool, {
+          file: options.file,
+          signer: options.signer,
+          now: options.now?.() ?? new Date(),
+        });
         if ('broken' in result)
           log.error(
             { brokenAt: result.broken.brokenAt, problem: result.broken.problem, file: options.file },
@@ -219,8 +272,10 @@ export function scheduleCheckpoints(options: {
   tick();
   return {
     stop: async () => {
+      stopped = true;
       clearInterval(timer);
       await running;
+      if (held) await release(held);
     },
   };
 }

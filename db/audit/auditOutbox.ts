@@ -233,6 +233,14 @@ export class AuditOutbox<E extends AuditEntry> {
     if (this.#held.length) await this.flush().catch(() => undefined);
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = undefined;
+    // Said once, at the end: where the rows the database never took wait, or that they are lost.
+    if (this.#held.length)
+      this.#o.log.error(
+        { held: this.#held.length, file: this.#spool },
+        this.#spool
+          ? 'audit rows still held at shutdown stay in the outbox file: a process started with this data folder writes them'
+          : 'audit rows still held at shutdown are lost: no outbox file kept them',
+      );
     if (this.#spool) {
       try {
         unlinkSync(`${this.#spool}.lock`);

@@ -142,3 +142,31 @@ describe('job queue with two replicas', () => {
     }
   }, 60_000);
 });
+
+describe('workers that poll seldom', () => {
+  let slowA: Jobs;
+  let slowB: Jobs;
+  beforeAll(async () => {
+    const log = pino({ level: 'silent' });
+    // Polling far slower than any wait below: only a wake-up can get these jobs run.
+    slowA = await startJobs({ url: database.url, log, pollIntervalSeconds: 3600 });
+    slowB = await startJobs({ url: database.url, log, pollIntervalSeconds: 3600 });
+  });
+  afterAll(async () => {
+    await slowA.stop({ graceful: false });
+    await slowB.stop({ graceful: false });
+  });
+
+  it('run a job queued now by another replica at once (NOTIFY), and one queued for later at its time', async () => {
+    const seen: string[] = [];
+    await slowB.work<{ v: string }>('test.woken', async (data) => {
+      seen.push(`b:${data.v}`);
+    });
+    // Sent from a replica without a worker on this queue: every replica is told.
+    await slowA.send('test.woken', { v: 'now' });
+    await eventually(() => expect(seen).toEqual(['b:now']), 20_000);
+    // Queued for later by the replica that works the queue: it wakes itself when it is due.
+    await slowB.send('test.woken', { v: 'later' }, { startAfter: new Date(Date.now() + 1_000) });
+    await eventually(() => expect(seen).toEqual(['b:now', 'b:later']), 20_000);
+  });
+});

@@ -19,6 +19,8 @@ export function startDpbotProcess(options: {
   configPath: string;
   databaseUrl: string;
   logLevel?: string;
+  /** More environment (a checkpoint key), on top of what an operator would set. */
+  env?: Record<string, string>;
 }): DpbotProcess {
   const child = spawn(
     process.execPath,
@@ -32,6 +34,7 @@ export function startDpbotProcess(options: {
         SLACK_SIGNING_SECRET: SIGNING_SECRET,
         PORT: '0',
         LOG_LEVEL: options.logLevel ?? 'info',
+        ...options.env,
       },
       stdio: ['ignore', 'ignore', 'pipe'],
     },
