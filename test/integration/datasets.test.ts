@@ -487,6 +487,18 @@ describe('dataset autocomplete', () => {
     expect(await options('zzz')).toEqual([]);
   });
 
+  it('falls back to the producer mapping when the catalog is down', async () => {
+    // Run before the slow read below, whose answer would otherwise land in the middle of this one.
+    clock = new Date(clock.getTime() + 11 * MINUTE);
+    catalog.inject({ path: /^\/api\/v1\/datasets/, status: 503, times: 100 });
+    const external = pick('external');
+    const all = (await options('')).map((o) => o.value);
+    expect(all).not.toContain(external);
+    const mapped = Object.keys(world.producers).sort();
+    expect(all).toEqual(mapped.slice(0, 100));
+    catalog.clearFaults();
+  });
+
   it('answers within the 3 seconds Slack allows, from what it knows, while a slow catalog read goes on', async () => {
     await options('');
     clock = new Date(clock.getTime() + 11 * MINUTE);
@@ -502,14 +514,5 @@ describe('dataset autocomplete', () => {
         .sort(),
     );
     await eventually(() => expect(catalog.requests.length - before).toBe(PAGES), 10_000);
-  });
-
-  it('falls back to the producer mapping when the catalog is down', async () => {
-    catalog.inject({ path: /^\/api\/v1\/datasets/, status: 503, times: 100 });
-    const external = pick('external');
-    const all = (await options('')).map((o) => o.value);
-    expect(all).not.toContain(external);
-    const mapped = Object.keys(world.producers).sort();
-    expect(all).toEqual(mapped.slice(0, 100));
   });
 });
