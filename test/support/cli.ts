@@ -148,7 +148,7 @@ export function liveCli(
  */
 export async function runCliHere(
   args: readonly string[],
-  options: { cwd: string; env?: Record<string, string | undefined>; input?: string },
+  options: { cwd?: string; env?: Record<string, string | undefined>; input?: string } = {},
 ): Promise<CliResult> {
   const { main } = await import('../../bot/cli/index.ts');
   let stdout = '';
@@ -169,7 +169,7 @@ export async function runCliHere(
       stderr += s;
     }),
     env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'warn', ...options.env },
-    cwd: options.cwd,
+    cwd: options.cwd ?? projectRoot(),
   });
   return { code, stdout, stderr };
 }
