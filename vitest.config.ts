@@ -1,8 +1,7 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     globalSetup: ['test/support/globalSetup.ts'],
     // Every payload the Slack simulator receives is held to Slack's documented Block Kit limits, and
     // every exchange of every simulator to its system's published specification.
@@ -15,5 +14,19 @@ export default defineConfig({
     hookTimeout: 120_000,
     teardownTimeout: 60_000,
     reporters: ['default', './test/support/slowestReporter.ts'],
+    projects: [
+      // The unit tests share one module graph per worker instead of loading it again for each file
+      // (a quarter of the time: 36 s to 10 s), with the same results and the same contract report;
+      // they hold no state between files. Everything else keeps a fresh one per file.
+      { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'], isolate: false } },
+      {
+        extends: true,
+        test: {
+          name: 'suite',
+          include: ['test/**/*.test.ts'],
+          exclude: [...configDefaults.exclude, 'test/unit/**'],
+        },
+      },
+    ],
   },
 });
