@@ -1,8 +1,7 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     globalSetup: ['test/support/globalSetup.ts'],
     // Every payload the Slack simulator receives is held to Slack's documented Block Kit limits, and
     // every exchange of every simulator to its system's published specification.
@@ -15,5 +14,27 @@ export default defineConfig({
     hookTimeout: 120_000,
     teardownTimeout: 60_000,
     reporters: ['default', './test/support/slowestReporter.ts'],
+    projects: [
+      // The unit and integration tests share one module graph per worker instead of loading it
+      // again for each file (test/unit: 36 s to 10 s; test/integration: 225 s to 160 s), with the
+      // same results and contract report; each file brings its own database, simulators and app.
+      // The end-to-end and reliability files, which start processes and sandboxes, keep a fresh one.
+      {
+        extends: true,
+        test: {
+          name: 'shared',
+          include: ['test/unit/**/*.test.ts', 'test/integration/**/*.test.ts'],
+          isolate: false,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'suite',
+          include: ['test/**/*.test.ts'],
+          exclude: [...configDefaults.exclude, 'test/unit/**', 'test/integration/**'],
+        },
+      },
+    ],
   },
 });

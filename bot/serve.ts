@@ -47,6 +47,11 @@ export async function serveSlack(input: {
    * Unset, with every system simulated: the first person to run a command (bot/sandbox/installer.ts).
    */
   admin?: string;
+  /**
+   * Changes the configuration once the sandbox has pointed it at its simulators: tests shorten the
+   * waits the sandbox sets for people watching (release settle and poll times).
+   */
+  tune?: (config: LoadedConfig['config']) => void;
 }): Promise<RunningBot> {
   const { log, settings } = input;
   const simulated = input.loaded.config.sandbox;
@@ -65,6 +70,7 @@ export async function serveSlack(input: {
       )
     : undefined;
   const loaded = sandbox ? { ...input.loaded, config: sandbox.config } : input.loaded;
+  input.tune?.(loaded.config);
   const env = sandbox ? sandbox.envFor(input.env) : input.env;
   // Handing the data-platform grants to whoever comes first is for a sandbox that can change
   // nothing real; with any real system, the administrator is named.

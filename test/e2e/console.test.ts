@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../support/cli.ts';
+import { runCli, runCliHere } from '../support/cli.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import { createFixture, type Fixture } from '../support/fixture.ts';
 
@@ -109,11 +109,13 @@ describe('dpbot console, scripted through standard input', () => {
       input: ['help', 'whoami', 'help'].join('\n'),
     });
     expect(session.code).toBe(0);
-    const verify = await runCli(['audit', 'verify', '--config', fixture.configPath], { env });
+    const verify = await runCliHere(['audit', 'verify', '--config', fixture.configPath], { env });
     expect(verify.code).toBe(0);
     expect(verify.stdout).toMatch(/^Audit log intact: \d+ row\(s\), every link recomputed and verified\.$/m);
 
-    const jsonl = await runCli(['audit', 'export', '--since', '1d', '--config', fixture.configPath], { env });
+    const jsonl = await runCliHere(['audit', 'export', '--since', '1d', '--config', fixture.configPath], {
+      env,
+    });
     expect(jsonl.code).toBe(0);
     const lines = jsonl.stdout
       .trim()
@@ -122,7 +124,7 @@ describe('dpbot console, scripted through standard input', () => {
     expect(lines.length).toBeGreaterThan(5);
     expect(lines.map((l) => l.id)).toEqual([...lines.map((l) => l.id)].sort((a, b) => a - b));
 
-    const csv = await runCli(
+    const csv = await runCliHere(
       ['audit', 'export', '--since', '2000-01-01', '--format', 'csv', '--config', fixture.configPath],
       { env },
     );
@@ -131,7 +133,7 @@ describe('dpbot console, scripted through standard input', () => {
     await database.query(
       "BEGIN; ALTER TABLE audit_log DISABLE TRIGGER USER; UPDATE audit_log SET email = 'mallory@example.com' WHERE id = 5; ALTER TABLE audit_log ENABLE TRIGGER USER; COMMIT",
     );
-    const broken = await runCli(['audit', 'verify', '--config', fixture.configPath], { env });
+    const broken = await runCliHere(['audit', 'verify', '--config', fixture.configPath], { env });
     expect(broken.code).toBe(1);
     expect(broken.stdout).toContain('Audit log BROKEN at row 5: row 5 was changed after it was written');
   });
@@ -164,6 +166,7 @@ describe('dpbot console, scripted through standard input', () => {
   });
 });
 
+// The checks below run dpbot's entry point in this process: the console tests above spawn it.
 describe('dpbot checks', () => {
   it('config check prints every problem with its path and exits non-zero', async () => {
     const bad = fixture.write('bad.yaml', {
@@ -171,12 +174,12 @@ describe('dpbot checks', () => {
       team: [],
       confirmations: { ttl: 'never' },
     });
-    const result = await runCli(['config', 'check', '--config', bad]);
+    const result = await runCliHere(['config', 'check', '--config', bad]);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('server.port: expected an integer from 0 to 65535');
     expect(result.stderr).toContain("unknown key 'team'");
     expect(result.stderr).toContain('confirmations.ttl: expected a duration');
-    const good = await runCli(['config', 'check', '--config', fixture.configPath]);
+    const good = await runCliHere(['config', 'check', '--config', fixture.configPath]);
     expect(good.code).toBe(0);
     expect(good.stdout).toBe(`${fixture.configPath}: OK\n`);
   });
@@ -193,7 +196,7 @@ describe('dpbot checks', () => {
       },
     });
     try {
-      const result = await runCli(['policies', 'check', '--config', other.configPath], { env });
+      const result = await runCliHere(['policies', 'check', '--config', other.configPath], { env });
       expect(result.code).toBe(1);
       expect(result.stderr).toContain(
         'error: policies/x.yaml: grants[1].actions[0]: unknown action "nope.never"',
@@ -209,7 +212,7 @@ describe('dpbot checks', () => {
 
   it('sync --dry-run prints the difference without applying it', async () => {
     // The standard directory, applied: what the dry run compares the changed file with.
-    expect((await runCli(['sync', '--config', fixture.configPath], { env })).code).toBe(0);
+    expect((await runCliHere(['sync', '--config', fixture.configPath], { env })).code).toBe(0);
     fixture.write('directory.yaml', {
       users: [
         { email: 'ada@example.com', name: 'Ada Lovelace', slackId: 'U0ADA00001' },
@@ -217,7 +220,7 @@ describe('dpbot checks', () => {
       ],
       groups: [{ id: 'data-platform', members: ['ada@example.com', 'new@example.com'] }],
     });
-    const result = await runCli(['sync', '--dry-run', '--config', fixture.configPath], { env });
+    const result = await runCliHere(['sync', '--dry-run', '--config', fixture.configPath], { env });
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('file: would change');
     expect(result.stdout).toContain('  + user new@example.com');

@@ -194,9 +194,12 @@ describe('the container image (deploy/Dockerfile)', () => {
   });
 
   it('its entry point, the compiled dist/bin/dpbot.js, runs', () => {
+    // `tsc -b` builds as `npm run build` does (same project, same checks, same output) but skips
+    // the work when dist/ is already the build of these sources: the next run of an unchanged
+    // checkout takes a second, not half a minute. A changed source or a missing output rebuilds.
     execFileSync(
       process.execPath,
-      [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.build.json')],
+      [join(root, 'node_modules/typescript/bin/tsc'), '-b', join(root, 'tsconfig.build.json')],
       {
         cwd: root,
         stdio: 'pipe',

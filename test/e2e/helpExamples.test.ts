@@ -16,7 +16,14 @@ let running: SandboxApp;
 let session: SandboxSession;
 
 beforeAll(async () => {
-  running = await startSandboxApp({ runWorkers: true });
+  running = await startSandboxApp({
+    runWorkers: true,
+    // The examples presume a shipped release; how long its applications settle is not what they show.
+    tune: (config) => {
+      config.release.settleTime = 1_000;
+      config.release.pollInterval = 300;
+    },
+  });
   session = new SandboxSession(running.app, ADA);
 }, 60_000);
 afterAll(async () => {

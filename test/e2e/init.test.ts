@@ -16,7 +16,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig, parseYaml } from '../../bot/config/loadConfig.ts';
 import { projectRoot } from '../../core/paths.ts';
 import { KubernetesSimulator } from '../../sandbox/kubernetes/kubernetesSimulator.ts';
-import { runCli, runShell } from '../support/cli.ts';
+import { runCli, runCliHere, runShell } from '../support/cli.ts';
 import { createTestDatabase } from '../support/db.ts';
 import { codeBlocks, readmeSection } from '../support/readme.ts';
 
@@ -32,9 +32,9 @@ afterEach(() => {
 /** dpbot's own checks of what init wrote: the configuration loads and the policies have no errors. */
 async function expectValid(configPath: string): Promise<void> {
   expect(() => loadConfig({ path: configPath, env: {} })).not.toThrow();
-  const check = await runCli(['--config', configPath, 'config', 'check'], { cwd: dir });
+  const check = await runCliHere(['--config', configPath, 'config', 'check'], { cwd: dir });
   expect(check.code, check.stderr).toBe(0);
-  const policies = await runCli(['--config', configPath, 'policies', 'check', '--offline'], { cwd: dir });
+  const policies = await runCliHere(['--config', configPath, 'policies', 'check', '--offline'], { cwd: dir });
   expect(policies.code, policies.stderr).toBe(0);
   expect(policies.stdout).toMatch(/[1-9]\d* valid grant\(s\), 0 error\(s\)/);
 }
@@ -176,13 +176,13 @@ describe('dpbot init', () => {
     const configPath = join(dir, 'dpbot.yaml');
     writeFileSync(configPath, 'sandbox: true\n');
 
-    const refused = await runCli(['init', ...realFlags], { cwd: dir });
+    const refused = await runCliHere(['init', ...realFlags], { cwd: dir });
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain(configPath);
     expect(refused.stderr).toContain('--force');
     expect(readFileSync(configPath, 'utf8')).toBe('sandbox: true\n');
 
-    const forced = await runCli(['init', ...realFlags, '--force'], { cwd: dir });
+    const forced = await runCliHere(['init', ...realFlags, '--force'], { cwd: dir });
     expect(forced.code, forced.stderr).toBe(0);
     expect(loadConfig({ path: configPath, env: {} }).config.sandbox.kubernetes).toBe(false);
     await expectValid(configPath);
@@ -222,7 +222,7 @@ describe('dpbot init', () => {
   });
 
   it('refuses real and simulated systems that cannot work together, naming the keys, and writes nothing', async () => {
-    const result = await runCli(['init', '--real', 'jira'], { cwd: dir });
+    const result = await runCliHere(['init', '--real', 'jira'], { cwd: dir });
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('these real and simulated systems do not go together (change --real');
     expect(result.stderr).toContain(
@@ -230,7 +230,7 @@ describe('dpbot init', () => {
     );
     expect(existsSync(join(dir, 'dpbot.yaml'))).toBe(false);
 
-    const repo = await runCli(['init', '--real', 'github', '--repo', 'acme/orders'], { cwd: dir });
+    const repo = await runCliHere(['init', '--real', 'github', '--repo', 'acme/orders'], { cwd: dir });
     expect(repo.code).toBe(2);
     expect(repo.stderr).toContain(
       '--repo acme/orders: argocd is simulated, so the demo data is used; pass --real github,argocd',
@@ -279,7 +279,7 @@ describe('dpbot init', () => {
   });
 
   it('rejects a malformed --team with a usage error', async () => {
-    const result = await runCli(['init', '--team', 'Team X'], { cwd: dir });
+    const result = await runCliHere(['init', '--team', 'Team X'], { cwd: dir });
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('team=namespace');
   });

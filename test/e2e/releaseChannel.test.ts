@@ -33,7 +33,17 @@ beforeAll(async () => {
   await sim.start();
   database = await createTestDatabase();
   const loaded = loadConfig({ path: exampleConfigPath(), env: {} });
-  bot = await serveSandboxSlack({ loaded, sim, database });
+  bot = await serveSandboxSlack({
+    loaded,
+    sim,
+    database,
+    // What the messages say does not depend on how long an application stays healthy before it
+    // counts as done, nor on how often the watcher looks: the sandbox's waits, for people, shortened.
+    tune: (config) => {
+      config.release.settleTime = 1_000;
+      config.release.pollInterval = 300;
+    },
+  });
   await bot.doctor.done;
   slack = new FakeSlack(bot.server.url, sim);
 }, 60_000);

@@ -28,10 +28,11 @@ beforeAll(async () => {
   await jobs.stop();
 
   // The tick is due for 60 s from the start of its minute (pg-boss looks back one minute): with
-  // less than 30 s of this minute left, the replicas might first look after it has passed, so
-  // take the next minute instead.
+  // less than 15 s of this minute left, the replicas (which look every second once started, a
+  // few seconds from here even on a busy machine) might first look after it has passed, so take
+  // the next minute instead.
   const left = 60_000 - (Date.now() % 60_000);
-  if (left < 30_000) await new Promise((r) => setTimeout(r, left + 100));
+  if (left < 15_000) await new Promise((r) => setTimeout(r, left + 100));
   cron = cronForThisMinute();
   fixture = createFixture({
     config: {

@@ -20,7 +20,11 @@ const notifier = recordingNotifier();
 beforeAll(async () => {
   // Every read of a workflow moves it one tick on, so the watcher's polls drive it to its end.
   sims = await startTaskSimulators({ autoAdvance: true });
-  fixture = createFixture({ config: taskConfig(sims.argo.url, sims.jira.url), policies: taskPolicies });
+  // Each poll moves a workflow on: polling more often than the fixture's default ends runs sooner.
+  fixture = createFixture({
+    config: taskConfig(sims.argo.url, sims.jira.url, { pollInterval: '150ms' }),
+    policies: taskPolicies,
+  });
   database = await createTestDatabase();
   app = await startTestApp(fixture, database, { env: taskEnv, notifier, runWorkers: true });
 });

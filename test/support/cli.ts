@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { Readable, Writable } from 'node:stream';
 import { projectRoot } from '../../core/paths.ts';
 
 export interface CliResult {
@@ -137,4 +138,38 @@ export function liveCli(
       return code;
     },
   };
+}
+
+/**
+ * `dpbot …` run by its own entry point (bin/dpbot.ts calls the same `main`) in this process, with
+ * standard input not a TTY: for the many quick checks of a file where a separate process would
+ * only add Node's start-up and the loading of every module. What `runCli` checks of a real
+ * process (its environment, its exit) stays with the tests that spawn one.
+ */
+export async function runCliHere(
+  args: readonly string[],
+  options: { cwd?: string; env?: Record<string, string | undefined>; input?: string } = {},
+): Promise<CliResult> {
+  const { main } = await import('../../bot/cli/index.ts');
+  let stdout = '';
+  let stderr = '';
+  const sink = (append: (s: string) => void) =>
+    new Writable({
+      write(chunk: Buffer | string, _encoding, done) {
+        append(chunk.toString());
+        done();
+      },
+    });
+  const code = await main(args, {
+    stdin: Readable.from([options.input ?? '']),
+    stdout: sink((s) => {
+      stdout += s;
+    }),
+    stderr: sink((s) => {
+      stderr += s;
+    }),
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'warn', ...options.env },
+    cwd: options.cwd ?? projectRoot(),
+  });
+  return { code, stdout, stderr };
 }

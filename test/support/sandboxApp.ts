@@ -21,11 +21,17 @@ export async function startSandboxApp(
     database?: TestDatabase;
     /** Run the background work too (watchers, reverts), as the console does. */
     runWorkers?: boolean;
+    /**
+     * Changes the configuration the sandbox made: tests shorten the waits it sets for people
+     * watching (release settle and poll times) where no assertion depends on them.
+     */
+    tune?: (config: RunningSandbox['config']) => void;
   } = {},
 ): Promise<SandboxApp> {
   const loaded = loadConfig({ path: exampleConfigPath(), env: {} });
   const sandbox = await startSandbox(loaded.config, undefined, { stateDir: options.stateDir });
   sandbox.config.log.level = 'silent';
+  options.tune?.(sandbox.config);
   const database = options.database ?? (await createTestDatabase());
   const app = await createApp({
     loaded: { ...loaded, config: sandbox.config },

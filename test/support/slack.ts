@@ -55,6 +55,7 @@ export async function serveSandboxSlack(input: {
   lines?: Record<string, unknown>[];
   env?: Record<string, string>;
   admin?: string;
+  tune?: (config: LoadedConfig['config']) => void;
 }): Promise<RunningBot> {
   const { loaded, sim, lines } = input;
   return serveSlack({
@@ -73,6 +74,7 @@ export async function serveSandboxSlack(input: {
     port: 0,
     host: '127.0.0.1',
     ...(input.admin ? { admin: input.admin } : {}),
+    ...(input.tune ? { tune: input.tune } : {}),
   });
 }
 
