@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
+import { eventually } from '../support/eventually.ts';
 import { RELEASE_CHANNEL, type ReleaseDayWorld, startReleaseDay } from '../support/releaseDay.ts';
 
 // A release started before dpbot kept channel IDs has its channel stored as configured
@@ -64,9 +65,13 @@ describe('a release stored with its channel’s name', () => {
     world.slack.deleteMessage(RELEASE_CHANNEL, old);
     const included = await world.run(`release include ${service}`, OWNER);
     expect(included.outcome).toBe('ok');
+    // The update that finds the message gone may still be on its way when the command returns.
+    const now = await eventually(async () => {
+      const current = await threadOf(service);
+      expect(current).not.toBe(old);
+      return current;
+    });
     await world.notifier.drained();
-    const now = await threadOf(service);
-    expect(now).not.toBe(old);
     const reposted = world.slack.messagesIn(RELEASE_CHANNEL).find((m) => m.ts === now);
     expect(JSON.stringify(reposted?.blocks)).toContain('included by Grace Hopper');
     // The next change updates the new message in place: nothing is posted again.
