@@ -12,11 +12,16 @@ export function withDeadline(
   deadlineMs: number,
 ): { ack: (message?: Message) => Promise<void>; cancel(): void } {
   let acked = false;
-  const timer = setTimeout(() => {
+  const hold = () => {
     if (acked) return;
     acked = true;
     void ack({ text: 'Working on it…', visibility: 'ephemeral' }).catch(() => undefined);
-  }, deadlineMs);
+  };
+  // A budget already spent (a body that took the whole deadline to arrive) is answered now: a
+  // zero timer would race the pipeline's own first acknowledgement, and an empty 200 tells the
+  // user nothing.
+  if (deadlineMs <= 0) hold();
+  const timer = setTimeout(hold, Math.max(0, deadlineMs));
   return {
     ack: async (message) => {
       if (!acked) {
