@@ -28,12 +28,16 @@ import { kubernetesFromConfig } from '../integrations/kubernetes/kubernetes.ts';
 import { AcksFirst, MAX_WAIT_BEHIND_ACKS_MS } from '../pipeline/acksFirst.ts';
 import type { BoundCapability } from '../pipeline/capability.ts';
 import type { Command } from '../pipeline/defineCommand.ts';
+import {
+  expireConfirmations,
+  pruneSlackRequests,
+  sweepApprovedRequests,
+} from '../pipeline/housekeepingJobs.ts';
 import { DirectoryIdentity, type SlackProfileLookup } from '../pipeline/identity.ts';
 import { type Jobs, startJobs } from '../pipeline/jobs.ts';
 import { LogNotifier, type Notifier } from '../pipeline/notifier.ts';
 import { CommandPipeline } from '../pipeline/pipeline.ts';
 import { CommandRegistry } from '../pipeline/registry.ts';
-import { expireConfirmations, pruneSlackRequests, sweepApprovedRequests } from '../pipeline/workers.ts';
 import { checkPolicies } from '../policies/policyFiles.ts';
 import { checkpointFile, checkpointSignerFromEnv } from './auditCheckpointSettings.ts';
 import { type LoadedConfig, resolveConfigRelative } from './config/loadConfig.ts';
@@ -294,7 +298,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       await expireConfirmations(services, pipeline);
       await pruneSlackRequests(services, pipeline);
       await sweepApprovedRequests(services, pipeline);
-      for (const capability of bound) for (const start of capability.workers) await start(pipeline);
+      for (const capability of bound) for (const start of capability.jobs) await start(pipeline);
     }
     const checkpoints = signer
       ? scheduleCheckpoints({

@@ -33,7 +33,7 @@ export interface DoneStep {
 }
 
 /**
- * What the command's confirm, approval and run see. `services` is the pipeline's own deps: a
+ * What the command's confirm, approval and run see. `deps` is the pipeline's own deps: a
  * capability's bound commands replace it with theirs (see bindCommand).
  */
 export function commandContext(deps: PipelineDeps, accepted: Accepted): CommandContext {
@@ -44,7 +44,7 @@ export function commandContext(deps: PipelineDeps, accepted: Accepted): CommandC
     channel: inv.channel ?? null,
     caller,
     decision,
-    services: deps,
+    deps,
     log: deps.log.child({ requestId, user: caller.email, command: command.name }),
     reply: (message) => inv.responder.send(message),
     openModal: async (view) => {

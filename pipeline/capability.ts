@@ -2,9 +2,9 @@ import type { BlockBuilder } from 'slack-block-builder';
 import type { ActionInfo } from '../policies/actionCatalog.ts';
 import { bindCommand, type Caller, type Command } from './defineCommand.ts';
 import type { HomePanel } from './homePanels.ts';
+import type { JobRegistration } from './housekeepingJobs.ts';
 import type { OptionChoice, OptionProvider } from './options.ts';
 import type { CommandPipeline } from './pipeline.ts';
-import type { WorkerRegistration } from './workers.ts';
 
 /**
  * One capability (scaling, tasks, datasets, release, directory, audit, help): its commands, its
@@ -15,7 +15,7 @@ import type { WorkerRegistration } from './workers.ts';
 export interface CapabilityDefinition<D> {
   name: string;
   commands: readonly Command<D>[];
-  workers?: readonly WorkerRegistration<D>[];
+  jobs?: readonly JobRegistration<D>[];
   homePanels?: readonly HomePanel<D>[];
   optionProviders?: readonly OptionProvider<D>[];
   /** Actions checked by something other than a command (a button, a task's own action). */
@@ -32,7 +32,7 @@ export interface Capability<D> {
 export interface BoundCapability {
   readonly name: string;
   readonly commands: readonly Command[];
-  readonly workers: readonly ((pipeline: CommandPipeline) => Promise<void>)[];
+  readonly jobs: readonly ((pipeline: CommandPipeline) => Promise<void>)[];
   readonly homePanels: readonly ((ctx: { caller: Caller }) => Promise<BlockBuilder[]>)[];
   readonly optionProviders: readonly BoundOptionProvider[];
   readonly actions: readonly ActionInfo[];
@@ -50,16 +50,15 @@ export function defineCapability<D>(definition: CapabilityDefinition<D>): Capabi
     bind: (deps) => ({
       name: definition.name,
       commands: definition.commands.map((c) => bindCommand(c, deps)),
-      workers: (definition.workers ?? []).map((w) => (pipeline: CommandPipeline) => w(deps, pipeline)),
+      jobs: (definition.jobs ?? []).map((w) => (pipeline: CommandPipeline) => w(deps, pipeline)),
       homePanels: (definition.homePanels ?? []).map(
         (panel) =>
           ({ caller }: { caller: Caller }) =>
-            panel({ caller, services: deps }),
+            panel({ caller, deps }),
       ),
       optionProviders: (definition.optionProviders ?? []).map((p) => ({
         actionId: p.actionId,
-        options: (query: string, { caller }: { caller: Caller }) =>
-          p.options(query, { caller, services: deps }),
+        options: (query: string, { caller }: { caller: Caller }) => p.options(query, { caller, deps }),
       })),
       actions: definition.actions?.(deps) ?? [],
     }),

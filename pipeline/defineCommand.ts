@@ -19,7 +19,7 @@ export interface Caller {
 }
 
 /**
- * What a command gets while it runs. `services` holds exactly the dependencies its capability
+ * What a command gets while it runs. `deps` holds exactly the dependencies its capability
  * declared (see defineCapability), not everything the composition root built.
  */
 export interface CommandContext<D = unknown> {
@@ -29,7 +29,7 @@ export interface CommandContext<D = unknown> {
   caller: Caller;
   /** The decision that let this run (null for commands that need no grant). */
   decision: Decision | null;
-  services: D;
+  deps: D;
   log: Logger;
   /** Sends a message for this request; the handle updates it in place (long work, progress). */
   reply(message: Message): Promise<MessageHandle>;
@@ -88,7 +88,7 @@ export interface NamedResource {
 /** What a command's name check sees: who asks, before anything is authorized or recorded. */
 export interface NameContext<D = unknown> {
   caller: Caller;
-  services: D;
+  deps: D;
 }
 
 /**
@@ -199,10 +199,10 @@ export function defineCommand<S extends z.ZodType, D = unknown>(def: CommandDefi
  * hold. The pipeline's own context carries no dependencies; this puts the capability's in.
  */
 export function bindCommand<D>(command: Command<D>, deps: D): Command {
-  const withDeps = (ctx: CommandContext): CommandContext<D> => ({ ...ctx, services: deps });
+  const withDeps = (ctx: CommandContext): CommandContext<D> => ({ ...ctx, deps });
   return {
     ...command,
-    names: (args, ctx) => command.names(args, { ...ctx, services: deps }),
+    names: (args, ctx) => command.names(args, { ...ctx, deps }),
     confirm: (args, ctx) => command.confirm(args, withDeps(ctx)),
     approval: (args, ctx) => command.approval(args, withDeps(ctx)),
     run: (args, ctx) => command.run(args, withDeps(ctx)),

@@ -5,4 +5,4 @@ import type { Caller } from './defineCommand.ts';
  * A capability's panel on the App Home (the current release, worker counts): blocks for this
  * caller, or none. Panels must be quick; a failing panel is left out, not fatal.
  */
-export type HomePanel<D = unknown> = (ctx: { caller: Caller; services: D }) => Promise<BlockBuilder[]>;
+export type HomePanel<D = unknown> = (ctx: { caller: Caller; deps: D }) => Promise<BlockBuilder[]>;

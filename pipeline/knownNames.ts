@@ -33,7 +33,7 @@ export async function refuseUnknownNames(
 ): Promise<Outcome | undefined> {
   let named: readonly NamedResource[];
   try {
-    named = await command.names(args, { caller, services: undefined });
+    named = await command.names(args, { caller, deps: undefined });
   } catch (error) {
     // A list that cannot be read now is no verdict on the name: the command finds out itself.
     deps.log.warn({ err: error, command: command.name }, `could not check the names: ${errorMessage(error)}`);

@@ -11,5 +11,5 @@ export interface OptionChoice {
  */
 export interface OptionProvider<D = unknown> {
   actionId: string;
-  options(query: string, ctx: { caller: Caller; services: D }): Promise<OptionChoice[]>;
+  options(query: string, ctx: { caller: Caller; deps: D }): Promise<OptionChoice[]>;
 }

@@ -33,9 +33,9 @@ async function namesWithin(service: DatasetService, budgetMs: number): Promise<s
 /** Dataset names for external selects: those starting with what was typed first, then containing it. */
 export const datasetOptions: OptionProvider<DatasetsDeps> = {
   actionId: DATASET_OPTIONS_ACTION,
-  async options(query, { services }) {
-    if (!services.datasets) return [];
-    const names = await namesWithin(services.datasets, OPTIONS_BUDGET_MS);
+  async options(query, { deps }) {
+    if (!deps.datasets) return [];
+    const names = await namesWithin(deps.datasets, OPTIONS_BUDGET_MS);
     const q = query.trim().toLowerCase();
     const starting = names.filter((n) => n.toLowerCase().startsWith(q));
     const containing =

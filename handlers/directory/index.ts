@@ -4,11 +4,11 @@ import { accessSync } from './commands/sync.ts';
 import { whoami } from './commands/whoami.ts';
 import { whoCan } from './commands/whoCan.ts';
 import type { DirectoryDeps } from './deps.ts';
-import { directorySyncWorker } from './syncRunner.ts';
+import { directorySyncJobs } from './syncRunner.ts';
 
 /** Who is who and who may do what: the directory sync, `whoami`, `who-can`, `access status|sync`. */
 export const directoryCapability = defineCapability<DirectoryDeps>({
   name: 'directory',
   commands: [whoami, whoCan, accessStatus, accessSync],
-  workers: [directorySyncWorker],
+  jobs: [directorySyncJobs],
 });

@@ -5,9 +5,9 @@ import type { SyncStatus } from '../../db/schema.ts';
 import { type DirectoryDiff, diffIsEmpty } from '../../db/stores/directoryStore.ts';
 import type { SyncTrigger } from '../../db/stores/syncRunStore.ts';
 import type { Entry } from '../../pipeline/defineCommand.ts';
+import type { JobRegistration } from '../../pipeline/housekeepingJobs.ts';
 import { blocks, type Message } from '../../pipeline/message.ts';
 import { escapeMrkdwn, RUN_ACTION } from '../../pipeline/views/common.ts';
-import type { WorkerRegistration } from '../../pipeline/workers.ts';
 import type { DirectorySourceConfig } from './config.ts';
 import type { DirectoryDeps } from './deps.ts';
 import { emptyAnswerProblem, guardProblems } from './guards.ts';
@@ -285,7 +285,7 @@ export const DIRECTORY_SYNC_QUEUE = 'dpbot.directory-sync';
  * writes the same schedule, pg-boss sends each tick once, and one replica takes the job.
  * Schedules of sources no longer configured (or turned "off") are removed.
  */
-export const directorySyncWorker: WorkerRegistration<DirectoryDeps> = async (services) => {
+export const directorySyncJobs: JobRegistration<DirectoryDeps> = async (services) => {
   const sources = services.config.directory.sources;
   await services.jobs.work<{ source: string }>(
     DIRECTORY_SYNC_QUEUE,

@@ -12,7 +12,7 @@ import { releaseStart } from './commands/start.ts';
 import { releaseStatus } from './commands/status.ts';
 import type { ReleaseDeps } from './deps.ts';
 import { releaseHomePanel } from './homePanel.ts';
-import { releaseWorkers } from './jobs.ts';
+import { releaseJobs } from './jobs.ts';
 
 /** The weekly release; commands in the order help lists them. */
 export const releaseCapability = defineCapability<ReleaseDeps>({
@@ -30,6 +30,6 @@ export const releaseCapability = defineCapability<ReleaseDeps>({
     releaseHistory,
     releaseCancel,
   ],
-  workers: [releaseWorkers],
+  jobs: [releaseJobs],
   homePanels: [releaseHomePanel],
 });

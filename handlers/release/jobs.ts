@@ -1,8 +1,8 @@
 import { Blocks, Elements, Md } from 'slack-block-builder';
+import type { JobRegistration } from '../../pipeline/housekeepingJobs.ts';
 import { blocks } from '../../pipeline/message.ts';
 import { channelMention } from '../../pipeline/notifier.ts';
 import { noticeMessage, RUN_ACTION } from '../../pipeline/views/common.ts';
-import type { WorkerRegistration } from '../../pipeline/workers.ts';
 import type { ReleaseDeps } from './deps.ts';
 import { ownerPeople } from './people.ts';
 import { postInThread, publish, QUEUES, sendWatch, WATCH_SETTINGS } from './publish.ts';
@@ -149,7 +149,7 @@ export async function sweepShipping(services: ReleaseDeps): Promise<number[]> {
 }
 
 /** Release workers: the ship watcher, rollback watchers, reminders and the weekly schedule. */
-export const releaseWorkers: WorkerRegistration<ReleaseDeps> = async (services) => {
+export const releaseJobs: JobRegistration<ReleaseDeps> = async (services) => {
   const { jobs } = services;
   const poll = services.config.release.pollInterval;
   // A watcher re-queues itself after each look. A look that fails (the database or Argo CD away

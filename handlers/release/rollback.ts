@@ -63,7 +63,7 @@ export async function rollBack(
   target: RollbackTarget,
   snapshot?: ReleaseSnapshot,
 ): Promise<Message> {
-  const services = ctx.services;
+  const services = ctx.deps;
   const argocd = requireArgo(services);
   const claim = await services.releases.claimRollback({
     key: target.key,

@@ -16,7 +16,7 @@ async function inThread(
   const thread = input.thread;
   if (!thread?.channel || !thread.threadTs) return undefined;
   try {
-    return await ctx.services.notifier.post(thread.channel, announcementMessage(input.announcement), {
+    return await ctx.deps.notifier.post(thread.channel, announcementMessage(input.announcement), {
       threadTs: thread.threadTs,
     });
   } catch (error) {
@@ -45,13 +45,13 @@ export async function announce(
     thread?: ScaleRevert;
   },
 ): Promise<'thread' | 'channel'> {
-  const { services } = ctx;
+  const { deps } = ctx;
   const threaded = await inThread(ctx, input);
   const ref = threaded ?? (await ctx.reply(announcementMessage(input.announcement))).ref ?? null;
   const where = threaded ? 'thread' : 'channel';
-  if (ref && input.revertId) await services.scaling.setRevertThread(input.revertId, ref.channel, ref.ts);
+  if (ref && input.revertId) await deps.scaling.setRevertThread(input.revertId, ref.channel, ref.ts);
   if (input.plan.state.ready === null) return where;
-  await watchReadiness(services, {
+  await watchReadiness(deps, {
     team: input.plan.team.name,
     target: input.plan.target.name,
     mode: input.plan.mode,

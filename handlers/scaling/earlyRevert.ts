@@ -51,22 +51,20 @@ export async function runEarlyRevert(
   team: TeamConfig,
   ctx: CommandContext<ScalingDeps>,
 ): Promise<Message | undefined> {
-  const { services, caller } = ctx;
+  const { deps, caller } = ctx;
   const reason = args.reason ?? null;
-  const result = await services.scaling.withTeamLock(
+  const result = await deps.scaling.withTeamLock(
     team.name,
-    services.config.kubernetes.lockTimeout,
+    deps.config.kubernetes.lockTimeout,
     async (locked) => {
       const row = pickPending(team, await locked.pendingReverts(), args.target);
       const target = findTarget(team, row.target);
-      const plan = await planScale(services, team, target, row.fromReplicas, {
+      const plan = await planScale(deps, team, target, row.fromReplicas, {
         mode: row.mode,
         restoring: true,
       });
       const change =
-        plan.from === plan.to
-          ? { from: plan.from, to: plan.to, conflicts: 0 }
-          : await applyPlan(services, plan);
+        plan.from === plan.to ? { from: plan.from, to: plan.to, conflicts: 0 } : await applyPlan(deps, plan);
       await locked.settleRevert(row.id, 'reverted_early', caller.email, reason ?? undefined);
       await auditScaled(ctx, {
         team: team.name,
@@ -81,7 +79,7 @@ export async function runEarlyRevert(
       return { row, plan, change };
     },
   );
-  await cancelRevertJob(services, result.row);
+  await cancelRevertJob(deps, result.row);
   const { row, plan, change } = result;
   const headline = `reverted ${whatChanges(plan)} early: ${change.from} → ${change.to}`;
   const where = await announce(ctx, {

@@ -10,10 +10,10 @@ const TEAMS_SHOWN = 6;
 const READ_BUDGET_MS = 2_000;
 
 /** The App Home's worker counts: desired and ready for the teams the viewer may read. */
-export const workersHomePanel: HomePanel<ScalingDeps> = async ({ caller, services }) => {
-  const k8s = services.kubernetes;
+export const workersHomePanel: HomePanel<ScalingDeps> = async ({ caller, deps }) => {
+  const k8s = deps.kubernetes;
   if (!k8s) return [];
-  const teams = services.config.teams
+  const teams = deps.config.teams
     .filter((t) => decide(caller.grants, { action: 'workers.read', resource: `team:${t.name}` }).allowed)
     .slice(0, TEAMS_SHOWN);
   if (teams.length === 0) return [];

@@ -1,4 +1,4 @@
-import type { WorkerRegistration } from '../../pipeline/workers.ts';
+import type { JobRegistration } from '../../pipeline/housekeepingJobs.ts';
 import type { ScalingDeps } from './deps.ts';
 import { checkReadiness, READINESS_QUEUE, type ReadinessCheck } from './readiness.ts';
 import {
@@ -15,7 +15,7 @@ import {
  * readiness watchers (a chain of short jobs), and a sweep every minute for reverts whose job was
  * never queued. Each job runs on one replica.
  */
-export const workersJobs: WorkerRegistration<ScalingDeps> = async (services: ScalingDeps) => {
+export const scalingJobs: JobRegistration<ScalingDeps> = async (services: ScalingDeps) => {
   if (services.config.teams.length === 0) return;
   await services.jobs.work<RevertJob>(
     REVERT_QUEUE,

@@ -127,7 +127,7 @@ export function authorizeTask(
   const resource = taskResource(task, values);
   if (!ctx.may(task.action, resource)) {
     throw new NotAllowedError(
-      `task ${task.name} also needs the ${task.action} action on ${resource}, and no grant of yours gives it. Ask ${ctx.services.config.access.adminContact} for access.`,
+      `task ${task.name} also needs the ${task.action} action on ${resource}, and no grant of yours gives it. Ask ${ctx.deps.config.access.adminContact} for access.`,
     );
   }
 }

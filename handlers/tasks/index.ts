@@ -7,13 +7,13 @@ import { taskRun } from './commands/run.ts';
 import { taskRuns } from './commands/runs.ts';
 import { taskStatus } from './commands/status.ts';
 import type { TasksDeps } from './deps.ts';
-import { taskWorkers } from './watcher.ts';
+import { taskJobs } from './watcher.ts';
 
 /** The ops-task capability: `task list|run|status|cancel|logs|runs`, and the run watcher. */
 export const tasksCapability = defineCapability<TasksDeps>({
   name: 'tasks',
   commands: [taskList, taskRun, taskStatus, taskCancel, taskLogs, taskRuns],
-  workers: [taskWorkers],
+  jobs: [taskJobs],
   // Tasks may name their own action; policy files granting it must find it in the catalog.
   actions: (deps) => taskActions(deps.config),
 });

@@ -14,7 +14,7 @@ export const runRef = z
   });
 
 export async function findRun(ctx: CommandContext<TasksDeps>, ref: string): Promise<TaskRun> {
-  const run = await ctx.services.taskRuns.find(ref);
+  const run = await ctx.deps.taskRuns.find(ref);
   if (!run) throw new NotFoundError(`there is no task run ${ref}; "task runs" lists recent ones`);
   return run;
 }
@@ -26,7 +26,7 @@ export async function findRun(ctx: CommandContext<TasksDeps>, ref: string): Prom
 export function mayControl(ctx: CommandContext<TasksDeps>, run: TaskRun): boolean {
   if (run.requesterEmail === ctx.caller.email) return true;
   if (!ctx.may(TASKS_RUN, `task:${run.task}`)) return false;
-  const task = ctx.services.config.tasks.find((t) => t.name === run.task);
+  const task = ctx.deps.config.tasks.find((t) => t.name === run.task);
   if (!task || !hasOwnCheck(task)) return true;
   return ctx.may(task.action, taskResource(task, run.params));
 }
@@ -34,6 +34,6 @@ export function mayControl(ctx: CommandContext<TasksDeps>, run: TaskRun): boolea
 export function requireControl(ctx: CommandContext<TasksDeps>, run: TaskRun, what: string): void {
   if (mayControl(ctx, run)) return;
   throw new NotAllowedError(
-    `only ${run.requesterEmail}, who started ${run.task} #${run.id}, or someone who may run ${run.task} (tasks.run on task:${run.task}) may ${what}. Ask ${ctx.services.config.access.adminContact} for access.`,
+    `only ${run.requesterEmail}, who started ${run.task} #${run.id}, or someone who may run ${run.task} (tasks.run on task:${run.task}) may ${what}. Ask ${ctx.deps.config.access.adminContact} for access.`,
   );
 }

@@ -4,9 +4,9 @@ import type { TaskRun, TaskRunPatch } from '../../db/stores/taskRunStore.ts';
 import type { ArgoClient } from '../../integrations/argo/argoClient.ts';
 import type { Workflow } from '../../integrations/argo/types.ts';
 import { JiraRateLimitedError } from '../../integrations/jira/jiraClient.ts';
+import type { JobRegistration } from '../../pipeline/housekeepingJobs.ts';
 import type { QueueSettings } from '../../pipeline/jobs.ts';
 import type { Message } from '../../pipeline/message.ts';
-import type { WorkerRegistration } from '../../pipeline/workers.ts';
 import { auditRun, workAuditRetries } from './auditRun.ts';
 import type { TasksDeps } from './deps.ts';
 import { findSubmission } from './findSubmission.ts';
@@ -350,7 +350,7 @@ export async function sweepTaskRuns(services: TasksDeps): Promise<number[]> {
  * start it re-arms a watcher for every run whose end has not been announced, in case its job was
  * lost (including runs whose submission was never answered).
  */
-export const taskWorkers: WorkerRegistration<TasksDeps> = async (services) => {
+export const taskJobs: JobRegistration<TasksDeps> = async (services) => {
   await services.jobs.work<WatchJob>(
     TASK_WATCH_QUEUE,
     (data) => watchTaskRun(services, data.runId),

@@ -1,8 +1,8 @@
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { journal } from '../../db/migrate.ts';
+import { EXPIRE_CONFIRMATIONS_QUEUE } from '../../pipeline/housekeepingJobs.ts';
 import { type Jobs, startJobs } from '../../pipeline/jobs.ts';
-import { EXPIRE_CONFIRMATIONS_QUEUE } from '../../pipeline/workers.ts';
 import type { SlackSimulator } from '../../sandbox/slack/slackSimulator.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import { type DpbotProcess, slackPortOf, startDpbotProcess } from '../support/dpbotProcess.ts';

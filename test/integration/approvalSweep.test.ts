@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../bot/app.ts';
-import { sweepApprovals } from '../../pipeline/workers.ts';
+import { sweepApprovals } from '../../pipeline/housekeepingJobs.ts';
 import { startTestApp } from '../support/app.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import { createFixture, type Fixture } from '../support/fixture.ts';

@@ -460,7 +460,7 @@ describe('fast with slow sources', () => {
 describe('dataset autocomplete', () => {
   const options = async (query: string) => {
     const caller = await app.services.identity.resolve({ email: 'linus@example.com' });
-    return datasetOptions.options(query, { caller, services: app.services });
+    return datasetOptions.options(query, { caller, deps: app.services });
   };
 
   it('is registered for the dataset select action id', () => {

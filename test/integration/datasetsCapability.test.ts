@@ -49,7 +49,7 @@ async function run(bound: DatasetsDeps, text: string[]): Promise<Message | undef
     channel: null,
     caller: { id: 1, email: 'ada@example.com', name: 'Ada', slackUserId: null, groups: [], grants: [] },
     decision: null,
-    services: undefined,
+    deps: undefined,
     log,
     reply: () => Promise.reject(new Error('not used')),
     openModal: async () => false,

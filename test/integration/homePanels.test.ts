@@ -25,7 +25,7 @@ describe('App Home: the weekly release panel', () => {
     textOf(
       await releaseHomePanel({
         caller: await world.app.services.identity.resolve({ email }),
-        services: world.app.services,
+        deps: world.app.services,
       }),
     );
 
@@ -37,7 +37,7 @@ describe('App Home: the weekly release panel', () => {
     // Someone without release.read sees no panel.
     const grace = await world.app.services.identity.resolve({ email: 'grace@example.com' });
     const withoutRead = { ...grace, grants: grace.grants.filter((g) => !g.actions.includes('release.read')) };
-    expect(textOf(await releaseHomePanel({ caller: withoutRead, services: world.app.services }))).toBe('[]');
+    expect(textOf(await releaseHomePanel({ caller: withoutRead, deps: world.app.services }))).toBe('[]');
   });
 });
 
@@ -67,7 +67,7 @@ describe('App Home: the workers panel', () => {
     textOf(
       await workersHomePanel({
         caller: await app.services.identity.resolve({ email }),
-        services: app.services,
+        deps: app.services,
       }),
     );
 
@@ -84,6 +84,6 @@ describe('App Home: the workers panel', () => {
       ...(await app.services.identity.resolve({ email: 'grace@example.com' })),
       grants: [],
     };
-    expect(textOf(await workersHomePanel({ caller: strangerGrants, services: app.services }))).toBe('[]');
+    expect(textOf(await workersHomePanel({ caller: strangerGrants, deps: app.services }))).toBe('[]');
   });
 });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { releaseDeps } from '../../bot/wiring/release.ts';
-import { releaseWorkers } from '../../handlers/release/jobs.ts';
+import { releaseJobs } from '../../handlers/release/jobs.ts';
 import { CANCEL_ACTION, CONFIRM_ACTION } from '../../pipeline/views/common.ts';
 import { startTestApp } from '../support/app.ts';
 import { eventually } from '../support/eventually.ts';
@@ -44,7 +44,7 @@ async function restart(): Promise<void> {
     env: RELEASE_ENV,
     notifier: world.notifier,
   });
-  await releaseWorkers(releaseDeps(world.app.services), world.app.pipeline);
+  await releaseJobs(releaseDeps(world.app.services), world.app.pipeline);
 }
 
 /** Asks, then answers the question: Confirm or Cancel. */

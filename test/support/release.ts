@@ -1,7 +1,7 @@
 import type { KnownBlock } from '@slack/types';
 import type { App } from '../../bot/app.ts';
 import { releaseDeps } from '../../bot/wiring/release.ts';
-import { releaseWorkers } from '../../handlers/release/jobs.ts';
+import { releaseJobs } from '../../handlers/release/jobs.ts';
 import { RUN_ACTION } from '../../pipeline/views/common.ts';
 import { ArgoCdSimulator } from '../../sandbox/argocd/argoCdSimulator.ts';
 import {
@@ -218,7 +218,7 @@ export async function startReleaseWorld(
     notifier,
   });
   // The workers get just the release's dependencies, as bindCapabilities gives them.
-  await releaseWorkers(releaseDeps(app.services), app.pipeline);
+  await releaseJobs(releaseDeps(app.services), app.pipeline);
   return {
     fixture,
     database,

@@ -5,7 +5,7 @@ import { createSlackClients } from '../../bot/slack/slackApp.ts';
 import { SlackNotifier } from '../../bot/slack/slackNotifier.ts';
 import { releaseDeps } from '../../bot/wiring/release.ts';
 import { createMetrics } from '../../core/metrics.ts';
-import { releaseWorkers } from '../../handlers/release/jobs.ts';
+import { releaseJobs } from '../../handlers/release/jobs.ts';
 import { CONFIRM_ACTION } from '../../pipeline/views/common.ts';
 import { ArgoCdSimulator } from '../../sandbox/argocd/argoCdSimulator.ts';
 import { buildRepository, generatePullRequests } from '../../sandbox/github/githubData.ts';
@@ -236,7 +236,7 @@ export async function startReleaseDay(options: ReleaseDayOptions): Promise<Relea
     metrics,
     notifier,
   });
-  if (options.workers ?? true) await releaseWorkers(releaseDeps(app.services), app.pipeline);
+  if (options.workers ?? true) await releaseJobs(releaseDeps(app.services), app.pipeline);
 
   const run: ReleaseDayWorld['run'] = async (text, email = MANAGER) => {
     const responder = recordingResponder();

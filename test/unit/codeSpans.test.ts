@@ -53,7 +53,7 @@ const ctx: CommandContext = {
   channel: null,
   caller: admin,
   decision: null,
-  services: undefined,
+  deps: undefined,
   log: pino({ level: 'silent' }),
   reply: async () => ({ update: async () => undefined }),
   openModal: async () => false,

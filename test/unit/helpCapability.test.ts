@@ -20,7 +20,7 @@ function contextFor(caller: Caller): CommandContext {
     channel: null,
     caller,
     decision: null,
-    services: undefined,
+    deps: undefined,
     log: pino({ level: 'silent' }),
     // help answers with its return value; nothing else may reply.
     reply: async () => {

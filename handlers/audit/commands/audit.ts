@@ -76,7 +76,7 @@ async function readFilters(args: AuditArgs, ctx: CommandContext<AuditDeps>): Pro
       since = word;
       continue;
     }
-    if (!action && ctx.services.knownAction(word)) {
+    if (!action && ctx.deps.knownAction(word)) {
       action = word;
       continue;
     }
@@ -106,7 +106,7 @@ async function personOf(word: string, ctx: CommandContext<AuditDeps>): Promise<P
   const mention = /^<@([UW][A-Z0-9]+)(?:\|([^>]*))?>$/.exec(word);
   const id = mention?.[1] ?? (SLACK_USER_ID.test(word) ? word : undefined);
   if (id) {
-    const known = await ctx.services.people.findUser({ slackUserId: id });
+    const known = await ctx.deps.people.findUser({ slackUserId: id });
     return { word: known?.email ?? id, person: { slackUserId: id, email: known?.email } };
   }
   const bare = word.replace(/^@/, '');
@@ -114,7 +114,7 @@ async function personOf(word: string, ctx: CommandContext<AuditDeps>): Promise<P
     if (!z.email().safeParse(bare).success) throw new InputError(`"${word}" is not an e-mail address`, USAGE);
     return { word: bare.toLowerCase(), person: { email: bare.toLowerCase() } };
   }
-  const people = await ctx.services.people.usersNamed(bare);
+  const people = await ctx.deps.people.usersNamed(bare);
   if (people.length > 1)
     throw new InputError(
       `"${word}" could be ${people.map((p) => p.email).join(', ')}: give the e-mail address`,
@@ -125,7 +125,7 @@ async function personOf(word: string, ctx: CommandContext<AuditDeps>): Promise<P
     return { word: one.email, person: { email: one.email, slackUserId: one.slackUserId ?? undefined } };
   // Not in the directory: someone whose attempts were recorded with Slack's name for them.
   const outsider = { slackName: bare };
-  if ((await ctx.services.audit.count({ person: outsider })) > 0) return { word: bare, person: outsider };
+  if ((await ctx.deps.audit.count({ person: outsider })) > 0) return { word: bare, person: outsider };
   return undefined;
 }
 
@@ -165,15 +165,15 @@ export const audit = defineCommand({
     const search = {
       person: user?.person,
       action,
-      since: since ? parseSince(since, ctx.services.now()) : undefined,
+      since: since ? parseSince(since, ctx.deps.now()) : undefined,
       kinds,
     };
-    const total = await ctx.services.audit.count(search);
+    const total = await ctx.deps.audit.count(search);
     const pages = Math.max(1, Math.ceil(total / args.limit));
     // Past the end (a typo, or a Next button on a log filtered since) shows the last page, and says so.
     const page = Math.min(args.page, pages);
     const past = args.page > pages ? ` (there is no page ${args.page}; this is the last)` : '';
-    const rows = await ctx.services.audit.search({
+    const rows = await ctx.deps.audit.search({
       ...search,
       limit: args.limit,
       offset: (page - 1) * args.limit,
@@ -184,7 +184,7 @@ export const audit = defineCommand({
     // People by their names in the directory: a page names a few people, each looked up once.
     const names = new Map<string, string | null>();
     for (const email of new Set(rows.map((r) => r.email).filter((e): e is string => !!e)))
-      names.set(email, (await ctx.services.people.findUser({ email }))?.name ?? null);
+      names.set(email, (await ctx.deps.people.findUser({ email }))?.name ?? null);
     const lines = rows.map((r) => {
       const what = r.kind === 'attempt' ? (r.decision ?? '') : (r.outcome ?? '');
       const command = cut(r.commandText ?? r.command ?? '', COMMAND_SHOWN);

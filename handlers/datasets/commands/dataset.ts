@@ -34,7 +34,7 @@ interface QuickButton {
 /** The configured quick actions that apply to this dataset and that the caller may run. */
 export function quickActions(row: DatasetRow, ctx: CommandContext<DatasetsDeps>): QuickButton[] {
   const team = row.catalog?.team ?? null;
-  return ctx.services.config.datasets.quickActions.flatMap((qa) => {
+  return ctx.deps.config.datasets.quickActions.flatMap((qa) => {
     if (team === null && (qa.command.includes('{team}') || qa.resource.includes('{team}'))) return [];
     const fill = (template: string, quote: boolean) =>
       template
@@ -59,7 +59,7 @@ export const dataset = defineCommand({
     {
       kind: 'dataset',
       name: args.name,
-      known: await ctx.services.datasets?.allNames(),
+      known: await ctx.deps.datasets?.allNames(),
       resource: (n) => `dataset:${n}`,
       hint: '"datasets" lists them',
     },
@@ -74,7 +74,7 @@ export const dataset = defineCommand({
         `no dataset "${args.name}" in the catalog${suggestion(nearOrContaining(args.name, mine))} (datasets lists them)`,
       );
     }
-    const now = ctx.services.now();
+    const now = ctx.deps.now();
     const { row } = detail;
     const c = row.catalog;
     const s = row.status;

@@ -58,11 +58,11 @@ export const datasetsArgs = z.object({
 type Args = z.output<typeof datasetsArgs>;
 
 export function datasetService(ctx: CommandContext<DatasetsDeps>): DatasetService {
-  const service = ctx.services.datasets;
+  const service = ctx.deps.datasets;
   if (!service) {
     throw new UpstreamError(
       'datasets',
-      `no dataset catalog or Argo Workflows is configured (datasets.catalog, datasets.argo); ask ${ctx.services.config.access.adminContact}`,
+      `no dataset catalog or Argo Workflows is configured (datasets.catalog, datasets.argo); ask ${ctx.deps.config.access.adminContact}`,
     );
   }
   return service;
@@ -119,7 +119,7 @@ export const datasets = defineCommand({
   run: async (args, ctx) => {
     const service = datasetService(ctx);
     const overview = await service.overview();
-    const now = ctx.services.now();
+    const now = ctx.deps.now();
     const words = [...(args.words ?? []), ...(args.q ? args.q.split(/\s+/) : [])]
       .map((w) => w.toLowerCase())
       .filter(Boolean);
@@ -146,7 +146,7 @@ export const datasets = defineCommand({
       };
     }
 
-    const size = ctx.services.config.datasets.pageSize;
+    const size = ctx.deps.config.datasets.pageSize;
     const pages = Math.ceil(found.length / size);
     const page = Math.min(args.page, pages);
     if (args.page > pages && ctx.entry !== 'button') {

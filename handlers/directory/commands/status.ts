@@ -33,8 +33,8 @@ export const accessStatus = defineCommand({
   resourceKinds: ['access'],
   resource: () => 'access:directory',
   run: async (_args, ctx) => {
-    const configured = ctx.services.config.directory.sources;
-    const byName = new Map((await ctx.services.syncRuns.status()).map((s) => [s.source, s]));
+    const configured = ctx.deps.config.directory.sources;
+    const byName = new Map((await ctx.deps.syncRuns.status()).map((s) => [s.source, s]));
     const lines = configured.map((source) => {
       const s = byName.get(source.name);
       const schedule = source.schedule === 'off' ? 'not scheduled' : `cron \`${source.schedule}\` UTC`;

@@ -68,7 +68,7 @@ export const accessSync = defineCommand({
             kind: 'directory source',
             name: args.source,
             // `slack` clears the cache of Slack profiles even where Slack is no source.
-            known: [...ctx.services.config.directory.sources.map((s) => s.name), 'slack'],
+            known: [...ctx.deps.config.directory.sources.map((s) => s.name), 'slack'],
             resource: (n) => `directory:${n}`,
             hint: '"access status" lists the sources',
           },
@@ -84,9 +84,9 @@ export const accessSync = defineCommand({
         }
       : null,
   run: async (args, ctx) => {
-    const configured = ctx.services.config.directory.sources.map((s) => s.name);
+    const configured = ctx.deps.config.directory.sources.map((s) => s.name);
     if (args.source === 'slack') {
-      const forgotten = forgetSlackProfiles(ctx.services.slackProfiles);
+      const forgotten = forgetSlackProfiles(ctx.deps.slackProfiles);
       if (!configured.includes('slack')) return forgotten;
     }
     if (args.source && !configured.includes(args.source))
@@ -98,7 +98,7 @@ export const accessSync = defineCommand({
       throw new InputError('no directory sources are configured (directory.sources)');
     const progress = await ctx.reply({ text: `Syncing ${args.source ?? configured.join(', ')}…` });
     const done: SourceSyncResult[] = [];
-    const results = await syncDirectorySources(ctx.services, {
+    const results = await syncDirectorySources(ctx.deps, {
       ...(args.source ? { source: args.source } : {}),
       trigger: 'command',
       entry: ctx.entry,

@@ -41,12 +41,12 @@ export const whoCan = defineCommand({
   resourceKinds: ['access'],
   resource: () => 'access:grants',
   run: async (args, ctx) => {
-    if (ctx.services.registry.catalog.covered(args.action).length === 0) {
+    if (ctx.deps.registry.catalog.covered(args.action).length === 0) {
       throw new InputError(
         `unknown action "${args.action}"; "help" lists commands and whoami lists actions you hold`,
       );
     }
-    const grants = (await ctx.services.access.allGrants()).filter(
+    const grants = (await ctx.deps.access.allGrants()).filter(
       (g) =>
         g.actions.some((a) => matchesAction(a, args.action)) &&
         (args.resource === undefined || g.resources.some((r) => matchesResource(r, args.resource as string))),
@@ -64,7 +64,7 @@ export const whoCan = defineCommand({
     const first = (page - 1) * GRANTS_PER_PAGE;
     const shown = grants.slice(first, first + GRANTS_PER_PAGE);
     const groupNames = shown.flatMap((g) => (g.subject.kind === 'group' ? [g.subject.name] : []));
-    const members = await ctx.services.access.groupMembers(groupNames);
+    const members = await ctx.deps.access.groupMembers(groupNames);
     const lines = shown.map((g) => {
       const scope = `${g.resources.map((r) => `\`${r}\``).join(', ')}${
         Object.keys(g.limits).length

@@ -100,7 +100,7 @@ export const whoami = defineCommand({
           ? lineSections(shownGrants.map((g) => `• ${g}`))
           : [
               Blocks.Section({
-                text: `nothing yet: ask ${escapeMrkdwn(ctx.services.config.access.adminContact)} for access`,
+                text: `nothing yet: ask ${escapeMrkdwn(ctx.deps.config.access.adminContact)} for access`,
               }),
             ]),
         rest > 0 && Blocks.Context().elements(`and ${rest} more: ${codeText(next)}`),

@@ -25,13 +25,13 @@ function hiddenNote(hidden: number): string {
 }
 
 function overview(ctx: CommandContext<HelpDeps>): Message {
-  const all = ctx.services.registry.all();
+  const all = ctx.deps.registry.all();
   const mine = all.filter((c) => allowed(c, ctx));
   const lines = mine.map((c) => `${codeText(c.usage)} — ${escapeMrkdwn(c.summary)}`);
   const groups = groupWords(all).map(codeText).join(', ');
   const footer = `Type ${codeText('help <command>')} for details and examples, or a group's word for its commands (${groups}).${hiddenNote(all.length - mine.length)}`;
   // Said first while the sandbox runs, so nobody mistakes a simulated change for a real one.
-  const note = ctx.services.sandboxNote;
+  const note = ctx.deps.sandboxNote;
   const sandbox = note ? [note] : [];
   return {
     text: [...sandbox, 'Commands you may run:', ...mine.map((c) => `${c.usage} — ${c.summary}`)].join('\n'),
@@ -110,9 +110,9 @@ export const help = defineCommand({
   run: (args, ctx) => {
     if (!args.topic?.length) return overview(ctx);
     const [word, ...rest] = args.topic;
-    const members = word !== undefined && rest.length === 0 ? ctx.services.registry.group(word) : [];
+    const members = word !== undefined && rest.length === 0 ? ctx.deps.registry.group(word) : [];
     if (word !== undefined && members.length > 0) return groupDetail(word.toLowerCase(), members, ctx);
-    const { command } = ctx.services.registry.resolve(args.topic);
+    const { command } = ctx.deps.registry.resolve(args.topic);
     return detail(command, ctx);
   },
 });

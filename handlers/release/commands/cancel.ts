@@ -16,16 +16,16 @@ export const releaseCancel = defineCommand({
   resourceKinds: ['release'],
   resource: () => 'release:weekly',
   confirm: async (args, ctx) => {
-    const release = await findRelease(ctx.services, args.release);
+    const release = await findRelease(ctx.deps, args.release);
     return {
       summary: `Cancel release #${release.id}`,
       details: ['Its pull requests come back in the next release.'],
     };
   },
   run: async (args, ctx) => {
-    const release = await findRelease(ctx.services, args.release);
+    const release = await findRelease(ctx.deps, args.release);
     if (
-      !(await ctx.services.releases.transition(release.id, ['open', 'failed'], {
+      !(await ctx.deps.releases.transition(release.id, ['open', 'failed'], {
         status: 'cancelled',
         active: null,
       }))
@@ -33,10 +33,10 @@ export const releaseCancel = defineCommand({
       throw new ConflictError(
         `release #${release.id} is ${release.status}; only an open or stopped release can be cancelled`,
       );
-    const snapshot = await publish(ctx.services, release.id);
+    const snapshot = await publish(ctx.deps, release.id);
     const text = `${ctx.caller.name ?? ctx.caller.email} cancelled release #${release.id}${args.reason ? `: ${args.reason}` : ''}.`;
     // Said once, in the release message's thread; the one who cancelled is told so.
-    await postInThread(ctx.services, snapshot, null, noticeMessage(text, 'in_channel'));
+    await postInThread(ctx.deps, snapshot, null, noticeMessage(text, 'in_channel'));
     return noticeMessage(`${text} The release message's thread says so.`);
   },
 });

@@ -53,7 +53,7 @@ export async function decide(
   decision: Exclude<Decision, 'pending'>,
   ctx: CommandContext<ReleaseDeps>,
 ): Promise<Message> {
-  const services = ctx.services;
+  const services = ctx.deps;
   const svc = serviceConfig(services, args.service);
   const release = await findRelease(services, args.release);
   // The grant lets people press the button at all; who may decide for this service is ownership.
@@ -98,7 +98,7 @@ export const autoSyncNote = async (
   ctx: CommandContext<ReleaseDeps>,
   application: string,
 ): Promise<string[]> => {
-  const app = await requireArgo(ctx.services).get(application);
+  const app = await requireArgo(ctx.deps).get(application);
   return autoSyncEnabled(app)
     ? [
         `Auto-sync is on for ${application}: dpbot turns it off first (Argo CD refuses a rollback otherwise) and reminds until it is back on.`,

@@ -16,7 +16,7 @@ export const releaseHistory = defineCommand({
   resourceKinds: ['release'],
   resource: () => 'release:weekly',
   run: async (args, ctx) => {
-    const rows = await ctx.services.releases.history(args.limit);
+    const rows = await ctx.deps.releases.history(args.limit);
     if (!rows.length) return { text: 'No release yet: "release start" begins one.' };
     const lines = rows.map(
       (r) =>

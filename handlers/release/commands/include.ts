@@ -12,6 +12,6 @@ export const releaseInclude = defineCommand({
   action: 'release.confirm',
   resourceKinds: ['service'],
   resource: (a) => `service:${a.service}`,
-  names: (a, ctx) => [serviceNamed(ctx.services.config, a.service)],
+  names: (a, ctx) => [serviceNamed(ctx.deps.config, a.service)],
   run: (args, ctx) => decide(args, 'include', ctx),
 });

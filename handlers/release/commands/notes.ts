@@ -32,12 +32,12 @@ export const releaseNotes = defineCommand({
   resource: () => 'release:weekly',
   // Whoever may read releases may read every service's notes: suggestions come from all of them.
   names: (a, ctx) =>
-    a.service ? [{ ...serviceNamed(ctx.services.config, a.service), resource: () => 'release:weekly' }] : [],
+    a.service ? [{ ...serviceNamed(ctx.deps.config, a.service), resource: () => 'release:weekly' }] : [],
   run: async (args, ctx) => {
-    const release = await findReleaseOrLatest(ctx.services, args.id);
-    const snapshot = await loadSnapshot(ctx.services, release.id);
+    const release = await findReleaseOrLatest(ctx.deps, args.id);
+    const snapshot = await loadSnapshot(ctx.deps, release.id);
     const missing = args.service ? notInNotes(snapshot, args.service) : undefined;
     if (missing) return noticeMessage(missing);
-    return engineeringNotes(snapshot, ctx.services.config, args.service ? [args.service] : undefined);
+    return engineeringNotes(snapshot, ctx.deps.config, args.service ? [args.service] : undefined);
   },
 });

@@ -20,7 +20,7 @@ export const releaseRefresh = defineCommand({
   resourceKinds: ['release'],
   resource: () => 'release:weekly',
   run: async (args, ctx) => {
-    const services = ctx.services;
+    const services = ctx.deps;
     const release = await findRelease(services, args.release);
     if (release.status !== 'open')
       throw new ConflictError(

@@ -85,9 +85,9 @@ export const releaseRollback = defineCommand({
   // only known from the release. Grants for owners name both (`service:orders-*`, `app:orders-*`).
   resourceKinds: ['app'],
   resource: (a) => `app:${a.application}`,
-  names: (a, ctx) => [applicationNamed(ctx.services.config, a.application)],
+  names: (a, ctx) => [applicationNamed(ctx.deps.config, a.application)],
   confirm: async (args, ctx) => {
-    const { target, history } = await releaseTarget(ctx.services, args.application, args.release);
+    const { target, history } = await releaseTarget(ctx.deps, args.application, args.release);
     return {
       summary: `Roll back ${target.application} (${target.service}) ${target.origin} from ${short(target.fromRevision)} to ${target.revision ? short(target.revision) : `history ${target.historyId}`}`,
       details: [
@@ -99,7 +99,7 @@ export const releaseRollback = defineCommand({
     };
   },
   run: async (args, ctx) => {
-    const { target, snapshot } = await releaseTarget(ctx.services, args.application, args.release);
+    const { target, snapshot } = await releaseTarget(ctx.deps, args.application, args.release);
     return rollBack(ctx, target, snapshot);
   },
 });

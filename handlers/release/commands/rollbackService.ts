@@ -85,9 +85,9 @@ export const rollbackService = defineCommand({
   action: 'release.rollback',
   resourceKinds: ['service'],
   resource: (a) => `service:${a.service}`,
-  names: (a, ctx) => [serviceNamed(ctx.services.config, a.service)],
+  names: (a, ctx) => [serviceNamed(ctx.deps.config, a.service)],
   confirm: async (args, ctx) => {
-    const found = await adHocTargets(ctx.services, args.service, args.app);
+    const found = await adHocTargets(ctx.deps, args.service, args.app);
     const targets = found.map((t) => t.target);
     const notes = (await Promise.all(targets.map((t) => autoSyncNote(ctx, t.application)))).flat();
     return {
@@ -103,7 +103,7 @@ export const rollbackService = defineCommand({
     };
   },
   run: async (args, ctx) => {
-    const targets = await adHocTargets(ctx.services, args.service, args.app);
+    const targets = await adHocTargets(ctx.deps, args.service, args.app);
     const messages = [];
     for (const t of targets) messages.push(await rollBack(ctx, t.target, t.snapshot));
     return {

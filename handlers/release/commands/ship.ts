@@ -13,7 +13,7 @@ async function plan(
   ctx: Parameters<NonNullable<Parameters<typeof defineCommand>[0]['confirm']>>[1],
   id?: number,
 ) {
-  const services = ctx.services;
+  const services = ctx.deps;
   const release = await findRelease(services, id);
   if (release.status !== 'open' && release.status !== 'failed')
     throw new ConflictError(
@@ -75,19 +75,19 @@ export const releaseShip = defineCommand({
   resourceKinds: ['release'],
   resource: () => 'release:weekly',
   confirm: async (args, ctx) => {
-    requireArgo(ctx.services);
+    requireArgo(ctx.deps);
     const { release, apps } = await plan(ctx, args.release);
     const waves = Math.max(0, ...apps.map((a) => a.wave)) - Math.min(...apps.map((a) => a.wave)) + 1;
     return {
       summary: `Ship release #${release.id}: ${apps.length} Argo CD application(s) in ${waves} wave(s)`,
       details: [
         ...apps.map((a) => `wave ${a.wave}: ${a.application} (${a.service}) → ${a.revision.slice(0, 7)}`),
-        ...(await rolledBackBuilds(ctx.services, apps)),
+        ...(await rolledBackBuilds(ctx.deps, apps)),
       ],
     };
   },
   run: async (args, ctx) => {
-    const services = ctx.services;
+    const services = ctx.deps;
     requireArgo(services);
     const { release, snapshot, included, apps } = await plan(ctx, args.release);
     const note = trackerShipping(services, snapshot);

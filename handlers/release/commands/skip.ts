@@ -12,6 +12,6 @@ export const releaseSkip = defineCommand({
   action: 'release.confirm',
   resourceKinds: ['service'],
   resource: (a) => `service:${a.service}`,
-  names: (a, ctx) => [serviceNamed(ctx.services.config, a.service)],
+  names: (a, ctx) => [serviceNamed(ctx.deps.config, a.service)],
   run: (args, ctx) => decide(args, 'skip', ctx),
 });

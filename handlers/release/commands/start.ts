@@ -35,7 +35,7 @@ export const releaseStart = defineCommand({
   resourceKinds: ['release'],
   resource: () => 'release:weekly',
   run: async (args, ctx) => {
-    const services = ctx.services;
+    const services = ctx.deps;
     const config = services.config.release;
     if (config.services.length === 0)
       throw new InputError(

@@ -62,11 +62,11 @@ export const releaseStatus = defineCommand({
   resourceKinds: ['release'],
   resource: () => 'release:weekly',
   run: async (args, ctx) => {
-    const release = await findReleaseOrLatest(ctx.services, args.id);
-    const stored = await loadSnapshot(ctx.services, release.id);
-    const now = await runningNow(ctx.services, stored);
+    const release = await findReleaseOrLatest(ctx.deps, args.id);
+    const stored = await loadSnapshot(ctx.deps, release.id);
+    const now = await runningNow(ctx.deps, stored);
     const snapshot = { ...stored, apps: now.apps };
-    const message = releaseMessage(snapshot, ctx.services.config, await releaseNames(ctx.services, stored));
+    const message = releaseMessage(snapshot, ctx.deps.config, await releaseNames(ctx.deps, stored));
     const deployments = snapshot.apps.map(appLine);
     const runs = [...now.lines, ...(now.note ? [now.note] : [])];
     return {

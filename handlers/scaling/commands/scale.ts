@@ -120,14 +120,14 @@ function replacedLine(from: number, previous: ScaleChangeRecord | undefined): st
 }
 
 async function confirmScale(args: ScaleArgs, ctx: CommandContext<ScalingDeps>): Promise<Confirmation | null> {
-  const { config } = ctx.services;
+  const { config } = ctx.deps;
   const team = findTeam(config, args.team, SCALE_USAGE);
   let plan: ScalePlan;
   let suffix = '';
   if (args.revert) {
-    const pending = await ctx.services.scaling.pendingReverts(team.name);
+    const pending = await ctx.deps.scaling.pendingReverts(team.name);
     const row = pickPending(team, pending, args.target);
-    plan = await planScale(ctx.services, team, findTarget(team, row.target), row.fromReplicas, {
+    plan = await planScale(ctx.deps, team, findTarget(team, row.target), row.fromReplicas, {
       mode: row.mode,
       restoring: true,
     });
@@ -135,15 +135,15 @@ async function confirmScale(args: ScaleArgs, ctx: CommandContext<ScalingDeps>): 
   } else {
     if (args.replicas === undefined) return null;
     const target = findTarget(team, args.target, SCALE_USAGE);
-    const temp = temporary(args, config, ctx.services.now());
-    plan = await planScale(ctx.services, team, target, args.replicas, { mode: mode(args), restoring: false });
+    const temp = temporary(args, config, ctx.deps.now());
+    plan = await planScale(ctx.deps, team, target, args.replicas, { mode: mode(args), restoring: false });
     if (temp) suffix = ` for ${formatDuration(temp.ms)}`;
   }
   if (plan.confirmReasons.length === 0) return null;
   // Whoever confirms should know a temporary change of this target is pending and would be replaced.
   const replaced = args.revert
     ? undefined
-    : (await ctx.services.scaling.pendingReverts(team.name)).find((p) => p.target === plan.target.name);
+    : (await ctx.deps.scaling.pendingReverts(team.name)).find((p) => p.target === plan.target.name);
   return {
     summary: `Scale ${whatChanges(plan)} ${plan.from} → ${plan.to}${suffix}`,
     // Fewer workers (to 0 above all) is what can hurt; more is asked about for cost, not danger.
@@ -170,8 +170,8 @@ interface Applied {
 }
 
 async function runScale(args: ScaleArgs, ctx: CommandContext<ScalingDeps>): Promise<Message | undefined> {
-  const { services, caller } = ctx;
-  const team = findTeam(services.config, args.team, SCALE_USAGE);
+  const { deps, caller } = ctx;
+  const team = findTeam(deps.config, args.team, SCALE_USAGE);
   if (args.revert) return runEarlyRevert(args, team, ctx);
   const target = findTarget(team, args.target, SCALE_USAGE);
   const replicas = args.replicas;
@@ -182,25 +182,23 @@ async function runScale(args: ScaleArgs, ctx: CommandContext<ScalingDeps>): Prom
       SCALE_USAGE,
     );
   }
-  const temp = temporary(args, services.config, services.now());
+  const temp = temporary(args, deps.config, deps.now());
   const reason = args.reason ?? null;
-  const result = await services.scaling.withTeamLock<Applied | { unchanged: ScalePlan }>(
+  const result = await deps.scaling.withTeamLock<Applied | { unchanged: ScalePlan }>(
     team.name,
-    services.config.kubernetes.lockTimeout,
+    deps.config.kubernetes.lockTimeout,
     async (locked) => {
       // Planned again under the lock: another change may have landed since the confirmation.
-      const plan = await planScale(services, team, target, replicas, { mode: mode(args), restoring: false });
+      const plan = await planScale(deps, team, target, replicas, { mode: mode(args), restoring: false });
       const pending = await locked.pendingRevert(target.name);
       // The same count again still matters when a revert is pending: it keeps (or, with --for,
       // extends) the temporary count.
       if (plan.from === plan.to && !pending) return { unchanged: plan };
-      const previous = (await services.scaling.lastChanges(team.name, 20)).find(
+      const previous = (await deps.scaling.lastChanges(team.name, 20)).find(
         (c) => c.detail.target === target.name && c.detail.mode === plan.mode,
       );
       const change =
-        plan.from === plan.to
-          ? { from: plan.from, to: plan.to, conflicts: 0 }
-          : await applyPlan(services, plan);
+        plan.from === plan.to ? { from: plan.from, to: plan.to, conflicts: 0 } : await applyPlan(deps, plan);
       if (pending)
         await locked.settleRevert(
           pending.id,
@@ -226,7 +224,7 @@ async function runScale(args: ScaleArgs, ctx: CommandContext<ScalingDeps>): Prom
           threadTs: null,
           dueAt: temp.dueAt,
         });
-        await scheduleRevert(services, revert, locked);
+        await scheduleRevert(deps, revert, locked);
       }
       const detail: ScaleChangeDetail = {
         team: team.name,
@@ -248,7 +246,7 @@ async function runScale(args: ScaleArgs, ctx: CommandContext<ScalingDeps>): Prom
     const p = result.unchanged;
     return noticeMessage(`${whatChanges(p)} is already at ${p.to}; nothing changed.`);
   }
-  if (result.superseded) await cancelRevertJob(services, result.superseded);
+  if (result.superseded) await cancelRevertJob(deps, result.superseded);
 
   const { plan, change } = result;
   const verb = plan.mode === 'hpaMinReplicas' ? 'set the HPA minimum of' : 'scaled';
@@ -318,13 +316,13 @@ export const scale = defineCommand({
   resourceKinds: ['team'],
   limitNames: ['maxReplicas'],
   resource: (a) => `team:${a.team}`,
-  names: (a, ctx) => [teamNamed(ctx.services.config, a.team)],
+  names: (a, ctx) => [teamNamed(ctx.deps.config, a.team)],
   limits: (a): Record<string, number> => (a.replicas !== undefined ? { maxReplicas: a.replicas } : {}),
   confirm: confirmScale,
   // Above the team's threshold, the pipeline posts the request for approval and runs it once approved.
   approval: (a, ctx) => {
     if (a.revert || a.replicas === undefined || a.hpaMin) return null;
-    const team = findTeam(ctx.services.config, a.team, SCALE_USAGE);
+    const team = findTeam(ctx.deps.config, a.team, SCALE_USAGE);
     return team.approval && a.replicas > team.approval.above
       ? { group: team.approval.group, count: team.approval.count }
       : null;

@@ -73,7 +73,7 @@ async function viewTarget(
   changes: ScaleChangeRecord[],
   pending: ScaleRevert[],
 ): Promise<TargetView> {
-  const k8s = requireKubernetes(ctx.services);
+  const k8s = requireKubernetes(ctx.deps);
   const ref = workloadRef(target);
   const lines: string[] = [];
   try {
@@ -115,9 +115,9 @@ export const workers = defineCommand({
   action: 'workers.read',
   resourceKinds: ['team'],
   resource: (a) => `team:${a.team ?? '*'}`,
-  names: (a, ctx) => (a.team ? [teamNamed(ctx.services.config, a.team)] : []),
+  names: (a, ctx) => (a.team ? [teamNamed(ctx.deps.config, a.team)] : []),
   run: async (args, ctx): Promise<Message> => {
-    const { config } = ctx.services;
+    const { config } = ctx.deps;
     const teams = args.team
       ? [findTeam(config, args.team, 'workers [team]')]
       : config.teams.filter((t) => ctx.may('workers.read', `team:${t.name}`));
@@ -127,10 +127,10 @@ export const workers = defineCommand({
         blocks: blocks(Blocks.Section({ text: 'No teams are configured.' })),
       };
     const shown = teams.slice(0, TEAMS_SHOWN);
-    const pending = await ctx.services.scaling.pendingReverts();
+    const pending = await ctx.deps.scaling.pendingReverts();
     const views = await Promise.all(
       shown.map(async (team) => {
-        const changes = await ctx.services.scaling.lastChanges(team.name, 50);
+        const changes = await ctx.deps.scaling.lastChanges(team.name, 50);
         const targets = await Promise.all(
           team.targets.map((t) => viewTarget(ctx, team, t, changes, pending)),
         );

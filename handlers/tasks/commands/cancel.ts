@@ -20,7 +20,7 @@ async function stoppable(
   requireControl(ctx, run, 'stop it');
   if (!run.workflowName)
     throw new ConflictError(`${run.task} #${run.id} was never submitted, so there is nothing to stop`);
-  const { argo } = ctx.services;
+  const { argo } = ctx.deps;
   if (!argo) throw new UpstreamError(ARGO, 'not configured: set argo.url (and ARGO_TOKEN)');
   let summary: WorkflowSummary;
   try {
@@ -51,7 +51,7 @@ export const taskCancel = defineCommand({
   confirm: async (a, ctx) => {
     const { run, workflow, summary } = await stoppable(a.run, ctx);
     const running = summary.startedAt
-      ? ` for ${humanDuration(ctx.services.now().getTime() - summary.startedAt.getTime())}`
+      ? ` for ${humanDuration(ctx.deps.now().getTime() - summary.startedAt.getTime())}`
       : '';
     return {
       summary: `${a.terminate ? 'Terminate' : 'Stop'} ${run.task} #${run.id} (${summary.phase}${summary.progress ? ` ${summary.progress}` : ''}${running})`,
@@ -66,7 +66,7 @@ export const taskCancel = defineCommand({
   },
   run: async (a, ctx) => {
     const { run, workflow, summary } = await stoppable(a.run, ctx);
-    const { argo, taskRuns } = ctx.services;
+    const { argo, taskRuns } = ctx.deps;
     if (!argo) throw new UpstreamError(ARGO, 'not configured');
     if (a.terminate) await argo.terminate(run.namespace, workflow);
     else await argo.stop(run.namespace, workflow, `stopped by ${ctx.caller.email} from dpbot`);
@@ -76,7 +76,7 @@ export const taskCancel = defineCommand({
     });
     // Look again soon, so the announcement shows the end without waiting a whole interval.
     if (!run.closedAt)
-      await scheduleWatch(ctx.services, run.id, 1000).catch((error: unknown) =>
+      await scheduleWatch(ctx.deps, run.id, 1000).catch((error: unknown) =>
         ctx.log.warn(
           { err: error, runId: run.id },
           'could not hurry the watcher; it looks at its usual time',

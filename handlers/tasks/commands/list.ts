@@ -28,13 +28,13 @@ export const taskList = defineCommand({
     parameter: z.string().min(1).max(64).optional(),
     page: z.coerce.number().int().min(1).max(10_000).default(1),
   }),
-  names: (a, ctx) => (a.task === undefined ? [] : [taskNamed(ctx.services.config, a.task)]),
+  names: (a, ctx) => (a.task === undefined ? [] : [taskNamed(ctx.deps.config, a.task)]),
   run: (a, ctx) => {
     if (a.task !== undefined) {
-      const task = findTask(ctx.services.config, a.task);
+      const task = findTask(ctx.deps.config, a.task);
       if (!mayRun(ctx, task))
         throw new NotAllowedError(
-          `you may not run ${task.name}. Ask ${ctx.services.config.access.adminContact} for access.`,
+          `you may not run ${task.name}. Ask ${ctx.deps.config.access.adminContact} for access.`,
         );
       if (a.parameter === undefined) return taskMessage(task);
       return valuesMessage(task, findParameter(task, a.parameter, USAGE), a.page, {
@@ -42,13 +42,13 @@ export const taskList = defineCommand({
         button: ctx.entry === 'button',
       });
     }
-    const all = ctx.services.config.tasks;
+    const all = ctx.deps.config.tasks;
     const mine = all.filter((t) => mayRun(ctx, t));
     const hidden = all.length - mine.length;
     const footer = `${codeText('task run <task>')} with no parameters opens a form.${hidden > 0 ? ` ${hidden} more task(s) need access you do not have.` : ''}`;
     if (mine.length === 0) {
       const text = all.length
-        ? `There are ${all.length} task(s), but none you may run. Ask ${ctx.services.config.access.adminContact} for access.`
+        ? `There are ${all.length} task(s), but none you may run. Ask ${ctx.deps.config.access.adminContact} for access.`
         : 'No tasks are configured (tasks: in the configuration).';
       return { text, blocks: blocks(Blocks.Section({ text: escapeMrkdwn(text) })) };
     }

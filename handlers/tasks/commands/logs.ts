@@ -51,9 +51,9 @@ export const taskLogs = defineCommand({
     requireControl(ctx, run, 'read its logs');
     if (!run.workflowName)
       throw new ConflictError(`${run.task} #${run.id} was never submitted, so it has no logs`);
-    const { argo } = ctx.services;
+    const { argo } = ctx.deps;
     if (!argo) throw new UpstreamError(ARGO, 'not configured: set argo.url (and ARGO_TOKEN)');
-    const wanted = a.lines ?? ctx.services.config.argo.logLines;
+    const wanted = a.lines ?? ctx.deps.config.argo.logLines;
     const logs = await argo
       .logs(run.namespace, run.workflowName, { container: 'main', tailLines: wanted })
       .catch((error: unknown) => {
@@ -61,7 +61,7 @@ export const taskLogs = defineCommand({
         if (error instanceof UpstreamError && error.status === 404) throw new NotFoundError(goneNote(run));
         throw error;
       });
-    const url = runLinks(ctx.services, run).argo;
+    const url = runLinks(ctx.deps, run).argo;
     const title = `Logs of ${run.task} #${run.id} (${run.workflowName}, main container, last ${logs.lines.length} line(s))`;
     if (logs.lines.length === 0) {
       const text = `${title}: no lines yet — the workflow may not have started a step.`;

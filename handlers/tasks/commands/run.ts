@@ -40,7 +40,7 @@ async function findLostSubmission(
   run: TaskRun,
   error: unknown,
 ): Promise<Workflow | undefined> {
-  const { argo } = ctx.services;
+  const { argo } = ctx.deps;
   // An HTTP status means Argo answered and refused; only a missing answer leaves doubt.
   if (!argo || !(error instanceof UpstreamError) || error.status !== undefined) return undefined;
   try {
@@ -79,7 +79,7 @@ function fieldNames(task: TaskConfig): string[] {
 
 /** Checks the task and its parameters against their types; nothing is sent anywhere. */
 function plan(args: { task: string; params: Record<string, string> }, ctx: CommandContext<TasksDeps>): Plan {
-  const task = findTask(ctx.services.config, args.task);
+  const task = findTask(ctx.deps.config, args.task);
   const { ticket, ...given } = args.params;
   const ticketProblem =
     ticket !== undefined && ticket !== '' && !JIRA_KEY.test(ticket)
@@ -114,7 +114,7 @@ async function checkDatasets(
   warnings: string[] = [],
 ): Promise<void> {
   const params = p.task.parameters.filter((q) => q.type === 'dataset' && p.values[q.name] !== undefined);
-  const catalog = params.length > 0 ? await ctx.services.datasetCatalog?.catalogNames() : undefined;
+  const catalog = params.length > 0 ? await ctx.deps.datasetCatalog?.catalogNames() : undefined;
   if (!catalog || catalog.kind === 'none') return;
   const given = (qs: readonly TaskParameter[]) => qs.map((q) => `${q.name}=${p.values[q.name]}`).join(', ');
   if (catalog.kind === 'unreachable') {
@@ -151,7 +151,7 @@ async function checkTicket(
   ticket: string,
   warnings: string[],
 ): Promise<void> {
-  const { jira } = ctx.services;
+  const { jira } = ctx.deps;
   if (!jira)
     throw new InputError(
       `Jira is not configured here (jira.url), so ticket=${ticket} cannot be used; leave it out`,
@@ -184,12 +184,12 @@ async function openTicket(
   run: TaskRun,
   warnings: string[],
 ): Promise<string | null> {
-  const { jira } = ctx.services;
+  const { jira } = ctx.deps;
   if (!task.jira || !jira) return null;
   // The request's own label is how a ticket whose creation got no answer is found again.
   const requestLabel = `dpbot-request-${ctx.requestId}`;
   try {
-    const fields = ticketFields(run, { argo: runLinks(ctx.services, run).argo });
+    const fields = ticketFields(run, { argo: runLinks(ctx.deps, run).argo });
     const created = await jira.createIssue({
       project: task.jira.project,
       issueType: task.jira.issueType,
@@ -289,7 +289,7 @@ export const taskRun = defineCommand({
   action: TASKS_RUN,
   resourceKinds: ['task'],
   resource: (a) => `task:${a.task}`,
-  names: (a, ctx) => [taskNamed(ctx.services.config, a.task)],
+  names: (a, ctx) => [taskNamed(ctx.deps.config, a.task)],
   confirm: async (a, ctx) => {
     const p = plan(a, ctx);
     // With parameters missing, run opens the form; its submission comes back here complete.
@@ -301,7 +301,7 @@ export const taskRun = defineCommand({
       summary: `Run ${p.task.name}: ${formatParams(p.values)}`,
       details: [
         p.task.description,
-        `${p.task.template.kind} ${p.task.template.name} in namespace ${taskNamespace(ctx.services.config, p.task)}`,
+        `${p.task.template.kind} ${p.task.template.name} in namespace ${taskNamespace(ctx.deps.config, p.task)}`,
         ...(p.ticket ? [`Jira ${p.ticket} gets a comment when it ends`] : []),
       ],
     };
@@ -317,13 +317,13 @@ export const taskRun = defineCommand({
   },
   run: async (a, ctx) => {
     const p = plan(a, ctx);
-    const { services } = ctx;
+    const { deps } = ctx;
     if (p.missing.length > 0) {
       const opened = await ctx.openModal(
         taskModal(
           p.task,
           { ...p.given },
-          { channel: ctx.channel, ticket: p.ticket, withTicket: services.jira !== undefined },
+          { channel: ctx.channel, ticket: p.ticket, withTicket: deps.jira !== undefined },
         ),
       );
       if (opened) {
@@ -336,7 +336,7 @@ export const taskRun = defineCommand({
       missingReply(p);
     }
     authorizeTask(ctx, p.task, p.values);
-    const argo = services.argo;
+    const argo = deps.argo;
     if (!argo)
       throw new UpstreamError(
         ARGO,
@@ -346,8 +346,8 @@ export const taskRun = defineCommand({
     await checkDatasets(p, ctx, warnings);
     if (p.ticket) await checkTicket(ctx, p.ticket, warnings);
 
-    const namespace = taskNamespace(services.config, p.task);
-    const run = await services.taskRuns.create({
+    const namespace = taskNamespace(deps.config, p.task);
+    const run = await deps.taskRuns.create({
       task: p.task.name,
       params: p.values,
       templateKind: p.task.template.kind,
@@ -406,29 +406,29 @@ export const taskRun = defineCommand({
         });
       }
       submitted =
-        (await services.taskRuns.update(run.id, {
+        (await deps.taskRuns.update(run.id, {
           workflowName: wf.metadata.name ?? null,
           phase: wf.status?.phase || 'Pending',
           progress: wf.status?.progress ?? null,
         })) ?? run;
     } catch (error) {
-      await services.taskRuns.close(run.id, { phase: 'SubmitFailed', message: errorMessage(error) });
+      await deps.taskRuns.close(run.id, { phase: 'SubmitFailed', message: errorMessage(error) });
       throw error;
     }
 
     const ticket = p.ticket ? null : await openTicket(ctx, p.task, submitted, warnings);
-    if (ticket) submitted = (await services.taskRuns.update(run.id, { jiraKey: ticket })) ?? submitted;
+    if (ticket) submitted = (await deps.taskRuns.update(run.id, { jiraKey: ticket })) ?? submitted;
 
-    const now = services.now();
-    const channel = ctx.channel ?? services.config.slack.channels.announce;
+    const now = deps.now();
+    const channel = ctx.channel ?? deps.config.slack.channels.announce;
     if (channel) {
       try {
-        const ref = await services.notifier.post(
+        const ref = await deps.notifier.post(
           channel,
-          runMessage(submitted, { now, links: runLinks(services, submitted) }),
+          runMessage(submitted, { now, links: runLinks(deps, submitted) }),
         );
         submitted =
-          (await services.taskRuns.update(run.id, {
+          (await deps.taskRuns.update(run.id, {
             messageChannel: ref.channel,
             messageTs: ref.ts,
             renderedKey: renderKey(submitted, []),
@@ -441,7 +441,7 @@ export const taskRun = defineCommand({
       }
     }
     try {
-      await scheduleWatch(services, run.id, services.config.argo.pollInterval);
+      await scheduleWatch(deps, run.id, deps.config.argo.pollInterval);
     } catch (error) {
       // The workflow runs regardless; the next start re-arms watchers of open runs.
       ctx.log.error({ err: error, runId: run.id }, 'could not start watching the run');

@@ -37,10 +37,10 @@ export const taskRuns = defineCommand({
           USAGE,
         );
     }
-    const rows = await ctx.services.taskRuns.recent({ task, email: user, limit: a.limit });
+    const rows = await ctx.deps.taskRuns.recent({ task, email: user, limit: a.limit });
     const filters = [task && `task ${task}`, user && `by ${user}`].filter(Boolean).join(', ');
     const title = `Task runs${filters ? ` (${filters})` : ''}: ${rows.length} most recent`;
-    const now = ctx.services.now();
+    const now = ctx.deps.now();
     const lines = rows.map((r) => runLine(r, now));
     if (rows.length === 0) {
       const text = `No task runs${filters ? ` (${filters})` : ''} yet.`;

@@ -17,7 +17,7 @@ export const taskStatus = defineCommand({
   args: z.object({ run: runRef }),
   run: async (a, ctx) => {
     let run = await findRun(ctx, a.run);
-    const { argo, taskRuns } = ctx.services;
+    const { argo, taskRuns } = ctx.deps;
     let summary: WorkflowSummary | undefined;
     let note: string | undefined;
     let answer: 'gone' | 'unanswered' | undefined;
@@ -46,8 +46,8 @@ export const taskStatus = defineCommand({
       }
     } else if (run.workflowName) note = "argo.url is not set; this is dpbot's last record.";
     return statusMessage(run, {
-      now: ctx.services.now(),
-      links: runLinks(ctx.services, run),
+      now: ctx.deps.now(),
+      links: runLinks(ctx.deps, run),
       steps: summary?.steps ?? [],
       running: summary?.running ?? [],
       mayCancel: mayControl(ctx, run),

@@ -5,14 +5,14 @@ import type { PipelineSweepDeps } from './pipelineDeps.ts';
  * Background work a capability runs in long-lived processes (the Slack server, the console):
  * job queue workers and schedules. One-shot CLI commands do not register them.
  */
-export type WorkerRegistration<D = unknown> = (services: D, pipeline: CommandPipeline) => Promise<void>;
+export type JobRegistration<D = unknown> = (deps: D, pipeline: CommandPipeline) => Promise<void>;
 
 export const EXPIRE_CONFIRMATIONS_QUEUE = 'dpbot.expire-confirmations';
 
 export const PRUNE_SLACK_REQUESTS_QUEUE = 'dpbot.prune-slack-requests';
 
 /** Forgets Slack request signatures once they are too old to be replayed anyway. */
-export const pruneSlackRequests: WorkerRegistration<PipelineSweepDeps> = async (services) => {
+export const pruneSlackRequests: JobRegistration<PipelineSweepDeps> = async (services) => {
   await services.jobs.work(PRUNE_SLACK_REQUESTS_QUEUE, async () => {
     await services.once.pruneDeliveries(new Date(Date.now() - 15 * 60_000));
   });
@@ -20,7 +20,7 @@ export const pruneSlackRequests: WorkerRegistration<PipelineSweepDeps> = async (
 };
 
 /** Expires unanswered confirmations every minute, once across all replicas. */
-export const expireConfirmations: WorkerRegistration<PipelineSweepDeps> = async (services, pipeline) => {
+export const expireConfirmations: JobRegistration<PipelineSweepDeps> = async (services, pipeline) => {
   await services.jobs.work(EXPIRE_CONFIRMATIONS_QUEUE, async () => {
     await pipeline.expirePending();
   });
@@ -81,7 +81,7 @@ export async function sweepApprovals(services: PipelineSweepDeps, now = new Date
 }
 
 /** Every minute, once across replicas: approved requests left unrun by a stopped process. */
-export const sweepApprovedRequests: WorkerRegistration<PipelineSweepDeps> = async (services) => {
+export const sweepApprovedRequests: JobRegistration<PipelineSweepDeps> = async (services) => {
   await services.jobs.work(SWEEP_APPROVALS_QUEUE, async () => {
     await sweepApprovals(services);
   });
