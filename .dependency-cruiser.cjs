@@ -3,12 +3,13 @@
  * the layers below it, so a change in a lower layer never needs to know who sits above it:
  *
  *   core/          errors, config loading, time, logging, HTTP JSON client: imports only core/
- *   db/            schema and stores: core/
+ *   db/            schema and the stores several capabilities or the pipeline share: core/
  *   integrations/  one client per external system: core/ and its own folder
  *   policies/      authorization: core/, db/
  *   pipeline/      the command pipeline: core/, db/, policies/, integrations/
  *   handlers/      the capabilities: anything above, never bot/ (the composition root), and
- *                  another capability only through its public modules
+ *                  another capability only through its public modules; a capability's own
+ *                  stores (handlers/<capability>/stores/) sit on the db/ floor: core/ and db/
  *   bot/           surfaces (Slack, console, CLI, server) and the composition root: the top
  *   sandbox/       loopback simulators: no product code at all, so a simulator cannot share a
  *                  mistake with the code it is there to test
@@ -78,6 +79,22 @@ module.exports = {
       severity: 'error',
       from: { path: '^handlers/([^/]+)/' },
       to: { path: '^handlers/(?!$1/)[^/]+/', pathNot: '^handlers/[^/]+/(index|config|options)[.]ts$' },
+    },
+    {
+      name: 'capability-store-imports-only-db',
+      comment:
+        "A capability's store is the db/ floor moved into its slice: it imports only core/, db/ (schema, connection, shared helpers) and its own capability's stores.",
+      severity: 'error',
+      from: { path: '^handlers/([^/]+)/stores/' },
+      to: { dependencyTypes: local, pathNot: ['^core/', '^db/', '^handlers/$1/stores/'] },
+    },
+    {
+      name: 'capability-stores-stay-inside',
+      comment:
+        "Only its own capability imports a capability's store; the composition root gets the store class from the capability's index.ts.",
+      severity: 'error',
+      from: { pathNot: '^handlers/' },
+      to: { path: '^handlers/[^/]+/stores/' },
     },
     {
       name: 'sandbox-imports-no-product-code',

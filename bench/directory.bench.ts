@@ -3,8 +3,8 @@ import pg from 'pg';
 import pino from 'pino';
 import { connect, type Db } from '../db/connect.ts';
 import { runMigrations } from '../db/migrate.ts';
-import { PgDirectoryStore } from '../db/stores/directoryStore.ts';
 import type { DirectorySnapshot } from '../handlers/directory/snapshot.ts';
+import { PgDirectoryStore } from '../handlers/directory/stores/directoryStore.ts';
 import { type BenchContext, type Benchmark, type BenchSection, type Measurement, stats } from './harness.ts';
 
 /**

@@ -1,8 +1,6 @@
 import type { Logger } from 'pino';
 import type { AccessStore } from '../../db/stores/accessStore.ts';
 import type { AuditStore } from '../../db/stores/auditStore.ts';
-import type { DirectoryStore } from '../../db/stores/directoryStore.ts';
-import type { SyncRunStore } from '../../db/stores/syncRunStore.ts';
 import { commandsWith } from '../../pipeline/defineCommand.ts';
 import type { SlackProfileLookup } from '../../pipeline/identity.ts';
 import type { Jobs } from '../../pipeline/jobs.ts';
@@ -10,6 +8,8 @@ import type { Notifier } from '../../pipeline/notifier.ts';
 import type { CommandRegistry } from '../../pipeline/registry.ts';
 import type { DirectorySourceConfig } from './config.ts';
 import type { DirectorySource } from './sources/source.ts';
+import type { DirectoryStore } from './stores/directoryStore.ts';
+import type { SyncRunStore } from './stores/syncRunStore.ts';
 
 /**
  * The parts of the configuration the directory capability reads, in the configuration's own

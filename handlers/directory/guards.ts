@@ -1,5 +1,5 @@
-import type { DirectoryDiff } from '../../db/stores/directoryStore.ts';
 import type { DirectorySnapshot } from './snapshot.ts';
+import type { DirectoryDiff } from './stores/directoryStore.ts';
 
 export interface GuardSettings {
   /** Refuse when more than this share of the source's stored memberships would go (0.1 = 10 %). */

@@ -12,3 +12,7 @@ export const directoryCapability = defineCapability<DirectoryDeps>({
   commands: [whoami, whoCan, accessStatus, accessSync],
   jobs: [directorySyncJobs],
 });
+
+// The composition root builds the stores (it owns the database); it gets the classes here, not from the files.
+export { type DirectoryStore, PgDirectoryStore } from './stores/directoryStore.ts';
+export { PgSyncRunStore, type SyncRunStore } from './stores/syncRunStore.ts';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { DirectorySnapshot, SnapshotGroup, SnapshotUser } from '../../db/stores/directoryStore.ts';
+import type { DirectorySnapshot, SnapshotGroup, SnapshotUser } from './stores/directoryStore.ts';
 
 // A snapshot is what the directory store compares and writes; sources produce it.
 export type { DirectorySnapshot, SnapshotGroup, SnapshotUser };

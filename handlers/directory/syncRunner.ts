@@ -2,8 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { Blocks, Elements, Md } from 'slack-block-builder';
 import { errorMessage } from '../../core/errors.ts';
 import type { SyncStatus } from '../../db/schema.ts';
-import { type DirectoryDiff, diffIsEmpty } from '../../db/stores/directoryStore.ts';
-import type { SyncTrigger } from '../../db/stores/syncRunStore.ts';
 import type { Entry } from '../../pipeline/defineCommand.ts';
 import type { JobRegistration } from '../../pipeline/housekeepingJobs.ts';
 import { blocks, type Message } from '../../pipeline/message.ts';
@@ -13,6 +11,8 @@ import type { DirectoryDeps } from './deps.ts';
 import { emptyAnswerProblem, guardProblems } from './guards.ts';
 import type { DirectorySnapshot } from './snapshot.ts';
 import type { DirectorySource } from './sources/source.ts';
+import { type DirectoryDiff, diffIsEmpty } from './stores/directoryStore.ts';
+import type { SyncTrigger } from './stores/syncRunStore.ts';
 
 export interface SyncRequest {
   /** Only this source (by name); all configured sources otherwise. */

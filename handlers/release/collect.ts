@@ -1,7 +1,6 @@
 import { parseDuration } from '../../core/config/duration.ts';
 import { errorMessage, InputError } from '../../core/errors.ts';
 import { formatTime, parseSince } from '../../core/time.ts';
-import type { ReleasePr, ReleaseService, Rollback } from '../../db/stores/releaseStore.ts';
 import { deployedRevision } from '../../integrations/argocd/assess.ts';
 import type { Commit, MergedPullRequest } from '../../integrations/github/githubClient.ts';
 import { categorize } from './categorize.ts';
@@ -10,6 +9,7 @@ import { appHistory, revisionStory } from './deployments.ts';
 import type { ReleaseDeps } from './deps.ts';
 import { extractJiraKeys } from './jiraKeys.ts';
 import { touchesService } from './paths.ts';
+import type { ReleasePr, ReleaseService, Rollback } from './stores/releaseStore.ts';
 
 /** Where one service's changes start: the commit its last release shipped, or the --since given. */
 export interface StartPoint {

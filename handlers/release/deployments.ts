@@ -1,8 +1,8 @@
 import { formatTime } from '../../core/time.ts';
-import type { ReleaseApp, Rollback } from '../../db/stores/releaseStore.ts';
 import type { Application } from '../../integrations/argocd/argoCdClient.ts';
 import type { ReleaseDeps } from './deps.ts';
 import { nameOf } from './people.ts';
+import type { ReleaseApp, Rollback } from './stores/releaseStore.ts';
 
 /** Argo CD stamps its history with its own clock; allow it a few seconds behind ours. */
 const CLOCK_SKEW_MS = 5_000;

@@ -2,7 +2,6 @@ import type { Logger } from 'pino';
 import type { z } from 'zod';
 import type { AccessStore } from '../../db/stores/accessStore.ts';
 import type { AuditStore } from '../../db/stores/auditStore.ts';
-import type { ReleaseStore } from '../../db/stores/releaseStore.ts';
 import type { ArgoCdClient } from '../../integrations/argocd/argoCdClient.ts';
 import type { GitHubClient } from '../../integrations/github/githubClient.ts';
 import type { JiraClient } from '../../integrations/jira/jiraClient.ts';
@@ -11,6 +10,7 @@ import { commandsWith } from '../../pipeline/defineCommand.ts';
 import type { Jobs } from '../../pipeline/jobs.ts';
 import type { Notifier } from '../../pipeline/notifier.ts';
 import type { releaseSchema } from './config.ts';
+import type { ReleaseStore } from './stores/releaseStore.ts';
 
 /** The `release` section: services, waves, timings, notes, the Jira fix version. */
 export type ReleaseConfig = z.output<typeof releaseSchema>;

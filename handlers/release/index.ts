@@ -33,3 +33,6 @@ export const releaseCapability = defineCapability<ReleaseDeps>({
   jobs: [releaseJobs],
   homePanels: [releaseHomePanel],
 });
+
+// The composition root builds the store (it owns the database); it gets the class here, not from the file.
+export { PgReleaseStore, type ReleaseStore } from './stores/releaseStore.ts';

@@ -1,9 +1,9 @@
 import { Blocks, Elements } from 'slack-block-builder';
 import { formatDuration } from '../../core/config/duration.ts';
-import type { ReleaseApp, ReleaseService, ReleaseSnapshot } from '../../db/stores/releaseStore.ts';
 import type { Assessment } from '../../integrations/argocd/assess.ts';
 import { blocks, type Message } from '../../pipeline/message.ts';
 import { codeText, escapeMrkdwn, noticeMessage, RUN_ACTION } from '../../pipeline/views/common.ts';
+import type { ReleaseApp, ReleaseService, ReleaseSnapshot } from './stores/releaseStore.ts';
 
 /**
  * One look of the ship watcher, as a pure function: what the release looks like, what Argo CD said,

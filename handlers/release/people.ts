@@ -1,9 +1,9 @@
 import { InputError, NotFoundError } from '../../core/errors.ts';
-import type { ReleaseSnapshot } from '../../db/stores/releaseStore.ts';
 import type { Caller } from '../../pipeline/defineCommand.ts';
 import { personName } from '../../pipeline/people.ts';
 import type { ReleaseServiceConfig } from './config.ts';
 import type { ReleaseDeps } from './deps.ts';
+import type { ReleaseSnapshot } from './stores/releaseStore.ts';
 
 export function serviceConfig(services: Pick<ReleaseDeps, 'config'>, name: string): ReleaseServiceConfig {
   const found = services.config.release.services.find((s) => s.name === name);

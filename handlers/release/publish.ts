@@ -1,11 +1,11 @@
 import { errorMessage, NotFoundError } from '../../core/errors.ts';
 import type { Tx } from '../../db/connect.ts';
-import type { ReleaseSnapshot } from '../../db/stores/releaseStore.ts';
 import type { QueueSettings } from '../../pipeline/jobs.ts';
 import type { Message } from '../../pipeline/message.ts';
 import type { MessageRef } from '../../pipeline/notifier.ts';
 import type { ReleaseDeps } from './deps.ts';
 import { releaseNames } from './people.ts';
+import type { ReleaseSnapshot } from './stores/releaseStore.ts';
 import { releaseMessage, serviceThreadMessage } from './views.ts';
 
 export const QUEUES = {

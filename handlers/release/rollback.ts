@@ -1,6 +1,5 @@
 import { ConflictError, errorMessage, InputError, UpstreamError } from '../../core/errors.ts';
 import { formatTime } from '../../core/time.ts';
-import type { ReleaseSnapshot, Rollback } from '../../db/stores/releaseStore.ts';
 import { type ArgoCdClient, ArgoCdError } from '../../integrations/argocd/argoCdClient.ts';
 import { assess } from '../../integrations/argocd/assess.ts';
 import { autoSyncEnabled } from '../../integrations/argocd/syncPolicy.ts';
@@ -11,6 +10,7 @@ import { noticeMessage } from '../../pipeline/views/common.ts';
 import type { ReleaseDeps } from './deps.ts';
 import { nameOf, requireArgo } from './people.ts';
 import { loadSnapshot, postInThread, publish, QUEUES } from './publish.ts';
+import type { ReleaseSnapshot, Rollback } from './stores/releaseStore.ts';
 
 export interface RollbackTarget {
   key: string;

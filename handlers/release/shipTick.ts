@@ -1,5 +1,4 @@
 import { errorMessage, NotFoundError } from '../../core/errors.ts';
-import type { ReleaseApp, ReleaseSnapshot } from '../../db/stores/releaseStore.ts';
 import { type Application, type ArgoCdClient, ArgoCdError } from '../../integrations/argocd/argoCdClient.ts';
 import { type Assessment, assess, newestDeployment } from '../../integrations/argocd/assess.ts';
 import { autoSyncEnabled, targetRevision } from '../../integrations/argocd/syncPolicy.ts';
@@ -7,6 +6,7 @@ import { noticeMessage } from '../../pipeline/views/common.ts';
 import type { ReleaseDeps } from './deps.ts';
 import { nextShipStep, type ShipAction, type SyncAnswer, syncsToStart } from './nextShipStep.ts';
 import { loadSnapshot, postInThread, publishSnapshot } from './publish.ts';
+import type { ReleaseApp, ReleaseSnapshot } from './stores/releaseStore.ts';
 import { type SyncFacts, syncRequest } from './syncRequest.ts';
 import { trackerSummaries, trackerWhenShipped } from './tracker.ts';
 import { markdownNotes, stakeholderNotes } from './views.ts';

@@ -1,11 +1,11 @@
 import { Blocks } from 'slack-block-builder';
 import { errorMessage } from '../../core/errors.ts';
-import type { ReleaseSnapshot } from '../../db/stores/releaseStore.ts';
 import type { TrackedIssue, TrackerVersion } from '../../integrations/jira/releaseTracker.ts';
 import { blocks, type Message } from '../../pipeline/message.ts';
 import { escapeMrkdwn, lineSections } from '../../pipeline/views/common.ts';
 import type { ReleaseDeps } from './deps.ts';
 import { loadSnapshot, postInThread, publish } from './publish.ts';
+import type { ReleaseSnapshot } from './stores/releaseStore.ts';
 
 /**
  * The issue-tracker steps of a release, each separate and each skipped — with the reason written

@@ -1,10 +1,10 @@
-import type { ScaleRevert } from '../../db/stores/scaleStore.ts';
 import type { CommandContext } from '../../pipeline/defineCommand.ts';
 import type { MessageRef } from '../../pipeline/notifier.ts';
 import type { ScalingDeps } from './deps.ts';
 import { type Announcement, announcementMessage } from './messages.ts';
 import type { ScalePlan } from './plan.ts';
 import { watchReadiness } from './readiness.ts';
+import type { ScaleRevert } from './stores/scaleStore.ts';
 import { label } from './teams.ts';
 
 /** What a change is about: the target, or its HPA's minimum. */

@@ -1,7 +1,7 @@
 import { formatTime } from '../../core/time.ts';
-import type { ScaleChangeDetail } from '../../db/stores/scaleStore.ts';
 import type { CommandContext } from '../../pipeline/defineCommand.ts';
 import type { ScalingDeps } from './deps.ts';
+import type { ScaleChangeDetail } from './stores/scaleStore.ts';
 
 /** The audit outcomes of worker changes; `workers` reads the last `scaled` and `reverted` rows. */
 export type ChangeOutcome = 'scaled' | 'reverted' | 'revert_skipped' | 'revert_failed';

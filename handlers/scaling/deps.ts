@@ -1,12 +1,12 @@
 import type { Logger } from 'pino';
 import type { AuditStore } from '../../db/stores/auditStore.ts';
-import type { ScaleStore } from '../../db/stores/scaleStore.ts';
 import type { KubernetesConfig } from '../../integrations/kubernetes/config.ts';
 import type { KubernetesClusters } from '../../integrations/kubernetes/kubernetes.ts';
 import { commandsWith } from '../../pipeline/defineCommand.ts';
 import type { Jobs } from '../../pipeline/jobs.ts';
 import type { Notifier } from '../../pipeline/notifier.ts';
 import type { TeamConfig } from './config.ts';
+import type { ScaleStore } from './stores/scaleStore.ts';
 
 /** How careful a change of worker counts is: locks, readiness, reverts, `--for` bounds. */
 export type ScalingSettings = KubernetesConfig;

@@ -1,6 +1,5 @@
 import { InputError, NotFoundError } from '../../core/errors.ts';
 import { formatTime } from '../../core/time.ts';
-import type { ScaleRevert } from '../../db/stores/scaleStore.ts';
 import type { CommandContext } from '../../pipeline/defineCommand.ts';
 import type { Message } from '../../pipeline/message.ts';
 import { mentionOf, personToken } from '../../pipeline/people.ts';
@@ -11,6 +10,7 @@ import type { ScalingDeps } from './deps.ts';
 import { readinessStatus } from './messages.ts';
 import { applyPlan, planScale } from './plan.ts';
 import { cancelRevertJob, temporaryChangeLine } from './reverts.ts';
+import type { ScaleRevert } from './stores/scaleStore.ts';
 import { findTarget, SCALE_USAGE } from './teams.ts';
 
 /** Targets named in the "say which" answer; "workers <team>" lists them all. */

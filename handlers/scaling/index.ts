@@ -12,3 +12,6 @@ export const scalingCapability = defineCapability<ScalingDeps>({
   jobs: [scalingJobs],
   homePanels: [workersHomePanel],
 });
+
+// The composition root builds the store (it owns the database); it gets the class here, not from the file.
+export { PgScaleStore, type ScaleStore } from './stores/scaleStore.ts';

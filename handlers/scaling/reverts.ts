@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { formatDuration } from '../../core/config/duration.ts';
 import { errorMessage } from '../../core/errors.ts';
-import type { LockedTeam, ScaleRevert } from '../../db/stores/scaleStore.ts';
 import { type Change, workloadRef } from '../../integrations/kubernetes/kubernetes.ts';
 import type { QueueSettings } from '../../pipeline/jobs.ts';
 import { type Person, personName, personToken } from '../../pipeline/people.ts';
@@ -9,6 +8,7 @@ import { auditChange } from './changes.ts';
 import type { ScalingDeps } from './deps.ts';
 import { type Announcement, announcementMessage, readinessStatus } from './messages.ts';
 import { watchReadiness } from './readiness.ts';
+import type { LockedTeam, ScaleRevert } from './stores/scaleStore.ts';
 import { requireKubernetes } from './teams.ts';
 
 export const REVERT_QUEUE = 'dpbot.workers.revert';

@@ -1,7 +1,7 @@
 import type { AuditEntry } from '../../db/stores/auditStore.ts';
-import type { TaskRun } from '../../db/stores/taskRunStore.ts';
 import type { QueueSettings } from '../../pipeline/jobs.ts';
 import type { TasksDeps } from './deps.ts';
+import type { TaskRun } from './stores/taskRunStore.ts';
 
 export const TASK_AUDIT_QUEUE = 'dpbot.task-audit';
 

@@ -1,6 +1,5 @@
 import type { Logger } from 'pino';
 import type { AuditStore } from '../../db/stores/auditStore.ts';
-import type { TaskRunStore } from '../../db/stores/taskRunStore.ts';
 import type { ArgoClient } from '../../integrations/argo/argoClient.ts';
 import type { ArgoConfig } from '../../integrations/argo/config.ts';
 import type { JiraClient } from '../../integrations/jira/jiraClient.ts';
@@ -8,6 +7,7 @@ import { commandsWith } from '../../pipeline/defineCommand.ts';
 import type { Jobs } from '../../pipeline/jobs.ts';
 import type { Notifier } from '../../pipeline/notifier.ts';
 import type { TaskConfig } from './config.ts';
+import type { TaskRunStore } from './stores/taskRunStore.ts';
 
 /** The parts of the configuration tasks read; the whole configuration has this shape too. */
 export interface TasksSettings {

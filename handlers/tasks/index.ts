@@ -17,3 +17,6 @@ export const tasksCapability = defineCapability<TasksDeps>({
   // Tasks may name their own action; policy files granting it must find it in the catalog.
   actions: (deps) => taskActions(deps.config),
 });
+
+// The composition root builds the store (it owns the database); it gets the class here, not from the file.
+export { PgTaskRunStore, type TaskRunStore } from './stores/taskRunStore.ts';

@@ -1,5 +1,4 @@
 import { clipText } from '../../core/text.ts';
-import type { TaskRun } from '../../db/stores/taskRunStore.ts';
 import {
   type AdfDocument,
   type AdfText,
@@ -11,6 +10,7 @@ import {
   strong,
   text,
 } from '../../integrations/jira/adf.ts';
+import type { TaskRun } from './stores/taskRunStore.ts';
 import { formatParams, runState } from './views.ts';
 
 /** `DP-123`: a project key, a dash, a number. */

@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { NotAllowedError, NotFoundError } from '../../core/errors.ts';
-import type { TaskRun } from '../../db/stores/taskRunStore.ts';
 import type { CommandContext } from '../../pipeline/defineCommand.ts';
 import { hasOwnCheck, TASKS_RUN, taskResource } from './catalog.ts';
 import type { TasksDeps } from './deps.ts';
+import type { TaskRun } from './stores/taskRunStore.ts';
 
 /** `12`, `#12`, or the workflow's name. */
 export const runRef = z

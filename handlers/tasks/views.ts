@@ -1,12 +1,12 @@
 import { Blocks, type ButtonBuilder, Elements, Md } from 'slack-block-builder';
 import { clipText } from '../../core/text.ts';
 import { formatTime } from '../../core/time.ts';
-import type { TaskRun } from '../../db/stores/taskRunStore.ts';
 import { FAILED_PHASES, FINISHED_PHASES } from '../../integrations/argo/phases.ts';
 import type { Message } from '../../pipeline/message.ts';
 import { blocks } from '../../pipeline/message.ts';
 import { mentionOf, personToken } from '../../pipeline/people.ts';
 import { escapeMrkdwn, lineSections, RUN_ACTION } from '../../pipeline/views/common.ts';
+import type { TaskRun } from './stores/taskRunStore.ts';
 import type { StepSummary } from './workflowSummary.ts';
 
 /** `2h 5m`, `6m 3s`, `45s`. */

@@ -1,6 +1,5 @@
 import { formatDuration } from '../../core/config/duration.ts';
 import { UpstreamError } from '../../core/errors.ts';
-import type { TaskRun, TaskRunPatch } from '../../db/stores/taskRunStore.ts';
 import type { ArgoClient } from '../../integrations/argo/argoClient.ts';
 import type { Workflow } from '../../integrations/argo/types.ts';
 import { JiraRateLimitedError } from '../../integrations/jira/jiraClient.ts';
@@ -11,6 +10,7 @@ import { auditRun, workAuditRetries } from './auditRun.ts';
 import type { TasksDeps } from './deps.ts';
 import { findSubmission } from './findSubmission.ts';
 import { completionComment } from './jira.ts';
+import type { TaskRun, TaskRunPatch } from './stores/taskRunStore.ts';
 import { goneNote, type RunLinks, runMessage, runState } from './views.ts';
 import { summarizeWorkflow, type WorkflowSummary } from './workflowSummary.ts';
 

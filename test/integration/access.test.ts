@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PgAccessStore } from '../../db/stores/accessStore.ts';
 import { PgOnceStore } from '../../db/stores/actionKeyStore.ts';
-import { diffIsEmpty, PgDirectoryStore } from '../../db/stores/directoryStore.ts';
+import { diffIsEmpty, PgDirectoryStore } from '../../handlers/directory/stores/directoryStore.ts';
 import { decide } from '../../policies/decide.ts';
 import type { PolicyGrant } from '../../policies/policyFiles.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';

@@ -3,7 +3,7 @@ import pg from 'pg';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect } from '../../db/connect.ts';
-import { type DirectorySnapshot, PgDirectoryStore } from '../../db/stores/directoryStore.ts';
+import { type DirectorySnapshot, PgDirectoryStore } from '../../handlers/directory/stores/directoryStore.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 
 /**

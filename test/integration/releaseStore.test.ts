@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NotFoundError } from '../../core/errors.ts';
-import { PgReleaseStore } from '../../db/stores/releaseStore.ts';
+import { PgReleaseStore } from '../../handlers/release/stores/releaseStore.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 
 describe('release store', () => {

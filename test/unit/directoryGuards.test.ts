@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../bot/config/loadConfig.ts';
 import { ConfigError } from '../../core/errors.ts';
-import type { DirectoryDiff } from '../../db/stores/directoryStore.ts';
 import { emptyAnswerProblem, guardProblems } from '../../handlers/directory/guards.ts';
+import type { DirectoryDiff } from '../../handlers/directory/stores/directoryStore.ts';
 
 function diff(removed: number, before: number, emptiedGroups: string[] = []): DirectoryDiff {
   return {

@@ -1,11 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import type { Release, ReleaseApp, ReleaseService, ReleaseSnapshot } from '../../db/stores/releaseStore.ts';
 import {
   nextShipStep,
   type ShipSnapshot,
   type SyncAnswer,
   syncsToStart,
 } from '../../handlers/release/nextShipStep.ts';
+import type {
+  Release,
+  ReleaseApp,
+  ReleaseService,
+  ReleaseSnapshot,
+} from '../../handlers/release/stores/releaseStore.ts';
 import { syncRequest } from '../../handlers/release/syncRequest.ts';
 import type { Assessment } from '../../integrations/argocd/assess.ts';
 

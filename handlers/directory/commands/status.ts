@@ -1,10 +1,10 @@
 import { Blocks, Md } from 'slack-block-builder';
 import { z } from 'zod';
 import { formatTime } from '../../../core/time.ts';
-import type { SyncRunRecord } from '../../../db/stores/syncRunStore.ts';
 import { blocks } from '../../../pipeline/message.ts';
 import { escapeMrkdwn, lineSections } from '../../../pipeline/views/common.ts';
 import { defineCommand } from '../deps.ts';
+import type { SyncRunRecord } from '../stores/syncRunStore.ts';
 
 function counts(run: SyncRunRecord): string {
   const c = run.counts;

@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { ConflictError, NotAllowedError, NotFoundError } from '../../../core/errors.ts';
-import type { Decision, Release } from '../../../db/stores/releaseStore.ts';
 import { autoSyncEnabled } from '../../../integrations/argocd/syncPolicy.ts';
 import type { CommandContext } from '../../../pipeline/defineCommand.ts';
 import type { Message } from '../../../pipeline/message.ts';
@@ -8,6 +7,7 @@ import { noticeMessage } from '../../../pipeline/views/common.ts';
 import type { ReleaseDeps } from '../deps.ts';
 import { isManager, isOwner, nameOf, ownerMentions, requireArgo, serviceConfig } from '../people.ts';
 import { postInThread, publish } from '../publish.ts';
+import type { Decision, Release } from '../stores/releaseStore.ts';
 
 export const releaseId = z.coerce
   .number({ error: 'expected a release number such as 12' })

@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import type { ReleaseSnapshot } from '../../../db/stores/releaseStore.ts';
 import { noticeMessage } from '../../../pipeline/views/common.ts';
 import { defineCommand } from '../deps.ts';
 import { serviceNamed } from '../names.ts';
 import { loadSnapshot } from '../publish.ts';
+import type { ReleaseSnapshot } from '../stores/releaseStore.ts';
 import { engineeringNotes } from '../views.ts';
 import { findReleaseOrLatest, releaseId } from './common.ts';
 

@@ -1,13 +1,13 @@
 import { z } from 'zod';
 import { ConflictError, NotFoundError } from '../../../core/errors.ts';
 import { formatTime } from '../../../core/time.ts';
-import type { Release } from '../../../db/stores/releaseStore.ts';
 import { appHistory, describeRevision, redeployWarning, short } from '../deployments.ts';
 import { defineCommand, type ReleaseDeps } from '../deps.ts';
 import { applicationNamed } from '../names.ts';
 import { requireArgo } from '../people.ts';
 import { loadSnapshot } from '../publish.ts';
 import { notDeployed, type RollbackTarget, rollBack } from '../rollback.ts';
+import type { Release } from '../stores/releaseStore.ts';
 import { applicationArg, autoSyncNote, findRelease, releaseId } from './common.ts';
 
 /**

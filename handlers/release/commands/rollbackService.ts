@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { InputError } from '../../../core/errors.ts';
-import type { ReleaseSnapshot } from '../../../db/stores/releaseStore.ts';
 import { previousDeployment } from '../../../integrations/argocd/assess.ts';
 import { type AppHistory, appHistory, describeRevision, redeployWarning, short } from '../deployments.ts';
 import { defineCommand, type ReleaseDeps } from '../deps.ts';
@@ -8,6 +7,7 @@ import { serviceNamed } from '../names.ts';
 import { requireArgo, serviceConfig } from '../people.ts';
 import { loadSnapshot } from '../publish.ts';
 import { type RollbackTarget, rollBack } from '../rollback.ts';
+import type { ReleaseSnapshot } from '../stores/releaseStore.ts';
 import { applicationArg, autoSyncNote, serviceArg } from './common.ts';
 
 interface AdHocTarget {

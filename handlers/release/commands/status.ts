@@ -1,7 +1,6 @@
 import { Blocks, Md } from 'slack-block-builder';
 import { z } from 'zod';
 import { errorMessage } from '../../../core/errors.ts';
-import type { ReleaseApp, ReleaseSnapshot } from '../../../db/stores/releaseStore.ts';
 import { blocks } from '../../../pipeline/message.ts';
 import { stateText } from '../../../pipeline/people.ts';
 import { escapeMrkdwn, lineSections } from '../../../pipeline/views/common.ts';
@@ -9,6 +8,7 @@ import { appHistory, describeRevision, short } from '../deployments.ts';
 import { defineCommand, type ReleaseDeps } from '../deps.ts';
 import { releaseNames } from '../people.ts';
 import { loadSnapshot } from '../publish.ts';
+import type { ReleaseApp, ReleaseSnapshot } from '../stores/releaseStore.ts';
 import { appLine, releaseMessage } from '../views.ts';
 import { findReleaseOrLatest, releaseId } from './common.ts';
 

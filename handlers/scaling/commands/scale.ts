@@ -3,7 +3,6 @@ import { z } from 'zod';
 import { formatDuration, parseDuration } from '../../../core/config/duration.ts';
 import { InputError } from '../../../core/errors.ts';
 import { formatTime } from '../../../core/time.ts';
-import type { ScaleChangeDetail, ScaleChangeRecord, ScaleRevert } from '../../../db/stores/scaleStore.ts';
 import { describeRef } from '../../../integrations/kubernetes/kubernetes.ts';
 import type { CommandContext, Confirmation } from '../../../pipeline/defineCommand.ts';
 import type { Message } from '../../../pipeline/message.ts';
@@ -19,6 +18,7 @@ import { pickPending, runEarlyRevert } from '../earlyRevert.ts';
 import { readinessStatus } from '../messages.ts';
 import { type AppliedChange, applyPlan, planScale, type ScaleMode, type ScalePlan } from '../plan.ts';
 import { cancelRevertJob, scheduleRevert, temporaryChangeLine } from '../reverts.ts';
+import type { ScaleChangeDetail, ScaleChangeRecord, ScaleRevert } from '../stores/scaleStore.ts';
 import { findTarget, findTeam, label, SCALE_USAGE, teamNamed } from '../teams.ts';
 
 const name = z

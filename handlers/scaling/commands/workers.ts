@@ -2,7 +2,6 @@ import { Blocks, Elements, Md } from 'slack-block-builder';
 import { z } from 'zod';
 import { errorMessage } from '../../../core/errors.ts';
 import { formatTime } from '../../../core/time.ts';
-import type { ScaleChangeRecord, ScaleRevert } from '../../../db/stores/scaleStore.ts';
 import { describeRef, workloadRef } from '../../../integrations/kubernetes/kubernetes.ts';
 import type { CommandContext } from '../../../pipeline/defineCommand.ts';
 import { blocks, type Message } from '../../../pipeline/message.ts';
@@ -19,6 +18,7 @@ import { TEAM_NAME } from '../config.ts';
 import { defineCommand, type ScalingDeps } from '../deps.ts';
 import { podsLine } from '../messages.ts';
 import { argoAppOf } from '../plan.ts';
+import type { ScaleChangeRecord, ScaleRevert } from '../stores/scaleStore.ts';
 import { findTeam, requireKubernetes, teamNamed } from '../teams.ts';
 
 const TEAMS_SHOWN = 12;

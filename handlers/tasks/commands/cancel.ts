@@ -1,12 +1,12 @@
 import { z } from 'zod';
 import { ConflictError, UpstreamError } from '../../../core/errors.ts';
-import type { TaskRun } from '../../../db/stores/taskRunStore.ts';
 import { ARGO } from '../../../integrations/argo/argoClient.ts';
 import type { CommandContext } from '../../../pipeline/defineCommand.ts';
 import { personName } from '../../../pipeline/people.ts';
 import { noticeMessage } from '../../../pipeline/views/common.ts';
 import { defineCommand, type TasksDeps } from '../deps.ts';
 import { findRun, requireControl, runRef } from '../runAccess.ts';
+import type { TaskRun } from '../stores/taskRunStore.ts';
 import { formatParams, humanDuration } from '../views.ts';
 import { scheduleWatch } from '../watcher.ts';
 import { summarizeWorkflow, type WorkflowSummary } from '../workflowSummary.ts';

@@ -2,7 +2,6 @@ import { Blocks, type ButtonBuilder, Elements } from 'slack-block-builder';
 import { z } from 'zod';
 import { errorMessage, InputError, problemsByField, UpstreamError } from '../../../core/errors.ts';
 import { nearOrContaining, suggestion } from '../../../core/suggest.ts';
-import type { TaskRun } from '../../../db/stores/taskRunStore.ts';
 import { ARGO } from '../../../integrations/argo/argoClient.ts';
 import type { Workflow } from '../../../integrations/argo/types.ts';
 import type { CommandContext } from '../../../pipeline/defineCommand.ts';
@@ -25,6 +24,7 @@ import { findSubmission } from '../findSubmission.ts';
 import { taskModal } from '../form.ts';
 import { JIRA_KEY, ticketFields } from '../jira.ts';
 import { checkRanges, placeholder, type TaskParameter, validateParameters } from '../parameters.ts';
+import type { TaskRun } from '../stores/taskRunStore.ts';
 import { formatParams, runMessage } from '../views.ts';
 import { renderKey, runLinks, scheduleWatch } from '../watcher.ts';
 

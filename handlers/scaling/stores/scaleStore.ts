@@ -1,9 +1,9 @@
 import { and, desc, eq, inArray, lte, type SQL, sql } from 'drizzle-orm';
-import { formatDuration } from '../../core/config/duration.ts';
-import { ConflictError } from '../../core/errors.ts';
-import type { Db, Tx } from '../connect.ts';
-import { auditLog, type ScaleRevertStatus, scaleReverts } from '../schema.ts';
-import { LocalQueue, LocalSlots } from './localQueue.ts';
+import { formatDuration } from '../../../core/config/duration.ts';
+import { ConflictError } from '../../../core/errors.ts';
+import type { Db, Tx } from '../../../db/connect.ts';
+import { auditLog, type ScaleRevertStatus, scaleReverts } from '../../../db/schema.ts';
+import { LocalQueue, LocalSlots } from '../../../db/stores/localQueue.ts';
 
 export type ScaleRevert = typeof scaleReverts.$inferSelect;
 export type NewScaleRevert = Omit<

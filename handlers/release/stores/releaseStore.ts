@@ -1,7 +1,14 @@
 import { and, desc, eq, inArray, ne, sql } from 'drizzle-orm';
-import { ConflictError, NotFoundError } from '../../core/errors.ts';
-import type { Db, Tx } from '../connect.ts';
-import { confirmations, releaseApps, releasePrs, releaseServices, releases, rollbacks } from '../schema.ts';
+import { ConflictError, NotFoundError } from '../../../core/errors.ts';
+import type { Db, Tx } from '../../../db/connect.ts';
+import {
+  confirmations,
+  releaseApps,
+  releasePrs,
+  releaseServices,
+  releases,
+  rollbacks,
+} from '../../../db/schema.ts';
 
 export type Release = typeof releases.$inferSelect;
 export type ReleaseService = typeof releaseServices.$inferSelect;

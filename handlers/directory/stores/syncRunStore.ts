@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
-import type { Db } from '../connect.ts';
-import { directorySyncRuns, type SyncStatus } from '../schema.ts';
+import type { Db } from '../../../db/connect.ts';
+import { directorySyncRuns, type SyncStatus } from '../../../db/schema.ts';
 
 export type SyncTrigger = 'schedule' | 'command' | 'cli' | 'start';
 

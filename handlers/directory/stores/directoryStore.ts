@@ -1,5 +1,5 @@
 import { type SQL, sql } from 'drizzle-orm';
-import type { Db, Tx } from '../connect.ts';
+import type { Db, Tx } from '../../../db/connect.ts';
 import { loadMembershipsInBulk } from './loadMembershipsInBulk.ts';
 
 /** Everything one directory source says, fetched in full before anything is compared or written. */

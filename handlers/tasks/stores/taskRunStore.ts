@@ -1,6 +1,6 @@
 import { and, desc, eq, isNull, type SQL, sql } from 'drizzle-orm';
-import type { Db } from '../connect.ts';
-import { taskRuns } from '../schema.ts';
+import type { Db } from '../../../db/connect.ts';
+import { taskRuns } from '../../../db/schema.ts';
 
 type Row = typeof taskRuns.$inferSelect;
 /** A run as handlers see it: parameters as a record, in the task's order. */

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import type { Tx } from '../connect.ts';
+import type { Tx } from '../../../db/connect.ts';
 
 /** How long the bulk load may wait for its exclusive locks before the row-by-row insert is used instead. */
 const LOCK_WAIT = '2s';
