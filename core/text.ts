@@ -23,3 +23,19 @@ export function clipText(text: string, max: number): string {
 export function storableText(text: string): string {
   return text.toWellFormed().replaceAll('\u0000', '\\u0000');
 }
+
+/**
+ * The first of `items` joined with ", " that fit in `maxChars`, and how many were left out: a
+ * person in 80 groups has a list longer than one section of text takes.
+ */
+export function joinWithin(items: readonly string[], maxChars: number): { text: string; left: number } {
+  let text = '';
+  let shown = 0;
+  for (const item of items) {
+    const next = text ? `${text}, ${item}` : item;
+    if (next.length > maxChars) break;
+    text = next;
+    shown += 1;
+  }
+  return { text, left: items.length - shown };
+}

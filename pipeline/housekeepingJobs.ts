@@ -1,5 +1,6 @@
 import type { CommandPipeline } from './pipeline.ts';
 import type { PipelineSweepDeps } from './pipelineDeps.ts';
+import { QUEUES } from './queues.ts';
 
 /**
  * Background work a capability runs in long-lived processes (the Slack server, the console):
@@ -7,27 +8,21 @@ import type { PipelineSweepDeps } from './pipelineDeps.ts';
  */
 export type JobRegistration<D = unknown> = (deps: D, pipeline: CommandPipeline) => Promise<void>;
 
-export const EXPIRE_CONFIRMATIONS_QUEUE = 'dpbot.expire-confirmations';
-
-export const PRUNE_SLACK_REQUESTS_QUEUE = 'dpbot.prune-slack-requests';
-
 /** Forgets Slack request signatures once they are too old to be replayed anyway. */
 export const pruneSlackRequests: JobRegistration<PipelineSweepDeps> = async (services) => {
-  await services.jobs.work(PRUNE_SLACK_REQUESTS_QUEUE, async () => {
+  await services.jobs.work(QUEUES.pruneSlackRequests, async () => {
     await services.once.pruneDeliveries(new Date(Date.now() - 15 * 60_000));
   });
-  await services.jobs.schedule(PRUNE_SLACK_REQUESTS_QUEUE, '*/10 * * * *');
+  await services.jobs.schedule(QUEUES.pruneSlackRequests, '*/10 * * * *');
 };
 
 /** Expires unanswered confirmations every minute, once across all replicas. */
 export const expireConfirmations: JobRegistration<PipelineSweepDeps> = async (services, pipeline) => {
-  await services.jobs.work(EXPIRE_CONFIRMATIONS_QUEUE, async () => {
+  await services.jobs.work(QUEUES.expireConfirmations, async () => {
     await pipeline.expirePending();
   });
-  await services.jobs.schedule(EXPIRE_CONFIRMATIONS_QUEUE, '* * * * *');
+  await services.jobs.schedule(QUEUES.expireConfirmations, '* * * * *');
 };
-
-export const SWEEP_APPROVALS_QUEUE = 'dpbot.sweep-approvals';
 
 /**
  * How long an approved request may go without its outcome before it counts as never run: far
@@ -82,8 +77,8 @@ export async function sweepApprovals(services: PipelineSweepDeps, now = new Date
 
 /** Every minute, once across replicas: approved requests left unrun by a stopped process. */
 export const sweepApprovedRequests: JobRegistration<PipelineSweepDeps> = async (services) => {
-  await services.jobs.work(SWEEP_APPROVALS_QUEUE, async () => {
+  await services.jobs.work(QUEUES.sweepApprovals, async () => {
     await sweepApprovals(services);
   });
-  await services.jobs.schedule(SWEEP_APPROVALS_QUEUE, '* * * * *');
+  await services.jobs.schedule(QUEUES.sweepApprovals, '* * * * *');
 };

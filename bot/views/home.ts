@@ -1,9 +1,10 @@
 import type { HomeView } from '@slack/types';
 import type { BlockBuilder } from 'slack-block-builder';
 import { Blocks, HomeTab, Md } from 'slack-block-builder';
+import { joinWithin } from '../../core/text.ts';
 import { formatTime } from '../../core/time.ts';
 import type { AuditRecord } from '../../db/stores/auditStore.ts';
-import { describeGrant, joinWithin } from '../../handlers/directory/commands/whoami.ts';
+import { describeGrant } from '../../handlers/directory/index.ts';
 import type { Caller } from '../../pipeline/defineCommand.ts';
 import { nameWithEmail, stateText } from '../../pipeline/people.ts';
 import { codeText, escapeMrkdwn, lineSections } from '../../pipeline/views/common.ts';

@@ -6,6 +6,8 @@ import { whoCan } from './commands/whoCan.ts';
 import type { DirectoryDeps } from './deps.ts';
 import { directorySyncJobs } from './syncRunner.ts';
 
+export { describeGrant } from './views.ts';
+
 /** Who is who and who may do what: the directory sync, `whoami`, `who-can`, `access status|sync`. */
 export const directoryCapability = defineCapability<DirectoryDeps>({
   name: 'directory',

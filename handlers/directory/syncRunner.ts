@@ -9,6 +9,7 @@ import { escapeMrkdwn, RUN_ACTION } from '../../pipeline/views/common.ts';
 import type { DirectorySourceConfig } from './config.ts';
 import type { DirectoryDeps } from './deps.ts';
 import { emptyAnswerProblem, guardProblems } from './guards.ts';
+import { QUEUES } from './queues.ts';
 import type { DirectorySnapshot } from './snapshot.ts';
 import type { DirectorySource } from './sources/source.ts';
 import { type DirectoryDiff, diffIsEmpty } from './stores/directoryStore.ts';
@@ -278,8 +279,6 @@ export async function syncDirectorySources(
   return results;
 }
 
-export const DIRECTORY_SYNC_QUEUE = 'dpbot.directory-sync';
-
 /**
  * Each source on its own cron, as a pg-boss schedule keyed by the source's name: every replica
  * writes the same schedule, pg-boss sends each tick once, and one replica takes the job.
@@ -288,7 +287,7 @@ export const DIRECTORY_SYNC_QUEUE = 'dpbot.directory-sync';
 export const directorySyncJobs: JobRegistration<DirectoryDeps> = async (services) => {
   const sources = services.config.directory.sources;
   await services.jobs.work<{ source: string }>(
-    DIRECTORY_SYNC_QUEUE,
+    QUEUES.sync,
     async (data, job) => {
       const config = sources.find((s) => s.name === data.source);
       const source = services.directorySources.get(data.source);
@@ -307,16 +306,16 @@ export const directorySyncJobs: JobRegistration<DirectoryDeps> = async (services
   for (const s of sources) {
     if (s.schedule === 'off') continue;
     wanted.add(s.name);
-    await services.jobs.schedule(DIRECTORY_SYNC_QUEUE, s.schedule, { source: s.name }, { key: s.name });
+    await services.jobs.schedule(QUEUES.sync, s.schedule, { source: s.name }, { key: s.name });
   }
-  for (const key of await services.jobs.scheduled(DIRECTORY_SYNC_QUEUE))
-    if (!wanted.has(key)) await services.jobs.unschedule(DIRECTORY_SYNC_QUEUE, key);
+  for (const key of await services.jobs.scheduled(QUEUES.sync))
+    if (!wanted.has(key)) await services.jobs.unschedule(QUEUES.sync, key);
   // A source that has never synced (a new deployment, a newly added source) is synced now rather
   // than at its first tick, which may be a quarter of an hour away; once across replicas.
   for (const s of sources) {
     if (s.schedule === 'off' || (s.type === 'file' && s.path !== undefined)) continue;
     if (await services.syncRuns.lastReal(s.name)) continue;
-    await services.jobs.send(DIRECTORY_SYNC_QUEUE, { source: s.name }, { singletonKey: `first:${s.name}` });
+    await services.jobs.send(QUEUES.sync, { source: s.name }, { singletonKey: `first:${s.name}` });
   }
 };
 

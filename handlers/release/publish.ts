@@ -5,18 +5,9 @@ import type { Message } from '../../pipeline/message.ts';
 import type { MessageRef } from '../../pipeline/notifier.ts';
 import type { ReleaseDeps } from './deps.ts';
 import { releaseNames } from './people.ts';
+import { QUEUES } from './queues.ts';
 import type { ReleaseSnapshot } from './stores/releaseStore.ts';
 import { releaseMessage, serviceThreadMessage } from './views.ts';
-
-export const QUEUES = {
-  watch: 'release.watch',
-  watchRollback: 'release.watch-rollback',
-  remindOwners: 'release.remind-owners',
-  autoSyncReminder: 'release.autosync-reminder',
-  weekly: 'release.weekly',
-  tracker: 'release.tracker',
-  sweep: 'release.sweep',
-} as const;
 
 /**
  * Watcher jobs: each run is one short look. Its process marks it alive (heartbeat); one that died

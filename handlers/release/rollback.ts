@@ -9,7 +9,8 @@ import { stateText } from '../../pipeline/people.ts';
 import { noticeMessage } from '../../pipeline/views/common.ts';
 import type { ReleaseDeps } from './deps.ts';
 import { nameOf, requireArgo } from './people.ts';
-import { loadSnapshot, postInThread, publish, QUEUES } from './publish.ts';
+import { loadSnapshot, postInThread, publish } from './publish.ts';
+import { QUEUES } from './queues.ts';
 import type { ReleaseSnapshot, Rollback } from './stores/releaseStore.ts';
 
 export interface RollbackTarget {

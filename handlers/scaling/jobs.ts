@@ -1,14 +1,8 @@
 import type { JobRegistration } from '../../pipeline/housekeepingJobs.ts';
 import type { ScalingDeps } from './deps.ts';
-import { checkReadiness, READINESS_QUEUE, type ReadinessCheck } from './readiness.ts';
-import {
-  REVERT_QUEUE,
-  REVERT_SWEEP_QUEUE,
-  type RevertJob,
-  revertQueueSettings,
-  runRevert,
-  sweepReverts,
-} from './reverts.ts';
+import { QUEUES } from './queues.ts';
+import { checkReadiness, type ReadinessCheck } from './readiness.ts';
+import { type RevertJob, revertQueueSettings, runRevert, sweepReverts } from './reverts.ts';
 
 /**
  * The background work of worker scaling: timed reverts (delayed jobs, retried with backoff),
@@ -18,7 +12,7 @@ import {
 export const scalingJobs: JobRegistration<ScalingDeps> = async (services: ScalingDeps) => {
   if (services.config.teams.length === 0) return;
   await services.jobs.work<RevertJob>(
-    REVERT_QUEUE,
+    QUEUES.revert,
     (data, job) =>
       runRevert(services, data.revertId, {
         retryCount: job.retryCount,
@@ -26,14 +20,14 @@ export const scalingJobs: JobRegistration<ScalingDeps> = async (services: Scalin
       }),
     revertQueueSettings(services),
   );
-  await services.jobs.work<ReadinessCheck>(READINESS_QUEUE, (data) => checkReadiness(services, data), {
+  await services.jobs.work<ReadinessCheck>(QUEUES.readiness, (data) => checkReadiness(services, data), {
     retryLimit: 2,
     retryDelaySeconds: 5,
     expireInSeconds: 120,
   });
-  await services.jobs.work(REVERT_SWEEP_QUEUE, async () => {
+  await services.jobs.work(QUEUES.revertSweep, async () => {
     const queued = await sweepReverts(services);
     if (queued > 0) services.log.warn({ queued }, 'queued reverts whose job had been lost');
   });
-  await services.jobs.schedule(REVERT_SWEEP_QUEUE, '* * * * *');
+  await services.jobs.schedule(QUEUES.revertSweep, '* * * * *');
 };

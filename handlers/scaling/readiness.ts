@@ -5,9 +5,8 @@ import type { MessageRef } from '../../pipeline/notifier.ts';
 import type { ScalingDeps } from './deps.ts';
 import { type Announcement, announcementMessage, describePods, readinessStatus } from './messages.ts';
 import type { ScaleMode } from './plan.ts';
+import { QUEUES } from './queues.ts';
 import { requireKubernetes } from './teams.ts';
-
-export const READINESS_QUEUE = 'dpbot.workers.readiness';
 
 /**
  * One look at a target's pods after a change, as a job: each look queues the next one a poll
@@ -39,7 +38,7 @@ export async function watchReadiness(
   const settings = services.config.kubernetes;
   const now = Date.now();
   await services.jobs.send<ReadinessCheck>(
-    READINESS_QUEUE,
+    QUEUES.readiness,
     {
       ...check,
       deadline: new Date(now + settings.readinessTimeout).toISOString(),
@@ -116,7 +115,7 @@ export async function checkReadiness(services: ScalingDeps, check: ReadinessChec
   const posted = status !== previous ? await publish(services, check, status) : check.ref;
   if (done || timedOut) return;
   await services.jobs.send<ReadinessCheck>(
-    READINESS_QUEUE,
+    QUEUES.readiness,
     { ...check, ref: posted, announcement: { ...check.announcement, status }, polls: check.polls + 1 },
     { startAfter: new Date(Date.now() + services.config.kubernetes.readinessPollInterval) },
   );

@@ -7,12 +7,10 @@ import { type Person, personName, personToken } from '../../pipeline/people.ts';
 import { auditChange } from './changes.ts';
 import type { ScalingDeps } from './deps.ts';
 import { type Announcement, announcementMessage, readinessStatus } from './messages.ts';
+import { QUEUES } from './queues.ts';
 import { watchReadiness } from './readiness.ts';
 import type { LockedTeam, ScaleRevert } from './stores/scaleStore.ts';
 import { requireKubernetes } from './teams.ts';
-
-export const REVERT_QUEUE = 'dpbot.workers.revert';
-export const REVERT_SWEEP_QUEUE = 'dpbot.workers.revert-sweep';
 
 export interface RevertJob {
   revertId: string;
@@ -40,7 +38,7 @@ export async function scheduleRevert(
   locked?: LockedTeam,
 ): Promise<void> {
   const id = await services.jobs.send<RevertJob>(
-    REVERT_QUEUE,
+    QUEUES.revert,
     { revertId: revert.id },
     {
       startAfter: revert.dueAt,
@@ -57,7 +55,7 @@ export async function scheduleRevert(
 export async function cancelRevertJob(services: ScalingDeps, revert: ScaleRevert): Promise<void> {
   if (!revert.jobId) return;
   try {
-    await services.jobs.cancel(REVERT_QUEUE, revert.jobId);
+    await services.jobs.cancel(QUEUES.revert, revert.jobId);
   } catch (error) {
     services.log.warn(
       { err: error, revertId: revert.id },
@@ -281,7 +279,7 @@ export async function sweepReverts(services: ScalingDeps): Promise<number> {
   const overdue = await services.scaling.overdueReverts(new Date(Date.now() - 60_000), 50);
   let queued = 0;
   for (const revert of overdue) {
-    if ((await services.jobs.live(REVERT_QUEUE, { revertId: revert.id })) > 0) continue;
+    if ((await services.jobs.live(QUEUES.revert, { revertId: revert.id })) > 0) continue;
     await scheduleRevert(services, revert);
     queued++;
   }

@@ -1,9 +1,8 @@
 import type { AuditEntry } from '../../db/stores/auditStore.ts';
 import type { QueueSettings } from '../../pipeline/jobs.ts';
 import type { TasksDeps } from './deps.ts';
+import { QUEUES } from './queues.ts';
 import type { TaskRun } from './stores/taskRunStore.ts';
-
-export const TASK_AUDIT_QUEUE = 'dpbot.task-audit';
 
 /**
  * A run event's audit row that could not be written when it happened. The event cannot be undone,
@@ -25,7 +24,7 @@ interface AuditJob {
  * audit log cannot take the row now it is held by the audit outbox (kept in the data folder, and
  * written with `recordedLate` as soon as the database answers): the job queue lives in the same
  * database, so it is down exactly when the row needs somewhere to wait. Only when the outbox
- * cannot hold it (full, or not there) is it queued (TASK_AUDIT_QUEUE) with the time it happened;
+ * cannot hold it (full, or not there) is it queued (QUEUES.audit) with the time it happened;
  * if even that fails, the error goes up to the job at hand, which pg-boss records as failed.
  */
 export async function auditRun(
@@ -72,7 +71,7 @@ export async function auditRun(
     );
   }
   await services.jobs.send<AuditJob>(
-    TASK_AUDIT_QUEUE,
+    QUEUES.audit,
     { entry: { ...entry, detail: { ...about, ...detail, occurredAt } } },
     { settings: AUDIT_SETTINGS },
   );
@@ -81,7 +80,7 @@ export async function auditRun(
 /** Writes the queued rows; a failed append throws, so pg-boss tries the job again. */
 export async function workAuditRetries(services: Pick<TasksDeps, 'jobs' | 'audit'>): Promise<void> {
   await services.jobs.work<AuditJob>(
-    TASK_AUDIT_QUEUE,
+    QUEUES.audit,
     async (data) => {
       await services.audit.append(data.entry);
     },

@@ -10,13 +10,10 @@ import { auditRun, workAuditRetries } from './auditRun.ts';
 import type { TasksDeps } from './deps.ts';
 import { findSubmission } from './findSubmission.ts';
 import { completionComment } from './jira.ts';
+import { QUEUES } from './queues.ts';
 import type { TaskRun, TaskRunPatch } from './stores/taskRunStore.ts';
 import { goneNote, type RunLinks, runMessage, runState } from './views.ts';
 import { summarizeWorkflow, type WorkflowSummary } from './workflowSummary.ts';
-
-export const TASK_WATCH_QUEUE = 'dpbot.task-watch';
-export const TASK_JIRA_QUEUE = 'dpbot.task-jira';
-export const TASK_SWEEP_QUEUE = 'dpbot.task-sweep';
 
 /**
  * Watch jobs are short polls that queue their successor; `short` keeps one waiting job per run, so
@@ -60,7 +57,7 @@ export function runLinks(services: TasksDeps, run: TaskRun): RunLinks {
 /** Queues the next poll of a run's workflow. */
 export async function scheduleWatch(services: TasksDeps, runId: number, delayMs: number): Promise<void> {
   await services.jobs.send<WatchJob>(
-    TASK_WATCH_QUEUE,
+    QUEUES.watch,
     { runId },
     { startAfter: new Date(Date.now() + delayMs), singletonKey: `run-${runId}`, settings: WATCH_SETTINGS },
   );
@@ -73,7 +70,7 @@ async function scheduleComment(
   delayMs: number,
 ): Promise<void> {
   await services.jobs.send<JiraJob>(
-    TASK_JIRA_QUEUE,
+    QUEUES.jira,
     { runId, attempt },
     { startAfter: new Date(Date.now() + delayMs), singletonKey: `run-${runId}`, settings: JIRA_SETTINGS },
   );
@@ -336,7 +333,7 @@ export async function sweepTaskRuns(services: TasksDeps): Promise<number[]> {
   const before = services.now().getTime() - services.config.argo.timeout - UNWATCHED_GRACE_MS;
   for (const run of await services.taskRuns.open()) {
     if (run.createdAt.getTime() > before) continue;
-    if ((await services.jobs.live(TASK_WATCH_QUEUE, { runId: run.id })) > 0) continue;
+    if ((await services.jobs.live(QUEUES.watch, { runId: run.id })) > 0) continue;
     await scheduleWatch(services, run.id, 0);
     await auditRun(services, run, 'watch_resumed', { reason: 'open run with no watcher job' });
     resumed.push(run.id);
@@ -352,20 +349,20 @@ export async function sweepTaskRuns(services: TasksDeps): Promise<number[]> {
  */
 export const taskJobs: JobRegistration<TasksDeps> = async (services) => {
   await services.jobs.work<WatchJob>(
-    TASK_WATCH_QUEUE,
+    QUEUES.watch,
     (data) => watchTaskRun(services, data.runId),
     WATCH_SETTINGS,
   );
   await services.jobs.work<JiraJob>(
-    TASK_JIRA_QUEUE,
+    QUEUES.jira,
     (data) => commentOnJira(services, data.runId, data.attempt),
     JIRA_SETTINGS,
   );
   await workAuditRetries(services);
-  await services.jobs.work(TASK_SWEEP_QUEUE, async () => {
+  await services.jobs.work(QUEUES.sweep, async () => {
     await sweepTaskRuns(services);
   });
-  await services.jobs.schedule(TASK_SWEEP_QUEUE, '* * * * *');
+  await services.jobs.schedule(QUEUES.sweep, '* * * * *');
   const open = await services.taskRuns.open();
   for (const run of open) await scheduleWatch(services, run.id, 0);
   if (open.length) services.log.info({ runs: open.length }, 'watching task runs left open');

@@ -1,8 +1,8 @@
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { journal } from '../../db/migrate.ts';
-import { EXPIRE_CONFIRMATIONS_QUEUE } from '../../pipeline/housekeepingJobs.ts';
 import { type Jobs, startJobs } from '../../pipeline/jobs.ts';
+import { QUEUES } from '../../pipeline/queues.ts';
 import type { SlackSimulator } from '../../sandbox/slack/slackSimulator.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import { type DpbotProcess, slackPortOf, startDpbotProcess } from '../support/dpbotProcess.ts';
@@ -79,7 +79,7 @@ describe('two dpbot processes on one database behave as one', () => {
     });
     try {
       const ids: string[] = [];
-      for (let i = 0; i < 12; i++) ids.push((await jobs.send(EXPIRE_CONFIRMATIONS_QUEUE, { i })) ?? '');
+      for (let i = 0; i < 12; i++) ids.push((await jobs.send(QUEUES.expireConfirmations, { i })) ?? '');
       const started = () =>
         replicas.flatMap((r) =>
           r.lines

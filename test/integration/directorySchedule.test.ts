@@ -2,7 +2,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type App, createApp } from '../../bot/app.ts';
 import { loadConfig } from '../../bot/config/loadConfig.ts';
-import { DIRECTORY_SYNC_QUEUE } from '../../handlers/directory/syncRunner.ts';
+import { QUEUES } from '../../handlers/directory/queues.ts';
 import { startJobs } from '../../pipeline/jobs.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import { eventually } from '../support/eventually.ts';
@@ -24,7 +24,7 @@ beforeAll(async () => {
   // A schedule left behind by a source that is no longer configured.
   const log = pino({ level: 'silent' });
   const jobs = await startJobs({ url: database.url, log, pollIntervalSeconds: 1, schedule: false });
-  await jobs.schedule(DIRECTORY_SYNC_QUEUE, '0 3 * * *', { source: 'retired' }, { key: 'retired' });
+  await jobs.schedule(QUEUES.sync, '0 3 * * *', { source: 'retired' }, { key: 'retired' });
   await jobs.stop();
 
   // The tick is due for 60 s from the start of its minute (pg-boss looks back one minute): with
@@ -64,7 +64,7 @@ afterAll(async () => {
 describe('scheduled directory sync', () => {
   it('keeps one schedule per configured source and removes those of retired sources', async () => {
     const rows = await database.query('SELECT key, cron FROM pgboss.schedule WHERE name = $1 ORDER BY key', [
-      DIRECTORY_SYNC_QUEUE,
+      QUEUES.sync,
     ]);
     expect(rows.rows).toEqual([{ key: 'file', cron }]);
   });
@@ -78,7 +78,7 @@ describe('scheduled directory sync', () => {
     await new Promise((r) => setTimeout(r, 3_000));
     expect(await scheduled()).toEqual([{ status: 'unchanged', trigger: 'schedule' }]);
     const jobs = await database.query('SELECT count(*)::int AS n FROM pgboss.job WHERE name = $1', [
-      DIRECTORY_SYNC_QUEUE,
+      QUEUES.sync,
     ]);
     expect(jobs.rows[0]?.n).toBe(1);
   });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { QUEUES } from '../../handlers/release/publish.ts';
+import { QUEUES } from '../../handlers/release/queues.ts';
 import { RUN_ACTION } from '../../pipeline/views/common.ts';
 import { eventually } from '../support/eventually.ts';
 import { buttons, press, type ReleaseWorld, run, SINCE, startReleaseWorld } from '../support/release.ts';

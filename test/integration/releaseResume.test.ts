@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { releaseDeps } from '../../bot/wiring/release.ts';
 import { planWaves } from '../../handlers/release/planWaves.ts';
-import { QUEUES } from '../../handlers/release/publish.ts';
+import { QUEUES } from '../../handlers/release/queues.ts';
 import { CONFIRM_ACTION } from '../../pipeline/views/common.ts';
 import { eventually } from '../support/eventually.ts';
 import { buttons, press, type ReleaseWorld, run, SINCE, startReleaseWorld } from '../support/release.ts';

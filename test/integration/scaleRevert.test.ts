@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../bot/app.ts';
+import { QUEUES } from '../../handlers/scaling/queues.ts';
 import { runRevert, sweepReverts } from '../../handlers/scaling/reverts.ts';
 import { startTestApp } from '../support/app.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
@@ -270,7 +271,7 @@ describe('temporary scale', () => {
     const r = await runAs(app(), database, 'scale team-x 6 --for 1h', GRACE);
     const row = await revertOf(r.requestId);
     // As if the process had stopped between the change and queueing the job.
-    await app().services.jobs.cancel('dpbot.workers.revert', row.job_id ?? '');
+    await app().services.jobs.cancel(QUEUES.revert, row.job_id ?? '');
     await database.query(
       "UPDATE scale_reverts SET job_id = NULL, due_at = now() - interval '2 minutes' WHERE id = $1",
       [row.id],
@@ -289,7 +290,7 @@ describe('temporary scale', () => {
     const row = await revertOf(r.requestId);
     // What the killed attempt left: its start marked (committed before the change), the count
     // restored in Kubernetes, and the row still pending (its transaction died with it).
-    await app().services.jobs.cancel('dpbot.workers.revert', row.job_id ?? '');
+    await app().services.jobs.cancel(QUEUES.revert, row.job_id ?? '');
     await database.query('UPDATE scale_reverts SET revert_started_at = now() WHERE id = $1', [row.id]);
     startAt(4);
     const writesBefore = kube.sim.requests.filter(

@@ -1,5 +1,6 @@
 import { Blocks, Elements, Md } from 'slack-block-builder';
 import { z } from 'zod';
+import { joinWithin } from '../../../core/text.ts';
 import { blocks } from '../../../pipeline/message.ts';
 import { nameWithEmail } from '../../../pipeline/people.ts';
 import {
@@ -9,36 +10,8 @@ import {
   PAGE_ACTION,
   SECTION_TEXT_LIMIT,
 } from '../../../pipeline/views/common.ts';
-import type { Grant } from '../../../policies/decide.ts';
 import { defineCommand } from '../deps.ts';
-
-/** One grant as a line of mrkdwn; patterns are code spans, since `*` would otherwise mean bold. */
-export function describeGrant(g: Grant): string {
-  const code = (items: readonly string[]) => items.map((i) => `\`${i}\``).join(', ');
-  const limits = Object.entries(g.limits).map(([k, v]) => `${k} ${v}`);
-  const via = g.subject.kind === 'group' ? `via ${escapeMrkdwn(g.subject.name)}` : 'granted to you';
-  const extra = [
-    ...(limits.length ? [`limits: ${limits.join(', ')}`] : []),
-    ...(g.approval ? [`needs approval by ${g.approval.count} of ${escapeMrkdwn(g.approval.group)}`] : []),
-  ];
-  return `${code(g.actions)} on ${code(g.resources)} (${via}${extra.length ? `; ${extra.join('; ')}` : ''})`;
-}
-
-/**
- * The first of `items` joined with ", " that fit in `maxChars`, and how many were left out: a
- * person in 80 groups has a list longer than one section of text takes.
- */
-export function joinWithin(items: readonly string[], maxChars: number): { text: string; left: number } {
-  let text = '';
-  let shown = 0;
-  for (const item of items) {
-    const next = text ? `${text}, ${item}` : item;
-    if (next.length > maxChars) break;
-    text = next;
-    shown += 1;
-  }
-  return { text, left: items.length - shown };
-}
+import { describeGrant } from '../views.ts';
 
 /** Grants on one page of `whoami`: about 300 characters each, so a page fits one message. */
 export const GRANTS_PER_PAGE = 40;

@@ -5,7 +5,8 @@ import { appHistory, redeployWarning } from '../deployments.ts';
 import { defineCommand, type ReleaseDeps } from '../deps.ts';
 import { requireArgo } from '../people.ts';
 import { planWaves } from '../planWaves.ts';
-import { loadSnapshot, postInThread, publish, QUEUES, sendWatch } from '../publish.ts';
+import { loadSnapshot, postInThread, publish, sendWatch } from '../publish.ts';
+import { QUEUES } from '../queues.ts';
 import { trackerShipping } from '../tracker.ts';
 import { findRelease, releaseId } from './common.ts';
 

@@ -6,7 +6,8 @@ import { escapeMrkdwn, lineSections } from '../../../pipeline/views/common.ts';
 import { andMore } from '../../../pipeline/views/paging.ts';
 import { collect, startPoints } from '../collect.ts';
 import { defineCommand } from '../deps.ts';
-import { publish, QUEUES } from '../publish.ts';
+import { publish } from '../publish.ts';
+import { QUEUES } from '../queues.ts';
 import { trackerAfterStart } from '../tracker.ts';
 
 export const releaseStart = defineCommand({
