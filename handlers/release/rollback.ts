@@ -1,12 +1,11 @@
 import { ConflictError, errorMessage, InputError, UpstreamError } from '../../core/errors.ts';
 import { formatTime } from '../../core/time.ts';
-import type { ReleaseSnapshot, Rollback } from '../../db/stores/releaseStore.ts';
+import type { ReleaseSnapshot } from '../../db/stores/releaseStore.ts';
 import { type ArgoCdClient, ArgoCdError } from '../../integrations/argocd/argoCdClient.ts';
 import { assess } from '../../integrations/argocd/assess.ts';
 import { autoSyncEnabled } from '../../integrations/argocd/syncPolicy.ts';
 import type { CommandContext } from '../../pipeline/defineCommand.ts';
 import type { Message } from '../../pipeline/message.ts';
-import { stateText } from '../../pipeline/people.ts';
 import { noticeMessage } from '../../pipeline/views/common.ts';
 import type { ReleaseDeps } from './deps.ts';
 import { nameOf, requireArgo } from './people.ts';
@@ -264,10 +263,6 @@ export async function autoSyncReminder(services: ReleaseDeps, key: string): Prom
     ),
   );
   return true;
-}
-
-export function describeRollback(r: Rollback): string {
-  return `${r.application} → history ${r.historyId} (${stateText(r.status)}) by ${r.requestedBy}`;
 }
 
 export function notDeployed(application: string, releaseId: number): InputError {
