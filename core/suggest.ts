@@ -29,11 +29,6 @@ export function nearOrContaining(wanted: string, names: readonly string[], max =
   return [...new Set([...near, ...containing])].slice(0, max);
 }
 
-/** `; did you mean "team-x"?`, or nothing when no name is near. */
-export function didYouMean(word: string, names: Iterable<string>, max = 2): string {
-  return suggestion(nearestNames(word, names, max));
-}
-
 /** `; did you mean "a" or "b"?` for the names given, or nothing. */
 export function suggestion(names: readonly string[]): string {
   return names.length ? `; did you mean ${names.map((n) => `"${n}"`).join(' or ')}?` : '';

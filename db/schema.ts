@@ -1,5 +1,4 @@
-// Over 400 lines: drizzle's convention of one schema module exporting every table, which
-// drizzle-kit reads to generate the migrations; split up, the tables' references would cross files.
+// Whole: drizzle-kit generates the migrations from this one module; the tables reference each other.
 import { sql } from 'drizzle-orm';
 import {
   bigint,

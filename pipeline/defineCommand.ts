@@ -34,7 +34,7 @@ export interface CommandContext<D = unknown> {
   /** Sends a message for this request; the handle updates it in place (long work, progress). */
   reply(message: Message): Promise<MessageHandle>;
   /**
-   * Opens a Slack modal for this request (a form for missing arguments, see bot/views/modal.ts);
+   * Opens a Slack modal for this request (a form for missing arguments, such as handlers/tasks/form.ts builds);
    * resolves false where there are no modals (the console), so the handler can answer otherwise.
    */
   openModal(view: ModalView): Promise<boolean>;

@@ -123,12 +123,3 @@ export const configSchema = z.strictObject({
 });
 
 export type Config = z.output<typeof configSchema>;
-export type ConfigInput = z.input<typeof configSchema>;
-
-export type {
-  DirectorySourceConfig,
-  FileSourceConfig,
-  GithubSourceConfig,
-  GoogleSourceConfig,
-  SlackSourceConfig,
-} from '../../handlers/directory/config.ts';

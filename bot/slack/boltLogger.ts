@@ -1,4 +1,4 @@
-import { LogLevel, type Logger as SlackLogger } from '@slack/logger';
+import { LogLevel, type Logger as SlackLogger } from '@slack/web-api';
 import type { Logger } from 'pino';
 
 /** Bolt's and the Web API client's log lines, into dpbot's pino log. */

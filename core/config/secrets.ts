@@ -20,18 +20,3 @@ export function readSecret(env: Env, name: string): string | undefined {
     throw new ConfigError('environment', [`${name}_FILE: cannot read ${file}: ${errorMessage(error)}`]);
   }
 }
-
-/** The secret names dpbot reads, so they can be redacted from logs wherever they appear. */
-export const secretNames = [
-  'SLACK_BOT_TOKEN',
-  'SLACK_SIGNING_SECRET',
-  'SLACK_APP_TOKEN',
-  'DATABASE_URL',
-  'GITHUB_TOKEN',
-  'GOOGLE_SERVICE_ACCOUNT_JSON',
-  'JIRA_API_TOKEN',
-  'ARGOCD_TOKEN',
-  'ARGO_TOKEN',
-  'DATASET_CATALOG_TOKEN',
-  'DPBOT_AUDIT_CHECKPOINT_KEY',
-] as const;

@@ -185,7 +185,11 @@ export function canonicalOfValues(values: readonly (string | null | undefined)[]
   return `${out}}`;
 }
 
-/** SHA-256 of the canonical text, hex: what `audit_row_hash` should have stored. */
+/**
+ * SHA-256 of the canonical text, hex: what `audit_row_hash` should have stored. The product hashes
+ * column values (canonicalOfValues); auditHash.test.ts holds this row-level reading to the database's.
+ * @internal
+ */
 export function auditRowHash(row: RawAuditRow): string {
   return sha256Hex(auditRowCanonical(row));
 }

@@ -57,6 +57,3 @@ export const datasetsConfigSchema = defaulted(
 );
 
 export type DatasetsConfig = z.output<typeof datasetsConfigSchema>;
-export type CatalogConfig = z.output<typeof catalog>;
-export type ArgoReaderConfig = z.output<typeof argo>;
-export type QuickActionConfig = z.output<typeof quickAction>;

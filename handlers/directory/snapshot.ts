@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { DirectorySnapshot, SnapshotGroup, SnapshotUser } from './stores/directoryStore.ts';
 
 // A snapshot is what the directory store compares and writes; sources produce it.
-export type { DirectorySnapshot, SnapshotGroup, SnapshotUser };
+export type { DirectorySnapshot, SnapshotUser };
 
 const email = z.email().transform((e) => e.toLowerCase());
 

@@ -121,7 +121,6 @@ const releaseJiraSchema = section(
     maxRetryWait: duration().prefault('1m'),
   }),
 );
-export type ReleaseJiraConfig = z.output<typeof releaseJiraSchema>;
 
 export const releaseSchema = section(
   z

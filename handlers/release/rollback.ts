@@ -5,13 +5,12 @@ import { assess } from '../../integrations/argocd/assess.ts';
 import { autoSyncEnabled } from '../../integrations/argocd/syncPolicy.ts';
 import type { CommandContext } from '../../pipeline/defineCommand.ts';
 import type { Message } from '../../pipeline/message.ts';
-import { stateText } from '../../pipeline/people.ts';
 import { noticeMessage } from '../../pipeline/views/common.ts';
 import type { ReleaseDeps } from './deps.ts';
 import { nameOf, requireArgo } from './people.ts';
 import { loadSnapshot, postInThread, publish } from './publish.ts';
 import { QUEUES } from './queues.ts';
-import type { ReleaseSnapshot, Rollback } from './stores/releaseStore.ts';
+import type { ReleaseSnapshot } from './stores/releaseStore.ts';
 
 export interface RollbackTarget {
   key: string;
@@ -265,10 +264,6 @@ export async function autoSyncReminder(services: ReleaseDeps, key: string): Prom
     ),
   );
   return true;
-}
-
-export function describeRollback(r: Rollback): string {
-  return `${r.application} → history ${r.historyId} (${stateText(r.status)}) by ${r.requestedBy}`;
 }
 
 export function notDeployed(application: string, releaseId: number): InputError {

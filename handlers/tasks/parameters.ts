@@ -16,7 +16,7 @@ export const parameterTypes = [
 ] as const;
 export type ParameterType = (typeof parameterTypes)[number];
 
-/** A task parameter as the configuration defines it (bot/config/tasks.ts), defaults already text. */
+/** A task parameter as the configuration defines it (handlers/tasks/config.ts), defaults already text. */
 export interface TaskParameter {
   name: string;
   type: ParameterType;

@@ -1,5 +1,3 @@
-/** Kubernetes label values: at most 63 characters, alphanumeric at both ends, `-_.` inside. */
-export const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 /** Label keys: an optional DNS-subdomain prefix and `/`, then a name like a value (not empty). */
 export const LABEL_KEY = /^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
 

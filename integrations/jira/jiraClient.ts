@@ -1,5 +1,4 @@
-// Over 400 lines: one typed client over jira.js for tickets, comments, versions and searches, all
-// through the same error mapping and rate-limit handling; split up, each part would need both.
+// Whole: tickets, comments, versions and searches all share one error mapping and rate limiting.
 import type { SchemaMismatchBehavior } from 'jira.js';
 import type { Client } from 'jira.js/core';
 import type { Logger } from 'pino';

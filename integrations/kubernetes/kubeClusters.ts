@@ -1,10 +1,4 @@
-// Over 400 lines: one class holds every cluster's API clients and their shared connection pools;
-// its reads and writes (scale, HPA, Argo CD self-heal, pods) share that state and its error mapping.
-import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import type { RequestOptions } from 'node:https';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
+// Whole: every read and write (scale, HPA, self-heal, pods) shares the per-cluster clients.
 import {
   AppsV1Api,
   AuthenticationV1Api,
@@ -15,18 +9,17 @@ import {
   createConfiguration,
   KubeConfig,
   PatchStrategy,
-  type RequestContext,
-  type SecurityAuthentication,
   ServerConfiguration,
   setHeaderOptions,
   type V1Pod,
   type V2HorizontalPodAutoscaler,
 } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import { ConfigError, ConflictError, errorMessage, NotFoundError, UpstreamError } from '../../core/errors.ts';
+import { ConfigError, ConflictError, NotFoundError, UpstreamError } from '../../core/errors.ts';
 import type { KubernetesConfig, TeamTargets } from './config.ts';
 import { KubeConflict, type KubeOperation, translateKubeError } from './errors.ts';
 import { getField, setField } from './fieldPath.ts';
+import { loadKubeConfig, reusingConnections } from './kubeConfig.ts';
 import type {
   AccessAnswer,
   AccessQuestion,
@@ -59,35 +52,6 @@ export interface KubernetesOptions {
   log: Logger;
 }
 
-function loadKubeConfig(options: KubernetesOptions): { kc: KubeConfig; source: string } {
-  const kc = new KubeConfig();
-  const fromEnv = options.env.KUBECONFIG?.split(':').find((p) => p.trim() !== '');
-  const file = options.kubeconfig ?? fromEnv;
-  const setting = options.kubeconfig ? 'kubernetes.kubeconfig' : 'KUBECONFIG';
-  try {
-    if (file) {
-      kc.loadFromFile(file);
-      return { kc, source: file };
-    }
-    if (options.env.KUBERNETES_SERVICE_HOST) {
-      kc.loadFromCluster();
-      return { kc, source: 'the in-cluster service account' };
-    }
-    const home = join(homedir(), '.kube', 'config');
-    if (existsSync(home)) {
-      kc.loadFromFile(home);
-      return { kc, source: home };
-    }
-  } catch (error) {
-    throw new ConfigError(setting, [
-      `${setting}: cannot load the kubeconfig ${file ?? ''}: ${errorMessage(error)}`,
-    ]);
-  }
-  throw new ConfigError('kubernetes', [
-    'kubernetes.kubeconfig: teams are configured but no kubeconfig was found; set kubernetes.kubeconfig or KUBECONFIG, or run inside a cluster (or simulate the cluster: sandbox.kubernetes: true)',
-  ]);
-}
-
 function record(value: unknown): Record<string, string> {
   return typeof value === 'object' && value !== null ? { ...(value as Record<string, string>) } : {};
 }
@@ -110,52 +74,6 @@ function replicaCount(value: unknown, what: string, cluster: string): number {
       `${what} on cluster "${cluster}" holds ${JSON.stringify(value ?? null)}, not a worker count; fix the object or the target's configuration`,
     );
   return n;
-}
-
-/** Builds the per-context API clients once; each request carries its own timeout. */
-type Dispatcher = NonNullable<ReturnType<RequestContext['getDispatcher']>>;
-
-/**
- * @kubernetes/client-node 2.x builds a new undici Agent for every request to a cluster with any
- * TLS setting (a CA, a client certificate, insecure-skip-tls-verify), so no connection is ever
- * reused and every API call pays a new TCP and TLS handshake. This wrapper keeps one Agent per
- * TLS identity (server, CA, client certificate and key, as the kubeconfig gives them now, so a
- * rotated certificate gets a new one) and hands it to every request instead.
- */
-function reusingConnections(kc: KubeConfig): SecurityAuthentication {
-  const kept = new Map<string, Dispatcher>();
-  return {
-    getName: () => kc.getName(),
-    applySecurityAuthentication: async (context) => {
-      await kc.applySecurityAuthentication(context);
-      const fresh = context.getDispatcher();
-      if (!fresh) return;
-      const tls: RequestOptions = {};
-      await kc.applyToHTTPSOptions(tls);
-      const cluster = kc.getCurrentCluster();
-      const key = createHash('sha256')
-        .update(
-          JSON.stringify([
-            cluster?.server,
-            cluster?.skipTLSVerify,
-            cluster?.tlsServerName,
-            String(tls.ca ?? ''),
-            String(tls.cert ?? ''),
-            String(tls.key ?? ''),
-            String(tls.pfx ?? ''),
-          ]),
-        )
-        .digest('hex');
-      const reuse = kept.get(key);
-      if (!reuse) {
-        kept.set(key, fresh);
-        return;
-      }
-      context.setDispatcher(reuse);
-      // The Agent built for this request never opened a connection; let it go.
-      void fresh.close();
-    },
-  };
 }
 
 export class KubeClusters implements KubernetesClusters {

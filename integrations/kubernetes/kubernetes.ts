@@ -21,7 +21,6 @@ export type {
   Change,
   HpaState,
   KubernetesClusters,
-  PodProblem,
   PodReport,
   WorkloadState,
 } from './types.ts';
@@ -29,7 +28,6 @@ export {
   describeRef,
   rbacResource,
   replicasPointer,
-  type TargetSpec,
   type WorkloadRef,
   workloadRef,
 } from './workloadRef.ts';

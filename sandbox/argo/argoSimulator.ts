@@ -1,5 +1,4 @@
-// Over 400 lines: one simulated server whose routes (submit, run, shut down, logs, lists,
-// CronWorkflows) share the same workflows' state; split up, each part would reach into the others.
+// Whole: every route (submit, run, stop, logs, lists, CronWorkflows) works on one workflows' state.
 import { createHash } from 'node:crypto';
 import { type Fault, type RecordedRequest, type SimRequest, type SimResponse, Simulator } from '../http.ts';
 import {

@@ -1,5 +1,4 @@
-// Over 400 lines: one simulated Jira site whose endpoints (issues, JQL search, versions, comments,
-// transitions) share the same projects and issues; split up, each part would reach into the others.
+// Whole: every endpoint (issues, JQL, versions, comments, transitions) works on one set of issues.
 import { type SimRequest, type SimResponse, Simulator } from '../http.ts';
 
 export interface SimProject {

@@ -1,5 +1,4 @@
-// Over 400 lines: one simulated API server whose kinds (Deployments, StatefulSets, scale, HPAs,
-// ConfigMaps, custom resources, pods) share one object store and its resourceVersions.
+// Whole: every kind (workloads, scale, HPAs, custom resources, pods) shares one object store.
 import { createHash } from 'node:crypto';
 import { type SimRequest, type SimResponse, Simulator } from '../http.ts';
 import { isObject, jsonPatch, mergePatch } from './jsonPatch.ts';

@@ -100,7 +100,6 @@ export interface RecordedViolation extends LimitViolation {
 
 export const SANDBOX_BOT_TOKEN = 'xoxb-sandbox-token';
 export const SANDBOX_APP_TOKEN = 'xapp-sandbox-token';
-export const SANDBOX_SIGNING_SECRET = 'sandbox-signing-secret-0123456789';
 /** The bot behind SANDBOX_BOT_TOKEN, as auth.test names it: the author of what dpbot posts. */
 export const SANDBOX_BOT_ID = 'B0DPBOT001';
 /** Who made the simulated channels and user groups (a workspace admin). */

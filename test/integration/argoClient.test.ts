@@ -4,7 +4,8 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NotJsonAnswerError, UpstreamError } from '../../core/errors.ts';
 import { HttpArgoClient } from '../../integrations/argo/argoClient.ts';
-import { LABEL_VALUE, labelValue } from '../../integrations/argo/labels.ts';
+import { labelValue } from '../../integrations/argo/labels.ts';
+import { LABEL_VALUE } from '../../sandbox/argo/argoApi.ts';
 import { ArgoSimulator } from '../../sandbox/argo/argoSimulator.ts';
 import {
   BROKEN_BACKFILL_DATASET,

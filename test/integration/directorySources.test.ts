@@ -1,8 +1,8 @@
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../bot/config/loadConfig.ts';
-import type { GithubSourceConfig, GoogleSourceConfig } from '../../bot/config/schema.ts';
 import { ConfigError, UpstreamError } from '../../core/errors.ts';
+import type { GithubSourceConfig, GoogleSourceConfig } from '../../handlers/directory/config.ts';
 import type { DirectorySnapshot } from '../../handlers/directory/snapshot.ts';
 import { FileDirectorySource } from '../../handlers/directory/sources/fileSource.ts';
 import { GithubTeamsSource } from '../../handlers/directory/sources/githubSource.ts';

@@ -1,9 +1,10 @@
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UpstreamError } from '../../core/errors.ts';
-import { adfToText, code, doc, link, paragraph, text } from '../../integrations/jira/adf.ts';
+import { code, doc, link, paragraph, text } from '../../integrations/jira/adf.ts';
 import { JiraJsClient, JiraRateLimitedError } from '../../integrations/jira/jiraClient.ts';
 import { JiraSimulator } from '../../sandbox/jira/jiraSimulator.ts';
+import { adfToText } from '../support/adf.ts';
 
 const EMAIL = 'dpbot@example.com';
 const TOKEN = 'jira-test-token';

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../bot/app.ts';
 import { sweepTaskRuns } from '../../handlers/tasks/watcher.ts';
-import { adfToText } from '../../integrations/jira/adf.ts';
 import { CONFIRM_ACTION } from '../../pipeline/views/common.ts';
+import { adfToText } from '../support/adf.ts';
 import { recordingResponder, startTestApp } from '../support/app.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import { eventually } from '../support/eventually.ts';

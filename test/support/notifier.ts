@@ -12,8 +12,6 @@ export interface Posted {
   updates: Message[];
 }
 
-export type RecordingNotifier = ReturnType<typeof recordingNotifier>;
-
 /** A notifier that keeps what background work posted, edited and sent directly, for assertions. */
 export function recordingNotifier(): Notifier & {
   posted: Posted[];

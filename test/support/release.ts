@@ -2,7 +2,6 @@ import type { KnownBlock } from '@slack/types';
 import type { App } from '../../bot/app.ts';
 import { releaseDeps } from '../../bot/wiring/release.ts';
 import { releaseJobs } from '../../handlers/release/jobs.ts';
-import { RUN_ACTION } from '../../pipeline/views/common.ts';
 import { ArgoCdSimulator } from '../../sandbox/argocd/argoCdSimulator.ts';
 import {
   buildRepository,
@@ -302,5 +301,3 @@ export function buttons(
   }
   return out;
 }
-
-export const runButton = (b: { value: string }) => ({ actionId: RUN_ACTION, value: b.value });

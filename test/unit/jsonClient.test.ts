@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { NotJsonAnswerError, TruncatedAnswerError, UpstreamError } from '../../core/errors.ts';
-import { getJson } from '../../core/http/httpJson.ts';
+import { CACHED_READ_RETRY } from '../../core/http/httpJson.ts';
 import { type JsonCall, JsonClient, type JsonClientOptions } from '../../core/http/jsonClient.ts';
 import { isIdempotent, retryWaitMs } from '../../core/http/retryPolicy.ts';
 import { Simulator } from '../../sandbox/http.ts';
@@ -259,7 +259,13 @@ describe('JsonClient against a loopback server', () => {
   });
 });
 
-describe('getJson (reads behind a cache)', () => {
+describe('CACHED_READ_RETRY (reads behind a cache)', () => {
+  const getJson = (req: { system: string; url: URL; timeoutMs: number }) =>
+    new JsonClient({ system: req.system, timeoutMs: req.timeoutMs, retry: CACHED_READ_RETRY }).request({
+      url: req.url,
+      expectBody: true,
+    });
+
   it('tries once more, no more, and keeps its messages', async () => {
     const url = new URL('/thing', sim.url);
     sim.inject({ path: /\/thing$/, status: 503, times: 1 });

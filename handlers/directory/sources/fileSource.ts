@@ -88,17 +88,6 @@ function formatOf(name: string, contentType?: string | null): FileFormat {
   return ext === '.csv' ? 'csv' : ext === '.json' ? 'json' : 'yaml';
 }
 
-/** Reads a YAML or JSON directory file (kept for callers that only have a path). */
-export async function readFileDirectory(path: string): Promise<DirectorySnapshot> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    throw new ConfigError(path, [`cannot read the directory file: ${errorMessage(error)}`]);
-  }
-  return parseDirectory(text, formatOf(path), path);
-}
-
 /** Reads an http(s) answer up to `maxBytes`; a longer or shorter body than announced is refused. */
 async function fetchText(
   url: string,

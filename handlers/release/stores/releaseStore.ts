@@ -17,7 +17,6 @@ export type Confirmation = typeof confirmations.$inferSelect;
 export type ReleaseApp = typeof releaseApps.$inferSelect;
 export type Rollback = typeof rollbacks.$inferSelect;
 export type Decision = Confirmation['decision'];
-export type AppStatus = ReleaseApp['status'];
 
 export interface ReleaseSnapshot {
   release: Release;

@@ -270,9 +270,6 @@ const slackContract = once(() => {
   return new OpenApiContract(doc, { cacheKey: specKey('slack-web-api.swagger.json') });
 });
 
-/** The names of the overrides, for the report and the tests. */
-export const slackOverrides = OVERRIDES.map((o) => o.name);
-
 function methodOf(exchange: SimExchange): OperationMatch | string {
   const contract = slackContract();
   const found = contract.operation(exchange.method, exchange.path);
