@@ -9,6 +9,8 @@ export interface JsonRequest {
   timeoutMs: number;
   /** The environment variable holding the token, named when it is refused. */
   credential?: string | undefined;
+  /** The `system` label its calls are counted under (core/metrics.ts SYSTEMS); default "other". */
+  metricsSystem?: string;
 }
 
 /**
@@ -25,6 +27,7 @@ export function getJson(req: JsonRequest): Promise<unknown> {
   const { token } = req;
   const client = new JsonClient({
     system: req.system,
+    metricsSystem: req.metricsSystem ?? 'other',
     timeoutMs: req.timeoutMs,
     retry: CACHED_READ_RETRY,
     credential: req.credential,

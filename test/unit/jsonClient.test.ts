@@ -45,7 +45,14 @@ beforeEach(() => {
 const fast = { retries: 2, baseDelayMs: 10, maxWaitMs: 1000 };
 
 function client(options: Partial<JsonClientOptions> = {}): JsonClient {
-  return new JsonClient({ system: 'Echo', baseUrl: sim.url, timeoutMs: 2000, retry: fast, ...options });
+  return new JsonClient({
+    system: 'Echo',
+    metricsSystem: 'other',
+    baseUrl: sim.url,
+    timeoutMs: 2000,
+    retry: fast,
+    ...options,
+  });
 }
 
 async function failure(promise: Promise<unknown>): Promise<UpstreamError> {
