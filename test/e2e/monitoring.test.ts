@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parser } from '@prometheus-io/lezer-promql';
@@ -169,7 +170,13 @@ describe('the alert rules and the dashboard (deploy/kustomize/monitoring)', () =
       database = await createTestDatabase();
       bot = await serveSlack({
         loaded: loadConfig({ path: fixture.configPath, env: {} }),
-        env: { DATABASE_URL: database.url },
+        // A checkpoint key, so the checkpoint gauge is set by a real signing pass.
+        env: {
+          DATABASE_URL: database.url,
+          DPBOT_AUDIT_CHECKPOINT_KEY: generateKeyPairSync('ed25519')
+            .privateKey.export({ type: 'pkcs8', format: 'pem' })
+            .toString(),
+        },
         log: createLogger('silent'),
         settings: { botToken: SANDBOX_BOT_TOKEN, signingSecret: SIGNING_SECRET, appToken: undefined },
         port: 0,
@@ -196,6 +203,8 @@ describe('the alert rules and the dashboard (deploy/kustomize/monitoring)', () =
         expect(text).toMatch(/dpbot_command_duration_seconds_count\{command="help"\} [1-9]/);
         expect(text).toMatch(/dpbot_external_call_duration_seconds_count\{system="slack"\} [1-9]/);
         expect(text).toMatch(/dpbot_directory_sync_age_seconds\{source="file"\} \d/);
+        expect(text).toMatch(/^dpbot_audit_checkpoint_last_success_timestamp_seconds [1-9]/m);
+        expect(text).toMatch(/^dpbot_audit_outbox_rows 0$/m);
         return samples(text);
       }, 20_000);
     }, 60_000);
