@@ -210,6 +210,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       superviseSeconds: Math.max(1, Math.round(config.jobs.superviseInterval / 1000)),
       schedule: options.runWorkers ?? false,
       ...(options.cronCheckSeconds ? { cronCheckSeconds: options.cronCheckSeconds } : {}),
+      onRun: (queue, ok) => metrics.jobRun(queue, ok),
     });
     const access = new PgAccessStore(database.db);
     const registry = new CommandRegistry();
@@ -277,7 +278,9 @@ export async function createApp(options: AppOptions): Promise<App> {
     await kubernetesLoaded;
     const pipeline = new CommandPipeline(services);
     const queues = jobs;
+    const outbox = auditStore;
     metrics.onCollect(async () => {
+      metrics.gauges.auditOutboxRows.set(outbox.held);
       for (const q of await queues.depth()) {
         metrics.gauges.jobQueueDepth.set({ queue: q.queue, state: 'ready' }, q.ready);
         metrics.gauges.jobQueueDepth.set({ queue: q.queue, state: 'deferred' }, q.deferred);
@@ -307,6 +310,7 @@ export async function createApp(options: AppOptions): Promise<App> {
           signer,
           intervalMs: config.audit.checkpoints.interval,
           log: log.child({ component: 'audit' }),
+          onCurrent: (at) => metrics.gauges.auditCheckpointSuccess.set(at.getTime() / 1000),
         })
       : undefined;
     const started = jobs;
@@ -321,6 +325,7 @@ export async function createApp(options: AppOptions): Promise<App> {
         await checkpoints?.stop();
         await auditStore?.close();
         await database.close();
+        if (!options.metrics) metrics.close();
       },
     };
   } catch (error) {

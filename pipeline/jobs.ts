@@ -112,6 +112,8 @@ export interface JobsOptions {
    * them (pg-boss default 60 s; dpbot 15 s, so a watcher is taken over within a minute).
    */
   superviseSeconds?: number;
+  /** Told of every job run and whether it succeeded (for metrics). */
+  onRun?: (queue: string, ok: boolean) => void;
 }
 
 const QUEUE_NAME = /^[a-z][a-z0-9.-]*$/;
@@ -127,11 +129,18 @@ class PgBossJobs implements Jobs {
   /** Each queue's first worker in this process, woken when a job queued here for later is due. */
   readonly #workers = new Map<string, string>();
   readonly #wakes = new Set<NodeJS.Timeout>();
+  readonly #onRun: (queue: string, ok: boolean) => void;
 
-  constructor(boss: PgBoss, log: Logger, poll: number) {
+  constructor(
+    boss: PgBoss,
+    log: Logger,
+    poll: number,
+    onRun: (queue: string, ok: boolean) => void = () => {},
+  ) {
     this.#boss = boss;
     this.#log = log;
     this.#poll = poll;
+    this.#onRun = onRun;
   }
 
   #ensure(queue: string, settings: QueueSettings = {}): Promise<void> {
@@ -177,7 +186,9 @@ class PgBossJobs implements Jobs {
         log.debug('job started');
         try {
           await handler(job.data, { id: job.id, retryCount: job.retryCount, signal: job.signal });
+          this.#onRun(queue, true);
         } catch (error) {
+          this.#onRun(queue, false);
           log.error({ err: error }, 'job failed; pg-boss retries it with backoff until its retry limit');
           throw error;
         }
@@ -294,5 +305,5 @@ export async function startJobs(options: JobsOptions): Promise<Jobs> {
   });
   boss.on('error', (error: unknown) => log.error({ err: error }, 'job queue error'));
   await boss.start();
-  return new PgBossJobs(boss, log, options.pollIntervalSeconds);
+  return new PgBossJobs(boss, log, options.pollIntervalSeconds, options.onRun);
 }

@@ -80,15 +80,16 @@ export class CommandPipeline {
     const requestId = inv.requestId ?? randomUUID();
     const ack = acker(inv, this.deps.log);
     const stat = { command: 'unknown' };
+    const received = performance.now();
     let outcome: Outcome = 'error';
     const acked = inv.ack ? this.#acksFirst.arrived() : () => undefined;
     try {
-      outcome = await this.#handleText(inv, requestId, performance.now(), ack, stat, acked);
+      outcome = await this.#handleText(inv, requestId, received, ack, stat, acked);
       return outcome;
     } catch (error) {
       return this.#unexpected(ack, requestId, error);
     } finally {
-      this.deps.metrics.commandFinished(stat.command, outcome);
+      this.deps.metrics.commandFinished(stat.command, outcome, (performance.now() - received) / 1000);
       await ack.done();
       acked();
     }

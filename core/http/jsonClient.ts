@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { formatDuration } from '../config/duration.ts';
 import { errorMessage, NotJsonAnswerError, TruncatedAnswerError, UpstreamError } from '../errors.ts';
 import { pause, throwIfAborted } from './abort.ts';
+import { reportOutbound } from './outbound.ts';
 import { retryAfterMs } from './retryAfter.ts';
 import { backoffMs, isIdempotent, RETRIED_STATUSES, type RetryPolicy, retryWaitMs } from './retryPolicy.ts';
 
@@ -49,6 +50,8 @@ export interface HttpAnswer {
 export interface JsonClientOptions {
   /** Named in every error: "dataset catalog", "Argo CD". */
   system: string;
+  /** The `system` label its calls are counted and timed under (core/metrics.ts SYSTEMS). */
+  metricsSystem: string;
   /** Needed for relative call URLs. */
   baseUrl?: string | undefined;
   /** Per attempt; leave out when the caller's signal bounds the whole exchange. */
@@ -125,6 +128,14 @@ export class JsonClient {
     return this.#options.system;
   }
 
+  #report(status: number | string, started: number): void {
+    reportOutbound({
+      system: this.#options.metricsSystem,
+      status,
+      seconds: (performance.now() - started) / 1000,
+    });
+  }
+
   /** The parsed body of a 2xx answer; undefined when the body is empty (a 204). */
   async request(call: JsonCall): Promise<unknown> {
     const { system } = this.#options;
@@ -149,6 +160,7 @@ export class JsonClient {
       }
       const signal = this.#signal(call.signal);
       let response: Response;
+      const started = performance.now();
       try {
         response = await fetch(url, {
           method,
@@ -156,7 +168,9 @@ export class JsonClient {
           ...(body === undefined ? {} : { body }),
           ...(signal ? { signal } : {}),
         });
+        this.#report(response.status, started);
       } catch (error) {
+        this.#report(timedOut(error) ? 'timeout' : 'error', started);
         if (call.signal) throwIfAborted(call.signal, system);
         if (timedOut(error)) throw this.#failure({ kind: 'timeout', method, url, error }, call, where);
         // undici reports every network failure as "fetch failed" with a cause; anything else is

@@ -200,6 +200,8 @@ export function scheduleCheckpoints(options: {
   intervalMs: number;
   log: Logger;
   now?: () => Date;
+  /** Told when a pass leaves the checkpoint current (written, or the head had not moved). */
+  onCurrent?: (at: Date) => void;
 }): { stop(): Promise<void> } {
   const { log } = options;
   let running: Promise<void> | undefined;
@@ -247,11 +249,13 @@ export function scheduleCheckpoints(options: {
     running = lead()
       .then(async (leading) => {
         if (!leading) return;
+        const now = options.now?.() ?? new Date();
         const result = await writeCheckpoint(options.pool, {
           file: options.file,
           signer: options.signer,
-          now: options.now?.() ?? new Date(),
+          now,
         });
+        if (!('broken' in result)) options.onCurrent?.(now);
         if ('broken' in result)
           log.error(
             { brokenAt: result.broken.brokenAt, problem: result.broken.problem, file: options.file },

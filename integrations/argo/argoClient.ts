@@ -134,6 +134,7 @@ export class HttpArgoClient implements ArgoClient {
     // status read names none and gets core/http's, which the dataset status quotes.
     this.#http = new JsonClient({
       system: ARGO,
+      metricsSystem: 'argo',
       baseUrl: this.#base,
       timeoutMs: options.timeoutMs,
       retry: OPERATION_RETRY,

@@ -160,6 +160,7 @@ export class HttpArgoCdClient implements ArgoCdClient {
     const { token } = options;
     this.#http = new JsonClient({
       system: 'Argo CD',
+      metricsSystem: 'argocd',
       baseUrl: options.url,
       timeoutMs: options.timeoutMs,
       retry: ARGOCD_RETRY,

@@ -36,6 +36,7 @@ export class HttpDatasetCatalog implements DatasetCatalog {
     this.#config = config;
     this.#http = new JsonClient({
       system: CATALOG_SYSTEM,
+      metricsSystem: 'catalog',
       baseUrl: config.url,
       timeoutMs: config.timeout,
       // Every read goes through the dataset service's cache, which answers when this fails.

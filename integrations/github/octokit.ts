@@ -4,6 +4,7 @@ import { Octokit } from '@octokit/rest';
 import Bottleneck from 'bottleneck';
 import type { Logger } from 'pino';
 import { formatDuration } from '../../core/config/duration.ts';
+import { reportingFetch } from '../../core/http/outbound.ts';
 
 const PluggedOctokit = Octokit.plugin(throttling, retry);
 /** Octokit with GitHub's throttling and retry plugins, as every dpbot GitHub client uses it. */
@@ -111,7 +112,12 @@ export function createGitHubOctokit(options: GitHubOctokitOptions): GitHubOctoki
     ...(options.token ? { auth: options.token } : {}),
     baseUrl: options.apiUrl.replace(/\/+$/, ''),
     userAgent: options.userAgent,
-    ...(options.timeoutMs === undefined ? {} : { request: { fetch: fetchWithTimeout(options.timeoutMs) } }),
+    request: {
+      fetch: reportingFetch(
+        'github',
+        options.timeoutMs === undefined ? fetch : fetchWithTimeout(options.timeoutMs),
+      ),
+    },
     retry: { retries: options.retries ?? 3 },
     throttle: {
       id: options.throttleId,

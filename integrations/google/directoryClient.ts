@@ -88,6 +88,7 @@ export class GoogleDirectoryClient {
     const { tokens } = options;
     this.#http = new JsonClient({
       system: SYSTEM,
+      metricsSystem: 'directory',
       baseUrl: `${options.apiUrl.replace(/\/+$/, '')}/admin/directory/v1`,
       retry: { retries: options.maxRetries, baseDelayMs: 500, maxWaitMs: 30_000 },
       authorization: async (signal) => `Bearer ${await tokens.token(signal)}`,

@@ -80,6 +80,7 @@ export class ServiceAccountTokens {
   #cached: { token: string; until: number } | undefined;
   readonly #http = new JsonClient({
     system: 'Google OAuth',
+    metricsSystem: 'directory',
     // A POST, so never retried; the caller's signal bounds it.
     retry: { retries: 0, baseDelayMs: 0, maxWaitMs: 0 },
     errorFor: (answer) => this.#refused(answer),

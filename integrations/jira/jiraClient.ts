@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { formatDuration } from '../../core/config/duration.ts';
 import { type Env, readSecret } from '../../core/config/secrets.ts';
 import { errorMessage, UpstreamError } from '../../core/errors.ts';
+import { outboundStatus, timedOutbound } from '../../core/http/outbound.ts';
 import type { AdfDocument } from './adf.ts';
 import type { JiraConfig } from './config.ts';
 
@@ -311,7 +312,7 @@ export class JiraJsClient implements JiraClient {
         this.#timeoutMs,
       );
     });
-    const work = run(lib);
+    const work = timedOutbound('jira', () => run(lib), outboundStatus);
     // The losing request still settles later; nothing should report it as unhandled.
     work.catch(() => undefined);
     try {

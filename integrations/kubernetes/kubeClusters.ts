@@ -16,6 +16,7 @@ import {
 } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { ConfigError, ConflictError, NotFoundError, UpstreamError } from '../../core/errors.ts';
+import { outboundStatus, timedOutbound } from '../../core/http/outbound.ts';
 import type { KubernetesConfig, TeamTargets } from './config.ts';
 import { KubeConflict, type KubeOperation, translateKubeError } from './errors.ts';
 import { getField, setField } from './fieldPath.ts';
@@ -142,7 +143,7 @@ export class KubeClusters implements KubernetesClusters {
   async #call<T>(op: Omit<KubeOperation, 'server'>, fn: (apis: Apis) => Promise<T>): Promise<T> {
     const apis = this.#api(op.cluster);
     try {
-      return await fn(apis);
+      return await timedOutbound('kubernetes', () => fn(apis), outboundStatus);
     } catch (error) {
       const translated = translateKubeError(error, { ...op, server: apis.server }, this.#timeoutMs);
       // The caller reports the translated error (the pipeline logs and audits it); the raw one is for debugging.

@@ -146,6 +146,34 @@ describe.skipIf(!kubectl)(
       }
     });
 
+    it('renders the monitoring: a ServiceMonitor on the Service, the alert rules and the Grafana dashboard', () => {
+      const service = one('Service', 'dpbot') as K8sObject & { spec: { ports: { name: string }[] } };
+      const monitor = one('ServiceMonitor', 'dpbot').spec as {
+        selector: { matchLabels: Record<string, string> };
+        endpoints: { port: string; path: string }[];
+      };
+      expect(service.metadata.labels).toMatchObject(monitor.selector.matchLabels);
+      expect(monitor.endpoints).toEqual([expect.objectContaining({ port: 'http', path: '/metrics' })]);
+      expect(service.spec.ports.map((p) => p.name)).toContain('http');
+      const rule = one('PrometheusRule', 'dpbot');
+      expect(rule.metadata.namespace).toBe('dpbot');
+      const alerts = (rule.spec as { groups: { rules: { alert: string }[] }[] }).groups.flatMap((g) =>
+        g.rules.map((r) => r.alert),
+      );
+      expect(alerts).toEqual(
+        expect.arrayContaining(['DpbotAckLatencyNearSlackLimit', 'DpbotWatcherStalled']),
+      );
+      // Grafana's sidecar picks dashboards up by this label; the name stays fixed across versions.
+      const dashboard = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'dpbot-dashboard');
+      expect(dashboard?.metadata.labels).toMatchObject({ grafana_dashboard: '1' });
+      const json = JSON.parse(dashboard?.data?.['dpbot-dashboard.json'] ?? '{}') as {
+        uid: string;
+        panels: unknown[];
+      };
+      expect(json.uid).toBe('dpbot');
+      expect(json.panels.length).toBeGreaterThan(5);
+    });
+
     it('grants only what scaling needs, in the team namespace, to dpbot’s ServiceAccount', () => {
       const sa = one('ServiceAccount', 'dpbot');
       const role = one('Role', 'dpbot-scaler');

@@ -1,6 +1,7 @@
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UpstreamError } from '../../core/errors.ts';
+import { createMetrics } from '../../core/metrics.ts';
 import { code, doc, link, paragraph, text } from '../../integrations/jira/adf.ts';
 import { JiraJsClient, JiraRateLimitedError } from '../../integrations/jira/jiraClient.ts';
 import { JiraSimulator } from '../../sandbox/jira/jiraSimulator.ts';
@@ -150,5 +151,20 @@ describe('Jira through jira.js against the simulator', () => {
     expect((await failure(slow.getIssue('DP-1'))).message).toMatch(
       /did not answer within 200ms when asked to read DP-1/,
     );
+  });
+
+  it('counts and times its calls under system="jira", with the status of a refusal', async () => {
+    const metrics = createMetrics();
+    try {
+      const issue = jira.addIssue({ project: 'DP', summary: 'counted' });
+      await client.getIssue(issue.key);
+      await client.getIssue('DP-9999').catch(() => undefined);
+      const page = await metrics.registry.metrics();
+      expect(page).toMatch(/^dpbot_external_calls_total\{system="jira",status="ok"\} 1$/m);
+      expect(page).toMatch(/^dpbot_external_calls_total\{system="jira",status="404"\} 1$/m);
+      expect(page).toMatch(/^dpbot_external_call_duration_seconds_count\{system="jira"\} 2$/m);
+    } finally {
+      metrics.close();
+    }
   });
 });

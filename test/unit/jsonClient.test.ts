@@ -5,6 +5,7 @@ import { NotJsonAnswerError, TruncatedAnswerError, UpstreamError } from '../../c
 import { CACHED_READ_RETRY } from '../../core/http/httpJson.ts';
 import { type JsonCall, JsonClient, type JsonClientOptions } from '../../core/http/jsonClient.ts';
 import { isIdempotent, retryWaitMs } from '../../core/http/retryPolicy.ts';
+import { createMetrics } from '../../core/metrics.ts';
 import { Simulator } from '../../sandbox/http.ts';
 
 const sim = new Simulator('echo')
@@ -45,7 +46,14 @@ beforeEach(() => {
 const fast = { retries: 2, baseDelayMs: 10, maxWaitMs: 1000 };
 
 function client(options: Partial<JsonClientOptions> = {}): JsonClient {
-  return new JsonClient({ system: 'Echo', baseUrl: sim.url, timeoutMs: 2000, retry: fast, ...options });
+  return new JsonClient({
+    system: 'Echo',
+    metricsSystem: 'other',
+    baseUrl: sim.url,
+    timeoutMs: 2000,
+    retry: fast,
+    ...options,
+  });
 }
 
 async function failure(promise: Promise<unknown>): Promise<UpstreamError> {
@@ -176,6 +184,39 @@ describe('JsonClient against a loopback server', () => {
     expect(error.status).toBeUndefined();
   });
 
+  it('counts and times every attempt under its metrics system, in every app listening', async () => {
+    const metrics = createMetrics();
+    try {
+      sim.inject({ path: /\/thing$/, status: 503, times: 1 });
+      await client({ metricsSystem: 'argocd' }).request(call('GET'));
+      const gone = new Simulator('gone');
+      const url = await gone.start();
+      await gone.stop();
+      await failure(
+        client({ baseUrl: url, metricsSystem: 'argocd', retry: { ...fast, retries: 0 } }).request(
+          call('GET'),
+        ),
+      );
+      // A name outside the fixed list is counted as "other": the label's values stay bounded.
+      await client({ metricsSystem: 'somewhere' }).request(call('GET'));
+      const page = await metrics.registry.metrics();
+      expect(page).toMatch(/^dpbot_external_calls_total\{system="argocd",status="503"\} 1$/m);
+      expect(page).toMatch(/^dpbot_external_calls_total\{system="argocd",status="200"\} 1$/m);
+      expect(page).toMatch(/^dpbot_external_calls_total\{system="argocd",status="error"\} 1$/m);
+      expect(page).toMatch(/^dpbot_external_call_duration_seconds_count\{system="argocd"\} 3$/m);
+      expect(page).toMatch(/^dpbot_external_calls_total\{system="other",status="200"\} 1$/m);
+      expect(page).not.toContain('somewhere');
+    } finally {
+      metrics.close();
+    }
+    const after = createMetrics();
+    await client({ metricsSystem: 'argocd' }).request(call('GET'));
+    expect(await after.registry.metrics()).toMatch(
+      /dpbot_external_calls_total\{system="argocd",status="200"\} 1/,
+    );
+    after.close();
+  });
+
   it('renews credentials once on a 401, and names the credential when it stays refused', async () => {
     let token = 'stale';
     let renewals = 0;
@@ -261,7 +302,12 @@ describe('JsonClient against a loopback server', () => {
 
 describe('CACHED_READ_RETRY (reads behind a cache)', () => {
   const getJson = (req: { system: string; url: URL; timeoutMs: number }) =>
-    new JsonClient({ system: req.system, timeoutMs: req.timeoutMs, retry: CACHED_READ_RETRY }).request({
+    new JsonClient({
+      system: req.system,
+      metricsSystem: 'other',
+      timeoutMs: req.timeoutMs,
+      retry: CACHED_READ_RETRY,
+    }).request({
       url: req.url,
       expectBody: true,
     });

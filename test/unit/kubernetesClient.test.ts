@@ -2,6 +2,7 @@ import { AppsV1Api, KubeConfig, PatchStrategy, setHeaderOptions } from '@kuberne
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConflictError, NotFoundError, UpstreamError } from '../../core/errors.ts';
+import { createMetrics } from '../../core/metrics.ts';
 import { KubeClusters } from '../../integrations/kubernetes/kubeClusters.ts';
 import type { WorkloadRef } from '../../integrations/kubernetes/kubernetes.ts';
 import { type RunningKubernetes, startKubernetes } from '../support/kubernetes.ts';
@@ -255,5 +256,21 @@ describe('the Kubernetes simulator, through @kubernetes/client-node', () => {
     );
     expect(wrongToken.status).toBe(401);
     expect(await wrongToken.json()).toMatchObject({ kind: 'Status', reason: 'Unauthorized', code: 401 });
+  });
+
+  it('counts and times its calls under system="kubernetes", with the status of a refusal', async () => {
+    const metrics = createMetrics();
+    try {
+      await clusters.read(workers);
+      await clusters.read({ ...workers, name: 'missing' }).catch(() => undefined);
+      await clusters.read({ ...workers, cluster: 'offline' }).catch(() => undefined);
+      const page = await metrics.registry.metrics();
+      expect(page).toMatch(/^dpbot_external_calls_total\{system="kubernetes",status="ok"\} [1-9]/m);
+      expect(page).toMatch(/^dpbot_external_calls_total\{system="kubernetes",status="404"\} 1$/m);
+      expect(page).toMatch(/^dpbot_external_calls_total\{system="kubernetes",status="error"\} 1$/m);
+      expect(page).toMatch(/^dpbot_external_call_duration_seconds_count\{system="kubernetes"\} [3-9]/m);
+    } finally {
+      metrics.close();
+    }
   });
 });
