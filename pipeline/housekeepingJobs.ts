@@ -1,3 +1,4 @@
+import { ONE_AT_A_TIME } from './jobs.ts';
 import type { CommandPipeline } from './pipeline.ts';
 import type { PipelineSweepDeps } from './pipelineDeps.ts';
 
@@ -13,17 +14,25 @@ export const PRUNE_SLACK_REQUESTS_QUEUE = 'dpbot.prune-slack-requests';
 
 /** Forgets Slack request signatures once they are too old to be replayed anyway. */
 export const pruneSlackRequests: JobRegistration<PipelineSweepDeps> = async (services) => {
-  await services.jobs.work(PRUNE_SLACK_REQUESTS_QUEUE, async () => {
-    await services.once.pruneDeliveries(new Date(Date.now() - 15 * 60_000));
-  });
+  await services.jobs.work(
+    PRUNE_SLACK_REQUESTS_QUEUE,
+    async () => {
+      await services.once.pruneDeliveries(new Date(Date.now() - 15 * 60_000));
+    },
+    ONE_AT_A_TIME,
+  );
   await services.jobs.schedule(PRUNE_SLACK_REQUESTS_QUEUE, '*/10 * * * *');
 };
 
 /** Expires unanswered confirmations every minute, once across all replicas. */
 export const expireConfirmations: JobRegistration<PipelineSweepDeps> = async (services, pipeline) => {
-  await services.jobs.work(EXPIRE_CONFIRMATIONS_QUEUE, async () => {
-    await pipeline.expirePending();
-  });
+  await services.jobs.work(
+    EXPIRE_CONFIRMATIONS_QUEUE,
+    async () => {
+      await pipeline.expirePending();
+    },
+    ONE_AT_A_TIME,
+  );
   await services.jobs.schedule(EXPIRE_CONFIRMATIONS_QUEUE, '* * * * *');
 };
 
@@ -82,8 +91,12 @@ export async function sweepApprovals(services: PipelineSweepDeps, now = new Date
 
 /** Every minute, once across replicas: approved requests left unrun by a stopped process. */
 export const sweepApprovedRequests: JobRegistration<PipelineSweepDeps> = async (services) => {
-  await services.jobs.work(SWEEP_APPROVALS_QUEUE, async () => {
-    await sweepApprovals(services);
-  });
+  await services.jobs.work(
+    SWEEP_APPROVALS_QUEUE,
+    async () => {
+      await sweepApprovals(services);
+    },
+    ONE_AT_A_TIME,
+  );
   await services.jobs.schedule(SWEEP_APPROVALS_QUEUE, '* * * * *');
 };

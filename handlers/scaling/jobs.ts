@@ -1,4 +1,5 @@
 import type { JobRegistration } from '../../pipeline/housekeepingJobs.ts';
+import { ONE_AT_A_TIME } from '../../pipeline/jobs.ts';
 import type { ScalingDeps } from './deps.ts';
 import { checkReadiness, READINESS_QUEUE, type ReadinessCheck } from './readiness.ts';
 import {
@@ -31,9 +32,13 @@ export const scalingJobs: JobRegistration<ScalingDeps> = async (services: Scalin
     retryDelaySeconds: 5,
     expireInSeconds: 120,
   });
-  await services.jobs.work(REVERT_SWEEP_QUEUE, async () => {
-    const queued = await sweepReverts(services);
-    if (queued > 0) services.log.warn({ queued }, 'queued reverts whose job had been lost');
-  });
+  await services.jobs.work(
+    REVERT_SWEEP_QUEUE,
+    async () => {
+      const queued = await sweepReverts(services);
+      if (queued > 0) services.log.warn({ queued }, 'queued reverts whose job had been lost');
+    },
+    ONE_AT_A_TIME,
+  );
   await services.jobs.schedule(REVERT_SWEEP_QUEUE, '* * * * *');
 };
