@@ -117,7 +117,8 @@ export interface JobsOptions {
   cronCheckSeconds?: number;
   /**
    * How often pg-boss looks for jobs whose process died (expired, or heartbeat lost) and retries
-   * them (pg-boss default 60 s; dpbot 15 s, so a watcher is taken over within a minute).
+   * them (pg-boss default 60 s; dpbot 20 s: a heartbeat of 20 s lapses, the next pass puts the job
+   * back, the next 15-s look takes it up, within a minute).
    */
   superviseSeconds?: number;
 }
@@ -349,8 +350,11 @@ export async function startJobs(options: JobsOptions): Promise<Jobs> {
           cronWorkerIntervalSeconds: Math.max(1, Math.min(45, options.cronCheckSeconds)),
         }
       : { cronWorkerIntervalSeconds: 30 }),
-    superviseIntervalSeconds: options.superviseSeconds ?? 15,
-    monitorIntervalSeconds: options.superviseSeconds ?? 15,
+    // Each pass costs every replica a few statements (its claims, the vacuum and reindex checks)
+    // and the replica that wins the claim the queue statistics and the expiry and heartbeat
+    // checks; the heartbeat check is the monitoring pass, so both run at the same interval.
+    superviseIntervalSeconds: options.superviseSeconds ?? 20,
+    monitorIntervalSeconds: options.superviseSeconds ?? 20,
     application_name: applicationName('dpbot-jobs'),
   });
   boss.on('error', (error: unknown) => log.error({ err: error }, 'job queue error'));
