@@ -16,7 +16,14 @@ import {
 } from './slackLoad.ts';
 import { benchDatabase } from './support.ts';
 
+/**
+ * Shorter looks while working on the idle figure: BENCH_IDLE_WINDOW_MS and BENCH_IDLE_SETTLE_MS
+ * shorten the idle watch, BENCH_REPLICAS_IDLE_ONLY=1 skips the release days, and
+ * BENCH_REPLICAS_COUNTS=1 runs only one replica (a comma-separated list of 1 and 5).
+ */
 const REPLICAS = [1, 5] as const;
+const IDLE_ONLY = process.env.BENCH_REPLICAS_IDLE_ONLY === '1';
+const COUNTS = (process.env.BENCH_REPLICAS_COUNTS ?? '1,5').split(',').map(Number);
 /** After every replica is ready: pg-boss creates its queues, the pools' first connections age out. */
 const SETTLE_MS = Number(process.env.BENCH_IDLE_SETTLE_MS ?? 15_000);
 /** How long an idle replica's transactions are counted. */
@@ -210,8 +217,9 @@ export const replicasBenchmark: Benchmark = {
     try {
       for (let run = 0; run < ctx.runs; run++)
         for (const n of REPLICAS) {
+          if (!COUNTS.includes(n)) continue;
           idle.get(n)?.push(await idleReplicas(ctx.adminUrl, n, setup.config, ctx.log));
-          release.get(n)?.push(await releaseWithReplicas(ctx.adminUrl, n, ctx.log));
+          if (!IDLE_ONLY) release.get(n)?.push(await releaseWithReplicas(ctx.adminUrl, n, ctx.log));
         }
     } finally {
       await setup.remove();

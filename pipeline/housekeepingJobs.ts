@@ -1,3 +1,4 @@
+import { ONE_AT_A_TIME } from './jobs.ts';
 import type { CommandPipeline } from './pipeline.ts';
 import type { PipelineSweepDeps } from './pipelineDeps.ts';
 import { QUEUES } from './queues.ts';
@@ -10,17 +11,25 @@ export type JobRegistration<D = unknown> = (deps: D, pipeline: CommandPipeline) 
 
 /** Forgets Slack request signatures once they are too old to be replayed anyway. */
 export const pruneSlackRequests: JobRegistration<PipelineSweepDeps> = async (services) => {
-  await services.jobs.work(QUEUES.pruneSlackRequests, async () => {
-    await services.once.pruneDeliveries(new Date(Date.now() - 15 * 60_000));
-  });
+  await services.jobs.work(
+    QUEUES.pruneSlackRequests,
+    async () => {
+      await services.once.pruneDeliveries(new Date(Date.now() - 15 * 60_000));
+    },
+    ONE_AT_A_TIME,
+  );
   await services.jobs.schedule(QUEUES.pruneSlackRequests, '*/10 * * * *');
 };
 
 /** Expires unanswered confirmations every minute, once across all replicas. */
 export const expireConfirmations: JobRegistration<PipelineSweepDeps> = async (services, pipeline) => {
-  await services.jobs.work(QUEUES.expireConfirmations, async () => {
-    await pipeline.expirePending();
-  });
+  await services.jobs.work(
+    QUEUES.expireConfirmations,
+    async () => {
+      await pipeline.expirePending();
+    },
+    ONE_AT_A_TIME,
+  );
   await services.jobs.schedule(QUEUES.expireConfirmations, '* * * * *');
 };
 
@@ -77,8 +86,12 @@ export async function sweepApprovals(services: PipelineSweepDeps, now = new Date
 
 /** Every minute, once across replicas: approved requests left unrun by a stopped process. */
 export const sweepApprovedRequests: JobRegistration<PipelineSweepDeps> = async (services) => {
-  await services.jobs.work(QUEUES.sweepApprovals, async () => {
-    await sweepApprovals(services);
-  });
+  await services.jobs.work(
+    QUEUES.sweepApprovals,
+    async () => {
+      await sweepApprovals(services);
+    },
+    ONE_AT_A_TIME,
+  );
   await services.jobs.schedule(QUEUES.sweepApprovals, '* * * * *');
 };

@@ -28,7 +28,15 @@ export interface QueueSettings {
    * Set when the queue is first created; later changes need a new queue name.
    */
   policy?: 'standard' | 'short' | 'singleton' | 'stately';
+  /** Jobs of the queue this process runs at once (default 4); only `work` reads it. */
+  concurrency?: number;
 }
+
+/**
+ * For a queue fed by a cron schedule (one job a tick across all replicas): one worker, as every
+ * worker of the queue wakes at each tick's NOTIFY and looks, and all but one find nothing.
+ */
+export const ONE_AT_A_TIME: QueueSettings = { concurrency: 1 };
 
 /**
  * Durable work that must happen once across every running replica: timers (a scale revert in two
@@ -109,7 +117,8 @@ export interface JobsOptions {
   cronCheckSeconds?: number;
   /**
    * How often pg-boss looks for jobs whose process died (expired, or heartbeat lost) and retries
-   * them (pg-boss default 60 s; dpbot 15 s, so a watcher is taken over within a minute).
+   * them (pg-boss default 60 s; dpbot 20 s: a heartbeat of 20 s lapses, the next pass puts the job
+   * back, the next 15-s look takes it up, within a minute).
    */
   superviseSeconds?: number;
   /** Told of every job run and whether it succeeded (for metrics). */
@@ -120,16 +129,26 @@ const QUEUE_NAME = /^[a-z][a-z0-9.-]*$/;
 
 /** How often queues whose jobs beat a heartbeat look for jobs put back for retry. */
 const HEARTBEAT_QUEUE_POLL_SECONDS = 15;
+/**
+ * How often each pg-boss worker looks for itself. The due look (#look) does the polling for every
+ * queue in one statement and wakes the workers with something to do; this is only a backstop.
+ */
+const WORKER_BACKSTOP_SECONDS = 600;
 
 class PgBossJobs implements Jobs {
   readonly #boss: PgBoss;
   readonly #log: Logger;
   readonly #poll: number;
   readonly #queues = new Map<string, Promise<void>>();
-  /** Each queue's first worker in this process, woken when a job queued here for later is due. */
-  readonly #workers = new Map<string, string>();
+  /** Each queue's workers in this process (the first is woken when a job queued here for later is due). */
+  readonly #workers = new Map<string, string[]>();
+  /** Queues worked here whose jobs beat a heartbeat: the due look covers them every 15 s. */
+  readonly #heartbeatQueues = new Set<string>();
   readonly #wakes = new Set<NodeJS.Timeout>();
   readonly #onRun: (queue: string, ok: boolean) => void;
+  #lookTimer: NodeJS.Timeout | undefined;
+  #looking = false;
+  #lastFullLook = 0;
 
   constructor(
     boss: PgBoss,
@@ -171,30 +190,72 @@ class PgBossJobs implements Jobs {
   ): Promise<void> {
     await this.#ensure(queue, settings);
     // A job whose process died is put back by the supervision pass without a notification, so
-    // queues whose jobs beat a heartbeat (watchers, reverts) poll often enough to take it up within
-    // a minute of the death; the others are woken by NOTIFY and poll seldom.
-    const poll = settings?.heartbeatSeconds ? Math.min(this.#poll, HEARTBEAT_QUEUE_POLL_SECONDS) : this.#poll;
-    // Several jobs of a queue may run at once in one process; each job is still taken by one worker.
-    const options = {
-      pollingIntervalSeconds: poll,
-      notifyPollingIntervalSeconds: poll,
-      localConcurrency: 4,
-    };
-    const id = await this.#boss.work<T>(queue, options, async (jobs: Job<T>[]) => {
-      for (const job of jobs) {
-        const log = this.#log.child({ queue, jobId: job.id, retry: job.retryCount });
-        log.debug('job started');
-        try {
-          await handler(job.data, { id: job.id, retryCount: job.retryCount, signal: job.signal });
-          this.#onRun(queue, true);
-        } catch (error) {
-          this.#onRun(queue, false);
-          log.error({ err: error }, 'job failed; pg-boss retries it with backoff until its retry limit');
-          throw error;
-        }
+    // queues whose jobs beat a heartbeat (watchers, reverts) are looked at every 15 s, to take it up
+    // within a minute of the death; the others are woken by NOTIFY and looked at seldom.
+    if (settings?.heartbeatSeconds) this.#heartbeatQueues.add(queue);
+    // pg-boss polls per worker (4 workers × 17 queues made an idle replica's polling alone about
+    // 2 statements a second): each worker here polls only as a backstop, and one statement a look
+    // finds every queue with a due job and wakes its workers. Separate one-worker registrations, as
+    // pg-boss wakes one worker by id and not a whole queue.
+    const poll = Math.max(this.#poll, WORKER_BACKSTOP_SECONDS);
+    const options = { pollingIntervalSeconds: poll, notifyPollingIntervalSeconds: poll, localConcurrency: 1 };
+    const ids: string[] = [];
+    for (let i = 0; i < (settings?.concurrency ?? 4); i++) {
+      ids.push(
+        await this.#boss.work<T>(queue, options, async (jobs: Job<T>[]) => {
+          for (const job of jobs) {
+            const log = this.#log.child({ queue, jobId: job.id, retry: job.retryCount });
+            log.debug('job started');
+            try {
+              await handler(job.data, { id: job.id, retryCount: job.retryCount, signal: job.signal });
+              this.#onRun(queue, true);
+            } catch (error) {
+              this.#onRun(queue, false);
+              log.error({ err: error }, 'job failed; pg-boss retries it with backoff until its retry limit');
+              throw error;
+            }
+          }
+        }),
+      );
+    }
+    this.#workers.set(queue, ids);
+    this.#startLooking();
+  }
+
+  #startLooking(): void {
+    if (this.#lookTimer) return;
+    this.#lastFullLook = Date.now();
+    const every = Math.min(this.#poll, HEARTBEAT_QUEUE_POLL_SECONDS) * 1000;
+    this.#lookTimer = setInterval(() => void this.#look(), every);
+    this.#lookTimer.unref();
+  }
+
+  /**
+   * Wakes the workers of the queues that have a job due: every queue once per poll interval, the
+   * heartbeat queues every 15 s. One statement, whatever the number of queues.
+   */
+  async #look(): Promise<void> {
+    if (this.#looking) return;
+    const full = Date.now() - this.#lastFullLook >= this.#poll * 1000 - 100;
+    const names = full ? [...this.#workers.keys()] : [...this.#heartbeatQueues];
+    if (!names.length) return;
+    this.#looking = true;
+    try {
+      if (full) this.#lastFullLook = Date.now();
+      const { rows } = await this.#boss
+        .getDb()
+        .executeSql(
+          `SELECT DISTINCT name FROM pgboss.job WHERE name = ANY($1::text[]) AND state < 'active' AND NOT blocked AND start_after <= pgboss.job_now()`,
+          [names],
+        );
+      for (const row of rows as { name: string }[]) {
+        for (const id of this.#workers.get(row.name) ?? []) this.#boss.notifyWorker(id);
       }
-    });
-    this.#workers.set(queue, id);
+    } catch (error) {
+      this.#log.warn({ err: error }, 'could not look for due jobs; the next look tries again');
+    } finally {
+      this.#looking = false;
+    }
   }
 
   async send<T extends object>(queue: string, data: T, options: SendOptions = {}): Promise<string | null> {
@@ -212,7 +273,7 @@ class PgBossJobs implements Jobs {
     // A job due now was announced to every replica; one due later is picked up at its time by this
     // process (if still running), rather than at the next poll, however long the poll interval.
     const due = (options.startAfter?.getTime() ?? 0) - Date.now();
-    const worker = this.#workers.get(queue);
+    const worker = this.#workers.get(queue)?.[0];
     if (id && worker && due > 0 && due < 2 ** 31 - 1) {
       const timer = setTimeout(() => {
         this.#wakes.delete(timer);
@@ -268,6 +329,7 @@ class PgBossJobs implements Jobs {
   }
 
   async stop(options: { graceful?: boolean; timeoutMs?: number } = {}): Promise<void> {
+    clearInterval(this.#lookTimer);
     for (const timer of this.#wakes) clearTimeout(timer);
     this.#wakes.clear();
     await this.#boss.stop({
@@ -299,8 +361,11 @@ export async function startJobs(options: JobsOptions): Promise<Jobs> {
           cronWorkerIntervalSeconds: Math.max(1, Math.min(45, options.cronCheckSeconds)),
         }
       : { cronWorkerIntervalSeconds: 30 }),
-    superviseIntervalSeconds: options.superviseSeconds ?? 15,
-    monitorIntervalSeconds: options.superviseSeconds ?? 15,
+    // Each pass costs every replica a few statements (its claims, the vacuum and reindex checks)
+    // and the replica that wins the claim the queue statistics and the expiry and heartbeat
+    // checks; the heartbeat check is the monitoring pass, so both run at the same interval.
+    superviseIntervalSeconds: options.superviseSeconds ?? 20,
+    monitorIntervalSeconds: options.superviseSeconds ?? 20,
     application_name: applicationName('dpbot-jobs'),
   });
   boss.on('error', (error: unknown) => log.error({ err: error }, 'job queue error'));

@@ -81,7 +81,7 @@ export const configSchema = z.strictObject({
     z.strictObject({
       pollInterval: duration().prefault('60s'),
       /** How often jobs whose process died (heartbeat lost, or expired) are found and retried. */
-      superviseInterval: duration().prefault('15s'),
+      superviseInterval: duration().prefault('20s'),
     }),
   ),
   confirmations: section(

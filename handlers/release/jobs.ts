@@ -1,5 +1,6 @@
 import { Blocks, Elements, Md } from 'slack-block-builder';
 import type { JobRegistration } from '../../pipeline/housekeepingJobs.ts';
+import { ONE_AT_A_TIME } from '../../pipeline/jobs.ts';
 import { blocks } from '../../pipeline/message.ts';
 import { channelMention } from '../../pipeline/notifier.ts';
 import { noticeMessage, RUN_ACTION } from '../../pipeline/views/common.ts';
@@ -178,9 +179,13 @@ export const releaseJobs: JobRegistration<ReleaseDeps> = async (services) => {
     (data) => watch(QUEUES.watchRollback, data, () => rollbackTick(services, data.key)),
     WATCH_SETTINGS,
   );
-  await jobs.work(QUEUES.sweep, async () => {
-    await sweepShipping(services);
-  });
+  await jobs.work(
+    QUEUES.sweep,
+    async () => {
+      await sweepShipping(services);
+    },
+    ONE_AT_A_TIME,
+  );
   await jobs.schedule(QUEUES.sweep, '* * * * *');
   await jobs.work<RollbackJob>(QUEUES.autoSyncReminder, async ({ key }) => {
     if (await autoSyncReminder(services, key))

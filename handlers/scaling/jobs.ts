@@ -1,4 +1,5 @@
 import type { JobRegistration } from '../../pipeline/housekeepingJobs.ts';
+import { ONE_AT_A_TIME } from '../../pipeline/jobs.ts';
 import type { ScalingDeps } from './deps.ts';
 import { QUEUES } from './queues.ts';
 import { checkReadiness, type ReadinessCheck } from './readiness.ts';
@@ -25,9 +26,13 @@ export const scalingJobs: JobRegistration<ScalingDeps> = async (services: Scalin
     retryDelaySeconds: 5,
     expireInSeconds: 120,
   });
-  await services.jobs.work(QUEUES.revertSweep, async () => {
-    const queued = await sweepReverts(services);
-    if (queued > 0) services.log.warn({ queued }, 'queued reverts whose job had been lost');
-  });
+  await services.jobs.work(
+    QUEUES.revertSweep,
+    async () => {
+      const queued = await sweepReverts(services);
+      if (queued > 0) services.log.warn({ queued }, 'queued reverts whose job had been lost');
+    },
+    ONE_AT_A_TIME,
+  );
   await services.jobs.schedule(QUEUES.revertSweep, '* * * * *');
 };

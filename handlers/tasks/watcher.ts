@@ -4,7 +4,7 @@ import type { ArgoClient } from '../../integrations/argo/argoClient.ts';
 import type { Workflow } from '../../integrations/argo/types.ts';
 import { JiraRateLimitedError } from '../../integrations/jira/jiraClient.ts';
 import type { JobRegistration } from '../../pipeline/housekeepingJobs.ts';
-import type { QueueSettings } from '../../pipeline/jobs.ts';
+import { ONE_AT_A_TIME, type QueueSettings } from '../../pipeline/jobs.ts';
 import type { Message } from '../../pipeline/message.ts';
 import { auditRun, workAuditRetries } from './auditRun.ts';
 import type { TasksDeps } from './deps.ts';
@@ -359,9 +359,13 @@ export const taskJobs: JobRegistration<TasksDeps> = async (services) => {
     JIRA_SETTINGS,
   );
   await workAuditRetries(services);
-  await services.jobs.work(QUEUES.sweep, async () => {
-    await sweepTaskRuns(services);
-  });
+  await services.jobs.work(
+    QUEUES.sweep,
+    async () => {
+      await sweepTaskRuns(services);
+    },
+    ONE_AT_A_TIME,
+  );
   await services.jobs.schedule(QUEUES.sweep, '* * * * *');
   const open = await services.taskRuns.open();
   for (const run of open) await scheduleWatch(services, run.id, 0);
