@@ -1,16 +1,17 @@
-/** `12 s`, `5 min`, `3 h 10 min`, `2 d 4 h`: how long, in the words people read in Slack. */
+import { durationWords } from '../../core/durationWords.ts';
+
+/** `12s`, `5m`, `3h 10m`, `2d 4h`: how long, to the two largest units (a zero one left out). */
 export function humanDuration(milliseconds: number): string {
   const seconds = Math.max(0, Math.floor(milliseconds / 1000));
-  if (seconds < 60) return `${seconds} s`;
+  if (seconds < 60) return durationWords({ seconds }, 'seconds');
   const minutes = Math.floor(seconds / 60);
-  if (minutes < 60) return `${minutes} min`;
+  if (minutes < 60) return durationWords({ minutes });
   const hours = Math.floor(minutes / 60);
-  if (hours < 24) return minutes % 60 ? `${hours} h ${minutes % 60} min` : `${hours} h`;
-  const days = Math.floor(hours / 24);
-  return hours % 24 ? `${days} d ${hours % 24} h` : `${days} d`;
+  if (hours < 24) return durationWords({ hours, minutes: minutes % 60 });
+  return durationWords({ days: Math.floor(hours / 24), hours: hours % 24 });
 }
 
-/** `12 s ago`, from two instants. */
+/** `12s ago`, from two instants. */
 export function ago(now: Date, at: Date): string {
   return `${humanDuration(now.getTime() - at.getTime())} ago`;
 }

@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import { errorMessage, UpstreamError } from '../../core/errors.ts';
 
 /** The problem without the system's name, which the answer says in its own words. */
@@ -23,69 +24,91 @@ export interface SourceCacheOptions {
   maxEntries?: number;
 }
 
-interface Entry<T> {
-  good?: { value: T; at: Date };
-  failure?: { error: string; at: Date };
-  inflight?: Promise<void> | undefined;
+interface Good<T> {
+  value: T;
+  at: Date;
+}
+
+interface Failure {
+  error: string;
+  at: Date;
 }
 
 /**
- * A per-process cache in front of a slow or flaky source. Concurrent readers of one key share one
- * request (single flight); failures are remembered briefly and answered with the last good value
- * while it is not too old. Each answer carries the time its value was fetched.
+ * lru-cache counts an entry fresh through the last millisecond of its TTL; dpbot's TTLs end before
+ * it (a value fetched at 12:00:00 with a 60 s TTL is asked for again at 12:01:00).
+ */
+const exclusive = (ttlMs: number): number => Math.max(1, Math.ceil(ttlMs) - 1);
+
+/**
+ * A per-process cache in front of a slow or flaky source, on lru-cache's `fetchMethod`: concurrent
+ * readers of one key share one request (single flight), and a failed refresh leaves the last good
+ * value in place (`allowStaleOnFetchRejection`), which answers while it is not too old. Failures
+ * are remembered briefly in a second cache, so a dead source does not slow every answer by its
+ * timeout. Each answer carries the time its value was fetched.
  */
 export class SourceCache<T> {
   readonly #options: SourceCacheOptions;
-  readonly #entries = new Map<string, Entry<T>>();
+  readonly #good: LRUCache<string, Good<T>, () => Promise<T>>;
+  readonly #failures: LRUCache<string, Failure>;
 
   constructor(options: SourceCacheOptions) {
     this.#options = options;
+    const max = options.maxEntries ?? 1000;
+    // The injected clock decides every age (tests move it); ttlResolution 0 reads it on every check
+    // instead of caching it for a millisecond of real time.
+    const perf = { now: () => options.now().getTime() };
+    this.#good = new LRUCache<string, Good<T>, () => Promise<T>>({
+      max,
+      ttl: exclusive(options.ttlMs),
+      ttlResolution: 0,
+      perf,
+      allowStaleOnFetchRejection: true,
+      // An entry evicted while its request runs still answers the readers waiting on it (the value
+      // is not stored: the key was least recently used).
+      ignoreFetchAbort: true,
+      fetchMethod: async (key, _stale, { context }) => {
+        try {
+          const value = await context();
+          this.#failures.delete(key);
+          return { value, at: options.now() };
+        } catch (error) {
+          this.#failures.set(key, { error: problemOf(error), at: options.now() });
+          throw error;
+        }
+      },
+    });
+    this.#failures = new LRUCache<string, Failure>({
+      max,
+      ttl: exclusive(options.errorTtlMs),
+      ttlResolution: 0,
+      perf,
+    });
   }
 
   /** The value if it is within its TTL, without asking the source. */
   peek(key: string): { value: T; asOf: Date } | undefined {
-    const good = this.#entries.get(key)?.good;
-    if (!good || this.#age(good.at) >= this.#options.ttlMs) return undefined;
-    return { value: good.value, asOf: good.at };
+    const good = this.#good.peek(key);
+    return good ? { value: good.value, asOf: good.at } : undefined;
   }
 
   /** The last good value whatever its age, without asking the source (for answers that cannot wait). */
   last(key: string): { value: T; asOf: Date } | undefined {
-    const good = this.#entries.get(key)?.good;
+    const good = this.#good.peek(key, { allowStale: true });
     return good ? { value: good.value, asOf: good.at } : undefined;
   }
 
   async get(key: string, load: () => Promise<T>): Promise<Fetched<T>> {
-    let entry = this.#entries.get(key);
-    if (!entry) {
-      entry = {};
-      this.#entries.set(key, entry);
-      this.#evict();
+    let good: Good<T> | undefined;
+    // While a failure is remembered the source is not asked; the last good value may still answer.
+    if (this.#failures.get(key) === undefined) {
+      // Rejects only when the entry was evicted mid-request with nothing to stand in; the failure is
+      // then in #failures already.
+      good = await this.#good.fetch(key, { context: load }).catch(() => undefined);
     }
-    if (entry.good && this.#age(entry.good.at) < this.#options.ttlMs) {
-      return { ok: true, value: entry.good.value, asOf: entry.good.at, stale: null };
-    }
-    if (!(entry.failure && this.#age(entry.failure.at) < this.#options.errorTtlMs)) {
-      const current = entry;
-      current.inflight ??= load()
-        .then(
-          (value) => {
-            current.good = { value, at: this.#options.now() };
-            current.failure = undefined;
-          },
-          (error: unknown) => {
-            current.failure = { error: problemOf(error), at: this.#options.now() };
-          },
-        )
-        .finally(() => {
-          current.inflight = undefined;
-        });
-      await current.inflight;
-    }
-    const { good, failure } = entry;
-    if (good && (!failure || failure.at < good.at)) {
-      return { ok: true, value: good.value, asOf: good.at, stale: null };
-    }
+    good ??= this.#good.peek(key, { allowStale: true });
+    const failure = this.#failures.get(key);
+    if (good && !failure) return { ok: true, value: good.value, asOf: good.at, stale: null };
     const error = failure?.error ?? 'no answer';
     if (good && this.#age(good.at) <= this.#options.maxStaleMs) {
       return { ok: true, value: good.value, asOf: good.at, stale: { error } };
@@ -95,13 +118,5 @@ export class SourceCache<T> {
 
   #age(at: Date): number {
     return this.#options.now().getTime() - at.getTime();
-  }
-
-  #evict(): void {
-    const max = this.#options.maxEntries ?? 1000;
-    for (const [key, entry] of this.#entries) {
-      if (this.#entries.size <= max) break;
-      if (!entry.inflight) this.#entries.delete(key);
-    }
   }
 }

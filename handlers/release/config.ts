@@ -26,8 +26,14 @@ const serviceSchema = z.strictObject({
   repository,
   /** The branch releases are cut from. */
   branch: z.string().min(1).default('main'),
-  /** For a monorepo: the paths (prefixes or globs with * and **) that belong to this service. */
-  paths: z.array(z.string().min(1)).default([]),
+  /** For a monorepo: the paths (folder prefixes or picomatch globs, `!` to leave out) of this service. */
+  paths: z
+    .array(
+      z
+        .string()
+        .regex(/^!?[^!]/, { error: 'expected a folder or a glob, such as services/orders/ or !**/*.md' }),
+    )
+    .default([]),
   /** Argo CD applications that deploy this service, synced in this order. */
   applications: z.array(z.string().regex(/^[a-z0-9][a-z0-9.-]{0,252}$/)).min(1),
   owners: z.array(ownerRef).min(1),

@@ -1,4 +1,5 @@
 import { Blocks, type ButtonBuilder, Elements, Md } from 'slack-block-builder';
+import { durationWords } from '../../core/durationWords.ts';
 import { clipText } from '../../core/text.ts';
 import { formatTime } from '../../core/time.ts';
 import { FAILED_PHASES, FINISHED_PHASES } from '../../integrations/argo/phases.ts';
@@ -9,15 +10,15 @@ import { escapeMrkdwn, lineSections, RUN_ACTION } from '../../pipeline/views/com
 import type { TaskRun } from './stores/taskRunStore.ts';
 import type { StepSummary } from './workflowSummary.ts';
 
-/** `2h 5m`, `6m 3s`, `45s`. */
+/** `2h 5m`, `6m 3s`, `45s`: the lower unit even at zero (`2h 0m`), so a running clock keeps its shape. */
 export function humanDuration(ms: number): string {
   const s = Math.max(0, Math.round(ms / 1000));
-  if (s < 60) return `${s}s`;
+  if (s < 60) return durationWords({ seconds: s }, 'seconds');
   const m = Math.floor(s / 60);
-  if (m < 60) return `${m}m ${s % 60}s`;
+  if (m < 60) return durationWords({ minutes: m, seconds: s % 60 }, 'seconds');
   const h = Math.floor(m / 60);
-  if (h < 48) return `${h}h ${m % 60}m`;
-  return `${Math.floor(h / 24)}d ${h % 24}h`;
+  if (h < 48) return durationWords({ hours: h, minutes: m % 60 }, 'minutes');
+  return durationWords({ days: Math.floor(h / 24), hours: h % 24 }, 'hours');
 }
 
 const clip = clipText;

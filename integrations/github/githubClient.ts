@@ -112,6 +112,14 @@ interface MergedPage {
   };
 }
 
+interface FilesPage {
+  repository: {
+    pullRequest: {
+      files: { pageInfo: { hasNextPage: boolean; endCursor: string | null }; nodes: { path: string }[] };
+    } | null;
+  } | null;
+}
+
 /** GitHub's search returns at most 1,000 results for one query. */
 const SEARCH_CAP = 1000;
 const PAGE = 100;
@@ -229,6 +237,7 @@ export class OctokitGitHubClient implements GitHubClient {
     let first = PAGE;
     const found: MergedPullRequest[] = [];
     const incomplete: { pr: MergedPullRequest; after: string | null }[] = [];
+    // By hand, not graphql.paginate: the page size shrinks after a 502 (see MERGED_PULL_REQUESTS_QUERY).
     for (let page = 0; page < SEARCH_CAP / SMALLEST_PAGE; page++) {
       let data: MergedPage;
       try {
@@ -308,37 +317,33 @@ export class OctokitGitHubClient implements GitHubClient {
     from: string | null,
     signal: AbortSignal | undefined,
   ): Promise<number> {
-    let after = from;
     let requests = 0;
     const files: string[] = from ? [...pr.files] : [];
+    const pages = this.#reader.graphql.paginate
+      .iterator<FilesPage>(PULL_REQUEST_FILES_QUERY, {
+        owner,
+        name,
+        number: pr.number,
+        cursor: from,
+        ...(signal ? { request: { signal } } : {}),
+      })
+      [Symbol.asyncIterator]();
+    // 30 pages of 100: the most GitHub lists of a pull request's files.
     for (let page = 0; page < 30; page++) {
       requests++;
-      let data: {
-        repository: {
-          pullRequest: {
-            files: {
-              pageInfo: { hasNextPage: boolean; endCursor: string | null };
-              nodes: { path: string }[];
-            };
-          } | null;
-        } | null;
-      };
+      let next: IteratorResult<FilesPage>;
       try {
-        data = await this.#reader.graphql(PULL_REQUEST_FILES_QUERY, {
-          owner,
-          name,
-          number: pr.number,
-          after,
-          ...(signal ? { request: { signal } } : {}),
-        });
+        next = await pages.next();
       } catch (error) {
+        // A pull request gone (no pageInfo in the answer): what was read stands.
+        if (error instanceof Error && error.name === 'MissingPageInfo') break;
         throw upstream(error, `reading the files of ${owner}/${name}#${pr.number}`);
       }
-      const page_ = data.repository?.pullRequest?.files;
+      if (next.done) break;
+      const page_ = next.value.repository?.pullRequest?.files;
       if (!page_) break;
       files.push(...page_.nodes.map((f) => f.path));
       if (!page_.pageInfo.hasNextPage) break;
-      after = page_.pageInfo.endCursor;
     }
     pr.files = files;
     return requests;

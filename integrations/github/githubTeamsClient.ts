@@ -141,21 +141,36 @@ export class GithubTeamsClient {
     return { total, members };
   }
 
+  /** Every page of a connection (graphql.paginate), each handed to `take` as it comes. */
   async #connection(
     org: string,
     query: string,
     take: (data: unknown) => PageInfo,
     signal: AbortSignal,
   ): Promise<void> {
-    let after: string | null = null;
+    const pages = this.#octokit.graphql.paginate
+      .iterator<unknown>(query, { org, request: { signal } })
+      [Symbol.asyncIterator]();
+    // The plugin notices a cursor that stays the same from one page to the next; one that comes
+    // back after others would page forever, so dpbot still keeps the cursors it has seen.
     const seen = new Set<string>();
     for (let page = 0; page < MAX_PAGES; page++) {
-      const data: unknown = await this.#call('GraphQL', signal, () =>
-        this.#octokit.graphql(query, { org, after, request: { signal } }),
-      );
+      let next: IteratorResult<unknown>;
+      try {
+        next = await this.#call('GraphQL', signal, () => pages.next());
+      } catch (error) {
+        // The plugin's own errors about the answer's shape (its message holds the whole answer).
+        const name = error instanceof UpstreamError && error.cause instanceof Error ? error.cause.name : '';
+        if (name === 'MissingPageInfo')
+          throw new TruncatedAnswerError(SYSTEM, 'unexpected GraphQL answer: no pageInfo');
+        if (name === 'MissingCursorChangeError')
+          throw new TruncatedAnswerError(SYSTEM, 'a GraphQL cursor repeated');
+        throw error;
+      }
+      if (next.done) return;
       let info: PageInfo;
       try {
-        info = take(data);
+        info = take(next.value);
       } catch (error) {
         throw new TruncatedAnswerError(SYSTEM, `unexpected GraphQL answer: ${errorMessage(error)}`);
       }
@@ -163,7 +178,6 @@ export class GithubTeamsClient {
       if (!info.endCursor || seen.has(info.endCursor))
         throw new TruncatedAnswerError(SYSTEM, 'a GraphQL cursor repeated');
       seen.add(info.endCursor);
-      after = info.endCursor;
     }
     throw new TruncatedAnswerError(SYSTEM, `more than ${MAX_PAGES} GraphQL pages`);
   }

@@ -1,3 +1,4 @@
+import { paginateGraphQL } from '@octokit/plugin-paginate-graphql';
 import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
 import { Octokit } from '@octokit/rest';
@@ -6,8 +7,12 @@ import type { Logger } from 'pino';
 import { formatDuration } from '../../core/config/duration.ts';
 import { reportingFetch } from '../../core/http/outbound.ts';
 
-const PluggedOctokit = Octokit.plugin(throttling, retry);
-/** Octokit with GitHub's throttling and retry plugins, as every dpbot GitHub client uses it. */
+const PluggedOctokit = Octokit.plugin(throttling, retry, paginateGraphQL);
+/**
+ * Octokit with GitHub's throttling and retry plugins, as every dpbot GitHub client uses it, and
+ * GraphQL paging (`graphql.paginate`: a query with a `$cursor` variable, asked again with each
+ * page's `endCursor` until `hasNextPage` is false).
+ */
 export type GitHubOctokit = InstanceType<typeof PluggedOctokit>;
 
 /**

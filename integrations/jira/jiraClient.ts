@@ -27,6 +27,13 @@ export class JiraRateLimitedError extends UpstreamError {
   }
 }
 
+/** Jira did not answer within `jira.timeout` (jira.js has no timeout of its own to retry on). */
+export class JiraNoAnswerError extends UpstreamError {
+  constructor(message: string) {
+    super(JIRA, message);
+  }
+}
+
 /**
  * Jira said 400 (a JQL query it will not run, a field it refuses), with every message it gave —
  * a bulk search names each unknown issue key there.
@@ -89,6 +96,18 @@ export interface JiraClient {
   findVersion(projectKey: string, name: string): Promise<JiraVersion | undefined>;
   /** Which of these project permissions (`CREATE_ISSUES`) dpbot's account has in the project. */
   myPermissions(projectKey: string, permissions: readonly string[]): Promise<Record<string, boolean>>;
+  /** The same site with jira.js retrying server errors (see JiraRetry). */
+  retrying(retry: JiraRetry): JiraClient;
+}
+
+/**
+ * jira.js's own retry (its `retry` client option): a 502, 503 or 504 and a dropped connection are
+ * asked again after `initialDelayMs`, doubling, `attempts` tries in all. A 429 is not among them:
+ * dpbot waits out its Retry-After itself, within a bound (JiraRateLimitedError).
+ */
+export interface JiraRetry {
+  attempts: number;
+  initialDelayMs: number;
 }
 
 export interface JiraJsClientOptions {
@@ -99,6 +118,8 @@ export interface JiraJsClientOptions {
   log: Logger;
   /** What jira.js does when a response does not match its schema (tests: 'throw'). */
   onSchemaMismatch?: SchemaMismatchBehavior;
+  /** Unset: one try (tickets and comments are not asked twice: a retried create could make two). */
+  retry?: JiraRetry | undefined;
 }
 
 const ISSUE_FIELDS = ['summary', 'status', 'fixVersions'];
@@ -133,7 +154,7 @@ function toVersion(raw: {
 /**
  * jira.js (6.x) against a configurable site. jira.js has no per-request timeout, so each call is
  * raced against one: the caller gets a clear error in bounded time, though the request itself is
- * left to finish (or fail) on its own.
+ * left to finish (or fail) on its own. The timeout bounds a call with jira.js's retries in it.
  */
 export class JiraJsClient implements JiraClient {
   readonly #options: JiraJsClientOptions;
@@ -163,11 +184,24 @@ export class JiraJsClient implements JiraClient {
           options.onSchemaMismatch ??
           ((report) =>
             this.#log.warn({ report }, 'Jira answered in a shape jira.js does not expect; using it anyway')),
+        ...(options.retry
+          ? {
+              retry: {
+                maxAttempts: options.retry.attempts,
+                initialDelayMs: options.retry.initialDelayMs,
+                backoffFactor: 2,
+              },
+            }
+          : {}),
       });
       this.#loaded = { cloud, core, client };
       return this.#loaded;
     });
     return this.#loading;
+  }
+
+  retrying(retry: JiraRetry): JiraClient {
+    return new JiraJsClient({ ...this.#options, retry });
   }
 
   browseUrl(key: string): string {
@@ -304,8 +338,7 @@ export class JiraJsClient implements JiraClient {
       timer = setTimeout(
         () =>
           reject(
-            new UpstreamError(
-              JIRA,
+            new JiraNoAnswerError(
               `did not answer within ${formatDuration(this.#timeoutMs)} when asked to ${what}; it may be overloaded or unreachable`,
             ),
           ),

@@ -6,6 +6,7 @@ import {
   JiraBadRequestError,
   type JiraClient,
   type JiraIssue,
+  JiraNoAnswerError,
   JiraRateLimitedError,
   type JiraVersion,
 } from './jiraClient.ts';
@@ -56,8 +57,10 @@ const toVersion = (v: JiraVersion): TrackerVersion => ({ id: v.id, name: v.name,
  * The release's Jira steps through jira.js (`JiraClient`): keys looked up with one JQL search per
  * 100 keys, the project's fix version found or created, set on issues a few at a time, and
  * released. Every request is retried a bounded number of times — after a 429 as long as its
- * Retry-After says (up to `maxRetryWaitMs`), after a 5xx or no answer with a doubling delay — and
- * then reported, never retried forever.
+ * Retry-After says (up to `maxRetryWaitMs`), after a 500 or no answer within the timeout with a
+ * doubling delay — and then reported, never retried forever. A 502, 503 or 504 and a dropped
+ * connection are jira.js's to retry (the client jiraReleaseTrackerFromConfig gives it); they are
+ * not retried here again, which would multiply the tries.
  */
 export class JiraReleaseTracker implements ReleaseTracker {
   readonly name = JIRA;
@@ -258,7 +261,9 @@ export class JiraReleaseTracker implements ReleaseTracker {
               { cause: error },
             );
           wait = error.retryAfterMs;
-        } else if (error.status === undefined || error.status >= 500) {
+        } else if (error.status === 500 || error instanceof JiraNoAnswerError) {
+          // jira.js leaves both alone: a 500 it takes for a fault of the request (Jira Cloud answers
+          // one for passing faults too), and it has no timeout to notice no answer by.
           wait = this.#retryDelayMs * 2 ** attempt;
         } else throw error;
         this.#log.info({ err: error, attempt: attempt + 1, waitMs: wait }, `Jira: retrying ${what}`);
@@ -285,7 +290,7 @@ export function jiraReleaseTrackerFromConfig(
 ): ReleaseTracker | undefined {
   if (!deps.jira || !settings.project) return undefined;
   return new JiraReleaseTracker({
-    jira: deps.jira,
+    jira: deps.jira.retrying({ attempts: settings.retries + 1, initialDelayMs: settings.retryDelay }),
     project: settings.project,
     scopeJql: settings.scopeJql,
     concurrency: settings.concurrency,

@@ -245,7 +245,11 @@ export class GitHubSimulator extends Simulator {
         status: 400,
         body: { message: 'Problems parsing JSON', documentation_url: 'https://docs.github.com/rest' },
       };
-    const vars = body.variables ?? {};
+    const given = body.variables ?? {};
+    // GitHub takes a connection's cursor from whichever variable its `after:` argument names
+    // (`$after`, or `$cursor` as graphql.paginate asks); the operations below read it as `after`.
+    const afterVariable = /\bafter:\s*\$(\w+)/.exec(body.query)?.[1];
+    const vars = afterVariable ? { ...given, after: given[afterVariable] } : given;
     const operation = /^\s*query\s+(\w+)/.exec(body.query)?.[1];
     if (operation !== undefined && organizationOperations.has(operation)) {
       const org = this.#org(vars.org);

@@ -29,7 +29,7 @@ describe('npm start with the example configuration (sandbox: true)', () => {
     expect(result.code).toBe(0);
     const out = result.stdout;
     expect(out).toMatch(/Datasets \(status=failed\): \d+ · page 1 of \d+/);
-    expect(out).toContain('as of 0 s ago');
+    expect(out).toContain('as of 0s ago');
     // Button 1 is the first dataset's Details: its page has runs and, for Ada, a Backfill button.
     expect(out).toContain('> pressed "Details"');
     // (A failed dataset's newest run failed, unless its CronWorkflow cannot submit new ones.)

@@ -53,4 +53,48 @@ describe('the one Octokit set-up (throttling and retry plugins, one rate-limit b
     expect(teams.map((t) => t.slug)).toEqual(['core']);
     expect(teamListings(before)).toBe(2);
   });
+
+  it('pages a GraphQL connection with graphql.paginate, and stops at a cursor that repeats', async () => {
+    const many = new GitHubSimulator({
+      token: 'ghs-octokit',
+      organizations: [
+        {
+          org: 'big',
+          members: Array.from({ length: 230 }, (_, i) => ({
+            login: `dev${i}`,
+            verifiedEmails: [`dev${i}@example.com`],
+          })),
+          teams: [],
+        },
+      ],
+    });
+    await many.start();
+    try {
+      const client = new GithubTeamsClient({ apiUrl: many.url, token: 'ghs-octokit', maxRetries: 0, log });
+      const { total, members } = await client.listMembersWithEmails('big', AbortSignal.timeout(20_000));
+      expect([total, members.length, new Set(members.map((m) => m.login)).size]).toEqual([230, 230, 230]);
+      const pages = many.requests.filter((r) => r.path === '/graphql');
+      expect(
+        pages.map((r) => (r.body as { variables: { cursor?: string } }).variables.cursor ?? null),
+      ).toEqual([null, expect.any(String), expect.any(String)]);
+
+      const stuck = {
+        data: {
+          organization: {
+            membersWithRole: {
+              totalCount: 230,
+              pageInfo: { hasNextPage: true, endCursor: 'Y3Vyc29yOnYyOjEwMA==' },
+              nodes: [],
+            },
+          },
+        },
+      };
+      many.inject({ path: /^\/graphql$/, status: 200, body: stuck, times: 2 });
+      await expect(client.listMembersWithEmails('big', AbortSignal.timeout(20_000))).rejects.toThrow(
+        'GitHub: incomplete answer: a GraphQL cursor repeated',
+      );
+    } finally {
+      await many.stop();
+    }
+  });
 });

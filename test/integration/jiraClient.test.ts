@@ -167,4 +167,41 @@ describe('Jira through jira.js against the simulator', () => {
       metrics.close();
     }
   });
+
+  it('retries a 502, 503 or 504 through jira.js when asked to, and asks once otherwise', async () => {
+    jira.sim.requests.length = 0;
+    const issueReads = () =>
+      jira.sim.requests.filter((r) => r.method === 'GET' && r.path === '/rest/api/3/issue/DP-1');
+    jira.sim.inject({
+      path: /\/issue\/DP-1$/,
+      status: 503,
+      body: { message: 'Service Unavailable' },
+      times: 1,
+    });
+    expect((await failure(client.getIssue('DP-1'))).message).toBe(
+      'Jira: failed (503) when asked to read DP-1: Service Unavailable',
+    );
+    expect(issueReads()).toHaveLength(1);
+
+    const retrying = client.retrying({ attempts: 3, initialDelayMs: 10 });
+    jira.sim.inject({ path: /\/issue\/DP-1$/, status: 502, times: 1 });
+    jira.sim.inject({ path: /\/issue\/DP-1$/, status: 504, times: 1 });
+    expect((await retrying.getIssue('DP-1')).key).toBe('DP-1');
+    expect(issueReads()).toHaveLength(1 + 3);
+
+    // Three tries in all, then the error; a 500 is not among what jira.js retries.
+    jira.sim.inject({
+      path: /\/issue\/DP-1$/,
+      status: 503,
+      body: { message: 'Service Unavailable' },
+      times: 5,
+    });
+    expect((await failure(retrying.getIssue('DP-1'))).status).toBe(503);
+    expect(issueReads()).toHaveLength(4 + 3);
+    jira.sim.clearFaults();
+    jira.sim.inject({ path: /\/issue\/DP-1$/, status: 500, times: 5 });
+    expect((await failure(retrying.getIssue('DP-1'))).status).toBe(500);
+    expect(issueReads()).toHaveLength(7 + 1);
+    jira.sim.clearFaults();
+  });
 });

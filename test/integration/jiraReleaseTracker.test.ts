@@ -168,6 +168,19 @@ describe('looking keys up in bulk', () => {
     // The first try and two retries.
     expect(searches()).toHaveLength(2 + 3);
   });
+
+  it('leaves a 502, 503 or 504 to jira.js, and does not ask again after jira.js gave up', async () => {
+    const retrying = tracker({ retries: 2, client: client.retrying({ attempts: 3, initialDelayMs: 10 }) });
+    jira.sim.inject({ path: /\/search\/jql$/, status: 503, times: 2 });
+    expect((await retrying.lookup(['DATA-3'])).get('DATA-3')?.summary).toBe('Change number 3');
+    expect(searches()).toHaveLength(3);
+
+    jira.sim.inject({ path: /\/search\/jql$/, status: 502, times: 10 });
+    const error = await retrying.lookup(['DATA-3']).catch((e: unknown) => e);
+    expect((error as UpstreamError).status).toBe(502);
+    // jira.js's three tries, not three for each of the tracker's.
+    expect(searches()).toHaveLength(3 + 3);
+  });
 });
 
 describe('the fix version', () => {

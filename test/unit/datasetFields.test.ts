@@ -105,10 +105,11 @@ describe('catalog field mapping', () => {
   });
 
   it('says durations the way people read them', () => {
-    expect(humanDuration(12_400)).toBe('12 s');
-    expect(humanDuration(5 * 60_000)).toBe('5 min');
-    expect(humanDuration(3 * 3_600_000 + 10 * 60_000)).toBe('3 h 10 min');
-    expect(humanDuration(2 * 86_400_000)).toBe('2 d');
-    expect(humanDuration(-5)).toBe('0 s');
+    expect(humanDuration(12_400)).toBe('12s');
+    expect(humanDuration(5 * 60_000)).toBe('5m');
+    expect(humanDuration(3 * 3_600_000 + 10 * 60_000)).toBe('3h 10m');
+    expect(humanDuration(2 * 86_400_000)).toBe('2d');
+    expect(humanDuration(2 * 86_400_000 + 4 * 3_600_000 + 59_000)).toBe('2d 4h');
+    expect(humanDuration(-5)).toBe('0s');
   });
 });

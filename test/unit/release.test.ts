@@ -77,6 +77,29 @@ describe('monorepo paths', () => {
     expect(touchesService(['README.md'], [])).toBe(true);
     expect(touchesService(['README.md'], ['services/orders/'])).toBe(false);
   });
+
+  it('takes brace sets, character classes and folders given as globs', () => {
+    const sets = 'services/{orders,billing}/**';
+    expect(matchesPath('services/orders/api.ts', sets)).toBe(true);
+    expect(matchesPath('services/billing/a/b.ts', sets)).toBe(true);
+    expect(matchesPath('services/ordersx/api.ts', sets)).toBe(false);
+    expect(matchesPath('services/orders/api.ts', 'services/{orders,billing}/')).toBe(true);
+    expect(matchesPath('migrations/0042_add.sql', 'migrations/[0-9][0-9][0-9][0-9]_*.sql')).toBe(true);
+    expect(matchesPath('migrations/v042_add.sql', 'migrations/[0-9][0-9][0-9][0-9]_*.sql')).toBe(false);
+    expect(matchesPath('.github/workflows/ci.yml', '**/*.yml')).toBe(true);
+  });
+
+  it('leaves out files a negated pattern names, in any order', () => {
+    const paths = ['!services/orders/docs/**', 'services/orders/'];
+    expect(touchesService(['services/orders/docs/intro.md'], paths)).toBe(false);
+    expect(touchesService(['services/orders/docs/intro.md', 'services/orders/api.ts'], paths)).toBe(true);
+    expect(touchesService(['README.md'], ['!**/*.md'])).toBe(false);
+    expect(touchesService(['services/ingest/main.go'], ['!**/*.md'])).toBe(true);
+    const service = { name: 'x', repository: 'acme/x', applications: ['x'], owners: ['grace@example.com'] };
+    expect(() => parseConfig({ release: { services: [{ ...service, paths: ['!'] }] } }, 'x')).toThrow(
+      ConfigError,
+    );
+  });
 });
 
 describe('release configuration', () => {

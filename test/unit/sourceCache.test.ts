@@ -2,13 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { UpstreamError } from '../../core/errors.ts';
 import { SourceCache } from '../../handlers/datasets/sourceCache.ts';
 
-function setup() {
+function setup(maxEntries?: number) {
   let clock = new Date('2026-11-21T12:00:00Z');
   const cache = new SourceCache<string>({
     ttlMs: 60_000,
     errorTtlMs: 15_000,
     maxStaleMs: 600_000,
     now: () => clock,
+    ...(maxEntries === undefined ? {} : { maxEntries }),
   });
   let loads = 0;
   const pending: { resolve: (v: string) => void; reject: (e: unknown) => void }[] = [];
@@ -100,5 +101,34 @@ describe('source cache', () => {
     // Answers that cannot wait may still use it, knowing its age.
     expect(t.cache.last('k')).toEqual({ value: 'good', asOf: goodAt });
     expect(t.cache.last('never')).toBeUndefined();
+  });
+
+  it('keeps the keys read most recently when it is full', async () => {
+    const t = setup(2);
+    for (const key of ['a', 'b']) {
+      const read = t.cache.get(key, t.load);
+      t.pending.at(-1)?.resolve(key);
+      await read;
+    }
+    // Read again within its TTL: a hit, and now the most recent.
+    expect(await t.cache.get('a', t.load)).toMatchObject({ value: 'a', stale: null });
+    const c = t.cache.get('c', t.load);
+    t.pending.at(-1)?.resolve('c');
+    await c;
+    expect(t.loads()).toBe(3);
+    expect(t.cache.last('a')?.value).toBe('a');
+    expect(t.cache.last('b')).toBeUndefined();
+    expect(t.cache.last('c')?.value).toBe('c');
+  });
+
+  it('answers the readers of a key pushed out while its request runs', async () => {
+    const t = setup(1);
+    const first = t.cache.get('a', t.load);
+    const other = t.cache.get('b', t.load);
+    expect(t.loads()).toBe(2);
+    t.pending[0]?.resolve('a');
+    t.pending[1]?.resolve('b');
+    expect(await first).toMatchObject({ ok: true, value: 'a' });
+    expect(await other).toMatchObject({ ok: true, value: 'b' });
   });
 });
