@@ -3,8 +3,8 @@ import type { AddressInfo } from 'node:net';
 import type { HTTPReceiver } from '@slack/bolt';
 import { sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
+import type { Services } from '../app/services.ts';
 import { migrationsApplied } from '../db/migrate.ts';
-import type { Services } from './services.ts';
 import { rememberAccessVersion } from './slack/accessVersion.ts';
 import { databaseDownAnswer, sendFollowUp } from './slack/databaseDownAnswer.ts';
 import {

@@ -8,12 +8,12 @@ import {
 } from '@slack/bolt';
 import { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
+import type { Config } from '../../app/config/schema.ts';
+import type { Services } from '../../app/services.ts';
 import { type Env, readSecret } from '../../core/config/secrets.ts';
 import { countedFetch, type Metrics } from '../../core/metrics.ts';
 import type { BoundCapability } from '../../pipeline/capability.ts';
 import type { CommandPipeline } from '../../pipeline/pipeline.ts';
-import type { Config } from '../config/schema.ts';
-import type { Services } from '../services.ts';
 import { accessVersionProperties } from './accessVersion.ts';
 import { boltLogger } from './boltLogger.ts';
 import { arrivalProperties } from './ingress.ts';

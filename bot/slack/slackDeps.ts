@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
+import type { Services } from '../../app/services.ts';
 import type { BoundCapability, BoundOptionProvider } from '../../pipeline/capability.ts';
 import type { CommandPipeline } from '../../pipeline/pipeline.ts';
-import type { Services } from '../services.ts';
 import type { CachedSlackProfiles } from './profiles.ts';
 import type { SlackNotifier } from './slackNotifier.ts';
 

@@ -1,7 +1,7 @@
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseConfig } from '../../bot/config/loadConfig.ts';
-import type { GithubSourceConfig, GoogleSourceConfig } from '../../bot/config/schema.ts';
+import { parseConfig } from '../../app/config/loadConfig.ts';
+import type { GithubSourceConfig, GoogleSourceConfig } from '../../app/config/schema.ts';
 import { ConfigError, UpstreamError } from '../../core/errors.ts';
 import type { DirectorySnapshot } from '../../handlers/directory/snapshot.ts';
 import { FileDirectorySource } from '../../handlers/directory/sources/fileSource.ts';

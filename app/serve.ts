@@ -1,4 +1,13 @@
 import type { Logger } from 'pino';
+import { type RunningServer, startHttpServer } from '../bot/server.ts';
+import {
+  createSlackClients,
+  createSlackRuntime,
+  type SlackRuntime,
+  type SlackSettings,
+} from '../bot/slack/slackApp.ts';
+import { postgresBudget } from '../bot/slack/slackBudget.ts';
+import { warmUp } from '../bot/slack/warmUp.ts';
 import { anySimulated, realSystems, simulatedSystems } from '../core/config/sandbox.ts';
 import type { Env } from '../core/config/secrets.ts';
 import { ConfigError } from '../core/errors.ts';
@@ -9,15 +18,6 @@ import type { LoadedConfig } from './config/loadConfig.ts';
 import { pointedAtSimulators } from './doctor/doctor.ts';
 import { type StartupDoctor, startupDoctor } from './doctor/startupDoctor.ts';
 import { INSTALLER_KEY, sandboxAdministration } from './sandbox/installer.ts';
-import { type RunningServer, startHttpServer } from './server.ts';
-import {
-  createSlackClients,
-  createSlackRuntime,
-  type SlackRuntime,
-  type SlackSettings,
-} from './slack/slackApp.ts';
-import { postgresBudget } from './slack/slackBudget.ts';
-import { warmUp } from './slack/warmUp.ts';
 
 export interface RunningBot {
   app: App;
@@ -44,7 +44,7 @@ export async function serveSlack(input: {
   host?: string;
   /**
    * With a simulated directory: the e-mail of the Slack user who gets the data-platform grants.
-   * Unset, with every system simulated: the first person to run a command (bot/sandbox/installer.ts).
+   * Unset, with every system simulated: the first person to run a command (app/sandbox/installer.ts).
    */
   admin?: string;
   /**

@@ -79,7 +79,7 @@ export interface AppOptions {
   extraCommands?: Command[];
   /**
    * Stands in for some of what was built, before anything uses it: the Slack sandbox's
-   * administrator (bot/sandbox/installer.ts) wraps the identity and the sandbox directory's source.
+   * administrator (app/sandbox/installer.ts) wraps the identity and the sandbox directory's source.
    */
   extend?: (built: Services) => Partial<Pick<Services, 'identity' | 'directorySources'>>;
   now?: () => Date;
