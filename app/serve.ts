@@ -18,6 +18,7 @@ import type { LoadedConfig } from './config/loadConfig.ts';
 import { pointedAtSimulators } from './doctor/doctor.ts';
 import { type StartupDoctor, startupDoctor } from './doctor/startupDoctor.ts';
 import { INSTALLER_KEY, sandboxAdministration } from './sandbox/installer.ts';
+import { serverDeps, slackSurfaceDeps } from './wiring/surfaces.ts';
 
 export interface RunningBot {
   app: App;
@@ -142,7 +143,7 @@ export async function serveSlack(input: {
     }
     slack = createSlackRuntime({
       settings,
-      services: app.services,
+      deps: slackSurfaceDeps(app.services),
       capabilities: app.capabilities,
       pipeline: app.pipeline,
       clients,
@@ -153,7 +154,7 @@ export async function serveSlack(input: {
     server = await startHttpServer({
       port: input.port ?? loaded.config.server.port,
       ...(input.host ? { host: input.host } : {}),
-      services: app.services,
+      deps: serverDeps(app.services),
       log,
       doctor: doctor.status,
       ...(slack.http && settings.signingSecret
