@@ -167,7 +167,7 @@ export async function applyPolicies(
  * wait for their schedule (or `access sync`), so a slow API never delays the start.
  */
 async function syncLocalFiles(services: Services): Promise<void> {
-  const results = await syncDirectorySources(services, {
+  const results = await syncDirectorySources(directoryDeps(services), {
     trigger: 'start',
     filter: (s) => s.type === 'file' && s.path !== undefined,
   });
