@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { type Env, readSecret } from '../core/config/secrets.ts';
 import { ConfigError } from '../core/errors.ts';
 import { createMetrics, type Metrics } from '../core/metrics.ts';
-import { scheduleCheckpoints } from '../db/audit/auditCheckpoints.ts';
+import { type CheckpointSigner, scheduleCheckpoints } from '../db/audit/auditCheckpoints.ts';
 import { outboxFile } from '../db/audit/auditOutbox.ts';
 import { type Database, openDatabase } from '../db/connect.ts';
 import { runMigrations } from '../db/migrate.ts';
@@ -10,7 +10,7 @@ import { PgAccessStore } from '../db/stores/accessStore.ts';
 import { PgOnceStore } from '../db/stores/actionKeyStore.ts';
 import { type AuditStore, PgAuditStore } from '../db/stores/auditStore.ts';
 import { PgPendingStore } from '../db/stores/pendingStore.ts';
-import { PgDirectoryStore, PgSyncRunStore } from '../handlers/directory/index.ts';
+import { PgDirectoryStore, PgSyncRunStore, type SyncRunStore } from '../handlers/directory/index.ts';
 import { createDirectorySources } from '../handlers/directory/sources/sources.ts';
 import { syncDirectorySources } from '../handlers/directory/syncRunner.ts';
 import { capabilities } from '../handlers/index.ts';
@@ -185,11 +185,10 @@ async function syncLocalFiles(services: Services): Promise<void> {
  */
 export async function createApp(options: AppOptions): Promise<App> {
   const { loaded, env, log } = options;
-  const config = loaded.config;
   const metrics = options.metrics ?? createMetrics();
   // Read before anything starts, so a bad key stops the start with its name.
   const signer = options.runWorkers ? checkpointSignerFromEnv(env) : undefined;
-  const kubernetes = kubernetesFromConfig(config, {
+  const kubernetes = kubernetesFromConfig(loaded.config, {
     env,
     resolvePath: (p) => resolveConfigRelative(loaded, p),
     log,
@@ -203,113 +202,20 @@ export async function createApp(options: AppOptions): Promise<App> {
   let jobs: Jobs | undefined;
   let auditStore: PgAuditStore | undefined;
   try {
-    jobs = await startJobs({
-      url: database.url,
-      log,
-      pollIntervalSeconds: Math.max(0.5, config.jobs.pollInterval / 1000),
-      superviseSeconds: Math.max(1, Math.round(config.jobs.superviseInterval / 1000)),
-      schedule: options.runWorkers ?? false,
-      ...(options.cronCheckSeconds ? { cronCheckSeconds: options.cronCheckSeconds } : {}),
-    });
-    const access = new PgAccessStore(database.db);
-    const registry = new CommandRegistry();
-    const now = options.now ?? (() => new Date());
-    const jira = jiraClientFromConfig(config.jira, { env, log });
-    // Outcomes of work already done are held while the database is away; serving processes spool
-    // them beside the data (one-shot commands keep them in memory, and leave the file to those).
-    auditStore = new PgAuditStore(database.db, {
-      outbox: {
-        ...(options.runWorkers
-          ? { file: outboxFile(resolveConfigRelative(loaded, config.database.dataDir)) }
-          : {}),
-        log: log.child({ component: 'audit-outbox' }),
-      },
-    });
-    const services: Services = {
-      config,
-      configDir: loaded.baseDir,
-      db: database.db,
-      pool: database.pool,
-      access,
-      audit: meteredAudit(auditStore, metrics),
-      directory: new PgDirectoryStore(database.db),
-      pending: new PgPendingStore(database.db),
-      once: new PgOnceStore(database.db),
-      directorySources: createDirectorySources(config.directory.sources, {
-        configDir: loaded.baseDir,
-        slackApiUrl: config.slack.apiUrl,
-        env,
-        log: log.child({ component: 'directory' }),
-      }),
-      syncRuns: new PgSyncRunStore(database.db),
-      taskRuns: new PgTaskRunStore(database.db),
-      identity: new DirectoryIdentity(access, config.access.adminContact, options.slackProfiles),
-      ...(options.slackProfiles ? { slackProfiles: options.slackProfiles } : {}),
-      registry,
-      jobs,
-      notifier: options.notifier ?? new LogNotifier(log),
-      metrics,
-      log,
-      now,
-      acksFirst: new AcksFirst(MAX_WAIT_BEHIND_ACKS_MS),
-      datasets: datasetServiceFromConfig(config.datasets, { env, log, now }),
-      argo: argoClientFromConfig(config.argo, { env, log }),
-      jira,
-      kubernetes,
-      // Each team change holds a transaction and needs another connection for its audit rows.
-      scaling: new PgScaleStore(database.db, {
-        transactions: Math.max(1, Math.floor(config.database.poolSize / 2)),
-      }),
-      releases: new PgReleaseStore(database.db),
-      github: githubFromConfig(config.github, { env, log }),
-      argocd: argoCdFromConfig(config.argocd, { env, log }),
-      releaseTracker: jiraReleaseTrackerFromConfig(config.release.jira, { jira, log }),
-    };
+    jobs = await startJobQueue(options, database);
+    auditStore = openAuditStore(options, database);
+    const services = buildServices(options, { database, jobs, auditStore, metrics, kubernetes });
     Object.assign(services, options.extend?.(services));
     const bound = bindCapabilities(services);
-    for (const capability of bound) {
-      registry.register(...capability.commands);
-      for (const info of capability.actions) registry.registerAction(info);
-    }
-    registry.register(...(options.extraCommands ?? []));
+    registerCommands(services.registry, bound, options.extraCommands ?? []);
     if (options.syncOnStart ?? true) await syncLocalFiles(services);
     await applyPolicies(services, loaded);
     await kubernetesLoaded;
     const pipeline = new CommandPipeline(services);
-    const queues = jobs;
-    metrics.onCollect(async () => {
-      for (const q of await queues.depth()) {
-        metrics.gauges.jobQueueDepth.set({ queue: q.queue, state: 'ready' }, q.ready);
-        metrics.gauges.jobQueueDepth.set({ queue: q.queue, state: 'deferred' }, q.deferred);
-        metrics.gauges.jobQueueDepth.set({ queue: q.queue, state: 'active' }, q.active);
-      }
-      const now = Date.now();
-      for (const s of await services.syncRuns.status()) {
-        if (s.lastSuccess) {
-          metrics.gauges.directorySyncAge.set(
-            { source: s.source },
-            (now - s.lastSuccess.finishedAt.getTime()) / 1000,
-          );
-        }
-      }
-    });
-    if (options.runWorkers) {
-      await expireConfirmations(services, pipeline);
-      await pruneSlackRequests(services, pipeline);
-      await sweepApprovedRequests(services, pipeline);
-      for (const capability of bound) for (const start of capability.jobs) await start(pipeline);
-    }
-    const checkpoints = signer
-      ? scheduleCheckpoints({
-          pool: database.pool,
-          url: database.url,
-          file: checkpointFile(loaded),
-          signer,
-          intervalMs: config.audit.checkpoints.interval,
-          log: log.child({ component: 'audit' }),
-        })
-      : undefined;
-    const started = jobs;
+    collectQueueAndSyncMetrics(metrics, jobs, services.syncRuns);
+    if (options.runWorkers) await startBackgroundWork(services, pipeline, bound);
+    const checkpoints = signer ? startCheckpoints(loaded, database, signer, log) : undefined;
+    const started = { jobs, auditStore };
     return {
       services,
       capabilities: bound,
@@ -317,9 +223,9 @@ export async function createApp(options: AppOptions): Promise<App> {
       database,
       close: async () => {
         // Running jobs finish (bounded) before the database goes away.
-        await started.stop({ graceful: true, timeoutMs: 20_000 });
+        await started.jobs.stop({ graceful: true, timeoutMs: 20_000 });
         await checkpoints?.stop();
-        await auditStore?.close();
+        await started.auditStore.close();
         await database.close();
       },
     };
@@ -329,6 +235,151 @@ export async function createApp(options: AppOptions): Promise<App> {
     await database.close();
     throw error;
   }
+}
+
+/** The job queue in the app's database; only serving processes run its schedules. */
+function startJobQueue(options: AppOptions, database: Database): Promise<Jobs> {
+  const { config } = options.loaded;
+  return startJobs({
+    url: database.url,
+    log: options.log,
+    pollIntervalSeconds: Math.max(0.5, config.jobs.pollInterval / 1000),
+    superviseSeconds: Math.max(1, Math.round(config.jobs.superviseInterval / 1000)),
+    schedule: options.runWorkers ?? false,
+    ...(options.cronCheckSeconds ? { cronCheckSeconds: options.cronCheckSeconds } : {}),
+  });
+}
+
+/**
+ * Outcomes of work already done are held while the database is away; serving processes spool
+ * them beside the data (one-shot commands keep them in memory, and leave the file to those).
+ */
+function openAuditStore(options: AppOptions, database: Database): PgAuditStore {
+  const { loaded, log } = options;
+  return new PgAuditStore(database.db, {
+    outbox: {
+      ...(options.runWorkers
+        ? { file: outboxFile(resolveConfigRelative(loaded, loaded.config.database.dataDir)) }
+        : {}),
+      log: log.child({ component: 'audit-outbox' }),
+    },
+  });
+}
+
+/** The stores and clients createApp opened or built before the services. */
+interface Opened {
+  database: Database;
+  jobs: Jobs;
+  auditStore: AuditStore;
+  metrics: Metrics;
+  kubernetes: Services['kubernetes'];
+}
+
+/** Every store, client and shared service, built once from the configuration. */
+function buildServices(options: AppOptions, opened: Opened): Services {
+  const { loaded, env, log } = options;
+  const { config } = loaded;
+  const { database, metrics } = opened;
+  const access = new PgAccessStore(database.db);
+  const now = options.now ?? (() => new Date());
+  const jira = jiraClientFromConfig(config.jira, { env, log });
+  return {
+    config,
+    configDir: loaded.baseDir,
+    db: database.db,
+    pool: database.pool,
+    access,
+    audit: meteredAudit(opened.auditStore, metrics),
+    directory: new PgDirectoryStore(database.db),
+    pending: new PgPendingStore(database.db),
+    once: new PgOnceStore(database.db),
+    directorySources: createDirectorySources(config.directory.sources, {
+      configDir: loaded.baseDir,
+      slackApiUrl: config.slack.apiUrl,
+      env,
+      log: log.child({ component: 'directory' }),
+    }),
+    syncRuns: new PgSyncRunStore(database.db),
+    taskRuns: new PgTaskRunStore(database.db),
+    identity: new DirectoryIdentity(access, config.access.adminContact, options.slackProfiles),
+    ...(options.slackProfiles ? { slackProfiles: options.slackProfiles } : {}),
+    registry: new CommandRegistry(),
+    jobs: opened.jobs,
+    notifier: options.notifier ?? new LogNotifier(log),
+    metrics,
+    log,
+    now,
+    acksFirst: new AcksFirst(MAX_WAIT_BEHIND_ACKS_MS),
+    datasets: datasetServiceFromConfig(config.datasets, { env, log, now }),
+    argo: argoClientFromConfig(config.argo, { env, log }),
+    jira,
+    kubernetes: opened.kubernetes,
+    // Each team change holds a transaction and needs another connection for its audit rows.
+    scaling: new PgScaleStore(database.db, {
+      transactions: Math.max(1, Math.floor(config.database.poolSize / 2)),
+    }),
+    releases: new PgReleaseStore(database.db),
+    github: githubFromConfig(config.github, { env, log }),
+    argocd: argoCdFromConfig(config.argocd, { env, log }),
+    releaseTracker: jiraReleaseTrackerFromConfig(config.release.jira, { jira, log }),
+  };
+}
+
+/** The bound capabilities' commands and actions, then the extra commands (tests' fixtures). */
+function registerCommands(
+  registry: CommandRegistry,
+  bound: readonly BoundCapability[],
+  extra: readonly Command[],
+): void {
+  for (const capability of bound) {
+    registry.register(...capability.commands);
+    for (const info of capability.actions) registry.registerAction(info);
+  }
+  registry.register(...extra);
+}
+
+/** The job queues' depths and each directory source's time since its last sync, read at each scrape. */
+function collectQueueAndSyncMetrics(metrics: Metrics, jobs: Jobs, syncRuns: SyncRunStore): void {
+  metrics.onCollect(async () => {
+    for (const q of await jobs.depth()) {
+      metrics.gauges.jobQueueDepth.set({ queue: q.queue, state: 'ready' }, q.ready);
+      metrics.gauges.jobQueueDepth.set({ queue: q.queue, state: 'deferred' }, q.deferred);
+      metrics.gauges.jobQueueDepth.set({ queue: q.queue, state: 'active' }, q.active);
+    }
+    const now = Date.now();
+    for (const s of await syncRuns.status()) {
+      if (s.lastSuccess) {
+        metrics.gauges.directorySyncAge.set(
+          { source: s.source },
+          (now - s.lastSuccess.finishedAt.getTime()) / 1000,
+        );
+      }
+    }
+  });
+}
+
+/** The pipeline's housekeeping, then each capability's workers and schedules. */
+async function startBackgroundWork(
+  services: Services,
+  pipeline: CommandPipeline,
+  bound: readonly BoundCapability[],
+): Promise<void> {
+  await expireConfirmations(services, pipeline);
+  await pruneSlackRequests(services, pipeline);
+  await sweepApprovedRequests(services, pipeline);
+  for (const capability of bound) for (const start of capability.jobs) await start(pipeline);
+}
+
+/** Signs the audit chain's head on a schedule (serving processes with a checkpoint key). */
+function startCheckpoints(loaded: LoadedConfig, database: Database, signer: CheckpointSigner, log: Logger) {
+  return scheduleCheckpoints({
+    pool: database.pool,
+    url: database.url,
+    file: checkpointFile(loaded),
+    signer,
+    intervalMs: loaded.config.audit.checkpoints.interval,
+    log: log.child({ component: 'audit' }),
+  });
 }
 
 /** Counts every audit write and failure without the store knowing about metrics. */
