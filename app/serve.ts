@@ -11,12 +11,13 @@ import { warmUp } from '../bot/slack/warmUp.ts';
 import { anySimulated, realSystems, simulatedSystems } from '../core/config/sandbox.ts';
 import type { Env } from '../core/config/secrets.ts';
 import { ConfigError } from '../core/errors.ts';
-import { createMetrics } from '../core/metrics.ts';
+import { createMetrics, type Metrics } from '../core/metrics.ts';
 import type { Command } from '../pipeline/defineCommand.ts';
 import { type App, createApp } from './app.ts';
 import type { LoadedConfig } from './config/loadConfig.ts';
 import { pointedAtSimulators } from './doctor/doctor.ts';
 import { type StartupDoctor, startupDoctor } from './doctor/startupDoctor.ts';
+import type { RunningSandbox } from './sandbox/index.ts';
 import { INSTALLER_KEY, sandboxAdministration } from './sandbox/installer.ts';
 import { serverDeps, slackSurfaceDeps } from './wiring/surfaces.ts';
 
@@ -29,11 +30,7 @@ export interface RunningBot {
   stop(options?: { drainMs?: number }): Promise<void>;
 }
 
-/**
- * dpbot serving Slack: the app (database, stores, workers), the Bolt listeners, and the HTTP
- * server (Slack requests in HTTP mode, health and readiness in both modes).
- */
-export async function serveSlack(input: {
+export interface ServeInput {
   loaded: LoadedConfig;
   env: Env;
   log: Logger;
@@ -53,14 +50,115 @@ export async function serveSlack(input: {
    * waits the sandbox sets for people watching (release settle and poll times).
    */
   tune?: (config: LoadedConfig['config']) => void;
-}): Promise<RunningBot> {
+}
+
+/**
+ * dpbot serving Slack: the app (database, stores, workers), the Bolt listeners, and the HTTP
+ * server (Slack requests in HTTP mode, health and readiness in both modes).
+ */
+export async function serveSlack(input: ServeInput): Promise<RunningBot> {
   const { log, settings } = input;
-  const simulated = input.loaded.config.sandbox;
-  if (input.admin && !simulated.directory)
+  refuseAdminOfRealDirectory(input);
+  const target = await startTarget(input);
+  const metrics = createMetrics();
+  const clients = createSlackClients(settings, target.loaded.config, log, metrics);
+  const app = await createServingApp(input, target, clients, metrics);
+  // Slack's budgets are the app's, not the process's: every replica takes its turns from one.
+  clients.notifier.shareBudget(postgresBudget(app.services.pool));
+  // Every permission checked once, in the background: the log says what is missing, /readyz shows it.
+  const doctor = startupDoctor({
+    config: target.loaded.config,
+    configDir: target.loaded.baseDir,
+    env: target.env,
+    log,
+    simulated: target.sandbox ? pointedAtSimulators(input.loaded.config, target.loaded.config) : new Set(),
+    database: app.database,
+  });
+  let running: { server: RunningServer; slack: SlackRuntime };
+  try {
+    running = await startSurfaces(input, target, app, clients, doctor);
+  } catch (error) {
+    await app.close();
+    await target.release();
+    throw error;
+  }
+  log.info(
+    { port: running.server.port, mode: settings.appToken ? 'socket' : 'http' },
+    settings.appToken ? 'serving Slack over Socket Mode' : 'serving Slack at POST /slack/events',
+  );
+  return {
+    app,
+    doctor,
+    ...running,
+    stop: async (options: { drainMs?: number } = {}) => {
+      // Stop taking requests, let the ones in progress finish (their outcomes are audited), then
+      // stop the job workers and close the database.
+      await running.server.close();
+      await running.slack.stop();
+      const drained = await app.pipeline.drain(options.drainMs ?? 25_000);
+      if (!drained) log.warn({ inflight: app.pipeline.inflight }, 'stopping with requests still in progress');
+      await app.close();
+      await target.release();
+    },
+  };
+}
+
+/** The app with its workers, posting through Slack; a failure stops the simulators. */
+async function createServingApp(
+  input: ServeInput,
+  target: Target,
+  clients: ReturnType<typeof createSlackClients>,
+  metrics: Metrics,
+): Promise<App> {
+  try {
+    return await createApp({
+      metrics,
+      loaded: target.loaded,
+      env: target.env,
+      log: input.log,
+      runWorkers: true,
+      notifier: clients.notifier,
+      slackProfiles: clients.profiles,
+      ...(input.extraCommands ? { extraCommands: input.extraCommands } : {}),
+      ...(target.sandbox && target.simulated.directory
+        ? { extend: sandboxAdministration({ admin: input.admin, firstUser: target.firstUser }) }
+        : {}),
+    });
+  } catch (error) {
+    await target.release();
+    throw error;
+  }
+}
+
+/** A real directory says who people are: nobody is made administrator by a flag. */
+function refuseAdminOfRealDirectory(input: ServeInput): void {
+  if (input.admin && !input.loaded.config.sandbox.directory)
     throw new ConfigError(input.loaded.path, [
       `--admin ${input.admin}: the directory is real (sandbox.directory: false), so people and their groups come from it; grant the administrator in ${input.loaded.config.access.policies}/ instead`,
     ]);
-  // A real Slack workspace in front of the sandbox: Slack is real, the simulated systems behind it are not.
+}
+
+/** What dpbot serves against: the configured systems, with the simulated ones started here. */
+interface Target {
+  /** The configuration, pointed at the simulators when any system is simulated. */
+  loaded: LoadedConfig;
+  /** The environment, with the simulators' tokens for the systems they stand in for. */
+  env: Env;
+  /** Which systems the configuration marks simulated. */
+  simulated: LoadedConfig['config']['sandbox'];
+  sandbox: RunningSandbox | undefined;
+  /** Every system simulated and no --admin: the first person to run a command gets the grants. */
+  firstUser: boolean;
+  /** Stops the simulators, if any were started. */
+  release(): Promise<void>;
+}
+
+/**
+ * Starts the simulators of the systems the configuration marks simulated (a real Slack workspace
+ * in front of the sandbox: Slack is real, the simulated systems behind it are not), and says so.
+ */
+async function startTarget(input: ServeInput): Promise<Target> {
+  const simulated = input.loaded.config.sandbox;
   // Loaded only when something is simulated: with every system real, the simulators and their
   // demo data would be memory a serving process keeps for nothing.
   const sandbox = anySimulated(simulated)
@@ -76,64 +174,56 @@ export async function serveSlack(input: {
   // Handing the data-platform grants to whoever comes first is for a sandbox that can change
   // nothing real; with any real system, the administrator is named.
   const firstUser = !input.admin && realSystems(simulated).length === 0;
-  if (sandbox) {
-    log.info(
-      {
-        simulated: simulatedSystems(simulated),
-        real: realSystems(simulated),
-        parts: sandbox.names,
-        admin: input.admin ?? null,
-      },
-      sandbox.note ?? 'sandbox',
-    );
-    if (firstUser)
-      log.warn(
-        'sandbox: no --admin <email>, so the first person in this Slack workspace to run a command becomes the installer, with the data-platform grants',
-      );
-    else if (!input.admin && simulated.directory)
-      log.warn(
-        "sandbox: no --admin <email>, so only the sandbox directory's people may run commands (with a real system connected, nobody is made administrator by coming first)",
-      );
-  }
-  const released = async () => {
-    await sandbox?.stop();
-  };
-  const metrics = createMetrics();
-  const clients = createSlackClients(settings, loaded.config, log, metrics);
-  let app: App;
-  try {
-    app = await createApp({
-      metrics,
-      loaded,
-      env,
-      log,
-      runWorkers: true,
-      notifier: clients.notifier,
-      slackProfiles: clients.profiles,
-      ...(input.extraCommands ? { extraCommands: input.extraCommands } : {}),
-      ...(sandbox && simulated.directory
-        ? { extend: sandboxAdministration({ admin: input.admin, firstUser }) }
-        : {}),
-    });
-  } catch (error) {
-    await released();
-    throw error;
-  }
-  // Slack's budgets are the app's, not the process's: every replica takes its turns from one.
-  clients.notifier.shareBudget(postgresBudget(app.services.pool));
-  // Every permission checked once, in the background: the log says what is missing, /readyz shows it.
-  const doctor = startupDoctor({
-    config: loaded.config,
-    configDir: loaded.baseDir,
+  if (sandbox) announceSandbox(input, sandbox, firstUser);
+  return {
+    loaded,
     env,
-    log,
-    simulated: sandbox ? pointedAtSimulators(input.loaded.config, loaded.config) : new Set(),
-    database: app.database,
-  });
-  let slack: SlackRuntime | undefined;
+    simulated,
+    sandbox,
+    firstUser,
+    release: async () => {
+      await sandbox?.stop();
+    },
+  };
+}
+
+function announceSandbox(input: ServeInput, sandbox: RunningSandbox, firstUser: boolean): void {
+  const { log, admin } = input;
+  const simulated = input.loaded.config.sandbox;
+  log.info(
+    {
+      simulated: simulatedSystems(simulated),
+      real: realSystems(simulated),
+      parts: sandbox.names,
+      admin: admin ?? null,
+    },
+    sandbox.note ?? 'sandbox',
+  );
+  if (firstUser)
+    log.warn(
+      'sandbox: no --admin <email>, so the first person in this Slack workspace to run a command becomes the installer, with the data-platform grants',
+    );
+  else if (!admin && simulated.directory)
+    log.warn(
+      "sandbox: no --admin <email>, so only the sandbox directory's people may run commands (with a real system connected, nobody is made administrator by coming first)",
+    );
+}
+
+/**
+ * The Bolt app and the HTTP server in front of it, warmed before it listens; a failure closes what
+ * was started (the caller closes the app).
+ */
+async function startSurfaces(
+  input: ServeInput,
+  target: Target,
+  app: App,
+  clients: ReturnType<typeof createSlackClients>,
+  doctor: StartupDoctor,
+): Promise<{ server: RunningServer; slack: SlackRuntime }> {
+  const { log, settings } = input;
   let server: RunningServer | undefined;
   try {
-    if (firstUser) {
+    if (target.firstUser) {
       const installer = await app.services.once.holder(INSTALLER_KEY);
       if (installer)
         log.info(
@@ -141,7 +231,7 @@ export async function serveSlack(input: {
           `sandbox: the installer is ${installer.by}`,
         );
     }
-    slack = createSlackRuntime({
+    const slack = createSlackRuntime({
       settings,
       deps: slackSurfaceDeps(app.services),
       capabilities: app.capabilities,
@@ -152,7 +242,7 @@ export async function serveSlack(input: {
     // Before listening, so that ready means warm: a deploy's first user does not pay for it.
     await warmUp({ pool: app.services.pool, identity: app.services.identity, slack, log });
     server = await startHttpServer({
-      port: input.port ?? loaded.config.server.port,
+      port: input.port ?? target.loaded.config.server.port,
       ...(input.host ? { host: input.host } : {}),
       deps: serverDeps(app.services),
       log,
@@ -162,30 +252,9 @@ export async function serveSlack(input: {
         : {}),
     });
     await slack.start();
+    return { server, slack };
   } catch (error) {
     await server?.close();
-    await app.close();
-    await released();
     throw error;
   }
-  log.info(
-    { port: server.port, mode: settings.appToken ? 'socket' : 'http' },
-    settings.appToken ? 'serving Slack over Socket Mode' : 'serving Slack at POST /slack/events',
-  );
-  const running = { server, slack };
-  return {
-    app,
-    doctor,
-    ...running,
-    stop: async (options: { drainMs?: number } = {}) => {
-      // Stop taking requests, let the ones in progress finish (their outcomes are audited), then
-      // stop the job workers and close the database.
-      await running.server.close();
-      await running.slack.stop();
-      const drained = await app.pipeline.drain(options.drainMs ?? 25_000);
-      if (!drained) log.warn({ inflight: app.pipeline.inflight }, 'stopping with requests still in progress');
-      await app.close();
-      await released();
-    },
-  };
 }
