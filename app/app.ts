@@ -6,25 +6,12 @@ import { type CheckpointSigner, scheduleCheckpoints } from '../db/audit/auditChe
 import { outboxFile } from '../db/audit/auditOutbox.ts';
 import { type Database, openDatabase } from '../db/connect.ts';
 import { runMigrations } from '../db/migrate.ts';
-import { PgAccessStore } from '../db/stores/accessStore.ts';
-import { PgOnceStore } from '../db/stores/actionKeyStore.ts';
-import { type AuditStore, PgAuditStore } from '../db/stores/auditStore.ts';
-import { PgPendingStore } from '../db/stores/pendingStore.ts';
-import { PgDirectoryStore, PgSyncRunStore, type SyncRunStore } from '../handlers/directory/index.ts';
-import { createDirectorySources } from '../handlers/directory/sources/sources.ts';
+import { PgAuditStore } from '../db/stores/auditStore.ts';
+import type { SyncRunStore } from '../handlers/directory/index.ts';
 import { syncDirectorySources } from '../handlers/directory/syncRunner.ts';
 import { capabilities } from '../handlers/index.ts';
-import { PgReleaseStore } from '../handlers/release/index.ts';
-import { PgScaleStore } from '../handlers/scaling/index.ts';
 import { taskActions } from '../handlers/tasks/catalog.ts';
-import { PgTaskRunStore } from '../handlers/tasks/index.ts';
-import { argoClientFromConfig } from '../integrations/argo/argoClient.ts';
-import { argoCdFromConfig } from '../integrations/argocd/argoCdClient.ts';
-import { githubFromConfig } from '../integrations/github/githubClient.ts';
-import { jiraClientFromConfig } from '../integrations/jira/jiraClient.ts';
-import { jiraReleaseTrackerFromConfig } from '../integrations/jira/jiraReleaseTracker.ts';
 import { kubernetesFromConfig } from '../integrations/kubernetes/kubernetes.ts';
-import { AcksFirst, MAX_WAIT_BEHIND_ACKS_MS } from '../pipeline/acksFirst.ts';
 import type { BoundCapability } from '../pipeline/capability.ts';
 import type { Command } from '../pipeline/defineCommand.ts';
 import {
@@ -32,18 +19,19 @@ import {
   pruneSlackRequests,
   sweepApprovedRequests,
 } from '../pipeline/housekeepingJobs.ts';
-import { DirectoryIdentity, type SlackProfileLookup } from '../pipeline/identity.ts';
+import type { SlackProfileLookup } from '../pipeline/identity.ts';
 import { type Jobs, startJobs } from '../pipeline/jobs.ts';
-import { LogNotifier, type Notifier } from '../pipeline/notifier.ts';
+import type { Notifier } from '../pipeline/notifier.ts';
 import { CommandPipeline } from '../pipeline/pipeline.ts';
 import { CommandRegistry } from '../pipeline/registry.ts';
 import { checkPolicies } from '../policies/policyFiles.ts';
 import { checkpointFile, checkpointSignerFromEnv } from './auditCheckpointSettings.ts';
+import { buildServices } from './buildServices.ts';
 import { type LoadedConfig, resolveConfigRelative } from './config/loadConfig.ts';
 import type { Config } from './config/schema.ts';
 import type { Services } from './services.ts';
 import { auditDeps } from './wiring/audit.ts';
-import { datasetServiceFromConfig, datasetsDeps } from './wiring/datasets.ts';
+import { datasetsDeps } from './wiring/datasets.ts';
 import { directoryDeps } from './wiring/directory.ts';
 import { helpDeps } from './wiring/help.ts';
 import { releaseDeps } from './wiring/release.ts';
@@ -266,65 +254,6 @@ function openAuditStore(options: AppOptions, database: Database): PgAuditStore {
   });
 }
 
-/** The stores and clients createApp opened or built before the services. */
-interface Opened {
-  database: Database;
-  jobs: Jobs;
-  auditStore: AuditStore;
-  metrics: Metrics;
-  kubernetes: Services['kubernetes'];
-}
-
-/** Every store, client and shared service, built once from the configuration. */
-function buildServices(options: AppOptions, opened: Opened): Services {
-  const { loaded, env, log } = options;
-  const { config } = loaded;
-  const { database, metrics } = opened;
-  const access = new PgAccessStore(database.db);
-  const now = options.now ?? (() => new Date());
-  const jira = jiraClientFromConfig(config.jira, { env, log });
-  return {
-    config,
-    configDir: loaded.baseDir,
-    db: database.db,
-    pool: database.pool,
-    access,
-    audit: meteredAudit(opened.auditStore, metrics),
-    directory: new PgDirectoryStore(database.db),
-    pending: new PgPendingStore(database.db),
-    once: new PgOnceStore(database.db),
-    directorySources: createDirectorySources(config.directory.sources, {
-      configDir: loaded.baseDir,
-      slackApiUrl: config.slack.apiUrl,
-      env,
-      log: log.child({ component: 'directory' }),
-    }),
-    syncRuns: new PgSyncRunStore(database.db),
-    taskRuns: new PgTaskRunStore(database.db),
-    identity: new DirectoryIdentity(access, config.access.adminContact, options.slackProfiles),
-    ...(options.slackProfiles ? { slackProfiles: options.slackProfiles } : {}),
-    registry: new CommandRegistry(),
-    jobs: opened.jobs,
-    notifier: options.notifier ?? new LogNotifier(log),
-    metrics,
-    log,
-    now,
-    acksFirst: new AcksFirst(MAX_WAIT_BEHIND_ACKS_MS),
-    datasets: datasetServiceFromConfig(config.datasets, { env, log, now }),
-    argo: argoClientFromConfig(config.argo, { env, log }),
-    jira,
-    kubernetes: opened.kubernetes,
-    // Each team change holds a transaction and needs another connection for its audit rows.
-    scaling: new PgScaleStore(database.db, {
-      transactions: Math.max(1, Math.floor(config.database.poolSize / 2)),
-    }),
-    releases: new PgReleaseStore(database.db),
-    github: githubFromConfig(config.github, { env, log }),
-    argocd: argoCdFromConfig(config.argocd, { env, log }),
-    releaseTracker: jiraReleaseTrackerFromConfig(config.release.jira, { jira, log }),
-  };
-}
-
 /** The bound capabilities' commands and actions, then the extra commands (tests' fixtures). */
 function registerCommands(
   registry: CommandRegistry,
@@ -380,29 +309,4 @@ function startCheckpoints(loaded: LoadedConfig, database: Database, signer: Chec
     intervalMs: loaded.config.audit.checkpoints.interval,
     log: log.child({ component: 'audit' }),
   });
-}
-
-/** Counts every audit write and failure without the store knowing about metrics. */
-function meteredAudit(store: AuditStore, metrics: Metrics): AuditStore {
-  return {
-    append: async (entry) => {
-      try {
-        const row = await store.append(entry);
-        metrics.auditWrite(entry.kind, true);
-        return row;
-      } catch (error) {
-        metrics.auditWrite(entry.kind, false);
-        throw error;
-      }
-    },
-    appendOrHold: async (entry) => {
-      const recorded = await store.appendOrHold(entry);
-      metrics.auditWrite(entry.kind, 'written' in recorded);
-      return recorded;
-    },
-    search: (filter) => store.search(filter),
-    count: (filter) => store.count(filter),
-    verify: (options) => store.verify(options),
-    export: (since, onPage, pageSize) => store.export(since, onPage, pageSize),
-  };
 }
