@@ -7,10 +7,13 @@
  *   integrations/  one client per external system: core/ and its own folder
  *   policies/      authorization: core/, db/
  *   pipeline/      the command pipeline: core/, db/, policies/, integrations/
- *   handlers/      the capabilities: anything above, never bot/ (the composition root), and
- *                  another capability only through its public modules; a capability's own
- *                  stores (handlers/<capability>/stores/) sit on the db/ floor: core/ and db/
- *   bot/           surfaces (Slack, console, CLI, server) and the composition root: the top
+ *   handlers/      the capabilities: anything above, never bot/ or app/, and another
+ *                  capability only through its public modules; a capability's own stores
+ *                  (handlers/<capability>/stores/) sit on the db/ floor: core/ and db/
+ *   bot/           the surfaces (Slack, console, HTTP server, App Home): anything above, never
+ *                  app/; they take a small declared dependency object that app/ builds
+ *   app/           the composition root, root configuration, CLI, doctor, sandbox launcher:
+ *                  the top, may import everything
  *   sandbox/       loopback simulators: no product code at all, so a simulator cannot share a
  *                  mistake with the code it is there to test
  *
@@ -59,7 +62,7 @@ module.exports = {
     },
     {
       name: 'pipeline-below-capabilities',
-      comment: 'pipeline/ imports core/, db/, policies/ and integrations/, never bot/ or handlers/.',
+      comment: 'pipeline/ imports core/, db/, policies/ and integrations/, never handlers/, bot/ or app/.',
       severity: 'error',
       from: { path: '^pipeline/' },
       to: { dependencyTypes: local, pathNot: '^(core|db|policies|integrations|pipeline)/' },
@@ -67,10 +70,18 @@ module.exports = {
     {
       name: 'capabilities-below-bot',
       comment:
-        'A capability never imports bot/ (the surfaces and composition root): it declares its deps and bot/wiring/ hands them over.',
+        'A capability never imports bot/ (the surfaces) or app/ (the composition root): it declares its deps and app/wiring/ hands them over.',
       severity: 'error',
       from: { path: '^handlers/' },
-      to: { dependencyTypes: local, path: '^(bot|bin|sandbox)/' },
+      to: { dependencyTypes: local, path: '^(bot|app|bin|sandbox)/' },
+    },
+    {
+      name: 'bot-below-app',
+      comment:
+        'The surfaces never import app/ (the composition root): each declares the dependency object it needs (bot/slack/slackDeps.ts, bot/server.ts) and app/wiring/ builds it.',
+      severity: 'error',
+      from: { path: '^bot/' },
+      to: { dependencyTypes: local, path: '^(app|bin)/' },
     },
     {
       name: 'capability-public-modules',

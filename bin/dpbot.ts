@@ -6,7 +6,7 @@ import { enableCompileCache } from 'node:module';
 // imported, so the imports below are dynamic; where the cache folder cannot be written, Node
 // simply compiles as usual.
 enableCompileCache();
-const { main } = await import('../bot/cli/index.ts');
+const { main } = await import('../app/cli/index.ts');
 
 process.exitCode = await main(process.argv.slice(2), {
   stdin: process.stdin,

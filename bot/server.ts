@@ -2,9 +2,14 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { HTTPReceiver } from '@slack/bolt';
 import { sql } from 'drizzle-orm';
+import type pg from 'pg';
 import type { Logger } from 'pino';
+import type { Metrics } from '../core/metrics.ts';
+import type { Db } from '../db/connect.ts';
 import { migrationsApplied } from '../db/migrate.ts';
-import type { Services } from './services.ts';
+import type { OnceStore } from '../db/stores/actionKeyStore.ts';
+import type { AcksFirst } from '../pipeline/acksFirst.ts';
+import type { Notifier } from '../pipeline/notifier.ts';
 import { rememberAccessVersion } from './slack/accessVersion.ts';
 import { databaseDownAnswer, sendFollowUp } from './slack/databaseDownAnswer.ts';
 import {
@@ -17,10 +22,24 @@ import {
 import { checkSlackBody, utf8Text } from './slack/requestBody.ts';
 import { verifySignature } from './slack/verify.ts';
 
+/** What the HTTP server takes from the composition root (app/wiring/surfaces.ts builds it). */
+export interface ServerDeps {
+  /** Readiness: the database answers and every migration is applied. */
+  db: Db;
+  pool: pg.Pool;
+  /** Each Slack delivery recorded once, against replays and a second replica. */
+  once: Pick<OnceStore, 'firstDelivery'>;
+  /** Tells the person when the database is down and a request cannot be acted on. */
+  notifier: Notifier;
+  metrics: Metrics;
+  /** Acknowledgements before the work behind them: shared with the pipeline. */
+  acksFirst: AcksFirst;
+}
+
 export interface HttpServerOptions {
   port: number;
   host?: string;
-  services: Services;
+  deps: ServerDeps;
   log: Logger;
   /** HTTP-mode Slack: the receiver and the secret its requests are signed with. */
   slack?: { receiver: HTTPReceiver; signingSecret: string };
@@ -60,13 +79,13 @@ const header = (req: IncomingMessage, name: string): string | undefined => {
  * (Prometheus).
  */
 export async function startHttpServer(options: HttpServerOptions): Promise<RunningServer> {
-  const { services, log, slack } = options;
+  const { deps, log, slack } = options;
   const unverified = new UnverifiedBodies(options.ingress);
 
   const ready = async (): Promise<string | undefined> => {
     try {
-      await services.db.execute(sql`SELECT 1`);
-      if (!(await migrationsApplied(services.pool))) return 'database migrations are not all applied';
+      await deps.db.execute(sql`SELECT 1`);
+      if (!(await migrationsApplied(deps.pool))) return 'database migrations are not all applied';
       return undefined;
     } catch (error) {
       log.warn({ err: error }, 'readiness check failed');
@@ -125,16 +144,16 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
       json(res, 400, { error: checked.reason });
       return;
     }
-    let delivery: Awaited<ReturnType<typeof services.once.firstDelivery>>;
+    let delivery: Awaited<ReturnType<typeof deps.once.firstDelivery>>;
     try {
-      delivery = await services.once.firstDelivery(verified.signature);
+      delivery = await deps.once.firstDelivery(verified.signature);
     } catch (error) {
       // Nothing can be recorded, so nothing is done; the person is told so, as Slack shows it.
       log.error({ err: error }, 'the database is unreachable; a Slack request was answered and not acted on');
       const answer = databaseDownAnswer(header(req, 'content-type'), text);
       if (answer.body === undefined) res.writeHead(answer.status).end();
       else json(res, answer.status, answer.body);
-      if (answer.followUp) await sendFollowUp(answer.followUp, { notifier: services.notifier, log });
+      if (answer.followUp) await sendFollowUp(answer.followUp, { notifier: deps.notifier, log });
       return;
     }
     if (!delivery.first) {
@@ -163,7 +182,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
           : json(res, 200, { status: 'ready', ...doctor });
       }
       if (route === 'GET /metrics') {
-        const { registry } = services.metrics;
+        const { registry } = deps.metrics;
         res.writeHead(200, { 'content-type': registry.contentType });
         res.end(await registry.metrics());
         return;
@@ -171,7 +190,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
       if (route === 'POST /slack/events' && slack) {
         markArrival(req);
         // Work behind earlier acknowledgements waits while this one is answered.
-        res.once('close', services.acksFirst.arrived());
+        res.once('close', deps.acksFirst.arrived());
         return slackEvents(req, res, slack.receiver, slack.signingSecret);
       }
       return json(res, 404, { error: 'not found' });

@@ -4,7 +4,7 @@ import { errorMessage } from './errors.ts';
 
 /**
  * `dpbot doctor`: each configured system checked with the credentials dpbot uses, one line per
- * check. The systems' checks live with the composition root (bot/doctor/); this is the shape of a
+ * check. The systems' checks live with the composition root (app/doctor/); this is the shape of a
  * check, the runner that bounds each one in time, and the two ways the result is written.
  */
 

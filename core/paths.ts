@@ -5,7 +5,7 @@ let cached: string | undefined;
 
 /**
  * The folder holding dpbot's package.json. Found by walking up from this file so the same code
- * works from the sources (`bot/`) and from the compiled output (`dist/bot/`).
+ * works from the sources (`app/`) and from the compiled output (`dist/app/`).
  */
 export function projectRoot(): string {
   if (cached) return cached;

@@ -8,7 +8,7 @@ import { tasksCapability } from './tasks/index.ts';
 
 /**
  * Every capability, in the order help lists their commands. Adding one means adding it here and
- * binding its dependencies in bot/app.ts.
+ * binding its dependencies in app/app.ts.
  */
 export const capabilities = {
   help: helpCapability,

@@ -9,7 +9,7 @@ import type { CommandPipeline } from './pipeline.ts';
 /**
  * One capability (scaling, tasks, datasets, release, directory, audit, help): its commands, its
  * background work and its App Home panels, all written against the dependencies `D` it declares.
- * The composition root (bot/app.ts) builds those dependencies and binds them; a test binds just
+ * The composition root (app/app.ts) builds those dependencies and binds them; a test binds just
  * what the capability needs.
  */
 export interface CapabilityDefinition<D> {

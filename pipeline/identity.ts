@@ -55,7 +55,7 @@ export class NotInDirectoryError extends IdentityError {
 /**
  * The command a caller is identified for. Identities resolved for anything else (App Home, option
  * lists, clicks on pending requests) are looked up only; a command may also make someone known
- * (the Slack sandbox's installer, bot/sandbox/installer.ts).
+ * (the Slack sandbox's installer, app/sandbox/installer.ts).
  */
 export interface CommandRequest {
   requestId: string;

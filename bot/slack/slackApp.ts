@@ -12,8 +12,6 @@ import { type Env, readSecret } from '../../core/config/secrets.ts';
 import { countedFetch, type Metrics } from '../../core/metrics.ts';
 import type { BoundCapability } from '../../pipeline/capability.ts';
 import type { CommandPipeline } from '../../pipeline/pipeline.ts';
-import type { Config } from '../config/schema.ts';
-import type { Services } from '../services.ts';
 import { accessVersionProperties } from './accessVersion.ts';
 import { boltLogger } from './boltLogger.ts';
 import { arrivalProperties } from './ingress.ts';
@@ -23,7 +21,7 @@ import { registerEvents } from './listeners/events.ts';
 import { registerOptions } from './listeners/options.ts';
 import { registerViews } from './listeners/views.ts';
 import { CachedSlackProfiles } from './profiles.ts';
-import type { SlackDeps } from './slackDeps.ts';
+import type { SlackDeps, SlackSurfaceConfig, SlackSurfaceDeps } from './slackDeps.ts';
 import { SlackNotifier } from './slackNotifier.ts';
 
 export interface SlackSettings {
@@ -45,8 +43,19 @@ export function slackSettings(env: Env): SlackSettings | undefined {
   };
 }
 
+/** What the Web API client, notifier and profile cache read of the configuration. */
+export interface SlackClientsConfig {
+  slack: Pick<SlackSurfaceConfig, 'apiUrl' | 'timeout' | 'updateInterval'>;
+  access: { identityCacheTtl: number };
+}
+
 /** The Web API client, notifier and profile cache: built before the app, since services use them. */
-export function createSlackClients(settings: SlackSettings, config: Config, log: Logger, metrics: Metrics) {
+export function createSlackClients(
+  settings: SlackSettings,
+  config: SlackClientsConfig,
+  log: Logger,
+  metrics: Metrics,
+) {
   const client = new WebClient(settings.botToken, {
     ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}),
     fetch: countedFetch(metrics, 'slack'),
@@ -101,14 +110,14 @@ export interface SlackRuntime {
  */
 export function createSlackRuntime(input: {
   settings: SlackSettings;
-  services: Services;
+  deps: SlackSurfaceDeps;
   capabilities: readonly BoundCapability[];
   pipeline: CommandPipeline;
   clients: ReturnType<typeof createSlackClients>;
   log: Logger;
 }): SlackRuntime {
-  const { settings, services, log } = input;
-  const config = services.config;
+  const { settings, deps: surface, log } = input;
+  const config = surface.config;
   const logger = boltLogger(log);
   let http: HTTPReceiver | undefined;
   let receiver: Receiver;
@@ -147,14 +156,16 @@ export function createSlackRuntime(input: {
     convoStore: false,
     clientOptions: {
       ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}),
-      fetch: countedFetch(services.metrics, 'slack'),
+      fetch: countedFetch(surface.metrics, 'slack'),
     },
   });
   app.error(async (error) => {
     log.error({ err: error }, 'unhandled error in a Slack listener');
   });
   const deps: SlackDeps = {
-    services,
+    metrics: surface.metrics,
+    identity: surface.identity,
+    audit: surface.audit,
     pipeline: input.pipeline,
     notifier: input.clients.notifier,
     profiles: input.clients.profiles,

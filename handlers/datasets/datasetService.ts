@@ -128,7 +128,7 @@ export class CombinedDatasetService implements DatasetService {
 
   /**
    * Built from the `datasets` section; undefined when neither a catalog nor Argo is configured.
-   * `argo` reads `datasets.argo` (bot/wiring/datasets.ts builds it).
+   * `argo` reads `datasets.argo` (app/wiring/datasets.ts builds it).
    */
   static fromConfig(
     config: DatasetServiceConfig,

@@ -8,7 +8,7 @@ export interface DatasetsSettings {
   access: { adminContact: string };
 }
 
-/** What the datasets capability needs; bot/wiring/datasets.ts builds it and bot/app.ts binds it. */
+/** What the datasets capability needs; app/wiring/datasets.ts builds it and app/app.ts binds it. */
 export interface DatasetsDeps {
   config: DatasetsSettings;
   /** The catalog and the producers' runs; absent when `datasets` configures neither. */

@@ -13,7 +13,7 @@ import type { SyncRunStore } from './stores/syncRunStore.ts';
 
 /**
  * The parts of the configuration the directory capability reads, in the configuration's own
- * shape (so that the whole configuration, as bot/ holds it, is one).
+ * shape (so that the whole configuration, as app/ holds it, is one).
  */
 export interface DirectoryConfig {
   directory: { sources: readonly DirectorySourceConfig[] };
@@ -24,7 +24,7 @@ export interface DirectoryConfig {
 }
 
 /**
- * What the directory capability needs; bot/wiring/directory.ts builds it. The names are those of
+ * What the directory capability needs; app/wiring/directory.ts builds it. The names are those of
  * the bot's services, so the sync runner can also be called with them (the CLI does).
  */
 export interface DirectoryDeps {

@@ -15,7 +15,7 @@ import type { ReleaseStore } from './stores/releaseStore.ts';
 /** The `release` section: services, waves, timings, notes, the Jira fix version. */
 export type ReleaseConfig = z.output<typeof releaseSchema>;
 
-/** What the release capability needs; bot/wiring/release.ts picks it from what bot/app.ts built. */
+/** What the release capability needs; app/wiring/release.ts picks it from what app/app.ts built. */
 export interface ReleaseDeps {
   /** The slice of the configuration the release reads. */
   config: { release: ReleaseConfig };

@@ -11,7 +11,7 @@ import type { ScaleStore } from './stores/scaleStore.ts';
 /** How careful a change of worker counts is: locks, readiness, reverts, `--for` bounds. */
 export type ScalingSettings = KubernetesConfig;
 
-/** What worker scaling needs; bot/wiring/scaling.ts picks it from what bot/app.ts built. */
+/** What worker scaling needs; app/wiring/scaling.ts picks it from what app/app.ts built. */
 export interface ScalingDeps {
   /** The slice of the configuration scaling reads. */
   config: {

@@ -25,7 +25,7 @@ export type DatasetCatalogNames =
   | { kind: 'unreachable'; error: string }
   | { kind: 'ok'; names: readonly string[] };
 
-/** What the tasks capability needs; bot/wiring/tasks.ts builds it and bot/app.ts binds it. */
+/** What the tasks capability needs; app/wiring/tasks.ts builds it and app/app.ts binds it. */
 export interface TasksDeps {
   config: TasksSettings;
   taskRuns: TaskRunStore;

@@ -13,7 +13,7 @@ const documents = Object.entries(queries as Record<string, unknown>).filter(
   (e): e is [string, string] => typeof e[1] === 'string',
 );
 
-const PRODUCT = ['core', 'db', 'integrations', 'policies', 'pipeline', 'handlers', 'bot'];
+const PRODUCT = ['core', 'db', 'integrations', 'policies', 'pipeline', 'handlers', 'bot', 'app'];
 
 function sourcesOf(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {

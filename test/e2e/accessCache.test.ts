@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applyPolicies } from '../../bot/app.ts';
-import { loadConfig } from '../../bot/config/loadConfig.ts';
-import type { RunningBot } from '../../bot/serve.ts';
+import { applyPolicies } from '../../app/app.ts';
+import { loadConfig } from '../../app/config/loadConfig.ts';
+import type { RunningBot } from '../../app/serve.ts';
 import { syncDirectorySources } from '../../handlers/directory/syncRunner.ts';
 import type { SlackSimulator } from '../../sandbox/slack/slackSimulator.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';

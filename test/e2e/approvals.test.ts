@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningBot } from '../../bot/serve.ts';
+import type { RunningBot } from '../../app/serve.ts';
 import { APPROVE_ACTION, CONFIRM_ACTION, DENY_ACTION } from '../../pipeline/views/common.ts';
 import type { PostedMessage, SlackSimulator } from '../../sandbox/slack/slackSimulator.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SIMULATED_CATALOG } from '../../bot/sandbox/datasetsSandboxPart.ts';
-import type { RunningBot } from '../../bot/serve.ts';
+import { SIMULATED_CATALOG } from '../../app/sandbox/datasetsSandboxPart.ts';
+import type { RunningBot } from '../../app/serve.ts';
 import { VIEW_ACTION } from '../../pipeline/views/common.ts';
 import { ArgoSimulator } from '../../sandbox/argo/argoSimulator.ts';
 import { DEMO_NAMESPACE } from '../../sandbox/argo/demoTemplates.ts';

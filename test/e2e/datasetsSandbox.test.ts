@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { exampleConfigPath } from '../../bot/config/loadConfig.ts';
+import { exampleConfigPath } from '../../app/config/loadConfig.ts';
 import { runCli } from '../support/cli.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 

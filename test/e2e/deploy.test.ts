@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments, parse as parseYaml } from 'yaml';
-import { buildRegistry } from '../../bot/app.ts';
-import { parseConfig } from '../../bot/config/loadConfig.ts';
+import { buildRegistry } from '../../app/app.ts';
+import { parseConfig } from '../../app/config/loadConfig.ts';
 import { projectRoot } from '../../core/paths.ts';
 import { checkPolicies } from '../../policies/policyFiles.ts';
 

@@ -13,7 +13,7 @@ import {
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { loadConfig, parseYaml } from '../../bot/config/loadConfig.ts';
+import { loadConfig, parseYaml } from '../../app/config/loadConfig.ts';
 import { projectRoot } from '../../core/paths.ts';
 import { KubernetesSimulator } from '../../sandbox/kubernetes/kubernetesSimulator.ts';
 import { runCli, runCliHere, runShell } from '../support/cli.ts';

@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../bot/config/loadConfig.ts';
-import { type RunningBot, serveSlack } from '../../bot/serve.ts';
+import { loadConfig } from '../../app/config/loadConfig.ts';
+import { type RunningBot, serveSlack } from '../../app/serve.ts';
 import { createLogger } from '../../core/logger.ts';
 import { SANDBOX_BOT_TOKEN, type SlackSimulator } from '../../sandbox/slack/slackSimulator.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';

@@ -1,7 +1,7 @@
 import type { KnownBlock } from '@slack/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { exampleConfigPath, loadConfig } from '../../bot/config/loadConfig.ts';
-import type { RunningBot } from '../../bot/serve.ts';
+import { exampleConfigPath, loadConfig } from '../../app/config/loadConfig.ts';
+import type { RunningBot } from '../../app/serve.ts';
 import { CONFIRM_ACTION } from '../../pipeline/views/common.ts';
 import type { SlackSimulator } from '../../sandbox/slack/slackSimulator.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';

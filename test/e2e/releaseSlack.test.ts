@@ -1,6 +1,6 @@
 import type { KnownBlock } from '@slack/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningBot } from '../../bot/serve.ts';
+import type { RunningBot } from '../../app/serve.ts';
 import { CONFIRM_ACTION } from '../../pipeline/views/common.ts';
 import type { PostedMessage, SlackSimulator } from '../../sandbox/slack/slackSimulator.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningBot } from '../../bot/serve.ts';
+import type { RunningBot } from '../../app/serve.ts';
 import { APPROVE_ACTION, CONFIRM_ACTION, DENY_ACTION, RUN_ACTION } from '../../pipeline/views/common.ts';
 import { MODAL_INPUT } from '../../pipeline/views/modal.ts';
 import type { SlackSimulator } from '../../sandbox/slack/slackSimulator.ts';

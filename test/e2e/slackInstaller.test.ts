@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { exampleConfigPath, loadConfig } from '../../bot/config/loadConfig.ts';
-import type { RunningBot } from '../../bot/serve.ts';
+import { exampleConfigPath, loadConfig } from '../../app/config/loadConfig.ts';
+import type { RunningBot } from '../../app/serve.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import { eventually } from '../support/eventually.ts';
 import { FakeSlack, serveSandboxSlack, slackWithPeople } from '../support/slack.ts';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../bot/config/loadConfig.ts';
-import type { RunningBot } from '../../bot/serve.ts';
+import { loadConfig } from '../../app/config/loadConfig.ts';
+import type { RunningBot } from '../../app/serve.ts';
 import { CONFIRM_ACTION } from '../../pipeline/views/common.ts';
 import { MODAL_INPUT } from '../../pipeline/views/modal.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';

@@ -1,7 +1,7 @@
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../bot/config/loadConfig.ts';
-import { type RunningBot, serveSlack } from '../../bot/serve.ts';
+import { loadConfig } from '../../app/config/loadConfig.ts';
+import { type RunningBot, serveSlack } from '../../app/serve.ts';
 import {
   SANDBOX_APP_TOKEN,
   SANDBOX_BOT_TOKEN,

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { exampleConfigPath, parseYaml } from '../../bot/config/loadConfig.ts';
+import { exampleConfigPath, parseYaml } from '../../app/config/loadConfig.ts';
 import { projectRoot } from '../../core/paths.ts';
 import { runCli } from '../support/cli.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';

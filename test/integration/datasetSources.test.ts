@@ -1,6 +1,6 @@
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SIMULATED_CATALOG } from '../../bot/sandbox/datasetsSandboxPart.ts';
+import { SIMULATED_CATALOG } from '../../app/sandbox/datasetsSandboxPart.ts';
 import { UpstreamError } from '../../core/errors.ts';
 import { datasetsConfigSchema } from '../../handlers/datasets/config.ts';
 import { ArgoProducerReader } from '../../handlers/datasets/producerReader.ts';

@@ -1,7 +1,7 @@
 import type { KnownBlock } from '@slack/types';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { App } from '../../bot/app.ts';
-import { SIMULATED_CATALOG } from '../../bot/sandbox/datasetsSandboxPart.ts';
+import type { App } from '../../app/app.ts';
+import { SIMULATED_CATALOG } from '../../app/sandbox/datasetsSandboxPart.ts';
 import { DATASET_OPTIONS_ACTION, datasetOptions } from '../../handlers/datasets/options.ts';
 import { capabilities } from '../../handlers/index.ts';
 import type { Message } from '../../pipeline/message.ts';

@@ -1,7 +1,7 @@
 import type { KnownBlock } from '@slack/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { App } from '../../bot/app.ts';
-import { SIMULATED_CATALOG } from '../../bot/sandbox/datasetsSandboxPart.ts';
+import type { App } from '../../app/app.ts';
+import { SIMULATED_CATALOG } from '../../app/sandbox/datasetsSandboxPart.ts';
 import { slackPayload } from '../../bot/slack/broadcasts.ts';
 import type { Message } from '../../pipeline/message.ts';
 import { actionKind } from '../../pipeline/message.ts';

@@ -1,7 +1,7 @@
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type App, createApp } from '../../bot/app.ts';
-import { loadConfig } from '../../bot/config/loadConfig.ts';
+import { type App, createApp } from '../../app/app.ts';
+import { loadConfig } from '../../app/config/loadConfig.ts';
 import { QUEUES } from '../../handlers/directory/queues.ts';
 import { startJobs } from '../../pipeline/jobs.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';

@@ -1,6 +1,6 @@
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseConfig } from '../../bot/config/loadConfig.ts';
+import { parseConfig } from '../../app/config/loadConfig.ts';
 import { ConfigError, UpstreamError } from '../../core/errors.ts';
 import type { GithubSourceConfig, GoogleSourceConfig } from '../../handlers/directory/config.ts';
 import type { DirectorySnapshot } from '../../handlers/directory/snapshot.ts';

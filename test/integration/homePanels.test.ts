@@ -1,6 +1,6 @@
 import type { BlockBuilder } from 'slack-block-builder';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { App } from '../../bot/app.ts';
+import type { App } from '../../app/app.ts';
 import { releaseHomePanel } from '../../handlers/release/homePanel.ts';
 import { workersHomePanel } from '../../handlers/scaling/homePanel.ts';
 import { LazyKubernetes } from '../../integrations/kubernetes/kubernetes.ts';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { App } from '../../bot/app.ts';
+import type { App } from '../../app/app.ts';
 import { CANCEL_ACTION, CONFIRM_ACTION } from '../../pipeline/views/common.ts';
 import { auditRowsOf, recordingResponder, startTestApp, typeCommand } from '../support/app.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';

@@ -1,7 +1,7 @@
 import type { BlockBuilder } from 'slack-block-builder';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { releaseDeps } from '../../app/wiring/release.ts';
 import { slackPayload } from '../../bot/slack/broadcasts.ts';
-import { releaseDeps } from '../../bot/wiring/release.ts';
 import { releaseHomePanel } from '../../handlers/release/homePanel.ts';
 import { stakeholderNotes } from '../../handlers/release/views.ts';
 import { blocks, type Message } from '../../pipeline/message.ts';

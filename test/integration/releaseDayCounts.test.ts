@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { releaseDeps } from '../../bot/wiring/release.ts';
+import { releaseDeps } from '../../app/wiring/release.ts';
 import { shipTick } from '../../handlers/release/shipTick.ts';
 import { trackerAtShip } from '../../handlers/release/tracker.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';

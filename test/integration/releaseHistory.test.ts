@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { releaseDeps } from '../../bot/wiring/release.ts';
+import { releaseDeps } from '../../app/wiring/release.ts';
 import { releaseJobs } from '../../handlers/release/jobs.ts';
 import { CANCEL_ACTION, CONFIRM_ACTION } from '../../pipeline/views/common.ts';
 import { startTestApp } from '../support/app.ts';

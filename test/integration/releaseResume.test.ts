@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { releaseDeps } from '../../bot/wiring/release.ts';
+import { releaseDeps } from '../../app/wiring/release.ts';
 import { planWaves } from '../../handlers/release/planWaves.ts';
 import { QUEUES } from '../../handlers/release/queues.ts';
 import { CONFIRM_ACTION } from '../../pipeline/views/common.ts';

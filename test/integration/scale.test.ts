@@ -1,6 +1,6 @@
 import type { ModalView } from '@slack/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { App } from '../../bot/app.ts';
+import type { App } from '../../app/app.ts';
 import { APPROVE_ACTION, CANCEL_ACTION, CONFIRM_ACTION } from '../../pipeline/views/common.ts';
 import { MODAL_INPUT, modalSubmissionToText } from '../../pipeline/views/modal.ts';
 import { setField } from '../../sandbox/kubernetes/objectFields.ts';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { App } from '../../bot/app.ts';
+import type { App } from '../../app/app.ts';
 import { QUEUES } from '../../handlers/scaling/queues.ts';
 import { runRevert, sweepReverts } from '../../handlers/scaling/reverts.ts';
 import { startTestApp } from '../support/app.ts';

@@ -1,6 +1,6 @@
 import pino from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { parseConfig } from '../../bot/config/loadConfig.ts';
+import { parseConfig } from '../../app/config/loadConfig.ts';
 import { createSlackClients } from '../../bot/slack/slackApp.ts';
 import { type BudgetLimits, postgresBudget } from '../../bot/slack/slackBudget.ts';
 import { SlackNotifier } from '../../bot/slack/slackNotifier.ts';

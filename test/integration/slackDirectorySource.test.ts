@@ -1,7 +1,7 @@
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { App } from '../../bot/app.ts';
-import { parseConfig } from '../../bot/config/loadConfig.ts';
+import type { App } from '../../app/app.ts';
+import { parseConfig } from '../../app/config/loadConfig.ts';
 import { SlackUserGroupsSource } from '../../handlers/directory/sources/slackSource.ts';
 import { SANDBOX_BOT_TOKEN, SlackSimulator } from '../../sandbox/slack/slackSimulator.ts';
 import { recordingResponder, startTestApp } from '../support/app.ts';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { App } from '../../bot/app.ts';
-import { SIMULATED_CATALOG } from '../../bot/sandbox/datasetsSandboxPart.ts';
+import type { App } from '../../app/app.ts';
+import { SIMULATED_CATALOG } from '../../app/sandbox/datasetsSandboxPart.ts';
 import { catalogSimulator } from '../../sandbox/catalog/catalogSimulator.ts';
 import { generateDemoWorld } from '../../sandbox/catalog/demoWorld.ts';
 import { auditRowsOf, startTestApp, typeCommand } from '../support/app.ts';

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { App } from '../../bot/app.ts';
-import { exampleConfigPath, loadConfig, parseYaml } from '../../bot/config/loadConfig.ts';
-import { type RunningSandbox, startSandbox } from '../../bot/sandbox/index.ts';
+import type { App } from '../../app/app.ts';
+import { exampleConfigPath, loadConfig, parseYaml } from '../../app/config/loadConfig.ts';
+import { type RunningSandbox, startSandbox } from '../../app/sandbox/index.ts';
 import { projectRoot } from '../../core/paths.ts';
 import { demoTemplates } from '../../sandbox/argo/demoTemplates.ts';
 import { recordingResponder, startTestApp } from '../support/app.ts';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { App } from '../../bot/app.ts';
+import type { App } from '../../app/app.ts';
 import { sweepTaskRuns } from '../../handlers/tasks/watcher.ts';
 import { CONFIRM_ACTION } from '../../pipeline/views/common.ts';
 import { adfToText } from '../support/adf.ts';

@@ -1,6 +1,6 @@
 import type { ModalView } from '@slack/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { App } from '../../bot/app.ts';
+import type { App } from '../../app/app.ts';
 import { DATASET_OPTIONS_ACTION } from '../../handlers/datasets/options.ts';
 import type { Message } from '../../pipeline/message.ts';
 import { APPROVE_ACTION, CONFIRM_ACTION } from '../../pipeline/views/common.ts';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { App } from '../../bot/app.ts';
+import type { App } from '../../app/app.ts';
 import { APPROVE_ACTION, CONFIRM_ACTION } from '../../pipeline/views/common.ts';
 import { auditRowsOf, recordingResponder, startTestApp } from '../support/app.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';

@@ -1,8 +1,8 @@
 import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { App } from '../../bot/app.ts';
-import { loadConfig } from '../../bot/config/loadConfig.ts';
-import { SIMULATED_CATALOG } from '../../bot/sandbox/datasetsSandboxPart.ts';
+import type { App } from '../../app/app.ts';
+import { loadConfig } from '../../app/config/loadConfig.ts';
+import { SIMULATED_CATALOG } from '../../app/sandbox/datasetsSandboxPart.ts';
 import { createSlackClients } from '../../bot/slack/slackApp.ts';
 import { createMetrics } from '../../core/metrics.ts';
 import type { Outcome } from '../../pipeline/pipeline.ts';

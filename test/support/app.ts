@@ -1,8 +1,8 @@
 import type { ModalView } from '@slack/types';
 import type pg from 'pg';
 import pino from 'pino';
-import { type App, createApp } from '../../bot/app.ts';
-import { loadConfig } from '../../bot/config/loadConfig.ts';
+import { type App, createApp } from '../../app/app.ts';
+import { loadConfig } from '../../app/config/loadConfig.ts';
 import type { Command, Entry } from '../../pipeline/defineCommand.ts';
 import type { Message, MessageHandle, Responder } from '../../pipeline/message.ts';
 import type { MessageRef, Notifier } from '../../pipeline/notifier.ts';

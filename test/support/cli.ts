@@ -150,7 +150,7 @@ export async function runCliHere(
   args: readonly string[],
   options: { cwd?: string; env?: Record<string, string | undefined>; input?: string } = {},
 ): Promise<CliResult> {
-  const { main } = await import('../../bot/cli/index.ts');
+  const { main } = await import('../../app/cli/index.ts');
   let stdout = '';
   let stderr = '';
   const sink = (append: (s: string) => void) =>

@@ -1,6 +1,6 @@
 import type { KnownBlock } from '@slack/types';
-import type { App } from '../../bot/app.ts';
-import { releaseDeps } from '../../bot/wiring/release.ts';
+import type { App } from '../../app/app.ts';
+import { releaseDeps } from '../../app/wiring/release.ts';
 import { releaseJobs } from '../../handlers/release/jobs.ts';
 import { ArgoCdSimulator } from '../../sandbox/argocd/argoCdSimulator.ts';
 import {

@@ -1,9 +1,9 @@
 import pino from 'pino';
-import { type App, createApp } from '../../bot/app.ts';
-import { loadConfig } from '../../bot/config/loadConfig.ts';
+import { type App, createApp } from '../../app/app.ts';
+import { loadConfig } from '../../app/config/loadConfig.ts';
+import { releaseDeps } from '../../app/wiring/release.ts';
 import { createSlackClients } from '../../bot/slack/slackApp.ts';
 import { SlackNotifier } from '../../bot/slack/slackNotifier.ts';
-import { releaseDeps } from '../../bot/wiring/release.ts';
 import { createMetrics } from '../../core/metrics.ts';
 import { releaseJobs } from '../../handlers/release/jobs.ts';
 import { CONFIRM_ACTION } from '../../pipeline/views/common.ts';

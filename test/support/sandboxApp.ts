@@ -1,7 +1,7 @@
 import pino from 'pino';
-import { type App, createApp } from '../../bot/app.ts';
-import { exampleConfigPath, loadConfig } from '../../bot/config/loadConfig.ts';
-import { type RunningSandbox, startSandbox } from '../../bot/sandbox/index.ts';
+import { type App, createApp } from '../../app/app.ts';
+import { exampleConfigPath, loadConfig } from '../../app/config/loadConfig.ts';
+import { type RunningSandbox, startSandbox } from '../../app/sandbox/index.ts';
 import { createTestDatabase, type TestDatabase } from './db.ts';
 
 export interface SandboxApp {

@@ -1,6 +1,6 @@
 import type { ModalView } from '@slack/types';
-import type { App } from '../../bot/app.ts';
-import { directoryPeople } from '../../bot/cli/console.ts';
+import type { App } from '../../app/app.ts';
+import { directoryPeople } from '../../app/cli/console.ts';
 import { whoIs } from '../../bot/console/console.ts';
 import { renderMessage } from '../../bot/console/renderText.ts';
 import type { Outcome } from '../../pipeline/invocation.ts';

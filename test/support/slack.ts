@@ -1,7 +1,7 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import pino, { type Logger } from 'pino';
-import { type LoadedConfig, loadConfig } from '../../bot/config/loadConfig.ts';
-import { type RunningBot, serveSlack } from '../../bot/serve.ts';
+import { type LoadedConfig, loadConfig } from '../../app/config/loadConfig.ts';
+import { type RunningBot, serveSlack } from '../../app/serve.ts';
 import type { Command } from '../../pipeline/defineCommand.ts';
 import { SANDBOX_BOT_TOKEN, SlackSimulator } from '../../sandbox/slack/slackSimulator.ts';
 import type { TestDatabase } from './db.ts';

@@ -1,4 +1,4 @@
-import type { App } from '../../bot/app.ts';
+import type { App } from '../../app/app.ts';
 import type { KubernetesSimulator } from '../../sandbox/kubernetes/kubernetesSimulator.ts';
 import { auditRowsOf, typeCommand } from './app.ts';
 import type { TestDatabase } from './db.ts';

@@ -1,7 +1,7 @@
 import type { KnownBlock } from '@slack/types';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-import { buildRegistry } from '../../bot/app.ts';
+import { buildRegistry } from '../../app/app.ts';
 import { plainText } from '../../bot/console/renderText.ts';
 import { homeView } from '../../bot/views/home.ts';
 import { helpCapability } from '../../handlers/help/index.ts';

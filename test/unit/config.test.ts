@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { exampleConfigPath, loadConfig, parseConfig, parseYaml } from '../../bot/config/loadConfig.ts';
-import { configSchema } from '../../bot/config/schema.ts';
+import { exampleConfigPath, loadConfig, parseConfig, parseYaml } from '../../app/config/loadConfig.ts';
+import { configSchema } from '../../app/config/schema.ts';
 import { readSecret } from '../../core/config/secrets.ts';
 import { ConfigError } from '../../core/errors.ts';
 import { createFixture } from '../support/fixture.ts';

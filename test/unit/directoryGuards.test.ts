@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../../bot/config/loadConfig.ts';
+import { parseConfig } from '../../app/config/loadConfig.ts';
 import { ConfigError } from '../../core/errors.ts';
 import { emptyAnswerProblem, guardProblems } from '../../handlers/directory/guards.ts';
 import type { DirectoryDiff } from '../../handlers/directory/stores/directoryStore.ts';

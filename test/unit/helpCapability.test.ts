@@ -1,6 +1,6 @@
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-import { buildRegistry } from '../../bot/app.ts';
+import { buildRegistry } from '../../app/app.ts';
 import { sandboxNote, sandboxSchema } from '../../core/config/sandbox.ts';
 import { helpCapability } from '../../handlers/help/index.ts';
 import type { Caller, CommandContext } from '../../pipeline/defineCommand.ts';

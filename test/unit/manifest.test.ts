@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { parseConfig } from '../../bot/config/loadConfig.ts';
+import { parseConfig } from '../../app/config/loadConfig.ts';
 import { SLACK_BOT_SCOPES } from '../../bot/slack/botScopes.ts';
 import { projectRoot } from '../../core/paths.ts';
 import { MANIFEST_SCOPES } from '../../sandbox/slack/slackSimulator.ts';

@@ -29,7 +29,7 @@ function sources(folder: string): string[] {
     .filter((f) => f.endsWith('.ts'))
     .map((f) => relative(root, join(root, folder, f)));
 }
-const productFolders = ['bot', 'core', 'db', 'handlers', 'integrations', 'pipeline', 'policies'];
+const productFolders = ['app', 'bot', 'core', 'db', 'handlers', 'integrations', 'pipeline', 'policies'];
 
 describe('job queue names', () => {
   it('every queues.ts of the product is in the list above', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildRegistry } from '../../bot/app.ts';
+import { buildRegistry } from '../../app/app.ts';
 
 const registry = buildRegistry();
 

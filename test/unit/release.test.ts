@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../../bot/config/loadConfig.ts';
-import type { Services } from '../../bot/services.ts';
+import { parseConfig } from '../../app/config/loadConfig.ts';
+import type { Services } from '../../app/services.ts';
 import { ConfigError } from '../../core/errors.ts';
 import { categorize, parseConventionalTitle, readableTitle } from '../../handlers/release/categorize.ts';
 import { defaultCategories } from '../../handlers/release/config.ts';

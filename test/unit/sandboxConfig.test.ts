@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { exampleConfigPath, parseConfig, parseYaml } from '../../bot/config/loadConfig.ts';
-import { sandboxStateDir } from '../../bot/sandbox/index.ts';
+import { exampleConfigPath, parseConfig, parseYaml } from '../../app/config/loadConfig.ts';
+import { sandboxStateDir } from '../../app/sandbox/index.ts';
 import { ConfigError } from '../../core/errors.ts';
 
 /** The example configuration (demo teams, tasks, datasets, release services) with `sandbox` replaced. */

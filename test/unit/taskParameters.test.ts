@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../../bot/config/loadConfig.ts';
+import { parseConfig } from '../../app/config/loadConfig.ts';
 import { ConfigError } from '../../core/errors.ts';
 import { findTask } from '../../handlers/tasks/catalog.ts';
 import {

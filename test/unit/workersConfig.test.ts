@@ -1,6 +1,6 @@
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../../bot/config/loadConfig.ts';
+import { parseConfig } from '../../app/config/loadConfig.ts';
 import { ConfigError, UpstreamError } from '../../core/errors.ts';
 import { kubernetesFromConfig } from '../../integrations/kubernetes/kubernetes.ts';
 import { createFixture } from '../support/fixture.ts';

@@ -43,7 +43,7 @@ export function registerActions(app: App, deps: SlackDeps): void {
       const received = arrivedAt(context);
       // A click is acknowledged at once; what it does is answered through respond / the message.
       await ack();
-      deps.services.metrics.acknowledged('button', (performance.now() - received) / 1000);
+      deps.metrics.acknowledged('button', (performance.now() - received) / 1000);
       const value = actionValue(action);
       const channel = body.channel?.id ?? (body.container as { channel_id?: string }).channel_id ?? null;
       const requestId = randomUUID();

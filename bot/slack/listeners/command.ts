@@ -30,7 +30,7 @@ export function registerCommand(app: App, deps: SlackDeps): void {
     const deadline = withDeadline(
       async (message) => {
         await ack(message ? toResponse(message) : undefined);
-        deps.services.metrics.acknowledged('slash_command', (performance.now() - received) / 1000);
+        deps.metrics.acknowledged('slash_command', (performance.now() - received) / 1000);
       },
       (message) => responder.send(message),
       // Slack's clock started when the request arrived, not when Bolt handed it over.

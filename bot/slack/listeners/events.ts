@@ -10,8 +10,8 @@ export function registerEvents(app: App, deps: SlackDeps): void {
     if (event.tab !== 'home') return;
     let view: ReturnType<typeof homeView>;
     try {
-      const caller = await deps.services.identity.resolve({ slackUserId: event.user });
-      const recent = await deps.services.audit.search({ email: caller.email, kinds: ['attempt'], limit: 10 });
+      const caller = await deps.identity.resolve({ slackUserId: event.user });
+      const recent = await deps.audit.search({ email: caller.email, kinds: ['attempt'], limit: 10 });
       // How each ended: the request's later rows (outcomes, steps), by its indexed request id.
       const followUps = new Map(
         await Promise.all(
@@ -19,7 +19,7 @@ export function registerEvents(app: App, deps: SlackDeps): void {
             async (r) =>
               [
                 r.requestId,
-                await deps.services.audit.search({
+                await deps.audit.search({
                   requestId: r.requestId,
                   kinds: ['step', 'outcome'],
                   limit: 20,

@@ -10,7 +10,7 @@ export function registerOptions(app: App, deps: SlackDeps): void {
       return;
     }
     try {
-      const caller = await deps.services.identity.resolve({ slackUserId: body.user.id });
+      const caller = await deps.identity.resolve({ slackUserId: body.user.id });
       const choices = await provider.options(options.value ?? '', { caller });
       await ack({
         // Slack shows at most 100 options; texts ≤ 75 characters, values ≤ 150.

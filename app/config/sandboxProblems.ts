@@ -3,10 +3,10 @@ import type { Config } from './schema.ts';
 
 const kind = (simulated: boolean): string => (simulated ? 'simulated' : 'real');
 
-/** The context the simulated cluster's kubeconfig has (bot/sandbox/kubernetesSandbox.ts). */
+/** The context the simulated cluster's kubeconfig has (app/sandbox/kubernetesSandbox.ts). */
 export const SIMULATED_CLUSTER = 'sandbox';
 
-/** The names the simulated directory's sources take (bot/sandbox/directoryParts.ts). */
+/** The names the simulated directory's sources take (app/sandbox/directoryParts.ts). */
 export const SIMULATED_SOURCES = ['google', 'github'] as const;
 
 /**

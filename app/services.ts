@@ -26,8 +26,8 @@ import type { CommandRegistry } from '../pipeline/registry.ts';
 import type { Config } from './config/schema.ts';
 
 /**
- * Everything a handler may use, built once at start from the configuration (bot/app.ts) and passed
- * in; nothing here is a module-level singleton.
+ * Everything a handler may use, built once at start from the configuration (app/buildServices.ts)
+ * and passed in; nothing here is a module-level singleton.
  */
 export interface Services {
   config: Config;

@@ -1,6 +1,6 @@
 import type { Command as Program } from 'commander';
+import { slackSettings } from '../../bot/slack/slackApp.ts';
 import { serveSlack } from '../serve.ts';
-import { slackSettings } from '../slack/slackApp.ts';
 import { consoleSession } from './console.ts';
 import type { Cli, CliIo } from './context.ts';
 

@@ -2,29 +2,16 @@ import type { Logger } from 'pino';
 import { type Env, readSecret } from '../core/config/secrets.ts';
 import { ConfigError } from '../core/errors.ts';
 import { createMetrics, type Metrics } from '../core/metrics.ts';
-import { scheduleCheckpoints } from '../db/audit/auditCheckpoints.ts';
+import { type CheckpointSigner, scheduleCheckpoints } from '../db/audit/auditCheckpoints.ts';
 import { outboxFile } from '../db/audit/auditOutbox.ts';
 import { type Database, openDatabase } from '../db/connect.ts';
 import { runMigrations } from '../db/migrate.ts';
-import { PgAccessStore } from '../db/stores/accessStore.ts';
-import { PgOnceStore } from '../db/stores/actionKeyStore.ts';
-import { type AuditStore, PgAuditStore } from '../db/stores/auditStore.ts';
-import { PgPendingStore } from '../db/stores/pendingStore.ts';
-import { PgDirectoryStore, PgSyncRunStore } from '../handlers/directory/index.ts';
-import { createDirectorySources } from '../handlers/directory/sources/sources.ts';
+import { PgAuditStore } from '../db/stores/auditStore.ts';
+import type { SyncRunStore } from '../handlers/directory/index.ts';
 import { syncDirectorySources } from '../handlers/directory/syncRunner.ts';
 import { capabilities } from '../handlers/index.ts';
-import { PgReleaseStore } from '../handlers/release/index.ts';
-import { PgScaleStore } from '../handlers/scaling/index.ts';
 import { taskActions } from '../handlers/tasks/catalog.ts';
-import { PgTaskRunStore } from '../handlers/tasks/index.ts';
-import { argoClientFromConfig } from '../integrations/argo/argoClient.ts';
-import { argoCdFromConfig } from '../integrations/argocd/argoCdClient.ts';
-import { githubFromConfig } from '../integrations/github/githubClient.ts';
-import { jiraClientFromConfig } from '../integrations/jira/jiraClient.ts';
-import { jiraReleaseTrackerFromConfig } from '../integrations/jira/jiraReleaseTracker.ts';
 import { kubernetesFromConfig } from '../integrations/kubernetes/kubernetes.ts';
-import { AcksFirst, MAX_WAIT_BEHIND_ACKS_MS } from '../pipeline/acksFirst.ts';
 import type { BoundCapability } from '../pipeline/capability.ts';
 import type { Command } from '../pipeline/defineCommand.ts';
 import {
@@ -32,18 +19,19 @@ import {
   pruneSlackRequests,
   sweepApprovedRequests,
 } from '../pipeline/housekeepingJobs.ts';
-import { DirectoryIdentity, type SlackProfileLookup } from '../pipeline/identity.ts';
+import type { SlackProfileLookup } from '../pipeline/identity.ts';
 import { type Jobs, startJobs } from '../pipeline/jobs.ts';
-import { LogNotifier, type Notifier } from '../pipeline/notifier.ts';
+import type { Notifier } from '../pipeline/notifier.ts';
 import { CommandPipeline } from '../pipeline/pipeline.ts';
 import { CommandRegistry } from '../pipeline/registry.ts';
 import { checkPolicies } from '../policies/policyFiles.ts';
 import { checkpointFile, checkpointSignerFromEnv } from './auditCheckpointSettings.ts';
+import { buildServices } from './buildServices.ts';
 import { type LoadedConfig, resolveConfigRelative } from './config/loadConfig.ts';
 import type { Config } from './config/schema.ts';
 import type { Services } from './services.ts';
 import { auditDeps } from './wiring/audit.ts';
-import { datasetServiceFromConfig, datasetsDeps } from './wiring/datasets.ts';
+import { datasetsDeps } from './wiring/datasets.ts';
 import { directoryDeps } from './wiring/directory.ts';
 import { helpDeps } from './wiring/help.ts';
 import { releaseDeps } from './wiring/release.ts';
@@ -79,7 +67,7 @@ export interface AppOptions {
   extraCommands?: Command[];
   /**
    * Stands in for some of what was built, before anything uses it: the Slack sandbox's
-   * administrator (bot/sandbox/installer.ts) wraps the identity and the sandbox directory's source.
+   * administrator (app/sandbox/installer.ts) wraps the identity and the sandbox directory's source.
    */
   extend?: (built: Services) => Partial<Pick<Services, 'identity' | 'directorySources'>>;
   now?: () => Date;
@@ -167,7 +155,7 @@ export async function applyPolicies(
  * wait for their schedule (or `access sync`), so a slow API never delays the start.
  */
 async function syncLocalFiles(services: Services): Promise<void> {
-  const results = await syncDirectorySources(services, {
+  const results = await syncDirectorySources(directoryDeps(services), {
     trigger: 'start',
     filter: (s) => s.type === 'file' && s.path !== undefined,
   });
@@ -185,11 +173,10 @@ async function syncLocalFiles(services: Services): Promise<void> {
  */
 export async function createApp(options: AppOptions): Promise<App> {
   const { loaded, env, log } = options;
-  const config = loaded.config;
   const metrics = options.metrics ?? createMetrics();
   // Read before anything starts, so a bad key stops the start with its name.
   const signer = options.runWorkers ? checkpointSignerFromEnv(env) : undefined;
-  const kubernetes = kubernetesFromConfig(config, {
+  const kubernetes = kubernetesFromConfig(loaded.config, {
     env,
     resolvePath: (p) => resolveConfigRelative(loaded, p),
     log,
@@ -203,117 +190,20 @@ export async function createApp(options: AppOptions): Promise<App> {
   let jobs: Jobs | undefined;
   let auditStore: PgAuditStore | undefined;
   try {
-    jobs = await startJobs({
-      url: database.url,
-      log,
-      pollIntervalSeconds: Math.max(0.5, config.jobs.pollInterval / 1000),
-      superviseSeconds: Math.max(1, Math.round(config.jobs.superviseInterval / 1000)),
-      schedule: options.runWorkers ?? false,
-      ...(options.cronCheckSeconds ? { cronCheckSeconds: options.cronCheckSeconds } : {}),
-      onRun: (queue, ok) => metrics.jobRun(queue, ok),
-    });
-    const access = new PgAccessStore(database.db);
-    const registry = new CommandRegistry();
-    const now = options.now ?? (() => new Date());
-    const jira = jiraClientFromConfig(config.jira, { env, log });
-    // Outcomes of work already done are held while the database is away; serving processes spool
-    // them beside the data (one-shot commands keep them in memory, and leave the file to those).
-    auditStore = new PgAuditStore(database.db, {
-      outbox: {
-        ...(options.runWorkers
-          ? { file: outboxFile(resolveConfigRelative(loaded, config.database.dataDir)) }
-          : {}),
-        log: log.child({ component: 'audit-outbox' }),
-      },
-    });
-    const services: Services = {
-      config,
-      configDir: loaded.baseDir,
-      db: database.db,
-      pool: database.pool,
-      access,
-      audit: meteredAudit(auditStore, metrics),
-      directory: new PgDirectoryStore(database.db),
-      pending: new PgPendingStore(database.db),
-      once: new PgOnceStore(database.db),
-      directorySources: createDirectorySources(config.directory.sources, {
-        configDir: loaded.baseDir,
-        slackApiUrl: config.slack.apiUrl,
-        env,
-        log: log.child({ component: 'directory' }),
-      }),
-      syncRuns: new PgSyncRunStore(database.db),
-      taskRuns: new PgTaskRunStore(database.db),
-      identity: new DirectoryIdentity(access, config.access.adminContact, options.slackProfiles),
-      ...(options.slackProfiles ? { slackProfiles: options.slackProfiles } : {}),
-      registry,
-      jobs,
-      notifier: options.notifier ?? new LogNotifier(log),
-      metrics,
-      log,
-      now,
-      acksFirst: new AcksFirst(MAX_WAIT_BEHIND_ACKS_MS),
-      datasets: datasetServiceFromConfig(config.datasets, { env, log, now }),
-      argo: argoClientFromConfig(config.argo, { env, log }),
-      jira,
-      kubernetes,
-      // Each team change holds a transaction and needs another connection for its audit rows.
-      scaling: new PgScaleStore(database.db, {
-        transactions: Math.max(1, Math.floor(config.database.poolSize / 2)),
-      }),
-      releases: new PgReleaseStore(database.db),
-      github: githubFromConfig(config.github, { env, log }),
-      argocd: argoCdFromConfig(config.argocd, { env, log }),
-      releaseTracker: jiraReleaseTrackerFromConfig(config.release.jira, { jira, log }),
-    };
+    jobs = await startJobQueue(options, database, metrics);
+    auditStore = openAuditStore(options, database);
+    const services = buildServices(options, { database, jobs, auditStore, metrics, kubernetes });
     Object.assign(services, options.extend?.(services));
     const bound = bindCapabilities(services);
-    for (const capability of bound) {
-      registry.register(...capability.commands);
-      for (const info of capability.actions) registry.registerAction(info);
-    }
-    registry.register(...(options.extraCommands ?? []));
+    registerCommands(services.registry, bound, options.extraCommands ?? []);
     if (options.syncOnStart ?? true) await syncLocalFiles(services);
     await applyPolicies(services, loaded);
     await kubernetesLoaded;
     const pipeline = new CommandPipeline(services);
-    const queues = jobs;
-    const outbox = auditStore;
-    metrics.onCollect(async () => {
-      metrics.gauges.auditOutboxRows.set(outbox.held);
-      for (const q of await queues.depth()) {
-        metrics.gauges.jobQueueDepth.set({ queue: q.queue, state: 'ready' }, q.ready);
-        metrics.gauges.jobQueueDepth.set({ queue: q.queue, state: 'deferred' }, q.deferred);
-        metrics.gauges.jobQueueDepth.set({ queue: q.queue, state: 'active' }, q.active);
-      }
-      const now = Date.now();
-      for (const s of await services.syncRuns.status()) {
-        if (s.lastSuccess) {
-          metrics.gauges.directorySyncAge.set(
-            { source: s.source },
-            (now - s.lastSuccess.finishedAt.getTime()) / 1000,
-          );
-        }
-      }
-    });
-    if (options.runWorkers) {
-      await expireConfirmations(services, pipeline);
-      await pruneSlackRequests(services, pipeline);
-      await sweepApprovedRequests(services, pipeline);
-      for (const capability of bound) for (const start of capability.jobs) await start(pipeline);
-    }
-    const checkpoints = signer
-      ? scheduleCheckpoints({
-          pool: database.pool,
-          url: database.url,
-          file: checkpointFile(loaded),
-          signer,
-          intervalMs: config.audit.checkpoints.interval,
-          log: log.child({ component: 'audit' }),
-          onCurrent: (at) => metrics.gauges.auditCheckpointSuccess.set(at.getTime() / 1000),
-        })
-      : undefined;
-    const started = jobs;
+    collectQueueAndSyncMetrics(metrics, jobs, services.syncRuns, auditStore);
+    if (options.runWorkers) await startBackgroundWork(services, pipeline, bound);
+    const checkpoints = signer ? startCheckpoints(loaded, database, signer, log, metrics) : undefined;
+    const started = { jobs, auditStore };
     return {
       services,
       capabilities: bound,
@@ -321,9 +211,9 @@ export async function createApp(options: AppOptions): Promise<App> {
       database,
       close: async () => {
         // Running jobs finish (bounded) before the database goes away.
-        await started.stop({ graceful: true, timeoutMs: 20_000 });
+        await started.jobs.stop({ graceful: true, timeoutMs: 20_000 });
         await checkpoints?.stop();
-        await auditStore?.close();
+        await started.auditStore.close();
         await database.close();
         if (!options.metrics) metrics.close();
       },
@@ -336,27 +226,105 @@ export async function createApp(options: AppOptions): Promise<App> {
   }
 }
 
-/** Counts every audit write and failure without the store knowing about metrics. */
-function meteredAudit(store: AuditStore, metrics: Metrics): AuditStore {
-  return {
-    append: async (entry) => {
-      try {
-        const row = await store.append(entry);
-        metrics.auditWrite(entry.kind, true);
-        return row;
-      } catch (error) {
-        metrics.auditWrite(entry.kind, false);
-        throw error;
+/** The job queue in the app's database; only serving processes run its schedules. */
+function startJobQueue(options: AppOptions, database: Database, metrics: Metrics): Promise<Jobs> {
+  const { config } = options.loaded;
+  return startJobs({
+    url: database.url,
+    log: options.log,
+    pollIntervalSeconds: Math.max(0.5, config.jobs.pollInterval / 1000),
+    superviseSeconds: Math.max(1, Math.round(config.jobs.superviseInterval / 1000)),
+    schedule: options.runWorkers ?? false,
+    ...(options.cronCheckSeconds ? { cronCheckSeconds: options.cronCheckSeconds } : {}),
+    onRun: (queue, ok) => metrics.jobRun(queue, ok),
+  });
+}
+
+/**
+ * Outcomes of work already done are held while the database is away; serving processes spool
+ * them beside the data (one-shot commands keep them in memory, and leave the file to those).
+ */
+function openAuditStore(options: AppOptions, database: Database): PgAuditStore {
+  const { loaded, log } = options;
+  return new PgAuditStore(database.db, {
+    outbox: {
+      ...(options.runWorkers
+        ? { file: outboxFile(resolveConfigRelative(loaded, loaded.config.database.dataDir)) }
+        : {}),
+      log: log.child({ component: 'audit-outbox' }),
+    },
+  });
+}
+
+/** The bound capabilities' commands and actions, then the extra commands (tests' fixtures). */
+function registerCommands(
+  registry: CommandRegistry,
+  bound: readonly BoundCapability[],
+  extra: readonly Command[],
+): void {
+  for (const capability of bound) {
+    registry.register(...capability.commands);
+    for (const info of capability.actions) registry.registerAction(info);
+  }
+  registry.register(...extra);
+}
+
+/**
+ * The job queues' depths, the audit rows held in the outbox and each directory source's time since
+ * its last sync, read at each scrape.
+ */
+function collectQueueAndSyncMetrics(
+  metrics: Metrics,
+  jobs: Jobs,
+  syncRuns: SyncRunStore,
+  outbox: PgAuditStore,
+): void {
+  metrics.onCollect(async () => {
+    metrics.gauges.auditOutboxRows.set(outbox.held);
+    for (const q of await jobs.depth()) {
+      metrics.gauges.jobQueueDepth.set({ queue: q.queue, state: 'ready' }, q.ready);
+      metrics.gauges.jobQueueDepth.set({ queue: q.queue, state: 'deferred' }, q.deferred);
+      metrics.gauges.jobQueueDepth.set({ queue: q.queue, state: 'active' }, q.active);
+    }
+    const now = Date.now();
+    for (const s of await syncRuns.status()) {
+      if (s.lastSuccess) {
+        metrics.gauges.directorySyncAge.set(
+          { source: s.source },
+          (now - s.lastSuccess.finishedAt.getTime()) / 1000,
+        );
       }
-    },
-    appendOrHold: async (entry) => {
-      const recorded = await store.appendOrHold(entry);
-      metrics.auditWrite(entry.kind, 'written' in recorded);
-      return recorded;
-    },
-    search: (filter) => store.search(filter),
-    count: (filter) => store.count(filter),
-    verify: (options) => store.verify(options),
-    export: (since, onPage, pageSize) => store.export(since, onPage, pageSize),
-  };
+    }
+  });
+}
+
+/** The pipeline's housekeeping, then each capability's workers and schedules. */
+async function startBackgroundWork(
+  services: Services,
+  pipeline: CommandPipeline,
+  bound: readonly BoundCapability[],
+): Promise<void> {
+  await expireConfirmations(services, pipeline);
+  await pruneSlackRequests(services, pipeline);
+  await sweepApprovedRequests(services, pipeline);
+  for (const capability of bound) for (const start of capability.jobs) await start(pipeline);
+}
+
+/** Signs the audit chain's head on a schedule (serving processes with a checkpoint key). */
+function startCheckpoints(
+  loaded: LoadedConfig,
+  database: Database,
+  signer: CheckpointSigner,
+  log: Logger,
+  metrics: Metrics,
+) {
+  return scheduleCheckpoints({
+    pool: database.pool,
+    url: database.url,
+    file: checkpointFile(loaded),
+    signer,
+    intervalMs: loaded.config.audit.checkpoints.interval,
+    log: log.child({ component: 'audit' }),
+    onCurrent: (at) => metrics.gauges.auditCheckpointSuccess.set(at.getTime() / 1000),
+  });
 }

@@ -1,10 +1,10 @@
 import { ErrorCode, WebClient } from '@slack/web-api';
+import { SCOPE_USE, SLACK_BOT_SCOPES } from '../../bot/slack/botScopes.ts';
+import { type ChannelInfo, listChannels } from '../../bot/slack/channelDirectory.ts';
 import { readSecret } from '../../core/config/secrets.ts';
 import type { DoctorCheck, Finding } from '../../core/doctor.ts';
 import { isSlackError, slackError } from '../../integrations/slack/slackErrors.ts';
 import { isChannelId } from '../../pipeline/notifier.ts';
-import { SCOPE_USE, SLACK_BOT_SCOPES } from '../slack/botScopes.ts';
-import { type ChannelInfo, listChannels } from '../slack/channelDirectory.ts';
 import { type DoctorContext, notConfigured, noteCheck } from './context.ts';
 
 const SYSTEM = 'slack';

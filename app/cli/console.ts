@@ -1,12 +1,12 @@
 import type { Command as Program } from 'commander';
+import { runConsole } from '../../bot/console/console.ts';
+import { ConsoleSurface } from '../../bot/console/consoleSurface.ts';
 import { anySimulated } from '../../core/config/sandbox.ts';
 import { ConfigError } from '../../core/errors.ts';
 import type { AccessStore } from '../../db/stores/accessStore.ts';
 import { personName } from '../../pipeline/people.ts';
 import { type App, createApp } from '../app.ts';
 import type { LoadedConfig } from '../config/loadConfig.ts';
-import { runConsole } from '../console/console.ts';
-import { ConsoleSurface } from '../console/consoleSurface.ts';
 import type { Cli } from './context.ts';
 
 /**
