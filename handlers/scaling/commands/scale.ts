@@ -1,4 +1,3 @@
-import { Blocks, Elements, Modal } from 'slack-block-builder';
 import { z } from 'zod';
 import { formatDuration, parseDuration } from '../../../core/config/duration.ts';
 import { InputError } from '../../../core/errors.ts';
@@ -7,11 +6,8 @@ import { describeRef } from '../../../integrations/kubernetes/kubernetes.ts';
 import type { CommandContext, Confirmation } from '../../../pipeline/defineCommand.ts';
 import type { Message } from '../../../pipeline/message.ts';
 import { mentionOf, personToken } from '../../../pipeline/people.ts';
-import { noticeMessage } from '../../../pipeline/views/common.ts';
-import { commandModal, MODAL_INPUT } from '../../../pipeline/views/modal.ts';
 import { announce, whatChanges } from '../announce.ts';
 import { auditScaled } from '../changes.ts';
-import type { TargetConfig, TeamConfig } from '../config.ts';
 import { TEAM_NAME } from '../config.ts';
 import { defineCommand, type ScalingDeps } from '../deps.ts';
 import { pickPending, runEarlyRevert } from '../earlyRevert.ts';
@@ -20,6 +16,7 @@ import { type AppliedChange, applyPlan, planScale, type ScaleMode, type ScalePla
 import { cancelRevertJob, scheduleRevert, temporaryChangeLine } from '../reverts.ts';
 import type { ScaleChangeDetail, ScaleChangeRecord, ScaleRevert } from '../stores/scaleStore.ts';
 import { findTarget, findTeam, label, SCALE_USAGE, teamNamed } from '../teams.ts';
+import { scaleModal, unchangedMessage } from '../views.ts';
 
 const name = z
   .string()
@@ -85,27 +82,6 @@ function temporary(args: ScaleArgs, config: ScalingDeps['config'], now: Date): T
 
 function mode(args: ScaleArgs): ScaleMode {
   return args.hpaMin ? 'hpaMinReplicas' : 'replicas';
-}
-
-/** The form for the count, when the command came without one (Slack only). */
-function scaleModal(team: TeamConfig, target: TargetConfig, channel: string | null) {
-  return commandModal(
-    Modal({ title: `Scale ${team.name}`.slice(0, 24), submit: 'Scale', close: 'Cancel' }).blocks(
-      Blocks.Input({
-        label: `Workers for ${label(team, target)} (${team.minReplicas}–${team.maxReplicas})`,
-        blockId: 'replicas',
-      }).element(
-        Elements.NumberInput({ actionId: MODAL_INPUT }).minValue(team.minReplicas).maxValue(team.maxReplicas),
-      ),
-      Blocks.Input({ label: 'For how long (empty: until changed)', blockId: 'for' })
-        .optional()
-        .element(Elements.TextInput({ actionId: MODAL_INPUT, placeholder: '2h' })),
-      Blocks.Input({ label: 'Why', blockId: 'reason' })
-        .optional()
-        .element(Elements.TextInput({ actionId: MODAL_INPUT, placeholder: 'backfill lag' })),
-    ),
-    { prefix: `scale ${team.name} --target ${target.name}`, channel },
-  );
 }
 
 /** The line saying what this change replaced: the last change dpbot knows of, or an outside one. */
@@ -176,7 +152,7 @@ async function runScale(args: ScaleArgs, ctx: CommandContext<ScalingDeps>): Prom
   const target = findTarget(team, args.target, SCALE_USAGE);
   const replicas = args.replicas;
   if (replicas === undefined) {
-    if (await ctx.openModal(scaleModal(team, target, ctx.channel))) return undefined;
+    if (await ctx.openModal(scaleModal(team, target, label(team, target), ctx.channel))) return undefined;
     throw new InputError(
       `say how many workers ${label(team, target)} should have, e.g. "scale ${team.name} ${Math.min(team.maxReplicas, Math.max(team.minReplicas, 4))}" (or replicas=<n>)`,
       SCALE_USAGE,
@@ -244,7 +220,7 @@ async function runScale(args: ScaleArgs, ctx: CommandContext<ScalingDeps>): Prom
   );
   if ('unchanged' in result) {
     const p = result.unchanged;
-    return noticeMessage(`${whatChanges(p)} is already at ${p.to}; nothing changed.`);
+    return unchangedMessage(whatChanges(p), p.to);
   }
   if (result.superseded) await cancelRevertJob(deps, result.superseded);
 
