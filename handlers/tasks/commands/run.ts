@@ -1,12 +1,9 @@
-import { Blocks, type ButtonBuilder, Elements } from 'slack-block-builder';
 import { z } from 'zod';
 import { errorMessage, InputError, problemsByField, UpstreamError } from '../../../core/errors.ts';
 import { nearOrContaining, suggestion } from '../../../core/suggest.ts';
 import { ARGO } from '../../../integrations/argo/argoClient.ts';
 import type { Workflow } from '../../../integrations/argo/types.ts';
 import type { CommandContext } from '../../../pipeline/defineCommand.ts';
-import { blocks, type Message } from '../../../pipeline/message.ts';
-import { escapeMrkdwn, RUN_ACTION } from '../../../pipeline/views/common.ts';
 import { andMore, clipText } from '../../../pipeline/views/paging.ts';
 import {
   authorizeTask,
@@ -21,11 +18,11 @@ import {
 import { TASK_NAME, type TaskConfig } from '../config.ts';
 import { defineCommand, type TasksDeps } from '../deps.ts';
 import { findSubmission } from '../findSubmission.ts';
-import { taskModal } from '../form.ts';
 import { JIRA_KEY, ticketFields } from '../jira.ts';
 import { checkRanges, placeholder, type TaskParameter, validateParameters } from '../parameters.ts';
 import type { TaskRun } from '../stores/taskRunStore.ts';
-import { formatParams, runMessage } from '../views.ts';
+import { taskModal } from '../views/form.ts';
+import { formatParams, runMessage, startedMessage } from '../views/runs.ts';
 import { renderKey, runLinks, scheduleWatch } from '../watcher.ts';
 
 const USAGE = 'task run <task> [name=value ...] [ticket=<JIRA-KEY>]';
@@ -243,28 +240,6 @@ function missingReply(p: Plan): never {
   throw new InputError(full.length <= PROBLEMS_MAX ? full : clipText(short, PROBLEMS_MAX), taskUsage(p.task));
 }
 
-function startedReply(run: TaskRun, warnings: readonly string[]): Message {
-  const where = run.messageChannel
-    ? 'Progress is posted in the channel.'
-    : `"task status ${run.id}" shows its progress.`;
-  const text = `Started ${run.task} #${run.id} (workflow ${run.workflowName ?? '?'} in ${run.namespace}). ${where}`;
-  const buttons: ButtonBuilder[] = [
-    Elements.Button({ text: 'Status', actionId: RUN_ACTION, value: `task status ${run.id}` }),
-    Elements.Button({ text: 'Logs', actionId: RUN_ACTION, value: `task logs ${run.id}` }),
-    // The requester may always stop their run (task cancel checks again).
-    Elements.Button({ text: 'Stop', actionId: RUN_ACTION, value: `task cancel ${run.id}` }),
-  ];
-  return {
-    text: [text, ...warnings].join('\n'),
-    visibility: 'ephemeral',
-    blocks: blocks(
-      Blocks.Section({ text: escapeMrkdwn(text) }),
-      warnings.length > 0 && Blocks.Context().elements(...warnings.map((w) => `⚠ ${escapeMrkdwn(w)}`)),
-      Blocks.Actions().elements(...buttons),
-    ),
-  };
-}
-
 export const taskRun = defineCommand({
   name: 'task run',
   summary: 'Run an ops task (an Argo workflow) with its parameters',
@@ -447,6 +422,6 @@ export const taskRun = defineCommand({
       ctx.log.error({ err: error, runId: run.id }, 'could not start watching the run');
       warnings.push(`Progress will not be followed for now; "task status ${run.id}" asks Argo directly.`);
     }
-    return startedReply(submitted, warnings);
+    return startedMessage(submitted, warnings);
   },
 });
