@@ -11,6 +11,8 @@
  *                  another capability only through its public modules; a capability's own
  *                  stores (handlers/<capability>/stores/) sit on the db/ floor: core/ and db/
  *   bot/           surfaces (Slack, console, CLI, server) and the composition root: the top
+ *   (Block Kit, the slack-block-builder package, only in views: handlers/<capability>/views.ts
+ *   or views/, pipeline/views/, and bot/)
  *   sandbox/       loopback simulators: no product code at all, so a simulator cannot share a
  *                  mistake with the code it is there to test
  *
@@ -95,6 +97,16 @@ module.exports = {
       severity: 'error',
       from: { pathNot: '^handlers/' },
       to: { path: '^handlers/[^/]+/stores/' },
+    },
+    {
+      name: 'block-kit-only-in-views',
+      comment:
+        "Block Kit is built in views only: a capability's views.ts or views/, pipeline/views/, and the surfaces in bot/. Logic returns data or calls a view function, so a reducer or a job never needs the block builder.",
+      severity: 'error',
+      from: {
+        pathNot: ['^handlers/[^/]+/views[.]ts$', '^handlers/[^/]+/views/', '^pipeline/views/', '^bot/'],
+      },
+      to: { path: '(^|/)node_modules/slack-block-builder/' },
     },
     {
       name: 'sandbox-imports-no-product-code',
