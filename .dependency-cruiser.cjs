@@ -14,6 +14,8 @@
  *                  app/; they take a small declared dependency object that app/ builds
  *   app/           the composition root, root configuration, CLI, doctor, sandbox launcher:
  *                  the top, may import everything
+ *   (Block Kit, the slack-block-builder package, only in views: handlers/<capability>/views.ts
+ *   or views/, pipeline/views/, and bot/)
  *   sandbox/       loopback simulators: no product code at all, so a simulator cannot share a
  *                  mistake with the code it is there to test
  *
@@ -106,6 +108,16 @@ module.exports = {
       severity: 'error',
       from: { pathNot: '^handlers/' },
       to: { path: '^handlers/[^/]+/stores/' },
+    },
+    {
+      name: 'block-kit-only-in-views',
+      comment:
+        "Block Kit is built in views only: a capability's views.ts or views/, pipeline/views/, and the surfaces in bot/. Logic returns data or calls a view function, so a reducer or a job never needs the block builder.",
+      severity: 'error',
+      from: {
+        pathNot: ['^handlers/[^/]+/views[.]ts$', '^handlers/[^/]+/views/', '^pipeline/views/', '^bot/'],
+      },
+      to: { path: '(^|/)node_modules/slack-block-builder/' },
     },
     {
       name: 'sandbox-imports-no-product-code',

@@ -23,18 +23,10 @@ export interface Arrival {
   started: number;
 }
 
-/**
- * Lets a parsed request in, or answers it: identifies the caller, records invalid input against
- * them, authorizes, audits the attempt and claims a once-only key. Returns the accepted request,
- * or the outcome already replied to.
- */
-export async function admit(
-  deps: PipelineDeps,
-  arrival: Arrival,
-  parsed: Parsed,
-): Promise<Accepted | Outcome> {
-  const { inv, ack, requestId, text } = arrival;
-  const base: AuditEntry = {
+/** The attempt's audit row as far as the arrival tells it: who Slack says asked, where, and what. */
+function arrivalEntry(arrival: Arrival): AuditEntry {
+  const { inv, requestId, text } = arrival;
+  return {
     requestId,
     kind: 'attempt',
     entry: inv.entry,
@@ -43,9 +35,21 @@ export async function admit(
     channel: inv.channel ?? null,
     commandText: text,
   };
-  const shape = parsedShape(parsed);
+}
 
-  // Identify: even invalid input is recorded against the person who typed it.
+type Shape = ReturnType<typeof parsedShape>;
+
+/**
+ * Finds the directory user behind the request, and the attempt row with who they are. Someone
+ * dpbot will not act for, or cannot identify, is audited and answered here: the outcome.
+ */
+async function identify(
+  deps: PipelineDeps,
+  arrival: Arrival,
+  base: AuditEntry,
+  shape: Shape,
+): Promise<{ caller: Caller; base: AuditEntry } | Outcome> {
+  const { inv, ack, requestId } = arrival;
   let caller: Caller;
   try {
     caller = await deps.identity.resolve(inv.caller, {
@@ -58,11 +62,11 @@ export async function admit(
     const reason = errorMessage(error);
     // Someone dpbot will not act for is recorded with what Slack told about them, so that
     // `audit <@U…>` or their name finds the attempt.
-    if (error instanceof IdentityError) {
-      base.email ??= error.outsider.email ?? null;
-      base.slackName = error.outsider.slackName ?? null;
-    }
-    if (!(await writeAudit(deps, ack, { ...base, ...shape, decision: 'deny', reason })))
+    const outsider =
+      error instanceof IdentityError
+        ? { email: base.email ?? error.outsider.email ?? null, slackName: error.outsider.slackName ?? null }
+        : {};
+    if (!(await writeAudit(deps, ack, { ...base, ...outsider, ...shape, decision: 'deny', reason })))
       return 'audit_unavailable';
     // Not knowing who asked fails closed; but a lookup that failed is no verdict on the person.
     await ack.say(
@@ -74,30 +78,40 @@ export async function admit(
     );
     return error instanceof UpstreamError ? 'error' : 'denied';
   }
-  base.email = caller.email;
-  base.slackUserId = caller.slackUserId;
   if (caller.notice) await ack.say(noticeMessage(caller.notice));
+  return { caller, base: { ...base, email: caller.email, slackUserId: caller.slackUserId } };
+}
 
-  const { command, invalid } = parsed;
-  if (invalid || !command) {
-    const problem = invalid?.message ?? 'unknown command';
-    if (!(await writeAudit(deps, ack, { ...base, ...shape, decision: 'invalid', reason: problem })))
-      return 'audit_unavailable';
-    await ack.say({
-      ...invalidMessage(problem, invalid?.usage),
-      ...(invalid?.fields ? { fieldErrors: invalid.fields } : {}),
-    });
-    return 'invalid';
-  }
+/** Input that named no command or did not parse: audited as invalid and answered with the usage. */
+async function refuseInvalid(
+  deps: PipelineDeps,
+  ack: Acker,
+  parsed: Parsed,
+  row: AuditEntry,
+): Promise<Outcome> {
+  const { invalid } = parsed;
+  const problem = invalid?.message ?? 'unknown command';
+  if (!(await writeAudit(deps, ack, { ...row, decision: 'invalid', reason: problem })))
+    return 'audit_unavailable';
+  await ack.say({
+    ...invalidMessage(problem, invalid?.usage),
+    ...(invalid?.fields ? { fieldErrors: invalid.fields } : {}),
+  });
+  return 'invalid';
+}
 
-  // A name that does not exist is a typo to point out, not a denial (before authorizing).
-  const unknown = await refuseUnknownNames(deps, ack, { ...base, ...shape }, command, parsed.args, caller);
-  if (unknown) return unknown;
-
+/** Authorizes the command and writes the attempt row; a denial is answered here, as the outcome. */
+async function recordAttempt(
+  deps: PipelineDeps,
+  ack: Acker,
+  command: Command,
+  parsed: Parsed,
+  caller: Caller,
+  row: AuditEntry,
+): Promise<{ attempt: AuditEntry; decision: Decision | null } | Outcome> {
   const { decision, resource } = authorize(deps, command, parsed.args, caller);
   const attempt: AuditEntry = {
-    ...base,
-    ...shape,
+    ...row,
     resource,
     decision: decision === null || decision.allowed ? 'allow' : 'deny',
     reason: decision?.reason ?? 'no grant needed',
@@ -108,8 +122,62 @@ export async function admit(
     await ack.say(deniedMessage(denial(deps, command, resource ?? '*', decision.reason)));
     return 'denied';
   }
+  return { attempt, decision };
+}
 
-  const accepted: Accepted = {
+/** Once-only actions (a button's key): the first request with the key proceeds; a later one is told who did it. */
+async function claimOnce(
+  deps: PipelineDeps,
+  arrival: Arrival,
+  caller: Caller,
+  attempt: AuditEntry,
+): Promise<{ onceKey: string | null } | Outcome> {
+  const { inv, ack, requestId } = arrival;
+  if (!inv.onceKey) return { onceKey: null };
+  const claim = await deps.once.claim(inv.onceKey, requestId, caller.email);
+  if (claim.won) return { onceKey: inv.onceKey };
+  await writeAudit(deps, ack, {
+    ...attempt,
+    kind: 'outcome',
+    outcome: 'duplicate',
+    reason: `already done by ${claim.by}`,
+  });
+  await ack.say(noticeMessage(`Already done by ${claim.by} at ${formatTime(claim.at)}.`));
+  return 'duplicate';
+}
+
+/**
+ * Lets a parsed request in, or answers it: identifies the caller, records invalid input against
+ * them, authorizes, audits the attempt and claims a once-only key. Returns the accepted request,
+ * or the outcome already replied to.
+ */
+export async function admit(
+  deps: PipelineDeps,
+  arrival: Arrival,
+  parsed: Parsed,
+): Promise<Accepted | Outcome> {
+  const { inv, ack, requestId, text } = arrival;
+  const shape = parsedShape(parsed);
+  // Identify first: even invalid input is recorded against the person who typed it.
+  const identified = await identify(deps, arrival, arrivalEntry(arrival), shape);
+  if (typeof identified === 'string') return identified;
+  const { caller } = identified;
+  const row: AuditEntry = { ...identified.base, ...shape };
+
+  const { command } = parsed;
+  if (parsed.invalid || !command) return refuseInvalid(deps, ack, parsed, row);
+
+  // A name that does not exist is a typo to point out, not a denial (before authorizing).
+  const unknown = await refuseUnknownNames(deps, ack, row, command, parsed.args, caller);
+  if (unknown) return unknown;
+
+  const attempted = await recordAttempt(deps, ack, command, parsed, caller, row);
+  if (typeof attempted === 'string') return attempted;
+  const { attempt, decision } = attempted;
+
+  const claimed = await claimOnce(deps, arrival, caller, attempt);
+  if (typeof claimed === 'string') return claimed;
+  return {
     inv,
     ack,
     requestId,
@@ -121,25 +189,8 @@ export async function admit(
     decision,
     audit: attempt,
     started: arrival.started,
-    onceKey: null,
+    onceKey: claimed.onceKey,
   };
-
-  // Once-only actions: the first request with the key proceeds.
-  if (inv.onceKey) {
-    const claim = await deps.once.claim(inv.onceKey, requestId, caller.email);
-    if (!claim.won) {
-      await writeAudit(deps, ack, {
-        ...attempt,
-        kind: 'outcome',
-        outcome: 'duplicate',
-        reason: `already done by ${claim.by}`,
-      });
-      await ack.say(noticeMessage(`Already done by ${claim.by} at ${formatTime(claim.at)}.`));
-      return 'duplicate';
-    }
-    accepted.onceKey = inv.onceKey;
-  }
-  return accepted;
 }
 
 /**

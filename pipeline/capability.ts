@@ -1,10 +1,10 @@
-import type { BlockBuilder } from 'slack-block-builder';
 import type { ActionInfo } from '../policies/actionCatalog.ts';
 import { bindCommand, type Caller, type Command } from './defineCommand.ts';
 import type { HomePanel } from './homePanels.ts';
 import type { JobRegistration } from './housekeepingJobs.ts';
 import type { OptionChoice, OptionProvider } from './options.ts';
 import type { CommandPipeline } from './pipeline.ts';
+import type { BlockBuilder } from './views/blocks.ts';
 
 /**
  * One capability (scaling, tasks, datasets, release, directory, audit, help): its commands, its

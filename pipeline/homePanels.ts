@@ -1,5 +1,5 @@
-import type { BlockBuilder } from 'slack-block-builder';
 import type { Caller } from './defineCommand.ts';
+import type { BlockBuilder } from './views/blocks.ts';
 
 /**
  * A capability's panel on the App Home (the current release, worker counts): blocks for this

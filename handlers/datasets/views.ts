@@ -1,7 +1,21 @@
 import { Cron } from 'croner';
+import { Blocks, Elements, Md } from 'slack-block-builder';
+import { clipText } from '../../core/text.ts';
 import { formatTime } from '../../core/time.ts';
+import { blocks, type Message } from '../../pipeline/message.ts';
+import { withMentions } from '../../pipeline/people.ts';
+import {
+  codeText,
+  escapeMrkdwn,
+  lineSections,
+  PAGE_ACTION,
+  RUN_ACTION,
+  SECTION_TEXT_LIMIT,
+  VIEW_ACTION,
+} from '../../pipeline/views/common.ts';
+import { quoteArg } from '../../pipeline/views/modal.ts';
 import type { DatasetRow } from './datasetService.ts';
-import type { DatasetStatus, StatusCode } from './datasetStatus.ts';
+import { type DatasetStatus, STATUS_ORDER, type StatusCode } from './datasetStatus.ts';
 import { ago, humanDuration } from './humanDuration.ts';
 import type { CronRun, ProducerState } from './types.ts';
 
@@ -91,4 +105,178 @@ export function describeSchedule(
     .filter((d): d is Date => d instanceof Date)
     .sort((a, b) => a.getTime() - b.getTime())[0];
   return `${patterns}${zone}${next ? `, next ${formatTime(next)}` : ''}`;
+}
+
+/** Slack's limit on one field of a section is 2,000 characters. */
+const FIELD_MAX = 1990;
+
+/** A configured quick action the caller may run on a dataset, as a button. */
+export interface QuickButton {
+  label: string;
+  command: string;
+}
+
+/** `dataset <name>`: its status, its catalog fields, its last runs and the buttons the caller may use. */
+export function datasetMessage(input: {
+  row: DatasetRow;
+  notices: readonly string[];
+  asOf: Date;
+  now: Date;
+  quickButtons: readonly QuickButton[];
+  /** The team's whole list, when the caller may read every dataset. */
+  teamButton: boolean;
+}): Message {
+  const { row, now, notices } = input;
+  const c = row.catalog;
+  const s = row.status;
+  const headline = `${STATUS_ICON[s.code]} ${s.code} — ${describeStatus(row, now)}`;
+  // [label, plain text, mrkdwn]: the schedule is code in Slack, where `*` would mean bold.
+  const fields: [string, string, string?][] = [
+    ['Team', c?.team ?? '—'],
+    ['Owner', c?.owner ?? '—'],
+    ['Last updated', s.freshAt ? `${formatTime(s.freshAt)} (${ago(now, s.freshAt)})` : 'unknown'],
+    ['Freshness SLA', c?.freshnessSlaMs ? humanDuration(c.freshnessSlaMs) : 'none'],
+    [
+      s.lateByMs !== null ? 'Late since' : 'Due by',
+      s.dueAt ? `${formatTime(s.dueAt)}${s.lateByMs !== null ? ` (${humanDuration(s.lateByMs)})` : ''}` : '—',
+    ],
+    ['Tags', c?.tags.length ? c.tags.join(', ') : '—'],
+  ];
+  if (row.producerRef) {
+    fields.push(['Producer', `CronWorkflow ${row.producerRef.namespace}/${row.producerRef.cronWorkflow}`]);
+    if (row.producer?.found)
+      fields.push([
+        'Schedule',
+        describeSchedule(row.producer, now),
+        describeSchedule(row.producer, now, (p) => codeText(p)),
+      ]);
+  }
+  const extra: [string, string][] = Object.entries(c?.extra ?? {});
+  const runs = row.producer?.runs ?? [];
+  const runLines = runs.map((r) => runLine(r, now));
+  if (row.producer?.found && row.producer.active > 0 && !runs.some((r) => r.phase === 'Running'))
+    runLines.unshift(`⏳ ${row.producer.active} run(s) active`);
+  const buttons = [
+    ...input.quickButtons.map((qa) =>
+      Elements.Button({ text: qa.label, actionId: RUN_ACTION, value: qa.command }),
+    ),
+    ...(c?.team && input.teamButton
+      ? [
+          Elements.Button({
+            text: `All of ${c.team}`.slice(0, 75),
+            actionId: VIEW_ACTION,
+            value: `datasets team=${quoteArg(c.team)}`,
+          }),
+        ]
+      : []),
+  ];
+  const freshness = `as of ${ago(now, input.asOf)}`;
+  const fieldText = (pairs: [string, string, string?][]) =>
+    pairs.map(([k, v, md]) =>
+      // Slack refuses a field over 2,000 characters; catalog values (tags, extras) have no bound.
+      clipText(`${Md.bold(escapeMrkdwn(clipText(k, 100)))}\n${md ?? escapeMrkdwn(v)}`, FIELD_MAX),
+    );
+  const text = [
+    `${row.name}: ${headline}`,
+    ...fields.map(([k, v]) => `${k}: ${v}`),
+    ...extra.map(([k, v]) => `${k}: ${v}`),
+    ...(c?.description ? [c.description] : []),
+    ...(runLines.length ? ['Last runs:', ...runLines] : []),
+    ...notices,
+    freshness,
+  ].join('\n');
+  return {
+    // Escaped whole: with the requesters' mentions in it, Slack reads the fallback as mrkdwn.
+    text: withMentions(escapeMrkdwn(text)),
+    blocks: blocks(
+      Blocks.Header({ text: row.name.slice(0, 150) }),
+      Blocks.Section({ text: clipText(escapeMrkdwn(headline), SECTION_TEXT_LIMIT) }),
+      notices.length > 0 && Blocks.Section({ text: notices.map((n) => `⚠️ ${escapeMrkdwn(n)}`).join('\n') }),
+      Blocks.Section().fields(fieldText(fields.slice(0, 10))),
+      extra.length > 0 && Blocks.Section().fields(fieldText(extra.slice(0, 10))),
+      c?.description
+        ? Blocks.Section({ text: clipText(escapeMrkdwn(c.description.slice(0, 2000)), SECTION_TEXT_LIMIT) })
+        : undefined,
+      ...(runLines.length
+        ? lineSections([Md.bold('Last runs'), ...runLines.map((l) => withMentions(escapeMrkdwn(l)))], 2)
+        : []),
+      Blocks.Context().elements(freshness),
+      buttons.length > 0 && Blocks.Actions().elements(...buttons),
+    ),
+  };
+}
+
+/** `datasets` when no dataset matches: the sentence saying so, and the sources' notices. */
+export function noDatasetsMessage(text: string, notices: readonly string[]): Message {
+  const noticeLines = notices.map((n) => `⚠️ ${escapeMrkdwn(n)}`);
+  return {
+    text: [text, ...notices].join('\n'),
+    blocks: blocks(
+      Blocks.Section({ text: escapeMrkdwn(text) }),
+      noticeLines.length > 0 && Blocks.Section({ text: noticeLines.join('\n') }),
+    ),
+  };
+}
+
+/** One page of `datasets`: the counts by status over all that matched, then the page's rows. */
+export function datasetsPageMessage(input: {
+  filters: string;
+  found: readonly DatasetRow[];
+  shown: readonly DatasetRow[];
+  page: number;
+  pages: number;
+  /** Said when the page asked for no longer exists. */
+  moved: string;
+  notices: readonly string[];
+  freshness: string;
+  now: Date;
+  /** Whether a row gets a Details button (the caller may read it). */
+  mayOpen: (row: DatasetRow) => boolean;
+  previousCommand?: string | undefined;
+  nextCommand?: string | undefined;
+}): Message {
+  const { filters, found, shown, page, pages, moved, freshness, now } = input;
+  const noticeLines = input.notices.map((n) => `⚠️ ${escapeMrkdwn(n)}`);
+  const counts = STATUS_ORDER.map(
+    (code) => [code, found.filter((r) => r.status.code === code).length] as const,
+  )
+    .filter(([, n]) => n > 0)
+    .map(([code, n]) => `${STATUS_ICON[code]} ${n} ${code}`)
+    .join(' · ');
+  const title = `Datasets${filters ? ` (${filters})` : ''}: ${found.length} · page ${page} of ${pages}`;
+  // A producer's error message has no bound of its own; a row is one section (3,000 characters).
+  const line = (row: DatasetRow) =>
+    clipText(
+      `${STATUS_ICON[row.status.code]} ${Md.bold(escapeMrkdwn(row.name))} · ${escapeMrkdwn(row.catalog?.team ?? '—')} · ${row.status.code} — ${escapeMrkdwn(describeStatus(row, now))}`,
+      SECTION_TEXT_LIMIT,
+    );
+  const plain = (row: DatasetRow) =>
+    `${STATUS_ICON[row.status.code]} ${row.name} · ${row.catalog?.team ?? '—'} · ${row.status.code} — ${describeStatus(row, now)}`;
+  const navigation = [
+    input.previousCommand !== undefined &&
+      Elements.Button({ text: '‹ Previous', actionId: PAGE_ACTION, value: input.previousCommand }),
+    input.nextCommand !== undefined &&
+      Elements.Button({ text: 'Next ›', actionId: PAGE_ACTION, value: input.nextCommand }),
+  ].filter((b) => b !== false);
+  return {
+    text: [title + moved, counts, ...shown.map(plain), ...input.notices, freshness].join('\n'),
+    blocks: blocks(
+      Blocks.Section({ text: `${Md.bold(escapeMrkdwn(title))}${escapeMrkdwn(moved)}\n${counts}` }),
+      noticeLines.length > 0 && Blocks.Section({ text: noticeLines.join('\n') }),
+      ...shown.map((row) => {
+        const section = Blocks.Section({ text: line(row) });
+        return input.mayOpen(row)
+          ? section.accessory(
+              Elements.Button({
+                text: 'Details',
+                actionId: VIEW_ACTION,
+                value: `dataset ${quoteArg(row.name)}`,
+              }),
+            )
+          : section;
+      }),
+      Blocks.Context().elements(`${freshness} · ${codeText('dataset <name>')} shows runs, owner and actions`),
+      navigation.length > 0 && Blocks.Actions().elements(...navigation),
+    ),
+  };
 }

@@ -1,11 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { Blocks, Elements, Md } from 'slack-block-builder';
 import { errorMessage } from '../../core/errors.ts';
 import type { SyncStatus } from '../../db/schema.ts';
 import type { Entry } from '../../pipeline/defineCommand.ts';
 import type { JobRegistration } from '../../pipeline/housekeepingJobs.ts';
-import { blocks, type Message } from '../../pipeline/message.ts';
-import { escapeMrkdwn, RUN_ACTION } from '../../pipeline/views/common.ts';
 import type { DirectorySourceConfig } from './config.ts';
 import type { DirectoryDeps } from './deps.ts';
 import { emptyAnswerProblem, guardProblems } from './guards.ts';
@@ -14,6 +11,7 @@ import type { DirectorySnapshot } from './snapshot.ts';
 import type { DirectorySource } from './sources/source.ts';
 import { type DirectoryDiff, diffIsEmpty } from './stores/directoryStore.ts';
 import type { SyncTrigger } from './stores/syncRunStore.ts';
+import { syncProblemMessage } from './views.ts';
 
 export interface SyncRequest {
   /** Only this source (by name); all configured sources otherwise. */
@@ -228,30 +226,13 @@ async function notifyAdmins(
     );
     return;
   }
-  const refused = result.status === 'refused';
-  const title = refused
-    ? `Directory sync of ${source.name} refused: nothing was changed`
-    : `Directory sync of ${source.name} failed: nothing was changed`;
-  const lines = refused ? result.problems.map((p) => `• ${p}`) : [`• ${result.error ?? 'unknown error'}`];
-  const next = refused
-    ? `Check the source (${source.describe}). If the removal is real, apply it with \`access sync ${source.name} --force\`.`
-    : `The next scheduled sync tries again. Source: ${source.describe}.`;
-  const message: Message = {
-    text: [title, ...lines, next].join('\n'),
-    visibility: 'in_channel',
-    blocks: blocks(
-      Blocks.Section({ text: `${Md.bold(escapeMrkdwn(title))}\n${lines.map(escapeMrkdwn).join('\n')}` }),
-      Blocks.Context().elements(escapeMrkdwn(next)),
-      refused &&
-        Blocks.Actions().elements(
-          Elements.Button({
-            text: 'Show the difference',
-            actionId: RUN_ACTION,
-            value: `access sync ${source.name} --dry-run`,
-          }),
-        ),
-    ),
-  };
+  const message = syncProblemMessage({
+    source: source.name,
+    describe: source.describe,
+    refused: result.status === 'refused',
+    problems: result.problems,
+    error: result.error,
+  });
   try {
     await services.notifier.post(channel, message);
   } catch (error) {

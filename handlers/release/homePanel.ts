@@ -1,8 +1,7 @@
-import { Blocks, Md } from 'slack-block-builder';
 import type { HomePanel } from '../../pipeline/homePanels.ts';
-import { codeText, escapeMrkdwn } from '../../pipeline/views/common.ts';
 import { decide } from '../../policies/decide.ts';
 import type { ReleaseDeps } from './deps.ts';
+import { releasePanel } from './views/notices.ts';
 
 /** The App Home's release line: the release in progress and where it stands, for anyone who may read it. */
 export const releaseHomePanel: HomePanel<ReleaseDeps> = async ({ caller, deps }) => {
@@ -22,9 +21,5 @@ export const releaseHomePanel: HomePanel<ReleaseDeps> = async ({ caller, deps })
     const deployed = (snapshot?.services ?? []).filter((s) => s.shipStatus === 'done').length;
     text = `Release #${active.id} is ${active.status}: ${count('include')} included, ${count('skip')} skipped, ${count('pending')} awaiting a decision${active.status === 'shipping' ? `; ${deployed} deployed` : ''}.`;
   }
-  return [
-    Blocks.Divider(),
-    Blocks.Section({ text: `${Md.bold('Weekly release')}\n${escapeMrkdwn(text)}` }),
-    Blocks.Context().elements(`${codeText('/dp release status')} for the details`),
-  ];
+  return releasePanel(text);
 };

@@ -1,9 +1,7 @@
-import { Blocks, Elements, Md } from 'slack-block-builder';
 import type { JobRegistration } from '../../pipeline/housekeepingJobs.ts';
 import { ONE_AT_A_TIME } from '../../pipeline/jobs.ts';
-import { blocks } from '../../pipeline/message.ts';
 import { channelMention } from '../../pipeline/notifier.ts';
-import { noticeMessage, RUN_ACTION } from '../../pipeline/views/common.ts';
+import { noticeMessage } from '../../pipeline/views/common.ts';
 import type { ReleaseDeps } from './deps.ts';
 import { ownerPeople } from './people.ts';
 import { postInThread, publish, sendWatch, WATCH_SETTINGS } from './publish.ts';
@@ -11,6 +9,7 @@ import { QUEUES } from './queues.ts';
 import { autoSyncReminder, type RollbackJob, rollbackTick } from './rollback.ts';
 import { shipTick } from './shipTick.ts';
 import { trackerAtShip } from './tracker.ts';
+import { ownerReminderMessage, weeklyReminderMessage } from './views/notices.ts';
 
 const later = (services: ReleaseDeps, ms: number) => new Date(services.now().getTime() + ms);
 
@@ -32,25 +31,7 @@ async function remindOwners(services: ReleaseDeps, releaseId: number): Promise<v
         services.log.warn({ err: error, to: person.email }, 'could not send a release reminder');
       }
     }
-    await postInThread(services, snapshot, service, {
-      text: `Still waiting for a decision on ${service}.`,
-      visibility: 'in_channel',
-      blocks: blocks(
-        Blocks.Section({ text: `Still waiting for a decision on ${Md.bold(service)}.` }),
-        Blocks.Actions().elements(
-          Elements.Button({
-            text: 'Include',
-            actionId: RUN_ACTION,
-            value: `release include ${service} --release ${releaseId}`,
-          }).primary(),
-          Elements.Button({
-            text: 'Skip',
-            actionId: RUN_ACTION,
-            value: `release skip ${service} --release ${releaseId}`,
-          }),
-        ),
-      ),
-    });
+    await postInThread(services, snapshot, service, ownerReminderMessage(releaseId, service));
     await services.audit.append({
       requestId: `release-${releaseId}`,
       kind: 'event',
@@ -74,25 +55,7 @@ async function remindOwners(services: ReleaseDeps, releaseId: number): Promise<v
 async function weeklyReminder(services: ReleaseDeps): Promise<void> {
   const active = await services.releases.active();
   const channel = services.config.release.channel;
-  const text = active
-    ? `It is release time, but release #${active.id} is still ${active.status}.`
-    : 'It is release time: start the weekly release to collect what merged and ask owners what ships.';
-  await services.notifier.post(channel, {
-    text,
-    visibility: 'in_channel',
-    blocks: blocks(
-      Blocks.Section({ text }),
-      Blocks.Actions().elements(
-        active
-          ? Elements.Button({ text: 'Status', actionId: RUN_ACTION, value: `release status ${active.id}` })
-          : Elements.Button({
-              text: 'Start the release',
-              actionId: RUN_ACTION,
-              value: 'release start',
-            }).primary(),
-      ),
-    ),
-  });
+  await services.notifier.post(channel, weeklyReminderMessage(active));
   await services.audit.append({
     requestId: `release-weekly-${services.now().toISOString().slice(0, 10)}`,
     kind: 'event',

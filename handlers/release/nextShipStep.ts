@@ -1,9 +1,9 @@
-import { Blocks, Elements } from 'slack-block-builder';
 import { formatDuration } from '../../core/config/duration.ts';
 import type { Assessment } from '../../integrations/argocd/assess.ts';
-import { blocks, type Message } from '../../pipeline/message.ts';
-import { codeText, escapeMrkdwn, noticeMessage, RUN_ACTION } from '../../pipeline/views/common.ts';
+import type { Message } from '../../pipeline/message.ts';
+import { noticeMessage } from '../../pipeline/views/common.ts';
 import type { ReleaseApp, ReleaseService, ReleaseSnapshot } from './stores/releaseStore.ts';
+import { rollbackButtonMessage } from './views/notices.ts';
 
 /**
  * One look of the ship watcher, as a pure function: what the release looks like, what Argo CD said,
@@ -100,25 +100,6 @@ function audit(draft: Draft, outcome: string, detail: Record<string, unknown>, e
   draft.actions.push({ kind: 'audit', outcome, detail, ...(error ? { error } : {}) });
 }
 
-function rollbackButton(releaseId: number, application: string, what?: string): Message {
-  return {
-    text: `${what ? `${what} ` : ''}Roll back ${application}: release rollback ${application} --release ${releaseId}`,
-    visibility: 'in_channel',
-    blocks: blocks(
-      Blocks.Section({
-        text: `${what ? `${escapeMrkdwn(what)} ` : ''}Roll back ${codeText(application)} to what ran before this release?`,
-      }),
-      Blocks.Actions().elements(
-        Elements.Button({
-          text: `Rollback ${application}`,
-          actionId: RUN_ACTION,
-          value: `release rollback ${application} --release ${releaseId}`,
-        }).danger(),
-      ),
-    ),
-  };
-}
-
 /** Moves a syncing application on from what Argo CD says: settling, healthy, degraded, failed, or timed out. */
 function follow(
   draft: Draft,
@@ -157,7 +138,11 @@ function follow(
     draft.actions.push({
       kind: 'post',
       service: app.service,
-      message: rollbackButton(id, app.application, `${app.application} is ${state.state}: ${state.detail}.`),
+      message: rollbackButtonMessage(
+        id,
+        app.application,
+        `${app.application} is ${state.state}: ${state.detail}.`,
+      ),
     });
     return;
   }
@@ -169,7 +154,11 @@ function follow(
       message: `not done after ${formatDuration(syncTimeout)}: ${state.detail}`,
     });
     audit(draft, 'sync_timed_out', { application: app.application }, state.detail);
-    draft.actions.push({ kind: 'post', service: app.service, message: rollbackButton(id, app.application) });
+    draft.actions.push({
+      kind: 'post',
+      service: app.service,
+      message: rollbackButtonMessage(id, app.application),
+    });
     return;
   }
   // Not Healthy now: a Healthy seen earlier does not count any more.

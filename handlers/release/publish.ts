@@ -7,7 +7,7 @@ import type { ReleaseDeps } from './deps.ts';
 import { releaseNames } from './people.ts';
 import { QUEUES } from './queues.ts';
 import type { ReleaseSnapshot } from './stores/releaseStore.ts';
-import { releaseMessage, serviceThreadMessage } from './views.ts';
+import { releaseMessage, serviceThreadMessage } from './views/release.ts';
 
 /**
  * Watcher jobs: each run is one short look. Its process marks it alive (heartbeat); one that died

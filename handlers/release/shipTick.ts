@@ -9,7 +9,7 @@ import { loadSnapshot, postInThread, publishSnapshot } from './publish.ts';
 import type { ReleaseApp, ReleaseSnapshot } from './stores/releaseStore.ts';
 import { type SyncFacts, syncRequest } from './syncRequest.ts';
 import { trackerSummaries, trackerWhenShipped } from './tracker.ts';
-import { markdownNotes, stakeholderNotes } from './views.ts';
+import { markdownNotes, stakeholderNotes } from './views/release.ts';
 
 async function auditEvent(
   services: ReleaseDeps,

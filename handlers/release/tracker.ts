@@ -1,11 +1,10 @@
-import { Blocks } from 'slack-block-builder';
 import { errorMessage } from '../../core/errors.ts';
 import type { TrackedIssue, TrackerVersion } from '../../integrations/jira/releaseTracker.ts';
-import { blocks, type Message } from '../../pipeline/message.ts';
-import { escapeMrkdwn, lineSections } from '../../pipeline/views/common.ts';
+import type { Message } from '../../pipeline/message.ts';
 import type { ReleaseDeps } from './deps.ts';
 import { loadSnapshot, postInThread, publish } from './publish.ts';
 import type { ReleaseSnapshot } from './stores/releaseStore.ts';
+import { shipReportMessage } from './views/notices.ts';
 
 /**
  * The issue-tracker steps of a release, each separate and each skipped — with the reason written
@@ -183,7 +182,7 @@ export async function trackerAtShip(services: ReleaseDeps, releaseId: number): P
     ]
       .filter(Boolean)
       .join('; ');
-    report = shipReport(note, [
+    report = shipReportMessage(note, [
       ...result.failed.map((f) => `• ${f.key}: ${f.error}`),
       ...result.skipped.map((s) => `• ${s.key}: ${s.reason}`),
     ]);
@@ -197,7 +196,7 @@ export async function trackerAtShip(services: ReleaseDeps, releaseId: number): P
       errorMessage(error),
     );
     note = `${tracker.name}: fix version ${name} could not be set: ${errorMessage(error)}`;
-    report = shipReport(note, []);
+    report = shipReportMessage(note, []);
   }
   // The watcher may have finished the release meanwhile and added to the note: keep what it added.
   const placeholder = trackerShipping(services, snapshot) ?? '';
@@ -230,21 +229,6 @@ async function scopeAfterShip(
     services.log.warn({ err: error }, 'could not list the issues in the fix version');
     return { orphans: [], notShipping: [] };
   }
-}
-
-function shipReport(note: string, lines: readonly string[]): Message {
-  return {
-    text: [note, ...lines].join('\n'),
-    visibility: 'in_channel',
-    blocks: blocks(
-      Blocks.Section({ text: escapeMrkdwn(note) }),
-      ...lineSections(lines.map(escapeMrkdwn), 5),
-      lines.length > 0 &&
-        Blocks.Context().elements(
-          'Set the version on these issues in Jira by hand, or fix the cause and ship again: issues that already have it are left alone.',
-        ),
-    ),
-  };
 }
 
 /** Once every included service is healthy: marks the version released (if it was created). */

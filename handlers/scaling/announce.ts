@@ -1,11 +1,12 @@
 import type { CommandContext } from '../../pipeline/defineCommand.ts';
 import type { MessageRef } from '../../pipeline/notifier.ts';
 import type { ScalingDeps } from './deps.ts';
-import { type Announcement, announcementMessage } from './messages.ts';
+import type { Announcement } from './messages.ts';
 import type { ScalePlan } from './plan.ts';
 import { watchReadiness } from './readiness.ts';
 import type { ScaleRevert } from './stores/scaleStore.ts';
 import { label } from './teams.ts';
+import { announcementMessage } from './views.ts';
 
 /** What a change is about: the target, or its HPA's minimum. */
 /** The announcement posted in the thread of the change it reverts; undefined when there is none. */

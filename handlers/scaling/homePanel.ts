@@ -1,9 +1,8 @@
-import { Blocks, Md } from 'slack-block-builder';
 import { workloadRef } from '../../integrations/kubernetes/kubernetes.ts';
 import type { HomePanel } from '../../pipeline/homePanels.ts';
-import { codeText, lineSections } from '../../pipeline/views/common.ts';
 import { decide } from '../../policies/decide.ts';
 import type { ScalingDeps } from './deps.ts';
+import { workersPanel, workersPanelLine } from './views.ts';
 
 const TEAMS_SHOWN = 6;
 /** The App Home must open quickly; a cluster slower than this is shown as not answering. */
@@ -29,12 +28,12 @@ export const workersHomePanel: HomePanel<ScalingDeps> = async ({ caller, deps })
               timer = setTimeout(() => reject(new Error('timeout')), READ_BUDGET_MS);
             }),
           ]).finally(() => clearTimeout(timer));
-          return `• ${codeText(name)}: ${state.replicas} desired, ${state.ready ?? '?'} ready`;
+          return workersPanelLine(name, state);
         } catch {
-          return `• ${codeText(name)}: the cluster did not answer`;
+          return workersPanelLine(name, null);
         }
       }),
     ),
   );
-  return [Blocks.Divider(), Blocks.Section({ text: Md.bold('Workers') }), ...lineSections(lines, 2)];
+  return workersPanel(lines);
 };

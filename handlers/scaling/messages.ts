@@ -1,8 +1,4 @@
-import { Blocks, Md } from 'slack-block-builder';
 import type { PodReport } from '../../integrations/kubernetes/kubernetes.ts';
-import { blocks, type Message } from '../../pipeline/message.ts';
-import { withMentions } from '../../pipeline/people.ts';
-import { escapeMrkdwn } from '../../pipeline/views/common.ts';
 import type { ScaleMode } from './plan.ts';
 
 /**
@@ -19,21 +15,6 @@ export interface Announcement {
   headline: string;
   lines: string[];
   status: string;
-}
-
-export function announcementMessage(a: Announcement): Message {
-  const by = a.by ? `${a.by} ` : '';
-  const body = withMentions(
-    [Md.bold(by + escapeMrkdwn(a.headline)), ...a.lines.map((l) => escapeMrkdwn(l))].join('\n'),
-  );
-  return {
-    text: withMentions(by + escapeMrkdwn([a.headline, ...a.lines, a.status].filter(Boolean).join('\n'))),
-    visibility: 'in_channel',
-    blocks: blocks(
-      Blocks.Section({ text: body.slice(0, 2900) }),
-      a.status ? Blocks.Context().elements(escapeMrkdwn(a.status).slice(0, 2000)) : undefined,
-    ),
-  };
 }
 
 /**

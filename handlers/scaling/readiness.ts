@@ -3,10 +3,11 @@ import { errorMessage } from '../../core/errors.ts';
 import { workloadRef } from '../../integrations/kubernetes/kubernetes.ts';
 import type { MessageRef } from '../../pipeline/notifier.ts';
 import type { ScalingDeps } from './deps.ts';
-import { type Announcement, announcementMessage, describePods, readinessStatus } from './messages.ts';
+import { type Announcement, describePods, readinessStatus } from './messages.ts';
 import type { ScaleMode } from './plan.ts';
 import { QUEUES } from './queues.ts';
 import { requireKubernetes } from './teams.ts';
+import { announcementMessage } from './views.ts';
 
 /**
  * One look at a target's pods after a change, as a job: each look queues the next one a poll

@@ -6,11 +6,12 @@ import type { QueueSettings } from '../../pipeline/jobs.ts';
 import { type Person, personName, personToken } from '../../pipeline/people.ts';
 import { auditChange } from './changes.ts';
 import type { ScalingDeps } from './deps.ts';
-import { type Announcement, announcementMessage, readinessStatus } from './messages.ts';
+import { type Announcement, readinessStatus } from './messages.ts';
 import { QUEUES } from './queues.ts';
 import { watchReadiness } from './readiness.ts';
 import type { LockedTeam, ScaleRevert } from './stores/scaleStore.ts';
 import { requireKubernetes } from './teams.ts';
+import { announcementMessage } from './views.ts';
 
 export interface RevertJob {
   revertId: string;

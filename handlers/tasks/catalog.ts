@@ -1,6 +1,7 @@
 import { InputError, NotAllowedError } from '../../core/errors.ts';
 import { clipText } from '../../core/text.ts';
 import type { CommandContext, NamedResource } from '../../pipeline/defineCommand.ts';
+import { andMore } from '../../pipeline/views/paging.ts';
 import type { ActionInfo } from '../../policies/actionCatalog.ts';
 import { mayEver } from '../../policies/decide.ts';
 import type { TaskConfig } from './config.ts';
@@ -135,4 +136,15 @@ export function authorizeTask(
 /** The namespace a task's workflows run in. */
 export function taskNamespace(config: TasksSettings, task: TaskConfig): string {
   return task.namespace ?? config.argo.namespace;
+}
+
+/** The parameter of a task by name; a wrong name is told the parameters there are. */
+export function findParameter(task: TaskConfig, name: string, usage: string): TaskParameter {
+  const p = task.parameters.find((x) => x.name === name);
+  if (p) return p;
+  const names = task.parameters.map((x) => x.name);
+  throw new InputError(
+    `${task.name} has no parameter "${name}"${names.length ? ` (parameters: ${andMore(names, 20)})` : ' (it takes none)'}`,
+    usage,
+  );
 }

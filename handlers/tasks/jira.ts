@@ -11,7 +11,7 @@ import {
   text,
 } from '../../integrations/jira/adf.ts';
 import type { TaskRun } from './stores/taskRunStore.ts';
-import { formatParams, runState } from './views.ts';
+import { formatParams, runState } from './views/runs.ts';
 
 /** `DP-123`: a project key, a dash, a number. */
 export const JIRA_KEY = /^[A-Z][A-Z0-9_]{0,9}-[1-9]\d{0,8}$/;

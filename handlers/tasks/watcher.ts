@@ -12,7 +12,7 @@ import { findSubmission } from './findSubmission.ts';
 import { completionComment } from './jira.ts';
 import { QUEUES } from './queues.ts';
 import type { TaskRun, TaskRunPatch } from './stores/taskRunStore.ts';
-import { goneNote, type RunLinks, runMessage, runState } from './views.ts';
+import { goneNote, type RunLinks, runMessage, runState } from './views/runs.ts';
 import { summarizeWorkflow, type WorkflowSummary } from './workflowSummary.ts';
 
 /**

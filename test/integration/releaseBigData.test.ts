@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { releaseDeps } from '../../app/wiring/release.ts';
 import { slackPayload } from '../../bot/slack/broadcasts.ts';
 import { releaseHomePanel } from '../../handlers/release/homePanel.ts';
-import { stakeholderNotes } from '../../handlers/release/views.ts';
+import { stakeholderNotes } from '../../handlers/release/views/release.ts';
 import { blocks, type Message } from '../../pipeline/message.ts';
 import {
   buildRepository,

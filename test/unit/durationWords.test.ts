@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { durationWords, standInWords } from '../../core/durationWords.ts';
-import { humanDuration as taskDuration } from '../../handlers/tasks/views.ts';
+import { humanDuration as taskDuration } from '../../handlers/tasks/views/runs.ts';
 
 describe('durations in words', () => {
   it("writes Intl.DurationFormat's narrow English style", () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { slackPayload } from '../../bot/slack/broadcasts.ts';
 import { toResponse } from '../../bot/slack/toResponse.ts';
-import { announcementMessage } from '../../handlers/scaling/messages.ts';
+import { announcementMessage } from '../../handlers/scaling/views.ts';
 import type { Message } from '../../pipeline/message.ts';
 import { approvalMessage, confirmationMessage, noticeMessage } from '../../pipeline/views/common.ts';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { announcementMessage } from '../../handlers/scaling/messages.ts';
+import { announcementMessage } from '../../handlers/scaling/views.ts';
 import { actorOfRow, mentionOf, nameWithEmail, personName, personToken } from '../../pipeline/people.ts';
 import { tokenize } from '../../pipeline/tokenize.ts';
 

@@ -1,4 +1,3 @@
-import { Blocks, Elements, Md } from 'slack-block-builder';
 import { z } from 'zod';
 import { parseDuration } from '../../../core/config/duration.ts';
 import { InputError } from '../../../core/errors.ts';
@@ -7,12 +6,11 @@ import { formatTime, parseSince } from '../../../core/time.ts';
 import { type AuditKind, auditKinds } from '../../../db/schema.ts';
 import type { AuditPerson } from '../../../db/stores/auditStore.ts';
 import type { CommandContext } from '../../../pipeline/defineCommand.ts';
-import { blocks } from '../../../pipeline/message.ts';
 import { actorOfRow, stateText } from '../../../pipeline/people.ts';
-import { codeText, escapeMrkdwn, lineSections, PAGE_ACTION } from '../../../pipeline/views/common.ts';
 import { quoteArg } from '../../../pipeline/views/modal.ts';
 import { ACTION_PATTERN } from '../../../policies/patterns.ts';
 import { type AuditDeps, defineCommand } from '../deps.ts';
+import { auditPageMessage } from '../views.ts';
 
 const filterWord = z.string().max(254);
 
@@ -23,8 +21,6 @@ const USAGE = 'audit [user] [action] [since] [limit=20] [page=N]';
  * one message (Slack's 40,000-character text, 3,000 per section). The export has it whole.
  */
 const COMMAND_SHOWN = 150;
-/** 50 rows of the longest lines fill about 11 sections; more room than that is never needed. */
-const SECTIONS_SHOWN = 20;
 
 const cut = clipText;
 
@@ -197,42 +193,14 @@ export const audit = defineCommand({
         ? ` · newest first, ${first}–${first + rows.length - 1} · page ${page} of ${pages}`
         : '';
     const details = `${filters ? ` (${filters})` : ''}: ${total} record(s)${range}${past}`;
-    const title = `Audit log${details}`;
     const named = { user: user?.word, action, since };
-    const navigation = [
-      page > 1 &&
-        Elements.Button({
-          text: '‹ Previous',
-          actionId: PAGE_ACTION,
-          value: auditCommandText(named, args.limit, page - 1),
-        }),
-      page < pages &&
-        Elements.Button({
-          text: 'Next ›',
-          actionId: PAGE_ACTION,
-          value: auditCommandText(named, args.limit, page + 1),
-        }),
-    ].filter((b) => b !== false);
     const rest = total - (first - 1) - rows.length;
-    const more =
-      rest > 0 ? `${rest} older record(s): ${auditCommandText(named, args.limit, page + 1)}` : undefined;
-    return {
-      text: [title, ...lines, ...(more ? [more] : [])].join('\n'),
-      blocks: blocks(
-        // Only the words are bold: an action pattern's `*` (workers.*) would end a bold title early.
-        Blocks.Section({ text: `${Md.bold('Audit log')}${escapeMrkdwn(details)}` }),
-        ...lineSections(
-          lines.map((l) => escapeMrkdwn(l)),
-          SECTIONS_SHOWN,
-        ),
-        Blocks.Context().elements(
-          [
-            ...(more ? [`${rest} older: ${codeText(auditCommandText(named, args.limit, page + 1))}`] : []),
-            `Full history: ${codeText('dpbot audit export --since 7d')}`,
-          ].join(' · '),
-        ),
-        navigation.length > 0 && Blocks.Actions().elements(...navigation),
-      ),
-    };
+    return auditPageMessage({
+      details,
+      lines,
+      older: rest > 0 ? { count: rest, command: auditCommandText(named, args.limit, page + 1) } : undefined,
+      previousCommand: page > 1 ? auditCommandText(named, args.limit, page - 1) : undefined,
+      nextCommand: page < pages ? auditCommandText(named, args.limit, page + 1) : undefined,
+    });
   },
 });

@@ -1,22 +1,12 @@
-import { Blocks, Elements, Md } from 'slack-block-builder';
 import { z } from 'zod';
 import { InputError, UpstreamError } from '../../../core/errors.ts';
 import type { CommandContext } from '../../../pipeline/defineCommand.ts';
-import { blocks, type Message } from '../../../pipeline/message.ts';
-import {
-  codeText,
-  escapeMrkdwn,
-  PAGE_ACTION,
-  SECTION_TEXT_LIMIT,
-  VIEW_ACTION,
-} from '../../../pipeline/views/common.ts';
 import { quoteArg } from '../../../pipeline/views/modal.ts';
-import { clipText } from '../../../pipeline/views/paging.ts';
 import type { DatasetRow, DatasetService } from '../datasetService.ts';
 import { STATUS_ORDER, type StatusCode } from '../datasetStatus.ts';
 import { type DatasetsDeps, defineCommand } from '../deps.ts';
 import { ago } from '../humanDuration.ts';
-import { describeStatus, STATUS_ICON } from '../views.ts';
+import { datasetsPageMessage, noDatasetsMessage } from '../views.ts';
 
 const USAGE = 'datasets [words] [team=x] [status=failed|late|unknown|ok] [tag=t] [q=text] [page=N]';
 
@@ -126,7 +116,6 @@ export const datasets = defineCommand({
     const found = overview.rows.filter((row) => matches(row, args, words));
     const filters = describeFilters(args);
     const freshness = `as of ${ago(now, overview.asOf)}`;
-    const noticeLines = overview.notices.map((n) => `⚠️ ${escapeMrkdwn(n)}`);
 
     if (found.length === 0) {
       const teams = [
@@ -137,13 +126,7 @@ export const datasets = defineCommand({
           ? ` There is no team "${args.team}" in the catalog; teams: ${teams.slice(0, 30).join(', ')}.`
           : '';
       const text = `No datasets${filters ? ` match ${filters}` : ' are known'} (of ${overview.rows.length}, ${freshness}).${hint}`;
-      return {
-        text: [text, ...overview.notices].join('\n'),
-        blocks: blocks(
-          Blocks.Section({ text: escapeMrkdwn(text) }),
-          noticeLines.length > 0 && Blocks.Section({ text: noticeLines.join('\n') }),
-        ),
-      };
+      return noDatasetsMessage(text, overview.notices);
     }
 
     const size = ctx.deps.config.datasets.pageSize;
@@ -156,59 +139,20 @@ export const datasets = defineCommand({
       );
     }
     const shown = found.slice((page - 1) * size, page * size);
-    const counts = STATUS_ORDER.map(
-      (code) => [code, found.filter((r) => r.status.code === code).length] as const,
-    )
-      .filter(([, n]) => n > 0)
-      .map(([code, n]) => `${STATUS_ICON[code]} ${n} ${code}`)
-      .join(' · ');
-    const title = `Datasets${filters ? ` (${filters})` : ''}: ${found.length} · page ${page} of ${pages}`;
-    // A producer's error message has no bound of its own; a row is one section (3,000 characters).
-    const line = (row: DatasetRow) =>
-      clipText(
-        `${STATUS_ICON[row.status.code]} ${Md.bold(escapeMrkdwn(row.name))} · ${escapeMrkdwn(row.catalog?.team ?? '—')} · ${row.status.code} — ${escapeMrkdwn(describeStatus(row, now))}`,
-        SECTION_TEXT_LIMIT,
-      );
-    const plain = (row: DatasetRow) =>
-      `${STATUS_ICON[row.status.code]} ${row.name} · ${row.catalog?.team ?? '—'} · ${row.status.code} — ${describeStatus(row, now)}`;
     const moved = args.page > pages ? ` (page ${args.page} no longer exists; this is the last)` : '';
-    const navigation = [
-      page > 1 &&
-        Elements.Button({
-          text: '‹ Previous',
-          actionId: PAGE_ACTION,
-          value: datasetsCommandText(args, page - 1),
-        }),
-      page < pages &&
-        Elements.Button({
-          text: 'Next ›',
-          actionId: PAGE_ACTION,
-          value: datasetsCommandText(args, page + 1),
-        }),
-    ].filter((b) => b !== false);
-    const message: Message = {
-      text: [title + moved, counts, ...shown.map(plain), ...overview.notices, freshness].join('\n'),
-      blocks: blocks(
-        Blocks.Section({ text: `${Md.bold(escapeMrkdwn(title))}${escapeMrkdwn(moved)}\n${counts}` }),
-        noticeLines.length > 0 && Blocks.Section({ text: noticeLines.join('\n') }),
-        ...shown.map((row) => {
-          const section = Blocks.Section({ text: line(row) });
-          return ctx.may('datasets.read', `dataset:${row.name}`)
-            ? section.accessory(
-                Elements.Button({
-                  text: 'Details',
-                  actionId: VIEW_ACTION,
-                  value: `dataset ${quoteArg(row.name)}`,
-                }),
-              )
-            : section;
-        }),
-        Blocks.Context().elements(
-          `${freshness} · ${codeText('dataset <name>')} shows runs, owner and actions`,
-        ),
-        navigation.length > 0 && Blocks.Actions().elements(...navigation),
-      ),
-    };
-    return message;
+    return datasetsPageMessage({
+      filters,
+      found,
+      shown,
+      page,
+      pages,
+      moved,
+      notices: overview.notices,
+      freshness,
+      now,
+      mayOpen: (row) => ctx.may('datasets.read', `dataset:${row.name}`),
+      previousCommand: page > 1 ? datasetsCommandText(args, page - 1) : undefined,
+      nextCommand: page < pages ? datasetsCommandText(args, page + 1) : undefined,
+    });
   },
 });

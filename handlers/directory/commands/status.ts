@@ -1,10 +1,8 @@
-import { Blocks, Md } from 'slack-block-builder';
 import { z } from 'zod';
 import { formatTime } from '../../../core/time.ts';
-import { blocks } from '../../../pipeline/message.ts';
-import { escapeMrkdwn, lineSections } from '../../../pipeline/views/common.ts';
 import { defineCommand } from '../deps.ts';
 import type { SyncRunRecord } from '../stores/syncRunStore.ts';
+import { accessStatusMessage } from '../views.ts';
 
 function counts(run: SyncRunRecord): string {
   const c = run.counts;
@@ -54,14 +52,6 @@ export const accessStatus = defineCommand({
       ];
       return parts.filter((p) => p.trim() !== '').join('\n');
     });
-    const title = `Directory sources: ${configured.length}`;
-    return {
-      text: [title, ...lines].join('\n'),
-      blocks: blocks(
-        Blocks.Section({ text: Md.bold(title) }),
-        ...lineSections(lines.map((l) => escapeMrkdwn(l))),
-        Blocks.Context().elements('`access sync [source] --dry-run` shows what a sync would change now.'),
-      ),
-    };
+    return accessStatusMessage(configured.length, lines);
   },
 });

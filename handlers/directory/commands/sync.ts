@@ -1,31 +1,20 @@
-import { Blocks, Md } from 'slack-block-builder';
 import { z } from 'zod';
 import { ConflictError, InputError, UpstreamError } from '../../../core/errors.ts';
-import { blocks, type Message } from '../../../pipeline/message.ts';
-import { escapeMrkdwn, lineSections } from '../../../pipeline/views/common.ts';
+import type { Message } from '../../../pipeline/message.ts';
 import { sourceName } from '../config.ts';
 import { defineCommand } from '../deps.ts';
 import { type SourceSyncResult, syncDirectorySources, syncHeadline, syncResultLines } from '../syncRunner.ts';
+import { plainMessage, syncResultMessage } from '../views.ts';
 
 const USAGE = 'access sync [source|slack] [--dry-run] [--force]';
 /** Lines of difference shown per source in Slack; `dpbot sync` prints all of them. */
 const DETAIL_LINES = 15;
 
 function resultMessage(results: SourceSyncResult[], dryRun: boolean): Message {
-  const title = dryRun ? 'Directory sync (dry run: nothing applied)' : 'Directory sync';
-  const lines = results.flatMap((r) => syncResultLines(r, DETAIL_LINES));
-  return {
-    text: [title, ...lines].join('\n'),
-    blocks: blocks(
-      Blocks.Section({ text: Md.bold(title) }),
-      ...lineSections(lines.map((l) => escapeMrkdwn(l))),
-      Blocks.Context().elements(
-        dryRun
-          ? 'Apply with `access sync` (add `--force` when a guard refuses and the removal is real).'
-          : '`access status` shows the last sync of every source.',
-      ),
-    ),
-  };
+  return syncResultMessage(
+    results.flatMap((r) => syncResultLines(r, DETAIL_LINES)),
+    dryRun,
+  );
 }
 
 /**
@@ -36,7 +25,7 @@ function forgetSlackProfiles(profiles: { clear(): number } | undefined): Message
   const text = profiles
     ? `Forgot ${profiles.clear()} cached Slack profile(s): each person's next command asks Slack again, so a deactivated account is refused at once.`
     : 'dpbot is not serving Slack in this process, so no Slack profiles are cached here.';
-  return { text, blocks: blocks(Blocks.Section({ text: escapeMrkdwn(text) })) };
+  return plainMessage(text);
 }
 
 export const accessSync = defineCommand({

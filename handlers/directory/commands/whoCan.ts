@@ -1,8 +1,5 @@
-import { Blocks, Elements, Md } from 'slack-block-builder';
 import { z } from 'zod';
 import { InputError } from '../../../core/errors.ts';
-import { blocks } from '../../../pipeline/message.ts';
-import { codeText, escapeMrkdwn, lineSections, PAGE_ACTION } from '../../../pipeline/views/common.ts';
 import { quoteArg } from '../../../pipeline/views/modal.ts';
 import {
   ACTION_PATTERN,
@@ -11,6 +8,7 @@ import {
   RESOURCE_PATTERN,
 } from '../../../policies/patterns.ts';
 import { defineCommand } from '../deps.ts';
+import { nobodyMayMessage, whoCanMessage } from '../views.ts';
 
 const MEMBERS_SHOWN = 15;
 /** A grant's line runs to some 600 characters with 15 members; 25 of them fit one message. */
@@ -53,10 +51,7 @@ export const whoCan = defineCommand({
     );
     const target = `${args.action}${args.resource ? ` on ${args.resource}` : ''}`;
     if (grants.length === 0) {
-      return {
-        text: `Nobody may ${target}.`,
-        blocks: blocks(Blocks.Section({ text: `Nobody may ${escapeMrkdwn(target)}.` })),
-      };
+      return nobodyMayMessage(target);
     }
     const pages = Math.ceil(grants.length / GRANTS_PER_PAGE);
     // Past the end (a typo, or a Next button after grants were removed) shows the last page.
@@ -85,29 +80,14 @@ export const whoCan = defineCommand({
         ? ` (${grants.length} grants; ${first + 1}–${first + shown.length}, page ${page} of ${pages}${past})`
         : '';
     const rest = grants.length - first - shown.length;
-    const next = whoCanCommandText(args.action, args.resource, page + 1);
-    const navigation = [
-      page > 1 &&
-        Elements.Button({
-          text: '‹ Previous',
-          actionId: PAGE_ACTION,
-          value: whoCanCommandText(args.action, args.resource, page - 1),
-        }),
-      page < pages && Elements.Button({ text: 'Next ›', actionId: PAGE_ACTION, value: next }),
-    ].filter((b) => b !== false);
-    return {
-      text: [`Who may ${target}${range}:`, ...lines, ...(rest > 0 ? [`and ${rest} more: ${next}`] : [])].join(
-        '\n',
-      ),
-      blocks: blocks(
-        Blocks.Section({ text: `${Md.bold(`Who may ${escapeMrkdwn(target)}`)}${escapeMrkdwn(range)}` }),
-        ...lineSections(
-          lines.map((l) => `• ${l}`),
-          20,
-        ),
-        rest > 0 && Blocks.Context().elements(`and ${rest} more: ${codeText(next)}`),
-        navigation.length > 0 && Blocks.Actions().elements(...navigation),
-      ),
-    };
+    return whoCanMessage({
+      target,
+      range,
+      lines,
+      rest,
+      previousCommand: page > 1 ? whoCanCommandText(args.action, args.resource, page - 1) : undefined,
+      nextCommand: whoCanCommandText(args.action, args.resource, page + 1),
+      hasNext: page < pages,
+    });
   },
 });

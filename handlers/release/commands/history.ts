@@ -1,9 +1,7 @@
-import { Blocks, Md } from 'slack-block-builder';
 import { z } from 'zod';
 import { formatTime } from '../../../core/time.ts';
-import { blocks } from '../../../pipeline/message.ts';
-import { escapeMrkdwn, lineSections } from '../../../pipeline/views/common.ts';
 import { defineCommand } from '../deps.ts';
+import { historyMessage } from '../views/notices.ts';
 
 export const releaseHistory = defineCommand({
   name: 'release history',
@@ -22,9 +20,6 @@ export const releaseHistory = defineCommand({
       (r) =>
         `#${r.id} · ${r.status} · started ${formatTime(r.createdAt)} by ${r.startedBy} · ${r.services} service(s), ${r.prs} PR(s)${r.shippedAt ? ` · shipped ${formatTime(r.shippedAt)}` : ''}`,
     );
-    return {
-      text: ['Releases:', ...lines].join('\n'),
-      blocks: blocks(Blocks.Section({ text: Md.bold('Releases') }), ...lineSections(lines.map(escapeMrkdwn))),
-    };
+    return historyMessage(lines);
   },
 });

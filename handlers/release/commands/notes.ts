@@ -4,7 +4,7 @@ import { defineCommand } from '../deps.ts';
 import { serviceNamed } from '../names.ts';
 import { loadSnapshot } from '../publish.ts';
 import type { ReleaseSnapshot } from '../stores/releaseStore.ts';
-import { engineeringNotes } from '../views.ts';
+import { engineeringNotes } from '../views/release.ts';
 import { findReleaseOrLatest, releaseId } from './common.ts';
 
 /** Why a service the configuration has is not in a release's notes, or undefined when it is. */

@@ -1,14 +1,12 @@
-import { Blocks, Md } from 'slack-block-builder';
 import { z } from 'zod';
 import { ConflictError, InputError } from '../../../core/errors.ts';
-import { blocks } from '../../../pipeline/message.ts';
-import { escapeMrkdwn, lineSections } from '../../../pipeline/views/common.ts';
 import { andMore } from '../../../pipeline/views/paging.ts';
 import { collect, startPoints } from '../collect.ts';
 import { defineCommand } from '../deps.ts';
 import { publish } from '../publish.ts';
 import { QUEUES } from '../queues.ts';
 import { trackerAfterStart } from '../tracker.ts';
+import { startedMessage } from '../views/notices.ts';
 
 export const releaseStart = defineCommand({
   name: 'release start',
@@ -99,13 +97,6 @@ export const releaseStart = defineCommand({
         : 'Every pull request has a Jira key.',
       snapshot.release.trackerNote ?? '',
     ].filter(Boolean);
-    return {
-      text: [title, ...lines, ...footer].join('\n'),
-      blocks: blocks(
-        Blocks.Section({ text: Md.bold(escapeMrkdwn(title)) }),
-        ...lineSections(lines.map(escapeMrkdwn)),
-        Blocks.Context().elements(escapeMrkdwn(footer.join(' · '))),
-      ),
-    };
+    return startedMessage(title, lines, footer);
   },
 });

@@ -1,15 +1,13 @@
-import { Blocks, Md } from 'slack-block-builder';
 import { z } from 'zod';
 import { errorMessage } from '../../../core/errors.ts';
-import { blocks } from '../../../pipeline/message.ts';
 import { stateText } from '../../../pipeline/people.ts';
-import { escapeMrkdwn, lineSections } from '../../../pipeline/views/common.ts';
 import { appHistory, describeRevision, short } from '../deployments.ts';
 import { defineCommand, type ReleaseDeps } from '../deps.ts';
 import { releaseNames } from '../people.ts';
 import { loadSnapshot } from '../publish.ts';
 import type { ReleaseApp, ReleaseSnapshot } from '../stores/releaseStore.ts';
-import { appLine, releaseMessage } from '../views.ts';
+import { statusMessage } from '../views/notices.ts';
+import { appLine, releaseMessage } from '../views/release.ts';
 import { findReleaseOrLatest, releaseId } from './common.ts';
 
 /**
@@ -69,28 +67,13 @@ export const releaseStatus = defineCommand({
     const message = releaseMessage(snapshot, ctx.deps.config, await releaseNames(ctx.deps, stored));
     const deployments = snapshot.apps.map(appLine);
     const runs = [...now.lines, ...(now.note ? [now.note] : [])];
-    return {
-      text: [
-        message.text,
-        ...snapshot.apps.map(
-          (a) => `${a.application}: ${stateText(a.status)}${a.message ? ` — ${a.message}` : ''}`,
-        ),
-        ...runs,
-      ].join('\n'),
-      blocks: [
-        ...(message.blocks ?? []),
-        ...blocks(
-          ...(deployments.length
-            ? [Blocks.Section({ text: Md.bold('Deployments') }), ...lineSections(deployments)]
-            : []),
-          ...(runs.length
-            ? [
-                Blocks.Section({ text: Md.bold('What runs now (Argo CD)') }),
-                ...lineSections(runs.map(escapeMrkdwn)),
-              ]
-            : []),
-        ),
-      ],
-    };
+    const text = [
+      message.text,
+      ...snapshot.apps.map(
+        (a) => `${a.application}: ${stateText(a.status)}${a.message ? ` — ${a.message}` : ''}`,
+      ),
+      ...runs,
+    ].join('\n');
+    return statusMessage(message, text, deployments, runs);
   },
 });

@@ -1,4 +1,3 @@
-import { Blocks, Elements, Modal } from 'slack-block-builder';
 import { z } from 'zod';
 import { formatDuration, parseDuration } from '../../../core/config/duration.ts';
 import { InputError } from '../../../core/errors.ts';
@@ -7,8 +6,6 @@ import { describeRef } from '../../../integrations/kubernetes/kubernetes.ts';
 import type { CommandContext, Confirmation } from '../../../pipeline/defineCommand.ts';
 import type { Message } from '../../../pipeline/message.ts';
 import { mentionOf, personToken } from '../../../pipeline/people.ts';
-import { noticeMessage } from '../../../pipeline/views/common.ts';
-import { commandModal, MODAL_INPUT } from '../../../pipeline/views/modal.ts';
 import { announce, whatChanges } from '../announce.ts';
 import { auditScaled } from '../changes.ts';
 import type { TargetConfig, TeamConfig } from '../config.ts';
@@ -18,8 +15,9 @@ import { pickPending, runEarlyRevert } from '../earlyRevert.ts';
 import { readinessStatus } from '../messages.ts';
 import { type AppliedChange, applyPlan, planScale, type ScaleMode, type ScalePlan } from '../plan.ts';
 import { cancelRevertJob, scheduleRevert, temporaryChangeLine } from '../reverts.ts';
-import type { ScaleChangeDetail, ScaleChangeRecord, ScaleRevert } from '../stores/scaleStore.ts';
+import type { LockedTeam, ScaleChangeDetail, ScaleChangeRecord, ScaleRevert } from '../stores/scaleStore.ts';
 import { findTarget, findTeam, label, SCALE_USAGE, teamNamed } from '../teams.ts';
+import { scaleModal, unchangedMessage } from '../views.ts';
 
 const name = z
   .string()
@@ -87,27 +85,6 @@ function mode(args: ScaleArgs): ScaleMode {
   return args.hpaMin ? 'hpaMinReplicas' : 'replicas';
 }
 
-/** The form for the count, when the command came without one (Slack only). */
-function scaleModal(team: TeamConfig, target: TargetConfig, channel: string | null) {
-  return commandModal(
-    Modal({ title: `Scale ${team.name}`.slice(0, 24), submit: 'Scale', close: 'Cancel' }).blocks(
-      Blocks.Input({
-        label: `Workers for ${label(team, target)} (${team.minReplicas}–${team.maxReplicas})`,
-        blockId: 'replicas',
-      }).element(
-        Elements.NumberInput({ actionId: MODAL_INPUT }).minValue(team.minReplicas).maxValue(team.maxReplicas),
-      ),
-      Blocks.Input({ label: 'For how long (empty: until changed)', blockId: 'for' })
-        .optional()
-        .element(Elements.TextInput({ actionId: MODAL_INPUT, placeholder: '2h' })),
-      Blocks.Input({ label: 'Why', blockId: 'reason' })
-        .optional()
-        .element(Elements.TextInput({ actionId: MODAL_INPUT, placeholder: 'backfill lag' })),
-    ),
-    { prefix: `scale ${team.name} --target ${target.name}`, channel },
-  );
-}
-
 /** The line saying what this change replaced: the last change dpbot knows of, or an outside one. */
 function replacedLine(from: number, previous: ScaleChangeRecord | undefined): string | null {
   if (!previous) return null;
@@ -169,85 +146,100 @@ interface Applied {
   revert: ScaleRevert | undefined;
 }
 
-async function runScale(args: ScaleArgs, ctx: CommandContext<ScalingDeps>): Promise<Message | undefined> {
-  const { deps, caller } = ctx;
-  const team = findTeam(deps.config, args.team, SCALE_USAGE);
-  if (args.revert) return runEarlyRevert(args, team, ctx);
-  const target = findTarget(team, args.target, SCALE_USAGE);
-  const replicas = args.replicas;
-  if (replicas === undefined) {
-    if (await ctx.openModal(scaleModal(team, target, ctx.channel))) return undefined;
-    throw new InputError(
-      `say how many workers ${label(team, target)} should have, e.g. "scale ${team.name} ${Math.min(team.maxReplicas, Math.max(team.minReplicas, 4))}" (or replicas=<n>)`,
-      SCALE_USAGE,
-    );
-  }
-  const temp = temporary(args, deps.config, deps.now());
-  const reason = args.reason ?? null;
-  const result = await deps.scaling.withTeamLock<Applied | { unchanged: ScalePlan }>(
-    team.name,
-    deps.config.kubernetes.lockTimeout,
-    async (locked) => {
-      // Planned again under the lock: another change may have landed since the confirmation.
-      const plan = await planScale(deps, team, target, replicas, { mode: mode(args), restoring: false });
-      const pending = await locked.pendingRevert(target.name);
-      // The same count again still matters when a revert is pending: it keeps (or, with --for,
-      // extends) the temporary count.
-      if (plan.from === plan.to && !pending) return { unchanged: plan };
-      const previous = (await deps.scaling.lastChanges(team.name, 20)).find(
-        (c) => c.detail.target === target.name && c.detail.mode === plan.mode,
-      );
-      const change =
-        plan.from === plan.to ? { from: plan.from, to: plan.to, conflicts: 0 } : await applyPlan(deps, plan);
-      if (pending)
-        await locked.settleRevert(
-          pending.id,
-          'superseded',
-          caller.email,
-          `superseded by request ${ctx.requestId}`,
-        );
-      let revert: ScaleRevert | undefined;
-      if (temp) {
-        // A temporary change over another one restores what was there before either.
-        const restore = pending && pending.mode === plan.mode ? pending.fromReplicas : change.from;
-        revert = await locked.createRevert({
-          team: team.name,
-          target: target.name,
-          mode: plan.mode,
-          fromReplicas: restore,
-          toReplicas: change.to,
-          requestedBy: caller.email,
-          requestedBySlackId: caller.slackUserId,
-          reason,
-          requestId: ctx.requestId,
-          channel: ctx.channel,
-          threadTs: null,
-          dueAt: temp.dueAt,
-        });
-        await scheduleRevert(deps, revert, locked);
-      }
-      const detail: ScaleChangeDetail = {
-        team: team.name,
-        target: target.name,
-        mode: plan.mode,
-        from: change.from,
-        to: change.to,
-        reason,
-        conflicts: change.conflicts,
-        ...(change.answeredLate ? { answeredLate: true } : {}),
-        ...(revert ? { revertAt: revert.dueAt.toISOString(), revertId: revert.id } : {}),
-        ...(pending ? { superseded: pending.id } : {}),
-      };
-      await auditScaled(ctx, detail);
-      return { plan, change, previous, superseded: pending, revert };
-    },
+/** `scale <team>` without a count: the form for it (Slack only), or a refusal that says how. */
+async function askForCount(
+  team: TeamConfig,
+  target: TargetConfig,
+  ctx: CommandContext<ScalingDeps>,
+): Promise<undefined> {
+  if (await ctx.openModal(scaleModal(team, target, label(team, target), ctx.channel))) return undefined;
+  throw new InputError(
+    `say how many workers ${label(team, target)} should have, e.g. "scale ${team.name} ${Math.min(team.maxReplicas, Math.max(team.minReplicas, 4))}" (or replicas=<n>)`,
+    SCALE_USAGE,
   );
-  if ('unchanged' in result) {
-    const p = result.unchanged;
-    return noticeMessage(`${whatChanges(p)} is already at ${p.to}; nothing changed.`);
-  }
-  if (result.superseded) await cancelRevertJob(deps, result.superseded);
+}
 
+/** What one scale request asks for, read once from its args. */
+interface ScaleRequest {
+  team: TeamConfig;
+  target: TargetConfig;
+  replicas: number;
+  mode: ScaleMode;
+  temp: Temporary | null;
+  reason: string | null;
+}
+
+/**
+ * The change under the team's lock: planned again (another change may have landed since the
+ * confirmation), applied, a pending revert superseded, a new one scheduled for a temporary count,
+ * and the audit step written.
+ */
+async function applyUnderLock(
+  locked: LockedTeam,
+  request: ScaleRequest,
+  ctx: CommandContext<ScalingDeps>,
+): Promise<Applied | { unchanged: ScalePlan }> {
+  const { deps, caller } = ctx;
+  const { team, target, temp, reason } = request;
+  const plan = await planScale(deps, team, target, request.replicas, {
+    mode: request.mode,
+    restoring: false,
+  });
+  const pending = await locked.pendingRevert(target.name);
+  // The same count again still matters when a revert is pending: it keeps (or, with --for,
+  // extends) the temporary count.
+  if (plan.from === plan.to && !pending) return { unchanged: plan };
+  const previous = (await deps.scaling.lastChanges(team.name, 20)).find(
+    (c) => c.detail.target === target.name && c.detail.mode === plan.mode,
+  );
+  const change =
+    plan.from === plan.to ? { from: plan.from, to: plan.to, conflicts: 0 } : await applyPlan(deps, plan);
+  if (pending)
+    await locked.settleRevert(
+      pending.id,
+      'superseded',
+      caller.email,
+      `superseded by request ${ctx.requestId}`,
+    );
+  let revert: ScaleRevert | undefined;
+  if (temp) {
+    // A temporary change over another one restores what was there before either.
+    const restore = pending && pending.mode === plan.mode ? pending.fromReplicas : change.from;
+    revert = await locked.createRevert({
+      team: team.name,
+      target: target.name,
+      mode: plan.mode,
+      fromReplicas: restore,
+      toReplicas: change.to,
+      requestedBy: caller.email,
+      requestedBySlackId: caller.slackUserId,
+      reason,
+      requestId: ctx.requestId,
+      channel: ctx.channel,
+      threadTs: null,
+      dueAt: temp.dueAt,
+    });
+    await scheduleRevert(deps, revert, locked);
+  }
+  const detail: ScaleChangeDetail = {
+    team: team.name,
+    target: target.name,
+    mode: plan.mode,
+    from: change.from,
+    to: change.to,
+    reason,
+    conflicts: change.conflicts,
+    ...(change.answeredLate ? { answeredLate: true } : {}),
+    ...(revert ? { revertAt: revert.dueAt.toISOString(), revertId: revert.id } : {}),
+    ...(pending ? { superseded: pending.id } : {}),
+  };
+  await auditScaled(ctx, detail);
+  return { plan, change, previous, superseded: pending, revert };
+}
+
+/** The announcement's headline and lines: what changed, why, until when, and what it replaced. */
+function describeApplied(request: ScaleRequest, result: Applied): { headline: string; lines: string[] } {
+  const { team, target, temp, reason } = request;
   const { plan, change } = result;
   const verb = plan.mode === 'hpaMinReplicas' ? 'set the HPA minimum of' : 'scaled';
   const headline = `${verb} ${label(team, target)} ${change.from} → ${change.to}${temp ? ` for ${formatDuration(temp.ms)}` : ''}`;
@@ -280,14 +272,36 @@ async function runScale(args: ScaleArgs, ctx: CommandContext<ScalingDeps>): Prom
       : []),
     ...plan.warnings,
   ];
+  return { headline, lines };
+}
+
+async function runScale(args: ScaleArgs, ctx: CommandContext<ScalingDeps>): Promise<Message | undefined> {
+  const { deps, caller } = ctx;
+  const team = findTeam(deps.config, args.team, SCALE_USAGE);
+  if (args.revert) return runEarlyRevert(args, team, ctx);
+  const target = findTarget(team, args.target, SCALE_USAGE);
+  if (args.replicas === undefined) return askForCount(team, target, ctx);
+  const request: ScaleRequest = {
+    team,
+    target,
+    replicas: args.replicas,
+    mode: mode(args),
+    temp: temporary(args, deps.config, deps.now()),
+    reason: args.reason ?? null,
+  };
+  const result = await deps.scaling.withTeamLock(team.name, deps.config.kubernetes.lockTimeout, (locked) =>
+    applyUnderLock(locked, request, ctx),
+  );
+  if ('unchanged' in result) return unchangedMessage(whatChanges(result.unchanged), result.unchanged.to);
+  if (result.superseded) await cancelRevertJob(deps, result.superseded);
+  const { plan, change } = result;
   await announce(ctx, {
     plan,
     desired: change.to,
     revertId: result.revert?.id,
     announcement: {
       by: mentionOf(caller),
-      headline,
-      lines,
+      ...describeApplied(request, result),
       status: readinessStatus(plan.mode, change.to, plan.state.ready, plan.state.current, change.from),
     },
   });

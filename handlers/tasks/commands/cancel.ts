@@ -7,7 +7,7 @@ import { noticeMessage } from '../../../pipeline/views/common.ts';
 import { defineCommand, type TasksDeps } from '../deps.ts';
 import { findRun, requireControl, runRef } from '../runAccess.ts';
 import type { TaskRun } from '../stores/taskRunStore.ts';
-import { formatParams, humanDuration } from '../views.ts';
+import { formatParams, humanDuration } from '../views/runs.ts';
 import { scheduleWatch } from '../watcher.ts';
 import { summarizeWorkflow, type WorkflowSummary } from '../workflowSummary.ts';
 

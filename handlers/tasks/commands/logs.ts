@@ -1,14 +1,11 @@
-import { Blocks, Md } from 'slack-block-builder';
 import { z } from 'zod';
 import { integer } from '../../../core/config/fields.ts';
 import { ConflictError, NotFoundError, UpstreamError } from '../../../core/errors.ts';
 import { ARGO } from '../../../integrations/argo/argoClient.ts';
 import type { LogEntry } from '../../../integrations/argo/types.ts';
-import { blocks } from '../../../pipeline/message.ts';
-import { escapeMrkdwn, SECTION_TEXT_LIMIT } from '../../../pipeline/views/common.ts';
 import { defineCommand } from '../deps.ts';
 import { findRun, requireControl, runRef } from '../runAccess.ts';
-import { goneNote } from '../views.ts';
+import { goneNote, logsMessage, plainMessage } from '../views/runs.ts';
 import { runLinks } from '../watcher.ts';
 
 /** `backfill-x7k2p-load-2026-11-01-2710934` → `load-2026-11-01`: the step a pod ran. */
@@ -64,27 +61,15 @@ export const taskLogs = defineCommand({
     const url = runLinks(ctx.deps, run).argo;
     const title = `Logs of ${run.task} #${run.id} (${run.workflowName}, main container, last ${logs.lines.length} line(s))`;
     if (logs.lines.length === 0) {
-      const text = `${title}: no lines yet — the workflow may not have started a step.`;
-      return { text, blocks: blocks(Blocks.Section({ text: escapeMrkdwn(text) })) };
+      return plainMessage(`${title}: no lines yet — the workflow may not have started a step.`);
     }
-    // Keep the newest lines that fit one section; older ones are a click away in Argo.
-    const shown = formatLogLines(logs.lines, run.workflowName);
-    let body = '';
-    for (let i = shown.length - 1; i >= 0; i--) {
-      const line = (shown[i] ?? '').replaceAll('```', "'''");
-      if (body.length + line.length + 1 > SECTION_TEXT_LIMIT - 20) break;
-      body = body ? `${line}\n${body}` : line;
-    }
-    const more = logs.truncated || body.split('\n').length < shown.length;
-    return {
-      text: `${title}\n${shown.join('\n')}`,
-      blocks: blocks(
-        Blocks.Section({ text: Md.bold(escapeMrkdwn(title)) }),
-        Blocks.Section({ text: `\`\`\`${escapeMrkdwn(body)}\`\`\`` }),
-        Blocks.Context().elements(
-          `${more ? 'Earlier lines: ' : ''}${url ? `<${url}|open the workflow in Argo>` : `workflow ${escapeMrkdwn(run.workflowName)} in ${escapeMrkdwn(run.namespace)}`}`,
-        ),
-      ),
-    };
+    return logsMessage({
+      title,
+      lines: formatLogLines(logs.lines, run.workflowName),
+      truncated: logs.truncated,
+      argoUrl: url,
+      workflow: run.workflowName,
+      namespace: run.namespace,
+    });
   },
 });

@@ -1,12 +1,9 @@
-import { Blocks, type ButtonBuilder, Elements } from 'slack-block-builder';
 import { z } from 'zod';
 import { errorMessage, InputError, problemsByField, UpstreamError } from '../../../core/errors.ts';
 import { nearOrContaining, suggestion } from '../../../core/suggest.ts';
 import { ARGO } from '../../../integrations/argo/argoClient.ts';
 import type { Workflow } from '../../../integrations/argo/types.ts';
 import type { CommandContext } from '../../../pipeline/defineCommand.ts';
-import { blocks, type Message } from '../../../pipeline/message.ts';
-import { escapeMrkdwn, RUN_ACTION } from '../../../pipeline/views/common.ts';
 import { andMore, clipText } from '../../../pipeline/views/paging.ts';
 import {
   authorizeTask,
@@ -21,11 +18,11 @@ import {
 import { TASK_NAME, type TaskConfig } from '../config.ts';
 import { defineCommand, type TasksDeps } from '../deps.ts';
 import { findSubmission } from '../findSubmission.ts';
-import { taskModal } from '../form.ts';
 import { JIRA_KEY, ticketFields } from '../jira.ts';
 import { checkRanges, placeholder, type TaskParameter, validateParameters } from '../parameters.ts';
 import type { TaskRun } from '../stores/taskRunStore.ts';
-import { formatParams, runMessage } from '../views.ts';
+import { taskModal } from '../views/form.ts';
+import { formatParams, runMessage, startedMessage } from '../views/runs.ts';
 import { renderKey, runLinks, scheduleWatch } from '../watcher.ts';
 
 const USAGE = 'task run <task> [name=value ...] [ticket=<JIRA-KEY>]';
@@ -98,6 +95,24 @@ function plan(args: { task: string; params: Record<string, string> }, ctx: Comma
       problemsByField(problems, fieldNames(task)),
     );
   return { task, values: checked.values, missing: checked.missing, ticket: ticket || undefined, given };
+}
+
+/**
+ * Plans already made, by the args they were made from. The pipeline hands one request's confirm,
+ * approval and run the same args object, so the request plans once; args read again later (a
+ * confirmation's click, a form's submission) are a new object and planned anew.
+ */
+const plans = new WeakMap<object, Plan>();
+
+function planOnce(
+  args: { task: string; params: Record<string, string> },
+  ctx: CommandContext<TasksDeps>,
+): Plan {
+  const known = plans.get(args);
+  if (known) return known;
+  const made = plan(args, ctx);
+  plans.set(args, made);
+  return made;
 }
 
 const CATALOG = 'dataset catalog';
@@ -243,26 +258,147 @@ function missingReply(p: Plan): never {
   throw new InputError(full.length <= PROBLEMS_MAX ? full : clipText(short, PROBLEMS_MAX), taskUsage(p.task));
 }
 
-function startedReply(run: TaskRun, warnings: readonly string[]): Message {
-  const where = run.messageChannel
-    ? 'Progress is posted in the channel.'
-    : `"task status ${run.id}" shows its progress.`;
-  const text = `Started ${run.task} #${run.id} (workflow ${run.workflowName ?? '?'} in ${run.namespace}). ${where}`;
-  const buttons: ButtonBuilder[] = [
-    Elements.Button({ text: 'Status', actionId: RUN_ACTION, value: `task status ${run.id}` }),
-    Elements.Button({ text: 'Logs', actionId: RUN_ACTION, value: `task logs ${run.id}` }),
-    // The requester may always stop their run (task cancel checks again).
-    Elements.Button({ text: 'Stop', actionId: RUN_ACTION, value: `task cancel ${run.id}` }),
-  ];
-  return {
-    text: [text, ...warnings].join('\n'),
-    visibility: 'ephemeral',
-    blocks: blocks(
-      Blocks.Section({ text: escapeMrkdwn(text) }),
-      warnings.length > 0 && Blocks.Context().elements(...warnings.map((w) => `⚠ ${escapeMrkdwn(w)}`)),
-      Blocks.Actions().elements(...buttons),
+/** With parameters missing, the form for them (Slack only); whether it opened. */
+async function openForm(p: Plan, ctx: CommandContext<TasksDeps>): Promise<boolean> {
+  const opened = await ctx.openModal(
+    taskModal(
+      p.task,
+      { ...p.given },
+      { channel: ctx.channel, ticket: p.ticket, withTicket: ctx.deps.jira !== undefined },
     ),
-  };
+  );
+  if (opened)
+    await ctx.auditStep({
+      outcome: 'form_opened',
+      detail: { task: p.task.name, missing: p.missing.map((m) => m.name) },
+    });
+  return opened;
+}
+
+/** The run's row and its `submitting` step, before anything is submitted: dpbot does nothing it cannot record. */
+async function recordRun(p: Plan, ctx: CommandContext<TasksDeps>): Promise<TaskRun> {
+  const namespace = taskNamespace(ctx.deps.config, p.task);
+  const run = await ctx.deps.taskRuns.create({
+    task: p.task.name,
+    params: p.values,
+    templateKind: p.task.template.kind,
+    templateName: p.task.template.name,
+    namespace,
+    requestId: ctx.requestId,
+    requesterEmail: ctx.caller.email,
+    requesterSlackId: ctx.caller.slackUserId,
+    channel: ctx.channel,
+    jiraKey: p.ticket ?? null,
+  });
+  await ctx.auditStep({
+    action: p.task.action,
+    resource: taskResource(p.task, p.values),
+    outcome: 'submitting',
+    detail: {
+      runId: run.id,
+      template: p.task.template,
+      namespace,
+      parameters: p.values,
+      ticket: p.ticket ?? null,
+    },
+  });
+  return run;
+}
+
+/**
+ * Submits the workflow and records its name and phase. A submission whose answer was lost is
+ * found again by its dpbot/run label rather than submitted twice; a failed one closes the run.
+ */
+async function submitRun(
+  p: Plan,
+  ctx: CommandContext<TasksDeps>,
+  argo: NonNullable<TasksDeps['argo']>,
+  run: TaskRun,
+  warnings: string[],
+): Promise<TaskRun> {
+  const { deps } = ctx;
+  try {
+    let wf: Workflow;
+    try {
+      wf = await argo.submit({
+        namespace: taskNamespace(deps.config, p.task),
+        kind: p.task.template.kind,
+        template: p.task.template.name,
+        parameters: p.values,
+        // dpbot/run and dpbot/request-id are how a submission without an answer is found again.
+        labels: {
+          'dpbot/task': p.task.name,
+          'dpbot/run': String(run.id),
+          'dpbot/requester': ctx.caller.email,
+          'dpbot/slack-user': ctx.caller.slackUserId ?? 'none',
+          'dpbot/request-id': ctx.requestId,
+        },
+      });
+    } catch (error) {
+      const found = await findLostSubmission(ctx, run, error);
+      if (!found) throw error;
+      wf = found;
+      warnings.push(
+        `Argo Workflows answered the submission too late, but it had created workflow ${found.metadata.name ?? '?'} (found by its dpbot/run label); it was not submitted twice.`,
+      );
+      await ctx.auditStep({
+        action: p.task.action,
+        resource: taskResource(p.task, p.values),
+        outcome: 'submit_found',
+        detail: { runId: run.id, workflow: found.metadata.name ?? null, error: errorMessage(error) },
+      });
+    }
+    return (
+      (await deps.taskRuns.update(run.id, {
+        workflowName: wf.metadata.name ?? null,
+        phase: wf.status?.phase || 'Pending',
+        progress: wf.status?.progress ?? null,
+      })) ?? run
+    );
+  } catch (error) {
+    await deps.taskRuns.close(run.id, { phase: 'SubmitFailed', message: errorMessage(error) });
+    throw error;
+  }
+}
+
+/** The progress message in the channel, which the watcher keeps current; a failure is a warning. */
+async function postProgress(
+  ctx: CommandContext<TasksDeps>,
+  submitted: TaskRun,
+  warnings: string[],
+): Promise<TaskRun> {
+  const { deps } = ctx;
+  const channel = ctx.channel ?? deps.config.slack.channels.announce;
+  if (!channel) return submitted;
+  try {
+    const ref = await deps.notifier.post(
+      channel,
+      runMessage(submitted, { now: deps.now(), links: runLinks(deps, submitted) }),
+    );
+    return (
+      (await deps.taskRuns.update(submitted.id, {
+        messageChannel: ref.channel,
+        messageTs: ref.ts,
+        renderedKey: renderKey(submitted, []),
+      })) ?? submitted
+    );
+  } catch (error) {
+    ctx.log.warn({ err: error, runId: submitted.id }, 'could not post the progress message');
+    warnings.push(
+      `Could not post the progress message in ${channel}; "task status ${submitted.id}" shows progress.`,
+    );
+    return submitted;
+  }
+}
+
+/** Starts following the workflow; the workflow runs regardless, and the next start re-arms watchers of open runs. */
+async function watchRun(ctx: CommandContext<TasksDeps>, runId: number, warnings: string[]): Promise<void> {
+  try {
+    await scheduleWatch(ctx.deps, runId, ctx.deps.config.argo.pollInterval);
+  } catch (error) {
+    ctx.log.error({ err: error, runId }, 'could not start watching the run');
+    warnings.push(`Progress will not be followed for now; "task status ${runId}" asks Argo directly.`);
+  }
 }
 
 export const taskRun = defineCommand({
@@ -291,7 +427,7 @@ export const taskRun = defineCommand({
   resource: (a) => `task:${a.task}`,
   names: (a, ctx) => [taskNamed(ctx.deps.config, a.task)],
   confirm: async (a, ctx) => {
-    const p = plan(a, ctx);
+    const p = planOnce(a, ctx);
     // With parameters missing, run opens the form; its submission comes back here complete.
     if (p.missing.length > 0) return null;
     authorizeTask(ctx, p.task, p.values);
@@ -309,34 +445,20 @@ export const taskRun = defineCommand({
   // A task's two-person rule: the pipeline asks its approvers after any confirmation. With
   // parameters missing there is nothing to approve yet; the form's submission comes back here.
   approval: async (a, ctx) => {
-    const p = plan(a, ctx);
+    const p = planOnce(a, ctx);
     if (p.missing.length > 0) return null;
     authorizeTask(ctx, p.task, p.values);
     if (p.task.approval) await checkDatasets(p, ctx);
     return p.task.approval ?? null;
   },
   run: async (a, ctx) => {
-    const p = plan(a, ctx);
-    const { deps } = ctx;
+    const p = planOnce(a, ctx);
     if (p.missing.length > 0) {
-      const opened = await ctx.openModal(
-        taskModal(
-          p.task,
-          { ...p.given },
-          { channel: ctx.channel, ticket: p.ticket, withTicket: deps.jira !== undefined },
-        ),
-      );
-      if (opened) {
-        await ctx.auditStep({
-          outcome: 'form_opened',
-          detail: { task: p.task.name, missing: p.missing.map((m) => m.name) },
-        });
-        return undefined;
-      }
+      if (await openForm(p, ctx)) return undefined;
       missingReply(p);
     }
     authorizeTask(ctx, p.task, p.values);
-    const argo = deps.argo;
+    const argo = ctx.deps.argo;
     if (!argo)
       throw new UpstreamError(
         ARGO,
@@ -345,108 +467,12 @@ export const taskRun = defineCommand({
     const warnings: string[] = [];
     await checkDatasets(p, ctx, warnings);
     if (p.ticket) await checkTicket(ctx, p.ticket, warnings);
-
-    const namespace = taskNamespace(deps.config, p.task);
-    const run = await deps.taskRuns.create({
-      task: p.task.name,
-      params: p.values,
-      templateKind: p.task.template.kind,
-      templateName: p.task.template.name,
-      namespace,
-      requestId: ctx.requestId,
-      requesterEmail: ctx.caller.email,
-      requesterSlackId: ctx.caller.slackUserId,
-      channel: ctx.channel,
-      jiraKey: p.ticket ?? null,
-    });
-    // Recorded before submitting: dpbot does nothing it cannot record.
-    await ctx.auditStep({
-      action: p.task.action,
-      resource: taskResource(p.task, p.values),
-      outcome: 'submitting',
-      detail: {
-        runId: run.id,
-        template: p.task.template,
-        namespace,
-        parameters: p.values,
-        ticket: p.ticket ?? null,
-      },
-    });
-
-    let submitted: TaskRun;
-    try {
-      let wf: Workflow;
-      try {
-        wf = await argo.submit({
-          namespace,
-          kind: p.task.template.kind,
-          template: p.task.template.name,
-          parameters: p.values,
-          // dpbot/run and dpbot/request-id are how a submission without an answer is found again.
-          labels: {
-            'dpbot/task': p.task.name,
-            'dpbot/run': String(run.id),
-            'dpbot/requester': ctx.caller.email,
-            'dpbot/slack-user': ctx.caller.slackUserId ?? 'none',
-            'dpbot/request-id': ctx.requestId,
-          },
-        });
-      } catch (error) {
-        const found = await findLostSubmission(ctx, run, error);
-        if (!found) throw error;
-        wf = found;
-        warnings.push(
-          `Argo Workflows answered the submission too late, but it had created workflow ${found.metadata.name ?? '?'} (found by its dpbot/run label); it was not submitted twice.`,
-        );
-        await ctx.auditStep({
-          action: p.task.action,
-          resource: taskResource(p.task, p.values),
-          outcome: 'submit_found',
-          detail: { runId: run.id, workflow: found.metadata.name ?? null, error: errorMessage(error) },
-        });
-      }
-      submitted =
-        (await deps.taskRuns.update(run.id, {
-          workflowName: wf.metadata.name ?? null,
-          phase: wf.status?.phase || 'Pending',
-          progress: wf.status?.progress ?? null,
-        })) ?? run;
-    } catch (error) {
-      await deps.taskRuns.close(run.id, { phase: 'SubmitFailed', message: errorMessage(error) });
-      throw error;
-    }
-
+    const run = await recordRun(p, ctx);
+    let submitted = await submitRun(p, ctx, argo, run, warnings);
     const ticket = p.ticket ? null : await openTicket(ctx, p.task, submitted, warnings);
-    if (ticket) submitted = (await deps.taskRuns.update(run.id, { jiraKey: ticket })) ?? submitted;
-
-    const now = deps.now();
-    const channel = ctx.channel ?? deps.config.slack.channels.announce;
-    if (channel) {
-      try {
-        const ref = await deps.notifier.post(
-          channel,
-          runMessage(submitted, { now, links: runLinks(deps, submitted) }),
-        );
-        submitted =
-          (await deps.taskRuns.update(run.id, {
-            messageChannel: ref.channel,
-            messageTs: ref.ts,
-            renderedKey: renderKey(submitted, []),
-          })) ?? submitted;
-      } catch (error) {
-        ctx.log.warn({ err: error, runId: run.id }, 'could not post the progress message');
-        warnings.push(
-          `Could not post the progress message in ${channel}; "task status ${run.id}" shows progress.`,
-        );
-      }
-    }
-    try {
-      await scheduleWatch(deps, run.id, deps.config.argo.pollInterval);
-    } catch (error) {
-      // The workflow runs regardless; the next start re-arms watchers of open runs.
-      ctx.log.error({ err: error, runId: run.id }, 'could not start watching the run');
-      warnings.push(`Progress will not be followed for now; "task status ${run.id}" asks Argo directly.`);
-    }
-    return startedReply(submitted, warnings);
+    if (ticket) submitted = (await ctx.deps.taskRuns.update(run.id, { jiraKey: ticket })) ?? submitted;
+    submitted = await postProgress(ctx, submitted, warnings);
+    await watchRun(ctx, run.id, warnings);
+    return startedMessage(submitted, warnings);
   },
 });

@@ -1,12 +1,8 @@
-import { Blocks, Md } from 'slack-block-builder';
 import { z } from 'zod';
 import { InputError } from '../../../core/errors.ts';
-import { blocks } from '../../../pipeline/message.ts';
-import { withMentions } from '../../../pipeline/people.ts';
-import { codeText, escapeMrkdwn, lineSections } from '../../../pipeline/views/common.ts';
 import { TASK_NAME } from '../config.ts';
 import { defineCommand } from '../deps.ts';
-import { runLine } from '../views.ts';
+import { runListMessage } from '../views/runs.ts';
 
 const USAGE = 'task runs [task] [user] [limit=<n>]';
 
@@ -39,21 +35,6 @@ export const taskRuns = defineCommand({
     }
     const rows = await ctx.deps.taskRuns.recent({ task, email: user, limit: a.limit });
     const filters = [task && `task ${task}`, user && `by ${user}`].filter(Boolean).join(', ');
-    const title = `Task runs${filters ? ` (${filters})` : ''}: ${rows.length} most recent`;
-    const now = ctx.deps.now();
-    const lines = rows.map((r) => runLine(r, now));
-    if (rows.length === 0) {
-      const text = `No task runs${filters ? ` (${filters})` : ''} yet.`;
-      return { text, blocks: blocks(Blocks.Section({ text: escapeMrkdwn(text) })) };
-    }
-    return {
-      // Escaped whole: with the requesters' mentions in it, Slack reads the fallback as mrkdwn.
-      text: withMentions(escapeMrkdwn([title, ...lines].join('\n'))),
-      blocks: blocks(
-        Blocks.Section({ text: Md.bold(escapeMrkdwn(title)) }),
-        ...lineSections(lines.map((l) => withMentions(escapeMrkdwn(l)))),
-        Blocks.Context().elements(`${codeText('task status <n>')} for one run`),
-      ),
-    };
+    return runListMessage(filters, rows, ctx.deps.now());
   },
 });

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { UpstreamError } from '../../../core/errors.ts';
 import { defineCommand } from '../deps.ts';
 import { findRun, mayControl, runRef } from '../runAccess.ts';
-import { goneNote, statusMessage } from '../views.ts';
+import { goneNote, statusMessage } from '../views/runs.ts';
 import { runLinks } from '../watcher.ts';
 import { summarizeWorkflow, type WorkflowSummary } from '../workflowSummary.ts';
 

@@ -1,11 +1,11 @@
 import type { ModalView } from '@slack/types';
 import { Bits, Blocks, Elements, type InputBuilder, Md, Modal } from 'slack-block-builder';
-import { escapeMrkdwn } from '../../pipeline/views/common.ts';
-import { commandModal, MODAL_INPUT } from '../../pipeline/views/modal.ts';
-import { DATASET_OPTIONS_ACTION } from '../datasets/options.ts';
-import { valuesCommand } from './catalog.ts';
-import type { TaskConfig } from './config.ts';
-import { describeType, type TaskParameter } from './parameters.ts';
+import { escapeMrkdwn } from '../../../pipeline/views/common.ts';
+import { commandModal, MODAL_INPUT } from '../../../pipeline/views/modal.ts';
+import { DATASET_OPTIONS_ACTION } from '../../datasets/options.ts';
+import { valuesCommand } from '../catalog.ts';
+import type { TaskConfig } from '../config.ts';
+import { describeType, type TaskParameter } from '../parameters.ts';
 
 const option = (value: string) => Bits.Option({ text: value.slice(0, 75), value });
 

@@ -1,14 +1,20 @@
 import { Blocks, type ButtonBuilder, Elements, Md } from 'slack-block-builder';
-import { durationWords } from '../../core/durationWords.ts';
-import { clipText } from '../../core/text.ts';
-import { formatTime } from '../../core/time.ts';
-import { FAILED_PHASES, FINISHED_PHASES } from '../../integrations/argo/phases.ts';
-import type { Message } from '../../pipeline/message.ts';
-import { blocks } from '../../pipeline/message.ts';
-import { mentionOf, personToken } from '../../pipeline/people.ts';
-import { escapeMrkdwn, lineSections, RUN_ACTION } from '../../pipeline/views/common.ts';
-import type { TaskRun } from './stores/taskRunStore.ts';
-import type { StepSummary } from './workflowSummary.ts';
+import { durationWords } from '../../../core/durationWords.ts';
+import { clipText } from '../../../core/text.ts';
+import { formatTime } from '../../../core/time.ts';
+import { FAILED_PHASES, FINISHED_PHASES } from '../../../integrations/argo/phases.ts';
+import type { Message } from '../../../pipeline/message.ts';
+import { blocks } from '../../../pipeline/message.ts';
+import { mentionOf, personToken, withMentions } from '../../../pipeline/people.ts';
+import {
+  codeText,
+  escapeMrkdwn,
+  lineSections,
+  RUN_ACTION,
+  SECTION_TEXT_LIMIT,
+} from '../../../pipeline/views/common.ts';
+import type { TaskRun } from '../stores/taskRunStore.ts';
+import type { StepSummary } from '../workflowSummary.ts';
 
 /** `2h 5m`, `6m 3s`, `45s`: the lower unit even at zero (`2h 0m`), so a running clock keeps its shape. */
 export function humanDuration(ms: number): string {
@@ -204,4 +210,81 @@ export function statusMessage(
 export function runLine(run: TaskRun, now: Date): string {
   const state = runState(run, now);
   return `#${run.id} ${run.task} · ${state.icon} ${state.text} · ${personToken({ email: run.requesterEmail, slackUserId: run.requesterSlackId })} · ${formatTime(run.createdAt)} · ${formatParams(run.params, 40)}${run.jiraKey ? ` · ${run.jiraKey}` : ''}`;
+}
+
+/** A notice of one paragraph, escaped. */
+export function plainMessage(text: string): Message {
+  return { text, blocks: blocks(Blocks.Section({ text: escapeMrkdwn(text) })) };
+}
+
+/** The requester's reply once a run is submitted: where its progress goes, and its buttons. */
+export function startedMessage(run: TaskRun, warnings: readonly string[]): Message {
+  const where = run.messageChannel
+    ? 'Progress is posted in the channel.'
+    : `"task status ${run.id}" shows its progress.`;
+  const text = `Started ${run.task} #${run.id} (workflow ${run.workflowName ?? '?'} in ${run.namespace}). ${where}`;
+  const buttons: ButtonBuilder[] = [
+    Elements.Button({ text: 'Status', actionId: RUN_ACTION, value: `task status ${run.id}` }),
+    Elements.Button({ text: 'Logs', actionId: RUN_ACTION, value: `task logs ${run.id}` }),
+    // The requester may always stop their run (task cancel checks again).
+    Elements.Button({ text: 'Stop', actionId: RUN_ACTION, value: `task cancel ${run.id}` }),
+  ];
+  return {
+    text: [text, ...warnings].join('\n'),
+    visibility: 'ephemeral',
+    blocks: blocks(
+      Blocks.Section({ text: escapeMrkdwn(text) }),
+      warnings.length > 0 && Blocks.Context().elements(...warnings.map((w) => `⚠ ${escapeMrkdwn(w)}`)),
+      Blocks.Actions().elements(...buttons),
+    ),
+  };
+}
+
+/** `task runs`: a line per run, newest first. */
+export function runListMessage(filters: string, runs: readonly TaskRun[], now: Date): Message {
+  if (runs.length === 0) return plainMessage(`No task runs${filters ? ` (${filters})` : ''} yet.`);
+  const title = `Task runs${filters ? ` (${filters})` : ''}: ${runs.length} most recent`;
+  const lines = runs.map((r) => runLine(r, now));
+  return {
+    // Escaped whole: with the requesters' mentions in it, Slack reads the fallback as mrkdwn.
+    text: withMentions(escapeMrkdwn([title, ...lines].join('\n'))),
+    blocks: blocks(
+      Blocks.Section({ text: Md.bold(escapeMrkdwn(title)) }),
+      ...lineSections(lines.map((l) => withMentions(escapeMrkdwn(l)))),
+      Blocks.Context().elements(`${codeText('task status <n>')} for one run`),
+    ),
+  };
+}
+
+/**
+ * `task logs`: the newest lines that fit one section, and where the rest are. `lines` are grouped
+ * by step already; `truncated` says Argo kept back older ones.
+ */
+export function logsMessage(input: {
+  title: string;
+  lines: readonly string[];
+  truncated: boolean;
+  argoUrl: string | undefined;
+  workflow: string;
+  namespace: string;
+}): Message {
+  const { title, lines: shown, argoUrl: url } = input;
+  // Keep the newest lines that fit one section; older ones are a click away in Argo.
+  let body = '';
+  for (let i = shown.length - 1; i >= 0; i--) {
+    const line = (shown[i] ?? '').replaceAll('```', "'''");
+    if (body.length + line.length + 1 > SECTION_TEXT_LIMIT - 20) break;
+    body = body ? `${line}\n${body}` : line;
+  }
+  const more = input.truncated || body.split('\n').length < shown.length;
+  return {
+    text: `${title}\n${shown.join('\n')}`,
+    blocks: blocks(
+      Blocks.Section({ text: Md.bold(escapeMrkdwn(title)) }),
+      Blocks.Section({ text: `\`\`\`${escapeMrkdwn(body)}\`\`\`` }),
+      Blocks.Context().elements(
+        `${more ? 'Earlier lines: ' : ''}${url ? `<${url}|open the workflow in Argo>` : `workflow ${escapeMrkdwn(input.workflow)} in ${escapeMrkdwn(input.namespace)}`}`,
+      ),
+    ),
+  };
 }

@@ -1,15 +1,15 @@
 import { Blocks, Elements, Md } from 'slack-block-builder';
-import { formatTime } from '../../core/time.ts';
-import type { TrackedIssue } from '../../integrations/jira/releaseTracker.ts';
-import { blocks, type Message } from '../../pipeline/message.ts';
-import { stateText } from '../../pipeline/people.ts';
-import { codeText, escapeMrkdwn, lineSections, RUN_ACTION } from '../../pipeline/views/common.ts';
-import { andMore } from '../../pipeline/views/paging.ts';
-import { categoryByName, OTHER, readableTitle } from './categorize.ts';
-import type { ReleaseCategory } from './config.ts';
-import type { ReleaseDeps } from './deps.ts';
-import { ownerMentions } from './people.ts';
-import type { ReleaseApp, ReleasePr, ReleaseSnapshot } from './stores/releaseStore.ts';
+import { formatTime } from '../../../core/time.ts';
+import type { TrackedIssue } from '../../../integrations/jira/releaseTracker.ts';
+import { blocks, type Message } from '../../../pipeline/message.ts';
+import { stateText } from '../../../pipeline/people.ts';
+import { codeText, escapeMrkdwn, lineSections, RUN_ACTION } from '../../../pipeline/views/common.ts';
+import { andMore } from '../../../pipeline/views/paging.ts';
+import { categoryByName, OTHER, readableTitle } from '../categorize.ts';
+import type { ReleaseCategory } from '../config.ts';
+import type { ReleaseDeps } from '../deps.ts';
+import { ownerMentions } from '../people.ts';
+import type { ReleaseApp, ReleasePr, ReleaseSnapshot } from '../stores/releaseStore.ts';
 
 /** The part of the configuration the views read. */
 type ReleaseConfigSlice = ReleaseDeps['config'];
