@@ -208,9 +208,7 @@ describe('the container image (deploy/Dockerfile)', () => {
     expect(dockerfile).toMatch(/npm prune --omit=dev --omit=optional/);
     expect(dockerfile).toMatch(/^USER node$/m);
     expect(dockerfile).toMatch(/^HEALTHCHECK .*\n.*\/healthz/m);
-    expect(dockerfile).toMatch(
-      /^ENTRYPOINT \["node", "--enable-source-maps", "--max-semi-space-size=8", "dist\/bin\/dpbot\.js"\]$/m,
-    );
+    expect(dockerfile).toMatch(/^ENTRYPOINT \["node", "--max-semi-space-size=8", "dist\/bin\/dpbot\.js"\]$/m);
     expect(dockerfile).toMatch(/^CMD \["start"\]$/m);
     // Every path it copies from the build context exists.
     for (const [, source] of dockerfile.matchAll(/^COPY (?!--from)(\S+)/gm)) {
