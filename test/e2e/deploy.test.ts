@@ -2,6 +2,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments, parse as parseYaml } from 'yaml';
 import { buildRegistry } from '../../app/app.ts';
@@ -208,9 +209,7 @@ describe('the container image (deploy/Dockerfile)', () => {
     expect(dockerfile).toMatch(/npm prune --omit=dev --omit=optional/);
     expect(dockerfile).toMatch(/^USER node$/m);
     expect(dockerfile).toMatch(/^HEALTHCHECK .*\n.*\/healthz/m);
-    expect(dockerfile).toMatch(
-      /^ENTRYPOINT \["node", "--enable-source-maps", "--max-semi-space-size=8", "dist\/bin\/dpbot\.js"\]$/m,
-    );
+    expect(dockerfile).toMatch(/^ENTRYPOINT \["node", "--max-semi-space-size=8", "dist\/bin\/dpbot\.js"\]$/m);
     expect(dockerfile).toMatch(/^CMD \["start"\]$/m);
     // Every path it copies from the build context exists.
     for (const [, source] of dockerfile.matchAll(/^COPY (?!--from)(\S+)/gm)) {
@@ -242,5 +241,43 @@ describe('the container image (deploy/Dockerfile)', () => {
       },
     );
     expect(out).toBe(`${join(root, 'dpbot.example.yaml')}: OK\n`);
+  }, 120_000);
+
+  it('maps the stack traces of its own compiled code to the TypeScript sources, not those of libraries', () => {
+    execFileSync(
+      process.execPath,
+      [join(root, 'node_modules/typescript/bin/tsc'), '-b', join(root, 'tsconfig.build.json')],
+      { cwd: root, stdio: 'pipe' },
+    );
+    // Once dpbot has run, asks Node which source maps it holds: one of dpbot's modules, and the
+    // Kubernetes client (which ships a map for each of its modules), imported after dpbot's start.
+    const probe = [
+      "import { findSourceMap } from 'node:module';",
+      'let asked = false;',
+      "process.on('beforeExit', async () => {",
+      '  if (asked) return;',
+      '  asked = true;',
+      `  const kube = ${JSON.stringify(pathToFileURL(join(root, 'node_modules/@kubernetes/client-node/dist/index.js')).href)};`,
+      '  await import(kube);',
+      `  const own = findSourceMap(${JSON.stringify(join(root, 'dist/bot/cli/index.js'))});`,
+      '  const library = findSourceMap(new URL(kube).pathname);',
+      "  process.stderr.write(JSON.stringify({ own: own?.payload.sources.some((s) => s.endsWith('index.ts')) ?? false, library: library !== undefined }));",
+      '});',
+    ].join('\n');
+    const run = spawnSync(
+      process.execPath,
+      [
+        '--import',
+        `data:text/javascript,${encodeURIComponent(probe)}`,
+        join(root, 'dist/bin/dpbot.js'),
+        'config',
+        'check',
+        '--config',
+        join(root, 'dpbot.example.yaml'),
+      ],
+      { cwd: root, encoding: 'utf8' },
+    );
+    expect(run.status, run.stderr).toBe(0);
+    expect(JSON.parse(run.stderr)).toEqual({ own: true, library: false });
   }, 120_000);
 });
