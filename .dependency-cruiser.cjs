@@ -13,7 +13,9 @@
  *   bot/           the surfaces (Slack, console, HTTP server, App Home): anything above, never
  *                  app/; they take a small declared dependency object that app/ builds
  *   app/           the composition root, root configuration, CLI, doctor, sandbox launcher:
- *                  the top, may import everything
+ *                  the top, may import everything, but a surface only through its face (the
+ *                  modules that start it and declare what it takes, listed in bot-public-faces)
+ *   bin/           the executable: its own Node check and app/'s face, the CLI (app/cli/index.ts)
  *   (Block Kit, the slack-block-builder package, only in views: handlers/<capability>/views.ts
  *   or views/, pipeline/views/, and bot/)
  *   sandbox/       loopback simulators: no product code at all, so a simulator cannot share a
@@ -52,7 +54,9 @@ module.exports = {
       comment:
         'An integration imports only core/ and its own folder; it gets its config slice as a parameter.',
       severity: 'error',
-      from: { path: '^integrations/([^/]+)/' },
+      // Anchored at the folder root: a file placed directly under integrations/ is held to the
+      // same rule (its "own folder" then matches nothing, so it may import only core/).
+      from: { path: '^integrations/([^/]+)' },
       to: { dependencyTypes: local, pathNot: ['^core/', '^integrations/$1/'] },
     },
     {
@@ -90,8 +94,30 @@ module.exports = {
       comment:
         'A capability reaches another only through its public modules: index.ts (the capability), config.ts (its configuration schema) and options.ts (the option providers other forms offer).',
       severity: 'error',
-      from: { path: '^handlers/([^/]+)/' },
+      // Anchored at the folder root, so handlers/index.ts (the list of capabilities) is held to
+      // the faces as well.
+      from: { path: '^handlers/([^/]+)' },
       to: { path: '^handlers/(?!$1/)[^/]+/', pathNot: '^handlers/[^/]+/(index|config|options)[.]ts$' },
+    },
+    {
+      name: 'bot-public-faces',
+      comment:
+        'The composition root reaches a surface only through its face: the modules that start it and declare what it takes (bot/server.ts; bot/console/console.ts and consoleSurface.ts; bot/slack/slackApp.ts, slackDeps.ts, slackBudget.ts, warmUp.ts, and botScopes.ts and channelDirectory.ts for the doctor). Named modules rather than an index.ts barrel: a barrel would load the Bolt app into `dpbot doctor` and the console, which import only their part.',
+      severity: 'error',
+      from: { path: '^app/' },
+      to: {
+        path: '^bot/',
+        pathNot:
+          '^bot/(server|console/(console|consoleSurface)|slack/(slackApp|slackDeps|slackBudget|warmUp|botScopes|channelDirectory))[.]ts$',
+      },
+    },
+    {
+      name: 'bin-through-app-face',
+      comment:
+        "bin/ is the executable: it checks the Node version (its own folder) and hands over to app/'s face, the CLI (app/cli/index.ts), and imports nothing else of dpbot.",
+      severity: 'error',
+      from: { path: '^bin/' },
+      to: { dependencyTypes: local, pathNot: ['^bin/', '^app/cli/index[.]ts$'] },
     },
     {
       name: 'capability-store-imports-only-db',
