@@ -259,7 +259,7 @@ describe('the container image (deploy/Dockerfile)', () => {
       '  asked = true;',
       `  const kube = ${JSON.stringify(pathToFileURL(join(root, 'node_modules/@kubernetes/client-node/dist/index.js')).href)};`,
       '  await import(kube);',
-      `  const own = findSourceMap(${JSON.stringify(join(root, 'dist/bot/cli/index.js'))});`,
+      `  const own = findSourceMap(${JSON.stringify(join(root, 'dist/app/cli/index.js'))});`,
       '  const library = findSourceMap(new URL(kube).pathname);',
       "  process.stderr.write(JSON.stringify({ own: own?.payload.sources.some((s) => s.endsWith('index.ts')) ?? false, library: library !== undefined }));",
       '});',
