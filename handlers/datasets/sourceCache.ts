@@ -51,6 +51,12 @@ export class SourceCache<T> {
   readonly #options: SourceCacheOptions;
   readonly #good: LRUCache<string, Good<T>, () => Promise<T>>;
   readonly #failures: LRUCache<string, Failure>;
+  /**
+   * The failure of the latest attempt per key, until one succeeds. #failures forgets after
+   * errorTtl (when to ask again); whether an answer is stale must not hang on that clock, which a
+   * short errorTtl can run out between the failed attempt and the answer.
+   */
+  readonly #latestFailure: LRUCache<string, Failure>;
 
   constructor(options: SourceCacheOptions) {
     this.#options = options;
@@ -71,9 +77,12 @@ export class SourceCache<T> {
         try {
           const value = await context();
           this.#failures.delete(key);
+          this.#latestFailure.delete(key);
           return { value, at: options.now() };
         } catch (error) {
-          this.#failures.set(key, { error: problemOf(error), at: options.now() });
+          const failure = { error: problemOf(error), at: options.now() };
+          this.#failures.set(key, failure);
+          this.#latestFailure.set(key, failure);
           throw error;
         }
       },
@@ -84,6 +93,7 @@ export class SourceCache<T> {
       ttlResolution: 0,
       perf,
     });
+    this.#latestFailure = new LRUCache<string, Failure>({ max });
   }
 
   /** The value if it is within its TTL, without asking the source. */
@@ -107,7 +117,7 @@ export class SourceCache<T> {
       good = await this.#good.fetch(key, { context: load }).catch(() => undefined);
     }
     good ??= this.#good.peek(key, { allowStale: true });
-    const failure = this.#failures.get(key);
+    const failure = this.#latestFailure.get(key);
     if (good && !failure) return { ok: true, value: good.value, asOf: good.at, stale: null };
     const error = failure?.error ?? 'no answer';
     if (good && this.#age(good.at) <= this.#options.maxStaleMs) {
