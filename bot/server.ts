@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { HTTPReceiver } from '@slack/bolt';
 import { sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
+import { tracing } from '../core/tracing.ts';
 import { migrationsApplied } from '../db/migrate.ts';
 import type { Services } from './services.ts';
 import { rememberAccessVersion } from './slack/accessVersion.ts';
@@ -105,12 +106,14 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
       res.writeHead(200).end();
       return;
     }
-    const verified = verifySignature({
-      signingSecret: secret,
-      rawBody: text,
-      signature: header(req, 'x-slack-signature'),
-      timestamp: header(req, 'x-slack-request-timestamp'),
-    });
+    const verified = tracing().spanSync('verify', {}, () =>
+      verifySignature({
+        signingSecret: secret,
+        rawBody: text,
+        signature: header(req, 'x-slack-signature'),
+        timestamp: header(req, 'x-slack-request-timestamp'),
+      }),
+    );
     if (!verified.ok) {
       log.warn({ reason: verified.reason, ip: req.socket.remoteAddress }, 'rejected a Slack request');
       json(res, 401, { error: verified.reason });
