@@ -50,7 +50,8 @@ export function startTracing(env: NodeJS.ProcessEnv = process.env): Tracing {
       // fetch (Node's undici): GitHub (Octokit), Argo, Argo CD, Jira, the directory.
       new UndiciInstrumentation({ requireParentforSpans: true }),
       // Every query of a request or a job; pg-boss's polling between jobs is not traced.
-      new PgInstrumentation({ requireParentSpan: true }),
+      // Taking a pooled connection is not a span of its own: a query's span shows the wait.
+      new PgInstrumentation({ requireParentSpan: true, ignoreConnectSpans: true }),
     ],
   });
   sdk.start();

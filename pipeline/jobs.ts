@@ -146,12 +146,14 @@ function runTraced<T extends object>(
 ): Promise<void> {
   const context = { id: job.id, retryCount: job.retryCount, signal: job.signal };
   if (!tracing().on) return handler(job.data, context);
-  const { [TRACEPARENT_KEY]: from, ...data } = job.data as T & { [TRACEPARENT_KEY]?: unknown };
-  return tracing().linked(
-    `job ${queue}`,
-    typeof from === 'string' ? from : undefined,
-    { 'dpbot.queue': queue, 'dpbot.job_id': job.id, 'dpbot.retry': job.retryCount },
-    () => handler(data as T, context),
+  const attributes = { 'dpbot.queue': queue, 'dpbot.job_id': job.id, 'dpbot.retry': job.retryCount };
+  // A cron tick's job has no data at all, and no request behind it.
+  const given: unknown = job.data;
+  if (given === null || typeof given !== 'object' || !(TRACEPARENT_KEY in given))
+    return tracing().linked(`job ${queue}`, undefined, attributes, () => handler(job.data, context));
+  const { [TRACEPARENT_KEY]: from, ...data } = given as Record<string, unknown>;
+  return tracing().linked(`job ${queue}`, typeof from === 'string' ? from : undefined, attributes, () =>
+    handler(data as T, context),
   );
 }
 
