@@ -51,8 +51,12 @@ export const tracingBenchmark: Benchmark = {
 
     const startDpbot = async (env: Record<string, string>) => {
       const port = await freePort();
+      // BENCH_CPU_PROF=<folder> keeps a CPU profile of each dpbot run there (as in ack.bench.ts).
+      const profile = process.env.BENCH_CPU_PROF
+        ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
+        : [];
       const { child } = await startProcess(
-        [...DPBOT_NODE_FLAGS, join(projectRoot(), 'bin/dpbot.ts'), 'start', '--config', config],
+        [...DPBOT_NODE_FLAGS, ...profile, join(projectRoot(), 'bin/dpbot.ts'), 'start', '--config', config],
         {
           DATABASE_URL: bench.url,
           SLACK_BOT_TOKEN: SANDBOX_BOT_TOKEN,
