@@ -114,10 +114,13 @@ module.exports = {
     {
       name: 'bin-through-app-face',
       comment:
-        "bin/ is the executable: it checks the Node version (its own folder) and hands over to app/'s face, the CLI (app/cli/index.ts), and imports nothing else of dpbot.",
+        "bin/ is the executable: it checks the Node version (its own folder), starts tracing when asked (core/tracing.ts, core/otel.ts: before anything traced is imported, which app/ would import) and hands over to app/'s face, the CLI (app/cli/index.ts); it imports nothing else of dpbot.",
       severity: 'error',
       from: { path: '^bin/' },
-      to: { dependencyTypes: local, pathNot: ['^bin/', '^app/cli/index[.]ts$'] },
+      to: {
+        dependencyTypes: local,
+        pathNot: ['^bin/', '^app/cli/index[.]ts$', '^core/tracing[.]ts$', '^core/otel[.]ts$'],
+      },
     },
     {
       name: 'capability-store-imports-only-db',

@@ -7,10 +7,12 @@ import { releaseBenchmark } from './release.bench.ts';
 import { releaseDayBenchmark } from './releaseDay.bench.ts';
 import { replicasBenchmark } from './replicas.bench.ts';
 import { startBenchmark } from './start.bench.ts';
+import { tracingBenchmark } from './tracing.bench.ts';
 
 /** Every benchmark `npm run bench` runs, in order. */
 export const benchmarks: readonly Benchmark[] = [
   ackBenchmark,
+  tracingBenchmark,
   authorizationBenchmark,
   auditBenchmark,
   directoryBenchmark,

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { enableCompileCache, setSourceMapsSupport } from 'node:module';
+import { tracingWanted } from '../core/tracing.ts';
 
 // Compiled code of the modules a start loads (well over a thousand) is kept on disk and reused by
 // the next start, which then loads them in about two thirds of the time. Enabled before they are
@@ -12,6 +13,11 @@ enableCompileCache();
 // still maps everything; from the TypeScript sources there is nothing to map.
 if (!process.sourceMapsEnabled && import.meta.url.endsWith('.js'))
   setSourceMapsSupport(true, { nodeModules: false });
+// Traces only when the OTEL_* variables ask for them, and then started before anything they
+// follow is imported (pg, http, the clients); otherwise no OpenTelemetry module is loaded.
+const tracing = tracingWanted(process.env)
+  ? await import('../core/otel.ts').then(({ startTracing }) => startTracing())
+  : undefined;
 const { main } = await import('../app/cli/index.ts');
 
 process.exitCode = await main(process.argv.slice(2), {
@@ -21,3 +27,5 @@ process.exitCode = await main(process.argv.slice(2), {
   env: process.env,
   cwd: process.cwd(),
 });
+// The spans still buffered are sent before the process ends.
+await tracing?.shutdown();

@@ -5,6 +5,7 @@ import { sql } from 'drizzle-orm';
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { Metrics } from '../core/metrics.ts';
+import { tracing } from '../core/tracing.ts';
 import type { Db } from '../db/connect.ts';
 import { migrationsApplied } from '../db/migrate.ts';
 import type { OnceStore } from '../db/stores/actionKeyStore.ts';
@@ -124,12 +125,14 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
       res.writeHead(200).end();
       return;
     }
-    const verified = verifySignature({
-      signingSecret: secret,
-      rawBody: text,
-      signature: header(req, 'x-slack-signature'),
-      timestamp: header(req, 'x-slack-request-timestamp'),
-    });
+    const verified = tracing().spanSync('verify', {}, () =>
+      verifySignature({
+        signingSecret: secret,
+        rawBody: text,
+        signature: header(req, 'x-slack-signature'),
+        timestamp: header(req, 'x-slack-request-timestamp'),
+      }),
+    );
     if (!verified.ok) {
       log.warn({ reason: verified.reason, ip: req.socket.remoteAddress }, 'rejected a Slack request');
       json(res, 401, { error: verified.reason });

@@ -1,4 +1,5 @@
 import pino, { type DestinationStream, type Logger } from 'pino';
+import { tracing } from './tracing.ts';
 
 /**
  * Paths pino blanks out wherever they appear in a log object. Secrets are never logged on
@@ -27,6 +28,14 @@ export const redactPaths = [
   '*.config.headers.Authorization',
 ];
 
+const untraced = {};
+
+/** A line written inside a traced request or job carries its trace id, which leads to the trace. */
+function traceFields(): { traceId?: string } {
+  const traceId = tracing().traceId();
+  return traceId ? { traceId } : untraced;
+}
+
 export function createLogger(level: string, destination?: DestinationStream): Logger {
   return pino(
     {
@@ -35,6 +44,7 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
       redact: { paths: redactPaths, censor: '[redacted]' },
       formatters: { level: (label) => ({ level: label }) },
       timestamp: pino.stdTimeFunctions.isoTime,
+      mixin: traceFields,
     },
     destination ?? pino.destination({ fd: 2, sync: false }),
   );

@@ -168,6 +168,12 @@ export const auditLog = pgTable(
      * written before it existed keep their hashes.
      */
     idempotencyKey: text('idempotency_key'),
+    /**
+     * The OpenTelemetry trace of the request or job that wrote the row (with tracing on), so an
+     * audit entry leads to its trace. Not part of the hashed text either: it points at telemetry
+     * kept elsewhere, and rows written before it existed keep their hashes.
+     */
+    traceId: text('trace_id'),
   },
   (t) => [
     uniqueIndex('audit_log_idempotency_key_key').on(t.idempotencyKey),

@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import { type Db as BossDb, type Job, PgBoss } from 'pg-boss';
 import type { Logger } from 'pino';
 import { applicationName } from '../core/applicationName.ts';
+import { TRACEPARENT_KEY, tracing } from '../core/tracing.ts';
 import type { Tx } from '../db/connect.ts';
 
 export interface JobContext {
@@ -127,6 +128,35 @@ export interface JobsOptions {
 
 const QUEUE_NAME = /^[a-z][a-z0-9.-]*$/;
 
+/**
+ * With tracing on, a job carries the trace context of what queued it (a request, or the job run
+ * before it), so its run, a trace of its own, links back there. Without tracing, the data is as
+ * given.
+ */
+function withTrace<T extends object>(data: T): T {
+  const traceparent = tracing().traceparent();
+  return traceparent ? { ...data, [TRACEPARENT_KEY]: traceparent } : data;
+}
+
+/** Runs a job in a span linked to the trace that queued it; the handler gets its data without it. */
+function runTraced<T extends object>(
+  queue: string,
+  job: Job<T>,
+  handler: (data: T, job: JobContext) => Promise<void>,
+): Promise<void> {
+  const context = { id: job.id, retryCount: job.retryCount, signal: job.signal };
+  if (!tracing().on) return handler(job.data, context);
+  const attributes = { 'dpbot.queue': queue, 'dpbot.job_id': job.id, 'dpbot.retry': job.retryCount };
+  // A cron tick's job has no data at all, and no request behind it.
+  const given: unknown = job.data;
+  if (given === null || typeof given !== 'object' || !(TRACEPARENT_KEY in given))
+    return tracing().linked(`job ${queue}`, undefined, attributes, () => handler(job.data, context));
+  const { [TRACEPARENT_KEY]: from, ...data } = given as Record<string, unknown>;
+  return tracing().linked(`job ${queue}`, typeof from === 'string' ? from : undefined, attributes, () =>
+    handler(data as T, context),
+  );
+}
+
 /** How often queues whose jobs beat a heartbeat look for jobs put back for retry. */
 const HEARTBEAT_QUEUE_POLL_SECONDS = 15;
 /**
@@ -207,7 +237,7 @@ class PgBossJobs implements Jobs {
             const log = this.#log.child({ queue, jobId: job.id, retry: job.retryCount });
             log.debug('job started');
             try {
-              await handler(job.data, { id: job.id, retryCount: job.retryCount, signal: job.signal });
+              await runTraced(queue, job, handler);
               this.#onRun(queue, true);
             } catch (error) {
               this.#onRun(queue, false);
@@ -261,7 +291,7 @@ class PgBossJobs implements Jobs {
   async send<T extends object>(queue: string, data: T, options: SendOptions = {}): Promise<string | null> {
     await this.#ensure(queue, options.settings);
     const s = options.settings;
-    const id = await this.#boss.send(queue, data, {
+    const id = await this.#boss.send(queue, withTrace(data), {
       ...(options.startAfter ? { startAfter: options.startAfter } : {}),
       ...(options.singletonKey ? { singletonKey: options.singletonKey } : {}),
       ...(s?.retryLimit !== undefined ? { retryLimit: s.retryLimit } : {}),

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { type SpanHandle, tracing } from '../core/tracing.ts';
 import type { PendingAction } from '../db/stores/pendingStore.ts';
 import { commandContext } from './accepted.ts';
 import { type Acker, acker } from './acker.ts';
@@ -11,6 +12,7 @@ import type { MessageHandle, Responder } from './message.ts';
 import { commandText, parse } from './parse.ts';
 import { auditUnknownClick, expirePending } from './pendingRequests.ts';
 import type { PipelineDeps } from './pipelineDeps.ts';
+import { tracedAcker, tracedContext, tracedDeps } from './traced.ts';
 import {
   APPROVE_ACTION,
   CANCEL_ACTION,
@@ -38,7 +40,8 @@ export class CommandPipeline {
   readonly #acksFirst: AcksFirst;
 
   constructor(deps: PipelineDeps) {
-    this.deps = deps;
+    // With tracing on, each stage these carry out is a span of the request's trace.
+    this.deps = tracedDeps(deps);
     this.#acksFirst = deps.acksFirst ?? new AcksFirst(MAX_WAIT_BEHIND_ACKS_MS);
   }
 
@@ -76,9 +79,29 @@ export class CommandPipeline {
     return this.#track(this.#handleTextSafely(inv));
   }
 
-  async #handleTextSafely(inv: TextInvocation): Promise<Outcome> {
+  /**
+   * One span per request (a child of the HTTP request's when Slack's came over HTTP), named for its
+   * command once parsed; its stages' spans are its children.
+   */
+  #request(
+    inv: TextInvocation | ActionInvocation,
+    work: (requestId: string, span: SpanHandle) => Promise<Outcome>,
+  ): Promise<Outcome> {
     const requestId = inv.requestId ?? randomUUID();
-    const ack = acker(inv, this.deps.log);
+    const attributes = { 'dpbot.request_id': requestId, 'dpbot.entry': inv.entry };
+    return tracing().span('dpbot request', attributes, async (span) => {
+      const outcome = await work(requestId, span);
+      span.set({ 'dpbot.outcome': outcome });
+      return outcome;
+    });
+  }
+
+  async #handleTextSafely(inv: TextInvocation): Promise<Outcome> {
+    return this.#request(inv, (requestId, span) => this.#handleTextAs(inv, requestId, span));
+  }
+
+  async #handleTextAs(inv: TextInvocation, requestId: string, span: SpanHandle): Promise<Outcome> {
+    const ack = tracedAcker(acker(inv, this.deps.log));
     const stat = { command: 'unknown' };
     const received = performance.now();
     let outcome: Outcome = 'error';
@@ -89,6 +112,8 @@ export class CommandPipeline {
     } catch (error) {
       return this.#unexpected(ack, requestId, error);
     } finally {
+      span.rename(`dpbot ${stat.command}`);
+      span.set({ 'dpbot.command': stat.command });
       this.deps.metrics.commandFinished(stat.command, outcome, (performance.now() - received) / 1000);
       await ack.done();
       acked();
@@ -116,7 +141,7 @@ export class CommandPipeline {
     // A form's own acknowledgement is still open and counts as one being prepared: waiting
     // behind acknowledgements would wait for itself, until its deadline.
     if (!inv.holdAck) await this.#acksFirst.turn();
-    return askConfirmation(this.deps, accepted, commandContext(this.deps, accepted));
+    return askConfirmation(this.deps, accepted, tracedContext(commandContext(this.deps, accepted)));
   }
 
   /** A button press: run a command as the clicker, or answer a confirmation or an approval. */
@@ -144,7 +169,12 @@ export class CommandPipeline {
         ...(actionId === RUN_ACTION && buttonKey ? { onceKey: `button:${buttonKey}` } : {}),
       });
     }
-    const ack = acker(inv, this.deps.log);
+    return this.#request(inv, (requestId) => this.#answer(inv, requestId));
+  }
+
+  async #answer(inv: ActionInvocation, requestId: string): Promise<Outcome> {
+    const { actionId } = inv;
+    const ack = tracedAcker(acker(inv, this.deps.log));
     try {
       if (actionId === CONFIRM_ACTION || actionId === CANCEL_ACTION) {
         return await answerConfirmation(this.deps, inv, actionId === CONFIRM_ACTION, ack);
@@ -157,7 +187,7 @@ export class CommandPipeline {
         await ack.say(invalidMessage(problem));
       return 'invalid';
     } catch (error) {
-      return this.#unexpected(ack, inv.requestId ?? randomUUID(), error);
+      return this.#unexpected(ack, requestId, error);
     } finally {
       await ack.done();
     }

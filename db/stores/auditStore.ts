@@ -3,6 +3,7 @@ import { and, desc, eq, gt, gte, inArray, like, or, type SQL, sql } from 'drizzl
 import type { Logger } from 'pino';
 import { AuditUnavailableError, errorMessage } from '../../core/errors.ts';
 import { clipText, storableText } from '../../core/text.ts';
+import { tracing } from '../../core/tracing.ts';
 import { AuditOutbox, type OutboxOptions } from '../audit/auditOutbox.ts';
 import { type VerifyOptions, type VerifyResult, verifyAuditChain } from '../audit/verifyAuditChain.ts';
 import type { Db } from '../connect.ts';
@@ -35,6 +36,8 @@ export interface AuditEntry {
    * written. The store chooses one when the caller did not.
    */
   idempotencyKey?: string;
+  /** The trace the row belongs to; the active trace's when not given (none without tracing). */
+  traceId?: string | null;
 }
 
 export type AuditRecord = typeof auditLog.$inferSelect;
@@ -134,6 +137,7 @@ function rowOf(entry: AuditEntry): typeof auditLog.$inferInsert {
     durationMs: entry.durationMs ?? null,
     detail: jsonSafe(entry.detail),
     idempotencyKey: entry.idempotencyKey ?? randomUUID(),
+    traceId: entry.traceId ?? tracing().traceId() ?? null,
   };
 }
 
@@ -187,6 +191,7 @@ const INSERT_COLUMNS: readonly [keyof Row, string, string][] = (
     ['durationMs', 'duration_ms', 'int'],
     ['detail', 'detail', 'jsonb'],
     ['idempotencyKey', 'idempotency_key', 'text'],
+    ['traceId', 'trace_id', 'text'],
   ] as const
 ).map(([key, column, type]) => [key, type, column]);
 
@@ -248,7 +253,12 @@ export class PgAuditStore implements AuditStore {
     const happenedAt = new Date();
     // The key is chosen before the first try, so a held row whose first try did commit (its
     // answer lost on the way back) is recognised when the outbox writes it again.
-    const entry = { ...given, idempotencyKey: given.idempotencyKey ?? randomUUID() };
+    // So is the trace: a held row is written later, outside the request.
+    const entry = {
+      ...given,
+      idempotencyKey: given.idempotencyKey ?? randomUUID(),
+      traceId: given.traceId ?? tracing().traceId() ?? null,
+    };
     try {
       return { written: await this.append(entry) };
     } catch (error) {
