@@ -100,6 +100,14 @@ module.exports = {
       to: { path: '^handlers/(?!$1/)[^/]+/', pathNot: '^handlers/[^/]+/(index|config|options)[.]ts$' },
     },
     {
+      name: 'top-through-capability-faces',
+      comment:
+        'The top (app/, bot/) reaches a capability only through its face: index.ts (the capability and what its wiring needs: its deps type, its stores, its sync) and config.ts (its part of the root schema), or handlers/index.ts (the list of capabilities).',
+      severity: 'error',
+      from: { path: '^(app|bot)/' },
+      to: { path: '^handlers/[^/]+/', pathNot: '^handlers/[^/]+/(index|config)[.]ts$' },
+    },
+    {
       name: 'bot-public-faces',
       comment:
         'The composition root reaches a surface only through its face: the modules that start it and declare what it takes (bot/server.ts; bot/console/console.ts and consoleSurface.ts; bot/slack/slackApp.ts, slackDeps.ts, slackBudget.ts, warmUp.ts, and botScopes.ts and channelDirectory.ts for the doctor). Named modules rather than an index.ts barrel: a barrel would load the Bolt app into `dpbot doctor` and the console, which import only their part.',

@@ -1,6 +1,6 @@
 import type { Command as Program } from 'commander';
 import { InputError } from '../../core/errors.ts';
-import { syncDirectorySources, syncResultLines } from '../../handlers/directory/syncRunner.ts';
+import { syncDirectorySources, syncResultLines } from '../../handlers/directory/index.ts';
 import { createApp } from '../app.ts';
 import { type Cli, Exit } from './context.ts';
 

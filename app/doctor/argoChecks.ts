@@ -1,8 +1,7 @@
 import { readSecret } from '../../core/config/secrets.ts';
 import type { DoctorCheck, Finding } from '../../core/doctor.ts';
 import { UpstreamError } from '../../core/errors.ts';
-import { withTeamChoices } from '../../handlers/tasks/catalog.ts';
-import { sampleValue } from '../../handlers/tasks/parameters.ts';
+import { sampleValue, withTeamChoices } from '../../handlers/tasks/index.ts';
 import { argoClientFromConfig } from '../../integrations/argo/argoClient.ts';
 import { callFailed, cannotCheck, type DoctorContext, notConfigured, noteCheck } from './context.ts';
 

@@ -1,6 +1,6 @@
 import type { DoctorCheck, Endpoint } from '../../core/doctor.ts';
 import type { DirectorySourceConfig } from '../../handlers/directory/config.ts';
-import { createDirectorySources } from '../../handlers/directory/sources/sources.ts';
+import { createDirectorySources } from '../../handlers/directory/index.ts';
 import { type DoctorContext, notConfigured, noteCheck } from './context.ts';
 
 const SYSTEM = 'directory';

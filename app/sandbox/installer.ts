@@ -2,9 +2,8 @@ import type { Logger } from 'pino';
 import { errorMessage, UpstreamError } from '../../core/errors.ts';
 import type { OnceStore } from '../../db/stores/actionKeyStore.ts';
 import type { AuditStore } from '../../db/stores/auditStore.ts';
-import type { DirectorySnapshot } from '../../handlers/directory/snapshot.ts';
-import type { DirectorySource } from '../../handlers/directory/sources/source.ts';
-import { syncDirectorySources } from '../../handlers/directory/syncRunner.ts';
+import type { DirectorySnapshot, DirectorySource } from '../../handlers/directory/index.ts';
+import { syncDirectorySources } from '../../handlers/directory/index.ts';
 import type { Caller } from '../../pipeline/defineCommand.ts';
 import {
   type CallerIdentity,

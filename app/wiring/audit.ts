@@ -1,4 +1,4 @@
-import type { AuditDeps } from '../../handlers/audit/deps.ts';
+import type { AuditDeps } from '../../handlers/audit/index.ts';
 import type { Services } from '../services.ts';
 
 /** The audit capability's share of the services. */

@@ -1,9 +1,8 @@
 import type { Logger } from 'pino';
 import type { Env } from '../../core/config/secrets.ts';
 import type { DatasetsConfig } from '../../handlers/datasets/config.ts';
-import { CombinedDatasetService } from '../../handlers/datasets/datasetService.ts';
-import type { DatasetsDeps } from '../../handlers/datasets/deps.ts';
-import { ArgoProducerReader } from '../../handlers/datasets/producerReader.ts';
+import type { DatasetsDeps } from '../../handlers/datasets/index.ts';
+import { ArgoProducerReader, CombinedDatasetService } from '../../handlers/datasets/index.ts';
 import { argoClientFromConfig } from '../../integrations/argo/argoClient.ts';
 import type { Services } from '../services.ts';
 

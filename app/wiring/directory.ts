@@ -1,4 +1,4 @@
-import type { DirectoryDeps } from '../../handlers/directory/deps.ts';
+import type { DirectoryDeps } from '../../handlers/directory/index.ts';
 import type { Services } from '../services.ts';
 
 /** The directory capability's share of the services; config sections are passed by reference. */

@@ -1,5 +1,5 @@
 import { sandboxNote } from '../../core/config/sandbox.ts';
-import type { HelpDeps } from '../../handlers/help/deps.ts';
+import type { HelpDeps } from '../../handlers/help/index.ts';
 import type { Services } from '../services.ts';
 
 /** The help capability's share of the services. */

@@ -1,4 +1,4 @@
-import type { ReleaseDeps } from '../../handlers/release/deps.ts';
+import type { ReleaseDeps } from '../../handlers/release/index.ts';
 import type { Services } from '../services.ts';
 
 /** The release capability's share of what createApp built. */

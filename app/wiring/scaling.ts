@@ -1,4 +1,4 @@
-import type { ScalingDeps } from '../../handlers/scaling/deps.ts';
+import type { ScalingDeps } from '../../handlers/scaling/index.ts';
 import type { Services } from '../services.ts';
 
 /** What worker scaling gets of everything createApp built. */

@@ -1,4 +1,4 @@
-import type { TasksDeps } from '../../handlers/tasks/deps.ts';
+import type { TasksDeps } from '../../handlers/tasks/index.ts';
 import type { Services } from '../services.ts';
 
 /** What the tasks capability gets of everything createApp built. */

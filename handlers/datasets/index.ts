@@ -10,3 +10,8 @@ export const datasetsCapability = defineCapability<DatasetsDeps>({
   commands: [datasets, dataset],
   optionProviders: [datasetOptions],
 });
+
+// What the composition root (app/) needs beside the capability: the face is all it may import.
+export { CombinedDatasetService, type DatasetService } from './datasetService.ts';
+export type { DatasetsDeps } from './deps.ts';
+export { ArgoProducerReader } from './producerReader.ts';

@@ -15,6 +15,12 @@ export const directoryCapability = defineCapability<DirectoryDeps>({
   jobs: [directorySyncJobs],
 });
 
+// What the composition root (app/) needs beside the capability: the face is all it may import.
+export type { DirectoryDeps } from './deps.ts';
+export type { DirectorySnapshot } from './snapshot.ts';
+export type { DirectorySource } from './sources/source.ts';
+export { createDirectorySources } from './sources/sources.ts';
 // The composition root builds the stores (it owns the database); it gets the classes here, not from the files.
 export { type DirectoryStore, PgDirectoryStore } from './stores/directoryStore.ts';
 export { PgSyncRunStore, type SyncRunStore } from './stores/syncRunStore.ts';
+export { syncDirectorySources, syncResultLines } from './syncRunner.ts';

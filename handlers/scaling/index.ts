@@ -13,5 +13,7 @@ export const scalingCapability = defineCapability<ScalingDeps>({
   homePanels: [workersHomePanel],
 });
 
+// What the composition root (app/) needs beside the capability: the face is all it may import.
+export type { ScalingDeps } from './deps.ts';
 // The composition root builds the store (it owns the database); it gets the class here, not from the file.
 export { PgScaleStore, type ScaleStore } from './stores/scaleStore.ts';

@@ -18,5 +18,9 @@ export const tasksCapability = defineCapability<TasksDeps>({
   actions: (deps) => taskActions(deps.config),
 });
 
+// What the composition root (app/) needs beside the capability: the face is all it may import.
+export { taskActions, withTeamChoices } from './catalog.ts';
+export type { TasksDeps } from './deps.ts';
+export { sampleValue } from './parameters.ts';
 // The composition root builds the store (it owns the database); it gets the class here, not from the file.
 export { PgTaskRunStore, type TaskRunStore } from './stores/taskRunStore.ts';

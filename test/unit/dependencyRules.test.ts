@@ -120,6 +120,12 @@ const planted: ReadonlyArray<{ rule: string; from: string; to: string; also?: Tr
   { rule: 'bot-public-faces', from: 'app/reach.ts', to: 'bot/slack/listeners/command.ts' },
   { rule: 'bin-through-app-face', from: 'bin/reach.ts', to: 'app/serve.ts' },
   {
+    rule: 'top-through-capability-faces',
+    from: 'app/wiring/reach.ts',
+    to: 'handlers/scaling/commands/scale.ts',
+  },
+  { rule: 'top-through-capability-faces', from: 'bot/reach.ts', to: 'handlers/scaling/views.ts' },
+  {
     rule: 'capability-public-modules',
     from: 'handlers/tasks/reach.ts',
     to: 'handlers/scaling/commands/scale.ts',
