@@ -55,7 +55,7 @@ export function argoCdChecks(ctx: DoctorContext): DoctorCheck[] {
       const who = (await account) ?? "dpbot's account";
       let project: string;
       try {
-        project = (await client.get(app)).spec.project ?? 'default';
+        project = (await client.get(app)).spec?.project ?? 'default';
       } catch (error) {
         if (error instanceof UpstreamError && (error.status === 403 || error.status === 404))
           return {

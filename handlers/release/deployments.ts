@@ -1,5 +1,6 @@
 import { formatTime } from '../../core/time.ts';
 import type { Application } from '../../integrations/argocd/argoCdClient.ts';
+import { deploymentHistory } from '../../integrations/argocd/assess.ts';
 import type { ReleaseDeps } from './deps.ts';
 import { nameOf } from './people.ts';
 import type { ReleaseApp, Rollback } from './stores/releaseStore.ts';
@@ -47,15 +48,13 @@ export async function appHistory(
   application: string,
   app: Application,
 ): Promise<AppHistory> {
-  const entries: (Deployment & { started: Date | undefined })[] = [...(app.status?.history ?? [])]
-    .sort((a, b) => a.id - b.id)
-    .map((h) => ({
-      historyId: h.id,
-      revision: h.revision,
-      at: time(h.deployedAt),
-      initiatedBy: h.initiatedBy?.automated ? 'auto-sync' : h.initiatedBy?.username,
-      started: time(h.deployStartedAt ?? h.deployedAt),
-    }));
+  const entries: (Deployment & { started: Date | undefined })[] = deploymentHistory(app).map((h) => ({
+    historyId: h.id,
+    revision: h.revision,
+    at: time(h.deployedAt),
+    initiatedBy: h.initiatedBy?.automated ? 'auto-sync' : h.initiatedBy?.username,
+    started: time(h.deployStartedAt ?? h.deployedAt),
+  }));
   const after = (d: { started: Date | undefined }, since: Date | null | undefined) =>
     !since || !d.started || d.started.getTime() >= since.getTime() - CLOCK_SKEW_MS;
   // Rollbacks first: the entry a rollback made may repeat a release's revision (a redeploy).

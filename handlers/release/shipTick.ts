@@ -1,6 +1,11 @@
 import { errorMessage, NotFoundError } from '../../core/errors.ts';
 import { type Application, type ArgoCdClient, ArgoCdError } from '../../integrations/argocd/argoCdClient.ts';
-import { type Assessment, assess, newestDeployment } from '../../integrations/argocd/assess.ts';
+import {
+  type Assessment,
+  assess,
+  deploymentHistory,
+  newestDeployment,
+} from '../../integrations/argocd/assess.ts';
 import { autoSyncEnabled, targetRevision } from '../../integrations/argocd/syncPolicy.ts';
 import { noticeMessage } from '../../pipeline/views/common.ts';
 import type { ReleaseDeps } from './deps.ts';
@@ -154,7 +159,7 @@ async function earlierRequest(
   }
   const op = current.status?.operationState;
   const started = op?.startedAt ? Date.parse(op.startedAt) : Number.NaN;
-  const pending = current.operation as { sync?: { revision?: string } } | null | undefined;
+  const pending = current.operation;
   // Argo CD stamps startedAt with its own clock; allow it a few seconds behind ours (as assess does).
   const since = !Number.isNaN(started) && started >= requestedAt.getTime() - 5_000;
   if (!pending && !since) return undefined;
@@ -162,7 +167,7 @@ async function earlierRequest(
     ? pending.sync?.revision
     : (op?.syncResult?.revision ?? op?.operation?.sync?.revision);
   if (revision && revision !== app.revision) return undefined;
-  const history = [...(current.status?.history ?? [])].sort((a, b) => a.id - b.id);
+  const history = deploymentHistory(current);
   const before = history.filter((h) => h.revision !== app.revision).at(-1);
   services.log.info(
     { application: app.application, requestedAt },

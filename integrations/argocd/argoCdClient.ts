@@ -4,40 +4,17 @@ import { UpstreamError } from '../../core/errors.ts';
 import { type HttpAnswer, type JsonCall, JsonClient } from '../../core/http/jsonClient.ts';
 import type { RetryPolicy } from '../../core/http/retryPolicy.ts';
 import type { ArgoCdConfig } from './config.ts';
+import type { components } from './generated.ts';
 import { autoSyncEnabled } from './syncPolicy.ts';
 
-/** An Argo CD Application as the API returns it, reduced to the fields dpbot reads. */
-export interface Application {
-  metadata: { name: string; namespace?: string; resourceVersion?: string };
-  spec: {
-    project?: string;
-    source?: { repoURL?: string; path?: string; targetRevision?: string };
-    syncPolicy?: { automated?: Record<string, unknown> | null; syncOptions?: string[] } | null;
-  };
-  status?: {
-    sync?: { status?: string; revision?: string };
-    health?: { status?: string; message?: string };
-    reconciledAt?: string;
-    operationState?: {
-      operation?: { sync?: { revision?: string } };
-      phase?: string;
-      message?: string;
-      startedAt?: string;
-      finishedAt?: string;
-      syncResult?: { revision?: string };
-    };
-    history?: {
-      id: number;
-      revision: string;
-      deployedAt?: string;
-      deployStartedAt?: string;
-      /** Who started the operation that deployed it (Argo CD ≥ 2.x records it; older entries lack it). */
-      initiatedBy?: { username?: string; automated?: boolean };
-    }[];
-  };
-  /** Set while an operation is requested and not yet picked up or still running. */
-  operation?: Record<string, unknown> | null;
-}
+type Schemas = components['schemas'];
+
+/**
+ * An Argo CD Application as the API returns it, typed from the committed OpenAPI document
+ * (`generated.ts`, `npm run gen:types`). The document makes every field optional, `spec` and a
+ * history entry's `id` included, so readers say what they do without one.
+ */
+export type Application = Schemas['v1alpha1Application'];
 
 /** gRPC status codes Argo CD's gateway puts in its error bodies. */
 export const GrpcCode = {
@@ -120,10 +97,9 @@ const ARGOCD_RETRY: RetryPolicy = { retries: 2, baseDelayMs: 1000, maxWaitMs: 50
 
 /** Argo CD's error body (grpc-gateway): a message and the gRPC code. */
 function argoCdErrorFor(answer: HttpAnswer, call: JsonCall): ArgoCdError {
+  // The document's runtimeError, read as unknown: an error body is not trusted to match it.
   const body = (typeof answer.json === 'object' && answer.json !== null ? answer.json : {}) as {
-    message?: unknown;
-    error?: unknown;
-    code?: unknown;
+    [K in keyof Schemas['runtimeError']]?: unknown;
   };
   const code = typeof body.code === 'number' ? body.code : undefined;
   const said =
@@ -186,34 +162,37 @@ export class HttpArgoCdClient implements ArgoCdClient {
   }
 
   sync(name: string, revision: string | undefined): Promise<Application> {
-    return this.#call('POST', `/api/v1/applications/${encodeURIComponent(name)}/sync`, {
+    const request: Schemas['applicationApplicationSyncRequest'] = {
       name,
       ...(revision === undefined ? {} : { revision }),
       prune: false,
       dryRun: false,
-    });
+    };
+    return this.#call('POST', `/api/v1/applications/${encodeURIComponent(name)}/sync`, request);
   }
 
   rollback(name: string, historyId: number): Promise<Application> {
-    return this.#call('POST', `/api/v1/applications/${encodeURIComponent(name)}/rollback`, {
+    const request: Schemas['applicationApplicationRollbackRequest'] = {
       name,
       id: historyId,
       prune: false,
       dryRun: false,
-    });
+    };
+    return this.#call('POST', `/api/v1/applications/${encodeURIComponent(name)}/rollback`, request);
   }
 
   async disableAutoSync(name: string): Promise<Record<string, unknown> | null> {
     const app = await this.get(name);
-    const automated = app.spec.syncPolicy?.automated ?? null;
+    const automated = app.spec?.syncPolicy?.automated ?? null;
     if (!automated || !autoSyncEnabled(app)) return null;
     // `automated: null` turns auto-sync off on every version; `enabled: false` would be dropped,
     // leaving it on, by servers before v3.1.
-    await this.#call('PATCH', `/api/v1/applications/${encodeURIComponent(name)}`, {
+    const request: Schemas['applicationApplicationPatchRequest'] = {
       name,
       patchType: 'merge',
       patch: JSON.stringify({ spec: { syncPolicy: { automated: null } } }),
-    });
+    };
+    await this.#call('PATCH', `/api/v1/applications/${encodeURIComponent(name)}`, request);
     return automated;
   }
 
@@ -228,15 +207,12 @@ export class HttpArgoCdClient implements ArgoCdClient {
       .split('/')
       .map(encodeURIComponent)
       .join('/')}`;
-    const answer = await this.#call<{ value?: string }>('GET', path);
+    const answer = await this.#call<Schemas['accountCanIResponse']>('GET', path);
     return answer.value === 'yes';
   }
 
   async whoAmI(): Promise<string | undefined> {
-    const info = await this.#call<{ loggedIn?: boolean; username?: string }>(
-      'GET',
-      '/api/v1/session/userinfo',
-    );
+    const info = await this.#call<Schemas['sessionGetUserInfoResponse']>('GET', '/api/v1/session/userinfo');
     return info.loggedIn && info.username ? info.username : undefined;
   }
 }

@@ -56,9 +56,25 @@ export function assess(
   return { state: 'progressing', detail: `${health}${message}` };
 }
 
+type RevisionHistory = NonNullable<NonNullable<Application['status']>['history']>[number];
+
+/**
+ * A history entry that names a deployment. The document leaves both optional; Argo CD always
+ * writes `id`, and leaves out `revision` only for a multi-source application (it has `revisions`),
+ * which dpbot does not deploy.
+ */
+export type HistoryEntry = RevisionHistory & { id: number; revision: string };
+
+/** The application's history entries that name a deployment, oldest first. */
+export function deploymentHistory(app: Application): HistoryEntry[] {
+  return (app.status?.history ?? [])
+    .filter((h): h is HistoryEntry => h.id !== undefined && h.revision !== undefined)
+    .sort((a, b) => a.id - b.id);
+}
+
 /** The history entry deployed before the current one, where a rollback outside a release goes. */
 export function previousDeployment(app: Application): { id: number; revision: string } | undefined {
-  const history = [...(app.status?.history ?? [])].sort((a, b) => a.id - b.id);
+  const history = deploymentHistory(app);
   const current = history.at(-1);
   if (!current) return undefined;
   // Several syncs of the same revision in a row are one deployment for this purpose.
@@ -71,7 +87,7 @@ export function previousDeployment(app: Application): { id: number; revision: st
 
 /** The newest history entry: what runs now, as far as deployments go (a rollback adds one too). */
 export function newestDeployment(app: Application): { id: number; revision: string } | undefined {
-  const newest = [...(app.status?.history ?? [])].sort((a, b) => a.id - b.id).at(-1);
+  const newest = deploymentHistory(app).at(-1);
   return newest ? { id: newest.id, revision: newest.revision } : undefined;
 }
 

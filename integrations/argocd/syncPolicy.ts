@@ -1,10 +1,7 @@
-/** The part of an Application these read; spelled out so the client can use them without a cycle. */
-interface Spec {
-  spec: {
-    source?: { targetRevision?: string };
-    syncPolicy?: { automated?: Record<string, unknown> | null } | null;
-  };
-}
+import type { components } from './generated.ts';
+
+/** The part of an Application these read. */
+type Spec = Pick<components['schemas']['v1alpha1Application'], 'spec'>;
 
 /**
  * Whether Argo CD syncs the application by itself, read as the server does
@@ -13,11 +10,11 @@ interface Spec {
  * turns auto-sync off; an empty `automated: {}` is on.
  */
 export function autoSyncEnabled(app: Spec): boolean {
-  const automated = app.spec.syncPolicy?.automated;
+  const automated = app.spec?.syncPolicy?.automated;
   return automated !== undefined && automated !== null && automated.enabled !== false;
 }
 
 /** The revision the application follows; Argo CD reads an empty one as HEAD. */
 export function targetRevision(app: Spec): string {
-  return app.spec.source?.targetRevision || 'HEAD';
+  return app.spec?.source?.targetRevision || 'HEAD';
 }

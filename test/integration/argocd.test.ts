@@ -171,7 +171,7 @@ describe('Argo CD client against the simulator', () => {
 
   it('retries reads on 5xx, not writes', async () => {
     sim.inject({ method: 'GET', path: /\/applications\/web$/, status: 503, times: 1 });
-    expect((await client().get('web')).metadata.name).toBe('web');
+    expect((await client().get('web')).metadata?.name).toBe('web');
     sim.inject({ method: 'POST', path: /\/sync$/, status: 503, times: 1 });
     expect((await errorOf(client().sync('web', 'r5'))).status).toBe(503);
   });

@@ -77,7 +77,9 @@ describe('CronWorkflow schedules, as each Argo Workflows version sends them', ()
   });
 
   it('an empty `schedules` falls back to `schedule`; neither is no schedule', () => {
-    const of = (spec: CronWorkflow['spec']) => cronSchedules({ metadata: { name: 'x' }, spec });
+    // workflowSpec is required by the API's type and not read here.
+    const of = (spec: Omit<CronWorkflow['spec'], 'workflowSpec'>) =>
+      cronSchedules({ metadata: { name: 'x' }, spec: { ...spec, workflowSpec: {} } });
     expect(of({ schedules: [], schedule: '0 3 * * *' })).toEqual(['0 3 * * *']);
     expect(of({ schedules: ['5 * * * *'] })).toEqual(['5 * * * *']);
     expect(of({})).toEqual([]);

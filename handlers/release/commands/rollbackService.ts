@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { InputError } from '../../../core/errors.ts';
-import { previousDeployment } from '../../../integrations/argocd/assess.ts';
+import { deploymentHistory, previousDeployment } from '../../../integrations/argocd/assess.ts';
 import { type AppHistory, appHistory, describeRevision, redeployWarning, short } from '../deployments.ts';
 import { defineCommand, type ReleaseDeps } from '../deps.ts';
 import { serviceNamed } from '../names.ts';
@@ -39,7 +39,7 @@ async function adHocTargets(
   const out: AdHocTarget[] = [];
   for (const name of names) {
     const app = await argocd.get(name);
-    const current = [...(app.status?.history ?? [])].sort((a, b) => a.id - b.id).at(-1);
+    const current = deploymentHistory(app).at(-1);
     const previous = previousDeployment(app);
     if (!current || !previous)
       throw new InputError(`${name} has no earlier deployment in its Argo CD history to roll back to`);

@@ -25,7 +25,8 @@ export function formatLogLines(lines: readonly LogEntry[], workflow: string): st
       out.push(`── ${step} ──`);
       current = step;
     }
-    out.push(line.content);
+    // The client keeps only entries with text; the API's type leaves `content` optional.
+    out.push(line.content ?? '');
   }
   return out;
 }
