@@ -33,6 +33,7 @@ import type { Services } from './services.ts';
 import { auditDeps } from './wiring/audit.ts';
 import { datasetsDeps } from './wiring/datasets.ts';
 import { directoryDeps } from './wiring/directory.ts';
+import { freezeDeps } from './wiring/freeze.ts';
 import { helpDeps } from './wiring/help.ts';
 import { releaseDeps } from './wiring/release.ts';
 import { scalingDeps } from './wiring/scaling.ts';
@@ -102,6 +103,7 @@ export function bindCapabilities(services: Services): BoundCapability[] {
     capabilities.datasets.bind(datasetsDeps(services)),
     capabilities.scaling.bind(scalingDeps(services)),
     capabilities.release.bind(releaseDeps(services)),
+    capabilities.freeze.bind(freezeDeps(services)),
     capabilities.tasks.bind(tasksDeps(services)),
   ];
 }

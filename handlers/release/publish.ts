@@ -4,6 +4,7 @@ import type { QueueSettings } from '../../pipeline/jobs.ts';
 import type { Message } from '../../pipeline/message.ts';
 import type { MessageRef } from '../../pipeline/notifier.ts';
 import type { ReleaseDeps } from './deps.ts';
+import { releaseFreezes } from './freezeCheck.ts';
 import { releaseNames } from './people.ts';
 import { QUEUES } from './queues.ts';
 import type { ReleaseSnapshot } from './stores/releaseStore.ts';
@@ -61,8 +62,12 @@ export async function publishSnapshot(
   const config = services.config;
   try {
     const names = await releaseNames(services, snapshot);
+    const freezes = await releaseFreezes(services, snapshot);
     if (!release.messageTs) {
-      const ref = await services.notifier.post(release.channel, releaseMessage(snapshot, config, names));
+      const ref = await services.notifier.post(
+        release.channel,
+        releaseMessage(snapshot, config, names, freezes),
+      );
       // The channel as Slack answered: its ID, which chat.update needs (the configuration may
       // name it, `#releases`).
       const posted = await services.releases.update(release.id, { messageTs: ref.ts, channel: ref.channel });
@@ -90,7 +95,7 @@ export async function publishSnapshot(
         .catch((error: unknown) =>
           services.log.warn({ err: error, release: release.id }, 'could not update a release message'),
         );
-    update(release.messageTs, releaseMessage(snapshot, config, names), (ref) =>
+    update(release.messageTs, releaseMessage(snapshot, config, names, freezes), (ref) =>
       services.releases.update(release.id, { channel: ref.channel, messageTs: ref.ts }),
     );
     for (const row of snapshot.services) {

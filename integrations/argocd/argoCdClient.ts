@@ -16,6 +16,9 @@ type Schemas = components['schemas'];
  */
 export type Application = Schemas['v1alpha1Application'];
 
+/** An application's sync windows as Argo CD judges them now (GET …/syncwindows). */
+export type SyncWindows = Schemas['applicationApplicationSyncWindowsResponse'];
+
 /** gRPC status codes Argo CD's gateway puts in its error bodies. */
 export const GrpcCode = {
   InvalidArgument: 3,
@@ -78,6 +81,11 @@ export interface ArgoCdClient {
   disableAutoSync(name: string): Promise<Record<string, unknown> | null>;
   /** Terminates the running operation. */
   terminateOperation(name: string): Promise<void>;
+  /**
+   * The application's project sync windows: those assigned to it, those active now, and whether a
+   * manual sync may run now (`canSync`, false inside a deny window or outside every allow window).
+   */
+  syncWindows(name: string): Promise<SyncWindows>;
   /**
    * Whether the token's account may do `action` on `resource` (`applications`) for `object`
    * (`<project>/<application>`): Argo CD's own RBAC answer, without doing it.
@@ -198,6 +206,10 @@ export class HttpArgoCdClient implements ArgoCdClient {
 
   async terminateOperation(name: string): Promise<void> {
     await this.#call('DELETE', `/api/v1/applications/${encodeURIComponent(name)}/operation`);
+  }
+
+  syncWindows(name: string): Promise<SyncWindows> {
+    return this.#call('GET', `/api/v1/applications/${encodeURIComponent(name)}/syncwindows`);
   }
 
   async canI(resource: string, action: string, object: string): Promise<boolean> {

@@ -1,0 +1,41 @@
+import type { FreezeDeps } from './deps.ts';
+import type { FreezeRow } from './stores/freezeStore.ts';
+import { type ActiveFreeze, activeWindows, covers } from './windows.ts';
+
+/** What the release asks before it deploys: which freezes are in force, and what they block. */
+export interface FreezeGate {
+  /** The freezes in force now that cover any of `services` (any freeze at all when left out). */
+  active(services?: readonly string[]): Promise<ActiveFreeze[]>;
+  /** Whether a freeze blocks rollbacks too (`freezes.blockRollbacks`); recovery stays open otherwise. */
+  readonly blockRollbacks: boolean;
+}
+
+export const adhocFreeze = (row: FreezeRow): ActiveFreeze => ({
+  label: `freeze #${row.id}`,
+  kind: 'adhoc',
+  id: row.id,
+  services: row.services,
+  reason: row.reason,
+  by: row.createdBy,
+  until: row.until,
+});
+
+/** Configured windows and stored freezes, windows first, each list by its end. */
+export async function activeFreezes(
+  deps: Pick<FreezeDeps, 'config' | 'freezes' | 'now'>,
+  services?: readonly string[],
+): Promise<ActiveFreeze[]> {
+  const now = deps.now();
+  const all = [
+    ...activeWindows(deps.config.freezes, now),
+    ...(await deps.freezes.active(now)).map(adhocFreeze),
+  ];
+  return services ? all.filter((f) => services.some((s) => covers(f, s))) : all;
+}
+
+export function freezeGate(deps: Pick<FreezeDeps, 'config' | 'freezes' | 'now'>): FreezeGate {
+  return {
+    active: (services) => activeFreezes(deps, services),
+    blockRollbacks: deps.config.freezes.blockRollbacks,
+  };
+}
