@@ -126,9 +126,13 @@ function argoCdErrorFor(answer: HttpAnswer, call: JsonCall): ArgoCdError {
           // project is named, so as not to tell it from one the caller may not see
           // (Argo CD server/application/application.go).
           `no application at ${call.context ?? answer.method} that the ARGOCD_TOKEN may see: check the name (Argo CD says "permission denied" for a missing one) or the token's role`
-        : answer.status === 403 || code === GrpcCode.PermissionDenied
-          ? `permission denied for ${call.context ?? answer.method}: the ARGOCD_TOKEN's role lacks it`
-          : (said ?? `HTTP ${answer.status}`);
+        : // A sync window is PermissionDenied too, but the token's role is not at fault
+          // (server/application/application.go, Sync: "cannot sync: blocked by sync window").
+          said !== undefined && /blocked by sync window/i.test(said)
+          ? `${said}: the application's project has a sync window closed now`
+          : answer.status === 403 || code === GrpcCode.PermissionDenied
+            ? `permission denied for ${call.context ?? answer.method}: the ARGOCD_TOKEN's role lacks it`
+            : (said ?? `HTTP ${answer.status}`);
   return new ArgoCdError(message, answer.status, code);
 }
 

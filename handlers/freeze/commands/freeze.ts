@@ -11,7 +11,7 @@ const USAGE = 'freeze <service…|all> until <time> --reason <why>';
 
 const args = z
   .object({
-    words: serviceWords.optional(),
+    words: z.array(z.string()).optional(),
     until: z.string().optional(),
     reason: z.string().trim().max(300, { error: 'keep the reason under 300 characters' }).optional(),
   })
@@ -23,6 +23,13 @@ const args = z
     const until = at === -1 ? a.until : words.slice(at + 1).join(' ');
     if (named.length === 0)
       ctx.addIssue({ code: 'custom', path: ['words'], message: 'name the services to freeze, or all' });
+    const bad = named.filter((w) => !serviceWords.element.safeParse(w).success);
+    if (bad.length)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['words'],
+        message: `${bad.map((w) => `"${w}"`).join(', ')}: expected service names such as orders-api, or all, then until <time>`,
+      });
     if (!until?.trim())
       ctx.addIssue({
         code: 'custom',
