@@ -10,6 +10,7 @@ import { PgAuditStore } from '../db/stores/auditStore.ts';
 import type { SyncRunStore } from '../handlers/directory/index.ts';
 import { syncDirectorySources } from '../handlers/directory/index.ts';
 import { capabilities } from '../handlers/index.ts';
+import { showFreezes } from '../handlers/release/index.ts';
 import { taskActions } from '../handlers/tasks/index.ts';
 import { kubernetesFromConfig } from '../integrations/kubernetes/kubernetes.ts';
 import type { BoundCapability } from '../pipeline/capability.ts';
@@ -103,7 +104,10 @@ export function bindCapabilities(services: Services): BoundCapability[] {
     capabilities.datasets.bind(datasetsDeps(services)),
     capabilities.scaling.bind(scalingDeps(services)),
     capabilities.release.bind(releaseDeps(services)),
-    capabilities.freeze.bind(freezeDeps(services)),
+    capabilities.freeze.bind({
+      ...freezeDeps(services),
+      changed: () => showFreezes(releaseDeps(services)),
+    }),
     capabilities.tasks.bind(tasksDeps(services)),
   ];
 }

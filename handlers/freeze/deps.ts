@@ -11,6 +11,11 @@ export interface FreezeDeps {
     services: readonly string[];
   };
   freezes: FreezeStore;
+  /**
+   * Called once a freeze is set or lifted, so that what shows freezes (the release message) says
+   * so now rather than at its next update; app/app.ts points it at the release.
+   */
+  changed?: (() => Promise<void>) | undefined;
   log: Logger;
   now: () => Date;
 }

@@ -33,6 +33,15 @@ export async function activeFreezes(
   return services ? all.filter((f) => services.some((s) => covers(f, s))) : all;
 }
 
+/** Tells whoever shows freezes that they changed; a failure there does not undo the freeze. */
+export async function announceChange(deps: Pick<FreezeDeps, 'changed' | 'log'>): Promise<void> {
+  try {
+    await deps.changed?.();
+  } catch (error) {
+    deps.log.warn({ err: error }, 'could not show the changed freezes');
+  }
+}
+
 export function freezeGate(deps: Pick<FreezeDeps, 'config' | 'freezes' | 'now'>): FreezeGate {
   return {
     active: (services) => activeFreezes(deps, services),

@@ -44,6 +44,12 @@ export async function loadSnapshot(services: ReleaseDeps, id: number): Promise<R
  * in place afterwards. Slack being unreachable must not undo a release step that already
  * happened, so failures are logged and the next publish tries again.
  */
+/** Updates the open release's message after a freeze was set or lifted, so it shows the freezes in force. */
+export async function showFreezes(services: ReleaseDeps): Promise<void> {
+  const active = await services.releases.active();
+  if (active?.status === 'open') await publish(services, active.id);
+}
+
 export async function publish(
   services: ReleaseDeps,
   id: number,

@@ -120,7 +120,16 @@ describe('a ship during a freeze', () => {
     expect((await run(world, 'release include catalog', LINUS)).outcome).toBe('ok');
     expect((await run(world, 'release include ingest', ADA)).outcome).toBe('ok');
 
-    // The release message says it before anyone presses Ship.
+    // The release message says it before anyone presses Ship, and follows a freeze set or lifted.
+    const releaseTs = world.notifier.posted.find((p) => p.channel === '#releases' && !p.threadTs)?.ts ?? '';
+    const releaseText = () => world.notifier.latest(releaseTs)?.text ?? '';
+    expect(releaseText()).toContain('Frozen: Deploys of orders-api frozen (freeze #1)');
+    expect((await run(world, 'freeze catalog until 30m --reason "schema check"', ADA)).outcome).toBe('ok');
+    await eventually(() =>
+      expect(releaseText()).toContain('Frozen: Deploys of catalog frozen (freeze #2) by ada@example.com'),
+    );
+    expect((await run(world, 'unfreeze catalog', ADA)).outcome).toBe('ok');
+    await eventually(() => expect(releaseText()).not.toContain('freeze #2'));
     const status = await run(world, 'release status', LINUS);
     expect(status.texts[0]).toContain(
       'Frozen: Deploys of orders-api frozen (freeze #1) by grace@example.com',

@@ -3,6 +3,7 @@ import { InputError } from '../../../core/errors.ts';
 import { formatTime } from '../../../core/time.ts';
 import { defineCommand } from '../deps.ts';
 import { frozenWhat } from '../describe.ts';
+import { announceChange } from '../gate.ts';
 import { freezeNotice } from '../views.ts';
 import { parseUntil } from '../zonedTime.ts';
 import { freezeResource, serviceList, servicesNamed, serviceWords } from './common.ts';
@@ -88,6 +89,7 @@ export const freeze = defineCommand({
       },
       { happened: true, summary: `freeze #${row.id} was set` },
     );
+    await announceChange(deps);
     return freezeNotice(
       `${ctx.caller.name ?? ctx.caller.email} froze ${frozenWhat(row)} until ${formatTime(until)} (freeze #${row.id}): ${a.reason}. "release ship" is refused until then; "unfreeze" lifts it early.`,
     );

@@ -3,7 +3,7 @@ import { ConflictError } from '../../../core/errors.ts';
 import { formatTime } from '../../../core/time.ts';
 import { defineCommand } from '../deps.ts';
 import { describeFreeze } from '../describe.ts';
-import { activeFreezes } from '../gate.ts';
+import { activeFreezes, announceChange } from '../gate.ts';
 import { freezeNotice } from '../views.ts';
 import { freezeResource, serviceList, servicesNamed, serviceWords } from './common.ts';
 
@@ -59,6 +59,7 @@ export const unfreeze = defineCommand({
       resource: freezeResource(a.services),
       detail: { lifted, narrowed, liftedBy: ctx.caller.email, at: now.toISOString() },
     });
+    await announceChange(deps);
     const parts = [
       lifted.length ? `lifted ${lifted.map((id) => `freeze #${id}`).join(', ')}` : '',
       ...narrowed.map((n) => `freeze #${n.id} now covers only ${n.services.join(', ')}`),
