@@ -7,6 +7,7 @@ export const freezesList = defineCommand({
   name: 'freezes',
   summary: 'List the deploy freezes in force: configured windows and ad hoc ones',
   usage: 'freezes',
+  examples: ['freezes'],
   args: z.object({}),
   action: 'release.read',
   resourceKinds: ['release'],

@@ -11,7 +11,7 @@ export const unfreeze = defineCommand({
   name: 'unfreeze',
   summary: 'Lift ad hoc deploy freezes early (all of them, or those of some services)',
   usage: 'unfreeze [service…|all]',
-  examples: ['unfreeze', 'unfreeze orders-api'],
+  examples: ['unfreeze orders-api', 'unfreeze'],
   description:
     'Lifts freezes set with "freeze"; who lifted them is recorded. A freeze of all services is lifted only by "unfreeze" or "unfreeze all". Configured windows (freezes.windows) end on their own.',
   params: { positionals: ['services...'] },
