@@ -112,12 +112,9 @@ export const releaseShip = defineCommand({
     const services = ctx.deps;
     requireArgo(services);
     const { release, snapshot, included, apps } = await plan(ctx, args.release);
-    // Asked again: a freeze set, or a window closed, while the question waited counts.
+    // Asked again: a freeze set while the question waited counts. A sync window that closed
+    // meanwhile is Argo CD's to refuse, and the watcher says so; it is not read twice.
     const pass = await passFreezes(ctx, included, args.reason, SHIP);
-    await refuseClosedSyncWindows(
-      services,
-      apps.map((a) => a.application),
-    );
     await auditFreezeException(ctx, pass);
     const note = trackerShipping(services, snapshot);
     // The state, the applications and the watcher that moves them commit together: a crash or a
