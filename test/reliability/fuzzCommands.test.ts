@@ -173,6 +173,8 @@ function pools(datasets: readonly string[]): Record<string, fc.Arbitrary<string>
     release: ids,
     id: ids,
     service: fc.constantFrom(...services, 'nothing-here'),
+    services: fc.constantFrom(...services, 'all', 'nothing-here'),
+    until: fc.constantFrom('2h', '18:00', 'monday 09:00', 'tomorrow 09:00', '2020-01-01T00:00', 'soon'),
     application: fc.constantFrom(...applications, 'ghost-app'),
     app: fc.constantFrom(...applications, 'ghost-app'),
   };
@@ -395,22 +397,26 @@ describe('fuzzing every command against the configured sandbox', () => {
     const datasets = (await app.services.datasets?.names()) ?? [];
     expect(datasets.length).toBeGreaterThan(0);
     // Something to act on: two task runs and an open release whose services are decided.
-    for (const text of [
-      `task run backfill dataset=${datasets[0]} from=2026-11-01 to=2026-11-07`,
-      `task run backfill dataset=${datasets[1]} from=2026-11-02 to=2026-11-03 mode=overwrite`,
-      'release start --since 14d',
-      'release include orders-api',
-      'release include catalog',
-      'release skip ingest --reason "not this week"',
-    ]) {
-      const outcome = await app.pipeline.handleText({
+    const asAda = (text: string) =>
+      app.pipeline.handleText({
         entry: 'console',
         text,
         caller: { email: 'ada@example.com' },
         channel: 'C0SANDBOX',
         responder: recordingResponder({ channel: 'C0SANDBOX' }),
       });
-      expect([text, outcome]).toEqual([text, 'ok']);
+    const releaseSetUp = [
+      'release start --since 14d',
+      'release include orders-api',
+      'release include catalog',
+      'release skip ingest --reason "not this week"',
+    ];
+    for (const text of [
+      `task run backfill dataset=${datasets[0]} from=2026-11-01 to=2026-11-07`,
+      `task run backfill dataset=${datasets[1]} from=2026-11-02 to=2026-11-03 mode=overwrite`,
+      ...releaseSetUp,
+    ]) {
+      expect([text, await asAda(text)]).toEqual([text, 'ok']);
     }
     const values = pools(datasets);
     const commands = app.services.registry.all();
@@ -450,6 +456,9 @@ describe('fuzzing every command against the configured sandbox', () => {
     let confirmed = 0;
     await fc.assert(
       fc.asyncProperty(input, async ({ text, as, press }) => {
+        // A release cancelled or shipped by the walk is opened again, so that whether the deepest
+        // paths (a ship, a rollback) are reached does not hang on the order of the commands.
+        if (!(await app.services.releases.active())) for (const t of releaseSetUp) await asAda(t);
         const requestId = crypto.randomUUID();
         const responder = recordingResponder({ channel: 'C0SANDBOX' });
         const outcome = await app.pipeline.handleText({
