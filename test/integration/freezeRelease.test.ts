@@ -241,6 +241,27 @@ describe('unfreezing', () => {
     expect(panel).not.toContain('freeze #1');
     expect(panel).toContain('window ingest-migration');
   });
+
+  it('narrows a freeze of several services, and keeps a freeze of all until "unfreeze all"', async () => {
+    expect((await run(world, 'freeze orders-api catalog until 1h --reason "two at once"', ADA)).outcome).toBe(
+      'ok',
+    );
+    const narrowed = await run(world, 'unfreeze catalog', ADA);
+    expect(narrowed.outcome).toBe('ok');
+    expect(narrowed.texts[0]).toContain('freeze #3 now covers only orders-api');
+    expect((await freezesRows()).find((r) => r.id === 3)).toMatchObject({
+      services: ['orders-api'],
+      lifted_by: null,
+    });
+
+    expect((await run(world, 'freeze all until 1h --reason "everything"', ADA)).outcome).toBe('ok');
+    const partial = await run(world, 'unfreeze orders-api', ADA);
+    expect(partial.outcome).toBe('ok');
+    expect(partial.texts[0]).toContain('lifted freeze #3');
+    expect(partial.texts[0]).toContain('freeze #4 covers all services: "unfreeze all" lifts it');
+    expect((await run(world, 'unfreeze all', ADA)).texts[0]).toContain('lifted freeze #4');
+    expect((await freezesRows()).filter((r) => r.lifted_by === null)).toEqual([]);
+  });
 });
 
 describe('with freezes.blockRollbacks', () => {
