@@ -10,7 +10,7 @@ export interface FreezeGate {
   readonly blockRollbacks: boolean;
 }
 
-export const adhocFreeze = (row: FreezeRow): ActiveFreeze => ({
+export const adhocFreeze = (row: FreezeRow, zone: string): ActiveFreeze => ({
   label: `freeze #${row.id}`,
   kind: 'adhoc',
   id: row.id,
@@ -18,6 +18,7 @@ export const adhocFreeze = (row: FreezeRow): ActiveFreeze => ({
   reason: row.reason,
   by: row.createdBy,
   until: row.until,
+  zone,
 });
 
 /** Configured windows and stored freezes, windows first, each list by its end. */
@@ -28,7 +29,7 @@ export async function activeFreezes(
   const now = deps.now();
   const all = [
     ...activeWindows(deps.config.freezes, now),
-    ...(await deps.freezes.active(now)).map(adhocFreeze),
+    ...(await deps.freezes.active(now)).map((row) => adhocFreeze(row, deps.config.freezes.timezone)),
   ];
   return services ? all.filter((f) => services.some((s) => covers(f, s))) : all;
 }

@@ -14,6 +14,8 @@ export interface ActiveFreeze {
   /** Who froze: an e-mail, or `the configuration` for a window. */
   by: string;
   until: Date;
+  /** The zone its end is also told in (the window's, or freezes.timezone). */
+  zone: string;
 }
 
 /** Whether the freeze covers a service. */
@@ -45,6 +47,7 @@ export function windowFreeze(window: FreezeWindowConfig, zone: string, now: Date
     reason: window.reason,
     by: 'the configuration',
     until,
+    zone: tz,
   };
 }
 

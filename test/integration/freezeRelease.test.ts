@@ -106,7 +106,9 @@ describe('ad hoc freezes', () => {
     });
     const panel = await homePanel(LINUS);
     expect(panel).toContain('Deploys of orders-api frozen (freeze #1) by grace@example.com until');
-    expect(panel).toContain('Deploys of ingest frozen (window ingest-migration) by the configuration');
+    expect(panel).toContain(
+      'Deploys of ingest frozen (window ingest-migration) by the configuration until 2099-12-30 23:00 UTC (Thu 00:00 Europe/Berlin): the ingest database moves',
+    );
     const listed = await run(world, 'freezes', LINUS);
     expect(listed.texts[0]).toContain('incident INC-42');
     expect(listed.texts[0]).toContain('the ingest database moves');

@@ -1,8 +1,7 @@
 import { z } from 'zod';
 import { InputError } from '../../../core/errors.ts';
-import { formatTime } from '../../../core/time.ts';
 import { defineCommand } from '../deps.ts';
-import { frozenWhat } from '../describe.ts';
+import { frozenWhat, untilText } from '../describe.ts';
 import { announceChange } from '../gate.ts';
 import { freezeNotice } from '../views.ts';
 import { parseUntil } from '../zonedTime.ts';
@@ -91,7 +90,7 @@ export const freeze = defineCommand({
     );
     await announceChange(deps);
     return freezeNotice(
-      `${ctx.caller.name ?? ctx.caller.email} froze ${frozenWhat(row)} until ${formatTime(until)} (freeze #${row.id}): ${a.reason}. "release ship" is refused until then; "unfreeze" lifts it early.`,
+      `${ctx.caller.name ?? ctx.caller.email} froze ${frozenWhat(row)} until ${untilText(until, deps.config.freezes.timezone)} (freeze #${row.id}): ${a.reason}. "release ship" is refused until then; "unfreeze" lifts it early.`,
     );
   },
 });
