@@ -14,7 +14,10 @@ export const serviceWords = z.array(
   }),
 );
 
-/** The resource a freeze of these services is authorized on: one service, or `service:*` for several or all. */
+/**
+ * The resource a freeze of these services is authorized on: one service, or `service:*` for several
+ * or all (whoever may freeze any service may freeze several at once).
+ */
 export const freezeResource = (services: readonly string[]): string =>
   services.length === 1 ? `service:${services[0]}` : 'service:*';
 
