@@ -111,6 +111,8 @@ export const releaseRollback = defineCommand({
     };
   },
   approval: async (args, ctx) => {
+    // Only a freeze that blocks rollbacks can ask for a second person: Argo CD is not read otherwise.
+    if (!ctx.deps.freezeGate?.blockRollbacks) return null;
     const { target } = await releaseTarget(ctx.deps, args.application, args.release);
     return freezeApproval(ctx, await passFreezesForRollback(ctx, target.service, args.reason));
   },

@@ -105,6 +105,7 @@ export const releaseShip = defineCommand({
   },
   // Going through a freeze takes a second person when the release.ship.frozen grant says so.
   approval: async (args, ctx) => {
+    if (!(await ctx.deps.freezeGate?.active())?.length) return null;
     const { included } = await plan(ctx, args.release);
     return freezeApproval(ctx, await passFreezes(ctx, included, args.reason, SHIP));
   },
