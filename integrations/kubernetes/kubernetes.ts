@@ -24,7 +24,6 @@ export type {
   KubernetesClusters,
   PodReport,
   ReplicaHistory,
-  ReplicaWriter,
   ScalingEvent,
   WorkloadState,
 } from './types.ts';

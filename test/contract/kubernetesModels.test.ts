@@ -164,7 +164,7 @@ describe("Kubernetes simulator answers, held to Kubernetes' published API (clien
     expect(stale.body).toMatchObject({ kind: 'Status', status: 'Failure', reason: 'Conflict', code: 409 });
   });
 
-  it('keeps managedFields on writes and records the controllers\' scaling events, in the published shapes', async () => {
+  it("keeps managedFields on writes and records the controllers' scaling events, in the published shapes", async () => {
     const path = '/apis/apps/v1/namespaces/team-x/deployments/workers/scale?fieldManager=kubectl';
     const patched = await send('PATCH', path, { spec: { replicas: 9 } });
     expect(patched.status).toBe(200);
