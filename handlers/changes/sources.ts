@@ -28,7 +28,9 @@ async function read(system: string, work: () => Promise<ChangeEntry[]>): Promise
   try {
     return { entries: await work() };
   } catch (error) {
-    return { failure: { system, error: clipText(errorMessage(error), 300) } };
+    // The clients' errors name their system first ("Argo CD: …"); the line names it already.
+    const message = errorMessage(error).replace(new RegExp(`^${system}: `, 'i'), '');
+    return { failure: { system, error: clipText(message, 300) } };
   }
 }
 
@@ -53,6 +55,8 @@ export function auditSource(
   deps: ChangesDeps,
   resources: readonly string[],
   since: Date,
+  /** Actions another source lists better (task runs, from the tasks' own record). */
+  shownElsewhere: readonly string[] = [],
 ): Promise<SourceResult> {
   return read('the audit log', async () => {
     const rows = await deps.audit.search({
@@ -61,7 +65,9 @@ export function auditSource(
       kinds: ['step', 'event', 'outcome'],
       limit: SOURCE_LIMIT,
     });
-    const changes = rows.filter((r) => !r.action?.endsWith('.read'));
+    const changes = rows.filter(
+      (r) => !r.action?.endsWith('.read') && !shownElsewhere.includes(r.action ?? ''),
+    );
     const withSteps = new Set(changes.filter((r) => r.kind === 'step').map((r) => r.requestId));
     const names = new Map<string, string | null>();
     for (const email of new Set(changes.map((r) => r.email).filter((e): e is string => !!e)))
@@ -70,23 +76,29 @@ export function auditSource(
       .filter((r) => r.kind !== 'outcome' || !withSteps.has(r.requestId) || r.outcome !== 'ok')
       .map((r) => {
         const detail = detailOf(r.detail);
-        const counts =
-          typeof detail.from === 'number' && typeof detail.to === 'number'
-            ? ` ${String(detail.target ? `${String(detail.team ?? '')}/${String(detail.target)} ` : '')}${detail.from} → ${detail.to}`
-            : '';
-        const command = clipText(r.commandText ?? r.command ?? r.action ?? '', 120);
+        const target =
+          typeof detail.team === 'string' && typeof detail.target === 'string'
+            ? `${detail.team}/${detail.target}`
+            : undefined;
+        const from = typeof detail.from === 'number' ? detail.from : undefined;
+        const to = typeof detail.to === 'number' ? detail.to : undefined;
         const state = (r.outcome ?? '').replaceAll('_', ' ');
+        const why =
+          typeof detail.reason === 'string' && detail.reason ? ` (why: ${clipText(detail.reason, 120)})` : '';
         const what =
-          counts && r.outcome
-            ? `${state}${counts}${r.entry === 'system' ? '' : ` (${command})`}`
-            : `${command}: ${state}`;
-        return {
+          target && from !== undefined && to !== undefined
+            ? `${state} ${target} ${from} → ${to}${why}`
+            : `${clipText(r.commandText ?? r.command ?? r.action ?? '', 120)}: ${state}`;
+        const entry: ChangeEntry = {
           at: r.at,
-          source: 'dpbot' as const,
+          source: 'dpbot',
           who: actorOfRow({ ...r, name: r.email ? names.get(r.email) : null }),
           what: `${what}${r.error ? ` (${clipText(r.error, 120)})` : ''}`,
           link: { audit: r.id },
         };
+        if (target && to !== undefined && detail.mode !== 'hpaMinReplicas' && !r.error)
+          entry.count = { target, to };
+        return entry;
       });
   });
 }
@@ -191,11 +203,15 @@ export function kubernetesSource(deps: ChangesDeps, team: ChangesTeam, since: Da
           )[0];
         if (writer) explained.add(writer.manager);
         if (writer?.manager === DPBOT_MANAGER || !after(event.at, since)) continue;
+        // "… from 4 to 8" (deployment controller), "New size: 8; …" (HPA): the count it set.
+        const to = /(?:\bto|New size:) (\d+)(?!.*\bto \d)/.exec(event.message)?.[1];
         entries.push({
           at: event.at,
           source: 'kubernetes',
           who: writer?.manager ?? eventActor(event),
           what: `${where}: ${event.message}${event.reason === 'SuccessfulRescale' ? ` (${event.object})` : ''}`,
+          count: to === undefined ? undefined : { target: where, to: Number(to) },
+          unexplained: writer === undefined,
         });
       }
       for (const w of writers) {
@@ -285,7 +301,7 @@ export async function teamSources(
       )
     : Promise.resolve<SourceResult>({ entries: [] });
   return Promise.all([
-    auditSource(deps, [`team:${team.name}`], since),
+    auditSource(deps, [`team:${team.name}`], since, ['tasks.run']),
     argocd,
     kubernetesSource(deps, team, since),
     tasksSource(deps, team.name, since),

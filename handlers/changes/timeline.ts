@@ -15,6 +15,10 @@ export interface ChangeEntry {
   who: string;
   what: string;
   link?: ChangeLink | undefined;
+  /** A worker count this entry set (`team-x/workers` to 8), to know a cluster's echo of dpbot's change. */
+  count?: { target: string; to: number } | undefined;
+  /** A cluster event no field manager explains: possibly the echo of a change dpbot recorded. */
+  unexplained?: boolean | undefined;
 }
 
 /** A source that could not be read: said as a line, and the rest still shows. */
@@ -41,6 +45,29 @@ export function mergeTimeline(lists: readonly (readonly ChangeEntry[])[]): Chang
         a.i - b.i,
     )
     .map(({ entry }) => entry);
+}
+
+/** How far apart dpbot's record of a change and the cluster's event of it may be (two clocks). */
+const ECHO_WINDOW_MS = 30_000;
+
+/**
+ * Leaves out the cluster's events of changes dpbot made itself: an event no field manager
+ * explains (the manager's entry was taken over by a later write) that set the count a change of
+ * dpbot's set, at about the same time. dpbot's own row says more (who asked, why).
+ */
+export function withoutEchoes(entries: readonly ChangeEntry[]): ChangeEntry[] {
+  const ours = entries.filter((e) => e.source === 'dpbot' && e.count);
+  return entries.filter(
+    (e) =>
+      !e.unexplained ||
+      !e.count ||
+      !ours.some(
+        (o) =>
+          o.count?.target === e.count?.target &&
+          o.count?.to === e.count?.to &&
+          Math.abs(o.at.getTime() - e.at.getTime()) <= ECHO_WINDOW_MS,
+      ),
+  );
 }
 
 /** One page of a timeline; a page past the end shows the last one, and says so. */

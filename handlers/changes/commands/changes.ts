@@ -2,7 +2,14 @@ import { z } from 'zod';
 import { quoteArg } from '../../../pipeline/views/modal.ts';
 import { type ChangesDeps, defineCommand } from '../deps.ts';
 import { type SourceResult, serviceSources, teamSources } from '../sources.ts';
-import { DEFAULT_SINCE, mergeTimeline, pageOf, type SourceFailure, sinceOf } from '../timeline.ts';
+import {
+  DEFAULT_SINCE,
+  mergeTimeline,
+  pageOf,
+  type SourceFailure,
+  sinceOf,
+  withoutEchoes,
+} from '../timeline.ts';
 import { changesPageMessage } from '../views.ts';
 
 const DEFAULT_LIMIT = 20;
@@ -69,7 +76,7 @@ export const changes = defineCommand({
       if ('failure' in r) failures.push(r.failure);
       return 'entries' in r ? r.entries : [];
     });
-    const page = pageOf(mergeTimeline(lists), args.page, args.limit);
+    const page = pageOf(withoutEchoes(mergeTimeline(lists)), args.page, args.limit);
     return changesPageMessage({
       subject: `${team ? 'team' : 'service'} ${args.name}`,
       since,
