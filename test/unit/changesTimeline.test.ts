@@ -6,6 +6,7 @@ import {
   mergeTimeline,
   pageOf,
   sinceOf,
+  withoutEchoes,
 } from '../../handlers/changes/timeline.ts';
 
 const NOW = new Date('2026-12-07T12:00:00Z');
@@ -53,6 +54,28 @@ describe('the changes timeline', () => {
     const past = pageOf(timeline, 9, 2);
     expect(past).toMatchObject({ page: 3, pastEnd: true, first: 5 });
     expect(pageOf([], 1, 20)).toMatchObject({ page: 1, pages: 1, total: 0, entries: [] });
+  });
+
+  it("leaves out the cluster's unexplained event of a change dpbot recorded, and nothing else", () => {
+    const ours = {
+      ...entry('2026-12-07T10:00:00Z', 'dpbot', 'scaled 4 → 8'),
+      count: { target: 'team-x/workers', to: 8 },
+    };
+    const echo = {
+      ...entry('2026-12-07T10:00:04Z', 'kubernetes', 'Scaled up from 4 to 8'),
+      count: { target: 'team-x/workers', to: 8 },
+      unexplained: true,
+    };
+    const explained = { ...echo, what: 'kubectl set 8', unexplained: false };
+    const later = { ...echo, at: at('2026-12-07T10:05:00Z'), what: 'an hour later' };
+    const other = { ...echo, count: { target: 'team-x/workers', to: 9 }, what: 'another count' };
+    const kept = withoutEchoes(mergeTimeline([[ours], [echo, explained, later, other]]));
+    expect(kept.map((e) => e.what)).toEqual([
+      'an hour later',
+      'kubectl set 8',
+      'another count',
+      'scaled 4 → 8',
+    ]);
   });
 
   it('reads since as a duration or a date, 24 hours by default', () => {
