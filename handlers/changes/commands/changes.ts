@@ -39,7 +39,7 @@ export const changes = defineCommand({
     'changes team-x',
     'changes team-x 6h',
     'changes orders-api 3d',
-    'changes team-x since=2026-12-01 page=2',
+    'changes team-x since=2026-11-01 page=2',
   ],
   description: `One timeline, newest first, of what changed on a team (its workers) or a service (its Argo CD applications) since a time (default the last ${DEFAULT_SINCE}; a duration such as 6h or 3d, or a date): dpbot's own audited actions, Argo CD syncs and rollbacks by anyone, worker counts changed outside dpbot (Kubernetes managed fields and scaling events, which the API server keeps an hour by default), task runs and workflows started by a CronWorkflow. A source that cannot be read is named, and the rest still shows.`,
   params: { positionals: ['name', 'since'], keyValues: ['since', 'limit', 'page'] },
