@@ -136,9 +136,14 @@ function applicationChanges(deps: ChangesDeps, name: string, app: Application, s
     const previous = history[i - 1];
     const earlier = history.slice(0, i - 1).some((e) => e.revision === h.revision);
     const rollback = previous !== undefined && previous.revision !== h.revision && earlier;
-    const who = h.initiatedBy?.automated
-      ? 'Argo CD auto-sync'
-      : h.initiatedBy?.username || 'someone in Argo CD';
+    // An entry that names no initiator: the last operation's, when that operation deployed it.
+    const op = app.status?.operationState;
+    const initiatedBy =
+      h.initiatedBy ??
+      (i === history.length - 1 && (op?.syncResult?.revision ?? op?.operation?.sync?.revision) === h.revision
+        ? op?.operation?.initiatedBy
+        : undefined);
+    const who = initiatedBy?.automated ? 'Argo CD auto-sync' : initiatedBy?.username || 'someone in Argo CD';
     entries.push({
       at,
       source: 'argocd',

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../core/errors.ts';
+import type { ChangesDeps } from '../../handlers/changes/deps.ts';
+import { argoCdSource } from '../../handlers/changes/sources.ts';
 import {
   type ChangeEntry,
   type ChangeSource,
@@ -8,6 +10,7 @@ import {
   sinceOf,
   withoutEchoes,
 } from '../../handlers/changes/timeline.ts';
+import type { Application } from '../../integrations/argocd/argoCdClient.ts';
 
 const NOW = new Date('2026-12-07T12:00:00Z');
 const at = (iso: string) => new Date(iso);
@@ -102,5 +105,51 @@ describe('the changes timeline', () => {
     );
     expect((bad as InputError).usage).toBe('changes <team|service> [since=24h]');
     expect((refusal('2027-01-01') as InputError).message).toContain('is in the future');
+  });
+});
+
+describe("an application's Argo CD history as changes", () => {
+  const revision = (c: string) => c.repeat(40);
+  const app: Application = {
+    status: {
+      history: [
+        {
+          id: 0,
+          revision: revision('a'),
+          deployedAt: '2026-12-07T08:00:00Z',
+          initiatedBy: { username: 'admin' },
+        },
+        {
+          id: 1,
+          revision: revision('b'),
+          deployedAt: '2026-12-07T09:00:00Z',
+          initiatedBy: { automated: true },
+        },
+        // Older Argo CD versions leave initiatedBy out of the history: the operation says who.
+        { id: 2, revision: revision('a'), deployedAt: '2026-12-07T10:00:00Z' },
+      ],
+      operationState: {
+        phase: 'Succeeded',
+        startedAt: '2026-12-07T09:59:00Z',
+        operation: { initiatedBy: { username: 'carol' }, sync: { revision: revision('a') } },
+        syncResult: { revision: revision('a') },
+      },
+    },
+  };
+  const deps = {
+    config: { teams: [], services: [], argocdUrl: 'https://argocd.example.com/' },
+    argocd: { get: async () => app },
+  } as unknown as ChangesDeps;
+
+  it('names a sync, an auto-sync and a rollback (a return to an earlier revision), with who and the link', async () => {
+    const result = await argoCdSource(deps, ['orders-api'], new Date('2026-12-07T08:30:00Z'));
+    expect('entries' in result && result.entries.map((e) => [e.who, e.what])).toEqual([
+      ['Argo CD auto-sync', `synced orders-api to bbbbbbb (history 1)`],
+      ['carol', `rolled orders-api back to aaaaaaa from bbbbbbb (history 2)`],
+    ]);
+    expect('entries' in result && result.entries[0]?.link).toEqual({
+      url: 'https://argocd.example.com/applications/orders-api',
+      label: 'Argo CD: orders-api',
+    });
   });
 });
