@@ -42,20 +42,20 @@ export const changes = defineCommand({
     'changes team-x since=2026-11-01 page=2',
   ],
   description: `One timeline, newest first, of what changed on a team (its workers) or a service (its Argo CD applications) since a time (default the last ${DEFAULT_SINCE}; a duration such as 6h or 3d, or a date): dpbot's own audited actions, Argo CD syncs and rollbacks by anyone, worker counts changed outside dpbot (Kubernetes managed fields and scaling events, which the API server keeps an hour by default), task runs and workflows started by a CronWorkflow. A source that cannot be read is named, and the rest still shows.`,
-  params: { positionals: ['name', 'since'], keyValues: ['since', 'limit', 'page'] },
+  params: { positionals: ['subject', 'since'], keyValues: ['since', 'limit', 'page'] },
   args: z.object({
-    name: z.string().min(1).max(100),
+    subject: z.string().min(1).max(100),
     since: z.string().min(1).max(40).optional(),
     limit: z.coerce.number().int().min(1).max(50).default(DEFAULT_LIMIT),
     page: z.coerce.number().int().min(1).max(100_000).default(1),
   }),
   action: 'changes.read',
   resourceKinds: ['team', 'service'],
-  resource: (a, deps) => resourceOf(deps, a.name),
+  resource: (a, deps) => resourceOf(deps, a.subject),
   names: (a, { deps }) => [
     {
       kind: 'team or service',
-      name: a.name,
+      name: a.subject,
       known: [...deps.config.teams.map((t) => t.name), ...deps.config.services.map((s) => s.name)],
       resource: (n) => resourceOf(deps, n),
       hint: '"workers" lists the teams, "release status" the services',
@@ -64,8 +64,8 @@ export const changes = defineCommand({
   run: async (args, ctx) => {
     const { deps } = ctx;
     const since = sinceOf(args.since, deps.now(), USAGE);
-    const team = deps.config.teams.find((t) => t.name === args.name);
-    const service = team ? undefined : deps.config.services.find((s) => s.name === args.name);
+    const team = deps.config.teams.find((t) => t.name === args.subject);
+    const service = team ? undefined : deps.config.services.find((s) => s.name === args.subject);
     const results: SourceResult[] = team
       ? await teamSources(deps, team, since)
       : service
@@ -78,14 +78,14 @@ export const changes = defineCommand({
     });
     const page = pageOf(withoutEchoes(mergeTimeline(lists)), args.page, args.limit);
     return changesPageMessage({
-      subject: `${team ? 'team' : 'service'} ${args.name}`,
+      subject: `${team ? 'team' : 'service'} ${args.subject}`,
       since,
       page,
       failures,
       previousCommand:
-        page.page > 1 ? pageCommand(args.name, args.since, args.limit, page.page - 1) : undefined,
+        page.page > 1 ? pageCommand(args.subject, args.since, args.limit, page.page - 1) : undefined,
       nextCommand:
-        page.page < page.pages ? pageCommand(args.name, args.since, args.limit, page.page + 1) : undefined,
+        page.page < page.pages ? pageCommand(args.subject, args.since, args.limit, page.page + 1) : undefined,
     });
   },
 });
