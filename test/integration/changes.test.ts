@@ -2,9 +2,11 @@ import * as k8s from '@kubernetes/client-node';
 import type { KnownBlock } from '@slack/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../app/app.ts';
+import { slackPayload } from '../../bot/slack/broadcasts.ts';
 import { actionKind, type Message } from '../../pipeline/message.ts';
 import { PAGE_ACTION } from '../../pipeline/views/common.ts';
 import { ArgoCdSimulator } from '../../sandbox/argocd/argoCdSimulator.ts';
+import { checkMessage } from '../../sandbox/slack/blockKitLimits.ts';
 import { auditRowsOf, pressButton, startTestApp, typeCommand } from '../support/app.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import { createFixture, type Fixture } from '../support/fixture.ts';
@@ -186,6 +188,8 @@ describe('changes', () => {
 
     const changes = await run('changes team-x', LINUS);
     expect(changes.outcome).toBe('ok');
+    // What Slack would get: within Block Kit's limits, mrkdwn escaped.
+    expect(checkMessage(slackPayload(changes.message))).toEqual([]);
     const lines = entries(changes.text);
     const index = (pattern: RegExp) => {
       const i = lines.findIndex((l) => pattern.test(l));
