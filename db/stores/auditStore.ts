@@ -63,6 +63,8 @@ export interface AuditSearch {
   action?: string | undefined;
   since?: Date | undefined;
   kinds?: AuditKind[] | undefined;
+  /** Rows about any of these resources (`team:team-x`, `service:orders-api`). */
+  resources?: readonly string[] | undefined;
   requestId?: string | undefined;
   limit: number;
   /** Rows to skip, newest first: the pages after the first. */
@@ -423,6 +425,7 @@ export class PgAuditStore implements AuditStore {
     }
     if (filter.since) where.push(gte(auditLog.at, filter.since));
     if (filter.kinds?.length) where.push(inArray(auditLog.kind, filter.kinds));
+    if (filter.resources) where.push(inArray(auditLog.resource, [...filter.resources]));
     if (filter.requestId) where.push(eq(auditLog.requestId, filter.requestId));
     return where.length ? and(...where) : undefined;
   }
