@@ -81,6 +81,17 @@ export interface GitHubClient {
     name: string;
     body: string;
   }): Promise<{ url: string }>;
+  /** Comments on an issue or pull request (POST /repos/{owner}/{repo}/issues/{number}/comments). */
+  commentOnIssue(repository: string, number: number, body: string): Promise<{ id: number; url: string }>;
+  /**
+   * The first comment on an issue or pull request whose body contains `marker`, all pages read:
+   * how a notice whose sending was cut short finds out whether it was posted.
+   */
+  findIssueComment(
+    repository: string,
+    number: number,
+    marker: string,
+  ): Promise<{ id: number; url: string } | undefined>;
   tokenReport(): Promise<TokenReport>;
   /**
    * What the token may do in the repository: read pull requests and contents, and (with
@@ -369,6 +380,47 @@ export class OctokitGitHubClient implements GitHubClient {
       return { url: response.data.html_url };
     } catch (error) {
       throw upstream(error, `creating release ${input.tag} in ${input.repository}`);
+    }
+  }
+
+  async commentOnIssue(
+    repository: string,
+    number: number,
+    body: string,
+  ): Promise<{ id: number; url: string }> {
+    const { owner, name } = split(repository);
+    try {
+      const response = await this.#writer.rest.issues.createComment({
+        owner,
+        repo: name,
+        issue_number: number,
+        body,
+      });
+      return { id: response.data.id, url: response.data.html_url };
+    } catch (error) {
+      throw upstream(error, `commenting on ${repository}#${number}`);
+    }
+  }
+
+  async findIssueComment(
+    repository: string,
+    number: number,
+    marker: string,
+  ): Promise<{ id: number; url: string } | undefined> {
+    const { owner, name } = split(repository);
+    try {
+      for await (const page of this.#reader.paginate.iterator(this.#reader.rest.issues.listComments, {
+        owner,
+        repo: name,
+        issue_number: number,
+        per_page: 100,
+      })) {
+        const found = page.data.find((c) => c.body?.includes(marker));
+        if (found) return { id: found.id, url: found.html_url };
+      }
+      return undefined;
+    } catch (error) {
+      throw upstream(error, `reading the comments of ${repository}#${number}`);
     }
   }
 

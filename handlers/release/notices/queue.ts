@@ -1,0 +1,84 @@
+import type { Tx } from '../../../db/connect.ts';
+import type { QueueSettings } from '../../../pipeline/jobs.ts';
+import type { ReleaseDeps } from '../deps.ts';
+import { QUEUES } from '../queues.ts';
+import type { NoticeBatch, NoticeKind } from '../stores/noticeStore.ts';
+import type { ReleaseSnapshot } from '../stores/releaseStore.ts';
+
+/**
+ * A notice job sends to GitHub, Jira and Slack, each behind its own limits (Octokit's throttling,
+ * the Slack budget): a few batches at once, and a failing system retried with backoff for a while
+ * before the rows say what failed.
+ */
+export const NOTICE_SETTINGS: QueueSettings = {
+  retryLimit: 5,
+  retryDelaySeconds: 30,
+  expireInSeconds: 600,
+  heartbeatSeconds: 20,
+  concurrency: 2,
+};
+
+/** The job of one batch: its rows, not the job, say what is left to send. */
+export type NoticeJob = NoticeBatch;
+
+/** Targets of a service's "running in production" notices, from the release's pull requests. */
+export function runningTargets(
+  services: Pick<ReleaseDeps, 'jira' | 'releaseTracker'>,
+  snapshot: ReleaseSnapshot,
+  service: string,
+  subscribers: readonly string[],
+): string[] {
+  const prs = snapshot.prs.filter((p) => p.services.includes(service));
+  const jira = services.jira && services.releaseTracker;
+  return [
+    ...prs.map((p) => `github:${p.repository}#${p.number}`),
+    ...(jira ? [...new Set(prs.flatMap((p) => p.jiraKeys))].map((k) => `jira:${k}`) : []),
+    ...[...new Set(prs.flatMap((p) => (p.author ? [p.author] : [])))].map((a) => `author:${a}`),
+    ...subscribers.map((email) => `subscriber:${email}`),
+  ];
+}
+
+async function queue(
+  services: ReleaseDeps,
+  tx: Tx,
+  batch: NoticeBatch,
+  targets: readonly string[],
+): Promise<number> {
+  const added = await services.notices.within(tx).add(batch, targets);
+  // Rows already written (a second look, another replica) have their job already: none is sent.
+  if (added > 0)
+    await services.jobs.send<NoticeJob>(QUEUES.notices, batch, { tx, settings: NOTICE_SETTINGS });
+  return added;
+}
+
+/**
+ * In the transaction that records a service done: its notices and the job that sends them. A
+ * second look, or another replica, finds the rows written and queues nothing.
+ */
+export async function queueRunningNotices(
+  services: ReleaseDeps,
+  tx: Tx,
+  snapshot: ReleaseSnapshot,
+  service: string,
+): Promise<number> {
+  if (!services.config.release.notices.enabled) return 0;
+  const subscribers = (await services.notices.within(tx).subscribers(service)).map((s) => s.email);
+  const batch = { releaseId: snapshot.release.id, service, kind: 'running' as NoticeKind };
+  return queue(services, tx, batch, runningTargets(services, snapshot, service, subscribers));
+}
+
+/**
+ * In the transaction that records a service rolled back: the "rolled back" notice to every target
+ * its "running" notices had (not those skipped or failed), once.
+ */
+export async function queueRolledBackNotices(
+  services: ReleaseDeps,
+  tx: Tx,
+  releaseId: number,
+  service: string,
+): Promise<number> {
+  if (!services.config.release.notices.enabled) return 0;
+  const running = await services.notices.within(tx).list({ releaseId, service, kind: 'running' });
+  const targets = running.filter((n) => n.state !== 'skipped' && n.state !== 'failed').map((n) => n.target);
+  return queue(services, tx, { releaseId, service, kind: 'rolled_back' }, targets);
+}
