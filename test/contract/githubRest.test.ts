@@ -105,7 +105,9 @@ describe("dpbot's GitHub clients and the simulator, held to GitHub's OpenAPI des
     expect(await client().findIssueComment('acme/orders', pr, 'mark-2')).toBeUndefined();
     await expect(client().commentOnIssue('acme/orders', pr, '')).rejects.toMatchObject({ status: 422 });
     await expect(client().commentOnIssue('acme/orders', 99_999, 'x')).rejects.toMatchObject({ status: 404 });
-    await expect(client().findIssueComment('acme/orders', 99_999, 'x')).rejects.toMatchObject({ status: 404 });
+    await expect(client().findIssueComment('acme/orders', 99_999, 'x')).rejects.toMatchObject({
+      status: 404,
+    });
 
     // The directory: teams and members, over more than one page of each.
     const listed = await teams().listTeams('acme', signal());
