@@ -89,7 +89,7 @@ describe('notices and subscriptions, by command', () => {
   it('"subscribe" takes a configured service and suggests one for a typo; "notices off" is kept', async () => {
     const typo = await world.run('subscribe single-O', LINUS);
     expect(typo.outcome).not.toBe('ok');
-    expect(typo.texts.join('\n')).toContain('single-0');
+    expect(typo.texts.join('\n')).toContain('there is no service "single-O"; did you mean "single-0"?');
     expect((await world.run(`subscribe ${SERVICE}`, LINUS)).outcome).toBe('ok');
     expect((await world.run(`subscribe ${SERVICE}`, LINUS)).texts.join('\n')).toContain('already subscribe');
     expect((await world.run('notices off', GRACE)).outcome).toBe('ok');
