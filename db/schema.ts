@@ -602,6 +602,8 @@ export const releaseNotices = pgTable(
       .notNull()
       .default('queued'),
     attempts: integer('attempts').notNull().default(0),
+    /** When a worker last claimed it: a `sending` row claimed long ago was left by a worker that died. */
+    claimedAt: timestamp('claimed_at', { withTimezone: true }),
     /** Where the notice went (a comment's URL or id, a person's e-mail), or why it did not. */
     detail: text('detail'),
     createdAt: createdAt(),
