@@ -15,6 +15,11 @@ import { githubComment, jiraComment, messageUrl, noticeMarker } from './texts.ts
 
 /** Tries of one notice before its row says it failed (the job's own retries space them out). */
 const MAX_ATTEMPTS = 5;
+/**
+ * A row `sending` for longer than this was left by a worker that died (one send is one request,
+ * however long the rate limits make it wait); a younger one is another worker's, left to it.
+ */
+const STALE_CLAIM_MS = 120_000;
 
 interface Outcome {
   state: 'sent' | 'skipped';
@@ -147,7 +152,15 @@ export async function sendNotices(
     ),
   };
   const failures: string[] = [];
+  let busy = 0;
   for (const seen of open) {
+    if (
+      seen.state === 'sending' &&
+      services.now().getTime() - (seen.claimedAt?.getTime() ?? 0) < STALE_CLAIM_MS
+    ) {
+      busy++;
+      continue;
+    }
     const claimed = await services.notices.claim(seen);
     if (!claimed) continue;
     try {
@@ -167,20 +180,21 @@ export async function sendNotices(
       else counts.retrying++;
     }
   }
-  await services.audit.append({
-    requestId: `release-${batch.releaseId}`,
-    kind: 'event',
-    entry: 'system',
-    command: batch.kind === 'running' ? 'release ship' : 'release rollback',
-    action: batch.kind === 'running' ? 'release.ship' : 'release.rollback',
-    resource: `service:${batch.service}`,
-    outcome: 'notices_sent',
-    ...(failures.length ? { error: failures.slice(0, 3).join('; ') } : {}),
-    detail: { kind: batch.kind, ...counts },
-  });
-  if (counts.retrying > 0)
+  if (counts.sent + counts.skipped + counts.failed + counts.retrying > 0)
+    await services.audit.append({
+      requestId: `release-${batch.releaseId}`,
+      kind: 'event',
+      entry: 'system',
+      command: batch.kind === 'running' ? 'release ship' : 'release rollback',
+      action: batch.kind === 'running' ? 'release.ship' : 'release.rollback',
+      resource: `service:${batch.service}`,
+      outcome: 'notices_sent',
+      ...(failures.length ? { error: failures.slice(0, 3).join('; ') } : {}),
+      detail: { kind: batch.kind, ...counts },
+    });
+  if (counts.retrying > 0 || busy > 0)
     throw new Error(
-      `${counts.retrying} notice(s) of ${batch.service} in release #${batch.releaseId} could not be sent yet: ${failures.slice(0, 3).join('; ')}`,
+      `${counts.retrying} notice(s) of ${batch.service} in release #${batch.releaseId} could not be sent yet${failures.length ? `: ${failures.slice(0, 3).join('; ')}` : ''}${busy ? `; ${busy} being sent by another worker (or one that stopped: taken over after ${STALE_CLAIM_MS / 1000} s)` : ''}`,
     );
   return counts;
 }

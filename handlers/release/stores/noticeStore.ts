@@ -78,7 +78,7 @@ export class PgNoticeStore implements NoticeStore {
     if (seen.state !== 'queued' && seen.state !== 'sending') return undefined;
     const [row] = await this.db
       .update(releaseNotices)
-      .set({ state: 'sending', attempts: sql`${releaseNotices.attempts} + 1` })
+      .set({ state: 'sending', attempts: sql`${releaseNotices.attempts} + 1`, claimedAt: sql`now()` })
       .where(
         and(
           eq(releaseNotices.id, seen.id),
