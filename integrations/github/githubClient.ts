@@ -67,6 +67,8 @@ export interface RepositoryAccess {
   contents: AccessProbe;
   /** Creating releases; checked only when asked. */
   releases: AccessProbe | undefined;
+  /** Commenting on pull requests (production notices); checked only when asked and a pull request exists. */
+  comments?: AccessProbe | undefined;
 }
 
 /** What the release needs from GitHub. */
@@ -98,7 +100,10 @@ export interface GitHubClient {
    * `releases`) create releases, proven by a creation GitHub must refuse as invalid (an empty tag
    * name), so nothing is created: GitHub checks permissions before it validates.
    */
-  repositoryAccess(repository: string, options: { releases: boolean }): Promise<RepositoryAccess>;
+  repositoryAccess(
+    repository: string,
+    options: { releases: boolean; comments?: boolean },
+  ): Promise<RepositoryAccess>;
 }
 
 interface PullRequestNode {
@@ -451,7 +456,10 @@ export class OctokitGitHubClient implements GitHubClient {
     };
   }
 
-  async repositoryAccess(repository: string, options: { releases: boolean }): Promise<RepositoryAccess> {
+  async repositoryAccess(
+    repository: string,
+    options: { releases: boolean; comments?: boolean },
+  ): Promise<RepositoryAccess> {
     const { owner, name: repo } = split(repository);
     let isPrivate: boolean | undefined;
     try {
@@ -468,9 +476,11 @@ export class OctokitGitHubClient implements GitHubClient {
         releases: undefined,
       };
     }
-    const pullRequests = await probe(() =>
-      this.#reader.rest.pulls.list({ owner, repo, state: 'closed', per_page: 1 }),
-    );
+    let pullRequest: number | undefined;
+    const pullRequests = await probe(async () => {
+      const listed = await this.#reader.rest.pulls.list({ owner, repo, state: 'closed', per_page: 1 });
+      pullRequest = listed.data[0]?.number;
+    });
     const contents = await probe(() => this.#reader.rest.repos.listCommits({ owner, repo, per_page: 1 }));
     const releases = options.releases
       ? await probe(
@@ -479,7 +489,16 @@ export class OctokitGitHubClient implements GitHubClient {
           [422],
         )
       : undefined;
-    return { visible: true, private: isPrivate, pullRequests, contents, releases };
+    const number = pullRequest;
+    const comments =
+      options.comments && number !== undefined
+        ? await probe(
+            () => this.#writer.rest.issues.createComment({ owner, repo, issue_number: number, body: '' }),
+            // As for releases: allowed, and refused only for its empty body, so nothing is posted.
+            [422],
+          )
+        : undefined;
+    return { visible: true, private: isPrivate, pullRequests, contents, releases, comments };
   }
 }
 
