@@ -3,7 +3,7 @@ import { ONE_AT_A_TIME } from '../../pipeline/jobs.ts';
 import { channelMention } from '../../pipeline/notifier.ts';
 import { noticeMessage } from '../../pipeline/views/common.ts';
 import type { ReleaseDeps } from './deps.ts';
-import { NOTICE_SETTINGS, type NoticeJob } from './notices/queue.ts';
+import { NOTICE_SETTINGS, type NoticeJob, sweepNotices } from './notices/queue.ts';
 import { sendNotices } from './notices/send.ts';
 import { ownerPeople } from './people.ts';
 import { postInThread, publish, sendWatch, WATCH_SETTINGS } from './publish.ts';
@@ -148,6 +148,7 @@ export const releaseJobs: JobRegistration<ReleaseDeps> = async (services) => {
     QUEUES.sweep,
     async () => {
       await sweepShipping(services);
+      await sweepNotices(services);
     },
     ONE_AT_A_TIME,
   );

@@ -17,6 +17,6 @@ export const QUEUES = {
   tracker: 'release.tracker',
   /** Sends a service's "running in production" or "rolled back" notices (PR and Jira comments, direct messages). */
   notices: 'release.notices',
-  /** Resumes or ends a shipping release that has no watcher job (every minute). */
+  /** Resumes or ends a shipping release that has no watcher job, and gives stalled notices a new job (every minute). */
   sweep: 'release.sweep',
 } as const;

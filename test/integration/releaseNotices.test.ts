@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { releaseDeps } from '../../app/wiring/release.ts';
 import type { ReleaseDeps } from '../../handlers/release/index.ts';
-import { queueRunningNotices } from '../../handlers/release/notices/queue.ts';
+import { queueRunningNotices, sweepNotices } from '../../handlers/release/notices/queue.ts';
 import { sendNotices } from '../../handlers/release/notices/send.ts';
 import { QUEUES } from '../../handlers/release/queues.ts';
 import { rollbackTick } from '../../handlers/release/rollback.ts';
@@ -187,6 +187,24 @@ describe('a service turned healthy', () => {
     expect(counts).toEqual({ sent: 2, skipped: 0, failed: 0, retrying: 0 });
     expect(commentsOn(posted ?? 0, 'Running in production')).toHaveLength(1);
     expect(commentsOn(lost ?? 0, 'Running in production')).toHaveLength(1);
+  });
+});
+
+describe('a notice whose job gave up', () => {
+  it('is given a new job by the sweep, once, and sent by it', async () => {
+    // As if its job had spent its retries long ago: queued, with no job waiting or running.
+    await database.query(
+      "INSERT INTO release_notices (release_id, service, kind, target, created_at) VALUES ($1, $2, 'running', 'subscriber:ada@example.com', now() - interval '1 hour')",
+      [id, SERVICE],
+    );
+    expect(await world.app.services.jobs.live(QUEUES.notices, running)).toBe(1);
+    await database.query('DELETE FROM pgboss.job WHERE name = $1', [QUEUES.notices]);
+    expect(await sweepNotices(services)).toEqual([running]);
+    expect(await sweepNotices(services)).toEqual([]);
+    expect(await world.app.services.jobs.live(QUEUES.notices, running)).toBe(1);
+    expect(await sendNotices(services, running)).toMatchObject({ sent: 1 });
+    expect(dms(DM.ada, 'release notes')).toHaveLength(1);
+    expect(await sweepNotices(services)).toEqual([]);
   });
 });
 

@@ -13,7 +13,8 @@ import type { ReleaseSnapshot } from '../stores/releaseStore.ts';
 export const NOTICE_SETTINGS: QueueSettings = {
   retryLimit: 5,
   retryDelaySeconds: 30,
-  expireInSeconds: 600,
+  // A batch of a big release waits on GitHub's write pace; its heartbeat, not this, says it is alive.
+  expireInSeconds: 3600,
   heartbeatSeconds: 20,
   concurrency: 2,
 };
@@ -81,4 +82,33 @@ export async function queueRolledBackNotices(
   const running = await services.notices.within(tx).list({ releaseId, service, kind: 'running' });
   const targets = running.filter((n) => n.state !== 'skipped' && n.state !== 'failed').map((n) => n.target);
   return queue(services, tx, { releaseId, service, kind: 'rolled_back' }, targets);
+}
+
+/** A queued notice this old has outlived every retry of its job (they span about fifteen minutes). */
+const STALLED_AFTER_MS = 30 * 60_000;
+
+/**
+ * Gives a batch whose notices are still queued long after they were written, and that has no job
+ * waiting or running, a new job (run by the release sweep, once a minute across replicas); the
+ * rows, not the jobs, say what is left, so a batch sent twice sends nothing twice.
+ */
+export async function sweepNotices(services: ReleaseDeps): Promise<NoticeBatch[]> {
+  const before = new Date(services.now().getTime() - STALLED_AFTER_MS);
+  const resumed: NoticeBatch[] = [];
+  for (const batch of await services.notices.stalled(before)) {
+    if ((await services.jobs.live(QUEUES.notices, batch)) > 0) continue;
+    await services.jobs.send<NoticeJob>(QUEUES.notices, batch, { settings: NOTICE_SETTINGS });
+    await services.audit.append({
+      requestId: `release-${batch.releaseId}`,
+      kind: 'event',
+      entry: 'system',
+      command: batch.kind === 'running' ? 'release ship' : 'release rollback',
+      action: batch.kind === 'running' ? 'release.ship' : 'release.rollback',
+      resource: `service:${batch.service}`,
+      outcome: 'notices_resumed',
+      detail: { kind: batch.kind },
+    });
+    resumed.push(batch);
+  }
+  return resumed;
 }

@@ -1,4 +1,4 @@
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, inArray, lt, sql } from 'drizzle-orm';
 import type { Db, Tx } from '../../../db/connect.ts';
 import { noticePreferences, releaseNotices, releaseSubscriptions } from '../../../db/schema.ts';
 
@@ -28,6 +28,8 @@ export interface NoticeStore {
   claim(seen: ReleaseNotice): Promise<ReleaseNotice | undefined>;
   /** Settles a notice (sent, skipped, failed), or puts it back (queued) for the next try. */
   settle(id: number, state: ReleaseNotice['state'], detail: string | null, sentAt?: Date): Promise<void>;
+  /** Batches with a notice still queued since before `before` (their job's retries spent, or lost). */
+  stalled(before: Date): Promise<NoticeBatch[]>;
   subscribe(email: string, service: string, slackUserId: string | null): Promise<boolean>;
   unsubscribe(email: string, service: string): Promise<boolean>;
   subscribers(service: string): Promise<ReleaseSubscription[]>;
@@ -100,6 +102,19 @@ export class PgNoticeStore implements NoticeStore {
       .update(releaseNotices)
       .set({ state, detail, ...(sentAt ? { sentAt } : {}) })
       .where(and(eq(releaseNotices.id, id), inArray(releaseNotices.state, ['queued', 'sending'])));
+  }
+
+  async stalled(before: Date): Promise<NoticeBatch[]> {
+    return this.db
+      .selectDistinct({
+        releaseId: releaseNotices.releaseId,
+        service: releaseNotices.service,
+        kind: releaseNotices.kind,
+      })
+      .from(releaseNotices)
+      .where(and(eq(releaseNotices.state, 'queued'), lt(releaseNotices.createdAt, before)))
+      .orderBy(releaseNotices.releaseId, releaseNotices.service, releaseNotices.kind)
+      .limit(100);
   }
 
   async subscribe(email: string, service: string, slackUserId: string | null): Promise<boolean> {
