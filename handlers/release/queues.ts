@@ -16,7 +16,7 @@ export const QUEUES = {
   /** Sets the Jira fix version after a ship. */
   tracker: 'release.tracker',
   /** Sends a service's "running in production" or "rolled back" notices (PR and Jira comments, direct messages). */
-  notices: 'release.notices',
+  notices: 'release.send-notices',
   /** Resumes or ends a shipping release that has no watcher job, and gives stalled notices a new job (every minute). */
   sweep: 'release.sweep',
 } as const;
