@@ -32,6 +32,7 @@ import { type LoadedConfig, resolveConfigRelative } from './config/loadConfig.ts
 import type { Config } from './config/schema.ts';
 import type { Services } from './services.ts';
 import { auditDeps } from './wiring/audit.ts';
+import { changesDeps } from './wiring/changes.ts';
 import { datasetsDeps } from './wiring/datasets.ts';
 import { directoryDeps } from './wiring/directory.ts';
 import { freezeDeps } from './wiring/freeze.ts';
@@ -109,6 +110,7 @@ export function bindCapabilities(services: Services): BoundCapability[] {
       changed: () => showFreezes(releaseDeps(services)),
     }),
     capabilities.tasks.bind(tasksDeps(services)),
+    capabilities.changes.bind(changesDeps(services)),
   ];
 }
 

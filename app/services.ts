@@ -9,7 +9,7 @@ import type { PendingStore } from '../db/stores/pendingStore.ts';
 import type { DatasetService } from '../handlers/datasets/index.ts';
 import type { DirectorySource, DirectoryStore, SyncRunStore } from '../handlers/directory/index.ts';
 import type { FreezeStore } from '../handlers/freeze/index.ts';
-import type { ReleaseStore } from '../handlers/release/index.ts';
+import type { NoticeStore, ReleaseStore } from '../handlers/release/index.ts';
 import type { ScaleStore } from '../handlers/scaling/index.ts';
 import type { TaskRunStore } from '../handlers/tasks/index.ts';
 import type { ArgoClient } from '../integrations/argo/argoClient.ts';
@@ -71,6 +71,8 @@ export interface Services {
   releases: ReleaseStore;
   /** Ad hoc deploy freezes (`/dp freeze`); the configured windows are in `config.freezes`. */
   freezes: FreezeStore;
+  /** The release's production notices, subscriptions and notice preferences. */
+  releaseNotices: NoticeStore;
   github: GitHubClient;
   /** Undefined when `argocd.url` is not set: shipping and rollbacks then say so. */
   argocd?: ArgoCdClient | undefined;

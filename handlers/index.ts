@@ -1,4 +1,5 @@
 import { auditCapability } from './audit/index.ts';
+import { changesCapability } from './changes/index.ts';
 import { datasetsCapability } from './datasets/index.ts';
 import { directoryCapability } from './directory/index.ts';
 import { freezeCapability } from './freeze/index.ts';
@@ -20,4 +21,5 @@ export const capabilities = {
   release: releaseCapability,
   freeze: freezeCapability,
   tasks: tasksCapability,
+  changes: changesCapability,
 } as const;

@@ -9,6 +9,7 @@ export function releaseDeps(services: Services): ReleaseDeps {
     config: { release: services.config.release },
     releases: services.releases,
     freezeGate: freezeGate(freezeDeps(services)),
+    notices: services.releaseNotices,
     audit: services.audit,
     access: services.access,
     github: services.github,

@@ -11,6 +11,7 @@ import type { Jobs } from '../../pipeline/jobs.ts';
 import type { Notifier } from '../../pipeline/notifier.ts';
 import type { FreezeGate } from '../freeze/index.ts';
 import type { releaseSchema } from './config.ts';
+import type { NoticeStore } from './stores/noticeStore.ts';
 import type { ReleaseStore } from './stores/releaseStore.ts';
 
 /** The `release` section: services, waves, timings, notes, the Jira fix version. */
@@ -24,6 +25,8 @@ export interface ReleaseDeps {
   releases: ReleaseStore;
   /** Deploy freezes (handlers/freeze): a ship in one is refused unless the caller holds the exception. */
   freezeGate?: FreezeGate | undefined;
+  /** Production notices, subscriptions to a service's notes, and who turned their notices off. */
+  notices: NoticeStore;
   /** Background steps (watchers, reminders, the tracker job) that belong to no request. */
   audit: Pick<AuditStore, 'append'>;
   /** Owners named through directory groups, and whether they are still active. */
