@@ -177,4 +177,7 @@ export const lateAlertJobs: JobRegistration<DatasetsDeps> = async (deps) => {
     ONE_AT_A_TIME,
   );
   await alerts.jobs.schedule(QUEUES.lateSweep, config.schedule);
+  // And one look now, so a dpbot that was down catches up without waiting for the next tick; one
+  // such job waits at a time however many replicas start.
+  await alerts.jobs.send(QUEUES.lateSweep, {}, { singletonKey: 'at-start' });
 };

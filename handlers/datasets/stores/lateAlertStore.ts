@@ -75,7 +75,9 @@ export class PgLateAlertStore implements LateAlertStore {
         .select()
         .from(datasetLateAlerts)
         .where(and(eq(datasetLateAlerts.id, id), isNull(datasetLateAlerts.resolvedAt)))
-        .for('update', { skipLocked: true });
+        // Waits for a sweep settling it elsewhere, then finds it resolved: the caller returns once
+        // the message says so, whoever edited it.
+        .for('update');
       if (!alert) return false;
       await settle(alert);
       await tx
