@@ -8,7 +8,7 @@ import { datasetOptions } from './options.ts';
 
 /**
  * Dataset freshness: `datasets`, `dataset`, dataset names completing in forms, and the late-dataset
- * alerts whose Backfill button opens `dataset backfill`.
+ * alerts whose Backfill button opens `backfill`.
  */
 export const datasetsCapability = defineCapability<DatasetsDeps>({
   name: 'datasets',

@@ -23,7 +23,7 @@ function lateness(row: DatasetRow): Date | null {
 
 /** The command the Backfill button runs: the pipeline authorizes it as running the task. */
 export function backfillCommand(dataset: string, task: string): string {
-  return `dataset backfill ${quoteArg(dataset)} task=${task}`;
+  return `backfill ${quoteArg(dataset)} task=${task}`;
 }
 
 async function audit(
@@ -177,7 +177,4 @@ export const lateAlertJobs: JobRegistration<DatasetsDeps> = async (deps) => {
     ONE_AT_A_TIME,
   );
   await alerts.jobs.schedule(QUEUES.lateSweep, config.schedule);
-  // And one look now, so a dpbot that was down catches up without waiting for the next tick; one
-  // such job waits at a time however many replicas start.
-  await alerts.jobs.send(QUEUES.lateSweep, {}, { singletonKey: 'at-start' });
 };

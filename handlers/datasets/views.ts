@@ -285,7 +285,7 @@ export function datasetsPageMessage(input: {
 export function lateAlertMessage(input: {
   row: DatasetRow;
   now: Date;
-  /** The command the Backfill button runs (`dataset backfill <name> task=<task>`); null: no button. */
+  /** The command the Backfill button runs (`backfill <name> task=<task>`); null: no button. */
   backfillCommand: string | null;
 }): Message {
   const { row, now } = input;
@@ -375,7 +375,7 @@ export function freshAgainMessage(input: {
   };
 }
 
-/** `dataset backfill` where no form can open (the console, the CLI): the command that runs it, and why those days. */
+/** `backfill` where no form can open (the console, the CLI): the command that runs it, and why those days. */
 export function backfillFormText(command: string, note: string): Message {
   const text = `${note}\nRun: ${command}`;
   return {

@@ -86,7 +86,7 @@ beforeAll(async () => {
         lateAlerts: {
           enabled: true,
           teamChannels: { [late.team]: OPS },
-          // The alert must not come from the cron's tick in the middle of a test's steps.
+          // The test sweeps itself; the cron tick must not land in the middle of its steps.
           schedule: '0 0 1 1 *',
           backfill: { task: 'backfill' },
         },
@@ -122,7 +122,6 @@ afterAll(async () => {
 describe('a late dataset', () => {
   it('gets one alert in its team channel: since when, the producer runs and a Backfill button', async () => {
     await sweep(bot.app);
-    // The bot's own sweep at start may have been first; either way there is one alert.
     await eventually(() => expect(alerts()).toHaveLength(1));
     const [alert] = alerts();
     const text = alert?.text ?? '';
@@ -135,7 +134,7 @@ describe('a late dataset', () => {
     expect(buttonsOf(alert?.blocks ?? [])).toContainEqual(
       expect.objectContaining({
         action_id: 'dp.run',
-        value: `dataset backfill ${late.name} task=backfill`,
+        value: `backfill ${late.name} task=backfill`,
         text: expect.objectContaining({ text: 'Backfill' }),
       }),
     );
@@ -182,7 +181,7 @@ describe('a late dataset', () => {
     const click = await slack.click({
       user: ADA,
       actionId: 'dp.run',
-      value: `dataset backfill ${late.name} task=backfill`,
+      value: `backfill ${late.name} task=backfill`,
       messageTs: alert?.ts ?? '',
     });
     expect(click.status).toBe(200);
@@ -214,7 +213,7 @@ describe('a late dataset', () => {
     expect(JSON.parse(String(view?.private_metadata))).toMatchObject({ prefix: 'task run backfill' });
     await eventually(async () => {
       const rows = await database.query<{ outcome: string; action: string; resource: string }>(
-        "SELECT outcome, action, resource FROM audit_log WHERE command = 'dataset backfill' AND kind = 'outcome'",
+        "SELECT outcome, action, resource FROM audit_log WHERE command = 'backfill' AND kind = 'outcome'",
       );
       expect(rows.rows).toContainEqual({ outcome: 'ok', action: 'tasks.run', resource: 'task:backfill' });
     });
@@ -225,7 +224,7 @@ describe('a late dataset', () => {
     const click = await slack.click({
       user: LINUS,
       actionId: 'dp.run',
-      value: `dataset backfill ${late.name} task=backfill`,
+      value: `backfill ${late.name} task=backfill`,
       messageTs: alerts()[0]?.ts ?? '',
     });
     await eventually(() => expect(slack.responses(click.responseId)).toHaveLength(1));
@@ -235,7 +234,7 @@ describe('a late dataset', () => {
     expect(String(answer?.text)).toContain('task:backfill');
     expect(sim.openedViews).toHaveLength(opened);
     const denied = await database.query<{ decision: string }>(
-      "SELECT decision FROM audit_log WHERE command = 'dataset backfill' AND email = 'linus@example.com'",
+      "SELECT decision FROM audit_log WHERE command = 'backfill' AND email = 'linus@example.com'",
     );
     expect(denied.rows).toContainEqual({ decision: 'deny' });
   });
@@ -244,8 +243,7 @@ describe('a late dataset', () => {
     const [alert] = alerts();
     const refreshed = new Date(Date.now() - 60_000);
     late.freshness.last_updated_at = refreshed.toISOString();
-    // The bot's own sweep (at start, and on its schedule) may be the one that gets there: what
-    // counts is what Slack shows and what the table holds, not which sweep did it.
+    // What counts is what Slack shows and what the table holds.
     await sweep(bot.app);
     const [edited] = alerts();
     expect(alerts()).toHaveLength(1);

@@ -9,7 +9,7 @@ import { defineCommand } from '../deps.ts';
 import { backfillFormText } from '../views.ts';
 import { datasetService } from './datasets.ts';
 
-/** The backfill task a typed `dataset backfill` authorizes against when it names none. */
+/** The backfill task a typed `backfill` authorizes against when it names none. */
 const DEFAULT_TASK = 'backfill';
 
 /**
@@ -18,10 +18,10 @@ const DEFAULT_TASK = 'backfill';
  * and submitting the form runs `task run` with every check of a typed one.
  */
 export const datasetBackfill = defineCommand({
-  name: 'dataset backfill',
+  name: 'backfill',
   summary: 'Open the backfill form for a late dataset, its missing days filled in',
-  usage: 'dataset backfill <name> [task=<task>]',
-  examples: ['dataset backfill sales.orders_daily'],
+  usage: 'backfill <name> [task=<task>]',
+  examples: ['backfill sales.orders_daily'],
   description:
     'The missing days run from the day after the last update to today, in the producer CronWorkflow’s time zone (else datasets.lateAlerts.timezone), cut to what the task takes at once (its maxSpan and date bounds: the most recent days first, and the form says so). Needs tasks.run on the backfill task, as running it does; the form’s Run submits "task run" with all its checks.',
   params: { positionals: ['name'], keyValues: ['task'] },
@@ -50,7 +50,7 @@ export const datasetBackfill = defineCommand({
     // The grant was checked on the task named; it must be the one configured to backfill.
     if (args.task !== names.task)
       throw new InputError(
-        `the backfill task here is ${names.task} (datasets.lateAlerts.backfill.task): "dataset backfill ${quoteArg(args.name)} task=${names.task}"`,
+        `the backfill task here is ${names.task} (datasets.lateAlerts.backfill.task): "backfill ${quoteArg(args.name)} task=${names.task}"`,
       );
     const configured = settings.tasks?.find((t) => t.name === names.task);
     if (!configured)
