@@ -3,7 +3,7 @@ import { datasetBackfill } from './commands/backfill.ts';
 import { dataset } from './commands/dataset.ts';
 import { datasets } from './commands/datasets.ts';
 import type { DatasetsDeps } from './deps.ts';
-import { lateAlertJobs } from './lateAlerts.ts';
+import { lateAlertJobs } from './jobs.ts';
 import { datasetOptions } from './options.ts';
 
 /**

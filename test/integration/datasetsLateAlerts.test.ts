@@ -12,6 +12,7 @@ import { startTestApp } from '../support/app.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import { eventually } from '../support/eventually.ts';
 import { createFixture, type Fixture, standardPolicies } from '../support/fixture.ts';
+import { startSandboxApp } from '../support/sandboxApp.ts';
 import { FakeSlack, slackWithPeople, startSlackBot } from '../support/slack.ts';
 
 // A late dataset, end to end: the sweep of the running bot reads the simulated catalog and Argo
@@ -85,7 +86,8 @@ beforeAll(async () => {
         producers: world.producers,
         lateAlerts: {
           enabled: true,
-          teamChannels: { [late.team]: OPS },
+          // A name: the alert keeps the ID Slack answers with, which chat.update needs.
+          teamChannels: { [late.team]: '#ops' },
           // The test sweeps itself; the cron tick must not land in the middle of its steps.
           schedule: '0 0 1 1 *',
           backfill: { task: 'backfill' },
@@ -264,5 +266,32 @@ describe('a late dataset', () => {
     await sweep(bot.app);
     expect(alerts()).toHaveLength(2);
     expect(alerts()[1]?.text).toContain(`${late.name} is late`);
+  });
+});
+
+describe('npm start (the example configuration in the sandbox)', () => {
+  it('alerts the demo catalog’s late finance datasets in #finance-data, and nothing else', async () => {
+    const sandbox = await startSandboxApp();
+    try {
+      const posted: { channel: string; text: string }[] = [];
+      const deps = datasetsDeps(sandbox.app.services);
+      const recording: Notifier = {
+        post: async (channel: string, message: Message): Promise<MessageRef> => {
+          posted.push({ channel, text: message.text });
+          return { channel: 'C0FINANCE1', ts: `1.00000${posted.length}` };
+        },
+        update: async (ref) => ref,
+        direct: async () => {},
+      };
+      const lateAlerts = deps.lateAlerts;
+      if (!lateAlerts) throw new Error('no late alerts in the sandbox');
+      await sweepLateDatasets({ ...deps, lateAlerts: { ...lateAlerts, notifier: recording } });
+      expect(posted.length).toBeGreaterThan(0);
+      expect(new Set(posted.map((p) => p.channel))).toEqual(new Set(['#finance-data']));
+      for (const p of posted) expect(p.text).toMatch(/^🟠 finance\.\S+ is late\n/);
+      expect(posted.map((p) => p.text).join('\n')).toContain('Last runs:');
+    } finally {
+      await sandbox.close();
+    }
   });
 });

@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { backfillRange, dayIn, missingDays } from '../../handlers/datasets/backfillRange.ts';
 import { datasetsConfigSchema } from '../../handlers/datasets/config.ts';
+import type { DatasetRow } from '../../handlers/datasets/datasetService.ts';
+import { evaluateStatus } from '../../handlers/datasets/datasetStatus.ts';
+import { backfillCommand } from '../../handlers/datasets/lateAlerts.ts';
+import { freshAgainMessage, lateAlertMessage } from '../../handlers/datasets/views.ts';
 import type { TaskParameter, TaskRange } from '../../handlers/tasks/parameters.ts';
 
 const names = { from: 'from', to: 'to' };
@@ -113,5 +117,58 @@ describe('datasets.lateAlerts', () => {
     expect(() =>
       datasetsConfigSchema.parse({ lateAlerts: { channel: '#data', timezone: 'Mars/Olympus' } }),
     ).toThrow(/IANA time zone/);
+  });
+});
+
+describe('the late alert message', () => {
+  const now = new Date('2026-12-07T09:00:00Z');
+  const lastUpdated = new Date('2026-12-04T03:00:00Z');
+  const row: DatasetRow = {
+    name: 'sales.orders_daily',
+    catalog: {
+      name: 'sales.orders_daily',
+      team: 'sales',
+      owner: 'grace@example.com',
+      description: null,
+      lastUpdated,
+      freshnessSlaMs: 30 * 3_600_000,
+      tags: [],
+      extra: {},
+    },
+    producerRef: null,
+    producer: null,
+    status: evaluateStatus({ lastUpdated, freshnessSlaMs: 30 * 3_600_000, producer: null }, now),
+  };
+  const buttons = (blocks: unknown[] | undefined) =>
+    ((blocks ?? []) as { type: string; elements?: { text: { text: string }; value: string }[] }[])
+      .filter((b) => b.type === 'actions')
+      .flatMap((b) => b.elements ?? [])
+      .map((e) => `${e.text.text}: ${e.value}`);
+
+  it('says what is late since when, that no producer is mapped, and offers Backfill', () => {
+    const message = lateAlertMessage({
+      row,
+      now,
+      backfillCommand: backfillCommand(row.name, 'backfill'),
+    });
+    expect(message.text).toContain('Last updated 2026-12-04 03:00 UTC');
+    expect(message.text).toContain('freshness SLA 1d 6h');
+    expect(message.text).toContain('late since 2026-12-05 09:00 UTC (2d)');
+    expect(message.text).toContain('No producer is mapped');
+    expect(buttons(message.blocks)).toEqual([
+      'Backfill: backfill sales.orders_daily task=backfill',
+      'Details: dataset sales.orders_daily',
+    ]);
+    expect(buttons(lateAlertMessage({ row, now, backfillCommand: null }).blocks)).toEqual([
+      'Details: dataset sales.orders_daily',
+    ]);
+  });
+
+  it('becomes fresh again without buttons, or says a new alert follows when late again', () => {
+    const input = { dataset: row.name, lateSince: lastUpdated, dueAt: row.status.dueAt, freshAt: now };
+    const fresh = freshAgainMessage(input);
+    expect(fresh.text).toContain('sales.orders_daily is fresh again since 2026-12-07 09:00 UTC');
+    expect(buttons(fresh.blocks)).toEqual([]);
+    expect(freshAgainMessage({ ...input, lateAgain: true }).text).toContain('but is late again');
   });
 });
