@@ -63,6 +63,18 @@ function buttonsOf(blocks: unknown[]): { action_id: string; value: string; text:
 
 const sweep = (app: App) => sweepLateDatasets(datasetsDeps(app.services));
 
+/** A notifier for a second dpbot: what it would post, kept. */
+function recordingNotifier(posted: string[]): Notifier {
+  return {
+    post: async (channel: string, message: Message): Promise<MessageRef> => {
+      posted.push(`${channel}: ${message.text}`);
+      return { channel, ts: `1.00000${posted.length}` };
+    },
+    update: async (ref) => ref,
+    direct: async () => {},
+  };
+}
+
 beforeAll(async () => {
   await Promise.all([catalog.start(), argo.start(), sim.start()]);
   database = await createTestDatabase();
@@ -155,15 +167,10 @@ describe('a late dataset', () => {
     const second = await sweep(bot.app);
     expect(second.posted).toBe(0);
     const posted: string[] = [];
-    const recording: Notifier = {
-      post: async (channel: string, message: Message): Promise<MessageRef> => {
-        posted.push(`${channel}: ${message.text}`);
-        return { channel, ts: '1.000001' };
-      },
-      update: async (ref) => ref,
-      direct: async () => {},
-    };
-    const other = await startTestApp(fixture, database, { env: { ARGO_TOKEN }, notifier: recording });
+    const other = await startTestApp(fixture, database, {
+      env: { ARGO_TOKEN },
+      notifier: recordingNotifier(posted),
+    });
     try {
       expect(await sweep(other)).toMatchObject({ posted: 0, failed: 0 });
     } finally {
@@ -261,11 +268,30 @@ describe('a late dataset', () => {
     expect(await sweep(bot.app)).toMatchObject({ resolved: 0, posted: 0 });
     expect(alerts()[0]?.history).toHaveLength(edited?.history.length ?? 0);
 
-    // Then it stops again: a new lateness, a new alert.
+    // Then it stops again: a new lateness, a new alert — one, though two dpbots sweep at once.
     late.freshness.last_updated_at = new Date(Date.now() - 2 * DAY).toISOString();
-    await sweep(bot.app);
-    expect(alerts()).toHaveLength(2);
-    expect(alerts()[1]?.text).toContain(`${late.name} is late`);
+    const posted: string[] = [];
+    const other = await startTestApp(fixture, database, {
+      env: { ARGO_TOKEN },
+      notifier: recordingNotifier(posted),
+    });
+    try {
+      await Promise.all([sweep(bot.app), sweep(other)]);
+    } finally {
+      await other.close();
+    }
+    expect(alerts().length + posted.length).toBe(2);
+    const rows = await database.query<{ n: number }>('SELECT count(*)::int AS n FROM dataset_late_alerts');
+    expect(rows.rows).toEqual([{ n: 2 }]);
+    // The new alert, whichever dpbot posted it.
+    expect(
+      [
+        ...alerts()
+          .slice(1)
+          .map((m) => m.text),
+        ...posted,
+      ].join('\n'),
+    ).toContain(`${late.name} is late`);
   });
 });
 
