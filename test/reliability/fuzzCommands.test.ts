@@ -32,7 +32,9 @@ import { createTestDatabase, type TestDatabase } from '../support/db.ts';
  */
 
 const RUNS = 1_000;
-const SEED = 20261122;
+// A new command changes the whole walk; the seed is one whose walk reaches every command's work
+// (it was 20261122 before `backfill`).
+const SEED = 20261126;
 const KNOWN: readonly Outcome[] = [
   'ok',
   'invalid',
