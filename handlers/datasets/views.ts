@@ -311,7 +311,12 @@ export function lateAlertMessage(input: {
   ]
     .filter(Boolean)
     .join(' · ');
-  const cause = s.code === 'failed' ? `Also: ${describeStatus(row, now)}` : null;
+  const cause =
+    s.code === 'failed'
+      ? `Also: ${describeStatus(row, now)}`
+      : row.producer?.suspended
+        ? 'Its producer CronWorkflow is suspended: no run starts until it is resumed.'
+        : null;
   const runs = row.producer?.runs ?? [];
   const runLines = runs.map((r) => runLine(r, now));
   const noRuns = row.producerRef

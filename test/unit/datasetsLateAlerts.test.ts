@@ -164,6 +164,28 @@ describe('the late alert message', () => {
     ]);
   });
 
+  it('says when the producer is suspended', () => {
+    const producer = {
+      ref: { namespace: 'data-sales', cronWorkflow: 'orders-daily-refresh' },
+      found: true,
+      schedules: ['0 2 * * *'],
+      timezone: 'UTC',
+      suspended: true,
+      lastScheduledTime: null,
+      active: 0,
+      submissionError: null,
+      runs: [],
+    };
+    const message = lateAlertMessage({
+      row: { ...row, producerRef: producer.ref, producer },
+      now,
+      backfillCommand: null,
+    });
+    expect(message.text).toContain('producer CronWorkflow data-sales/orders-daily-refresh');
+    expect(message.text).toContain('Its producer CronWorkflow is suspended');
+    expect(message.text).toContain('The producer has no recent runs.');
+  });
+
   it('becomes fresh again without buttons, or says a new alert follows when late again', () => {
     const input = { dataset: row.name, lateSince: lastUpdated, dueAt: row.status.dueAt, freshAt: now };
     const fresh = freshAgainMessage(input);
