@@ -8,7 +8,7 @@ import type { AuditStore } from '../db/stores/auditStore.ts';
 import { PgPendingStore } from '../db/stores/pendingStore.ts';
 import { PgLateAlertStore } from '../handlers/datasets/index.ts';
 import { createDirectorySources, PgDirectoryStore, PgSyncRunStore } from '../handlers/directory/index.ts';
-import { PgReleaseStore } from '../handlers/release/index.ts';
+import { PgNoticeStore, PgReleaseStore } from '../handlers/release/index.ts';
 import { PgScaleStore } from '../handlers/scaling/index.ts';
 import { PgTaskRunStore } from '../handlers/tasks/index.ts';
 import { argoClientFromConfig } from '../integrations/argo/argoClient.ts';
@@ -91,6 +91,7 @@ export function buildServices(options: ServicesOptions, opened: Opened): Service
       transactions: Math.max(1, Math.floor(config.database.poolSize / 2)),
     }),
     releases: new PgReleaseStore(database.db),
+    releaseNotices: new PgNoticeStore(database.db),
     github: githubFromConfig(config.github, { env, log }),
     argocd: argoCdFromConfig(config.argocd, { env, log }),
     releaseTracker: jiraReleaseTrackerFromConfig(config.release.jira, { jira, log }),

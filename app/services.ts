@@ -8,7 +8,7 @@ import type { AuditStore } from '../db/stores/auditStore.ts';
 import type { PendingStore } from '../db/stores/pendingStore.ts';
 import type { DatasetService, LateAlertStore } from '../handlers/datasets/index.ts';
 import type { DirectorySource, DirectoryStore, SyncRunStore } from '../handlers/directory/index.ts';
-import type { ReleaseStore } from '../handlers/release/index.ts';
+import type { NoticeStore, ReleaseStore } from '../handlers/release/index.ts';
 import type { ScaleStore } from '../handlers/scaling/index.ts';
 import type { TaskRunStore } from '../handlers/tasks/index.ts';
 import type { ArgoClient } from '../integrations/argo/argoClient.ts';
@@ -70,6 +70,8 @@ export interface Services {
   scaling: ScaleStore;
   /** Releases, their services, pull requests, confirmations, deployments and rollbacks. */
   releases: ReleaseStore;
+  /** The release's production notices, subscriptions and notice preferences. */
+  releaseNotices: NoticeStore;
   github: GitHubClient;
   /** Undefined when `argocd.url` is not set: shipping and rollbacks then say so. */
   argocd?: ArgoCdClient | undefined;

@@ -581,6 +581,63 @@ export const rollbacks = pgTable('rollbacks', {
 });
 
 /**
+ * One "running in production" or "rolled back" notice of a release's service to one target (a pull
+ * request, a Jira issue, a person): written, with the job that sends it, in the transaction that
+ * records the service's new state, and unique so a second replica or a second look writes none.
+ * The job claims a row (`sending`) before it sends, so a retry after a crash knows to look before
+ * sending again.
+ */
+export const releaseNotices = pgTable(
+  'release_notices',
+  {
+    id: serial('id').primaryKey(),
+    releaseId: integer('release_id')
+      .notNull()
+      .references(() => releases.id, { onDelete: 'cascade' }),
+    service: text('service').notNull(),
+    kind: text('kind', { enum: ['running', 'rolled_back'] }).notNull(),
+    /** `github:<owner/repo>#<number>`, `jira:<key>`, `author:<login>` or `subscriber:<e-mail>`. */
+    target: text('target').notNull(),
+    state: text('state', { enum: ['queued', 'sending', 'sent', 'skipped', 'failed'] })
+      .notNull()
+      .default('queued'),
+    attempts: integer('attempts').notNull().default(0),
+    /** When a worker last claimed it: a `sending` row claimed long ago was left by a worker that died. */
+    claimedAt: timestamp('claimed_at', { withTimezone: true }),
+    /** Where the notice went (a comment's URL or id, a person's e-mail), or why it did not. */
+    detail: text('detail'),
+    createdAt: createdAt(),
+    sentAt: timestamp('sent_at', { withTimezone: true }),
+  },
+  (t) => [
+    uniqueIndex('release_notices_key').on(t.releaseId, t.service, t.kind, t.target),
+    index('release_notices_open_idx').on(t.releaseId, t.service, t.kind, t.state),
+  ],
+);
+
+/** A person who gets a service's release notes by direct message when it ships (`subscribe`). */
+export const releaseSubscriptions = pgTable(
+  'release_subscriptions',
+  {
+    email: text('email').notNull(),
+    service: text('service').notNull(),
+    slackUserId: text('slack_user_id'),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.email, t.service] }),
+    index('release_subscriptions_service_idx').on(t.service),
+  ],
+);
+
+/** A person who turned the direct messages about their shipped pull requests off (`notices off`). */
+export const noticePreferences = pgTable('notice_preferences', {
+  email: text('email').primaryKey(),
+  directMessages: boolean('direct_messages').notNull(),
+  updatedAt: updatedAt(),
+});
+
+/**
  * One alert per lateness of a dataset (handlers/datasets/lateAlerts.ts): a lateness is the
  * last-updated time that went past its SLA, so the same stale value never alerts twice, across
  * sweeps, replicas and restarts, and a new one after the data was fresh again alerts anew. The row

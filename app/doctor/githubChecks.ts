@@ -43,11 +43,12 @@ function grant(
     | 'Metadata: Read-only'
     | 'Pull requests: Read-only'
     | 'Contents: Read-only'
-    | 'Contents: Read and write',
+    | 'Contents: Read and write'
+    | 'Pull requests: Read and write',
   probe: AccessProbe | undefined,
 ): string {
   if (scopes) {
-    const write = permission === 'Contents: Read and write';
+    const write = permission.endsWith('Read and write');
     return `give GITHUB_TOKEN the repo scope (public_repo suffices for a public repository) at github.com/settings/tokens, and its owner ${write ? 'write' : 'read'} access to ${repository}`;
   }
   const said = probe?.needs ? ` (GitHub asks for ${probe.needs})` : '';
@@ -59,8 +60,9 @@ async function repositoryFindings(
   repository: string,
   scopes: string[] | undefined,
   releases: boolean,
+  comments: boolean,
 ): Promise<Finding[]> {
-  const access = await client.repositoryAccess(repository, { releases });
+  const access = await client.repositoryAccess(repository, { releases, comments });
   if (!access.visible)
     return [
       {
@@ -87,13 +89,18 @@ async function repositoryFindings(
     findings.push(
       line(access.releases, 'create releases (release.githubReleases)', 'Contents: Read and write'),
     );
+  if (access.comments)
+    findings.push(
+      line(access.comments, 'comment on pull requests (release.notices)', 'Pull requests: Read and write'),
+    );
   return findings;
 }
 
 /**
  * GitHub: the token (its scopes when it is a classic one, and what is left of its rate limit),
  * then for each repository of the release what it may do there: read pull requests and contents,
- * and create releases when `release.githubReleases` is on.
+ * create releases when `release.githubReleases` is on, and comment on pull requests when
+ * `release.notices` is (an empty comment, which GitHub refuses only once it is allowed).
  */
 export function githubChecks(ctx: DoctorContext): DoctorCheck[] {
   const { config } = ctx;
@@ -134,6 +141,7 @@ export function githubChecks(ctx: DoctorContext): DoctorCheck[] {
     onError,
   };
   const releases = config.release.githubReleases;
+  const comments = config.release.notices.enabled;
   return [
     tokenCheck,
     ...repositories.map(
@@ -142,7 +150,7 @@ export function githubChecks(ctx: DoctorContext): DoctorCheck[] {
         subject: repository,
         simulated,
         endpoint,
-        run: async () => repositoryFindings(client, repository, (await report).scopes, releases),
+        run: async () => repositoryFindings(client, repository, (await report).scopes, releases, comments),
         onError,
       }),
     ),

@@ -6,6 +6,7 @@ export function releaseDeps(services: Services): ReleaseDeps {
   return {
     config: { release: services.config.release },
     releases: services.releases,
+    notices: services.releaseNotices,
     audit: services.audit,
     access: services.access,
     github: services.github,

@@ -128,6 +128,23 @@ const releaseJiraSchema = section(
   }),
 );
 
+/** "Running in production" and "rolled back" notices once a service of a release turns healthy. */
+const releaseNoticesSchema = section(
+  z.strictObject({
+    /** Off: no comments on pull requests or Jira issues and no direct messages to authors or subscribers. */
+    enabled: z.boolean().default(true),
+    /** The workspace's address (https://acme.slack.com): with it, notices link to the release message. */
+    slackUrl: z.url().optional(),
+    /**
+     * GitHub login → e-mail, for authors no directory source lists under their login (a `github`
+     * source does, with its members' logins).
+     */
+    authors: z
+      .record(z.string().regex(/^[A-Za-z0-9-]+$/, { error: 'expected a GitHub login' }), z.email())
+      .default({}),
+  }),
+);
+
 export const releaseSchema = section(
   z
     .strictObject({
@@ -169,6 +186,8 @@ export const releaseSchema = section(
       tagPattern: z.string().min(1).default('release-{date}-{id}'),
       /** The release's Jira fix version (with `jira.url`). */
       jira: releaseJiraSchema,
+      /** Notices on pull requests, Jira issues and by direct message once a service runs in production. */
+      notices: releaseNoticesSchema,
     })
     .superRefine((value, ctx) => {
       const names = new Set<string>();

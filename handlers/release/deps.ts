@@ -10,6 +10,7 @@ import { commandsWith } from '../../pipeline/defineCommand.ts';
 import type { Jobs } from '../../pipeline/jobs.ts';
 import type { Notifier } from '../../pipeline/notifier.ts';
 import type { releaseSchema } from './config.ts';
+import type { NoticeStore } from './stores/noticeStore.ts';
 import type { ReleaseStore } from './stores/releaseStore.ts';
 
 /** The `release` section: services, waves, timings, notes, the Jira fix version. */
@@ -21,6 +22,8 @@ export interface ReleaseDeps {
   config: { release: ReleaseConfig };
   /** Releases, their services, pull requests, decisions, deployments and rollbacks. */
   releases: ReleaseStore;
+  /** Production notices, subscriptions to a service's notes, and who turned their notices off. */
+  notices: NoticeStore;
   /** Background steps (watchers, reminders, the tracker job) that belong to no request. */
   audit: Pick<AuditStore, 'append'>;
   /** Owners named through directory groups, and whether they are still active. */

@@ -3,6 +3,8 @@ import { ONE_AT_A_TIME } from '../../pipeline/jobs.ts';
 import { channelMention } from '../../pipeline/notifier.ts';
 import { noticeMessage } from '../../pipeline/views/common.ts';
 import type { ReleaseDeps } from './deps.ts';
+import { NOTICE_SETTINGS, type NoticeJob, sweepNotices } from './notices/queue.ts';
+import { sendNotices } from './notices/send.ts';
 import { ownerPeople } from './people.ts';
 import { postInThread, publish, sendWatch, WATCH_SETTINGS } from './publish.ts';
 import { QUEUES } from './queues.ts';
@@ -146,6 +148,7 @@ export const releaseJobs: JobRegistration<ReleaseDeps> = async (services) => {
     QUEUES.sweep,
     async () => {
       await sweepShipping(services);
+      await sweepNotices(services);
     },
     ONE_AT_A_TIME,
   );
@@ -170,6 +173,14 @@ export const releaseJobs: JobRegistration<ReleaseDeps> = async (services) => {
     {
       retryLimit: 1,
     },
+  );
+  // Each batch's rows say what is left: a retry (or a second run) sends only what was not sent.
+  await jobs.work<NoticeJob>(
+    QUEUES.notices,
+    async (batch) => {
+      await sendNotices(services, batch);
+    },
+    NOTICE_SETTINGS,
   );
   const schedule = services.config.release.schedule;
   if (schedule) await jobs.schedule(QUEUES.weekly, schedule.cron, {}, { tz: schedule.timezone });

@@ -15,6 +15,8 @@ export const QUEUES = {
   weekly: 'release.weekly',
   /** Sets the Jira fix version after a ship. */
   tracker: 'release.tracker',
-  /** Resumes or ends a shipping release that has no watcher job (every minute). */
+  /** Sends a service's "running in production" or "rolled back" notices (PR and Jira comments, direct messages). */
+  notices: 'release.send-notices',
+  /** Resumes or ends a shipping release that has no watcher job, and gives stalled notices a new job (every minute). */
   sweep: 'release.sweep',
 } as const;

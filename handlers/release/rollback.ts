@@ -7,6 +7,7 @@ import type { CommandContext } from '../../pipeline/defineCommand.ts';
 import type { Message } from '../../pipeline/message.ts';
 import { noticeMessage } from '../../pipeline/views/common.ts';
 import type { ReleaseDeps } from './deps.ts';
+import { queueRolledBackNotices } from './notices/queue.ts';
 import { nameOf, requireArgo } from './people.ts';
 import { loadSnapshot, postInThread, publish } from './publish.ts';
 import { QUEUES } from './queues.ts';
@@ -211,9 +212,14 @@ export async function rollbackTick(services: ReleaseDeps, key: string): Promise<
     });
     const snapshot = await loadSnapshot(services, rollback.releaseId);
     const serviceApps = snapshot.apps.filter((a) => a.service === rollback.service);
-    await services.releases.updateService(rollback.releaseId, rollback.service, {
-      shipStatus:
-        redeploy && ok && !serviceApps.some((a) => a.status === 'rolled_back') ? 'done' : 'rolled_back',
+    const shipStatus =
+      redeploy && ok && !serviceApps.some((a) => a.status === 'rolled_back') ? 'done' : 'rolled_back';
+    const releaseId = rollback.releaseId;
+    // Rolled back: the "rolled back" notices to whoever was told it runs commit with the state.
+    await services.releases.inTransaction(async (store, tx) => {
+      await store.updateService(releaseId, rollback.service, { shipStatus });
+      if (shipStatus === 'rolled_back')
+        await queueRolledBackNotices(services, tx, releaseId, rollback.service);
     });
     const fresh = await publish(services, snapshot.release.id);
     await postInThread(services, fresh, rollback.service, message);

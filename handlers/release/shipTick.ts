@@ -10,6 +10,7 @@ import { autoSyncEnabled, targetRevision } from '../../integrations/argocd/syncP
 import { noticeMessage } from '../../pipeline/views/common.ts';
 import type { ReleaseDeps } from './deps.ts';
 import { nextShipStep, type ShipAction, type SyncAnswer, syncsToStart } from './nextShipStep.ts';
+import { queueRunningNotices } from './notices/queue.ts';
 import { loadSnapshot, postInThread, publishSnapshot } from './publish.ts';
 import type { ReleaseApp, ReleaseSnapshot } from './stores/releaseStore.ts';
 import { type SyncFacts, syncRequest } from './syncRequest.ts';
@@ -228,7 +229,14 @@ async function perform(services: ReleaseDeps, after: ReleaseSnapshot, action: Sh
     case 'post':
       return postInThread(services, after, action.service, action.message);
     case 'updateService':
-      return services.releases.updateService(id, action.service, { shipStatus: action.shipStatus });
+      if (action.shipStatus !== 'done')
+        return services.releases.updateService(id, action.service, { shipStatus: action.shipStatus });
+      // Healthy: the notices that it runs in production commit with the state that says so.
+      await services.releases.inTransaction(async (store, tx) => {
+        await store.updateService(id, action.service, { shipStatus: 'done' });
+        await queueRunningNotices(services, tx, after, action.service);
+      });
+      return;
     case 'publish':
       await publishSnapshot(services, after, []);
       return;

@@ -67,6 +67,8 @@ export interface RepositoryAccess {
   contents: AccessProbe;
   /** Creating releases; checked only when asked. */
   releases: AccessProbe | undefined;
+  /** Commenting on pull requests (production notices); checked only when asked and a pull request exists. */
+  comments?: AccessProbe | undefined;
 }
 
 /** What the release needs from GitHub. */
@@ -81,13 +83,27 @@ export interface GitHubClient {
     name: string;
     body: string;
   }): Promise<{ url: string }>;
+  /** Comments on an issue or pull request (POST /repos/{owner}/{repo}/issues/{number}/comments). */
+  commentOnIssue(repository: string, number: number, body: string): Promise<{ id: number; url: string }>;
+  /**
+   * The first comment on an issue or pull request whose body contains `marker`, all pages read:
+   * how a notice whose sending was cut short finds out whether it was posted.
+   */
+  findIssueComment(
+    repository: string,
+    number: number,
+    marker: string,
+  ): Promise<{ id: number; url: string } | undefined>;
   tokenReport(): Promise<TokenReport>;
   /**
    * What the token may do in the repository: read pull requests and contents, and (with
    * `releases`) create releases, proven by a creation GitHub must refuse as invalid (an empty tag
    * name), so nothing is created: GitHub checks permissions before it validates.
    */
-  repositoryAccess(repository: string, options: { releases: boolean }): Promise<RepositoryAccess>;
+  repositoryAccess(
+    repository: string,
+    options: { releases: boolean; comments?: boolean },
+  ): Promise<RepositoryAccess>;
 }
 
 interface PullRequestNode {
@@ -372,6 +388,47 @@ export class OctokitGitHubClient implements GitHubClient {
     }
   }
 
+  async commentOnIssue(
+    repository: string,
+    number: number,
+    body: string,
+  ): Promise<{ id: number; url: string }> {
+    const { owner, name } = split(repository);
+    try {
+      const response = await this.#writer.rest.issues.createComment({
+        owner,
+        repo: name,
+        issue_number: number,
+        body,
+      });
+      return { id: response.data.id, url: response.data.html_url };
+    } catch (error) {
+      throw upstream(error, `commenting on ${repository}#${number}`);
+    }
+  }
+
+  async findIssueComment(
+    repository: string,
+    number: number,
+    marker: string,
+  ): Promise<{ id: number; url: string } | undefined> {
+    const { owner, name } = split(repository);
+    try {
+      for await (const page of this.#reader.paginate.iterator(this.#reader.rest.issues.listComments, {
+        owner,
+        repo: name,
+        issue_number: number,
+        per_page: 100,
+      })) {
+        const found = page.data.find((c) => c.body?.includes(marker));
+        if (found) return { id: found.id, url: found.html_url };
+      }
+      return undefined;
+    } catch (error) {
+      throw upstream(error, `reading the comments of ${repository}#${number}`);
+    }
+  }
+
   async tokenReport(): Promise<TokenReport> {
     let response: Awaited<ReturnType<GitHubOctokit['rest']['rateLimit']['get']>>;
     try {
@@ -399,7 +456,10 @@ export class OctokitGitHubClient implements GitHubClient {
     };
   }
 
-  async repositoryAccess(repository: string, options: { releases: boolean }): Promise<RepositoryAccess> {
+  async repositoryAccess(
+    repository: string,
+    options: { releases: boolean; comments?: boolean },
+  ): Promise<RepositoryAccess> {
     const { owner, name: repo } = split(repository);
     let isPrivate: boolean | undefined;
     try {
@@ -416,9 +476,11 @@ export class OctokitGitHubClient implements GitHubClient {
         releases: undefined,
       };
     }
-    const pullRequests = await probe(() =>
-      this.#reader.rest.pulls.list({ owner, repo, state: 'closed', per_page: 1 }),
-    );
+    let pullRequest: number | undefined;
+    const pullRequests = await probe(async () => {
+      const listed = await this.#reader.rest.pulls.list({ owner, repo, state: 'closed', per_page: 1 });
+      pullRequest = listed.data[0]?.number;
+    });
     const contents = await probe(() => this.#reader.rest.repos.listCommits({ owner, repo, per_page: 1 }));
     const releases = options.releases
       ? await probe(
@@ -427,7 +489,16 @@ export class OctokitGitHubClient implements GitHubClient {
           [422],
         )
       : undefined;
-    return { visible: true, private: isPrivate, pullRequests, contents, releases };
+    const number = pullRequest;
+    const comments =
+      options.comments && number !== undefined
+        ? await probe(
+            () => this.#writer.rest.issues.createComment({ owner, repo, issue_number: number, body: '' }),
+            // As for releases: allowed, and refused only for its empty body, so nothing is posted.
+            [422],
+          )
+        : undefined;
+    return { visible: true, private: isPrivate, pullRequests, contents, releases, comments };
   }
 }
 

@@ -33,6 +33,15 @@ export interface SimRelease {
   publishedAt: Date;
 }
 
+/** A comment on an issue or pull request (they share numbers and the comments API). */
+export interface SimIssueComment {
+  id: number;
+  issue: number;
+  body: string;
+  author: string;
+  createdAt: Date;
+}
+
 export interface SimRepository {
   fullName: string;
   defaultBranch: string;
@@ -42,6 +51,8 @@ export interface SimRepository {
   /** Tag → commit. */
   tags: Map<string, string>;
   releases: SimRelease[];
+  /** Comments on its pull requests, oldest first; absent in state kept before comments existed. */
+  issueComments?: SimIssueComment[];
 }
 
 /** A small deterministic PRNG (mulberry32), seeded from a string, so demo data never changes. */

@@ -103,6 +103,17 @@ export class GitHubSimulator extends Simulator {
       '/repos/:owner/:repo/releases',
       can('contents:write', (req) => repos.createRelease(req)),
     );
+    // A pull request's comments are its issue's; commenting needs write on issues or pull requests.
+    r(
+      'POST',
+      '/repos/:owner/:repo/issues/:number/comments',
+      can('pull_requests:write', (req) => repos.createIssueComment(req)),
+    );
+    r(
+      'GET',
+      '/repos/:owner/:repo/issues/:number/comments',
+      can('pull_requests', (req) => repos.listIssueComments(req)),
+    );
     r('GET', '/orgs/:org/teams', (req) => this.#org(req.params.org)?.teams(req) ?? notFound);
     r(
       'GET',

@@ -1,11 +1,18 @@
 import type { SimRequest, SimResponse } from '../http.ts';
-import { type SimPullRequest, type SimRelease, type SimRepository, sha } from './githubData.ts';
+import {
+  type SimIssueComment,
+  type SimPullRequest,
+  type SimRelease,
+  type SimRepository,
+  sha,
+} from './githubData.ts';
 import {
   commitJson,
   diffEntryJson,
   fullRepositoryJson,
   githubError,
   idOf,
+  issueCommentJson,
   notFound,
   paged,
   pullRequestJson,
@@ -259,6 +266,57 @@ export class RepositoryApi {
     );
   }
 
+  #issueOf(req: SimRequest): { repo: SimRepository; number: number } | undefined {
+    const repo = this.#repoOf(req);
+    const number = Number(req.params.number);
+    // Every simulated issue is a pull request: another number is an issue the repository lacks.
+    if (!repo?.pullRequests.some((p) => p.number === number)) return undefined;
+    return { repo, number };
+  }
+
+  /**
+   * POST /repos/{owner}/{repo}/issues/{issue_number}/comments: 201 with the comment; `body` is
+   * required and may not be empty (422 Validation Failed); an issue the repository lacks is 404
+   * (docs.github.com/rest/issues/comments#create-an-issue-comment).
+   */
+  createIssueComment(req: SimRequest): SimResponse {
+    const found = this.#issueOf(req);
+    if (!found) return notFound;
+    const body = (req.body ?? {}) as { body?: unknown };
+    if (typeof body.body !== 'string' || body.body.trim() === '')
+      return validationFailed('IssueComment', [{ field: 'body', code: 'missing_field' }], COMMENT_DOCS);
+    found.repo.issueComments ??= [];
+    const comments = found.repo.issueComments;
+    const comment: SimIssueComment = {
+      id: idOf(`comment:${found.repo.fullName}:${found.number}:${comments.length}:${this.#now().getTime()}`),
+      issue: found.number,
+      body: body.body,
+      author: 'dpbot[bot]',
+      createdAt: this.#now(),
+    };
+    comments.push(comment);
+    return { status: 201, body: issueCommentJson(this.#baseUrl(), found.repo, comment) };
+  }
+
+  /**
+   * GET /repos/{owner}/{repo}/issues/{issue_number}/comments: oldest first, paged, `since` an ISO
+   * 8601 time (docs.github.com/rest/issues/comments#list-issue-comments).
+   */
+  listIssueComments(req: SimRequest): SimResponse {
+    const found = this.#issueOf(req);
+    if (!found) return notFound;
+    const since = req.query.get('since');
+    const after = since ? new Date(since).getTime() : Number.NEGATIVE_INFINITY;
+    const comments = (found.repo.issueComments ?? []).filter(
+      (c) => c.issue === found.number && c.createdAt.getTime() >= after,
+    );
+    return paged(
+      this.#baseUrl(),
+      req,
+      comments.map((c) => issueCommentJson(this.#baseUrl(), found.repo, c)),
+    );
+  }
+
   /**
    * POST /repos/{owner}/{repo}/releases. A tag is required and may carry one release; a tag that
    * exists without one gets it, and `target_commitish` is then unused (docs.github.com/rest/releases/releases#create-a-release).
@@ -300,4 +358,5 @@ export class RepositoryApi {
   }
 }
 
+const COMMENT_DOCS = 'https://docs.github.com/rest/issues/comments#create-an-issue-comment';
 const RELEASE_DOCS = 'https://docs.github.com/rest/releases/releases#create-a-release';

@@ -1,6 +1,7 @@
 import type { SimRequest, SimResponse } from '../http.ts';
 import {
   type SimCommit,
+  type SimIssueComment,
   type SimPullRequest,
   type SimRelease,
   type SimRepository,
@@ -369,6 +370,26 @@ export function diffEntryJson(api: string, repo: SimRepository, pr: SimPullReque
     blob_url: `https://github.com/${repo.fullName}/blob/${head}/${path}`,
     raw_url: `https://github.com/${repo.fullName}/raw/${head}/${path}`,
     contents_url: `${api}/repos/${repo.fullName}/contents/${path}?ref=${head}`,
+  };
+}
+
+/**
+ * A comment on an issue or pull request (`issue-comment`), by the token's owner. A pull request's
+ * comments live at its /pull/ page, with the #issuecomment-<id> anchor GitHub links them by.
+ */
+export function issueCommentJson(api: string, repo: SimRepository, comment: SimIssueComment) {
+  return {
+    id: comment.id,
+    node_id: nodeId('IssueComment', comment.id),
+    url: `${api}/repos/${repo.fullName}/issues/comments/${comment.id}`,
+    html_url: `https://github.com/${repo.fullName}/pull/${comment.issue}#issuecomment-${comment.id}`,
+    body: comment.body,
+    user: simpleUser(api, comment.author, { type: comment.author.endsWith('[bot]') ? 'Bot' : 'User' }),
+    created_at: iso(comment.createdAt),
+    updated_at: iso(comment.createdAt),
+    issue_url: `${api}/repos/${repo.fullName}/issues/${comment.issue}`,
+    author_association: 'NONE',
+    performed_via_github_app: null,
   };
 }
 

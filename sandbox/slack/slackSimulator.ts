@@ -747,10 +747,7 @@ export class SlackSimulator extends Simulator {
     'conversations.open': (args) => {
       const user = String(args.users ?? '').split(',')[0] ?? '';
       if (!this.users.has(user)) return { ok: false, error: 'user_not_found' };
-      const id = `D${user}`;
-      if (!this.channels.has(id))
-        this.channels.set(id, { id, name: `dm-${user}`, botMember: true, members: [user] });
-      return { ok: true, channel: { id } };
+      return { ok: true, channel: { id: this.#directChannel(user).id } };
     },
     'conversations.join': (args) => {
       // https://docs.slack.dev/reference/methods/conversations.join: "ID of conversation to join";
@@ -890,7 +887,21 @@ export class SlackSimulator extends Simulator {
    * bot is not in only with chat:write.public
    * (https://docs.slack.dev/reference/scopes/chat.write.public), else not_in_channel.
    */
+  /** The bot's direct-message channel with a person, opened on first use. */
+  #directChannel(user: string): SlackChannel {
+    const id = `D${user}`;
+    const existing = this.channels.get(id);
+    if (existing) return existing;
+    const channel: SlackChannel = { id, name: `dm-${user}`, botMember: true, members: [user] };
+    this.channels.set(id, channel);
+    return channel;
+  }
+
   #postable(method: string, value: unknown): SlackChannel | string {
+    // https://docs.slack.dev/reference/methods/chat.postMessage#app_home: a user ID as `channel`
+    // posts to the app's direct messages with that person; the answer names the D… channel.
+    if (method === 'chat.postMessage' && typeof value === 'string' && /^[UW][A-Z0-9]+$/.test(value))
+      return this.users.has(value) ? this.#directChannel(value) : 'channel_not_found';
     const channel = this.#visible(this.#channel(value, NAME_ACCEPTING.has(method)));
     if (!channel) return 'channel_not_found';
     const publicPost = method === 'chat.postMessage' && this.scopes.has('chat:write.public');

@@ -95,6 +95,20 @@ describe("dpbot's GitHub clients and the simulator, held to GitHub's OpenAPI des
       client().createRelease({ repository: 'acme/gone', tag: 'v1', revision: 'main', name: 'v1', body: '' }),
     ).rejects.toMatchObject({ status: 404 });
 
+    // Production notices: a comment on a pull request (201), found again by its marker over pages;
+    // an empty body is refused (422), an issue the repository lacks is 404.
+    const pr = sim.repository('acme/orders').pullRequests[0]?.number ?? 0;
+    for (const n of [1, 2]) await client().commentOnIssue('acme/orders', pr, `earlier comment ${n}`);
+    const comment = await client().commentOnIssue('acme/orders', pr, 'Running in production <!-- mark-1 -->');
+    expect(comment.url).toBe(`https://github.com/acme/orders/pull/${pr}#issuecomment-${comment.id}`);
+    expect(await client().findIssueComment('acme/orders', pr, 'mark-1')).toEqual(comment);
+    expect(await client().findIssueComment('acme/orders', pr, 'mark-2')).toBeUndefined();
+    await expect(client().commentOnIssue('acme/orders', pr, '')).rejects.toMatchObject({ status: 422 });
+    await expect(client().commentOnIssue('acme/orders', 99_999, 'x')).rejects.toMatchObject({ status: 404 });
+    await expect(client().findIssueComment('acme/orders', 99_999, 'x')).rejects.toMatchObject({
+      status: 404,
+    });
+
     // The directory: teams and members, over more than one page of each.
     const listed = await teams().listTeams('acme', signal());
     expect(listed).toHaveLength(107);
@@ -148,6 +162,18 @@ describe("dpbot's GitHub clients and the simulator, held to GitHub's OpenAPI des
       per_page: 100,
     });
     expect(files.length).toBeGreaterThan(0);
+    // The comments of a pull request, a page at a time, oldest first.
+    const comments = await octokit.paginate(octokit.rest.issues.listComments, {
+      owner: 'acme',
+      repo: 'orders',
+      issue_number: pr,
+      per_page: 1,
+    });
+    expect(comments.map((c) => c.body)).toEqual([
+      'earlier comment 1',
+      'earlier comment 2',
+      'Running in production <!-- mark-1 -->',
+    ]);
 
     const statuses = new Set(rest().map((e) => e.status));
     expect([...statuses].sort()).toEqual([200, 201, 401, 403, 404, 422, 429]);

@@ -214,6 +214,7 @@ describe('dpbot doctor against the simulators', () => {
         'ok   argo task backfill: may submit it in namespace data-jobs (server dry run accepted)',
         'ok   argocd orders-api: may sync default/orders-api',
         'ok   github acme/orders: may create releases (release.githubReleases)',
+        'ok   github acme/orders: may comment on pull requests (release.notices)',
         'ok   jira project DATA: may Administer Projects (create and release the fix version)',
         'ok   slack channels: in #ops (slack.channels.announce)',
         'ok   slack channels: not yet in the public channel #releases (release.channel); it joins at its first announcement (channels:join)',
@@ -323,6 +324,11 @@ describe('dpbot doctor against the simulators', () => {
     github.denied.add('contents:write acme/orders');
     expect(await failing(['github'])).toEqual([
       'FAIL github acme/orders: may not create releases (release.githubReleases) (403: Resource not accessible by personal access token - https://docs.github.com/rest) — give the fine-grained token (or the GitHub App installation) Contents: Read and write on acme/orders (GitHub asks for contents=write)',
+    ]);
+    github.denied.clear();
+    github.denied.add('pull_requests:write acme/orders');
+    expect(await failing(['github'])).toEqual([
+      'FAIL github acme/orders: may not comment on pull requests (release.notices) (403: Resource not accessible by personal access token - https://docs.github.com/rest) — give the fine-grained token (or the GitHub App installation) Pull requests: Read and write on acme/orders (GitHub asks for pull_requests=write)',
     ]);
     github.denied.clear();
     github.denied.add('metadata acme/orders');

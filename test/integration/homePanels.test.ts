@@ -1,6 +1,7 @@
 import type { BlockBuilder } from 'slack-block-builder';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../app/app.ts';
+import { releaseDeps } from '../../app/wiring/release.ts';
 import { releaseHomePanel } from '../../handlers/release/homePanel.ts';
 import { workersHomePanel } from '../../handlers/scaling/homePanel.ts';
 import { LazyKubernetes } from '../../integrations/kubernetes/kubernetes.ts';
@@ -25,7 +26,7 @@ describe('App Home: the weekly release panel', () => {
     textOf(
       await releaseHomePanel({
         caller: await world.app.services.identity.resolve({ email }),
-        deps: world.app.services,
+        deps: releaseDeps(world.app.services),
       }),
     );
 
@@ -37,7 +38,9 @@ describe('App Home: the weekly release panel', () => {
     // Someone without release.read sees no panel.
     const grace = await world.app.services.identity.resolve({ email: 'grace@example.com' });
     const withoutRead = { ...grace, grants: grace.grants.filter((g) => !g.actions.includes('release.read')) };
-    expect(textOf(await releaseHomePanel({ caller: withoutRead, deps: world.app.services }))).toBe('[]');
+    expect(
+      textOf(await releaseHomePanel({ caller: withoutRead, deps: releaseDeps(world.app.services) })),
+    ).toBe('[]');
   });
 });
 

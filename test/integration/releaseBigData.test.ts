@@ -175,7 +175,7 @@ describe('a release of 30 services, one with 60 pull requests of 200-character t
     expect(limitsOf(history)).toEqual([]);
     expect(history.text).toContain(`#${id} · open`);
     const caller = await world.app.services.identity.resolve({ email: ADA });
-    const panel: BlockBuilder[] = await releaseHomePanel({ caller, deps: world.app.services });
+    const panel: BlockBuilder[] = await releaseHomePanel({ caller, deps: releaseDeps(world.app.services) });
     const view = { type: 'home', blocks: blocks(...panel) };
     expect(checkView(view)).toEqual([]);
     expect(JSON.stringify(view)).toContain(

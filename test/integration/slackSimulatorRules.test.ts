@@ -137,6 +137,23 @@ describe('chat.postEphemeral', () => {
   });
 });
 
+describe('direct messages', () => {
+  it('conversations.open answers the same D… channel each time; chat.postMessage takes it, or the user ID itself', async () => {
+    const opened = await client.conversations.open({ users: GRACE });
+    const id = opened.channel?.id;
+    expect(id).toMatch(/^D/);
+    expect((await client.conversations.open({ users: GRACE })).channel?.id).toBe(id);
+    const byChannel = await client.chat.postMessage({ channel: id ?? '', text: 'by channel' });
+    const byUser = await client.chat.postMessage({ channel: GRACE, text: 'by user' });
+    expect([byChannel.channel, byUser.channel]).toEqual([id, id]);
+    expect(sim.messagesIn(id ?? '').map((m) => m.text)).toEqual(['by channel', 'by user']);
+    expect(await answer(client.conversations.open({ users: 'U0NOBODY01' }))).toBe('user_not_found');
+    expect(await answer(client.chat.postMessage({ channel: 'U0NOBODY01', text: 'x' }))).toBe(
+      'channel_not_found',
+    );
+  });
+});
+
 describe('response_url', () => {
   it('takes five messages, then answers 404 used_url', async () => {
     const statuses = [];

@@ -56,6 +56,8 @@ export interface ReleaseDayOptions {
    * faster than Slack allows, so the simulator's rate limits are then off).
    */
   postIntervalMs?: number;
+  /** Settings over the `release` section (notices, …). */
+  releaseConfig?: Record<string, unknown>;
 }
 
 export interface ReleaseDayWorld {
@@ -181,7 +183,10 @@ export async function startReleaseDay(options: ReleaseDayOptions): Promise<Relea
       'platform.yaml': {
         grants: [
           { group: 'file:data-platform', actions: ['*'] },
-          { group: 'file:engineering', actions: ['access.read', 'release.read', 'release.confirm'] },
+          {
+            group: 'file:engineering',
+            actions: ['access.read', 'release.read', 'release.confirm', 'release.subscribe'],
+          },
         ],
       },
     },
@@ -207,6 +212,7 @@ export async function startReleaseDay(options: ReleaseDayOptions): Promise<Relea
         pollInterval: `${options.pollMs}ms`,
         reminderInterval: '24h',
         jira: { project: JIRA.project },
+        ...options.releaseConfig,
       },
     },
   });
