@@ -6,6 +6,7 @@ import { PgAccessStore } from '../db/stores/accessStore.ts';
 import { PgOnceStore } from '../db/stores/actionKeyStore.ts';
 import type { AuditStore } from '../db/stores/auditStore.ts';
 import { PgPendingStore } from '../db/stores/pendingStore.ts';
+import { PgLateAlertStore } from '../handlers/datasets/index.ts';
 import { createDirectorySources, PgDirectoryStore, PgSyncRunStore } from '../handlers/directory/index.ts';
 import { PgNoticeStore, PgReleaseStore } from '../handlers/release/index.ts';
 import { PgScaleStore } from '../handlers/scaling/index.ts';
@@ -81,6 +82,7 @@ export function buildServices(options: ServicesOptions, opened: Opened): Service
     now,
     acksFirst: new AcksFirst(MAX_WAIT_BEHIND_ACKS_MS),
     datasets: datasetServiceFromConfig(config.datasets, { env, log, now }),
+    lateAlertStore: new PgLateAlertStore(database.db),
     argo: argoClientFromConfig(config.argo, { env, log }),
     jira,
     kubernetes: opened.kubernetes,

@@ -636,3 +636,33 @@ export const noticePreferences = pgTable('notice_preferences', {
   directMessages: boolean('direct_messages').notNull(),
   updatedAt: updatedAt(),
 });
+
+/**
+ * One alert per lateness of a dataset (handlers/datasets/lateAlerts.ts): a lateness is the
+ * last-updated time that went past its SLA, so the same stale value never alerts twice, across
+ * sweeps, replicas and restarts, and a new one after the data was fresh again alerts anew. The row
+ * is claimed in the transaction that posts the alert; the message's channel ID and ts are kept to
+ * update it in place when the data is fresh again.
+ */
+export const datasetLateAlerts = pgTable(
+  'dataset_late_alerts',
+  {
+    id: serial('id').primaryKey(),
+    dataset: text('dataset').notNull(),
+    /** The last-updated time that went stale: what identifies this lateness. */
+    lateSince: timestamp('late_since', { withTimezone: true }).notNull(),
+    /** When the data became late (last updated + SLA). */
+    dueAt: timestamp('due_at', { withTimezone: true }),
+    team: text('team'),
+    channel: text('channel'),
+    messageTs: text('message_ts'),
+    /** When the data was refreshed past lateSince (fresh again); null while the lateness lasts. */
+    freshAt: timestamp('fresh_at', { withTimezone: true }),
+    resolvedAt: timestamp('resolved_at', { withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex('dataset_late_alerts_lateness_key').on(t.dataset, t.lateSince),
+    index('dataset_late_alerts_open_idx').on(t.dataset).where(sql`${t.resolvedAt} is null`),
+  ],
+);
