@@ -112,7 +112,7 @@ export const accessSync = defineCommand({
       );
     if (refused.length > 0)
       throw new ConflictError(
-        `${refused.map((r) => `the sync of ${r.source} was held for an admin's approval: ${r.problems.join('; ')}`).join('; ')}. Nothing was changed; the approval request is in the admin channel (\`access approve <source> <request id>\`)`,
+        `${refused.map((r) => `the sync of ${r.source} was held for an admin's approval: ${r.problems.join('; ')}${r.hold ? ` (another admin answers the request in the admin channel, or types \`access approve ${r.source} ${r.hold.id}\`)` : ''}`).join('; ')}. Nothing was changed`,
       );
     return undefined;
   },
