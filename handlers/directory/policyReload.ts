@@ -21,6 +21,8 @@ export interface PolicyChange {
   changed: boolean;
   /** Whether they differ in anything but where each grant is written. */
   changedBeyondOrigin: boolean;
+  /** How many grants run now (none: the first load of a new database). */
+  running: number;
   digest: string;
 }
 
@@ -40,6 +42,7 @@ export async function planPolicyChange(
     permissions: permissionDiff({ grants: running, members }, { grants: wanted, members }),
     changed: policiesDiffer(running, wanted),
     changedBeyondOrigin: policiesDiffer(running, wanted, false),
+    running: running.length,
     digest: policyDigest(running, wanted),
   };
 }
@@ -112,6 +115,9 @@ export async function reloadPolicies(
     POLICIES_TARGET,
     'no longer needed: the policy files were applied as they are now',
   );
+  // A new database's first load takes nothing from anyone; every later change is on the record.
+  if (change.running === 0 && !options.force && !options.approved)
+    return { status: result.changed ? 'applied' : 'unchanged', count: result.count, change };
   await deps.audit.append({
     requestId: crypto.randomUUID(),
     kind: 'event',
