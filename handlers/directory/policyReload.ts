@@ -95,18 +95,20 @@ export async function reloadPolicies(
       lines: permissionDiffLines(change.permissions),
       counts: { permissionsBefore: change.permissions.before, ...counts },
     });
-    await deps.audit.append({
-      requestId: crypto.randomUUID(),
-      kind: 'event',
-      entry: 'system',
-      email: options.requestedBy,
-      command: 'policies.reload',
-      action: 'access.approve-removal',
-      resource: 'policies:*',
-      outcome: 'held',
-      reason: problem,
-      detail: { holdId: hold.id, approvalRequested: created, trigger: options.trigger, ...counts },
-    });
+    // Once per request: a restart that finds the same change held again asks and records nothing new.
+    if (created)
+      await deps.audit.append({
+        requestId: crypto.randomUUID(),
+        kind: 'event',
+        entry: 'system',
+        email: options.requestedBy,
+        command: 'policies.reload',
+        action: 'access.approve-removal',
+        resource: 'policies:*',
+        outcome: 'held',
+        reason: problem,
+        detail: { holdId: hold.id, approvalRequested: created, trigger: options.trigger, ...counts },
+      });
     return { status: 'held', holdId: hold.id, created, problem, change };
   }
   const result = await deps.policies.replace(change.wanted);
