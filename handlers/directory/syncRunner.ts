@@ -161,7 +161,9 @@ export async function syncSource(
             // Read before anything is written: the members as they are and as they would be.
             permissions = await syncPermissionDiff(services.access, d);
             problems = guardProblems(d, config, holders);
-            if (approved && syncDigest(d) !== approved.digest)
+            // Nothing left to apply (the source mended, or someone forced it meanwhile) is no
+            // other change: there is nothing to ask about again.
+            if (approved && !diffIsEmpty(d) && syncDigest(d) !== approved.digest)
               throw new SyncRefused([
                 'the source changed since this sync was held for approval, so the approved difference no longer applies',
                 ...problems,

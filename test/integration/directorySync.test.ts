@@ -438,6 +438,23 @@ describe('access sync through the pipeline', () => {
     expect(notifier.latest(notifier.posts[0]?.ts ?? '')?.text).toContain('but the source changed since');
   });
 
+  it('an approval after the source mended itself applies nothing and asks nobody again', async () => {
+    await googleSynced();
+    notifier.posts.length = 0;
+    const group = google.data.groups[0];
+    if (group) group.members = group.members.slice(0, 150);
+    expect((await run('access sync google')).outcome).toBe('conflict');
+    const approve = JSON.stringify(notifier.posts[0]?.message.blocks).match(
+      /access approve google [0-9a-f-]{36}/,
+    )?.[0];
+    google.data = workspace();
+    const approved = await pressButton(app, approve ?? '', { email: 'grace@example.com' });
+    expect(approved.outcome).toBe('ok');
+    expect(approved.message.text).toContain('nothing was left to apply');
+    expect(await memberCount('google')).toBe(211);
+    expect(notifier.posts).toHaveLength(1);
+  });
+
   it('Deny changes nothing, is audited, and the same difference is not asked about again', async () => {
     await googleSynced();
     notifier.posts.length = 0;

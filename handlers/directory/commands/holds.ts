@@ -91,6 +91,12 @@ async function approveSync(ctx: CommandContext<DirectoryDeps>, hold: AccessHold)
       `the source changed since this request was made, so nothing was applied; a new request (${result.hold?.id ?? 'see the admin channel'}) shows the difference as it is now`,
     );
   }
+  if (result.status === 'unchanged') {
+    await ctx.deps.holds.settleApproved(hold.id, 'superseded');
+    const decision = `approved by ${ctx.caller.email}, but nothing was left to apply: the stored directory already matches the source`;
+    await updateQuietly(ctx.deps, hold, decision);
+    return `${holdTitle(hold.target)} ${decision}.`;
+  }
   const decision = `approved by ${ctx.caller.email} and applied`;
   await updateQuietly(ctx.deps, hold, decision);
   return [`${holdTitle(hold.target)} ${decision}.`, ...syncResultLines(result, 10)].join('\n');
