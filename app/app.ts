@@ -34,6 +34,7 @@ import { type LoadedConfig, resolveConfigRelative } from './config/loadConfig.ts
 import type { Config } from './config/schema.ts';
 import type { Services } from './services.ts';
 import { auditDeps } from './wiring/audit.ts';
+import { changesDeps } from './wiring/changes.ts';
 import { datasetsDeps } from './wiring/datasets.ts';
 import { directoryDeps, policyReload } from './wiring/directory.ts';
 import { helpDeps } from './wiring/help.ts';
@@ -106,6 +107,7 @@ export function bindCapabilities(services: Services): BoundCapability[] {
     capabilities.scaling.bind(scalingDeps(services)),
     capabilities.release.bind(releaseDeps(services)),
     capabilities.tasks.bind(tasksDeps(services)),
+    capabilities.changes.bind(changesDeps(services)),
   ];
 }
 

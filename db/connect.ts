@@ -29,10 +29,18 @@ export interface DatabaseOptions {
   log: Logger;
 }
 
+/**
+ * Connections the pool keeps open however long it is idle (beyond these, an idle one closes after
+ * pg-pool's 10 s): the ones the warm-up prepares at start, still ready when the first command
+ * comes minutes after a deploy.
+ */
+export const KEPT_CONNECTIONS = 3;
+
 export function connect(url: string, poolSize: number, log: Logger): Pick<Database, 'db' | 'pool'> {
   const pool = new pg.Pool({
     connectionString: url,
     max: poolSize,
+    min: Math.min(KEPT_CONNECTIONS, poolSize),
     connectionTimeoutMillis: 10_000,
     application_name: applicationName('dpbot'),
   });

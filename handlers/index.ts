@@ -1,4 +1,5 @@
 import { auditCapability } from './audit/index.ts';
+import { changesCapability } from './changes/index.ts';
 import { datasetsCapability } from './datasets/index.ts';
 import { directoryCapability } from './directory/index.ts';
 import { helpCapability } from './help/index.ts';
@@ -18,4 +19,5 @@ export const capabilities = {
   scaling: scalingCapability,
   release: releaseCapability,
   tasks: tasksCapability,
+  changes: changesCapability,
 } as const;

@@ -122,7 +122,8 @@ export interface CommandDefinition<S extends z.ZodType, D = unknown> {
   resourceKinds?: readonly string[];
   /** Limit names a grant of this action may set. */
   limitNames?: readonly string[];
-  resource?: (args: z.output<S>) => string;
+  /** The resource the action is checked on; `deps` for a name whose kind only the configuration knows. */
+  resource?: (args: z.output<S>, deps: D) => string;
   limits?: (args: z.output<S>) => Record<string, number>;
   /**
    * The names in the arguments that must exist (see NamedResource), checked before authorizing.
@@ -154,7 +155,8 @@ export interface Command<D = unknown> {
   readonly limitNames: readonly string[];
   readonly needsConfirmation: boolean;
   validate(raw: Record<string, unknown>): { ok: true; args: unknown } | { ok: false; error: z.ZodError };
-  resource(args: unknown): string;
+  /** Only a bound command (bindCommand) is authorized, so `deps` is there whenever it is asked. */
+  resource(args: unknown, deps?: D): string;
   limits(args: unknown): Record<string, number>;
   names(args: unknown, ctx: NameContext<D>): Promise<readonly NamedResource[]>;
   confirm(args: unknown, ctx: CommandContext<D>): Promise<Confirmation | null>;
@@ -185,7 +187,7 @@ export function defineCommand<S extends z.ZodType, D = unknown>(def: CommandDefi
       const parsed = def.args.safeParse(raw);
       return parsed.success ? { ok: true, args: parsed.data } : { ok: false, error: parsed.error };
     },
-    resource: (args) => def.resource?.(args as Args) ?? '*',
+    resource: (args, deps) => def.resource?.(args as Args, deps as D) ?? '*',
     limits: (args) => def.limits?.(args as Args) ?? {},
     names: async (args, ctx) => (def.names ? await def.names(args as Args, ctx) : []),
     confirm: async (args, ctx) => (def.confirm ? ((await def.confirm(args as Args, ctx)) ?? null) : null),
@@ -202,6 +204,7 @@ export function bindCommand<D>(command: Command<D>, deps: D): Command {
   const withDeps = (ctx: CommandContext): CommandContext<D> => ({ ...ctx, deps });
   return {
     ...command,
+    resource: (args) => command.resource(args, deps),
     names: (args, ctx) => command.names(args, { ...ctx, deps }),
     confirm: (args, ctx) => command.confirm(args, withDeps(ctx)),
     approval: (args, ctx) => command.approval(args, withDeps(ctx)),

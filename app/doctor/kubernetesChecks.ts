@@ -50,6 +50,13 @@ export function scalingNeeds(ref: WorkloadRef, options: { offerHpaMinReplicas: b
     ('selector' in ref && ref.selector !== undefined);
   if (watchesPods)
     needs.push({ verb: 'list', group: '', resource: 'pods', namespace, why: 'watch the pods become ready' });
+  needs.push({
+    verb: 'list',
+    group: '',
+    resource: 'events',
+    namespace,
+    why: '`changes`: show worker counts changed outside dpbot',
+  });
   return needs;
 }
 

@@ -1,4 +1,5 @@
 import { eq, lt, sql } from 'drizzle-orm';
+import type pg from 'pg';
 import type { Db } from '../connect.ts';
 import { actionKeys, slackRequests } from '../schema.ts';
 
@@ -89,16 +90,9 @@ export class PgOnceStore implements OnceStore {
         try {
           // One statement, one snapshot: the version is the one the requests' decisions must
           // reflect. A signature twice in one batch is inserted once: the first of them is first.
-          const result = await this.#db.$client.query<{ recorded: string[]; access_version: string | null }>({
-            name: 'dpbot_record_deliveries',
-            text: `WITH recorded AS (
-                     INSERT INTO slack_requests (signature) SELECT unnest($1::text[])
-                     ON CONFLICT DO NOTHING RETURNING signature
-                   )
-                   SELECT ARRAY(SELECT signature FROM recorded) AS recorded,
-                          (SELECT version FROM access_version) AS access_version`,
-            values: [batch.map((d) => d.signature)],
-          });
+          const result = await this.#db.$client.query<{ recorded: string[]; access_version: string | null }>(
+            recordDeliveries(batch.map((d) => d.signature)),
+          );
           const row = result.rows[0];
           const fresh = new Set(row?.recorded ?? []);
           const version = row?.access_version;
@@ -122,4 +116,25 @@ export class PgOnceStore implements OnceStore {
       .returning({ one: sql`1` });
     return deleted.length;
   }
+}
+
+function recordDeliveries(signatures: readonly string[]): pg.QueryConfig {
+  return {
+    name: 'dpbot_record_deliveries',
+    text: `WITH recorded AS (
+             INSERT INTO slack_requests (signature) SELECT unnest($1::text[])
+             ON CONFLICT DO NOTHING RETURNING signature
+           )
+           SELECT ARRAY(SELECT signature FROM recorded) AS recorded,
+                  (SELECT version FROM access_version) AS access_version`,
+    values: [signatures],
+  };
+}
+
+/**
+ * A connection's first recorded delivery, paid at start: the statement prepared and the tables'
+ * catalog entries loaded. Rolled back inside the caller's transaction, so nothing is recorded.
+ */
+export async function warmDeliveryRecord(client: pg.ClientBase): Promise<void> {
+  await client.query(recordDeliveries(['dpbot warm-up']));
 }

@@ -24,3 +24,5 @@ export type { TasksDeps } from './deps.ts';
 export { sampleValue } from './parameters.ts';
 // The composition root builds the store (it owns the database); it gets the class here, not from the file.
 export { PgTaskRunStore, type TaskRunStore } from './stores/taskRunStore.ts';
+// The `changes` timeline reads a team's runs through this, not through the store.
+export { type TeamTaskRun, taskRunsOfTeam } from './teamRuns.ts';

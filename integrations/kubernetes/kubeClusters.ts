@@ -5,12 +5,14 @@ import {
   AuthorizationV1Api,
   AutoscalingV2Api,
   CoreV1Api,
+  type CoreV1Event,
   CustomObjectsApi,
   createConfiguration,
   KubeConfig,
   PatchStrategy,
   ServerConfiguration,
   setHeaderOptions,
+  type V1ManagedFieldsEntry,
   type V1Pod,
   type V2HorizontalPodAutoscaler,
 } from '@kubernetes/client-node';
@@ -30,9 +32,50 @@ import type {
   KubernetesClusters,
   PodProblem,
   PodReport,
+  ReplicaHistory,
+  ReplicaWriter,
+  ScalingEvent,
   WorkloadState,
 } from './types.ts';
 import { describeRef, rbacResource, type WorkloadRef } from './workloadRef.ts';
+
+/**
+ * The name dpbot's writes carry as their field manager, so managedFields (and `changes`) tell its
+ * writes from kubectl's or a controller's; without it the API server takes the User-Agent's prefix.
+ */
+const FIELD_MANAGER = 'dpbot';
+
+/** Events about a workload's size: the deployment controller's and the HPA's (pkg/controller). */
+const SCALING_REASONS = new Set(['ScalingReplicaSet', 'SuccessfulRescale']);
+
+/** The managedFields path (fieldsV1, `f:` keys) of the field holding the count. */
+function countPath(ref: WorkloadRef): string[] {
+  switch (ref.kind) {
+    case 'Deployment':
+    case 'StatefulSet':
+      return ['spec', 'replicas'];
+    case 'ConfigMap':
+      return ['data', ref.key];
+    case 'Custom':
+      return ref.field.split('.');
+  }
+}
+
+/** Whether a managedFields entry's fieldsV1 set holds the path. */
+function owns(entry: V1ManagedFieldsEntry, path: readonly string[]): boolean {
+  let node: unknown = entry.fieldsV1;
+  for (const part of path) {
+    if (typeof node !== 'object' || node === null) return false;
+    node = (node as Record<string, unknown>)[`f:${part}`];
+  }
+  return node !== undefined;
+}
+
+function eventTime(event: CoreV1Event): Date | undefined {
+  const at =
+    event.lastTimestamp ?? event.eventTime ?? event.firstTimestamp ?? event.metadata.creationTimestamp;
+  return at ? new Date(at) : undefined;
+}
 
 interface Apis {
   server: string;
@@ -252,8 +295,13 @@ export class KubeClusters implements KubernetesClusters {
         };
         await this.#call(this.#op(ref, 'update', '/scale'), (a) =>
           ref.kind === 'Deployment'
-            ? a.apps.replaceNamespacedDeploymentScale({ name, namespace, body })
-            : a.apps.replaceNamespacedStatefulSetScale({ name, namespace, body }),
+            ? a.apps.replaceNamespacedDeploymentScale({ name, namespace, body, fieldManager: FIELD_MANAGER })
+            : a.apps.replaceNamespacedStatefulSetScale({
+                name,
+                namespace,
+                body,
+                fieldManager: FIELD_MANAGER,
+              }),
         );
         return from;
       }
@@ -264,7 +312,7 @@ export class KubeClusters implements KubernetesClusters {
         const from = replicaCount(object.data?.[ref.key], describeRef(ref), ref.cluster);
         object.data = { ...object.data, [ref.key]: String(replicas) };
         await this.#call(this.#op(ref, 'update'), (a) =>
-          a.core.replaceNamespacedConfigMap({ name, namespace, body: object }),
+          a.core.replaceNamespacedConfigMap({ name, namespace, body: object, fieldManager: FIELD_MANAGER }),
         );
         return from;
       }
@@ -276,7 +324,7 @@ export class KubeClusters implements KubernetesClusters {
         const from = replicaCount(getField(object, ref.field), describeRef(ref), ref.cluster);
         const body = setField(object, ref.field, replicas);
         await this.#call(this.#op(ref, 'update'), (a) =>
-          a.custom.replaceNamespacedCustomObject({ ...params, body }),
+          a.custom.replaceNamespacedCustomObject({ ...params, body, fieldManager: FIELD_MANAGER }),
         );
         return from;
       }
@@ -352,7 +400,7 @@ export class KubeClusters implements KubernetesClusters {
         const body = { metadata: { resourceVersion: hpa.metadata?.resourceVersion }, spec: { minReplicas } };
         await this.#call({ ...base, verb: 'patch' }, (a) =>
           a.autoscaling.patchNamespacedHorizontalPodAutoscaler(
-            { name: hpaName, namespace, body },
+            { name: hpaName, namespace, body, fieldManager: FIELD_MANAGER },
             setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
           ),
         );
@@ -434,6 +482,57 @@ export class KubeClusters implements KubernetesClusters {
       ready,
       problems: [...problems.values()].sort((a, b) => b.count - a.count),
     };
+  }
+
+  async replicaHistory(ref: WorkloadRef): Promise<ReplicaHistory> {
+    const { name, namespace } = ref;
+    const object: unknown = await this.#call(this.#op(ref, 'get'), (a) => {
+      switch (ref.kind) {
+        case 'Deployment':
+          return a.apps.readNamespacedDeployment({ name, namespace });
+        case 'StatefulSet':
+          return a.apps.readNamespacedStatefulSet({ name, namespace });
+        case 'ConfigMap':
+          return a.core.readNamespacedConfigMap({ name, namespace });
+        case 'Custom':
+          return a.custom.getNamespacedCustomObject({
+            group: ref.group,
+            version: ref.version,
+            namespace,
+            plural: ref.plural,
+            name,
+          });
+      }
+    });
+    const path = countPath(ref);
+    const entries = (getField(object, 'metadata.managedFields') as V1ManagedFieldsEntry[] | undefined) ?? [];
+    const writers: ReplicaWriter[] = entries
+      .filter((e) => e.manager && e.time && owns(e, path))
+      .map((e) => ({
+        manager: e.manager ?? '',
+        operation: e.operation ?? 'Update',
+        subresource: e.subresource || undefined,
+        at: new Date(e.time ?? 0),
+      }));
+    const hpa = await this.hpaFor(ref);
+    const subjects = new Set([`${ref.kind === 'Custom' ? (ref.resourceKind ?? '') : ref.kind}/${name}`]);
+    if (hpa) subjects.add(`HorizontalPodAutoscaler/${hpa.name}`);
+    const op = { ...this.#op(ref, 'list'), resource: 'events', group: '' };
+    const list = await this.#call(op, (a) => a.core.listNamespacedEvent({ namespace }));
+    const events: ScalingEvent[] = [];
+    for (const e of list.items) {
+      const object = `${e.involvedObject.kind ?? ''}/${e.involvedObject.name ?? ''}`;
+      const at = eventTime(e);
+      if (!subjects.has(object) || !SCALING_REASONS.has(e.reason ?? '') || !at) continue;
+      events.push({
+        reason: e.reason ?? '',
+        message: e.message ?? '',
+        at,
+        object,
+        component: e.reportingComponent || e.source?.component || undefined,
+      });
+    }
+    return { writers, events };
   }
 
   async canI(cluster: string, question: AccessQuestion): Promise<AccessAnswer> {

@@ -9,6 +9,7 @@ import type {
   HpaState,
   KubernetesClusters,
   PodReport,
+  ReplicaHistory,
   WorkloadState,
 } from './types.ts';
 import type { WorkloadRef } from './workloadRef.ts';
@@ -22,6 +23,8 @@ export type {
   HpaState,
   KubernetesClusters,
   PodReport,
+  ReplicaHistory,
+  ScalingEvent,
   WorkloadState,
 } from './types.ts';
 export {
@@ -86,6 +89,9 @@ export class LazyKubernetes implements KubernetesClusters {
   }
   async pods(ref: WorkloadRef, selector: string): Promise<PodReport> {
     return (await this.#get()).pods(ref, selector);
+  }
+  async replicaHistory(ref: WorkloadRef): Promise<ReplicaHistory> {
+    return (await this.#get()).replicaHistory(ref);
   }
   async canI(cluster: string, question: AccessQuestion): Promise<AccessAnswer> {
     return (await this.#get()).canI(cluster, question);

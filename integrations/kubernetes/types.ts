@@ -50,6 +50,34 @@ export interface Change {
   conflicts: number;
 }
 
+/** One manager's last write of a worker count, as the API server records it in metadata.managedFields. */
+export interface ReplicaWriter {
+  /** `dpbot`, `kubectl`, `kube-controller-manager`, `argocd-controller`: the field manager's name. */
+  manager: string;
+  /** `Update` or `Apply`. */
+  operation: string;
+  /** `scale` when written through the scale subresource. */
+  subresource: string | undefined;
+  at: Date;
+}
+
+/** An event a controller recorded about the workload's size (ScalingReplicaSet, SuccessfulRescale). */
+export interface ScalingEvent {
+  reason: string;
+  message: string;
+  at: Date;
+  /** `Deployment/ingest-workers`, `HorizontalPodAutoscaler/loader`. */
+  object: string;
+  /** The controller that recorded it (`deployment-controller`, `horizontal-pod-autoscaler`). */
+  component: string | undefined;
+}
+
+/** Who last wrote a workload's worker count (one entry per manager) and the scaling events still kept. */
+export interface ReplicaHistory {
+  writers: ReplicaWriter[];
+  events: ScalingEvent[];
+}
+
 /** An RBAC question, as a SelfSubjectAccessReview asks it. */
 export interface AccessQuestion {
   verb: string;
@@ -83,6 +111,11 @@ export interface KubernetesClusters {
     target: { group: string; kind: string; pointer: string },
   ): Promise<ArgoApplicationState | null>;
   pods(ref: WorkloadRef, selector: string): Promise<PodReport>;
+  /**
+   * Who changed the worker count and when: the managers whose managedFields own the count's field,
+   * and the scaling events of the workload and its HPA (the API server keeps events an hour by default).
+   */
+  replicaHistory(ref: WorkloadRef): Promise<ReplicaHistory>;
   /** Whether dpbot's credentials for the cluster may do this (a SelfSubjectAccessReview). */
   canI(cluster: string, question: AccessQuestion): Promise<AccessAnswer>;
   /**

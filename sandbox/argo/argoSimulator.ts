@@ -23,7 +23,15 @@ const FINISHED: ReadonlySet<string> = new Set<SimPhase>(['Succeeded', 'Failed', 
  * (the history of a CronWorkflow). Only the metadata is read, to find and select it.
  */
 export interface SimObject {
-  metadata: { name?: string; namespace?: string; labels?: Record<string, string> };
+  /** `creationTimestamp`: when the controller made it (a CronWorkflow's run: when it was scheduled). */
+  metadata: {
+    name?: string;
+    namespace?: string;
+    labels?: Record<string, string>;
+    creationTimestamp?: string;
+  };
+  /** A workflow that ran: its phase and times, as the controller left them. */
+  status?: Record<string, unknown>;
 }
 
 /** A Workflow or CronWorkflow as given: `spec` is required in both (Argo Workflows' OpenAPI document). */

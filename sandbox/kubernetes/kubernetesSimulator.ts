@@ -119,6 +119,8 @@ export interface ClusterSnapshot {
   version: number;
   objects: [key: string, object: Record<string, unknown>][];
   ready: [key: string, ready: number][];
+  /** The events still kept (older snapshots have none). */
+  events?: Record<string, unknown>[];
 }
 
 export interface KubernetesSimulatorOptions {
@@ -128,6 +130,75 @@ export interface KubernetesSimulatorOptions {
   readyStep?: number;
   /** Tick on a timer (the sandbox; never in tests). */
   autoTickMs?: number;
+  /** The server's clock: managedFields times and events (default the wall clock). */
+  now?: () => Date;
+}
+
+/** One entry of metadata.managedFields (meta/v1 ManagedFieldsEntry). */
+interface ManagedFields {
+  manager: string;
+  operation: 'Update' | 'Apply';
+  apiVersion: string;
+  time: string;
+  fieldsType: 'FieldsV1';
+  fieldsV1: Record<string, unknown>;
+  subresource?: string;
+}
+
+/** Who writes, as the API server names the field manager of a request. */
+interface Writer {
+  manager: string;
+  operation: 'Update' | 'Apply';
+  subresource?: string;
+}
+
+/**
+ * The API server keeps events for an hour (kube-apiserver --event-ttl, default 1h0m0s:
+ * kubernetes.io/docs/reference/command-line-tools-reference/kube-apiserver/).
+ */
+const EVENT_TTL_MS = 60 * 60 * 1000;
+/** Controllers' field managers: the HPA writes through the scale subresource as kube-controller-manager. */
+const HPA_WRITER: Writer = { manager: 'kube-controller-manager', operation: 'Update', subresource: 'scale' };
+/** Argo CD's controller's field manager (argo-cd common.ArgoCDSSAManager). */
+const ARGOCD_WRITER: Writer = { manager: 'argocd-controller', operation: 'Update' };
+
+/** metav1.Time: RFC 3339 with whole seconds, as the API server writes managedFields times and event timestamps. */
+const seconds = (at: Date) => `${at.toISOString().slice(0, 19)}Z`;
+
+/** The user-settable parts of an object whose changes move field ownership. */
+const OWNED_ROOTS = ['spec', 'data', 'metadata.labels', 'metadata.annotations'];
+
+/** The leaf paths where two values differ (a path ending where one side is not an object). */
+function changedPaths(before: unknown, after: unknown, prefix: string[]): string[][] {
+  if (isObject(before) && isObject(after)) {
+    const keys = new Set([...Object.keys(before), ...Object.keys(after)]);
+    return [...keys].flatMap((k) => changedPaths(before[k], after[k], [...prefix, k]));
+  }
+  return JSON.stringify(before) === JSON.stringify(after) ? [] : [prefix];
+}
+
+function addField(set: Record<string, unknown>, path: readonly string[]): void {
+  let node = set;
+  for (const part of path) {
+    const key = `f:${part}`;
+    const next = node[key];
+    node[key] = isObject(next) ? next : {};
+    node = node[key] as Record<string, unknown>;
+  }
+}
+
+/** Removes a path (and whatever it held) from a fieldsV1 set, and parents left empty. */
+function removeField(set: Record<string, unknown>, path: readonly string[]): void {
+  const [head, ...rest] = path;
+  if (head === undefined) return;
+  const key = `f:${head}`;
+  const child = set[key];
+  if (!isObject(child)) return;
+  if (rest.length === 0) delete set[key];
+  else {
+    removeField(child, rest);
+    if (Object.keys(child).length === 0) delete set[key];
+  }
 }
 
 interface Scalable {
@@ -198,6 +269,8 @@ export class KubernetesSimulator {
   readonly #forbidden: ForbidRule[] = [];
   readonly #afterRead = new Map<string, { change: (object: KubeObject) => void; on: 'any' | 'scale' }>();
   readonly #autoTickMs: number | undefined;
+  readonly #now: () => Date;
+  #events: Record<string, unknown>[] = [];
   #timer: NodeJS.Timeout | undefined;
   #version = 1000;
 
@@ -205,6 +278,7 @@ export class KubernetesSimulator {
     this.token = options.token ?? 'sandbox-token';
     this.#step = options.readyStep ?? 1;
     this.#autoTickMs = options.autoTickMs;
+    this.#now = options.now ?? (() => new Date());
     for (const type of Object.values(BUILTIN)) this.#types.set(qualified(type), type);
     this.#types.set(qualified(ARGO_APPLICATIONS), ARGO_APPLICATIONS);
     this.server = new Simulator('kubernetes');
@@ -441,6 +515,7 @@ export class KubernetesSimulator {
       version: this.#version,
       objects: [...this.#objects].map(([key, object]) => [key, structuredClone(object)]),
       ready: [...this.#scalables].map(([key, s]) => [key, s.ready]),
+      events: structuredClone(this.#events),
     };
   }
 
@@ -456,6 +531,7 @@ export class KubernetesSimulator {
       if (scalable) scalable.ready = ready;
     }
     this.#version = Math.max(this.#version, snapshot.version);
+    this.#events = structuredClone(snapshot.events ?? []);
     for (const object of this.#objects.values()) this.#syncStatus(object);
     return this;
   }
@@ -493,8 +569,21 @@ export class KubernetesSimulator {
       // An HPA leaves a workload scaled to 0 alone: that is how it is paused.
       const desired = current === 0 ? 0 : Math.min(max, Math.max(min, current));
       if (desired !== current) {
+        const before = structuredClone(target.object);
         Object.assign(target.object, setField(target.object, 'spec.replicas', desired));
         this.#bump(target.object);
+        this.#written(before, target.object, HPA_WRITER);
+        // pkg/controller/podautoscaler/horizontal.go: the rescale event, on the HPA.
+        this.#event(
+          hpa,
+          'horizontal-pod-autoscaler',
+          'SuccessfulRescale',
+          `New size: ${desired}; reason: ${
+            desired > current
+              ? 'Current number of replicas below Spec.MinReplicas'
+              : 'Current number of replicas above Spec.MaxReplicas'
+          }`,
+        );
       }
       hpa.status = { currentReplicas: current, desiredReplicas: desired };
     }
@@ -516,8 +605,10 @@ export class KubernetesSimulator {
           'RespectIgnoreDifferences=true',
         );
       if (selfHeal && !ignores && getField(object, 'spec.replicas') !== git.gitReplicas) {
+        const before = structuredClone(object);
         Object.assign(object, setField(object, 'spec.replicas', git.gitReplicas));
         this.#bump(object);
+        this.#written(before, object, ARGOCD_WRITER);
       }
     }
   }
@@ -591,6 +682,140 @@ export class KubernetesSimulator {
     object.metadata.resourceVersion = String(++this.#version);
   }
 
+  /**
+   * What the API server does after a write: the fields the write changed move to its manager in
+   * metadata.managedFields, with the time (an Update takes ownership of what it changed from
+   * everyone else: kubernetes.io/docs/reference/using-api/server-side-apply/, "Using Update");
+   * and the controllers record what a new count made them do, as events.
+   */
+  #written(before: KubeObject, after: KubeObject, writer: Writer): void {
+    const changed = OWNED_ROOTS.flatMap((root) =>
+      changedPaths(getField(before, root), getField(after, root), root.split('.')),
+    );
+    const managed = ((before.metadata.managedFields as ManagedFields[] | undefined) ?? []).map((m) =>
+      structuredClone(m),
+    );
+    if (changed.length > 0) {
+      for (const entry of managed) for (const path of changed) removeField(entry.fieldsV1, path);
+      const same = (m: ManagedFields) =>
+        m.manager === writer.manager &&
+        m.operation === writer.operation &&
+        m.subresource === writer.subresource;
+      let mine = managed.find(same);
+      if (!mine) {
+        mine = {
+          manager: writer.manager,
+          operation: writer.operation,
+          apiVersion: String(after.apiVersion),
+          time: '',
+          fieldsType: 'FieldsV1',
+          fieldsV1: {},
+          ...(writer.subresource ? { subresource: writer.subresource } : {}),
+        };
+        managed.push(mine);
+      }
+      for (const path of changed)
+        if (getField(after, path.join('.')) !== undefined) addField(mine.fieldsV1, path);
+      mine.time = seconds(this.#now());
+    }
+    // An entry left owning nothing is dropped, as the API server drops it.
+    const kept = managed.filter((m) => Object.keys(m.fieldsV1).length > 0);
+    if (kept.length > 0) after.metadata.managedFields = kept;
+    else delete after.metadata.managedFields;
+    if (after.kind === 'Deployment') {
+      const from = Number(getField(before, 'spec.replicas') ?? 0);
+      const to = Number(getField(after, 'spec.replicas') ?? 0);
+      // pkg/controller/deployment/sync.go (scaleReplicaSet): the event on the Deployment.
+      if (from !== to)
+        this.#event(
+          after,
+          'deployment-controller',
+          'ScalingReplicaSet',
+          `Scaled ${to > from ? 'up' : 'down'} replica set ${after.metadata.name}-${this.#templateHash(after)} from ${from} to ${to}`,
+        );
+    }
+  }
+
+  #templateHash(object: KubeObject): string {
+    return createHash('sha1').update(object.metadata.name).digest('hex').slice(0, 9);
+  }
+
+  /** A core/v1 Event as the controllers' event recorders write it. */
+  #event(about: KubeObject, component: string, reason: string, message: string): void {
+    const at = seconds(this.#now());
+    const name = `${about.metadata.name}.${createHash('sha1')
+      .update(`${this.#version}|${this.#events.length}|${reason}`)
+      .digest('hex')
+      .slice(0, 16)}`;
+    this.#events.push({
+      apiVersion: 'v1',
+      kind: 'Event',
+      metadata: {
+        name,
+        namespace: about.metadata.namespace,
+        uid: createHash('sha1')
+          .update(name)
+          .digest('hex')
+          .replace(/^(.{8})(.{4})(.{4})(.{4})(.{12}).*/, '$1-$2-$3-$4-$5'),
+        resourceVersion: String(++this.#version),
+        creationTimestamp: at,
+      },
+      involvedObject: {
+        apiVersion: String(about.apiVersion),
+        kind: about.kind,
+        namespace: about.metadata.namespace,
+        name: about.metadata.name,
+        uid: about.metadata.uid,
+        resourceVersion: about.metadata.resourceVersion,
+      },
+      reason,
+      message,
+      source: { component },
+      firstTimestamp: at,
+      lastTimestamp: at,
+      count: 1,
+      type: 'Normal',
+      reportingComponent: component,
+      reportingInstance: '',
+    });
+  }
+
+  /**
+   * The field manager of a request: `fieldManager` when given (at most 128 printable characters),
+   * else the User-Agent up to its first "/" (k8s.io/apiserver pkg/endpoints/handlers/rest.go,
+   * prefixFromUserAgent); the simulator refuses an over-long one with 422 as the server does.
+   */
+  #writer(req: SimRequest, subresource?: string): Writer | SimResponse {
+    const given = req.query.get('fieldManager');
+    if (given !== null && (given.length > 128 || !/^[\x20-\x7e]*$/.test(given)))
+      return status(
+        422,
+        'Invalid',
+        `fieldManager: Invalid value: ${JSON.stringify(given)}: must be less than 128 printable characters`,
+      );
+    const agent = String(req.headers['user-agent'] ?? '');
+    const manager = given || agent.split('/')[0]?.slice(0, 128) || '';
+    const apply = String(req.headers['content-type'] ?? '').includes('apply-patch');
+    return { manager, operation: apply ? 'Apply' : 'Update', ...(subresource ? { subresource } : {}) };
+  }
+
+  #eventList(req: SimRequest): SimResponse {
+    return this.#guard(req, 'list', 'events', '', '', () => {
+      const oldest = this.#now().getTime() - EVENT_TTL_MS;
+      this.#events = this.#events.filter((e) => Date.parse(String(getField(e, 'lastTimestamp'))) >= oldest);
+      return {
+        body: {
+          apiVersion: 'v1',
+          kind: 'EventList',
+          metadata: { resourceVersion: String(this.#version) },
+          items: this.#events
+            .filter((e) => getField(e, 'metadata.namespace') === req.params.ns)
+            .map((e) => structuredClone(e)),
+        },
+      };
+    });
+  }
+
   /** Writes a workload's status from its pods; returns whether it changed. */
   #syncStatus(object: KubeObject): boolean {
     if (object.kind !== 'Deployment' && object.kind !== 'StatefulSet') return false;
@@ -660,6 +885,7 @@ export class KubernetesSimulator {
       this.#list(req, BUILTIN.horizontalpodautoscalers),
     );
     s.route('GET', '/api/v1/namespaces/:ns/pods', (req) => this.#pods(req));
+    s.route('GET', '/api/v1/namespaces/:ns/events', (req) => this.#eventList(req));
     // Every authenticated user may ask these (the system:basic-user ClusterRole).
     s.route('POST', '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', (req) =>
       this.#guard(req, 'create', '', '', '', () => this.#accessReview(req)),
@@ -829,6 +1055,8 @@ export class KubernetesSimulator {
         this.#afterReadOf(type, current.metadata.namespace, name, 'object');
         return { body };
       }
+      const writer = this.#writer(req);
+      if (!('manager' in writer)) return writer;
       let next: unknown;
       if (req.method === 'PUT') next = req.body;
       else {
@@ -866,9 +1094,12 @@ export class KubernetesSimulator {
           generation:
             (current.metadata.generation ?? 1) +
             (JSON.stringify(next.spec) !== JSON.stringify(current.spec) ? 1 : 0),
+          // The server keeps managedFields itself; what a client sends there is not taken as is.
+          managedFields: current.metadata.managedFields,
         },
       };
       this.#bump(updated);
+      this.#written(current, updated, writer);
       this.#objects.set(this.#key(type, current.metadata.namespace, name), updated);
       this.#syncStatus(updated);
       return { body: structuredClone(updated) };
@@ -921,6 +1152,8 @@ export class KubernetesSimulator {
         this.#afterReadOf(type, current.metadata.namespace, name, 'scale');
         return { body };
       }
+      const writer = this.#writer(req, 'scale');
+      if (!('manager' in writer)) return writer;
       let next: unknown = req.body;
       if (req.method === 'PATCH') {
         const patched = this.#patch(scaleOf(current), req);
@@ -934,11 +1167,13 @@ export class KubernetesSimulator {
       const replicas = getField(next, 'spec.replicas');
       if (!isNonNegativeInt(replicas))
         return this.#invalid(type, name, 'spec.replicas', replicas, 'must be greater than or equal to 0');
+      const before = structuredClone(current);
       if (replicas !== getField(current, 'spec.replicas')) {
         Object.assign(current, setField(current, 'spec', { ...(current.spec as object), replicas }));
         current.metadata.generation = (current.metadata.generation ?? 1) + 1;
       }
       this.#bump(current);
+      this.#written(before, current, writer);
       this.#syncStatus(current);
       return { body: scaleOf(current) };
     });

@@ -164,6 +164,28 @@ describe("Kubernetes simulator answers, held to Kubernetes' published API (clien
     expect(stale.body).toMatchObject({ kind: 'Status', status: 'Failure', reason: 'Conflict', code: 409 });
   });
 
+  it("keeps managedFields on writes and records the controllers' scaling events, in the published shapes", async () => {
+    const path = '/apis/apps/v1/namespaces/team-x/deployments/workers/scale?fieldManager=kubectl';
+    const patched = await send('PATCH', path, { spec: { replicas: 9 } });
+    expect(patched.status).toBe(200);
+    const { body } = await get('/apis/apps/v1/namespaces/team-x/deployments/workers');
+    expect(mismatches(body, 'V1Deployment', 'V1Deployment')).toEqual([]);
+    const managed = (body.metadata as { managedFields?: Record<string, unknown>[] }).managedFields ?? [];
+    expect(managed).toContainEqual(
+      expect.objectContaining({
+        manager: 'kubectl',
+        operation: 'Update',
+        subresource: 'scale',
+        fieldsV1: { 'f:spec': { 'f:replicas': {} } },
+      }),
+    );
+    const events = await get('/api/v1/namespaces/team-x/events');
+    expect(mismatches(events.body, 'CoreV1EventList', 'CoreV1EventList')).toEqual([]);
+    expect(JSON.stringify(events.body)).toContain('ScalingReplicaSet');
+    const tooLong = await send('PATCH', `${path}${'x'.repeat(130)}`, { spec: { replicas: 8 } });
+    expect(tooLong.status).toBe(422);
+  });
+
   it('is a judge that can say no', () => {
     expect(
       mismatches(

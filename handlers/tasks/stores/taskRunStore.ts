@@ -1,4 +1,4 @@
-import { and, desc, eq, isNull, type SQL, sql } from 'drizzle-orm';
+import { and, desc, eq, gte, isNull, type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../../../db/connect.ts';
 import { taskRuns } from '../../../db/schema.ts';
 
@@ -50,6 +50,8 @@ export interface TaskRunStore {
   recent(filter: {
     task?: string | undefined;
     email?: string | undefined;
+    /** Runs asked for at or after this time. */
+    since?: Date | undefined;
     limit: number;
   }): Promise<TaskRun[]>;
   /**
@@ -126,9 +128,11 @@ export class PgTaskRunStore implements TaskRunStore {
   async recent(filter: {
     task?: string | undefined;
     email?: string | undefined;
+    since?: Date | undefined;
     limit: number;
   }): Promise<TaskRun[]> {
     const where: SQL[] = [];
+    if (filter.since) where.push(gte(taskRuns.createdAt, filter.since));
     if (filter.task) where.push(eq(taskRuns.task, filter.task));
     if (filter.email) where.push(eq(taskRuns.requesterEmail, filter.email.toLowerCase()));
     const rows = await this.db
