@@ -139,7 +139,7 @@ export function syncResultMessage(lines: readonly string[], dryRun: boolean): Me
       ...lineSections(lines.map((l) => escapeMrkdwn(l))),
       Blocks.Context().elements(
         dryRun
-          ? 'Apply with `access sync` (add `--force` when a guard refuses and the removal is real).'
+          ? 'Apply with `access sync` (a removal over the guard waits for an admin’s approval). `dpbot sync --dry-run` prints every line.'
           : '`access status` shows the last sync of every source.',
       ),
     ),
