@@ -380,6 +380,10 @@ describe('access sync through the pipeline', () => {
     expect(tick?.hold).toEqual({ id: holdId, created: false });
     expect(notifier.posts).toHaveLength(1);
 
+    const status = await run('access status', 'grace@example.com');
+    expect(status.reply).toContain(`Directory sync of google waits for approval since`);
+    expect(status.reply).toContain(`\`access approve google ${holdId}\``);
+
     const own = await pressButton(app, approve ?? '', { email: 'ada@example.com' });
     expect(own.outcome).toBe('denied');
     expect(own.message.text).toContain('someone else to approve it');

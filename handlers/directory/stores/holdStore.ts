@@ -24,6 +24,8 @@ export interface HoldStore {
   /** Holds a change, once per target and digest; a pending hold of another change is superseded. */
   hold(change: NewHold): Promise<HoldResult>;
   get(id: string): Promise<AccessHold | undefined>;
+  /** Every change still waiting for an answer, oldest first. */
+  pending(): Promise<AccessHold[]>;
   /** Moves a pending hold to `to`; undefined when it was no longer pending (someone else decided). */
   decide(id: string, to: Exclude<AccessHoldStatus, 'pending'>, by: string): Promise<AccessHold | undefined>;
   /**
@@ -77,6 +79,14 @@ export class PgHoldStore implements HoldStore {
     if (!/^[0-9a-f-]{36}$/i.test(id)) return undefined;
     const [row] = await this.db.select().from(accessHolds).where(eq(accessHolds.id, id));
     return row;
+  }
+
+  async pending(): Promise<AccessHold[]> {
+    return this.db
+      .select()
+      .from(accessHolds)
+      .where(eq(accessHolds.status, 'pending'))
+      .orderBy(accessHolds.createdAt);
   }
 
   async decide(
