@@ -7,7 +7,12 @@ import { PgOnceStore } from '../db/stores/actionKeyStore.ts';
 import type { AuditStore } from '../db/stores/auditStore.ts';
 import { PgPendingStore } from '../db/stores/pendingStore.ts';
 import { PgLateAlertStore } from '../handlers/datasets/index.ts';
-import { createDirectorySources, PgDirectoryStore, PgSyncRunStore } from '../handlers/directory/index.ts';
+import {
+  createDirectorySources,
+  PgDirectoryStore,
+  PgHoldStore,
+  PgSyncRunStore,
+} from '../handlers/directory/index.ts';
 import { PgNoticeStore, PgReleaseStore } from '../handlers/release/index.ts';
 import { PgScaleStore } from '../handlers/scaling/index.ts';
 import { PgTaskRunStore } from '../handlers/tasks/index.ts';
@@ -71,6 +76,7 @@ export function buildServices(options: ServicesOptions, opened: Opened): Service
       log: log.child({ component: 'directory' }),
     }),
     syncRuns: new PgSyncRunStore(database.db),
+    holds: new PgHoldStore(database.db),
     taskRuns: new PgTaskRunStore(database.db),
     identity: new DirectoryIdentity(access, config.access.adminContact, options.slackProfiles),
     ...(options.slackProfiles ? { slackProfiles: options.slackProfiles } : {}),

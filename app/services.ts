@@ -7,7 +7,12 @@ import type { OnceStore } from '../db/stores/actionKeyStore.ts';
 import type { AuditStore } from '../db/stores/auditStore.ts';
 import type { PendingStore } from '../db/stores/pendingStore.ts';
 import type { DatasetService, LateAlertStore } from '../handlers/datasets/index.ts';
-import type { DirectorySource, DirectoryStore, SyncRunStore } from '../handlers/directory/index.ts';
+import type {
+  DirectorySource,
+  DirectoryStore,
+  HoldStore,
+  SyncRunStore,
+} from '../handlers/directory/index.ts';
 import type { NoticeStore, ReleaseStore } from '../handlers/release/index.ts';
 import type { ScaleStore } from '../handlers/scaling/index.ts';
 import type { TaskRunStore } from '../handlers/tasks/index.ts';
@@ -43,6 +48,8 @@ export interface Services {
   directorySources: ReadonlyMap<string, DirectorySource>;
   /** The log of directory sync runs (for `access status`). */
   syncRuns: SyncRunStore;
+  /** Access changes held for an admin's approval. */
+  holds: HoldStore;
   taskRuns: TaskRunStore;
   identity: CallerIdentity;
   /** The cache of Slack profiles, when dpbot serves Slack (`access sync slack` clears it). */

@@ -317,6 +317,37 @@ export const directorySyncRuns = pgTable(
   (t) => [index('directory_sync_runs_source_started_idx').on(t.source, t.startedAt)],
 );
 
+export const accessHoldStatuses = ['pending', 'approved', 'denied', 'superseded'] as const;
+export type AccessHoldStatus = (typeof accessHoldStatuses)[number];
+
+/**
+ * An access change held for an admin's approval: a directory sync or a policy reload that would
+ * take away more than the guards allow. The digest names the exact change shown, so an approval
+ * applies that change and nothing else; the same change held again (every schedule tick) finds
+ * its row and is not asked about twice.
+ */
+export const accessHolds = pgTable(
+  'access_holds',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    /** A directory source's name, or "policies" for a policy reload. */
+    target: text('target').notNull(),
+    digest: text('digest').notNull(),
+    /** Who ran the sync or reload that was held; null for a scheduled sync or a start. */
+    requestedBy: text('requested_by'),
+    trigger: text('trigger').notNull(),
+    /** What the approver was shown: counts, problems and the first lines of the difference. */
+    summary: jsonb('summary').$type<Record<string, unknown>>().notNull().default({}),
+    status: text('status', { enum: accessHoldStatuses }).notNull().default('pending'),
+    messageChannel: text('message_channel'),
+    messageTs: text('message_ts'),
+    decidedBy: text('decided_by'),
+    decidedAt: timestamp('decided_at', { withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (t) => [index('access_holds_target_status_idx').on(t.target, t.status)],
+);
+
 export const scaleRevertStatuses = [
   'pending',
   'reverted',
