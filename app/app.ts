@@ -8,7 +8,11 @@ import { type Database, openDatabase } from '../db/connect.ts';
 import { runMigrations } from '../db/migrate.ts';
 import { PgAuditStore } from '../db/stores/auditStore.ts';
 import type { SyncRunStore } from '../handlers/directory/index.ts';
-import { syncDirectorySources } from '../handlers/directory/index.ts';
+import {
+  type PolicyReloadResult,
+  reloadPolicies,
+  syncDirectorySources,
+} from '../handlers/directory/index.ts';
 import { capabilities } from '../handlers/index.ts';
 import { showFreezes } from '../handlers/release/index.ts';
 import { taskActions } from '../handlers/tasks/index.ts';
@@ -25,7 +29,6 @@ import { type Jobs, startJobs } from '../pipeline/jobs.ts';
 import type { Notifier } from '../pipeline/notifier.ts';
 import { CommandPipeline } from '../pipeline/pipeline.ts';
 import { CommandRegistry } from '../pipeline/registry.ts';
-import { checkPolicies } from '../policies/policyFiles.ts';
 import { checkpointFile, checkpointSignerFromEnv } from './auditCheckpointSettings.ts';
 import { buildServices } from './buildServices.ts';
 import { type LoadedConfig, resolveConfigRelative } from './config/loadConfig.ts';
@@ -34,7 +37,7 @@ import type { Services } from './services.ts';
 import { auditDeps } from './wiring/audit.ts';
 import { changesDeps } from './wiring/changes.ts';
 import { datasetsDeps } from './wiring/datasets.ts';
-import { directoryDeps } from './wiring/directory.ts';
+import { directoryDeps, policyReload } from './wiring/directory.ts';
 import { freezeDeps } from './wiring/freeze.ts';
 import { helpDeps } from './wiring/help.ts';
 import { releaseDeps } from './wiring/release.ts';
@@ -142,19 +145,22 @@ export async function openMigratedDatabase(loaded: LoadedConfig, env: Env, log: 
 /** Checks the policy files and applies them in one transaction; errors stop the start. */
 export async function applyPolicies(
   services: Services,
-  loaded: LoadedConfig,
-): Promise<{ changed: boolean; count: number }> {
-  const dir = resolveConfigRelative(loaded, services.config.access.policies);
-  const known = await services.access.knownNames();
-  const check = checkPolicies(dir, services.registry.catalog, known, loaded.baseDir);
-  if (check.errors.length > 0) throw new ConfigError(`policies in ${dir}`, check.errors);
-  for (const warning of check.warnings) services.log.warn(warning);
-  const result = await services.access.replacePolicyGrants(check.grants);
-  services.log.info(
-    { grants: result.count, changed: result.changed, files: check.files },
-    'policies applied',
+  _loaded: LoadedConfig,
+  options: { trigger: string; requestedBy?: string | null; force?: boolean } = { trigger: 'start' },
+): Promise<{ changed: boolean; count: number; reload: PolicyReloadResult }> {
+  const reload = await reloadPolicies(
+    { ...directoryDeps(services), policies: policyReload(services) },
+    { requestedBy: options.requestedBy ?? null, trigger: options.trigger, force: options.force ?? false },
   );
-  return result;
+  if (reload.status === 'held') {
+    services.log.warn(
+      { holdId: reload.holdId, problem: reload.problem },
+      "policy reload held for an admin's approval; the running grants stay",
+    );
+    return { changed: false, count: reload.change.wanted.length, reload };
+  }
+  services.log.info({ grants: reload.count, status: reload.status }, 'policies applied');
+  return { changed: reload.status === 'applied', count: reload.count, reload };
 }
 
 /**

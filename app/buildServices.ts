@@ -6,7 +6,13 @@ import { PgAccessStore } from '../db/stores/accessStore.ts';
 import { PgOnceStore } from '../db/stores/actionKeyStore.ts';
 import type { AuditStore } from '../db/stores/auditStore.ts';
 import { PgPendingStore } from '../db/stores/pendingStore.ts';
-import { createDirectorySources, PgDirectoryStore, PgSyncRunStore } from '../handlers/directory/index.ts';
+import { PgLateAlertStore } from '../handlers/datasets/index.ts';
+import {
+  createDirectorySources,
+  PgDirectoryStore,
+  PgHoldStore,
+  PgSyncRunStore,
+} from '../handlers/directory/index.ts';
 import { PgFreezeStore } from '../handlers/freeze/index.ts';
 import { PgNoticeStore, PgReleaseStore } from '../handlers/release/index.ts';
 import { PgScaleStore } from '../handlers/scaling/index.ts';
@@ -71,6 +77,7 @@ export function buildServices(options: ServicesOptions, opened: Opened): Service
       log: log.child({ component: 'directory' }),
     }),
     syncRuns: new PgSyncRunStore(database.db),
+    holds: new PgHoldStore(database.db),
     taskRuns: new PgTaskRunStore(database.db),
     identity: new DirectoryIdentity(access, config.access.adminContact, options.slackProfiles),
     ...(options.slackProfiles ? { slackProfiles: options.slackProfiles } : {}),
@@ -82,6 +89,7 @@ export function buildServices(options: ServicesOptions, opened: Opened): Service
     now,
     acksFirst: new AcksFirst(MAX_WAIT_BEHIND_ACKS_MS),
     datasets: datasetServiceFromConfig(config.datasets, { env, log, now }),
+    lateAlertStore: new PgLateAlertStore(database.db),
     argo: argoClientFromConfig(config.argo, { env, log }),
     jira,
     kubernetes: opened.kubernetes,

@@ -6,8 +6,13 @@ import type { AccessStore } from '../db/stores/accessStore.ts';
 import type { OnceStore } from '../db/stores/actionKeyStore.ts';
 import type { AuditStore } from '../db/stores/auditStore.ts';
 import type { PendingStore } from '../db/stores/pendingStore.ts';
-import type { DatasetService } from '../handlers/datasets/index.ts';
-import type { DirectorySource, DirectoryStore, SyncRunStore } from '../handlers/directory/index.ts';
+import type { DatasetService, LateAlertStore } from '../handlers/datasets/index.ts';
+import type {
+  DirectorySource,
+  DirectoryStore,
+  HoldStore,
+  SyncRunStore,
+} from '../handlers/directory/index.ts';
 import type { FreezeStore } from '../handlers/freeze/index.ts';
 import type { NoticeStore, ReleaseStore } from '../handlers/release/index.ts';
 import type { ScaleStore } from '../handlers/scaling/index.ts';
@@ -44,6 +49,8 @@ export interface Services {
   directorySources: ReadonlyMap<string, DirectorySource>;
   /** The log of directory sync runs (for `access status`). */
   syncRuns: SyncRunStore;
+  /** Access changes held for an admin's approval. */
+  holds: HoldStore;
   taskRuns: TaskRunStore;
   identity: CallerIdentity;
   /** The cache of Slack profiles, when dpbot serves Slack (`access sync slack` clears it). */
@@ -59,6 +66,8 @@ export interface Services {
   acksFirst: AcksFirst;
   /** The dataset catalog and its producers' runs; absent when `datasets` configures neither. */
   datasets?: DatasetService | undefined;
+  /** The late-dataset alerts posted, one per lateness. */
+  lateAlertStore: LateAlertStore;
   /** Argo Workflows (ops tasks); absent when `argo.url` is not set. */
   argo?: ArgoClient | undefined;
   /** Jira (task tickets and comments); absent when `jira.url` is not set. */

@@ -317,6 +317,37 @@ export const directorySyncRuns = pgTable(
   (t) => [index('directory_sync_runs_source_started_idx').on(t.source, t.startedAt)],
 );
 
+export const accessHoldStatuses = ['pending', 'approved', 'denied', 'superseded'] as const;
+export type AccessHoldStatus = (typeof accessHoldStatuses)[number];
+
+/**
+ * An access change held for an admin's approval: a directory sync or a policy reload that would
+ * take away more than the guards allow. The digest names the exact change shown, so an approval
+ * applies that change and nothing else; the same change held again (every schedule tick) finds
+ * its row and is not asked about twice.
+ */
+export const accessHolds = pgTable(
+  'access_holds',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    /** A directory source's name, or "policies" for a policy reload. */
+    target: text('target').notNull(),
+    digest: text('digest').notNull(),
+    /** Who ran the sync or reload that was held; null for a scheduled sync or a start. */
+    requestedBy: text('requested_by'),
+    trigger: text('trigger').notNull(),
+    /** What the approver was shown: counts, problems and the first lines of the difference. */
+    summary: jsonb('summary').$type<Record<string, unknown>>().notNull().default({}),
+    status: text('status', { enum: accessHoldStatuses }).notNull().default('pending'),
+    messageChannel: text('message_channel'),
+    messageTs: text('message_ts'),
+    decidedBy: text('decided_by'),
+    decidedAt: timestamp('decided_at', { withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (t) => [index('access_holds_target_status_idx').on(t.target, t.status)],
+);
+
 export const scaleRevertStatuses = [
   'pending',
   'reverted',
@@ -636,6 +667,36 @@ export const noticePreferences = pgTable('notice_preferences', {
   directMessages: boolean('direct_messages').notNull(),
   updatedAt: updatedAt(),
 });
+
+/**
+ * One alert per lateness of a dataset (handlers/datasets/lateAlerts.ts): a lateness is the
+ * last-updated time that went past its SLA, so the same stale value never alerts twice, across
+ * sweeps, replicas and restarts, and a new one after the data was fresh again alerts anew. The row
+ * is claimed in the transaction that posts the alert; the message's channel ID and ts are kept to
+ * update it in place when the data is fresh again.
+ */
+export const datasetLateAlerts = pgTable(
+  'dataset_late_alerts',
+  {
+    id: serial('id').primaryKey(),
+    dataset: text('dataset').notNull(),
+    /** The last-updated time that went stale: what identifies this lateness. */
+    lateSince: timestamp('late_since', { withTimezone: true }).notNull(),
+    /** When the data became late (last updated + SLA). */
+    dueAt: timestamp('due_at', { withTimezone: true }),
+    team: text('team'),
+    channel: text('channel'),
+    messageTs: text('message_ts'),
+    /** When the data was refreshed past lateSince (fresh again); null while the lateness lasts. */
+    freshAt: timestamp('fresh_at', { withTimezone: true }),
+    resolvedAt: timestamp('resolved_at', { withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex('dataset_late_alerts_lateness_key').on(t.dataset, t.lateSince),
+    index('dataset_late_alerts_open_idx').on(t.dataset).where(sql`${t.resolvedAt} is null`),
+  ],
+);
 
 /**
  * An ad hoc deploy freeze (`/dp freeze`, handlers/freeze): until when, why and by whom, and who

@@ -66,8 +66,18 @@ export function checkPolicies(
   known?: { groups: ReadonlySet<string>; users: ReadonlySet<string> },
   displayBase: string = dir,
 ): PolicyCheck {
+  return checkPolicyFiles(policyFilesIn(dir), catalog, known, displayBase);
+}
+
+/** The same checks over a list of files (`dpbot policies diff a.yaml b.yaml`). */
+export function checkPolicyFiles(
+  files: readonly string[],
+  catalog: ActionCatalog,
+  known: { groups: ReadonlySet<string>; users: ReadonlySet<string> } | undefined,
+  displayBase: string,
+): PolicyCheck {
   const out: PolicyCheck = { grants: [], errors: [], warnings: [], files: [] };
-  for (const file of policyFilesIn(dir)) {
+  for (const file of files) {
     const shown = relative(displayBase, file) || basename(file);
     out.files.push(shown);
     let raw: unknown;

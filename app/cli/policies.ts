@@ -1,11 +1,13 @@
 import type { Command as Program } from 'commander';
 import { PgAccessStore } from '../../db/stores/accessStore.ts';
+import { permissionHeadline } from '../../policies/permissionDiff.ts';
 import { checkPolicies } from '../../policies/policyFiles.ts';
 import { applyPolicies, buildRegistry, createApp, openMigratedDatabase } from '../app.ts';
 import { resolveConfigRelative } from '../config/loadConfig.ts';
 import { type Cli, Exit } from './context.ts';
+import { policiesDiff } from './policiesDiff.ts';
 
-/** `dpbot policies check [--offline]` and `dpbot policies apply` */
+/** `dpbot policies check [--offline]`, `dpbot policies diff [path…]` and `dpbot policies apply [--force]` */
 export function registerPolicies(program: Program, cli: Cli): void {
   const policies = program.command('policies').description('authorization policy tools');
   policies
@@ -37,17 +39,41 @@ export function registerPolicies(program: Program, cli: Cli): void {
     });
 
   policies
+    .command('diff')
+    .description(
+      'show who gains and who loses which action on which resource if the policy files (default: the configured folder) replaced the running grants',
+    )
+    .argument('[paths...]', 'policy folders or files to compare instead of access.policies')
+    .option('--exit-code', 'exit with 1 when anything would change (as git diff --exit-code), 0 when nothing')
+    .action(async (paths: string[], opts: { exitCode?: boolean }) => {
+      await policiesDiff(cli, paths, opts.exitCode ?? false);
+    });
+
+  policies
     .command('apply')
-    .description('apply policies/*.yaml to the database now (start does this too)')
-    .action(async () => {
+    .description(
+      'apply policies/*.yaml to the database now (start does this too); a mass removal is held for approval',
+    )
+    .option('--force', 'apply even a removal that access.removalGuard would hold for approval')
+    .action(async (opts: { force?: boolean }) => {
       const loaded = cli.config();
       const log = cli.logger(loaded);
       const app = await createApp({ loaded, env: cli.io.env, log });
       try {
-        const result = await applyPolicies(app.services, loaded);
+        const result = await applyPolicies(app.services, loaded, {
+          trigger: 'cli',
+          force: opts.force ?? false,
+        });
+        const reload = result.reload;
+        if (reload.status === 'held') {
+          cli.out(
+            `Held for an admin's approval (request ${reload.holdId}): ${reload.problem}. Nothing was changed; approve it with \`access approve policies ${reload.holdId}\`, or apply it with --force.`,
+          );
+          throw new Exit(1);
+        }
         cli.out(
           result.changed
-            ? `Applied ${result.count} grant(s).`
+            ? `Applied ${result.count} grant(s). ${permissionHeadline(reload.change.permissions)}`
             : `No change: ${result.count} grant(s) already applied.`,
         );
       } finally {

@@ -3,7 +3,7 @@ import { duration } from '../../core/config/duration.ts';
 import { integer } from '../../core/config/fields.ts';
 import { sandboxSchema } from '../../core/config/sandbox.ts';
 import { datasetsConfigSchema } from '../../handlers/datasets/config.ts';
-import { directorySourceSchema } from '../../handlers/directory/config.ts';
+import { directorySourceSchema, removalGuardSchema } from '../../handlers/directory/config.ts';
 import { freezesSchema } from '../../handlers/freeze/config.ts';
 import { githubSchema, releaseSchema } from '../../handlers/release/config.ts';
 import { teamsSchema } from '../../handlers/scaling/config.ts';
@@ -54,6 +54,7 @@ export const configSchema = z.strictObject({
           'at most 1h: a deactivated Slack account is served from this cache until it expires',
         )
         .prefault('10m'),
+      removalGuard: removalGuardSchema,
     }),
   ),
   directory: section(

@@ -30,6 +30,12 @@ export function announcementChannels(config: DoctorContext['config']): Configure
   add(config.slack.channels.announce, 'slack.channels.announce');
   add(config.slack.channels.admin, 'slack.channels.admin');
   if (config.release.services.length > 0) add(config.release.channel, 'release.channel');
+  const late = config.datasets.lateAlerts;
+  if (late.enabled) {
+    add(late.channel, 'datasets.lateAlerts.channel');
+    for (const [team, channel] of Object.entries(late.teamChannels))
+      add(channel, `datasets.lateAlerts.teamChannels.${team}`);
+  }
   config.release.services.forEach((s, i) => {
     for (const [j, stakeholder] of s.stakeholders.entries())
       add(stakeholder, `release.services[${i}].stakeholders[${j}]`);

@@ -8,7 +8,18 @@ import type { Services } from '../services.ts';
 
 /** What the datasets capability gets of everything createApp built. */
 export function datasetsDeps(services: Services): DatasetsDeps {
-  return { config: services.config, datasets: services.datasets, now: services.now };
+  return {
+    config: services.config,
+    datasets: services.datasets,
+    now: services.now,
+    lateAlerts: {
+      store: services.lateAlertStore,
+      audit: services.audit,
+      jobs: services.jobs,
+      notifier: services.notifier,
+      log: services.log.child({ component: 'late-datasets' }),
+    },
+  };
 }
 
 /**

@@ -42,6 +42,63 @@ const quickAction = z.strictObject({
     .default('*'),
 });
 
+const PARAMETER_NAME = z
+  .string()
+  .regex(/^[A-Za-z][A-Za-z0-9_-]{0,62}$/, { error: 'expected a task parameter name' });
+
+/**
+ * Alerts for datasets past their freshness SLA: one message per lateness in the owning team's
+ * channel, with the producer's last runs and a Backfill button that opens the backfill task's
+ * form with the missing days filled in.
+ */
+const lateAlerts = z
+  .strictObject({
+    enabled: z.boolean().default(false),
+    /** How often the sweep looks (five-field cron, UTC); it runs once per tick across replicas. */
+    schedule: z
+      .string()
+      .regex(/^\S+( \S+){4}$/, { error: 'expected a five-field cron such as "*/5 * * * *"' })
+      .default('*/5 * * * *'),
+    /** The catalog team's channel (a name or an ID), by team. */
+    teamChannels: z.record(z.string().min(1), z.string().min(1)).default({}),
+    /** Where a team without a channel of its own is alerted; left out: such teams get no alert. */
+    channel: z.string().min(1).optional(),
+    /** Days are counted in this zone when the producer's CronWorkflow names none. */
+    timezone: z
+      .string()
+      .refine(
+        (tz) => {
+          try {
+            new Intl.DateTimeFormat('en-US', { timeZone: tz });
+            return true;
+          } catch {
+            return false;
+          }
+        },
+        { error: 'expected an IANA time zone such as Europe/Berlin' },
+      )
+      .default('UTC'),
+    /** New alerts one sweep posts at most, so a catalog that goes wrong does not flood the channels. */
+    maxPerSweep: integer({ min: 1, max: 100 }).default(20),
+    /** The task the Backfill button opens, and its parameters for the dataset and the first and last day. */
+    backfill: z
+      .strictObject({
+        task: z.string().regex(/^[a-z][a-z0-9-]{0,40}$/, { error: 'expected a task name such as backfill' }),
+        dataset: PARAMETER_NAME.default('dataset'),
+        from: PARAMETER_NAME.default('from'),
+        to: PARAMETER_NAME.default('to'),
+      })
+      .prefault({ task: 'backfill' }),
+  })
+  .superRefine((c, ctx) => {
+    if (c.enabled && !c.channel && Object.keys(c.teamChannels).length === 0)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['channel'],
+        message: 'late alerts need somewhere to go: set channel, teamChannels, or both',
+      });
+  });
+
 export const datasetsConfigSchema = defaulted(
   z.strictObject({
     cacheTtl: duration().prefault('60s'),
@@ -53,6 +110,7 @@ export const datasetsConfigSchema = defaulted(
     argo: argo.optional(),
     producers: z.record(datasetName, producer).default({}),
     quickActions: z.array(quickAction).max(5).default([]),
+    lateAlerts: defaulted(lateAlerts),
   }),
 );
 

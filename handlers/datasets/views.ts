@@ -280,3 +280,114 @@ export function datasetsPageMessage(input: {
     ),
   };
 }
+
+/** A late dataset's alert in its team's channel: what is late and since when, the producer's runs, Backfill. */
+export function lateAlertMessage(input: {
+  row: DatasetRow;
+  now: Date;
+  /** The command the Backfill button runs (`backfill <name> task=<task>`); null: no button. */
+  backfillCommand: string | null;
+}): Message {
+  const { row, now } = input;
+  const s = row.status;
+  const c = row.catalog;
+  const sla = c?.freshnessSlaMs ? humanDuration(c.freshnessSlaMs) : '?';
+  const title = `${STATUS_ICON.late} ${row.name} is late`;
+  const since = [
+    `Last updated ${s.freshAt ? `${formatTime(s.freshAt)} (${ago(now, s.freshAt)})` : 'never'}`,
+    `freshness SLA ${sla}`,
+    s.dueAt
+      ? `late since ${formatTime(s.dueAt)}${s.lateByMs !== null ? ` (${humanDuration(s.lateByMs)})` : ''}`
+      : null,
+  ]
+    .filter(Boolean)
+    .join(' · ');
+  const who = [
+    c?.team ? `Team ${c.team}` : null,
+    c?.owner ? `owner ${c.owner}` : null,
+    row.producerRef
+      ? `producer CronWorkflow ${row.producerRef.namespace}/${row.producerRef.cronWorkflow}`
+      : null,
+  ]
+    .filter(Boolean)
+    .join(' · ');
+  const cause =
+    s.code === 'failed'
+      ? `Also: ${describeStatus(row, now)}`
+      : row.producer?.suspended
+        ? 'Its producer CronWorkflow is suspended: no run starts until it is resumed.'
+        : null;
+  const runs = row.producer?.runs ?? [];
+  const runLines = runs.map((r) => runLine(r, now));
+  const noRuns = row.producerRef
+    ? row.producer
+      ? row.producer.found
+        ? 'The producer has no recent runs.'
+        : 'The producer CronWorkflow is not in Argo Workflows.'
+      : 'The producer’s runs could not be read.'
+    : 'No producer is mapped for this dataset (datasets.producers).';
+  const buttons = [
+    ...(input.backfillCommand
+      ? [Elements.Button({ text: 'Backfill', actionId: RUN_ACTION, value: input.backfillCommand }).primary()]
+      : []),
+    Elements.Button({ text: 'Details', actionId: VIEW_ACTION, value: `dataset ${quoteArg(row.name)}` }),
+  ];
+  const text = [
+    title,
+    since,
+    ...(who ? [who] : []),
+    ...(cause ? [cause] : []),
+    ...(runLines.length ? ['Last runs:', ...runLines] : [noRuns]),
+  ].join('\n');
+  return {
+    text: escapeMrkdwn(text),
+    blocks: blocks(
+      Blocks.Section({
+        text: clipText(`${Md.bold(escapeMrkdwn(title))}\n${escapeMrkdwn(since)}`, SECTION_TEXT_LIMIT),
+      }),
+      who !== '' && Blocks.Context().elements(clipText(escapeMrkdwn(who), SECTION_TEXT_LIMIT)),
+      cause !== null && Blocks.Section({ text: clipText(escapeMrkdwn(cause), SECTION_TEXT_LIMIT) }),
+      ...(runLines.length
+        ? lineSections([Md.bold('Last runs'), ...runLines.map((l) => escapeMrkdwn(l))], 2)
+        : [Blocks.Section({ text: escapeMrkdwn(noRuns) })]),
+      Blocks.Actions().elements(...buttons),
+    ),
+  };
+}
+
+/** The alert once the data is fresh again: the same message, edited, without its buttons. */
+export function freshAgainMessage(input: {
+  dataset: string;
+  /** The last-updated time that had gone stale. */
+  lateSince: Date;
+  dueAt: Date | null;
+  /** The new last-updated time; null when only the lateness's end is known. */
+  freshAt: Date | null;
+  /** Refreshed, but past its SLA again already: a new alert follows. */
+  lateAgain?: boolean;
+}): Message {
+  const since = input.freshAt ? ` ${formatTime(input.freshAt)}` : '';
+  const title = input.lateAgain
+    ? `${STATUS_ICON.late} ${input.dataset} was updated${since}, but is late again (a new alert follows)`
+    : `${STATUS_ICON.ok} ${input.dataset} is fresh again${since ? ` since${since}` : ''}`;
+  const was = `It was late${input.dueAt ? ` from ${formatTime(input.dueAt)}` : ''}, last updated ${formatTime(input.lateSince)} until then.`;
+  return {
+    text: escapeMrkdwn(`${title}\n${was}`),
+    blocks: blocks(
+      Blocks.Section({ text: `${Md.bold(escapeMrkdwn(title))}\n${escapeMrkdwn(was)}` }),
+      Blocks.Context().elements(`${codeText(`dataset ${quoteArg(input.dataset)}`)} shows it now`),
+    ),
+  };
+}
+
+/** `backfill` where no form can open (the console, the CLI): the command that runs it, and why those days. */
+export function backfillFormText(command: string, note: string): Message {
+  const text = `${note}\nRun: ${command}`;
+  return {
+    text: escapeMrkdwn(text),
+    blocks: blocks(
+      Blocks.Section({ text: clipText(escapeMrkdwn(note), SECTION_TEXT_LIMIT) }),
+      Blocks.Section({ text: `Run: ${codeText(command)}` }),
+    ),
+  };
+}

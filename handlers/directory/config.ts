@@ -112,3 +112,19 @@ export type FileSourceConfig = z.output<typeof fileSource>;
 export type GoogleSourceConfig = z.output<typeof googleSource>;
 export type GithubSourceConfig = z.output<typeof githubSource>;
 export type SlackSourceConfig = z.output<typeof slackSource>;
+
+/**
+ * `access.removalGuard`: a policy reload that would take away more than this share of the
+ * person-level permissions is held for an admin's approval (directory syncs have their own
+ * per-source settings above, and are held the same way); `twoPerson` keeps whoever ran the held
+ * sync or reload from approving it.
+ */
+export const removalGuardSchema = z.preprocess(
+  (value) => (value === null || value === undefined ? {} : value),
+  z.strictObject({
+    maxRemovalShare: z.number().min(0).max(1).default(0.2),
+    removalAllowance: integer({ min: 0 }).default(5),
+    twoPerson: z.boolean().default(true),
+  }),
+);
+export type RemovalGuardConfig = z.output<typeof removalGuardSchema>;

@@ -1,14 +1,15 @@
 import type { Logger } from 'pino';
-import type { AccessStore } from '../../db/stores/accessStore.ts';
+import type { AccessStore, PolicyGrant } from '../../db/stores/accessStore.ts';
 import type { AuditStore } from '../../db/stores/auditStore.ts';
 import { commandsWith } from '../../pipeline/defineCommand.ts';
 import type { SlackProfileLookup } from '../../pipeline/identity.ts';
 import type { Jobs } from '../../pipeline/jobs.ts';
 import type { Notifier } from '../../pipeline/notifier.ts';
 import type { CommandRegistry } from '../../pipeline/registry.ts';
-import type { DirectorySourceConfig } from './config.ts';
+import type { DirectorySourceConfig, RemovalGuardConfig } from './config.ts';
 import type { DirectorySource } from './sources/source.ts';
 import type { DirectoryStore } from './stores/directoryStore.ts';
+import type { HoldStore } from './stores/holdStore.ts';
 import type { SyncRunStore } from './stores/syncRunStore.ts';
 
 /**
@@ -18,7 +19,7 @@ import type { SyncRunStore } from './stores/syncRunStore.ts';
 export interface DirectoryConfig {
   directory: { sources: readonly DirectorySourceConfig[] };
   /** Named in replies to someone who has no access yet. */
-  access: { adminContact: string };
+  access: { adminContact: string; removalGuard: RemovalGuardConfig };
   /** Where sync refusals and failures are posted; unset: only logged. */
   slack: { channels: { admin?: string | undefined } };
 }
@@ -33,6 +34,10 @@ export interface DirectoryDeps {
   directorySources: ReadonlyMap<string, DirectorySource>;
   /** Users, groups and memberships as last synced. */
   directory: DirectoryStore;
+  /** Access changes held for an admin's approval (mass removals). */
+  holds: HoldStore;
+  /** The policy files, to reload them on an approval; absent where dpbot has none (tests of the slice). */
+  policies?: PolicyReload;
   /** The log of sync runs (`access status`, and telling a new problem from a repeated one). */
   syncRuns: SyncRunStore;
   /** Grants: `who-can`, and the guard against emptying a group that holds one. */
@@ -47,6 +52,12 @@ export interface DirectoryDeps {
   now: () => Date;
   /** Slack id → profile cache, when dpbot serves Slack: `access sync slack` clears it. */
   slackProfiles?: Pick<SlackProfileLookup, 'clear'>;
+}
+
+/** Reads the policy files as they are on disk now, and replaces the running grants with them. */
+export interface PolicyReload {
+  load(): Promise<readonly PolicyGrant[]>;
+  replace(grants: readonly PolicyGrant[]): Promise<{ changed: boolean; count: number }>;
 }
 
 /** Commands of this capability, written against DirectoryDeps. */

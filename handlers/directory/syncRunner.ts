@@ -3,9 +3,17 @@ import { errorMessage } from '../../core/errors.ts';
 import type { SyncStatus } from '../../db/schema.ts';
 import type { Entry } from '../../pipeline/defineCommand.ts';
 import type { JobRegistration } from '../../pipeline/housekeepingJobs.ts';
+import {
+  countChanges,
+  type PermissionDiff,
+  permissionDiffLines,
+  permissionHeadline,
+} from '../../policies/permissionDiff.ts';
 import type { DirectorySourceConfig } from './config.ts';
 import type { DirectoryDeps } from './deps.ts';
 import { emptyAnswerProblem, guardProblems } from './guards.ts';
+import { closeWaiting, holdForApproval, holdTitle } from './holds.ts';
+import { syncDigest, syncPermissionDiff } from './permissions.ts';
 import { QUEUES } from './queues.ts';
 import type { DirectorySnapshot } from './snapshot.ts';
 import type { DirectorySource } from './sources/source.ts';
@@ -28,6 +36,11 @@ export interface SyncRequest {
   signal?: AbortSignal;
   /** Told when each source starts, for progress messages. */
   onSource?: (source: string) => Promise<void> | void;
+  /**
+   * An approved hold: apply only the difference it showed (its digest), and refuse (asking again)
+   * when the source now says something else. With it, the guards that held it do not hold again.
+   */
+  approved?: { holdId: string; digest: string; by: string };
 }
 
 export interface SourceSyncResult {
@@ -39,6 +52,10 @@ export interface SourceSyncResult {
   problems: string[];
   /** Why it failed. */
   error?: string;
+  /** Who gains and who loses which permission (absent when the fetch failed). */
+  permissions?: PermissionDiff;
+  /** The approval request a refused sync waits on, and whether this run posted it. */
+  hold?: { id: string; created: boolean };
   notes: string[];
   fetched?: { users: number; groups: number; memberships: number };
 }
@@ -135,20 +152,49 @@ export async function syncSource(
     } else {
       const holders = await grantGroups(services);
       let problems: string[] = [];
+      let permissions: PermissionDiff | undefined;
+      const approved = request.approved;
       try {
         const diff = await services.directory.sync(source.name, snapshot, {
           dryRun,
-          guard: (d) => {
+          guard: async (d) => {
+            // Read before anything is written: the members as they are and as they would be.
+            permissions = await syncPermissionDiff(services.access, d);
             problems = guardProblems(d, config, holders);
-            if (problems.length > 0 && !force && !dryRun) throw new SyncRefused(problems);
+            // Nothing left to apply (the source mended, or someone forced it meanwhile) is no
+            // other change: there is nothing to ask about again.
+            if (approved && !diffIsEmpty(d) && syncDigest(d) !== approved.digest)
+              throw new SyncRefused([
+                'the source changed since this sync was held for approval, so the approved difference no longer applies',
+                ...problems,
+              ]);
+            if (problems.length > 0 && !force && !dryRun && !approved) throw new SyncRefused(problems);
           },
         });
         const status: SyncStatus = dryRun ? 'dry_run' : diffIsEmpty(diff) ? 'unchanged' : 'applied';
-        result = { source: source.name, status, diff, problems, notes, fetched };
+        result = {
+          source: source.name,
+          status,
+          diff,
+          problems,
+          notes,
+          fetched,
+          ...(permissions ? { permissions } : {}),
+        };
       } catch (error) {
         if (!(error instanceof SyncRefused)) throw error;
         const diff = await services.directory.sync(source.name, snapshot, { dryRun: true });
-        result = { source: source.name, status: 'refused', diff, problems: error.problems, notes, fetched };
+        const shown = permissions ?? (await syncPermissionDiff(services.access, diff));
+        result = {
+          source: source.name,
+          status: 'refused',
+          diff,
+          problems: error.problems,
+          notes,
+          fetched,
+          permissions: shown,
+          hold: await holdSync(services, source.name, diff, shown, error.problems, request),
+        };
       }
     }
   } catch (error) {
@@ -162,6 +208,12 @@ export async function syncSource(
     };
   }
   await report(services, source, request, result, startedAt, force);
+  if (result.status === 'applied' || result.status === 'unchanged')
+    await closeWaiting(
+      services,
+      source.name,
+      `no longer needed: a later sync ${result.status === 'applied' ? `applied ${force ? '(forced) ' : ''}the source as it is now` : 'found nothing to change'}`,
+    );
   return result;
 }
 
@@ -173,7 +225,11 @@ async function report(
   startedAt: Date,
   forced: boolean,
 ): Promise<void> {
-  const counts = { ...(result.fetched ?? {}), ...(result.diff ? summarizeDiff(result.diff) : {}) };
+  const counts = {
+    ...(result.fetched ?? {}),
+    ...(result.diff ? summarizeDiff(result.diff) : {}),
+    ...(result.permissions ? permissionCounts(result.permissions) : {}),
+  };
   const previous = result.status === 'dry_run' ? undefined : await services.syncRuns.lastReal(source.name);
   const error = result.error ?? (result.problems.length ? result.problems.join('; ') : null);
   await services.syncRuns.record({
@@ -204,13 +260,18 @@ async function report(
         ...counts,
         trigger: request.trigger,
         forced,
+        ...(result.hold ? { holdId: result.hold.id, approvalRequested: result.hold.created } : {}),
+        ...(request.approved
+          ? { approvedHold: request.approved.holdId, approvedBy: request.approved.by }
+          : {}),
         ...(result.notes.length ? { notes: result.notes } : {}),
       },
     });
   }
-  const problem = result.status === 'refused' || result.status === 'failed';
+  // A refusal is held for approval, and its request (posted once per exact difference) is the
+  // admin channel's news; a failure is posted once per new problem.
   const repeated = previous?.status === result.status && previous.error === error;
-  if (problem && !repeated) await notifyAdmins(services, source, result);
+  if (result.status === 'failed' && !repeated) await notifyAdmins(services, source, result);
 }
 
 async function notifyAdmins(
@@ -226,13 +287,7 @@ async function notifyAdmins(
     );
     return;
   }
-  const message = syncProblemMessage({
-    source: source.name,
-    describe: source.describe,
-    refused: result.status === 'refused',
-    problems: result.problems,
-    error: result.error,
-  });
+  const message = syncProblemMessage({ source: source.name, describe: source.describe, error: result.error });
   try {
     await services.notifier.post(channel, message);
   } catch (error) {
@@ -241,6 +296,47 @@ async function notifyAdmins(
       'could not post the directory sync problem to the admin channel',
     );
   }
+}
+
+function permissionCounts(p: PermissionDiff): Record<string, number> {
+  const c = countChanges(p);
+  return {
+    permissionsBefore: p.before,
+    permissionsGained: c.gains,
+    permissionsLost: c.losses,
+    peopleGaining: c.peopleGaining,
+    peopleLosing: c.peopleLosing,
+  };
+}
+
+/** A refused sync waits for an admin: held once per exact difference, asked in the admin channel. */
+async function holdSync(
+  services: DirectoryDeps,
+  source: string,
+  diff: DirectoryDiff,
+  permissions: PermissionDiff,
+  problems: string[],
+  request: SyncRequest,
+): Promise<{ id: string; created: boolean }> {
+  const { hold, created } = await holdForApproval(services, {
+    target: source,
+    title: holdTitle(source),
+    digest: syncDigest(diff),
+    requestedBy: request.requestedBy ?? null,
+    trigger: request.trigger,
+    problems,
+    headline: permissionHeadline(permissions),
+    lines: [...permissionDiffLines(permissions), ...membershipLines(diff)],
+    counts: { ...summarizeDiff(diff), ...permissionCounts(permissions) },
+  });
+  return { id: hold.id, created };
+}
+
+function membershipLines(d: DirectoryDiff): string[] {
+  return [
+    ...d.membershipsRemoved.map(([g, e]) => `- ${e} from ${g}`),
+    ...d.membershipsAdded.map(([g, e]) => `+ ${e} in ${g}`),
+  ];
 }
 
 /** Syncs the configured sources one after another; each has its own transaction and outcome. */
@@ -326,6 +422,14 @@ export function syncResultLines(r: SourceSyncResult, limit = Number.POSITIVE_INF
   for (const p of r.problems)
     lines.push(`  ${r.status === 'refused' ? 'refused' : 'would be refused'}: ${p}`);
   for (const n of r.notes) lines.push(`  note: ${n}`);
+  if (r.hold)
+    lines.push(
+      `  held for approval (${r.hold.id}): ${r.hold.created ? 'asked in the admin channel' : 'already asked'}; an admin approves with \`access approve ${r.source} ${r.hold.id}\``,
+    );
+  if (r.permissions) {
+    lines.push(`  ${permissionHeadline(r.permissions)}`);
+    lines.push(...permissionDiffLines(r.permissions, limit).map((l) => `  ${l}`));
+  }
   const d = r.diff;
   if (!d) return lines;
   const detail = [

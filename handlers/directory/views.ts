@@ -6,8 +6,8 @@ import {
   escapeMrkdwn,
   lineSections,
   PAGE_ACTION,
-  RUN_ACTION,
   SECTION_TEXT_LIMIT,
+  VIEW_ACTION,
 } from '../../pipeline/views/common.ts';
 import type { Grant } from '../../policies/decide.ts';
 
@@ -26,37 +26,93 @@ export function describeGrant(g: Grant): string {
   return `${code(g.actions)} on ${code(g.resources)} (${via}${extra.length ? `; ${extra.join('; ')}` : ''})`;
 }
 
-/** The admin channel's notice of a directory sync that was refused or failed. */
+/** The admin channel's notice of a directory sync that failed (a refusal is an approval request instead). */
 export function syncProblemMessage(input: {
   source: string;
   describe: string;
-  refused: boolean;
-  problems: readonly string[];
   error: string | undefined;
 }): Message {
-  const { source, describe, refused } = input;
-  const title = refused
-    ? `Directory sync of ${source} refused: nothing was changed`
-    : `Directory sync of ${source} failed: nothing was changed`;
-  const lines = refused ? input.problems.map((p) => `• ${p}`) : [`• ${input.error ?? 'unknown error'}`];
-  const next = refused
-    ? `Check the source (${describe}). If the removal is real, apply it with \`access sync ${source} --force\`.`
-    : `The next scheduled sync tries again. Source: ${describe}.`;
+  const title = `Directory sync of ${input.source} failed: nothing was changed`;
+  const lines = [`• ${input.error ?? 'unknown error'}`];
+  const next = `The next scheduled sync tries again. Source: ${input.describe}.`;
   return {
     text: [title, ...lines, next].join('\n'),
     visibility: 'in_channel',
     blocks: blocks(
       Blocks.Section({ text: `${Md.bold(escapeMrkdwn(title))}\n${lines.map(escapeMrkdwn).join('\n')}` }),
       Blocks.Context().elements(escapeMrkdwn(next)),
-      refused &&
-        Blocks.Actions().elements(
-          Elements.Button({
-            text: 'Show the difference',
-            actionId: RUN_ACTION,
-            value: `access sync ${source} --dry-run`,
-          }),
-        ),
     ),
+  };
+}
+
+/** Lines of a held change shown in its approval request; the rest are counted. */
+const HELD_LINES = 40;
+
+/**
+ * The admin channel's request to approve an access change the guards held: what would change
+ * (people × action × resource, then the directory's own lines), why it was held, and Approve /
+ * Deny. The buttons run `access approve|deny <target> <id>`, authorized like any command.
+ */
+export function holdRequestMessage(input: {
+  /** "Directory sync of google", "Policy reload". */
+  title: string;
+  target: string;
+  holdId: string;
+  problems: readonly string[];
+  headline: string;
+  lines: readonly string[];
+  requestedBy: string | null;
+  twoPerson: boolean;
+}): Message {
+  const { title, target, holdId } = input;
+  const heading = `${title} held for approval: nothing was changed`;
+  const shown = input.lines.slice(0, HELD_LINES);
+  const more = input.lines.length - shown.length;
+  const who = input.requestedBy ? `Asked for by ${input.requestedBy}` : 'Found by a scheduled run';
+  const rule = input.twoPerson && input.requestedBy ? '; someone else must approve it' : '';
+  const footer = `${who}${rule}. Approve applies exactly this change; if it has changed since, nothing is applied and a new request is posted. Or: \`access approve ${target} ${holdId}\`.`;
+  const text = [
+    heading,
+    ...input.problems.map((p) => `• ${p}`),
+    input.headline,
+    ...shown,
+    ...(more > 0 ? [`… and ${more} more (dpbot sync --dry-run lists them all)`] : []),
+    footer,
+  ];
+  return {
+    text: text.join('\n'),
+    visibility: 'in_channel',
+    blocks: blocks(
+      Blocks.Section({
+        text: `${Md.bold(escapeMrkdwn(heading))}\n${input.problems.map((p) => `• ${escapeMrkdwn(p)}`).join('\n')}`,
+      }),
+      Blocks.Section({ text: escapeMrkdwn(input.headline) }),
+      ...lineSections(shown.map(escapeMrkdwn), 6),
+      more > 0 && Blocks.Context().elements(`… and ${more} more: \`dpbot sync --dry-run\` lists them all`),
+      Blocks.Context().elements(escapeMrkdwn(footer)),
+      Blocks.Actions().elements(
+        Elements.Button({
+          text: 'Approve',
+          actionId: VIEW_ACTION,
+          value: `access approve ${target} ${holdId}`,
+        }).primary(),
+        Elements.Button({
+          text: 'Deny',
+          actionId: VIEW_ACTION,
+          value: `access deny ${target} ${holdId}`,
+        }).danger(),
+      ),
+    ),
+  };
+}
+
+/** The approval request once decided: who decided, and what happened. */
+export function holdDecidedMessage(input: { title: string; decision: string }): Message {
+  const text = `${input.title}: ${input.decision}`;
+  return {
+    text,
+    visibility: 'in_channel',
+    blocks: blocks(Blocks.Section({ text: escapeMrkdwn(text) })),
   };
 }
 
@@ -83,7 +139,7 @@ export function syncResultMessage(lines: readonly string[], dryRun: boolean): Me
       ...lineSections(lines.map((l) => escapeMrkdwn(l))),
       Blocks.Context().elements(
         dryRun
-          ? 'Apply with `access sync` (add `--force` when a guard refuses and the removal is real).'
+          ? 'Apply with `access sync` (a removal over the guard waits for an admin’s approval). `dpbot sync --dry-run` prints every line.'
           : '`access status` shows the last sync of every source.',
       ),
     ),

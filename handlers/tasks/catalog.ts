@@ -32,7 +32,7 @@ export function taskActions(config: Pick<TasksSettings, 'tasks'>): ActionInfo[] 
  * The task as `task run` uses it: team parameters that list no teams of their own offer (and
  * accept) the teams of the configuration (`teams:`).
  */
-export function withTeamChoices(task: TaskConfig, config: TasksSettings): TaskConfig {
+export function withTeamChoices(task: TaskConfig, config: Pick<TasksSettings, 'teams'>): TaskConfig {
   const teams = config.teams.map((t) => t.name);
   if (teams.length === 0 || !task.parameters.some((p) => p.type === 'team' && !p.values?.length)) return task;
   return {

@@ -19,10 +19,12 @@ export const tasksCapability = defineCapability<TasksDeps>({
 });
 
 // What the composition root (app/) needs beside the capability: the face is all it may import.
-export { taskActions, withTeamChoices } from './catalog.ts';
+export { TASKS_RUN, taskActions, withTeamChoices } from './catalog.ts';
+export { TASK_NAME } from './config.ts';
 export type { TasksDeps } from './deps.ts';
 export { sampleValue } from './parameters.ts';
 // The composition root builds the store (it owns the database); it gets the class here, not from the file.
 export { PgTaskRunStore, type TaskRunStore } from './stores/taskRunStore.ts';
 // The `changes` timeline reads a team's runs through this, not through the store.
 export { type TeamTaskRun, taskRunsOfTeam } from './teamRuns.ts';
+export { taskModal } from './views/form.ts';

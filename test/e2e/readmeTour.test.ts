@@ -83,6 +83,8 @@ const shows: Record<string, RegExp> = {
   'grace@example.com: scale team-x 8 --for 1h --reason "backfill lag"':
     /scaled team-x\/workers 4 → 8 for 1h[\s\S]*Why: backfill lag/,
   'grace@example.com: scale team-x --revert': /8 → 4/,
+  'grace@example.com: backfill finance.ledger_daily':
+    /missing days are \d{4}-\d{2}-\d{2} to \d{4}-\d{2}-\d{2} \(UTC\)[\s\S]*task run backfill dataset=finance\.ledger_daily from=\d{4}-\d{2}-\d{2} to=\d{4}-\d{2}-\d{2}/,
   'grace@example.com: task run backfill dataset=sales.orders_daily from=2026-11-01 to=2026-11-07':
     /Started backfill #1/,
   'grace@example.com: task run backfill dataset=team-x.events_history from=2026-11-01 to=2026-11-07':

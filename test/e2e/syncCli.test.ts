@@ -56,6 +56,27 @@ describe('dpbot sync', () => {
     ]);
   });
 
+  it('--dry-run shows who would gain which action and writes nothing', async () => {
+    // After the forced removal above, engineering has Ada alone; the file lists Grace and Linus again.
+    fixture.write('directory.yaml', standardDirectory);
+    const count = async () =>
+      (await database.query<{ n: number }>('SELECT count(*)::int AS n FROM memberships')).rows[0]?.n;
+    const events = async () =>
+      (await database.query<{ n: number }>("SELECT count(*)::int AS n FROM audit_log WHERE kind = 'event'"))
+        .rows[0]?.n;
+    const [membershipsBefore, eventsBefore] = [await count(), await events()];
+    const dry = await runCli(['sync', '--dry-run', '--config', fixture.configPath], { env });
+    expect(dry.code).toBe(0);
+    expect(dry.stdout).toContain('file: would change — users +0 ~0 -0, groups +0 ~0 -0, memberships +2 -0');
+    expect(dry.stdout).toContain('permissions: 2 people gain 2, 0 people lose 0 (of 2)');
+    expect(dry.stdout).toContain('+ grace@example.com gains access.read on * (via file:engineering)');
+    expect(dry.stdout).toContain('+ linus@example.com gains access.read on * (via file:engineering)');
+    expect(await count()).toBe(membershipsBefore);
+    expect(await events()).toBe(eventsBefore);
+    const run = await database.query('SELECT status FROM directory_sync_runs ORDER BY id DESC LIMIT 1');
+    expect(run.rows[0]).toEqual({ status: 'dry_run' });
+  });
+
   it('names the configured sources when asked for another', async () => {
     const result = await runCli(['sync', '--source', 'nope', '--config', fixture.configPath], { env });
     expect(result.code).toBe(2);

@@ -2,13 +2,14 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type App, createApp } from '../../app/app.ts';
 import { loadConfig } from '../../app/config/loadConfig.ts';
-import { CONFIRM_ACTION, RUN_ACTION } from '../../pipeline/views/common.ts';
+import { syncDirectorySources } from '../../handlers/directory/index.ts';
+import { CONFIRM_ACTION } from '../../pipeline/views/common.ts';
 import { GithubTeamsSimulator } from '../../sandbox/github/githubSimulator.ts';
 import {
   type GoogleDirectoryData,
   GoogleDirectorySimulator,
 } from '../../sandbox/google-directory/googleDirectorySimulator.ts';
-import { auditRowsOf, recordingResponder, typeCommand } from '../support/app.ts';
+import { auditRowsOf, pressButton, recordingResponder, typeCommand } from '../support/app.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import { people } from '../support/directorySims.ts';
 import { createFixture, type Fixture, standardDirectory, standardPolicies } from '../support/fixture.ts';
@@ -81,7 +82,8 @@ beforeAll(async () => {
       'platform.yaml': standardPolicies,
       'teams.yaml': {
         grants: [
-          { group: 'google:oncall@example.com', actions: ['access.read'] },
+          { group: 'google:oncall@example.com', actions: ['access.read', 'access.approve-removal'] },
+          { group: 'google:staff@example.com', actions: ['workers.read'], resources: ['team:*'] },
           { group: 'github:platform', actions: ['access.read'] },
         ],
       },
@@ -301,7 +303,7 @@ describe('access sync through the pipeline', () => {
     }
   });
 
-  it('refuses a mass removal, posts and audits the refusal, and applies it with --force after confirmation', async () => {
+  it('holds a mass removal for approval, shows who loses what, and applies it with --force after confirmation', async () => {
     await googleSynced();
     notifier.posts.length = 0;
     const group = google.data.groups[0];
@@ -311,24 +313,29 @@ describe('access sync through the pipeline', () => {
     expect(refused.reply).toContain(
       'it would remove 60 of 211 memberships (28 %), more than the 10 % allowed',
     );
-    expect(refused.reply).toContain('run it again with --force');
+    expect(refused.reply).toContain("held for an admin's approval");
+    expect(refused.reply).toContain('permissions: 0 people gain 0, 60 people lose 60 (of');
+    expect(refused.reply).toContain(
+      '- u0151@example.com loses workers.read on team:* (via google:staff@example.com)',
+    );
     expect(refused.rows).toEqual([
       expect.objectContaining({ kind: 'attempt' }),
       expect.objectContaining({
         kind: 'event',
         outcome: 'refused',
         reason: expect.stringContaining('60 of 211'),
+        detail: expect.objectContaining({ approvalRequested: true, permissionsLost: 60, peopleLosing: 60 }),
       }),
       expect.objectContaining({ kind: 'outcome', outcome: 'conflict' }),
     ]);
     expect(await memberCount('google')).toBe(211);
     expect(await lastRun('google')).toMatchObject({ status: 'refused' });
     expect(notifier.posts.map((p) => p.message.text)).toEqual([
-      expect.stringContaining('Directory sync of google refused'),
+      expect.stringContaining('Directory sync of google held for approval: nothing was changed'),
     ]);
-    const button = JSON.stringify(notifier.posts[0]?.message.blocks);
-    expect(button).toContain(RUN_ACTION);
-    expect(button).toContain('access sync google --dry-run');
+    const buttons = JSON.stringify(notifier.posts[0]?.message.blocks);
+    expect(buttons).toMatch(/access approve google [0-9a-f-]{36}/);
+    expect(buttons).toMatch(/access deny google [0-9a-f-]{36}/);
 
     const asked = await run('access sync google --force');
     expect(asked.outcome).toBe('awaiting_confirmation');
@@ -352,6 +359,143 @@ describe('access sync through the pipeline', () => {
       [asked.requestId],
     );
     expect(event.rows[0]?.detail).toMatchObject({ membershipsRemoved: 60, forced: true });
+    // The forced sync made the request moot: it says so instead of offering its buttons.
+    expect(notifier.latest(notifier.posts[0]?.ts ?? '')?.text).toContain('no longer needed');
+  });
+
+  it('Approve by another admin applies exactly the held difference; the one who asked, and non-admins, cannot', async () => {
+    await googleSynced();
+    notifier.posts.length = 0;
+    const group = google.data.groups[0];
+    if (group) group.members = group.members.slice(0, 150);
+    expect((await run('access sync google')).outcome).toBe('conflict');
+    const request = notifier.posts[0];
+    const approve = JSON.stringify(request?.message.blocks).match(/access approve google [0-9a-f-]{36}/)?.[0];
+    expect(approve).toBeDefined();
+    const holdId = approve?.split(' ').at(-1) ?? '';
+
+    // A scheduled tick finds the same difference: nobody is asked again.
+    const [tick] = await syncDirectorySources(app.services, { source: 'google', trigger: 'schedule' });
+    expect(tick?.status).toBe('refused');
+    expect(tick?.hold).toEqual({ id: holdId, created: false });
+    expect(notifier.posts).toHaveLength(1);
+
+    const status = await run('access status', 'grace@example.com');
+    expect(status.reply).toContain(`Directory sync of google waits for approval since`);
+    expect(status.reply).toContain(`\`access approve google ${holdId}\``);
+
+    const own = await pressButton(app, approve ?? '', { email: 'ada@example.com' });
+    expect(own.outcome).toBe('denied');
+    expect(own.message.text).toContain('someone else to approve it');
+    const outsider = await pressButton(app, approve ?? '', { email: 'linus@example.com' });
+    expect(outsider.outcome).toBe('denied');
+    expect(outsider.message.text).toContain('needs the access.approve-removal action on directory:google');
+    expect(await memberCount('google')).toBe(211);
+
+    const approved = await pressButton(app, approve ?? '', { email: 'grace@example.com' });
+    expect(approved.outcome).toBe('ok');
+    expect(approved.message.text).toContain(
+      'Directory sync of google approved by grace@example.com and applied',
+    );
+    expect(await memberCount('google')).toBe(151);
+    expect(notifier.latest(request?.ts ?? '')?.text).toBe(
+      'Directory sync of google: approved by grace@example.com and applied',
+    );
+    const audit = await database.query(
+      "SELECT email, outcome, detail FROM audit_log WHERE kind = 'event' AND detail->>'approvedHold' = $1",
+      [holdId],
+    );
+    expect(audit.rows).toEqual([
+      {
+        email: 'grace@example.com',
+        outcome: 'ok',
+        detail: expect.objectContaining({
+          approvedBy: 'grace@example.com',
+          membershipsRemoved: 60,
+          permissionsLost: 60,
+        }),
+      },
+    ]);
+    const again = await pressButton(app, approve ?? '', { email: 'grace@example.com' });
+    expect(again.outcome).toBe('conflict');
+    expect(again.message.text).toContain('already approved by grace@example.com');
+  });
+
+  it('an approval of a difference the source no longer gives applies nothing and asks again', async () => {
+    await googleSynced();
+    notifier.posts.length = 0;
+    const group = google.data.groups[0];
+    if (group) group.members = group.members.slice(0, 150);
+    expect((await run('access sync google')).outcome).toBe('conflict');
+    const approve = JSON.stringify(notifier.posts[0]?.message.blocks).match(
+      /access approve google [0-9a-f-]{36}/,
+    )?.[0];
+    if (group) group.members = group.members.slice(0, 140);
+    const approved = await pressButton(app, approve ?? '', { email: 'grace@example.com' });
+    expect(approved.outcome).toBe('conflict');
+    expect(approved.message.text).toContain(
+      'the source changed since this request was made, so nothing was applied',
+    );
+    expect(await memberCount('google')).toBe(211);
+    expect(notifier.posts).toHaveLength(2);
+    expect(notifier.posts[1]?.message.text).toContain('70 people lose 70');
+    expect(notifier.latest(notifier.posts[0]?.ts ?? '')?.text).toContain('but the source changed since');
+  });
+
+  it('an approval after the source mended itself applies nothing and asks nobody again', async () => {
+    await googleSynced();
+    notifier.posts.length = 0;
+    const group = google.data.groups[0];
+    if (group) group.members = group.members.slice(0, 150);
+    expect((await run('access sync google')).outcome).toBe('conflict');
+    const approve = JSON.stringify(notifier.posts[0]?.message.blocks).match(
+      /access approve google [0-9a-f-]{36}/,
+    )?.[0];
+    google.data = workspace();
+    const approved = await pressButton(app, approve ?? '', { email: 'grace@example.com' });
+    expect(approved.outcome).toBe('ok');
+    expect(approved.message.text).toContain('nothing was left to apply');
+    expect(await memberCount('google')).toBe(211);
+    expect(notifier.posts).toHaveLength(1);
+  });
+
+  it('Deny changes nothing, is audited, and the same difference is not asked about again', async () => {
+    await googleSynced();
+    notifier.posts.length = 0;
+    const group = google.data.groups[0];
+    if (group) group.members = group.members.slice(0, 150);
+    await syncDirectorySources(app.services, { source: 'google', trigger: 'schedule' });
+    expect(notifier.posts).toHaveLength(1);
+    const deny = JSON.stringify(notifier.posts[0]?.message.blocks).match(
+      /access deny google [0-9a-f-]{36}/,
+    )?.[0];
+    const denied = await typeCommand(app, deny ?? '', {
+      email: 'grace@example.com',
+      entry: 'button',
+      channel: 'C1',
+    });
+    expect(denied.outcome).toBe('ok');
+    expect(await memberCount('google')).toBe(211);
+    expect(notifier.latest(notifier.posts[0]?.ts ?? '')?.text).toBe(
+      'Directory sync of google: denied by grace@example.com: nothing was changed',
+    );
+    const rows = await auditRowsOf(database, denied.requestId, 'kind, outcome, action, detail');
+    expect(rows).toEqual([
+      expect.objectContaining({ kind: 'attempt', action: 'access.approve-removal' }),
+      expect.objectContaining({
+        kind: 'step',
+        outcome: 'hold_denied',
+        detail: expect.objectContaining({ membershipsRemoved: 60, permissionsLost: 60 }),
+      }),
+      expect.objectContaining({ kind: 'outcome', outcome: 'ok' }),
+    ]);
+    await syncDirectorySources(app.services, { source: 'google', trigger: 'schedule' });
+    expect(notifier.posts).toHaveLength(1);
+    // Another difference is another question.
+    if (group) group.members = group.members.slice(0, 140);
+    await syncDirectorySources(app.services, { source: 'google', trigger: 'schedule' });
+    expect(notifier.posts).toHaveLength(2);
+    expect(await memberCount('google')).toBe(211);
   });
 
   it('refuses to empty a group that holds grants, even for one removal', async () => {

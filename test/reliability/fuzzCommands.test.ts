@@ -33,7 +33,7 @@ import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 
 const RUNS = 1_000;
 // A new command changes the walk; this seed is one whose walk reaches every command's deeper paths.
-const SEED = 12;
+const SEED = 10;
 const KNOWN: readonly Outcome[] = [
   'ok',
   'invalid',
@@ -521,7 +521,8 @@ describe('fuzzing every command against the configured sandbox', () => {
         'audit',
       ]),
     );
-    expect(ran.length, summary).toBeGreaterThanOrEqual(commands.length - 7);
+    // `access approve` and `access deny` need a held change (a mass removal), which the walk never makes.
+    expect(ran.length, summary).toBeGreaterThanOrEqual(commands.length - 9);
     expect(presses).toBeGreaterThan(30);
     expect(confirmed).toBeGreaterThan(5);
     expect(confirmed).toBeGreaterThan(5);

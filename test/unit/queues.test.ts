@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { projectRoot } from '../../core/paths.ts';
+import { QUEUES as datasets } from '../../handlers/datasets/queues.ts';
 import { QUEUES as directory } from '../../handlers/directory/queues.ts';
 import { QUEUES as release } from '../../handlers/release/queues.ts';
 import { QUEUES as scaling } from '../../handlers/scaling/queues.ts';
@@ -10,6 +11,7 @@ import { QUEUES as pipeline } from '../../pipeline/queues.ts';
 
 /** Every queues.ts, by its path from the project root: the one list of the job queues. */
 const declared: Record<string, Record<string, string>> = {
+  'handlers/datasets/queues.ts': datasets,
   'handlers/directory/queues.ts': directory,
   'handlers/release/queues.ts': release,
   'handlers/scaling/queues.ts': scaling,

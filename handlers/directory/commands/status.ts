@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { formatTime } from '../../../core/time.ts';
 import { defineCommand } from '../deps.ts';
+import { holdTitle } from '../holds.ts';
 import type { SyncRunRecord } from '../stores/syncRunStore.ts';
 import { accessStatusMessage } from '../views.ts';
 
@@ -52,6 +53,13 @@ export const accessStatus = defineCommand({
       ];
       return parts.filter((p) => p.trim() !== '').join('\n');
     });
+    // Whatever waits for an admin's answer, so it is found without scrolling the admin channel.
+    for (const hold of await ctx.deps.holds.pending()) {
+      const headline = typeof hold.summary.headline === 'string' ? `: ${hold.summary.headline}` : '';
+      lines.push(
+        `${holdTitle(hold.target)} waits for approval since ${formatTime(hold.createdAt)}${headline}; \`access approve ${hold.target} ${hold.id}\` or \`access deny ${hold.target} ${hold.id}\``,
+      );
+    }
     return accessStatusMessage(configured.length, lines);
   },
 });

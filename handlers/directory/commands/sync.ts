@@ -39,7 +39,7 @@ export const accessSync = defineCommand({
     'access sync slack',
   ],
   description:
-    'Fetches each source in full and applies the difference in one transaction per source. A source that fails, times out or answers empty changes nothing. A sync that would remove more than the allowed share of memberships, or empty a group that holds grants, is refused unless --force (which asks for confirmation).',
+    'Fetches each source in full and applies the difference in one transaction per source, and shows who gains and who loses which permission. A source that fails, times out or answers empty changes nothing. A sync that would remove more than the allowed share of memberships, or empty a group that holds grants, is held: an admin approves or denies it in the admin channel (or --force applies it at once, after a confirmation).',
   params: { positionals: ['source'], flags: { 'dry-run': 'boolean', force: 'boolean' } },
   args: z.object({
     source: sourceName.optional(),
@@ -112,7 +112,7 @@ export const accessSync = defineCommand({
       );
     if (refused.length > 0)
       throw new ConflictError(
-        `${refused.map((r) => `the sync of ${r.source} was refused: ${r.problems.join('; ')}`).join('; ')}. Nothing was changed; if the removal is real, run it again with --force`,
+        `${refused.map((r) => `the sync of ${r.source} was held for an admin's approval: ${r.problems.join('; ')}${r.hold ? ` (another admin answers the request in the admin channel, or types \`access approve ${r.source} ${r.hold.id}\`)` : ''}`).join('; ')}. Nothing was changed`,
       );
     return undefined;
   },

@@ -1,5 +1,6 @@
 import type { ModalView } from '@slack/types';
 import { Bits, Blocks, Elements, type InputBuilder, Md, Modal } from 'slack-block-builder';
+import { clipText } from '../../../core/text.ts';
 import { escapeMrkdwn } from '../../../pipeline/views/common.ts';
 import { commandModal, MODAL_INPUT } from '../../../pipeline/views/modal.ts';
 import { DATASET_OPTIONS_ACTION } from '../../datasets/options.ts';
@@ -8,6 +9,9 @@ import type { TaskConfig } from '../config.ts';
 import { describeType, type TaskParameter } from '../parameters.ts';
 
 const option = (value: string) => Bits.Option({ text: value.slice(0, 75), value });
+
+/** Slack's limit on a context block's text element. */
+const CONTEXT_TEXT_LIMIT = 3000;
 
 /** Slack's static select holds at most 100 options. */
 export const MAX_SELECT_OPTIONS = 100;
@@ -103,7 +107,13 @@ function input(task: TaskConfig, p: TaskParameter, value: string | undefined): I
 export function taskModal(
   task: TaskConfig,
   given: Readonly<Record<string, string>>,
-  options: { channel: string | null; ticket?: string | undefined; withTicket: boolean },
+  options: {
+    channel: string | null;
+    ticket?: string | undefined;
+    withTicket: boolean;
+    /** Said under the description: why the values filled in are what they are (a late dataset's days). */
+    note?: string | undefined;
+  },
 ): ModalView {
   const intro = Blocks.Section({
     text: `${Md.bold(escapeMrkdwn(task.name))}: ${escapeMrkdwn(task.description)}`,
@@ -124,8 +134,12 @@ export function taskModal(
         )
         .optional()
     : undefined;
+  const note = options.note
+    ? Blocks.Context().elements(clipText(escapeMrkdwn(options.note), CONTEXT_TEXT_LIMIT))
+    : undefined;
   const modal = Modal({ title: `Run ${task.name}`.slice(0, 24), submit: 'Run', close: 'Cancel' }).blocks(
     intro,
+    ...(note ? [note] : []),
     ...fields,
     ...(ticket ? [ticket] : []),
   );
