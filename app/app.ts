@@ -14,6 +14,7 @@ import {
   syncDirectorySources,
 } from '../handlers/directory/index.ts';
 import { capabilities } from '../handlers/index.ts';
+import { showFreezes } from '../handlers/release/index.ts';
 import { taskActions } from '../handlers/tasks/index.ts';
 import { kubernetesFromConfig } from '../integrations/kubernetes/kubernetes.ts';
 import type { BoundCapability } from '../pipeline/capability.ts';
@@ -37,6 +38,7 @@ import { auditDeps } from './wiring/audit.ts';
 import { changesDeps } from './wiring/changes.ts';
 import { datasetsDeps } from './wiring/datasets.ts';
 import { directoryDeps, policyReload } from './wiring/directory.ts';
+import { freezeDeps } from './wiring/freeze.ts';
 import { helpDeps } from './wiring/help.ts';
 import { releaseDeps } from './wiring/release.ts';
 import { scalingDeps } from './wiring/scaling.ts';
@@ -106,6 +108,10 @@ export function bindCapabilities(services: Services): BoundCapability[] {
     capabilities.datasets.bind(datasetsDeps(services)),
     capabilities.scaling.bind(scalingDeps(services)),
     capabilities.release.bind(releaseDeps(services)),
+    capabilities.freeze.bind({
+      ...freezeDeps(services),
+      changed: () => showFreezes(releaseDeps(services)),
+    }),
     capabilities.tasks.bind(tasksDeps(services)),
     capabilities.changes.bind(changesDeps(services)),
   ];

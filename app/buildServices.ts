@@ -13,6 +13,7 @@ import {
   PgHoldStore,
   PgSyncRunStore,
 } from '../handlers/directory/index.ts';
+import { PgFreezeStore } from '../handlers/freeze/index.ts';
 import { PgNoticeStore, PgReleaseStore } from '../handlers/release/index.ts';
 import { PgScaleStore } from '../handlers/scaling/index.ts';
 import { PgTaskRunStore } from '../handlers/tasks/index.ts';
@@ -97,6 +98,7 @@ export function buildServices(options: ServicesOptions, opened: Opened): Service
       transactions: Math.max(1, Math.floor(config.database.poolSize / 2)),
     }),
     releases: new PgReleaseStore(database.db),
+    freezes: new PgFreezeStore(database.db),
     releaseNotices: new PgNoticeStore(database.db),
     github: githubFromConfig(config.github, { env, log }),
     argocd: argoCdFromConfig(config.argocd, { env, log }),

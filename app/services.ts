@@ -13,6 +13,7 @@ import type {
   HoldStore,
   SyncRunStore,
 } from '../handlers/directory/index.ts';
+import type { FreezeStore } from '../handlers/freeze/index.ts';
 import type { NoticeStore, ReleaseStore } from '../handlers/release/index.ts';
 import type { ScaleStore } from '../handlers/scaling/index.ts';
 import type { TaskRunStore } from '../handlers/tasks/index.ts';
@@ -77,6 +78,8 @@ export interface Services {
   scaling: ScaleStore;
   /** Releases, their services, pull requests, confirmations, deployments and rollbacks. */
   releases: ReleaseStore;
+  /** Ad hoc deploy freezes (`/dp freeze`); the configured windows are in `config.freezes`. */
+  freezes: FreezeStore;
   /** The release's production notices, subscriptions and notice preferences. */
   releaseNotices: NoticeStore;
   github: GitHubClient;

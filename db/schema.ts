@@ -697,3 +697,24 @@ export const datasetLateAlerts = pgTable(
     index('dataset_late_alerts_open_idx').on(t.dataset).where(sql`${t.resolvedAt} is null`),
   ],
 );
+
+/**
+ * An ad hoc deploy freeze (`/dp freeze`, handlers/freeze): until when, why and by whom, and who
+ * lifted it early. Kept here, not in memory, so every replica refuses the same ships.
+ */
+export const freezes = pgTable(
+  'freezes',
+  {
+    id: serial('id').primaryKey(),
+    /** The services frozen; empty: all of them. */
+    services: text('services').array().notNull(),
+    reason: text('reason').notNull(),
+    until: timestamp('until', { withTimezone: true }).notNull(),
+    createdBy: text('created_by').notNull(),
+    requestId: text('request_id').notNull(),
+    createdAt: createdAt(),
+    liftedBy: text('lifted_by'),
+    liftedAt: timestamp('lifted_at', { withTimezone: true }),
+  },
+  (t) => [index('freezes_open_until_idx').on(t.until).where(sql`${t.liftedAt} IS NULL`)],
+);

@@ -2,6 +2,7 @@ import { auditCapability } from './audit/index.ts';
 import { changesCapability } from './changes/index.ts';
 import { datasetsCapability } from './datasets/index.ts';
 import { directoryCapability } from './directory/index.ts';
+import { freezeCapability } from './freeze/index.ts';
 import { helpCapability } from './help/index.ts';
 import { releaseCapability } from './release/index.ts';
 import { scalingCapability } from './scaling/index.ts';
@@ -18,6 +19,7 @@ export const capabilities = {
   datasets: datasetsCapability,
   scaling: scalingCapability,
   release: releaseCapability,
+  freeze: freezeCapability,
   tasks: tasksCapability,
   changes: changesCapability,
 } as const;

@@ -7,7 +7,7 @@ import type { CommandPipeline } from './pipeline.ts';
 import type { BlockBuilder } from './views/blocks.ts';
 
 /**
- * One capability (scaling, tasks, datasets, release, directory, audit, help): its commands, its
+ * One capability (scaling, tasks, datasets, release, freeze, directory, audit, help): its commands, its
  * background work and its App Home panels, all written against the dependencies `D` it declares.
  * The composition root (app/app.ts) builds those dependencies and binds them; a test binds just
  * what the capability needs.

@@ -4,6 +4,7 @@ import { integer } from '../../core/config/fields.ts';
 import { sandboxSchema } from '../../core/config/sandbox.ts';
 import { datasetsConfigSchema } from '../../handlers/datasets/config.ts';
 import { directorySourceSchema, removalGuardSchema } from '../../handlers/directory/config.ts';
+import { freezesSchema } from '../../handlers/freeze/config.ts';
 import { githubSchema, releaseSchema } from '../../handlers/release/config.ts';
 import { teamsSchema } from '../../handlers/scaling/config.ts';
 import { tasksSchema } from '../../handlers/tasks/config.ts';
@@ -119,6 +120,8 @@ export const configSchema = z.strictObject({
   kubernetes: section(kubernetesSchema),
   teams: teamsSchema,
   release: releaseSchema,
+  /** Deploy freezes: windows when release ship is refused, and whether rollbacks are too (handlers/freeze). */
+  freezes: freezesSchema,
   github: githubSchema,
   argocd: argocdSchema,
 });

@@ -8,7 +8,7 @@ const SYSTEM = 'argocd';
 
 /** The RBAC actions the release uses (Argo CD server/application/application.go). */
 const ACTIONS = [
-  { action: 'get', why: 'read its state while shipping' },
+  { action: 'get', why: 'read its state (and its sync windows) while shipping' },
   { action: 'sync', why: 'ship it, roll it back, stop a running operation' },
   { action: 'update', why: 'turn auto-sync off before a rollback' },
 ] as const;

@@ -9,6 +9,7 @@ import type { ReleaseTracker } from '../../integrations/jira/releaseTracker.ts';
 import { commandsWith } from '../../pipeline/defineCommand.ts';
 import type { Jobs } from '../../pipeline/jobs.ts';
 import type { Notifier } from '../../pipeline/notifier.ts';
+import type { FreezeGate } from '../freeze/index.ts';
 import type { releaseSchema } from './config.ts';
 import type { NoticeStore } from './stores/noticeStore.ts';
 import type { ReleaseStore } from './stores/releaseStore.ts';
@@ -22,6 +23,8 @@ export interface ReleaseDeps {
   config: { release: ReleaseConfig };
   /** Releases, their services, pull requests, decisions, deployments and rollbacks. */
   releases: ReleaseStore;
+  /** Deploy freezes (handlers/freeze): a ship in one is refused unless the caller holds the exception. */
+  freezeGate?: FreezeGate | undefined;
   /** Production notices, subscriptions to a service's notes, and who turned their notices off. */
   notices: NoticeStore;
   /** Background steps (watchers, reminders, the tracker job) that belong to no request. */

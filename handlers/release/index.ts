@@ -39,8 +39,9 @@ export const releaseCapability = defineCapability<ReleaseDeps>({
   homePanels: [releaseHomePanel],
 });
 
-// What the composition root (app/) needs beside the capability: the face is all it may import.
 export type { ReleaseDeps } from './deps.ts';
+// What the composition root (app/) needs beside the capability: the face is all it may import.
+export { showFreezes } from './publish.ts';
 // The composition root builds the store (it owns the database); it gets the class here, not from the file.
 export { type NoticeStore, PgNoticeStore } from './stores/noticeStore.ts';
 export { PgReleaseStore, type ReleaseStore } from './stores/releaseStore.ts';

@@ -4,6 +4,7 @@ import type { QueueSettings } from '../../pipeline/jobs.ts';
 import type { Message } from '../../pipeline/message.ts';
 import type { MessageRef } from '../../pipeline/notifier.ts';
 import type { ReleaseDeps } from './deps.ts';
+import { releaseFreezes } from './freezeCheck.ts';
 import { releaseNames } from './people.ts';
 import { QUEUES } from './queues.ts';
 import type { ReleaseSnapshot } from './stores/releaseStore.ts';
@@ -43,6 +44,12 @@ export async function loadSnapshot(services: ReleaseDeps, id: number): Promise<R
  * in place afterwards. Slack being unreachable must not undo a release step that already
  * happened, so failures are logged and the next publish tries again.
  */
+/** Updates the open release's message after a freeze was set or lifted, so it shows the freezes in force. */
+export async function showFreezes(services: ReleaseDeps): Promise<void> {
+  const active = await services.releases.active();
+  if (active?.status === 'open') await publish(services, active.id);
+}
+
 export async function publish(
   services: ReleaseDeps,
   id: number,
@@ -61,8 +68,12 @@ export async function publishSnapshot(
   const config = services.config;
   try {
     const names = await releaseNames(services, snapshot);
+    const freezes = await releaseFreezes(services, snapshot);
     if (!release.messageTs) {
-      const ref = await services.notifier.post(release.channel, releaseMessage(snapshot, config, names));
+      const ref = await services.notifier.post(
+        release.channel,
+        releaseMessage(snapshot, config, names, freezes),
+      );
       // The channel as Slack answered: its ID, which chat.update needs (the configuration may
       // name it, `#releases`).
       const posted = await services.releases.update(release.id, { messageTs: ref.ts, channel: ref.channel });
@@ -90,7 +101,7 @@ export async function publishSnapshot(
         .catch((error: unknown) =>
           services.log.warn({ err: error, release: release.id }, 'could not update a release message'),
         );
-    update(release.messageTs, releaseMessage(snapshot, config, names), (ref) =>
+    update(release.messageTs, releaseMessage(snapshot, config, names, freezes), (ref) =>
       services.releases.update(release.id, { channel: ref.channel, messageTs: ref.ts }),
     );
     for (const row of snapshot.services) {

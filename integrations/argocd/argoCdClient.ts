@@ -16,6 +16,9 @@ type Schemas = components['schemas'];
  */
 export type Application = Schemas['v1alpha1Application'];
 
+/** An application's sync windows as Argo CD judges them now (GET …/syncwindows). */
+export type SyncWindows = Schemas['applicationApplicationSyncWindowsResponse'];
+
 /** gRPC status codes Argo CD's gateway puts in its error bodies. */
 export const GrpcCode = {
   InvalidArgument: 3,
@@ -79,6 +82,11 @@ export interface ArgoCdClient {
   /** Terminates the running operation. */
   terminateOperation(name: string): Promise<void>;
   /**
+   * The application's project sync windows: those assigned to it, those active now, and whether a
+   * manual sync may run now (`canSync`, false inside a deny window or outside every allow window).
+   */
+  syncWindows(name: string): Promise<SyncWindows>;
+  /**
    * Whether the token's account may do `action` on `resource` (`applications`) for `object`
    * (`<project>/<application>`): Argo CD's own RBAC answer, without doing it.
    */
@@ -118,9 +126,13 @@ function argoCdErrorFor(answer: HttpAnswer, call: JsonCall): ArgoCdError {
           // project is named, so as not to tell it from one the caller may not see
           // (Argo CD server/application/application.go).
           `no application at ${call.context ?? answer.method} that the ARGOCD_TOKEN may see: check the name (Argo CD says "permission denied" for a missing one) or the token's role`
-        : answer.status === 403 || code === GrpcCode.PermissionDenied
-          ? `permission denied for ${call.context ?? answer.method}: the ARGOCD_TOKEN's role lacks it`
-          : (said ?? `HTTP ${answer.status}`);
+        : // A sync window is PermissionDenied too, but the token's role is not at fault
+          // (server/application/application.go, Sync: "cannot sync: blocked by sync window").
+          said !== undefined && /blocked by sync window/i.test(said)
+          ? `${said}: the application's project has a sync window closed now`
+          : answer.status === 403 || code === GrpcCode.PermissionDenied
+            ? `permission denied for ${call.context ?? answer.method}: the ARGOCD_TOKEN's role lacks it`
+            : (said ?? `HTTP ${answer.status}`);
   return new ArgoCdError(message, answer.status, code);
 }
 
@@ -198,6 +210,10 @@ export class HttpArgoCdClient implements ArgoCdClient {
 
   async terminateOperation(name: string): Promise<void> {
     await this.#call('DELETE', `/api/v1/applications/${encodeURIComponent(name)}/operation`);
+  }
+
+  syncWindows(name: string): Promise<SyncWindows> {
+    return this.#call('GET', `/api/v1/applications/${encodeURIComponent(name)}/syncwindows`);
   }
 
   async canI(resource: string, action: string, object: string): Promise<boolean> {

@@ -1,4 +1,7 @@
 import { type SimRequest, type SimResponse, Simulator } from '../http.ts';
+import { asApiWindow, canSync, matchingWindows, type SimSyncWindow, windowActive } from './syncWindows.ts';
+
+export type { SimSyncWindow } from './syncWindows.ts';
 
 export interface SimApplicationInit {
   name: string;
@@ -74,6 +77,7 @@ const grpc = (status: number, code: number, message: string): SimResponse => ({
 const ACTION_OF: Record<string, string> = {
   'GET /api/v1/applications/:name': 'get',
   'GET /api/v1/applications/:name/resource-tree': 'get',
+  'GET /api/v1/applications/:name/syncwindows': 'get',
   'POST /api/v1/applications/:name/sync': 'sync',
   // Rollback and terminating an operation are checked as sync.
   'POST /api/v1/applications/:name/rollback': 'sync',
@@ -138,6 +142,12 @@ export class ArgoCdSimulator extends Simulator {
   readonly denied = new Set<string>();
   /** The account the token belongs to. */
   readonly account = 'dpbot';
+  /**
+   * Each project's `spec.syncWindows` (every application is in `default`), judged as Argo CD
+   * does (./syncWindows.ts): GET …/syncwindows reports them, and a sync or rollback is refused
+   * while they block a manual sync.
+   */
+  readonly syncWindows = new Map<string, SimSyncWindow[]>();
   readonly #token: string | undefined;
   readonly #now: () => Date;
   readonly #headOf: ((repoURL: string, ref: string) => string | undefined) | undefined;
@@ -218,7 +228,33 @@ export class ArgoCdSimulator extends Simulator {
       this.#advance(app);
       return { body: this.#render(app) };
     });
-    r('POST', '/api/v1/applications/:name/sync', (req, app) => this.#sync(req, app));
+    r('GET', '/api/v1/applications/:name/syncwindows', (_req, app) => {
+      // server/application/application.go GetApplicationSyncWindows: the windows assigned to the
+      // application, those active now, and CanSync(true); an empty list is left out.
+      const assigned = this.#windowsOf(app);
+      const now = this.#now();
+      const active = assigned.filter((w) => windowActive(w, now));
+      return {
+        body: {
+          ...(active.length ? { activeWindows: active.map(asApiWindow) } : {}),
+          ...(assigned.length ? { assignedWindows: assigned.map(asApiWindow) } : {}),
+          canSync: canSync(assigned, now, true),
+        },
+      };
+    });
+    // Argo CD refuses a sync that the windows block: PermissionDenied "cannot sync: blocked by
+    // sync window" (server/application/application.go, Sync).
+    const unlessBlocked =
+      (handler: (req: SimRequest, app: SimApplication) => SimResponse) =>
+      (req: SimRequest, app: SimApplication) =>
+        canSync(this.#windowsOf(app), this.#now(), true)
+          ? handler(req, app)
+          : grpc(403, 7, 'cannot sync: blocked by sync window');
+    r(
+      'POST',
+      '/api/v1/applications/:name/sync',
+      unlessBlocked((req, app) => this.#sync(req, app)),
+    );
     r('POST', '/api/v1/applications/:name/rollback', (req, app) => this.#rollback(req, app));
     r('PATCH', '/api/v1/applications/:name', (req, app) => this.#patch(req, app));
     r('DELETE', '/api/v1/applications/:name/operation', (_req, app) => {
@@ -240,6 +276,15 @@ export class ArgoCdSimulator extends Simulator {
         ],
       },
     }));
+  }
+
+  #windowsOf(app: SimApplication): SimSyncWindow[] {
+    return matchingWindows(this.syncWindows.get('default') ?? [], {
+      name: app.name,
+      namespace: app.name,
+      server: 'https://kubernetes.default.svc',
+      cluster: 'in-cluster',
+    });
   }
 
   #may(action: string, app: string): boolean {

@@ -59,6 +59,19 @@ describe("dpbot's Argo CD client and the simulator, held to Argo CD's OpenAPI do
     await client.sync('billing', 'e'.repeat(40)).catch(() => undefined); // a commit while auto-synced
     expect(await client.disableAutoSync('billing')).toEqual({ prune: true, selfHeal: true });
     await client.get('missing').catch(() => undefined); // "permission denied"
+    // The project's sync windows: none, then a deny window open now that blocks the sync.
+    expect(await client.syncWindows('orders')).toEqual({ canSync: true });
+    sim.syncWindows.set('default', [
+      { kind: 'deny', schedule: '* * * * *', duration: '1h', applications: ['ord*'] },
+      { kind: 'allow', schedule: '0 3 * * *', duration: '1m', namespaces: ['billing'], manualSync: true },
+    ]);
+    const windows = await client.syncWindows('orders');
+    expect(windows.canSync).toBe(false);
+    expect(windows.activeWindows).toEqual([
+      { kind: 'deny', schedule: '* * * * *', duration: '1h', manualSync: false },
+    ]);
+    await expect(client.sync('orders', undefined)).rejects.toThrow('cannot sync: blocked by sync window');
+    sim.syncWindows.clear();
     // dpbot doctor: the account, and what it may do.
     expect(await client.whoAmI()).toBe('dpbot');
     expect(await client.canI('applications', 'sync', 'default/orders')).toBe(true);

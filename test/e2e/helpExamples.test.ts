@@ -96,11 +96,17 @@ async function firstReleaseShipped(): Promise<void> {
   );
 }
 
+/** Lifts the freezes `freeze`'s examples leave, whatever order the examples run in. */
+async function thawed(): Promise<void> {
+  const lifted = await session.type('unfreeze');
+  expect(['ok', 'conflict']).toContain(lifted.outcome);
+}
+
 /**
  * What an example presumes of the sandbox, set up through commands before each of its command's
  * examples: the state `help` takes for granted (a release to act on, a run to stop).
  */
-const before: Record<string, () => Promise<void>> = {
+const presumed: Record<string, () => Promise<void>> = {
   'release start': async () => {
     await firstReleaseShipped();
     // One release at a time: each example starts its own.
@@ -121,6 +127,12 @@ const before: Record<string, () => Promise<void>> = {
       },
     ]),
   ),
+  // Something to lift.
+  unfreeze: async () => {
+    expect((await session.type('freeze orders-api until 1h --reason "an example to lift"')).outcome).toBe(
+      'ok',
+    );
+  },
   // Records to find: the audit examples run last, and one of them asks for Grace's last hour.
   audit: async () => {
     if ((await session.type('audit grace 1h')).printed.includes(' 0 record(s)')) {
@@ -143,6 +155,17 @@ const before: Record<string, () => Promise<void>> = {
     ]),
   ),
 };
+
+/** A deploy example runs with nothing frozen: freeze's own examples freeze. */
+const before: Record<string, () => Promise<void>> = Object.fromEntries(
+  [...new Set([...Object.keys(presumed), 'release ship', 'release rollback', 'rollback'])].map((name) => [
+    name,
+    async () => {
+      if (name.startsWith('release') || name === 'rollback') await thawed();
+      await presumed[name]?.();
+    },
+  ]),
+);
 
 /** Examples whose point is not a plain answer in the console. */
 const special: Record<string, (typed: () => Promise<Typed>) => Promise<string | undefined>> = {

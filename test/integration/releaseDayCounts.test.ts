@@ -69,9 +69,13 @@ describe('one release, counted at the simulators', () => {
       const requests = world.argocd.requests.filter((r) => r.path.startsWith(path));
       expect(requests.filter((r) => r.method === 'POST').map((r) => r.path)).toEqual([`${path}/sync`]);
       // Before its sync the application is read once, by the confirmation (does the release
-      // redeploy a build that was rolled back?), and not again by the ship.
+      // redeploy a build that was rolled back?), its sync windows once (may it sync now?), and
+      // neither again by the ship.
       const sync = requests.findIndex((r) => r.method === 'POST');
-      expect(requests.slice(0, sync).map((r) => `${r.method} ${r.path}`)).toEqual([`GET ${path}`]);
+      expect(requests.slice(0, sync).map((r) => `${r.method} ${r.path}`)).toEqual([
+        `GET ${path}/syncwindows`,
+        `GET ${path}`,
+      ]);
     }
   });
 

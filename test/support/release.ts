@@ -126,6 +126,8 @@ export function releaseFixture(
     jira?: { url: string; email: string };
     /** Settings beside `release` (slack, …). */
     top?: Record<string, unknown>;
+    /** Grants besides the standard ones. */
+    grants?: Record<string, unknown>[];
   } = {},
 ): Fixture {
   const { github, argocd } = sims;
@@ -144,6 +146,7 @@ export function releaseFixture(
             actions: ['release.rollback'],
             resources: ['service:orders-api', 'app:orders-api'],
           },
+          ...(options.grants ?? []),
         ],
       },
     },
@@ -199,6 +202,10 @@ export async function startReleaseWorld(
     config?: Record<string, unknown>;
     /** A Jira (simulator) for the release's tracker steps; `release.jira` comes with `config`. */
     jira?: { url: string; email: string; token: string };
+    /** Settings beside `release` (freezes, …). */
+    top?: Record<string, unknown>;
+    /** Grants besides the standard ones. */
+    grants?: Record<string, unknown>[];
   } = {},
 ): Promise<ReleaseWorld> {
   const sims = await startReleaseSimulators();
@@ -206,6 +213,8 @@ export async function startReleaseWorld(
   const fixture = releaseFixture(sims, {
     ...(options.config ? { config: options.config } : {}),
     ...(options.jira ? { jira: options.jira } : {}),
+    ...(options.top ? { top: options.top } : {}),
+    ...(options.grants ? { grants: options.grants } : {}),
   });
   const database = await createTestDatabase();
   const notifier = recordingNotifier();

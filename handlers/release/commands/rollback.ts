@@ -3,6 +3,12 @@ import { ConflictError, NotFoundError } from '../../../core/errors.ts';
 import { formatTime } from '../../../core/time.ts';
 import { appHistory, describeRevision, redeployWarning, short } from '../deployments.ts';
 import { defineCommand, type ReleaseDeps } from '../deps.ts';
+import {
+  auditFreezeException,
+  freezeApproval,
+  freezeDetails,
+  passFreezesForRollback,
+} from '../freezeCheck.ts';
 import { applicationNamed } from '../names.ts';
 import { requireArgo } from '../people.ts';
 import { loadSnapshot } from '../publish.ts';
@@ -76,10 +82,14 @@ export const releaseRollback = defineCommand({
   summary: 'Roll an application of a release back to what ran before it',
   description:
     'Without --release: the latest release that deployed the application, the one under way or the one that just shipped.',
-  usage: 'release rollback <application> [--release <id>]',
+  usage: 'release rollback <application> [--release <id>] [--reason <why>]',
   examples: ['release rollback orders-api', 'release rollback orders-api --release 1'],
-  params: { positionals: ['application'], flags: { release: 'string' } },
-  args: z.object({ application: applicationArg, release: releaseId.optional() }),
+  params: { positionals: ['application'], flags: { release: 'string', reason: 'string' } },
+  args: z.object({
+    application: applicationArg,
+    release: releaseId.optional(),
+    reason: z.string().trim().max(300).optional(),
+  }),
   action: 'release.rollback',
   // Checked against the application (`app:orders-api`): the button names it, and its service is
   // only known from the release. Grants for owners name both (`service:orders-*`, `app:orders-*`).
@@ -88,6 +98,7 @@ export const releaseRollback = defineCommand({
   names: (a, ctx) => [applicationNamed(ctx.deps.config, a.application)],
   confirm: async (args, ctx) => {
     const { target, history } = await releaseTarget(ctx.deps, args.application, args.release);
+    const pass = await passFreezesForRollback(ctx, target.service, args.reason);
     return {
       summary: `Roll back ${target.application} (${target.service}) ${target.origin} from ${short(target.fromRevision)} to ${target.revision ? short(target.revision) : `history ${target.historyId}`}`,
       details: [
@@ -95,11 +106,19 @@ export const releaseRollback = defineCommand({
         `It goes back to ${describeRevision(history, target.revision)}, Argo CD history ${target.historyId}.`,
         ...redeployWarning(history, target.revision),
         ...(await autoSyncNote(ctx, target.application)),
+        ...freezeDetails(pass),
       ],
     };
   },
+  approval: async (args, ctx) => {
+    // Only a freeze that blocks rollbacks can ask for a second person: Argo CD is not read otherwise.
+    if (!ctx.deps.freezeGate?.blockRollbacks) return null;
+    const { target } = await releaseTarget(ctx.deps, args.application, args.release);
+    return freezeApproval(ctx, await passFreezesForRollback(ctx, target.service, args.reason));
+  },
   run: async (args, ctx) => {
     const { target, snapshot } = await releaseTarget(ctx.deps, args.application, args.release);
+    await auditFreezeException(ctx, await passFreezesForRollback(ctx, target.service, args.reason));
     return rollBack(ctx, target, snapshot);
   },
 });

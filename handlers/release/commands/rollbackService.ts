@@ -3,6 +3,12 @@ import { InputError } from '../../../core/errors.ts';
 import { deploymentHistory, previousDeployment } from '../../../integrations/argocd/assess.ts';
 import { type AppHistory, appHistory, describeRevision, redeployWarning, short } from '../deployments.ts';
 import { defineCommand, type ReleaseDeps } from '../deps.ts';
+import {
+  auditFreezeException,
+  freezeApproval,
+  freezeDetails,
+  passFreezesForRollback,
+} from '../freezeCheck.ts';
 import { serviceNamed } from '../names.ts';
 import { requireArgo, serviceConfig } from '../people.ts';
 import { loadSnapshot } from '../publish.ts';
@@ -78,15 +84,20 @@ async function adHocTargets(
 export const rollbackService = defineCommand({
   name: 'rollback',
   summary: 'Roll a service back to its previous deployment, outside a release',
-  usage: 'rollback <service> [--app <application>]',
+  usage: 'rollback <service> [--app <application>] [--reason <why>]',
   examples: ['rollback orders-api', 'rollback catalog --app catalog-worker'],
-  params: { positionals: ['service'], flags: { app: 'string' } },
-  args: z.object({ service: serviceArg, app: applicationArg.optional() }),
+  params: { positionals: ['service'], flags: { app: 'string', reason: 'string' } },
+  args: z.object({
+    service: serviceArg,
+    app: applicationArg.optional(),
+    reason: z.string().trim().max(300).optional(),
+  }),
   action: 'release.rollback',
   resourceKinds: ['service'],
   resource: (a) => `service:${a.service}`,
   names: (a, ctx) => [serviceNamed(ctx.deps.config, a.service)],
   confirm: async (args, ctx) => {
+    const pass = await passFreezesForRollback(ctx, args.service, args.reason);
     const found = await adHocTargets(ctx.deps, args.service, args.app);
     const targets = found.map((t) => t.target);
     const notes = (await Promise.all(targets.map((t) => autoSyncNote(ctx, t.application)))).flat();
@@ -99,10 +110,14 @@ export const rollbackService = defineCommand({
           ...redeployWarning(history, t.revision),
         ]),
         ...notes,
+        ...freezeDetails(pass),
       ],
     };
   },
+  approval: async (args, ctx) =>
+    freezeApproval(ctx, await passFreezesForRollback(ctx, args.service, args.reason)),
   run: async (args, ctx) => {
+    await auditFreezeException(ctx, await passFreezesForRollback(ctx, args.service, args.reason));
     const targets = await adHocTargets(ctx.deps, args.service, args.app);
     const messages = [];
     for (const t of targets) messages.push(await rollBack(ctx, t.target, t.snapshot));

@@ -3,6 +3,13 @@ import { ConflictError, InputError } from '../../../core/errors.ts';
 import { noticeMessage } from '../../../pipeline/views/common.ts';
 import { appHistory, redeployWarning } from '../deployments.ts';
 import { defineCommand, type ReleaseDeps } from '../deps.ts';
+import {
+  auditFreezeException,
+  freezeApproval,
+  freezeDetails,
+  passFreezes,
+  refuseClosedSyncWindows,
+} from '../freezeCheck.ts';
 import { requireArgo } from '../people.ts';
 import { planWaves } from '../planWaves.ts';
 import { loadSnapshot, postInThread, publish, sendWatch } from '../publish.ts';
@@ -63,34 +70,53 @@ async function rolledBackBuilds(
   return out;
 }
 
+const SHIP = { verb: 'shipped', retry: 'ship' };
+
 export const releaseShip = defineCommand({
   name: 'release ship',
   summary: 'Deploy the included services through Argo CD, wave by wave, and watch them',
-  usage: 'release ship [--release <id>]',
-  examples: ['release ship'],
+  usage: 'release ship [--release <id>] [--reason <why, during a freeze>]',
+  examples: ['release ship', 'release ship --reason "fix for INC-42 cannot wait"'],
   description:
-    'Each application is synced to the release revision; it is done when the sync succeeded, Argo CD reconciled it after, it is Synced and Healthy, and it stays Healthy for release.settleTime. A failure stops the next waves; shipping a stopped release again retries what did not ship.',
-  params: { flags: { release: 'string' } },
-  args: z.object({ release: releaseId.optional() }),
+    'Each application is synced to the release revision; it is done when the sync succeeded, Argo CD reconciled it after, it is Synced and Healthy, and it stays Healthy for release.settleTime. A failure stops the next waves; shipping a stopped release again retries what did not ship. During a deploy freeze it is refused, except for holders of release.ship.frozen, who give --reason; a closed Argo CD sync window refuses it too.',
+  params: { flags: { release: 'string', reason: 'string' } },
+  args: z.object({ release: releaseId.optional(), reason: z.string().trim().max(300).optional() }),
   action: 'release.ship',
   resourceKinds: ['release'],
   resource: () => 'release:weekly',
   confirm: async (args, ctx) => {
     requireArgo(ctx.deps);
-    const { release, apps } = await plan(ctx, args.release);
+    const { release, apps, included } = await plan(ctx, args.release);
+    // Refused here, before the question: nobody confirms a ship that would be refused.
+    const pass = await passFreezes(ctx, included, args.reason, SHIP);
+    await refuseClosedSyncWindows(
+      ctx.deps,
+      apps.map((a) => a.application),
+    );
     const waves = Math.max(0, ...apps.map((a) => a.wave)) - Math.min(...apps.map((a) => a.wave)) + 1;
     return {
       summary: `Ship release #${release.id}: ${apps.length} Argo CD application(s) in ${waves} wave(s)`,
       details: [
         ...apps.map((a) => `wave ${a.wave}: ${a.application} (${a.service}) → ${a.revision.slice(0, 7)}`),
         ...(await rolledBackBuilds(ctx.deps, apps)),
+        ...freezeDetails(pass),
       ],
     };
+  },
+  // Going through a freeze takes a second person when the release.ship.frozen grant says so.
+  approval: async (args, ctx) => {
+    if (!(await ctx.deps.freezeGate?.active())?.length) return null;
+    const { included } = await plan(ctx, args.release);
+    return freezeApproval(ctx, await passFreezes(ctx, included, args.reason, SHIP));
   },
   run: async (args, ctx) => {
     const services = ctx.deps;
     requireArgo(services);
     const { release, snapshot, included, apps } = await plan(ctx, args.release);
+    // Asked again: a freeze set while the question waited counts. A sync window that closed
+    // meanwhile is Argo CD's to refuse, and the watcher says so; it is not read twice.
+    const pass = await passFreezes(ctx, included, args.reason, SHIP);
+    await auditFreezeException(ctx, pass);
     const note = trackerShipping(services, snapshot);
     // The state, the applications and the watcher that moves them commit together: a crash or a
     // lost database part-way leaves the release as it was (and the caller told so), never
@@ -126,7 +152,10 @@ export const releaseShip = defineCommand({
     });
     if (!started) throw new ConflictError(`release #${release.id} is already being shipped`);
     const fresh = await publish(services, release.id);
-    const text = `${ctx.caller.name ?? ctx.caller.email} is shipping release #${release.id}: ${apps.map((a) => a.application).join(', ')}. Progress is shown on the release message.`;
+    const exception = pass.freezes.length
+      ? ` during a freeze (${pass.freezes.map((f) => f.label).join(', ')}), as an exception: ${pass.reason}`
+      : '';
+    const text = `${ctx.caller.name ?? ctx.caller.email} is shipping release #${release.id}${exception}: ${apps.map((a) => a.application).join(', ')}. Progress is shown on the release message.`;
     // Said once, in the release message's thread; the one who shipped is told where.
     await postInThread(services, fresh, null, noticeMessage(text, 'in_channel'));
     return noticeMessage(

@@ -3,6 +3,7 @@ import { errorMessage } from '../../../core/errors.ts';
 import { stateText } from '../../../pipeline/people.ts';
 import { appHistory, describeRevision, short } from '../deployments.ts';
 import { defineCommand, type ReleaseDeps } from '../deps.ts';
+import { releaseFreezes } from '../freezeCheck.ts';
 import { releaseNames } from '../people.ts';
 import { loadSnapshot } from '../publish.ts';
 import type { ReleaseApp, ReleaseSnapshot } from '../stores/releaseStore.ts';
@@ -64,7 +65,12 @@ export const releaseStatus = defineCommand({
     const stored = await loadSnapshot(ctx.deps, release.id);
     const now = await runningNow(ctx.deps, stored);
     const snapshot = { ...stored, apps: now.apps };
-    const message = releaseMessage(snapshot, ctx.deps.config, await releaseNames(ctx.deps, stored));
+    const message = releaseMessage(
+      snapshot,
+      ctx.deps.config,
+      await releaseNames(ctx.deps, stored),
+      await releaseFreezes(ctx.deps, stored),
+    );
     const deployments = snapshot.apps.map(appLine);
     const runs = [...now.lines, ...(now.note ? [now.note] : [])];
     const text = [

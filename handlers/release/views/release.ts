@@ -5,6 +5,7 @@ import { blocks, type Message } from '../../../pipeline/message.ts';
 import { stateText } from '../../../pipeline/people.ts';
 import { codeText, escapeMrkdwn, lineSections, RUN_ACTION } from '../../../pipeline/views/common.ts';
 import { andMore } from '../../../pipeline/views/paging.ts';
+import { type ActiveFreeze, describeFreeze } from '../../freeze/index.ts';
 import { categoryByName, OTHER, readableTitle } from '../categorize.ts';
 import type { ReleaseCategory } from '../config.ts';
 import type { ReleaseDeps } from '../deps.ts';
@@ -80,8 +81,11 @@ export function releaseMessage(
   snapshot: ReleaseSnapshot,
   config: ReleaseConfigSlice,
   names: Names = NO_NAMES,
+  freezes: readonly ActiveFreeze[] = [],
 ): Message {
   const r = snapshot.release;
+  // Who froze, why and until when, where the Ship button is: before anyone presses it.
+  const frozen = r.status === 'open' || r.status === 'failed' ? freezes.map(describeFreeze) : [];
   const lines = snapshot.services.map((s) => {
     const count = prsOf(snapshot, s.service).length;
     const late = prsOf(snapshot, s.service).filter((p) => p.late).length;
@@ -118,6 +122,7 @@ export function releaseMessage(
       : [run('Status', `release status ${r.id}`), run('Notes', `release notes ${r.id}`)];
   const text = [
     `${releaseTitle(snapshot)}: ${STATUS_TEXT[r.status]}`,
+    ...frozen.map((f) => `Frozen: ${f}`),
     ...snapshot.services.map((s) => {
       const c = snapshot.confirmations.find((x) => x.service === s.service);
       const apps = snapshot.apps
@@ -142,6 +147,7 @@ export function releaseMessage(
     blocks: blocks(
       Blocks.Header({ text: releaseTitle(snapshot) }),
       Blocks.Section({ text: `${Md.bold('Status')}: ${STATUS_TEXT[r.status]}` }),
+      frozen.length > 0 && Blocks.Section({ text: frozen.map((f) => `❄️ ${escapeMrkdwn(f)}`).join('\n') }),
       ...lineSections(lines, 20),
       Blocks.Context().elements(context.join(' · ')),
       ...chunks.map((c) => Blocks.Actions().elements(...c)),
