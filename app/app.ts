@@ -89,6 +89,8 @@ export function buildRegistry(extra: readonly Command[] = [], config?: Config): 
   for (const capability of Object.values(capabilities)) {
     // Only names, actions and help text are read from these commands; none of them runs.
     registry.register(...(capability.definition.commands as readonly Command[]));
+    const { actions } = capability.definition;
+    if (Array.isArray(actions)) for (const info of actions) registry.registerAction(info);
   }
   registry.register(...extra);
   // Tasks may name their own action; policy files granting it must find it in the catalog.

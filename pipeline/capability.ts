@@ -18,8 +18,12 @@ export interface CapabilityDefinition<D> {
   jobs?: readonly JobRegistration<D>[];
   homePanels?: readonly HomePanel<D>[];
   optionProviders?: readonly OptionProvider<D>[];
-  /** Actions checked by something other than a command (a button, a task's own action). */
-  actions?: (deps: D) => readonly ActionInfo[];
+  /**
+   * Actions checked by something other than a command (a button, a task's own action, an
+   * exception such as shipping during a freeze). A list is known without the dependencies, so
+   * `dpbot policies check` finds it; a function is read from them when bound.
+   */
+  actions?: readonly ActionInfo[] | ((deps: D) => readonly ActionInfo[]);
 }
 
 export interface Capability<D> {
@@ -60,7 +64,8 @@ export function defineCapability<D>(definition: CapabilityDefinition<D>): Capabi
         actionId: p.actionId,
         options: (query: string, { caller }: { caller: Caller }) => p.options(query, { caller, deps }),
       })),
-      actions: definition.actions?.(deps) ?? [],
+      actions:
+        typeof definition.actions === 'function' ? definition.actions(deps) : (definition.actions ?? []),
     }),
   };
 }

@@ -56,6 +56,13 @@ export function parseConfig(raw: unknown, source: string, env: Env = {}): Config
       problems.push(`PORT: expected a port number, got "${env.PORT}"`);
     else config.server.port = port;
   }
+  // One configuration file, several processes each with a folder of its own (the embedded
+  // database, the audit outbox, the sandbox's state): a second replica on one host, a test.
+  if (env.DPBOT_DATA_DIR !== undefined) {
+    if (env.DPBOT_DATA_DIR.trim() === '')
+      problems.push('DPBOT_DATA_DIR: expected a folder, got an empty value');
+    else config.database.dataDir = env.DPBOT_DATA_DIR;
+  }
   if (env.LOG_LEVEL !== undefined) {
     const level = logLevel.safeParse(env.LOG_LEVEL);
     if (level.success) config.log.level = level.data;

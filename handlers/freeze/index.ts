@@ -13,7 +13,7 @@ export const freezeCapability = defineCapability<FreezeDeps>({
   name: 'freeze',
   commands: [freezesList, freeze, unfreeze],
   homePanels: [freezeHomePanel],
-  actions: () => [
+  actions: [
     {
       action: SHIP_FROZEN_ACTION,
       summary: 'Ship (and, with freezes.blockRollbacks, roll back) during a deploy freeze, with a reason',

@@ -112,7 +112,7 @@ describe('the first person to run a command in a Slack sandbox becomes its insta
     await eventually(
       () =>
         expect(b.slack.responses(synced.responseId).map((r) => String(r.text))).toContain(
-          'Directory sync\nfile: no change — users +0 ~0 -0, groups +0 ~0 -0, memberships +0 -0',
+          'Directory sync\nfile: no change — users +0 ~0 -0, groups +0 ~0 -0, memberships +0 -0\n  permissions: no change',
         ),
       15_000,
     );

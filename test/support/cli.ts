@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { projectRoot } from '../../core/paths.ts';
+import { exampleDataDir, exampleDataEnv } from './dataDir.ts';
 
 export interface CliResult {
   code: number | null;
@@ -24,7 +25,13 @@ export function runCli(
 ): Promise<CliResult> {
   return runProcess(process.execPath, [join(projectRoot(), 'bin', 'dpbot.ts'), ...args], {
     ...options,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'warn', ...options.env },
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      LOG_LEVEL: 'warn',
+      ...exampleDataEnv(args, options.cwd ?? projectRoot()),
+      ...options.env,
+    },
     label: `dpbot ${args.join(' ')}`,
   });
 }
@@ -36,7 +43,13 @@ export function runCli(
 export function runShell(line: string, cwd: string): Promise<CliResult> {
   return runProcess('sh', ['-c', line], {
     cwd,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, npm_config_update_notifier: 'false' },
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      npm_config_update_notifier: 'false',
+      // `npm start` in the checkout reads the example configuration.
+      ...(resolve(cwd) === resolve(projectRoot()) ? { DPBOT_DATA_DIR: exampleDataDir() } : {}),
+    },
     label: line,
   });
 }

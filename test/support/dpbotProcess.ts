@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { projectRoot } from '../../core/paths.ts';
 import { SANDBOX_BOT_TOKEN } from '../../sandbox/slack/slackSimulator.ts';
+import { exampleDataEnv } from './dataDir.ts';
 import { SIGNING_SECRET } from './slack.ts';
 
 /** A `dpbot start` process serving Slack, with its JSON log lines as they arrive. */
@@ -34,6 +35,7 @@ export function startDpbotProcess(options: {
         SLACK_SIGNING_SECRET: SIGNING_SECRET,
         PORT: '0',
         LOG_LEVEL: options.logLevel ?? 'info',
+        ...exampleDataEnv(['--config', options.configPath], projectRoot()),
         ...options.env,
       },
       stdio: ['ignore', 'ignore', 'pipe'],

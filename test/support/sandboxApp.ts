@@ -2,6 +2,7 @@ import pino from 'pino';
 import { type App, createApp } from '../../app/app.ts';
 import { exampleConfigPath, loadConfig } from '../../app/config/loadConfig.ts';
 import { type RunningSandbox, startSandbox } from '../../app/sandbox/index.ts';
+import { exampleDataDir } from './dataDir.ts';
 import { createTestDatabase, type TestDatabase } from './db.ts';
 
 export interface SandboxApp {
@@ -28,7 +29,7 @@ export async function startSandboxApp(
     tune?: (config: RunningSandbox['config']) => void;
   } = {},
 ): Promise<SandboxApp> {
-  const loaded = loadConfig({ path: exampleConfigPath(), env: {} });
+  const loaded = loadConfig({ path: exampleConfigPath(), env: { DPBOT_DATA_DIR: exampleDataDir() } });
   const sandbox = await startSandbox(loaded.config, undefined, { stateDir: options.stateDir });
   sandbox.config.log.level = 'silent';
   options.tune?.(sandbox.config);

@@ -61,13 +61,21 @@ describe('configuration', () => {
             ],
           },
         },
-        { PORT: 'eighty', LOG_LEVEL: 'loud' },
+        { PORT: 'eighty', DPBOT_DATA_DIR: ' ', LOG_LEVEL: 'loud' },
       ),
     ).toEqual([
       'directory.sources[1].name: "file" is used by another source',
       'PORT: expected a port number, got "eighty"',
+      'DPBOT_DATA_DIR: expected a folder, got an empty value',
       'LOG_LEVEL: expected one of fatal, error, warn, info, debug, trace, silent',
     ]);
+  });
+
+  it('takes the data folder from DPBOT_DATA_DIR over the file', () => {
+    const config = parseConfig({ database: { dataDir: 'from-file' } }, 'dpbot.yaml', {
+      DPBOT_DATA_DIR: '/var/lib/dpbot-2',
+    });
+    expect(config.database.dataDir).toBe('/var/lib/dpbot-2');
   });
 
   it('reports YAML syntax errors with line and column', () => {

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildRegistry } from '../../app/app.ts';
+import { exampleConfigPath, loadConfig } from '../../app/config/loadConfig.ts';
+import { projectRoot } from '../../core/paths.ts';
 import { checkPolicies } from '../../policies/policyFiles.ts';
 import { createFixture } from '../support/fixture.ts';
 
@@ -20,6 +22,14 @@ function check(files: Record<string, object | string>, known?: { groups: string[
 }
 
 describe('policies check', () => {
+  it("knows every action the repository's own policy files grant, offline as `dpbot policies check` reads them", () => {
+    // Actions that no command checks (shipping during a freeze) must be in the offline catalog too.
+    const offline = buildRegistry([], loadConfig({ path: exampleConfigPath() }).config).catalog;
+    const result = checkPolicies(`${projectRoot()}/policies`, offline, undefined, projectRoot());
+    expect(result.errors).toEqual([]);
+    expect(offline.get('release.ship.frozen')).toBeDefined();
+  });
+
   it('accepts the grants dpbot ships with', () => {
     const result = check({
       'a.yaml': {
