@@ -484,7 +484,8 @@ export class OctokitGitHubClient implements GitHubClient {
     const contents = await probe(() => this.#reader.rest.repos.listCommits({ owner, repo, per_page: 1 }));
     const releases = options.releases
       ? await probe(
-          () => this.#writer.rest.repos.createRelease({ owner, repo, tag_name: '' }),
+          // Through the reader, unspaced: a probe GitHub refuses creates nothing.
+          () => this.#reader.rest.repos.createRelease({ owner, repo, tag_name: '' }),
           // Validation Failed: the request was allowed, and refused only for its empty tag name.
           [422],
         )
@@ -493,7 +494,7 @@ export class OctokitGitHubClient implements GitHubClient {
     const comments =
       options.comments && number !== undefined
         ? await probe(
-            () => this.#writer.rest.issues.createComment({ owner, repo, issue_number: number, body: '' }),
+            () => this.#reader.rest.issues.createComment({ owner, repo, issue_number: number, body: '' }),
             // As for releases: allowed, and refused only for its empty body, so nothing is posted.
             [422],
           )

@@ -37,7 +37,9 @@ export interface GitHubOctokitOptions {
   /**
    * Who the requests are: `read` runs GraphQL queries `readConcurrency` at a time with no spacing
    * (the throttling plugin spaces every GraphQL request a second apart as if it were a write, but
-   * dpbot's queries are reads worth one point each); `write` keeps the plugin's spacing for writes.
+   * dpbot's queries are reads worth one point each), and the doctor's probes that GitHub refuses
+   * unspaced too; `write` keeps the plugin's spacing for writes (a second apart, three seconds for
+   * those that notify people, such as a comment).
    */
   purpose: 'read' | 'write';
   /** GraphQL reads in flight at once (purpose `read`; default 4). */
@@ -129,7 +131,13 @@ export function createGitHubOctokit(options: GitHubOctokitOptions): GitHubOctoki
       onRateLimit: onLimit('rate limit reached'),
       onSecondaryRateLimit: onLimit('secondary rate limit reached'),
       ...(options.purpose === 'read'
-        ? { write: new Bottleneck.Group({ maxConcurrent: options.readConcurrency ?? 4, minTime: 0 }) }
+        ? {
+            write: new Bottleneck.Group({ maxConcurrent: options.readConcurrency ?? 4, minTime: 0 }),
+            // A reader's only POSTs are the doctor's probes, which GitHub refuses (an empty
+            // comment, a release without a tag): nothing is created and nobody is notified, so
+            // they need not wait the plugin's 3 s between notifying writes, one repository after another.
+            notifications: new Bottleneck.Group({ maxConcurrent: options.readConcurrency ?? 4, minTime: 0 }),
+          }
         : {}),
     },
     log: {
