@@ -131,10 +131,13 @@ describe('job queue with two replicas', () => {
         settings,
       );
       await eventually(() => expect(ran).toEqual(['doomed', 'survivor']), 45_000, 250);
-      const rows = await database.query<{ state: string; retry_count: number }>(
-        "SELECT state, retry_count FROM pgboss.job WHERE name = 'test.heartbeat'",
-      );
-      expect(rows.rows).toEqual([{ state: 'completed', retry_count: 1 }]);
+      // pg-boss records the completion after the handler returns, in a statement of its own.
+      await eventually(async () => {
+        const rows = await database.query<{ state: string; retry_count: number }>(
+          "SELECT state, retry_count FROM pgboss.job WHERE name = 'test.heartbeat'",
+        );
+        expect(rows.rows).toEqual([{ state: 'completed', retry_count: 1 }]);
+      });
     } finally {
       await survivor.stop({ graceful: false });
       await doomed.stop({ graceful: false, timeoutMs: 1_000 }).catch(() => undefined);
