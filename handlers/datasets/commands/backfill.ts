@@ -6,6 +6,7 @@ import { TASK_NAME, TASKS_RUN, taskModal, withTeamChoices } from '../../tasks/in
 import { backfillRange, missingDays } from '../backfillRange.ts';
 import { datasetName } from '../config.ts';
 import { defineCommand } from '../deps.ts';
+import { datasetNamed } from '../names.ts';
 import { backfillFormText } from '../views.ts';
 import { datasetService } from './datasets.ts';
 
@@ -35,15 +36,7 @@ export const datasetBackfill = defineCommand({
   action: TASKS_RUN,
   resourceKinds: ['task'],
   resource: (args) => `task:${args.task}`,
-  names: async (args, ctx) => [
-    {
-      kind: 'dataset',
-      name: args.name,
-      known: await ctx.deps.datasets?.allNames(),
-      resource: (n) => `dataset:${n}`,
-      hint: '"datasets" lists them',
-    },
-  ],
+  names: async (args, ctx) => [await datasetNamed(ctx.deps, args.name)],
   run: async (args, ctx) => {
     const settings = ctx.deps.config;
     const names = settings.datasets.lateAlerts.backfill;

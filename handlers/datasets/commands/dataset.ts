@@ -6,6 +6,7 @@ import { quoteArg } from '../../../pipeline/views/modal.ts';
 import { datasetName } from '../config.ts';
 import type { DatasetRow } from '../datasetService.ts';
 import { type DatasetsDeps, defineCommand } from '../deps.ts';
+import { datasetNamed } from '../names.ts';
 import { datasetMessage, type QuickButton } from '../views.ts';
 import { datasetService } from './datasets.ts';
 
@@ -33,15 +34,7 @@ export const dataset = defineCommand({
   action: 'datasets.read',
   resourceKinds: ['dataset'],
   resource: (args) => `dataset:${args.name}`,
-  names: async (args, ctx) => [
-    {
-      kind: 'dataset',
-      name: args.name,
-      known: await ctx.deps.datasets?.allNames(),
-      resource: (n) => `dataset:${n}`,
-      hint: '"datasets" lists them',
-    },
-  ],
+  names: async (args, ctx) => [await datasetNamed(ctx.deps, args.name)],
   run: async (args, ctx) => {
     const service = datasetService(ctx);
     const detail = await service.detail(args.name);
