@@ -1,65 +1,72 @@
 import { z } from 'zod';
 import { noticeMessage } from '../../../pipeline/views/common.ts';
-import { defineCommand } from '../deps.ts';
+import { defineCommand, type ReleaseDeps } from '../deps.ts';
 import { serviceNamed } from '../names.ts';
 
 const serviceArgs = z.object({
   service: z.string().min(1, { error: 'name a service, as in "subscribe orders-api"' }),
 });
 
+/**
+ * `subscribe <service>` and `unsubscribe <service>`: the same command both ways, one change to
+ * the subscriber's list, audited only when it changed something.
+ */
+function subscription(options: {
+  name: 'subscribe' | 'unsubscribe';
+  summary: string;
+  change: (
+    deps: ReleaseDeps,
+    email: string,
+    service: string,
+    slackUserId: string | null,
+  ) => Promise<boolean>;
+  outcome: string;
+  changed: (service: string) => string;
+  unchanged: (service: string) => string;
+}) {
+  return defineCommand({
+    name: options.name,
+    summary: options.summary,
+    usage: `${options.name} <service>`,
+    examples: [`${options.name} orders-api`],
+    params: { positionals: ['service'] },
+    args: serviceArgs,
+    action: 'release.subscribe',
+    resourceKinds: ['service'],
+    resource: (a) => `service:${a.service}`,
+    names: (a, ctx) => [serviceNamed(ctx.deps.config, a.service)],
+    run: async (args, ctx) => {
+      const changed = await options.change(ctx.deps, ctx.caller.email, args.service, ctx.caller.slackUserId);
+      if (changed)
+        await ctx.auditStep({
+          action: 'release.subscribe',
+          resource: `service:${args.service}`,
+          outcome: options.outcome,
+          detail: { email: ctx.caller.email },
+        });
+      return noticeMessage(changed ? options.changed(args.service) : options.unchanged(args.service));
+    },
+  });
+}
+
 /** `subscribe <service>`: that service's release notes by direct message when it ships. */
-export const releaseSubscribe = defineCommand({
+export const releaseSubscribe = subscription({
   name: 'subscribe',
   summary: "Get a service's release notes by direct message when it ships (and if it is rolled back)",
-  usage: 'subscribe <service>',
-  examples: ['subscribe orders-api'],
-  params: { positionals: ['service'] },
-  args: serviceArgs,
-  action: 'release.subscribe',
-  resourceKinds: ['service'],
-  resource: (a) => `service:${a.service}`,
-  names: (a, ctx) => [serviceNamed(ctx.deps.config, a.service)],
-  run: async (args, ctx) => {
-    const added = await ctx.deps.notices.subscribe(ctx.caller.email, args.service, ctx.caller.slackUserId);
-    if (added)
-      await ctx.auditStep({
-        action: 'release.subscribe',
-        resource: `service:${args.service}`,
-        outcome: 'subscribed',
-        detail: { email: ctx.caller.email },
-      });
-    return noticeMessage(
-      added
-        ? `Subscribed: the release notes of ${args.service} come to you by direct message when it ships ("unsubscribe ${args.service}" to stop).`
-        : `You already subscribe to ${args.service}'s release notes ("unsubscribe ${args.service}" to stop).`,
-    );
-  },
+  change: (deps, email, service, slackUserId) => deps.notices.subscribe(email, service, slackUserId),
+  outcome: 'subscribed',
+  changed: (service) =>
+    `Subscribed: the release notes of ${service} come to you by direct message when it ships ("unsubscribe ${service}" to stop).`,
+  unchanged: (service) =>
+    `You already subscribe to ${service}'s release notes ("unsubscribe ${service}" to stop).`,
 });
 
-export const releaseUnsubscribe = defineCommand({
+export const releaseUnsubscribe = subscription({
   name: 'unsubscribe',
   summary: "Stop getting a service's release notes by direct message",
-  usage: 'unsubscribe <service>',
-  examples: ['unsubscribe orders-api'],
-  params: { positionals: ['service'] },
-  args: serviceArgs,
-  action: 'release.subscribe',
-  resourceKinds: ['service'],
-  resource: (a) => `service:${a.service}`,
-  names: (a, ctx) => [serviceNamed(ctx.deps.config, a.service)],
-  run: async (args, ctx) => {
-    const removed = await ctx.deps.notices.unsubscribe(ctx.caller.email, args.service);
-    if (removed)
-      await ctx.auditStep({
-        action: 'release.subscribe',
-        resource: `service:${args.service}`,
-        outcome: 'unsubscribed',
-        detail: { email: ctx.caller.email },
-      });
-    return noticeMessage(
-      removed
-        ? `Unsubscribed from ${args.service}'s release notes.`
-        : `You did not subscribe to ${args.service}'s release notes ("notices" lists what you get).`,
-    );
-  },
+  change: (deps, email, service) => deps.notices.unsubscribe(email, service),
+  outcome: 'unsubscribed',
+  changed: (service) => `Unsubscribed from ${service}'s release notes.`,
+  unchanged: (service) =>
+    `You did not subscribe to ${service}'s release notes ("notices" lists what you get).`,
 });

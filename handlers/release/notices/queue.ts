@@ -1,4 +1,5 @@
 import type { Tx } from '../../../db/connect.ts';
+import type { AuditEntry } from '../../../db/stores/auditStore.ts';
 import type { QueueSettings } from '../../../pipeline/jobs.ts';
 import type { ReleaseDeps } from '../deps.ts';
 import { QUEUES } from '../queues.ts';
@@ -98,17 +99,26 @@ export async function sweepNotices(services: ReleaseDeps): Promise<NoticeBatch[]
   for (const batch of await services.notices.stalled(before)) {
     if ((await services.jobs.live(QUEUES.notices, batch)) > 0) continue;
     await services.jobs.send<NoticeJob>(QUEUES.notices, batch, { settings: NOTICE_SETTINGS });
-    await services.audit.append({
-      requestId: `release-${batch.releaseId}`,
-      kind: 'event',
-      entry: 'system',
-      command: batch.kind === 'running' ? 'release ship' : 'release rollback',
-      action: batch.kind === 'running' ? 'release.ship' : 'release.rollback',
-      resource: `service:${batch.service}`,
-      outcome: 'notices_resumed',
-      detail: { kind: batch.kind },
-    });
+    await services.audit.append(noticeEvent(batch, 'notices_resumed', { detail: { kind: batch.kind } }));
     resumed.push(batch);
   }
   return resumed;
+}
+
+/** A batch's audit row: dpbot's own event, under the ship or rollback that queued the notices. */
+export function noticeEvent(
+  batch: NoticeBatch,
+  outcome: string,
+  more: Pick<AuditEntry, 'error' | 'detail'>,
+): AuditEntry {
+  return {
+    requestId: `release-${batch.releaseId}`,
+    kind: 'event',
+    entry: 'system',
+    command: batch.kind === 'running' ? 'release ship' : 'release rollback',
+    action: batch.kind === 'running' ? 'release.ship' : 'release.rollback',
+    resource: `service:${batch.service}`,
+    outcome,
+    ...more,
+  };
 }

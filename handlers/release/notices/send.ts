@@ -11,6 +11,7 @@ import {
   subscriberRollbackMessage,
 } from '../views/productionNotices.ts';
 import { engineeringNotes } from '../views/release.ts';
+import { noticeEvent } from './queue.ts';
 import { githubComment, jiraComment, messageUrl, noticeMarker } from './texts.ts';
 
 /** Tries of one notice before its row says it failed (the job's own retries space them out). */
@@ -181,17 +182,12 @@ export async function sendNotices(
     }
   }
   if (counts.sent + counts.skipped + counts.failed + counts.retrying > 0)
-    await services.audit.append({
-      requestId: `release-${batch.releaseId}`,
-      kind: 'event',
-      entry: 'system',
-      command: batch.kind === 'running' ? 'release ship' : 'release rollback',
-      action: batch.kind === 'running' ? 'release.ship' : 'release.rollback',
-      resource: `service:${batch.service}`,
-      outcome: 'notices_sent',
-      ...(failures.length ? { error: failures.slice(0, 3).join('; ') } : {}),
-      detail: { kind: batch.kind, ...counts },
-    });
+    await services.audit.append(
+      noticeEvent(batch, 'notices_sent', {
+        ...(failures.length ? { error: failures.slice(0, 3).join('; ') } : {}),
+        detail: { kind: batch.kind, ...counts },
+      }),
+    );
   if (counts.retrying > 0 || busy > 0)
     throw new Error(
       `${counts.retrying} notice(s) of ${batch.service} in release #${batch.releaseId} could not be sent yet${failures.length ? `: ${failures.slice(0, 3).join('; ')}` : ''}${busy ? `; ${busy} being sent by another worker (or one that stopped: taken over after ${STALE_CLAIM_MS / 1000} s)` : ''}`,
