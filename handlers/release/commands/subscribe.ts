@@ -14,12 +14,7 @@ const serviceArgs = z.object({
 function subscription(options: {
   name: 'subscribe' | 'unsubscribe';
   summary: string;
-  change: (
-    deps: ReleaseDeps,
-    email: string,
-    service: string,
-    slackUserId: string | null,
-  ) => Promise<boolean>;
+  change: (deps: ReleaseDeps, email: string, service: string, slackUserId: string | null) => Promise<boolean>;
   outcome: string;
   changed: (service: string) => string;
   unchanged: (service: string) => string;
