@@ -241,16 +241,22 @@ async function startSurfaces(
     });
     // Before listening, so that ready means warm: a deploy's first user does not pay for it.
     await warmUp({ pool: app.services.pool, identity: app.services.identity, slack, log });
+    app.pipeline.warm();
+    let warming = true;
     server = await startHttpServer({
       port: input.port ?? target.loaded.config.server.port,
       ...(input.host ? { host: input.host } : {}),
       deps: serverDeps(app.services),
       log,
       doctor: doctor.status,
+      warmingUp: () => warming,
       ...(slack.http && settings.signingSecret
         ? { slack: { receiver: slack.http, signingSecret: settings.signingSecret } }
         : {}),
     });
+    // Not ready until the request path has run once: the first person is answered as fast as the next.
+    await slack.warmRequestPath(server.url);
+    warming = false;
     await slack.start();
     return { server, slack };
   } catch (error) {

@@ -48,6 +48,8 @@ export interface HttpServerOptions {
   doctor?: () => unknown;
   /** What unverified Slack requests may hold while their bodies are read. */
   ingress?: IngressLimits;
+  /** True while dpbot runs its own requests through the path before anyone's: not ready yet. */
+  warmingUp?: () => boolean;
 }
 
 export interface RunningServer {
@@ -84,6 +86,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   const unverified = new UnverifiedBodies(options.ingress);
 
   const ready = async (): Promise<string | undefined> => {
+    if (options.warmingUp?.()) return 'warming up';
     try {
       await deps.db.execute(sql`SELECT 1`);
       if (!(await migrationsApplied(deps.pool))) return 'database migrations are not all applied';

@@ -75,6 +75,15 @@ export class CommandPipeline {
     return work;
   }
 
+  /**
+   * Reads every command's examples, and `help`, as a request's text is read (pure, no I/O): done
+   * at start, so that the first person's command is not the one that pays for compiling it.
+   */
+  warm(): void {
+    const texts = ['help', ...this.deps.registry.all().flatMap((command) => command.examples)];
+    for (const text of texts) parse(this.deps.registry, commandText(text), { command: 'unknown' });
+  }
+
   handleText(inv: TextInvocation): Promise<Outcome> {
     return this.#track(this.#handleTextSafely(inv));
   }

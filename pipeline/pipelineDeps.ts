@@ -18,7 +18,7 @@ export interface PipelineDeps {
   pending: PendingStore;
   once: Pick<OnceStore, 'claim' | 'release'>;
   identity: CallerIdentity;
-  registry: Pick<CommandRegistry, 'resolve' | 'get' | 'group'>;
+  registry: Pick<CommandRegistry, 'resolve' | 'get' | 'group' | 'all'>;
   /**
    * Updates the question of a request decided or expired; posts an approved request's result in
    * its thread and tells the requester the decision.

@@ -7,11 +7,16 @@ import type { Command } from './defineCommand.ts';
 export class CommandRegistry {
   readonly #commands = new Map<string, Command>();
   readonly catalog = new ActionCatalog();
+  /** Sorted once after each registration: every one-word command asks whether it is a group. */
+  #sorted: Command[] | undefined;
+  #groups: Map<string, Command[]> | undefined;
 
   register(...commands: Command[]): this {
     for (const command of commands) {
       if (this.#commands.has(command.name)) throw new Error(`command "${command.name}" is defined twice`);
       this.#commands.set(command.name, command);
+      this.#sorted = undefined;
+      this.#groups = undefined;
       if (command.action) {
         this.catalog.register({
           action: command.action,
@@ -35,13 +40,26 @@ export class CommandRegistry {
   }
 
   all(): Command[] {
-    return [...this.#commands.values()].sort((a, b) => a.name.localeCompare(b.name));
+    this.#sorted ??= [...this.#commands.values()].sort((a, b) => a.name.localeCompare(b.name));
+    return [...this.#sorted];
   }
 
   /** The commands of a group (`release` → release start, release ship, …); empty for any other word. */
   group(word: string): Command[] {
+    if (!this.#groups) {
+      this.#groups = new Map();
+      for (const command of this.all()) {
+        const [first, second] = command.name.split(' ');
+        if (!first || second === undefined) continue;
+        const members = this.#groups.get(first) ?? [];
+        members.push(command);
+        this.#groups.set(first, members);
+      }
+    }
     const lower = word.toLowerCase();
-    return this.all().filter((c) => c.name.startsWith(`${lower} `));
+    // A quoted word may hold spaces: its group is the commands whose names go on from it.
+    if (/\s/.test(lower)) return this.all().filter((c) => c.name.startsWith(`${lower} `));
+    return [...(this.#groups.get(lower) ?? [])];
   }
 
   /**

@@ -60,6 +60,7 @@ export function tracedDeps(deps: PipelineDeps): PipelineDeps {
         return { ...found, command: traced(found.command) };
       },
       group: (word) => deps.registry.group(word),
+      all: () => deps.registry.all(),
     },
     // The decision itself is a computation of microseconds (policies/decide.ts), made between
     // identifying and auditing; its span records what was decided, when.

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import {
   App,
   type Authorize,
@@ -23,6 +24,7 @@ import { registerViews } from './listeners/views.ts';
 import { CachedSlackProfiles } from './profiles.ts';
 import type { SlackDeps, SlackSurfaceConfig, SlackSurfaceDeps } from './slackDeps.ts';
 import { SlackNotifier } from './slackNotifier.ts';
+import { warmRequests } from './warmUp.ts';
 
 export interface SlackSettings {
   botToken: string;
@@ -102,6 +104,11 @@ export interface SlackRuntime {
   stop(): Promise<void>;
   /** Asks Slack who the bot is now, so that the first request does not wait for it. */
   warm(): Promise<void>;
+  /**
+   * Sends signed requests of a command only this process knows to the server at `url` (HTTP
+   * mode only): the path every Slack request takes, run before the first person's.
+   */
+  warmRequestPath(url: string): Promise<void>;
 }
 
 /**
@@ -178,6 +185,12 @@ export function createSlackRuntime(input: {
     log,
   };
   registerCommand(app, deps);
+  // A name no Slack workspace can send (it is made up at each start, and a request for it must
+  // be signed with this app's secret): acknowledged with nothing, and nothing else is done.
+  const warmUpCommand = `/dpbot-warm-up-${randomUUID()}`;
+  app.command(warmUpCommand, async ({ ack }) => {
+    await ack();
+  });
   registerActions(app, deps);
   registerViews(app, deps);
   registerOptions(app, deps);
@@ -188,6 +201,10 @@ export function createSlackRuntime(input: {
     warm: async () => {
       // Bolt passes the source of the request; the identity asked for does not depend on it.
       await authorize({ teamId: undefined, enterpriseId: undefined, isEnterpriseInstall: false });
+    },
+    warmRequestPath: async (url) => {
+      if (!http || !settings.signingSecret) return;
+      await warmRequests(url, settings.signingSecret, warmUpCommand, log);
     },
     start: async () => {
       if (settings.appToken) await app.start();
