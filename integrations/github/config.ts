@@ -13,6 +13,11 @@ export const githubSchema = z.preprocess(
     concurrency: integer({ min: 1, max: 20 }).default(6),
     /** Longest wait for one request; Octokit itself would wait forever. */
     timeout: duration().prefault('30s'),
+    /**
+     * Writes spaced as GitHub asks integrations to space them (a second apart, three for those that
+     * notify people, such as a comment). Off only in front of a loopback simulator: the tests'.
+     */
+    spaceWrites: z.boolean().default(true),
   }),
 );
 export type GitHubConfig = z.output<typeof githubSchema>;

@@ -210,6 +210,8 @@ export class OctokitGitHubClient implements GitHubClient {
     concurrency: number;
     /** Longest wait for one request (default 30 s). */
     timeoutMs?: number;
+    /** Writes spaced as GitHub asks (default); false only in front of a simulator. */
+    spaceWrites?: boolean;
     log: Logger;
   }) {
     const common = {
@@ -225,7 +227,12 @@ export class OctokitGitHubClient implements GitHubClient {
       readConcurrency: options.concurrency,
       throttleId: 'dpbot-reader',
     });
-    this.#writer = createGitHubOctokit({ ...common, purpose: 'write', throttleId: 'dpbot-writer' });
+    this.#writer = createGitHubOctokit({
+      ...common,
+      purpose: 'write',
+      spaced: options.spaceWrites ?? true,
+      throttleId: 'dpbot-writer',
+    });
   }
 
   async resolveCommit(repository: string, ref: string): Promise<Commit> {
@@ -540,6 +547,7 @@ export function githubFromConfig(config: GitHubConfig, deps: GitHubDeps): GitHub
     token: readSecret(deps.env, 'GITHUB_TOKEN'),
     concurrency: config.concurrency,
     timeoutMs: config.timeout,
+    spaceWrites: config.spaceWrites,
     log: deps.log,
   });
 }

@@ -42,6 +42,8 @@ export interface GitHubOctokitOptions {
    * those that notify people, such as a comment).
    */
   purpose: 'read' | 'write';
+  /** A writer whose writes wait no spacing (default spaced): only in front of a simulator. */
+  spaced?: boolean;
   /** GraphQL reads in flight at once (purpose `read`; default 4). */
   readConcurrency?: number;
   /** Retries of a failed (5xx) answer, apart from rate limits (default 3). */
@@ -130,7 +132,7 @@ export function createGitHubOctokit(options: GitHubOctokitOptions): GitHubOctoki
       id: options.throttleId,
       onRateLimit: onLimit('rate limit reached'),
       onSecondaryRateLimit: onLimit('secondary rate limit reached'),
-      ...(options.purpose === 'read'
+      ...(options.purpose === 'read' || options.spaced === false
         ? {
             write: new Bottleneck.Group({ maxConcurrent: options.readConcurrency ?? 4, minTime: 0 }),
             // A reader's only POSTs are the doctor's probes, which GitHub refuses (an empty

@@ -18,10 +18,12 @@ let session: SandboxSession;
 beforeAll(async () => {
   running = await startSandboxApp({
     runWorkers: true,
-    // The examples presume a shipped release; how long its applications settle is not what they show.
+    // The examples presume a shipped release; how long its applications settle, and how far apart
+    // its comments land on the simulated GitHub, is not what they show.
     tune: (config) => {
       config.release.settleTime = 1_000;
       config.release.pollInterval = 300;
+      config.github.spaceWrites = false;
     },
   });
   session = new SandboxSession(running.app, ADA);

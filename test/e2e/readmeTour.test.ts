@@ -97,7 +97,16 @@ const shows: Record<string, RegExp> = {
 let running: SandboxApp;
 
 beforeAll(async () => {
-  running = await startSandboxApp({ runWorkers: true });
+  running = await startSandboxApp({
+    runWorkers: true,
+    // The tour is typed again until it says Shipped: how long the applications settle, and how far
+    // apart the release's comments land on the simulated GitHub, is not what it shows.
+    tune: (config) => {
+      config.release.settleTime = 1_000;
+      config.release.pollInterval = 300;
+      config.github.spaceWrites = false;
+    },
+  });
 }, 60_000);
 afterAll(async () => {
   await running?.close();

@@ -38,10 +38,12 @@ beforeAll(async () => {
     sim,
     database,
     // What the messages say does not depend on how long an application stays healthy before it
-    // counts as done, nor on how often the watcher looks: the sandbox's waits, for people, shortened.
+    // counts as done, nor on how often the watcher looks, nor on how far apart the comments land on
+    // the simulated GitHub: the sandbox's waits, for people, shortened.
     tune: (config) => {
       config.release.settleTime = 1_000;
       config.release.pollInterval = 300;
+      config.github.spaceWrites = false;
     },
   });
   await bot.doctor.done;

@@ -152,7 +152,9 @@ export function releaseFixture(
     },
     config: {
       jobs: { pollInterval: '500ms' },
-      github: { apiUrl: github.url },
+      // Comments land on the simulator at once rather than GitHub's three seconds apart; the
+      // sandbox's release tests (test/e2e) keep the spacing.
+      github: { apiUrl: github.url, spaceWrites: false },
       argocd: { url: argocd.url },
       ...(options.jira ? { jira: { url: options.jira.url, email: options.jira.email, timeout: '2s' } } : {}),
       ...options.top,

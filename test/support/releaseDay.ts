@@ -193,7 +193,9 @@ export async function startReleaseDay(options: ReleaseDayOptions): Promise<Relea
     config: {
       jobs: { pollInterval: '500ms' },
       slack: { apiUrl: slack.apiUrl },
-      github: { apiUrl: github.url },
+      // Comments land on the simulator at once rather than GitHub's three seconds apart; the
+      // sandbox's release tests (test/e2e) keep the spacing.
+      github: { apiUrl: github.url, spaceWrites: false },
       argocd: { url: argocd.url },
       jira: { url: jira.url, email: JIRA.email, timeout: '5s' },
       release: {

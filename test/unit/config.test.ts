@@ -24,6 +24,8 @@ describe('configuration', () => {
     expect(config.database.dataDir).toBe('.dpbot');
     expect(config.confirmations.ttl).toBe(600_000);
     expect(config.directory.sources).toEqual([]);
+    // GitHub's writes stay spaced as GitHub asks: only the tests, in front of a simulator, turn it off.
+    expect(config.github.spaceWrites).toBe(true);
   });
 
   it('treats a section with only comments (null) as empty', () => {
