@@ -58,14 +58,15 @@ export function startTracing(env: NodeJS.ProcessEnv = process.env): Tracing {
   const tracer = trace.getTracer('dpbot');
   const tracingNow: Tracing = {
     on: true,
+    // The span's attributes are set once it is known to be recording: most requests are not
+    // sampled where traffic is heavy, and an unsampled span would only drop them. (No sampler the
+    // OTEL_* variables name looks at attributes.)
     span: (name, attributes, work) =>
-      tracer.startActiveSpan(name, { attributes: attrs(attributes) }, (span) =>
-        run(span, () => work(handle(span))),
-      ),
+      tracer.startActiveSpan(name, (span) => run(span, () => work(handle(span, attributes)))),
     spanSync: (name, attributes, work) =>
-      tracer.startActiveSpan(name, { attributes: attrs(attributes) }, (span) => {
+      tracer.startActiveSpan(name, (span) => {
         try {
-          return work(handle(span));
+          return work(handle(span, attributes));
         } catch (error) {
           failed(span, error);
           throw error;
@@ -119,13 +120,20 @@ function failed(span: Span, error: unknown): void {
 
 function attrs(attributes: SpanAttributes): Attributes {
   const out: Attributes = {};
-  for (const [key, value] of Object.entries(attributes)) if (value !== undefined) out[key] = value;
+  for (const key in attributes) {
+    const value = attributes[key];
+    if (value !== undefined) out[key] = value;
+  }
   return out;
 }
 
-function handle(span: Span): SpanHandle {
+const unrecorded: SpanHandle = { set() {}, rename() {} };
+
+function handle(span: Span, attributes: SpanAttributes): SpanHandle {
+  if (!span.isRecording()) return unrecorded;
+  span.setAttributes(attrs(attributes));
   return {
-    set: (attributes) => span.setAttributes(attrs(attributes)),
+    set: (more) => span.setAttributes(attrs(more)),
     rename: (name) => span.updateName(name),
   };
 }
