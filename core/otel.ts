@@ -56,24 +56,40 @@ export function startTracing(env: NodeJS.ProcessEnv = process.env): Tracing {
   });
   sdk.start();
   const tracer = trace.getTracer('dpbot');
+  // Under a parent-based sampler (the SDK's default, and every `parentbased_*` one) a span whose
+  // parent is not recorded is not recorded either: in a request that was not sampled, dpbot's own
+  // spans are not started at all, and their work runs in the parent's context, which carries the
+  // same trace id (for log lines and audit rows). Other samplers decide span by span.
+  const parentDecides = (env.OTEL_TRACES_SAMPLER?.trim() || 'parentbased_always_on').startsWith(
+    'parentbased_',
+  );
+  const unsampled = (): boolean => {
+    if (!parentDecides) return false;
+    const active = trace.getActiveSpan();
+    return active !== undefined && !active.isRecording();
+  };
   const tracingNow: Tracing = {
     on: true,
     // The span's attributes are set once it is known to be recording: most requests are not
     // sampled where traffic is heavy, and an unsampled span would only drop them. (No sampler the
     // OTEL_* variables name looks at attributes.)
     span: (name, attributes, work) =>
-      tracer.startActiveSpan(name, (span) => run(span, () => work(handle(span, attributes)))),
+      unsampled()
+        ? work(unrecorded)
+        : tracer.startActiveSpan(name, (span) => run(span, () => work(handle(span, attributes)))),
     spanSync: (name, attributes, work) =>
-      tracer.startActiveSpan(name, (span) => {
-        try {
-          return work(handle(span, attributes));
-        } catch (error) {
-          failed(span, error);
-          throw error;
-        } finally {
-          span.end();
-        }
-      }),
+      unsampled()
+        ? work(unrecorded)
+        : tracer.startActiveSpan(name, (span) => {
+            try {
+              return work(handle(span, attributes));
+            } catch (error) {
+              failed(span, error);
+              throw error;
+            } finally {
+              span.end();
+            }
+          }),
     linked: (name, from, attributes, work) => {
       const origin = from ? parseTraceparent(from) : undefined;
       const links: Link[] = origin ? [{ context: origin }] : [];
