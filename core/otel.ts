@@ -56,23 +56,40 @@ export function startTracing(env: NodeJS.ProcessEnv = process.env): Tracing {
   });
   sdk.start();
   const tracer = trace.getTracer('dpbot');
+  // Under a parent-based sampler (the SDK's default, and every `parentbased_*` one) a span whose
+  // parent is not recorded is not recorded either: in a request that was not sampled, dpbot's own
+  // spans are not started at all, and their work runs in the parent's context, which carries the
+  // same trace id (for log lines and audit rows). Other samplers decide span by span.
+  const parentDecides = (env.OTEL_TRACES_SAMPLER?.trim() || 'parentbased_always_on').startsWith(
+    'parentbased_',
+  );
+  const unsampled = (): boolean => {
+    if (!parentDecides) return false;
+    const active = trace.getActiveSpan();
+    return active !== undefined && !active.isRecording();
+  };
   const tracingNow: Tracing = {
     on: true,
+    // The span's attributes are set once it is known to be recording: most requests are not
+    // sampled where traffic is heavy, and an unsampled span would only drop them. (No sampler the
+    // OTEL_* variables name looks at attributes.)
     span: (name, attributes, work) =>
-      tracer.startActiveSpan(name, { attributes: attrs(attributes) }, (span) =>
-        run(span, () => work(handle(span))),
-      ),
+      unsampled()
+        ? work(unrecorded)
+        : tracer.startActiveSpan(name, (span) => run(span, () => work(handle(span, attributes)))),
     spanSync: (name, attributes, work) =>
-      tracer.startActiveSpan(name, { attributes: attrs(attributes) }, (span) => {
-        try {
-          return work(handle(span));
-        } catch (error) {
-          failed(span, error);
-          throw error;
-        } finally {
-          span.end();
-        }
-      }),
+      unsampled()
+        ? work(unrecorded)
+        : tracer.startActiveSpan(name, (span) => {
+            try {
+              return work(handle(span, attributes));
+            } catch (error) {
+              failed(span, error);
+              throw error;
+            } finally {
+              span.end();
+            }
+          }),
     linked: (name, from, attributes, work) => {
       const origin = from ? parseTraceparent(from) : undefined;
       const links: Link[] = origin ? [{ context: origin }] : [];
@@ -119,13 +136,20 @@ function failed(span: Span, error: unknown): void {
 
 function attrs(attributes: SpanAttributes): Attributes {
   const out: Attributes = {};
-  for (const [key, value] of Object.entries(attributes)) if (value !== undefined) out[key] = value;
+  for (const key in attributes) {
+    const value = attributes[key];
+    if (value !== undefined) out[key] = value;
+  }
   return out;
 }
 
-function handle(span: Span): SpanHandle {
+const unrecorded: SpanHandle = { set() {}, rename() {} };
+
+function handle(span: Span, attributes: SpanAttributes): SpanHandle {
+  if (!span.isRecording()) return unrecorded;
+  span.setAttributes(attrs(attributes));
   return {
-    set: (attributes) => span.setAttributes(attrs(attributes)),
+    set: (more) => span.setAttributes(attrs(more)),
     rename: (name) => span.updateName(name),
   };
 }

@@ -250,4 +250,35 @@ describe('traces', () => {
     bot.child.kill('SIGTERM');
     expect(await bot.exited).toBe(0);
   }, 150_000);
+
+  it('a request the sampler leaves out sends no span, and its rows and lines still carry its trace id', async () => {
+    const before = spans().length;
+    const { bot, slack: fake } = await start({
+      OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`,
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+      OTEL_SERVICE_NAME: 'dpbot-traces-test',
+      OTEL_BSP_SCHEDULE_DELAY: '100',
+      OTEL_TRACES_SAMPLER: 'parentbased_always_off',
+    });
+    const scaled = await fake.slash('scale team-x 5 --reason "not sampled"', GRACE);
+    expect(scaled.status).toBe(200);
+    const { requestId, traceIds } = await eventually(async () => {
+      const last = await lastScale();
+      expect(last.traceIds.length).toBeGreaterThanOrEqual(2);
+      return last;
+    });
+    const traceId = traceIds[0];
+    expect(traceId).toMatch(/^[0-9a-f]{32}$/);
+    expect(new Set(traceIds)).toEqual(new Set([traceId]));
+    expect(bot.lines.filter((l) => l.requestId === requestId && l.traceId !== traceId)).toEqual([]);
+    await eventually(() => expect(bot.lines.some((l) => l.traceId === traceId)).toBe(true));
+    // Stopping flushes whatever was buffered: nothing of this trace was.
+    bot.child.kill('SIGTERM');
+    expect(await bot.exited).toBe(0);
+    expect(
+      spans()
+        .slice(before)
+        .filter((s) => s.traceId === traceId),
+    ).toEqual([]);
+  }, 120_000);
 });
