@@ -16,7 +16,7 @@ import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { register as registerEsmHooks } from 'import-in-the-middle/register-hooks.mjs';
-import { type SpanAttributes, type SpanHandle, type Tracing, useTracing } from './tracing.ts';
+import { type SpanAttributes, type SpanHandle, type Tracing, useTracing, WARM_UP_HEADER } from './tracing.ts';
 
 /** Requests that are not work: probes and scrapes, every few seconds, would bury the traces. */
 const UNTRACED_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
@@ -43,7 +43,9 @@ export function startTracing(env: NodeJS.ProcessEnv = process.env): Tracing {
       // Node's http and https: Slack's Web API (axios), the Kubernetes client, and the server's
       // incoming requests, whose span is the root of a Slack request's trace.
       new HttpInstrumentation({
-        ignoreIncomingRequestHook: (req) => UNTRACED_PATHS.has((req.url ?? '/').split('?')[0] ?? '/'),
+        ignoreIncomingRequestHook: (req) =>
+          UNTRACED_PATHS.has((req.url ?? '/').split('?')[0] ?? '/') ||
+          req.headers[WARM_UP_HEADER] !== undefined,
         // Calls outside any request or job (start-up checks) are not worth a trace each.
         requireParentforOutgoingSpans: true,
       }),

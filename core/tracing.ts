@@ -1,4 +1,10 @@
 /**
+ * Marks the requests dpbot sends itself at start to warm its request path: they are no one's
+ * work, and ten traces at every start would only bury the first real one.
+ */
+export const WARM_UP_HEADER = 'x-dpbot-warm-up';
+
+/**
  * What dpbot's own code asks of tracing. Without OpenTelemetry configuration (see `tracingWanted`)
  * this is all there is: the calls below run their work and record nothing, and no OpenTelemetry
  * module is ever loaded. With it, bin/dpbot.ts loads core/otel.ts first, which puts the real

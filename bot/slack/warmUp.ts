@@ -1,6 +1,7 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import type { Logger } from 'pino';
+import { WARM_UP_HEADER } from '../../core/tracing.ts';
 import { KEPT_CONNECTIONS } from '../../db/connect.ts';
 import { warmConnection } from '../../db/warmConnection.ts';
 import type { CallerIdentity } from '../../pipeline/identity.ts';
@@ -99,6 +100,7 @@ export async function warmRequests(
           'content-type': 'application/x-www-form-urlencoded',
           'x-slack-request-timestamp': timestamp,
           'x-slack-signature': signature,
+          [WARM_UP_HEADER]: '1',
         },
         body,
       });

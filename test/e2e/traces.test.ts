@@ -167,6 +167,8 @@ describe('traces', () => {
       return found as OtlpSpan;
     }, 30_000);
     expect(request.traceId).toBe(traceId);
+    // The requests the start sends itself to warm its path are no one's work: not traced.
+    expect(spans().filter((s) => s.name === 'verify')).toHaveLength(1);
 
     // The HTTP request from Slack is the root; verify is its child, the pipeline's request too.
     const trace = () => spans().filter((s) => s.traceId === traceId);
