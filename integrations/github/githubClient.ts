@@ -2,7 +2,8 @@ import type { Logger } from 'pino';
 import { type Env, readSecret } from '../../core/config/secrets.ts';
 import { InputError, UpstreamError } from '../../core/errors.ts';
 import type { GitHubConfig } from './config.ts';
-import { createGitHubOctokit, type GitHubOctokit, statusOf, timedOut } from './octokit.ts';
+import type { GitHubOctokit, GitHubOctokitOptions } from './octokit.ts';
+import { statusOf, timedOut } from './octokitErrors.ts';
 import { MERGED_PULL_REQUESTS_QUERY, PULL_REQUEST_FILES_QUERY, RESOLVE_COMMIT_QUERY } from './queries.ts';
 
 export interface Commit {
@@ -201,8 +202,9 @@ export interface GitHubDeps {
  * plugin's spacing for writes (see createGitHubOctokit).
  */
 export class OctokitGitHubClient implements GitHubClient {
-  readonly #reader: GitHubOctokit;
-  readonly #writer: GitHubOctokit;
+  readonly #readerOptions: GitHubOctokitOptions;
+  readonly #writerOptions: GitHubOctokitOptions;
+  #octokits: Promise<{ reader: GitHubOctokit; writer: GitHubOctokit }> | undefined;
 
   constructor(options: {
     apiUrl: string;
@@ -221,25 +223,35 @@ export class OctokitGitHubClient implements GitHubClient {
       timeoutMs: options.timeoutMs ?? 30_000,
       log: options.log.child({ integration: 'github' }),
     };
-    this.#reader = createGitHubOctokit({
+    this.#readerOptions = {
       ...common,
       purpose: 'read',
       readConcurrency: options.concurrency,
       throttleId: 'dpbot-reader',
-    });
-    this.#writer = createGitHubOctokit({
+    };
+    this.#writerOptions = {
       ...common,
       purpose: 'write',
       spaced: options.spaceWrites ?? true,
       throttleId: 'dpbot-writer',
-    });
+    };
+  }
+
+  /** Octokit, loaded at the first call: a dpbot that never calls GitHub never loads it. */
+  #open(): Promise<{ reader: GitHubOctokit; writer: GitHubOctokit }> {
+    this.#octokits ??= import('./octokit.ts').then(({ createGitHubOctokit }) => ({
+      reader: createGitHubOctokit(this.#readerOptions),
+      writer: createGitHubOctokit(this.#writerOptions),
+    }));
+    return this.#octokits;
   }
 
   async resolveCommit(repository: string, ref: string): Promise<Commit> {
+    const { reader } = await this.#open();
     const { owner, name } = split(repository);
     let data: { repository: { object: { oid?: string; committedDate?: string } | null } | null };
     try {
-      data = await this.#reader.graphql(RESOLVE_COMMIT_QUERY, { owner, name, expression: ref });
+      data = await reader.graphql(RESOLVE_COMMIT_QUERY, { owner, name, expression: ref });
     } catch (error) {
       throw upstream(error, `resolving ${ref} in ${repository}`);
     }
@@ -250,6 +262,7 @@ export class OctokitGitHubClient implements GitHubClient {
   }
 
   async mergedPullRequests(query: MergedSinceQuery): Promise<MergedSince> {
+    const { reader } = await this.#open();
     const { owner, name } = split(query.repository);
     // Sorted by creation so the pages do not reshuffle between requests (best match, the
     // default order, may).
@@ -265,7 +278,7 @@ export class OctokitGitHubClient implements GitHubClient {
       let data: MergedPage;
       try {
         requests++;
-        data = await this.#reader.graphql<MergedPage>(MERGED_PULL_REQUESTS_QUERY, {
+        data = await reader.graphql<MergedPage>(MERGED_PULL_REQUESTS_QUERY, {
           owner,
           name,
           ref: `refs/heads/${query.branch}`,
@@ -340,9 +353,10 @@ export class OctokitGitHubClient implements GitHubClient {
     from: string | null,
     signal: AbortSignal | undefined,
   ): Promise<number> {
+    const { reader } = await this.#open();
     let requests = 0;
     const files: string[] = from ? [...pr.files] : [];
-    const pages = this.#reader.graphql.paginate
+    const pages = reader.graphql.paginate
       .iterator<FilesPage>(PULL_REQUEST_FILES_QUERY, {
         owner,
         name,
@@ -379,9 +393,10 @@ export class OctokitGitHubClient implements GitHubClient {
     name: string;
     body: string;
   }): Promise<{ url: string }> {
+    const { writer } = await this.#open();
     const { owner, name } = split(input.repository);
     try {
-      const response = await this.#writer.rest.repos.createRelease({
+      const response = await writer.rest.repos.createRelease({
         owner,
         repo: name,
         tag_name: input.tag,
@@ -400,9 +415,10 @@ export class OctokitGitHubClient implements GitHubClient {
     number: number,
     body: string,
   ): Promise<{ id: number; url: string }> {
+    const { writer } = await this.#open();
     const { owner, name } = split(repository);
     try {
-      const response = await this.#writer.rest.issues.createComment({
+      const response = await writer.rest.issues.createComment({
         owner,
         repo: name,
         issue_number: number,
@@ -419,9 +435,10 @@ export class OctokitGitHubClient implements GitHubClient {
     number: number,
     marker: string,
   ): Promise<{ id: number; url: string } | undefined> {
+    const { reader } = await this.#open();
     const { owner, name } = split(repository);
     try {
-      for await (const page of this.#reader.paginate.iterator(this.#reader.rest.issues.listComments, {
+      for await (const page of reader.paginate.iterator(reader.rest.issues.listComments, {
         owner,
         repo: name,
         issue_number: number,
@@ -437,9 +454,10 @@ export class OctokitGitHubClient implements GitHubClient {
   }
 
   async tokenReport(): Promise<TokenReport> {
+    const { reader } = await this.#open();
     let response: Awaited<ReturnType<GitHubOctokit['rest']['rateLimit']['get']>>;
     try {
-      response = await this.#reader.rest.rateLimit.get();
+      response = await reader.rest.rateLimit.get();
     } catch (error) {
       throw upstream(error, 'reading the rate limit');
     }
@@ -467,10 +485,11 @@ export class OctokitGitHubClient implements GitHubClient {
     repository: string,
     options: { releases: boolean; comments?: boolean },
   ): Promise<RepositoryAccess> {
+    const { reader } = await this.#open();
     const { owner, name: repo } = split(repository);
     let isPrivate: boolean | undefined;
     try {
-      const found = await this.#reader.rest.repos.get({ owner, repo });
+      const found = await reader.rest.repos.get({ owner, repo });
       isPrivate = found.data.private;
     } catch (error) {
       if (statusOf(error) !== 404) throw upstream(error, `reading ${repository}`);
@@ -485,14 +504,14 @@ export class OctokitGitHubClient implements GitHubClient {
     }
     let pullRequest: number | undefined;
     const pullRequests = await probe(async () => {
-      const listed = await this.#reader.rest.pulls.list({ owner, repo, state: 'closed', per_page: 1 });
+      const listed = await reader.rest.pulls.list({ owner, repo, state: 'closed', per_page: 1 });
       pullRequest = listed.data[0]?.number;
     });
-    const contents = await probe(() => this.#reader.rest.repos.listCommits({ owner, repo, per_page: 1 }));
+    const contents = await probe(() => reader.rest.repos.listCommits({ owner, repo, per_page: 1 }));
     const releases = options.releases
       ? await probe(
           // Through the reader, unspaced: a probe GitHub refuses creates nothing.
-          () => this.#reader.rest.repos.createRelease({ owner, repo, tag_name: '' }),
+          () => reader.rest.repos.createRelease({ owner, repo, tag_name: '' }),
           // Validation Failed: the request was allowed, and refused only for its empty tag name.
           [422],
         )
@@ -501,7 +520,7 @@ export class OctokitGitHubClient implements GitHubClient {
     const comments =
       options.comments && number !== undefined
         ? await probe(
-            () => this.#reader.rest.issues.createComment({ owner, repo, issue_number: number, body: '' }),
+            () => reader.rest.issues.createComment({ owner, repo, issue_number: number, body: '' }),
             // As for releases: allowed, and refused only for its empty body, so nothing is posted.
             [422],
           )

@@ -1,7 +1,8 @@
 import type { Logger } from 'pino';
 import { errorMessage, TruncatedAnswerError, UpstreamError } from '../../core/errors.ts';
 import { throwIfAborted } from '../../core/http/abort.ts';
-import { createGitHubOctokit, type GitHubOctokit, statusOf } from './octokit.ts';
+import type { GitHubOctokit, GitHubOctokitOptions } from './octokit.ts';
+import { statusOf } from './octokitErrors.ts';
 import { ORG_MEMBER_EMAILS_QUERY, TEAM_MEMBER_COUNTS_QUERY } from './queries.ts';
 
 const SYSTEM = 'GitHub';
@@ -42,12 +43,13 @@ const MAX_PAGES = 10_000;
  * No per-request deadline: the sync's signal bounds the whole fetch.
  */
 export class GithubTeamsClient {
-  readonly #octokit: GitHubOctokit;
+  readonly #options: GitHubOctokitOptions;
+  #octokit: Promise<GitHubOctokit> | undefined;
   readonly #log: Logger;
 
   constructor(options: GithubTeamsClientOptions) {
     this.#log = options.log;
-    this.#octokit = createGitHubOctokit({
+    this.#options = {
       apiUrl: options.apiUrl,
       token: options.token,
       userAgent: 'dpbot-directory-sync',
@@ -55,20 +57,30 @@ export class GithubTeamsClient {
       retries: options.maxRetries,
       throttleId: 'dpbot-directory',
       log: options.log,
-    });
+    };
+  }
+
+  /** Octokit, loaded at the first call: a dpbot whose directory has no GitHub source never loads it. */
+  #client(): Promise<GitHubOctokit> {
+    this.#octokit ??= import('./octokit.ts').then(({ createGitHubOctokit }) =>
+      createGitHubOctokit(this.#options),
+    );
+    return this.#octokit;
   }
 
   async listTeams(org: string, signal: AbortSignal): Promise<GithubTeam[]> {
+    const octokit = await this.#client();
     const teams = await this.#call(`teams of ${org}`, signal, () =>
-      this.#octokit.paginate(this.#octokit.rest.teams.list, { org, per_page: 100, request: { signal } }),
+      octokit.paginate(octokit.rest.teams.list, { org, per_page: 100, request: { signal } }),
     );
     return teams.map((t) => ({ id: t.id, slug: t.slug, name: t.name, parentSlug: t.parent?.slug ?? null }));
   }
 
   /** Logins of a team's members; GitHub includes the members of its child teams. */
   async listTeamMembers(org: string, teamSlug: string, signal: AbortSignal): Promise<string[]> {
+    const octokit = await this.#client();
     const members = await this.#call(`members of team ${teamSlug}`, signal, () =>
-      this.#octokit.paginate(this.#octokit.rest.teams.listMembersInOrg, {
+      octokit.paginate(octokit.rest.teams.listMembersInOrg, {
         org,
         team_slug: teamSlug,
         role: 'all',
@@ -148,7 +160,8 @@ export class GithubTeamsClient {
     take: (data: unknown) => PageInfo,
     signal: AbortSignal,
   ): Promise<void> {
-    const pages = this.#octokit.graphql.paginate
+    const octokit = await this.#client();
+    const pages = octokit.graphql.paginate
       .iterator<unknown>(query, { org, request: { signal } })
       [Symbol.asyncIterator]();
     // The plugin notices a cursor that stays the same from one page to the next; one that comes

@@ -6,6 +6,7 @@ import Bottleneck from 'bottleneck';
 import type { Logger } from 'pino';
 import { formatDuration } from '../../core/config/duration.ts';
 import { reportingFetch } from '../../core/http/outbound.ts';
+import { GitHubTimeoutError } from './octokitErrors.ts';
 
 const PluggedOctokit = Octokit.plugin(throttling, retry, paginateGraphQL);
 /**
@@ -58,11 +59,6 @@ export interface GitHubOctokitOptions {
   log: Logger;
 }
 
-/** GitHub did not answer within the configured time (Octokit reports it as a status-500 error). */
-export class GitHubTimeoutError extends Error {
-  override readonly name = 'GitHubTimeoutError';
-}
-
 /**
  * fetch with a deadline on every request: Octokit has no timeout of its own, so a GitHub that
  * stops answering would hold a command (and its Slack reply) forever.
@@ -79,23 +75,6 @@ function fetchWithTimeout(timeoutMs: number): typeof fetch {
       throw error;
     }
   };
-}
-
-/** The timeout behind an Octokit error, if that is what it was (Octokit wraps it in causes). */
-export function timedOut(error: unknown): GitHubTimeoutError | undefined {
-  let current: unknown = error;
-  for (let depth = 0; depth < 5 && current instanceof Error; depth++) {
-    if (current instanceof GitHubTimeoutError) return current;
-    current = current.cause;
-  }
-  return undefined;
-}
-
-/** The HTTP status of an Octokit error, if it has one. */
-export function statusOf(error: unknown): number | undefined {
-  if (typeof error === 'object' && error !== null && 'status' in error && typeof error.status === 'number')
-    return error.status;
-  return undefined;
 }
 
 /**
