@@ -250,6 +250,7 @@ function startJobQueue(options: AppOptions, database: Database, metrics: Metrics
     log: options.log,
     pollIntervalSeconds: Math.max(0.5, config.jobs.pollInterval / 1000),
     superviseSeconds: Math.max(1, Math.round(config.jobs.superviseInterval / 1000)),
+    heartbeatSeconds: config.jobs.heartbeat / 1000,
     schedule: options.runWorkers ?? false,
     ...(options.cronCheckSeconds ? { cronCheckSeconds: options.cronCheckSeconds } : {}),
     onRun: (queue, ok) => metrics.jobRun(queue, ok),

@@ -122,6 +122,11 @@ export interface JobsOptions {
    * back, the next 15-s look takes it up, within a minute).
    */
   superviseSeconds?: number;
+  /**
+   * The heartbeat of every queue whose settings ask for one, in place of theirs (at least 10, as
+   * pg-boss requires): how long a job whose process died goes unnoticed. Tests shorten it.
+   */
+  heartbeatSeconds?: number;
   /** Told of every job run and whether it succeeded (for metrics). */
   onRun?: (queue: string, ok: boolean) => void;
 }
@@ -176,6 +181,7 @@ class PgBossJobs implements Jobs {
   readonly #heartbeatQueues = new Set<string>();
   readonly #wakes = new Set<NodeJS.Timeout>();
   readonly #onRun: (queue: string, ok: boolean) => void;
+  readonly #heartbeat: number | undefined;
   #lookTimer: NodeJS.Timeout | undefined;
   #looking = false;
   #lastFullLook = 0;
@@ -185,14 +191,23 @@ class PgBossJobs implements Jobs {
     log: Logger,
     poll: number,
     onRun: (queue: string, ok: boolean) => void = () => {},
+    heartbeat?: number,
   ) {
     this.#boss = boss;
     this.#log = log;
     this.#poll = poll;
     this.#onRun = onRun;
+    this.#heartbeat = heartbeat;
   }
 
-  #ensure(queue: string, settings: QueueSettings = {}): Promise<void> {
+  /** The settings as given, with this process's heartbeat where they ask for one. */
+  #withHeartbeat(settings: QueueSettings | undefined): QueueSettings | undefined {
+    if (!settings?.heartbeatSeconds || this.#heartbeat === undefined) return settings;
+    return { ...settings, heartbeatSeconds: this.#heartbeat };
+  }
+
+  #ensure(queue: string, given: QueueSettings = {}): Promise<void> {
+    const settings = this.#withHeartbeat(given) ?? {};
     if (!QUEUE_NAME.test(queue)) throw new Error(`invalid queue name "${queue}"`);
     let ready = this.#queues.get(queue);
     if (!ready) {
@@ -290,7 +305,7 @@ class PgBossJobs implements Jobs {
 
   async send<T extends object>(queue: string, data: T, options: SendOptions = {}): Promise<string | null> {
     await this.#ensure(queue, options.settings);
-    const s = options.settings;
+    const s = this.#withHeartbeat(options.settings);
     const id = await this.#boss.send(queue, withTrace(data), {
       ...(options.startAfter ? { startAfter: options.startAfter } : {}),
       ...(options.singletonKey ? { singletonKey: options.singletonKey } : {}),
@@ -400,5 +415,11 @@ export async function startJobs(options: JobsOptions): Promise<Jobs> {
   });
   boss.on('error', (error: unknown) => log.error({ err: error }, 'job queue error'));
   await boss.start();
-  return new PgBossJobs(boss, log, options.pollIntervalSeconds, options.onRun);
+  return new PgBossJobs(
+    boss,
+    log,
+    options.pollIntervalSeconds,
+    options.onRun,
+    options.heartbeatSeconds === undefined ? undefined : Math.max(10, Math.round(options.heartbeatSeconds)),
+  );
 }

@@ -84,6 +84,11 @@ export const configSchema = z.strictObject({
       pollInterval: duration().prefault('60s'),
       /** How often jobs whose process died (heartbeat lost, or expired) are found and retried. */
       superviseInterval: duration().prefault('20s'),
+      /**
+       * How long a watcher, revert or publish job whose process died goes unnoticed (pg-boss's
+       * heartbeat; at least 10 s).
+       */
+      heartbeat: duration().prefault('20s'),
     }),
   ),
   confirmations: section(

@@ -201,6 +201,19 @@ describe.skipIf(!kubectl)(
   },
 );
 
+// Emits dist/ as `npm run build` does (same project, same output: with isolatedModules and
+// erasableSyntaxOnly each file's JavaScript does not depend on types) without checking types, which
+// `tsc --noEmit -p tsconfig.json` already does for the same sources and is most of a clean build's
+// time (13 s instead of 50 on a clean clone). `-b` skips the work when dist/ is already the build of
+// these sources; a changed source or a missing output rebuilds.
+function buildDist(): void {
+  execFileSync(
+    process.execPath,
+    [join(root, 'node_modules/typescript/bin/tsc'), '-b', join(root, 'tsconfig.build.json'), '--noCheck'],
+    { cwd: root, stdio: 'pipe' },
+  );
+}
+
 describe('the container image (deploy/Dockerfile)', () => {
   const dockerfile = readFileSync(join(root, 'deploy/Dockerfile'), 'utf8');
 
@@ -221,17 +234,7 @@ describe('the container image (deploy/Dockerfile)', () => {
   });
 
   it('its entry point, the compiled dist/bin/dpbot.js, runs', () => {
-    // `tsc -b` builds as `npm run build` does (same project, same checks, same output) but skips
-    // the work when dist/ is already the build of these sources: the next run of an unchanged
-    // checkout takes a second, not half a minute. A changed source or a missing output rebuilds.
-    execFileSync(
-      process.execPath,
-      [join(root, 'node_modules/typescript/bin/tsc'), '-b', join(root, 'tsconfig.build.json')],
-      {
-        cwd: root,
-        stdio: 'pipe',
-      },
-    );
+    buildDist();
     const out = execFileSync(
       process.execPath,
       [join(root, 'dist/bin/dpbot.js'), 'config', 'check', '--config', join(root, 'dpbot.example.yaml')],
@@ -244,11 +247,7 @@ describe('the container image (deploy/Dockerfile)', () => {
   }, 120_000);
 
   it('maps the stack traces of its own compiled code to the TypeScript sources, not those of libraries', () => {
-    execFileSync(
-      process.execPath,
-      [join(root, 'node_modules/typescript/bin/tsc'), '-b', join(root, 'tsconfig.build.json')],
-      { cwd: root, stdio: 'pipe' },
-    );
+    buildDist();
     // Once dpbot has run, asks Node which source maps it holds: one of dpbot's modules, and the
     // Kubernetes client (which ships a map for each of its modules), imported after dpbot's start.
     const probe = [

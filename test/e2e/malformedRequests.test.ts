@@ -60,6 +60,45 @@ async function sendSigned(body: Buffer | string, contentType: string | undefined
   return response.status;
 }
 
+/**
+ * A signed request whose declared length is over the limit: dpbot answers from the headers and
+ * closes without reading the body, and a client still sending it may see the connection reset
+ * before it reads the answer (which fetch then reports as a failure, more often the busier the
+ * machine). So the headers go first, the answer is awaited, and the body follows into the
+ * refused connection, as a client that does not wait would send it.
+ */
+function sendSignedHeadFirst(body: string): Promise<number | string> {
+  const timestamp = String(Math.floor(Date.now() / 1000));
+  const { port, hostname } = new URL(botUrl);
+  const socket = connect({ port: Number(port), host: hostname });
+  socket.on('error', () => undefined);
+  const answer = new Promise<number | string>((resolve) => {
+    let seen = '';
+    socket.on('data', (chunk: Buffer) => {
+      seen += chunk.toString('latin1');
+      const status = /^HTTP\/1\.1 (\d{3}) /.exec(seen);
+      if (status) resolve(Number(status[1]));
+    });
+    socket.on('close', () => resolve(`closed unanswered: ${JSON.stringify(seen.slice(0, 80))}`));
+  });
+  socket.write(
+    [
+      'POST /slack/events HTTP/1.1',
+      `Host: ${hostname}`,
+      `Content-Type: ${FORM}`,
+      `Content-Length: ${Buffer.byteLength(body)}`,
+      `X-Slack-Request-Timestamp: ${timestamp}`,
+      `X-Slack-Signature: ${signature(SIGNING_SECRET, timestamp, body)}`,
+      '',
+      '',
+    ].join('\r\n'),
+  );
+  return answer.finally(() => {
+    socket.end(body);
+    socket.destroySoon();
+  });
+}
+
 const form = (fields: Record<string, string>) => new URLSearchParams(fields).toString();
 
 describe('signed but malformed Slack requests', () => {
@@ -82,7 +121,6 @@ describe('signed but malformed Slack requests', () => {
       ['wrong content type', form({ command: '/dp', text: 'help' }), 'text/plain'],
       ['no content type', 'null', undefined],
       ['not UTF-8', Buffer.from([0x70, 0x61, 0x79, 0x6c, 0x6f, 0x61, 0x64, 0x3d, 0xff, 0xfe]), FORM],
-      ['huge body', `payload=${'x'.repeat(2 * 1024 * 1024)}`, FORM],
     ];
     for (const [what, body, contentType] of cases) {
       const status = await sendSigned(body, contentType).catch(
@@ -94,6 +132,8 @@ describe('signed but malformed Slack requests', () => {
       ]);
       expect([what, child.exitCode]).toEqual([what, null]);
     }
+    expect(await sendSignedHeadFirst(`payload=${'x'.repeat(2 * 1024 * 1024)}`)).toBe(413);
+    expect(child.exitCode).toBeNull();
 
     // Still alive and still answering a real command.
     const slack = new FakeSlack(botUrl, sim);
@@ -177,15 +217,17 @@ describe('unverified requests cannot exhaust memory', () => {
 
     const MiB = 1024 * 1024;
     const flood = Array.from({ length: 150 }, () => holdOpen(forged(), MiB, MiB - 1));
-    // Those over the budget are answered 503 at once, unread; the rest are being read.
-    const refused: Held[] = [];
+    // Those over the budget are answered 503 at once, unread; the rest are being read. A refused
+    // connection is closed with the rest of its body unread, which resets it: a client still
+    // writing may meet the reset before it reads the 503 (the busier the machine, the likelier),
+    // so a reset counts as no answer rather than a wrong one; any status line read is a 503.
     await eventually(async () => {
       const answers = await Promise.all(
         flood.map((h) => Promise.race([h.answer, Promise.resolve('pending')])),
       );
-      refused.splice(0, refused.length, ...flood.filter((_, i) => answers[i] !== 'pending'));
-      expect(answers.filter((a) => a !== 'pending').every((a) => /^HTTP\/1\.1 503 /.test(a))).toBe(true);
-      expect(refused.length).toBeGreaterThanOrEqual(100);
+      const statuses = answers.filter((a) => a.startsWith('HTTP/'));
+      expect(statuses.filter((a) => !/^HTTP\/1\.1 503 /.test(a))).toEqual([]);
+      expect(statuses.length).toBeGreaterThanOrEqual(100);
     }, 30_000);
 
     // A signed command in the middle of the flood is acknowledged and answered.

@@ -33,8 +33,9 @@ beforeAll(async () => {
     config: {
       ...config,
       slack: { apiUrl: slack.apiUrl },
-      // Supervision every second: the retry waits for the heartbeat to lapse, not for a pass.
-      jobs: { ...config.jobs, superviseInterval: '1s' },
+      // Supervision every second and pg-boss's shortest heartbeat: the retry waits for the killed
+      // process's heartbeat to lapse (10 s, not the default 20), not for a pass.
+      jobs: { ...config.jobs, superviseInterval: '1s', heartbeat: '10s' },
     },
     policies: workersPolicies,
   });

@@ -74,8 +74,24 @@ describe('scheduled directory sync', () => {
       (await database.query("SELECT status, trigger FROM directory_sync_runs WHERE trigger = 'schedule'"))
         .rows;
     await eventually(async () => expect(await scheduled()).toHaveLength(1), 20_000, 200);
-    // Both replicas keep checking for due ticks every second; give them a few more passes.
-    await new Promise((r) => setTimeout(r, 3_000));
+    // Both replicas keep checking for due ticks, one claimed pass a second between them, each
+    // stamping pgboss.version.cron_on as it starts: a duplicate would come from one of the passes
+    // after the run, so wait for three more of them rather than for a number of seconds.
+    const cronOn = async () =>
+      (await database.query<{ at: string | null }>('SELECT cron_on::text AS at FROM pgboss.version')).rows[0]
+        ?.at;
+    let last = await cronOn();
+    for (let passes = 0; passes < 3; passes++) {
+      last = await eventually(
+        async () => {
+          const now = await cronOn();
+          expect(now).not.toBe(last);
+          return now;
+        },
+        20_000,
+        100,
+      );
+    }
     expect(await scheduled()).toEqual([{ status: 'unchanged', trigger: 'schedule' }]);
     const jobs = await database.query('SELECT count(*)::int AS n FROM pgboss.job WHERE name = $1', [
       QUEUES.sync,

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../app/app.ts';
+import { QUEUES } from '../../handlers/tasks/queues.ts';
 import { sweepTaskRuns } from '../../handlers/tasks/watcher.ts';
 import { CONFIRM_ACTION } from '../../pipeline/views/common.ts';
 import { adfToText } from '../support/adf.ts';
@@ -279,8 +280,12 @@ describe('the watcher across restarts and replicas', () => {
       await eventually(async () =>
         expect((await events(id)).map((e) => e.outcome)).toEqual(['workflow_succeeded', 'jira_commented']),
       );
-      // Give a stray duplicate a chance to show itself before counting.
-      await new Promise((r) => setTimeout(r, 1500));
+      // A stray duplicate would come from a watcher look or a Jira comment still queued or running
+      // for the run (a job completes after what it posts): count once neither queue holds one.
+      await eventually(async () => {
+        for (const queue of [QUEUES.watch, QUEUES.jira])
+          expect([queue, await replicas[0].services.jobs.live(queue, { runId: id })]).toEqual([queue, 0]);
+      });
       expect(threadReplies(announcement)).toHaveLength(1);
       expect((await events(id)).map((e) => e.outcome)).toEqual(['workflow_succeeded', 'jira_commented']);
       const { row } = await runOf(`#${id}`);

@@ -26,6 +26,8 @@ describe('configuration', () => {
     expect(config.directory.sources).toEqual([]);
     // GitHub's writes stay spaced as GitHub asks: only the tests, in front of a simulator, turn it off.
     expect(config.github.spaceWrites).toBe(true);
+    // A dead process's job is taken up after 20 s without a heartbeat: only tests shorten it.
+    expect(config.jobs.heartbeat).toBe(20_000);
   });
 
   it('treats a section with only comments (null) as empty', () => {
