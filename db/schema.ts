@@ -279,6 +279,27 @@ export const slackBudget = pgTable('slack_budget', {
 });
 
 /**
+ * What each message dpbot keeps up to date shows, as the last update of any replica left it: a
+ * hash of its text and blocks (null while an update is on its way or failed, so nobody skips
+ * one on its strength). A replica skips a chat.update whose content is already shown, instead of
+ * spending the workspace's shared Tier-3 budget on it. Old rows are pruned (an update of a
+ * message with no row simply goes out).
+ */
+export const slackMessagesShown = pgTable(
+  'slack_messages_shown',
+  {
+    channel: text('channel').notNull(),
+    ts: text('ts').notNull(),
+    contentHash: text('content_hash'),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.channel, t.ts] }),
+    index('slack_messages_shown_updated_at_idx').on(t.updatedAt),
+  ],
+);
+
+/**
  * Signatures of Slack requests accepted in the last minutes. A signed request is valid for five
  * minutes; recording its signature makes a replay of it within that window fail.
  */

@@ -9,12 +9,17 @@ import { QUEUES } from './queues.ts';
  */
 export type JobRegistration<D = unknown> = (deps: D, pipeline: CommandPipeline) => Promise<void>;
 
-/** Forgets Slack request signatures once they are too old to be replayed anyway. */
+/**
+ * Forgets Slack request signatures once they are too old to be replayed anyway, and what
+ * messages show once nobody has updated them for a day (a message still kept up to date is
+ * updated far more often; one that is not costs at most one update more).
+ */
 export const pruneSlackRequests: JobRegistration<PipelineSweepDeps> = async (services) => {
   await services.jobs.work(
     QUEUES.pruneSlackRequests,
     async () => {
       await services.once.pruneDeliveries(new Date(Date.now() - 15 * 60_000));
+      await services.once.pruneShownMessages(new Date(Date.now() - 24 * 60 * 60_000));
     },
     ONE_AT_A_TIME,
   );

@@ -42,7 +42,7 @@ export interface PipelineDeps {
 /** What the pipeline's own background sweeps (workers.ts) use: the job queue they run on. */
 export interface PipelineSweepDeps {
   jobs: Pick<Jobs, 'work' | 'schedule'>;
-  once: Pick<OnceStore, 'pruneDeliveries'>;
+  once: Pick<OnceStore, 'pruneDeliveries' | 'pruneShownMessages'>;
   pending: Pick<PendingStore, 'approvedNotRun'>;
   audit: Pick<AuditStore, 'append'>;
   notifier: Pick<Notifier, 'post' | 'direct'>;

@@ -2,7 +2,8 @@ import type { Logger } from 'pino';
 import type { Message } from '../../pipeline/message.ts';
 import type { MessageRef } from '../../pipeline/notifier.ts';
 
-type Send = (ref: MessageRef, message: Message) => Promise<void>;
+/** One update; 'shown' when it was not sent because the message shows that content already. */
+type Send = (ref: MessageRef, message: Message) => Promise<'sent' | 'shown'>;
 
 interface Slot {
   latest: Message | undefined;
@@ -41,11 +42,23 @@ export class MessageUpdater {
   readonly #shown = new Map<string, string>();
   /** When the updates of the last minute went out, oldest first. */
   readonly #sentAt: number[] = [];
+  /**
+   * Whether what this process sent last is what a message shows. Not with replicas: another may
+   * have changed the message since, and content this process sent before (a service included,
+   * excluded elsewhere, included here again) must then go out. `send` knows what every replica
+   * left (and answers 'shown' without calling Slack).
+   */
+  #ownMemoryIsEnough = true;
 
   constructor(send: Send, limits: UpdateLimits, log: Logger) {
     this.#send = send;
     this.#limits = limits;
     this.#log = log;
+  }
+
+  /** Other replicas update the same messages: only `send` can tell what a message shows. */
+  sharedWithReplicas(): void {
+    this.#ownMemoryIsEnough = false;
   }
 
   /** Resolves when this content (or newer) has been sent, or found to be shown already. */
@@ -98,17 +111,22 @@ export class MessageUpdater {
     }, wait);
   }
 
-  /** Waits until one more update fits in the last minute's allowance, and counts it. */
-  async #allowance(): Promise<void> {
+  /** Waits until one more update fits in the last minute's allowance, and counts it; returns its time. */
+  async #allowance(): Promise<number> {
     for (;;) {
       const now = Date.now();
       while (this.#sentAt.length > 0 && (this.#sentAt[0] as number) <= now - 60_000) this.#sentAt.shift();
       if (this.#sentAt.length < this.#limits.perMinute) {
         this.#sentAt.push(now);
-        return;
+        return now;
       }
       await new Promise((resolve) => setTimeout(resolve, (this.#sentAt[0] as number) + 60_000 - now + 1));
     }
+  }
+
+  /** Whether the message is known, without asking anyone, to show `content`. */
+  #isShown(key: string, content: string): boolean {
+    return this.#ownMemoryIsEnough && content === this.#shown.get(key);
   }
 
   async #flushSlot(key: string, ref: MessageRef, slot: Slot, limited: boolean): Promise<void> {
@@ -116,22 +134,32 @@ export class MessageUpdater {
     slot.inFlight = true;
     let sent = false;
     const waiters: (() => void)[] = [];
+    let allowed: number | undefined;
+    /** Whether Slack was called (a failed call counts: it may have reached Slack). */
+    let called = false;
     try {
-      if (JSON.stringify(slot.latest) !== this.#shown.get(key) && limited) await this.#allowance();
+      if (!this.#isShown(key, JSON.stringify(slot.latest)) && limited) allowed = await this.#allowance();
       // The newest content once allowed (it may have changed while waiting).
       const message = slot.latest;
       waiters.push(...slot.waiters.splice(0));
       slot.latest = undefined;
       const content = JSON.stringify(message);
-      if (!message || content === this.#shown.get(key)) return;
-      await this.#send(ref, message);
-      sent = true;
+      if (!message || this.#isShown(key, content)) return;
+      called = true;
+      sent = (await this.#send(ref, message)) === 'sent';
+      called = sent;
       this.#shown.delete(key);
       this.#shown.set(key, content);
       if (this.#shown.size > REMEMBERED) this.#shown.delete(this.#shown.keys().next().value ?? '');
     } catch (error) {
       this.#log.warn({ err: error, channel: ref.channel, ts: ref.ts }, 'message update failed');
     } finally {
+      // An update not sent (the message showed it already, maybe as another replica left it)
+      // gives its turn back.
+      if (!called && allowed !== undefined) {
+        const at = this.#sentAt.indexOf(allowed);
+        if (at >= 0) this.#sentAt.splice(at, 1);
+      }
       slot.inFlight = false;
       if (sent) slot.lastSent = Date.now();
       for (const resolve of waiters) resolve();

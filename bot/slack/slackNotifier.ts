@@ -7,6 +7,7 @@ import type { MessageRef, Notifier } from '../../pipeline/notifier.ts';
 import { slackPayload } from './broadcasts.ts';
 import { ChannelDirectory } from './channelDirectory.ts';
 import { MessageUpdater } from './messageUpdater.ts';
+import { contentHash, type SharedShown } from './sharedShown.ts';
 import type { SlackBudget } from './slackBudget.ts';
 
 /** chat.postMessage allows about one message per second per channel (Slack's rate limits). */
@@ -47,6 +48,8 @@ export class SlackNotifier implements Notifier {
   readonly #directMessages = new Map<string, string>();
   /** Slack's budgets as all replicas spend them; none until the database is there. */
   #budget: SlackBudget | undefined;
+  /** What messages show as every replica left them; none until the database is there. */
+  #shown: SharedShown | undefined;
 
   constructor(
     client: WebClient,
@@ -75,16 +78,29 @@ export class SlackNotifier implements Notifier {
   /** From now on, every post and update also waits for its turn in `budget`. */
   shareBudget(budget: SlackBudget): void {
     this.#budget = budget;
+    this.#shown = budget.shown?.(this.#log);
+    if (this.#shown) this.#updater.sharedWithReplicas();
   }
 
   /** One chat.update; a message Slack no longer has is posted anew instead (nothing it says is lost). */
-  async #send(ref: MessageRef, message: Message): Promise<void> {
+  async #send(ref: MessageRef, message: Message): Promise<'sent' | 'shown'> {
     const target = this.#moved.get(refKey(ref)) ?? ref;
     const { text, blocks } = slackPayload(message);
+    // An update without blocks must clear the old ones, so blocks are always sent.
+    const content = { text, blocks: blocks ?? [] };
+    const shown = this.#shown;
+    const hash = shown ? contentHash(content) : '';
     try {
+      // Another replica may have shown this content already: then neither the budget nor a call.
+      if (shown && (await shown.shows(target, hash))) return 'shown';
+      // The turn is taken before the message's lock, so no connection is held while waiting for it.
       await this.#budget?.update();
-      // An update without blocks must clear the old ones, so blocks are always sent.
-      await this.#client.chat.update({ channel: target.channel, ts: target.ts, text, blocks: blocks ?? [] });
+      const update = async () => {
+        await this.#client.chat.update({ channel: target.channel, ts: target.ts, ...content });
+      };
+      if (shown) return await shown.update(target, hash, update);
+      await update();
+      return 'sent';
     } catch (error) {
       // message_not_found: deleted in Slack; cant_update_message: not a message dpbot posted
       // (https://docs.slack.dev/reference/methods/chat.update).
@@ -97,6 +113,7 @@ export class SlackNotifier implements Notifier {
       this.#moved.set(refKey(ref), posted);
       this.#moved.set(refKey(target), posted);
       while (this.#moved.size > MOVES_REMEMBERED) this.#moved.delete(this.#moved.keys().next().value ?? '');
+      return 'sent';
     }
   }
 

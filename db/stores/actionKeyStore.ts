@@ -1,7 +1,7 @@
 import { eq, lt, sql } from 'drizzle-orm';
 import type pg from 'pg';
 import type { Db } from '../connect.ts';
-import { actionKeys, slackRequests } from '../schema.ts';
+import { actionKeys, slackMessagesShown, slackRequests } from '../schema.ts';
 
 export type Claim = { won: true } | { won: false; by: string; at: Date; requestId: string };
 
@@ -29,6 +29,11 @@ export interface OnceStore {
   firstDelivery(signature: string): Promise<Delivery>;
   /** Forgets signatures older than the signing window. */
   pruneDeliveries(olderThan: Date): Promise<number>;
+  /**
+   * Forgets what messages not updated since `olderThan` show (slack_messages_shown): their next
+   * update, if any, simply goes out.
+   */
+  pruneShownMessages(olderThan: Date): Promise<number>;
 }
 
 /** Statements recording deliveries at once, and signatures per statement. */
@@ -113,6 +118,14 @@ export class PgOnceStore implements OnceStore {
     const deleted = await this.#db
       .delete(slackRequests)
       .where(lt(slackRequests.receivedAt, olderThan))
+      .returning({ one: sql`1` });
+    return deleted.length;
+  }
+
+  async pruneShownMessages(olderThan: Date): Promise<number> {
+    const deleted = await this.#db
+      .delete(slackMessagesShown)
+      .where(lt(slackMessagesShown.updatedAt, olderThan))
       .returning({ one: sql`1` });
     return deleted.length;
   }

@@ -18,6 +18,7 @@ beforeEach(() => {
   updater = new MessageUpdater(
     async (r, m) => {
       sent.push({ ts: r.ts, text: m.text });
+      return 'sent';
     },
     { minIntervalMs: 1000, perMinute: 3 },
     pino({ level: 'silent' }),
