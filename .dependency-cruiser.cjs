@@ -110,13 +110,13 @@ module.exports = {
     {
       name: 'bot-public-faces',
       comment:
-        'The composition root reaches a surface only through its face: the modules that start it and declare what it takes (bot/server.ts; bot/console/console.ts and consoleSurface.ts; bot/slack/slackApp.ts, slackDeps.ts, slackBudget.ts, warmUp.ts, and botScopes.ts and channelDirectory.ts for the doctor). Named modules rather than an index.ts barrel: a barrel would load the Bolt app into `dpbot doctor` and the console, which import only their part.',
+        'The composition root reaches a surface only through its face: the modules that start it and declare what it takes (bot/server.ts; bot/console/console.ts and consoleSurface.ts; bot/slack/slackApp.ts, slackDeps.ts, slackBudget.ts and sharedShown.ts (what replicas share), warmUp.ts, and botScopes.ts and channelDirectory.ts for the doctor). Named modules rather than an index.ts barrel: a barrel would load the Bolt app into `dpbot doctor` and the console, which import only their part.',
       severity: 'error',
       from: { path: '^app/' },
       to: {
         path: '^bot/',
         pathNot:
-          '^bot/(server|console/(console|consoleSurface)|slack/(slackApp|slackDeps|slackBudget|warmUp|botScopes|channelDirectory))[.]ts$',
+          '^bot/(server|console/(console|consoleSurface)|slack/(slackApp|slackDeps|slackBudget|sharedShown|warmUp|botScopes|channelDirectory))[.]ts$',
       },
     },
     {

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { type RunningServer, startHttpServer } from '../bot/server.ts';
+import { postgresShown } from '../bot/slack/sharedShown.ts';
 import {
   createSlackClients,
   createSlackRuntime,
@@ -63,8 +64,9 @@ export async function serveSlack(input: ServeInput): Promise<RunningBot> {
   const metrics = createMetrics();
   const clients = createSlackClients(settings, target.loaded.config, log, metrics);
   const app = await createServingApp(input, target, clients, metrics);
-  // Slack's budgets are the app's, not the process's: every replica takes its turns from one.
-  clients.notifier.shareBudget(postgresBudget(app.services.pool));
+  // Slack's budgets are the app's, not the process's: every replica takes its turns from one, and
+  // knows what the others left each message showing.
+  clients.notifier.shareBudget(postgresBudget(app.services.pool), postgresShown(app.services.pool, log));
   // Every permission checked once, in the background: the log says what is missing, /readyz shows it.
   const doctor = startupDoctor({
     config: target.loaded.config,

@@ -1,6 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import pg from 'pg';
+import { postgresShown } from '../bot/slack/sharedShown.ts';
 import { postgresBudget } from '../bot/slack/slackBudget.ts';
 import { projectRoot } from '../core/paths.ts';
 import { SANDBOX_BOT_TOKEN } from '../sandbox/slack/slackSimulator.ts';
@@ -157,7 +158,10 @@ async function releaseWithReplicas(adminUrl: string, n: number, log: (l: string)
     settleMs: 2000,
     pollMs: 1000,
   });
-  world.notifier.shareBudget(postgresBudget(world.app.services.pool));
+  world.notifier.shareBudget(
+    postgresBudget(world.app.services.pool),
+    postgresShown(world.app.services.pool, world.app.services.log),
+  );
   const children: ChildProcess[] = [];
   try {
     const dpbot = join(projectRoot(), 'bin/dpbot.ts');

@@ -1,12 +1,10 @@
 import type pg from 'pg';
-import type { Logger } from 'pino';
 import {
   type RateLimiterAbstract,
   RateLimiterMemory,
   RateLimiterPostgres,
   RateLimiterQueue,
 } from 'rate-limiter-flexible';
-import { postgresShown, type SharedShown } from './sharedShown.ts';
 
 /**
  * Slack's budgets that every replica of one app shares: chat.postMessage about one message per
@@ -19,12 +17,6 @@ export interface SlackBudget {
   post(channel: string): Promise<void>;
   /** Waits until one more chat.update fits. */
   update(): Promise<void>;
-  /**
-   * What the messages kept up to date show, as all replicas left them: an update of content
-   * already shown is not sent, and so spends none of the chat.update budget. Kept with the budget
-   * because it exists to save it, and reaches the notifier the same way.
-   */
-  shown?: (log: Logger) => SharedShown;
 }
 
 /** So many turns per so many seconds. */
@@ -75,13 +67,12 @@ function budgetOf(
 }
 
 /**
- * One budget for every replica, counted in PostgreSQL (`slack_budget`, made by the migrations),
- * and one record of what the messages kept up to date show (`slack_messages_shown`).
+ * One budget for every replica, counted in PostgreSQL (`slack_budget`, made by the migrations).
  * While the database does not answer, each process falls back to counting alone (the library's
  * insurance limiter): messages keep going out, paced per process, rather than stopping.
  */
 export function postgresBudget(pool: pg.Pool, limits: BudgetLimits = SLACK_LIMITS): SlackBudget {
-  const budget = budgetOf(
+  return budgetOf(
     (points, duration, keyPrefix) =>
       new RateLimiterPostgres({
         storeClient: pool,
@@ -95,6 +86,4 @@ export function postgresBudget(pool: pg.Pool, limits: BudgetLimits = SLACK_LIMIT
       }),
     limits,
   );
-  // What messages show is shared the same way (slack_messages_shown, made by the migrations).
-  return { ...budget, shown: (log) => postgresShown(pool, log) };
 }

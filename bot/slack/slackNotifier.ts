@@ -75,11 +75,15 @@ export class SlackNotifier implements Notifier {
     );
   }
 
-  /** From now on, every post and update also waits for its turn in `budget`. */
-  shareBudget(budget: SlackBudget): void {
+  /**
+   * From now on, every post and update also waits for its turn in `budget`; with `shown`, an
+   * update of content a message already shows (as any replica left it) is not sent, and so spends
+   * none of the budget.
+   */
+  shareBudget(budget: SlackBudget, shown?: SharedShown): void {
     this.#budget = budget;
-    this.#shown = budget.shown?.(this.#log);
-    if (this.#shown) this.#updater.sharedWithReplicas();
+    this.#shown = shown;
+    if (shown) this.#updater.sharedWithReplicas();
   }
 
   /** One chat.update; a message Slack no longer has is posted anew instead (nothing it says is lost). */

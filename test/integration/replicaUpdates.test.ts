@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { postgresShown } from '../../bot/slack/sharedShown.ts';
 import { postgresBudget } from '../../bot/slack/slackBudget.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import { type DpbotProcess, slackPortOf, startDpbotProcess } from '../support/dpbotProcess.ts';
@@ -26,7 +27,10 @@ beforeAll(async () => {
     postIntervalMs: 200,
   });
   // As `dpbot start` shares them (app/serve.ts): Slack's budgets, and what messages show.
-  world.notifier.shareBudget(postgresBudget(world.app.services.pool));
+  world.notifier.shareBudget(
+    postgresBudget(world.app.services.pool),
+    postgresShown(world.app.services.pool, world.app.services.log),
+  );
   replica = startDpbotProcess({
     configPath: world.fixture.configPath,
     databaseUrl: database.url,

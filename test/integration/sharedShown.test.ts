@@ -1,6 +1,7 @@
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../app/config/loadConfig.ts';
+import { postgresShown } from '../../bot/slack/sharedShown.ts';
 import { createSlackClients } from '../../bot/slack/slackApp.ts';
 import { postgresBudget } from '../../bot/slack/slackBudget.ts';
 import { SlackNotifier } from '../../bot/slack/slackNotifier.ts';
@@ -46,6 +47,7 @@ function replica(): SlackNotifier {
   pools.push(pool);
   notifier.shareBudget(
     postgresBudget(pool, { posts: { points: 100, seconds: 1 }, updates: { points: 1000, seconds: 60 } }),
+    postgresShown(pool, log),
   );
   return notifier;
 }
