@@ -1,15 +1,9 @@
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseConfig } from '../../app/config/loadConfig.ts';
-import { postgresShown } from '../../bot/slack/sharedShown.ts';
-import { createSlackClients } from '../../bot/slack/slackApp.ts';
-import { postgresBudget } from '../../bot/slack/slackBudget.ts';
-import { SlackNotifier } from '../../bot/slack/slackNotifier.ts';
-import { createMetrics } from '../../core/metrics.ts';
-import { connect } from '../../db/connect.ts';
+import type { SlackNotifier } from '../../bot/slack/slackNotifier.ts';
+import type { connect } from '../../db/connect.ts';
 import type { Message } from '../../pipeline/message.ts';
-import { SANDBOX_BOT_TOKEN } from '../../sandbox/slack/slackSimulator.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
+import { replicaNotifier } from '../support/replicaNotifier.ts';
 import { slackWithPeople } from '../support/slack.ts';
 
 // What a message shows, shared by replicas (issue 29, item 7). Each "replica" is a notifier with
@@ -18,7 +12,6 @@ import { slackWithPeople } from '../support/slack.ts';
 // equal versions in a row.
 
 const CHANNEL = 'C0SHOWN001';
-const log = pino({ level: 'silent' });
 const sim = slackWithPeople().addChannel({ id: CHANNEL, name: 'shown', botMember: true });
 let database: TestDatabase;
 const pools: ReturnType<typeof connect>['pool'][] = [];
@@ -35,21 +28,14 @@ afterAll(async () => {
 });
 
 function replica(): SlackNotifier {
-  const config = parseConfig({ slack: { apiUrl: sim.apiUrl } }, 'test');
-  const { client } = createSlackClients(
-    { botToken: SANDBOX_BOT_TOKEN, signingSecret: undefined, appToken: undefined },
-    config,
-    log,
-    createMetrics(),
-  );
-  const notifier = new SlackNotifier(client, { updateIntervalMs: 0, log, postIntervalMs: 0 });
-  const { pool } = connect(database.url, 2, log);
-  pools.push(pool);
-  notifier.shareBudget(
-    postgresBudget(pool, { posts: { points: 100, seconds: 1 }, updates: { points: 1000, seconds: 60 } }),
-    postgresShown(pool, log),
-  );
-  return notifier;
+  return replicaNotifier({
+    apiUrl: sim.apiUrl,
+    databaseUrl: database.url,
+    pools,
+    postIntervalMs: 0,
+    limits: { posts: { points: 100, seconds: 1 }, updates: { points: 1000, seconds: 60 } },
+    shareShown: true,
+  });
 }
 
 const say = (text: string): Message => ({ text, visibility: 'in_channel' });

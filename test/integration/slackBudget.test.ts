@@ -1,13 +1,9 @@
-import pino from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { parseConfig } from '../../app/config/loadConfig.ts';
-import { createSlackClients } from '../../bot/slack/slackApp.ts';
-import { type BudgetLimits, postgresBudget } from '../../bot/slack/slackBudget.ts';
-import { SlackNotifier } from '../../bot/slack/slackNotifier.ts';
-import { createMetrics } from '../../core/metrics.ts';
-import { connect } from '../../db/connect.ts';
-import { SANDBOX_BOT_TOKEN } from '../../sandbox/slack/slackSimulator.ts';
+import type { BudgetLimits } from '../../bot/slack/slackBudget.ts';
+import type { SlackNotifier } from '../../bot/slack/slackNotifier.ts';
+import type { connect } from '../../db/connect.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
+import { replicaNotifier } from '../support/replicaNotifier.ts';
 import { slackWithPeople } from '../support/slack.ts';
 
 // Slack's budgets belong to the app, not to a process: replicas that each kept their own pace
@@ -15,7 +11,6 @@ import { slackWithPeople } from '../support/slack.ts';
 // database pool and its own Web API client, as separate processes have; only PostgreSQL is shared.
 
 const CHANNEL = 'C0BUDGET01';
-const log = pino({ level: 'silent' });
 const sim = slackWithPeople().addChannel({ id: CHANNEL, name: 'budget', botMember: true });
 let database: TestDatabase;
 const pools: ReturnType<typeof connect>['pool'][] = [];
@@ -35,21 +30,14 @@ beforeEach(() => {
 });
 
 function replica(limits?: BudgetLimits): SlackNotifier {
-  const config = parseConfig({ slack: { apiUrl: sim.apiUrl } }, 'test');
-  const { client } = createSlackClients(
-    { botToken: SANDBOX_BOT_TOKEN, signingSecret: undefined, appToken: undefined },
-    config,
-    log,
-    createMetrics(),
-  );
   // Each process paces its own posts a second apart, as dpbot does.
-  const notifier = new SlackNotifier(client, { updateIntervalMs: 0, log, postIntervalMs: 1000 });
-  if (limits) {
-    const { pool } = connect(database.url, 2, log);
-    pools.push(pool);
-    notifier.shareBudget(postgresBudget(pool, limits));
-  }
-  return notifier;
+  return replicaNotifier({
+    apiUrl: sim.apiUrl,
+    databaseUrl: database.url,
+    pools,
+    postIntervalMs: 1000,
+    ...(limits ? { limits } : {}),
+  });
 }
 
 /** Two posts from each of three replicas to one channel, at once. */
