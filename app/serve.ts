@@ -12,6 +12,7 @@ import { warmUp } from '../bot/slack/warmUp.ts';
 import { anySimulated, realSystems, simulatedSystems } from '../core/config/sandbox.ts';
 import type { Env } from '../core/config/secrets.ts';
 import { ConfigError } from '../core/errors.ts';
+import { memoryCompaction } from '../core/memoryCompaction.ts';
 import { createMetrics, type Metrics } from '../core/metrics.ts';
 import type { Command } from '../pipeline/defineCommand.ts';
 import { type App, createApp } from './app.ts';
@@ -76,10 +77,18 @@ export async function serveSlack(input: ServeInput): Promise<RunningBot> {
     simulated: target.sandbox ? pointedAtSimulators(input.loaded.config, target.loaded.config) : new Set(),
     database: app.database,
   });
+  // With --expose-gc (the image and `npm start`), what the start's garbage left behind is given
+  // back before ready, and again after bursts once the process is quiet.
+  const compaction = memoryCompaction({
+    collect: globalThis.gc,
+    log,
+    onCompacted: (reason, seconds) => metrics.memoryCompacted(reason, seconds),
+  });
   let running: { server: RunningServer; slack: SlackRuntime };
   try {
-    running = await startSurfaces(input, target, app, clients, doctor);
+    running = await startSurfaces(input, target, app, clients, doctor, compaction.afterStart);
   } catch (error) {
+    compaction.close();
     await app.close();
     await target.release();
     throw error;
@@ -95,6 +104,7 @@ export async function serveSlack(input: ServeInput): Promise<RunningBot> {
     stop: async (options: { drainMs?: number } = {}) => {
       // Stop taking requests, let the ones in progress finish (their outcomes are audited), then
       // stop the job workers and close the database.
+      compaction.close();
       await running.server.close();
       await running.slack.stop();
       const drained = await app.pipeline.drain(options.drainMs ?? 25_000);
@@ -221,6 +231,8 @@ async function startSurfaces(
   app: App,
   clients: ReturnType<typeof createSlackClients>,
   doctor: StartupDoctor,
+  /** Run once the start's own work is done, before the request path is warmed and ready. */
+  started: () => void,
 ): Promise<{ server: RunningServer; slack: SlackRuntime }> {
   const { log, settings } = input;
   let server: RunningServer | undefined;
@@ -241,6 +253,9 @@ async function startSurfaces(
       clients,
       log,
     });
+    // The start's garbage given back first: the memory-reducing collection also drops compiled
+    // code, which the warm-ups below then compile again.
+    started();
     // Before listening, so that ready means warm: a deploy's first user does not pay for it.
     await warmUp({ pool: app.services.pool, identity: app.services.identity, slack, log });
     app.pipeline.warm();

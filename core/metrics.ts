@@ -20,6 +20,8 @@ export interface Metrics {
   externalCall(system: string, status: number | string, seconds?: number): void;
   /** One run of a background job, by queue (a fixed set of names) and whether it succeeded. */
   jobRun(queue: string, ok: boolean): void;
+  /** One full collection run to give memory back (core/memoryCompaction.ts), and how long it paused. */
+  memoryCompacted(reason: string, seconds: number): void;
   /** Called at each scrape to fill gauges that are read rather than counted. */
   onCollect(collect: () => Promise<void>): void;
   /** Stops taking process-wide reports (outbound calls) into this registry. */
@@ -104,6 +106,13 @@ export function createMetrics(): Metrics {
     labelNames: ['queue', 'outcome'],
     registers: [registry],
   });
+  const compactions = new Histogram({
+    name: 'dpbot_memory_compaction_seconds',
+    help: 'Full collections run to give memory back (after the start, after a quiet spell), and the pause each took',
+    labelNames: ['reason'],
+    buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+    registers: [registry],
+  });
   const jobQueueDepth = new Gauge({
     name: 'dpbot_job_queue_depth',
     help: 'Jobs per queue and state (ready, deferred, active), as of the job queue’s last monitoring pass',
@@ -148,6 +157,7 @@ export function createMetrics(): Metrics {
     auditWrite: (kind, ok) => audits.inc({ kind, result: ok ? 'ok' : 'failed' }),
     externalCall,
     jobRun: (queue, ok) => jobRuns.inc({ queue, outcome: ok ? 'ok' : 'failed' }),
+    memoryCompacted: (reason, seconds) => compactions.observe({ reason }, seconds),
     onCollect: (collect) => {
       collectors.push(collect);
     },

@@ -222,8 +222,12 @@ describe('the container image (deploy/Dockerfile)', () => {
     expect(dockerfile).toMatch(/npm prune --omit=dev --omit=optional/);
     expect(dockerfile).toMatch(/^USER node$/m);
     expect(dockerfile).toMatch(/^HEALTHCHECK .*\n.*\/healthz/m);
-    expect(dockerfile).toMatch(/^ENTRYPOINT \["node", "--max-semi-space-size=8", "dist\/bin\/dpbot\.js"\]$/m);
+    expect(dockerfile).toMatch(
+      /^ENTRYPOINT \["node", "--max-semi-space-size=8", "--expose-gc", "--no-flush-bytecode", "dist\/bin\/dpbot\.js"\]$/m,
+    );
     expect(dockerfile).toMatch(/^CMD \["start"\]$/m);
+    // A pod's file system is new at each start: a compile cache would only be held in memory.
+    expect(dockerfile).toMatch(/^\s+NODE_DISABLE_COMPILE_CACHE=1 \\$/m);
     // Every path it copies from the build context exists.
     for (const [, source] of dockerfile.matchAll(/^COPY (?!--from)(\S+)/gm)) {
       for (const path of (source ?? '').split(/\s+/)) {

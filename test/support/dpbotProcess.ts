@@ -22,10 +22,18 @@ export function startDpbotProcess(options: {
   logLevel?: string;
   /** More environment (a checkpoint key), on top of what an operator would set. */
   env?: Record<string, string>;
+  /** Node's own flags, before the script (as `npm start` gives --expose-gc). */
+  nodeFlags?: string[];
 }): DpbotProcess {
   const child = spawn(
     process.execPath,
-    [join(projectRoot(), 'bin/dpbot.ts'), 'start', '--config', options.configPath],
+    [
+      ...(options.nodeFlags ?? []),
+      join(projectRoot(), 'bin/dpbot.ts'),
+      'start',
+      '--config',
+      options.configPath,
+    ],
     {
       env: {
         PATH: process.env.PATH,
