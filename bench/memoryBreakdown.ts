@@ -11,6 +11,7 @@ import {
   benchSetup,
   DPBOT_NODE_FLAGS,
   freePort,
+  IMAGE_ENV,
   residentMiB,
   stopProcess,
 } from './slackLoad.ts';
@@ -210,7 +211,7 @@ async function main(): Promise<void> {
     const started = await measured(
       [entry, 'start', '--config', setup.config],
       {
-        NODE_ENV: 'production',
+        ...IMAGE_ENV,
         DATABASE_URL: bench.url,
         SLACK_BOT_TOKEN: SANDBOX_BOT_TOKEN,
         SLACK_SIGNING_SECRET: BENCH_SIGNING_SECRET,

@@ -15,16 +15,12 @@ export async function importedOnlyMiB(libraries: readonly string[], settleMs: nu
     "process.stdout.write('loaded\\n');",
     'setInterval(() => {}, 60_000);',
   ].join('\n');
-  const child = spawn(
-    process.execPath,
-    [...DPBOT_NODE_FLAGS, '--expose-gc', '--input-type=module', '-e', code],
-    {
-      // Bare specifiers resolve from the project's node_modules.
-      cwd: projectRoot(),
-      env: { PATH: process.env.PATH, HOME: process.env.HOME },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
+  const child = spawn(process.execPath, [...DPBOT_NODE_FLAGS, '--input-type=module', '-e', code], {
+    // Bare specifiers resolve from the project's node_modules.
+    cwd: projectRoot(),
+    env: { PATH: process.env.PATH, HOME: process.env.HOME },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   try {
     await new Promise<void>((resolve, reject) => {
       child.stdout.on('data', (chunk: Buffer) => {

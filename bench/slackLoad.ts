@@ -11,9 +11,13 @@ import { SlackSimulator } from '../sandbox/slack/slackSimulator.ts';
 
 /**
  * Node flags dpbot runs with, as `npm start` and the container image give them: a young generation
- * of 2 × 8 MiB instead of what Node sizes for a large machine (up to 128 MiB, kept once grown).
+ * of 2 × 8 MiB instead of what Node sizes for a large machine (up to 128 MiB, kept once grown), and
+ * `gc` for dpbot's memory compaction (core/memoryCompaction.ts), which keeps compiled code.
  */
-export const DPBOT_NODE_FLAGS = ['--max-semi-space-size=8'];
+export const DPBOT_NODE_FLAGS = ['--max-semi-space-size=8', '--expose-gc', '--no-flush-bytecode'];
+
+/** The environment deploy/Dockerfile sets that changes how Node runs dpbot. */
+export const IMAGE_ENV = { NODE_ENV: 'production', NODE_DISABLE_COMPILE_CACHE: '1' } as const;
 
 /** What the benchmarks sign their Slack requests with (the processes under test are given it). */
 export const BENCH_SIGNING_SECRET = 'bench-signing-secret-0123456789abcdef';

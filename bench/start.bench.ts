@@ -11,6 +11,7 @@ import {
   benchSetup,
   DPBOT_NODE_FLAGS,
   freePort,
+  IMAGE_ENV,
   residentMiB,
   slashLoad,
   slashOnce,
@@ -28,6 +29,8 @@ const LATER_ACKS = 20;
 const POLL_MS = 20;
 /** How long after it is ready, or after a load, a process's memory is read. */
 const SETTLE_MS = 2000;
+/** The quiet compaction looks every 30 s and wants a whole quiet look: at most about a minute. */
+const QUIET_WAIT_MS = 75_000;
 /**
  * What idle dpbot is held to: the Kubernetes and Slack clients, PostgreSQL's driver and the job
  * queue, imported and idle — libraries a serving dpbot cannot do without.
@@ -58,10 +61,11 @@ export const startBenchmark: Benchmark = {
       ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
       : [];
 
-    // As deploy/Dockerfile runs it: compiled (bin/dpbot.ts maps dpbot's own stack traces), NODE_ENV=production.
+    // As deploy/Dockerfile runs it: compiled (bin/dpbot.ts maps dpbot's own stack traces), with
+    // the image's environment (NODE_ENV=production, no compile cache).
     const image = {
       args: [...DPBOT_NODE_FLAGS, compiledEntry()],
-      env: { NODE_ENV: 'production' },
+      env: { ...IMAGE_ENV },
     };
     const source = { args: [...DPBOT_NODE_FLAGS, ...profile, dpbot], env: {} };
 
@@ -119,6 +123,8 @@ export const startBenchmark: Benchmark = {
       idleSource: [] as number[],
       afterOne: [] as number[],
       afterTwo: [] as number[],
+      afterQuiet: [] as number[],
+      quietSeconds: [] as number[],
       firstAck: [] as number[],
       laterAck: [] as number[],
       bareNode: [] as number[],
@@ -192,6 +198,18 @@ export const startBenchmark: Benchmark = {
             await load();
             await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
             figures.afterTwo.push(residentMiB(external.child.pid));
+            // Then nobody types for a while: the quiet compaction (core/memoryCompaction.ts) gives
+            // back what the loads left once the process has been idle for one of its 30-s looks.
+            const quietFrom = performance.now();
+            const compactedQuiet = async () =>
+              /dpbot_memory_compaction_seconds_count\{reason="quiet"\} [1-9]/.test(
+                await (await fetch(`${external.url}/metrics`)).text(),
+              );
+            while (!(await compactedQuiet()) && performance.now() - quietFrom < QUIET_WAIT_MS)
+              await new Promise((resolve) => setTimeout(resolve, 1000));
+            figures.quietSeconds.push((performance.now() - quietFrom) / 1000);
+            await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+            figures.afterQuiet.push(residentMiB(external.child.pid));
           } finally {
             await stopProcess(external.child);
           }
@@ -207,7 +225,7 @@ export const startBenchmark: Benchmark = {
         figures.floor.push(await importedOnlyMiB(FLOOR_LIBRARIES, SETTLE_MS));
         const r = (v: number[]) => v.at(-1)?.toFixed(0);
         ctx.log(
-          `start run ${run + 1}: ready in ${r(figures.embeddedFirst)} / ${r(figures.embeddedSecond)} ms (embedded, first / second), ${r(figures.externalFirst)} / ${r(figures.externalSecond)} ms (external); first acknowledgement ${r(figures.firstAck)} ms (later median ${r(figures.laterAck)}); console answers in ${r(figures.consoleEmbedded)} ms (embedded) / ${r(figures.consoleExternal)} ms (external); RSS ${r(figures.idle)} MiB idle (image; ${r(figures.idleSource)} from the sources), ${r(figures.afterOne)} after ${REQUESTS} requests, ${r(figures.afterTwo)} after ${REQUESTS * 2}; imported only: bare Node ${r(figures.bareNode)}, Kubernetes client ${r(figures.kubernetesClient)}, with Bolt ${r(figures.slackAndKubernetes)}, the floor (with pg and pg-boss) ${r(figures.floor)} MiB`,
+          `start run ${run + 1}: ready in ${r(figures.embeddedFirst)} / ${r(figures.embeddedSecond)} ms (embedded, first / second), ${r(figures.externalFirst)} / ${r(figures.externalSecond)} ms (external); first acknowledgement ${r(figures.firstAck)} ms (later median ${r(figures.laterAck)}); console answers in ${r(figures.consoleEmbedded)} ms (embedded) / ${r(figures.consoleExternal)} ms (external); RSS ${r(figures.idle)} MiB idle (image; ${r(figures.idleSource)} from the sources), ${r(figures.afterOne)} after ${REQUESTS} requests, ${r(figures.afterTwo)} after ${REQUESTS * 2}, ${r(figures.afterQuiet)} once quiet (compacted ${r(figures.quietSeconds)} s after the loads); imported only: bare Node ${r(figures.bareNode)}, Kubernetes client ${r(figures.kubernetesClient)}, with Bolt ${r(figures.slackAndKubernetes)}, the floor (with pg and pg-boss) ${r(figures.floor)} MiB`,
         );
       }
     } finally {
@@ -216,7 +234,7 @@ export const startBenchmark: Benchmark = {
     const idle = { name: 'idle', samples: figures.idle };
     return {
       title: 'Start and memory',
-      description: `\`dpbot start\` from spawning the process to GET /readyz answering 200 (asked every ${POLL_MS} ms), and \`dpbot console\` from spawning it to its answer to \`whoami\` on standard input; with Slack (HTTP), ${TEAMS} teams on the Kubernetes simulator and a directory file. Embedded: no DATABASE_URL, so dpbot starts its own PostgreSQL (first: the data folder is created and migrated; second: it exists). External: the benchmark's PostgreSQL (first: an empty database, migrated; second: nothing to migrate). Memory: resident set of \`dpbot start\` on the external PostgreSQL as the container image runs it (compiled, \`node --max-semi-space-size=8 dist/bin/dpbot.js\`, NODE_ENV=production), ${SETTLE_MS / 1000} s after it is ready, then ${SETTLE_MS / 1000} s after ${REQUESTS.toLocaleString('en')} denied \`/dp scale\` requests at concurrency 50, then after as many again; and the same idle figure from the TypeScript sources, as \`npm start\` runs it. Floors, each a Node process with the same flags that imports libraries, collects its garbage once and does nothing else, read as dpbot is: Node alone; @kubernetes/client-node alone; it and @slack/bolt; and the floor idle dpbot is held to: those two with pg and pg-boss, the libraries a serving dpbot cannot do without. What the difference is made of (heap, the C allocator, Node's own pages; library by library): \`node bench/memoryBreakdown.ts\`.`,
+      description: `\`dpbot start\` from spawning the process to GET /readyz answering 200 (asked every ${POLL_MS} ms), and \`dpbot console\` from spawning it to its answer to \`whoami\` on standard input; with Slack (HTTP), ${TEAMS} teams on the Kubernetes simulator and a directory file. Embedded: no DATABASE_URL, so dpbot starts its own PostgreSQL (first: the data folder is created and migrated; second: it exists). External: the benchmark's PostgreSQL (first: an empty database, migrated; second: nothing to migrate). Memory: resident set of \`dpbot start\` on the external PostgreSQL as the container image runs it (compiled, \`node --max-semi-space-size=8 --expose-gc --no-flush-bytecode dist/bin/dpbot.js\`, NODE_ENV=production, NODE_DISABLE_COMPILE_CACHE=1), ${SETTLE_MS / 1000} s after it is ready, then ${SETTLE_MS / 1000} s after ${REQUESTS.toLocaleString('en')} denied \`/dp scale\` requests at concurrency 50, then after as many again, then ${SETTLE_MS / 1000} s after dpbot's quiet compaction has run (asked at /metrics every second, for at most ${QUIET_WAIT_MS / 1000} s); and the same idle figure from the TypeScript sources, as \`npm start\` runs it. Floors, each a Node process with the same flags that imports libraries, collects its garbage once and does nothing else, read as dpbot is: Node alone; @kubernetes/client-node alone; it and @slack/bolt; and the floor idle dpbot is held to: those two with pg and pg-boss, the libraries a serving dpbot cannot do without. What the difference is made of (heap, the C allocator, Node's own pages; library by library): \`node bench/memoryBreakdown.ts\`.`,
       measurements: [
         {
           name: 'start, embedded PostgreSQL, first',
@@ -290,6 +308,13 @@ export const startBenchmark: Benchmark = {
           samples: figures.afterTwo,
           baseline: { name: 'after one load', samples: figures.afterOne },
           note: 'no growth with requests served: about 1×',
+        },
+        {
+          name: 'resident memory after the loads, once quiet, as the image runs it',
+          unit: 'MiB',
+          samples: figures.afterQuiet,
+          baseline: idle,
+          note: 'what a quiet process keeps after a burst: about 1×',
         },
       ],
     };
