@@ -64,7 +64,7 @@ function asError(reason: unknown): Error {
 }
 
 /** Enough passes for the request path's functions to be compiled and their call sites to settle. */
-const WARM_REQUESTS = 30;
+const WARM_REQUESTS = 10;
 
 /**
  * Sends signed slash commands of `command` (one only this process answers, and with nothing) to
