@@ -60,6 +60,19 @@ async function sendSigned(body: Buffer | string, contentType: string | undefined
   return response.status;
 }
 
+/** The head of a signed POST /slack/events carrying `body`, as raw HTTP/1.1 lines. */
+function signedHead(body: string, hostname: string): string[] {
+  const timestamp = String(Math.floor(Date.now() / 1000));
+  return [
+    'POST /slack/events HTTP/1.1',
+    `Host: ${hostname}`,
+    `Content-Type: ${FORM}`,
+    `Content-Length: ${Buffer.byteLength(body)}`,
+    `X-Slack-Request-Timestamp: ${timestamp}`,
+    `X-Slack-Signature: ${signature(SIGNING_SECRET, timestamp, body)}`,
+  ];
+}
+
 /**
  * A signed request whose declared length is over the limit: dpbot answers from the headers and
  * closes without reading the body, and a client still sending it may see the connection reset
@@ -68,7 +81,6 @@ async function sendSigned(body: Buffer | string, contentType: string | undefined
  * refused connection, as a client that does not wait would send it.
  */
 function sendSignedHeadFirst(body: string): Promise<number | string> {
-  const timestamp = String(Math.floor(Date.now() / 1000));
   const { port, hostname } = new URL(botUrl);
   const socket = connect({ port: Number(port), host: hostname });
   socket.on('error', () => undefined);
@@ -81,18 +93,7 @@ function sendSignedHeadFirst(body: string): Promise<number | string> {
     });
     socket.on('close', () => resolve(`closed unanswered: ${JSON.stringify(seen.slice(0, 80))}`));
   });
-  socket.write(
-    [
-      'POST /slack/events HTTP/1.1',
-      `Host: ${hostname}`,
-      `Content-Type: ${FORM}`,
-      `Content-Length: ${Buffer.byteLength(body)}`,
-      `X-Slack-Request-Timestamp: ${timestamp}`,
-      `X-Slack-Signature: ${signature(SIGNING_SECRET, timestamp, body)}`,
-      '',
-      '',
-    ].join('\r\n'),
-  );
+  socket.write([...signedHead(body, hostname), '', ''].join('\r\n'));
   return answer.finally(() => {
     socket.end(body);
     socket.destroySoon();
@@ -262,7 +263,6 @@ describe('the acknowledgement clock starts when the request arrives', () => {
   it('a body that arrives slowly past the deadline is answered with the holding note, and measured from arrival', async () => {
     const slack = new FakeSlack(botUrl, sim);
     const { body, responseId } = slack.slashBody('whoami', 'U0ADA00001');
-    const timestamp = String(Math.floor(Date.now() / 1000));
     const before = await slashAckMetric();
     const { port, hostname } = new URL(botUrl);
     const socket = connect({ port: Number(port), host: hostname });
@@ -274,19 +274,7 @@ describe('the acknowledgement clock starts when the request arrives', () => {
       socket.on('end', () => resolve(seen));
       socket.on('error', reject);
     });
-    socket.write(
-      [
-        'POST /slack/events HTTP/1.1',
-        `Host: ${hostname}`,
-        `Content-Type: ${FORM}`,
-        `Content-Length: ${Buffer.byteLength(body)}`,
-        `X-Slack-Request-Timestamp: ${timestamp}`,
-        `X-Slack-Signature: ${signature(SIGNING_SECRET, timestamp, body)}`,
-        'Connection: close',
-        '',
-        body.slice(0, 10),
-      ].join('\r\n'),
-    );
+    socket.write([...signedHead(body, hostname), 'Connection: close', '', body.slice(0, 10)].join('\r\n'));
     // A slow network, as a client sees it: the rest of the body 1.5 s after the headers.
     await new Promise((resolve) => setTimeout(resolve, 1500));
     socket.write(body.slice(10));
