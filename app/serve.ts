@@ -257,7 +257,12 @@ async function startSurfaces(
     // code, which the warm-ups below then compile again.
     started();
     // Before listening, so that ready means warm: a deploy's first user does not pay for it.
-    await warmUp({ pool: app.services.pool, identity: app.services.identity, slack, log });
+    const { recentCaller } = await warmUp({
+      pool: app.services.pool,
+      identity: app.services.identity,
+      slack,
+      log,
+    });
     app.pipeline.warm();
     let warming = true;
     server = await startHttpServer({
@@ -272,7 +277,7 @@ async function startSurfaces(
         : {}),
     });
     // Not ready until the request path has run once: the first person is answered as fast as the next.
-    await slack.warmRequestPath(server.url);
+    await slack.warmRequestPath(server.url, recentCaller);
     warming = false;
     await slack.start();
     return { server, slack };

@@ -12,6 +12,7 @@ import type { MessageHandle, Responder } from './message.ts';
 import { commandText, parse } from './parse.ts';
 import { auditUnknownClick, expirePending } from './pendingRequests.ts';
 import type { PipelineDeps } from './pipelineDeps.ts';
+import { rehearsalDeps } from './rehearsal.ts';
 import { tracedAcker, tracedContext, tracedDeps } from './traced.ts';
 import {
   APPROVE_ACTION,
@@ -36,11 +37,13 @@ export type { ActionInvocation, Outcome, TextInvocation } from './invocation.ts'
  */
 export class CommandPipeline {
   private readonly deps: PipelineDeps;
+  readonly #given: PipelineDeps;
   readonly #inflight = new Set<Promise<unknown>>();
   readonly #acksFirst: AcksFirst;
 
   constructor(deps: PipelineDeps) {
     // With tracing on, each stage these carry out is a span of the request's trace.
+    this.#given = deps;
     this.deps = tracedDeps(deps);
     this.#acksFirst = deps.acksFirst ?? new AcksFirst(MAX_WAIT_BEHIND_ACKS_MS);
   }
@@ -82,6 +85,14 @@ export class CommandPipeline {
   warm(): void {
     const texts = ['help', ...this.deps.registry.all().flatMap((command) => command.examples)];
     for (const text of texts) parse(this.deps.registry, commandText(text), { command: 'unknown' });
+  }
+
+  /**
+   * The same pipeline for the start's rehearsal of a command (see pipeline/rehearsal.ts): every
+   * stage runs as it does for a person, and none leaves an audit row, a count or a log line.
+   */
+  rehearsal(): CommandPipeline {
+    return new CommandPipeline(rehearsalDeps(this.#given));
   }
 
   handleText(inv: TextInvocation): Promise<Outcome> {

@@ -5,6 +5,7 @@ import {
   type AuthorizeResult,
   HTTPReceiver,
   type Receiver,
+  type RespondFn,
   SocketModeReceiver,
 } from '@slack/bolt';
 import { WebClient } from '@slack/web-api';
@@ -13,11 +14,12 @@ import { type Env, readSecret } from '../../core/config/secrets.ts';
 import { countedFetch, type Metrics } from '../../core/metrics.ts';
 import type { BoundCapability } from '../../pipeline/capability.ts';
 import type { CommandPipeline } from '../../pipeline/pipeline.ts';
+import { notifiesNoOne, REHEARSED_COMMAND } from '../../pipeline/rehearsal.ts';
 import { accessVersionProperties } from './accessVersion.ts';
 import { boltLogger } from './boltLogger.ts';
 import { arrivalProperties } from './ingress.ts';
 import { registerActions } from './listeners/actions.ts';
-import { registerCommand } from './listeners/command.ts';
+import { commandListener, registerCommand } from './listeners/command.ts';
 import { registerEvents } from './listeners/events.ts';
 import { registerOptions } from './listeners/options.ts';
 import { registerViews } from './listeners/views.ts';
@@ -106,9 +108,11 @@ export interface SlackRuntime {
   warm(): Promise<void>;
   /**
    * Sends signed requests of a command only this process knows to the server at `url` (HTTP
-   * mode only): the path every Slack request takes, run before the first person's.
+   * mode only): the path every Slack request takes, run before the first person's; sent as `as`
+   * (the Slack id of someone who used dpbot in the last day), they rehearse that person's
+   * `whoami` through the pipeline, leaving no trace of it.
    */
-  warmRequestPath(url: string): Promise<void>;
+  warmRequestPath(url: string, as?: string): Promise<void>;
 }
 
 /**
@@ -186,10 +190,42 @@ export function createSlackRuntime(input: {
   };
   registerCommand(app, deps);
   // A name no Slack workspace can send (it is made up at each start, and a request for it must
-  // be signed with this app's secret): acknowledged with nothing, and nothing else is done.
+  // be signed with this app's secret). Sent as someone who used dpbot in the last day, it
+  // rehearses their `whoami` (pipeline/rehearsal.ts: no audit row, count, log line or message;
+  // no trace either, since tracing ignores the warm-up's requests and everything they lead to);
+  // otherwise it is acknowledged with nothing, and nothing else is done.
   const warmUpCommand = `/dpbot-warm-up-${randomUUID()}`;
-  app.command(warmUpCommand, async ({ ack }) => {
-    await ack();
+  let rehearseAs: string | undefined;
+  // The rehearsals under way (each goes on after its acknowledgement, to its reply), and how many
+  // reached their reply, which stops here.
+  const rehearsals = new Set<Promise<void>>();
+  let rehearsed = 0;
+  const rehearse = commandListener({
+    pipeline: input.pipeline.rehearsal(),
+    notifier: notifiesNoOne,
+    ackDeadlineMs: deps.ackDeadlineMs,
+    metrics: { acknowledged() {} },
+    log: log.child({}, { level: 'silent' }),
+  });
+  app.command(warmUpCommand, async (args) => {
+    if (
+      rehearseAs === undefined ||
+      args.command.user_id !== rehearseAs ||
+      args.command.text !== REHEARSED_COMMAND
+    )
+      return args.ack();
+    // Where Slack's response_url would take the reply: counted, and sent nowhere.
+    const respond: RespondFn = async () => {
+      rehearsed++;
+      return new Response(null, { status: 200 });
+    };
+    const run = rehearse({ ...args, respond });
+    rehearsals.add(run);
+    try {
+      await run;
+    } finally {
+      rehearsals.delete(run);
+    }
   });
   registerActions(app, deps);
   registerViews(app, deps);
@@ -202,9 +238,17 @@ export function createSlackRuntime(input: {
       // Bolt passes the source of the request; the identity asked for does not depend on it.
       await authorize({ teamId: undefined, enterpriseId: undefined, isEnterpriseInstall: false });
     },
-    warmRequestPath: async (url) => {
+    warmRequestPath: async (url, as) => {
       if (!http || !settings.signingSecret) return;
-      await warmRequests(url, settings.signingSecret, warmUpCommand, log);
+      rehearseAs = as;
+      rehearsed = 0;
+      try {
+        await warmRequests(url, settings.signingSecret, warmUpCommand, log, as);
+        await Promise.allSettled([...rehearsals]);
+      } finally {
+        rehearseAs = undefined;
+      }
+      if (as) log.debug({ rehearsed }, `rehearsed ${REHEARSED_COMMAND} on the request path`);
     },
     start: async () => {
       if (settings.appToken) await app.start();

@@ -5,6 +5,7 @@ import { WARM_UP_HEADER } from '../../core/tracing.ts';
 import { KEPT_CONNECTIONS } from '../../db/connect.ts';
 import { warmConnection } from '../../db/warmConnection.ts';
 import type { CallerIdentity } from '../../pipeline/identity.ts';
+import { REHEARSED_COMMAND } from '../../pipeline/rehearsal.ts';
 
 /** The people of the last day whose Slack profile and access are read before the first request. */
 const RECENT_CALLERS = 20;
@@ -23,7 +24,7 @@ export async function warmUp(input: {
   identity: CallerIdentity;
   slack: { warm(): Promise<void> } | undefined;
   log: Logger;
-}): Promise<void> {
+}): Promise<{ recentCaller: string | undefined }> {
   const started = performance.now();
   const connections = async () => {
     const clients = await Promise.all(
@@ -48,7 +49,10 @@ export async function warmUp(input: {
       [RECENT_CALLERS],
     );
     // Someone who left the directory since is simply not kept.
-    await Promise.allSettled(rows.map((r) => input.identity.resolve({ slackUserId: r.slack_user_id })));
+    const resolved = await Promise.allSettled(
+      rows.map((r) => input.identity.resolve({ slackUserId: r.slack_user_id })),
+    );
+    return rows.find((_, i) => resolved[i]?.status === 'fulfilled')?.slack_user_id;
   };
   const results = await Promise.allSettled([connections(), input.slack?.warm(), recentCallers()]);
   for (const result of results) {
@@ -56,6 +60,8 @@ export async function warmUp(input: {
       input.log.warn({ err: result.reason }, 'warm-up step failed; the first request will retry it');
   }
   input.log.debug({ ms: Math.round(performance.now() - started) }, 'warmed up');
+  const callers = results[2];
+  return { recentCaller: callers.status === 'fulfilled' ? callers.value : undefined };
 }
 
 /** A failed warm-up's connection is dropped, not handed to a request. */
@@ -67,28 +73,32 @@ function asError(reason: unknown): Error {
 const WARM_REQUESTS = 10;
 
 /**
- * Sends signed slash commands of `command` (one only this process answers, and with nothing) to
- * the server at `url`, one after the other: each takes the path of a person's request (the
- * headers checked, the body read and its signature verified, its delivery recorded, Bolt's
- * parsing, middleware and acknowledgement, the answer written), so that the first person after a
- * start does not pay for compiling it. The deliveries recorded are forgotten with the others once
- * the signing window has passed. A failure is only logged: the first request pays, as before.
+ * Sends signed slash commands of `command` (one only this process answers) to the server at
+ * `url`, one after the other: each takes the path of a person's request (the headers checked, the
+ * body read and its signature verified, its delivery recorded, Bolt's parsing, middleware and
+ * acknowledgement, the answer written), so that the first person after a start does not pay for
+ * compiling it. Sent as `as` (someone who used dpbot in the last day, whose identity the warm-up
+ * has just read), the command is a rehearsal of their `whoami` through the pipeline (identify,
+ * authorize, audit, run, reply: pipeline/rehearsal.ts), which leaves no trace; sent as no one, it
+ * is acknowledged with nothing. The deliveries recorded are forgotten with the others once the signing
+ * window has passed. A failure is only logged: the first request pays, as before.
  */
 export async function warmRequests(
   url: string,
   signingSecret: string,
   command: string,
   log: Logger,
+  as?: string,
 ): Promise<void> {
   const started = performance.now();
   try {
     for (let n = 0; n < WARM_REQUESTS; n++) {
       const body = new URLSearchParams({
         command,
-        text: 'whoami',
+        text: REHEARSED_COMMAND,
         team_id: 'T0DPBOT',
         channel_id: 'C0DPBOT',
-        user_id: 'U0DPBOT',
+        user_id: as ?? 'U0DPBOT',
         trigger_id: randomUUID(),
         response_url: `${url}/warm-up`,
       }).toString();

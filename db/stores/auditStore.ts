@@ -231,6 +231,15 @@ export async function warmAuditAppend(client: pg.ClientBase): Promise<void> {
   );
 }
 
+/**
+ * Builds the statement an append of `entry` would send, and sends nothing: the start's rehearsal
+ * of a command (pipeline/rehearsal.ts) runs this part of the append so that the first person's
+ * row is not the one that pays for compiling it.
+ */
+export function rehearseAppend(entry: AuditEntry): void {
+  insertQuery([rowOf(entry)]);
+}
+
 /** Rows an earlier try wrote: the insert skips them, so their ids are read back. */
 const WRITTEN_BEFORE =
   'SELECT id, at, idempotency_key FROM audit_log WHERE idempotency_key = ANY($1::text[])';

@@ -169,6 +169,11 @@ describe('traces', () => {
     expect(request.traceId).toBe(traceId);
     // The requests the start sends itself to warm its path are no one's work: not traced.
     expect(spans().filter((s) => s.name === 'verify')).toHaveLength(1);
+    // Nor is the start's rehearsal of whoami as Grace, who used dpbot in the test before.
+    expect(bot.lines.find((l) => l.msg === 'rehearsed whoami on the request path')).toMatchObject({
+      rehearsed: 10,
+    });
+    expect(spans().filter((s) => s.name === 'dpbot whoami' || s.name === 'identify')).toHaveLength(1);
 
     // The HTTP request from Slack is the root; verify is its child, the pipeline's request too.
     const trace = () => spans().filter((s) => s.traceId === traceId);

@@ -53,6 +53,48 @@ it('runs its own signed requests through the request path before it is ready, an
   expect(after.rows.filter((r) => r.entry === 'slack').length).toBeGreaterThan(0);
 });
 
+it("rehearses the whoami of the last day's most recent caller, and leaves no trace of it", async () => {
+  // Ada used dpbot before the next start (a deploy), as on any working day.
+  await new FakeSlack(bot.server.url, sim).slash('whoami', 'U0ADA00001');
+  // Its outcome is audited after its acknowledgement.
+  expect(await bot.app.pipeline.drain(10_000)).toBe(true);
+  const slackRows = async () =>
+    (await database.query("SELECT id FROM audit_log WHERE entry = 'slack'")).rowCount ?? 0;
+  const rowsBefore = await slackRows();
+  expect(rowsBefore).toBeGreaterThan(0);
+  const said = () => [sim.messages.length, sim.ephemerals.length, sim.responses.length];
+  const saidBefore = said();
+  const nextLines: Record<string, unknown>[] = [];
+  const next = await startSlackBot(fixture, database, {
+    log: pino({ level: 'debug' }, { write: (line: string) => nextLines.push(JSON.parse(line)) }),
+  });
+  try {
+    // Each of the ten went through the pipeline as Ada's whoami, to its reply…
+    expect(nextLines.find((l) => l.msg === 'rehearsed whoami on the request path')).toMatchObject({
+      rehearsed: 10,
+    });
+    expect(nextLines.filter((l) => Number(l.level) >= 40).map((l) => l.msg)).toEqual([]);
+    // …and none of it was audited, said in Slack, counted or logged as a command.
+    expect(await slackRows()).toBe(rowsBefore);
+    expect(said()).toEqual(saidBefore);
+    const whoamiCounted = async () =>
+      /dpbot_commands_total\{[^}]*command="whoami"/.test(
+        await (await fetch(`${next.server.url}/metrics`)).text(),
+      );
+    expect(await whoamiCounted()).toBe(false);
+    expect(nextLines.filter((l) => l.command === 'whoami')).toEqual([]);
+
+    // Ada's own command after the start is audited and counted as any other.
+    const answer = await new FakeSlack(next.server.url, sim).slash('whoami', 'U0ADA00001');
+    expect(answer.status).toBe(200);
+    expect(await next.app.pipeline.drain(10_000)).toBe(true);
+    expect(await slackRows()).toBeGreaterThan(rowsBefore);
+    expect(await whoamiCounted()).toBe(true);
+  } finally {
+    await next.stop();
+  }
+});
+
 it('is not ready while it warms up', async () => {
   const server = await startHttpServer({
     port: 0,

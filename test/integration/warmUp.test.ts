@@ -20,7 +20,7 @@ it('prepares every kept connection for the first request and leaves no trace in 
   const before = await audit.append({ ...scaleAttempt(1), entry: 'slack', slackUserId: 'U0ADA00001' });
   const resolved: string[] = [];
 
-  await warmUp({
+  const warmed = await warmUp({
     pool: database.pool,
     identity: {
       resolve: async (ref) => {
@@ -61,4 +61,34 @@ it('prepares every kept connection for the first request and leaves no trace in 
   expect((await audit.verify()).ok).toBe(true);
   // The people of the last day were looked up (one who cannot be is only left cold).
   expect(resolved).toEqual(['U0ADA00001']);
+  // No one to rehearse a command as: the only caller could not be looked up.
+  expect(warmed.recentCaller).toBeUndefined();
+});
+
+it("names the most recent of the last day's callers it could look up, for the rehearsal", async () => {
+  const audit = new PgAuditStore(database.db);
+  // After Ada's row (the test above): two more callers, the newest of whom has left the directory.
+  for (const [n, user] of ['U0BOB00001', 'U0LEFT0001'].entries())
+    await audit.append({ ...scaleAttempt(10 + n), entry: 'slack', slackUserId: user });
+
+  const { recentCaller } = await warmUp({
+    pool: database.pool,
+    identity: {
+      resolve: async (ref) => {
+        if (ref.slackUserId === 'U0LEFT0001') throw new Error('not in the directory');
+        return {
+          id: 1,
+          email: 'someone@example.com',
+          name: null,
+          slackUserId: String(ref.slackUserId),
+          groups: [],
+          grants: [],
+        };
+      },
+    },
+    slack: undefined,
+    log,
+  });
+
+  expect(recentCaller).toBe('U0BOB00001');
 });

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { App } from '@slack/bolt';
+import type { App, Middleware, SlackCommandMiddlewareArgs } from '@slack/bolt';
+import type { Metrics } from '../../../core/metrics.ts';
+import type { Notifier } from '../../../pipeline/notifier.ts';
 import { accessVersionOf } from '../accessVersion.ts';
 import { withDeadline } from '../deadline.ts';
 import { arrivedAt } from '../ingress.ts';
@@ -8,9 +10,20 @@ import type { SlackDeps } from '../slackDeps.ts';
 import { decodeSlackText, SlackResponder } from '../slackResponder.ts';
 import { toResponse } from '../toResponse.ts';
 
+/** What a slash command's listener uses. */
+export type CommandListenerDeps = Pick<SlackDeps, 'pipeline' | 'ackDeadlineMs' | 'log'> & {
+  notifier: Notifier;
+  metrics: Pick<Metrics, 'acknowledged'>;
+};
+
 /** `/dp <text>`: every slash command goes into the pipeline. */
 export function registerCommand(app: App, deps: SlackDeps): void {
-  app.command(deps.command, async ({ command, ack, respond, client, context }) => {
+  app.command(deps.command, commandListener(deps));
+}
+
+/** The listener of a slash command: its text into the pipeline, its answer as the acknowledgement. */
+export function commandListener(deps: CommandListenerDeps): Middleware<SlackCommandMiddlewareArgs> {
+  return async ({ command, ack, respond, client, context }) => {
     const received = arrivedAt(context);
     const requestId = randomUUID();
     const log = deps.log.child({
@@ -50,5 +63,5 @@ export function registerCommand(app: App, deps: SlackDeps): void {
     } finally {
       deadline.cancel();
     }
-  });
+  };
 }
