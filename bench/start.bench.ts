@@ -25,6 +25,8 @@ const REQUESTS = Number(process.env.BENCH_ACK_REQUESTS ?? 5_000);
 const TEAMS = 10;
 /** Commands after the first, whose median the first acknowledgement is held against. */
 const LATER_ACKS = 20;
+/** Starts in each run whose first acknowledgement is measured (the first of them also takes the rest). */
+const FIRST_ACK_STARTS = 4;
 /** Commands after those, each after as long idle as the first one. */
 const IDLE_ACKS = 3;
 /** How often readiness is asked while a process starts. */
@@ -225,6 +227,23 @@ export const startBenchmark: Benchmark = {
           } finally {
             await stopProcess(external.child);
           }
+          // A first acknowledgement varies from start to start by more than the goal's margin (the
+          // database's first commits after a quiet spell among it): more starts, one command each.
+          for (let extra = 1; extra < FIRST_ACK_STARTS; extra++) {
+            const again = await start(bench.url, image);
+            try {
+              await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+              figures.firstAck.push(
+                await slashOnce({
+                  url: again.url,
+                  text: 'whoami',
+                  responseUrl: slack.responseUrl(`bench-first-${run}-again-${extra}-${randomUUID()}`),
+                }),
+              );
+            } finally {
+              await stopProcess(again.child);
+            }
+          }
           figures.consoleExternal.push(await consoleAnswer(bench.url));
         } finally {
           await bench.drop();
@@ -262,7 +281,7 @@ export const startBenchmark: Benchmark = {
         { name: 'start, external PostgreSQL, first', unit: 'ms', samples: figures.externalFirst },
         { name: 'start, external PostgreSQL, second', unit: 'ms', samples: figures.externalSecond },
         {
-          name: 'first acknowledgement after start (`whoami`)',
+          name: `first acknowledgement after start (\`whoami\`; one per start, ${FIRST_ACK_STARTS} starts a run)`,
           unit: 'ms',
           samples: figures.firstAck,
           baseline: { name: `median of the next ${LATER_ACKS}`, samples: figures.laterAck },
