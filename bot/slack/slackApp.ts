@@ -214,12 +214,14 @@ export function createSlackRuntime(input: {
       args.command.text !== REHEARSED_COMMAND
     )
       return args.ack();
-    // Where Slack's response_url would take the reply: counted, and sent nowhere.
+    // Where Slack's response_url would take the reply: counted, and sent nowhere. With no
+    // channel, a reply the response_url could not take would go to the notifier, which refuses,
+    // rather than to chat.postEphemeral.
     const respond: RespondFn = async () => {
       rehearsed++;
       return new Response(null, { status: 200 });
     };
-    const run = rehearse({ ...args, respond });
+    const run = rehearse({ ...args, respond, command: { ...args.command, channel_id: '' } });
     rehearsals.add(run);
     try {
       await run;

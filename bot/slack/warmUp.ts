@@ -80,8 +80,8 @@ const WARM_REQUESTS = 10;
  * compiling it. Sent as `as` (someone who used dpbot in the last day, whose identity the warm-up
  * has just read), the command is a rehearsal of their `whoami` through the pipeline (identify,
  * authorize, audit, run, reply: pipeline/rehearsal.ts), which leaves no trace; sent as no one, it
- * is acknowledged with nothing. The deliveries recorded are forgotten with the others once the signing
- * window has passed. A failure is only logged: the first request pays, as before.
+ * is acknowledged with nothing. The deliveries recorded are forgotten with the others once the
+ * signing window has passed. A failure is only logged: the first request pays, as before.
  */
 export async function warmRequests(
   url: string,
