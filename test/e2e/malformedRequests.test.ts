@@ -5,7 +5,7 @@ import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SlackSimulator } from '../../sandbox/slack/slackSimulator.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
-import { type DpbotProcess, slackPortOf, startDpbotProcess } from '../support/dpbotProcess.ts';
+import { type DpbotProcess, servingSlack, startDpbotProcess } from '../support/dpbotProcess.ts';
 import { eventually } from '../support/eventually.ts';
 import { createFixture, type Fixture } from '../support/fixture.ts';
 import { FakeSlack, SIGNING_SECRET, signature, slackWithPeople } from '../support/slack.ts';
@@ -28,11 +28,7 @@ beforeAll(async () => {
   database = await createTestDatabase();
   bot = startDpbotProcess({ configPath: fixture.configPath, databaseUrl: database.url });
   child = bot.child;
-  const port = await eventually(() => {
-    const found = slackPortOf(bot);
-    expect(found, JSON.stringify(bot.lines.slice(-5))).toBeGreaterThan(0);
-    return found;
-  }, 60_000);
+  const port = await servingSlack(bot);
   botUrl = `http://127.0.0.1:${port}`;
 }, 90_000);
 

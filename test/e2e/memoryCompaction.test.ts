@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SlackSimulator } from '../../sandbox/slack/slackSimulator.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
-import { type DpbotProcess, slackPortOf, startDpbotProcess } from '../support/dpbotProcess.ts';
-import { eventually } from '../support/eventually.ts';
+import { type DpbotProcess, servingSlack, startDpbotProcess } from '../support/dpbotProcess.ts';
 import { createFixture, type Fixture } from '../support/fixture.ts';
 import { slackWithPeople } from '../support/slack.ts';
 
@@ -33,11 +32,7 @@ describe('memory compaction after the start', () => {
       nodeFlags: ['--expose-gc', '--no-flush-bytecode'],
     });
     const running = bot;
-    const port = await eventually(() => {
-      const found = slackPortOf(running);
-      expect(found, JSON.stringify(running.lines.slice(-5))).toBeGreaterThan(0);
-      return found;
-    }, 60_000);
+    const port = await servingSlack(running);
     const compacted = running.lines.findIndex((l) => l.msg === 'memory compacted after the start');
     const serving = running.lines.findIndex((l) => l.msg === 'serving Slack at POST /slack/events');
     expect(compacted).toBeGreaterThanOrEqual(0);

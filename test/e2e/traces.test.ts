@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectRoot } from '../../core/paths.ts';
 import type { SlackSimulator } from '../../sandbox/slack/slackSimulator.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
-import { type DpbotProcess, slackPortOf, startDpbotProcess } from '../support/dpbotProcess.ts';
+import { type DpbotProcess, servingSlack, startDpbotProcess } from '../support/dpbotProcess.ts';
 import { eventually } from '../support/eventually.ts';
 import { createFixture, type Fixture } from '../support/fixture.ts';
 import { type RunningKubernetes, startKubernetes } from '../support/kubernetes.ts';
@@ -69,11 +69,8 @@ async function start(env: Record<string, string>): Promise<{ bot: DpbotProcess; 
     env: { NODE_OPTIONS: `--import=${moduleHook}`, ...env },
   });
   processes.push(bot);
-  await eventually(
-    () => expect(slackPortOf(bot), JSON.stringify(bot.lines.slice(-3))).toBeGreaterThan(0),
-    60_000,
-  );
-  return { bot, slack: new FakeSlack(`http://127.0.0.1:${slackPortOf(bot)}`, slack) };
+  const port = await servingSlack(bot);
+  return { bot, slack: new FakeSlack(`http://127.0.0.1:${port}`, slack) };
 }
 
 /** The request id of the last `scale` attempt by Grace (the audit log is where it is kept). */

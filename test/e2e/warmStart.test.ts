@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SlackSimulator } from '../../sandbox/slack/slackSimulator.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
-import { type DpbotProcess, slackPortOf, startDpbotProcess } from '../support/dpbotProcess.ts';
+import { type DpbotProcess, servingSlack, startDpbotProcess } from '../support/dpbotProcess.ts';
 import { eventually } from '../support/eventually.ts';
 import { createFixture, type Fixture } from '../support/fixture.ts';
 import { FakeSlack, slackWithPeople } from '../support/slack.ts';
@@ -30,11 +30,7 @@ afterAll(async () => {
 async function start(): Promise<FakeSlack> {
   const bot = startDpbotProcess({ configPath: fixture.configPath, databaseUrl: database.url });
   started.push(bot);
-  const port = await eventually(() => {
-    const found = slackPortOf(bot);
-    expect(found, JSON.stringify(bot.lines.slice(-5))).toBeGreaterThan(0);
-    return found;
-  }, 60_000);
+  const port = await servingSlack(bot);
   return new FakeSlack(`http://127.0.0.1:${port}`, sim);
 }
 

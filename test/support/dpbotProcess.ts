@@ -1,8 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { expect } from 'vitest';
 import { projectRoot } from '../../core/paths.ts';
 import { SANDBOX_BOT_TOKEN } from '../../sandbox/slack/slackSimulator.ts';
 import { exampleDataEnv } from './dataDir.ts';
+import { eventually } from './eventually.ts';
 import { SIGNING_SECRET } from './slack.ts';
 
 /** A `dpbot start` process serving Slack, with its JSON log lines as they arrive. */
@@ -70,3 +72,15 @@ export function startDpbotProcess(options: {
 /** The port the process serves Slack on, once it says so. */
 export const slackPortOf = (p: DpbotProcess) =>
   p.lines.find((l) => l.msg === 'serving Slack at POST /slack/events')?.port as number | undefined;
+
+/**
+ * Waits until the process serves Slack and returns its port; fails with its last log lines if it
+ * does not within `timeoutMs`.
+ */
+export async function servingSlack(p: DpbotProcess, timeoutMs = 60_000): Promise<number> {
+  return eventually(() => {
+    const found = slackPortOf(p);
+    expect(found, JSON.stringify(p.lines.slice(-5))).toBeGreaterThan(0);
+    return found as number;
+  }, timeoutMs);
+}
