@@ -10,35 +10,15 @@ import { type DpbotProcess, servingSlack, startDpbotProcess } from '../support/d
 import { eventually } from '../support/eventually.ts';
 import { createFixture, type Fixture } from '../support/fixture.ts';
 import { type RunningKubernetes, startKubernetes } from '../support/kubernetes.ts';
+import { decodeOtlpTraces, type OtlpExport, type OtlpSpan, otlpSpans } from '../support/otlpProtobuf.ts';
 import { FakeSlack, slackWithPeople } from '../support/slack.ts';
 import { seedClusters, workersConfig, workersPolicies } from '../support/workers.ts';
 
 /**
  * Traces, as an operator turns them on: `dpbot start` with the standard OTEL_* variables sends its
- * spans over OTLP/HTTP (JSON here) to a receiver on 127.0.0.1 that this test runs; without them it
- * loads no OpenTelemetry module at all.
+ * spans over OTLP/HTTP (protobuf, the default, and JSON) to a receiver on 127.0.0.1 that this test
+ * runs; without them it loads no OpenTelemetry module at all.
  */
-
-interface OtlpValue {
-  stringValue?: string;
-  intValue?: string | number;
-  boolValue?: boolean;
-}
-interface OtlpSpan {
-  traceId: string;
-  spanId: string;
-  parentSpanId?: string;
-  name: string;
-  kind: number;
-  attributes?: { key: string; value: OtlpValue }[];
-  links?: { traceId: string; spanId: string }[];
-}
-interface OtlpExport {
-  resourceSpans: {
-    resource?: { attributes?: { key: string; value: OtlpValue }[] };
-    scopeSpans: { spans?: OtlpSpan[] }[];
-  }[];
-}
 
 const SERVER = 2;
 const CLIENT = 3;
@@ -52,8 +32,7 @@ let receiver: Server;
 const exports: OtlpExport[] = [];
 const processes: DpbotProcess[] = [];
 
-const spans = (): OtlpSpan[] =>
-  exports.flatMap((e) => e.resourceSpans.flatMap((r) => r.scopeSpans.flatMap((s) => s.spans ?? [])));
+const spans = (): OtlpSpan[] => exports.flatMap(otlpSpans);
 const attribute = (span: OtlpSpan, key: string): unknown => {
   const value = span.attributes?.find((a) => a.key === key)?.value;
   return value && (value.stringValue ?? value.intValue ?? value.boolValue);
@@ -97,8 +76,12 @@ beforeAll(async () => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      if (req.url === '/v1/traces') exports.push(JSON.parse(Buffer.concat(chunks).toString()) as OtlpExport);
-      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      const json = String(req.headers['content-type']).includes('json');
+      const body = Buffer.concat(chunks);
+      if (req.url === '/v1/traces')
+        exports.push(json ? (JSON.parse(body.toString()) as OtlpExport) : decodeOtlpTraces(body));
+      if (json) res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      else res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
     });
   });
   await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
@@ -137,8 +120,8 @@ describe('traces', () => {
 
   it('with them, sends one trace per Slack request: a span per stage, outbound calls, linked jobs', async () => {
     const { bot, slack: fake } = await start({
+      // The default protocol, OTLP/HTTP protobuf.
       OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`,
-      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
       OTEL_SERVICE_NAME: 'dpbot-traces-test',
       OTEL_BSP_SCHEDULE_DELAY: '100',
     });
