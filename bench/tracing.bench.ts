@@ -1,10 +1,10 @@
 import { createHmac, randomUUID } from 'node:crypto';
-import { Agent, createServer, request } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { Agent, request } from 'node:http';
 import { join } from 'node:path';
 import { projectRoot } from '../core/paths.ts';
 import { SANDBOX_BOT_TOKEN } from '../sandbox/slack/slackSimulator.ts';
 import { type Benchmark, type BenchSection, type Measurement, stats } from './harness.ts';
+import { startOtlpReceiver } from './otlpReceiver.ts';
 import {
   BENCH_SIGNING_SECRET,
   benchSetup,
@@ -40,7 +40,7 @@ const deniedScale = (n: number) => `scale team-denied ${8 + (n % 2)} --reason "b
 /**
  * What tracing costs the acknowledgement: the same signed `/dp scale` requests into `dpbot start`
  * with tracing off (no OTEL_* variables), on (every request sampled, spans sent over OTLP/HTTP to
- * a receiver on 127.0.0.1 that counts and drops them), and on with one trace in ten sampled, one
+ * a receiver on 127.0.0.1 that counts and drops them, bench/otlpReceiver.ts), and on with one trace in ten sampled, one
  * process after the other in each run. Each process takes two loads: a saturating one (closed
  * loop, concurrency 50: on 2 cores the latency is then queueing, and its ratio the CPU ratio), and
  * a steady one well under capacity (open loop, RATE a second), whose latency is what a person in
@@ -53,26 +53,8 @@ export const tracingBenchmark: Benchmark = {
     const teams = Array.from({ length: TEAMS }, (_, i) => `team-${i}`);
     const setup = await benchSetup({ teams: [...teams, 'team-denied'], granted: teams });
     const { slack, config } = setup;
-    let exportsReceived = 0;
-    let spansReceived = 0;
-    const spanNames = new Map<string, number>();
-    const receiver = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (chunk: Buffer) => chunks.push(chunk));
-      req.on('end', () => {
-        exportsReceived++;
-        const body = Buffer.concat(chunks);
-        const json = String(req.headers['content-type']).includes('json');
-        for (const name of json ? otlpJsonSpanNames(body) : otlpSpanNames(body)) {
-          spansReceived++;
-          spanNames.set(name, (spanNames.get(name) ?? 0) + 1);
-        }
-        if (json) res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
-        else res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
-      });
-    });
-    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-    const otlp = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
+    const receiver = await startOtlpReceiver();
+    const otlp = receiver.url;
     const responseUrl = (n: number) => slack.responseUrl(`trace-${n}-${randomUUID()}`);
 
     const startDpbot = async (env: Record<string, string>) => {
@@ -153,7 +135,7 @@ export const tracingBenchmark: Benchmark = {
         // Turn about, so that a machine busier in one half of the run does not favour one side.
         const order = run % 2 === 0 ? sides : [...sides].reverse();
         for (const side of order) {
-          const spansBefore = spansReceived;
+          const spansBefore = (await receiver.received()).spans;
           const r = await measure(
             side === 'off'
               ? {}
@@ -167,7 +149,8 @@ export const tracingBenchmark: Benchmark = {
                   ...otelGiven,
                 },
           );
-          if (side === 'on') spansPerRequest = (spansReceived - spansBefore) / requestsSent;
+          if (side === 'on')
+            spansPerRequest = ((await receiver.received()).spans - spansBefore) / requestsSent;
           if (r.load.non2xx + r.steady.non2xx > 0)
             ctx.log(`tracing: ${r.load.non2xx + r.steady.non2xx} non-2xx answers with tracing ${side}`);
           for (const phase of ['load', 'steady'] as const) {
@@ -191,6 +174,7 @@ export const tracingBenchmark: Benchmark = {
         ctx.log(`tracing run ${run + 1}: concurrency ${CONNECTIONS} p50/p99 ${line('load')}`);
         ctx.log(`tracing run ${run + 1}: steady ${RATE}/s p50/p99 ${line('steady')}`);
       }
+      const { exports: exportsReceived, spans: spansReceived, names: spanNames } = await receiver.received();
       if (sides.some((s) => s !== 'off') && spansReceived === 0)
         throw new Error('tracing: no spans reached the OTLP receiver');
       ctx.log(
@@ -210,7 +194,7 @@ export const tracingBenchmark: Benchmark = {
         );
       }
     } finally {
-      await new Promise((resolve) => receiver.close(resolve));
+      await receiver.close();
       await setup.remove();
       await bench.drop();
     }
@@ -230,7 +214,7 @@ export const tracingBenchmark: Benchmark = {
     const steadyGoal = `goal ≤ 1.1× off: read here, at a rate well under capacity, where latency is what a person waits rather than queueing`;
     return {
       title: 'Tracing',
-      description: `Signed \`/dp scale\` requests (denied: identified, authorized, audited and answered in the acknowledgement) into \`dpbot start\`, with tracing off, on with every request sampled (the HTTP request, its stages and its PostgreSQL queries: ${spansPerRequest?.toFixed(1) ?? '?'} spans a request, sent over OTLP/HTTP protobuf to a receiver on 127.0.0.1), and on with one trace in ten sampled (\`parentbased_traceidratio\`, 0.1), each its own process, taking turns. Each process takes ${REQUESTS.toLocaleString('en')} requests at concurrency ${CONNECTIONS} (closed loop), then, warmed up, a steady load of ${RATE} requests a second for ${SECONDS} s, each sent on schedule whatever the answers (open loop; far under what 2 cores serve, and more than a busy workspace's peak). The first saturates the 2 cores, so its latencies are queueing and their ratio is the CPU ratio, a capacity figure. The ≤ 1.1× goal is read on the steady load's acknowledgement, the latency a person in Slack sees; CPU per acknowledgement says what tracing takes from capacity, and is the figure other work on the machine blurs least.`,
+      description: `Signed \`/dp scale\` requests (denied: identified, authorized, audited and answered in the acknowledgement) into \`dpbot start\`, with tracing off, on with every request sampled (the HTTP request, its stages and its PostgreSQL queries: ${spansPerRequest?.toFixed(1) ?? '?'} spans a request, sent over OTLP/HTTP protobuf to a receiver on 127.0.0.1, in a worker thread of the benchmark's so that decoding an export does not hold up the requests it times), and on with one trace in ten sampled (\`parentbased_traceidratio\`, 0.1), each its own process, taking turns. Each process takes ${REQUESTS.toLocaleString('en')} requests at concurrency ${CONNECTIONS} (closed loop), then, warmed up, a steady load of ${RATE} requests a second for ${SECONDS} s, each sent on schedule whatever the answers (open loop; far under what 2 cores serve, and more than a busy workspace's peak). The first saturates the 2 cores, so its latencies are queueing and their ratio is the CPU ratio, a capacity figure. The ≤ 1.1× goal is read on the steady load's acknowledgement, the latency a person in Slack sees; CPU per acknowledgement says what tracing takes from capacity, and is the figure other work on the machine blurs least.`,
       measurements: [
         against('p50 acknowledgement, steady, tracing on', 'steady', 'p50', 'on', steadyGoal),
         against('p99 acknowledgement, steady, tracing on', 'steady', 'p99', 'on', steadyGoal),
@@ -369,56 +353,4 @@ async function steadyLoad(input: {
   const at = (q: number) =>
     latencies[Math.min(latencies.length - 1, Math.ceil(q * latencies.length) - 1)] ?? 0;
   return { p50: at(0.5), p99: at(0.99), requests: total, non2xx, failed, late };
-}
-
-/**
- * The names of the spans in an OTLP/HTTP protobuf export (ExportTraceServiceRequest: resource
- * spans, field 1; their scope spans, field 2; their spans, field 2; a span's name, field 5),
- * read with no protobuf library: the benchmark counts what tracing sends.
- */
-function otlpSpanNames(message: Buffer): string[] {
-  const names: string[] = [];
-  const fields = function* (buf: Buffer): Generator<[number, Buffer]> {
-    let i = 0;
-    const varint = () => {
-      let value = 0;
-      let shift = 0;
-      for (;;) {
-        const byte = buf[i++] ?? 0;
-        value += (byte & 0x7f) * 2 ** shift;
-        if (byte < 0x80) return value;
-        shift += 7;
-      }
-    };
-    while (i < buf.length) {
-      const key = varint();
-      const wire = key & 7;
-      if (wire === 0) varint();
-      else if (wire === 1) i += 8;
-      else if (wire === 5) i += 4;
-      else if (wire === 2) {
-        const length = varint();
-        yield [Math.floor(key / 8), buf.subarray(i, i + length)];
-        i += length;
-      } else return;
-    }
-  };
-  for (const [f1, resourceSpans] of fields(message))
-    if (f1 === 1)
-      for (const [f2, scopeSpans] of fields(resourceSpans))
-        if (f2 === 2)
-          for (const [f3, span] of fields(scopeSpans))
-            if (f3 === 2)
-              for (const [f4, value] of fields(span)) if (f4 === 5) names.push(value.toString('utf8'));
-  return names;
-}
-
-/** The same for an OTLP/HTTP JSON export (OTEL_EXPORTER_OTLP_PROTOCOL=http/json, to compare). */
-function otlpJsonSpanNames(message: Buffer): string[] {
-  const parsed = JSON.parse(message.toString('utf8')) as {
-    resourceSpans?: { scopeSpans?: { spans?: { name: string }[] }[] }[];
-  };
-  return (parsed.resourceSpans ?? []).flatMap((r) =>
-    (r.scopeSpans ?? []).flatMap((s) => (s.spans ?? []).map((span) => span.name)),
-  );
 }
