@@ -1,7 +1,6 @@
-import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { isMainThread, parentPort, Worker } from 'node:worker_threads';
-import { decodeOtlpTraces, otlpSpans } from '../test/support/otlpProtobuf.ts';
+import { otlpReceiver, otlpSpans } from '../test/support/otlpProtobuf.ts';
 
 /** What the receiver has taken in since it started. */
 export interface OtlpReceived {
@@ -43,21 +42,12 @@ if (!isMainThread && parentPort) {
   const parent = parentPort;
   const received: OtlpReceived = { exports: 0, spans: 0, names: [] };
   const names = new Map<string, number>();
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      received.exports++;
-      const body = Buffer.concat(chunks);
-      const json = String(req.headers['content-type']).includes('json');
-      const spans = otlpSpans(json ? JSON.parse(body.toString('utf8')) : decodeOtlpTraces(body));
-      for (const span of spans) {
-        received.spans++;
-        names.set(span.name, (names.get(span.name) ?? 0) + 1);
-      }
-      if (json) res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
-      else res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
-    });
+  const server = otlpReceiver((sent) => {
+    received.exports++;
+    for (const span of otlpSpans(sent)) {
+      received.spans++;
+      names.set(span.name, (names.get(span.name) ?? 0) + 1);
+    }
   });
   server.listen(0, '127.0.0.1', () => parent.postMessage({ port: (server.address() as AddressInfo).port }));
   parent.on('message', () => parent.postMessage({ ...received, names: [...names] }));

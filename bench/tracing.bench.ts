@@ -40,8 +40,8 @@ const deniedScale = (n: number) => `scale team-denied ${8 + (n % 2)} --reason "b
 /**
  * What tracing costs the acknowledgement: the same signed `/dp scale` requests into `dpbot start`
  * with tracing off (no OTEL_* variables), on (every request sampled, spans sent over OTLP/HTTP to
- * a receiver on 127.0.0.1 that counts and drops them, bench/otlpReceiver.ts), and on with one trace in ten sampled, one
- * process after the other in each run. Each process takes two loads: a saturating one (closed
+ * a receiver on 127.0.0.1 that counts and drops them, bench/otlpReceiver.ts), and on with one
+ * trace in ten sampled, one process after the other in each run. Each process takes two loads: a saturating one (closed
  * loop, concurrency 50: on 2 cores the latency is then queueing, and its ratio the CPU ratio), and
  * a steady one well under capacity (open loop, RATE a second), whose latency is what a person in
  * Slack waits.

@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -10,7 +10,7 @@ import { type DpbotProcess, servingSlack, startDpbotProcess } from '../support/d
 import { eventually } from '../support/eventually.ts';
 import { createFixture, type Fixture } from '../support/fixture.ts';
 import { type RunningKubernetes, startKubernetes } from '../support/kubernetes.ts';
-import { decodeOtlpTraces, type OtlpExport, type OtlpSpan, otlpSpans } from '../support/otlpProtobuf.ts';
+import { type OtlpExport, type OtlpSpan, otlpReceiver, otlpSpans } from '../support/otlpProtobuf.ts';
 import { FakeSlack, slackWithPeople } from '../support/slack.ts';
 import { seedClusters, workersConfig, workersPolicies } from '../support/workers.ts';
 
@@ -72,17 +72,8 @@ beforeAll(async () => {
     policies: workersPolicies,
   });
   database = await createTestDatabase();
-  receiver = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const json = String(req.headers['content-type']).includes('json');
-      const body = Buffer.concat(chunks);
-      if (req.url === '/v1/traces')
-        exports.push(json ? (JSON.parse(body.toString()) as OtlpExport) : decodeOtlpTraces(body));
-      if (json) res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
-      else res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
-    });
+  receiver = otlpReceiver((received, path) => {
+    if (path === '/v1/traces') exports.push(received);
   });
   await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
 }, 60_000);

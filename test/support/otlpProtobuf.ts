@@ -1,3 +1,5 @@
+import { createServer, type Server } from 'node:http';
+
 /**
  * An OTLP/HTTP protobuf trace export (ExportTraceServiceRequest, opentelemetry-proto's
  * trace/v1/trace.proto and common/v1/common.proto) read into the shape of its OTLP/JSON form
@@ -124,7 +126,7 @@ function span(buf: Buffer): OtlpSpan {
   return out;
 }
 
-export function decodeOtlpTraces(message: Buffer): OtlpExport {
+function decodeOtlpTraces(message: Buffer): OtlpExport {
   const out: OtlpExport = { resourceSpans: [] };
   for (const r of fields(message)) {
     if (r.field !== 1 || !r.bytes) continue;
@@ -154,3 +156,21 @@ export function decodeOtlpTraces(message: Buffer): OtlpExport {
 /** Every span of an export, whichever resource and scope it came under. */
 export const otlpSpans = (e: OtlpExport): OtlpSpan[] =>
   e.resourceSpans.flatMap((r) => r.scopeSpans.flatMap((s) => s.spans ?? []));
+
+/**
+ * An OTLP/HTTP trace receiver, not yet listening: each export is read as its content type says
+ * (protobuf or JSON), handed to `onExport` with its path, and answered as that protocol expects.
+ */
+export function otlpReceiver(onExport: (received: OtlpExport, path: string | undefined) => void): Server {
+  return createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const json = String(req.headers['content-type']).includes('json');
+      const body = Buffer.concat(chunks);
+      onExport(json ? (JSON.parse(body.toString('utf8')) as OtlpExport) : decodeOtlpTraces(body), req.url);
+      if (json) res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      else res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
+    });
+  });
+}
