@@ -23,6 +23,9 @@ import {
 import { checkSlackBody, utf8Text } from './slack/requestBody.ts';
 import { verifySignature } from './slack/verify.ts';
 
+/** What the server answers; anything else is a 404 with no route on its span. */
+const ROUTES = new Set(['GET /healthz', 'GET /readyz', 'GET /metrics', 'POST /slack/events']);
+
 /** What the HTTP server takes from the composition root (app/wiring/surfaces.ts builds it). */
 export interface ServerDeps {
   /** Readiness: the database answers and every migration is applied. */
@@ -201,11 +204,13 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
       }
       return json(res, 404, { error: 'not found' });
     };
-    handle().catch((error: unknown) => {
-      log.error({ err: error, route }, 'HTTP request failed');
-      if (!res.headersSent) json(res, 500, { error: 'internal error' });
-      else res.end();
-    });
+    void tracing().serving(req, res, ROUTES.has(route) ? path : undefined, () =>
+      handle().catch((error: unknown) => {
+        log.error({ err: error, route }, 'HTTP request failed');
+        if (!res.headersSent) json(res, 500, { error: 'internal error' });
+        else res.end();
+      }),
+    );
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

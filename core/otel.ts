@@ -1,8 +1,10 @@
+import type { IncomingMessage } from 'node:http';
 import {
   type Attributes,
   context,
   isSpanContextValid,
   type Link,
+  propagation,
   ROOT_CONTEXT,
   type Span,
   type SpanContext,
@@ -11,10 +13,26 @@ import {
   TraceFlags,
   trace,
 } from '@opentelemetry/api';
+import { suppressTracing } from '@opentelemetry/core';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
 import { NodeSDK } from '@opentelemetry/sdk-node';
+import {
+  ATTR_CLIENT_ADDRESS,
+  ATTR_ERROR_TYPE,
+  ATTR_HTTP_REQUEST_METHOD,
+  ATTR_HTTP_RESPONSE_STATUS_CODE,
+  ATTR_HTTP_ROUTE,
+  ATTR_NETWORK_PEER_ADDRESS,
+  ATTR_NETWORK_PEER_PORT,
+  ATTR_NETWORK_PROTOCOL_VERSION,
+  ATTR_SERVER_ADDRESS,
+  ATTR_SERVER_PORT,
+  ATTR_URL_PATH,
+  ATTR_URL_SCHEME,
+  ATTR_USER_AGENT_ORIGINAL,
+} from '@opentelemetry/semantic-conventions';
 import { register as registerEsmHooks } from 'import-in-the-middle/register-hooks.mjs';
 import { type SpanAttributes, type SpanHandle, type Tracing, useTracing, WARM_UP_HEADER } from './tracing.ts';
 
@@ -40,12 +58,13 @@ export function startTracing(env: NodeJS.ProcessEnv = process.env): Tracing {
   registerEsmHooks({ include: ['pg', 'pg-pool', 'node:http', 'node:https', 'http', 'https'] });
   const sdk = new NodeSDK({
     instrumentations: [
-      // Node's http and https: Slack's Web API (axios), the Kubernetes client, and the server's
-      // incoming requests, whose span is the root of a Slack request's trace.
+      // Node's http and https as a client: Slack's Web API (axios) and the Kubernetes client. The
+      // requests dpbot serves get their span from `serving` below instead: the instrumentation's
+      // server side binds every listener of each request and response to its context and reads
+      // attributes dpbot does not need, for every request, sampled or not: it was about a fifth of
+      // the CPU tracing added to an acknowledgement (bench/RESULTS.md, "Tracing").
       new HttpInstrumentation({
-        ignoreIncomingRequestHook: (req) =>
-          UNTRACED_PATHS.has((req.url ?? '/').split('?')[0] ?? '/') ||
-          req.headers[WARM_UP_HEADER] !== undefined,
+        disableIncomingRequestInstrumentation: true,
         // Calls outside any request or job (start-up checks) are not worth a trace each.
         requireParentforOutgoingSpans: true,
       }),
@@ -79,6 +98,33 @@ export function startTracing(env: NodeJS.ProcessEnv = process.env): Tracing {
       unsampled()
         ? work(unrecorded)
         : tracer.startActiveSpan(name, (span) => run(span, () => work(handle(span, attributes)))),
+    serving: (req, res, route, work) => {
+      const path = (req.url ?? '/').split('?')[0] ?? '/';
+      if (UNTRACED_PATHS.has(path) || req.headers[WARM_UP_HEADER] !== undefined)
+        return context.with(suppressTracing(context.active()), work);
+      const parent = propagation.extract(ROOT_CONTEXT, req.headers);
+      const span = tracer.startSpan(
+        route ? `${req.method} ${route}` : (req.method ?? 'GET'),
+        { kind: SpanKind.SERVER },
+        parent,
+      );
+      // As dpbot's own spans: attributes only for a span that is kept.
+      if (span.isRecording()) span.setAttributes(serverAttributes(req, path, route));
+      res.once('close', () => {
+        const status = res.statusCode;
+        span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, status);
+        // A 4xx is the caller's mistake, not the server's (OpenTelemetry's HTTP conventions).
+        if (status >= 500) {
+          span.setAttribute(ATTR_ERROR_TYPE, String(status));
+          span.setStatus({ code: SpanStatusCode.ERROR });
+        } else if (!res.writableFinished) {
+          // Closed before the answer was sent: the client went away.
+          span.setAttribute(ATTR_ERROR_TYPE, 'aborted');
+        }
+        span.end();
+      });
+      return context.with(trace.setSpan(parent, span), work);
+    },
     spanSync: (name, attributes, work) =>
       unsampled()
         ? work(unrecorded)
@@ -142,6 +188,31 @@ function attrs(attributes: SpanAttributes): Attributes {
     const value = attributes[key];
     if (value !== undefined) out[key] = value;
   }
+  return out;
+}
+
+/** OpenTelemetry's stable HTTP server attributes, those that cost nothing to know. */
+function serverAttributes(req: IncomingMessage, path: string, route: string | undefined): Attributes {
+  const [, host, port] = /^(\[[^\]]*\]|[^:]*)(?::(\d+))?$/.exec(req.headers.host ?? '') ?? [];
+  const out: Attributes = {
+    [ATTR_HTTP_REQUEST_METHOD]: req.method ?? 'GET',
+    [ATTR_URL_PATH]: path,
+    [ATTR_URL_SCHEME]: 'http',
+    [ATTR_NETWORK_PROTOCOL_VERSION]: req.httpVersion,
+  };
+  if (route) out[ATTR_HTTP_ROUTE] = route;
+  if (host) out[ATTR_SERVER_ADDRESS] = host;
+  if (port) out[ATTR_SERVER_PORT] = Number(port);
+  const peer = req.socket.remoteAddress;
+  if (peer) {
+    out[ATTR_NETWORK_PEER_ADDRESS] = peer;
+    out[ATTR_NETWORK_PEER_PORT] = req.socket.remotePort ?? 0;
+    // Slack's requests reach dpbot through an ingress: the first X-Forwarded-For is Slack's.
+    const forwarded = req.headers['x-forwarded-for'];
+    out[ATTR_CLIENT_ADDRESS] = (typeof forwarded === 'string' && forwarded.split(',')[0]?.trim()) || peer;
+  }
+  const agent = req.headers['user-agent'];
+  if (agent) out[ATTR_USER_AGENT_ORIGINAL] = agent;
   return out;
 }
 

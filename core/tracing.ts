@@ -1,3 +1,5 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
 /**
  * Marks the requests dpbot sends itself at start to warm its request path: they are no one's
  * work, and ten traces at every start would only bury the first real one.
@@ -18,6 +20,18 @@ export interface Tracing {
    * and marks it failed when `work` throws.
    */
   span<T>(name: string, attributes: SpanAttributes, work: (span: SpanHandle) => Promise<T>): Promise<T>;
+  /**
+   * Runs `work`, dpbot's answer to one HTTP request it serves, as the root of that request's trace:
+   * a server span (under the caller's trace when a proxy sent a W3C `traceparent`), ended when the
+   * response closes. `route` is the route the path matched, if any. Probes, scrapes and the
+   * requests a start sends itself run untraced.
+   */
+  serving<T>(
+    req: IncomingMessage,
+    res: ServerResponse,
+    route: string | undefined,
+    work: () => Promise<T>,
+  ): Promise<T>;
   /** The same for work that does not wait. */
   spanSync<T>(name: string, attributes: SpanAttributes, work: (span: SpanHandle) => T): T;
   /**
@@ -50,6 +64,7 @@ const nothing: SpanHandle = { set() {}, rename() {} };
 const off: Tracing = {
   on: false,
   span: (_name, _attributes, work) => work(nothing),
+  serving: (_req, _res, _route, work) => work(),
   spanSync: (_name, _attributes, work) => work(nothing),
   linked: (_name, _from, _attributes, work) => work(),
   traceparent: () => undefined,

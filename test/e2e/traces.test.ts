@@ -150,6 +150,13 @@ describe('traces', () => {
     const trace = () => spans().filter((s) => s.traceId === traceId);
     const root = trace().find((s) => !s.parentSpanId);
     expect(root?.kind).toBe(SERVER);
+    // Named and described as OpenTelemetry's HTTP conventions have it: dpbot makes this span itself.
+    expect(root?.name).toBe('POST /slack/events');
+    expect(attribute(root as OtlpSpan, 'http.request.method')).toBe('POST');
+    expect(attribute(root as OtlpSpan, 'http.route')).toBe('/slack/events');
+    expect(attribute(root as OtlpSpan, 'url.path')).toBe('/slack/events');
+    expect(String(attribute(root as OtlpSpan, 'http.response.status_code'))).toBe('200');
+    expect(attribute(root as OtlpSpan, 'network.peer.address')).toBe('127.0.0.1');
     expect(request.parentSpanId).toBe(root?.spanId);
     expect(trace().find((s) => s.name === 'verify')?.parentSpanId).toBe(root?.spanId);
     expect(
@@ -224,6 +231,19 @@ describe('traces', () => {
     const traced = bot.lines.filter((l) => l.traceId === traceId);
     expect(traced.length).toBeGreaterThan(0);
     expect(bot.lines.filter((l) => l.requestId === requestId && l.traceId !== traceId)).toEqual([]);
+
+    // Behind a proxy that traces, a request joins the proxy's trace (W3C traceparent).
+    const proxyTrace = 'a1b2c3d4e5f60718293a4b5c6d7e8f90';
+    const proxySpan = '0f1e2d3c4b5a6978';
+    const whoami = await fake.slash('whoami', GRACE, undefined, {
+      headers: { traceparent: `00-${proxyTrace}-${proxySpan}-01` },
+    });
+    expect(whoami.status).toBe(200);
+    await eventually(() => {
+      const served = spans().find((s) => s.traceId === proxyTrace && s.kind === SERVER);
+      expect(served?.parentSpanId).toBe(proxySpan);
+      expect(spans().find((s) => s.traceId === proxyTrace && s.name === 'dpbot whoami')).toBeDefined();
+    }, 30_000);
 
     bot.child.kill('SIGTERM');
     expect(await bot.exited).toBe(0);

@@ -90,6 +90,8 @@ export interface SendOptions {
   omitHeaders?: boolean;
   /** Leave out one of the two headers. */
   omit?: 'x-slack-signature' | 'x-slack-request-timestamp';
+  /** More headers, as a proxy in front of dpbot would add. */
+  headers?: Record<string, string>;
 }
 
 /**
@@ -111,7 +113,7 @@ export class FakeSlack {
   async send(body: string, contentType: string, options: SendOptions = {}): Promise<Response> {
     const timestamp = options.timestamp ?? String(Math.floor(Date.now() / 1000));
     this.last = { body, contentType, timestamp };
-    const headers: Record<string, string> = { 'content-type': contentType };
+    const headers: Record<string, string> = { ...options.headers, 'content-type': contentType };
     if (!options.omitHeaders) {
       headers['x-slack-request-timestamp'] = timestamp;
       headers['x-slack-signature'] =
