@@ -58,11 +58,11 @@ export function startTracing(env: NodeJS.ProcessEnv = process.env): Tracing {
   registerEsmHooks({ include: ['pg', 'pg-pool', 'node:http', 'node:https', 'http', 'https'] });
   const sdk = new NodeSDK({
     instrumentations: [
-      // Node's http and https as a client: Slack's Web API (axios) and the Kubernetes client. The
-      // requests dpbot serves get their span from `serving` below instead: the instrumentation's
-      // server side binds every listener of each request and response to its context and reads
-      // attributes dpbot does not need, for every request, sampled or not: it was about a fifth of
-      // the CPU tracing added to an acknowledgement (bench/RESULTS.md, "Tracing").
+      // Node's http and https as a client: Slack's Web API (axios). The requests dpbot serves get
+      // their span from `serving` below instead: the instrumentation's server side binds every
+      // listener of each request and response to its context and reads attributes dpbot does not
+      // need, for every request, sampled or not: it was about a fifth of the CPU tracing added to
+      // an acknowledgement (bench/RESULTS.md, "Tracing").
       new HttpInstrumentation({
         disableIncomingRequestInstrumentation: true,
         // Calls outside any request or job (start-up checks) are not worth a trace each.
