@@ -32,8 +32,33 @@ export async function benchDatabase(
   };
 }
 
-export function percentile(sorted: readonly number[], p: number): number {
+export function percentile(sorted: ArrayLike<number>, p: number): number {
   if (sorted.length === 0) return 0;
   const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
   return sorted[index] ?? 0;
+}
+
+/**
+ * The ratio of two sides' p-th percentiles with every run's samples pooled, and a 90 % interval
+ * for it that counts both sources of spread: which process each run got (runs drawn again, with
+ * replacement) and which requests it served (drawn again within each run drawn).
+ */
+export function pooledPercentileRatio(
+  side: readonly (readonly number[])[],
+  baseline: readonly (readonly number[])[],
+  p: number,
+  draws = 2_000,
+): { ratio: number; low: number; high: number } {
+  const pick = <T>(from: readonly T[]): T => from[Math.floor(Math.random() * from.length)] as T;
+  const pooled = (runs: readonly (readonly number[])[]) =>
+    percentile(Float64Array.from(runs.flat()).sort(), p);
+  const redrawn = (runs: readonly (readonly number[])[]) =>
+    runs.map(() => {
+      const run = pick(runs);
+      return run.map(() => pick(run));
+    });
+  const ratios = Array.from({ length: draws }, () => pooled(redrawn(side)) / pooled(redrawn(baseline))).sort(
+    (a, b) => a - b,
+  );
+  return { ratio: pooled(side) / pooled(baseline), low: percentile(ratios, 5), high: percentile(ratios, 95) };
 }
