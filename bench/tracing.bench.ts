@@ -1,8 +1,12 @@
 import { createHmac, randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { constants } from 'node:perf_hooks';
 import { projectRoot } from '../core/paths.ts';
 import { SANDBOX_BOT_TOKEN } from '../sandbox/slack/slackSimulator.ts';
+import type { GcPause } from './gcRecorder.ts';
 import { type Benchmark, type BenchSection, type Measurement, stats } from './harness.ts';
 import { startOtlpReceiver } from './otlpReceiver.ts';
 import {
@@ -66,7 +70,16 @@ export const tracingBenchmark: Benchmark = {
         ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
         : [];
       const { child } = await startProcess(
-        [...DPBOT_NODE_FLAGS, ...profile, join(projectRoot(), 'bin/dpbot.ts'), 'start', '--config', config],
+        [
+          ...DPBOT_NODE_FLAGS,
+          '--import',
+          join(projectRoot(), 'bench/gcRecorder.ts'),
+          ...profile,
+          join(projectRoot(), 'bin/dpbot.ts'),
+          'start',
+          '--config',
+          config,
+        ],
         {
           DATABASE_URL: bench.url,
           SLACK_BOT_TOKEN: SANDBOX_BOT_TOKEN,
@@ -120,9 +133,14 @@ export const tracingBenchmark: Benchmark = {
     };
 
     const figure = () => ({ p50: [] as number[], p99: [] as number[], cpu: [] as number[] });
+    const gcFigure = () => ({ slowMetGc: [] as number[], majors: [] as number[], pauseMs: [] as number[] });
     const figures = Object.fromEntries(
-      SIDES.map((side) => [side, { load: figure(), steady: figure() }]),
-    ) as Record<Side, { load: ReturnType<typeof figure>; steady: ReturnType<typeof figure> }>;
+      SIDES.map((side) => [side, { load: figure(), steady: figure(), gc: gcFigure() }]),
+    ) as Record<
+      Side,
+      { load: ReturnType<typeof figure>; steady: ReturnType<typeof figure>; gc: ReturnType<typeof gcFigure> }
+    >;
+    const gcFolder = mkdtempSync(join(tmpdir(), 'dpbot-bench-gc-'));
     // Each run's steady latencies, to read the p99 on every run's requests pooled as well.
     const steadyLatencies = Object.fromEntries(SIDES.map((side) => [side, [] as number[][]])) as Record<
       Side,
@@ -152,10 +170,12 @@ export const tracingBenchmark: Benchmark = {
         const order = run % 2 === 0 ? sides : [...sides].reverse();
         for (const side of order) {
           const spansBefore = (await receiver.received()).spans;
+          const gcFile = join(gcFolder, `${side}-${run}.json`);
           const r = await measure(
             side === 'off'
-              ? {}
+              ? { BENCH_GC_FILE: gcFile }
               : {
+                  BENCH_GC_FILE: gcFile,
                   OTEL_EXPORTER_OTLP_ENDPOINT: otlp,
                   OTEL_SERVICE_NAME: 'dpbot-bench',
                   // One trace in ten, as a busy service would sample.
@@ -170,6 +190,12 @@ export const tracingBenchmark: Benchmark = {
           if (r.load.non2xx + r.steady.non2xx > 0)
             ctx.log(`tracing: ${r.load.non2xx + r.steady.non2xx} non-2xx answers with tracing ${side}`);
           steadyLatencies[side].push(r.steady.latencies);
+          const gc = steadyCollections(r.steady.timed, gcFile);
+          if (gc) {
+            figures[side].gc.slowMetGc.push(gc.slowMetGc);
+            figures[side].gc.majors.push(gc.majors);
+            figures[side].gc.pauseMs.push(gc.pauseMs);
+          }
           for (const phase of ['load', 'steady'] as const) {
             figures[side][phase].p50.push(r[phase].p50);
             figures[side][phase].p99.push(r[phase].p99);
@@ -190,6 +216,14 @@ export const tracingBenchmark: Benchmark = {
             .join('; ');
         ctx.log(`tracing run ${run + 1}: concurrency ${CONNECTIONS} p50/p99 ${line('load')}`);
         ctx.log(`tracing run ${run + 1}: steady ${RATE}/s p50/p99 ${line('steady')}`);
+        ctx.log(
+          `tracing run ${run + 1}: collections in dpbot's process during the steady load: ${sides
+            .map((side) => {
+              const g = figures[side].gc;
+              return `${side} ${g.majors.at(-1)} full, ${g.pauseMs.at(-1)?.toFixed(0)} ms paused, slowest 1 % meeting one ${g.slowMetGc.at(-1)?.toFixed(0)} %`;
+            })
+            .join('; ')}`,
+        );
       }
       const { exports: exportsReceived, spans: spansReceived, names: spanNames } = await receiver.received();
       if (sides.some((s) => s !== 'off') && spansReceived === 0)
@@ -216,6 +250,7 @@ export const tracingBenchmark: Benchmark = {
         );
       }
     } finally {
+      rmSync(gcFolder, { recursive: true, force: true });
       await receiver.close();
       await setup.remove();
       await bench.drop();
@@ -247,6 +282,27 @@ export const tracingBenchmark: Benchmark = {
         },
       ];
     };
+    const gcFigures = (): Measurement[] => {
+      const gc = (key: keyof ReturnType<typeof gcFigure>, name: string, unit: string, note?: string) => ({
+        name,
+        unit,
+        samples: figures.on.gc[key],
+        baseline: { name: 'tracing off', samples: figures.off.gc[key] },
+        ...(note ? { note } : {}),
+      });
+      return figures.on.gc.majors.length > 0 && figures.off.gc.majors.length > 0
+        ? [
+            gc(
+              'slowMetGc',
+              'slowest 1 % of the steady requests that met a collection in dpbot’s process, tracing on',
+              '%',
+              'the rest met none: they were held up outside the process (other work on the two cores, the machine); recorded by bench/gcRecorder.ts, preloaded on every side',
+            ),
+            gc('majors', 'full (mark-compact) collections during the steady load, tracing on', 'count'),
+            gc('pauseMs', 'time paused for collections during the steady load, tracing on', 'ms'),
+          ]
+        : [];
+    };
     const steadyGoal = `goal ≤ 1.1× off: read here, at a rate well under capacity, where latency is what a person waits rather than queueing`;
     return {
       title: 'Tracing',
@@ -255,6 +311,7 @@ export const tracingBenchmark: Benchmark = {
         against('p50 acknowledgement, steady, tracing on', 'steady', 'p50', 'on', steadyGoal),
         against('p99 acknowledgement, steady, tracing on', 'steady', 'p99', 'on', steadyGoal),
         ...pooledFigure('on', 'tracing on'),
+        ...gcFigures(),
         against('p50 acknowledgement, steady, one trace in ten sampled', 'steady', 'p50', 'sampled'),
         against('p99 acknowledgement, steady, one trace in ten sampled', 'steady', 'p99', 'sampled'),
         ...pooledFigure('sampled', 'one trace in ten sampled'),
@@ -323,12 +380,15 @@ async function steadyLoad(input: {
   late: number;
   /** Every answered request's latency, sorted. */
   latencies: number[];
+  /** Every answered request: when it was sent (wall clock, ms) and its latency. */
+  timed: [sentAt: number, latency: number][];
 }> {
   const agent = new Agent({ keepAlive: true, maxSockets: 256 });
   const target = new URL(`${input.url}/slack/events`);
   const total = Math.round(input.rate * input.seconds);
   const interval = 1000 / input.rate;
   const latencies: number[] = [];
+  const timed: [number, number][] = [];
   let non2xx = 0;
   let failed = 0;
   let late = 0;
@@ -362,6 +422,7 @@ async function steadyLoad(input: {
           res.resume();
           res.on('end', () => {
             latencies.push(performance.now() - sent);
+            timed.push([performance.timeOrigin + sent, performance.now() - sent]);
             if ((res.statusCode ?? 0) >= 300) non2xx++;
             resolve();
           });
@@ -392,5 +453,35 @@ async function steadyLoad(input: {
   latencies.sort((a, b) => a - b);
   const at = (q: number) =>
     latencies[Math.min(latencies.length - 1, Math.ceil(q * latencies.length) - 1)] ?? 0;
-  return { p50: at(0.5), p99: at(0.99), requests: total, non2xx, failed, late, latencies };
+  return { p50: at(0.5), p99: at(0.99), requests: total, non2xx, failed, late, latencies, timed };
+}
+
+/**
+ * What the collections in the process under test did during its steady load: how many were full
+ * (mark-compact), how long they paused it, and what share of the slowest 1 % of requests were in
+ * flight during a pause. Undefined when the process left no record (it did not exit cleanly).
+ */
+function steadyCollections(
+  timed: [sentAt: number, latency: number][],
+  gcFile: string,
+): { slowMetGc: number; majors: number; pauseMs: number } | undefined {
+  let pauses: GcPause[];
+  try {
+    pauses = JSON.parse(readFileSync(gcFile, 'utf8')) as GcPause[];
+  } catch {
+    return undefined;
+  }
+  if (timed.length === 0) return undefined;
+  const from = Math.min(...timed.map(([sentAt]) => sentAt));
+  const to = Math.max(...timed.map(([sentAt, latency]) => sentAt + latency));
+  const during = pauses.filter(([start, duration]) => start + duration >= from && start <= to);
+  const slowest = [...timed].sort((a, b) => b[1] - a[1]).slice(0, Math.max(1, Math.ceil(timed.length / 100)));
+  const met = slowest.filter(([sentAt, latency]) =>
+    during.some(([start, duration]) => start < sentAt + latency && start + duration > sentAt),
+  );
+  return {
+    slowMetGc: (100 * met.length) / slowest.length,
+    majors: during.filter(([, , kind]) => kind === constants.NODE_PERFORMANCE_GC_MAJOR).length,
+    pauseMs: during.reduce((sum, [, duration]) => sum + duration, 0),
+  };
 }
