@@ -20,6 +20,8 @@ export interface Tracing {
    * and marks it failed when `work` throws.
    */
   span<T>(name: string, attributes: SpanAttributes, work: (span: SpanHandle) => Promise<T>): Promise<T>;
+  /** The same for work that does not wait. */
+  spanSync<T>(name: string, attributes: SpanAttributes, work: (span: SpanHandle) => T): T;
   /**
    * Runs `work`, dpbot's answer to one HTTP request it serves, as the root of that request's trace:
    * a server span (under the caller's trace when a proxy sent a W3C `traceparent`), ended when the
@@ -32,8 +34,6 @@ export interface Tracing {
     route: string | undefined,
     work: () => Promise<T>,
   ): Promise<T>;
-  /** The same for work that does not wait. */
-  spanSync<T>(name: string, attributes: SpanAttributes, work: (span: SpanHandle) => T): T;
   /**
    * Runs `work` as a trace of its own (a job run), linked to the trace `from` (a W3C
    * `traceparent`) when given, so the run leads back to the request that queued it.
