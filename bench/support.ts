@@ -39,7 +39,7 @@ export function percentile(sorted: ArrayLike<number>, p: number): number {
 }
 
 /**
- * The ratio of two sides' p-th percentiles with every run's samples pooled, and a 90 % interval
+ * Two sides' p-th percentiles with every run's samples pooled, their ratio, and a 90 % interval
  * for it that counts both sources of spread: which process each run got (runs drawn again, with
  * replacement) and which requests it served (drawn again within each run drawn).
  */
@@ -48,7 +48,7 @@ export function pooledPercentileRatio(
   baseline: readonly (readonly number[])[],
   p: number,
   draws = 2_000,
-): { ratio: number; low: number; high: number } {
+): { side: number; baseline: number; ratio: number; low: number; high: number } {
   const pick = <T>(from: readonly T[]): T => from[Math.floor(Math.random() * from.length)] as T;
   const pooled = (runs: readonly (readonly number[])[]) =>
     percentile(Float64Array.from(runs.flat()).sort(), p);
@@ -60,5 +60,12 @@ export function pooledPercentileRatio(
   const ratios = Array.from({ length: draws }, () => pooled(redrawn(side)) / pooled(redrawn(baseline))).sort(
     (a, b) => a - b,
   );
-  return { ratio: pooled(side) / pooled(baseline), low: percentile(ratios, 5), high: percentile(ratios, 95) };
+  const [sideP, baselineP] = [pooled(side), pooled(baseline)];
+  return {
+    side: sideP,
+    baseline: baselineP,
+    ratio: sideP / baselineP,
+    low: percentile(ratios, 5),
+    high: percentile(ratios, 95),
+  };
 }
