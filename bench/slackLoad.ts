@@ -11,10 +11,10 @@ import { SlackSimulator } from '../sandbox/slack/slackSimulator.ts';
 
 /**
  * Node flags dpbot runs with, as `npm start` and the container image give them: a young generation
- * of 2 × 8 MiB instead of what Node sizes for a large machine (up to 128 MiB, kept once grown), and
+ * of at most 2 × 32 MiB instead of what Node sizes for a large machine (up to 128 MiB), and
  * `gc` for dpbot's memory compaction (core/memoryCompaction.ts), which keeps compiled code.
  */
-export const DPBOT_NODE_FLAGS = ['--max-semi-space-size=8', '--expose-gc', '--no-flush-bytecode'];
+export const DPBOT_NODE_FLAGS = ['--max-semi-space-size=32', '--expose-gc', '--no-flush-bytecode'];
 
 /** The environment deploy/Dockerfile sets that changes how Node runs dpbot. */
 export const IMAGE_ENV = { NODE_ENV: 'production', NODE_DISABLE_COMPILE_CACHE: '1' } as const;
@@ -42,9 +42,14 @@ export async function startProcess(
   env: Record<string, string>,
   ready: () => Promise<boolean>,
   pollMs = 200,
+  /** CPUs the process may run on (taskset's list), e.g. from bench/cpuPinning.ts. */
+  cpus?: string,
 ): Promise<{ child: ChildProcess; readyMs: number }> {
   const started = performance.now();
-  const child = spawn(process.execPath, args, {
+  const [command, argv] = cpus
+    ? ['taskset', ['-c', cpus, process.execPath, ...args]]
+    : [process.execPath, args];
+  const child = spawn(command, argv, {
     env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });

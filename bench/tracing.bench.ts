@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { constants } from 'node:perf_hooks';
 import { projectRoot } from '../core/paths.ts';
 import { SANDBOX_BOT_TOKEN } from '../sandbox/slack/slackSimulator.ts';
+import { pinCpus } from './cpuPinning.ts';
 import type { GcPause } from './gcRecorder.ts';
 import { type Benchmark, type BenchSection, type Measurement, stats } from './harness.ts';
 import { startOtlpReceiver } from './otlpReceiver.ts';
@@ -43,6 +44,9 @@ const SIDES = ['off', 'on', 'sampled'] as const;
 type Side = (typeof SIDES)[number];
 // BENCH_TRACING_SIDES=on (a comma list) measures some sides only, e.g. to profile one.
 const sides: Side[] = (process.env.BENCH_TRACING_SIDES?.split(',') as Side[] | undefined) ?? [...SIDES];
+// BENCH_TRACING_PIN=0 leaves dpbot and the benchmark sharing every core, as every set before the
+// re-measure of 2026-12-07 evening did (bench/RESULTS.md).
+const PIN = process.env.BENCH_TRACING_PIN !== '0';
 
 /** Identified, authorized (denied), audited and answered in the acknowledgement. */
 const deniedScale = (n: number) => `scale team-denied ${8 + (n % 2)} --reason "bench ${n}"`;
@@ -52,7 +56,7 @@ const deniedScale = (n: number) => `scale team-denied ${8 + (n % 2)} --reason "b
  * with tracing off (no OTEL_* variables), on (every request sampled, spans sent over OTLP/HTTP to
  * a receiver on 127.0.0.1 that counts and drops them, bench/otlpReceiver.ts), and on with one
  * trace in ten sampled, one process after the other in each run. Each process takes two loads: a saturating one (closed
- * loop, concurrency 50: on 2 cores the latency is then queueing, and its ratio the CPU ratio), and
+ * loop, concurrency 50: the latency is then queueing, and its ratio the CPU ratio), and
  * a steady one well under capacity (open loop, RATE a second), whose latency is what a person in
  * Slack waits.
  */
@@ -63,6 +67,10 @@ export const tracingBenchmark: Benchmark = {
     const teams = Array.from({ length: TEAMS }, (_, i) => `team-${i}`);
     const setup = await benchSetup({ teams: [...teams, 'team-denied'], granted: teams });
     const { slack, config } = setup;
+    // Before the receiver's worker starts, so that it stays on the benchmark's cores too.
+    const pinned = PIN ? pinCpus() : undefined;
+    if (PIN && !pinned)
+      ctx.log('tracing: no taskset or a single CPU: dpbot shares the cores with the benchmark');
     const receiver = await startOtlpReceiver();
     const otlp = receiver.url;
     const responseUrl = (n: number) => slack.responseUrl(`trace-${n}-${randomUUID()}`);
@@ -93,6 +101,8 @@ export const tracingBenchmark: Benchmark = {
           ...env,
         },
         async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).ok,
+        undefined,
+        pinned?.child,
       );
       return { child, url: `http://127.0.0.1:${port}` };
     };
@@ -250,11 +260,12 @@ export const tracingBenchmark: Benchmark = {
             `tracing p99 with every run's steady requests pooled: on ${onPooled.ratio.toFixed(2)}× off, 90 % interval ${onPooled.low.toFixed(2)}–${onPooled.high.toFixed(2)}×`,
           );
         ctx.log(
-          `tracing goal, ≤ 1.1× off, read on the steady load's acknowledgement with every request sampled (the wait a person in Slack sees${SATURATING ? `; at concurrency ${CONNECTIONS} the cores are saturated and latency is queueing, its ratio the CPU ratio` : ''}): p50 ${ratio('p50').toFixed(2)}× ${met(ratio('p50'))}, p99 ${ratio('p99').toFixed(2)}× ${met(ratio('p99'))}`,
+          `tracing goal, ≤ 1.1× off, read on the steady load's acknowledgement with every request sampled (the wait a person in Slack sees${SATURATING ? `; at concurrency ${CONNECTIONS} ${pinned ? 'its core is' : 'the cores are'} saturated and latency is queueing, its ratio the CPU ratio` : ''}): p50 ${ratio('p50').toFixed(2)}× ${met(ratio('p50'))}, p99 ${ratio('p99').toFixed(2)}× ${met(ratio('p99'))}`,
         );
       }
     } finally {
       rmSync(gcFolder, { recursive: true, force: true });
+      pinned?.restore();
       await receiver.close();
       await setup.remove();
       await bench.drop();
@@ -309,7 +320,7 @@ export const tracingBenchmark: Benchmark = {
     const steadyGoal = `goal ≤ 1.1× off: read here, at a rate well under capacity, where latency is what a person waits rather than queueing`;
     return {
       title: 'Tracing',
-      description: `Signed \`/dp scale\` requests (denied: identified, authorized, audited and answered in the acknowledgement) into \`dpbot start\`, with tracing off, on with every request sampled (the HTTP request, its stages and its PostgreSQL queries: ${spansPerRequest?.toFixed(1) ?? '?'} spans a request, sent over OTLP/HTTP protobuf to a receiver on 127.0.0.1, in a worker thread of the benchmark's so that decoding an export does not hold up the requests it times), and on with one trace in ten sampled (\`parentbased_traceidratio\`, 0.1), each its own process, taking turns. Each process takes ${REQUESTS.toLocaleString('en')} requests at concurrency ${CONNECTIONS} (closed loop), then, warmed up, a steady load of ${RATE} requests a second for ${SECONDS} s, each sent on schedule whatever the answers (open loop; far under what 2 cores serve, and more than a busy workspace's peak). ${SATURATING ? 'The first saturates the 2 cores, so its latencies are queueing and their ratio is the CPU ratio, a capacity figure.' : 'The first runs one request at a time, a warm-up with no burst in it.'} The ≤ 1.1× goal is read on the steady load's acknowledgement, the latency a person in Slack sees; CPU per acknowledgement says what tracing takes from capacity, and is the figure other work on the machine blurs least.`,
+      description: `Signed \`/dp scale\` requests (denied: identified, authorized, audited and answered in the acknowledgement) into \`dpbot start\`, with tracing off, on with every request sampled (the HTTP request, its stages and its PostgreSQL queries: ${spansPerRequest?.toFixed(1) ?? '?'} spans a request, sent over OTLP/HTTP protobuf to a receiver on 127.0.0.1, in a worker thread of the benchmark's so that decoding an export does not hold up the requests it times), and on with one trace in ten sampled (\`parentbased_traceidratio\`, 0.1), each its own process (\`node ${DPBOT_NODE_FLAGS.join(' ')}\`), taking turns${pinned ? `, on CPU ${pinned.child} alone (taskset) while the benchmark keeps the others (PostgreSQL, the machine's, is not pinned)` : ', sharing the cores with the benchmark'}. Each process takes ${REQUESTS.toLocaleString('en')} requests at concurrency ${CONNECTIONS} (closed loop), then, warmed up, a steady load of ${RATE} requests a second for ${SECONDS} s, each sent on schedule whatever the answers (open loop; far under what one core serves, and more than a busy workspace's peak). ${SATURATING ? `The first saturates ${pinned ? 'its core' : 'the cores'}, so its latencies are queueing and their ratio is the CPU ratio, a capacity figure.` : 'The first runs one request at a time, a warm-up with no burst in it.'} The ≤ 1.1× goal is read on the steady load's acknowledgement, the latency a person in Slack sees; CPU per acknowledgement says what tracing takes from capacity, and is the figure other work on the machine blurs least.`,
       measurements: [
         against('p50 acknowledgement, steady, tracing on', 'steady', 'p50', 'on', steadyGoal),
         against('p99 acknowledgement, steady, tracing on', 'steady', 'p99', 'on', steadyGoal),

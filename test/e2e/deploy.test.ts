@@ -223,7 +223,7 @@ describe('the container image (deploy/Dockerfile)', () => {
     expect(dockerfile).toMatch(/^USER node$/m);
     expect(dockerfile).toMatch(/^HEALTHCHECK .*\n.*\/healthz/m);
     expect(dockerfile).toMatch(
-      /^ENTRYPOINT \["node", "--max-semi-space-size=8", "--expose-gc", "--no-flush-bytecode", "dist\/bin\/dpbot\.js"\]$/m,
+      /^ENTRYPOINT \["node", "--max-semi-space-size=32", "--expose-gc", "--no-flush-bytecode", "dist\/bin\/dpbot\.js"\]$/m,
     );
     expect(dockerfile).toMatch(/^CMD \["start"\]$/m);
     // A pod's file system is new at each start: a compile cache would only be held in memory.
