@@ -310,7 +310,7 @@ export const tracingBenchmark: Benchmark = {
               'slowMetGc',
               'slowest 1 % of the steady requests that met a collection in dpbot’s process, tracing on',
               '%',
-              'the rest met none: they were held up outside the process (other work on the two cores, the machine); recorded by bench/gcRecorder.ts, preloaded on every side',
+              `the rest met none: they were held up by something else (${pinned ? 'the process’s own helper threads, such as V8’s concurrent marking, on its one core; PostgreSQL; the machine' : 'other work on the cores; the machine'}); recorded by bench/gcRecorder.ts, preloaded on every side`,
             ),
             gc('majors', 'full (mark-compact) collections during the steady load, tracing on', 'count'),
             gc('pauseMs', 'time paused for collections during the steady load, tracing on', 'ms'),
