@@ -67,10 +67,6 @@ export const tracingBenchmark: Benchmark = {
     const teams = Array.from({ length: TEAMS }, (_, i) => `team-${i}`);
     const setup = await benchSetup({ teams: [...teams, 'team-denied'], granted: teams });
     const { slack, config } = setup;
-    // Before the receiver's worker starts, so that it stays on the benchmark's cores too.
-    const pinned = PIN ? pinCpus() : undefined;
-    if (PIN && !pinned)
-      ctx.log('tracing: no taskset or a single CPU: dpbot shares the cores with the benchmark');
     const receiver = await startOtlpReceiver();
     const otlp = receiver.url;
     const responseUrl = (n: number) => slack.responseUrl(`trace-${n}-${randomUUID()}`);
@@ -178,6 +174,10 @@ export const tracingBenchmark: Benchmark = {
         (e): e is [string, string] => e[0].startsWith('OTEL_') && e[1] !== undefined,
       ),
     );
+    // Every thread of the benchmark's (taskset -a), the receiver's worker among them; undone below.
+    const pinned = PIN ? pinCpus() : undefined;
+    if (PIN && !pinned)
+      ctx.log('tracing: no taskset or a single CPU: dpbot shares the cores with the benchmark');
     try {
       for (let run = 0; run < ctx.runs; run++) {
         // Turn about, so that a machine busier in one half of the run does not favour one side.

@@ -114,7 +114,15 @@ describe('a ship interrupted between its steps', () => {
     expect(syncsOf('orders-api')).toHaveLength(1);
 
     await sweep();
-    await eventually(async () => expect(await status()).toBe('shipped'), 25_000, 200);
+    await eventually(
+      async () => {
+        expect(await status()).toBe('shipped');
+        // Its event row follows the status's commit (handlers/release/shipTick.ts, finishShipped).
+        expect((await events()).some((e) => e.outcome === 'shipped')).toBe(true);
+      },
+      25_000,
+      200,
+    );
 
     // Each application synced once: orders-api's request was found, not made again.
     expect(syncsOf('orders-api')).toHaveLength(1);
