@@ -23,9 +23,6 @@ import {
 import { checkSlackBody, utf8Text } from './slack/requestBody.ts';
 import { verifySignature } from './slack/verify.ts';
 
-/** What the server answers; anything else is a 404 with no route on its span. */
-const ROUTES = new Set(['GET /healthz', 'GET /readyz', 'GET /metrics', 'POST /slack/events']);
-
 /** What the HTTP server takes from the composition root (app/wiring/surfaces.ts builds it). */
 export interface ServerDeps {
   /** Readiness: the database answers and every migration is applied. */
@@ -176,12 +173,12 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     receiver.requestListener(req, res);
   };
 
-  const server = createServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0];
-    const route = `${req.method} ${path}`;
-    const handle = async () => {
-      if (route === 'GET /healthz') return json(res, 200, { status: 'ok' });
-      if (route === 'GET /readyz') {
+  /** What the server answers, by `METHOD path`; anything else is a 404 with no route on its span. */
+  const routes = new Map<string, (req: IncomingMessage, res: ServerResponse) => Promise<void> | void>([
+    ['GET /healthz', (_req, res) => json(res, 200, { status: 'ok' })],
+    [
+      'GET /readyz',
+      async (_req, res) => {
         const problem = await ready();
         // Only the database decides readiness: a missing permission elsewhere breaks one command,
         // and taking every replica out of service for it would break all of them.
@@ -189,28 +186,38 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
         return problem
           ? json(res, 503, { status: 'not ready', reason: problem, ...doctor })
           : json(res, 200, { status: 'ready', ...doctor });
-      }
-      if (route === 'GET /metrics') {
+      },
+    ],
+    [
+      'GET /metrics',
+      async (_req, res) => {
         const { registry } = deps.metrics;
         res.writeHead(200, { 'content-type': registry.contentType });
         res.end(await registry.metrics());
-        return;
-      }
-      if (route === 'POST /slack/events' && slack) {
-        markArrival(req);
-        // Work behind earlier acknowledgements waits while this one is answered.
-        res.once('close', deps.acksFirst.arrived());
-        return slackEvents(req, res, slack.receiver, slack.signingSecret);
-      }
-      return json(res, 404, { error: 'not found' });
-    };
-    void tracing().serving(req, res, ROUTES.has(route) ? path : undefined, () =>
-      handle().catch((error: unknown) => {
+      },
+    ],
+  ]);
+  if (slack)
+    routes.set('POST /slack/events', (req, res) => {
+      markArrival(req);
+      // Work behind earlier acknowledgements waits while this one is answered.
+      res.once('close', deps.acksFirst.arrived());
+      return slackEvents(req, res, slack.receiver, slack.signingSecret);
+    });
+
+  const server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    const route = `${req.method} ${path}`;
+    const answer = routes.get(route);
+    void tracing().serving(req, res, answer ? path : undefined, async () => {
+      try {
+        await (answer ? answer(req, res) : json(res, 404, { error: 'not found' }));
+      } catch (error) {
         log.error({ err: error, route }, 'HTTP request failed');
         if (!res.headersSent) json(res, 500, { error: 'internal error' });
         else res.end();
-      }),
-    );
+      }
+    });
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
