@@ -9,7 +9,7 @@ import { ownerPeople } from './people.ts';
 import { postInThread, publish, sendWatch, WATCH_SETTINGS } from './publish.ts';
 import { QUEUES } from './queues.ts';
 import { autoSyncReminder, type RollbackJob, rollbackTick } from './rollback.ts';
-import { shipTick } from './shipTick.ts';
+import { announceShipped, SHIPPED_SETTINGS, shipTick } from './shipTick.ts';
 import { trackerAtShip } from './tracker.ts';
 import { ownerReminderMessage, weeklyReminderMessage } from './views/notices.ts';
 
@@ -143,6 +143,11 @@ export const releaseJobs: JobRegistration<ReleaseDeps> = async (services) => {
     QUEUES.watchRollback,
     (data) => watch(QUEUES.watchRollback, data, () => rollbackTick(services, data.key)),
     WATCH_SETTINGS,
+  );
+  await jobs.work<{ releaseId: number }>(
+    QUEUES.shipped,
+    ({ releaseId }) => announceShipped(services, releaseId),
+    SHIPPED_SETTINGS,
   );
   await jobs.work(
     QUEUES.sweep,

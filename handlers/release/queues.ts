@@ -13,6 +13,8 @@ export const QUEUES = {
   autoSyncReminder: 'release.autosync-reminder',
   /** The scheduled weekly release reminder. */
   weekly: 'release.weekly',
+  /** Announces a shipped release: its event, fix version, GitHub releases, stakeholder notes, thread. */
+  shipped: 'release.shipped',
   /** Sets the Jira fix version after a ship. */
   tracker: 'release.tracker',
   /** Sends a service's "running in production" or "rolled back" notices (PR and Jira comments, direct messages). */

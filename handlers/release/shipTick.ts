@@ -1,4 +1,4 @@
-import { errorMessage, NotFoundError } from '../../core/errors.ts';
+import { errorMessage } from '../../core/errors.ts';
 import { type Application, type ArgoCdClient, ArgoCdError } from '../../integrations/argocd/argoCdClient.ts';
 import {
   type Assessment,
@@ -7,11 +7,13 @@ import {
   newestDeployment,
 } from '../../integrations/argocd/assess.ts';
 import { autoSyncEnabled, targetRevision } from '../../integrations/argocd/syncPolicy.ts';
+import type { QueueSettings } from '../../pipeline/jobs.ts';
 import { noticeMessage } from '../../pipeline/views/common.ts';
 import type { ReleaseDeps } from './deps.ts';
 import { nextShipStep, type ShipAction, type SyncAnswer, syncsToStart } from './nextShipStep.ts';
 import { queueRunningNotices } from './notices/queue.ts';
 import { loadSnapshot, postInThread, publishSnapshot } from './publish.ts';
+import { QUEUES } from './queues.ts';
 import type { ReleaseApp, ReleaseSnapshot } from './stores/releaseStore.ts';
 import { type SyncFacts, syncRequest } from './syncRequest.ts';
 import { trackerSummaries, trackerWhenShipped } from './tracker.ts';
@@ -23,8 +25,10 @@ async function auditEvent(
   outcome: string,
   detail: object,
   error?: string,
+  idempotencyKey?: string,
 ) {
   await services.audit.append({
+    ...(idempotencyKey ? { idempotencyKey } : {}),
     requestId: `release-${releaseId}`,
     kind: 'event',
     entry: 'system',
@@ -255,27 +259,63 @@ async function perform(services: ReleaseDeps, after: ReleaseSnapshot, action: Sh
   }
 }
 
-/** Every included application is healthy: mark shipped, tell stakeholders, tracker, GitHub releases. */
+/** Sends what tells everyone a release shipped (`announceShipped`), in `tx`. */
+export const SHIPPED_SETTINGS: QueueSettings = {
+  // Jira, GitHub or Slack away for a while: the announcement waits for them rather than being lost.
+  retryLimit: 8,
+  retryDelaySeconds: 30,
+  expireInSeconds: 900,
+  heartbeatSeconds: 20,
+};
+
+/**
+ * Every included application is healthy: the release is marked shipped, and the job that tells
+ * everyone commits with that state. Announcing used to follow the state's commit in the watcher's
+ * look, so a process killed or a database blip between the two left a shipped release whose
+ * stakeholders were never told: the next look found it no longer shipping and had nothing to do.
+ */
 async function finishShipped(services: ReleaseDeps, after: ReleaseSnapshot): Promise<void> {
   const id = after.release.id;
-  const now = services.now();
-  if (
-    !(await services.releases.transition(id, ['shipping'], {
-      status: 'shipped',
-      active: null,
-      shippedAt: now,
-    }))
-  )
+  await services.releases.inTransaction(async (store, tx) => {
+    if (
+      !(await store.transition(id, ['shipping'], {
+        status: 'shipped',
+        active: null,
+        shippedAt: services.now(),
+      }))
+    )
+      return;
+    await services.jobs.send(QUEUES.shipped, { releaseId: id }, { tx, settings: SHIPPED_SETTINGS });
+  });
+}
+
+/**
+ * The `shipped` event, the tracker's fix version, GitHub releases, the stakeholders' notes and the
+ * thread's last word, once per release: a job retried after a crash part-way does what the first
+ * attempt did not commit. The two events carry keys of their own, so a retry does not write them
+ * twice; a notes channel posted just before a crash may be posted again (at least once, never
+ * none).
+ */
+export async function announceShipped(services: ReleaseDeps, id: number): Promise<void> {
+  // Read here, not handed over: the tracker job writes the release's note beside the watcher, and
+  // the note written below keeps what it added.
+  const first = await services.releases.snapshot(id);
+  if (!first) {
+    services.log.warn({ release: id }, 'a shipped release is no longer in the database; nothing to announce');
     return;
-  // The tracker job runs beside the watcher and writes the release's note: read the release again
-  // so the note written below keeps what it added.
-  const release = await services.releases.get(id);
-  if (!release)
-    throw new NotFoundError(
-      `release #${id} is no longer in the database (deleted while it shipped?); "release history" lists the releases there are`,
-    );
-  let snapshot: ReleaseSnapshot = { ...after, release };
-  await auditEvent(services, id, 'shipped', { apps: snapshot.apps.map((a) => a.application) });
+  }
+  const release = first.release;
+  if (release.status !== 'shipped' || release.notesPostedAt) return;
+  const now = services.now();
+  let snapshot: ReleaseSnapshot = first;
+  await auditEvent(
+    services,
+    id,
+    'shipped',
+    { apps: snapshot.apps.map((a) => a.application) },
+    undefined,
+    `release-${id}-shipped`,
+  );
   const notes: string[] = [];
   try {
     const released = await trackerWhenShipped(services, snapshot);
@@ -296,7 +336,7 @@ async function finishShipped(services: ReleaseDeps, after: ReleaseSnapshot): Pro
       notes.push(`notes could not be posted in ${channel}: ${errorMessage(error)}`);
     }
   }
-  await auditEvent(services, id, 'notes_posted', { notes });
+  await auditEvent(services, id, 'notes_posted', { notes }, undefined, `release-${id}-notes-posted`);
   const updated = await services.releases.update(id, {
     notesPostedAt: now,
     trackerNote: [snapshot.release.trackerNote, ...notes.filter((n) => !n.startsWith('notes'))]

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { releaseDeps } from '../../app/wiring/release.ts';
-import { shipTick } from '../../handlers/release/shipTick.ts';
+import { announceShipped, shipTick } from '../../handlers/release/shipTick.ts';
 import { trackerAtShip } from '../../handlers/release/tracker.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import {
@@ -50,6 +50,8 @@ beforeAll(async () => {
     });
     if (!again) break;
   }
+  // The announcement's job, as the worker would run it once the last look committed the state.
+  await announceShipped(services, id);
   await world.notifier.drained();
 }, 120_000);
 afterAll(async () => {
