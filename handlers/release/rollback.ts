@@ -11,7 +11,7 @@ import { queueRolledBackNotices } from './notices/queue.ts';
 import { nameOf, requireArgo } from './people.ts';
 import { loadSnapshot, postInThread, publish } from './publish.ts';
 import { QUEUES } from './queues.ts';
-import type { ReleaseSnapshot } from './stores/releaseStore.ts';
+import { type ReleaseSnapshot, ROLLBACK_LEASE_SECONDS } from './stores/releaseStore.ts';
 
 export interface RollbackTarget {
   key: string;
@@ -83,7 +83,7 @@ export async function rollBack(
     throw new ConflictError(
       r.status === 'done'
         ? `${target.application} was already rolled back by ${r.requestedBy} at ${formatTime(r.updatedAt)}`
-        : `${target.application} is being rolled back by ${r.requestedBy} (since ${formatTime(r.updatedAt)})`,
+        : `${target.application} is being rolled back by ${r.requestedBy} (since ${formatTime(r.updatedAt)}); a rollback takes seconds, so if that was over ${ROLLBACK_LEASE_SECONDS / 60} minutes ago the process doing it stopped part-way: press Rollback again`,
     );
   }
   const steps: string[] = [];
@@ -109,30 +109,35 @@ export async function rollBack(
       );
     throw error;
   }
-  await services.releases.updateRollback(target.key, { status: 'done' });
   const shipped = snapshot?.apps.find((a) => a.application === target.application);
   const redeploy = shipped !== undefined && shipped.revision === target.revision;
-  if (target.releaseId !== null)
-    await services.releases.updateApp(target.releaseId, target.application, {
-      status: 'rolling_back',
-      startedAt: services.now(),
-      healthySince: null,
-      message: redeploy
-        ? `deploying ${target.revision?.slice(0, 7)} again`
-        : `rolling back to ${target.revision?.slice(0, 7) ?? `history ${target.historyId}`}`,
-    });
-  await services.jobs.send<RollbackJob>(
-    QUEUES.watchRollback,
-    { key: target.key },
-    { startAfter: new Date(services.now().getTime() + services.config.release.pollInterval) },
-  );
   const autoSyncOff = steps.some((s) => s.startsWith('turned auto-sync off'));
-  if (autoSyncOff)
+  const now = services.now();
+  // Done, and the watcher that follows it (and the reminder), commit together: a process stopped
+  // between them would leave a rollback nobody watches, its application "rolling back" for good.
+  await services.releases.inTransaction(async (store, tx) => {
+    await store.updateRollback(target.key, { status: 'done' });
+    if (target.releaseId !== null)
+      await store.updateApp(target.releaseId, target.application, {
+        status: 'rolling_back',
+        startedAt: now,
+        healthySince: null,
+        message: redeploy
+          ? `deploying ${target.revision?.slice(0, 7)} again`
+          : `rolling back to ${target.revision?.slice(0, 7) ?? `history ${target.historyId}`}`,
+      });
     await services.jobs.send<RollbackJob>(
-      QUEUES.autoSyncReminder,
+      QUEUES.watchRollback,
       { key: target.key },
-      { startAfter: new Date(services.now().getTime() + services.config.release.autoSyncReminderInterval) },
+      { startAfter: new Date(now.getTime() + services.config.release.pollInterval), tx },
     );
+    if (autoSyncOff)
+      await services.jobs.send<RollbackJob>(
+        QUEUES.autoSyncReminder,
+        { key: target.key },
+        { startAfter: new Date(now.getTime() + services.config.release.autoSyncReminderInterval), tx },
+      );
+  });
   const text =
     `${await nameOf(services, ctx.caller.email)} rolled back ${target.application} (${target.service}) ${target.origin} from ${target.fromRevision?.slice(0, 7) ?? '?'} to ` +
     `${target.revision?.slice(0, 7) ?? '?'} (Argo CD history ${target.historyId})${steps.length ? `; dpbot ${steps.join(' and ')}` : ''}.` +

@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { releaseDeps } from '../../app/wiring/release.ts';
+import { deploymentHistory } from '../../integrations/argocd/assess.ts';
 import { CONFIRM_ACTION, RUN_ACTION } from '../../pipeline/views/common.ts';
 import { eventually } from '../support/eventually.ts';
 import { buttons, press, type ReleaseWorld, run, SINCE, startReleaseWorld } from '../support/release.ts';
@@ -261,6 +263,57 @@ describe('a release whose deployment goes wrong', () => {
       'there is no service "nothing-here"; services you may use: catalog, ingest, orders-api',
     );
     expect(unknown.rows.at(-1)).toMatchObject({ kind: 'attempt', outcome: 'unknown_resource' });
+  });
+
+  it('takes over a rollback left started by a process that stopped, once its lease has run out', async () => {
+    // The claim's key names the deployment rolled back from, as Argo CD reports it.
+    // (once the rollback of the test before has finished, which adds to that history).
+    const argocd = releaseDeps(world.app.services).argocd;
+    if (!argocd) throw new Error('the release world has Argo CD');
+    const app = await eventually(async () => {
+      const read = await argocd.get('orders-api');
+      expect(read.operation).toBeFalsy();
+      expect(read.status?.operationState?.phase).not.toBe('Running');
+      return read;
+    });
+    const current = deploymentHistory(app).at(-1)?.id;
+    const key = `app:orders-api:${current}`;
+    const rollbackOps = () =>
+      world.argocd.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/orders-api/rollback'));
+    // Claimed a moment ago by a process that then stopped (killed between its claim and Argo CD).
+    await world.database.query(
+      `INSERT INTO rollbacks (key, service, application, history_id, requested_by, status)
+       VALUES ($1, 'orders-api', 'orders-api', 0, 'linus@example.com', 'started')
+       ON CONFLICT (key) DO UPDATE SET status = 'started', requested_by = 'linus@example.com', updated_at = now()`,
+      [key],
+    );
+    const before = rollbackOps().length;
+    const fresh = await confirmAs('rollback orders-api', 'grace@example.com');
+    const held = await press(world, CONFIRM_ACTION, fresh.id, 'grace@example.com');
+    expect(held.outcome).toBe('conflict');
+    expect(held.texts[0]).toMatch(
+      /orders-api is being rolled back by linus@example\.com \(since .+\); a rollback takes seconds, so if that was over 5 minutes ago the process doing it stopped part-way: press Rollback again/,
+    );
+    expect(rollbackOps()).toHaveLength(before);
+
+    // Past the lease the claim is taken over, and the rollback runs, once.
+    await world.database.query(
+      "UPDATE rollbacks SET updated_at = now() - interval '6 minutes' WHERE key = $1",
+      [key],
+    );
+    const again = await confirmAs('rollback orders-api', 'grace@example.com');
+    const [a, b] = await Promise.all([
+      press(world, CONFIRM_ACTION, again.id, 'grace@example.com'),
+      confirmAs('rollback orders-api', 'grace@example.com').then((c) =>
+        press(world, CONFIRM_ACTION, c.id, 'grace@example.com'),
+      ),
+    ]);
+    expect([a.outcome, b.outcome].sort()).toEqual(['conflict', 'ok']);
+    expect(rollbackOps()).toHaveLength(before + 1);
+    const row = await world.database.query('SELECT status, requested_by FROM rollbacks WHERE key = $1', [
+      key,
+    ]);
+    expect(row.rows).toEqual([{ status: 'done', requested_by: 'grace@example.com' }]);
   });
 
   it('a stopped release can be cancelled, which frees the way for the next one', async () => {

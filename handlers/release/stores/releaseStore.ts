@@ -10,6 +10,12 @@ import {
   rollbacks,
 } from '../../../db/schema.ts';
 
+/**
+ * How long a rollback's claim holds while `started`. Claiming, stopping an operation, turning
+ * auto-sync off and asking Argo CD take seconds; a claim older than this was left by a process
+ * that stopped, and the next Rollback takes it over.
+ */
+export const ROLLBACK_LEASE_SECONDS = 300;
 export type Release = typeof releases.$inferSelect;
 export type ReleaseService = typeof releaseServices.$inferSelect;
 export type ReleasePr = typeof releasePrs.$inferSelect;
@@ -350,7 +356,9 @@ export class PgReleaseStore implements ReleaseStore {
           revision: input.revision,
           updatedAt: sql`now()`,
         },
-        setWhere: sql`${rollbacks.status} = 'failed'`,
+        // A claim still `started` after the lease was left by a process that stopped part-way:
+        // a rollback takes seconds, and without this nobody could press Rollback again.
+        setWhere: sql`${rollbacks.status} = 'failed' OR (${rollbacks.status} = 'started' AND ${rollbacks.updatedAt} < now() - make_interval(secs => ${ROLLBACK_LEASE_SECONDS}))`,
       })
       .returning();
     if (row) return { won: true, rollback: row };
