@@ -8,11 +8,13 @@ import { releaseDayBenchmark } from './releaseDay.bench.ts';
 import { replicasBenchmark } from './replicas.bench.ts';
 import { startBenchmark } from './start.bench.ts';
 import { tracingBenchmark } from './tracing.bench.ts';
+import { tracingCpuBenchmark } from './tracingCpu.bench.ts';
 
 /** Every benchmark `npm run bench` runs, in order. */
 export const benchmarks: readonly Benchmark[] = [
   ackBenchmark,
   tracingBenchmark,
+  tracingCpuBenchmark,
   authorizationBenchmark,
   auditBenchmark,
   directoryBenchmark,

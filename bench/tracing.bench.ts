@@ -49,7 +49,7 @@ const sides: Side[] = (process.env.BENCH_TRACING_SIDES?.split(',') as Side[] | u
 const PIN = process.env.BENCH_TRACING_PIN !== '0';
 
 /** Identified, authorized (denied), audited and answered in the acknowledgement. */
-const deniedScale = (n: number) => `scale team-denied ${8 + (n % 2)} --reason "bench ${n}"`;
+export const deniedScale = (n: number) => `scale team-denied ${8 + (n % 2)} --reason "bench ${n}"`;
 
 /**
  * What tracing costs the acknowledgement: the same signed `/dp scale` requests into `dpbot start`
