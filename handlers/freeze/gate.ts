@@ -6,6 +6,12 @@ import { type ActiveFreeze, activeWindows, covers } from './windows.ts';
 export interface FreezeGate {
   /** The freezes in force now that cover any of `services` (any freeze at all when left out). */
   active(services?: readonly string[]): Promise<ActiveFreeze[]>;
+  /**
+   * The freezes in force now, covering any of `services`, that were not in force at `at`: set
+   * since, or a window begun since. A ship under way asks this before each wave: the freezes of
+   * its start were passed (or excepted) when it started.
+   */
+  newSince(at: Date, services: readonly string[]): Promise<ActiveFreeze[]>;
   /** Whether a freeze blocks rollbacks too (`freezes.blockRollbacks`); recovery stays open otherwise. */
   readonly blockRollbacks: boolean;
 }
@@ -18,6 +24,7 @@ export const adhocFreeze = (row: FreezeRow, zone: string): ActiveFreeze => ({
   reason: row.reason,
   by: row.createdBy,
   until: row.until,
+  since: row.createdAt,
   zone,
 });
 
@@ -46,6 +53,12 @@ export async function announceChange(deps: Pick<FreezeDeps, 'changed' | 'log'>):
 export function freezeGate(deps: Pick<FreezeDeps, 'config' | 'freezes' | 'now'>): FreezeGate {
   return {
     active: (services) => activeFreezes(deps, services),
+    newSince: async (at, services) => {
+      const then = new Set(activeWindows(deps.config.freezes, at).map((f) => f.label));
+      return (await activeFreezes(deps, services)).filter((f) =>
+        f.kind === 'window' ? !then.has(f.label) : (f.since?.getTime() ?? 0) > at.getTime(),
+      );
+    },
     blockRollbacks: deps.config.freezes.blockRollbacks,
   };
 }

@@ -28,4 +28,4 @@ export type { FreezeDeps } from './deps.ts';
 export { describeFreeze } from './describe.ts';
 export { type FreezeGate, freezeGate } from './gate.ts';
 export { type FreezeStore, PgFreezeStore } from './stores/freezeStore.ts';
-export type { ActiveFreeze } from './windows.ts';
+export { type ActiveFreeze, covers } from './windows.ts';

@@ -14,6 +14,8 @@ export interface ActiveFreeze {
   /** Who froze: an e-mail, or `the configuration` for a window. */
   by: string;
   until: Date;
+  /** When an ad hoc freeze was set (a window's start is its configuration's). */
+  since?: Date;
   /** The zone its end is also told in (the window's, or freezes.timezone). */
   zone: string;
 }

@@ -9,6 +9,7 @@ import {
 import { autoSyncEnabled, targetRevision } from '../../integrations/argocd/syncPolicy.ts';
 import type { QueueSettings } from '../../pipeline/jobs.ts';
 import { noticeMessage } from '../../pipeline/views/common.ts';
+import { covers, describeFreeze } from '../freeze/index.ts';
 import type { ReleaseDeps } from './deps.ts';
 import { nextShipStep, type ShipAction, type SyncAnswer, syncsToStart } from './nextShipStep.ts';
 import { queueRunningNotices } from './notices/queue.ts';
@@ -211,16 +212,66 @@ export async function shipTick(services: ReleaseDeps, id: number): Promise<boole
     settings: { settleTime, syncTimeout, pollInterval },
     observed,
   };
+  const { start, held } = await holdFrozen(services, release, syncsToStart(looked));
   const started = new Map<string, SyncAnswer>();
   if (argocd)
     await Promise.all(
-      syncsToStart(looked).map(async (app) =>
+      start.map(async (app) =>
         started.set(app.application, await requestOnce(services, argocd, release, app)),
       ),
     );
-  const step = nextShipStep({ ...looked, started });
+  const apps = held.size
+    ? release.apps.map((a) => ({ ...a, message: held.get(a.application) ?? a.message }))
+    : release.apps;
+  const step = nextShipStep({ ...looked, release: { ...release, apps }, started });
   for (const action of step.actions) await perform(services, step.after, action);
   return step.watchAgain;
+}
+
+/**
+ * Holds the applications a freeze set since the ship started now covers: a freeze declared
+ * during an incident stops the waves not yet started (the freezes in force when it started were
+ * passed, or excepted with a reason, then). A held application waits, its message saying why,
+ * and its thread is told once; the release goes on at the first look after the freeze ends or
+ * is lifted. What runs already is left to finish.
+ */
+async function holdFrozen(
+  services: ReleaseDeps,
+  release: ReleaseSnapshot,
+  toStart: ReleaseApp[],
+): Promise<{ start: ReleaseApp[]; held: Map<string, string> }> {
+  const held = new Map<string, string>();
+  const since = release.release.shipStartedAt;
+  if (!services.freezeGate || !since || toStart.length === 0) return { start: toStart, held };
+  const freezes = await services.freezeGate.newSince(since, [...new Set(toStart.map((a) => a.service))]);
+  if (freezes.length === 0) return { start: toStart, held };
+  const start: ReleaseApp[] = [];
+  for (const app of toStart) {
+    const holding = freezes.filter((f) => covers(f, app.service));
+    if (holding.length === 0) {
+      start.push(app);
+      continue;
+    }
+    const said = holding.map(describeFreeze).join('; ');
+    const message = `held: ${said}`;
+    held.set(app.application, message);
+    if (app.message === message) continue;
+    await services.releases.updateApp(release.release.id, app.application, { message });
+    await auditEvent(services, release.release.id, 'wave_held', {
+      application: app.application,
+      freezes: holding.map((f) => f.label),
+    });
+    await postInThread(
+      services,
+      release,
+      app.service,
+      noticeMessage(
+        `${app.application} is held, not deployed: ${said}. Release #${release.release.id} goes on by itself when the freeze ends or is lifted ("unfreeze"); what is deployed already stays.`,
+        'in_channel',
+      ),
+    );
+  }
+  return { start, held };
 }
 
 async function perform(services: ReleaseDeps, after: ReleaseSnapshot, action: ShipAction): Promise<void> {
