@@ -246,6 +246,7 @@ async function holdFrozen(
   const freezes = await services.freezeGate.newSince(since, [...new Set(toStart.map((a) => a.service))]);
   if (freezes.length === 0) return { start: toStart, held };
   const start: ReleaseApp[] = [];
+  let newlyHeld = false;
   for (const app of toStart) {
     const holding = freezes.filter((f) => covers(f, app.service));
     if (holding.length === 0) {
@@ -256,6 +257,7 @@ async function holdFrozen(
     const message = `held: ${said}`;
     held.set(app.application, message);
     if (app.message === message) continue;
+    newlyHeld = true;
     await services.releases.updateApp(release.release.id, app.application, { message });
     await auditEvent(services, release.release.id, 'wave_held', {
       application: app.application,
@@ -271,6 +273,12 @@ async function holdFrozen(
       ),
     );
   }
+  // The release message shows each application's state: held is one, until the wave starts.
+  if (newlyHeld)
+    await publishSnapshot(services, {
+      ...release,
+      apps: release.apps.map((a) => ({ ...a, message: held.get(a.application) ?? a.message })),
+    });
   return { start, held };
 }
 

@@ -92,7 +92,23 @@ describe('a freeze declared while a release ships', () => {
     for (const app of now.filter((a) => wave1.includes(a.application)))
       expect(app.message).toMatch(/^held: All deploys frozen \(freeze #\d+\).*incident 42/);
     expect(heldNotices()).toHaveLength(wave1.length);
-    expect((await heldEvents()).map((e) => e.application).sort()).toEqual([...wave1].sort());
+    // The release message says so too, where everyone looks.
+    const releaseMessage = world.slack
+      .messagesIn(RELEASE_CHANNEL)
+      .find((m) => !m.threadTs && m.text.startsWith(`Release #${id}`));
+    expect(JSON.stringify(releaseMessage?.blocks)).toContain('held: All deploys frozen');
+
+    // A second freeze while the first holds: a look that changes nothing else still says so, in
+    // the release message and, once more, in each held application's thread.
+    await database.query(
+      "INSERT INTO freezes (services, reason, until, created_by, request_id) VALUES ('{}', 'incident 43', now() + interval '3 hours', 'ada@example.com', 'test-freeze-2')",
+    );
+    expect(await shipTick(services, id)).toBe(true);
+    expect(await shipTick(services, id)).toBe(true);
+    await world.notifier.drained();
+    expect(JSON.stringify(releaseMessage?.blocks)).toContain('incident 43');
+    expect(heldNotices()).toHaveLength(2 * wave1.length);
+    expect((await heldEvents()).map((e) => e.application).sort()).toEqual([...wave1, ...wave1].sort());
   });
 
   it('goes on by itself once the freeze is lifted, and ships', async () => {
