@@ -212,7 +212,8 @@ export async function shipTick(services: ReleaseDeps, id: number): Promise<boole
     settings: { settleTime, syncTimeout, pollInterval },
     observed,
   };
-  const { start, held } = await holdFrozen(services, release, syncsToStart(looked));
+  // What a freeze holds is left waiting, its message saying why (`shown`: the release as it now reads).
+  const { start, shown } = await holdFrozen(services, release, syncsToStart(looked));
   const started = new Map<string, SyncAnswer>();
   if (argocd)
     await Promise.all(
@@ -220,10 +221,7 @@ export async function shipTick(services: ReleaseDeps, id: number): Promise<boole
         started.set(app.application, await requestOnce(services, argocd, release, app)),
       ),
     );
-  const apps = held.size
-    ? release.apps.map((a) => ({ ...a, message: held.get(a.application) ?? a.message }))
-    : release.apps;
-  const step = nextShipStep({ ...looked, release: { ...release, apps }, started });
+  const step = nextShipStep({ ...looked, release: shown, started });
   for (const action of step.actions) await perform(services, step.after, action);
   return step.watchAgain;
 }
@@ -239,12 +237,12 @@ async function holdFrozen(
   services: ReleaseDeps,
   release: ReleaseSnapshot,
   toStart: ReleaseApp[],
-): Promise<{ start: ReleaseApp[]; held: Map<string, string> }> {
-  const held = new Map<string, string>();
+): Promise<{ start: ReleaseApp[]; shown: ReleaseSnapshot }> {
   const since = release.release.shipStartedAt;
-  if (!services.freezeGate || !since || toStart.length === 0) return { start: toStart, held };
+  if (!services.freezeGate || !since || toStart.length === 0) return { start: toStart, shown: release };
   const freezes = await services.freezeGate.newSince(since, [...new Set(toStart.map((a) => a.service))]);
-  if (freezes.length === 0) return { start: toStart, held };
+  if (freezes.length === 0) return { start: toStart, shown: release };
+  const held = new Map<string, string>();
   const start: ReleaseApp[] = [];
   let newlyHeld = false;
   for (const app of toStart) {
@@ -273,13 +271,13 @@ async function holdFrozen(
       ),
     );
   }
+  const shown = {
+    ...release,
+    apps: release.apps.map((a) => ({ ...a, message: held.get(a.application) ?? a.message })),
+  };
   // The release message shows each application's state: held is one, until the wave starts.
-  if (newlyHeld)
-    await publishSnapshot(services, {
-      ...release,
-      apps: release.apps.map((a) => ({ ...a, message: held.get(a.application) ?? a.message })),
-    });
-  return { start, held };
+  if (newlyHeld) await publishSnapshot(services, shown);
+  return { start, shown };
 }
 
 async function perform(services: ReleaseDeps, after: ReleaseSnapshot, action: ShipAction): Promise<void> {

@@ -2,13 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { releaseDeps } from '../../app/wiring/release.ts';
 import type { ReleaseDeps } from '../../handlers/release/index.ts';
 import { shipTick } from '../../handlers/release/shipTick.ts';
-import { createTestDatabase, type TestDatabase } from '../support/db.ts';
+import type { TestDatabase } from '../support/db.ts';
 import {
   RELEASE_CHANNEL,
-  type ReleaseDayWorld,
+  type ReleaseDayByHand,
+  releaseDayByHand,
   shipConfirmed,
   startAndIncludeAll,
-  startReleaseDay,
 } from '../support/releaseDay.ts';
 
 // A deploy freeze declared while a release ships (an incident at 3 a.m.): the waves not started
@@ -18,7 +18,7 @@ import {
 // here one by one, as the worker would, against the Argo CD simulator.
 
 let database: TestDatabase;
-let world: ReleaseDayWorld;
+let world: ReleaseDayByHand;
 let services: ReleaseDeps;
 let id = 0;
 
@@ -38,23 +38,17 @@ const heldEvents = async () =>
   ).rows.map((r) => r.detail);
 
 beforeAll(async () => {
-  database = await createTestDatabase();
-  world = await startReleaseDay({
-    databaseUrl: database.url,
-    latencyMs: 0,
-    settleMs: 1,
-    pollMs: 1000,
+  world = await releaseDayByHand({
     scale: { repositories: 2, prs: 12, jiraKeys: 1 },
-    workers: false,
     postIntervalMs: 20,
   });
+  database = world.database;
   services = releaseDeps(world.app.services);
   id = await startAndIncludeAll(world);
   await shipConfirmed(world);
 }, 120_000);
 afterAll(async () => {
   await world?.close();
-  await database?.drop();
 });
 
 describe('a freeze declared while a release ships', () => {

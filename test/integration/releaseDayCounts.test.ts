@@ -2,13 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { releaseDeps } from '../../app/wiring/release.ts';
 import { announceShipped, shipTick } from '../../handlers/release/shipTick.ts';
 import { trackerAtShip } from '../../handlers/release/tracker.ts';
-import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import {
   RELEASE_CHANNEL,
-  type ReleaseDayWorld,
+  type ReleaseDayByHand,
+  releaseDayByHand,
   shipConfirmed,
   startAndIncludeAll,
-  startReleaseDay,
 } from '../support/releaseDay.ts';
 
 // What one release costs Slack and Argo CD, counted at the simulators (issue 17, item 3): 9
@@ -16,21 +15,14 @@ import {
 // by one (no workers), each Argo CD operation moving one stage per read, so the counts are exact.
 
 const POST_INTERVAL_MS = 200;
-let database: TestDatabase;
-let world: ReleaseDayWorld;
+let world: ReleaseDayByHand;
 let id = 0;
 /** Per look: the applications syncing when it began, and the Argo CD reads it made. */
 const looks: { inFlight: number; reads: number }[] = [];
 
 beforeAll(async () => {
-  database = await createTestDatabase();
-  world = await startReleaseDay({
-    databaseUrl: database.url,
-    latencyMs: 0,
-    settleMs: 1,
-    pollMs: 1000,
+  world = await releaseDayByHand({
     scale: { repositories: 2, prs: 30, jiraKeys: 5 },
-    workers: false,
     postIntervalMs: POST_INTERVAL_MS,
   });
   id = await startAndIncludeAll(world);
@@ -56,7 +48,6 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(async () => {
   await world?.close();
-  await database?.drop();
 });
 
 describe('one release, counted at the simulators', () => {

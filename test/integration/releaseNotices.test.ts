@@ -7,12 +7,12 @@ import { QUEUES } from '../../handlers/release/queues.ts';
 import { rollbackTick } from '../../handlers/release/rollback.ts';
 import { shipTick } from '../../handlers/release/shipTick.ts';
 import { trackerAtShip } from '../../handlers/release/tracker.ts';
-import { createTestDatabase, type TestDatabase } from '../support/db.ts';
+import type { TestDatabase } from '../support/db.ts';
 import {
-  type ReleaseDayWorld,
+  type ReleaseDayByHand,
+  releaseDayByHand,
   shipConfirmed,
   startAndIncludeAll,
-  startReleaseDay,
 } from '../support/releaseDay.ts';
 
 // Issue 32 item 2: once a service of a release is healthy, each of its pull requests gets one
@@ -31,7 +31,7 @@ const DM = { ada: 'DU0ADA00001', grace: 'DU0GRACE001', linus: 'DU0LINUS001' };
 const AUTHORS = ['ada-l', 'ada-l', 'grace-h', 'linus-t', 'ken-t', 'ada-l'];
 
 let database: TestDatabase;
-let world: ReleaseDayWorld;
+let world: ReleaseDayByHand;
 let services: ReleaseDeps;
 let id = 0;
 let prNumbers: number[] = [];
@@ -56,14 +56,8 @@ const rows = async (kind: string) =>
   ).rows;
 
 beforeAll(async () => {
-  database = await createTestDatabase();
-  world = await startReleaseDay({
-    databaseUrl: database.url,
-    latencyMs: 0,
-    settleMs: 1,
-    pollMs: 1000,
+  world = await releaseDayByHand({
     scale: { repositories: 1, prs: 6, jiraKeys: 2 },
-    workers: false,
     postIntervalMs: 50,
     releaseConfig: {
       waves: [[SERVICE]],
@@ -73,6 +67,7 @@ beforeAll(async () => {
       },
     },
   });
+  database = world.database;
   const prs = world.github.repository(REPO).pullRequests;
   prs.forEach((p, i) => {
     p.author = AUTHORS[i] ?? 'ada-l';
@@ -82,7 +77,6 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(async () => {
   await world?.close();
-  await database?.drop();
 });
 
 describe('notices and subscriptions, by command', () => {

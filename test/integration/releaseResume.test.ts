@@ -3,6 +3,7 @@ import { releaseDeps } from '../../app/wiring/release.ts';
 import { planWaves } from '../../handlers/release/planWaves.ts';
 import { QUEUES } from '../../handlers/release/queues.ts';
 import { CONFIRM_ACTION } from '../../pipeline/views/common.ts';
+import { failInserts } from '../support/db.ts';
 import { eventually } from '../support/eventually.ts';
 import { buttons, press, type ReleaseWorld, run, SINCE, startReleaseWorld } from '../support/release.ts';
 
@@ -52,18 +53,17 @@ describe('a ship interrupted between its steps', () => {
 
     // The watcher's job cannot be written (the database lost mid-way): the state change goes with
     // it, and the caller is told nothing ran.
-    await world.database.query(`
-      CREATE FUNCTION pg_temp_fail_watch() RETURNS trigger AS $$
-      BEGIN RAISE EXCEPTION 'connection lost (test)'; END $$ LANGUAGE plpgsql`);
-    await world.database.query(
-      "CREATE TRIGGER fail_watch BEFORE INSERT ON pgboss.job FOR EACH ROW WHEN (NEW.name = 'release.watch') EXECUTE FUNCTION pg_temp_fail_watch()",
+    const restore = await failInserts(
+      world.database,
+      'pg_temp_fail_watch',
+      'pgboss.job',
+      "NEW.name = 'release.watch'",
     );
     const asked = await run(world, 'release ship', 'ada@example.com');
     const pendingId = buttons(asked.responder.sent[0]?.message.blocks)[0]?.value ?? '';
     const refused = await press(world, CONFIRM_ACTION, pendingId, 'ada@example.com');
     expect(refused.outcome).toBe('error');
-    await world.database.query('DROP TRIGGER fail_watch ON pgboss.job');
-    await world.database.query('DROP FUNCTION pg_temp_fail_watch()');
+    await restore();
     expect(await status()).toBe('open');
     expect((await world.database.query('SELECT count(*)::int AS n FROM release_apps')).rows).toEqual([
       { n: 0 },

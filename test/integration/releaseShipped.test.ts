@@ -4,14 +4,14 @@ import type { ReleaseDeps } from '../../handlers/release/index.ts';
 import { QUEUES } from '../../handlers/release/queues.ts';
 import { announceShipped, shipTick } from '../../handlers/release/shipTick.ts';
 import { trackerAtShip } from '../../handlers/release/tracker.ts';
-import { createTestDatabase, type TestDatabase } from '../support/db.ts';
+import { failInserts, type TestDatabase } from '../support/db.ts';
 import {
   RELEASE_CHANNEL,
-  type ReleaseDayWorld,
+  type ReleaseDayByHand,
+  releaseDayByHand,
   STAKEHOLDER_CHANNELS,
   shipConfirmed,
   startAndIncludeAll,
-  startReleaseDay,
 } from '../support/releaseDay.ts';
 
 // The last step of a ship, interrupted: the shipped state and the job that announces it commit
@@ -22,7 +22,7 @@ import {
 // would, with a trigger standing in for the interruption.
 
 let database: TestDatabase;
-let world: ReleaseDayWorld;
+let world: ReleaseDayByHand;
 let services: ReleaseDeps;
 let id = 0;
 
@@ -41,32 +41,13 @@ const notesIn = (channel: string) =>
   world.slack.messagesIn(channel).filter((m) => m.text.startsWith('What changed on '));
 const status = async () => (await world.app.services.releases.get(id))?.status;
 
-/** Makes inserts of `table` rows matching `when` fail, as a database lost at that moment would. */
-async function failInserts(name: string, table: string, when: string): Promise<() => Promise<void>> {
-  await database.query(`
-    CREATE FUNCTION ${name}() RETURNS trigger AS $$
-    BEGIN RAISE EXCEPTION 'connection lost (test)'; END $$ LANGUAGE plpgsql`);
-  await database.query(
-    `CREATE TRIGGER ${name} BEFORE INSERT ON ${table} FOR EACH ROW WHEN (${when}) EXECUTE FUNCTION ${name}()`,
-  );
-  return async () => {
-    await database.query(`DROP TRIGGER ${name} ON ${table}`);
-    await database.query(`DROP FUNCTION ${name}()`);
-  };
-}
-
 beforeAll(async () => {
-  database = await createTestDatabase();
-  world = await startReleaseDay({
-    databaseUrl: database.url,
-    latencyMs: 0,
-    settleMs: 1,
-    pollMs: 1000,
+  world = await releaseDayByHand({
     scale: { repositories: 1, prs: 3, jiraKeys: 1 },
-    workers: false,
     postIntervalMs: 20,
     releaseConfig: { waves: [['single-0']] },
   });
+  database = world.database;
   services = releaseDeps(world.app.services);
   id = await startAndIncludeAll(world);
   await shipConfirmed(world);
@@ -74,12 +55,16 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(async () => {
   await world?.close();
-  await database?.drop();
 });
 
 describe('a shipped release is announced once, whatever interrupts it', () => {
   it('keeps the release shipping when the announcement cannot be queued, so a later look finishes it', async () => {
-    const restore = await failInserts('pg_temp_fail_shipped', 'pgboss.job', "NEW.name = 'release.shipped'");
+    const restore = await failInserts(
+      database,
+      'pg_temp_fail_shipped',
+      'pgboss.job',
+      "NEW.name = 'release.shipped'",
+    );
     let failed: unknown;
     try {
       for (let look = 0; look < 100 && (await shipTick(services, id)); look++);
@@ -102,7 +87,12 @@ describe('a shipped release is announced once, whatever interrupts it', () => {
   });
 
   it('finishes an announcement interrupted part-way on its retry, writing each event once', async () => {
-    const restore = await failInserts('pg_temp_fail_notes', 'audit_log', "NEW.outcome = 'notes_posted'");
+    const restore = await failInserts(
+      database,
+      'pg_temp_fail_notes',
+      'audit_log',
+      "NEW.outcome = 'notes_posted'",
+    );
     try {
       await expect(announceShipped(services, id)).rejects.toThrow();
     } finally {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../support/db.ts';
+import type { TestDatabase } from '../support/db.ts';
 import { eventually } from '../support/eventually.ts';
-import { RELEASE_CHANNEL, type ReleaseDayWorld, startReleaseDay } from '../support/releaseDay.ts';
+import { RELEASE_CHANNEL, type ReleaseDayByHand, releaseDayByHand } from '../support/releaseDay.ts';
 
 // A release started before dpbot kept channel IDs has its channel stored as configured
 // (`#releases`): its messages keep being updated after the upgrade — chat.update gets the ID —
@@ -10,28 +10,22 @@ import { RELEASE_CHANNEL, type ReleaseDayWorld, startReleaseDay } from '../suppo
 
 const OWNER = 'grace@example.com';
 let database: TestDatabase;
-let world: ReleaseDayWorld;
+let world: ReleaseDayByHand;
 
 beforeAll(async () => {
-  database = await createTestDatabase();
-  world = await startReleaseDay({
-    databaseUrl: database.url,
-    latencyMs: 0,
-    settleMs: 1,
-    pollMs: 1000,
+  world = await releaseDayByHand({
     scale: { repositories: 2, prs: 12, jiraKeys: 2 },
-    workers: false,
     // What is checked is where the messages go, not Slack's one post a second per channel (the
     // notifier's own pace, held to Slack's limits in releaseDayCounts and e2e/releaseSlack).
     postIntervalMs: 50,
   });
+  database = world.database;
   const started = await world.run('release start --since 2026-11-02');
   expect(started.outcome).toBe('ok');
   await world.notifier.drained();
 }, 120_000);
 afterAll(async () => {
   await world?.close();
-  await database?.drop();
 });
 
 const releaseRow = async () =>

@@ -58,3 +58,25 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     },
   };
 }
+
+/**
+ * Makes inserts of `table` rows matching `when` (SQL over NEW) fail, as a database lost at that
+ * moment would; returns what takes the failure away again.
+ */
+export async function failInserts(
+  database: Pick<TestDatabase, 'query'>,
+  name: string,
+  table: string,
+  when: string,
+): Promise<() => Promise<void>> {
+  await database.query(`
+    CREATE FUNCTION ${name}() RETURNS trigger AS $$
+    BEGIN RAISE EXCEPTION 'connection lost (test)'; END $$ LANGUAGE plpgsql`);
+  await database.query(
+    `CREATE TRIGGER ${name} BEFORE INSERT ON ${table} FOR EACH ROW WHEN (${when}) EXECUTE FUNCTION ${name}()`,
+  );
+  return async () => {
+    await database.query(`DROP TRIGGER ${name} ON ${table}`);
+    await database.query(`DROP FUNCTION ${name}()`);
+  };
+}

@@ -13,6 +13,7 @@ import { GitHubSimulator } from '../../sandbox/github/githubSimulator.ts';
 import { JiraSimulator } from '../../sandbox/jira/jiraSimulator.ts';
 import { SANDBOX_BOT_TOKEN, SlackSimulator } from '../../sandbox/slack/slackSimulator.ts';
 import { recordingResponder } from './app.ts';
+import { createTestDatabase, type TestDatabase } from './db.ts';
 import { createFixture, type Fixture, standardDirectory } from './fixture.ts';
 
 /**
@@ -293,6 +294,40 @@ export async function startReleaseDay(options: ReleaseDayOptions): Promise<Relea
       fixture.remove();
     },
   };
+}
+
+export type ReleaseDayByHand = ReleaseDayWorld & { database: TestDatabase };
+
+/**
+ * Release day in a database of its own, with the watcher's looks and the jobs run by the test
+ * one at a time (no workers, simulators answering at once, a 1-ms settle, a 1-s poll), so that
+ * what it counts is exact; `close` also drops the database.
+ */
+export async function releaseDayByHand(
+  options: Omit<ReleaseDayOptions, 'databaseUrl' | 'latencyMs' | 'settleMs' | 'pollMs' | 'workers'>,
+): Promise<ReleaseDayByHand> {
+  const database = await createTestDatabase();
+  try {
+    const world = await startReleaseDay({
+      ...options,
+      databaseUrl: database.url,
+      latencyMs: 0,
+      settleMs: 1,
+      pollMs: 1000,
+      workers: false,
+    });
+    return {
+      ...world,
+      database,
+      close: async () => {
+        await world.close();
+        await database.drop();
+      },
+    };
+  } catch (error) {
+    await database.drop();
+    throw error;
+  }
 }
 
 /** Starts the release and includes every service (as its owner); returns the release's number. */
